@@ -1,0 +1,97 @@
+# elvisor: type-1 hypervisor for AArch64.
+#   make            build build/elvisor.elf and build/elvisor.bin
+#   make run        boot the default configuration on QEMU (GIC=2|3, CPU=max|cortex-a72, SMP=N)
+#   make test       unit tests, lint, QEMU tests
+#   make bench      instruction-exact benchmarks (QEMU -icount shift=0)
+
+CROSS   ?= aarch64-linux-gnu-
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+OBJCOPY := $(CROSS)objcopy
+NM      := $(CROSS)nm
+HOSTCC  ?= gcc
+PYTHON  := /usr/bin/python3
+QEMU    := qemu-system-aarch64
+B       := build
+
+GIC     ?= 3
+CPU     ?= max
+SMP     ?= 4
+MEM     ?= 1G
+CONFIG  ?= configs/default.dts
+
+# Tools are checked before anything that needs them; tools/deps.sh installs what is missing.
+DEPS_STAMP := $(B)/.deps-ok
+$(DEPS_STAMP):
+	@mkdir -p $(B)
+	@bash tools/deps.sh
+	@touch $@
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS  := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdlib -mgeneral-regs-only \
+           -fpie -fno-plt -fno-stack-protector -fno-omit-frame-pointer \
+           -march=armv8-a -mno-outline-atomics -mstrict-align -fno-common -MMD -MP -I.
+ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I.
+LDFLAGS := -nostdlib -pie --no-dynamic-linker -z notext -z norelro --no-warn-rwx-segments \
+           -T arch/aarch64/elvisor.ld
+
+HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/*.c))
+HV_S    := $(sort $(wildcard arch/aarch64/*.S))
+HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
+
+.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps
+all: $(B)/elvisor.bin
+
+deps: ; @bash tools/deps.sh
+
+$(B)/hv/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/hv/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+# Two-pass link: the second pass embeds the symbol table (for symbolized backtraces) that the
+# first pass produced; symbol addresses do not move because the table lives in its own section
+# placed after everything else.
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
+	$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
+	$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
+	$(CC) $(ASFLAGS) -c $(B)/syms.S -o $(B)/syms.o
+	$(LD) $(LDFLAGS) $(HV_OBJ) $(B)/syms.o -o $@
+	@$(NM) -n $(B)/elvisor.pass1.elf | grep -v ' [aNn] ' | awk '{print $$1}' > $(B)/a.txt
+	@$(NM) -n $@ | grep -v -e ' [aNn] ' -e ' __syms' -e ' __sym_' | awk '{print $$1}' > $(B)/b.txt
+	@cmp -s $(B)/a.txt $(B)/b.txt || (echo "symbol addresses moved between link passes" >&2; exit 1)
+
+$(B)/elvisor.bin: $(B)/elvisor.elf
+	$(OBJCOPY) -O binary $< $@
+
+-include $(shell find $(B)/hv -name '*.d' 2>/dev/null)
+
+include tests/guests/guests.mk
+.SECONDEXPANSION:
+include tests/unit/unit.mk
+
+QEMU_MACHINE := -machine virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
+                -nographic -net none -monitor none -serial mon:stdio
+
+run: $(B)/elvisor.bin | $(DEPS_STAMP)
+	$(QEMU) $(QEMU_MACHINE) -kernel $(B)/elvisor.bin
+
+lint: | $(DEPS_STAMP)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
+	    arch drivers core vdev lib
+
+qemu-test: all guests | $(DEPS_STAMP)
+	$(PYTHON) -m pytest -q -n0 tests/system 2>/dev/null || $(PYTHON) -m pytest -q tests/system
+
+test: | $(DEPS_STAMP)
+	$(MAKE) all guests
+	$(MAKE) lint
+	$(MAKE) unit
+	$(PYTHON) -m pytest -q tests/system
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,14 @@
+/* Assembler helpers shared by the .S files. */
+#ifndef ARCH_ASM_H
+#define ARCH_ASM_H
+
+/* PC-relative address of a symbol, valid before relocation and with the MMU off. */
+.macro adr_l reg, sym
+    adrp \reg, \sym
+    add \reg, \reg, :lo12:\sym
+.endm
+
+#define FUNC(name) .global name; .type name, %function; name:
+#define ENDFUNC(name) .size name, . - name
+
+#endif

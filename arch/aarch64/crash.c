@@ -1,0 +1,79 @@
+/* The crash report: what a hypervisor bug leaves behind before the machine powers off. */
+#include <stdbool.h>
+#include "arch/aarch64/traps.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/symbols.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/config.h"
+#include "core/console.h"
+#include "core/power.h"
+
+extern char boot_stacks[];
+
+static const char *const kind_name[] = {
+    [TRAP_EL2_SP0] = "exception on SP_EL0",
+    [TRAP_EL2_SYNC] = "synchronous exception",
+    [TRAP_EL2_IRQ] = "IRQ",
+    [TRAP_EL2_FIQ] = "FIQ",
+    [TRAP_EL2_SERROR] = "SError",
+};
+
+static void print_symbol(const char *label, uint64_t addr)
+{
+    uint64_t off;
+    const char *name = symbol_lookup(addr, &off);
+    if (name)
+        printk("  %s %016lx <%s+0x%lx>\n", label, (unsigned long)addr, name, (unsigned long)off);
+    else
+        printk("  %s %016lx\n", label, (unsigned long)addr);
+}
+
+static bool on_a_stack(uint64_t fp)
+{
+    uint64_t lo = (uint64_t)(uintptr_t)boot_stacks, hi = lo + (uint64_t)MAX_CPUS * STACK_SIZE;
+    return (fp & 0xf) == 0 && fp >= lo && fp + 16 <= hi;
+}
+
+/* AAPCS64 frame records: [fp] = caller's fp, [fp + 8] = return address. */
+static void backtrace(const struct trap_frame *f)
+{
+    printk(" backtrace:\n");
+    print_symbol("#0", f->elr);
+    print_symbol("#1", f->x[30]);
+    uint64_t fp = f->x[29];
+    for (int depth = 2; depth < 32 && on_a_stack(fp); depth++) {
+        const uint64_t *rec = (const uint64_t *)(uintptr_t)fp;
+        char label[4] = { '#', (char)('0' + depth / 10), (char)('0' + depth % 10), 0 };
+        if (rec[1] == 0)
+            break;
+        print_symbol(label, rec[1]);
+        if (rec[0] <= fp)
+            break;      /* frames grow upward; anything else is a corrupt chain */
+        fp = rec[0];
+    }
+}
+
+void el2_fatal_trap(struct trap_frame *f, unsigned kind)
+{
+    static volatile int crashing;
+    if (__atomic_exchange_n(&crashing, 1, __ATOMIC_ACQ_REL))
+        power_off();    /* a second CPU, or a fault inside the report: just stop */
+
+    uint64_t esr = sysreg_read(esr_el2), far = sysreg_read(far_el2);
+    uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+    printk("\nelvisor: *** HYPERVISOR CRASH on CPU%u: %s at EL2: %s ***\n",
+           (unsigned)(sysreg_read(mpidr_el1) & 0xffffff),
+           kind < sizeof(kind_name) / sizeof(kind_name[0]) ? kind_name[kind] : "?",
+           kind == TRAP_EL2_SYNC ? esr_ec_name(ec) : "-");
+    printk(" ESR_EL2 %016lx (EC 0x%02x %s, ISS 0x%07lx)\n", (unsigned long)esr, ec, esr_ec_name(ec),
+           (unsigned long)(esr & 0x1ffffff));
+    printk(" FAR_EL2 %016lx  ELR_EL2 %016lx\n", (unsigned long)far, (unsigned long)f->elr);
+    printk(" SPSR_EL2 %016lx  SP %016lx\n", (unsigned long)f->spsr, (unsigned long)f->sp);
+    for (int i = 0; i < 30; i += 3)
+        printk(" x%-2d %016lx  x%-2d %016lx  x%-2d %016lx\n", i, (unsigned long)f->x[i],
+               i + 1, (unsigned long)f->x[i + 1], i + 2, (unsigned long)f->x[i + 2]);
+    printk(" x30 %016lx\n", (unsigned long)f->x[30]);
+    backtrace(f);
+    printk("elvisor: powering off\n");
+    power_off();
+}

@@ -1,0 +1,10 @@
+/* Symbolizing addresses inside the hypervisor image from its embedded symbol table. */
+#ifndef ARCH_SYMBOLS_H
+#define ARCH_SYMBOLS_H
+
+#include <stdint.h>
+
+/* The name of the function containing addr and the offset into it, or NULL. */
+const char *symbol_lookup(uint64_t addr, uint64_t *offset);
+
+#endif

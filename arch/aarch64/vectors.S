@@ -1,0 +1,181 @@
+/* EL2 exception vectors (Arm ARM D1.10.2 "Exception vectors": 16 entries of 0x80 bytes).
+ *  - From EL2 itself: the hypervisor's own IRQs are handled and return; anything synchronous,
+ *    an FIQ or an SError is a hypervisor bug and ends in the crash report.
+ *  - From a guest (lower EL, AArch64): the guest's GPRs go into its vCPU's register file and
+ *    control returns from vcpu_enter() with the exit kind, so that every exit is handled in
+ *    ordinary C on the hypervisor stack. */
+#include "arch/aarch64/asm.h"
+#include "arch/aarch64/traps.h"
+
+/* struct trap_frame, see traps.h */
+.macro save_el2_frame kind
+    sub     sp, sp, #TRAP_FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x0, elr_el2
+    stp     x30, x0, [sp, #16 * 15]
+    mrs     x0, spsr_el2
+    add     x1, sp, #TRAP_FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 16]
+    mov     x0, sp
+    mov     x1, #\kind
+.endm
+
+.macro restore_el2_frame
+    ldp     x30, x0, [sp, #16 * 15]
+    msr     elr_el2, x0
+    ldr     x0, [sp, #16 * 16]
+    msr     spsr_el2, x0
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x18, x19, [sp, #16 * 9]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldp     x28, x29, [sp, #16 * 14]
+    add     sp, sp, #TRAP_FRAME_SIZE
+.endm
+
+/* Guest exit: x0/x1 are parked on the hypervisor stack, the rest go to the register file
+ * whose address percpu->guest_regs (offset 0 of the per-CPU block in TPIDR_EL2) holds. */
+.macro guest_exit kind
+    stp     x0, x1, [sp, #-16]!
+    mrs     x0, tpidr_el2
+    ldr     x0, [x0]
+    stp     x2, x3, [x0, #16 * 1]
+    stp     x4, x5, [x0, #16 * 2]
+    stp     x6, x7, [x0, #16 * 3]
+    stp     x8, x9, [x0, #16 * 4]
+    stp     x10, x11, [x0, #16 * 5]
+    stp     x12, x13, [x0, #16 * 6]
+    stp     x14, x15, [x0, #16 * 7]
+    stp     x16, x17, [x0, #16 * 8]
+    stp     x18, x19, [x0, #16 * 9]
+    stp     x20, x21, [x0, #16 * 10]
+    stp     x22, x23, [x0, #16 * 11]
+    stp     x24, x25, [x0, #16 * 12]
+    stp     x26, x27, [x0, #16 * 13]
+    stp     x28, x29, [x0, #16 * 14]
+    mrs     x1, elr_el2
+    stp     x30, x1, [x0, #16 * 15]
+    mrs     x1, spsr_el2
+    str     x1, [x0, #16 * 16]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #16 * 0]
+    mov     x0, #\kind
+    b       guest_exit_common
+.endm
+
+.macro vec_entry target
+    .balign 0x80
+    b       \target
+.endm
+
+    .text
+    .balign 0x800
+    .global el2_vectors
+el2_vectors:
+    vec_entry el2_sp0_trap          /* current EL, SP_EL0: we never run on SP_EL0 */
+    vec_entry el2_sp0_trap
+    vec_entry el2_sp0_trap
+    vec_entry el2_sp0_trap
+    vec_entry el2_sync              /* current EL, SP_ELx */
+    vec_entry el2_irq
+    vec_entry el2_fiq
+    vec_entry el2_serror
+    vec_entry guest_sync            /* lower EL, AArch64 */
+    vec_entry guest_irq
+    vec_entry guest_fiq
+    vec_entry guest_serror
+    vec_entry guest_aarch32         /* lower EL, AArch32: guests are AArch64 only (HCR_EL2.RW) */
+    vec_entry guest_aarch32
+    vec_entry guest_aarch32
+    vec_entry guest_aarch32
+
+el2_sp0_trap:
+    save_el2_frame TRAP_EL2_SP0
+    b       el2_fatal_trap
+el2_sync:
+    save_el2_frame TRAP_EL2_SYNC
+    b       el2_fatal_trap
+el2_fiq:
+    save_el2_frame TRAP_EL2_FIQ
+    b       el2_fatal_trap
+el2_serror:
+    save_el2_frame TRAP_EL2_SERROR
+    b       el2_fatal_trap
+el2_irq:
+    save_el2_frame TRAP_EL2_IRQ
+    bl      el2_irq_handler
+    restore_el2_frame
+    eret
+
+guest_sync:     guest_exit EXIT_SYNC
+guest_irq:      guest_exit EXIT_IRQ
+guest_fiq:      guest_exit EXIT_FIQ
+guest_serror:   guest_exit EXIT_SERROR
+guest_aarch32:  guest_exit EXIT_AARCH32
+
+/* Restore the hypervisor's callee-saved registers pushed by vcpu_enter and return from it. */
+guest_exit_common:
+    ldp     x19, x20, [sp, #16 * 1]
+    ldp     x21, x22, [sp, #16 * 2]
+    ldp     x23, x24, [sp, #16 * 3]
+    ldp     x25, x26, [sp, #16 * 4]
+    ldp     x27, x28, [sp, #16 * 5]
+    ldp     x29, x30, [sp], #16 * 6
+    ret
+
+/* unsigned vcpu_enter(struct guest_regs *regs): run the guest until it exits; returns the
+ * EXIT_* kind. The caller has loaded the vCPU's system-register state. */
+FUNC(vcpu_enter)
+    stp     x29, x30, [sp, #-16 * 6]!
+    stp     x19, x20, [sp, #16 * 1]
+    stp     x21, x22, [sp, #16 * 2]
+    stp     x23, x24, [sp, #16 * 3]
+    stp     x25, x26, [sp, #16 * 4]
+    stp     x27, x28, [sp, #16 * 5]
+    mrs     x1, tpidr_el2
+    str     x0, [x1]
+    ldp     x30, x1, [x0, #16 * 15]
+    msr     elr_el2, x1
+    ldr     x1, [x0, #16 * 16]
+    msr     spsr_el2, x1
+    ldp     x2, x3, [x0, #16 * 1]
+    ldp     x4, x5, [x0, #16 * 2]
+    ldp     x6, x7, [x0, #16 * 3]
+    ldp     x8, x9, [x0, #16 * 4]
+    ldp     x10, x11, [x0, #16 * 5]
+    ldp     x12, x13, [x0, #16 * 6]
+    ldp     x14, x15, [x0, #16 * 7]
+    ldp     x16, x17, [x0, #16 * 8]
+    ldp     x18, x19, [x0, #16 * 9]
+    ldp     x20, x21, [x0, #16 * 10]
+    ldp     x22, x23, [x0, #16 * 11]
+    ldp     x24, x25, [x0, #16 * 12]
+    ldp     x26, x27, [x0, #16 * 13]
+    ldp     x28, x29, [x0, #16 * 14]
+    ldp     x0, x1, [x0, #16 * 0]
+    eret
+ENDFUNC(vcpu_enter)

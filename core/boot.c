@@ -1,0 +1,167 @@
+/* From the first C instruction to every CPU in its scheduler loop. */
+#include <stdbool.h>
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/mmu.h"
+#include "arch/aarch64/traps.h"
+#include "core/console.h"
+#include "core/image.h"
+#include "core/page_alloc.h"
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "core/power.h"
+#include "core/smp.h"
+#include "core/vmm.h"
+#include "drivers/pl011.h"
+#include "drivers/psci.h"
+#include "lib/fdt.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define ELVISOR_VERSION "0.1"
+
+/* The DTB was not usable, so there may be no console at all: stop the CPU. Nothing is
+ * printed twice and nothing hangs silently if a console exists. */
+static void __attribute__((noreturn)) boot_fail(const char *why)
+{
+    printk("elvisor: cannot boot: %s\n", why);
+    power_off();
+}
+
+/* Entered at EL1 (QEMU without virtualization=on) or EL3: say how to fix it and power off.
+ * The PSCI conduit below EL1 is HVC on such machines, which the DTB says. */
+static void __attribute__((noreturn)) wrong_el(unsigned el)
+{
+    printk("elvisor: entered at EL%u, but elvisor runs at EL2: start QEMU with "
+           "-machine virt,virtualization=on (or boot it from firmware that enters at EL2)\n", el);
+    if (el == 1 && platform_discover() == 0)
+        psci_set_conduit(platform.psci_conduit);
+    else
+        psci_set_conduit(el == 1 ? PSCI_CONDUIT_HVC : PSCI_CONDUIT_NONE);
+    power_off();
+}
+
+static void map_hypervisor(void)
+{
+    mmu_init();
+    for (unsigned i = 0; i < platform.mem_count; i++)
+        mmu_map(platform.mem[i].base, platform.mem[i].size, MMU_RAM);
+    /* W^X for the image: text RX, rodata and the symbol table R, data and BSS RW+XN. */
+    mmu_map((uintptr_t)__image_start, (uintptr_t)(__text_end - __image_start), MMU_TEXT);
+    mmu_map((uintptr_t)__rodata_start, (uintptr_t)(__rodata_end - __rodata_start), MMU_RODATA);
+    mmu_map((uintptr_t)__syms_start, (uintptr_t)(__image_end - __syms_start), MMU_RODATA);
+    mmu_map((uintptr_t)__image_end, image_loaded_size() - (uint64_t)(__image_end - __image_start), MMU_RODATA);
+    mmu_map((uintptr_t)platform.dtb, platform.dtb_size, MMU_RODATA);
+    mmu_map(platform.uart.base, platform.uart.size ? platform.uart.size : 0x1000, MMU_DEVICE);
+    mmu_map(platform.gicd.base, platform.gicd.size, MMU_DEVICE);
+    if (platform.gic_version == 2) {
+        mmu_map(platform.gicc.base, platform.gicc.size, MMU_DEVICE);
+        mmu_map(platform.gich.base, platform.gich.size, MMU_DEVICE);
+    }
+    for (unsigned i = 0; i < platform.gicr_count; i++)
+        mmu_map(platform.gicr[i].base, platform.gicr[i].size, MMU_DEVICE);
+    if (platform.its.size)
+        mmu_map(platform.its.base, platform.its.size, MMU_DEVICE);
+}
+
+static void el2_cpu_init(unsigned id)
+{
+    percpu_install(id);
+    sysreg_write(vbar_el2, el2_vectors);
+    /* Until a vCPU runs, nothing traps to EL2 from below and guests use AArch64 (RW). */
+    sysreg_write(hcr_el2, 1UL << 31);
+    isb();
+}
+
+static void print_banner(void)
+{
+    uint64_t mem_total = 0;
+    printk("\nelvisor %s: type-1 hypervisor for AArch64\n", ELVISOR_VERSION);
+    bool vhe = ((sysreg_read(id_aa64mmfr1_el1) >> 8) & 0xf) != 0;
+    printk("  exception level: EL%u (VHE %s, PA %u bits)\n", current_el(),
+           vhe ? "available" : "not available", pa_range_bits());
+    char list[MAX_CPUS * 20] = "";
+    unsigned len = 0;
+    for (unsigned i = 0; i < platform.cpu_count; i++)
+        len += (unsigned)ev_snprintf(list + len, sizeof(list) - len, " 0x%lx", (unsigned long)platform.cpu_mpidr[i]);
+    printk("  CPUs: %u (MPIDR%s)%s\n", platform.cpu_count, list,
+           platform.cpus_ignored ? " (more in the DTB than elvisor supports: ignored)" : "");
+    for (unsigned i = 0; i < platform.mem_count; i++) {
+        printk("  memory: 0x%lx-0x%lx (%lu MiB)\n", (unsigned long)platform.mem[i].base,
+               (unsigned long)(platform.mem[i].base + platform.mem[i].size - 1),
+               (unsigned long)(platform.mem[i].size >> 20));
+        mem_total += platform.mem[i].size;
+    }
+    printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
+           (unsigned long)(mem_total >> 20));
+    if (platform.gic_version == 3)
+        printk("  GIC: v3 (GICD 0x%lx, GICR 0x%lx%s)\n", (unsigned long)platform.gicd.base,
+               (unsigned long)platform.gicr[0].base, platform.its.size ? ", ITS" : "");
+    else
+        printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n",
+               (unsigned long)platform.gicd.base, (unsigned long)platform.gicc.base,
+               (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
+    printk("  UART: PL011 at 0x%lx\n", (unsigned long)platform.uart.base);
+    printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
+           platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT],
+           platform.timer_intid[TIMER_HYP_PHYS]);
+    printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
+           platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    printk("  image: %lu bytes at 0x%lx (text %lu, rodata %lu, data+bss %lu)\n",
+           (unsigned long)(__image_end - __image_start), (unsigned long)image_base(),
+           (unsigned long)(__text_end - __text_start), (unsigned long)(__rodata_end - __rodata_start),
+           (unsigned long)(__bss_end - __data_start));
+}
+
+/* Machine-owner debugging aids: bootargs "elvisor.crash_test" makes the boot CPU fault at EL2
+ * on purpose, to show the crash report; "elvisor.wx_test" writes to the hypervisor's own text,
+ * which W^X must refuse. Guests cannot set host bootargs. */
+static volatile uintptr_t crash_test_addr = 0x8;   /* page 0 is never mapped */
+
+static void maybe_crash_test(void)
+{
+    if (platform_has_bootarg("elvisor.crash_test")) {
+        printk("elvisor: crash test requested by bootargs\n");
+        *(volatile uint64_t *)crash_test_addr = 0xdead;
+    }
+    if (platform_has_bootarg("elvisor.wx_test")) {
+        printk("elvisor: W^X test requested by bootargs: writing to the hypervisor's text\n");
+        *(volatile uint32_t *)(uintptr_t)maybe_crash_test = 0;
+    }
+}
+
+void __attribute__((noreturn)) boot_primary(const void *dtb)
+{
+    const char *err = platform_discover_console(dtb);
+    if (!err)
+        pl011_init(platform.uart.base);
+    unsigned el = current_el();
+    if (el != 2)
+        wrong_el(el);
+    el2_cpu_init(0);
+    if (err)
+        boot_fail(err);
+    if ((err = platform_discover()))
+        boot_fail(err);
+    psci_set_conduit(platform.psci_conduit);
+    platform.psci_version = psci_version();
+    percpu_data[0].mpidr = platform.cpu_mpidr[0];
+
+    page_alloc_init();
+    map_hypervisor();
+    mmu_enable();
+    console_smp_ready();
+    print_banner();
+    maybe_crash_test();
+
+    smp_start_secondaries();
+    vmm_start();
+    smp_idle();
+}
+
+void __attribute__((noreturn)) boot_secondary(unsigned id)
+{
+    el2_cpu_init(id);
+    mmu_enable();
+    smp_report_online(id);
+    smp_idle();
+}

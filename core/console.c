@@ -1,0 +1,68 @@
+#include <stdbool.h>
+#include "core/console.h"
+#include "core/power.h"
+#include "drivers/pl011.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "arch/aarch64/sysreg.h"
+
+static spinlock_t console_lock = SPINLOCK_INIT;
+/* Exclusive loads and stores need the MMU on (Normal memory); before the secondaries start
+ * only one CPU prints, so no lock is needed. */
+static bool console_locking;
+
+void console_smp_ready(void) { console_locking = true; }
+
+static void emit(const char *s, unsigned len)
+{
+    for (unsigned i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            pl011_putc('\r');
+        pl011_putc(s[i]);
+    }
+}
+
+void console_write(const char *s, unsigned len)
+{
+    if (!console_locking) {
+        emit(s, len);
+        return;
+    }
+    uint64_t flags = irq_save();
+    spin_lock(&console_lock);
+    emit(s, len);
+    spin_unlock(&console_lock);
+    irq_restore(flags);
+}
+
+void vprintk(const char *fmt, va_list ap)
+{
+    char line[512];
+    int n = ev_vsnprintf(line, sizeof(line), fmt, ap);
+    if (n < 0)
+        return;
+    if ((unsigned)n >= sizeof(line)) {
+        n = sizeof(line) - 1;
+        line[n - 1] = '\n';     /* a truncated line still ends its line */
+    }
+    console_write(line, (unsigned)n);
+}
+
+void printk(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk(fmt, ap);
+    va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+    irq_disable();
+    printk("elvisor: PANIC on CPU%u: ", (unsigned)(sysreg_read(mpidr_el1) & 0xff));
+    va_start(ap, fmt);
+    vprintk(fmt, ap);
+    va_end(ap);
+    power_off();
+}

@@ -1,0 +1,31 @@
+/* Per-physical-CPU data, reached through TPIDR_EL2. */
+#ifndef CORE_PERCPU_H
+#define CORE_PERCPU_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "arch/aarch64/config.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/traps.h"
+
+struct vcpu;
+
+struct percpu {
+    struct guest_regs *guest_regs;  /* must stay first: vectors.S reads it at offset 0 */
+    unsigned id;                    /* logical index, 0 = boot CPU */
+    uint64_t mpidr;                 /* affinity as the DTB's cpu reg gives it */
+    volatile bool online;
+    struct vcpu *vcpu;              /* the vCPU running here, if any */
+};
+
+extern struct percpu percpu_data[MAX_CPUS];
+extern unsigned cpu_count;
+
+static inline struct percpu *this_cpu(void)
+{
+    return (struct percpu *)sysreg_read(tpidr_el2);
+}
+
+void percpu_install(unsigned id);
+
+#endif

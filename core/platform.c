@@ -1,0 +1,218 @@
+#include <stdbool.h>
+#include "core/platform.h"
+#include "lib/fdt.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+struct platform platform;
+static struct fdt host_fdt;
+static char reason[160];
+
+#define FAIL(...) do { ev_snprintf(reason, sizeof(reason), __VA_ARGS__); return reason; } while (0)
+
+/* Largest DTB we accept; the header's totalsize must fit (DTB spec: at most 2 MiB is the
+ * Linux convention). */
+#define DTB_MAX_SIZE (2u << 20)
+
+static const char *find_uart(void)
+{
+    int node = fdt_stdout_node(&host_fdt);
+    if (node < 0 || !fdt_is_compatible(&host_fdt, node, "arm,pl011"))
+        node = fdt_next_compatible(&host_fdt, -1, "arm,pl011");
+    if (node < 0)
+        FAIL("no arm,pl011 UART (neither /chosen stdout-path nor any node)");
+    if (fdt_reg(&host_fdt, node, 0, &platform.uart.base, &platform.uart.size) < 0)
+        FAIL("UART node %s has no usable reg", fdt_node_name(&host_fdt, node));
+    return NULL;
+}
+
+const char *platform_discover_console(const void *dtb)
+{
+    platform.dtb = dtb;
+    int err = fdt_init(&host_fdt, dtb, DTB_MAX_SIZE);
+    if (err < 0)
+        FAIL("host DTB at %p is invalid: %s", dtb, fdt_strerror(err));
+    platform.dtb_size = host_fdt.totalsize;
+    return find_uart();
+}
+
+static const char *find_memory(void)
+{
+    /* Memory nodes are children of the root (DT spec 3.4). */
+    int root = fdt_root(&host_fdt);
+    for (int node = fdt_first_subnode(&host_fdt, root); node >= 0;
+         node = fdt_next_subnode(&host_fdt, node)) {
+        const char *type = fdt_prop_string(&host_fdt, node, "device_type");
+        if (!type || strcmp(type, "memory") != 0)
+            continue;
+        for (int i = 0;; i++) {
+            struct mem_range r;
+            int e = fdt_reg(&host_fdt, node, i, &r.base, &r.size);
+            if (e < 0)
+                break;
+            if (r.size == 0)
+                continue;
+            if (platform.mem_count == PLAT_MAX_MEM)
+                FAIL("more than %d memory ranges", PLAT_MAX_MEM);
+            platform.mem[platform.mem_count++] = r;
+        }
+    }
+    if (platform.mem_count == 0)
+        FAIL("no memory node with a reg range");
+    return NULL;
+}
+
+static const char *find_reserved(void)
+{
+    int parent = fdt_path_offset(&host_fdt, "/reserved-memory");
+    if (parent < 0)
+        return NULL;
+    for (int n = fdt_first_subnode(&host_fdt, parent); n >= 0; n = fdt_next_subnode(&host_fdt, n)) {
+        struct mem_range r;
+        if (fdt_reg(&host_fdt, n, 0, &r.base, &r.size) < 0)
+            continue;   /* dynamically placed regions (size/alloc-ranges) do not exist yet */
+        if (platform.reserved_count == PLAT_MAX_RESERVED)
+            FAIL("more than %d /reserved-memory regions", PLAT_MAX_RESERVED);
+        platform.reserved[platform.reserved_count++] = r;
+    }
+    return NULL;
+}
+
+static const char *find_cpus(void)
+{
+    int cpus = fdt_path_offset(&host_fdt, "/cpus");
+    if (cpus < 0)
+        FAIL("no /cpus node");
+    for (int n = fdt_first_subnode(&host_fdt, cpus); n >= 0; n = fdt_next_subnode(&host_fdt, n)) {
+        const char *type = fdt_prop_string(&host_fdt, n, "device_type");
+        if (!type || strcmp(type, "cpu") != 0)
+            continue;
+        uint64_t mpidr, unused;
+        if (fdt_reg(&host_fdt, n, 0, &mpidr, &unused) < 0)
+            FAIL("CPU node %s has no reg (MPIDR)", fdt_node_name(&host_fdt, n));
+        if (platform.cpu_count == MAX_CPUS) {
+            platform.cpus_ignored++;
+            continue;
+        }
+        platform.cpu_mpidr[platform.cpu_count++] = mpidr;
+    }
+    if (platform.cpu_count == 0)
+        FAIL("no CPU under /cpus");
+    return NULL;
+}
+
+/* GIC "interrupts" triples: type (0 SPI, 1 PPI), number, flags (arm,gic binding). */
+static uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint32_t intid_of(const uint8_t *cell)
+{
+    uint32_t type = be32(cell), num = be32(cell + 4);
+    return type == 1 ? num + 16 : num + 32;
+}
+
+static const char *find_gic(void)
+{
+    static const char *const v2_compat[] = { "arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a7-gic", "arm,gic-v2" };
+    int node = fdt_next_compatible(&host_fdt, -1, "arm,gic-v3");
+    if (node >= 0) {
+        platform.gic_version = 3;
+        uint32_t nr_gicr = 1;
+        fdt_prop_u32(&host_fdt, node, "#redistributor-regions", &nr_gicr);
+        if (nr_gicr == 0 || nr_gicr > PLAT_MAX_GICR)
+            FAIL("GICv3 node has %u redistributor regions (1..%d supported)", nr_gicr, PLAT_MAX_GICR);
+        if (fdt_reg(&host_fdt, node, 0, &platform.gicd.base, &platform.gicd.size) < 0)
+            FAIL("GICv3 node has no GICD reg");
+        for (uint32_t i = 0; i < nr_gicr; i++)
+            if (fdt_reg(&host_fdt, node, 1 + (int)i, &platform.gicr[i].base, &platform.gicr[i].size) < 0)
+                FAIL("GICv3 node lacks GICR region %u", i);
+        platform.gicr_count = nr_gicr;
+        /* GICC, GICH, GICV follow; only GICH/GICV matter to us and they are optional. */
+        fdt_reg(&host_fdt, node, 1 + (int)nr_gicr, &platform.gicc.base, &platform.gicc.size);
+        fdt_reg(&host_fdt, node, 2 + (int)nr_gicr, &platform.gich.base, &platform.gich.size);
+        fdt_reg(&host_fdt, node, 3 + (int)nr_gicr, &platform.gicv.base, &platform.gicv.size);
+        int its = fdt_next_compatible(&host_fdt, node, "arm,gic-v3-its");
+        if (its >= 0 && fdt_parent(&host_fdt, its) == node)
+            fdt_reg(&host_fdt, its, 0, &platform.its.base, &platform.its.size);
+    } else {
+        for (unsigned i = 0; i < sizeof(v2_compat) / sizeof(v2_compat[0]) && node < 0; i++)
+            node = fdt_next_compatible(&host_fdt, -1, v2_compat[i]);
+        if (node < 0)
+            FAIL("no interrupt controller: neither arm,gic-v3 nor a GICv2-compatible node");
+        platform.gic_version = 2;
+        if (fdt_reg(&host_fdt, node, 0, &platform.gicd.base, &platform.gicd.size) < 0 ||
+            fdt_reg(&host_fdt, node, 1, &platform.gicc.base, &platform.gicc.size) < 0)
+            FAIL("GICv2 node %s lacks GICD/GICC reg", fdt_node_name(&host_fdt, node));
+        if (fdt_reg(&host_fdt, node, 2, &platform.gich.base, &platform.gich.size) < 0 ||
+            fdt_reg(&host_fdt, node, 3, &platform.gicv.base, &platform.gicv.size) < 0)
+            FAIL("GICv2 node %s lacks GICH/GICV reg: no virtualization extensions", fdt_node_name(&host_fdt, node));
+    }
+    int len;
+    const uint8_t *irq = fdt_getprop(&host_fdt, node, "interrupts", &len);
+    if (irq && len >= 12)
+        platform.gic_maint_intid = intid_of(irq);
+    return NULL;
+}
+
+static const char *find_timer(void)
+{
+    int node = fdt_next_compatible(&host_fdt, -1, "arm,armv8-timer");
+    if (node < 0)
+        node = fdt_next_compatible(&host_fdt, -1, "arm,armv7-timer");
+    if (node < 0)
+        FAIL("no arm,armv8-timer node");
+    int len;
+    const uint8_t *irq = fdt_getprop(&host_fdt, node, "interrupts", &len);
+    if (!irq || len < 4 * 12 || len % 12)
+        FAIL("timer node has %d bytes of interrupts (need at least 4 triples)", len);
+    for (int i = 0; i < TIMER_NR && i < len / 12; i++)
+        platform.timer_intid[i] = intid_of(irq + 12 * i);
+    return NULL;
+}
+
+static const char *find_psci(void)
+{
+    int node = fdt_next_compatible(&host_fdt, -1, "arm,psci-1.0");
+    if (node < 0)
+        node = fdt_next_compatible(&host_fdt, -1, "arm,psci-0.2");
+    if (node < 0)
+        FAIL("no PSCI 0.2+ node (arm,psci-1.0 or arm,psci-0.2)");
+    const char *method = fdt_prop_string(&host_fdt, node, "method");
+    if (method && strcmp(method, "smc") == 0)
+        platform.psci_conduit = PSCI_CONDUIT_SMC;
+    else if (method && strcmp(method, "hvc") == 0)
+        platform.psci_conduit = PSCI_CONDUIT_HVC;
+    else
+        FAIL("PSCI node has method \"%s\" (need smc or hvc)", method ? method : "(none)");
+    return NULL;
+}
+
+const char *platform_discover(void)
+{
+    const char *err;
+    if ((err = find_psci()) || (err = find_memory()) || (err = find_reserved()) ||
+        (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
+        return err;
+    return NULL;
+}
+
+bool platform_has_bootarg(const char *word)
+{
+    int chosen = fdt_path_offset(&host_fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_prop_string(&host_fdt, chosen, "bootargs") : 0;
+    size_t wl = strlen(word);
+    for (const char *p = args; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t tl = 0;
+        while (p[tl] && p[tl] != ' ')
+            tl++;
+        if (tl == wl && memcmp(p, word, wl) == 0)
+            return true;
+        p += tl;
+    }
+    return false;
+}

@@ -1,0 +1,60 @@
+/* What the hypervisor learned about the machine from the host device tree. Nothing physical
+ * is hard-coded: every address, interrupt and CPU below comes from the DTB. */
+#ifndef CORE_PLATFORM_H
+#define CORE_PLATFORM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "arch/aarch64/config.h"
+#include "drivers/psci.h"
+
+#define PLAT_MAX_MEM       16
+#define PLAT_MAX_RESERVED  32
+#define PLAT_MAX_GICR      8
+
+struct mem_range {
+    uint64_t base;
+    uint64_t size;
+};
+
+/* Indexes into platform.timer_intid, in the order of the arm,armv8-timer binding. */
+enum { TIMER_SEC_PHYS, TIMER_PHYS, TIMER_VIRT, TIMER_HYP_PHYS, TIMER_HYP_VIRT, TIMER_NR };
+
+struct platform {
+    const void *dtb;
+    uint32_t dtb_size;
+
+    struct mem_range mem[PLAT_MAX_MEM];
+    unsigned mem_count;
+    struct mem_range reserved[PLAT_MAX_RESERVED];
+    unsigned reserved_count;
+
+    uint64_t cpu_mpidr[MAX_CPUS];
+    unsigned cpu_count;
+    unsigned cpus_ignored;          /* CPUs in the DTB beyond MAX_CPUS */
+
+    struct mem_range uart;
+    uint32_t uart_intid;
+
+    unsigned gic_version;           /* 2 or 3 */
+    struct mem_range gicd, gicc, gich, gicv, its;
+    struct mem_range gicr[PLAT_MAX_GICR];
+    unsigned gicr_count;
+    uint32_t gic_maint_intid;
+
+    uint32_t timer_intid[TIMER_NR]; /* 0 when absent */
+
+    enum psci_conduit psci_conduit;
+    uint32_t psci_version;
+};
+
+extern struct platform platform;
+
+/* Finds the console first, so that later errors can be printed. Returns NULL on success or
+ * a one-line reason naming what is wrong with the DTB. */
+const char *platform_discover_console(const void *dtb);
+const char *platform_discover(void);
+/* True when the host's /chosen bootargs contain word as a whole space-separated token. */
+bool platform_has_bootarg(const char *word);
+
+#endif

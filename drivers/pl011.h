@@ -1,0 +1,15 @@
+/* Physical PL011 UART owned by the hypervisor (Arm PrimeCell UART PL011 TRM, DDI 0183). */
+#ifndef DRIVERS_PL011_H
+#define DRIVERS_PL011_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+void pl011_init(uint64_t base);
+void pl011_putc(char c);
+/* Returns a received character, or -1 when the receive FIFO is empty. */
+int pl011_getc(void);
+bool pl011_present(void);
+void pl011_enable_rx_irq(void);
+
+#endif

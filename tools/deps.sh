@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Install everything elvisor needs to build, run and test, from Debian's archive.
+# Idempotent; runs as root on Debian 12 (bookworm). QEMU 10 comes from bookworm-backports
+# because bookworm's 7.2 lacks FEAT_NV2 and SMMUv3 stage 2.
+set -euo pipefail
+
+need_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "tools/deps.sh: must run as root (apt-get install)" >&2
+        exit 1
+    fi
+}
+
+qemu_ok() {
+    command -v qemu-system-aarch64 >/dev/null 2>&1 || return 1
+    local major
+    major=$(qemu-system-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p' | head -1)
+    [ "${major:-0}" -ge 9 ]
+}
+
+all_ok() {
+    for t in aarch64-linux-gnu-gcc dtc cppcheck clang; do
+        command -v "$t" >/dev/null 2>&1 || return 1
+    done
+    qemu_ok || return 1
+    /usr/bin/python3 -c 'import pytest, pexpect' 2>/dev/null || return 1
+    [ -f /usr/include/cmocka.h ] || return 1
+    command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /sbin/mkfs.ext4 ] || return 1
+    return 0
+}
+
+if all_ok; then
+    exit 0
+fi
+need_root
+export DEBIAN_FRONTEND=noninteractive
+
+bp=/etc/apt/sources.list.d/bookworm-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    cat > "$bp" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
+    device-tree-compiler cppcheck clang lld make \
+    python3-pytest python3-pexpect libcmocka-dev e2fsprogs cpio >/dev/null
+apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm >/dev/null
+
+if ! all_ok; then
+    echo "tools/deps.sh: some tools are still missing after install" >&2
+    exit 1
+fi
+echo "tools/deps.sh: all dependencies present"
