@@ -20,6 +20,8 @@ SMP     ?= 4
 MEM     ?= 1G
 CONFIG  ?= configs/default.dts
 
+.DEFAULT_GOAL := all
+
 # Tools are checked before anything that needs them; tools/deps.sh installs what is missing.
 DEPS_STAMP := $(B)/.deps-ok
 $(DEPS_STAMP):
@@ -55,13 +57,14 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 # Two-pass link: the second pass embeds the symbol table (for symbolized backtraces) that the
 # first pass produced; symbol addresses do not move because the table lives in its own section
 # placed after everything else.
+SYMS_MOVABLE := __syms_|__image_end| [aNn] 
 $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
 	$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
 	$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
 	$(CC) $(ASFLAGS) -c $(B)/syms.S -o $(B)/syms.o
 	$(LD) $(LDFLAGS) $(HV_OBJ) $(B)/syms.o -o $@
-	@$(NM) -n $(B)/elvisor.pass1.elf | grep -v ' [aNn] ' | awk '{print $$1}' > $(B)/a.txt
-	@$(NM) -n $@ | grep -v -e ' [aNn] ' -e ' __syms' -e ' __sym_' | awk '{print $$1}' > $(B)/b.txt
+	@$(NM) -n $(B)/elvisor.pass1.elf | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/a.txt
+	@$(NM) -n $@ | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/b.txt
 	@cmp -s $(B)/a.txt $(B)/b.txt || (echo "symbol addresses moved between link passes" >&2; exit 1)
 
 $(B)/elvisor.bin: $(B)/elvisor.elf

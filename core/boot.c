@@ -19,11 +19,13 @@
 
 #define ELVISOR_VERSION "0.1"
 
-/* The DTB was not usable, so there may be no console at all: stop the CPU. Nothing is
- * printed twice and nothing hangs silently if a console exists. */
+/* The DTB is not usable: say why (if there is a console) and power off. */
 static void __attribute__((noreturn)) boot_fail(const char *why)
 {
     printk("elvisor: cannot boot: %s\n", why);
+    /* Without a PSCI node, SMC is the conduit firmware below EL2 would use; if there is no
+     * firmware the SMC is UNDEFINED and the crash handler parks the CPU. */
+    psci_set_conduit(platform.psci_conduit != PSCI_CONDUIT_NONE ? platform.psci_conduit : PSCI_CONDUIT_SMC);
     power_off();
 }
 
@@ -46,10 +48,10 @@ static void map_hypervisor(void)
     for (unsigned i = 0; i < platform.mem_count; i++)
         mmu_map(platform.mem[i].base, platform.mem[i].size, MMU_RAM);
     /* W^X for the image: text RX, rodata and the symbol table R, data and BSS RW+XN. */
-    mmu_map((uintptr_t)__image_start, (uintptr_t)(__text_end - __image_start), MMU_TEXT);
-    mmu_map((uintptr_t)__rodata_start, (uintptr_t)(__rodata_end - __rodata_start), MMU_RODATA);
-    mmu_map((uintptr_t)__syms_start, (uintptr_t)(__image_end - __syms_start), MMU_RODATA);
-    mmu_map((uintptr_t)__image_end, image_loaded_size() - (uint64_t)(__image_end - __image_start), MMU_RODATA);
+    mmu_map((uintptr_t)__image_start, image_span(__image_start, __text_end), MMU_TEXT);
+    mmu_map((uintptr_t)__rodata_start, image_span(__rodata_start, __rodata_end), MMU_RODATA);
+    mmu_map((uintptr_t)__syms_start, image_span(__syms_start, __image_end), MMU_RODATA);
+    mmu_map((uintptr_t)__image_end, image_loaded_size() - image_span(__image_start, __image_end), MMU_RODATA);
     mmu_map((uintptr_t)platform.dtb, platform.dtb_size, MMU_RODATA);
     mmu_map(platform.uart.base, platform.uart.size ? platform.uart.size : 0x1000, MMU_DEVICE);
     mmu_map(platform.gicd.base, platform.gicd.size, MMU_DEVICE);
@@ -107,9 +109,9 @@ static void print_banner(void)
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
            platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
     printk("  image: %lu bytes at 0x%lx (text %lu, rodata %lu, data+bss %lu)\n",
-           (unsigned long)(__image_end - __image_start), (unsigned long)image_base(),
-           (unsigned long)(__text_end - __text_start), (unsigned long)(__rodata_end - __rodata_start),
-           (unsigned long)(__bss_end - __data_start));
+           (unsigned long)image_span(__image_start, __image_end), (unsigned long)image_base(),
+           (unsigned long)image_span(__text_start, __text_end), (unsigned long)image_span(__rodata_start, __rodata_end),
+           (unsigned long)image_span(__data_start, __bss_end));
 }
 
 /* Machine-owner debugging aids: bootargs "elvisor.crash_test" makes the boot CPU fault at EL2
@@ -117,7 +119,7 @@ static void print_banner(void)
  * which W^X must refuse. Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8;   /* page 0 is never mapped */
 
-static void maybe_crash_test(void)
+static void __attribute__((noinline)) maybe_crash_test(void)
 {
     if (platform_has_bootarg("elvisor.crash_test")) {
         printk("elvisor: crash test requested by bootargs\n");
@@ -125,7 +127,7 @@ static void maybe_crash_test(void)
     }
     if (platform_has_bootarg("elvisor.wx_test")) {
         printk("elvisor: W^X test requested by bootargs: writing to the hypervisor's text\n");
-        *(volatile uint32_t *)(uintptr_t)maybe_crash_test = 0;
+        *(volatile uint32_t *)(uintptr_t)__text_start = 0;
     }
 }
 

@@ -27,7 +27,7 @@ uint64_t image_loaded_size(void) { return *(volatile uint64_t *)(__image_start +
 
 static const struct pack_header *pack_header(void)
 {
-    uint64_t own = (uint64_t)(__image_end - __image_start);
+    uint64_t own = image_span(__image_start, __image_end);
     uint64_t loaded = image_loaded_size();
     const struct pack_header *h = (const struct pack_header *)__image_end;
     if (loaded <= own + sizeof(*h) || memcmp(h->magic, PACK_MAGIC, 8) != 0 || h->version != 1)

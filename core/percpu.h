@@ -16,6 +16,7 @@ struct percpu {
     uint64_t mpidr;                 /* affinity as the DTB's cpu reg gives it */
     volatile bool online;
     struct vcpu *vcpu;              /* the vCPU running here, if any */
+    struct vcpu *fp_owner;          /* whose FP/SIMD registers are live here */
 };
 
 extern struct percpu percpu_data[MAX_CPUS];

@@ -1,8 +1,43 @@
+/* Per physical CPU: run the vCPUs placed here, round-robin; sleep when none is runnable.
+ * With one vCPU per physical CPU (static partitioning) the loop only runs when that vCPU
+ * stops, blocks or yields. */
 #include "core/sched.h"
+#include "core/vm.h"
+#include "core/vcpu.h"
+#include "core/percpu.h"
 #include "arch/aarch64/sysreg.h"
+
+static struct vcpu *pick(unsigned cpu, unsigned *cursor)
+{
+    unsigned total = 0;
+    for (unsigned i = 0; i < nr_vms; i++)
+        total += vms[i].cfg.nr_vcpus;
+    for (unsigned n = 0; n < total; n++) {
+        unsigned k = (*cursor + n) % total, vmi = 0;
+        while (k >= vms[vmi].cfg.nr_vcpus)
+            k -= vms[vmi++].cfg.nr_vcpus;
+        struct vcpu *v = &vms[vmi].vcpu[k];
+        if (v->pcpu != cpu || vms[vmi].state != VM_RUNNING)
+            continue;
+        if (v->state == VCPU_ON_PENDING)
+            v->state = VCPU_RUNNABLE;
+        if (v->state == VCPU_RUNNABLE) {
+            *cursor = (*cursor + n + 1) % total;
+            return v;
+        }
+    }
+    return 0;
+}
 
 void sched_loop(void)
 {
-    for (;;)
-        wfi();
+    unsigned cpu = this_cpu()->id, cursor = 0;
+    vcpu_cpu_init();
+    for (;;) {
+        struct vcpu *v = pick(cpu, &cursor);
+        if (v)
+            vcpu_run(v);
+        else
+            wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
+    }
 }

@@ -41,10 +41,10 @@ static const struct pt_ops el2_ops = {
 static uint64_t attrs_of(enum mmu_kind kind)
 {
     switch (kind) {
-    case MMU_TEXT:   return PT_S1_EL2_TEXT;
-    case MMU_RODATA: return PT_S1_EL2_RODATA;
-    case MMU_DEVICE: return PT_S1_EL2_DEVICE;
-    default:         return PT_S1_EL2_RAM;
+    case MMU_TEXT:   return PT_S1_TEXT;
+    case MMU_RODATA: return PT_S1_RODATA;
+    case MMU_DEVICE: return PT_S1_DEVICE;
+    default:         return PT_S1_DATA;
     }
 }
 
@@ -57,6 +57,8 @@ void mmu_init(void)
 
 void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind)
 {
+    if (size == 0)
+        return;
     uint64_t start = pa & ~0xfffUL, end = (pa + size + 0xfff) & ~0xfffUL;
     int err = pt_map(&el2_pt, start, start, end - start, attrs_of(kind), PT_REPLACE);
     if (err < 0)

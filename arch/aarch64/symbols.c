@@ -9,14 +9,14 @@ struct sym_entry {
 
 const char *symbol_lookup(uint64_t addr, uint64_t *offset)
 {
-    uint64_t table_size = (uint64_t)(__syms_end - __syms_start);
+    uint64_t table_size = image_span(__syms_start, __syms_end);
     if (table_size < 8 || addr < image_base())
         return 0;
     uint64_t count = *(const uint64_t *)__syms_start;
     const struct sym_entry *e = (const struct sym_entry *)(__syms_start + 8);
     const char *names = (const char *)(e + count);
     uint64_t rel = addr - image_base();
-    if (count == 0 || count > table_size / sizeof(*e) || rel >= (uint64_t)(__text_end - __image_start))
+    if (count == 0 || count > table_size / sizeof(*e) || rel >= image_span(__image_start, __text_end))
         return 0;
     /* The last entry whose offset is <= rel (entries are sorted by nm -n). */
     uint64_t lo = 0, hi = count;

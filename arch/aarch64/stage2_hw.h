@@ -1,0 +1,16 @@
+/* The hardware side of stage 2: VTCR_EL2, VTTBR_EL2 and TLB maintenance by VMID. */
+#ifndef ARCH_STAGE2_HW_H
+#define ARCH_STAGE2_HW_H
+
+#include <stdint.h>
+
+/* IPA width used for every VM: from PARange, capped at 48; on CPUs whose PARange is at most
+ * 42 bits a level-0 start is not allowed (Arm ARM D8.2.x), so 39 bits (level 1 start). */
+unsigned stage2_ipa_bits(void);
+void stage2_hw_init(void);          /* per CPU: VTCR_EL2 */
+uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid);
+/* Invalidates stage 1+2 TLB entries of the VM with this VTTBR, for all CPUs (inner shareable). */
+void stage2_tlb_flush_vmid(uint64_t vttbr);
+void stage2_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size);
+
+#endif

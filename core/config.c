@@ -1,0 +1,259 @@
+#include "core/config.h"
+#include "lib/fdt.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#ifdef HOST_TEST
+#include <string.h>
+#endif
+
+struct parse {
+    const struct fdt *f;
+    const struct config_limits *lim;
+    char why[160];
+};
+
+#define REFUSE(p, ...) do { ev_snprintf((p)->why, sizeof((p)->why), __VA_ARGS__); return false; } while (0)
+
+static bool ranges_overlap(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz)
+{
+    return a < b + bsz && b < a + asz;
+}
+
+static bool copy_string(struct parse *p, int node, const char *prop, char *dst, size_t cap, bool required)
+{
+    int len;
+    const char *s = fdt_getprop(p->f, node, prop, &len);
+    if (!s) {
+        if (required)
+            REFUSE(p, "%s: missing", prop);
+        dst[0] = 0;
+        return true;
+    }
+    if (len <= 0 || s[len - 1] != 0 || (size_t)len > cap)
+        REFUSE(p, "%s: not a string of at most %u bytes", prop, (unsigned)cap - 1);
+    memcpy(dst, s, (size_t)len);
+    return true;
+}
+
+/* Reads a <hi lo hi lo> (address, size) pair of 2-cell numbers. */
+static bool read_pair(struct parse *p, int node, const char *prop, int index, uint64_t *a, uint64_t *s)
+{
+    int len;
+    const uint8_t *v = fdt_getprop(p->f, node, prop, &len);
+    if (!v || len < (index + 1) * 16)
+        return false;
+    v += index * 16;
+    uint64_t w[4];
+    for (int i = 0; i < 4; i++)
+        w[i] = (uint64_t)v[i * 4] << 24 | (uint64_t)v[i * 4 + 1] << 16 | (uint64_t)v[i * 4 + 2] << 8 | v[i * 4 + 3];
+    *a = w[0] << 32 | w[1];
+    *s = w[2] << 32 | w[3];
+    return true;
+}
+
+static bool parse_memory(struct parse *p, int node, struct vm_config *vm)
+{
+    int len;
+    if (!fdt_getprop(p->f, node, "memory", &len) || len != 16 ||
+        !read_pair(p, node, "memory", 0, &vm->ram_ipa, &vm->ram_size))
+        REFUSE(p, "memory: need <ipa-hi ipa-lo size-hi size-lo>");
+    if (vm->ram_size < 0x200000 || (vm->ram_size & 0x1fffff) || (vm->ram_ipa & 0x1fffff))
+        REFUSE(p, "memory: base and size must be 2 MiB aligned and size at least 2 MiB");
+    uint64_t ipa_end = 1ULL << p->lim->ipa_bits;
+    if (vm->ram_ipa >= ipa_end || vm->ram_size > ipa_end - vm->ram_ipa)
+        REFUSE(p, "memory: 0x%lx+0x%lx exceeds the %u-bit IPA space", (unsigned long)vm->ram_ipa,
+               (unsigned long)vm->ram_size, p->lim->ipa_bits);
+    return true;
+}
+
+static bool parse_vcpus(struct parse *p, int node, struct vm_config *vm)
+{
+    uint32_t n;
+    if (fdt_prop_u32(p->f, node, "vcpus", &n) < 0 || n == 0 || n > VM_MAX_VCPUS)
+        REFUSE(p, "vcpus: need 1..%d", VM_MAX_VCPUS);
+    vm->nr_vcpus = n;
+    int len;
+    const uint8_t *aff = fdt_getprop(p->f, node, "cpu-affinity", &len);
+    if (!aff)
+        REFUSE(p, "cpu-affinity: missing (one physical CPU per vCPU)");
+    if (len != (int)(4 * n))
+        REFUSE(p, "cpu-affinity: has %d entries for %u vCPUs", len / 4, n);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t c = (uint32_t)aff[4 * i] << 24 | (uint32_t)aff[4 * i + 1] << 16 |
+                     (uint32_t)aff[4 * i + 2] << 8 | aff[4 * i + 3];
+        if (c >= p->lim->nr_cpus)
+            REFUSE(p, "cpu-affinity: physical CPU %u does not exist (this machine has %u)", c, p->lim->nr_cpus);
+        vm->affinity[i] = c;
+    }
+    return true;
+}
+
+static bool parse_images(struct parse *p, int node, struct vm_config *vm)
+{
+    if (!copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), true) ||
+        !copy_string(p, node, "initrd", vm->initrd, sizeof(vm->initrd), false) ||
+        !copy_string(p, node, "bootargs", vm->bootargs, sizeof(vm->bootargs), false))
+        return false;
+    uint64_t ksize = 0, isize = 0;
+    if (p->lim->file_size(vm->kernel, &ksize) < 0)
+        REFUSE(p, "kernel: \"%s\" is not in the image pack", vm->kernel);
+    if (vm->initrd[0] && p->lim->file_size(vm->initrd, &isize) < 0)
+        REFUSE(p, "initrd: \"%s\" is not in the image pack", vm->initrd);
+    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. */
+    uint64_t need = ((ksize + 0x1fffff) & ~0x1fffffULL) + isize + 0x10000;
+    if (need > vm->ram_size)
+        REFUSE(p, "kernel: images need %lu KiB but memory is %lu KiB", (unsigned long)(need >> 10),
+               (unsigned long)(vm->ram_size >> 10));
+    return true;
+}
+
+static bool parse_irqs(struct parse *p, int node, uint32_t *out, unsigned *count, unsigned max)
+{
+    int len;
+    const uint8_t *v = fdt_getprop(p->f, node, "interrupts", &len);
+    if (!v)
+        return true;
+    if (len % 4 || (unsigned)len / 4 > max)
+        REFUSE(p, "interrupts: at most %u SPIs as single cells", max);
+    for (int i = 0; i < len / 4; i++) {
+        uint32_t intid = (uint32_t)v[4 * i] << 24 | (uint32_t)v[4 * i + 1] << 16 |
+                         (uint32_t)v[4 * i + 2] << 8 | v[4 * i + 3];
+        if (intid < 32 || intid > 1019)
+            REFUSE(p, "interrupts: %u is not an SPI (32..1019)", intid);
+        out[(*count)++] = intid;
+    }
+    return true;
+}
+
+static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
+{
+    int parent = -1;
+    for (int n = fdt_first_subnode(p->f, vmnode); n >= 0; n = fdt_next_subnode(p->f, n))
+        if (strcmp(fdt_node_name(p->f, n), "passthrough") == 0)
+            parent = n;
+    if (parent < 0)
+        return true;
+    for (int n = fdt_first_subnode(p->f, parent); n >= 0; n = fdt_next_subnode(p->f, n)) {
+        struct vm_region r;
+        for (int i = 0; read_pair(p, n, "reg", i, &r.pa, &r.size); i++) {
+            if (vm->nr_passthru == VM_MAX_PASSTHRU)
+                REFUSE(p, "passthrough: more than %d regions", VM_MAX_PASSTHRU);
+            if ((r.pa | r.size) & 0xfff || r.size == 0)
+                REFUSE(p, "passthrough/%s: reg must be 4 KiB aligned and non-empty", fdt_node_name(p->f, n));
+            r.ipa = r.pa;   /* passthrough devices appear at their physical address */
+            vm->passthru[vm->nr_passthru++] = r;
+        }
+        uint32_t count = vm->nr_passthru_irqs;
+        if (!parse_irqs(p, n, vm->passthru_irq, &count, VM_MAX_IRQS - vm->nr_passthru_irqs))
+            return false;
+        vm->nr_passthru_irqs = count;
+    }
+    return true;
+}
+
+static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
+{
+    int parent = -1;
+    for (int n = fdt_first_subnode(p->f, vmnode); n >= 0; n = fdt_next_subnode(p->f, n))
+        if (strcmp(fdt_node_name(p->f, n), "devices") == 0)
+            parent = n;
+    if (parent < 0)
+        return true;
+    for (int n = fdt_first_subnode(p->f, parent); n >= 0; n = fdt_next_subnode(p->f, n)) {
+        const char *name = fdt_node_name(p->f, n);
+        if (vm->nr_devs == VM_MAX_DEVICES)
+            REFUSE(p, "devices: more than %d", VM_MAX_DEVICES);
+        struct vm_device *d = &vm->dev[vm->nr_devs];
+        if (fdt_is_compatible(p->f, n, "arm,pl011"))
+            d->kind = VDEV_PL011;
+        else
+            REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
+                   fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");
+        if (!read_pair(p, n, "reg", 0, &d->ipa, &d->size) || d->size == 0 || ((d->ipa | d->size) & 0xfff))
+            REFUSE(p, "devices/%s: reg must be one 4 KiB aligned <addr size> pair of 2 cells each", name);
+        uint32_t irq[1];
+        unsigned nirq = 0;
+        if (!parse_irqs(p, n, irq, &nirq, 1))
+            return false;
+        d->intid = nirq ? irq[0] : 0;
+        vm->nr_devs++;
+    }
+    return true;
+}
+
+/* Every IPA window of the VM must be disjoint from the others and from the hypervisor's. */
+static bool check_layout(struct parse *p, const struct vm_config *vm)
+{
+    struct { const char *what; uint64_t a, s; } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
+    unsigned n = 0;
+    w[n].what = "memory"; w[n].a = vm->ram_ipa; w[n++].s = vm->ram_size;
+    for (unsigned i = 0; i < vm->nr_passthru; i++) {
+        w[n].what = "passthrough"; w[n].a = vm->passthru[i].ipa; w[n++].s = vm->passthru[i].size;
+    }
+    for (unsigned i = 0; i < vm->nr_devs; i++) {
+        w[n].what = "devices"; w[n].a = vm->dev[i].ipa; w[n++].s = vm->dev[i].size;
+    }
+    for (unsigned i = 0; i < p->lim->nr_reserved && i < 8; i++) {
+        w[n].what = "the virtual GIC"; w[n].a = p->lim->reserved[i].ipa; w[n++].s = p->lim->reserved[i].size;
+    }
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = i + 1; j < n; j++)
+            if (ranges_overlap(w[i].a, w[i].s, w[j].a, w[j].s))
+                REFUSE(p, "%s: 0x%lx+0x%lx overlaps %s at 0x%lx", w[i].what, (unsigned long)w[i].a,
+                       (unsigned long)w[i].s, w[j].what, (unsigned long)w[j].a);
+    return true;
+}
+
+static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
+{
+    return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
+           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && check_layout(p, vm);
+}
+
+int config_parse(const void *blob, size_t size, const struct config_limits *lim,
+                 struct vm_config *out, config_report_fn report)
+{
+    struct fdt f;
+    char why[96];
+    int err = fdt_init(&f, blob, size);
+    if (err < 0) {
+        ev_snprintf(why, sizeof(why), "configuration DTB is invalid: %s", fdt_strerror(err));
+        report(0, why);
+        return -1;
+    }
+    int vms = fdt_path_offset(&f, "/vms");
+    if (vms < 0) {
+        report(0, "configuration has no /vms node");
+        return -1;
+    }
+    struct parse p = { .f = &f, .lim = lim };
+    int count = 0;
+    for (int n = fdt_first_subnode(&f, vms); n >= 0; n = fdt_next_subnode(&f, n)) {
+        const char *name = fdt_node_name(&f, n);
+        if (count == CONFIG_MAX_VMS) {
+            report(name, "too many VMs in the configuration");
+            continue;
+        }
+        struct vm_config *vm = &out[count];
+        memset(vm, 0, sizeof(*vm));
+        if (strlen(name) >= VM_NAME_LEN) {
+            report(name, "name: longer than 31 characters");
+            continue;
+        }
+        memcpy(vm->name, name, strlen(name) + 1);
+        bool dup = false;
+        for (int i = 0; i < count; i++)
+            dup |= strcmp(out[i].name, name) == 0;
+        if (dup) {
+            report(name, "name: another VM has the same name");
+            continue;
+        }
+        if (!parse_vm(&p, n, vm)) {
+            report(name, p.why);
+            continue;
+        }
+        count++;
+    }
+    return count;
+}

@@ -1,0 +1,70 @@
+/* VM descriptions: parsed from the configuration DTB (configs/ DTS files compiled by dtc) and
+ * validated before any VM is built. Bindings: docs/config.md. Pure logic, unit-tested. */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define VM_NAME_LEN     32
+#define VM_MAX_VCPUS    8
+#define VM_MAX_PASSTHRU 8
+#define VM_MAX_IRQS     16
+#define VM_MAX_DEVICES  8
+#define VM_PATH_LEN     112
+#define VM_BOOTARGS_LEN 256
+#define CONFIG_MAX_VMS  8
+
+enum vdev_kind { VDEV_PL011 };
+
+struct vm_region {
+    uint64_t ipa;
+    uint64_t pa;
+    uint64_t size;
+};
+
+struct vm_device {
+    enum vdev_kind kind;
+    uint64_t ipa;
+    uint64_t size;
+    uint32_t intid;         /* the SPI the device raises, 0 = none */
+};
+
+struct vm_config {
+    char name[VM_NAME_LEN];
+    uint64_t ram_ipa;
+    uint64_t ram_size;
+    unsigned nr_vcpus;
+    unsigned affinity[VM_MAX_VCPUS];    /* physical CPU of each vCPU */
+    char kernel[VM_PATH_LEN];
+    char initrd[VM_PATH_LEN];           /* "" = none */
+    char bootargs[VM_BOOTARGS_LEN];
+    struct vm_region passthru[VM_MAX_PASSTHRU];
+    unsigned nr_passthru;
+    uint32_t passthru_irq[VM_MAX_IRQS];
+    unsigned nr_passthru_irqs;
+    struct vm_device dev[VM_MAX_DEVICES];
+    unsigned nr_devs;
+};
+
+/* What the machine offers, for validation. */
+struct config_limits {
+    unsigned nr_cpus;
+    unsigned ipa_bits;
+    /* Size of a packed file, or -1 if the pack lacks it. */
+    int (*file_size)(const char *path, uint64_t *size);
+    /* IPA windows the hypervisor itself places in every VM (virtual GIC): no overlap allowed. */
+    const struct vm_region *reserved;
+    unsigned nr_reserved;
+};
+
+/* Called once per refused VM (or a whole-config error when vm is NULL) with one line. */
+typedef void (*config_report_fn)(const char *vm, const char *reason);
+
+/* Parses up to CONFIG_MAX_VMS VMs. Returns how many were accepted into out[], or a negative
+ * number if the blob itself is unusable. Refused VMs are reported and skipped. */
+int config_parse(const void *blob, size_t size, const struct config_limits *lim,
+                 struct vm_config *out, config_report_fn report);
+
+#endif

@@ -1,0 +1,184 @@
+#include "core/mmio.h"
+#include "core/console.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/a64_ldst.h"
+#include "arch/aarch64/guest_at.h"
+#include "arch/aarch64/inject.h"
+#include "arch/aarch64/sysreg.h"
+#include "lib/string.h"
+
+#define PSR_MODE_MASK 0xfUL
+#define PSR_EL0t      0x0UL
+#define PSR_EL1h      0x5UL
+
+int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64_t *val)
+{
+    struct vm *vm = v->vm;
+    for (unsigned i = 0; i < vm->nr_mmio; i++) {
+        const struct mmio_region *r = &vm->mmio[i];
+        if (ipa < r->base || ipa - r->base >= r->size || size > r->size - (ipa - r->base))
+            continue;
+        if (write)
+            return r->ops->write(v, r->dev, ipa - r->base, size, *val);
+        *val = 0;
+        return r->ops->read(v, r->dev, ipa - r->base, size, val);
+    }
+    return -1;
+}
+
+/* The guest register value as the access sees it: register 31 is XZR. */
+static uint64_t reg_value(const struct vcpu *v, unsigned reg)
+{
+    return reg == 31 ? 0 : v->regs.x[reg];
+}
+
+static uint64_t extend_load(uint64_t val, const struct mmio_access *a)
+{
+    unsigned bits = a->size * 8;
+    if (a->sign_extend && bits < 64 && (val >> (bits - 1)) & 1)
+        val |= ~0UL << bits;
+    if (!a->sf)
+        val &= 0xffffffffUL;
+    return val;
+}
+
+static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size, const char *why)
+{
+    printk("elvisor: VM '%s' vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected\n",
+           v->vm->cfg.name, v->id, write ? "write" : "read", size, (unsigned long)ipa,
+           (unsigned long)v->regs.pc, why);
+}
+
+static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
+{
+    uint64_t val = a->write ? reg_value(v, a->reg) : 0;
+    if (mmio_dispatch(v, a->ipa, a->size, a->write, &val) < 0) {
+        report_abort(v, a->ipa, a->write, a->size, "with no device there");
+        inject_dabt(&v->regs, far, a->write);
+        return;
+    }
+    if (!a->write && a->reg != 31)
+        v->regs.x[a->reg] = extend_load(val, a);
+    v->regs.pc += 4;
+}
+
+/* ISV=0: the instruction itself says what to do. */
+struct emul_ctx {
+    struct vcpu *v;
+    uint64_t far, ipa;      /* the access that faulted */
+    bool el0;
+};
+
+static int access_at(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, int write)
+{
+    uint64_t ipa;
+    if ((va >> 12) == (c->far >> 12))
+        ipa = (c->ipa & ~0xfffUL) | (va & 0xfff);
+    else if (guest_va_to_ipa(va, c->el0, write, &ipa) < 0)
+        return -1;
+    void *ram = vm_ram_ptr(c->v->vm, ipa, len);
+    if (ram) {
+        if (write)
+            memcpy(ram, buf, len);
+        else
+            memcpy(buf, ram, len);
+        return 0;
+    }
+    /* Device accesses are split into naturally sized pieces of at most 8 bytes. */
+    for (unsigned done = 0; done < len;) {
+        unsigned piece = len - done >= 8 ? 8 : len - done;
+        uint64_t val = 0;
+        if (write)
+            memcpy(&val, (char *)buf + done, piece);
+        if (mmio_dispatch(c->v, ipa + done, piece, write, &val) < 0)
+            return -1;
+        if (!write)
+            memcpy((char *)buf + done, &val, piece);
+        done += piece;
+    }
+    return 0;
+}
+
+static int emul_read(void *ctx, uint64_t addr, void *buf, unsigned len) { return access_at(ctx, addr, buf, len, 0); }
+static int emul_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
+{
+    return access_at(ctx, addr, (void *)buf, len, 1);
+}
+
+static const struct a64_mem_ops emul_ops = { .read = emul_read, .write = emul_write };
+
+static int fetch_insn(struct vcpu *v, bool el0, uint32_t *insn)
+{
+    uint64_t ipa;
+    if (guest_va_to_ipa(v->regs.pc, el0, false, &ipa) < 0)
+        return -1;
+    const uint32_t *p = vm_ram_ptr(v->vm, ipa, 4);
+    if (!p || (ipa & 3))
+        return -1;
+    *insn = *p;
+    return 0;
+}
+
+static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
+{
+    bool el0 = (v->regs.pstate & PSR_MODE_MASK) == PSR_EL0t;
+    uint32_t insn;
+    struct a64_ldst d;
+    if (fetch_insn(v, el0, &insn) < 0) {
+        report_abort(v, ipa, write, 0, "from an instruction elvisor cannot fetch");
+        inject_dabt(&v->regs, far, write);
+        return;
+    }
+    if (a64_decode_ldst(insn, &d) != A64_LDST_OK) {
+        report_abort(v, ipa, write, 0, "by an instruction elvisor does not emulate");
+        inject_dabt(&v->regs, far, write);
+        return;
+    }
+    struct a64_regs regs;
+    memcpy(regs.x, v->regs.x, sizeof(regs.x));
+    bool sp_el1 = (v->regs.pstate & PSR_MODE_MASK) == PSR_EL1h;
+    regs.sp = sp_el1 ? sysreg_read(sp_el1) : sysreg_read(sp_el0);
+    if (d.simd) {
+        fp_ctx_save(&v->fp);
+        memcpy(regs.v, v->fp.v, sizeof(regs.v));
+    }
+    struct emul_ctx c = { .v = v, .far = far, .ipa = ipa, .el0 = el0 };
+    if (a64_ldst_emulate(&d, &regs, &emul_ops, &c) != A64_LDST_OK) {
+        report_abort(v, ipa, write, d.size, "and the emulated access failed");
+        inject_dabt(&v->regs, far, write);
+        return;
+    }
+    memcpy(v->regs.x, regs.x, sizeof(regs.x));
+    if (sp_el1)
+        sysreg_write(sp_el1, regs.sp);
+    else
+        sysreg_write(sp_el0, regs.sp);
+    if (d.simd) {
+        memcpy(v->fp.v, regs.v, sizeof(regs.v));
+        fp_ctx_restore(&v->fp);
+    }
+    v->regs.pc += 4;
+}
+
+void mmio_abort(struct vcpu *v, uint64_t esr)
+{
+    uint64_t far = sysreg_read(far_el2);
+    uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
+    struct mmio_access a;
+    int rc = esr_decode_dabt(esr, ipa, &a);
+    if (rc == ESR_DABT_OK && a.cm) {
+        v->regs.pc += 4;        /* cache maintenance on a device window: nothing to do */
+        return;
+    }
+    if (rc == ESR_DABT_OK) {
+        emulate_syndrome(v, &a, far);
+        return;
+    }
+    if (rc == ESR_DABT_NO_ISV) {
+        emulate_insn(v, ipa, far, a.write);
+        return;
+    }
+    report_abort(v, ipa, a.write, 0, rc == ESR_DABT_S1PTW_ERR ? "during its page-table walk" :
+                 "of a kind that is not an MMIO access");
+    inject_dabt(&v->regs, far, a.write);
+}

@@ -1,0 +1,50 @@
+#include "core/stage2.h"
+#include "core/vm.h"
+#include "core/console.h"
+#include "core/page_alloc.h"
+#include "arch/aarch64/stage2_hw.h"
+#include "arch/aarch64/sysreg.h"
+
+static void *s2_alloc(void *ctx) { return page_alloc(1, 4096); }
+static void s2_free(void *ctx, void *t) { page_free(t, 1); }
+static void s2_flush(void *ctx, uint64_t ipa, uint64_t size)
+{
+    const struct vm *vm = ctx;
+    stage2_tlb_flush_ipa(vm->vttbr, ipa, size);
+}
+static void s2_sync(void *ctx) { dsb_ishst(); }
+
+static const struct pt_ops s2_ops = {
+    .alloc_table = s2_alloc, .free_table = s2_free, .tlb_flush = s2_flush, .sync = s2_sync,
+};
+
+int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+    return pt_map(&vm->s2, ipa, pa, size, PT_S2_DEVICE, 0);
+}
+
+int stage2_create(struct vm *vm)
+{
+    const struct vm_config *c = &vm->cfg;
+    if (pt_init(&vm->s2, stage2_ipa_bits(), &s2_ops, vm) < 0) {
+        printk("elvisor: VM '%s' refused: out of memory for stage 2 tables\n", c->name);
+        return -1;
+    }
+    vm->vttbr = stage2_vttbr((uint64_t)(uintptr_t)vm->s2.root, vm->id);
+    int err = pt_map(&vm->s2, c->ram_ipa, vm->ram_pa, c->ram_size, PT_S2_RAM, 0);
+    for (unsigned i = 0; err == 0 && i < c->nr_passthru; i++)
+        err = stage2_map_device(vm, c->passthru[i].ipa, c->passthru[i].pa, c->passthru[i].size);
+    if (err < 0) {
+        printk("elvisor: VM '%s' refused: stage 2 mapping failed (%d)\n", c->name, err);
+        return -1;
+    }
+    return 0;
+}
+
+void stage2_destroy(struct vm *vm)
+{
+    if (vm->s2.root) {
+        stage2_tlb_flush_vmid(vm->vttbr);
+        pt_destroy(&vm->s2);
+    }
+}

@@ -1,0 +1,13 @@
+/* A VM's stage 2 address space: its RAM, passthrough devices, the GIC virtual CPU interface. */
+#ifndef CORE_STAGE2_H
+#define CORE_STAGE2_H
+
+#include <stdint.h>
+
+struct vm;
+
+int stage2_create(struct vm *vm);
+void stage2_destroy(struct vm *vm);
+int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size);
+
+#endif

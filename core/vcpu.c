@@ -1,0 +1,87 @@
+#include "core/vcpu.h"
+#include "core/exit.h"
+#include "core/percpu.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/stage2_hw.h"
+
+/* HCR_EL2 for guests (Arm ARM D19.2 HCR_EL2). */
+#define HCR_VM      (1UL << 0)      /* stage 2 on */
+#define HCR_SWIO    (1UL << 1)      /* set/way invalidate becomes clean+invalidate */
+#define HCR_FMO     (1UL << 3)      /* physical FIQ/IRQ/SError to EL2, virtual ones to EL1 */
+#define HCR_IMO     (1UL << 4)
+#define HCR_AMO     (1UL << 5)
+#define HCR_FB      (1UL << 9)      /* broadcast TLB and I-cache maintenance */
+#define HCR_BSU_IS  (1UL << 10)     /* barriers inner shareable */
+#define HCR_TWI     (1UL << 13)
+#define HCR_TWE     (1UL << 14)
+#define HCR_TID3    (1UL << 18)     /* ID group 3: sanitized ID registers */
+#define HCR_TSC     (1UL << 19)     /* SMC traps: the firmware is never reached */
+#define HCR_TIDCP   (1UL << 20)     /* implementation-defined registers */
+#define HCR_TACR    (1UL << 21)     /* ACTLR_EL1 */
+#define HCR_TSW     (1UL << 22)     /* data cache set/way maintenance */
+#define HCR_RW      (1UL << 31)     /* EL1 is AArch64 */
+
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
+                   HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+
+/* CPTR_EL2, E2H=0 (Arm ARM D19.2): TZ[8] traps SVE, TSM[12] (RES1 without SME) traps SME,
+ * TAM[30] traps activity monitors; bits 9 and 13 are RES1; TFP[10] stays 0 (FP is switched). */
+#define CPTR_GUEST ((1UL << 8) | (1UL << 9) | (1UL << 12) | (1UL << 13) | (1UL << 30))
+
+/* MDCR_EL2: TPMCR[5], TPM[6] trap the PMU, TDA[9], TDOSA[10], TDRA[11] trap debug registers,
+ * TPMS[14] traps SPE, TTRF[19] trace filters. HPMN[4:0] = 0 counters for EL1. The guest sees
+ * these features hidden in its ID registers; their registers are emulated or UNDEFINED. */
+#define MDCR_GUEST ((1UL << 5) | (1UL << 6) | (1UL << 9) | (1UL << 10) | (1UL << 11) | (1UL << 14) | (1UL << 19))
+
+/* CNTHCTL_EL2, E2H=0: EL1PCTEN[0] lets EL1 read the physical counter; EL1PCEN[1] = 0 traps the
+ * EL1 physical timer registers, which the guest does not get. */
+#define CNTHCTL_GUEST (1UL << 0)
+
+void vcpu_cpu_init(void)
+{
+    sysreg_write(cptr_el2, CPTR_GUEST);
+    sysreg_write(mdcr_el2, MDCR_GUEST);
+    sysreg_write(cnthctl_el2, CNTHCTL_GUEST);
+    sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+    stage2_hw_init();
+    isb();
+}
+
+void vcpu_load(struct vcpu *v)
+{
+    struct percpu *pc = this_cpu();
+    if (pc->fp_owner != v) {
+        if (pc->fp_owner)
+            fp_ctx_save(&pc->fp_owner->fp);
+        fp_ctx_restore(&v->fp);
+        pc->fp_owner = v;
+    }
+    el1_ctx_restore(&v->el1);
+    sysreg_write(vttbr_el2, v->vm->vttbr);
+    sysreg_write(vmpidr_el2, v->vmpidr);
+    sysreg_write(cntvoff_el2, v->vm->cntvoff);
+    sysreg_write(hcr_el2, HCR_GUEST);
+    isb();
+    pc->vcpu = v;
+}
+
+void vcpu_put(struct vcpu *v)
+{
+    el1_ctx_save(&v->el1);
+    /* Stop the guest's virtual timer from firing while it is not loaded. */
+    sysreg_write(cntv_ctl_el0, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    isb();
+    this_cpu()->vcpu = 0;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+    vcpu_load(v);
+    while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
+        unsigned kind = vcpu_enter(&v->regs);
+        if (exit_handle(v, kind) == EXIT_YIELD)
+            break;
+    }
+    vcpu_put(v);
+}

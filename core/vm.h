@@ -1,0 +1,81 @@
+/* Virtual machines and their vCPUs. */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "arch/aarch64/traps.h"
+#include "arch/aarch64/el1_ctx.h"
+#include "arch/aarch64/pgtable.h"
+#include "core/config.h"
+#include "lib/spinlock.h"
+
+struct vm;
+struct vcpu;
+
+/* Exit classes counted per vCPU (docs/performance.md; readable by the guest through the
+ * ELVISOR_EXIT_COUNTERS hypercall). */
+enum exit_class {
+    EXITC_HVC, EXITC_SMC, EXITC_WFI, EXITC_WFE, EXITC_SYSREG, EXITC_MMIO, EXITC_IABT,
+    EXITC_IRQ, EXITC_FP, EXITC_OTHER, EXITC_NR
+};
+
+enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNABLE, VCPU_STOPPED };
+enum vm_state { VM_RUNNING, VM_STOPPED };
+
+/* One emulated MMIO window. The handler sees the offset into its window. */
+struct mmio_ops {
+    /* Return 0 on success; nonzero makes the access an external abort in the guest. */
+    int (*read)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val);
+    int (*write)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val);
+};
+
+struct mmio_region {
+    uint64_t base, size;
+    const struct mmio_ops *ops;
+    void *dev;
+};
+
+#define VM_MAX_MMIO 16
+
+struct vcpu {
+    struct guest_regs regs;     /* first: its address is what vcpu_enter() takes */
+    struct el1_ctx el1;
+    struct fp_ctx fp;
+    struct vm *vm;
+    unsigned id;                /* index within the VM */
+    unsigned pcpu;              /* physical CPU it runs on */
+    uint64_t vmpidr;
+    volatile enum vcpu_state state;
+    uint64_t hcr;
+    uint64_t exits[EXITC_NR];
+};
+
+struct vm {
+    struct vm_config cfg;
+    unsigned id;                /* VMID (1-based; 0 is never used for a guest) */
+    volatile enum vm_state state;
+    uint64_t ram_pa;            /* host physical base of the VM's contiguous RAM */
+    struct pgtable s2;
+    uint64_t vttbr;
+    uint64_t cntvoff;
+    struct vcpu vcpu[VM_MAX_VCPUS];
+    struct mmio_region mmio[VM_MAX_MMIO];
+    unsigned nr_mmio;
+    uint64_t dtb_ipa;
+    spinlock_t lock;
+    void *pl011;                /* vdev/vpl011 state */
+};
+
+extern struct vm vms[CONFIG_MAX_VMS];
+extern unsigned nr_vms;
+
+/* Registers an emulated window on a VM (at VM creation only). */
+int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);
+/* Stops the whole VM with a reason; its vCPUs leave their pCPUs at their next exit. */
+void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */
+void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
+
+#endif

@@ -1,0 +1,160 @@
+#include "core/vm_dtb.h"
+#include "core/vm.h"
+#include "core/vm_layout.h"
+#include "core/platform.h"
+#include "lib/fdt.h"
+#include "lib/printf.h"
+
+#define PHANDLE_GIC    1
+#define PHANDLE_CLOCK  2
+
+static void reg_prop(struct fdt_writer *w, uint64_t base, uint64_t size)
+{
+    uint32_t cells[4] = { (uint32_t)(base >> 32), (uint32_t)base, (uint32_t)(size >> 32), (uint32_t)size };
+    fdtw_prop_cells(w, "reg", cells, 4);
+}
+
+static void cpus_node(struct fdt_writer *w, const struct vm *vm)
+{
+    char name[24];
+    fdtw_begin_node(w, "cpus");
+    fdtw_prop_u32(w, "#address-cells", 1);
+    fdtw_prop_u32(w, "#size-cells", 0);
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
+        uint32_t mpidr = (uint32_t)(vm->vcpu[i].vmpidr & 0xffffff);
+        ev_snprintf(name, sizeof(name), "cpu@%x", mpidr);
+        fdtw_begin_node(w, name);
+        fdtw_prop_string(w, "device_type", "cpu");
+        fdtw_prop_string(w, "compatible", "arm,armv8");
+        fdtw_prop_u32(w, "reg", mpidr);
+        fdtw_prop_string(w, "enable-method", "psci");
+        fdtw_end_node(w);
+    }
+    fdtw_end_node(w);
+}
+
+static void gic_node(struct fdt_writer *w, const struct vm *vm)
+{
+    char name[32];
+    ev_snprintf(name, sizeof(name), "intc@%lx", (unsigned long)VGIC_DIST_IPA);
+    fdtw_begin_node(w, name);
+    fdtw_prop_u32(w, "#interrupt-cells", 3);
+    fdtw_prop_u32(w, "#address-cells", 2);
+    fdtw_prop_u32(w, "#size-cells", 2);
+    fdtw_prop_empty(w, "interrupt-controller");
+    if (platform.gic_version == 3) {
+        fdtw_prop_string(w, "compatible", "arm,gic-v3");
+        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, (uint32_t)VGIC_DIST_SIZE, 0,
+                            (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
+        fdtw_prop_cells(w, "reg", reg, 8);
+    } else {
+        fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
+        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
+        fdtw_prop_cells(w, "reg", reg, 8);
+    }
+    fdtw_prop_u32(w, "phandle", PHANDLE_GIC);
+    fdtw_end_node(w);
+}
+
+/* arm,armv8-timer interrupts: secure phys, non-secure phys, virtual, hyp (PPIs 13, 14, 11, 10),
+ * level-high, routed to every CPU (GICv2 CPU mask in flags bits [15:8]). */
+static void timer_node(struct fdt_writer *w, const struct vm *vm)
+{
+    uint32_t flags = 4;
+    if (platform.gic_version == 2)
+        flags |= ((1u << vm->cfg.nr_vcpus) - 1) << 8;
+    const uint32_t ppis[4] = { 13, 14, 11, 10 };
+    uint32_t cells[12];
+    for (int i = 0; i < 4; i++) {
+        cells[3 * i] = 1;
+        cells[3 * i + 1] = ppis[i];
+        cells[3 * i + 2] = flags;
+    }
+    fdtw_begin_node(w, "timer");
+    fdtw_prop_string(w, "compatible", "arm,armv8-timer");
+    fdtw_prop_cells(w, "interrupts", cells, 12);
+    fdtw_prop_empty(w, "always-on");
+    fdtw_end_node(w);
+}
+
+static void pl011_node(struct fdt_writer *w, const struct vm_device *d, char *path, size_t cap)
+{
+    static const char *const compat[] = { "arm,pl011", "arm,primecell" };
+    static const char *const clock_names[] = { "uartclk", "apb_pclk" };
+    ev_snprintf(path, cap, "/pl011@%lx", (unsigned long)d->ipa);
+    fdtw_begin_node(w, path + 1);
+    fdtw_prop_strings(w, "compatible", compat, 2);
+    reg_prop(w, d->ipa, d->size);
+    if (d->intid) {
+        uint32_t irq[3] = { 0, d->intid - 32, 4 };
+        fdtw_prop_cells(w, "interrupts", irq, 3);
+    }
+    uint32_t clocks[2] = { PHANDLE_CLOCK, PHANDLE_CLOCK };
+    fdtw_prop_cells(w, "clocks", clocks, 2);
+    fdtw_prop_strings(w, "clock-names", clock_names, 2);
+    fdtw_end_node(w);
+}
+
+int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint64_t initrd_size)
+{
+    struct fdt_writer w;
+    char name[48], stdout_path[48] = "";
+    fdtw_init(&w, buf, cap);
+    fdtw_begin_node(&w, "");
+    fdtw_prop_u32(&w, "#address-cells", 2);
+    fdtw_prop_u32(&w, "#size-cells", 2);
+    fdtw_prop_string(&w, "compatible", "elvisor,virt");
+    fdtw_prop_string(&w, "model", "elvisor virtual machine");
+    fdtw_prop_u32(&w, "interrupt-parent", PHANDLE_GIC);
+
+    ev_snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.ram_ipa);
+    fdtw_begin_node(&w, name);
+    fdtw_prop_string(&w, "device_type", "memory");
+    reg_prop(&w, vm->cfg.ram_ipa, vm->cfg.ram_size);
+    fdtw_end_node(&w);
+
+    cpus_node(&w, vm);
+
+    static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2" };
+    fdtw_begin_node(&w, "psci");
+    fdtw_prop_strings(&w, "compatible", psci_compat, 2);
+    fdtw_prop_string(&w, "method", "hvc");
+    fdtw_end_node(&w);
+
+    gic_node(&w, vm);
+    timer_node(&w, vm);
+
+    fdtw_begin_node(&w, "apb-pclk");
+    fdtw_prop_string(&w, "compatible", "fixed-clock");
+    fdtw_prop_u32(&w, "#clock-cells", 0);
+    fdtw_prop_u32(&w, "clock-frequency", 24000000);
+    fdtw_prop_string(&w, "clock-output-names", "clk24mhz");
+    fdtw_prop_u32(&w, "phandle", PHANDLE_CLOCK);
+    fdtw_end_node(&w);
+
+    for (unsigned i = 0; i < vm->cfg.nr_devs; i++) {
+        const struct vm_device *d = &vm->cfg.dev[i];
+        char path[48];
+        if (d->kind == VDEV_PL011) {
+            pl011_node(&w, d, path, sizeof(path));
+            if (!stdout_path[0])
+                ev_snprintf(stdout_path, sizeof(stdout_path), "%s", path);
+        }
+    }
+
+    fdtw_begin_node(&w, "chosen");
+    if (vm->cfg.bootargs[0])
+        fdtw_prop_string(&w, "bootargs", vm->cfg.bootargs);
+    if (stdout_path[0])
+        fdtw_prop_string(&w, "stdout-path", stdout_path);
+    if (initrd_size) {
+        fdtw_prop_u64(&w, "linux,initrd-start", initrd_ipa);
+        fdtw_prop_u64(&w, "linux,initrd-end", initrd_ipa + initrd_size);
+    }
+    fdtw_end_node(&w);
+    fdtw_end_node(&w);
+    size_t total;
+    if (fdtw_finish(&w, &total) < 0)
+        return -1;
+    return (int)total;
+}

@@ -1,0 +1,166 @@
+/* Register map: Arm PrimeCell UART (PL011) TRM, DDI 0183, 3.2 "Summary of registers". */
+#include "vdev/vpl011.h"
+#include "core/console.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+#define UARTDR    0x000
+#define UARTRSR   0x004
+#define UARTFR    0x018
+#define UARTILPR  0x020
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIFLS  0x034
+#define UARTIMSC  0x038
+#define UARTRIS   0x03c
+#define UARTMIS   0x040
+#define UARTICR   0x044
+#define UARTDMACR 0x048
+
+#define FR_RXFE   (1u << 4)
+#define FR_TXFE   (1u << 7)
+#define INT_RX    (1u << 4)
+#define INT_TX    (1u << 5)
+#define INT_RT    (1u << 6)
+
+#define LINE_MAX  160
+#define RX_SIZE   64
+
+struct vpl011 {
+    struct vm *vm;
+    spinlock_t lock;
+    uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
+    char line[LINE_MAX];
+    unsigned line_len;
+    char rx[RX_SIZE];
+    unsigned rx_head, rx_tail;
+};
+
+static struct vpl011 uarts[CONFIG_MAX_VMS];
+
+/* AMBA peripheral and PrimeCell IDs at 0xfe0..0xffc (PL011 r1p5: 0x00341011, 0xb105f00d). */
+static const uint8_t id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+static void flush_line(struct vpl011 *u)
+{
+    printk("[%s] %.*s\n", u->vm->cfg.name, (int)u->line_len, u->line);
+    u->line_len = 0;
+}
+
+static void put_char(struct vpl011 *u, char c)
+{
+    if (c == '\n') {
+        flush_line(u);
+        return;
+    }
+    if (c == '\r')
+        return;
+    /* Control characters other than tab are shown as '.', so a guest cannot drive the
+     * operator's terminal with escape sequences. */
+    if ((unsigned char)c < 0x20 && c != '\t')
+        c = '.';
+    u->line[u->line_len++] = c;
+    if (u->line_len == LINE_MAX)
+        flush_line(u);
+}
+
+static bool rx_empty(const struct vpl011 *u) { return u->rx_head == u->rx_tail; }
+
+static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct vpl011 *u = dev;
+    if (size > 4 && off < 0xfe0)
+        return -1;
+    spin_lock(&u->lock);
+    switch (off) {
+    case UARTDR:
+        if (!rx_empty(u)) {
+            *val = (uint8_t)u->rx[u->rx_tail % RX_SIZE];
+            u->rx_tail++;
+        }
+        if (rx_empty(u))
+            u->ris &= ~(INT_RX | INT_RT);
+        break;
+    case UARTRSR: *val = 0; break;
+    case UARTFR: *val = FR_TXFE | (rx_empty(u) ? FR_RXFE : 0); break;
+    case UARTILPR: *val = u->ilpr; break;
+    case UARTIBRD: *val = u->ibrd; break;
+    case UARTFBRD: *val = u->fbrd; break;
+    case UARTLCR_H: *val = u->lcr_h; break;
+    case UARTCR: *val = u->cr; break;
+    case UARTIFLS: *val = u->ifls; break;
+    case UARTIMSC: *val = u->imsc; break;
+    case UARTRIS: *val = u->ris; break;
+    case UARTMIS: *val = u->ris & u->imsc; break;
+    case UARTDMACR: *val = u->dmacr; break;
+    default:
+        if (off >= 0xfe0 && off <= 0xffc && (off & 3) == 0)
+            *val = id_regs[(off - 0xfe0) / 4];
+        else
+            *val = 0;       /* reserved offsets read as zero */
+        break;
+    }
+    spin_unlock(&u->lock);
+    return 0;
+}
+
+static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    struct vpl011 *u = dev;
+    if (size > 4)
+        return -1;
+    spin_lock(&u->lock);
+    switch (off) {
+    case UARTDR:
+        put_char(u, (char)(val & 0xff));
+        u->ris |= INT_TX;   /* the transmit FIFO drains at once */
+        break;
+    case UARTRSR: break;    /* error clear */
+    case UARTILPR: u->ilpr = (uint32_t)val & 0xff; break;
+    case UARTIBRD: u->ibrd = (uint32_t)val & 0xffff; break;
+    case UARTFBRD: u->fbrd = (uint32_t)val & 0x3f; break;
+    case UARTLCR_H: u->lcr_h = (uint32_t)val & 0xff; break;
+    case UARTCR: u->cr = (uint32_t)val & 0xff87; break;
+    case UARTIFLS: u->ifls = (uint32_t)val & 0x3f; break;
+    case UARTIMSC: u->imsc = (uint32_t)val & 0x7ff; break;
+    case UARTICR: u->ris &= ~((uint32_t)val & 0x7ff); break;
+    case UARTDMACR: u->dmacr = (uint32_t)val & 0x7; break;
+    default: break;         /* read-only and reserved offsets ignore writes */
+    }
+    spin_unlock(&u->lock);
+    return 0;
+}
+
+static const struct mmio_ops vpl011_ops = { .read = vpl011_read, .write = vpl011_write };
+
+int vpl011_attach(struct vm *vm, const struct vm_device *d)
+{
+    struct vpl011 *u = &uarts[vm->id - 1];
+    memset(u, 0, sizeof(*u));
+    u->vm = vm;
+    u->cr = 0x300;          /* TXE | RXE, as after reset */
+    u->ifls = 0x12;
+    u->ris = INT_TX;
+    vm->pl011 = u;
+    if (vm_add_mmio(vm, d->ipa, d->size, &vpl011_ops, u) < 0) {
+        printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
+        return -1;
+    }
+    return 0;
+}
+
+void vpl011_input(struct vm *vm, char c)
+{
+    struct vpl011 *u = vm->pl011;
+    if (!u)
+        return;
+    spin_lock(&u->lock);
+    if (u->rx_head - u->rx_tail < RX_SIZE) {
+        u->rx[u->rx_head % RX_SIZE] = c;
+        u->rx_head++;
+        u->ris |= INT_RX;
+    }
+    spin_unlock(&u->lock);
+}

@@ -1,0 +1,148 @@
+#include "vdev/vpsci.h"
+#include "core/console.h"
+#include "drivers/psci.h"
+#include "arch/aarch64/sysreg.h"
+
+#define SMCCC_VERSION           0x80000000u
+#define SMCCC_ARCH_FEATURES     0x80000001u
+#define SMCCC_VERSION_1_1       0x10001
+#define PSCI_VERSION_1_1        0x10001
+#define SMCCC_NOT_SUPPORTED     (-1L)
+
+/* A 32-bit SMCCC function ID (bit 30 = 0) uses only the low 32 bits of its arguments. */
+static uint64_t arg(const struct vcpu *v, unsigned i, uint32_t fid)
+{
+    return (fid & (1u << 30)) ? v->regs.x[i] : (v->regs.x[i] & 0xffffffffUL);
+}
+
+static void ret(struct vcpu *v, int64_t val)
+{
+    v->regs.x[0] = (uint64_t)val;
+}
+
+static bool entry_in_ram(struct vm *vm, uint64_t entry)
+{
+    return (entry & 3) == 0 && vm_ram_ptr(vm, entry, 4) != 0;
+}
+
+static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
+{
+    struct vm *vm = v->vm;
+    struct vcpu *t = vm_vcpu_by_mpidr(vm, target);
+    if (!t)
+        return PSCI_INVALID_PARAMETERS;
+    if (!entry_in_ram(vm, entry))
+        return PSCI_INVALID_ADDRESS;
+    spin_lock(&vm->lock);
+    int64_t r = PSCI_SUCCESS;
+    if (t->state == VCPU_RUNNABLE)
+        r = PSCI_ALREADY_ON;
+    else if (t->state == VCPU_ON_PENDING)
+        r = PSCI_ON_PENDING;
+    else if (t->state != VCPU_OFF)
+        r = PSCI_DENIED;
+    if (r == PSCI_SUCCESS) {
+        /* Boot state of a PSCI CPU_ON: EL1h, DAIF masked, MMU off, x0 = context id. */
+        for (unsigned i = 0; i < 31; i++)
+            t->regs.x[i] = 0;
+        t->regs.x[0] = ctx;
+        t->regs.pc = entry;
+        t->regs.pstate = 0x3c5;
+        t->el1.sctlr = SCTLR_EL1_RESET;
+        t->state = VCPU_ON_PENDING;
+    }
+    spin_unlock(&vm->lock);
+    if (r == PSCI_SUCCESS) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        sev();      /* wake the target's physical CPU if it waits in its idle loop */
+    }
+    return r;
+}
+
+static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
+{
+    if (level != 0)
+        return PSCI_INVALID_PARAMETERS;
+    struct vcpu *t = vm_vcpu_by_mpidr(v->vm, target);
+    if (!t)
+        return PSCI_INVALID_PARAMETERS;
+    switch (t->state) {
+    case VCPU_RUNNABLE: return 0;       /* ON */
+    case VCPU_ON_PENDING: return 2;     /* ON_PENDING */
+    default: return 1;                  /* OFF */
+    }
+}
+
+static int64_t psci_features(uint32_t fid)
+{
+    switch (fid) {
+    case PSCI_0_2_VERSION: case PSCI_0_2_CPU_OFF: case PSCI_0_2_CPU_ON64: case 0x84000003u:
+    case PSCI_0_2_AFFINITY_INFO64: case 0x84000004u: case PSCI_0_2_MIGRATE_INFO_TYPE:
+    case PSCI_0_2_SYSTEM_OFF: case PSCI_0_2_SYSTEM_RESET: case PSCI_1_0_FEATURES:
+    case SMCCC_VERSION:
+        return 0;
+    case PSCI_0_2_CPU_SUSPEND64: case 0x84000001u:
+        return 0;       /* original power-state format, no OS-initiated mode */
+    default:
+        return PSCI_NOT_SUPPORTED;
+    }
+}
+
+enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
+{
+    uint32_t fid = (uint32_t)v->regs.x[0];
+    if (v->regs.x[0] >> 32) {
+        ret(v, SMCCC_NOT_SUPPORTED);    /* SMCCC: the upper half of W0 must be zero */
+        return EXIT_RESUME;
+    }
+    switch (fid) {
+    case SMCCC_VERSION:
+        ret(v, SMCCC_VERSION_1_1);
+        break;
+    case SMCCC_ARCH_FEATURES:
+        /* No workaround calls are offered: each answers NOT_SUPPORTED. */
+        ret(v, arg(v, 1, fid) == SMCCC_VERSION ? 0 : SMCCC_NOT_SUPPORTED);
+        break;
+    case PSCI_0_2_VERSION:
+        ret(v, PSCI_VERSION_1_1);
+        break;
+    case PSCI_1_0_FEATURES:
+        ret(v, psci_features((uint32_t)arg(v, 1, fid)));
+        break;
+    case PSCI_0_2_CPU_ON64:
+    case 0x84000003u:
+        ret(v, psci_cpu_on_v(v, arg(v, 1, fid), arg(v, 2, fid), arg(v, 3, fid)));
+        break;
+    case PSCI_0_2_CPU_OFF:
+        v->state = VCPU_OFF;
+        return EXIT_YIELD;
+    case PSCI_0_2_CPU_SUSPEND64:
+    case 0x84000001u:
+        /* A standby or powerdown request may return at once as if woken (PSCI 5.4). */
+        ret(v, PSCI_SUCCESS);
+        break;
+    case PSCI_0_2_AFFINITY_INFO64:
+    case 0x84000004u:
+        ret(v, affinity_info(v, arg(v, 1, fid), arg(v, 2, fid)));
+        break;
+    case PSCI_0_2_MIGRATE_INFO_TYPE:
+        ret(v, 2);      /* no Trusted OS: migration not required */
+        break;
+    case PSCI_0_2_SYSTEM_OFF:
+        vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");
+        return EXIT_YIELD;
+    case PSCI_0_2_SYSTEM_RESET:
+        vm_stop(v->vm, "guest called PSCI SYSTEM_RESET (VM restart is not implemented yet)");
+        return EXIT_YIELD;
+    case ELVISOR_HVC_EXIT_COUNTERS: {
+        uint64_t cls = v->regs.x[1];
+        ret(v, cls < EXITC_NR ? (int64_t)v->exits[cls] : SMCCC_NOT_SUPPORTED);
+        break;
+    }
+    default:
+        ret(v, SMCCC_NOT_SUPPORTED);
+        break;
+    }
+    (void)smc;
+    return EXIT_RESUME;
+}
