@@ -41,7 +41,7 @@ HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/
 HV_S    := $(sort $(wildcard arch/aarch64/*.S))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
 
-.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps
+.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images
 all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
@@ -79,19 +79,31 @@ include tests/unit/unit.mk
 QEMU_MACHINE := -machine virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
                 -nographic -net none -monitor none -serial mon:stdio
 
-run: $(B)/elvisor.bin | $(DEPS_STAMP)
-	$(QEMU) $(QEMU_MACHINE) -kernel $(B)/elvisor.bin
+# A bootable image: the hypervisor with a configuration and the files it names packed behind it.
+$(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) tools/pack.py | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $(B)/$*.dtb $<
+	$(PYTHON) tools/pack.py $@ $(B)/elvisor.bin $(B)/$*.dtb
+
+CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
+TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
+images: $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS))
+
+run: | $(DEPS_STAMP)
+	$(MAKE) $(CONFIG_IMG)
+	$(QEMU) $(QEMU_MACHINE) -kernel $(CONFIG_IMG)
 
 lint: | $(DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
 	    arch drivers core vdev lib
 
-qemu-test: all guests | $(DEPS_STAMP)
-	$(PYTHON) -m pytest -q -n0 tests/system 2>/dev/null || $(PYTHON) -m pytest -q tests/system
+qemu-test: | $(DEPS_STAMP)
+	$(MAKE) all images
+	$(PYTHON) -m pytest -q tests/system
 
 test: | $(DEPS_STAMP)
-	$(MAKE) all guests
+	$(MAKE) all images
 	$(MAKE) lint
 	$(MAKE) unit
 	$(PYTHON) -m pytest -q tests/system

@@ -167,6 +167,8 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         struct vm_device *d = &vm->dev[vm->nr_devs];
         if (fdt_is_compatible(p->f, n, "arm,pl011"))
             d->kind = VDEV_PL011;
+        else if (fdt_is_compatible(p->f, n, "elvisor,debug-regs"))
+            d->kind = VDEV_DEBUG;
         else
             REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
                    fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");

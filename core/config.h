@@ -16,7 +16,7 @@
 #define VM_BOOTARGS_LEN 256
 #define CONFIG_MAX_VMS  8
 
-enum vdev_kind { VDEV_PL011 };
+enum vdev_kind { VDEV_PL011, VDEV_DEBUG };
 
 struct vm_region {
     uint64_t ipa;

@@ -139,6 +139,12 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
             pl011_node(&w, d, path, sizeof(path));
             if (!stdout_path[0])
                 ev_snprintf(stdout_path, sizeof(stdout_path), "%s", path);
+        } else if (d->kind == VDEV_DEBUG) {
+            ev_snprintf(path, sizeof(path), "debug@%lx", (unsigned long)d->ipa);
+            fdtw_begin_node(&w, path);
+            fdtw_prop_string(&w, "compatible", "elvisor,debug-regs");
+            reg_prop(&w, d->ipa, d->size);
+            fdtw_end_node(&w);
         }
     }
 

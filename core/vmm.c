@@ -11,6 +11,7 @@
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpl011.h"
+#include "vdev/vdebug.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 
@@ -107,6 +108,10 @@ static int add_devices(struct vm *vm)
         switch (d->kind) {
         case VDEV_PL011:
             if (vpl011_attach(vm, d) < 0)
+                return -1;
+            break;
+        case VDEV_DEBUG:
+            if (vdebug_attach(vm, d) < 0)
                 return -1;
             break;
         }

@@ -11,7 +11,7 @@ $(B)/guests/%.elf: tests/guests/%.c $(GUEST_COMMON) tests/guests/common/guest.h 
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c tests/guests/common/head.S -o $(B)/guests/$*.head.o
 	$(CC) $(GUEST_CFLAGS) $< tests/guests/common/guest.c lib/fdt.c lib/printf.c lib/string.c \
-	    $(B)/guests/$*.head.o -Wl,-pie,--no-dynamic-linker,-z,notext,-z,norelro,--no-warn-rwx-segments \
+	    $(B)/guests/$*.head.o -Wl,-pie,--no-dynamic-linker,-z,notext,-z,norelro,--no-warn-rwx-segments,--build-id=none \
 	    -T tests/guests/common/guest.ld -o $@
 
 $(B)/guests/%.bin: $(B)/guests/%.elf

@@ -1,0 +1,64 @@
+"""Test guests under elvisor: each prints TEST lines and 'GUEST DONE: N failure(s)'."""
+import re
+
+import pytest
+
+from qemu import Qemu, machine_args, BUILD
+
+MACHINES = [(3, "max"), (2, "cortex-a72")]
+
+
+def run_vms(name, config, vms, gic, cpu, smp=4, timeout=120):
+    """Boots build/tests/configs/<config>.img and waits until every VM in vms is done;
+    returns the console output."""
+    img = "%s/tests/configs/%s.img" % (BUILD, config)
+    with Qemu(name, machine_args(gic=gic, cpu=cpu, smp=smp), kernel=img) as q:
+        pending = set(vms)
+        while pending:
+            m = q.expect(r"\[([\w-]+)\] GUEST DONE: (\d+) failure", timeout=timeout)
+            vm, failures = m.group(1), int(m.group(2))
+            out = q.output()
+            assert failures == 0, "VM %s reported failures:\n%s" % (
+                vm, "\n".join(l for l in out.splitlines() if "FAIL" in l))
+            pending.discard(vm)
+            q.expect(r"VM '%s' stopped: guest called PSCI SYSTEM_OFF" % re.escape(vm))
+        out = q.output()
+        assert "HYPERVISOR CRASH" not in out
+        assert ": FAIL" not in out
+        return out
+
+
+@pytest.mark.parametrize("gic,cpu", MACHINES)
+def test_basics(gic, cpu):
+    out = run_vms("basics-gic%d-%s" % (gic, cpu), "basics", ["basics"], gic, cpu)
+    # Every mechanism ran: the guest prints one PASS line per check.
+    for check in ("smccc_version", "hvc_unknown_id", "smc_unknown_id", "pmcr_undefined", "mmio_8",
+                  "mmio_16", "mmio_64", "mmio_signed_loads", "mmio_ldp_stp", "mmio_pre_index_store",
+                  "mmio_post_index_load", "mmio_simd_q", "unmapped_ipa_read_aborts", "secondary_ran",
+                  "cpu_off_seen", "wfi_returns", "set_way_emulated", "exit_counter_hvc"):
+        assert "TEST %s: PASS" % check in out, check
+    # The hypervisor names the VM and the cause of each injected abort.
+    assert re.search(r"VM 'basics' vCPU0: read of 4 bytes at IPA 0x20000000 .* external abort injected", out)
+
+
+@pytest.mark.parametrize("gic,cpu", MACHINES)
+def test_isolation(gic, cpu):
+    out = run_vms("isolation-gic%d-%s" % (gic, cpu), "isolation", ["victim", "attacker"], gic, cpu)
+    assert "TEST attacker_all_probes_aborted: PASS" in out
+    assert "TEST victim_memory_intact: PASS" in out
+
+
+def test_invalid_vms_are_refused_and_others_run():
+    out = run_vms("invalid-configs", "invalid", ["good"], 3, "max")
+    expected = {
+        "overlap": r"devices: 0x40001000\+0x1000 overlaps memory|memory: .* overlaps devices",
+        "too-big": r"memory: \d+ MiB requested, \d+ MiB free",
+        "unknown-device": r"devices/rtc@9010000: unknown device \(compatible \"arm,pl031\"\)",
+        "no-such-cpu": r"cpu-affinity: physical CPU 9 does not exist",
+        "image-too-big": r"kernel: images need \d+ KiB but memory is 2048 KiB",
+        "passthrough-ram": r"passthrough: 0x60000000\+0x1000 overlaps RAM",
+        "gic-overlap": r"overlaps the virtual GIC",
+    }
+    for vm, why in expected.items():
+        assert re.search(r"elvisor: VM '%s' refused: .*(%s)" % (re.escape(vm), why), out), vm
+    assert "VM 'good': 1 vCPU(s)" in out
