@@ -5,6 +5,7 @@
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
+#include "core/vmm.h"
 #include "arch/aarch64/sysreg.h"
 
 static struct vcpu *pick(unsigned cpu, unsigned *cursor)
@@ -35,9 +36,11 @@ void sched_loop(void)
     vcpu_cpu_init();
     for (;;) {
         struct vcpu *v = pick(cpu, &cursor);
-        if (v)
+        if (v) {
             vcpu_run(v);
-        else
+            if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
+                vmm_finish_reset(v->vm);
+        } else
             wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
     }
 }

@@ -1,6 +1,7 @@
 #include "core/vcpu.h"
 #include "core/exit.h"
 #include "core/percpu.h"
+#include "core/irq.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/stage2_hw.h"
 
@@ -50,11 +51,12 @@ void vcpu_cpu_init(void)
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
-    if (pc->fp_owner != v) {
-        if (pc->fp_owner)
+    if (pc->fp_owner != v || v->fp_stale) {
+        if (pc->fp_owner && pc->fp_owner != v)
             fp_ctx_save(&pc->fp_owner->fp);
         fp_ctx_restore(&v->fp);
         pc->fp_owner = v;
+        v->fp_stale = false;
     }
     el1_ctx_restore(&v->el1);
     sysreg_write(vttbr_el2, v->vm->vttbr);
@@ -63,6 +65,7 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(hcr_el2, HCR_GUEST);
     isb();
     pc->vcpu = v;
+    v->loaded = true;
 }
 
 void vcpu_put(struct vcpu *v)
@@ -73,6 +76,14 @@ void vcpu_put(struct vcpu *v)
     sysreg_write(hcr_el2, HCR_RW);
     isb();
     this_cpu()->vcpu = 0;
+    __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
+}
+
+/* Makes v leave the guest soon, if it is running on another CPU. */
+void vcpu_kick(struct vcpu *v)
+{
+    if (v->loaded)
+        irq_kick_cpu(v->pcpu);
 }
 
 void vcpu_run(struct vcpu *v)

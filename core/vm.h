@@ -21,7 +21,7 @@ enum exit_class {
 };
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNABLE, VCPU_STOPPED };
-enum vm_state { VM_RUNNING, VM_STOPPED };
+enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED };
 
 /* One emulated MMIO window. The handler sees the offset into its window. */
 struct mmio_ops {
@@ -47,7 +47,8 @@ struct vcpu {
     unsigned pcpu;              /* physical CPU it runs on */
     uint64_t vmpidr;
     volatile enum vcpu_state state;
-    uint64_t hcr;
+    volatile bool loaded;       /* its state is live on its physical CPU */
+    bool fp_stale;              /* v->fp must be loaded even if this CPU last ran v */
     uint64_t exits[EXITC_NR];
 };
 
@@ -64,6 +65,7 @@ struct vm {
     unsigned nr_mmio;
     uint64_t dtb_ipa;
     spinlock_t lock;
+    struct vcpu *reset_by;      /* the vCPU whose SYSTEM_RESET is in progress */
     void *pl011;                /* vdev/vpl011 state */
 };
 

@@ -8,6 +8,7 @@
 #include "core/page_alloc.h"
 #include "core/platform.h"
 #include "core/stage2.h"
+#include "core/vcpu.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpl011.h"
@@ -122,6 +123,7 @@ static int add_devices(struct vm *vm)
 static void vcpu_init(struct vm *vm, unsigned i)
 {
     struct vcpu *v = &vm->vcpu[i];
+    memset(v, 0, sizeof(*v));
     v->vm = vm;
     v->id = i;
     v->pcpu = vm->cfg.affinity[i];
@@ -129,7 +131,22 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->vmpidr = (1UL << 31) | i;
     v->el1.sctlr = SCTLR_EL1_RESET;
     v->regs.pstate = 0x3c5;             /* EL1h, DAIF masked (booting.rst) */
+    v->fp_stale = true;
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
+}
+
+/* Everything a VM starts from, at creation and again at each reset: vCPUs, device models,
+ * images and device tree in (zeroed) RAM, and a virtual counter that starts near zero
+ * (CNTVCT = CNTPCT - CNTVOFF). */
+static int vm_boot_state(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        vcpu_init(vm, i);
+    vm->nr_mmio = 0;
+    if (add_devices(vm) < 0 || load_images(vm) < 0)
+        return -1;
+    vm->cntvoff = sysreg_read(cntpct_el0);
+    return 0;
 }
 
 static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
@@ -151,17 +168,51 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         return -1;
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
-    for (unsigned i = 0; i < cfg->nr_vcpus; i++)
-        vcpu_init(vm, i);
-    if (stage2_create(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0) {
+    if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
         stage2_destroy(vm);
         page_free(ram, cfg->ram_size >> 12);
         return -1;
     }
-    /* Each VM's virtual counter starts near zero (CNTVCT = CNTPCT - CNTVOFF). */
-    vm->cntvoff = sysreg_read(cntpct_el0);
     vm->state = VM_RUNNING;
     return 0;
+}
+
+void vmm_request_reset(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    spin_lock(&vm->lock);
+    if (vm->state == VM_RUNNING) {
+        vm->state = VM_RESETTING;
+        vm->reset_by = v;
+    }
+    spin_unlock(&vm->lock);
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        if (&vm->vcpu[i] != v)
+            vcpu_kick(&vm->vcpu[i]);
+}
+
+/* Runs on the physical CPU of the vCPU that asked, once that vCPU is off the CPU. The other
+ * vCPUs leave theirs at their next exit (vcpu_kick forces one). */
+void vmm_finish_reset(struct vm *vm)
+{
+    uint64_t deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0);
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        while (__atomic_load_n(&vm->vcpu[i].loaded, __ATOMIC_ACQUIRE) && sysreg_read(cntpct_el0) < deadline)
+            cpu_relax();
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        if (vm->vcpu[i].loaded) {
+            vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
+            return;
+        }
+    memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
+    stage2_tlb_flush_vmid(vm->vttbr);
+    if (vm_boot_state(vm) < 0) {
+        vm_stop(vm, "its images could not be reloaded");
+        return;
+    }
+    printk("elvisor: VM '%s' restarted\n", vm->cfg.name);
+    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
+    sev();
 }
 
 void vmm_start(void)

@@ -1,5 +1,6 @@
 #include "vdev/vpsci.h"
 #include "core/console.h"
+#include "core/vmm.h"
 #include "drivers/psci.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -132,7 +133,8 @@ enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
         vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");
         return EXIT_YIELD;
     case PSCI_0_2_SYSTEM_RESET:
-        vm_stop(v->vm, "guest called PSCI SYSTEM_RESET (VM restart is not implemented yet)");
+        printk("elvisor: VM '%s' restarting: guest called PSCI SYSTEM_RESET\n", v->vm->cfg.name);
+        vmm_request_reset(v);
         return EXIT_YIELD;
     case ELVISOR_HVC_EXIT_COUNTERS: {
         uint64_t cls = v->regs.x[1];

@@ -62,3 +62,14 @@ def test_invalid_vms_are_refused_and_others_run():
     for vm, why in expected.items():
         assert re.search(r"elvisor: VM '%s' refused: .*(%s)" % (re.escape(vm), why), out), vm
     assert "VM 'good': 1 vCPU(s)" in out
+
+
+def test_reset_restarts_one_vm_from_clean_images():
+    img = "%s/tests/configs/reset.img" % BUILD
+    with Qemu("reset", machine_args(gic=3, smp=4), kernel=img) as q:
+        for _ in range(3):
+            q.expect(r"\[resetter\] TEST resetter_ram_clean: PASS")
+            q.expect(r"VM 'resetter' restarting: guest called PSCI SYSTEM_RESET")
+            q.expect(r"VM 'resetter' restarted")
+        q.expect(r"\[victim\] GUEST DONE: 0 failure")
+        assert "resetter_ram_clean: FAIL" not in q.output()
