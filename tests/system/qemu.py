@@ -51,6 +51,20 @@ class Qemu:
                                  % (kind, pattern, self.log_path, self.tail())) from None
         return self.p.match
 
+    def wait_for(self, pattern, timeout=60):
+        """Like expect, but also matches output that came before the current position, for
+        events whose order against others is not fixed (several VMs print at once)."""
+        deadline = time.time() + timeout
+        while not re.search(pattern, self.output()):
+            if time.time() > deadline:
+                raise AssertionError("timeout waiting for %r; log: %s\n--- last output ---\n%s"
+                                     % (pattern, self.log_path, self.tail()))
+            try:
+                self.p.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.2)
+            except pexpect.EOF:
+                pass
+        return re.search(pattern, self.output())
+
     def expect_exit(self, timeout=30):
         """The machine powers itself off (PSCI SYSTEM_OFF ends QEMU)."""
         try:

@@ -13,15 +13,11 @@ def run_vms(name, config, vms, gic, cpu, smp=4, timeout=120):
     returns the console output."""
     img = "%s/tests/configs/%s.img" % (BUILD, config)
     with Qemu(name, machine_args(gic=gic, cpu=cpu, smp=smp), kernel=img) as q:
-        pending = set(vms)
-        while pending:
-            m = q.expect(r"\[([\w-]+)\] GUEST DONE: (\d+) failure", timeout=timeout)
-            vm, failures = m.group(1), int(m.group(2))
-            out = q.output()
-            assert failures == 0, "VM %s reported failures:\n%s" % (
-                vm, "\n".join(l for l in out.splitlines() if "FAIL" in l))
-            pending.discard(vm)
-            q.expect(r"VM '%s' stopped: guest called PSCI SYSTEM_OFF" % re.escape(vm))
+        for vm in vms:
+            m = q.wait_for(r"\[%s\] GUEST DONE: (\d+) failure" % re.escape(vm), timeout=timeout)
+            assert int(m.group(1)) == 0, "VM %s reported failures:\n%s" % (
+                vm, "\n".join(l for l in q.output().splitlines() if "FAIL" in l))
+            q.wait_for(r"VM '%s' stopped: guest called PSCI SYSTEM_OFF" % re.escape(vm))
         out = q.output()
         assert "HYPERVISOR CRASH" not in out
         assert ": FAIL" not in out
@@ -71,5 +67,5 @@ def test_reset_restarts_one_vm_from_clean_images():
             q.expect(r"\[resetter\] TEST resetter_ram_clean: PASS")
             q.expect(r"VM 'resetter' restarting: guest called PSCI SYSTEM_RESET")
             q.expect(r"VM 'resetter' restarted")
-        q.expect(r"\[victim\] GUEST DONE: 0 failure")
+        q.wait_for(r"\[victim\] GUEST DONE: 0 failure")
         assert "resetter_ram_clean: FAIL" not in q.output()
