@@ -48,21 +48,24 @@ deps: ; @bash tools/deps.sh
 
 $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
 
 # Two-pass link: the second pass embeds the symbol table (for symbolized backtraces) that the
 # first pass produced; symbol addresses do not move because the table lives in its own section
 # placed after everything else.
 SYMS_MOVABLE := __syms_|__image_end| [aNn] 
 $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
-	$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
-	$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
-	$(CC) $(ASFLAGS) -c $(B)/syms.S -o $(B)/syms.o
-	$(LD) $(LDFLAGS) $(HV_OBJ) $(B)/syms.o -o $@
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
+	@$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
+	@$(CC) $(ASFLAGS) -c $(B)/syms.S -o $(B)/syms.o
+	@$(LD) $(LDFLAGS) $(HV_OBJ) $(B)/syms.o -o $@
 	@$(NM) -n $(B)/elvisor.pass1.elf | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/a.txt
 	@$(NM) -n $@ | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/b.txt
 	@cmp -s $(B)/a.txt $(B)/b.txt || (echo "symbol addresses moved between link passes" >&2; exit 1)
@@ -77,7 +80,7 @@ include tests/guests/guests.mk
 include tests/unit/unit.mk
 
 QEMU_MACHINE := -machine virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
-                -nographic -net none -monitor none -serial mon:stdio
+                -nographic -net none -serial mon:stdio -echr 0x14
 
 # A bootable image: the hypervisor with a configuration and the files it names packed behind it.
 $(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) tools/pack.py | $(DEPS_STAMP)

@@ -10,6 +10,8 @@ static void bit_clear(uint64_t *bm, uint64_t i) { bm[i / 64] &= ~(1ULL << (i % 6
 /* Turns one hole-free span into a region whose bitmap sits in its first pages. */
 static int add_span(struct page_pool *p, uint64_t start, uint64_t end)
 {
+    if (start > UINT64_MAX - PAGE_MASK)     /* rounding up would wrap to address 0 */
+        return 0;
     start = (start + PAGE_MASK) & ~PAGE_MASK;
     end &= ~PAGE_MASK;
     if (end <= start)
@@ -53,8 +55,9 @@ int page_pool_add(struct page_pool *p, uint64_t base, uint64_t size,
         if (in_hole)
             continue;
         uint64_t span_end = end;
+        /* An empty hole excludes nothing: it must not split the span. */
         for (unsigned i = 0; i < nholes; i++)
-            if (holes[i][0] > cur && holes[i][0] < span_end)
+            if (holes[i][1] && holes[i][0] > cur && holes[i][0] < span_end)
                 span_end = holes[i][0];
         if (add_span(p, cur, span_end) < 0)
             return -1;
@@ -103,12 +106,16 @@ uint64_t page_pool_alloc(struct page_pool *p, uint64_t npages, uint64_t align)
 
 bool page_pool_free(struct page_pool *p, uint64_t pa, uint64_t npages)
 {
+    if (npages == 0)
+        return false;
     for (unsigned k = 0; k < p->count; k++) {
         struct pa_region *r = &p->region[k];
         if (pa < r->base || (pa & PAGE_MASK))
             continue;
         uint64_t i = (pa - r->base) / PA_PAGE_SIZE;
-        if (i >= r->npages || npages > r->npages - i)
+        if (i >= r->npages)     /* above this region: another one may hold it */
+            continue;
+        if (npages > r->npages - i)
             return false;
         for (uint64_t j = 0; j < npages; j++)
             if (!bit_get(r->bitmap, i + j))

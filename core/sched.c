@@ -6,6 +6,7 @@
 #include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/vmm.h"
+#include "core/console_input.h"
 #include "arch/aarch64/sysreg.h"
 
 static struct vcpu *pick(unsigned cpu, unsigned *cursor)
@@ -40,7 +41,10 @@ void sched_loop(void)
             vcpu_run(v);
             if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
                 vmm_finish_reset(v->vm);
-        } else
+        } else {
+            if (cpu == 0)
+                console_input_poll();
             wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
+        }
     }
 }

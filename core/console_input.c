@@ -1,0 +1,56 @@
+#include "core/console_input.h"
+#include "core/console.h"
+#include "core/vm.h"
+#include "drivers/pl011.h"
+#include "vdev/vpl011.h"
+
+static struct escape_state esc;
+static unsigned focus;      /* index into vms[] */
+
+static const char *state_name(const struct vm *vm)
+{
+    switch (vm->state) {
+    case VM_RUNNING: return "running";
+    case VM_RESETTING: return "restarting";
+    default: return "stopped";
+    }
+}
+
+void console_list_vms(void)
+{
+    printk("elvisor: VMs (Ctrl-a three times moves the input focus):\n");
+    for (unsigned i = 0; i < nr_vms; i++)
+        printk("  %c %-16s %-10s %u vCPU(s), %lu MiB\n", i == focus ? '*' : ' ', vms[i].cfg.name,
+               state_name(&vms[i]), vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
+}
+
+static void move_focus(void)
+{
+    for (unsigned n = 1; n <= nr_vms; n++) {
+        unsigned next = (focus + n) % nr_vms;
+        if (vms[next].state != VM_STOPPED && vms[next].pl011) {
+            focus = next;
+            break;
+        }
+    }
+    console_list_vms();
+    if (nr_vms)
+        printk("elvisor: input now goes to VM '%s'\n", vms[focus].cfg.name);
+}
+
+void console_input_poll(void)
+{
+    int c;
+    while ((c = pl011_getc()) >= 0) {
+        char out[CONSOLE_ESCAPE_RUN + 1];
+        unsigned n;
+        if (escape_feed(&esc, (char)c, out, &n)) {
+            move_focus();
+            continue;
+        }
+        if (focus >= nr_vms)
+            continue;
+        for (unsigned i = 0; i < n; i++)
+            vpl011_input(&vms[focus], out[i]);
+    }
+}
