@@ -20,6 +20,13 @@ static bool ranges_overlap(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz)
     return a < b + bsz && b < a + asz;
 }
 
+/* The window lies wholly inside the IPA space, so its end cannot wrap around either. */
+static bool in_ipa_space(const struct parse *p, uint64_t a, uint64_t s)
+{
+    uint64_t ipa_end = 1ULL << p->lim->ipa_bits;
+    return a < ipa_end && s <= ipa_end - a;
+}
+
 static bool copy_string(struct parse *p, int node, const char *prop, char *dst, size_t cap, bool required)
 {
     int len;
@@ -100,8 +107,11 @@ static bool parse_images(struct parse *p, int node, struct vm_config *vm)
         REFUSE(p, "kernel: \"%s\" is not in the image pack", vm->kernel);
     if (vm->initrd[0] && p->lim->file_size(vm->initrd, &isize) < 0)
         REFUSE(p, "initrd: \"%s\" is not in the image pack", vm->initrd);
-    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. */
-    uint64_t need = ((ksize + 0x1fffff) & ~0x1fffffULL) + isize + 0x10000;
+    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. The sum
+     * cannot wrap once each size is at most the RAM size (which is below 2^ipa_bits). */
+    uint64_t need = UINT64_MAX;
+    if (ksize <= vm->ram_size && isize <= vm->ram_size)
+        need = ((ksize + 0x1fffff) & ~0x1fffffULL) + isize + 0x10000;
     if (need > vm->ram_size)
         REFUSE(p, "kernel: images need %lu KiB but memory is %lu KiB", (unsigned long)(need >> 10),
                (unsigned long)(vm->ram_size >> 10));
@@ -136,11 +146,19 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
         return true;
     for (int n = fdt_first_subnode(p->f, parent); n >= 0; n = fdt_next_subnode(p->f, n)) {
         struct vm_region r;
+        int len;
+        /* A reg that is not whole pairs would otherwise be skipped and pass nothing through. */
+        if (fdt_getprop(p->f, n, "reg", &len) && (len == 0 || len % 16))
+            REFUSE(p, "passthrough/%s: reg must be <addr-hi addr-lo size-hi size-lo> pairs",
+                   fdt_node_name(p->f, n));
         for (int i = 0; read_pair(p, n, "reg", i, &r.pa, &r.size); i++) {
             if (vm->nr_passthru == VM_MAX_PASSTHRU)
                 REFUSE(p, "passthrough: more than %d regions", VM_MAX_PASSTHRU);
             if ((r.pa | r.size) & 0xfff || r.size == 0)
                 REFUSE(p, "passthrough/%s: reg must be 4 KiB aligned and non-empty", fdt_node_name(p->f, n));
+            if (!in_ipa_space(p, r.pa, r.size))
+                REFUSE(p, "passthrough/%s: 0x%lx+0x%lx exceeds the %u-bit IPA space", fdt_node_name(p->f, n),
+                       (unsigned long)r.pa, (unsigned long)r.size, p->lim->ipa_bits);
             r.ipa = r.pa;   /* passthrough devices appear at their physical address */
             vm->passthru[vm->nr_passthru++] = r;
         }
@@ -172,8 +190,13 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         else
             REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
                    fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");
-        if (!read_pair(p, n, "reg", 0, &d->ipa, &d->size) || d->size == 0 || ((d->ipa | d->size) & 0xfff))
+        int len;
+        if (!fdt_getprop(p->f, n, "reg", &len) || len != 16 || !read_pair(p, n, "reg", 0, &d->ipa, &d->size) ||
+            d->size == 0 || ((d->ipa | d->size) & 0xfff))
             REFUSE(p, "devices/%s: reg must be one 4 KiB aligned <addr size> pair of 2 cells each", name);
+        if (!in_ipa_space(p, d->ipa, d->size))
+            REFUSE(p, "devices/%s: 0x%lx+0x%lx exceeds the %u-bit IPA space", name, (unsigned long)d->ipa,
+                   (unsigned long)d->size, p->lim->ipa_bits);
         uint32_t irq[1];
         unsigned nirq = 0;
         if (!parse_irqs(p, n, irq, &nirq, 1))

@@ -48,8 +48,8 @@ static enum exit_result handle_sync(struct vcpu *v)
     case ESR_EC_IABT_LOW: {
         uint64_t far = sysreg_read(far_el2);
         v->exits[EXITC_IABT]++;
-        printk("elvisor: VM '%s' vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected\n",
-               v->vm->cfg.name, v->id, (unsigned long)far);
+        vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected",
+               v->id, (unsigned long)far);
         inject_iabt(&v->regs, far);
         return EXIT_RESUME;
     }

@@ -18,12 +18,16 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
         const struct mmio_region *r = &vm->mmio[i];
         if (ipa < r->base || ipa - r->base >= r->size || size > r->size - (ipa - r->base))
             continue;
-        if (write)
-            return r->ops->write(v, r->dev, ipa - r->base, size, *val);
-        *val = 0;
-        return r->ops->read(v, r->dev, ipa - r->base, size, val);
+        int rc;
+        if (write) {
+            rc = r->ops->write(v, r->dev, ipa - r->base, size, *val);
+        } else {
+            *val = 0;
+            rc = r->ops->read(v, r->dev, ipa - r->base, size, val);
+        }
+        return rc ? MMIO_REFUSED : 0;
     }
-    return -1;
+    return MMIO_NO_DEVICE;
 }
 
 /* The guest register value as the access sees it: register 31 is XZR. */
@@ -44,16 +48,17 @@ static uint64_t extend_load(uint64_t val, const struct mmio_access *a)
 
 static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size, const char *why)
 {
-    printk("elvisor: VM '%s' vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected\n",
-           v->vm->cfg.name, v->id, write ? "write" : "read", size, (unsigned long)ipa,
-           (unsigned long)v->regs.pc, why);
+    vm_log(v->vm, "vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected",
+           v->id, write ? "write" : "read", size, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
 }
 
 static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
 {
     uint64_t val = a->write ? reg_value(v, a->reg) : 0;
-    if (mmio_dispatch(v, a->ipa, a->size, a->write, &val) < 0) {
-        report_abort(v, a->ipa, a->write, a->size, "with no device there");
+    int rc = mmio_dispatch(v, a->ipa, a->size, a->write, &val);
+    if (rc < 0) {
+        report_abort(v, a->ipa, a->write, a->size, rc == MMIO_NO_DEVICE ? "with no device there" :
+                     "refused by the device");
         inject_dabt(&v->regs, far, a->write);
         return;
     }

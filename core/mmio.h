@@ -7,7 +7,11 @@
 /* A stage 2 data abort from v: emulate the access (ISV=1 syndrome, or the decoded
  * instruction when ISV=0) or inject an external abort. */
 void mmio_abort(struct vcpu *v, uint64_t esr);
-/* One access to the VM's emulated windows; -1 if no window covers it or the device refuses. */
+#define MMIO_NO_DEVICE  (-1)
+#define MMIO_REFUSED    (-2)
+
+/* One access to the VM's emulated windows: 0, MMIO_NO_DEVICE or MMIO_REFUSED (a size or
+ * offset the device does not accept). */
 int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64_t *val);
 
 #endif

@@ -2,6 +2,7 @@
 #include "core/vm.h"
 #include "core/console.h"
 #include "lib/printf.h"
+#include "arch/aarch64/sysreg.h"
 
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev)
 {
@@ -42,4 +43,41 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
         if ((vm->vcpu[i].vmpidr & 0xff00ffffffUL) == (mpidr & 0xff00ffffffUL))
             return &vm->vcpu[i];
     return 0;
+}
+
+/* A guest that faults in a loop must not flood the console: each VM may log a burst of
+ * VM_LOG_BURST lines, then one more per 100 ms; what is dropped is counted and reported. */
+#define VM_LOG_BURST 20
+
+void vm_log(struct vm *vm, const char *fmt, ...)
+{
+    uint64_t now = sysreg_read(cntpct_el0), tick = sysreg_read(cntfrq_el0) / 10;
+    spin_lock(&vm->lock);
+    if (vm->log_credit < VM_LOG_BURST && tick) {
+        uint64_t earned = (now - vm->log_last) / tick;
+        if (earned) {
+            vm->log_credit = vm->log_credit + earned > VM_LOG_BURST ? VM_LOG_BURST : vm->log_credit + (unsigned)earned;
+            vm->log_last = now;
+        }
+    }
+    bool allowed = vm->log_credit > 0;
+    unsigned dropped = 0;
+    if (allowed) {
+        vm->log_credit--;
+        dropped = vm->log_dropped;
+        vm->log_dropped = 0;
+    } else {
+        vm->log_dropped++;
+    }
+    spin_unlock(&vm->lock);
+    if (!allowed)
+        return;
+    if (dropped)
+        printk("elvisor: VM '%s': %u messages suppressed\n", vm->cfg.name, dropped);
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    ev_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    printk("elvisor: VM '%s' %s\n", vm->cfg.name, line);
 }

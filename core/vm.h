@@ -66,6 +66,8 @@ struct vm {
     uint64_t dtb_ipa;
     spinlock_t lock;
     struct vcpu *reset_by;      /* the vCPU whose SYSTEM_RESET is in progress */
+    unsigned log_credit, log_dropped;   /* vm_log rate limit */
+    uint64_t log_last;
     void *pl011;                /* vdev/vpl011 state */
 };
 
@@ -76,6 +78,8 @@ extern unsigned nr_vms;
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);
 /* Stops the whole VM with a reason; its vCPUs leave their pCPUs at their next exit. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One rate-limited console line about something the VM did: "elvisor: VM 'name' <text>". */
+void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */
 void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
