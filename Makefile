@@ -19,6 +19,7 @@ CPU     ?= max
 SMP     ?= 4
 MEM     ?= 1G
 CONFIG  ?= configs/default.dts
+QEMU_EXTRA ?=
 
 .DEFAULT_GOAL := all
 
@@ -94,7 +95,7 @@ images: $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS))
 
 run: | $(DEPS_STAMP)
 	$(MAKE) $(CONFIG_IMG)
-	$(QEMU) $(QEMU_MACHINE) -kernel $(CONFIG_IMG)
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(CONFIG_IMG)
 
 lint: | $(DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
