@@ -107,10 +107,10 @@ static bool parse_images(struct parse *p, int node, struct vm_config *vm)
         REFUSE(p, "kernel: \"%s\" is not in the image pack", vm->kernel);
     if (vm->initrd[0] && p->lim->file_size(vm->initrd, &isize) < 0)
         REFUSE(p, "initrd: \"%s\" is not in the image pack", vm->initrd);
-    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. The sum
-     * cannot wrap once each size is at most the RAM size (which is below 2^ipa_bits). */
+    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. Absurd
+     * sizes must not wrap the sum into something small. */
     uint64_t need = UINT64_MAX;
-    if (ksize <= vm->ram_size && isize <= vm->ram_size)
+    if (ksize < (1ULL << 62) && isize < (1ULL << 62))
         need = ((ksize + 0x1fffff) & ~0x1fffffULL) + isize + 0x10000;
     if (need > vm->ram_size)
         REFUSE(p, "kernel: images need %lu KiB but memory is %lu KiB", (unsigned long)(need >> 10),

@@ -1,15 +1,138 @@
-#include "arch/aarch64/traps.h"
 #include "core/irq.h"
+#include "core/vm.h"
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "core/console.h"
+#include "drivers/gic.h"
+#include "drivers/timer.h"
+#include "vdev/vgic.h"
+#include "vdev/vtimer.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/traps.h"
 
-/* The hypervisor keeps IRQs masked at EL2 except where it waits for one; an IRQ that reaches
- * this vector has nobody to handle it yet, which is a bug worth a crash report. */
+#define MAX_INTID 1020
+
+static struct vm *spi_owner[MAX_INTID];
+static spinlock_t owner_lock = SPINLOCK_INIT;
+static uint64_t spurious[MAX_CPUS];
+static volatile uint64_t kicks[MAX_CPUS];    /* IPI_KICKs received, per CPU */
+
+void irq_init(void)
+{
+    gic_init();
+}
+
+void irq_cpu_init(unsigned cpu)
+{
+    gic_cpu_init(cpu);
+    gic_irq_enable(IPI_KICK);
+    timer_cpu_init();
+    if (platform.gic_maint_intid) {
+        gic_irq_set_priority(platform.gic_maint_intid, GIC_PRIO_HYP);
+        gic_irq_enable(platform.gic_maint_intid);
+    }
+    if (platform.timer_intid[TIMER_VIRT]) {
+        gic_irq_set_priority(platform.timer_intid[TIMER_VIRT], GIC_PRIO_HYP);
+        gic_irq_enable(platform.timer_intid[TIMER_VIRT]);
+    }
+}
+
+int irq_claim_spi(uint32_t intid, struct vm *vm)
+{
+    if (intid < GIC_NR_PRIVATE || intid >= gic_nr_irqs() || intid >= MAX_INTID ||
+        intid == platform.uart_intid)
+        return -1;
+    int r = -1;
+    spin_lock(&owner_lock);
+    if (!spi_owner[intid] || spi_owner[intid] == vm) {
+        spi_owner[intid] = vm;
+        r = 0;
+    }
+    spin_unlock(&owner_lock);
+    return r;
+}
+
+struct vm *irq_spi_owner(uint32_t intid)
+{
+    return intid < MAX_INTID ? __atomic_load_n(&spi_owner[intid], __ATOMIC_ACQUIRE) : 0;
+}
+
+static void dispatch(uint32_t iar)
+{
+    uint32_t intid = gic_intid(iar);
+    /* Drop the running priority at once; deactivation says when the source may fire again. */
+    gic_eoi(iar);
+    if (intid < GIC_NR_SGIS) {
+        gic_deactivate(iar);    /* IPI_KICK: waking up or leaving the guest was the point */
+        kicks[this_cpu()->id]++;
+        return;
+    }
+    if (intid == platform.timer_intid[TIMER_HYP_PHYS]) {
+        timer_handle_irq();
+        gic_deactivate(iar);
+        return;
+    }
+    if (intid == platform.gic_maint_intid) {
+        vgic_maintenance();
+        gic_deactivate(iar);
+        return;
+    }
+    if (intid == platform.timer_intid[TIMER_VIRT]) {
+        /* Stays active until the guest deactivates its virtual copy (list-register HW bit). */
+        if (!vtimer_irq())
+            gic_deactivate(iar);
+        return;
+    }
+    struct vm *owner = intid >= GIC_NR_PRIVATE ? irq_spi_owner(intid) : 0;
+    if (owner && vgic_inject_hw_spi(owner, intid) == 0)
+        return;             /* the guest deactivates it */
+    gic_deactivate(iar);
+    spurious[this_cpu()->id]++;
+}
+
+void irq_handle_pending(void)
+{
+    for (unsigned n = 0; n < 64; n++) {
+        uint32_t iar = gic_ack();
+        if (gic_intid(iar) >= GIC_SPURIOUS && gic_intid(iar) <= 1023)
+            return;
+        dispatch(iar);
+    }
+}
+
+/* Reached only if something unmasks IRQs at EL2 (nothing does today): dispatch normally. */
 void el2_irq_handler(struct trap_frame *f, unsigned kind)
 {
-    el2_fatal_trap(f, kind);
+    (void)f;
+    (void)kind;
+    irq_handle_pending();
 }
 
 void irq_kick_cpu(unsigned cpu)
 {
-    (void)cpu;
-    __asm__ volatile("dsb ish; sev" ::: "memory");
+    gic_send_sgi(cpu, IPI_KICK);
+}
+
+void irq_wait(void)
+{
+    /* WFI wakes on a pending interrupt even with PSTATE.I set (Arm ARM D1.6.2), so nothing
+     * that arrives between the caller's last check and the WFI is lost. */
+    dsb_sy();
+    wfi();
+    irq_handle_pending();
+}
+
+void irq_vcpu_wait(struct vcpu *v)
+{
+    if (vgic_vcpu_pending(v))
+        return;
+    unsigned cpu = this_cpu()->id;
+    uint64_t k = kicks[cpu];
+    vtimer_block(v);
+    /* A kick ends the wait too (WFI may complete at any time): whoever kicked wants this CPU
+     * to look at its vCPUs again, e.g. the scheduler. */
+    while (!vgic_vcpu_pending(v) && !vtimer_expired(v) && v->state == VCPU_RUNNABLE &&
+           v->vm->state == VM_RUNNING && kicks[cpu] == k)
+        irq_wait();
+    vtimer_unblock(v);
 }

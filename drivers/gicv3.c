@@ -1,0 +1,222 @@
+/* GICv3 (IHI 0069H): memory-mapped distributor and redistributors, system-register CPU
+ * interface. Affinity routing is always on (GICD_CTLR.ARE_NS). */
+#include "drivers/gic.h"
+#include "drivers/gic_regs.h"
+#include "core/platform.h"
+#include "core/percpu.h"
+#include "core/console.h"
+#include "lib/spinlock.h"
+#include "arch/aarch64/sysreg.h"
+
+/* GICD_CTLR, Non-secure view or DS = 1 (12.9.4): bit 0 EnableGrp1 / EnableGrp0, bit 1
+ * EnableGrp1A / EnableGrp1, bit 4 ARE_NS / ARE. */
+#define GICD_CTLR_EN0_G1   (1u << 0)
+#define GICD_CTLR_EN1A     (1u << 1)
+#define GICD_CTLR_ARE      (1u << 4)
+
+/* Redistributor RD_base frame (12.10) and SGI_base frame at +64 KiB (12.10, table 12-27). */
+#define GICR_CTLR          0x0000
+#define GICR_TYPER         0x0008
+#define GICR_WAKER         0x0014
+#define GICR_SGI_BASE      0x10000
+#define GICR_IGROUPR0      (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0    (GICR_SGI_BASE + 0x0100)
+#define GICR_ICENABLER0    (GICR_SGI_BASE + 0x0180)
+#define GICR_ISPENDR0      (GICR_SGI_BASE + 0x0200)
+#define GICR_ICPENDR0      (GICR_SGI_BASE + 0x0280)
+#define GICR_ISACTIVER0    (GICR_SGI_BASE + 0x0300)
+#define GICR_ICACTIVER0    (GICR_SGI_BASE + 0x0380)
+#define GICR_IPRIORITYR    (GICR_SGI_BASE + 0x0400)
+#define GICR_ICFGR0        (GICR_SGI_BASE + 0x0c00)
+/* GICR_TYPER (12.11.33): Affinity_Value [63:32], Last [4], VLPIS [1]. */
+#define GICR_TYPER_LAST    (1u << 4)
+#define GICR_TYPER_VLPIS   (1u << 1)
+/* GICR_WAKER (12.11.39): ProcessorSleep [1], ChildrenAsleep [2]. */
+#define GICR_WAKER_PSLEEP  (1u << 1)
+#define GICR_WAKER_CASLEEP (1u << 2)
+
+/* ICC_SRE_EL2 (12.2.22): SRE [0], DFB [1], DIB [2], Enable [3] (lets EL1 use ICC_SRE_EL1). */
+#define ICC_SRE_EL2_ALL    0xfUL
+/* ICC_CTLR_EL1 (12.2.6): EOImode [1]. */
+#define ICC_CTLR_EOIMODE   (1UL << 1)
+
+static uint64_t dist;
+static uint64_t rdist[MAX_CPUS];        /* RD_base of each logical CPU's redistributor */
+static spinlock_t cfg_lock = SPINLOCK_INIT;
+
+/* MPIDR (Aff3 [39:32], Aff2.Aff1.Aff0 [23:0]) as the 32-bit Aff3.Aff2.Aff1.Aff0 value that
+ * GICR_TYPER reports. */
+static uint32_t mpidr_aff32(uint64_t mpidr)
+{
+    return (uint32_t)(mpidr & 0xffffff) | (uint32_t)((mpidr >> 32) & 0xff) << 24;
+}
+
+/* GICD_IROUTER<n> (12.9.22): Aff3 [39:32], Interrupt_Routing_Mode [31] = 0, Aff2..Aff0. */
+static uint64_t mpidr_route(uint64_t mpidr) { return mpidr & 0xff00ffffffUL; }
+
+static void wait_rwp(uint64_t base)
+{
+    for (unsigned i = 0; i < 1000000 && (gic_rd32(base, GICD_CTLR) & GICD_CTLR_RWP); i++)
+        cpu_relax();
+}
+
+static void v3_init(void)
+{
+    dist = platform.gicd.base;
+    unsigned n = GICD_TYPER_LINES(gic_rd32(dist, GICD_TYPER));
+    gic_lines = n > 1020 ? 1020 : n;
+    gic_wr32(dist, GICD_CTLR, 0);
+    wait_rwp(dist);
+    for (uint32_t i = 32; i < gic_lines; i += 32) {
+        gic_wr32(dist, GICD_IGROUPR + i / 8, ~0u);      /* Group 1 (WI where Secure-owned) */
+        gic_wr32(dist, GICD_ICENABLER + i / 8, ~0u);
+        gic_wr32(dist, GICD_ICPENDR + i / 8, ~0u);
+        gic_wr32(dist, GICD_ICACTIVER + i / 8, ~0u);
+    }
+    for (uint32_t i = 32; i < gic_lines; i++)
+        gic_wr8(dist, GICD_IPRIORITYR + i, GIC_PRIO_HYP);
+    wait_rwp(dist);
+    gic_wr32(dist, GICD_CTLR, GICD_CTLR_ARE);
+    wait_rwp(dist);
+    gic_wr32(dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_EN1A | GICD_CTLR_EN0_G1);
+    wait_rwp(dist);
+    uint64_t boot = mpidr_route(sysreg_read(mpidr_el1));
+    for (uint32_t i = 32; i < gic_lines; i++)
+        gic_wr64(dist, GICD_IROUTER + 8 * i, boot);
+}
+
+static uint64_t find_rdist(uint64_t mpidr)
+{
+    uint32_t aff = mpidr_aff32(mpidr);
+    for (unsigned r = 0; r < platform.gicr_count; r++) {
+        uint64_t base = platform.gicr[r].base, end = base + platform.gicr[r].size;
+        while (base < end) {
+            uint64_t typer = gic_rd64(base, GICR_TYPER);
+            if ((uint32_t)(typer >> 32) == aff)
+                return base;
+            if (typer & GICR_TYPER_LAST)
+                break;
+            base += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+        }
+    }
+    return 0;
+}
+
+static void v3_cpu_init(unsigned cpu)
+{
+    uint64_t rd = find_rdist(percpu_data[cpu].mpidr);
+    if (!rd)
+        panic("GICv3: no redistributor for CPU%u (MPIDR 0x%lx)\n", cpu, (unsigned long)percpu_data[cpu].mpidr);
+    rdist[cpu] = rd;
+    gic_wr32(rd, GICR_WAKER, gic_rd32(rd, GICR_WAKER) & ~GICR_WAKER_PSLEEP);
+    for (unsigned i = 0; i < 1000000 && (gic_rd32(rd, GICR_WAKER) & GICR_WAKER_CASLEEP); i++)
+        cpu_relax();
+    gic_wr32(rd, GICR_IGROUPR0, ~0u);
+    gic_wr32(rd, GICR_ICENABLER0, ~0u);
+    gic_wr32(rd, GICR_ICACTIVER0, ~0u);
+    gic_wr32(rd, GICR_ICPENDR0, ~0u);
+    for (uint32_t i = 0; i < 32; i++)
+        gic_wr8(rd, GICR_IPRIORITYR + i, GIC_PRIO_HYP);
+    wait_rwp(rd);
+    sysreg_write(icc_sre_el2, sysreg_read(icc_sre_el2) | ICC_SRE_EL2_ALL);
+    isb();
+    sysreg_write(icc_pmr_el1, 0xff);
+    sysreg_write(icc_bpr1_el1, 0);
+    sysreg_write(icc_ctlr_el1, ICC_CTLR_EOIMODE);
+    sysreg_write(icc_igrpen1_el1, 1);
+    isb();
+}
+
+/* Private INTIDs live in the calling CPU's redistributor, SPIs in the distributor. */
+static uint64_t base_for(uint32_t intid, uint32_t *off_adj)
+{
+    if (intid < GIC_NR_PRIVATE) {
+        *off_adj = GICR_SGI_BASE;
+        return rdist[this_cpu()->id];
+    }
+    *off_adj = 0;
+    return dist;
+}
+
+static void v3_bit(uint32_t reg, uint32_t intid)
+{
+    uint32_t adj;
+    uint64_t base = base_for(intid, &adj);
+    gic_bit_write(base, reg + adj, intid);
+}
+
+static void v3_enable(uint32_t intid, bool on) { v3_bit(on ? GICD_ISENABLER : GICD_ICENABLER, intid); }
+static void v3_set_pending(uint32_t intid, bool p) { v3_bit(p ? GICD_ISPENDR : GICD_ICPENDR, intid); }
+static void v3_set_active(uint32_t intid, bool a) { v3_bit(a ? GICD_ISACTIVER : GICD_ICACTIVER, intid); }
+
+static bool v3_is_active(uint32_t intid)
+{
+    uint32_t adj;
+    uint64_t base = base_for(intid, &adj);
+    return gic_bit_read(base, GICD_ISACTIVER + adj, intid);
+}
+
+static void v3_set_priority(uint32_t intid, uint8_t prio)
+{
+    uint32_t adj;
+    uint64_t base = base_for(intid, &adj);
+    gic_wr8(base, GICD_IPRIORITYR + adj + intid, prio);
+}
+
+static void v3_set_edge(uint32_t intid, bool edge)
+{
+    if (intid < GIC_NR_SGIS)
+        return;
+    uint32_t adj;
+    uint64_t base = base_for(intid, &adj);
+    spin_lock(&cfg_lock);
+    gic_cfg_write(base + adj, intid, edge);
+    spin_unlock(&cfg_lock);
+}
+
+static void v3_route(uint32_t intid, unsigned cpu)
+{
+    if (intid >= GIC_NR_PRIVATE && cpu < MAX_CPUS)
+        gic_wr64(dist, GICD_IROUTER + 8 * intid, mpidr_route(percpu_data[cpu].mpidr));
+}
+
+static uint32_t v3_ack(void)
+{
+    uint32_t iar = (uint32_t)sysreg_read(icc_iar1_el1);
+    __asm__ volatile("dsb sy" ::: "memory");
+    return iar;
+}
+
+static void v3_eoi(uint32_t iar)
+{
+    sysreg_write(icc_eoir1_el1, iar);
+    isb();
+}
+
+static void v3_deactivate(uint32_t iar)
+{
+    sysreg_write(icc_dir_el1, iar);
+    isb();
+}
+
+/* ICC_SGI1R_EL1 (12.2.23): TargetList [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32],
+ * IRM [40] = 0, RS [47:44], Aff3 [55:48]. */
+static void v3_send_sgi(unsigned cpu, unsigned sgi)
+{
+    if (cpu >= MAX_CPUS)
+        return;
+    uint64_t m = percpu_data[cpu].mpidr;
+    uint64_t aff0 = m & 0xff;
+    uint64_t v = (1UL << (aff0 & 0xf)) | ((m >> 8) & 0xff) << 16 | (uint64_t)(sgi & 0xf) << 24 |
+                 ((m >> 16) & 0xff) << 32 | (aff0 >> 4) << 44 | ((m >> 32) & 0xff) << 48;
+    dsb_ishst();
+    sysreg_write(icc_sgi1r_el1, v);
+    isb();
+}
+
+const struct gic_ops gicv3_ops = {
+    .init = v3_init, .cpu_init = v3_cpu_init, .enable = v3_enable, .set_priority = v3_set_priority,
+    .set_edge = v3_set_edge, .route = v3_route, .set_pending = v3_set_pending,
+    .set_active = v3_set_active, .is_active = v3_is_active, .ack = v3_ack, .eoi = v3_eoi,
+    .deactivate = v3_deactivate, .send_sgi = v3_send_sgi,
+};

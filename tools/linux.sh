@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# Build the Linux guest from Debian's archive: the stock arm64 kernel and a busybox initramfs.
+#
+#   tools/linux.sh            produce build/linux/{Image,initramfs.cpio.gz,VERSION}
+#
+# Idempotent: the .deb files are kept in cache/debs/, and nothing is rebuilt while the resolved
+# package versions, the module list and this script are unchanged. Runs on Debian 12 as root
+# the first time (dpkg --add-architecture arm64, apt-get update); later runs need neither.
+#
+# Environment:
+#   LINUX_FLAVOUR        Debian kernel flavour: cloud-arm64 (default: small, has virtio) or arm64
+#   LINUX_EXTRA_MODULES  more module names to put in the initramfs, e.g. "vsock virtiofs"
+#
+# See docs/linux-guest.md for what goes into the initramfs and why.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=$ROOT/cache/debs
+OUT=$ROOT/build/linux
+FLAVOUR=${LINUX_FLAVOUR:-cloud-arm64}
+ARCH=arm64
+
+# Modules a VM needs, by module name. Their dependencies are added automatically; names the
+# kernel has built in are skipped (the cloud kernel has ext4, crc32c, the PL011 and the GIC
+# built in, but virtio and its device drivers as modules).
+MODULES="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
+MODULES="$MODULES ${LINUX_EXTRA_MODULES:-}"
+
+say() { echo "tools/linux.sh: $*"; }
+die() { echo "tools/linux.sh: error: $*" >&2; exit 1; }
+
+for t in apt-get apt-cache dpkg dpkg-deb cpio gzip flock; do
+    command -v "$t" >/dev/null 2>&1 || die "'$t' is missing (run tools/deps.sh as root)"
+done
+
+mkdir -p "$CACHE" "$OUT"
+# One build at a time (make -j, parallel test runs).
+exec 9>"$OUT/.lock"
+flock 9
+
+# --- apt: the arm64 architecture and its package lists, only when needed ---
+
+APT_UPDATED=0
+apt_update() {
+    [ "$APT_UPDATED" = 1 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "apt-get update is needed and must run as root"
+    say "apt-get update"
+    # An unreachable unrelated source only warns; what matters is whether our packages resolve.
+    apt-get update -qq || say "warning: apt-get update reported errors (continuing)"
+    APT_UPDATED=1
+}
+
+if ! dpkg --print-foreign-architectures | grep -qx "$ARCH"; then
+    [ "$(id -u)" -eq 0 ] || die "the $ARCH architecture is not enabled in dpkg; run as root once"
+    say "dpkg --add-architecture $ARCH"
+    dpkg --add-architecture "$ARCH"
+    apt_update
+fi
+
+# Candidate version of PKG:arm64 from the local package lists, or nothing.
+candidate() {
+    apt-cache show --no-all-versions "$1:$ARCH" 2>/dev/null |
+        awk '/^Version: / && !v { v = $2 } END { print v }'
+}
+
+# One apt-cache call (each costs about a second): the versioned kernel package that the
+# metapackage depends on ("Depends: linux-image-6.1.0-NN-cloud-arm64 (= VERSION)") and the
+# busybox-static version. Sets KPKG, KVER, BBVER.
+resolve() {
+    local out
+    out=$(apt-cache show --no-all-versions "linux-image-$FLAVOUR:$ARCH" "busybox-static:$ARCH" \
+          2>/dev/null || true)
+    read -r KPKG KVER BBVER < <(echo "$out" | awk -v meta="linux-image-$FLAVOUR" '
+        /^Package: / { pkg = $2 }
+        pkg == meta && /^Depends: / && !kp {
+            if (match($0, /linux-image-[0-9][^ ,(]*( \(= [^)]*\))?/)) {
+                d = substr($0, RSTART, RLENGTH)
+                kp = d; sub(/ .*/, "", kp)
+                kv = d; if (sub(/.*\(= /, "", kv)) sub(/\)$/, "", kv); else kv = "-"
+            }
+        }
+        pkg == "busybox-static" && /^Version: / && !bv { bv = $2 }
+        END { print (kp ? kp : "-"), (kv ? kv : "-"), (bv ? bv : "-") }')
+    [ "$KPKG" != - ] || KPKG=
+    [ "$BBVER" != - ] || BBVER=
+    if [ "$KVER" = - ]; then
+        KVER=${KPKG:+$(candidate "$KPKG")}
+    fi
+    [ -n "$KPKG" ] && [ -n "$KVER" ] && [ -n "$BBVER" ]
+}
+
+if ! resolve; then
+    apt_update
+    resolve || die "cannot resolve linux-image-$FLAVOUR:$ARCH (got '${KPKG:-}' '${KVER:-}') \
+or busybox-static:$ARCH ('${BBVER:-}') from Debian's package lists; check /etc/apt/sources.list*"
+fi
+
+# --- downloads, cached in cache/debs/ ---
+
+# Path of the cached .deb of PKG at version VER, or nothing.
+cached_deb() {
+    local f
+    for f in "$CACHE/$1"_*_"$ARCH".deb; do
+        if [ -f "$f" ] && [ "$(dpkg-deb -f "$f" Version 2>/dev/null)" = "$2" ]; then
+            echo "$f"
+            return 0
+        fi
+    done
+}
+
+# Set DEB to the cached .deb of PKG=VER, downloading it first if needed; on failure return 1
+# with apt's output in $DLLOG.
+DLLOG=$CACHE/.download.log
+fetch() {
+    local pkg=$1 ver=$2 f tmp
+    DEB=$(cached_deb "$pkg" "$ver")
+    [ -n "$DEB" ] && return 0
+    say "downloading $pkg:$ARCH $ver"
+    tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
+    if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg:$ARCH=$ver") \
+            >"$DLLOG" 2>&1; then
+        rm -rf "$tmp"
+        return 1
+    fi
+    for f in "$tmp"/*.deb; do
+        if ! dpkg-deb -f "$f" Version >/dev/null 2>&1; then
+            echo "downloaded '$f' is not a valid .deb" >>"$DLLOG"
+            rm -rf "$tmp"
+            return 1
+        fi
+        mv "$f" "$CACHE/"
+        DEB=$CACHE/${f##*/}
+    done
+    rm -rf "$tmp"
+    [ -n "$DEB" ]
+}
+
+download_all() {
+    fetch "$KPKG" "$KVER" && KDEB=$DEB && fetch busybox-static "$BBVER" && BBDEB=$DEB
+}
+
+download_failed() {
+    cat "$DLLOG" >&2
+    die "could not download $KPKG:$ARCH=$KVER or busybox-static:$ARCH=$BBVER from Debian's \
+archive (apt's output above); check the network and /etc/apt/sources.list*"
+}
+
+if ! download_all; then
+    # The package lists may be older than the mirror: refresh once, resolve again, retry.
+    [ "$APT_UPDATED" = 0 ] || download_failed
+    apt_update
+    resolve || die "linux-image-$FLAVOUR:$ARCH or busybox-static:$ARCH no longer resolves"
+    download_all || download_failed
+fi
+rm -f "$DLLOG"
+
+# Drop older cached versions of the same packages.
+for f in "$CACHE"/linux-image-*_"$ARCH".deb "$CACHE"/busybox-static_*_"$ARCH".deb; do
+    if [ -f "$f" ] && [ "$f" != "$KDEB" ] && [ "$f" != "$BBDEB" ]; then
+        rm -f "$f"
+    fi
+done
+
+# --- up to date? ---
+
+STAMP="$KPKG $KVER busybox-static $BBVER modules: $(echo $MODULES) \
+script: $(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
+if [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ] &&
+        [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ]; then
+    say "up to date: $(head -1 "$OUT/VERSION")"
+    exit 0
+fi
+
+# --- unpack ---
+
+WORK=$OUT/work
+rm -rf "$WORK"
+mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/rootfs"
+dpkg-deb -x "$KDEB" "$WORK/kernel"
+dpkg-deb -x "$BBDEB" "$WORK/busybox"
+
+MODROOT=
+for d in "$WORK"/kernel/lib/modules/* "$WORK"/kernel/usr/lib/modules/*; do
+    [ -d "$d" ] && MODROOT=$d
+done
+[ -n "$MODROOT" ] || die "$KPKG has no lib/modules/<release> directory"
+RELEASE=${MODROOT##*/}
+VMLINUZ=$WORK/kernel/boot/vmlinuz-$RELEASE
+CONFIG=$WORK/kernel/boot/config-$RELEASE
+[ -f "$VMLINUZ" ] || die "$KPKG has no boot/vmlinuz-$RELEASE"
+[ -f "$CONFIG" ] || die "$KPKG has no boot/config-$RELEASE"
+
+# --- the kernel Image: elvisor and QEMU load the raw arm64 Image (with its Linux header) ---
+
+magic=$(head -c 4 "$VMLINUZ" | od -An -tx1 | tr -d ' \n')
+case "$magic" in
+    1f8b*) gzip -dc "$VMLINUZ" > "$WORK/Image" ;;
+    28b52ffd) command -v zstd >/dev/null || die "vmlinuz is zstd-compressed: install zstd"
+              zstd -qdc "$VMLINUZ" > "$WORK/Image" ;;
+    fd377a58) command -v xz >/dev/null || die "vmlinuz is xz-compressed: install xz-utils"
+              xz -dc "$VMLINUZ" > "$WORK/Image" ;;
+    *) cp "$VMLINUZ" "$WORK/Image" ;;   # already a raw Image (Debian's signed arm64 kernels)
+esac
+# arm64 Image header (Documentation/arch/arm64/booting.rst): magic "ARM\x64" at offset 56.
+[ "$(dd if="$WORK/Image" bs=1 skip=56 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n')" \
+    = 41524d64 ] || die "boot/vmlinuz-$RELEASE is not an arm64 Image (no ARM\\x64 magic)"
+
+# --- modules ---
+
+declare -A MODPATH=() BUILTIN=() SEEN=()
+ORDER=()
+
+modname() { local n=${1##*/}; n=${n%%.ko*}; echo "${n//-/_}"; }
+
+while IFS= read -r -d '' f; do
+    MODPATH[$(modname "$f")]=$f
+done < <(find "$MODROOT" \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' \
+         -o -name '*.ko.gz' \) -print0)
+if [ -f "$MODROOT/modules.builtin" ]; then
+    while IFS= read -r f; do
+        BUILTIN[$(modname "$f")]=1
+    done < "$MODROOT/modules.builtin"
+fi
+
+MODDIR=$WORK/rootfs/lib/modules
+mkdir -p "$MODDIR"
+
+# Copy one module into the initramfs, uncompressed: busybox insmod hands the file to
+# init_module(2) as is, and the initramfs is gzip-compressed as a whole anyway.
+copy_module() {
+    local src=$1 dst=$2
+    case "$src" in
+        *.ko) cp "$src" "$dst" ;;
+        *.ko.xz) command -v xz >/dev/null || die "modules are xz-compressed: install xz-utils"
+                 xz -dc "$src" > "$dst" ;;
+        *.ko.zst) command -v zstd >/dev/null || die "modules are zstd-compressed: install zstd"
+                  zstd -qdc "$src" > "$dst" ;;
+        *.ko.gz) gzip -dc "$src" > "$dst" ;;
+    esac
+}
+
+# A field of a module's .modinfo section ("depends=a,b"): its strings are NUL-terminated.
+modinfo_field() {
+    tr '\0' '\n' < "$1" |
+        awk -v k="$2=" 'index($0, k) == 1 && !d { print substr($0, length(k) + 1); d = 1 }'
+}
+
+# Depth-first: dependencies land in ORDER before the modules that need them.
+add_module() {
+    local name dep deps vermagic
+    name=$(modname "$1")
+    [ -n "${SEEN[$name]:-}" ] && return 0
+    SEEN[$name]=1
+    if [ -n "${BUILTIN[$name]:-}" ]; then
+        BUILTIN_USED+=("$name")
+        return 0
+    fi
+    [ -n "${MODPATH[$name]:-}" ] || die "module '$name' is neither built into $RELEASE nor \
+shipped as a module (look under lib/modules/$RELEASE in $KPKG)"
+    copy_module "${MODPATH[$name]}" "$MODDIR/$name.ko"
+    vermagic=$(modinfo_field "$MODDIR/$name.ko" vermagic)
+    [ "${vermagic%% *}" = "$RELEASE" ] || die "module $name has vermagic '$vermagic', not $RELEASE"
+    deps=$(modinfo_field "$MODDIR/$name.ko" depends)
+    for dep in ${deps//,/ }; do
+        add_module "$dep"
+    done
+    ORDER+=("$name")
+}
+
+BUILTIN_USED=()
+for m in $MODULES; do
+    add_module "$m"
+done
+printf '%s\n' "${ORDER[@]}" > "$MODDIR/load-order"
+
+# --- the initramfs ---
+
+R=$WORK/rootfs
+mkdir -p "$R"/{bin,sbin,dev,proc,sys,tmp,root,etc,mnt,run}
+cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
+ln -s busybox "$R/bin/sh"
+echo "$RELEASE" > "$R/etc/kernel-release"
+# The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
+if [ "$(id -u)" -eq 0 ]; then
+    mknod -m 600 "$R/dev/console" c 5 1
+fi
+
+cat > "$R/init" <<'INIT'
+#!/bin/busybox sh
+# PID 1 of elvisor's Linux guest (written by tools/linux.sh): mount the pseudo file systems,
+# load the modules a VM needs, then keep an interactive shell on the console.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin HOME=/root TERM=vt100 PS1='guest# '
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+hostname guest
+
+echo "elvisor-guest: init started on $(grep -c ^processor /proc/cpuinfo) CPUs, kernel $(uname -r)"
+n=0
+for m in $(cat /lib/modules/load-order); do
+    if insmod "/lib/modules/$m.ko"; then
+        n=$((n + 1))
+    else
+        echo "elvisor-guest: insmod $m failed"
+    fi
+done
+echo "elvisor-guest: $n modules loaded"
+
+# A subshell is not a session leader, so setsid does not fork and the loop waits for the
+# shell; cttyhack makes the console the shell's controlling terminal (job control, Ctrl-C).
+while :; do
+    echo "elvisor-guest: shell ready"
+    (exec setsid cttyhack sh)
+    sleep 1
+done
+INIT
+chmod 755 "$R/init"
+
+# Reproducible archive: fixed owner, sorted names, fixed timestamps.
+find "$R" -exec touch -h -d @0 {} +
+(cd "$R" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null -o -H newc -R 0:0 --reproducible --quiet) | gzip -9 -n > "$WORK/initramfs.cpio.gz"
+
+cat > "$WORK/VERSION" <<EOF
+$RELEASE
+kernel-package: $KPKG $KVER
+busybox: busybox-static $BBVER
+modules: ${ORDER[*]}
+built-in: ${BUILTIN_USED[*]:-}
+EOF
+
+mv -f "$WORK/Image" "$OUT/Image"
+mv -f "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
+mv -f "$WORK/VERSION" "$OUT/VERSION"
+cp "$CONFIG" "$OUT/config"
+echo "$STAMP" > "$OUT/.stamp"
+rm -rf "$WORK"
+say "built $RELEASE: Image $(du -k "$OUT/Image" | cut -f1) KiB, initramfs \
+$(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB, modules: ${ORDER[*]}"
