@@ -42,7 +42,7 @@ HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/
 HV_S    := $(sort $(wildcard arch/aarch64/*.S))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
 
-.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images
+.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images linux
 all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
@@ -102,12 +102,16 @@ lint: | $(DEPS_STAMP)
 	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
 	    arch drivers core vdev lib
 
+# The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
+linux: | $(DEPS_STAMP)
+	bash tools/linux.sh
+
 qemu-test: | $(DEPS_STAMP)
-	$(MAKE) all images
+	$(MAKE) all images linux linux
 	$(PYTHON) -m pytest -q tests/system
 
 test: | $(DEPS_STAMP)
-	$(MAKE) all images
+	$(MAKE) all images linux
 	$(MAKE) lint
 	$(MAKE) unit
 	$(PYTHON) -m pytest -q tests/system

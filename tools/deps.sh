@@ -19,7 +19,7 @@ qemu_ok() {
 }
 
 all_ok() {
-    for t in aarch64-linux-gnu-gcc dtc cppcheck clang; do
+    for t in aarch64-linux-gnu-gcc dtc cppcheck clang cpio; do
         command -v "$t" >/dev/null 2>&1 || return 1
     done
     qemu_ok || return 1

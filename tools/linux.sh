@@ -24,7 +24,7 @@ ARCH=arm64
 # kernel has built in are skipped (the cloud kernel has ext4, crc32c, the PL011 and the GIC
 # built in, but virtio and its device drivers as modules).
 MODULES="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
-MODULES="$MODULES ${LINUX_EXTRA_MODULES:-}"
+read -ra MODLIST <<< "$MODULES ${LINUX_EXTRA_MODULES:-}"
 
 say() { echo "tools/linux.sh: $*"; }
 die() { echo "tools/linux.sh: error: $*" >&2; exit 1; }
@@ -55,6 +55,23 @@ if ! dpkg --print-foreign-architectures | grep -qx "$ARCH"; then
     say "dpkg --add-architecture $ARCH"
     dpkg --add-architecture "$ARCH"
     apt_update
+fi
+
+# What the build depends on besides the package versions.
+CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
+script: $(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
+outputs_present() {
+    [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
+}
+
+# Fast path (no apt-cache, which takes a second or more): the last build had this
+# configuration, and no package list or apt setting has changed since, so the packages
+# would resolve to the same versions.
+if outputs_present && [ -f "$OUT/.stamp" ] && [[ $(cat "$OUT/.stamp") == *" $CONF" ]] &&
+        [ -z "$(find /var/lib/apt/lists /etc/apt -newer "$OUT/.stamp" -print -quit 2>/dev/null)" ]
+then
+    say "up to date: $(head -1 "$OUT/VERSION")"
+    exit 0
 fi
 
 # Candidate version of PKG:arm64 from the local package lists, or nothing.
@@ -116,6 +133,7 @@ fetch() {
     DEB=$(cached_deb "$pkg" "$ver")
     [ -n "$DEB" ] && return 0
     say "downloading $pkg:$ARCH $ver"
+    FAILED="$pkg:$ARCH=$ver"
     tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
     if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg:$ARCH=$ver") \
             >"$DLLOG" 2>&1; then
@@ -141,8 +159,9 @@ download_all() {
 
 download_failed() {
     cat "$DLLOG" >&2
-    die "could not download $KPKG:$ARCH=$KVER or busybox-static:$ARCH=$BBVER from Debian's \
-archive (apt's output above); check the network and /etc/apt/sources.list*"
+    rm -f "$DLLOG"
+    die "could not download $FAILED from Debian's archive (apt's output above); \
+check the network and /etc/apt/sources.list*"
 }
 
 if ! download_all; then
@@ -154,19 +173,21 @@ if ! download_all; then
 fi
 rm -f "$DLLOG"
 
-# Drop older cached versions of the same packages.
+# Drop older cached versions of the same packages (other flavours stay).
 for f in "$CACHE"/linux-image-*_"$ARCH".deb "$CACHE"/busybox-static_*_"$ARCH".deb; do
-    if [ -f "$f" ] && [ "$f" != "$KDEB" ] && [ "$f" != "$BBDEB" ]; then
+    pkg=${f##*/}
+    pkg=${pkg%%_*}
+    if [ -f "$f" ] && [ "$f" != "$KDEB" ] && [ "$f" != "$BBDEB" ] &&
+            [[ $pkg =~ ^(linux-image-[0-9.]+-[0-9]+-$FLAVOUR|busybox-static)$ ]]; then
         rm -f "$f"
     fi
 done
 
 # --- up to date? ---
 
-STAMP="$KPKG $KVER busybox-static $BBVER modules: $(echo $MODULES) \
-script: $(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
-if [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ] &&
-        [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ]; then
+STAMP="$KPKG $KVER busybox-static $BBVER $CONF"
+if outputs_present && [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ]; then
+    touch "$OUT/.stamp"
     say "up to date: $(head -1 "$OUT/VERSION")"
     exit 0
 fi
@@ -175,6 +196,7 @@ fi
 
 WORK=$OUT/work
 rm -rf "$WORK"
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/kernel" "$WORK/busybox" "$WORK/rootfs"
 dpkg-deb -x "$KDEB" "$WORK/kernel"
 dpkg-deb -x "$BBDEB" "$WORK/busybox"
@@ -210,23 +232,28 @@ esac
 declare -A MODPATH=() BUILTIN=() SEEN=()
 ORDER=()
 
-modname() { local n=${1##*/}; n=${n%%.ko*}; echo "${n//-/_}"; }
+# Module name of a path or name (kernel/drivers/char/hw_random/virtio-rng.ko -> virtio_rng),
+# in MN; no subshell, as it runs for every module of the package.
+modname() { MN=${1##*/}; MN=${MN%%.ko*}; MN=${MN//-/_}; }
 
 while IFS= read -r -d '' f; do
-    MODPATH[$(modname "$f")]=$f
+    modname "$f"
+    MODPATH[$MN]=$f
 done < <(find "$MODROOT" \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' \
          -o -name '*.ko.gz' \) -print0)
 if [ -f "$MODROOT/modules.builtin" ]; then
     while IFS= read -r f; do
-        BUILTIN[$(modname "$f")]=1
+        modname "$f"
+        BUILTIN[$MN]=1
     done < "$MODROOT/modules.builtin"
 fi
 
 MODDIR=$WORK/rootfs/lib/modules
 mkdir -p "$MODDIR"
 
-# Copy one module into the initramfs, uncompressed: busybox insmod hands the file to
-# init_module(2) as is, and the initramfs is gzip-compressed as a whole anyway.
+# Copy one module into the initramfs, uncompressed, so that loading it never depends on the
+# kernel's CONFIG_MODULE_DECOMPRESS or on busybox's decompressors (Debian 12's kernels ship
+# plain .ko files, later ones .ko.xz); the initramfs is gzip-compressed as a whole anyway.
 copy_module() {
     local src=$1 dst=$2
     case "$src" in
@@ -245,10 +272,30 @@ modinfo_field() {
         awk -v k="$2=" 'index($0, k) == 1 && !d { print substr($0, length(k) + 1); d = 1 }'
 }
 
-# Depth-first: dependencies land in ORDER before the modules that need them.
+# The modules that provide ALIAS (a softdep such as "crypto-crc32c"): "builtin" when the kernel
+# has a provider built in, else the names of the modules whose .modinfo has alias=ALIAS.
+providers() {
+    local alias=$1 info=$MODROOT/modules.builtin.modinfo
+    modname "$alias"
+    if [ -n "${MODPATH[$MN]:-}" ] || [ -n "${BUILTIN[$MN]:-}" ]; then
+        echo "$MN"
+        return 0
+    fi
+    # modules.builtin.modinfo: NUL-separated "module.alias=NAME" strings
+    if [ -f "$info" ] && grep -qaP "(^|\\x00)[^\\x00.]+\\.alias=\\Q$alias\\E\\x00" "$info"; then
+        echo builtin
+        return 0
+    fi
+    # Compressed modules are not searched: name the provider in MODULES instead.
+    grep -rlaP --include='*.ko' "(^|\\x00)alias=\\Q$alias\\E\\x00" "$MODROOT" 2>/dev/null || true
+}
+
+# Depth-first: dependencies (and "pre:" soft dependencies) land in ORDER before the modules
+# that need them, "post:" soft dependencies after.
 add_module() {
-    local name dep deps vermagic
-    name=$(modname "$1")
+    local name dep deps soft word when p found vermagic
+    modname "$1"
+    name=$MN
     [ -n "${SEEN[$name]:-}" ] && return 0
     SEEN[$name]=1
     if [ -n "${BUILTIN[$name]:-}" ]; then
@@ -261,14 +308,33 @@ shipped as a module (look under lib/modules/$RELEASE in $KPKG)"
     vermagic=$(modinfo_field "$MODDIR/$name.ko" vermagic)
     [ "${vermagic%% *}" = "$RELEASE" ] || die "module $name has vermagic '$vermagic', not $RELEASE"
     deps=$(modinfo_field "$MODDIR/$name.ko" depends)
+    soft=$(modinfo_field "$MODDIR/$name.ko" softdep)
+    when=pre
+    local -a post=()
+    for word in $soft; do
+        case "$word" in
+            pre:) when=pre; continue ;;
+            post:) when=post; continue ;;
+        esac
+        found=$(providers "$word")
+        [ -n "$found" ] || say "warning: soft dependency '$word' of $name not found; \
+add its module to MODULES if $name needs it"
+        for p in $found; do
+            [ "$p" = builtin ] && continue
+            if [ "$when" = pre ]; then deps="$deps,$p"; else post+=("$p"); fi
+        done
+    done
     for dep in ${deps//,/ }; do
         add_module "$dep"
     done
     ORDER+=("$name")
+    for dep in "${post[@]}"; do
+        add_module "$dep"
+    done
 }
 
 BUILTIN_USED=()
-for m in $MODULES; do
+for m in "${MODLIST[@]}"; do
     add_module "$m"
 done
 printf '%s\n' "${ORDER[@]}" > "$MODDIR/load-order"
