@@ -91,10 +91,14 @@ $(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) tools/pack.py | $(DEPS_STAMP)
 
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
-images: $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS))
+# Configurations may name the Linux guest, so it is fetched (cached) before packing.
+images: | $(DEPS_STAMP)
+	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS))
 
 run: | $(DEPS_STAMP)
-	$(MAKE) $(CONFIG_IMG)
+	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory $(CONFIG_IMG)
 	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(CONFIG_IMG)
 
 lint: | $(DEPS_STAMP)
@@ -115,6 +119,11 @@ test: | $(DEPS_STAMP)
 	$(MAKE) lint
 	$(MAKE) unit
 	$(PYTHON) -m pytest -q tests/system
+
+# Instruction-exact benchmarks (docs/performance.md): QEMU -icount shift=0, GICv3 and GICv2.
+bench: | $(DEPS_STAMP)
+	$(MAKE) all images
+	$(PYTHON) tools/bench.py
 
 clean:
 	rm -rf $(B)

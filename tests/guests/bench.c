@@ -1,0 +1,887 @@
+/* Instruction-exact micro-benchmarks of elvisor (docs/performance.md; `make bench` runs them
+ * through tools/bench.py). Under QEMU with -icount shift=0 and -cpu max the generic counter
+ * ticks once per executed instruction, so a counter read before and after one operation gives
+ * the instructions it cost, the hypervisor's included. Each sample brackets a single operation
+ * between two counter reads; the cost of the empty bracket is subtracted.
+ *
+ * Output, one line per benchmark, parsed by tools/bench.py:
+ *   BENCH <name> <min> <median> <max> <unit> <exits_per_op> <samples>
+ *   BENCH <name> not-measured <reason>
+ *   BENCHSTART <name>          (before a benchmark that could hang if the hypervisor misbehaves)
+ *   SWITCH ...                 (raw data of vcpu_switch, combined across two VMs by bench.py)
+ *
+ * Modes, chosen by the bootargs: "bench=switch" runs only the vcpu_switch probe (two VMs
+ * time-sharing one CPU, tests/configs/bench2.dts); anything else runs the rest
+ * (tests/configs/bench.dts: one VM, two vCPUs on two physical CPUs).
+ *
+ * Benchmarks that need what elvisor may not have yet (vGIC, virtual timer, time slicing)
+ * check at run time that it works, with time limits, and report "not-measured" otherwise. */
+#include "tests/guests/common/guest.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define SMCCC_VERSION       0x80000000u
+#define PSCI_CPU_OFF        0x84000002u
+#define PSCI_CPU_ON         0xc4000003u
+#define EXIT_COUNTERS       0xc6000001u     /* ELVISOR_HVC_EXIT_COUNTERS (vdev/vpsci.h) */
+#define NOT_SUPPORTED       ((uint64_t)-1)
+
+#define NSAMPLES            1000
+#define MAX_CLASSES         32              /* enum exit_class (core/vm.h) has fewer */
+#define MAX_VCPUS           8
+
+/* Interrupts used: SGI 1 for IPIs, PPI 11 = INTID 27 for the EL1 virtual timer. */
+#define SGI_BENCH           1
+#define INTID_VTIMER        27
+#define INTID_SPURIOUS      1020            /* 1020..1023 are special */
+
+/* Time limits, in counter ticks (= instructions). QEMU runs the CPUs one at a time, a CPU
+ * keeping the host until it idles or its time slice ends (up to tens of millions of ticks), so
+ * waits that depend on another CPU get generous limits. */
+#define SELF_IRQ_LIMIT      1000000ULL
+#define CROSS_IRQ_LIMIT     200000000ULL
+#define IPI_SLOW            1000000ULL      /* a first IPI slower than this: vCPUs do not idle */
+#define IPI_TOTAL_LIMIT     4000000000ULL
+#define IPI_WARMUP          4               /* rounds before the samples */
+#define TIMER_DELTA         20000ULL        /* deadline distance from programming the timer */
+#define TIMER_LIMIT         2000000ULL
+
+/* vcpu_switch: gaps in a counter-reading loop longer than SWITCH_GAP are times the VM did not
+ * run; bench.py pairs one VM's gaps with the other's runs. */
+#define SWITCH_BUDGET       400000000ULL
+#define SWITCH_GAP          200
+#define SWITCH_MAX_GAPS     512
+
+/* --- counter, brackets ------------------------------------------------------------------ */
+
+/* The bracket: "isb; mrs cntvct" before and after the operation. Counter reads are not ordered
+ * with the instructions around them without the isb (Arm ARM, Generic Timer chapter). */
+#define T_BEGIN "isb\n\tmrs %[t0], cntvct_el0\n\t"
+#define T_END   "isb\n\tmrs %[t1], cntvct_el0\n\t"
+
+static inline uint64_t now(void)
+{
+    uint64_t t;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t) :: "memory");
+    return t;
+}
+
+static inline uint64_t mpidr_aff(void)
+{
+    return sysreg_read(mpidr_el1) & 0xff00ffffffUL;
+}
+
+static inline unsigned my_index(void)
+{
+    return (unsigned)(sysreg_read(mpidr_el1) & 0xff) % MAX_VCPUS;   /* Aff0 = vCPU index */
+}
+
+#define irq_mask()   __asm__ volatile("msr daifset, #2" ::: "memory")
+#define irq_unmask() __asm__ volatile("msr daifclr, #2" ::: "memory")
+
+/* One operation, timed: returns the ticks between the two counter reads. */
+typedef uint64_t (*op_fn)(uintptr_t addr, uint64_t val);
+
+static uint64_t op_empty(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1;
+    __asm__ volatile(T_BEGIN T_END : [t0] "=&r"(t0), [t1] "=&r"(t1) :: "memory");
+    return t1 - t0;
+}
+
+static uint64_t op_hvc(uintptr_t addr, uint64_t val)
+{
+    register uint64_t x0 __asm__("x0") = SMCCC_VERSION;
+    uint64_t t0, t1;
+    __asm__ volatile(T_BEGIN "hvc #0\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), "+r"(x0) :: "x1", "x2", "x3", "memory");
+    return t1 - t0;
+}
+
+static uint64_t op_ldr32(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1;
+    uint32_t v;
+    __asm__ volatile(T_BEGIN "ldr %w[v], [%[a]]\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) : [a] "r"(addr) : "memory");
+    return t1 - t0;
+}
+
+static uint64_t op_ldr64(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1, v;
+    __asm__ volatile(T_BEGIN "ldr %[v], [%[a]]\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) : [a] "r"(addr) : "memory");
+    return t1 - t0;
+}
+
+static uint64_t op_str32(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1;
+    __asm__ volatile(T_BEGIN "str %w[v], [%[a]]\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1) : [a] "r"(addr), [v] "r"(val) : "memory");
+    return t1 - t0;
+}
+
+static uint64_t op_str64(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1;
+    __asm__ volatile(T_BEGIN "str %[v], [%[a]]\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1) : [a] "r"(addr), [v] "r"(val) : "memory");
+    return t1 - t0;
+}
+
+/* ID_AA64PFR0_EL1: an ID group 3 register, trapped by HCR_EL2.TID3 and emulated. */
+static uint64_t op_sysreg(uintptr_t addr, uint64_t val)
+{
+    uint64_t t0, t1, v;
+    __asm__ volatile(T_BEGIN "mrs %[v], id_aa64pfr0_el1\n\t" T_END
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) :: "memory");
+    return t1 - t0;
+}
+
+/* --- exit counters ------------------------------------------------------------------------ */
+
+static unsigned nr_classes;     /* exit classes the hypervisor counts (0: no counters) */
+
+static void exits_probe(void)
+{
+    unsigned c = 0;
+    while (c < MAX_CLASSES && hvc_call(EXIT_COUNTERS, c, 0, 0) != NOT_SUPPORTED)
+        c++;
+    nr_classes = c;
+}
+
+static void exits_snap(uint64_t *c)
+{
+    for (unsigned i = 0; i < nr_classes; i++)
+        c[i] = hvc_call(EXIT_COUNTERS, i, 0, 0);
+}
+
+/* Exits of this vCPU since the snapshot `base`, all classes. The snapshots' own hypercalls are
+ * HVC exits: between reading the HVC class in one snapshot and in the next there are exactly
+ * nr_classes of them, wherever that class sits in the list. */
+static uint64_t exits_since(const uint64_t *base)
+{
+    uint64_t c[MAX_CLASSES], sum = 0;
+    exits_snap(c);
+    for (unsigned i = 0; i < nr_classes; i++)
+        sum += c[i] - base[i];
+    return sum - nr_classes;
+}
+
+/* --- statistics and output ------------------------------------------------------------------ */
+
+static uint64_t samples[NSAMPLES];
+static uint64_t overhead;       /* ticks of the empty bracket */
+static const char *unit = "instructions";
+
+static void sort(uint64_t *a, unsigned n)
+{
+    for (unsigned gap = n / 2; gap > 0; gap /= 2)        /* Shell sort */
+        for (unsigned i = gap; i < n; i++) {
+            uint64_t v = a[i];
+            unsigned j = i;
+            for (; j >= gap && a[j - gap] > v; j -= gap)
+                a[j] = a[j - gap];
+            a[j] = v;
+        }
+}
+
+/* Exits per operation in hundredths, rounded; -1 when not counted. */
+static int64_t per_op_x100(uint64_t exits, unsigned n)
+{
+    return n && nr_classes ? (int64_t)((exits * 100 + n / 2) / n) : -1;
+}
+
+static void report(const char *name, uint64_t *s, unsigned n, int64_t exits_x100)
+{
+    char ex[32] = "-";
+    sort(s, n);
+    if (exits_x100 >= 0) {
+        uint64_t x100 = (uint64_t)exits_x100;
+        ev_snprintf(ex, sizeof(ex), "%lu.%02lu", (unsigned long)(x100 / 100), (unsigned long)(x100 % 100));
+    }
+    gprintf("BENCH %s %lu %lu %lu %s %s %u\n", name, (unsigned long)s[0], (unsigned long)s[n / 2],
+            (unsigned long)s[n - 1], unit, ex, n);
+}
+
+static void not_measured(const char *name, const char *why)
+{
+    gprintf("BENCH %s not-measured %s\n", name, why);
+}
+
+static uint64_t minus_overhead(uint64_t t)
+{
+    return t > overhead ? t - overhead : 0;
+}
+
+static void run_op(const char *name, op_fn fn, uintptr_t addr, uint64_t val)
+{
+    uint64_t base[MAX_CLASSES];
+    fn(addr, val);      /* once outside the samples: first-use effects stay out */
+    exits_snap(base);
+    for (unsigned i = 0; i < NSAMPLES; i++)
+        samples[i] = fn(addr, val);
+    uint64_t exits = exits_since(base);
+    for (unsigned i = 0; i < NSAMPLES; i++)
+        samples[i] = minus_overhead(samples[i]);
+    report(name, samples, NSAMPLES, per_op_x100(exits, NSAMPLES));
+}
+
+static void measure_overhead(void)
+{
+    for (unsigned i = 0; i < NSAMPLES; i++)
+        samples[i] = op_empty(0, 0);
+    sort(samples, NSAMPLES);
+    overhead = samples[0];
+    /* Reported like the others (raw, nothing subtracted): it must be constant. */
+    gprintf("BENCH bracket_overhead %lu %lu %lu %s - %u\n", (unsigned long)samples[0],
+            (unsigned long)samples[NSAMPLES / 2], (unsigned long)samples[NSAMPLES - 1], unit, NSAMPLES);
+}
+
+/* --- guarded accesses (the device may not exist yet: an abort is an answer) ----------------- */
+
+static bool rd32(uintptr_t a, uint32_t *v)
+{
+    fault_expect();
+    uint32_t x = *(volatile uint32_t *)a;
+    if (fault_taken(0, 0))
+        return false;
+    *v = x;
+    return true;
+}
+
+static bool rd64(uintptr_t a, uint64_t *v)
+{
+    fault_expect();
+    uint64_t x = *(volatile uint64_t *)a;
+    if (fault_taken(0, 0))
+        return false;
+    *v = x;
+    return true;
+}
+
+static bool wr32(uintptr_t a, uint32_t v)
+{
+    fault_expect();
+    *(volatile uint32_t *)a = v;
+    return !fault_taken(0, 0);
+}
+
+/* A system-register access that may be UNDEFINED (or trapped and refused by the hypervisor). */
+#define SR_GUARDED(stmt) ({ fault_expect(); stmt; !fault_taken(0, 0); })
+
+/* --- the guest's view of the GIC (found in its DTB) ------------------------------------------ */
+
+#define GICD_CTLR           0x0000
+#define GICD_TYPER          0x0004
+#define GICD_ISENABLER0     0x0100
+#define GICD_IPRIORITYR     0x0400
+#define GICD_ITARGETSR0     0x0800
+#define GICD_SGIR           0x0f00
+#define GICD_CTLR_RWP       (1u << 31)
+
+#define GICR_TYPER          0x0008
+#define GICR_WAKER          0x0014
+#define GICR_TYPER_VLPIS    (1u << 1)
+#define GICR_TYPER_LAST     (1u << 4)
+#define GICR_WAKER_PSLEEP   (1u << 1)
+#define GICR_WAKER_CASLEEP  (1u << 2)
+#define GICR_SGI            0x10000         /* SGI_base frame */
+#define GICR_IGROUPR0       0x0080
+#define GICR_ISENABLER0     0x0100
+#define GICR_IPRIORITYR     0x0400
+
+#define GICC_CTLR           0x0000
+#define GICC_PMR            0x0004
+#define GICC_BPR            0x0008
+#define GICC_IAR            0x000c
+#define GICC_EOIR           0x0010
+
+static struct {
+    unsigned version;           /* 2 or 3; 0: no GIC node */
+    uintptr_t d, c, r;          /* GICD, GICC (v2), first redistributor (v3) */
+    uint64_t r_size;
+    uint8_t v2_mask[MAX_VCPUS]; /* GICv2 CPU interface mask of each vCPU */
+} gic;
+
+static const char *gic_find(void)
+{
+    static const char *const v2[] = { "arm,cortex-a15-gic", "arm,gic-400", "arm,gic-v2" };
+    uint64_t size;
+    int node = fdt_next_compatible(&guest_fdt, -1, "arm,gic-v3");
+    if (node >= 0) {
+        gic.version = 3;
+    } else {
+        for (unsigned i = 0; i < sizeof(v2) / sizeof(v2[0]) && node < 0; i++)
+            node = fdt_next_compatible(&guest_fdt, -1, v2[i]);
+        if (node < 0)
+            return "no GIC in the guest device tree";
+        gic.version = 2;
+    }
+    uint64_t d, second;
+    if (fdt_reg(&guest_fdt, node, 0, &d, &size) < 0 || fdt_reg(&guest_fdt, node, 1, &second, &size) < 0)
+        return "GIC node without two reg entries";
+    gic.d = (uintptr_t)d;
+    if (gic.version == 3) {
+        gic.r = (uintptr_t)second;
+        gic.r_size = size;
+    } else {
+        gic.c = (uintptr_t)second;
+    }
+    return 0;
+}
+
+static bool wait_clear32(uintptr_t a, uint32_t bits)
+{
+    uint64_t end = now() + 1000000;
+    uint32_t v;
+    do {
+        if (!rd32(a, &v))
+            return false;
+        if (!(v & bits))
+            return true;
+    } while (now() < end);
+    return false;
+}
+
+/* Distributor, once. */
+static const char *gic_dist_init(void)
+{
+    uint32_t typer;
+    if (!rd32(gic.d + GICD_TYPER, &typer))
+        return "GICD read aborts (no vGIC distributor)";
+    if (gic.version == 3) {
+        /* ARE (bit 4), EnableGrp1 (bit 1), EnableGrp0 (bit 0): the single-security view a VM
+         * sees (Arm IHI 0069, GICD_CTLR). */
+        if (!wr32(gic.d + GICD_CTLR, 0x13) || !wait_clear32(gic.d + GICD_CTLR, GICD_CTLR_RWP))
+            return "GICD_CTLR write aborts or RWP stays set";
+    } else {
+        if (!wr32(gic.d + GICD_CTLR, 1))
+            return "GICD_CTLR write aborts";
+    }
+    return 0;
+}
+
+static uintptr_t gicr_frame(void)
+{
+    uint64_t me = mpidr_aff();
+    uint64_t aff = (me & 0xffffff) | ((me >> 32 & 0xff) << 24);  /* GICR_TYPER.Affinity_Value */
+    for (uintptr_t f = gic.r; f < gic.r + gic.r_size;) {
+        uint64_t typer;
+        if (!rd64(f + GICR_TYPER, &typer))
+            return 0;
+        if ((typer >> 32) == aff)
+            return f;
+        if (typer & GICR_TYPER_LAST)
+            break;
+        f += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+    }
+    return 0;
+}
+
+/* This vCPU's side: redistributor or banked distributor registers, and its CPU interface.
+ * Enables SGI_BENCH and the virtual timer's PPI, priority 0x80, group 1 (v3). */
+static const char *gic_cpu_init(void)
+{
+    uint32_t enable = (1u << SGI_BENCH) | (1u << INTID_VTIMER);
+    if (gic.version == 3) {
+        uint64_t sre = 0;
+        if (!SR_GUARDED(sre = sysreg_read(icc_sre_el1)))
+            return "ICC_SRE_EL1 is UNDEFINED (no GICv3 CPU interface for the guest)";
+        if (!(sre & 1)) {
+            if (!SR_GUARDED(sysreg_write(icc_sre_el1, sre | 1)))
+                return "ICC_SRE_EL1 write refused";
+            __asm__ volatile("isb");
+            if (!(sysreg_read(icc_sre_el1) & 1))
+                return "system-register GIC interface cannot be enabled (ICC_SRE_EL1.SRE = 0)";
+        }
+        uintptr_t f = gicr_frame();
+        if (!f)
+            return "no redistributor for this vCPU (GICR reads abort or no GICR_TYPER match)";
+        uint32_t waker;
+        if (!rd32(f + GICR_WAKER, &waker) || !wr32(f + GICR_WAKER, waker & ~GICR_WAKER_PSLEEP) ||
+            !wait_clear32(f + GICR_WAKER, GICR_WAKER_CASLEEP))
+            return "redistributor does not wake (GICR_WAKER)";
+        uintptr_t sgi = f + GICR_SGI;
+        bool ok = wr32(sgi + GICR_IGROUPR0, ~0u);
+        for (unsigned i = 0; i < 8; i++)
+            ok = ok && wr32(sgi + GICR_IPRIORITYR + 4 * i, 0x80808080);
+        ok = ok && wr32(sgi + GICR_ISENABLER0, enable);
+        if (!ok)
+            return "redistributor SGI frame writes abort";
+        ok = SR_GUARDED(sysreg_write(icc_pmr_el1, 0xff));
+        ok = ok && SR_GUARDED(sysreg_write(icc_bpr1_el1, 0));
+        uint64_t ctlr = 0;
+        ok = ok && SR_GUARDED(ctlr = sysreg_read(icc_ctlr_el1));
+        ok = ok && SR_GUARDED(sysreg_write(icc_ctlr_el1, ctlr & ~2UL));    /* EOImode = 0 */
+        ok = ok && SR_GUARDED(sysreg_write(icc_igrpen1_el1, 1));
+        __asm__ volatile("isb");
+        if (!ok)
+            return "ICC_* register accesses refused";
+    } else {
+        bool ok = wr32(gic.d + GICD_ISENABLER0, enable);
+        for (unsigned i = 0; i < 8; i++)
+            ok = ok && wr32(gic.d + GICD_IPRIORITYR + 4 * i, 0x80808080);
+        uint32_t targets = 0;
+        ok = ok && rd32(gic.d + GICD_ITARGETSR0, &targets);
+        ok = ok && wr32(gic.c + GICC_PMR, 0xff) && wr32(gic.c + GICC_BPR, 0) && wr32(gic.c + GICC_CTLR, 1);
+        if (!ok)
+            return "GICD/GICC accesses abort";
+        /* ITARGETSR0..7 read as this CPU interface's own mask (Arm IHI 0048, 4.3.12). */
+        gic.v2_mask[my_index()] = (uint8_t)(targets & 0xff) ? (uint8_t)(targets & 0xff)
+                                                            : (uint8_t)(1u << my_index());
+    }
+    return 0;
+}
+
+static void gic_send_sgi(unsigned target_index, uint64_t target_mpidr)
+{
+    if (gic.version == 3) {
+        /* ICC_SGI1R_EL1: TargetList [15:0] (Aff0 bits), Aff1 [23:16], INTID [27:24], Aff2
+         * [39:32], Aff3 [55:48] (Arm IHI 0069, 12.2.22). */
+        uint64_t v = (1UL << (target_mpidr & 0xf)) | ((target_mpidr >> 8 & 0xff) << 16) |
+                     ((uint64_t)SGI_BENCH << 24) | ((target_mpidr >> 16 & 0xff) << 32) |
+                     ((target_mpidr >> 32 & 0xff) << 48);
+        sysreg_write(icc_sgi1r_el1, v);
+        __asm__ volatile("isb");
+    } else {
+        /* GICD_SGIR: CPUTargetList [23:16], SGIINTID [3:0] (Arm IHI 0048, 4.3.15). */
+        *(volatile uint32_t *)(gic.d + GICD_SGIR) = ((uint32_t)gic.v2_mask[target_index] << 16) | SGI_BENCH;
+    }
+}
+
+/* The first SGI: the write may be refused (UNDEFINED, or an abort) without a vGIC. */
+static bool gic_send_sgi_guarded(unsigned target_index, uint64_t target_mpidr)
+{
+    return SR_GUARDED(gic_send_sgi(target_index, target_mpidr));
+}
+
+/* Acknowledge and end, each timed with the bracket (ticks returned through *t). */
+static uint32_t gic_ack_timed(uint64_t *t)
+{
+    uint64_t t0, t1, iar;
+    if (gic.version == 3)
+        __asm__ volatile(T_BEGIN "mrs %[v], icc_iar1_el1\n\t" T_END
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar) :: "memory");
+    else
+        __asm__ volatile(T_BEGIN "ldr %w[v], [%[a]]\n\t" T_END
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar) : [a] "r"(gic.c + GICC_IAR) : "memory");
+    *t = t1 - t0;
+    return (uint32_t)iar;
+}
+
+static void gic_eoi_timed(uint32_t iar, uint64_t *t)
+{
+    uint64_t t0, t1, v = iar;
+    if (gic.version == 3)
+        __asm__ volatile(T_BEGIN "msr icc_eoir1_el1, %[v]\n\t" T_END
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1) : [v] "r"(v) : "memory");
+    else
+        __asm__ volatile(T_BEGIN "str %w[v], [%[a]]\n\t" T_END
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1) : [v] "r"(v), [a] "r"(gic.c + GICC_EOIR) : "memory");
+    *t = t1 - t0;
+}
+
+/* --- the IRQ handler (through the common runtime's hook) ------------------------------------ */
+
+static volatile uint32_t irq_count[MAX_VCPUS];
+static volatile uint64_t irq_entry[MAX_VCPUS];     /* counter at handler entry, last IRQ */
+static volatile uint32_t irq_intid[MAX_VCPUS];
+static volatile uint32_t irq_spurious;
+static volatile uint32_t pong_index = ~0u;          /* vCPU1: answer each IPI with one to it */
+static uint64_t pong_mpidr;
+
+/* eoi measurement on vCPU 0: ack + EOI ticks of each interrupt, and the exits in between. */
+static volatile bool eoi_measure;
+static uint64_t eoi_samples[NSAMPLES];
+static unsigned eoi_n;
+static uint64_t eoi_exits, eoi_hvcs;
+
+static void bench_irq(uint64_t entry)
+{
+    unsigned me = my_index();
+    bool measure = eoi_measure && me == 0 && eoi_n < NSAMPLES;
+    uint64_t base[MAX_CLASSES], t_ack, t_eoi;
+    if (measure)
+        exits_snap(base);
+    uint32_t iar = gic_ack_timed(&t_ack);
+    uint32_t intid = gic.version == 3 ? (iar & 0xffffff) : (iar & 0x3ff);
+    if (intid >= INTID_SPURIOUS) {
+        irq_spurious++;
+        return;
+    }
+    if (intid == INTID_VTIMER)
+        sysreg_write(cntv_ctl_el0, 0);      /* the timer's level drops before the EOI */
+    gic_eoi_timed(iar, &t_eoi);
+    if (measure) {
+        eoi_exits += exits_since(base);
+        eoi_hvcs += 2 * nr_classes;
+        eoi_samples[eoi_n++] = minus_overhead(t_ack) + minus_overhead(t_eoi);
+    }
+    irq_entry[me] = entry;
+    irq_intid[me] = intid;
+    __atomic_store_n(&irq_count[me], irq_count[me] + 1, __ATOMIC_RELEASE);
+    if (me == pong_index)
+        gic_send_sgi(0, pong_mpidr);
+}
+
+/* Waits, IRQs unmasked, until this vCPU's IRQ count differs from `count` or the counter passes
+ * `limit`; returns with IRQs masked. idle: wait in WFI, else spin. WFI is only used once an
+ * interrupt of the same kind has been seen to arrive: a vCPU idle in WFI that is never woken
+ * does not come back to look at the counter. */
+static bool wait_irq(uint32_t count, uint64_t limit, bool idle)
+{
+    unsigned me = my_index();
+    for (;;) {
+        irq_mask();
+        if (__atomic_load_n(&irq_count[me], __ATOMIC_ACQUIRE) != count)
+            return true;
+        if (now() > limit)
+            return false;
+        if (idle)
+            __asm__ volatile("wfi");    /* wakes on a pending IRQ even while it is masked */
+        irq_unmask();
+    }
+}
+
+/* --- benchmarks needing the vGIC ------------------------------------------------------------- */
+
+static const char *gic_reason;  /* why the vGIC benchmarks cannot run (0: they can) */
+
+static void bench_gicd_read(void)
+{
+    uint32_t v;
+    if (!gic.version) {
+        not_measured("mmio_read_vgic", gic_reason);
+        return;
+    }
+    if (!rd32(gic.d + GICD_TYPER, &v)) {
+        not_measured("mmio_read_vgic", "GICD_TYPER read aborts (no vGIC distributor)");
+        return;
+    }
+    run_op("mmio_read_vgic", op_ldr32, gic.d + GICD_TYPER, 0);
+}
+
+/* Self-SGI: proves interrupts reach the guest before anything waits for one, and measures
+ * acknowledge + EOI of a software-generated interrupt. */
+static bool bench_eoi(void)
+{
+    unsigned me = my_index();
+    uint64_t mpidr = mpidr_aff();
+    gprintf("BENCHSTART eoi\n");
+    guest_set_irq_hook(bench_irq);
+    eoi_n = 0;
+    eoi_exits = eoi_hvcs = 0;
+    for (unsigned i = 0; i <= NSAMPLES; i++) {
+        eoi_measure = i > 0;        /* the first one is the probe */
+        uint32_t c = irq_count[me];
+        irq_mask();
+        if (i == 0 && !gic_send_sgi_guarded(me, mpidr)) {
+            gic_reason = "the SGI register write is refused (no vGIC)";
+            return false;
+        }
+        if (i > 0)
+            gic_send_sgi(me, mpidr);
+        bool ok = wait_irq(c, now() + SELF_IRQ_LIMIT, false);
+        eoi_measure = false;
+        if (!ok) {
+            gic_reason = "an SGI sent to itself never reached the guest (no vGIC delivery)";
+            return false;
+        }
+        if (irq_intid[me] != SGI_BENCH) {
+            gic_reason = "the SGI was acknowledged with the wrong INTID";
+            return false;
+        }
+    }
+    report("eoi", eoi_samples, eoi_n, per_op_x100(eoi_exits, eoi_n));
+    return true;
+}
+
+extern char guest_secondary_entry[];
+static volatile uint32_t sec_state;     /* 1: set up, waiting for IPIs; 2: done */
+static const char *volatile sec_err;
+static volatile bool ipi_stop;
+static volatile uint64_t sec_exits, sec_irqs;
+
+static uint64_t vcpu_mpidr(unsigned index)
+{
+    int cpus = fdt_path_offset(&guest_fdt, "/cpus");
+    unsigned n = 0;
+    for (int c = cpus >= 0 ? fdt_first_subnode(&guest_fdt, cpus) : -1; c >= 0; c = fdt_next_subnode(&guest_fdt, c)) {
+        int len;
+        const uint8_t *reg = fdt_getprop(&guest_fdt, c, "reg", &len);
+        const char *type = fdt_prop_string(&guest_fdt, c, "device_type");
+        if (!reg || !type || strcmp(type, "cpu") != 0)
+            continue;
+        if (n++ != index)
+            continue;
+        uint64_t v = 0;
+        for (int i = 0; i < len && i < 8; i++)
+            v = v << 8 | reg[i];
+        return v;
+    }
+    return NOT_SUPPORTED;
+}
+
+void guest_secondary_main(uint64_t index)
+{
+    const char *err = gic_cpu_init();
+    if (!err) {
+        uint64_t base[MAX_CLASSES];
+        unsigned me = my_index();
+        exits_snap(base);
+        pong_mpidr = vcpu_mpidr(0);
+        pong_index = me;
+        __atomic_store_n(&sec_state, 1, __ATOMIC_RELEASE);
+        /* Idle in WFI; the handler answers each IPI with a pong to vCPU 0. vCPU 0 ends the
+         * session with one more IPI after setting ipi_stop. */
+        while (!ipi_stop)
+            wait_irq(irq_count[me], ~0ULL, true);
+        sec_exits = exits_since(base);
+        sec_irqs = irq_count[me];
+    }
+    sec_err = err;
+    __atomic_store_n(&sec_state, 2, __ATOMIC_RELEASE);
+    hvc_call(PSCI_CPU_OFF, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+/* SGI from vCPU 0 to vCPU 1, idle in WFI: counter before the send on vCPU 0 to the counter at
+ * entry of vCPU 1's handler. vCPU 1 answers with a pong that wakes vCPU 0 from WFI. */
+static void bench_ipi(void)
+{
+    uint64_t target = vcpu_mpidr(1);
+    if (target == NOT_SUPPORTED) {
+        not_measured("ipi", "the VM has a single vCPU");
+        return;
+    }
+    gprintf("BENCHSTART ipi\n");
+    int64_t r = (int64_t)hvc_call(PSCI_CPU_ON, target, (uint64_t)(uintptr_t)guest_secondary_entry, 1);
+    if (r != 0) {
+        not_measured("ipi", "PSCI CPU_ON of vCPU 1 failed");
+        return;
+    }
+    uint64_t limit = now() + CROSS_IRQ_LIMIT;
+    while (__atomic_load_n(&sec_state, __ATOMIC_ACQUIRE) == 0 && now() < limit)
+        ;
+    if (sec_state != 1) {
+        char why[160];
+        ev_snprintf(why, sizeof(why), "vCPU 1: %s", sec_state == 2 && sec_err ? (const char *)sec_err : "did not start");
+        not_measured("ipi", why);
+        return;
+    }
+    /* Round 0 is a probe that spins (a lost IPI must not leave vCPU 0 asleep for good); round 1
+     * is the first with vCPU 0 idle in WFI; rounds up to IPI_WARMUP are left out too (the first
+     * ones after the probe run a different path until both vCPUs settle); then the samples. */
+    uint64_t base[MAX_CLASSES], start = 0;
+    unsigned n = 0, rounds = 0;     /* rounds since the exit-counter snapshot */
+    const char *fail = 0;
+    char why[160];
+    for (unsigned i = 0; i < NSAMPLES + IPI_WARMUP && !fail; i++) {
+        uint32_t rx = irq_count[1], pongs = irq_count[0];
+        /* The snapshot is taken rounds before the samples: the round right after it runs a
+         * different path (seen: 300 instructions fewer), which the samples must not include. */
+        if (i == 1) {
+            exits_snap(base);
+            start = now();
+        }
+        irq_mask();
+        uint64_t t0 = now();
+        if (i == 0) {
+            if (!gic_send_sgi_guarded(1, target)) {
+                fail = "the SGI register write is refused";
+                break;
+            }
+        } else {
+            gic_send_sgi(1, target);
+        }
+        /* vCPU 0 waits for the pong; by then vCPU 1's handler has run. */
+        if (!wait_irq(pongs, now() + CROSS_IRQ_LIMIT, i > 0)) {
+            fail = i ? "an IPI or its answer was lost" : "the IPI to vCPU 1 (or its answer) was not delivered";
+            break;
+        }
+        if (__atomic_load_n(&irq_count[1], __ATOMIC_ACQUIRE) == rx) {
+            fail = "vCPU 0 woke without vCPU 1 taking the IPI";
+            break;
+        }
+        uint64_t lat = irq_entry[1] - t0;
+        if (i >= 1)
+            rounds++;
+        if (i == 1 && lat > IPI_SLOW) {
+            ev_snprintf(why, sizeof(why), "an IPI took %lu instructions: a vCPU waiting in WFI does "
+                        "not give up its CPU", (unsigned long)lat);
+            fail = why;
+        }
+        if (i >= IPI_WARMUP) {
+            samples[n++] = lat;
+            if (now() - start > IPI_TOTAL_LIMIT)
+                break;
+        }
+    }
+    uint64_t exits = rounds ? exits_since(base) : 0;
+    ipi_stop = true;
+    uint32_t pongs = irq_count[0];
+    irq_mask();
+    gic_send_sgi_guarded(1, target);
+    wait_irq(pongs, now() + CROSS_IRQ_LIMIT, false);
+    limit = now() + CROSS_IRQ_LIMIT;
+    while (__atomic_load_n(&sec_state, __ATOMIC_ACQUIRE) != 2 && now() < limit)
+        ;
+    if (fail || !n) {
+        not_measured("ipi", fail ? fail : "no sample");
+        return;
+    }
+    /* Exits per round trip on both vCPUs: ping and pong sends, both WFIs, interrupt exits. The
+     * receiver counted its exits over all the IPIs it took (the probes and the last one too). */
+    int64_t x100 = per_op_x100(exits, rounds);
+    if (x100 >= 0 && sec_state == 2 && sec_irqs)
+        x100 += per_op_x100(sec_exits, (unsigned)sec_irqs);
+    else
+        x100 = -1;
+    report("ipi", samples, n, x100);
+}
+
+/* Virtual timer: deadline programmed in CNTV_CVAL_EL0, vCPU spinning with IRQs unmasked; from
+ * the deadline to the counter at the handler's entry. */
+static void bench_timer(void)
+{
+    uint64_t base[MAX_CLASSES];
+    unsigned me = my_index();
+    gprintf("BENCHSTART timer_latency\n");
+    unsigned n = 0;
+    for (unsigned i = 0; i <= NSAMPLES; i++) {
+        if (i == 1) {       /* sample 0 is the probe */
+            eoi_n = 0;
+            eoi_exits = eoi_hvcs = 0;
+            exits_snap(base);
+        }
+        uint32_t c = irq_count[me];
+        irq_mask();
+        uint64_t deadline = now() + TIMER_DELTA;
+        sysreg_write(cntv_cval_el0, deadline);
+        sysreg_write(cntv_ctl_el0, 1);      /* ENABLE, IMASK = 0 */
+        __asm__ volatile("isb");
+        eoi_measure = i > 0;
+        bool ok = wait_irq(c, deadline + TIMER_LIMIT, false);
+        eoi_measure = false;
+        sysreg_write(cntv_ctl_el0, 0);
+        if (!ok || irq_intid[me] != INTID_VTIMER) {
+            not_measured("timer_latency", ok ? "acknowledged the wrong INTID" :
+                         "the virtual timer interrupt never reached the guest");
+            not_measured("eoi_timer", "no virtual timer interrupt");
+            return;
+        }
+        if (i > 0)
+            samples[n++] = irq_entry[me] - deadline;
+    }
+    /* The handler's own exit-counter hypercalls are not the timer's. */
+    uint64_t exits = exits_since(base) - eoi_hvcs;
+    report("timer_latency", samples, n, per_op_x100(exits, n));
+    report("eoi_timer", eoi_samples, eoi_n, per_op_x100(eoi_exits, eoi_n));
+}
+
+/* --- vcpu_switch (bench2.dts): raw gaps of a counter loop on the physical counter, which is
+ * common to all VMs (each VM's virtual counter has its own offset) ---------------------------- */
+
+static uint64_t gap_out[SWITCH_MAX_GAPS], gap_in[SWITCH_MAX_GAPS];
+
+static inline uint64_t pnow(void)
+{
+    uint64_t t;
+    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t) :: "memory");
+    return t;
+}
+
+static void bench_switch(void)
+{
+    uint64_t t;
+    if (!SR_GUARDED(t = pnow())) {
+        not_measured("vcpu_switch", "CNTPCT_EL0 not readable at EL1");
+        return;
+    }
+    uint64_t begin = pnow(), prev = begin, iter = ~0ULL;
+    unsigned n = 0;
+    while (n < SWITCH_MAX_GAPS) {
+        t = pnow();
+        uint64_t d = t - prev;
+        if (d > SWITCH_GAP) {
+            gap_out[n] = prev;      /* last read before the VM stopped running */
+            gap_in[n++] = t;        /* first read after it ran again */
+        } else if (d < iter) {
+            iter = d;
+        }
+        prev = t;
+        if (t - begin > SWITCH_BUDGET)
+            break;
+    }
+    gprintf("SWITCH begin %lu end %lu iter %lu gaps %u\n", (unsigned long)begin, (unsigned long)prev,
+            (unsigned long)iter, n);
+    for (unsigned i = 0; i < n; i++)
+        gprintf("SWITCH gap %lu %lu\n", (unsigned long)gap_out[i], (unsigned long)gap_in[i]);
+}
+
+/* --- main ----------------------------------------------------------------------------------- */
+
+static bool bootarg(const char *word)
+{
+    int chosen = fdt_path_offset(&guest_fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_prop_string(&guest_fdt, chosen, "bootargs") : 0;
+    size_t n = strlen(word);
+    for (const char *p = args; p && *p; p++)
+        if ((p == args || p[-1] == ' ') && strncmp(p, word, n) == 0 && (p[n] == 0 || p[n] == ' '))
+            return true;
+    return false;
+}
+
+int guest_main(void)
+{
+    uint64_t freq = sysreg_read(cntfrq_el0);
+    if (freq != 1000000000)
+        unit = "ticks";     /* not 1 GHz: the counter does not count instructions */
+    exits_probe();
+    gprintf("BENCHINFO cntfrq %lu exit_classes %u samples %u\n", (unsigned long)freq, nr_classes, NSAMPLES);
+    measure_overhead();
+
+    if (bootarg("bench=switch")) {
+        bench_switch();
+        return 0;
+    }
+
+    uintptr_t uart = (uintptr_t)dt_reg_of("arm,pl011");
+    uintptr_t dbg = (uintptr_t)dt_reg_of("elvisor,debug-regs");
+    if (hvc_call(SMCCC_VERSION, 0, 0, 0) == 0x10001)
+        run_op("hvc", op_hvc, 0, 0);
+    else
+        not_measured("hvc", "SMCCC_VERSION does not answer 1.1");
+    run_op("mmio_read_emul", op_ldr32, uart + 0x18, 0);             /* UARTFR */
+    if (dbg) {
+        run_op("mmio_write_emul", op_str64, dbg, 0x1122334455667788ULL);   /* scratch 0 */
+        run_op("mmio_read_debug", op_ldr64, dbg, 0);
+    } else {
+        not_measured("mmio_write_emul", "no elvisor,debug-regs device in the VM");
+        not_measured("mmio_read_debug", "no elvisor,debug-regs device in the VM");
+    }
+    /* UARTIMSC rewritten with its own value: a register write with no side effect. */
+    run_op("mmio_write_pl011", op_str32, uart + 0x38, *(volatile uint32_t *)(uart + 0x38));
+    run_op("sysreg_trap", op_sysreg, 0, 0);
+
+    gic_reason = gic_find();
+    bench_gicd_read();
+    if (!gic_reason)
+        gic_reason = gic_dist_init();
+    if (!gic_reason)
+        gic_reason = gic_cpu_init();
+    if (gic_reason || !bench_eoi()) {
+        not_measured("eoi", gic_reason);
+        not_measured("ipi", gic_reason);
+        not_measured("timer_latency", gic_reason);
+        not_measured("eoi_timer", gic_reason);
+        return 0;
+    }
+    bench_ipi();
+    bench_timer();
+    return 0;
+}

@@ -1,0 +1,508 @@
+#!/usr/bin/python3
+"""elvisor's benchmarks, exact to the instruction (docs/performance.md).
+
+usage: tools/bench.py [--gic 3,2] [--no-linux] [--json PATH]
+       tools/bench.py --native [--gic 3,2] [--json PATH]
+
+Builds nothing: `make bench` builds the hypervisor and the images first. For each GIC version
+this runs QEMU with -icount shift=0 and -cpu max, where the generic counter advances once per
+executed instruction:
+  - build/tests/configs/bench.img: the bench guest (tests/guests/bench.c) prints BENCH lines;
+  - build/tests/configs/bench2.img: two VMs on one CPU print the gaps in their counter loops,
+    paired here into vcpu_switch costs;
+  - Linux: the kernel of build/linux/ natively (virtualization off) and, when a configuration
+    (configs/, then tests/configs/) runs it as a VM, under elvisor; linux_boot is the kernel's
+    own timestamp of "Run /init as init process".
+Then footprint from the ELF. Prints a table and writes build/bench.json: a list of objects
+{name, gic, min, median, max, unit, exits_per_op, ...} or {name, gic, status} when a benchmark
+could not be measured. Every QEMU run has a time limit; its console log goes to
+build/bench-logs/.
+
+--native runs the bench guest alone on QEMU at EL1 (virtualization off, the real GIC) and writes
+build/bench-native.json: the part of each figure that is the guest's own (its vector code, the
+bracket), to hold the figures under elvisor against."""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+LOGS = os.path.join(BUILD, "bench-logs")
+QEMU = "qemu-system-aarch64"
+CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
+ELF = os.path.join(BUILD, "elvisor.elf")
+BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
+SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
+GUEST_BIN = os.path.join(BUILD, "guests", "bench.bin")
+LINUX_IMAGE = "build/linux/Image"           # as VM configurations name it
+LINUX_INITRD = "build/linux/initramfs.cpio.gz"
+
+# What the bench guest reports, in its order; a run that stops early leaves the rest missing.
+GUEST_BENCHES = ["bracket_overhead", "hvc", "mmio_read_emul", "mmio_write_emul", "mmio_read_debug",
+                 "mmio_write_pl011", "sysreg_trap", "mmio_read_vgic", "eoi", "ipi", "timer_latency",
+                 "eoi_timer"]
+
+# The project's goals (issue 7): reported, not enforced.
+GOALS = {
+    "hvc": ("median", 200), "mmio_read_emul": ("median", 300), "mmio_write_emul": ("median", 300),
+    "mmio_read_vgic": ("median", 300), "ipi": ("median", 1000), "timer_latency": ("median", 500),
+    "eoi": ("exits_per_op", 0), "eoi_timer": ("exits_per_op", 0), "linux_boot": ("ratio", 1.03),
+    "footprint_text": ("median", 64 * 1024),
+}
+
+RUN_TIMEOUT = 300       # seconds of host time for one QEMU run
+IDLE_TIMEOUT = 60       # ... or this long without console output
+
+
+# --- QEMU ------------------------------------------------------------------------------------
+
+def machine(gic, smp, mem="1G", virtualization=True):
+    m = "virt,gic-version=%d,dtb-randomness=off" % gic + (",virtualization=on" if virtualization else "")
+    return ["-machine", m, "-cpu", "max", "-smp", str(smp), "-m", mem, "-icount", "shift=0,sleep=off",
+            "-rtc", "base=2025-01-01T00:00:00,clock=vm", "-seed", "1",
+            "-display", "none", "-net", "none", "-monitor", "none"]
+
+
+def run_qemu(name, args, done, timeout=RUN_TIMEOUT, idle=IDLE_TIMEOUT):
+    """Runs QEMU until done(console output) holds, QEMU exits, `timeout` seconds pass or `idle`
+    seconds pass without console output. Returns (output, why), why being "done", "exited",
+    "timeout" or "idle". The console goes to build/bench-logs/<name>.log: a file, so that how
+    fast the host reads can never hold up the emulated UART (and change the counts)."""
+    os.makedirs(LOGS, exist_ok=True)
+    log = os.path.join(LOGS, name + ".log")
+    if os.path.exists(log):
+        os.unlink(log)
+    argv = [QEMU] + args + ["-serial", "file:" + log]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, cwd=ROOT)
+    start = last = time.monotonic()
+    size, out, why = 0, "", "timeout"
+    try:
+        while True:
+            exited = p.poll() is not None
+            try:
+                with open(log, "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            if len(data) != size:
+                size, last = len(data), time.monotonic()
+                out = data.decode("utf-8", "replace").replace("\r", "")
+                if done(out):
+                    why = "done"
+                    break
+            if exited:
+                why = "exited"
+                break
+            t = time.monotonic()
+            if t - start > timeout or t - last > idle:
+                why = "timeout" if t - start > timeout else "idle"
+                break
+            time.sleep(0.1)
+    finally:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        errors = p.stdout.read().decode("utf-8", "replace")
+        p.stdout.close()
+    with open(log, "a", encoding="utf-8") as f:
+        f.write("\n# bench.py: %s\n# %s after %.1f s\n%s" % (" ".join(argv), why, time.monotonic() - start, errors))
+    return out, why
+
+
+def measured(name, gic, lo, med, hi, unit, exits, samples, **extra):
+    r = {"name": name, "gic": gic, "min": lo, "median": med, "max": hi, "unit": unit,
+         "exits_per_op": exits, "samples": samples}
+    r.update(extra)
+    return r
+
+
+def not_measured(name, gic, why):
+    return {"name": name, "gic": gic, "status": "not measured: " + why}
+
+
+# --- the bench guest --------------------------------------------------------------------------
+
+# Under elvisor each line carries the VM's name ("[bench] BENCH ..."); natively it does not.
+BENCH_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCH (\S+) (.*)$", re.M)
+START_LINE = re.compile(r"^(?:\[[^\]]+\] )?BENCHSTART (\S+)$", re.M)
+
+
+def parse_bench(out, gic):
+    results = {}
+    for name, rest in BENCH_LINE.findall(out):
+        f = rest.split()
+        if f[0] == "not-measured":
+            results[name] = not_measured(name, gic, rest[len("not-measured "):].strip())
+        elif len(f) >= 6:
+            results[name] = measured(name, gic, int(f[0]), int(f[1]), int(f[2]), f[3],
+                                     None if f[4] == "-" else float(f[4]), int(f[5]))
+    return results
+
+
+def bench_guest(gic, native=False):
+    if native:
+        out, why = run_qemu("bench-native-gic%d" % gic, machine(gic, smp=2, virtualization=False) +
+                            ["-kernel", GUEST_BIN], lambda o: "GUEST DONE" in o)
+    else:
+        out, why = run_qemu("bench-gic%d" % gic, machine(gic, smp=2) + ["-kernel", BENCH_IMG],
+                            lambda o: "VM 'bench' stopped" in o)
+    results = parse_bench(out, gic)
+    started = START_LINE.findall(out)
+    stuck = next((n for n in reversed(started) if n not in results), None)
+    crash = re.search(r"GUEST UNEXPECTED EXCEPTION.*|HYPERVISOR CRASH.*", out)
+    for name in GUEST_BENCHES:
+        if name in results:
+            continue
+        if name == stuck and why in ("timeout", "idle"):
+            reason = "the guest hung in it (QEMU stopped: %s)" % (
+                "%d s without console output" % IDLE_TIMEOUT if why == "idle" else
+                "time limit of %d s" % RUN_TIMEOUT)
+        elif crash:
+            reason = "the run ended early: " + crash.group(0).strip()
+        elif stuck:
+            reason = "not reached: the guest hung in %s" % stuck
+        else:
+            reason = "no result (QEMU run: %s; log in build/bench-logs/)" % why
+        results[name] = not_measured(name, gic, reason)
+    return [results[n] for n in GUEST_BENCHES] + [r for n, r in results.items() if n not in GUEST_BENCHES]
+
+
+# --- vcpu_switch: two VMs on one CPU (tests/configs/bench2.dts) ------------------------------
+
+SWITCH_LINE = re.compile(r"^\[([^\]]+)\] SWITCH (begin|gap) (.*)$", re.M)
+
+
+def switch_costs(out):
+    """Each VM records the gaps in its loop on the physical counter (common to all VMs): 'out'
+    is its last read before a gap, 'in' its first read after. An 'out' of one VM followed, on
+    the merged timeline, by an 'in' of the other is one switch; its cost is the distance minus
+    one loop iteration (the instructions of the two guests' loops inside that distance)."""
+    events, iters = [], []
+    for vm, kind, rest in SWITCH_LINE.findall(out):
+        f = rest.split()
+        if kind == "begin":
+            iters.append(int(f[f.index("iter") + 1]))
+        else:
+            events.append((int(f[0]), vm, "out"))
+            events.append((int(f[1]), vm, "in"))
+    events.sort()
+    it = min(iters) if iters else 0
+    return [b[0] - a[0] - it for a, b in zip(events, events[1:])
+            if a[2] == "out" and b[2] == "in" and a[1] != b[1]]
+
+
+def bench_switch(gic):
+    out, why = run_qemu("bench2-gic%d" % gic, machine(gic, smp=1) + ["-kernel", SWITCH_IMG],
+                        lambda o: o.count("stopped: guest called PSCI SYSTEM_OFF") >= 2)
+    costs = switch_costs(out)
+    if costs:
+        return measured("vcpu_switch", gic, min(costs), int(statistics.median_low(costs)), max(costs),
+                        "instructions", None, len(costs))
+    if why not in ("done",):
+        return not_measured("vcpu_switch", gic, "the two-VM run did not finish (%s)" % why)
+    m = re.search(r"BENCH vcpu_switch not-measured (.*)", out)
+    if m:
+        return not_measured("vcpu_switch", gic, m.group(1).strip())
+    return not_measured("vcpu_switch", gic, "no switch between the two VMs sharing a CPU (each ran "
+                        "its whole loop alone: no time slicing)")
+
+
+# --- Linux boot --------------------------------------------------------------------------------
+
+def parse_dts(path):
+    """The node tree of a DTS, normalized by dtc: {name: (props, children)}, props as text."""
+    txt = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dts", path], check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    root = ({}, {})
+    stack = [root]
+    for line in txt.splitlines():
+        line = line.strip()
+        if line.endswith("{"):
+            node = ({}, {})
+            stack[-1][1][line[:-1].strip()] = node
+            stack.append(node)
+        elif line == "};":
+            stack.pop()
+        elif "=" in line and line.endswith(";"):
+            k, v = line[:-1].split("=", 1)
+            stack[-1][0][k.strip()] = v.strip()
+        elif line.endswith(";") and len(stack) > 1:
+            stack[-1][0][line[:-1]] = ""
+    return root
+
+
+def cells(v):
+    return [int(x, 0) for x in v.strip("<>").split()]
+
+
+def linux_vm():
+    """(config path, VM name, vCPUs, RAM MiB, bootargs, physical CPUs needed) of the first VM
+    whose kernel is the Linux of build/linux/, looking at configs/default.dts, the rest of
+    configs/, then tests/configs/; or None."""
+    paths = []
+    for d in ("configs", os.path.join("tests", "configs")):
+        full = os.path.join(ROOT, d)
+        names = sorted(n for n in os.listdir(full) if n.endswith(".dts")) if os.path.isdir(full) else []
+        names.sort(key=lambda n: n != "default.dts")
+        paths += [os.path.join(d, n) for n in names]
+    for path in paths:
+        try:
+            tree = parse_dts(os.path.join(ROOT, path))
+        except (subprocess.CalledProcessError, OSError):
+            continue
+        vms = tree[1].get("/", ({}, {}))[1].get("vms", ({}, {}))[1]
+        for vm, (props, _) in vms.items():
+            if props.get("kernel", "").strip('"') == LINUX_IMAGE:
+                mem = cells(props["memory"])
+                return (path, vm, cells(props.get("vcpus", "<1>"))[0],
+                        ((mem[2] << 32) | mem[3]) >> 20, props.get("bootargs", '""').strip('"'),
+                        max(cells(props.get("cpu-affinity", "<0>"))) + 1)
+    return None
+
+
+INIT_LINE = re.compile(r"\[\s*(\d+)\.(\d{6})\] Run /init as init process")
+
+
+def init_time(out):
+    """Kernel timestamp of starting /init in nanoseconds (= instructions at 1 GHz under icount)."""
+    m = INIT_LINE.search(out)
+    return int(m.group(1)) * 10**9 + int(m.group(2)) * 1000 if m else None
+
+
+def bench_linux(gic, enabled):
+    if not enabled:
+        why = "skipped (--no-linux)"
+        return [not_measured("linux_boot", gic, why), not_measured("linux_boot_native", gic, why)]
+    if not os.path.isfile(os.path.join(ROOT, LINUX_IMAGE)):
+        why = "no %s (tools/linux.sh builds it)" % LINUX_IMAGE
+        return [not_measured("linux_boot", gic, why), not_measured("linux_boot_native", gic, why)]
+    vm = linux_vm()
+    # Natively: the same kernel, initramfs, vCPU count, RAM size and bootargs as the VM (without a
+    # VM configuration: 1 CPU, 256 MiB, console=ttyAMA0), at EL1 with virtualization off.
+    cfg, vmname, ncpu, mib, bootargs, smp = vm if vm else (None, None, 1, 256, "console=ttyAMA0", 1)
+    args = machine(gic, smp=ncpu, mem="%dM" % mib, virtualization=False) + [
+        "-kernel", os.path.join(ROOT, LINUX_IMAGE), "-append", bootargs or "console=ttyAMA0"]
+    if os.path.isfile(os.path.join(ROOT, LINUX_INITRD)):
+        args += ["-initrd", os.path.join(ROOT, LINUX_INITRD)]
+    out, why = run_qemu("linux-native-gic%d" % gic, args, lambda o: INIT_LINE.search(o) is not None)
+    native = init_time(out)
+    setup = "%d vCPU(s), %d MiB, bootargs '%s'" % (ncpu, mib, bootargs)
+    res = []
+    if native is None:
+        res_native = not_measured("linux_boot_native", gic, "no 'Run /init' line (QEMU run: %s)" % why)
+    else:
+        res_native = measured("linux_boot_native", gic, native, native, native, "instructions", None, 1,
+                              setup=setup)
+    if not vm:
+        res.append(not_measured("linux_boot", gic, "no VM configuration runs %s yet" % LINUX_IMAGE))
+        return res + [res_native]
+    img = os.path.join(BUILD, cfg[:-len(".dts")] + ".img")
+    if not os.path.isfile(img):
+        res.append(not_measured("linux_boot", gic, "%s missing (make images)" % os.path.relpath(img, ROOT)))
+        return res + [res_native]
+    end = re.compile(r"VM '%s' stopped.*|HYPERVISOR CRASH.*|Kernel panic - .*" % re.escape(vmname))
+    out, why = run_qemu("linux-elvisor-gic%d" % gic, machine(gic, smp=max(smp, 1)) + ["-kernel", img],
+                        lambda o: INIT_LINE.search(o) is not None or end.search(o) is not None)
+    t = init_time("\n".join(l.split("] ", 1)[1] for l in out.splitlines()
+                            if l.startswith("[%s] " % vmname)))
+    if t is None:
+        m = end.search(out)
+        res.append(not_measured("linux_boot", gic, "Linux did not reach /init under elvisor (%s)"
+                                % (m.group(0).strip() if m else "QEMU run: " + why)))
+    else:
+        extra = {"setup": setup, "config": cfg}
+        if native:
+            extra.update(native=native, ratio=round(t / native, 4))
+        res.append(measured("linux_boot", gic, t, t, t, "instructions", None, 1, **extra))
+    return res + [res_native]
+
+
+# --- footprint ---------------------------------------------------------------------------------
+
+def tool(name, *args):
+    return subprocess.run([CROSS + name] + list(args), check=True, capture_output=True, text=True,
+                          cwd=ROOT).stdout
+
+
+def header_define(path, name):
+    m = re.search(r"#define\s+%s\s+(\d+)" % name, open(os.path.join(ROOT, path)).read())
+    return int(m.group(1))
+
+
+def struct_size(elf, name):
+    """DW_AT_byte_size of `struct name` from the ELF's DWARF (the build uses -g)."""
+    dump = tool("readelf", "--debug-dump=info", elf)
+    pat = re.compile(r"\(DW_TAG_structure_type\)\n(?:\s+<[0-9a-f]+>\s+DW_AT_\w+\s*:.*\n)*?"
+                     r"\s+<[0-9a-f]+>\s+DW_AT_name\s*:(?: \(indirect string, offset: 0x[0-9a-f]+\):)? %s\n"
+                     r"(?:\s+<[0-9a-f]+>\s+DW_AT_\w+\s*:.*\n)*?\s+<[0-9a-f]+>\s+DW_AT_byte_size\s*: (\d+)"
+                     % re.escape(name))
+    m = pat.search(dump)
+    return int(m.group(1)) if m else None
+
+
+def stage2_pages(regions, ipa_bits=48):
+    """Stage 2 table pages for mapping `regions` [(ipa, size)] the way core/stage2.c does: 4 KiB
+    granule, walk starting at level 0 for IPA sizes over 39 bits (else level 1), 2 MiB blocks
+    where a region covers an aligned 2 MiB, 4 KiB pages elsewhere; 1 GiB blocks are not counted
+    on (they also need the host RAM 1 GiB aligned)."""
+    def shift(level):           # address bits one entry of a table at `level` covers
+        return 39 - 9 * level
+
+    start = 0 if ipa_bits > 39 else 1
+    tables = {(start, 0)}       # the root
+    block = 1 << shift(2)
+    for ipa, size in regions:
+        a = ipa
+        while a < ipa + size:
+            leaf = 2 if a % block == 0 and a + block <= ipa + size else 3
+            # A table at `level` is the one an entry of level - 1 points to.
+            for level in range(start + 1, leaf + 1):
+                tables.add((level, a >> shift(level - 1)))
+            a += block if leaf == 2 else 4096
+    return len(tables)
+
+
+def footprint():
+    if not os.path.isfile(ELF):
+        return [not_measured(n, "-", "build/elvisor.elf missing (make)") for n in
+                ("footprint_text", "footprint_data", "footprint_bss", "footprint_per_vm", "footprint_per_vcpu")]
+    berkeley = tool("size", ELF).splitlines()[1].split()
+    text, data, bss = (int(x) for x in berkeley[:3])
+    sections = {}
+    for line in tool("size", "-A", ELF).splitlines():
+        f = line.split()
+        if len(f) == 3 and f[0].startswith(".") and not f[0].startswith(".debug"):
+            sections[f[0]] = int(f[1])
+    res = [
+        measured("footprint_text", "-", text, text, text, "bytes", None, 1,
+                 note="size(1) text: code, read-only data, relocations and symbol table",
+                 sections={k: v for k, v in sections.items() if k not in (".data", ".bss")}),
+        measured("footprint_data", "-", data, data, data, "bytes", None, 1),
+        measured("footprint_bss", "-", bss, bss, bss, "bytes", None, 1),
+    ]
+    # Per VM: every static array declared with [CONFIG_MAX_VMS] (found through nm's file:line
+    # and the declaring source line) is one slot per VM; plus the VM's stage 2 tables.
+    max_vms = header_define("core/config.h", "CONFIG_MAX_VMS")
+    max_vcpus = header_define("core/config.h", "VM_MAX_VCPUS")
+    per_vm, parts = 0, {}
+    for line in tool("nm", "-S", "-l", ELF).splitlines():
+        f = line.split()
+        if len(f) < 5 or f[2] not in "bBdD" or ":" not in f[4]:
+            continue
+        path, lineno = f[4].rsplit(":", 1)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as src:
+                decl = src.readlines()[int(lineno) - 1]
+        except (OSError, ValueError, IndexError):
+            continue
+        if re.search(r"\[\s*CONFIG_MAX_VMS\s*\]", decl):
+            size = int(f[1], 16) // max_vms
+            per_vm += size
+            parts["%s (%s)" % (f[3], os.path.relpath(path, ROOT))] = size
+    vcpu = struct_size(ELF, "vcpu")
+    s2 = stage2_pages([(0x40000000, 32 << 20)])     # tests/configs/bench.dts: 32 MiB of RAM
+    res.append(measured("footprint_per_vm", "-", per_vm + s2 * 4096, per_vm + s2 * 4096,
+                        per_vm + s2 * 4096, "bytes", None, 1,
+                        static_slot=per_vm, static_parts=parts, stage2_tables=s2 * 4096,
+                        note="static per-VM slot (includes %d vCPU slots) + stage 2 tables of a "
+                             "32 MiB VM" % max_vcpus))
+    if vcpu:
+        res.append(measured("footprint_per_vcpu", "-", vcpu, vcpu, vcpu, "bytes", None, 1,
+                            note="sizeof(struct vcpu), part of the per-VM slot"))
+    else:
+        res.append(not_measured("footprint_per_vcpu", "-", "struct vcpu not found in the DWARF"))
+    return res
+
+
+# --- output ------------------------------------------------------------------------------------
+
+def goal_text(r):
+    g = GOALS.get(r["name"])
+    if not g or "status" in r:
+        return ""
+    field, limit = g
+    v = r.get(field)
+    if v is None:
+        return ""
+    ok = v <= limit
+    if field == "exits_per_op":
+        return "%s (exits = %s)" % ("met" if ok else "missed", limit)
+    return "%s (%s <= %s)" % ("met" if ok else "missed", field, limit)
+
+
+def table(results, goals=True):
+    head = ("benchmark", "gic", "min", "median", "max", "unit", "exits/op", "goal")
+    rows = []
+    for r in results:
+        if "status" in r:
+            rows.append((r["name"], str(r["gic"]), r["status"]))
+            continue
+        ex = "-" if r.get("exits_per_op") is None else "%.2f" % r["exits_per_op"]
+        unit = r["unit"] + (" (%.3fx native)" % r["ratio"] if "ratio" in r else "")
+        rows.append((r["name"], str(r["gic"]), str(r["min"]), str(r["median"]), str(r["max"]),
+                     unit, ex, goal_text(r) if goals else ""))
+    full = [head] + [r for r in rows if len(r) == len(head)]
+    w = [max(len(r[i]) for r in full) for i in range(len(head))]
+    w[0] = max(w[0], max((len(r[0]) for r in rows), default=0))
+
+    def fmt(r):
+        if len(r) < len(head):      # not measured: the reason spans the number columns
+            return "%-*s %-*s %s" % (w[0], r[0], w[1], r[1], r[2])
+        cols = ["%-*s" % (w[i], r[i]) if i in (0, 1, 5, 6, 7) else "%*s" % (w[i], r[i])
+                for i in range(len(r))]
+        return " ".join(cols).rstrip()
+    return "\n".join(fmt(r) for r in [head] + rows)
+
+
+def main():
+    gics, linux, native, out = [3, 2], True, False, None
+    args = sys.argv[1:]
+    while args:
+        a = args.pop(0)
+        if a == "--gic" and args:
+            gics = [int(x) for x in args.pop(0).split(",")]
+        elif a == "--no-linux":
+            linux = False
+        elif a == "--native":
+            native = True
+        elif a == "--json" and args:
+            out = args.pop(0)
+        else:
+            sys.exit(__doc__)
+    out = out or os.path.join(BUILD, "bench-native.json" if native else "bench.json")
+    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG):
+        if not os.path.isfile(f):
+            sys.exit("bench.py: %s is missing: run `make all images` (or `make bench`)" % os.path.relpath(f, ROOT))
+    results = []
+    for gic in gics if native else []:
+        print("bench.py: GICv%d: bench guest natively..." % gic, flush=True)
+        results += bench_guest(gic, native=True)
+    for gic in [] if native else gics:
+        t = time.monotonic()
+        print("bench.py: GICv%d: bench guest..." % gic, flush=True)
+        results += bench_guest(gic)
+        print("bench.py: GICv%d: vcpu_switch..." % gic, flush=True)
+        results.append(bench_switch(gic))
+        print("bench.py: GICv%d: Linux boot..." % gic, flush=True)
+        results += bench_linux(gic, linux)
+        print("bench.py: GICv%d: %.0f s" % (gic, time.monotonic() - t), flush=True)
+    if not native:
+        results += footprint()
+    print(table(results, goals=not native))
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    print("bench.py: wrote %s" % os.path.relpath(out, ROOT))
+
+
+if __name__ == "__main__":
+    main()
