@@ -79,6 +79,7 @@ $(B)/elvisor.bin: $(B)/elvisor.elf
 include tests/guests/guests.mk
 .SECONDEXPANSION:
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 QEMU_MACHINE := -machine virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) -smp $(SMP) -m $(MEM) \
                 -nographic -net none -serial mon:stdio -echr 0x14
@@ -118,6 +119,7 @@ test: | $(DEPS_STAMP)
 	$(MAKE) all images linux
 	$(MAKE) lint
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(PYTHON) -m pytest -q tests/system
 
 # Instruction-exact benchmarks (docs/performance.md): QEMU -icount shift=0, GICv3 and GICv2.

@@ -282,3 +282,19 @@ int config_parse(const void *blob, size_t size, const struct config_limits *lim,
     }
     return count;
 }
+
+uint32_t config_time_slice_us(const void *blob, size_t size, config_report_fn report)
+{
+    struct fdt f;
+    uint32_t us;
+    if (fdt_init(&f, blob, size) < 0)
+        return CONFIG_TIME_SLICE_US;
+    int vms = fdt_path_offset(&f, "/vms");
+    if (vms < 0 || !fdt_getprop(&f, vms, "time-slice-us", 0))
+        return CONFIG_TIME_SLICE_US;
+    if (fdt_prop_u32(&f, vms, "time-slice-us", &us) < 0 || us < 100 || us > 1000000) {
+        report(0, "/vms time-slice-us: need one cell from 100 to 1000000; using 10000");
+        return CONFIG_TIME_SLICE_US;
+    }
+    return us;
+}

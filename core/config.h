@@ -62,6 +62,11 @@ struct config_limits {
 /* Called once per refused VM (or a whole-config error when vm is NULL) with one line. */
 typedef void (*config_report_fn)(const char *vm, const char *reason);
 
+/* Time slice for vCPUs that share a physical CPU: /vms "time-slice-us", 100 us to 1 s,
+ * default CONFIG_TIME_SLICE_US. A bad value is reported and the default used. */
+#define CONFIG_TIME_SLICE_US 10000
+uint32_t config_time_slice_us(const void *blob, size_t size, config_report_fn report);
+
 /* Parses up to CONFIG_MAX_VMS VMs. Returns how many were accepted into out[], or a negative
  * number if the blob itself is unusable. Refused VMs are reported and skipped. */
 int config_parse(const void *blob, size_t size, const struct config_limits *lim,

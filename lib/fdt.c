@@ -762,6 +762,11 @@ void fdtw_reserve(struct fdt_writer *w, uint64_t addr, uint64_t size)
         fdtw_fail(w, FDT_E_BADSTATE);
         return;
     }
+    /* An empty entry would read as the (0, 0) terminator and hide every entry after it. */
+    if (size == 0) {
+        fdtw_fail(w, FDT_E_BADVALUE);
+        return;
+    }
     if (!fdtw_room(w, FDT_RSV_ENTRY))
         return;
     uint8_t *p = w->buf + FDT_HDR_SIZE + w->rsv_len;

@@ -25,6 +25,7 @@ all_ok() {
     qemu_ok || return 1
     /usr/bin/python3 -c 'import pytest, pexpect' 2>/dev/null || return 1
     [ -f /usr/include/cmocka.h ] || return 1
+    compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || return 1
     command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /sbin/mkfs.ext4 ] || return 1
     return 0
 }
@@ -49,7 +50,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
-    device-tree-compiler cppcheck clang lld make \
+    device-tree-compiler cppcheck clang libclang-rt-14-dev lld make \
     python3-pytest python3-pexpect libcmocka-dev e2fsprogs cpio >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm >/dev/null
 
