@@ -5,6 +5,7 @@
 #include "arch/aarch64/traps.h"
 #include "core/console.h"
 #include "core/image.h"
+#include "core/irq.h"
 #include "core/page_alloc.h"
 #include "core/percpu.h"
 #include "core/platform.h"
@@ -154,6 +155,8 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
     console_smp_ready();
     print_banner();
     maybe_crash_test();
+    irq_init();
+    irq_cpu_init(0);
 
     smp_start_secondaries();
     vmm_start();
@@ -164,6 +167,7 @@ void __attribute__((noreturn)) boot_secondary(unsigned id)
 {
     el2_cpu_init(id);
     mmu_enable();
+    irq_cpu_init(id);
     smp_report_online(id);
     smp_idle();
 }

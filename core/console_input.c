@@ -2,6 +2,7 @@
 #include "core/console.h"
 #include "core/vm.h"
 #include "drivers/pl011.h"
+#include "drivers/timer.h"
 #include "vdev/vpl011.h"
 
 static struct escape_state esc;
@@ -38,10 +39,27 @@ static void move_focus(void)
         printk("elvisor: input now goes to VM '%s'\n", vms[focus].cfg.name);
 }
 
+/* Flow control: a character stays in the UART (and the sender waits) until the focused VM has
+ * room for it, instead of being dropped; but a VM that does not read its UART for 100 ms does
+ * not hold up the console (Ctrl-a must still reach the hypervisor). */
+static bool can_take(void)
+{
+    static uint64_t stalled_since;
+    if (focus >= nr_vms || !vms[focus].pl011 || vms[focus].state != VM_RUNNING ||
+        vpl011_rx_room(&vms[focus]) > CONSOLE_ESCAPE_RUN) {
+        stalled_since = 0;
+        return true;
+    }
+    uint64_t now = timer_now();
+    if (!stalled_since)
+        stalled_since = now;
+    return now - stalled_since > timer_us_to_ticks(100000);
+}
+
 void console_input_poll(void)
 {
     int c;
-    while ((c = pl011_getc()) >= 0) {
+    while (can_take() && (c = pl011_getc()) >= 0) {
         char out[CONSOLE_ESCAPE_RUN + 1];
         unsigned n;
         if (escape_feed(&esc, (char)c, out, &n)) {

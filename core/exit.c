@@ -2,6 +2,9 @@
 #include "core/exit.h"
 #include "core/mmio.h"
 #include "core/console.h"
+#include "core/irq.h"
+#include "core/sched.h"
+#include "vdev/vgic.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
@@ -18,8 +21,15 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;     /* WFE: a hint; the guest re-checks its condition */
     }
     v->exits[EXITC_WFI]++;
-    /* Until the vCPU has an interrupt source, WFI returns at once, which the architecture
-     * allows (WFI may complete at any time). */
+    if (sched_cpu_shared()) {
+        /* Yield the CPU to the other vCPUs here until an interrupt is due (sched.c). */
+        if (vgic_vcpu_pending(v))
+            return EXIT_RESUME;
+        v->waiting = true;      /* vcpu_put() arms a hypervisor timer for its deadline */
+        return EXIT_YIELD;
+    }
+    /* Sleep until the vCPU has an interrupt to take (or its timer expires, or it is kicked). */
+    irq_vcpu_wait(v);
     return EXIT_RESUME;
 }
 
@@ -70,6 +80,7 @@ enum exit_result exit_handle(struct vcpu *v, unsigned kind)
     case EXIT_IRQ:
     case EXIT_FIQ:
         v->exits[EXITC_IRQ]++;
+        irq_handle_pending();
         return EXIT_RESUME;
     case EXIT_SERROR:
         vm_stop(v->vm, "SError from the guest (ESR_EL2 0x%lx)", (unsigned long)sysreg_read(esr_el2));

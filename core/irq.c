@@ -52,6 +52,17 @@ int irq_claim_spi(uint32_t intid, struct vm *vm)
     return r;
 }
 
+void irq_release_spis(struct vm *vm)
+{
+    spin_lock(&owner_lock);
+    for (unsigned i = 0; i < MAX_INTID; i++)
+        if (spi_owner[i] == vm) {
+            gic_irq_disable(i);
+            spi_owner[i] = 0;
+        }
+    spin_unlock(&owner_lock);
+}
+
 struct vm *irq_spi_owner(uint32_t intid)
 {
     return intid < MAX_INTID ? __atomic_load_n(&spi_owner[intid], __ATOMIC_ACQUIRE) : 0;
@@ -111,6 +122,13 @@ void el2_irq_handler(struct trap_frame *f, unsigned kind)
 void irq_kick_cpu(unsigned cpu)
 {
     gic_send_sgi(cpu, IPI_KICK);
+}
+
+void irq_kick_all(void)
+{
+    for (unsigned i = 0; i < MAX_CPUS; i++)
+        if (percpu_data[i].online)
+            irq_kick_cpu(i);
 }
 
 void irq_wait(void)

@@ -21,6 +21,7 @@ void irq_handle_pending(void);
 /* Makes physical CPU cpu leave its guest (if one runs there) or wake from irq_wait(), so that
  * it re-examines its vCPUs. Safe from any CPU, including cpu itself. */
 void irq_kick_cpu(unsigned cpu);
+void irq_kick_all(void);
 /* Idle: sleeps until an interrupt (kick, timer, device) arrives and handles it. */
 void irq_wait(void);
 /* WFI of a guest: returns when v has an interrupt to take, its timer expires, it must stop,
@@ -29,5 +30,6 @@ void irq_vcpu_wait(struct vcpu *v);
 /* Gives physical SPI intid to vm (at VM creation); -1 if it is not a usable SPI or taken. */
 int irq_claim_spi(uint32_t intid, struct vm *vm);
 struct vm *irq_spi_owner(uint32_t intid);
+void irq_release_spis(struct vm *vm);     /* a VM that is refused or ends gives its SPIs back */
 
 #endif

@@ -7,6 +7,7 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/traps.h"
+#include "drivers/timer.h"
 
 struct vcpu;
 
@@ -17,6 +18,9 @@ struct percpu {
     volatile bool online;
     struct vcpu *vcpu;              /* the vCPU running here, if any */
     struct vcpu *fp_owner;          /* whose FP/SIMD registers are live here */
+    unsigned sharing;               /* vCPUs placed here (more than 1: time slices) */
+    volatile bool resched;          /* the running vCPU's slice is over */
+    struct hyp_timer slice_timer;
 };
 
 extern struct percpu percpu_data[MAX_CPUS];

@@ -6,14 +6,39 @@
 #include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/vmm.h"
+#include "core/irq.h"
 #include "core/console_input.h"
+#include "core/config.h"
+#include "drivers/timer.h"
+#include "vdev/vgic.h"
+#include "vdev/vtimer.h"
 #include "arch/aarch64/sysreg.h"
 
-static struct vcpu *pick(unsigned cpu, unsigned *cursor)
+uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
+
+/* A vCPU that executed WFI while sharing its CPU waits off the CPU; it is runnable again as
+ * soon as it has an interrupt to take or its virtual timer expires. */
+static bool eligible(struct vcpu *v)
+{
+    if (v->state == VCPU_ON_PENDING)
+        v->state = VCPU_RUNNABLE;
+    if (v->state != VCPU_RUNNABLE)
+        return false;
+    if (v->waiting) {
+        if (!vgic_vcpu_pending(v) && !vtimer_expired(v))
+            return false;
+        v->waiting = false;
+    }
+    return true;
+}
+
+/* Round-robin over the vCPUs placed on this CPU, starting after the last one picked. */
+static struct vcpu *pick(unsigned cpu, unsigned *cursor, bool *someone_waits)
 {
     unsigned total = 0;
     for (unsigned i = 0; i < nr_vms; i++)
         total += vms[i].cfg.nr_vcpus;
+    *someone_waits = false;
     for (unsigned n = 0; n < total; n++) {
         unsigned k = (*cursor + n) % total, vmi = 0;
         while (k >= vms[vmi].cfg.nr_vcpus)
@@ -21,30 +46,66 @@ static struct vcpu *pick(unsigned cpu, unsigned *cursor)
         struct vcpu *v = &vms[vmi].vcpu[k];
         if (v->pcpu != cpu || vms[vmi].state != VM_RUNNING)
             continue;
-        if (v->state == VCPU_ON_PENDING)
-            v->state = VCPU_RUNNABLE;
-        if (v->state == VCPU_RUNNABLE) {
+        if (eligible(v)) {
             *cursor = (*cursor + n + 1) % total;
             return v;
         }
+        *someone_waits |= v->waiting;
     }
     return 0;
 }
 
+static void count_sharing(unsigned cpu)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < nr_vms; i++)
+        for (unsigned j = 0; j < vms[i].cfg.nr_vcpus; j++)
+            n += vms[i].vcpu[j].pcpu == cpu;
+    this_cpu()->sharing = n;
+}
+
+static void slice_over(struct hyp_timer *t)
+{
+    struct percpu *pc = t->arg;
+    pc->resched = true;
+}
+
+bool sched_cpu_shared(void)
+{
+    return this_cpu()->sharing > 1;
+}
+
 void sched_loop(void)
 {
-    unsigned cpu = this_cpu()->id, cursor = 0;
+    struct percpu *pc = this_cpu();
+    unsigned cpu = pc->id, cursor = 0, seen_vms = ~0u;
+    bool waits;
     vcpu_cpu_init();
     for (;;) {
-        struct vcpu *v = pick(cpu, &cursor);
+        if (seen_vms != nr_vms) {
+            seen_vms = nr_vms;
+            count_sharing(cpu);
+        }
+        struct vcpu *v = pick(cpu, &cursor, &waits);
         if (v) {
+            /* A slice only where vCPUs share the CPU: a pinned vCPU runs tick-free. */
+            pc->resched = false;
+            if (pc->sharing > 1)
+                timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
             vcpu_run(v);
+            timer_stop(&pc->slice_timer);
             if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
                 vmm_finish_reset(v->vm);
-        } else {
-            if (cpu == 0)
+        } else if (waits) {
+            irq_wait();     /* a waiting vCPU's interrupt, timer or a kick ends this */
+        } else {            if (cpu == 0) {
                 console_input_poll();
-            wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
+                wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
+            } else {
+                /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and
+                 * delays everyone's timers): woken by irq_kick_cpu() or an interrupt. */
+                irq_wait();
+            }
         }
     }
 }

@@ -4,6 +4,8 @@
 #include "core/irq.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/stage2_hw.h"
+#include "vdev/vgic.h"
+#include "vdev/vtimer.h"
 
 /* HCR_EL2 for guests (Arm ARM D19.2 HCR_EL2). */
 #define HCR_VM      (1UL << 0)      /* stage 2 on */
@@ -11,6 +13,9 @@
 #define HCR_FMO     (1UL << 3)      /* physical FIQ/IRQ/SError to EL2, virtual ones to EL1 */
 #define HCR_IMO     (1UL << 4)
 #define HCR_AMO     (1UL << 5)
+#define HCR_VF      (1UL << 6)      /* virtual FIQ, IRQ, SError pending */
+#define HCR_VI      (1UL << 7)
+#define HCR_VSE     (1UL << 8)
 #define HCR_FB      (1UL << 9)      /* broadcast TLB and I-cache maintenance */
 #define HCR_BSU_IS  (1UL << 10)     /* barriers inner shareable */
 #define HCR_TWI     (1UL << 13)
@@ -62,15 +67,19 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vttbr_el2, v->vm->vttbr);
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
-    sysreg_write(hcr_el2, HCR_GUEST);
+    sysreg_write(hcr_el2, HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
     isb();
     pc->vcpu = v;
     v->loaded = true;
+    vtimer_load(v);
+    vgic_load(v);
 }
 
 void vcpu_put(struct vcpu *v)
 {
     el1_ctx_save(&v->el1);
+    vgic_put(v);
+    vtimer_put(v);
     /* Stop the guest's virtual timer from firing while it is not loaded. */
     sysreg_write(cntv_ctl_el0, 0);
     sysreg_write(hcr_el2, HCR_RW);
@@ -86,11 +95,51 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
+/* Virtual interrupt lines outside the GIC: HCR_EL2.VF [6], VI [7], VSE [8] (Arm ARM D19.2
+ * HCR_EL2), applied before each entry. */
+static uint64_t vlines_enter(struct vcpu *v, uint64_t cur)
+{
+    uint64_t want = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    if (want != cur) {
+        sysreg_write(hcr_el2, want);
+        isb();
+    }
+    return want;
+}
+
+/* The guest taking the virtual SError clears HCR_EL2.VSE: it is one-shot. */
+static uint64_t vlines_exit(struct vcpu *v, uint64_t cur)
+{
+    if ((cur & HCR_VSE) && !(sysreg_read(hcr_el2) & HCR_VSE)) {
+        __atomic_fetch_and(&v->vlines, ~HCR_VSE, __ATOMIC_RELAXED);
+        cur &= ~HCR_VSE;
+    }
+    return cur;
+}
+
+void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
+{
+    uint64_t bit = line == VLINE_IRQ ? HCR_VI : line == VLINE_FIQ ? HCR_VF : HCR_VSE;
+    if (on)
+        __atomic_fetch_or(&v->vlines, bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&v->vlines, ~bit, __ATOMIC_RELAXED);
+    if (v->pcpu != this_cpu()->id)
+        vcpu_kick(v);
+}
+
 void vcpu_run(struct vcpu *v)
 {
     vcpu_load(v);
-    while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING) {
+    uint64_t hcr = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    struct percpu *pc = this_cpu();
+    while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
+        vgic_flush(v);
+        hcr = vlines_enter(v, hcr);
         unsigned kind = vcpu_enter(&v->regs);
+        hcr = vlines_exit(v, hcr);
+        vgic_sync(v);
+        vtimer_sync(v);
         if (exit_handle(v, kind) == EXIT_YIELD)
             break;
     }

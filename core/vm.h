@@ -48,6 +48,8 @@ struct vcpu {
     uint64_t vmpidr;
     volatile enum vcpu_state state;
     volatile bool loaded;       /* its state is live on its physical CPU */
+    volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
+    uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     bool fp_stale;              /* v->fp must be loaded even if this CPU last ran v */
     uint64_t exits[EXITC_NR];
 };
@@ -69,6 +71,7 @@ struct vm {
     unsigned log_credit, log_dropped;   /* vm_log rate limit */
     uint64_t log_last;
     void *pl011;                /* vdev/vpl011 state */
+    void *vgic;                 /* vdev/vgic state */
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];

@@ -9,10 +9,13 @@
 #include "core/platform.h"
 #include "core/stage2.h"
 #include "core/vcpu.h"
+#include "core/sched.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpl011.h"
 #include "vdev/vdebug.h"
+#include "vdev/vgic.h"
+#include "core/irq.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 
@@ -143,7 +146,7 @@ static int vm_boot_state(struct vm *vm)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
     vm->nr_mmio = 0;
-    if (add_devices(vm) < 0 || load_images(vm) < 0)
+    if (vgic_attach(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0)
         return -1;
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;
@@ -213,6 +216,7 @@ void vmm_finish_reset(struct vm *vm)
     printk("elvisor: VM '%s' restarted\n", vm->cfg.name);
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     sev();
+    irq_kick_all();
 }
 
 void vmm_start(void)
@@ -233,6 +237,7 @@ void vmm_start(void)
         .reserved = reserved, .nr_reserved = 2,
     };
     int n = config_parse(blob, size, &lim, parsed, report_refused);
+    sched_slice_us = config_time_slice_us(blob, size, report_refused);
     for (int i = 0; i < n; i++) {
         struct vm *vm = &vms[nr_vms];
         if (vm_create(vm, &parsed[i], nr_vms + 1) < 0) {
@@ -252,4 +257,5 @@ void vmm_start(void)
     /* Publish the VMs to the other CPUs' scheduler loops. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     sev();
+    irq_kick_all();
 }

@@ -3,6 +3,8 @@
 #include "core/console.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "core/vcpu.h"
+#include "vdev/vgic.h"
 
 #define UARTDR    0x000
 #define UARTRSR   0x004
@@ -36,6 +38,7 @@ struct vpl011 {
     unsigned line_len;
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail;
+    uint32_t intid;         /* SPI of UARTINTR, 0 = none */
 };
 
 static struct vpl011 uarts[CONFIG_MAX_VMS];
@@ -67,6 +70,13 @@ static void put_char(struct vpl011 *u, char c)
 }
 
 static bool rx_empty(const struct vpl011 *u) { return u->rx_head == u->rx_tail; }
+
+/* UARTINTR, the OR of the masked interrupts (DDI 0183 3.4.10), is a level-sensitive SPI. */
+static void update_irq(struct vpl011 *u)
+{
+    if (u->intid)
+        vgic_set_level(u->vm, 0, u->intid, (__atomic_load_n(&u->ris, __ATOMIC_RELAXED) & u->imsc) != 0);
+}
 
 static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
@@ -103,6 +113,7 @@ static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
         break;
     }
     spin_unlock(&u->lock);
+    update_irq(u);
     return 0;
 }
 
@@ -130,6 +141,7 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     default: break;         /* read-only and reserved offsets ignore writes */
     }
     spin_unlock(&u->lock);
+    update_irq(u);
     return 0;
 }
 
@@ -143,12 +155,21 @@ int vpl011_attach(struct vm *vm, const struct vm_device *d)
     u->cr = 0x300;          /* TXE | RXE, as after reset */
     u->ifls = 0x12;
     u->ris = INT_TX;
+    u->intid = d->intid;
     vm->pl011 = u;
     if (vm_add_mmio(vm, d->ipa, d->size, &vpl011_ops, u) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
         return -1;
     }
     return 0;
+}
+
+unsigned vpl011_rx_room(struct vm *vm)
+{
+    struct vpl011 *u = vm->pl011;
+    if (!u)
+        return 0;
+    return RX_SIZE - (__atomic_load_n(&u->rx_head, __ATOMIC_RELAXED) - __atomic_load_n(&u->rx_tail, __ATOMIC_RELAXED));
 }
 
 void vpl011_input(struct vm *vm, char c)
@@ -163,4 +184,8 @@ void vpl011_input(struct vm *vm, char c)
         u->ris |= INT_RX;
     }
     spin_unlock(&u->lock);
+    update_irq(u);
+    /* Also ends a WFI of a guest that polls the UART without its interrupt (WFI may complete
+     * at any time, Arm ARM D1.6.2). */
+    vcpu_kick(&vm->vcpu[0]);
 }

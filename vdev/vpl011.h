@@ -8,5 +8,7 @@
 int vpl011_attach(struct vm *vm, const struct vm_device *d);
 /* Queues a character typed on the hypervisor console for the VM's UART. */
 void vpl011_input(struct vm *vm, char c);
+/* Characters the VM's receive buffer can still take (0 for a VM without a UART). */
+unsigned vpl011_rx_room(struct vm *vm);
 
 #endif

@@ -2,6 +2,7 @@
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
+#include "vdev/vgic.h"
 
 /* Clears feature field [shift+3:shift] (a 4-bit ID field) so the guest sees "not implemented". */
 #define HIDE(val, shift) ((val) & ~(0xfUL << (shift)))
@@ -47,8 +48,11 @@ static uint64_t sanitize(uint32_t id, uint64_t v)
         v = HIDE(v, 8);             /* VH */
         v = HIDE(v, 28);            /* XNX: stage 2 concept */
         return v;
+    case SYSREG(3, 0, 0, 7, 0):     /* ID_AA64MMFR0_EL1 */
+        return HIDE(v, 60);         /* ECV: counter offsets are EL2 business */
     case SYSREG(3, 0, 0, 7, 2):     /* ID_AA64MMFR2_EL1 */
-        return HIDE(v, 24);         /* NV */
+        v = HIDE(v, 24);            /* NV */
+        return HIDE(v, 40);         /* FWB: a stage 2 feature */
     default:
         return v;
     }
@@ -157,7 +161,7 @@ void vsysreg_trap(struct vcpu *v, uint64_t esr)
         val = vsysreg_id_value(a.id, &known);   /* unknown ID encodings read as 0 */
     } else if (a.id == SYSREG(3, 0, 1, 0, 1)) {  /* ACTLR_EL1 (TACR): RAZ/WI */
         val = 0;
-    } else if (set_way(v, &a) || debug_reg(v, &a, &val)) {
+    } else if (set_way(v, &a) || debug_reg(v, &a, &val) || vgic_sysreg(v, &a, val)) {
         /* done */
     } else {
         inject_undef(&v->regs);

@@ -148,7 +148,12 @@ static void op_misc(void)
     case 0: __asm__ volatile("dc isw, %0" :: "r"(v) : "memory"); break;
     case 1: __asm__ volatile("dc cisw, %0" :: "r"(v) : "memory"); break;
     case 2: for (int i = 0; i < 8; i++) __asm__ volatile("wfe"); break;
-    case 3: __asm__ volatile("wfi"); break;
+    case 3:     /* WFI sleeps until an interrupt: the virtual timer ends it after 100 us */
+        sysreg_write(cntv_cval_el0, sysreg_read(cntvct_el0) + sysreg_read(cntfrq_el0) / 10000);
+        sysreg_write(cntv_ctl_el0, 1);
+        __asm__ volatile("isb; wfi");
+        sysreg_write(cntv_ctl_el0, 0);
+        break;
     default: __asm__ volatile("tlbi vmalle1is; dsb ish; isb" ::: "memory"); break;
     }
 }

@@ -82,8 +82,22 @@ bool fault_taken(uint64_t *esr, uint64_t *far)
     return fault_seen;
 }
 
+static guest_irq_fn irq_hook;
+
+void guest_set_irq_hook(guest_irq_fn fn)
+{
+    __atomic_store_n(&irq_hook, fn, __ATOMIC_RELEASE);
+}
+
 void guest_exception(struct guest_frame *f, uint64_t vector)
 {
+    guest_irq_fn hook = __atomic_load_n(&irq_hook, __ATOMIC_ACQUIRE);
+    if (vector == 0x280 && hook) {
+        uint64_t now;
+        __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
+        hook(now);
+        return;
+    }
     uint64_t esr = sysreg_read(esr_el1), far = sysreg_read(far_el1), elr = sysreg_read(elr_el1);
     if (fault_armed && (vector == 0x200 || vector == 0x000)) {
         fault_esr = esr;

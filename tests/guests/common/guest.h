@@ -32,6 +32,12 @@ void guest_poweroff(void) __attribute__((noreturn));
 void fault_expect(void);
 bool fault_taken(uint64_t *esr, uint64_t *far);
 
+/* IRQ hook, for guests that take interrupts (the benchmarks): fn runs for each IRQ taken at
+ * EL1h (vector 0x280) with the virtual counter read first thing in the C handler; it must
+ * acknowledge and end the interrupt itself. Without a hook an IRQ is an unexpected exception. */
+typedef void (*guest_irq_fn)(uint64_t entry_cntvct);
+void guest_set_irq_hook(guest_irq_fn fn);
+
 /* MMIO base of the first node compatible with compat (0 if none). */
 uint64_t dt_reg_of(const char *compat);
 

@@ -1,0 +1,379 @@
+/* Unit tests for vdev/vgic.c, the version-independent vGIC: list-register allocation and
+ * refill by priority, eviction, level and HW interrupts, SGI routing and the register arrays,
+ * against a fake back end whose "list registers" are an array the test plays the guest on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vdev/vgic_priv.h"
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "drivers/gic.h"
+#include "arch/aarch64/esr.h"
+
+/* ---- stand-ins for the rest of the hypervisor ---- */
+
+extern struct percpu *vgic_test_percpu;
+struct platform platform;
+static struct percpu cpus[2];
+static unsigned kicks[8];
+static uint32_t deactivated[16], nr_deactivated;
+static uint32_t enabled_phys[16], nr_enabled_phys;
+
+void irq_kick_cpu(unsigned cpu) { kicks[cpu]++; }
+int irq_claim_spi(uint32_t intid, struct vm *vm) { return intid == 99 ? -1 : 0; }
+void irq_release_spis(struct vm *vm) {}
+void printk(const char *fmt, ...) {}
+int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev) { return 0; }
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        if ((vm->vcpu[i].vmpidr & 0xff00ffffffUL) == (mpidr & 0xff00ffffffUL))
+            return &vm->vcpu[i];
+    return 0;
+}
+
+static void f_enable(uint32_t intid, bool on) { if (on) enabled_phys[nr_enabled_phys++ % 16] = intid; }
+static void f_nop32(uint32_t intid, uint8_t p) {}
+static void f_edge(uint32_t intid, bool e) {}
+static void f_route(uint32_t intid, unsigned cpu) {}
+static void f_bool(uint32_t intid, bool b) {}
+static bool f_is_active(uint32_t intid) { return false; }
+static void f_deactivate(uint32_t iar) { deactivated[nr_deactivated++ % 16] = iar; }
+static const struct gic_ops fake_gic = {
+    .enable = f_enable, .set_priority = f_nop32, .set_edge = f_edge, .route = f_route,
+    .set_pending = f_bool, .set_active = f_bool, .is_active = f_is_active, .deactivate = f_deactivate,
+};
+const struct gic_ops *gic = &fake_gic;
+
+/* The fake back end: LR value = intid | prio << 16 | pending << 32 | active << 33 | hw << 34 |
+ * eoi << 35 | group << 36 | pintid << 40. */
+#define F_PEND   (1UL << 32)
+#define F_ACT    (1UL << 33)
+#define F_HW     (1UL << 34)
+#define F_EOI    (1UL << 35)
+static uint64_t lrs[16];
+static bool underflow;
+static unsigned fake_version = 3;
+
+static uint64_t f_encode(const struct vgic_lr *lr)
+{
+    return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 |
+           (uint64_t)lr->active << 33 | (uint64_t)lr->hw << 34 | (uint64_t)lr->eoi << 35 |
+           (uint64_t)lr->group1 << 36 | (uint64_t)lr->pintid << 40;
+}
+static void f_state(uint64_t v, bool *p, bool *a) { *p = (v & F_PEND) != 0; *a = (v & F_ACT) != 0; }
+static uint64_t f_lr_read(unsigned n) { return lrs[n]; }
+static void f_lr_write(unsigned n, uint64_t v) { lrs[n] = v; }
+static void f_ld(struct vgic_cpu *c) {}
+static void f_underflow(bool on) { underflow = on; }
+static uint8_t f_vpmr(void) { return 0xf0; }
+static int f_attach(struct vm *vm) { vgic_of(vm)->nr_lrs = 4; return 0; }
+
+const struct vgic_backend vgic_v3_backend = {
+    .version = 3, .attach = f_attach, .lr_encode = f_encode, .lr_state = f_state, .lr_read = f_lr_read,
+    .lr_write = f_lr_write, .load = f_ld, .put = f_ld, .set_underflow = f_underflow, .vpmr = f_vpmr,
+};
+const struct vgic_backend vgic_v2_backend = {
+    .version = 2, .attach = f_attach, .lr_encode = f_encode, .lr_state = f_state, .lr_read = f_lr_read,
+    .lr_write = f_lr_write, .load = f_ld, .put = f_ld, .set_underflow = f_underflow, .vpmr = f_vpmr,
+};
+
+static struct vm vm;
+static struct vgic *g;
+
+static int setup(void **state)
+{
+    memset(&vm, 0, sizeof(vm));
+    memset(lrs, 0, sizeof(lrs));
+    memset(kicks, 0, sizeof(kicks));
+    nr_deactivated = nr_enabled_phys = 0;
+    underflow = false;
+    platform.gic_version = fake_version;
+    vm.id = 1;
+    strcpy(vm.cfg.name, "t");
+    vm.cfg.nr_vcpus = 2;
+    for (unsigned i = 0; i < 2; i++) {
+        vm.vcpu[i].vm = &vm;
+        vm.vcpu[i].id = i;
+        vm.vcpu[i].pcpu = i;
+        vm.vcpu[i].vmpidr = (1UL << 31) | i;
+        cpus[i].id = i;
+    }
+    vm.cfg.passthru_irq[0] = 40;
+    vm.cfg.nr_passthru_irqs = 1;
+    vgic_test_percpu = &cpus[0];
+    cpus[0].vcpu = &vm.vcpu[0];
+    assert_int_equal(vgic_attach(&vm), 0);
+    g = vgic_of(&vm);
+    vgic_load(&vm.vcpu[0]);
+    return 0;
+}
+
+static int setup_v2(void **state)
+{
+    fake_version = 2;
+    int r = setup(state);
+    fake_version = 3;
+    return r;
+}
+
+/* Register access on behalf of vCPU 0 (GICD offsets; lo..hi as the v3 distributor). */
+static void reg_write(uint32_t off, unsigned size, uint64_t val, uint32_t lo)
+{
+    vgic_regs_access(g, 0, off, size, true, &val, lo, g->nr_irqs);
+}
+static uint64_t reg_read(uint32_t off, unsigned size, uint32_t lo)
+{
+    uint64_t v = 0xdead;
+    vgic_regs_access(g, 0, off, size, false, &v, lo, g->nr_irqs);
+    return v;
+}
+
+static void enable_spi(uint32_t intid, uint8_t prio, bool edge)
+{
+    reg_write(0x400 + intid, 1, prio, 32);
+    if (edge)
+        reg_write(0xc00 + intid / 16 * 4, 4, reg_read(0xc00 + intid / 16 * 4, 4, 32) | 2u << (2 * (intid % 16)), 32);
+    reg_write(0x100 + intid / 32 * 4, 4, 1u << (intid % 32), 32);
+}
+
+/* The guest acknowledges the highest-priority pending LR; returns its INTID or 1023. */
+static uint32_t guest_ack(void)
+{
+    int best = -1;
+    for (unsigned n = 0; n < 4; n++)
+        if ((lrs[n] & F_PEND) && (best < 0 || ((lrs[n] >> 16) & 0xff) < ((lrs[best] >> 16) & 0xff)))
+            best = (int)n;
+    if (best < 0)
+        return 1023;
+    lrs[best] = (lrs[best] & ~F_PEND) | F_ACT;
+    return (uint32_t)(lrs[best] & 0xffff);
+}
+static void guest_eoi(uint32_t intid)
+{
+    for (unsigned n = 0; n < 4; n++)
+        if ((lrs[n] & 0xffff) == intid && (lrs[n] & F_ACT))
+            lrs[n] &= ~F_ACT;
+}
+static void exit_and_enter(void)
+{
+    vgic_sync(&vm.vcpu[0]);
+    vgic_flush(&vm.vcpu[0]);
+}
+
+static void test_refill_by_priority(void **state)
+{
+    g->grp1_en = true;
+    /* 12 edge SPIs, priorities in a scrambled order, all pending: 4 LRs. */
+    for (uint32_t i = 0; i < 12; i++) {
+        reg_write(0x080 + 8, 4, ~0u, 32);                   /* group 1 */
+        enable_spi(64 + i, (uint8_t)(((i * 5) % 12) << 3), true);
+    }
+    reg_write(0x200 + 8, 4, 0xfff, 32);                     /* ISPENDR2 */
+    vgic_flush(&vm.vcpu[0]);
+    assert_true(underflow);
+    unsigned last = 0, delivered = 0;
+    for (unsigned round = 0; round < 40 && delivered < 12; round++) {
+        uint32_t intid = guest_ack();
+        if (intid == 1023) {
+            exit_and_enter();           /* the underflow maintenance interrupt */
+            continue;
+        }
+        unsigned prio = g->spi[intid - 32].priority;
+        assert_true(prio >= last);
+        last = prio;
+        guest_eoi(intid);
+        delivered++;
+    }
+    assert_int_equal(delivered, 12);
+    exit_and_enter();
+    assert_false(underflow);
+    for (unsigned n = 0; n < 4; n++)
+        assert_int_equal(lrs[n], 0);
+}
+
+static void test_eviction_keeps_active(void **state)
+{
+    g->grp1_en = true;
+    reg_write(0x080 + 8, 4, ~0u, 32);
+    for (uint32_t i = 0; i < 4; i++)
+        enable_spi(64 + i, 0xa0, true);
+    reg_write(0x200 + 8, 4, 0xf, 32);
+    vgic_flush(&vm.vcpu[0]);
+    uint32_t first = guest_ack();   /* one active, three pending, all LRs used */
+    enable_spi(70, 0x20, true);
+    reg_write(0x200 + 8, 4, 1u << 6, 32);
+    exit_and_enter();
+    bool found70 = false, found_first = false;
+    for (unsigned n = 0; n < 4; n++) {
+        found70 |= (lrs[n] & 0xffff) == 70 && (lrs[n] & F_PEND);
+        found_first |= (lrs[n] & 0xffff) == first && (lrs[n] & F_ACT);
+    }
+    assert_true(found70);
+    assert_true(found_first);
+    assert_true(underflow);         /* the evicted one waits for a refill */
+    /* The evicted interrupt is still pending. */
+    unsigned pend = 0;
+    for (uint32_t i = 0; i < 4; i++)
+        pend += (reg_read(0x200 + 8, 4, 32) >> i) & 1;
+    assert_int_equal(pend, 3);
+}
+
+static void test_level_line(void **state)
+{
+    g->grp1_en = true;
+    reg_write(0x080 + 4, 4, ~0u, 32);
+    enable_spi(33, 0x80, false);
+    vgic_set_level(&vm, 0, 33, true);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_PEND) && (lrs[0] & F_EOI));
+    assert_int_equal(guest_ack(), 33);
+    guest_eoi(33);                  /* line still high: presented again */
+    exit_and_enter();
+    assert_true(lrs[0] & F_PEND);
+    vgic_set_level(&vm, 0, 33, false);
+    vgic_flush(&vm.vcpu[0]);        /* withdrawn before the guest took it */
+    assert_int_equal(lrs[0], 0);
+    assert_false(vgic_vcpu_pending(&vm.vcpu[0]));
+}
+
+static void test_hw_ppi_retract(void **state)
+{
+    g->grp1_en = true;
+    vgic_regs_access(g, 0, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
+    assert_int_equal(vgic_inject_hw_ppi(&vm.vcpu[0], 27, 27), 0);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_HW) && (lrs[0] & F_PEND) && ((lrs[0] >> 40) & 0xffff) == 27);
+    assert_true(vgic_irq_is_pending(&vm.vcpu[0], 27));
+    vgic_retract_hw_ppi(&vm.vcpu[0], 27);
+    vgic_flush(&vm.vcpu[0]);
+    assert_int_equal(lrs[0], 0);
+    assert_int_equal(nr_deactivated, 1);    /* the guest will never deactivate it: we did */
+    assert_int_equal(deactivated[0], 27);
+}
+
+static void test_passthrough(void **state)
+{
+    /* Enabling the VM's passthrough SPI enables the physical one, nothing else does. */
+    g->grp1_en = g->grp0_en = true;
+    reg_write(0x100 + 4, 4, 1u << 8 | 1u << 9, 32);         /* INTIDs 40 and 41 */
+    assert_int_equal(nr_enabled_phys, 1);
+    assert_int_equal(enabled_phys[0], 40);
+    assert_int_equal(vgic_inject_hw_spi(&vm, 41), -1);      /* not the VM's */
+    assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_HW) && ((lrs[0] >> 40) & 0xffff) == 40);
+}
+
+static void test_attach_refuses_bad_spi(void **state)
+{
+    vm.cfg.passthru_irq[0] = 300;           /* beyond the VM's INTIDs */
+    assert_int_equal(vgic_attach(&vm), -1);
+    vm.cfg.passthru_irq[0] = 99;            /* owned elsewhere (the stub says) */
+    assert_int_equal(vgic_attach(&vm), -1);
+}
+
+static void test_register_arrays(void **state)
+{
+    /* IPRIORITYR keeps 5 bits, byte and word access. */
+    reg_write(0x400 + 64, 1, 0xff, 32);
+    assert_int_equal(reg_read(0x400 + 64, 1, 32), 0xf8);
+    reg_write(0x400 + 64, 4, 0x01234567, 32);
+    assert_int_equal(reg_read(0x400 + 64, 4, 32), 0x00204060);
+    /* Half-word and misaligned accesses are ignored and read as zero. */
+    reg_write(0x400 + 68, 2, 0xffff, 32);
+    assert_int_equal(reg_read(0x400 + 68, 4, 32), 0);
+    assert_int_equal(reg_read(0x101, 4, 32), 0);
+    /* Private INTIDs through the GICv3 distributor and INTIDs past the VM's: RAZ/WI. */
+    reg_write(0x100, 4, ~0u, 32);
+    assert_int_equal(reg_read(0x100, 4, 32), 0);
+    assert_false(g->cpu[0].priv[5].enabled);
+    reg_write(0x100 + 0x7c, 4, ~0u, 32);
+    assert_int_equal(reg_read(0x100 + 0x7c, 4, 32), 0);
+    /* Set and clear enable. */
+    reg_write(0x100 + 8, 4, 0x5, 32);
+    reg_write(0x180 + 8, 4, 0x1, 32);
+    assert_int_equal(reg_read(0x100 + 8, 4, 32), 0x4);
+    assert_int_equal(reg_read(0x180 + 8, 4, 32), 0x4);
+    /* SGIs are edge, read-only. */
+    vgic_regs_access(g, 0, 0xc00, 4, true, &(uint64_t){ 0 }, 0, 32);
+    uint64_t v;
+    vgic_regs_access(g, 0, 0xc00, 4, false, &v, 0, 32);
+    assert_int_equal(v, 0xaaaaaaaa);
+}
+
+static void test_v2_targets_and_sgis(void **state)
+{
+    g->grp0_en = true;
+    /* ITARGETSR keeps only existing vCPUs; the lowest named one receives. */
+    reg_write(0x800 + 64, 1, 0xfe, 0);
+    assert_int_equal(reg_read(0x800 + 64, 1, 0), 0x2);
+    assert_int_equal(g->spi[64 - 32].target, 1);
+    reg_write(0x800 + 64, 1, 0xfc, 0);
+    assert_int_equal(g->spi[64 - 32].target, VGIC_NO_TARGET);
+    /* SGI from vCPU 1 to vCPU 0 carries its source; SGIs are always enabled on GICv2. */
+    vgic_send_sgi(g, 1, 0, 3, false);
+    vgic_flush(&vm.vcpu[0]);
+    assert_int_equal(lrs[0] & 0xffff, 3);
+    assert_true(lrs[0] & F_PEND);
+    /* A second source waits until the first is done. */
+    vgic_send_sgi(g, 0, 0, 3, false);
+    exit_and_enter();
+    assert_int_equal(lrs[1], 0);
+    guest_ack();
+    guest_eoi(3);
+    exit_and_enter();
+    assert_true(lrs[0] & F_PEND);
+}
+
+static void test_v3_sgi_routing(void **state)
+{
+    g->grp1_en = true;
+    for (unsigned c = 0; c < 2; c++) {
+        vgic_regs_access(g, c, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
+        vgic_regs_access(g, c, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
+    }
+    struct sysreg_access a = { .id = SYSREG(3, 0, 12, 11, 5), .read = false };
+    /* Target list {1}: vCPU 1 only; its CPU is kicked. */
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 5UL << 24 | 0x2));
+    assert_true(g->cpu[1].priv[5].pending);
+    assert_false(g->cpu[0].priv[5].pending);
+    assert_true(kicks[1] > 0);
+    /* Affinities and range selectors naming no vCPU of this VM: nothing. */
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 16 | 0xffff));
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 44 | 0xffff));
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 48 | 0x3));
+    assert_false(g->cpu[0].priv[6].pending || g->cpu[1].priv[6].pending);
+    /* IRM: everyone but the sender. */
+    assert_true(vgic_sysreg(&vm.vcpu[1], &a, 7UL << 24 | 1UL << 40));
+    assert_true(g->cpu[0].priv[7].pending);
+    assert_false(g->cpu[1].priv[7].pending);
+    /* ICC_SGI0R_EL1 does not reach a Group 1 SGI; reads are not handled (UNDEFINED). */
+    struct sysreg_access a0 = { .id = SYSREG(3, 0, 12, 11, 7), .read = false };
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a0, 8UL << 24 | 0x2));
+    assert_false(g->cpu[1].priv[8].pending);
+    a.read = true;
+    assert_false(vgic_sysreg(&vm.vcpu[0], &a, 0));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_refill_by_priority, setup),
+        cmocka_unit_test_setup(test_eviction_keeps_active, setup),
+        cmocka_unit_test_setup(test_level_line, setup),
+        cmocka_unit_test_setup(test_hw_ppi_retract, setup),
+        cmocka_unit_test_setup(test_passthrough, setup),
+        cmocka_unit_test_setup(test_attach_refuses_bad_spi, setup),
+        cmocka_unit_test_setup(test_register_arrays, setup),
+        cmocka_unit_test_setup(test_v2_targets_and_sgis, setup_v2),
+        cmocka_unit_test_setup(test_v3_sgi_routing, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

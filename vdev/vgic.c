@@ -1,0 +1,671 @@
+/* The version-independent vGIC: the state of every virtual interrupt of a VM and the list
+ * registers that present them to its vCPUs. Locking: one lock per VM (g->lock) for all of its
+ * interrupt state; list registers are only touched by the physical CPU their vCPU runs on.
+ * An interrupt is either in a list register (q->lr >= 0, the LR holds the pending state it
+ * was given) or, while it wants one, queued on its target vCPU (bit in queued[]). */
+#include "vdev/vgic_priv.h"
+#include "core/irq.h"
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "core/console.h"
+#include "drivers/gic.h"
+#include "arch/aarch64/esr.h"
+#include "lib/string.h"
+
+#ifdef HOST_TEST
+/* Unit tests (tests/unit/test_vgic.c) stand in for TPIDR_EL2. */
+struct percpu *vgic_test_percpu;
+#define this_cpu() vgic_test_percpu
+#endif
+
+static struct vgic vgics[CONFIG_MAX_VMS];
+
+struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
+{
+    if (intid < VGIC_NR_PRIVATE)
+        return &g->cpu[vcpu].priv[intid];
+    return &g->spi[intid - VGIC_NR_PRIVATE];
+}
+
+static bool is_v2_sgi(const struct vgic *g, uint32_t intid) { return g->be->version == 2 && intid < 16; }
+
+/* Pending state not yet given to a list register. */
+static bool new_pending(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    if (is_v2_sgi(g, intid))
+        return q->sgi_src != 0;
+    if (!q->edge && !q->hw)
+        return q->pending || q->level;
+    return q->pending;
+}
+
+static bool group_enabled(const struct vgic *g, const struct virq *q)
+{
+    return q->group1 ? g->grp1_en : g->grp0_en;
+}
+
+static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    return q->active || (new_pending(g, intid, q) && q->enabled && group_enabled(g, q));
+}
+
+static void kick(struct vgic *g, unsigned vcpu)
+{
+    struct vcpu *t = &g->vm->vcpu[vcpu];
+    g->cpu[vcpu].dirty = true;
+    if (t->pcpu != this_cpu()->id)
+        irq_kick_cpu(t->pcpu);
+}
+
+void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
+{
+    if (q->lr >= 0) {
+        kick(g, q->lr_vcpu);            /* its list register is rewritten at the next entry */
+        return;
+    }
+    if (q->target == VGIC_NO_TARGET)
+        return;
+    struct vgic_cpu *c = &g->cpu[q->target];
+    if (wants_lr(g, intid, q)) {
+        c->queued[intid / 64] |= 1UL << (intid % 64);
+        kick(g, q->target);
+    } else {
+        c->queued[intid / 64] &= ~(1UL << (intid % 64));
+    }
+}
+
+void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
+{
+    struct virq *q = vgic_irq(g, 0, intid);
+    if (vcpu >= g->vm->cfg.nr_vcpus)
+        vcpu = VGIC_NO_TARGET;
+    if (q->target == vcpu)
+        return;
+    if (q->target != VGIC_NO_TARGET)
+        g->cpu[q->target].queued[intid / 64] &= ~(1UL << (intid % 64));
+    q->target = (uint8_t)vcpu;
+    if (q->passthru && vcpu != VGIC_NO_TARGET)
+        gic_irq_route(q->hw_intid, g->vm->vcpu[vcpu].pcpu);
+    vgic_update(g, intid, q);
+}
+
+/* ---- list registers (the vCPU is loaded on this CPU) ---- */
+
+static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
+{
+    c->lr_used &= ~(1u << n);
+    c->lr_val[n] = 0;
+    g->be->lr_write(n, 0);
+}
+
+/* Takes q out of list register n, keeping the state the LR held, and queues it again. */
+static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t val)
+{
+    uint32_t intid = c->lr_intid[n];
+    struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), intid);
+    bool pending, active;
+    g->be->lr_state(val, &pending, &active);
+    if (pending && !q->unpend) {
+        if (is_v2_sgi(g, intid))
+            q->sgi_src |= (uint8_t)(1u << q->lr_src);
+        else if (q->edge || q->hw)
+            q->pending = true;
+    }
+    if (!pending && !active && !q->edge && !q->hw)
+        q->pending = false;     /* a level interrupt the guest handled: only the line counts now */
+    q->unpend = false;
+    q->active = active;
+    q->lr = -1;
+    lr_free(g, c, n);
+    vgic_update(g, intid, q);
+}
+
+void vgic_sync(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    if (!c->lr_used)
+        return;
+    spin_lock(&g->lock);
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        uint64_t val = g->be->lr_read(n);
+        bool pending, active;
+        g->be->lr_state(val, &pending, &active);
+        struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
+        q->active = active;
+        if (!pending && !active) {
+            lr_retire(g, c, n, val);
+            c->dirty = true;
+        } else {
+            c->lr_val[n] = val;
+        }
+    }
+    spin_unlock(&g->lock);
+}
+
+static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid, struct virq *q)
+{
+    struct vgic_lr lr = { .intid = intid, .priority = q->priority, .group1 = q->group1,
+                          .active = q->active };
+    bool was_pending = false, dummy;
+    if (q->lr >= 0)
+        g->be->lr_state(c->lr_val[n], &was_pending, &dummy);
+    if (q->unpend)
+        was_pending = false;
+    q->unpend = false;
+    if (is_v2_sgi(g, intid)) {
+        if (q->lr < 0 && q->sgi_src)
+            q->lr_src = (uint8_t)__builtin_ctz(q->sgi_src);
+        lr.src = q->lr_src;
+        lr.pending = was_pending || (q->sgi_src >> q->lr_src & 1);
+        q->sgi_src &= (uint8_t)~(1u << q->lr_src);
+    } else if (q->hw || q->edge) {
+        lr.pending = was_pending || q->pending;
+        q->pending = false;
+    } else {
+        lr.pending = q->pending || q->level;
+        lr.eoi = true;          /* level: re-sample the line when the guest is done */
+    }
+    if (!q->enabled || !group_enabled(g, q))
+        lr.pending = false;
+    if (q->hw) {
+        lr.hw = true;
+        lr.pintid = q->hw_intid;
+        lr.eoi = false;
+    }
+    if (!lr.pending && !lr.active) {
+        /* Nothing left to show: a HW interrupt that the guest will now never deactivate is
+         * deactivated here. */
+        if (q->lr >= 0) {
+            bool lp, la;
+            g->be->lr_state(c->lr_val[n], &lp, &la);
+            if (q->hw && (lp || la))
+                gic_deactivate(q->hw_intid);
+            q->lr = -1;
+            lr_free(g, c, n);
+        }
+        c->queued[intid / 64] &= ~(1UL << (intid % 64));
+        vgic_update(g, intid, q);
+        return;
+    }
+    q->lr = (int8_t)n;
+    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    c->lr_intid[n] = (uint16_t)intid;
+    c->lr_used |= 1u << n;
+    c->lr_val[n] = g->be->lr_encode(&lr);
+    c->queued[intid / 64] &= ~(1UL << (intid % 64));
+    g->be->lr_write(n, c->lr_val[n]);
+}
+
+/* The queued interrupt to present next: active ones first (they hold a place in the guest's
+ * active priorities), then the highest priority (lowest value), then the lowest INTID. */
+static int best_queued(struct vgic *g, struct vgic_cpu *c, unsigned vcpu, unsigned *key_out)
+{
+    int best = -1;
+    unsigned best_key = ~0u;
+    for (unsigned w = 0; w < VGIC_NR_IRQS / 64; w++)
+        for (uint64_t m = c->queued[w]; m; m &= m - 1) {
+            uint32_t intid = w * 64 + (unsigned)__builtin_ctzl(m);
+            struct virq *q = vgic_irq(g, vcpu, intid);
+            unsigned key = (q->active ? 0 : 0x100u) | q->priority;
+            if (key < best_key) {
+                best_key = key;
+                best = (int)intid;
+            }
+        }
+    *key_out = best_key;
+    return best;
+}
+
+/* The list register holding the lowest-priority interrupt that is only pending (never an
+ * active one: it must stay where the guest's active priorities expect it). */
+static int worst_pending_lr(struct vgic *g, struct vgic_cpu *c, unsigned *prio_out)
+{
+    int worst = -1;
+    unsigned worst_prio = 0;
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        bool pending, active;
+        g->be->lr_state(c->lr_val[n], &pending, &active);
+        struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), c->lr_intid[n]);
+        if (active || q->hw)
+            continue;
+        if (worst < 0 || q->priority >= worst_prio) {
+            worst = (int)n;
+            worst_prio = q->priority;
+        }
+    }
+    *prio_out = worst_prio;
+    return worst;
+}
+
+static bool any_queued(const struct vgic_cpu *c)
+{
+    for (unsigned w = 0; w < VGIC_NR_IRQS / 64; w++)
+        if (c->queued[w])
+            return true;
+    return false;
+}
+
+void vgic_flush(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    if (!c->dirty && !any_queued(c))
+        return;
+    spin_lock(&g->lock);
+    c->dirty = false;
+    /* Rewrite what is already presented (pending state may have been added or withdrawn). */
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        lr_fill(g, c, n, c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]));
+    }
+    /* Then the queue, best first; a better one replaces the worst pending-only LR. */
+    for (unsigned tries = 0; tries < VGIC_MAX_LRS * 2; tries++) {
+        unsigned key;
+        int intid = best_queued(g, c, v->id, &key);
+        if (intid < 0)
+            break;
+        uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
+        if (!free_lrs) {
+            unsigned worst_prio;
+            int n = worst_pending_lr(g, c, &worst_prio);
+            if (n < 0 || key >= 0x100u + worst_prio)
+                break;
+            lr_retire(g, c, (unsigned)n, c->lr_val[n]);
+            free_lrs = 1u << n;
+        }
+        lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, vgic_irq(g, v->id, (uint32_t)intid));
+    }
+    /* More than fits: ask for the underflow maintenance interrupt to refill. */
+    g->be->set_underflow(any_queued(c));
+    spin_unlock(&g->lock);
+}
+
+bool vgic_vcpu_pending(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    if (any_queued(c) || c->dirty)
+        return true;
+    uint8_t pmr = c->loaded ? g->be->vpmr() : 0xff;
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        bool pending, active;
+        g->be->lr_state(c->lr_val[n], &pending, &active);
+        if (pending && vgic_irq(g, v->id, c->lr_intid[n])->priority < pmr)
+            return true;
+    }
+    return false;
+}
+
+void vgic_load(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    g->be->load(c);
+    c->loaded = true;
+    c->dirty = true;
+}
+
+void vgic_put(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    spin_lock(&g->lock);
+    /* Nothing stays in the list registers of a vCPU that is not loaded. */
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        lr_retire(g, c, n, g->be->lr_read(n));
+    }
+    g->be->put(c);
+    c->loaded = false;
+    spin_unlock(&g->lock);
+}
+
+void vgic_maintenance(void)
+{
+    struct vcpu *v = this_cpu()->vcpu;
+    if (!v || !v->vm->vgic)
+        return;
+    struct vgic *g = vgic_of(v->vm);
+    /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
+    g->be->set_underflow(false);
+    g->cpu[v->id].dirty = true;
+}
+
+/* ---- sources ---- */
+
+int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
+{
+    struct vgic *g = vgic_of(vm);
+    if (!g || intid < VGIC_NR_PRIVATE || intid >= g->nr_irqs)
+        return -1;
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, 0, intid);
+    int r = -1;
+    if (q->passthru && q->hw_intid == intid) {
+        q->pending = true;
+        vgic_update(g, intid, q);
+        r = 0;
+    }
+    spin_unlock(&g->lock);
+    return r;
+}
+
+int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    if (!g || intid < 16 || intid >= VGIC_NR_PRIVATE)
+        return -1;
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, v->id, intid);
+    q->hw = true;
+    q->hw_intid = (uint16_t)pintid;
+    q->pending = true;
+    vgic_update(g, intid, q);
+    spin_unlock(&g->lock);
+    return 0;
+}
+
+/* Pending state that a list register holds for q. */
+static bool lr_pending(const struct vgic *g, const struct virq *q)
+{
+    if (q->lr < 0 || q->unpend)
+        return false;
+    bool pending, active;
+    g->be->lr_state(g->cpu[q->lr_vcpu].lr_val[q->lr], &pending, &active);
+    return pending;
+}
+
+bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct virq *q = vgic_irq(g, v->id, intid);
+    return q->pending || lr_pending(g, q);
+}
+
+bool vgic_irq_is_active(struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    return g && vgic_irq(g, v->id, intid)->active;
+}
+
+void vgic_retract_hw_ppi(struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, v->id, intid);
+    q->pending = false;
+    if (q->lr >= 0)
+        q->unpend = true;
+    else if (q->hw && !q->active)
+        gic_deactivate(q->hw_intid);
+    vgic_update(g, intid, q);
+    spin_unlock(&g->lock);
+}
+
+void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(vm);
+    if (!g || intid >= g->nr_irqs || (intid < VGIC_NR_PRIVATE && !v))
+        return;
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, v ? v->id : 0, intid);
+    if (!q->passthru) {
+        q->pending = true;
+        vgic_update(g, intid, q);
+    }
+    spin_unlock(&g->lock);
+}
+
+void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
+{
+    struct vgic *g = vgic_of(vm);
+    if (!g || intid >= g->nr_irqs || (intid < VGIC_NR_PRIVATE && !v))
+        return;
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, v ? v->id : 0, intid);
+    if (!q->passthru && q->level != level) {
+        q->level = level;
+        vgic_update(g, intid, q);
+    }
+    spin_unlock(&g->lock);
+}
+
+void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1)
+{
+    if (dst >= g->vm->cfg.nr_vcpus || sgi >= 16)
+        return;
+    struct virq *q = vgic_irq(g, dst, sgi);
+    if (g->be->version == 2) {
+        q->sgi_src |= (uint8_t)(1u << src);
+    } else {
+        if (q->group1 != group1)
+            return;     /* IHI 0069H 12.2.23: forwarded only to the group it is configured in */
+        q->pending = true;
+    }
+    vgic_update(g, sgi, q);
+}
+
+/* ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (IHI 0069H 12.2.21-12.2.23): TargetList
+ * [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32], IRM [40], RS [47:44], Aff3 [55:48]. */
+bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+{
+    bool group1;
+    if (a->id == SYSREG(3, 0, 12, 11, 5) || a->id == SYSREG(3, 0, 12, 11, 6))
+        group1 = true;
+    else if (a->id == SYSREG(3, 0, 12, 11, 7))
+        group1 = false;
+    else
+        return false;
+    struct vgic *g = vgic_of(v->vm);
+    if (!g || g->be->version != 3 || a->read)
+        return false;
+    unsigned sgi = (unsigned)(val >> 24) & 0xf;
+    uint64_t aff = (val >> 16 & 0xff) << 8 | (val >> 32 & 0xff) << 16 | (val >> 48 & 0xff) << 32;
+    unsigned rs = (unsigned)(val >> 44) & 0xf;
+    bool irm = (val >> 40) & 1;
+    spin_lock(&g->lock);
+    for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++) {
+        uint64_t mp = v->vm->vcpu[i].vmpidr & 0xff00ffffffUL;
+        bool hit;
+        if (irm) {
+            hit = i != v->id;
+        } else {
+            unsigned aff0 = (unsigned)(mp & 0xff);
+            hit = (mp & ~0xffUL) == aff && aff0 / 16 == rs && ((val >> (aff0 % 16)) & 1);
+        }
+        if (hit)
+            vgic_send_sgi(g, v->id, i, sgi, group1);
+    }
+    spin_unlock(&g->lock);
+    return true;
+}
+
+/* ---- distributor / redistributor register arrays ---- */
+
+static void set_enable(struct vgic *g, struct virq *q, bool on)
+{
+    q->enabled = on;
+    if (q->passthru) {
+        if (on)
+            gic_irq_enable(q->hw_intid);
+        else
+            gic_irq_disable(q->hw_intid);
+    }
+}
+
+static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned owner, bool on)
+{
+    if (q->passthru) {
+        /* The VM's own device line: the physical GIC keeps the state. */
+        gic_irq_set_pending(q->hw_intid, on);
+        if (on)
+            return;
+    }
+    if (is_v2_sgi(g, intid))
+        return;     /* GICv2: SGI pending state goes through GICD_SPENDSGIR/CPENDSGIR */
+    q->pending = on;
+    if (!on && q->lr >= 0)
+        q->unpend = true;
+    (void)owner;
+}
+
+static uint32_t field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t base, unsigned owner)
+{
+    switch (base) {
+    case 0x080: return q->group1;
+    case 0x100: case 0x180: return q->enabled;
+    case 0x200: case 0x280:
+        return new_pending(g, intid, q) || lr_pending(g, q);
+    case 0x300: case 0x380: return q->active;
+    case 0x400: return q->priority;
+    case 0x800:
+        if (intid < VGIC_NR_PRIVATE)
+            return 1u << owner;
+        return q->targets;
+    case 0xc00: return intid < 16 ? 2 : (q->edge ? 2 : 0);
+    default: return 0;
+    }
+}
+
+static void set_field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t base, unsigned owner, uint32_t f)
+{
+    switch (base) {
+    case 0x080: q->group1 = f & 1; break;
+    case 0x100:
+        if (f & 1)
+            set_enable(g, q, true);
+        break;
+    case 0x180:
+        if ((f & 1) && !(is_v2_sgi(g, intid)))
+            set_enable(g, q, false);
+        break;
+    case 0x200:
+        if (f & 1)
+            set_pending(g, intid, q, owner, true);
+        break;
+    case 0x280:
+        if (f & 1)
+            set_pending(g, intid, q, owner, false);
+        break;
+    case 0x300:
+        if ((f & 1) && !q->hw)
+            q->active = true;
+        break;
+    case 0x380:
+        if ((f & 1) && !q->hw)
+            q->active = false;
+        break;
+    case 0x400: q->priority = (uint8_t)(f & VGIC_PRIO_MASK); break;
+    case 0x800:
+        if (intid >= VGIC_NR_PRIVATE && g->be->version == 2) {
+            q->targets = (uint8_t)(f & ((1u << g->vm->cfg.nr_vcpus) - 1));
+            vgic_set_target(g, intid, q->targets ? (unsigned)__builtin_ctz(q->targets) : VGIC_NO_TARGET);
+        }
+        break;
+    case 0xc00:
+        /* SGIs are always edge; PPIs keep their configuration (IHI 0069H 12.11.7: may be
+         * read-only); SPIs are programmable. */
+        if (intid >= VGIC_NR_PRIVATE) {
+            q->edge = (f & 2) != 0;
+            /* Changing it while enabled is UNPREDICTABLE (IHI 0069H 12.9.11): only then. */
+            if (q->passthru && !q->enabled)
+                gic_irq_set_edge(q->hw_intid, q->edge);
+        }
+        break;
+    default: break;
+    }
+}
+
+void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write,
+                      uint64_t *val, uint32_t lo, uint32_t hi)
+{
+    static const struct { uint32_t base, end; unsigned bits; } arrays[] = {
+        { 0x080, 0x100, 1 }, { 0x100, 0x180, 1 }, { 0x180, 0x200, 1 }, { 0x200, 0x280, 1 },
+        { 0x280, 0x300, 1 }, { 0x300, 0x380, 1 }, { 0x380, 0x400, 1 }, { 0x400, 0x800, 8 },
+        { 0x800, 0xc00, 8 }, { 0xc00, 0xd00, 2 },
+    };
+    if (!write)
+        *val = 0;
+    for (unsigned r = 0; r < sizeof(arrays) / sizeof(arrays[0]); r++) {
+        if (off < arrays[r].base || off >= arrays[r].end)
+            continue;
+        unsigned bits = arrays[r].bits;
+        /* Byte-wide arrays take byte or word accesses, the others words only (IHI 0069H
+         * 12.1.6, IHI 0048B 4.1.4); anything else reads as zero and ignores writes. */
+        if ((size != 4 && !(bits == 8 && size == 1)) || (off & (size - 1)))
+            return;
+        uint32_t first = (off - arrays[r].base) * 8 / bits;
+        unsigned n = size * 8 / bits;
+        uint32_t mask = bits == 32 ? ~0u : (1u << bits) - 1;
+        uint64_t out = 0;
+        for (unsigned i = 0; i < n; i++) {
+            uint32_t intid = first + i;
+            if (intid < lo || intid >= hi || intid >= g->nr_irqs)
+                continue;
+            struct virq *q = vgic_irq(g, owner, intid);
+            if (write) {
+                uint32_t f = (uint32_t)(*val >> (i * bits)) & mask;
+                if (bits == 1 && !f)
+                    continue;
+                set_field(g, intid, q, arrays[r].base, owner, f);
+                vgic_update(g, intid, q);
+            } else {
+                out |= (uint64_t)(field(g, intid, q, arrays[r].base, owner) & mask) << (i * bits);
+            }
+        }
+        if (!write)
+            *val = out;
+        return;
+    }
+}
+
+/* ---- creation ---- */
+
+int vgic_attach(struct vm *vm)
+{
+    struct vgic *g = &vgics[vm->id - 1];
+    memset(g, 0, sizeof(*g));
+    g->vm = vm;
+    g->be = platform.gic_version == 3 ? &vgic_v3_backend : &vgic_v2_backend;
+    g->nr_irqs = VGIC_NR_IRQS;
+    vm->vgic = g;
+    for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
+        for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
+            struct virq *q = &g->cpu[c].priv[i];
+            q->lr = -1;
+            q->target = (uint8_t)c;
+            q->edge = i < 16;
+            /* GICv2: SGIs are always enabled (ISENABLER0[15:0] RAO/WI, as in GIC-400). */
+            q->enabled = g->be->version == 2 && i < 16;
+        }
+    for (unsigned i = 0; i < VGIC_NR_IRQS - VGIC_NR_PRIVATE; i++) {
+        g->spi[i].lr = -1;
+        /* Reset routing: GICv2 ITARGETSR 0 (no target), GICv3 IROUTER 0 (vCPU with
+         * affinity 0.0.0.0). */
+        g->spi[i].target = g->be->version == 3 ? 0 : VGIC_NO_TARGET;
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
+        uint32_t intid = vm->cfg.passthru_irq[i];
+        if (intid >= g->nr_irqs || irq_claim_spi(intid, vm) < 0) {
+            irq_release_spis(vm);
+            printk("elvisor: VM '%s' refused: interrupts: SPI %u is not available (beyond %u, "
+                   "the hypervisor's or another VM's)\n", vm->cfg.name, intid, g->nr_irqs - 1);
+            return -1;
+        }
+        struct virq *q = vgic_irq(g, 0, intid);
+        q->hw = q->passthru = true;
+        q->hw_intid = (uint16_t)intid;
+        /* From a clean physical state (a VM reset may leave it pending or active). */
+        gic_irq_disable(intid);
+        gic_irq_set_pending(intid, false);
+        gic_irq_set_active(intid, false);
+        gic_irq_set_priority(intid, GIC_PRIO_HYP);
+        gic_irq_set_edge(intid, false);
+        gic_irq_route(intid, vm->vcpu[0].pcpu);
+    }
+    return g->be->attach(vm);
+}

@@ -1,0 +1,46 @@
+/* The virtual GIC: one version-independent core (vdev/vgic.c) with a GICv2 back end
+ * (vdev/vgic_v2.c: emulated GICD, the physical GICV frame mapped at the VM's GICC, GICH list
+ * registers) and a GICv3 back end (vdev/vgic_v3.c: emulated GICD and GICR frames, ICH_*_EL2
+ * list registers, trapped ICC_SGI1R_EL1). Design: docs/interrupts.md. */
+#ifndef VDEV_VGIC_H
+#define VDEV_VGIC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct vm;
+struct vcpu;
+struct sysreg_access;
+
+/* At VM creation: distributor state, MMIO windows, passthrough SPIs. */
+int vgic_attach(struct vm *vm);
+/* Around running a vCPU on its physical CPU (vcpu_load/vcpu_put). */
+void vgic_load(struct vcpu *v);
+void vgic_put(struct vcpu *v);
+/* Every exit: fold the list registers back (sync); every entry: refill them (flush). */
+void vgic_sync(struct vcpu *v);
+void vgic_flush(struct vcpu *v);
+/* Whether v has an interrupt that should end its WFI. */
+bool vgic_vcpu_pending(struct vcpu *v);
+/* The maintenance interrupt fired on this CPU. */
+void vgic_maintenance(void);
+
+/* Interrupt sources. A physical SPI that vm owns fired and is active: 0 if injected (the
+ * guest deactivates it through the HW bit), -1 if not (the caller deactivates it). */
+int vgic_inject_hw_spi(struct vm *vm, uint32_t intid);
+/* A private interrupt of v backed by physical intid pintid (the virtual timer). */
+int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid);
+/* Withdraws a HW-backed private interrupt whose source is no longer asserted (the timer
+ * condition went false before the guest took it); deactivates the physical one. */
+void vgic_retract_hw_ppi(struct vcpu *v, uint32_t intid);
+bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid);
+bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
+/* Software interrupt lines for device models: edge (a pulse) or level. intid is an SPI of
+ * vm, or a PPI of vcpu (v non-NULL). */
+void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
+void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
+
+/* Trapped ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (GICv3 guests): true if handled. */
+bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val);
+
+#endif

@@ -1,0 +1,280 @@
+/* GICv3 back end: the distributor and one redistributor per vCPU emulated through MMIO traps
+ * (IHI 0069H chapter 12), the virtual CPU interface through ICH_*_EL2 (12.4). */
+#include "vdev/vgic_priv.h"
+#include "core/vm_layout.h"
+#include "core/console.h"
+#include "arch/aarch64/sysreg.h"
+
+/* ICH_LR<n>_EL2 (12.4.10): vINTID [31:0], pINTID [44:32] (HW = 1) or EOI [41] (HW = 0),
+ * Priority [55:48], Group [60], HW [61], State [63:62] (1 pending, 2 active). */
+#define LR_EOI       (1UL << 41)
+#define LR_GROUP     (1UL << 60)
+#define LR_HW        (1UL << 61)
+#define LR_PENDING   (1UL << 62)
+#define LR_ACTIVE    (1UL << 63)
+/* ICH_HCR_EL2 (12.4.3): En [0], UIE [1]. */
+#define HCR_EN       1UL
+#define HCR_UIE      2UL
+
+/* GICD_CTLR with DS = 1 (12.9.4): EnableGrp0 [0], EnableGrp1 [1], ARE [4], DS [6]; affinity
+ * routing is always on and there is one security state, so ARE and DS are RAO/WI. */
+#define CTLR_ARE     (1u << 4)
+#define CTLR_DS      (1u << 6)
+/* IIDR (12.9.15): ProductID [31:24] 'E', Implementer [11:0] 0x43b (Arm's JEP106 code). */
+#define VGIC_IIDR    (0x45u << 24 | 0x43b)
+/* PIDR2 (12.9.27 / 12.11.30): ArchRev [7:4] = 3 for GICv3, JEDEC [3] and JEP106 id bits. */
+#define VGIC_PIDR2   0x3b
+#define GICD_PIDR2   0xffe8
+#define REDIST_FRAME 0x20000
+#define SGI_FRAME    0x10000
+
+static unsigned nr_apr;     /* ICH_AP0R<n>/AP1R<n> registers implemented */
+
+#define LR_CASE(n) case n: return sysreg_read(ich_lr##n##_el2);
+static uint64_t v3_lr_read(unsigned n)
+{
+    switch (n) {
+    LR_CASE(0) LR_CASE(1) LR_CASE(2) LR_CASE(3) LR_CASE(4) LR_CASE(5) LR_CASE(6) LR_CASE(7)
+    LR_CASE(8) LR_CASE(9) LR_CASE(10) LR_CASE(11) LR_CASE(12) LR_CASE(13) LR_CASE(14) LR_CASE(15)
+    default: return 0;
+    }
+}
+
+#define LW_CASE(n) case n: sysreg_write(ich_lr##n##_el2, val); break;
+static void v3_lr_write(unsigned n, uint64_t val)
+{
+    switch (n) {
+    LW_CASE(0) LW_CASE(1) LW_CASE(2) LW_CASE(3) LW_CASE(4) LW_CASE(5) LW_CASE(6) LW_CASE(7)
+    LW_CASE(8) LW_CASE(9) LW_CASE(10) LW_CASE(11) LW_CASE(12) LW_CASE(13) LW_CASE(14) LW_CASE(15)
+    default: break;
+    }
+}
+
+static uint64_t v3_lr_encode(const struct vgic_lr *lr)
+{
+    uint64_t v = lr->intid | (uint64_t)lr->priority << 48;
+    if (lr->group1)
+        v |= LR_GROUP;
+    if (lr->hw)
+        v |= LR_HW | (uint64_t)(lr->pintid & 0x1fff) << 32;
+    else if (lr->eoi)
+        v |= LR_EOI;
+    if (lr->pending)
+        v |= LR_PENDING;
+    if (lr->active)
+        v |= LR_ACTIVE;
+    return v;
+}
+
+static void v3_lr_state(uint64_t val, bool *pending, bool *active)
+{
+    *pending = (val & LR_PENDING) != 0;
+    *active = (val & LR_ACTIVE) != 0;
+}
+
+static void v3_load(struct vgic_cpu *c)
+{
+    sysreg_write(ich_vmcr_el2, c->vmcr);
+    switch (nr_apr) {
+    case 4:
+        sysreg_write(ich_ap0r3_el2, c->apr[3]);
+        sysreg_write(ich_ap0r2_el2, c->apr[2]);
+        sysreg_write(ich_ap1r3_el2, c->apr[7]);
+        sysreg_write(ich_ap1r2_el2, c->apr[6]);
+        /* fall through */
+    case 2:
+        sysreg_write(ich_ap0r1_el2, c->apr[1]);
+        sysreg_write(ich_ap1r1_el2, c->apr[5]);
+        /* fall through */
+    default:
+        sysreg_write(ich_ap0r0_el2, c->apr[0]);
+        sysreg_write(ich_ap1r0_el2, c->apr[4]);
+    }
+    sysreg_write(ich_hcr_el2, HCR_EN);
+    isb();
+}
+
+static void v3_put(struct vgic_cpu *c)
+{
+    c->vmcr = (uint32_t)sysreg_read(ich_vmcr_el2);
+    switch (nr_apr) {
+    case 4:
+        c->apr[3] = (uint32_t)sysreg_read(ich_ap0r3_el2);
+        c->apr[2] = (uint32_t)sysreg_read(ich_ap0r2_el2);
+        c->apr[7] = (uint32_t)sysreg_read(ich_ap1r3_el2);
+        c->apr[6] = (uint32_t)sysreg_read(ich_ap1r2_el2);
+        /* fall through */
+    case 2:
+        c->apr[1] = (uint32_t)sysreg_read(ich_ap0r1_el2);
+        c->apr[5] = (uint32_t)sysreg_read(ich_ap1r1_el2);
+        /* fall through */
+    default:
+        c->apr[0] = (uint32_t)sysreg_read(ich_ap0r0_el2);
+        c->apr[4] = (uint32_t)sysreg_read(ich_ap1r0_el2);
+    }
+    sysreg_write(ich_hcr_el2, 0);
+    isb();
+}
+
+static void v3_set_underflow(bool on)
+{
+    sysreg_write(ich_hcr_el2, HCR_EN | (on ? HCR_UIE : 0));
+    isb();
+}
+
+/* ICH_VMCR_EL2.VPMR [31:24] (12.4.13). */
+static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> 24); }
+
+/* ---- GICD ---- */
+
+static void refresh_all(struct vgic *g)
+{
+    for (unsigned c = 0; c < g->vm->cfg.nr_vcpus; c++)
+        for (uint32_t i = 0; i < VGIC_NR_PRIVATE; i++)
+            vgic_update(g, i, vgic_irq(g, c, i));
+    for (uint32_t i = VGIC_NR_PRIVATE; i < g->nr_irqs; i++)
+        vgic_update(g, i, vgic_irq(g, 0, i));
+}
+
+static unsigned route_to_vcpu(struct vm *vm, uint64_t irouter)
+{
+    if (irouter & (1UL << 31))
+        return 0;       /* Interrupt_Routing_Mode = 1: any vCPU; vCPU 0 participates */
+    struct vcpu *t = vm_vcpu_by_mpidr(vm, irouter & 0xff00ffffffUL);
+    return t ? t->id : VGIC_NO_TARGET;
+}
+
+static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+    struct vgic *g = dev;
+    if (size == 8 && !(off >= 0x6000 && off < 0x8000))
+        return write ? 0 : (*val = 0, 0);   /* 64-bit only for GICD_IROUTER<n> */
+    spin_lock(&g->lock);
+    if (off == 0x0000 && size == 4) {               /* GICD_CTLR */
+        if (write) {
+            g->grp0_en = *val & 1;
+            g->grp1_en = (*val >> 1) & 1;
+            refresh_all(g);
+        } else {
+            *val = (uint32_t)g->grp0_en | (uint32_t)g->grp1_en << 1 | CTLR_ARE | CTLR_DS;
+        }
+    } else if (off == 0x0004 && !write) {           /* GICD_TYPER (12.9.38) */
+        /* ITLinesNumber [4:0], CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs, no LPIs). */
+        *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5 | 9u << 19;
+    } else if (off == 0x0008 && !write) {
+        *val = VGIC_IIDR;
+    } else if (off >= 0x0080 && off < 0x0d00) {
+        vgic_regs_access(g, v->id, (uint32_t)off, size, write, val, VGIC_NR_PRIVATE, g->nr_irqs);
+    } else if (off >= 0x6000 + 8 * VGIC_NR_PRIVATE && off < 0x6000 + 8 * (uint64_t)g->nr_irqs &&
+               (size == 8 || size == 4) && !(off & (size - 1))) {
+        /* GICD_IROUTER<n> (12.9.22): Aff3 [39:32], Interrupt_Routing_Mode [31], Aff2..Aff0. */
+        uint32_t intid = (uint32_t)(off - 0x6000) / 8;
+        struct virq *q = vgic_irq(g, 0, intid);
+        unsigned shift = (off & 4) ? 32 : 0;
+        uint64_t mask = size == 8 ? ~0UL : 0xffffffffUL << shift;
+        if (write) {
+            q->irouter = ((q->irouter & ~mask) | ((*val << shift) & mask)) & 0xff80ffffffUL;
+            vgic_set_target(g, intid, route_to_vcpu(g->vm, q->irouter));
+        } else {
+            *val = (q->irouter & mask) >> shift;
+        }
+    } else if (off == GICD_PIDR2 && !write) {
+        *val = VGIC_PIDR2;
+    } else if (!write) {
+        *val = 0;       /* reserved and unimplemented registers: RAZ/WI */
+    }
+    spin_unlock(&g->lock);
+    return 0;
+}
+
+static int gicd_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    return gicd_access(v, dev, off, size, false, val);
+}
+
+static int gicd_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    return gicd_access(v, dev, off, size, true, &val);
+}
+
+static const struct mmio_ops gicd_ops = { .read = gicd_read, .write = gicd_write };
+
+/* ---- GICR: RD_base and SGI_base frames of each vCPU ---- */
+
+static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+    struct vgic *g = dev;
+    unsigned idx = (unsigned)(off / REDIST_FRAME);
+    uint32_t o = (uint32_t)(off % REDIST_FRAME);
+    if (!write)
+        *val = 0;
+    if (idx >= g->vm->cfg.nr_vcpus)
+        return 0;
+    struct vcpu *owner = &g->vm->vcpu[idx];
+    spin_lock(&g->lock);
+    if (o == 0x0008 || o == 0x000c) {               /* GICR_TYPER (12.11.33), 64 bits */
+        if (!write) {
+            uint64_t m = owner->vmpidr;
+            uint64_t aff = (m & 0xffffff) | ((m >> 32) & 0xff) << 24;
+            /* Affinity_Value [63:32], Processor_Number [23:8], Last [4]. */
+            uint64_t t = aff << 32 | (uint64_t)idx << 8 | (idx == g->vm->cfg.nr_vcpus - 1 ? 1u << 4 : 0);
+            *val = size == 8 ? t : (o == 0x000c ? t >> 32 : (uint32_t)t);
+        }
+    } else if (size != 4) {
+        /* Everything else here is 32 bits wide (or a byte array in the SGI frame). */
+        if (o >= SGI_FRAME + 0x400 && o < SGI_FRAME + 0x420 && size == 1)
+            vgic_regs_access(g, idx, o - SGI_FRAME, size, write, val, 0, VGIC_NR_PRIVATE);
+    } else if (o == 0x0004 && !write) {             /* GICR_IIDR */
+        *val = VGIC_IIDR;
+    } else if (o == 0x0014) {                       /* GICR_WAKER (12.11.39) */
+        /* ProcessorSleep [1]; ChildrenAsleep [2] follows it at once. */
+        if (write)
+            g->cpu[idx].waker = (uint32_t)*val & 2;
+        else
+            *val = g->cpu[idx].waker ? 6 : 0;
+    } else if (o == GICD_PIDR2 && !write) {
+        *val = VGIC_PIDR2;
+    } else if (o >= SGI_FRAME + 0x080 && o < SGI_FRAME + 0x0d00) {
+        vgic_regs_access(g, idx, o - SGI_FRAME, size, write, val, 0, VGIC_NR_PRIVATE);
+    }
+    spin_unlock(&g->lock);
+    return 0;
+}
+
+static int gicr_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    return gicr_access(v, dev, off, size, false, val);
+}
+
+static int gicr_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    return gicr_access(v, dev, off, size, true, &val);
+}
+
+static const struct mmio_ops gicr_ops = { .read = gicr_read, .write = gicr_write };
+
+static int v3_attach(struct vm *vm)
+{
+    struct vgic *g = vgic_of(vm);
+    /* ICH_VTR_EL2 (12.4.12): ListRegs [4:0] = LRs - 1, PREbits [28:26] = preemption bits - 1. */
+    uint64_t vtr = sysreg_read(ich_vtr_el2);
+    g->nr_lrs = (unsigned)(vtr & 0x1f) + 1;
+    if (g->nr_lrs > VGIC_MAX_LRS)
+        g->nr_lrs = VGIC_MAX_LRS;
+    unsigned pre = (unsigned)((vtr >> 26) & 7) + 1;
+    nr_apr = pre >= 7 ? 4 : pre == 6 ? 2 : 1;
+    for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
+        g->cpu[c].waker = 2;                        /* asleep until the guest wakes it */
+    if (vm_add_mmio(vm, VGIC_DIST_IPA, VGIC_DIST_SIZE, &gicd_ops, g) < 0 ||
+        vm_add_mmio(vm, VGIC_REDIST_IPA, VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus, &gicr_ops, g) < 0) {
+        printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
+        return -1;
+    }
+    return 0;
+}
+
+const struct vgic_backend vgic_v3_backend = {
+    .version = 3, .attach = v3_attach, .lr_encode = v3_lr_encode, .lr_state = v3_lr_state,
+    .lr_read = v3_lr_read, .lr_write = v3_lr_write, .load = v3_load, .put = v3_put,
+    .set_underflow = v3_set_underflow, .vpmr = v3_vpmr,
+};
