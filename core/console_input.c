@@ -56,9 +56,34 @@ static bool can_take(void)
     return now - stalled_since > timer_us_to_ticks(100000);
 }
 
+/* With interrupt-driven input, a VM that is not reading leaves characters in the UART: its
+ * receive interrupt is masked meanwhile (it would fire without end) and a 10 ms timer on this
+ * CPU looks again. */
+static bool rx_irq_driven, rx_paused;
+static struct hyp_timer rx_retry;
+
+static void rx_retry_fire(struct hyp_timer *t)
+{
+    rx_paused = false;
+    pl011_rx_irq(true);
+}
+
+void console_input_irq_mode(void)
+{
+    rx_irq_driven = true;
+}
+
 void console_input_poll(void)
 {
     int c;
+    if (rx_irq_driven && !can_take()) {
+        if (!rx_paused) {
+            rx_paused = true;
+            pl011_rx_irq(false);
+            timer_start(&rx_retry, timer_now() + timer_us_to_ticks(10000), rx_retry_fire, 0);
+        }
+        return;
+    }
     while (can_take() && (c = pl011_getc()) >= 0) {
         char out[CONSOLE_ESCAPE_RUN + 1];
         unsigned n;

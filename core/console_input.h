@@ -18,8 +18,11 @@ struct escape_state {
  * are written to out (at most CONSOLE_ESCAPE_RUN + 1) and counted in *nout. */
 bool escape_feed(struct escape_state *s, char c, char *out, unsigned *nout);
 
-/* Reads whatever the console UART holds and delivers it (call from one CPU). */
+/* Reads whatever the console UART holds and delivers it (call from one CPU: the boot CPU,
+ * from its UART interrupt, or from its idle loop when the UART has no interrupt). */
 void console_input_poll(void);
+/* The UART's receive interrupt is wired to the boot CPU. */
+void console_input_irq_mode(void);
 /* Prints the VMs with their state and which one has the focus. */
 void console_list_vms(void);
 

@@ -3,6 +3,8 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console.h"
+#include "core/console_input.h"
+#include "drivers/pl011.h"
 #include "drivers/gic.h"
 #include "drivers/timer.h"
 #include "vdev/vgic.h"
@@ -20,6 +22,15 @@ static volatile uint64_t kicks[MAX_CPUS];    /* IPI_KICKs received, per CPU */
 void irq_init(void)
 {
     gic_init();
+    /* Console input: the UART's receive interrupt goes to the boot CPU. */
+    if (platform.uart_intid >= GIC_NR_PRIVATE && platform.uart_intid < gic_nr_irqs()) {
+        gic_irq_set_priority(platform.uart_intid, GIC_PRIO_HYP);
+        gic_irq_set_edge(platform.uart_intid, false);
+        gic_irq_route(platform.uart_intid, 0);
+        gic_irq_enable(platform.uart_intid);
+        pl011_enable_rx_irq();
+        console_input_irq_mode();
+    }
 }
 
 void irq_cpu_init(unsigned cpu)
@@ -92,6 +103,11 @@ static void dispatch(uint32_t iar)
         /* Stays active until the guest deactivates its virtual copy (list-register HW bit). */
         if (!vtimer_irq())
             gic_deactivate(iar);
+        return;
+    }
+    if (intid == platform.uart_intid && intid) {
+        console_input_poll();   /* drains the FIFO, or masks RX while the VM's buffer is full */
+        gic_deactivate(iar);
         return;
     }
     struct vm *owner = intid >= GIC_NR_PRIVATE ? irq_spi_owner(intid) : 0;

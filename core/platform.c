@@ -14,6 +14,18 @@ static char reason[160];
  * Linux convention). */
 #define DTB_MAX_SIZE (2u << 20)
 
+static uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint32_t intid_of(const uint8_t *cell)
+{
+    uint32_t type = be32(cell), num = be32(cell + 4);
+    return type == 1 ? num + 16 : num + 32;
+}
+
 static const char *find_uart(void)
 {
     int node = fdt_stdout_node(&host_fdt);
@@ -23,6 +35,11 @@ static const char *find_uart(void)
         FAIL("no arm,pl011 UART (neither /chosen stdout-path nor any node)");
     if (fdt_reg(&host_fdt, node, 0, &platform.uart.base, &platform.uart.size) < 0)
         FAIL("UART node %s has no usable reg", fdt_node_name(&host_fdt, node));
+    /* Console input is interrupt driven when the UART names its SPI; polled otherwise. */
+    int len;
+    const uint8_t *irq = fdt_getprop(&host_fdt, node, "interrupts", &len);
+    if (irq && len == 12)
+        platform.uart_intid = intid_of(irq);
     return NULL;
 }
 
@@ -102,18 +119,6 @@ static const char *find_cpus(void)
 }
 
 /* GIC "interrupts" triples: type (0 SPI, 1 PPI), number, flags (arm,gic binding). */
-static uint32_t be32(const void *p)
-{
-    const uint8_t *b = p;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static uint32_t intid_of(const uint8_t *cell)
-{
-    uint32_t type = be32(cell), num = be32(cell + 4);
-    return type == 1 ? num + 16 : num + 32;
-}
-
 static const char *find_gic(void)
 {
     static const char *const v2_compat[] = { "arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a7-gic", "arm,gic-v2" };

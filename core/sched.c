@@ -9,6 +9,7 @@
 #include "core/irq.h"
 #include "core/console_input.h"
 #include "core/config.h"
+#include "core/platform.h"
 #include "drivers/timer.h"
 #include "vdev/vgic.h"
 #include "vdev/vtimer.h"
@@ -98,14 +99,13 @@ void sched_loop(void)
                 vmm_finish_reset(v->vm);
         } else if (waits) {
             irq_wait();     /* a waiting vCPU's interrupt, timer or a kick ends this */
-        } else {            if (cpu == 0) {
-                console_input_poll();
-                wfe();      /* woken by SEV from PSCI CPU_ON or VM creation */
-            } else {
-                /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and
-                 * delays everyone's timers): woken by irq_kick_cpu() or an interrupt. */
-                irq_wait();
-            }
+        } else if (cpu == 0 && !platform.uart_intid) {
+            console_input_poll();   /* a UART without an interrupt is polled here */
+            wfe();
+        } else {
+            /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and
+             * delays everyone's timers): woken by irq_kick_cpu() or an interrupt. */
+            irq_wait();
         }
     }
 }

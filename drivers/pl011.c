@@ -38,8 +38,15 @@ int pl011_getc(void)
 
 void pl011_enable_rx_irq(void)
 {
+    pl011_rx_irq(true);
+}
+
+/* UARTIMSC (DDI 0183 3.3.10): RXIM and RTIM raise the interrupt while data waits. */
+void pl011_rx_irq(bool on)
+{
     if (!pl011_base)
         return;
-    wr(UARTICR, INT_RX | INT_RT);
-    wr(UARTIMSC, INT_RX | INT_RT);
+    if (on)
+        wr(UARTICR, INT_RX | INT_RT);
+    wr(UARTIMSC, on ? INT_RX | INT_RT : 0);
 }

@@ -11,5 +11,6 @@ void pl011_putc(char c);
 int pl011_getc(void);
 bool pl011_present(void);
 void pl011_enable_rx_irq(void);
+void pl011_rx_irq(bool on);
 
 #endif

@@ -80,3 +80,17 @@ def test_time_shared_linux_boots():
         q.wait_for(r"\[linux\] Enter 'help' for a list", timeout=120)
         q.wait_for(r"\[victim\] GUEST DONE: 0 failure")
         assert sh(q, "linux", "grep -c ^processor /proc/cpuinfo").split()[-1] == "4"
+
+
+def test_default_configuration_runs_all_three_vms():
+    """What `make run` boots: two Linux VMs and the bare-metal echo VM."""
+    img = os.path.join(BUILD, "configs/default.img")
+    with Qemu("default-config", machine_args(gic=3, smp=4), kernel=img) as q:
+        q.wait_for(r"\[echo\] echo: ready", timeout=120)
+        q.wait_for(r"\[linux1\] Enter 'help' for a list", timeout=300)
+        q.wait_for(r"\[linux2\] Enter 'help' for a list", timeout=300)
+        assert sh(q, "linux1", "grep -c ^processor /proc/cpuinfo").split()[-1] == "2"
+        focus_next(q, "linux2")
+        focus_next(q, "echo")
+        q.send("ping\r")
+        q.wait_for(r"\[echo\] echo: ping")
