@@ -158,15 +158,13 @@ void irq_wait(void)
 
 void irq_vcpu_wait(struct vcpu *v)
 {
-    if (vgic_vcpu_pending(v))
-        return;
     unsigned cpu = this_cpu()->id;
     uint64_t k = kicks[cpu];
-    vtimer_block(v);
-    /* A kick ends the wait too (WFI may complete at any time): whoever kicked wants this CPU
-     * to look at its vCPUs again, e.g. the scheduler. */
-    while (!vgic_vcpu_pending(v) && !vtimer_expired(v) && v->state == VCPU_RUNNABLE &&
+    /* v stays loaded: its virtual timer runs on, and its interrupt (taken here at EL2) wakes
+     * the CPU; a due timer ends the wait even if the guest has not enabled its interrupt. A
+     * kick ends the wait too (WFI may complete at any time): whoever kicked wants this CPU to
+     * look at its vCPUs again, e.g. the scheduler. */
+    while (!vgic_vcpu_pending(v) && !vtimer_due(v) && v->state == VCPU_RUNNABLE &&
            v->vm->state == VM_RUNNING && kicks[cpu] == k)
         irq_wait();
-    vtimer_unblock(v);
 }

@@ -101,6 +101,10 @@ static uint64_t vlines_enter(struct vcpu *v, uint64_t cur)
 {
     uint64_t want = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != cur) {
+        /* With FEAT_RAS (ID_AA64PFR0_EL1.RAS [31:28]) the guest's ESR_EL1 for the virtual
+         * SError comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D19.2 VSESR_EL2). */
+        if ((want & HCR_VSE) && ((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xf))
+            sysreg_write(s3_4_c5_c2_3, 0);
         sysreg_write(hcr_el2, want);
         isb();
     }
@@ -134,11 +138,11 @@ void vcpu_run(struct vcpu *v)
     uint64_t hcr = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     struct percpu *pc = this_cpu();
     while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
-        vgic_flush(v);
+        vgic_flush_fast(v);
         hcr = vlines_enter(v, hcr);
         unsigned kind = vcpu_enter(&v->regs);
         hcr = vlines_exit(v, hcr);
-        vgic_sync(v);
+        vgic_sync_fast(v);
         vtimer_sync(v);
         if (exit_handle(v, kind) == EXIT_YIELD)
             break;

@@ -10,8 +10,8 @@ void vcpu_put(struct vcpu *v);      /* save it back */
 void vcpu_run(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
- * is one-shot (cleared when the guest takes it): an asynchronous external abort. Its syndrome
- * is IMPLEMENTATION DEFINED (VSESR_EL2 is not used). */
+ * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
+ * (VSESR_EL2, with FEAT_RAS). */
 enum vcpu_vline { VLINE_IRQ, VLINE_FIQ, VLINE_SERROR };
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on);
 

@@ -50,6 +50,11 @@ struct vcpu {
     volatile bool loaded;       /* its state is live on its physical CPU */
     volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
+    /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
+     * list registers in use, a timer interrupt given to the guest and not yet finished. */
+    volatile bool vgic_work;
+    bool vgic_lrs;
+    bool vtimer_inflight;
     bool fp_stale;              /* v->fp must be loaded even if this CPU last ran v */
     uint64_t exits[EXITC_NR];
 };

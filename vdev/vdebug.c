@@ -1,10 +1,12 @@
 #include "vdev/vdebug.h"
 #include "core/console.h"
+#include "core/vcpu.h"
 #include "lib/string.h"
 
 #define DEBUG_SCRATCH_REGS  8
 #define DEBUG_ID            0x100       /* "ELVDEBUG" as a little-endian 64-bit value */
 #define DEBUG_VCPU          0x108       /* index of the vCPU making the access */
+#define DEBUG_VLINE         0x110       /* write: the vCPU's virtual IRQ/FIQ/SError lines */
 #define DEBUG_ID_VALUE      0x4755424544564c45UL
 
 struct vdebug {
@@ -43,6 +45,15 @@ static int vdebug_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     struct vdebug *d = dev;
     if (!in_one_reg(off, size))
         return -1;
+    if ((off & ~7UL) == DEBUG_VLINE) {
+        /* Bit 0 / bit 1: level of the vCPU's virtual IRQ / FIQ line; bit 2: one virtual
+         * SError (HCR_EL2.VI, VF, VSE through vcpu_set_vline, docs/interrupts.md). */
+        vcpu_set_vline(v, VLINE_IRQ, val & 1);
+        vcpu_set_vline(v, VLINE_FIQ, val & 2);
+        if (val & 4)
+            vcpu_set_vline(v, VLINE_SERROR, true);
+        return 0;
+    }
     if (off >= 8 * DEBUG_SCRATCH_REGS)
         return 0;       /* identification is read-only: writes are ignored */
     unsigned shift = (off & 7) * 8;

@@ -52,7 +52,7 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
 static void kick(struct vgic *g, unsigned vcpu)
 {
     struct vcpu *t = &g->vm->vcpu[vcpu];
-    g->cpu[vcpu].dirty = true;
+    t->vgic_work = true;
     if (t->pcpu != this_cpu()->id)
         irq_kick_cpu(t->pcpu);
 }
@@ -94,6 +94,7 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
     c->lr_used &= ~(1u << n);
+    g->vm->vcpu[c - g->cpu].vgic_lrs = c->lr_used != 0;
     c->lr_val[n] = 0;
     g->be->lr_write(n, 0);
 }
@@ -124,7 +125,13 @@ void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    if (!c->lr_used)
+    /* Most exits find the list registers as they were left (or none in use): no lock. */
+    bool changed = false;
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        changed |= g->be->lr_read(n) != c->lr_val[n];
+    }
+    if (!changed)
         return;
     spin_lock(&g->lock);
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
@@ -136,7 +143,7 @@ void vgic_sync(struct vcpu *v)
         q->active = active;
         if (!pending && !active) {
             lr_retire(g, c, n, val);
-            c->dirty = true;
+            v->vgic_work = true;
         } else {
             c->lr_val[n] = val;
         }
@@ -193,6 +200,7 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
     q->lr_vcpu = (uint8_t)(c - g->cpu);
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
+    g->vm->vcpu[c - g->cpu].vgic_lrs = true;
     c->lr_val[n] = g->be->lr_encode(&lr);
     c->queued[intid / 64] &= ~(1UL << (intid % 64));
     g->be->lr_write(n, c->lr_val[n]);
@@ -252,10 +260,8 @@ void vgic_flush(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    if (!c->dirty && !any_queued(c))
-        return;
     spin_lock(&g->lock);
-    c->dirty = false;
+    v->vgic_work = false;
     /* Rewrite what is already presented (pending state may have been added or withdrawn). */
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
@@ -278,8 +284,12 @@ void vgic_flush(struct vcpu *v)
         }
         lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, vgic_irq(g, v->id, (uint32_t)intid));
     }
-    /* More than fits: ask for the underflow maintenance interrupt to refill. */
-    g->be->set_underflow(any_queued(c));
+    /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
+     * at every entry, where a better one may replace a worse one). */
+    bool more = any_queued(c);
+    g->be->set_underflow(more);
+    if (more)
+        v->vgic_work = true;
     spin_unlock(&g->lock);
 }
 
@@ -287,7 +297,7 @@ bool vgic_vcpu_pending(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    if (any_queued(c) || c->dirty)
+    if (v->vgic_work || any_queued(c))
         return true;
     uint8_t pmr = c->loaded ? g->be->vpmr() : 0xff;
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
@@ -306,7 +316,7 @@ void vgic_load(struct vcpu *v)
     struct vgic_cpu *c = &g->cpu[v->id];
     g->be->load(c);
     c->loaded = true;
-    c->dirty = true;
+    v->vgic_work = true;
 }
 
 void vgic_put(struct vcpu *v)
@@ -332,7 +342,7 @@ void vgic_maintenance(void)
     struct vgic *g = vgic_of(v->vm);
     /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
     g->be->set_underflow(false);
-    g->cpu[v->id].dirty = true;
+    v->vgic_work = true;
 }
 
 /* ---- sources ---- */
@@ -633,7 +643,8 @@ int vgic_attach(struct vm *vm)
     g->be = platform.gic_version == 3 ? &vgic_v3_backend : &vgic_v2_backend;
     g->nr_irqs = VGIC_NR_IRQS;
     vm->vgic = g;
-    for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
+    for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
+        vm->vcpu[c].vgic_work = vm->vcpu[c].vgic_lrs = vm->vcpu[c].vtimer_inflight = false;
         for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
             struct virq *q = &g->cpu[c].priv[i];
             q->lr = -1;
@@ -642,6 +653,7 @@ int vgic_attach(struct vm *vm)
             /* GICv2: SGIs are always enabled (ISENABLER0[15:0] RAO/WI, as in GIC-400). */
             q->enabled = g->be->version == 2 && i < 16;
         }
+    }
     for (unsigned i = 0; i < VGIC_NR_IRQS - VGIC_NR_PRIVATE; i++) {
         g->spi[i].lr = -1;
         /* Reset routing: GICv2 ITARGETSR 0 (no target), GICv3 IROUTER 0 (vCPU with

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "core/vm.h"
 
 struct vm;
 struct vcpu;
@@ -17,9 +18,20 @@ int vgic_attach(struct vm *vm);
 /* Around running a vCPU on its physical CPU (vcpu_load/vcpu_put). */
 void vgic_load(struct vcpu *v);
 void vgic_put(struct vcpu *v);
-/* Every exit: fold the list registers back (sync); every entry: refill them (flush). */
+/* Every exit: fold the list registers back (sync); every entry: refill them (flush). The
+ * inline checks keep exits that involve no interrupt cheap. */
 void vgic_sync(struct vcpu *v);
 void vgic_flush(struct vcpu *v);
+static inline void vgic_sync_fast(struct vcpu *v)
+{
+    if (v->vgic_lrs)
+        vgic_sync(v);
+}
+static inline void vgic_flush_fast(struct vcpu *v)
+{
+    if (v->vgic_work)
+        vgic_flush(v);
+}
 /* Whether v has an interrupt that should end its WFI. */
 bool vgic_vcpu_pending(struct vcpu *v);
 /* The maintenance interrupt fired on this CPU. */

@@ -37,7 +37,6 @@ struct vgic_cpu {
     uint64_t lr_val[VGIC_MAX_LRS];          /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
     uint32_t lr_used;                       /* bitmap of list registers in use */
-    volatile bool dirty;                    /* state changed: flush before entry */
     bool loaded;
     uint32_t vmcr;                          /* saved ICH_VMCR_EL2 / GICH_VMCR */
     uint32_t apr[8];                        /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */

@@ -158,6 +158,14 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         *val = 0;
     if (size == 8)
         return 0;       /* the GICv2 distributor has no 64-bit registers: RAZ/WI */
+    if (!write && size == 4 && (off == 0x004 || off == 0x008 || off == GICD_PIDR2)) {
+        /* Identification: constant, no lock. */
+        if (off == 0x004)
+            *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5;
+        else
+            *val = off == 0x008 ? VGIC_IIDR : VGIC_PIDR2;
+        return 0;
+    }
     spin_lock(&g->lock);
     if (off == 0x000 && size == 4) {                /* GICD_CTLR (4.3.1) */
         if (write) {
@@ -167,18 +175,12 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         } else {
             *val = (uint32_t)g->grp0_en | (uint32_t)g->grp1_en << 1;
         }
-    } else if (off == 0x004 && size == 4 && !write) {
-        *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5;
-    } else if (off == 0x008 && size == 4 && !write) {
-        *val = VGIC_IIDR;
     } else if (off >= 0x080 && off < 0xd00) {
         vgic_regs_access(g, v->id, (uint32_t)off, size, write, val, 0, g->nr_irqs);
     } else if (off == GICD_SGIR && size == 4 && write) {
         sgir_write(g, v, (uint32_t)*val);
     } else if (off >= GICD_CPENDSGIR && off < GICD_SPENDSGIR + 0x10 && !(off & (size - 1))) {
         sgi_pend_access(g, v, (uint32_t)off, size, write, val, off >= GICD_SPENDSGIR);
-    } else if (off == GICD_PIDR2 && size == 4 && !write) {
-        *val = VGIC_PIDR2;
     }
     spin_unlock(&g->lock);
     return 0;

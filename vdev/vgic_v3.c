@@ -149,6 +149,15 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
     struct vgic *g = dev;
     if (size == 8 && !(off >= 0x6000 && off < 0x8000))
         return write ? 0 : (*val = 0, 0);   /* 64-bit only for GICD_IROUTER<n> */
+    if (!write && size == 4 && (off == 0x0004 || off == 0x0008 || off == GICD_PIDR2)) {
+        /* Identification: constant, no lock. GICD_TYPER (12.9.38): ITLinesNumber [4:0],
+         * CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs, no LPIs). */
+        if (off == 0x0004)
+            *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5 | 9u << 19;
+        else
+            *val = off == 0x0008 ? VGIC_IIDR : VGIC_PIDR2;
+        return 0;
+    }
     spin_lock(&g->lock);
     if (off == 0x0000 && size == 4) {               /* GICD_CTLR */
         if (write) {
@@ -158,11 +167,6 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         } else {
             *val = (uint32_t)g->grp0_en | (uint32_t)g->grp1_en << 1 | CTLR_ARE | CTLR_DS;
         }
-    } else if (off == 0x0004 && !write) {           /* GICD_TYPER (12.9.38) */
-        /* ITLinesNumber [4:0], CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs, no LPIs). */
-        *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5 | 9u << 19;
-    } else if (off == 0x0008 && !write) {
-        *val = VGIC_IIDR;
     } else if (off >= 0x0080 && off < 0x0d00) {
         vgic_regs_access(g, v->id, (uint32_t)off, size, write, val, VGIC_NR_PRIVATE, g->nr_irqs);
     } else if (off >= 0x6000 + 8 * VGIC_NR_PRIVATE && off < 0x6000 + 8 * (uint64_t)g->nr_irqs &&
@@ -178,8 +182,6 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         } else {
             *val = (q->irouter & mask) >> shift;
         }
-    } else if (off == GICD_PIDR2 && !write) {
-        *val = VGIC_PIDR2;
     } else if (!write) {
         *val = 0;       /* reserved and unimplemented registers: RAZ/WI */
     }

@@ -39,6 +39,7 @@ struct vpl011 {
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail;
     uint32_t intid;         /* SPI of UARTINTR, 0 = none */
+    bool level;             /* as last given to the vGIC */
 };
 
 static struct vpl011 uarts[CONFIG_MAX_VMS];
@@ -71,11 +72,15 @@ static void put_char(struct vpl011 *u, char c)
 
 static bool rx_empty(const struct vpl011 *u) { return u->rx_head == u->rx_tail; }
 
-/* UARTINTR, the OR of the masked interrupts (DDI 0183 3.4.10), is a level-sensitive SPI. */
+/* UARTINTR, the OR of the masked interrupts (DDI 0183 3.4.10), is a level-sensitive SPI.
+ * Called with u->lock held. */
 static void update_irq(struct vpl011 *u)
 {
-    if (u->intid)
-        vgic_set_level(u->vm, 0, u->intid, (__atomic_load_n(&u->ris, __ATOMIC_RELAXED) & u->imsc) != 0);
+    bool level = (u->ris & u->imsc) != 0;
+    if (u->intid && level != u->level) {
+        u->level = level;
+        vgic_set_level(u->vm, 0, u->intid, level);     /* lock order: u->lock, then the vGIC's */
+    }
 }
 
 static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
@@ -112,8 +117,8 @@ static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
             *val = 0;       /* reserved offsets read as zero */
         break;
     }
-    spin_unlock(&u->lock);
     update_irq(u);
+    spin_unlock(&u->lock);
     return 0;
 }
 
@@ -140,8 +145,8 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     case UARTDMACR: u->dmacr = (uint32_t)val & 0x7; break;
     default: break;         /* read-only and reserved offsets ignore writes */
     }
-    spin_unlock(&u->lock);
     update_irq(u);
+    spin_unlock(&u->lock);
     return 0;
 }
 
@@ -183,8 +188,8 @@ void vpl011_input(struct vm *vm, char c)
         u->rx_head++;
         u->ris |= INT_RX;
     }
-    spin_unlock(&u->lock);
     update_irq(u);
+    spin_unlock(&u->lock);
     /* Also ends a WFI of a guest that polls the UART without its interrupt (WFI may complete
      * at any time, Arm ARM D1.6.2). */
     vcpu_kick(&vm->vcpu[0]);

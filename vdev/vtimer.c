@@ -30,15 +30,18 @@ bool vtimer_irq(void)
     struct vcpu *v = this_cpu()->vcpu;
     if (!v)
         return false;
+    v->vtimer_inflight = true;
     return vgic_inject_hw_ppi(v, VTIMER_VIRQ, phys_ppi()) == 0;
 }
 
 static bool fires(uint64_t ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK | CTL_ISTATUS)) == (CTL_ENABLE | CTL_ISTATUS); }
 
-void vtimer_sync(struct vcpu *v)
+void vtimer_sync_slow(struct vcpu *v)
 {
-    if (!vgic_irq_is_pending(v, VTIMER_VIRQ))
+    if (!vgic_irq_is_pending(v, VTIMER_VIRQ)) {
+        v->vtimer_inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
         return;
+    }
     if (!fires(sysreg_read(cntv_ctl_el0)))
         vgic_retract_hw_ppi(v, VTIMER_VIRQ);
 }
@@ -66,23 +69,10 @@ static void watch(struct vcpu *v)
         timer_start(&vt->t, deadline, expire, vt);
 }
 
-void vtimer_block(struct vcpu *v)
+bool vtimer_due(struct vcpu *v)
 {
-    v->el1.cntv_ctl = sysreg_read(cntv_ctl_el0);
-    v->el1.cntv_cval = sysreg_read(cntv_cval_el0);
-    sysreg_write(cntv_ctl_el0, 0);
-    isb();
-    watch(v);
-}
-
-void vtimer_unblock(struct vcpu *v)
-{
-    struct vtimer *vt = vt_of(v);
-    timer_stop(&vt->t);
-    vt->expired = false;
-    sysreg_write(cntv_cval_el0, v->el1.cntv_cval);
-    sysreg_write(cntv_ctl_el0, v->el1.cntv_ctl);
-    isb();
+    (void)v;
+    return fires(sysreg_read(cntv_ctl_el0));
 }
 
 bool vtimer_expired(struct vcpu *v) { return vt_of(v)->expired; }

@@ -27,6 +27,13 @@ static volatile bool split_eoi;                 /* EOImode 1: the handler only d
 static volatile unsigned uart_intid, level_mode;
 static volatile uintptr_t uart_base;
 static volatile bool vcpu1_ready, vcpu1_stop;
+static volatile bool vline_irq, vline_irq_taken;
+
+/* Returns from this IRQ with PSTATE.I set (the interrupted code's saved state). */
+static void irq_mask_on_return(void)
+{
+    sysreg_write(spsr_el1, sysreg_read(spsr_el1) | (1UL << 7));
+}
 
 static void log_order(uint32_t intid)
 {
@@ -41,8 +48,13 @@ static void on_irq(uint64_t entry)
     unsigned me = my_vcpu() & 1;
     uint32_t iar = gic_ack();
     uint32_t intid = gic_iar_intid(iar);
-    if (intid >= 1020)
+    if (intid >= 1020) {
+        if (vline_irq && me == 0) {     /* HCR_EL2.VI: lower it, or it is taken again */
+            vline_irq_taken = true;
+            irq_mask_on_return();
+        }
         return;
+    }
     seen[me][intid]++;
     last_iar[me] = iar;
     if (intid < 16)
@@ -366,6 +378,51 @@ static void test_timer(void)
     check(sysreg_read(cntfrq_el0) != 0, "cntfrq_visible", "zero");
 }
 
+/* The virtual IRQ, FIQ and SError lines of HCR_EL2 (VI, VF, VSE), raised through the debug
+ * device's VLINE register (vdev/vdebug.c), outside the GIC. */
+static void test_vlines(void)
+{
+    uintptr_t dbg = (uintptr_t)dt_reg_of("elvisor,debug-regs");
+    if (!dbg) {
+        check(false, "vline_device", "no elvisor,debug-regs device");
+        return;
+    }
+    /* IRQ: taken although the GIC has nothing pending (the acknowledge is spurious). */
+    vline_irq = true;
+    mmio_wr64(dbg + 0x110, 1);
+    irq_unmask();
+    uint64_t end = cntvct() + us_to_ticks(WAIT_US);
+    while (!vline_irq_taken && cntvct() < end)
+        ;
+    irq_mask();
+    mmio_wr64(dbg + 0x110, 0);
+    vline_irq = false;
+    check(vline_irq_taken, "vline_virtual_irq", "not taken");
+    /* FIQ. */
+    uint64_t esr = 0;
+    fault_expect();
+    mmio_wr64(dbg + 0x110, 2);
+    __asm__ volatile("msr daifclr, #1; isb" ::: "memory");
+    bool fiq = fault_taken(&esr, 0) && esr == 0x300;
+    __asm__ volatile("msr daifset, #1; isb" ::: "memory");
+    mmio_wr64(dbg + 0x110, 0);
+    check(fiq, "vline_virtual_fiq", "not taken");
+    /* SError: one-shot, an asynchronous abort (ESR_EL1.EC 0x2f). */
+    fault_expect();
+    mmio_wr64(dbg + 0x110, 4);
+    __asm__ volatile("msr daifclr, #4; isb" ::: "memory");
+    udelay(1000);
+    bool serr = fault_taken(&esr, 0) && (esr >> 26) == 0x2f;
+    __asm__ volatile("msr daifset, #4; isb" ::: "memory");
+    check(serr, "vline_virtual_serror", "esr 0x%lx", (unsigned long)esr);
+    /* Taken once only. */
+    fault_expect();
+    __asm__ volatile("msr daifclr, #4; isb" ::: "memory");
+    udelay(1000);
+    __asm__ volatile("msr daifset, #4; isb" ::: "memory");
+    check(!fault_taken(0, 0), "vline_serror_one_shot", "taken again");
+}
+
 static void test_isolation(void)
 {
     /* SGIs aimed at every affinity the other VM's vCPUs could have, and broadcast: they stay
@@ -407,6 +464,7 @@ int guest_main(void)
     test_eoimode();
     test_level_line();
     test_timer();
+    test_vlines();
     test_isolation();
     vcpu1_stop = true;
     gic_sgi(1, 1u << 1);

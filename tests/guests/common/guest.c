@@ -99,6 +99,17 @@ void guest_exception(struct guest_frame *f, uint64_t vector)
         return;
     }
     uint64_t esr = sysreg_read(esr_el1), far = sysreg_read(far_el1), elr = sysreg_read(elr_el1);
+    /* An expected asynchronous exception (SError 0x380, FIQ 0x300 from EL1h): recorded; a FIQ
+     * returns with PSTATE.F set, as its (level) source is still raised. */
+    if (fault_armed && (vector == 0x380 || vector == 0x300)) {
+        if (vector == 0x300)
+            sysreg_write(spsr_el1, sysreg_read(spsr_el1) | (1UL << 6));
+        fault_esr = vector == 0x380 ? esr : vector;
+        fault_far = 0;
+        fault_seen = true;
+        fault_armed = false;
+        return;
+    }
     if (fault_armed && (vector == 0x200 || vector == 0x000)) {
         fault_esr = esr;
         fault_far = far;

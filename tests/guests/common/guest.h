@@ -31,6 +31,8 @@ void guest_poweroff(void) __attribute__((noreturn));
  * skips the faulting instruction. */
 void fault_expect(void);
 bool fault_taken(uint64_t *esr, uint64_t *far);
+/* fault_expect() also catches one SError (esr = ESR_EL1) or FIQ (esr = 0x300, and the FIQ
+ * returns masked) taken at EL1h. */
 
 /* IRQ hook, for guests that take interrupts (the benchmarks): fn runs for each IRQ taken at
  * EL1h (vector 0x280) with the virtual counter read first thing in the C handler; it must
