@@ -73,6 +73,11 @@ void console_input_irq_mode(void)
     rx_irq_driven = true;
 }
 
+bool console_input_irq_driven(void)
+{
+    return rx_irq_driven;
+}
+
 void console_input_poll(void)
 {
     int c;

@@ -23,6 +23,7 @@ bool escape_feed(struct escape_state *s, char c, char *out, unsigned *nout);
 void console_input_poll(void);
 /* The UART's receive interrupt is wired to the boot CPU. */
 void console_input_irq_mode(void);
+bool console_input_irq_driven(void);
 /* Prints the VMs with their state and which one has the focus. */
 void console_list_vms(void);
 

@@ -22,15 +22,20 @@ static volatile uint64_t kicks[MAX_CPUS];    /* IPI_KICKs received, per CPU */
 void irq_init(void)
 {
     gic_init();
-    /* Console input: the UART's receive interrupt goes to the boot CPU. */
-    if (platform.uart_intid >= GIC_NR_PRIVATE && platform.uart_intid < gic_nr_irqs()) {
-        gic_irq_set_priority(platform.uart_intid, GIC_PRIO_HYP);
-        gic_irq_set_edge(platform.uart_intid, false);
-        gic_irq_route(platform.uart_intid, 0);
-        gic_irq_enable(platform.uart_intid);
-        pl011_enable_rx_irq();
-        console_input_irq_mode();
-    }
+}
+
+/* Console input: the UART's receive interrupt goes to the boot CPU (once its interface is up:
+ * a GICv2 target mask is only known from the CPU itself). */
+static void console_irq_init(void)
+{
+    if (platform.uart_intid < GIC_NR_PRIVATE || platform.uart_intid >= gic_nr_irqs())
+        return;
+    gic_irq_set_priority(platform.uart_intid, GIC_PRIO_HYP);
+    gic_irq_set_edge(platform.uart_intid, false);
+    gic_irq_route(platform.uart_intid, 0);
+    gic_irq_enable(platform.uart_intid);
+    pl011_enable_rx_irq();
+    console_input_irq_mode();
 }
 
 void irq_cpu_init(unsigned cpu)
@@ -46,6 +51,8 @@ void irq_cpu_init(unsigned cpu)
         gic_irq_set_priority(platform.timer_intid[TIMER_VIRT], GIC_PRIO_HYP);
         gic_irq_enable(platform.timer_intid[TIMER_VIRT]);
     }
+    if (cpu == 0)
+        console_irq_init();
 }
 
 int irq_claim_spi(uint32_t intid, struct vm *vm)

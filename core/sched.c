@@ -9,7 +9,6 @@
 #include "core/irq.h"
 #include "core/console_input.h"
 #include "core/config.h"
-#include "core/platform.h"
 #include "drivers/timer.h"
 #include "vdev/vgic.h"
 #include "vdev/vtimer.h"
@@ -99,7 +98,7 @@ void sched_loop(void)
                 vmm_finish_reset(v->vm);
         } else if (waits) {
             irq_wait();     /* a waiting vCPU's interrupt, timer or a kick ends this */
-        } else if (cpu == 0 && !platform.uart_intid) {
+        } else if (cpu == 0 && !console_input_irq_driven()) {
             console_input_poll();   /* a UART without an interrupt is polled here */
             wfe();
         } else {
