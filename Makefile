@@ -42,7 +42,7 @@ HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/
 HV_S    := $(sort $(wildcard arch/aarch64/*.S))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
 
-.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images linux
+.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images linux hostile-long
 all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
@@ -121,6 +121,12 @@ test: | $(DEPS_STAMP)
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(PYTHON) -m pytest -q tests/system
+
+# make fuzz (tests/fuzz/fuzz.mk) also runs the hostile guest for two million operations.
+fuzz: hostile-long
+hostile-long: | $(DEPS_STAMP)
+	$(MAKE) all images
+	ELVISOR_LONG=1 $(PYTHON) -m pytest -q -s tests/system/test_hostile.py -k long
 
 # Instruction-exact benchmarks (docs/performance.md): QEMU -icount shift=0, GICv3 and GICv2.
 bench: | $(DEPS_STAMP)

@@ -141,10 +141,21 @@ static void op_sysreg(void)
     }
 }
 
+/* SGI storm through the GICv3 system-register interface (ICC_SGI1R_EL1 = S3_0_C12_C11_5),
+ * random targets, affinities and IRM; on GICv2 the GICD_SGIR writes come with the MMIO ops. */
+static void op_sgi_storm(void)
+{
+    if (((sysreg_read(id_aa64pfr0_el1) >> 24) & 0xf) == 0)
+        return;
+    for (int i = 0; i < 16; i++)
+        __asm__ volatile("msr s3_0_c12_c11_5, %0; isb" :: "r"(rnd()) : "memory");
+}
+
 static void op_misc(void)
 {
     uint64_t v = rnd();
-    switch (rnd() % 5) {
+    switch (rnd() % 6) {
+    case 5: op_sgi_storm(); break;
     case 0: __asm__ volatile("dc isw, %0" :: "r"(v) : "memory"); break;
     case 1: __asm__ volatile("dc cisw, %0" :: "r"(v) : "memory"); break;
     case 2: for (int i = 0; i < 8; i++) __asm__ volatile("wfe"); break;
