@@ -106,6 +106,9 @@ lint: | $(DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
 	    arch drivers core vdev lib
+	@echo "  clang-tidy (checks in .clang-tidy)"
+	@set -e; for f in $(HV_C); do clang-tidy -quiet $$f -- --target=aarch64-linux-gnu -std=c11 \
+	    -ffreestanding -nostdlib -mgeneral-regs-only -I. 2>/dev/null; done
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
 linux: | $(DEPS_STAMP)

@@ -444,9 +444,11 @@ static const void *fdt_getprop_n(const struct fdt *f, int node, const char *name
     int prop = fdt_first_prop(f, node);
 
     for (; prop >= 0; prop = fdt_next_prop(f, prop)) {
-        const char *pname;
+        const char *pname = NULL;
         const void *val = fdt_prop_at(f, prop, &pname, len);
 
+        if (!val || !pname)
+            continue;
         /* pname is NUL-terminated; equal first nlen bytes mean pname[nlen] is in bounds. */
         if (strncmp(pname, name, nlen) == 0 && pname[nlen] == '\0')
             return val;
@@ -639,7 +641,7 @@ int fdt_node_by_phandle(const struct fdt *f, uint32_t phandle)
     int node = fdt_root(f);
 
     for (; node >= 0; node = fdt_next_node(f, node)) {
-        uint32_t v;
+        uint32_t v = 0;
 
         if ((fdt_prop_u32(f, node, "phandle", &v) == 0 ||
              fdt_prop_u32(f, node, "linux,phandle", &v) == 0) && v == phandle)
@@ -650,7 +652,7 @@ int fdt_node_by_phandle(const struct fdt *f, uint32_t phandle)
 
 static int fdt_cells(const struct fdt *f, int node, const char *name, int dflt)
 {
-    uint32_t v;
+    uint32_t v = 0;
     int err = fdt_prop_u32(f, node, name, &v);
 
     if (err == FDT_E_NOTFOUND)
