@@ -59,7 +59,7 @@ fi
 
 # What the build depends on besides the package versions.
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
-script: $(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
+script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")/cntvct.c" | sha256sum | cut -c1-16)"
 outputs_present() {
     [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
 }
@@ -344,6 +344,10 @@ printf '%s\n' "${ORDER[@]}" > "$MODDIR/load-order"
 R=$WORK/rootfs
 mkdir -p "$R"/{bin,sbin,dev,proc,sys,tmp,root,etc,mnt,run}
 cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
+# The counter reader make bench uses for linux_boot (tools/cntvct.c), built here: no libc.
+aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
+    -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
+    -o "$R/bin/cntvct" "$(dirname "${BASH_SOURCE[0]}")/cntvct.c"
 ln -s busybox "$R/bin/sh"
 echo "$RELEASE" > "$R/etc/kernel-release"
 # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
@@ -353,6 +357,8 @@ fi
 
 cat > "$R/init" <<'INIT'
 #!/bin/busybox sh
+# First of all: the instruction count at which /init starts (make bench: linux_boot).
+/bin/cntvct
 # PID 1 of elvisor's Linux guest (written by tools/linux.sh): mount the pseudo file systems,
 # load the modules a VM needs, then keep an interactive shell on the console.
 /bin/busybox mount -t proc proc /proc

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from qemu import Qemu, machine_args, BUILD
+from test_linux import sh
 
 
 @pytest.mark.parametrize("gic,cpu", [(3, "max"), (2, "cortex-a72")])
@@ -34,9 +35,8 @@ def test_hostile_guest_beside_linux_checksum():
         q.send("\x01\x01\x01")
         q.wait_for(r"input now goes to VM 'linux'")
         for _ in range(3):
-            q.send("echo :BEGIN$((1+1)):; dd if=/dev/zero bs=1M count=16 2>/dev/null | md5sum; echo :END$((1+1)):\r")
-            m = q.expect(r"\[linux\] :BEGIN2:\r*\n(.*?)\[linux\] :END2:", timeout=120)
-            assert "2c7ab85a893283e98c931e9511add182" in m.group(1), m.group(1)
+            out = sh(q, "linux", "dd if=/dev/zero bs=1M count=16 2>/dev/null | md5sum", timeout=120)
+            assert "2c7ab85a893283e98c931e9511add182" in out, out
         m = q.wait_for(r"\[hostile\] .*hostile: ops=(\d+) faults=(\d+)", timeout=300)
         assert int(m.group(1)) == 50000
         out = q.output()
