@@ -66,6 +66,7 @@ static void rx_retry_fire(struct hyp_timer *t)
 {
     rx_paused = false;
     pl011_rx_irq(true);
+    console_input_poll();   /* what arrived meanwhile raised no new interrupt: drain it now */
 }
 
 void console_input_irq_mode(void)

@@ -38,15 +38,17 @@ int pl011_getc(void)
 
 void pl011_enable_rx_irq(void)
 {
+    if (pl011_base)
+        wr(UARTICR, INT_RX | INT_RT);   /* at boot: nothing received yet is announced */
     pl011_rx_irq(true);
 }
 
-/* UARTIMSC (DDI 0183 3.3.10): RXIM and RTIM raise the interrupt while data waits. */
+/* UARTIMSC (DDI 0183 3.3.10): RXIM and RTIM raise the interrupt while data waits. The raw
+ * status is left alone: clearing RXRIS while the FIFO holds data would lose the only edge
+ * that announces it (a full FIFO receives nothing more to raise it again). */
 void pl011_rx_irq(bool on)
 {
     if (!pl011_base)
         return;
-    if (on)
-        wr(UARTICR, INT_RX | INT_RT);
     wr(UARTIMSC, on ? INT_RX | INT_RT : 0);
 }

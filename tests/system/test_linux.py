@@ -77,8 +77,6 @@ def test_two_linux_vms():
         assert "HYPERVISOR CRASH" not in q.output()
 
 
-@pytest.mark.xfail(strict=False, reason="known bug (issue 5 note): console input sometimes stops "
-                   "being delivered after a Linux VM reboots while another VM has focus")
 def test_reboot_of_one_linux_vm_leaves_the_other_responsive():
     img = os.path.join(BUILD, "tests/configs/linux2.img")
     with Qemu("linux-reboot-one", machine_args(gic=3, smp=4), kernel=img) as q:
