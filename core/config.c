@@ -147,6 +147,14 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
     for (int n = fdt_first_subnode(p->f, parent); n >= 0; n = fdt_next_subnode(p->f, n)) {
         struct vm_region r;
         int len;
+        const char *name = fdt_node_name(p->f, n);
+        if (vm->nr_pt_devs == VM_MAX_PASSTHRU || strlen(name) >= VM_NAME_LEN)
+            REFUSE(p, "passthrough/%s: more than %d devices or a name of 32 characters or more",
+                   name, VM_MAX_PASSTHRU);
+        struct vm_passthru_dev *dev = &vm->pt_dev[vm->nr_pt_devs++];
+        memcpy(dev->name, name, strlen(name) + 1);
+        dev->first_region = (uint8_t)vm->nr_passthru;
+        dev->first_irq = (uint8_t)vm->nr_passthru_irqs;
         /* A reg that is not whole pairs would otherwise be skipped and pass nothing through. */
         if (fdt_getprop(p->f, n, "reg", &len) && (len == 0 || len % 16))
             REFUSE(p, "passthrough/%s: reg must be <addr-hi addr-lo size-hi size-lo> pairs",
@@ -166,6 +174,8 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
         if (!parse_irqs(p, n, vm->passthru_irq, &count, VM_MAX_IRQS - vm->nr_passthru_irqs))
             return false;
         vm->nr_passthru_irqs = count;
+        dev->nr_regions = (uint8_t)(vm->nr_passthru - dev->first_region);
+        dev->nr_irqs = (uint8_t)(vm->nr_passthru_irqs - dev->first_irq);
     }
     return true;
 }

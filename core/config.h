@@ -24,6 +24,13 @@ struct vm_region {
     uint64_t size;
 };
 
+/* One node under passthrough: its regions and SPIs, so that the VM's device tree can describe it. */
+struct vm_passthru_dev {
+    char name[VM_NAME_LEN];
+    uint8_t first_region, nr_regions;
+    uint8_t first_irq, nr_irqs;
+};
+
 struct vm_device {
     enum vdev_kind kind;
     uint64_t ipa;
@@ -44,6 +51,8 @@ struct vm_config {
     unsigned nr_passthru;
     uint32_t passthru_irq[VM_MAX_IRQS];
     unsigned nr_passthru_irqs;
+    struct vm_passthru_dev pt_dev[VM_MAX_PASSTHRU];
+    unsigned nr_pt_devs;
     struct vm_device dev[VM_MAX_DEVICES];
     unsigned nr_devs;
 };

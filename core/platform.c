@@ -221,3 +221,16 @@ bool platform_has_bootarg(const char *word)
     }
     return false;
 }
+
+/* The host DTB's description of a device given to a VM: a property of the root-level node
+ * whose first reg range starts at pa (NULL when there is none). */
+const void *platform_device_prop(uint64_t pa, const char *name, int *len)
+{
+    int root = fdt_root(&host_fdt);
+    for (int n = fdt_first_subnode(&host_fdt, root); n >= 0; n = fdt_next_subnode(&host_fdt, n)) {
+        uint64_t base, size;
+        if (fdt_reg(&host_fdt, n, 0, &base, &size) == 0 && base == pa)
+            return fdt_getprop(&host_fdt, n, name, len);
+    }
+    return 0;
+}

@@ -54,6 +54,8 @@ extern struct platform platform;
  * a one-line reason naming what is wrong with the DTB. */
 const char *platform_discover_console(const void *dtb);
 const char *platform_discover(void);
+/* A property of the host DTB's root-level node whose first reg range starts at pa, or NULL. */
+const void *platform_device_prop(uint64_t pa, const char *name, int *len);
 /* True when the host's /chosen bootargs contain word as a whole space-separated token. */
 bool platform_has_bootarg(const char *word);
 

@@ -95,6 +95,48 @@ static void pl011_node(struct fdt_writer *w, const struct vm_device *d, char *pa
     fdtw_end_node(w);
 }
 
+/* A passthrough device as the host DTB describes it: its compatible list (and clock names)
+ * copied, its regions and the VM's SPIs written, its clocks pointed at the VM's fixed clock
+ * (the clock itself is not the VM's to control). */
+static void passthru_node(struct fdt_writer *w, const struct vm_config *c, const struct vm_passthru_dev *d)
+{
+    fdtw_begin_node(w, d->name);
+    if (d->nr_regions) {
+        uint64_t pa = c->passthru[d->first_region].pa;
+        int len;
+        const void *compat = platform_device_prop(pa, "compatible", &len);
+        if (compat && len > 0)
+            fdtw_prop(w, "compatible", compat, len);
+        const void *clocks = platform_device_prop(pa, "clocks", &len);
+        if (clocks && len > 0 && len <= 16) {
+            uint32_t cells[4] = { PHANDLE_CLOCK, PHANDLE_CLOCK, PHANDLE_CLOCK, PHANDLE_CLOCK };
+            fdtw_prop_cells(w, "clocks", cells, len / 4);
+            const void *names = platform_device_prop(pa, "clock-names", &len);
+            if (names && len > 0)
+                fdtw_prop(w, "clock-names", names, len);
+        }
+        uint32_t reg[4 * VM_MAX_PASSTHRU];
+        for (unsigned i = 0; i < d->nr_regions; i++) {
+            const struct vm_region *r = &c->passthru[d->first_region + i];
+            reg[4 * i] = (uint32_t)(r->ipa >> 32);
+            reg[4 * i + 1] = (uint32_t)r->ipa;
+            reg[4 * i + 2] = (uint32_t)(r->size >> 32);
+            reg[4 * i + 3] = (uint32_t)r->size;
+        }
+        fdtw_prop_cells(w, "reg", reg, 4 * (int)d->nr_regions);
+    }
+    if (d->nr_irqs) {
+        uint32_t irq[3 * VM_MAX_IRQS];
+        for (unsigned i = 0; i < d->nr_irqs; i++) {
+            irq[3 * i] = 0;                                  /* SPI */
+            irq[3 * i + 1] = c->passthru_irq[d->first_irq + i] - 32;
+            irq[3 * i + 2] = 4;                              /* level high */
+        }
+        fdtw_prop_cells(w, "interrupts", irq, 3 * (int)d->nr_irqs);
+    }
+    fdtw_end_node(w);
+}
+
 int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint64_t initrd_size)
 {
     struct fdt_writer w;
@@ -147,6 +189,9 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
             fdtw_end_node(&w);
         }
     }
+
+    for (unsigned i = 0; i < vm->cfg.nr_pt_devs; i++)
+        passthru_node(&w, &vm->cfg, &vm->cfg.pt_dev[i]);
 
     fdtw_begin_node(&w, "chosen");
     if (vm->cfg.bootargs[0])

@@ -9,7 +9,8 @@ from qemu import Qemu, machine_args, BUILD
 
 def dump_dtb(gic, cpu, tmp_path):
     img = "%s/tests/configs/dtbdump.img" % BUILD
-    with Qemu("dtbdump-gic%d" % gic, machine_args(gic=gic, cpu=cpu, smp=4), kernel=img) as q:
+    args = machine_args(gic=gic, cpu=cpu, smp=4) + ["-serial", "null"]   # UART1 exists
+    with Qemu("dtbdump-gic%d" % gic, args, kernel=img) as q:
         size = int(q.wait_for(r"\[dump\] DTB-SIZE (\d+)").group(1))
         q.wait_for(r"\[dump\] GUEST DONE")
         chunks = re.findall(r"\[dump\] DTB ([0-9a-f]{5}) ([0-9a-f]+)", q.output())
@@ -40,3 +41,7 @@ def test_generated_dtb(gic, cpu, tmp_path):
     assert 'bootargs = "console=ttyAMA0 hello=world";' in dts
     assert 'stdout-path = "/pl011@9000000";' in dts
     assert re.search(r"linux,initrd-start = <0x00 0x4[89a-f][0-9a-f]{6}>;", dts)
+    # The passthrough UART, described from the host's node, with the VM's SPI.
+    assert re.search(r'uart1@9040000 \{\s*compatible = "arm,pl011\\0arm,primecell";\s*clocks = <0x02 0x02>;\s*'
+                     r'clock-names = "uartclk\\0apb_pclk";\s*reg = <0x00 0x9040000 0x00 0x1000>;\s*'
+                     r'interrupts = <0x00 0x08 0x04>;', dts), dts
