@@ -51,11 +51,8 @@ static bool read_pair(struct parse *p, int node, const char *prop, int index, ui
     if (!v || len < (index + 1) * 16)
         return false;
     v += index * 16;
-    uint64_t w[4];
-    for (int i = 0; i < 4; i++)
-        w[i] = (uint64_t)v[i * 4] << 24 | (uint64_t)v[i * 4 + 1] << 16 | (uint64_t)v[i * 4 + 2] << 8 | v[i * 4 + 3];
-    *a = w[0] << 32 | w[1];
-    *s = w[2] << 32 | w[3];
+    *a = (uint64_t)fdt_cell(v, 0) << 32 | fdt_cell(v, 1);
+    *s = (uint64_t)fdt_cell(v, 2) << 32 | fdt_cell(v, 3);
     return true;
 }
 
@@ -87,8 +84,7 @@ static bool parse_vcpus(struct parse *p, int node, struct vm_config *vm)
     if (len != (int)(4 * n))
         REFUSE(p, "cpu-affinity: has %d entries for %u vCPUs", len / 4, n);
     for (unsigned i = 0; i < n; i++) {
-        uint32_t c = (uint32_t)aff[4 * i] << 24 | (uint32_t)aff[4 * i + 1] << 16 |
-                     (uint32_t)aff[4 * i + 2] << 8 | aff[4 * i + 3];
+        uint32_t c = fdt_cell(aff, (int)i);
         if (c >= p->lim->nr_cpus)
             REFUSE(p, "cpu-affinity: physical CPU %u does not exist (this machine has %u)", c, p->lim->nr_cpus);
         vm->affinity[i] = c;
@@ -127,8 +123,7 @@ static bool parse_irqs(struct parse *p, int node, uint32_t *out, unsigned *count
     if (len % 4 || (unsigned)len / 4 > max)
         REFUSE(p, "interrupts: at most %u SPIs as single cells", max);
     for (int i = 0; i < len / 4; i++) {
-        uint32_t intid = (uint32_t)v[4 * i] << 24 | (uint32_t)v[4 * i + 1] << 16 |
-                         (uint32_t)v[4 * i + 2] << 8 | v[4 * i + 3];
+        uint32_t intid = fdt_cell(v, i);
         if (intid < 32 || intid > 1019)
             REFUSE(p, "interrupts: %u is not an SPI (32..1019)", intid);
         out[(*count)++] = intid;

@@ -14,15 +14,9 @@ static char reason[160];
  * Linux convention). */
 #define DTB_MAX_SIZE (2u << 20)
 
-static uint32_t be32(const void *p)
-{
-    const uint8_t *b = p;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static uint32_t intid_of(const uint8_t *cell)
 {
-    uint32_t type = be32(cell), num = be32(cell + 4);
+    uint32_t type = fdt_cell(cell, 0), num = fdt_cell(cell, 1);
     return type == 1 ? num + 16 : num + 32;
 }
 

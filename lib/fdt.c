@@ -32,7 +32,7 @@
 
 static uint32_t fdt_be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return fdt_cell(p, 0);
 }
 
 static uint64_t fdt_be64(const uint8_t *p)

@@ -41,6 +41,13 @@ struct fdt {
     uint32_t rsv_count;     /* its entries before the terminator */
 };
 
+/* Cell i of a property value (big-endian 32-bit cells); the caller checks the length. */
+static inline uint32_t fdt_cell(const void *val, int i)
+{
+    const uint8_t *b = (const uint8_t *)val + 4 * i;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 int fdt_init(struct fdt *f, const void *blob, size_t avail);
 const char *fdt_strerror(int err);
 
