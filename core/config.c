@@ -10,6 +10,7 @@
 struct parse {
     const struct fdt *f;
     const struct config_limits *lim;
+    unsigned vm_index;      /* position of the VM's node under /vms */
     char why[160];
 };
 
@@ -175,6 +176,67 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
     return true;
 }
 
+static const struct { const char *compatible; enum vdev_kind kind; } device_kinds[] = {
+    { "arm,pl011", VDEV_PL011 },
+    { "elvisor,debug-regs", VDEV_DEBUG },
+    { "elvisor,virtio-blk", VDEV_VIRTIO_BLK },
+    { "elvisor,virtio-net", VDEV_VIRTIO_NET },
+    { "elvisor,virtio-console", VDEV_VIRTIO_CONSOLE },
+    { "elvisor,virtio-rng", VDEV_VIRTIO_RNG },
+};
+
+static bool device_kind(struct parse *p, int node, enum vdev_kind *kind)
+{
+    for (unsigned i = 0; i < sizeof(device_kinds) / sizeof(device_kinds[0]); i++)
+        if (fdt_is_compatible(p->f, node, device_kinds[i].compatible)) {
+            *kind = device_kinds[i].kind;
+            return true;
+        }
+    return false;
+}
+
+/* The properties of virtio devices (docs/config.md): an interrupt always; a disk image for
+ * virtio-blk; an optional MAC for virtio-net (default 02:00:00:00:<VM>:<device>). */
+static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_config *vm,
+                         struct vm_device *d)
+{
+    if (d->kind < VDEV_VIRTIO_BLK)
+        return true;
+    if (!d->intid)
+        REFUSE(p, "devices/%s: a virtio device needs interrupts = <SPI>", name);
+    if (d->size < 0x200)
+        REFUSE(p, "devices/%s: a virtio-mmio window is at least 0x200 bytes", name);
+    if (d->kind == VDEV_VIRTIO_BLK) {
+        uint64_t size;
+        int len;
+        const char *disk = fdt_getprop(p->f, node, "disk", &len);
+        if (!disk || len <= 1 || disk[len - 1] || (size_t)len > sizeof(d->disk))
+            REFUSE(p, "devices/%s: disk: need the path of a disk image (at most %u bytes)", name,
+                   (unsigned)sizeof(d->disk) - 1);
+        memcpy(d->disk, disk, (size_t)len);
+        if (p->lim->file_size(d->disk, &size) < 0)
+            REFUSE(p, "devices/%s: disk \"%s\" is not in the image pack", name, d->disk);
+        if (size == 0 || size % 512 || size > VIRTIO_BLK_MAX_DISK)
+            REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB",
+                   name, d->disk, (unsigned long)size, (unsigned long)(VIRTIO_BLK_MAX_DISK >> 20));
+        d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
+    }
+    if (d->kind == VDEV_VIRTIO_NET) {
+        int len;
+        const uint8_t *mac = fdt_getprop(p->f, node, "mac", &len);
+        if (mac) {
+            if (len != 6 || (mac[0] & 1))
+                REFUSE(p, "devices/%s: mac must be 6 bytes of a unicast address", name);
+            memcpy(d->mac, mac, 6);
+        } else {
+            d->mac[0] = 0x02;       /* locally administered, unicast */
+            d->mac[5] = (uint8_t)vm->nr_devs;
+            d->mac[4] = (uint8_t)p->vm_index;
+        }
+    }
+    return true;
+}
+
 static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
 {
     int parent = -1;
@@ -188,11 +250,8 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         if (vm->nr_devs == VM_MAX_DEVICES)
             REFUSE(p, "devices: more than %d", VM_MAX_DEVICES);
         struct vm_device *d = &vm->dev[vm->nr_devs];
-        if (fdt_is_compatible(p->f, n, "arm,pl011"))
-            d->kind = VDEV_PL011;
-        else if (fdt_is_compatible(p->f, n, "elvisor,debug-regs"))
-            d->kind = VDEV_DEBUG;
-        else
+        memset(d, 0, sizeof(*d));
+        if (!device_kind(p, n, &d->kind))
             REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
                    fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");
         int len;
@@ -207,6 +266,8 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         if (!parse_irqs(p, n, irq, &nirq, 1))
             return false;
         d->intid = nirq ? irq[0] : 0;
+        if (!parse_virtio(p, n, name, vm, d))
+            return false;
         vm->nr_devs++;
     }
     return true;
@@ -261,6 +322,7 @@ int config_parse(const void *blob, size_t size, const struct config_limits *lim,
     int count = 0;
     for (int n = fdt_first_subnode(&f, vms); n >= 0; n = fdt_next_subnode(&f, n)) {
         const char *name = fdt_node_name(&f, n);
+        p.vm_index++;
         if (count == CONFIG_MAX_VMS) {
             report(name, "too many VMs in the configuration");
             continue;

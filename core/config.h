@@ -16,7 +16,13 @@
 #define VM_BOOTARGS_LEN 256
 #define CONFIG_MAX_VMS  8
 
-enum vdev_kind { VDEV_PL011, VDEV_DEBUG };
+enum vdev_kind {
+    VDEV_PL011, VDEV_DEBUG,
+    VDEV_VIRTIO_BLK, VDEV_VIRTIO_NET, VDEV_VIRTIO_CONSOLE, VDEV_VIRTIO_RNG,
+};
+
+/* Disk images are copied into hypervisor RAM (docs/virtio.md): at most this many bytes each. */
+#define VIRTIO_BLK_MAX_DISK (256ULL << 20)
 
 struct vm_region {
     uint64_t ipa;
@@ -36,6 +42,11 @@ struct vm_device {
     uint64_t ipa;
     uint64_t size;
     uint32_t intid;         /* the SPI the device raises, 0 = none */
+    /* virtio-blk: the disk image (a packed file) and whether the guest may write it. */
+    char disk[VM_PATH_LEN];
+    bool read_only;
+    /* virtio-net: the port's MAC address. */
+    uint8_t mac[6];
 };
 
 struct vm_config {

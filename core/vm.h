@@ -12,6 +12,7 @@
 
 struct vm;
 struct vcpu;
+struct virtio_dev;
 
 /* Exit classes counted per vCPU (docs/performance.md; readable by the guest through the
  * ELVISOR_EXIT_COUNTERS hypercall). */
@@ -76,6 +77,9 @@ struct vm {
     unsigned log_credit, log_dropped;   /* vm_log rate limit */
     uint64_t log_last;
     void *pl011;                /* vdev/vpl011 state */
+    struct virtio_dev *virtio[VM_MAX_DEVICES];  /* vdev/virtio_mmio devices, for VM reset */
+    unsigned nr_virtio;
+    void *vconsole;             /* vdev/virtio_console state, if the VM has one */
     void *vgic;                 /* vdev/vgic state */
 };
 

@@ -2,6 +2,7 @@
 #include "core/vm.h"
 #include "core/vm_layout.h"
 #include "core/platform.h"
+#include "vdev/virtio_devices.h"
 #include "lib/fdt.h"
 #include "lib/printf.h"
 
@@ -92,6 +93,21 @@ static void pl011_node(struct fdt_writer *w, const struct vm_device *d, char *pa
     uint32_t clocks[2] = { PHANDLE_CLOCK, PHANDLE_CLOCK };
     fdtw_prop_cells(w, "clocks", clocks, 2);
     fdtw_prop_strings(w, "clock-names", clock_names, 2);
+    fdtw_end_node(w);
+}
+
+/* A virtio-mmio device (Linux binding virtio/mmio.yaml): DMA is cache-coherent, as the
+ * hypervisor reads and writes the VM's RAM through normal cacheable mappings. */
+static void virtio_node(struct fdt_writer *w, const struct vm_device *d)
+{
+    char name[40];
+    ev_snprintf(name, sizeof(name), "virtio_mmio@%lx", (unsigned long)d->ipa);
+    fdtw_begin_node(w, name);
+    fdtw_prop_string(w, "compatible", "virtio,mmio");
+    reg_prop(w, d->ipa, d->size);
+    uint32_t irq[3] = { 0, d->intid - 32, 4 };
+    fdtw_prop_cells(w, "interrupts", irq, 3);
+    fdtw_prop_empty(w, "dma-coherent");
     fdtw_end_node(w);
 }
 
@@ -187,6 +203,8 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
             fdtw_prop_string(&w, "compatible", "elvisor,debug-regs");
             reg_prop(&w, d->ipa, d->size);
             fdtw_end_node(&w);
+        } else if (d->kind != VDEV_VIRTIO_RNG || virtio_rng_supported()) {
+            virtio_node(&w, d);
         }
     }
 

@@ -15,6 +15,8 @@
 #include "vdev/vpl011.h"
 #include "vdev/vdebug.h"
 #include "vdev/vgic.h"
+#include "vdev/virtio_devices.h"
+#include "vdev/virtio_mmio.h"
 #include "core/irq.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -118,6 +120,22 @@ static int add_devices(struct vm *vm)
             if (vdebug_attach(vm, d) < 0)
                 return -1;
             break;
+        case VDEV_VIRTIO_BLK:
+            if (virtio_blk_attach(vm, d, i) < 0)
+                return -1;
+            break;
+        case VDEV_VIRTIO_NET:
+            if (virtio_net_attach(vm, d, i) < 0)
+                return -1;
+            break;
+        case VDEV_VIRTIO_CONSOLE:
+            if (virtio_console_attach(vm, d, i) < 0)
+                return -1;
+            break;
+        case VDEV_VIRTIO_RNG:
+            if (virtio_rng_attach(vm, d, i) < 0)
+                return -1;
+            break;
         }
     }
     return 0;
@@ -146,6 +164,8 @@ static int vm_boot_state(struct vm *vm)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
     vm->nr_mmio = 0;
+    vm->nr_virtio = 0;
+    vm->vconsole = 0;
     if (vgic_attach(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0)
         return -1;
     vm->cntvoff = sysreg_read(cntpct_el0);
@@ -207,6 +227,7 @@ void vmm_finish_reset(struct vm *vm)
             vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
             return;
         }
+    virtio_quiesce(vm);
     memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
     stage2_tlb_flush_vmid(vm->vttbr);
     if (vm_boot_state(vm) < 0) {

@@ -1,0 +1,64 @@
+/* virtio entropy device (virtio 1.2, 5.4): one request queue whose device-writable buffers
+ * are filled from RNDR (FEAT_RNG). Offered only when the CPU has RNDR. */
+#include "vdev/virtio_devices.h"
+#include "vdev/virtio_mmio.h"
+#include "arch/aarch64/rng.h"
+#include "core/console.h"
+#include "lib/string.h"
+
+#define RNG_DEVICE_ID   4
+#define RNG_REQUESTQ    0
+#define RNG_MAX_FILL    4096    /* bytes per request: bounds the time spent in one exit */
+#define RNDR_RETRIES    16
+
+static struct virtio_dev rngs[VIRTIO_SLOTS];
+
+bool virtio_rng_supported(void)
+{
+    return cpu_has_rndr();
+}
+
+/* Fills up to `len` bytes; stops early if RNDR keeps failing (the guest gets fewer bytes,
+ * which 5.4.6.2 allows). */
+static uint32_t fill(const struct virtq_chain *c, uint32_t len)
+{
+    uint32_t done = 0;
+    while (done < len) {
+        uint64_t r = 0;
+        unsigned tries = 0;
+        while (!rndr_read(&r))
+            if (++tries == RNDR_RETRIES)
+                return done;
+        uint32_t n = len - done < sizeof(r) ? len - done : (uint32_t)sizeof(r);
+        virtq_copy_to_chain(c, done, &r, n);
+        done += n;
+    }
+    return done;
+}
+
+static void rng_notify(struct virtio_dev *d, unsigned q)
+{
+    struct virtq_chain c;
+    int rc;
+    while ((rc = virtio_pop(d, RNG_REQUESTQ, &c)) > 0) {
+        uint32_t want = c.in_len < RNG_MAX_FILL ? (uint32_t)c.in_len : RNG_MAX_FILL;
+        virtio_push(d, RNG_REQUESTQ, c.head, fill(&c, want));
+    }
+    if (rc == 0)
+        virtio_signal(d, RNG_REQUESTQ);
+}
+
+static const struct virtio_backend rng_backend = {
+    .name = "virtio-rng", .device_id = RNG_DEVICE_ID, .nr_queues = 1, .notify = rng_notify,
+};
+
+int virtio_rng_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+{
+    if (!virtio_rng_supported()) {
+        if (vm->state != VM_RESETTING)
+            printk("elvisor: VM '%s': virtio-rng at 0x%lx not offered: this CPU has no RNDR (FEAT_RNG)\n",
+                   vm->cfg.name, (unsigned long)d->ipa);
+        return 0;
+    }
+    return virtio_mmio_attach(vm, d, &rngs[virtio_slot(vm, index)], &rng_backend, 0, 0);
+}
