@@ -11,23 +11,33 @@
 #define PSR_EL0t      0x0UL
 #define PSR_EL1h      0x5UL
 
+static bool region_holds(const struct mmio_region *r, uint64_t ipa, unsigned size)
+{
+    return ipa >= r->base && ipa - r->base < r->size && size <= r->size - (ipa - r->base);
+}
+
 int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64_t *val)
 {
     struct vm *vm = v->vm;
-    for (unsigned i = 0; i < vm->nr_mmio; i++) {
-        const struct mmio_region *r = &vm->mmio[i];
-        if (ipa < r->base || ipa - r->base >= r->size || size > r->size - (ipa - r->base))
-            continue;
-        int rc;
-        if (write) {
-            rc = r->ops->write(v, r->dev, ipa - r->base, size, *val);
-        } else {
-            *val = 0;
-            rc = r->ops->read(v, r->dev, ipa - r->base, size, val);
-        }
-        return rc ? MMIO_REFUSED : 0;
+    /* A vCPU tends to hit the window it hit last (a driver polling or filling one device):
+     * try that one before searching. */
+    unsigned i = v->mmio_hint;
+    if (i >= vm->nr_mmio || !region_holds(&vm->mmio[i], ipa, size)) {
+        for (i = 0; i < vm->nr_mmio && !region_holds(&vm->mmio[i], ipa, size); i++)
+            ;
+        if (i == vm->nr_mmio)
+            return MMIO_NO_DEVICE;
+        v->mmio_hint = i;
     }
-    return MMIO_NO_DEVICE;
+    const struct mmio_region *r = &vm->mmio[i];
+    int rc;
+    if (write) {
+        rc = r->ops->write(v, r->dev, ipa - r->base, size, *val);
+    } else {
+        *val = 0;
+        rc = r->ops->read(v, r->dev, ipa - r->base, size, val);
+    }
+    return rc ? MMIO_REFUSED : 0;
 }
 
 /* The guest register value as the access sees it: register 31 is XZR. */

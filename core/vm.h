@@ -57,6 +57,7 @@ struct vcpu {
     bool vgic_lrs;
     bool vtimer_inflight;
     bool fp_stale;              /* v->fp must be loaded even if this CPU last ran v */
+    unsigned mmio_hint;         /* index of the MMIO window this vCPU accessed last */
     uint64_t exits[EXITC_NR];
 };
 

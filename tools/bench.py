@@ -42,7 +42,7 @@ LINUX_IMAGE = "build/linux/Image"           # as VM configurations name it
 LINUX_INITRD = "build/linux/initramfs.cpio.gz"
 
 # What the bench guest reports, in its order; a run that stops early leaves the rest missing.
-GUEST_BENCHES = ["bracket_overhead", "hvc", "mmio_read_emul", "mmio_write_emul", "mmio_read_debug",
+GUEST_BENCHES = ["bracket_overhead", "hvc", "mmio_read_emul", "mmio_write_emul", "mmio_write_debug", "mmio_read_debug",
                  "mmio_write_pl011", "sysreg_trap", "mmio_read_vgic", "eoi", "ipi", "timer_latency",
                  "eoi_timer"]
 

@@ -27,15 +27,13 @@
 #define INT_TX    (1u << 5)
 #define INT_RT    (1u << 6)
 
-#define LINE_MAX  160
 #define RX_SIZE   64
 
 struct vpl011 {
     struct vm *vm;
     spinlock_t lock;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
-    char line[LINE_MAX];
-    unsigned line_len;
+    struct console_line out;    /* output, printed a line at a time (core/console.h) */
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail;
     uint32_t intid;         /* SPI of UARTINTR, 0 = none */
@@ -46,29 +44,6 @@ static struct vpl011 uarts[CONFIG_MAX_VMS];
 
 /* AMBA peripheral and PrimeCell IDs at 0xfe0..0xffc (PL011 r1p5: 0x00341011, 0xb105f00d). */
 static const uint8_t id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
-
-static void flush_line(struct vpl011 *u)
-{
-    printk("[%s] %.*s\n", u->vm->cfg.name, (int)u->line_len, u->line);
-    u->line_len = 0;
-}
-
-static void put_char(struct vpl011 *u, char c)
-{
-    if (c == '\n') {
-        flush_line(u);
-        return;
-    }
-    if (c == '\r')
-        return;
-    /* Control characters other than tab are shown as '.', so a guest cannot drive the
-     * operator's terminal with escape sequences. */
-    if ((unsigned char)c < 0x20 && c != '\t')
-        c = '.';
-    u->line[u->line_len++] = c;
-    if (u->line_len == LINE_MAX)
-        flush_line(u);
-}
 
 static bool rx_empty(const struct vpl011 *u) { return u->rx_head == u->rx_tail; }
 
@@ -88,6 +63,12 @@ static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
     struct vpl011 *u = dev;
     if (size > 4 && off < 0xfe0)
         return -1;
+    if (off == UARTFR) {
+        /* Polled in a loop by every early console: a snapshot needs no lock. */
+        bool empty = __atomic_load_n(&u->rx_head, __ATOMIC_RELAXED) == __atomic_load_n(&u->rx_tail, __ATOMIC_RELAXED);
+        *val = FR_TXFE | (empty ? FR_RXFE : 0);
+        return 0;
+    }
     spin_lock(&u->lock);
     switch (off) {
     case UARTDR:
@@ -99,7 +80,6 @@ static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
             u->ris &= ~(INT_RX | INT_RT);
         break;
     case UARTRSR: *val = 0; break;
-    case UARTFR: *val = FR_TXFE | (rx_empty(u) ? FR_RXFE : 0); break;
     case UARTILPR: *val = u->ilpr; break;
     case UARTIBRD: *val = u->ibrd; break;
     case UARTFBRD: *val = u->fbrd; break;
@@ -130,7 +110,7 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     spin_lock(&u->lock);
     switch (off) {
     case UARTDR:
-        put_char(u, (char)(val & 0xff));
+        console_line_put(&u->out, u->vm->cfg.name, (char)(val & 0xff));
         u->ris |= INT_TX;   /* the transmit FIFO drains at once */
         break;
     case UARTRSR: break;    /* error clear */

@@ -857,11 +857,16 @@ int guest_main(void)
     else
         not_measured("hvc", "SMCCC_VERSION does not answer 1.1");
     run_op("mmio_read_emul", op_ldr32, uart + 0x18, 0);             /* UARTFR */
+    uintptr_t virtio = (uintptr_t)dt_reg_of("virtio,mmio");
+    if (virtio)     /* QueueSel (virtio 1.2 4.2.2): a register write with no side effect */
+        run_op("mmio_write_emul", op_str32, virtio + 0x030, 0);
+    else
+        not_measured("mmio_write_emul", "no virtio,mmio device in the VM");
     if (dbg) {
-        run_op("mmio_write_emul", op_str64, dbg, 0x1122334455667788ULL);   /* scratch 0 */
+        run_op("mmio_write_debug", op_str64, dbg, 0x1122334455667788ULL);  /* scratch 0 */
         run_op("mmio_read_debug", op_ldr64, dbg, 0);
     } else {
-        not_measured("mmio_write_emul", "no elvisor,debug-regs device in the VM");
+        not_measured("mmio_write_debug", "no elvisor,debug-regs device in the VM");
         not_measured("mmio_read_debug", "no elvisor,debug-regs device in the VM");
     }
     /* UARTIMSC rewritten with its own value: a register write with no side effect. */
