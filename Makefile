@@ -90,6 +90,12 @@ $(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) $(wildcard $(B)/linux/Image $(B
 	dtc -q -I dts -O dtb -o $(B)/$*.dtb $<
 	$(PYTHON) tools/pack.py $@ $(B)/elvisor.bin $(B)/$*.dtb
 
+# Disk images for virtio-blk (tests/configs/virtio-blk.dts): an empty 16 MiB ext4 file system.
+$(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	rm -f $@.tmp && truncate -s 16M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
+$(B)/tests/configs/virtio-blk.img: $(B)/disks/ext4-16M.img
+
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
 # Configurations may name the Linux guest, so it is fetched (cached) before packing.
