@@ -37,6 +37,8 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
         *val = 0;
         rc = r->ops->read(v, r->dev, ipa - r->base, size, val);
     }
+    if (rc == MMIO_OPS_RETRY)
+        return MMIO_RETRY;
     return rc ? MMIO_REFUSED : 0;
 }
 
@@ -72,6 +74,8 @@ static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64
         inject_dabt(&v->regs, far, a->write);
         return;
     }
+    if (rc == MMIO_RETRY)
+        return;         /* the guest executes the access again after this exit */
     if (!a->write && a->reg != 31)
         v->regs.x[a->reg] = extend_load(val, a);
     v->regs.pc += 4;
@@ -105,6 +109,9 @@ static int access_at(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, i
         uint64_t val = 0;
         if (write)
             memcpy(&val, (char *)buf + done, piece);
+        /* MMIO_RETRY counts as done here: an instruction with several accesses (or
+         * writeback) cannot simply run again. A device that asked for it (a virtio notify
+         * over budget) resumes at the guest's next notification instead. */
         if (mmio_dispatch(c->v, ipa + done, piece, write, &val) < 0)
             return -1;
         if (!write)

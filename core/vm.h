@@ -26,10 +26,14 @@ enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED };
 
 /* One emulated MMIO window. The handler sees the offset into its window. */
 struct mmio_ops {
-    /* Return 0 on success; nonzero makes the access an external abort in the guest. */
+    /* Return 0 on success, MMIO_OPS_RETRY to have the guest execute the access again (the
+     * device did part of the work and wants the CPU back in between), anything else makes
+     * the access an external abort in the guest. */
     int (*read)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val);
     int (*write)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val);
 };
+
+#define MMIO_OPS_RETRY 1
 
 struct mmio_region {
     uint64_t base, size;

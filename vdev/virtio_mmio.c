@@ -90,8 +90,14 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c)
 {
     if (!virtio_queue_usable(d, q))
         return 0;
+    if (d->budget == 0) {
+        d->budget_hit = true;
+        return 0;
+    }
     const char *why = "";
     int rc = virtq_pop(&d->vq[q], &d->ram, c, &why);
+    if (rc > 0)
+        d->budget--;
     if (rc < 0)
         virtio_fail(d, "queue %u: %s", q, why);
     return rc;
@@ -233,7 +239,20 @@ static int virtio_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
     return 0;
 }
 
-static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
+/* QueueNotify: the back end takes at most VIRTIO_NOTIFY_BUDGET chains. Returns 1 if it
+ * stopped with chains left, so that the guest repeats the write (core/mmio.c MMIO_RETRY). */
+static int notify(struct virtio_dev *d, uint32_t q)
+{
+    if (!virtio_queue_usable(d, q))
+        return 0;
+    d->budget = VIRTIO_NOTIFY_BUDGET;
+    d->budget_hit = false;
+    d->be->notify(d, q);
+    d->budget = ~0u;
+    return d->budget_hit && virtq_has_avail(&d->vq[q]) && virtio_queue_usable(d, q);
+}
+
+static int write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
 {
     struct virtq *q;
     switch (off) {
@@ -251,9 +270,7 @@ static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
         break;
     case REG_QUEUE_READY:   write_queue_ready(d, val); break;
     case REG_QUEUE_NOTIFY:
-        if (virtio_queue_usable(d, val))
-            d->be->notify(d, val);
-        break;
+        return notify(d, val);
     case REG_INT_ACK:
         d->isr &= ~val;
         update_line(d);
@@ -277,6 +294,7 @@ static void write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
     default:
         break;              /* read-only and reserved: writes ignored */
     }
+    return 0;
 }
 
 static int virtio_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
@@ -294,9 +312,9 @@ static int virtio_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     if (size != 4 || (off & 3))
         return -1;
     spin_lock(&d->lock);
-    write_reg(d, off, (uint32_t)val);
+    int rc = write_reg(d, off, (uint32_t)val);
     spin_unlock(&d->lock);
-    return 0;
+    return rc;
 }
 
 static const struct mmio_ops virtio_mmio_ops = { .read = virtio_read, .write = virtio_write };
@@ -314,6 +332,7 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     d->ram = (struct guest_ram){ vm->cfg.ram_ipa, vm->cfg.ram_size, (uint8_t *)(uintptr_t)vm->ram_pa };
     d->config_gen = 0;
     d->line = false;
+    d->budget = ~0u;        /* outside notifications (frames, console input): no budget */
     device_reset(d);
     spin_unlock(&d->lock);
     if (vm->nr_virtio < VM_MAX_DEVICES)

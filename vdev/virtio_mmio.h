@@ -14,6 +14,9 @@
 #include "vdev/virtqueue.h"
 
 #define VIRTIO_MAX_QUEUES   4
+/* Chains processed per trapped QueueNotify: one exit stays bounded however fast another
+ * vCPU refills the ring, so a time-shared CPU is never held by one guest. */
+#define VIRTIO_NOTIFY_BUDGET VIRTQ_MAX_SIZE
 
 /* Feature bits (virtio 1.2, 6) the transport offers on behalf of every device. */
 #define VIRTIO_F_RING_INDIRECT_DESC (1ULL << 28)
@@ -56,6 +59,10 @@ struct virtio_dev {
     uint32_t status, isr, config_gen;
     uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
     bool line;                  /* level last given to the vGIC */
+    /* Chains one notification may still take (VIRTIO_NOTIFY_BUDGET), and whether it stopped
+     * with chains left: the guest then repeats its QueueNotify write (mmio_ops retry). */
+    unsigned budget;
+    bool budget_hit;
     struct guest_ram ram;
     struct virtq vq[VIRTIO_MAX_QUEUES];
 };
@@ -80,7 +87,8 @@ static inline unsigned virtio_slot(const struct vm *vm, unsigned index)
 /* Whether queue q can be used now: driver ready, queue enabled, no reset pending, VM running. */
 bool virtio_queue_usable(struct virtio_dev *d, unsigned q);
 /* virtq_pop on queue q; a driver error puts the device into DEVICE_NEEDS_RESET (one log line)
- * and returns -1. */
+ * and returns -1. Inside a notification, 0 also means the budget is spent (the transport
+ * resumes the work when the guest repeats the notification). */
 int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c);
 void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t written);
 /* Raises the used-buffer interrupt if the driver wants one for what was pushed on q. */

@@ -84,7 +84,7 @@ struct desc {
 
 static struct desc read_desc(const uint8_t *table, unsigned i)
 {
-    struct desc d;
+    struct desc d = { 0 };
     /* Plain copy: torn values are harmless, as only this snapshot is checked and used. */
     memcpy(&d, table + (uint64_t)i * DESC_SIZE, sizeof(d));
     return d;
