@@ -56,6 +56,29 @@ void printk(const char *fmt, ...)
     va_end(ap);
 }
 
+static void console_line_flush(struct console_line *l, const char *vm_name)
+{
+    printk("[%s] %.*s\n", vm_name, (int)l->len, l->buf);
+    l->len = 0;
+}
+
+void console_line_put(struct console_line *l, const char *vm_name, char c)
+{
+    if (c == '\n') {
+        console_line_flush(l, vm_name);
+        return;
+    }
+    if (c == '\r')
+        return;
+    if ((unsigned char)c < 0x20 && c != '\t')
+        c = '.';
+    if (l->len >= CONSOLE_LINE_MAX)     /* not expected: the line is printed when it fills */
+        l->len = 0;
+    l->buf[l->len++] = c;
+    if (l->len == CONSOLE_LINE_MAX)
+        console_line_flush(l, vm_name);
+}
+
 void panic(const char *fmt, ...)
 {
     va_list ap;

@@ -12,4 +12,16 @@ void console_write(const char *s, unsigned len);
 void console_smp_ready(void);
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* A guest's console output (vdev/vpl011.c, vdev/virtio_console.c), printed a line at a time as
+ * "[vm-name] text": a line ends at '\n' or after CONSOLE_LINE_MAX characters, '\r' is dropped
+ * and control characters other than tab are shown as '.', so that a guest cannot drive the
+ * operator's terminal with escape sequences. */
+#define CONSOLE_LINE_MAX 160
+struct console_line {
+    unsigned len;
+    char buf[CONSOLE_LINE_MAX];
+};
+/* Adds one character of VM `vm_name`'s output to l; the caller serialises the calls on l. */
+void console_line_put(struct console_line *l, const char *vm_name, char c);
+
 #endif

@@ -4,6 +4,7 @@
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
 #include "vdev/vpl011.h"
+#include "vdev/virtio_devices.h"
 
 static struct escape_state esc;
 static unsigned focus;      /* index into vms[] */
@@ -25,11 +26,31 @@ void console_list_vms(void)
                state_name(&vms[i]), vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
 }
 
+/* A VM's console input goes to its virtio console once the driver is ready, else to its
+ * PL011; a VM with neither device cannot take the focus. */
+static bool has_input(const struct vm *vm)
+{
+    return vm->pl011 || vm->vconsole;
+}
+
+static unsigned input_room(struct vm *vm)
+{
+    if (virtio_console_ready(vm))
+        return virtio_console_rx_room(vm);
+    return vm->pl011 ? vpl011_rx_room(vm) : ~0u;    /* no device ready: the input is dropped */
+}
+
+static void deliver(struct vm *vm, char c)
+{
+    if (!virtio_console_input(vm, c))
+        vpl011_input(vm, c);
+}
+
 static void move_focus(void)
 {
     for (unsigned n = 1; n <= nr_vms; n++) {
         unsigned next = (focus + n) % nr_vms;
-        if (vms[next].state != VM_STOPPED && vms[next].pl011) {
+        if (vms[next].state != VM_STOPPED && has_input(&vms[next])) {
             focus = next;
             break;
         }
@@ -39,14 +60,14 @@ static void move_focus(void)
         printk("elvisor: input now goes to VM '%s'\n", vms[focus].cfg.name);
 }
 
-/* Flow control: a character stays in the UART (and the sender waits) until the focused VM has
- * room for it, instead of being dropped; but a VM that does not read its UART for 100 ms does
- * not hold up the console (Ctrl-a must still reach the hypervisor). */
+/* Flow control: a character stays in the UART (and the sender waits) until the focused VM's
+ * input device has room for it, instead of being dropped; but a VM that does not read its
+ * input for 100 ms does not hold up the console (Ctrl-a must still reach the hypervisor). */
 static bool can_take(void)
 {
     static uint64_t stalled_since;
-    if (focus >= nr_vms || !vms[focus].pl011 || vms[focus].state != VM_RUNNING ||
-        vpl011_rx_room(&vms[focus]) > CONSOLE_ESCAPE_RUN) {
+    if (focus >= nr_vms || !has_input(&vms[focus]) || vms[focus].state != VM_RUNNING ||
+        input_room(&vms[focus]) > CONSOLE_ESCAPE_RUN) {
         stalled_since = 0;
         return true;
     }
@@ -100,6 +121,6 @@ void console_input_poll(void)
         if (focus >= nr_vms)
             continue;
         for (unsigned i = 0; i < n; i++)
-            vpl011_input(&vms[focus], out[i]);
+            deliver(&vms[focus], out[i]);
     }
 }

@@ -383,6 +383,18 @@ for m in $(cat /lib/modules/load-order); do
 done
 echo "elvisor-guest: $n modules loaded"
 
+# A second shell on the virtio console, when the VM has one (virtio_console made hvc0). Not
+# through cttyhack, which picks the kernel's console (ttyAMA0) whatever stdin is: setsid -c
+# makes stdin, hvc0, the controlling terminal of a new session. The loop is not started with
+# `&`, which would start it with SIGINT and SIGQUIT ignored, for good (Ctrl-C would do nothing
+# in that shell): the first setsid becomes a session leader, so the second one forks, and the
+# loop runs in its own session while /init goes on. The loop's children are not process group
+# leaders, so its setsid does not fork and the loop waits for the shell.
+if [ -c /dev/hvc0 ]; then
+    setsid setsid sh -c 'while :; do setsid -c sh </dev/hvc0 >/dev/hvc0 2>&1; sleep 1; done'
+    echo "elvisor-guest: shell ready on hvc0"
+fi
+
 # A subshell is not a session leader, so setsid does not fork and the loop waits for the
 # shell; cttyhack makes the console the shell's controlling terminal (job control, Ctrl-C).
 while :; do

@@ -1,9 +1,204 @@
-/* virtio-console: being written (issue 6). Until then a VM that names one is refused. */
+/* virtio console device (virtio 1.2, 5.3): one port, hvc0 in a Linux guest. No MULTIPORT and
+ * no SIZE: receiveq0 (0) and transmitq0 (1) only, cols = rows = 0. VIRTIO_CONSOLE_F_EMERG_WRITE
+ * is offered: a write of emerg_wr (configuration offset 8) prints one character.
+ *
+ * Output (transmitq0, emerg_wr) goes to the hypervisor console like a vPL011's: a line at a time,
+ * "[vm-name] " first, control characters neutralised (core/console.h). Input is the console
+ * input of the focused VM (core/console_input.c): once the driver is ready (DRIVER_OK, receiveq0
+ * enabled) it comes here instead of to the VM's PL011, waits in a small buffer and fills the
+ * driver's posted receive buffers, when it arrives and when the driver posts new ones.
+ *
+ * Locking: input runs on physical CPU 0 (console interrupt), the driver's notifications on its
+ * vCPU's CPU; d->lock covers the device and this file's state alike. */
 #include "vdev/virtio_devices.h"
+#include "vdev/virtio_mmio.h"
 #include "core/console.h"
+#include "lib/string.h"
+
+#define CONSOLE_DEVICE_ID   3
+#define RECEIVEQ            0
+#define TRANSMITQ           1
+#define NR_QUEUES           2
+
+#define F_EMERG_WRITE       (1ULL << 2)     /* VIRTIO_CONSOLE_F_EMERG_WRITE (5.3.3) */
+#define CONFIG_SIZE         12              /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
+#define CONFIG_EMERG_WR     8
+
+#define RX_SIZE             64      /* input waiting for receive buffers (a power of two) */
+/* Output printed per transmit notification: bounds the time one exit spends printing. A
+ * driver's larger writes are returned with the excess dropped (Linux's hvc writes at most a
+ * page per buffer, one buffer per notification). */
+#define TX_BUDGET           4096
+
+struct vconsole {
+    struct virtio_dev dev;
+    struct console_line out;
+    char rx[RX_SIZE];
+    unsigned rx_head, rx_tail;      /* free-running; rx_head - rx_tail characters wait */
+};
+
+static struct vconsole consoles[VIRTIO_SLOTS];
+
+static struct vconsole *vc_of(struct virtio_dev *d)
+{
+    return d->priv;
+}
+
+static void put_char(struct vconsole *vc, char c)
+{
+    console_line_put(&vc->out, vc->dev.vm->cfg.name, c);
+}
+
+/* Hands waiting input to the driver's receive buffers (d->lock held). At most one pass over
+ * the ring per call, even if another vCPU keeps posting buffers. */
+static void fill_rx(struct vconsole *vc)
+{
+    struct virtio_dev *d = &vc->dev;
+    struct virtq_chain c;
+    unsigned chains = 0;
+    bool pushed = false;
+    while (vc->rx_head != vc->rx_tail && chains++ < VIRTQ_MAX_SIZE) {
+        if (virtio_pop(d, RECEIVEQ, &c) <= 0)
+            break;
+        uint32_t done = 0;
+        while (vc->rx_head != vc->rx_tail && done < c.in_len) {
+            /* The contiguous run from rx_tail, bounded by the buffer's end and the chain. */
+            unsigned at = vc->rx_tail % RX_SIZE;
+            unsigned run = vc->rx_head - vc->rx_tail;
+            if (run > RX_SIZE - at)
+                run = RX_SIZE - at;
+            if (run > c.in_len - done)
+                run = (unsigned)(c.in_len - done);
+            uint64_t n = virtq_copy_to_chain(&c, done, vc->rx + at, run);
+            if (n == 0)
+                break;
+            done += (uint32_t)n;
+            vc->rx_tail += (unsigned)n;
+        }
+        /* A chain without device-writable space (a driver error) goes back empty. */
+        virtio_push(d, RECEIVEQ, c.head, done);
+        pushed = true;
+    }
+    if (pushed)
+        virtio_signal(d, RECEIVEQ);
+}
+
+/* Prints what the driver queued for output, at most TX_BUDGET bytes per notification. */
+static void drain_tx(struct vconsole *vc)
+{
+    struct virtio_dev *d = &vc->dev;
+    struct virtq_chain c;
+    uint64_t budget = TX_BUDGET, dropped = 0;
+    unsigned chains = 0;
+    int rc = 0;
+    while (chains++ < VIRTQ_MAX_SIZE && (rc = virtio_pop(d, TRANSMITQ, &c)) > 0) {
+        for (unsigned i = 0; i < c.nr_out; i++) {
+            const uint8_t *p = c.seg[i].p;
+            uint32_t len = c.seg[i].len;
+            uint32_t n = len < budget ? len : (uint32_t)budget;
+            for (uint32_t k = 0; k < n; k++)
+                put_char(vc, (char)p[k]);
+            budget -= n;
+            dropped += len - n;
+        }
+        virtio_push(d, TRANSMITQ, c.head, 0);
+    }
+    if (rc >= 0)
+        virtio_signal(d, TRANSMITQ);
+    if (dropped)
+        vm_log(d->vm, "%s@%lx: %lu bytes of output dropped (over %u in one notification)",
+               d->be->name, (unsigned long)d->ipa, (unsigned long)dropped, TX_BUDGET);
+}
+
+static void console_notify(struct virtio_dev *d, unsigned q)
+{
+    if (q == RECEIVEQ)
+        fill_rx(vc_of(d));
+    else if (q == TRANSMITQ)
+        drain_tx(vc_of(d));
+}
+
+static unsigned console_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
+{
+    /* cols, rows (no SIZE), max_nr_ports (no MULTIPORT) and emerg_wr all read as 0. */
+    unsigned n = size < CONFIG_SIZE ? size : CONFIG_SIZE;
+    memset(buf, 0, n);
+    return n;
+}
+
+static void console_config_write(struct virtio_dev *d, unsigned off, unsigned size, uint32_t val)
+{
+    /* 5.3.5: with EMERG_WRITE offered, emerg_wr may be written at any time, even before
+     * feature negotiation; the low byte is the character. */
+    if (off == CONFIG_EMERG_WR)
+        put_char(vc_of(d), (char)(val & 0xff));
+}
+
+/* Device reset (status 0, VM reset): waiting input and a partial output line are dropped. */
+static void console_reset(struct virtio_dev *d)
+{
+    struct vconsole *vc = vc_of(d);
+    vc->rx_head = vc->rx_tail = 0;
+    vc->out.len = 0;
+}
+
+static const struct virtio_backend console_backend = {
+    .name = "virtio-console", .device_id = CONSOLE_DEVICE_ID, .nr_queues = NR_QUEUES,
+    .config = console_config, .config_write = console_config_write,
+    .notify = console_notify, .reset = console_reset,
+};
 
 int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
-    printk("elvisor: VM '%s' refused: virtio-console is not implemented yet\n", vm->cfg.name);
-    return -1;
+    struct vconsole *vc = &consoles[virtio_slot(vm, index)];
+    if (virtio_mmio_attach(vm, d, &vc->dev, &console_backend, F_EMERG_WRITE, vc) < 0)
+        return -1;
+    /* The VM's first virtio console takes its console input. */
+    if (!vm->vconsole)
+        vm->vconsole = vc;
+    return 0;
+}
+
+/* The VM's input console, if its driver can take input now; d->lock held by the caller. */
+static bool rx_ready(struct vconsole *vc)
+{
+    return virtio_queue_usable(&vc->dev, RECEIVEQ);
+}
+
+bool virtio_console_ready(struct vm *vm)
+{
+    struct vconsole *vc = vm->vconsole;
+    if (!vc)
+        return false;
+    spin_lock(&vc->dev.lock);
+    bool ready = rx_ready(vc);
+    spin_unlock(&vc->dev.lock);
+    return ready;
+}
+
+unsigned virtio_console_rx_room(struct vm *vm)
+{
+    struct vconsole *vc = vm->vconsole;
+    if (!vc)
+        return 0;
+    spin_lock(&vc->dev.lock);
+    unsigned room = RX_SIZE - (vc->rx_head - vc->rx_tail);
+    spin_unlock(&vc->dev.lock);
+    return room;
+}
+
+bool virtio_console_input(struct vm *vm, char c)
+{
+    struct vconsole *vc = vm->vconsole;
+    if (!vc)
+        return false;
+    spin_lock(&vc->dev.lock);
+    bool ready = rx_ready(vc);
+    if (ready) {
+        if (vc->rx_head - vc->rx_tail < RX_SIZE)
+            vc->rx[vc->rx_head++ % RX_SIZE] = c;
+        fill_rx(vc);
+    }
+    spin_unlock(&vc->dev.lock);
+    return ready;
 }
