@@ -12,7 +12,10 @@ executed instruction:
     paired here into vcpu_switch costs;
   - Linux: the kernel of build/linux/ natively (virtualization off) and, when a configuration
     (configs/, then tests/configs/) runs it as a VM, under elvisor; linux_boot is the virtual
-    counter that /init prints first thing (tools/cntvct.c).
+    counter that /init prints first thing (tools/cntvct.c);
+  - build/tests/configs/bench-virtio.img: two Linux VMs; one reads and writes 16 MiB of its
+    virtio disk and sends 16 MiB over TCP to the other through the switch (/bin/elvisor-bench
+    in the initramfs): instructions per MiB moved.
 Then footprint from the ELF. Prints a table and writes build/bench.json: a list of objects
 {name, gic, min, median, max, unit, exits_per_op, ...} or {name, gic, status} when a benchmark
 could not be measured. Every QEMU run has a time limit; its console log goes to
@@ -37,6 +40,7 @@ CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
 ELF = os.path.join(BUILD, "elvisor.elf")
 BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
+VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
 GUEST_BIN = os.path.join(BUILD, "guests", "bench.bin")
 LINUX_IMAGE = "build/linux/Image"           # as VM configurations name it
 LINUX_INITRD = "build/linux/initramfs.cpio.gz"
@@ -328,6 +332,41 @@ def bench_linux(gic, enabled):
     return res + [res_native]
 
 
+# --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---
+
+VIRTIO_MARK = re.compile(r"^\[(\w+)\] elvisor-bench: ([\w-]+) (begin|end) (\d+)$", re.M)
+VIRTIO_MIB = 16
+VIRTIO_BENCHES = [("virtio_blk_read", "tx", "blk-read"), ("virtio_blk_write", "tx", "blk-write"),
+                  ("virtio_net_tcp", "tx", "net-send")]
+
+
+def bench_virtio(gic, enabled):
+    if not enabled:
+        return [not_measured(n, gic, "skipped (--no-linux)") for n, _, _ in VIRTIO_BENCHES]
+    if not os.path.isfile(VIRTIO_IMG):
+        return [not_measured(n, gic, "%s missing (make images)" % os.path.relpath(VIRTIO_IMG, ROOT))
+                for n, _, _ in VIRTIO_BENCHES]
+    end = re.compile(r"elvisor-bench: net-send end|HYPERVISOR CRASH|Kernel panic|stopped:")
+    out, why = run_qemu("virtio-gic%d" % gic, machine(gic, smp=2) + ["-kernel", VIRTIO_IMG],
+                        lambda o: end.search(o) is not None)
+    marks = {(vm, work, edge): int(t) for vm, work, edge, t in VIRTIO_MARK.findall(out)}
+    got = re.search(r"\[rx\] elvisor-bench: net-recv got (\d+) bytes", out)
+    res = []
+    for name, vm, work in VIRTIO_BENCHES:
+        t0, t1 = marks.get((vm, work, "begin")), marks.get((vm, work, "end"))
+        if t0 is None or t1 is None:
+            res.append(not_measured(name, gic, "no begin/end lines for %s (QEMU run: %s; log in %s)"
+                                    % (work, why, os.path.relpath(LOGS, ROOT))))
+            continue
+        if work == "net-send" and (not got or int(got.group(1)) != VIRTIO_MIB << 20):
+            res.append(not_measured(name, gic, "the receiver did not report %d bytes" % (VIRTIO_MIB << 20)))
+            continue
+        per = (t1 - t0) // VIRTIO_MIB
+        res.append(measured(name, gic, per, per, per, "instructions/MiB", None, 1,
+                            note="counter ticks of the whole machine while %d MiB moved" % VIRTIO_MIB))
+    return res
+
+
 # --- footprint ---------------------------------------------------------------------------------
 
 def tool(name, *args):
@@ -496,6 +535,8 @@ def main():
         results.append(bench_switch(gic))
         print("bench.py: GICv%d: Linux boot..." % gic, flush=True)
         results += bench_linux(gic, linux)
+        print("bench.py: GICv%d: virtio throughput..." % gic, flush=True)
+        results += bench_virtio(gic, linux)
         print("bench.py: GICv%d: %.0f s" % (gic, time.monotonic() - t), flush=True)
     if not native:
         results += footprint()

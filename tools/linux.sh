@@ -383,6 +383,13 @@ for m in $(cat /lib/modules/load-order); do
 done
 echo "elvisor-guest: $n modules loaded"
 
+# make bench (tools/bench.py) names a workload on the kernel command line.
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+        elvisor.bench=*) /bin/elvisor-bench "${arg#elvisor.bench=}" ;;
+    esac
+done
+
 # A second shell on the virtio console, when the VM has one (virtio_console made hvc0). Not
 # through cttyhack, which picks the kernel's console (ttyAMA0) whatever stdin is: setsid -c
 # makes stdin, hvc0, the controlling terminal of a new session. The loop is not started with
@@ -404,6 +411,50 @@ while :; do
 done
 INIT
 chmod 755 "$R/init"
+
+# The virtio throughput workloads of make bench (tools/bench.py, docs/performance.md). Each
+# prints the virtual counter (instructions under -icount shift=0) before and after moving
+# 16 MiB: "elvisor-bench: NAME begin N" ... "elvisor-bench: NAME end N".
+cat > "$R/bin/elvisor-bench" <<'BENCH'
+#!/bin/sh
+mib=16
+at() { echo "elvisor-bench: $1 $2 $(cntvct | cut -d' ' -f3)"; }
+net_up() {
+    ip addr add "$1/24" dev eth0 && ip link set eth0 up || echo "elvisor-bench: no eth0"
+}
+case "$1" in
+blk)        # read the whole of /dev/vda (cold page cache), then write it back and fsync
+    at blk-read begin
+    dd if=/dev/vda of=/dev/null bs=1M count=$mib 2>/dev/null
+    at blk-read end
+    at blk-write begin
+    dd if=/dev/zero of=/dev/vda bs=1M count=$mib conv=fsync 2>/dev/null
+    at blk-write end
+    ;;
+net-recv)   # 10.0.0.2: take one TCP stream on port 5000 and count it
+    net_up 10.0.0.2
+    # busybox nc exits when the network side ends only while its stdin stays open: give it
+    # a FIFO opened read-write, which never reaches EOF.
+    mkfifo /run/idle && exec 3<>/run/idle
+    echo "elvisor-bench: net-recv listening"
+    echo "elvisor-bench: net-recv got $(nc -l -p 5000 <&3 | wc -c) bytes"
+    at net-recv end
+    ;;
+net-send)   # 10.0.0.1: once 10.0.0.2 answers, send it 16 MiB
+    net_up 10.0.0.1
+    n=0
+    until ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1 || [ $n -ge 30 ]; do n=$((n + 1)); done
+    sleep 1     # the receiver prints "listening" before it listens
+    at net-send begin
+    dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.0.2 5000
+    at net-send end
+    ;;
+*)
+    echo "elvisor-bench: unknown workload '$1'"
+    ;;
+esac
+BENCH
+chmod 755 "$R/bin/elvisor-bench"
 
 # Reproducible archive: fixed owner, sorted names, fixed timestamps.
 find "$R" -exec touch -h -d @0 {} +
