@@ -4,6 +4,7 @@
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
 #include "vdev/vpl011.h"
+#include "vdev/vswitch.h"
 #include "vdev/virtio_devices.h"
 
 static struct escape_state esc;
@@ -24,6 +25,7 @@ void console_list_vms(void)
     for (unsigned i = 0; i < nr_vms; i++)
         printk("  %c %-16s %-10s %u vCPU(s), %lu MiB\n", i == focus ? '*' : ' ', vms[i].cfg.name,
                state_name(&vms[i]), vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
+    vswitch_print();
 }
 
 /* A VM's console input goes to its virtio console once the driver is ready, else to its

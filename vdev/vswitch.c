@@ -1,0 +1,260 @@
+/* The virtual switch (vdev/vswitch.h): ports, a MAC learning table, forwarding and counters.
+ *
+ * MAC table: 64 buckets of 4 entries (set-associative by a hash of the address). An entry
+ * maps a source address to the port it was last seen on and ages out after
+ * VSWITCH_MAC_AGE_S seconds without traffic. A new address takes a free or expired way of its
+ * bucket, else the oldest one. One port may own at most MAC_PER_PORT entries, so a VM that
+ * invents source addresses cannot push the other stations out of the table (their frames
+ * would then be flooded: slower, never wrong). */
+#include "vdev/vswitch.h"
+#include "core/console.h"
+#include "drivers/timer.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+#define MAC_BUCKETS         64
+#define MAC_WAYS            4
+#define MAC_PER_PORT        64
+#define VSWITCH_MAC_AGE_S   300
+
+struct port {
+    struct vm *vm;
+    void *ctx;                  /* the port's identity: its device's static storage */
+    vswitch_deliver_fn deliver;
+    uint8_t mac[ETH_ALEN];      /* the configured address, for vswitch_print */
+    /* Atomic counters, from the VM's side: rx = frames delivered to it. */
+    uint64_t rx_packets, rx_bytes, rx_drops;
+    uint64_t tx_packets, tx_bytes, tx_drops;
+};
+
+struct mac_entry {
+    uint8_t mac[ETH_ALEN];
+    bool valid;
+    uint8_t port;
+    uint64_t seen;              /* timer_now() when last seen as a source */
+};
+
+static struct port ports[VSWITCH_MAX_PORTS];
+static unsigned nr_ports;       /* ports[0..nr_ports) are registered; read with acquire */
+
+/* A leaf lock: protects mac_table, learned[] and the registration of ports. */
+static spinlock_t table_lock = SPINLOCK_INIT;
+static struct mac_entry mac_table[MAC_BUCKETS][MAC_WAYS];
+static unsigned learned[VSWITCH_MAX_PORTS];      /* valid entries owned by each port */
+
+static void count(uint64_t *c, uint64_t n)
+{
+    __atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static unsigned published_ports(void)
+{
+    return __atomic_load_n(&nr_ports, __ATOMIC_ACQUIRE);
+}
+
+static unsigned mac_hash(const uint8_t *mac)
+{
+    uint32_t h = 2166136261u;               /* FNV-1a */
+    for (unsigned i = 0; i < ETH_ALEN; i++)
+        h = (h ^ mac[i]) * 16777619u;
+    return (h ^ (h >> 16)) % MAC_BUCKETS;
+}
+
+/* Signed: an entry stamped by another CPU a moment later than `now` is fresh, not ancient. */
+static bool expired(const struct mac_entry *e, uint64_t now)
+{
+    return (int64_t)(now - e->seen) > (int64_t)(VSWITCH_MAC_AGE_S * timer_freq());
+}
+
+static bool is_multicast(const uint8_t *mac)
+{
+    return mac[0] & 1;
+}
+
+/* table_lock held. */
+static void forget(struct mac_entry *e)
+{
+    if (e->valid) {
+        e->valid = false;
+        learned[e->port]--;
+    }
+}
+
+/* table_lock held: drops port's expired entries; true if it is below its limit afterwards. */
+static bool make_room(unsigned port, uint64_t now)
+{
+    if (learned[port] < MAC_PER_PORT)
+        return true;
+    for (unsigned b = 0; b < MAC_BUCKETS; b++)
+        for (unsigned w = 0; w < MAC_WAYS; w++) {
+            struct mac_entry *e = &mac_table[b][w];
+            if (e->valid && e->port == port && expired(e, now))
+                forget(e);
+        }
+    return learned[port] < MAC_PER_PORT;
+}
+
+/* table_lock held: the source address `mac` was seen on `port`. */
+static void learn(unsigned port, const uint8_t *mac, uint64_t now)
+{
+    struct mac_entry *set = mac_table[mac_hash(mac)];
+    struct mac_entry *victim = 0;
+    for (unsigned w = 0; w < MAC_WAYS; w++) {
+        struct mac_entry *e = &set[w];
+        if (e->valid && !memcmp(e->mac, mac, ETH_ALEN)) {
+            if (e->port != port) {          /* the station moved (or is impersonated) */
+                forget(e);
+                victim = e;
+                break;
+            }
+            e->seen = now;
+            return;
+        }
+        /* Preference: a free way, then an expired one, then the oldest. */
+        if (!victim || (victim->valid && (!e->valid || expired(e, now) ||
+                                          (int64_t)(e->seen - victim->seen) < 0)))
+            victim = e;
+    }
+    if (!make_room(port, now))
+        return;
+    forget(victim);
+    memcpy(victim->mac, mac, ETH_ALEN);
+    victim->port = (uint8_t)port;
+    victim->seen = now;
+    victim->valid = true;
+    learned[port]++;
+}
+
+/* table_lock held: the port that owns `mac`, or -1. */
+static int lookup(const uint8_t *mac, uint64_t now)
+{
+    const struct mac_entry *set = mac_table[mac_hash(mac)];
+    for (unsigned w = 0; w < MAC_WAYS; w++) {
+        const struct mac_entry *e = &set[w];
+        if (e->valid && !memcmp(e->mac, mac, ETH_ALEN))
+            return expired(e, now) ? -1 : e->port;
+    }
+    return -1;
+}
+
+int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_fn deliver, void *ctx)
+{
+    int found = -1;
+    spin_lock(&table_lock);
+    unsigned n = nr_ports;
+    for (unsigned p = 0; p < n; p++)
+        if (ports[p].ctx == ctx)
+            found = (int)p;
+    if (found < 0 && n < VSWITCH_MAX_PORTS) {
+        ports[n].ctx = ctx;
+        ports[n].deliver = deliver;
+        found = (int)n;
+        __atomic_store_n(&nr_ports, n + 1, __ATOMIC_RELEASE);
+    }
+    if (found >= 0) {
+        struct port *p = &ports[found];
+        p->vm = vm;
+        memcpy(p->mac, mac, ETH_ALEN);
+        /* A VM reset: what was learned on this port no longer holds. */
+        for (unsigned b = 0; b < MAC_BUCKETS; b++)
+            for (unsigned w = 0; w < MAC_WAYS; w++)
+                if (mac_table[b][w].valid && mac_table[b][w].port == (unsigned)found)
+                    forget(&mac_table[b][w]);
+    }
+    spin_unlock(&table_lock);
+    return found;
+}
+
+void vswitch_tx_drop(int port)
+{
+    if (port >= 0 && (unsigned)port < published_ports())
+        count(&ports[port].tx_drops, 1);
+}
+
+static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, bool unicast)
+{
+    struct port *dp = &ports[p];
+    switch (dp->deliver(dp->ctx, frame, len)) {
+    case VSWITCH_DELIVERED:
+        count(&dp->rx_packets, 1);
+        count(&dp->rx_bytes, len);
+        break;
+    case VSWITCH_NO_ROOM:
+        count(&dp->rx_drops, 1);
+        break;
+    case VSWITCH_NOT_READY:
+        /* A flood skips ports that are down; a frame addressed to one is lost. */
+        if (unicast)
+            count(&dp->rx_drops, 1);
+        break;
+    }
+}
+
+void vswitch_forward(int src, const uint8_t *frame, unsigned len)
+{
+    unsigned n = published_ports();
+    if (src < 0 || (unsigned)src >= n)
+        return;
+    struct port *sp = &ports[src];
+    const uint8_t *dst = frame, *smac = frame + ETH_ALEN;
+    if (len < ETH_HLEN || len > VSWITCH_MAX_FRAME || is_multicast(smac)) {
+        count(&sp->tx_drops, 1);        /* no station sends from a group address */
+        return;
+    }
+    count(&sp->tx_packets, 1);
+    count(&sp->tx_bytes, len);
+    int to = -1;
+    spin_lock(&table_lock);
+    uint64_t now = timer_now();
+    learn((unsigned)src, smac, now);
+    if (!is_multicast(dst))
+        to = lookup(dst, now);
+    spin_unlock(&table_lock);
+    /* No lock is held from here on: each delivery takes its port's device lock alone. */
+    if (to == src)
+        return;         /* the destination sits behind the sender's own port */
+    if (to >= 0) {
+        deliver_to((unsigned)to, frame, len, true);
+        return;
+    }
+    for (unsigned p = 0; p < n; p++)
+        if (p != (unsigned)src)
+            deliver_to(p, frame, len, false);
+}
+
+/* A port whose VM was refused after its devices were attached stays registered (its slot
+ * may come back with the next VM) but is not shown. */
+static bool port_shown(const struct port *p)
+{
+    return p->vm && p->vm >= vms && p->vm < vms + nr_vms;
+}
+
+static uint64_t get(const uint64_t *c)
+{
+    return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+void vswitch_print(void)
+{
+    unsigned n = published_ports();
+    unsigned macs[VSWITCH_MAX_PORTS];
+    if (!n)
+        return;
+    spin_lock(&table_lock);
+    for (unsigned p = 0; p < n; p++)
+        macs[p] = learned[p];
+    spin_unlock(&table_lock);
+    printk("elvisor: virtual switch, %u port(s) (rx: to the VM, tx: from the VM):\n", n);
+    for (unsigned p = 0; p < n; p++) {
+        const struct port *pp = &ports[p];
+        if (!port_shown(pp))
+            continue;
+        const uint8_t *m = pp->mac;
+        printk("  port %u %-16s %02x:%02x:%02x:%02x:%02x:%02x rx %lu pkts %lu bytes %lu drops, "
+               "tx %lu pkts %lu bytes %lu drops, %u MACs learned\n", p, pp->vm->cfg.name,
+               m[0], m[1], m[2], m[3], m[4], m[5],
+               (unsigned long)get(&pp->rx_packets), (unsigned long)get(&pp->rx_bytes),
+               (unsigned long)get(&pp->rx_drops), (unsigned long)get(&pp->tx_packets),
+               (unsigned long)get(&pp->tx_bytes), (unsigned long)get(&pp->tx_drops), macs[p]);
+    }
+}
