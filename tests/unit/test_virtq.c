@@ -707,16 +707,16 @@ static void test_enable_refusals(void **state)
     expect_enable_refused(16, DESC_OFF, AVAIL_OFF, UINT64_C(0xfffffffffffff000) - RAM_IPA, ram_why);
     expect_enable_refused(256, RAM_SIZE - 4096 + 16, AVAIL_OFF, USED_OFF, ram_why);
 
-    /* The limits themselves are fine: 256 entries, every area ending at the end of RAM
-     * (the used ring's 6 + 8n rounded to its alignment). */
+    /* The limits themselves are fine: 256 entries with the descriptor table ending at the
+     * end of RAM, and a 1-entry queue packed against it (16 + 8 + 14 bytes). */
     memset(mem, 0, RAM_SIZE);
     qsize = 256;
     q = (struct virtq){ .size = 256, .desc_ipa = ipa(RAM_SIZE - 4096), .avail_ipa = ipa(RAM_SIZE - 4096 - 518),
                         .used_ipa = ipa(RAM_SIZE - 4096 - 518 - 2058) };
     assert_int_equal(virtq_enable(&q, &ram, true, true, &why), 0);
     assert_true(q.enabled);
-    q = (struct virtq){ .size = 1, .desc_ipa = ipa(RAM_SIZE - 16), .avail_ipa = ipa(RAM_SIZE - 8),
-                        .used_ipa = ipa(RAM_SIZE - 32) };
+    q = (struct virtq){ .size = 1, .desc_ipa = ipa(RAM_SIZE - 16), .avail_ipa = ipa(RAM_SIZE - 24),
+                        .used_ipa = ipa(RAM_SIZE - 40) };
     assert_int_equal(virtq_enable(&q, &ram, false, false, &why), 0);
 }
 
@@ -800,8 +800,9 @@ void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 void printk(const char *fmt, ...) {}
 
 /* The fake back end: two queues, 6 bytes of configuration space; notify echoes each chain's
- * readable bytes, inverted, into its writable buffers. */
-static unsigned nr_notify, nr_reset, nr_chains;
+ * readable bytes, inverted, into its writable buffers. While `refill` lasts, the driver
+ * ("another vCPU") makes each chain available again as soon as it was used. */
+static unsigned nr_notify, nr_reset, nr_chains, refill;
 static unsigned cfgw_off, cfgw_size, nr_cfgw;
 static uint32_t cfgw_val;
 
@@ -834,6 +835,10 @@ static void fb_notify(struct virtio_dev *d, unsigned qn)
             buf[i] ^= 0xff;
         virtio_push(d, qn, c.head, (uint32_t)virtq_copy_to_chain(&c, 0, buf, n));
         nr_chains++;
+        if (refill) {
+            refill--;
+            offer(c.head);
+        }
     }
     if (rc == 0)
         virtio_signal(d, qn);
@@ -872,6 +877,7 @@ static int t_setup(void **state)
     mops = NULL;
     nr_mmio = nr_logs = nr_line_calls = nr_notify = nr_reset = nr_chains = nr_cfgw = 0;
     line = false;
+    refill = 0;
     line_intid = 0;
     last_log[0] = 0;
     vm.id = 1;
@@ -1300,16 +1306,54 @@ static void test_mmio_notify_ignored(void **state)
     assert_int_equal(nr_chains, 1);
 }
 
+/* One QueueNotify takes at most VIRTIO_NOTIFY_BUDGET chains; with more waiting the write
+ * asks to be repeated (MMIO_OPS_RETRY), and each repetition goes on from there. */
+static void test_mmio_notify_budget(void **state)
+{
+    bring_up(ALL_FEATS);
+    offer_good_chain(0);
+    refill = 1000;
+    assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), MMIO_OPS_RETRY);
+    assert_int_equal(nr_chains, VIRTIO_NOTIFY_BUDGET);
+    assert_int_equal(used_idx(), VIRTIO_NOTIFY_BUDGET);
+    assert_int_equal(rd(R_INT_STATUS), 1);             /* what was used is signalled */
+    assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), MMIO_OPS_RETRY);
+    assert_int_equal(nr_chains, 2 * VIRTIO_NOTIFY_BUDGET);
+    refill = 0;                                        /* one chain left */
+    assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), 0);
+    assert_int_equal(nr_chains, 2 * VIRTIO_NOTIFY_BUDGET + 1);
+    assert_int_equal(used_idx(), 2 * VIRTIO_NOTIFY_BUDGET + 1);
+    /* Exactly the budget, then an empty ring: finished, no retry. */
+    offer(0);
+    refill = VIRTIO_NOTIFY_BUDGET - 1;
+    assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), 0);
+    assert_int_equal(nr_chains, 3 * VIRTIO_NOTIFY_BUDGET + 1);
+    assert_false(virtq_has_avail(&dev.vq[0]));
+    /* Outside a notification (frames, console input) there is no budget. */
+    refill = 2 * VIRTIO_NOTIFY_BUDGET;
+    offer(0);
+    fb_notify(&dev, 0);
+    assert_int_equal(nr_chains, 5 * VIRTIO_NOTIFY_BUDGET + 2);
+    assert_int_equal(nr_logs, 0);
+}
+
+/* Refused accesses: an external abort for the guest, not a retry. */
+static void assert_refused(int rc)
+{
+    assert_int_not_equal(rc, 0);
+    assert_int_not_equal(rc, MMIO_OPS_RETRY);
+}
+
 static void test_mmio_access_sizes(void **state)
 {
     uint64_t v;
     static const unsigned bad_sizes[] = { 1, 2, 3, 8 };
     for (unsigned i = 0; i < 4; i++) {
-        assert_int_not_equal(mops->read(NULL, mdev, R_MAGIC, bad_sizes[i], &v), 0);
-        assert_int_not_equal(mops->write(NULL, mdev, R_STATUS, bad_sizes[i], S_ACK), 0);
+        assert_refused(mops->read(NULL, mdev, R_MAGIC, bad_sizes[i], &v));
+        assert_refused(mops->write(NULL, mdev, R_STATUS, bad_sizes[i], S_ACK));
     }
-    assert_int_not_equal(mops->read(NULL, mdev, R_MAGIC + 2, 4, &v), 0);
-    assert_int_not_equal(mops->write(NULL, mdev, R_STATUS + 1, 4, S_ACK), 0);
+    assert_refused(mops->read(NULL, mdev, R_MAGIC + 2, 4, &v));
+    assert_refused(mops->write(NULL, mdev, R_STATUS + 1, 4, S_ACK));
     assert_int_equal(rd(R_STATUS), 0);                 /* the refused writes did nothing */
 
     /* Configuration space: 1, 2 and 4 bytes, naturally aligned. */
@@ -1324,18 +1368,18 @@ static void test_mmio_access_sizes(void **state)
     assert_int_equal(v, 0);
     assert_int_equal(mops->read(NULL, mdev, R_CONFIG + 0xefc, 4, &v), 0);
     assert_int_equal(v, 0);
-    assert_int_not_equal(mops->read(NULL, mdev, R_CONFIG, 8, &v), 0);
-    assert_int_not_equal(mops->read(NULL, mdev, R_CONFIG, 3, &v), 0);
-    assert_int_not_equal(mops->read(NULL, mdev, R_CONFIG + 1, 2, &v), 0);
-    assert_int_not_equal(mops->read(NULL, mdev, R_CONFIG + 2, 4, &v), 0);
+    assert_refused(mops->read(NULL, mdev, R_CONFIG, 8, &v));
+    assert_refused(mops->read(NULL, mdev, R_CONFIG, 3, &v));
+    assert_refused(mops->read(NULL, mdev, R_CONFIG + 1, 2, &v));
+    assert_refused(mops->read(NULL, mdev, R_CONFIG + 2, 4, &v));
     assert_int_equal(mops->write(NULL, mdev, R_CONFIG + 3, 1, 0x5a), 0);
     assert_int_equal(nr_cfgw, 1);
     assert_int_equal(cfgw_off, 3);
     assert_int_equal(cfgw_size, 1);
     assert_int_equal(cfgw_val, 0x5a);
-    assert_int_not_equal(mops->write(NULL, mdev, R_CONFIG, 8, 0), 0);
-    assert_int_not_equal(mops->write(NULL, mdev, R_CONFIG + 2, 4, 0), 0);
-    assert_int_not_equal(mops->write(NULL, mdev, R_CONFIG + 1, 2, 0), 0);
+    assert_refused(mops->write(NULL, mdev, R_CONFIG, 8, 0));
+    assert_refused(mops->write(NULL, mdev, R_CONFIG + 2, 4, 0));
+    assert_refused(mops->write(NULL, mdev, R_CONFIG + 1, 2, 0));
     assert_int_equal(nr_cfgw, 1);
 }
 
@@ -1397,6 +1441,7 @@ int main(void)
         cmocka_unit_test_setup(test_mmio_malformed_chain_on_notify, t_setup),
         cmocka_unit_test_setup(test_mmio_driver_errors_need_reset, t_setup),
         cmocka_unit_test_setup(test_mmio_notify_ignored, t_setup),
+        cmocka_unit_test_setup(test_mmio_notify_budget, t_setup),
         cmocka_unit_test_setup(test_mmio_access_sizes, t_setup),
         cmocka_unit_test_setup(test_mmio_quiesce, t_setup),
     };
