@@ -20,11 +20,13 @@ FUZZ_OPTS_config  := -max_len=8192 -dict=tests/fuzz/config.dict -use_value_profi
 FUZZ_OPTS_a64     := -max_len=128 -use_value_profile=1
 FUZZ_OPTS_esr     := -max_len=32 -use_value_profile=1
 FUZZ_OPTS_pgtable := -max_len=1024
+FUZZ_OPTS_virtq   := -max_len=12288
 FUZZ_RUNS_fdt     := 60000
 FUZZ_RUNS_config  := 60000
 FUZZ_RUNS_a64     := 300000
 FUZZ_RUNS_esr     := 200000
 FUZZ_RUNS_pgtable := 40000
+FUZZ_RUNS_virtq   := 250000
 
 .PHONY: fuzz-smoke fuzz-build $(addprefix fuzz-smoke-,$(FUZZ_NAMES)) $(addprefix fuzz-long-,$(FUZZ_NAMES)) \
         $(addprefix fuzz-,$(FUZZ_NAMES))

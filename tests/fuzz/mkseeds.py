@@ -188,12 +188,191 @@ def config_seeds():
         put("config", name, data)
 
 
+# fuzz_virtq: byte 0 = RAM placement and size, byte 1 = number of 6-byte operations
+# {op, arg, le32 val}, then the RAM image (layout in tests/fuzz/fuzz_virtq.c).
+VQ_OPS = ("write32", "read32", "raw", "init", "setup_q", "notify", "offer", "poke16", "ack",
+          "reset", "vmstate", "quiesce", "flush", "bemode", "fail")
+VQ_RAM = {4096: 0, 8192: 1, 12288: 2, 16384: 3}
+VQ_INDIRECT, VQ_EVENT_IDX, VQ_NEXT, VQ_WRITE, VQ_IND = 1 << 28, 1 << 29, 1, 2, 4
+
+
+class VqSeed:
+    """A driver's RAM image and operations; queue rings placed on 256-byte blocks."""
+
+    def __init__(self, size=8192, place=0):
+        self.ipa = {0: 0x40000000, 1: 0, 2: (1 << 64) - size, 3: 1 << 47}[place]
+        self.flags = place | VQ_RAM[size] << 2
+        self.ram = bytearray(size)
+        self.ops = []
+
+    def op(self, name, arg=0, val=0):
+        self.ops.append(struct.pack("<BBI", VQ_OPS.index(name), arg, val & 0xffffffff))
+
+    def desc(self, table, i, addr, length, flags=0, nxt=0):
+        """Descriptor i of the table at RAM offset `table`; addr is a RAM offset."""
+        struct.pack_into("<QIHH", self.ram, table + 16 * i, (self.ipa + addr) % (1 << 64), length, flags, nxt)
+
+    def put16(self, off, v):
+        struct.pack_into("<H", self.ram, off, v)
+
+    def avail(self, off, heads, idx0=0, qsize=16):
+        for k, h in enumerate(heads):
+            self.put16(off + 4 + 2 * ((idx0 + k) % qsize), h)
+        self.put16(off + 2, (idx0 + len(heads)) % 65536)
+
+    def bring_up(self, feats, queues=((0, 4, 0x000, 0x100, 0x200),)):
+        """INIT with `feats`, SETUP_Q for each (queue, log2 size, desc, avail, used), DRIVER_OK."""
+        self.op("init", feats >> 32, feats)
+        for q, log2, d, a, u in queues:
+            self.op("setup_q", q, log2 | (d >> 8) << 4 | (a >> 8) << 10 | (u >> 8) << 16)
+        self.op("write32", 0x70 // 4, 0xf)
+
+    def data(self):
+        return bytes([self.flags, len(self.ops)]) + b"".join(self.ops) + bytes(self.ram).rstrip(b"\0")
+
+
+def virtq_seeds():
+    V1 = 1 << 32
+    seeds = {}
+
+    s = VqSeed()                                    # an entropy-device-like exchange
+    s.desc(0, 0, 0x1000, 16, VQ_NEXT, 1)
+    s.desc(0, 1, 0x1100, 32, VQ_WRITE)
+    s.desc(0, 2, 0x400, 48, VQ_IND)
+    s.desc(0x400, 0, 0x1200, 8, VQ_NEXT, 1)
+    s.desc(0x400, 1, 0x1300, 8, VQ_WRITE | VQ_NEXT, 2)
+    s.desc(0x400, 2, 0x1400, 8, VQ_WRITE)
+    s.avail(0x100, [0, 2])
+    s.bring_up(V1 | VQ_INDIRECT)
+    s.op("notify", 0)
+    s.op("read32", 0x60 // 4)
+    s.op("ack", 0, 1)
+    s.op("offer", 2, 0)
+    s.op("read32", 0x70 // 4)
+    seeds["rng_like"] = s
+
+    s = VqSeed()                                    # event index, deferred pushes, 2 queues
+    for i in range(8):
+        s.desc(0, i, 0x1000 + 0x40 * i, 0x40, VQ_WRITE)
+        s.desc(0x800, i, 0x1800 + 0x10 * i, 0x10, 0 if i % 2 else VQ_NEXT, i + 1)
+    s.avail(0x100, [0, 1, 2])
+    s.put16(0x100 + 4 + 2 * 16, 1)                  # used_event
+    s.bring_up(V1 | VQ_INDIRECT | VQ_EVENT_IDX, ((0, 4, 0x000, 0x100, 0x200), (1, 3, 0x800, 0x900, 0xa00)))
+    s.op("bemode", 1)
+    s.op("notify", 0)
+    s.op("offer", 1, 0)
+    s.op("offer", 3, 2)
+    s.op("flush")
+    s.op("bemode", 0x24)
+    s.op("offer", 2, 3)
+    s.op("read32", 0x60 // 4)
+    seeds["event_idx_two_queues"] = s
+
+    s = VqSeed()                                    # indexes about to wrap
+    s.put16(0x200 + 2, 0xfffe)
+    for i in range(4):
+        s.desc(0, i, 0x1000 + 0x20 * i, 0x20, VQ_WRITE)
+    s.avail(0x100, [0, 1, 2], idx0=0xfffe)
+    s.bring_up(V1)
+    s.op("notify", 0)
+    s.op("offer", 2, 3)
+    s.op("reset")
+    s.bring_up(V1)
+    s.op("notify", 0)
+    seeds["wraparound"] = s
+
+    s = VqSeed(4096, place=2)                       # RAM at the top of the address space
+    s.desc(0, 0, 0xff0, 16, VQ_WRITE)
+    s.desc(0, 1, 0xff0, 17, VQ_WRITE)
+    s.avail(0x100, [0, 1])
+    s.bring_up(V1)
+    s.op("notify", 0)
+    seeds["top_of_space"] = s
+
+    s = VqSeed(16384)                               # the largest ring and indirect table
+    for i in range(64):
+        s.desc(0x2000, i, 0x3000 + i, 1, VQ_WRITE | (VQ_NEXT if i < 63 else 0), i + 1)
+    s.desc(0, 255, 0x2000, 4096, VQ_IND)
+    s.avail(0x1000, [255], qsize=256)
+    s.bring_up(V1 | VQ_INDIRECT, ((0, 8, 0x000, 0x1000, 0x1400),))
+    s.op("notify", 0)
+    seeds["size_256_indirect_4096"] = s
+
+    s = VqSeed()                                    # a ring refilled as fast as it is served
+    s.desc(0, 3, 0x1000, 8, VQ_WRITE)
+    s.avail(0x100, [3])
+    s.bring_up(V1 | VQ_EVENT_IDX)
+    s.op("bemode", 0x80)
+    s.op("notify", 0)
+    s.op("notify", 0)
+    s.op("bemode", 0)
+    s.op("notify", 0)
+    seeds["notify_budget"] = s
+
+    s = VqSeed()                                    # queue ready before FEATURES_OK
+    s.op("write32", 0x70 // 4, 3)
+    s.op("setup_q", 0, 4 | 1 << 10 | 2 << 16)
+    s.op("read32", 0x70 // 4)
+    s.op("ack", 0, 2)
+    s.op("reset")
+    s.bring_up(V1)
+    seeds["ready_before_features_ok"] = s
+
+    s = VqSeed()                                    # access sizes and the configuration space
+    for arg, val in ((0x00, 0x00000000), (0x10, 0x70000000), (0x20, 0x00000000), (0x41, 0x00000000),
+                     (0x01, 0x05000000), (0x11, 0x04000000), (0x21, 0x04000000), (0x31, 0x00000000),
+                     (0x91, 0x02000001), (0xa0, 0x70000003), (0x8f, 0xfc000000), (0x40, 0x72000000)):
+        s.op("raw", arg, val)
+    for reg in (0, 1, 2, 3, 4, 0x34 // 4, 0xfc // 4, 0x100 // 4, 0x104 // 4):
+        s.op("read32", reg)
+    seeds["access_sizes"] = s
+
+    # One driver error per seed, then a reset and a good chain.
+    bad = {
+        "loop": [(0, 0, 0x1000, 4, VQ_NEXT, 1), (0, 1, 0x1000, 4, VQ_NEXT, 0)],
+        "next_beyond_queue": [(0, 0, 0x1000, 4, VQ_NEXT, 16)],
+        "buffer_past_ram": [(0, 0, 0x1ff8, 16, 0, 0)],
+        "readable_after_writable": [(0, 0, 0x1000, 4, VQ_WRITE | VQ_NEXT, 1), (0, 1, 0x1000, 4, 0, 0)],
+        "nested_indirect": [(0, 0, 0x400, 16, VQ_IND, 0), (0x400, 0, 0x500, 16, VQ_IND, 0),
+                            (0x500, 0, 0x1000, 4, 0, 0)],
+        "indirect_next": [(0, 0, 0x400, 32, VQ_IND | VQ_NEXT, 1), (0x400, 0, 0x1000, 4, 0, 0)],
+        "indirect_len": [(0, 0, 0x400, 24, VQ_IND, 0), (0x400, 0, 0x1000, 4, 0, 0)],
+        "indirect_next_outside": [(0, 0, 0x400, 32, VQ_IND, 0), (0x400, 0, 0x1000, 4, VQ_NEXT, 2)],
+    }
+    for name, descs in bad.items():
+        s = VqSeed()
+        for d in descs:
+            s.desc(*d)
+        s.desc(0, 5, 0x1800, 64, VQ_WRITE)
+        s.avail(0x100, [0])
+        s.bring_up(V1 | VQ_INDIRECT)
+        s.op("notify", 0)
+        s.op("ack", 0, 2)
+        s.op("reset")
+        s.op("poke16", 0, 0x01040005)               # ring[0] = 5
+        s.bring_up(V1 | VQ_INDIRECT)
+        s.op("notify", 0)
+        seeds["bad_" + name] = s
+
+    s = VqSeed()                                    # an indirect table without the feature
+    s.desc(0, 0, 0x400, 16, VQ_IND)
+    s.desc(0x400, 0, 0x1000, 4)
+    s.avail(0x100, [0])
+    s.bring_up(V1)
+    s.op("notify", 0)
+    seeds["bad_indirect_not_negotiated"] = s
+
+    for name, s in seeds.items():
+        put("virtq", name, s.data())
+
+
 def main():
     dts_seeds()
     a64_seeds()
     esr_seeds()
     pgtable_seeds()
     config_seeds()
+    virtq_seeds()
     return 0
 
 
