@@ -90,13 +90,16 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c)
 {
     if (!virtio_queue_usable(d, q))
         return 0;
-    if (d->budget == 0) {
+    /* Over budget, stop only while chains are left (the guest repeats its notification). On
+     * an empty ring virtq_pop must still run: it asks for the next notification
+     * (avail_event), without which an event-index driver would never notify again. */
+    if (d->budget == 0 && virtq_has_avail(&d->vq[q])) {
         d->budget_hit = true;
         return 0;
     }
     const char *why = "";
     int rc = virtq_pop(&d->vq[q], &d->ram, c, &why);
-    if (rc > 0)
+    if (rc > 0 && d->budget)
         d->budget--;
     if (rc < 0)
         virtio_fail(d, "queue %u: %s", q, why);
