@@ -192,6 +192,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
     if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
+        virtio_release(vm);
         stage2_destroy(vm);
         page_free(ram, cfg->ram_size >> 12);
         return -1;

@@ -168,9 +168,12 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
         virtio_signal(d, BLK_REQUESTQ);         /* once for the whole batch */
 }
 
+static void release_disk(struct blk_disk *k);
+static void blk_release(struct virtio_dev *d) { release_disk(d->priv); }
+
 static const struct virtio_backend blk_backend = {
     .name = "virtio-blk", .device_id = BLK_DEVICE_ID, .nr_queues = 1,
-    .config = blk_config, .notify = blk_notify,
+    .config = blk_config, .notify = blk_notify, .release = blk_release,
 };
 
 /* "elvisor-<vm>-<n>", the VM's name shortened so that the device index always fits. */

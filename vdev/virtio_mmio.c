@@ -93,13 +93,13 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c)
     /* Over budget, stop only while chains are left (the guest repeats its notification). On
      * an empty ring virtq_pop must still run: it asks for the next notification
      * (avail_event), without which an event-index driver would never notify again. */
-    if (d->budget == 0 && virtq_has_avail(&d->vq[q])) {
+    if (d->notifying && d->budget == 0 && virtq_has_avail(&d->vq[q])) {
         d->budget_hit = true;
         return 0;
     }
     const char *why = "";
     int rc = virtq_pop(&d->vq[q], &d->ram, c, &why);
-    if (rc > 0 && d->budget)
+    if (rc > 0 && d->notifying && d->budget)
         d->budget--;
     if (rc < 0)
         virtio_fail(d, "queue %u: %s", q, why);
@@ -250,8 +250,9 @@ static int notify(struct virtio_dev *d, uint32_t q)
         return 0;
     d->budget = VIRTIO_NOTIFY_BUDGET;
     d->budget_hit = false;
+    d->notifying = true;
     d->be->notify(d, q);
-    d->budget = ~0u;
+    d->notifying = false;
     return d->budget_hit && virtq_has_avail(&d->vq[q]) && virtio_queue_usable(d, q);
 }
 
@@ -335,7 +336,7 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     d->ram = (struct guest_ram){ vm->cfg.ram_ipa, vm->cfg.ram_size, (uint8_t *)(uintptr_t)vm->ram_pa };
     d->config_gen = 0;
     d->line = false;
-    d->budget = ~0u;        /* outside notifications (frames, console input): no budget */
+    d->notifying = false;   /* outside notifications (frames, console input): no budget */
     device_reset(d);
     spin_unlock(&d->lock);
     if (vm->nr_virtio < VM_MAX_DEVICES)
@@ -345,6 +346,15 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
         return -1;
     }
     return 0;
+}
+
+void virtio_release(struct vm *vm)
+{
+    virtio_quiesce(vm);
+    for (unsigned i = 0; i < vm->nr_virtio; i++)
+        if (vm->virtio[i]->be->release)
+            vm->virtio[i]->be->release(vm->virtio[i]);
+    vm->nr_virtio = 0;
 }
 
 void virtio_quiesce(struct vm *vm)

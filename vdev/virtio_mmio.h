@@ -45,6 +45,9 @@ struct virtio_backend {
     void (*notify)(struct virtio_dev *d, unsigned q);
     /* Called after a device reset (status 0 or VM reset), d->lock held; may be NULL. */
     void (*reset)(struct virtio_dev *d);
+    /* The VM was refused after this device attached: give back what attach took (memory, a
+     * switch port). May be NULL. */
+    void (*release)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -62,7 +65,7 @@ struct virtio_dev {
     /* Chains one notification may still take (VIRTIO_NOTIFY_BUDGET), and whether it stopped
      * with chains left: the guest then repeats its QueueNotify write (mmio_ops retry). */
     unsigned budget;
-    bool budget_hit;
+    bool notifying, budget_hit;
     struct guest_ram ram;
     struct virtq vq[VIRTIO_MAX_QUEUES];
 };
@@ -74,6 +77,9 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
 /* Before a VM's RAM is cleared for a reset: resets every virtio device of vm, so that none
  * touches its RAM again (frames from other VMs, console input) until the driver sets it up. */
 void virtio_quiesce(struct vm *vm);
+
+/* A VM is refused after its devices attached: each virtio device releases what it holds. */
+void virtio_release(struct vm *vm);
 
 /* Static storage for back ends: the slot of device `index` (in the VM's configuration) of vm,
  * stable across VM resets. */

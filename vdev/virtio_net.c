@@ -16,7 +16,7 @@
  * virtio_pop checks again before every chain, and nothing popped is touched after the unlock.
  *
  * One notification forwards at most NET_TX_BUDGET frames, counted here: the transport's own
- * per-device budget (d->budget) assumes d->lock is held for the whole notification, which is
+ * per-device budget (d->budget, d->notifying) assumes d->lock is held for the whole notification, which is
  * not so here (another vCPU's notification, or a delivery from another VM, can run in the
  * gaps), so this back end pops outside it (net_pop). Over budget with chains left,
  * budget_hit makes the guest repeat its QueueNotify write (the transport's MMIO retry): the
@@ -82,10 +82,10 @@ static unsigned net_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
 /* virtio_pop, outside the transport's notification budget (see the top). d->lock held. */
 static int net_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c)
 {
-    unsigned budget = d->budget;
-    d->budget = ~0u;
+    bool notifying = d->notifying;
+    d->notifying = false;
     int rc = virtio_pop(d, q, c);
-    d->budget = budget;
+    d->notifying = notifying;
     return rc;
 }
 
@@ -190,9 +190,18 @@ static enum vswitch_delivery net_deliver(void *ctx, const uint8_t *frame, unsign
     return r;
 }
 
+/* The VM was refused: its port leaves the switch. */
+static void net_release(struct virtio_dev *d)
+{
+    struct net_dev *n = d->priv;
+    if (n->port >= 0)
+        vswitch_detach(n->port);
+    n->port = -1;
+}
+
 static const struct virtio_backend net_backend = {
     .name = "virtio-net", .device_id = NET_DEVICE_ID, .nr_queues = 2,
-    .config = net_config, .notify = net_notify,
+    .config = net_config, .notify = net_notify, .release = net_release,
 };
 
 int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)

@@ -137,6 +137,15 @@ static int lookup(const uint8_t *mac, uint64_t now)
     return -1;
 }
 
+/* Every address learned on `port`. table_lock held. */
+static void forget_port(unsigned port)
+{
+    for (unsigned b = 0; b < MAC_BUCKETS; b++)
+        for (unsigned w = 0; w < MAC_WAYS; w++)
+            if (mac_table[b][w].valid && mac_table[b][w].port == port)
+                forget(&mac_table[b][w]);
+}
+
 int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_fn deliver, void *ctx)
 {
     int found = -1;
@@ -155,14 +164,20 @@ int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_f
         struct port *p = &ports[found];
         p->vm = vm;
         memcpy(p->mac, mac, ETH_ALEN);
-        /* A VM reset: what was learned on this port no longer holds. */
-        for (unsigned b = 0; b < MAC_BUCKETS; b++)
-            for (unsigned w = 0; w < MAC_WAYS; w++)
-                if (mac_table[b][w].valid && mac_table[b][w].port == (unsigned)found)
-                    forget(&mac_table[b][w]);
+        forget_port((unsigned)found);   /* a VM reset: what was learned no longer holds */
     }
     spin_unlock(&table_lock);
     return found;
+}
+
+void vswitch_detach(int port)
+{
+    if (port < 0 || (unsigned)port >= published_ports())
+        return;
+    spin_lock(&table_lock);
+    ports[port].vm = 0;
+    forget_port((unsigned)port);
+    spin_unlock(&table_lock);
 }
 
 void vswitch_tx_drop(int port)
@@ -174,6 +189,8 @@ void vswitch_tx_drop(int port)
 static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, bool unicast)
 {
     struct port *dp = &ports[p];
+    if (!__atomic_load_n(&dp->vm, __ATOMIC_ACQUIRE))
+        return;         /* detached: its VM was refused */
     switch (dp->deliver(dp->ctx, frame, len)) {
     case VSWITCH_DELIVERED:
         count(&dp->rx_packets, 1);
@@ -222,8 +239,8 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
             deliver_to(p, frame, len, false);
 }
 
-/* A port whose VM was refused after its devices were attached stays registered (its slot
- * may come back with the next VM) but is not shown. */
+/* A port whose VM was refused after its devices were attached is detached (vm NULL): it
+ * stays registered, as its slot may come back with the next VM, but is not shown. */
 static bool port_shown(const struct port *p)
 {
     return p->vm && p->vm >= vms && p->vm < vms + nr_vms;

@@ -33,6 +33,10 @@ typedef enum vswitch_delivery (*vswitch_deliver_fn)(void *ctx, const uint8_t *fr
  * MAC addresses learned on it. Returns the port number, or -1 if the switch is full. */
 int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_fn deliver, void *ctx);
 
+/* The port's VM was refused after the port attached: it leaves the switch (listing, learned
+ * addresses); the slot is found again if the same device attaches later. */
+void vswitch_detach(int port);
+
 /* A frame that port `src`'s VM transmitted (ETH_HLEN to VSWITCH_MAX_FRAME bytes, in
  * hypervisor memory): learns its source address and delivers it to the port that owns its
  * destination, or to every other port for broadcast, multicast and unknown destinations.

@@ -124,7 +124,13 @@ static void check_vm(const struct vm_config *vm)
     CHECK(vm->nr_devs <= VM_MAX_DEVICES);
     for (unsigned i = 0; i < vm->nr_devs; i++) {
         const struct vm_device *d = &vm->dev[i];
-        CHECK(d->kind == VDEV_PL011 || d->kind == VDEV_DEBUG);
+        CHECK(d->kind <= VDEV_VIRTIO_RNG);
+        if (d->kind >= VDEV_VIRTIO_BLK)
+            CHECK(d->intid != 0 && d->size >= 0x200);
+        if (d->kind == VDEV_VIRTIO_BLK)
+            CHECK(d->disk[0] && memchr(d->disk, 0, sizeof(d->disk)));
+        if (d->kind == VDEV_VIRTIO_NET)
+            CHECK(!(d->mac[0] & 1));
         CHECK(d->size != 0 && !((d->ipa | d->size) & 0xfff));
         CHECK(in_ipa(d->ipa, d->size));
         CHECK(d->intid == 0 || (d->intid >= 32 && d->intid <= 1019));

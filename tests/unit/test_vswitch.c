@@ -316,6 +316,24 @@ static void the_switch_has_a_port_limit(void **state)
     assert_int_equal(ctx[VSWITCH_MAX_PORTS - 1].got, 1);
 }
 
+/* A VM refused after its port attached (virtio_release): the port leaves the listing, its
+ * learned addresses go, and floods pass it by. Last: it takes vm3's port away. */
+static void a_detached_port_is_gone(void **state)
+{
+    send(3, BCAST, fakes[3].mac, 60);           /* vm3's address is learned */
+    char mac[24];
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", fakes[3].mac[0], fakes[3].mac[1],
+             fakes[3].mac[2], fakes[3].mac[3], fakes[3].mac[4], fakes[3].mac[5]);
+    vswitch_detach(fakes[3].port);
+    printed[0] = 0;
+    vswitch_print();
+    assert_null(strstr(printed, mac));
+    send(0, fakes[3].mac, fakes[0].mac, 60);    /* unknown again: flooded, but not to vm3 */
+    assert_int_equal(got(), 0x6);
+    send(0, BCAST, fakes[0].mac, 60);
+    assert_int_equal(got() & 0x8, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +349,7 @@ int main(void)
         cmocka_unit_test(reattach_keeps_the_port_and_forgets_its_addresses),
         cmocka_unit_test(ports_of_vms_that_do_not_exist_are_not_shown),
         cmocka_unit_test(the_switch_has_a_port_limit),
+        cmocka_unit_test(a_detached_port_is_gone),
     };
     return cmocka_run_group_tests_name("vswitch", tests, setup, NULL);
 }
