@@ -24,7 +24,7 @@
 #define CONFIG_SIZE         12              /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
 #define CONFIG_EMERG_WR     8
 
-#define RX_SIZE             64      /* input waiting for receive buffers (a power of two) */
+#define RX_SIZE             256     /* input waiting for receive buffers (a power of two) */
 /* Output printed per transmit notification: bounds the time one exit spends printing. A
  * driver's larger writes are returned with the excess dropped (Linux's hvc writes at most a
  * page per buffer, one buffer per notification). */

@@ -27,7 +27,7 @@
 #define INT_TX    (1u << 5)
 #define INT_RT    (1u << 6)
 
-#define RX_SIZE   64
+#define RX_SIZE   256     /* typed input a busy guest has not read yet: a few command lines */
 
 struct vpl011 {
     struct vm *vm;
