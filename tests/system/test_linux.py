@@ -104,14 +104,20 @@ def test_time_shared_linux_boots():
 
 
 def test_default_configuration_runs_all_three_vms():
-    """What `make run` boots: two Linux VMs and the bare-metal echo VM."""
+    """What `make run` boots: two Linux VMs joined by virtio-net, linux1 with its virtio disk,
+    and the bare-metal echo VM."""
     img = os.path.join(BUILD, "configs/default.img")
     with Qemu("default-config", machine_args(gic=3, smp=4), kernel=img) as q:
         q.wait_for(r"\[echo\] echo: ready", timeout=120)
         q.wait_for(r"\[linux1\] Enter 'help' for a list", timeout=300)
         q.wait_for(r"\[linux2\] Enter 'help' for a list", timeout=300)
         assert sh(q, "linux1", "grep -c ^processor /proc/cpuinfo").split()[-1] == "2"
+        assert sh(q, "linux1", "cat /sys/block/vda/size").split()[-1] == str(16 << 11)
+        sh(q, "linux1", "ip addr add 10.0.0.1/24 dev eth0; ip link set eth0 up")
         focus_next(q, "linux2")
+        sh(q, "linux2", "ip addr add 10.0.0.2/24 dev eth0; ip link set eth0 up")
+        out = sh(q, "linux2", "ping -c 2 -W 5 10.0.0.1", timeout=60)
+        assert "2 packets transmitted, 2 packets received" in out, out
         focus_next(q, "echo")
         q.send("ping\r")
         q.wait_for(r"\[echo\] echo: ping")
