@@ -107,37 +107,22 @@ static int load_images(struct vm *vm)
     return 0;
 }
 
+/* Each emulated device kind's attach (vdev/): runs at VM creation and at each VM reset. */
+typedef int (*device_attach_fn)(struct vm *vm, const struct vm_device *d, unsigned index);
+static const device_attach_fn device_attach[] = {
+    [VDEV_PL011] = vpl011_attach,
+    [VDEV_DEBUG] = vdebug_attach,
+    [VDEV_VIRTIO_BLK] = virtio_blk_attach,
+    [VDEV_VIRTIO_NET] = virtio_net_attach,
+    [VDEV_VIRTIO_CONSOLE] = virtio_console_attach,
+    [VDEV_VIRTIO_RNG] = virtio_rng_attach,
+};
+
 static int add_devices(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->cfg.nr_devs; i++) {
-        const struct vm_device *d = &vm->cfg.dev[i];
-        switch (d->kind) {
-        case VDEV_PL011:
-            if (vpl011_attach(vm, d) < 0)
-                return -1;
-            break;
-        case VDEV_DEBUG:
-            if (vdebug_attach(vm, d) < 0)
-                return -1;
-            break;
-        case VDEV_VIRTIO_BLK:
-            if (virtio_blk_attach(vm, d, i) < 0)
-                return -1;
-            break;
-        case VDEV_VIRTIO_NET:
-            if (virtio_net_attach(vm, d, i) < 0)
-                return -1;
-            break;
-        case VDEV_VIRTIO_CONSOLE:
-            if (virtio_console_attach(vm, d, i) < 0)
-                return -1;
-            break;
-        case VDEV_VIRTIO_RNG:
-            if (virtio_rng_attach(vm, d, i) < 0)
-                return -1;
-            break;
-        }
-    }
+    for (unsigned i = 0; i < vm->cfg.nr_devs; i++)
+        if (device_attach[vm->cfg.dev[i].kind](vm, &vm->cfg.dev[i], i) < 0)
+            return -1;
     return 0;
 }
 

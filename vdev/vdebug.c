@@ -66,7 +66,7 @@ static int vdebug_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
 
 static const struct mmio_ops vdebug_ops = { .read = vdebug_read, .write = vdebug_write };
 
-int vdebug_attach(struct vm *vm, const struct vm_device *d)
+int vdebug_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
     struct vdebug *dev = &devs[vm->id - 1];
     memset(dev, 0, sizeof(*dev));

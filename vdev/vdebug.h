@@ -7,6 +7,6 @@
 
 #include "core/vm.h"
 
-int vdebug_attach(struct vm *vm, const struct vm_device *d);
+int vdebug_attach(struct vm *vm, const struct vm_device *d, unsigned index);
 
 #endif

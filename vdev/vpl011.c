@@ -132,7 +132,7 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
 
 static const struct mmio_ops vpl011_ops = { .read = vpl011_read, .write = vpl011_write };
 
-int vpl011_attach(struct vm *vm, const struct vm_device *d)
+int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
     struct vpl011 *u = &uarts[vm->id - 1];
     memset(u, 0, sizeof(*u));

@@ -5,7 +5,7 @@
 
 #include "core/vm.h"
 
-int vpl011_attach(struct vm *vm, const struct vm_device *d);
+int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index);
 /* Queues a character typed on the hypervisor console for the VM's UART. */
 void vpl011_input(struct vm *vm, char c);
 /* Characters the VM's receive buffer can still take (0 for a VM without a UART). */
