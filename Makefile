@@ -102,6 +102,7 @@ $(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	rm -f $@.tmp && truncate -s 16M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
 $(B)/tests/configs/virtio-blk.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
+$(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)

@@ -50,6 +50,10 @@ static int file_size(const char *path, uint64_t *size)
         *size = 0x2000;
         return 0;
     }
+    if (strncmp(path, "build/disks/", 12) == 0) {   /* the virtio-blk images (Makefile) */
+        *size = UINT64_C(16) << 20;
+        return 0;
+    }
     if (strncmp(path, "build/linux/", 12) == 0) {   /* about the Debian kernel's sizes */
         *size = strstr(path, "initramfs") ? (UINT64_C(2) << 20) : (UINT64_C(28) << 20);
         return 0;
