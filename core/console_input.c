@@ -1,5 +1,6 @@
 #include "core/console_input.h"
 #include "core/console.h"
+#include "lib/printf.h"
 #include "core/vm.h"
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
@@ -19,12 +20,35 @@ static const char *state_name(const struct vm *vm)
     }
 }
 
+/* The VM's exits so far by class, summed over its vCPUs (the counters of the
+ * ELVISOR_EXIT_COUNTERS hypercall, docs/performance.md). */
+static void print_exits(const struct vm *vm)
+{
+    static const char *const names[EXITC_NR] = {
+        [EXITC_HVC] = "hvc", [EXITC_SMC] = "smc", [EXITC_WFI] = "wfi", [EXITC_WFE] = "wfe",
+        [EXITC_SYSREG] = "sysreg", [EXITC_MMIO] = "mmio", [EXITC_IABT] = "iabt",
+        [EXITC_IRQ] = "irq", [EXITC_FP] = "fp", [EXITC_OTHER] = "other",
+    };
+    char line[160];
+    unsigned len = 0;
+    for (unsigned c = 0; c < EXITC_NR; c++) {
+        uint64_t n = 0;
+        for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+            n += __atomic_load_n(&vm->vcpu[i].exits[c], __ATOMIC_RELAXED);
+        if (n && len < sizeof(line))
+            len += (unsigned)ev_snprintf(line + len, sizeof(line) - len, " %s %lu", names[c], (unsigned long)n);
+    }
+    printk("      exits:%s\n", len ? line : " none");
+}
+
 void console_list_vms(void)
 {
     printk("elvisor: VMs (Ctrl-a three times moves the input focus):\n");
-    for (unsigned i = 0; i < nr_vms; i++)
+    for (unsigned i = 0; i < nr_vms; i++) {
         printk("  %c %-16s %-10s %u vCPU(s), %lu MiB\n", i == focus ? '*' : ' ', vms[i].cfg.name,
                state_name(&vms[i]), vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
+        print_exits(&vms[i]);
+    }
     vswitch_print();
 }
 
