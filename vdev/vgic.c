@@ -12,12 +12,6 @@
 #include "arch/aarch64/esr.h"
 #include "lib/string.h"
 
-#ifdef HOST_TEST
-/* Unit tests (tests/unit/test_vgic.c) stand in for TPIDR_EL2. */
-struct percpu *vgic_test_percpu;
-#define this_cpu() vgic_test_percpu
-#endif
-
 static struct vgic vgics[CONFIG_MAX_VMS];
 
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)

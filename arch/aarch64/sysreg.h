@@ -5,18 +5,29 @@
 
 #include <stdint.h>
 
+#ifndef HOST_TEST
 #define sysreg_read(reg) ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
 #define sysreg_write(reg, val) \
     do { uint64_t _v = (uint64_t)(val); __asm__ volatile("msr " #reg ", %0" :: "r"(_v) : "memory"); } while (0)
+#define SYSREG_INSN(insn) __asm__ volatile(insn ::: "memory")
+#else
+/* Host tests (tests/unit, tests/fuzz) run this code on x86-64: a system register access is a
+ * call by name to their stand-ins (tests/host/stubs.c); barriers and hints do nothing. */
+uint64_t host_sysreg_read(const char *name);
+void host_sysreg_write(const char *name, uint64_t val);
+#define sysreg_read(reg) host_sysreg_read(#reg)
+#define sysreg_write(reg, val) host_sysreg_write(#reg, (uint64_t)(val))
+#define SYSREG_INSN(insn) ((void)0)
+#endif
 
-static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
-static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
-static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
-static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
-static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
-static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
-static inline void sev(void) { __asm__ volatile("sev" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+static inline void isb(void) { SYSREG_INSN("isb"); }
+static inline void dsb_sy(void) { SYSREG_INSN("dsb sy"); }
+static inline void dsb_ish(void) { SYSREG_INSN("dsb ish"); }
+static inline void dsb_ishst(void) { SYSREG_INSN("dsb ishst"); }
+static inline void wfi(void) { SYSREG_INSN("wfi"); }
+static inline void wfe(void) { SYSREG_INSN("wfe"); }
+static inline void sev(void) { SYSREG_INSN("sev"); }
+static inline void cpu_relax(void) { SYSREG_INSN("yield"); }
 
 static inline unsigned current_el(void) { return (unsigned)(sysreg_read(CurrentEL) >> 2) & 3; }
 
@@ -24,12 +35,12 @@ static inline unsigned current_el(void) { return (unsigned)(sysreg_read(CurrentE
 static inline uint64_t irq_save(void)
 {
     uint64_t flags = sysreg_read(daif);
-    __asm__ volatile("msr daifset, #2" ::: "memory");
+    SYSREG_INSN("msr daifset, #2");
     return flags;
 }
 static inline void irq_restore(uint64_t flags) { sysreg_write(daif, flags); }
-static inline void irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
+static inline void irq_enable(void) { SYSREG_INSN("msr daifclr, #2"); }
+static inline void irq_disable(void) { SYSREG_INSN("msr daifset, #2"); }
 
 /* ID_AA64MMFR0_EL1.PARange (Arm ARM D19.2): encoded physical address size. */
 static inline unsigned pa_range_bits(void)

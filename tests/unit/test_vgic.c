@@ -10,45 +10,10 @@
 #include <cmocka.h>
 
 #include "vdev/vgic_priv.h"
-#include "core/percpu.h"
-#include "core/platform.h"
-#include "drivers/gic.h"
 #include "arch/aarch64/esr.h"
+#include "tests/host/stubs.h"
 
-/* ---- stand-ins for the rest of the hypervisor ---- */
-
-extern struct percpu *vgic_test_percpu;
-struct platform platform;
-static struct percpu cpus[2];
-static unsigned kicks[8];
-static uint32_t deactivated[16], nr_deactivated;
-static uint32_t enabled_phys[16], nr_enabled_phys;
-
-void irq_kick_cpu(unsigned cpu) { kicks[cpu]++; }
-int irq_claim_spi(uint32_t intid, struct vm *vm) { return intid == 99 ? -1 : 0; }
-void irq_release_spis(struct vm *vm) {}
-void printk(const char *fmt, ...) {}
-int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev) { return 0; }
-struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
-{
-    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        if ((vm->vcpu[i].vmpidr & 0xff00ffffffUL) == (mpidr & 0xff00ffffffUL))
-            return &vm->vcpu[i];
-    return 0;
-}
-
-static void f_enable(uint32_t intid, bool on) { if (on) enabled_phys[nr_enabled_phys++ % 16] = intid; }
-static void f_nop32(uint32_t intid, uint8_t p) {}
-static void f_edge(uint32_t intid, bool e) {}
-static void f_route(uint32_t intid, unsigned cpu) {}
-static void f_bool(uint32_t intid, bool b) {}
-static bool f_is_active(uint32_t intid) { return false; }
-static void f_deactivate(uint32_t iar) { deactivated[nr_deactivated++ % 16] = iar; }
-static const struct gic_ops fake_gic = {
-    .enable = f_enable, .set_priority = f_nop32, .set_edge = f_edge, .route = f_route,
-    .set_pending = f_bool, .set_active = f_bool, .is_active = f_is_active, .deactivate = f_deactivate,
-};
-const struct gic_ops *gic = &fake_gic;
+/* The rest of the hypervisor: tests/host/stubs.c (physical GIC, kicks, per-CPU data). */
 
 /* The fake back end: LR value = intid | prio << 16 | pending << 32 | active << 33 | hw << 34 |
  * eoi << 35 | group << 36 | pintid << 40. */
@@ -90,8 +55,8 @@ static int setup(void **state)
 {
     memset(&vm, 0, sizeof(vm));
     memset(lrs, 0, sizeof(lrs));
-    memset(kicks, 0, sizeof(kicks));
-    nr_deactivated = nr_enabled_phys = 0;
+    host_reset();
+    host_refused_spi = 99;
     underflow = false;
     platform.gic_version = fake_version;
     vm.id = 1;
@@ -102,12 +67,10 @@ static int setup(void **state)
         vm.vcpu[i].id = i;
         vm.vcpu[i].pcpu = i;
         vm.vcpu[i].vmpidr = (1UL << 31) | i;
-        cpus[i].id = i;
     }
     vm.cfg.passthru_irq[0] = 40;
     vm.cfg.nr_passthru_irqs = 1;
-    vgic_test_percpu = &cpus[0];
-    cpus[0].vcpu = &vm.vcpu[0];
+    host_percpu[0].vcpu = &vm.vcpu[0];
     assert_int_equal(vgic_attach(&vm), 0);
     g = vgic_of(&vm);
     vgic_load(&vm.vcpu[0]);
@@ -254,8 +217,8 @@ static void test_hw_ppi_retract(void **state)
     vgic_retract_hw_ppi(&vm.vcpu[0], 27);
     vgic_flush(&vm.vcpu[0]);
     assert_int_equal(lrs[0], 0);
-    assert_int_equal(nr_deactivated, 1);    /* the guest will never deactivate it: we did */
-    assert_int_equal(deactivated[0], 27);
+    assert_int_equal(host_gic.nr_deactivates, 1);  /* the guest will never deactivate it: we did */
+    assert_int_equal(host_gic.last_deactivated, 27);
 }
 
 static void test_passthrough(void **state)
@@ -263,8 +226,8 @@ static void test_passthrough(void **state)
     /* Enabling the VM's passthrough SPI enables the physical one, nothing else does. */
     g->grp1_en = g->grp0_en = true;
     reg_write(0x100 + 4, 4, 1u << 8 | 1u << 9, 32);         /* INTIDs 40 and 41 */
-    assert_int_equal(nr_enabled_phys, 1);
-    assert_int_equal(enabled_phys[0], 40);
+    assert_int_equal(host_gic.nr_enables, 1);
+    assert_int_equal(host_gic.last_enabled, 40);
     assert_int_equal(vgic_inject_hw_spi(&vm, 41), -1);      /* not the VM's */
     assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
     vgic_flush(&vm.vcpu[0]);
@@ -344,7 +307,7 @@ static void test_v3_sgi_routing(void **state)
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 5UL << 24 | 0x2));
     assert_true(g->cpu[1].priv[5].pending);
     assert_false(g->cpu[0].priv[5].pending);
-    assert_true(kicks[1] > 0);
+    assert_true(host_kicks[1] > 0);
     /* Affinities and range selectors naming no vCPU of this VM: nothing. */
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 16 | 0xffff));
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 44 | 0xffff));

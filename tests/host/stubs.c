@@ -1,0 +1,180 @@
+/* Host stand-ins shared by the unit tests and fuzz harnesses (see stubs.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/host/stubs.h"
+#include "core/irq.h"
+#include "core/console.h"
+
+struct platform platform;
+struct host_gic host_gic;
+struct percpu host_percpu[MAX_CPUS];
+unsigned host_kicks[MAX_CPUS];
+uint32_t host_refused_spi;
+bool host_verbose;
+
+static unsigned cur_cpu;
+
+static void host_fail(const char *what, unsigned long n)
+{
+    fprintf(stderr, "host stand-in: %s %lu\n", what, n);
+    abort();
+}
+
+/* ---- system registers: a small hash table of names, one value per CPU ---- */
+
+#define NR_SLOTS 128
+
+static struct sysreg_slot {
+    char name[32];
+    bool touched;
+    uint64_t val[MAX_CPUS];
+} slots[NR_SLOTS];
+
+static struct sysreg_slot *slot(const char *name, bool create)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    for (unsigned i = 0; i < NR_SLOTS; i++) {
+        struct sysreg_slot *s = &slots[(h + i) % NR_SLOTS];
+        if (!s->name[0]) {
+            if (!create)
+                return NULL;
+            if (strlen(name) >= sizeof(s->name))
+                host_fail("system register name too long, length", strlen(name));
+            strcpy(s->name, name);
+            return s;
+        }
+        if (!strcmp(s->name, name))
+            return s;
+    }
+    host_fail("too many system registers:", NR_SLOTS);
+    return NULL;
+}
+
+uint64_t *host_sysreg(unsigned cpu, const char *name)
+{
+    if (cpu >= MAX_CPUS)
+        host_fail("no such CPU", cpu);
+    return &slot(name, true)->val[cpu];
+}
+
+bool host_sysreg_touched(const char *name)
+{
+    const struct sysreg_slot *s = slot(name, false);
+    return s && s->touched;
+}
+
+uint64_t host_sysreg_read(const char *name)
+{
+    struct sysreg_slot *s = slot(name, true);
+    s->touched = true;
+    return s->val[cur_cpu];
+}
+
+void host_sysreg_write(const char *name, uint64_t val)
+{
+    struct sysreg_slot *s = slot(name, true);
+    s->touched = true;
+    s->val[cur_cpu] = val;
+}
+
+/* ---- CPUs ---- */
+
+void host_reset(void)
+{
+    memset(slots, 0, sizeof(slots));
+    memset(&host_gic, 0, sizeof(host_gic));
+    memset(host_percpu, 0, sizeof(host_percpu));
+    memset(host_kicks, 0, sizeof(host_kicks));
+    memset(&platform, 0, sizeof(platform));
+    host_refused_spi = 0;
+    for (unsigned c = 0; c < MAX_CPUS; c++) {
+        host_percpu[c].id = c;
+        *host_sysreg(c, "tpidr_el2") = (uint64_t)(uintptr_t)&host_percpu[c];
+    }
+    cur_cpu = 0;
+}
+
+void host_set_cpu(unsigned cpu)
+{
+    if (cpu >= MAX_CPUS)
+        host_fail("no such CPU", cpu);
+    cur_cpu = cpu;
+}
+
+unsigned host_current_cpu(void) { return cur_cpu; }
+
+/* ---- the physical GIC ---- */
+
+struct host_irq *host_irq(uint32_t intid)
+{
+    if (intid >= HOST_NR_INTIDS)
+        host_fail("INTID out of range:", intid);
+    return intid < GIC_NR_PRIVATE ? &host_gic.priv[cur_cpu][intid] : &host_gic.spi[intid];
+}
+
+static void g_enable(uint32_t intid, bool on)
+{
+    host_irq(intid)->enabled = on;
+    if (on) {
+        host_gic.nr_enables++;
+        host_gic.last_enabled = intid;
+    }
+}
+static void g_priority(uint32_t intid, uint8_t prio) { host_irq(intid)->priority = prio; }
+static void g_edge(uint32_t intid, bool edge) { host_irq(intid)->edge = edge; }
+static void g_route(uint32_t intid, unsigned cpu)
+{
+    if (cpu >= MAX_CPUS)
+        host_fail("route to no such CPU", cpu);
+    host_irq(intid)->route = cpu;
+}
+static void g_pending(uint32_t intid, bool p) { host_irq(intid)->pending = p; }
+static void g_active(uint32_t intid, bool a) { host_irq(intid)->active = a; }
+static bool g_is_active(uint32_t intid) { return host_irq(intid)->active; }
+static void g_deactivate(uint32_t iar)
+{
+    uint32_t intid = gic_intid(iar);
+    host_gic.nr_deactivates++;
+    host_gic.last_deactivated = intid;
+    if (host_gic.on_deactivate)
+        host_gic.on_deactivate(intid);
+    host_irq(intid)->active = false;
+}
+
+static const struct gic_ops host_gic_ops = {
+    .enable = g_enable, .set_priority = g_priority, .set_edge = g_edge, .route = g_route,
+    .set_pending = g_pending, .set_active = g_active, .is_active = g_is_active,
+    .deactivate = g_deactivate,
+};
+const struct gic_ops *gic = &host_gic_ops;
+
+/* ---- core/irq.c and the console ---- */
+
+void irq_kick_cpu(unsigned cpu)
+{
+    if (cpu >= MAX_CPUS)
+        host_fail("kick of no such CPU", cpu);
+    host_kicks[cpu]++;
+}
+
+int irq_claim_spi(uint32_t intid, struct vm *vm)
+{
+    return intid < GIC_NR_PRIVATE || intid >= HOST_NR_INTIDS || intid == host_refused_spi ? -1 : 0;
+}
+
+void irq_release_spis(struct vm *vm) {}
+
+void printk(const char *fmt, ...)
+{
+    if (!host_verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,54 @@
+/* Host stand-ins for the parts of the hypervisor that host programs (tests/unit, tests/fuzz)
+ * do not link: system registers (the HOST_TEST path of arch/aarch64/sysreg.h), per-CPU data,
+ * the physical GIC (drivers/gic.h), IPIs and SPI ownership (core/irq.h), the console and the
+ * platform description. A program lists tests/host/stubs.c in its .deps and calls host_reset()
+ * before each case. Single-threaded: "the calling CPU" is whichever host_set_cpu() chose. */
+#ifndef TESTS_HOST_STUBS_H
+#define TESTS_HOST_STUBS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/percpu.h"
+#include "core/platform.h"
+#include "drivers/gic.h"
+
+#define HOST_NR_INTIDS 1020
+
+/* One physical interrupt as the stand-in gic_ops leave it. */
+struct host_irq {
+    bool enabled, pending, active, edge;
+    uint8_t priority;
+    unsigned route;
+};
+
+struct host_gic {
+    struct host_irq spi[HOST_NR_INTIDS];                /* [intid]; private INTIDs unused */
+    struct host_irq priv[MAX_CPUS][GIC_NR_PRIVATE];     /* banked per CPU */
+    unsigned nr_enables, nr_deactivates;                /* enable(on) and deactivate calls */
+    uint32_t last_enabled, last_deactivated;
+    /* Called, when set, by every deactivation before the active state is cleared. */
+    void (*on_deactivate)(uint32_t intid);
+};
+
+extern struct host_gic host_gic;
+extern struct percpu host_percpu[MAX_CPUS];
+extern unsigned host_kicks[MAX_CPUS];       /* irq_kick_cpu() calls per CPU */
+extern uint32_t host_refused_spi;           /* irq_claim_spi() refuses it (0: none) */
+extern bool host_verbose;                   /* printk() to stderr (default: silent) */
+
+/* Everything back to zero; the calling CPU is 0; each CPU's TPIDR_EL2 points at its
+ * host_percpu entry (id set), so this_cpu() works. Keeps host_verbose. */
+void host_reset(void);
+/* Makes cpu the calling CPU: this_cpu(), system registers and banked GIC state are its own. */
+void host_set_cpu(unsigned cpu);
+unsigned host_current_cpu(void);
+/* The physical interrupt intid as seen from the calling CPU. */
+struct host_irq *host_irq(uint32_t intid);
+/* System register `name` (spelled as the code spells it, e.g. "ich_lr3_el2") of cpu; created
+ * as 0 on first use. */
+uint64_t *host_sysreg(unsigned cpu, const char *name);
+/* Whether the code read or wrote `name` on any CPU since host_reset(). */
+bool host_sysreg_touched(const char *name);
+
+#endif
