@@ -108,6 +108,8 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
     }
     if (!pending && !active && !q->edge && !q->hw)
         q->pending = false;     /* a level interrupt the guest handled: only the line counts now */
+    if (pending && !active && q->hw && q->unpend)
+        gic_deactivate(q->hw_intid);    /* withdrawn: the guest will never deactivate it now */
     q->unpend = false;
     q->active = active;
     q->lr = -1;
@@ -508,6 +510,17 @@ static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned
         gic_irq_set_pending(q->hw_intid, on);
         if (on)
             return;
+        /* An instance latched here was taken by the hypervisor and is still active in the
+         * physical GIC, and no list register will deactivate it: end it there as well, or
+         * the line stays active and never fires again (a level line still asserted simply
+         * fires again). An SPI's active state is global: any CPU may clear it. */
+        if (q->pending && q->lr < 0 && !q->active)
+            gic_irq_set_active(q->hw_intid, false);
+    } else if (q->hw && !on && q->lr < 0) {
+        /* A latched HW private interrupt (the virtual timer) is a level line whose physical
+         * copy is active on its own CPU: it stays pending while asserted, and vtimer_sync
+         * withdraws it there once the timer condition is gone. */
+        return;
     }
     if (is_v2_sgi(g, intid))
         return;     /* GICv2: SGI pending state goes through GICD_SPENDSGIR/CPENDSGIR */
@@ -613,7 +626,8 @@ void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned siz
             struct virq *q = vgic_irq(g, owner, intid);
             if (write) {
                 uint32_t f = (uint32_t)(*val >> (i * bits)) & mask;
-                if (bits == 1 && !f)
+                /* A zero bit changes nothing in the set/clear arrays; IGROUPR takes it. */
+                if (bits == 1 && !f && arrays[r].base != 0x080)
                     continue;
                 set_field(g, intid, q, arrays[r].base, owner, f);
                 vgic_update(g, intid, q);

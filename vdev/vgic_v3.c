@@ -214,7 +214,8 @@ static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         return 0;
     struct vcpu *owner = &g->vm->vcpu[idx];
     spin_lock(&g->lock);
-    if (o == 0x0008 || o == 0x000c) {               /* GICR_TYPER (12.11.33), 64 bits */
+    if ((o == 0x0008 && (size == 8 || size == 4)) || (o == 0x000c && size == 4)) {
+        /* GICR_TYPER (12.11.33): 64 bits, or either 32-bit half */
         if (!write) {
             uint64_t m = owner->vmpidr;
             uint64_t aff = (m & 0xffffff) | ((m >> 32) & 0xff) << 24;
@@ -236,7 +237,9 @@ static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
             *val = g->cpu[idx].waker ? 6 : 0;
     } else if (o == GICD_PIDR2 && !write) {
         *val = VGIC_PIDR2;
-    } else if (o >= SGI_FRAME + 0x080 && o < SGI_FRAME + 0x0d00) {
+    } else if (o >= SGI_FRAME + 0x080 && o < SGI_FRAME + 0x0d00 &&
+               !(o >= SGI_FRAME + 0x0800 && o < SGI_FRAME + 0x0c00)) {
+        /* IGROUPR0..ICFGR1; a redistributor has no ITARGETSR (12.11: reserved, RAZ/WI). */
         vgic_regs_access(g, idx, o - SGI_FRAME, size, write, val, 0, VGIC_NR_PRIVATE);
     }
     spin_unlock(&g->lock);

@@ -234,6 +234,44 @@ static void test_passthrough(void **state)
     assert_true((lrs[0] & F_HW) && ((lrs[0] >> 40) & 0xffff) == 40);
 }
 
+static void test_passthrough_cpending(void **state)
+{
+    /* A passthrough SPI the hypervisor took stays active in the physical GIC until the VM is
+     * done with it. If the guest withdraws its pending state first (ICPENDR), the hypervisor
+     * must end it, or the device's line never fires again. Latched, not yet in an LR: */
+    g->grp0_en = true;
+    reg_write(0x100 + 4, 4, 1u << 8, 32);                   /* enable INTID 40 */
+    host_gic.spi[40].active = true;                         /* taken by the hypervisor */
+    assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
+    reg_write(0x280 + 4, 4, 1u << 8, 32);
+    assert_false(host_gic.spi[40].active);
+    assert_int_equal(reg_read(0x200 + 4, 4, 32), 0);
+    /* In a list register, still pending, when withdrawn; then the vCPU is descheduled. */
+    host_gic.spi[40].active = true;
+    assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_HW) && (lrs[0] & F_PEND));
+    reg_write(0x280 + 4, 4, 1u << 8, 32);
+    vgic_put(&vm.vcpu[0]);
+    assert_int_equal(lrs[0], 0);
+    assert_int_equal(host_gic.nr_deactivates, 1);
+    assert_int_equal(host_gic.last_deactivated, 40);
+}
+
+static void test_timer_cpending_keeps_latch(void **state)
+{
+    /* The timer's HW PPI latched before it reached an LR is a level line whose physical PPI
+     * is active on its vCPU's CPU: ICPENDR leaves it pending, and the timer's own withdrawal
+     * (vgic_retract_hw_ppi, on that CPU) is what ends the physical one. */
+    assert_int_equal(vgic_inject_hw_ppi(&vm.vcpu[0], 27, 27), 0);
+    vgic_regs_access(g, 0, 0x280, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
+    assert_true(vgic_irq_is_pending(&vm.vcpu[0], 27));
+    assert_int_equal(host_gic.nr_deactivates, 0);
+    vgic_retract_hw_ppi(&vm.vcpu[0], 27);
+    assert_false(vgic_irq_is_pending(&vm.vcpu[0], 27));
+    assert_int_equal(host_gic.nr_deactivates, 1);
+}
+
 static void test_attach_refuses_bad_spi(void **state)
 {
     vm.cfg.passthru_irq[0] = 300;           /* beyond the VM's INTIDs */
@@ -249,6 +287,11 @@ static void test_register_arrays(void **state)
     assert_int_equal(reg_read(0x400 + 64, 1, 32), 0xf8);
     reg_write(0x400 + 64, 4, 0x01234567, 32);
     assert_int_equal(reg_read(0x400 + 64, 4, 32), 0x00204060);
+    /* IGROUPR is read/write, not a set/clear array: a 0 moves an interrupt to Group 0. */
+    reg_write(0x080 + 8, 4, ~0u, 32);
+    reg_write(0x080 + 8, 4, 0x0000ffff, 32);
+    assert_int_equal(reg_read(0x080 + 8, 4, 32), 0x0000ffff);
+    assert_false(g->spi[64 + 16 - 32].group1);
     /* Half-word and misaligned accesses are ignored and read as zero. */
     reg_write(0x400 + 68, 2, 0xffff, 32);
     assert_int_equal(reg_read(0x400 + 68, 4, 32), 0);
@@ -333,6 +376,8 @@ int main(void)
         cmocka_unit_test_setup(test_level_line, setup),
         cmocka_unit_test_setup(test_hw_ppi_retract, setup),
         cmocka_unit_test_setup(test_passthrough, setup),
+        cmocka_unit_test_setup(test_passthrough_cpending, setup),
+        cmocka_unit_test_setup(test_timer_cpending_keeps_latch, setup),
         cmocka_unit_test_setup(test_attach_refuses_bad_spi, setup),
         cmocka_unit_test_setup(test_register_arrays, setup),
         cmocka_unit_test_setup(test_v2_targets_and_sgis, setup_v2),
