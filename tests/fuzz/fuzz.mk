@@ -14,19 +14,23 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -I. -
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Per-target options and smoke-run lengths (sized from measured execution rates: the smoke set
-# takes about 25 s on one idle core).
+# takes about 35 s on one core).
 FUZZ_OPTS_fdt     := -max_len=8192 -dict=tests/fuzz/fdt.dict
 FUZZ_OPTS_config  := -max_len=8192 -dict=tests/fuzz/config.dict -use_value_profile=1
 FUZZ_OPTS_a64     := -max_len=128 -use_value_profile=1
 FUZZ_OPTS_esr     := -max_len=32 -use_value_profile=1
 FUZZ_OPTS_pgtable := -max_len=1024
 FUZZ_OPTS_virtq   := -max_len=12288
+FUZZ_OPTS_vgic    := -max_len=1024 -use_value_profile=1
+FUZZ_OPTS_smccc   := -max_len=512 -use_value_profile=1
 FUZZ_RUNS_fdt     := 60000
 FUZZ_RUNS_config  := 60000
 FUZZ_RUNS_a64     := 300000
 FUZZ_RUNS_esr     := 200000
 FUZZ_RUNS_pgtable := 40000
 FUZZ_RUNS_virtq   := 250000
+FUZZ_RUNS_vgic    := 8000
+FUZZ_RUNS_smccc   := 150000
 
 .PHONY: fuzz-smoke fuzz-build $(addprefix fuzz-smoke-,$(FUZZ_NAMES)) $(addprefix fuzz-long-,$(FUZZ_NAMES)) \
         $(addprefix fuzz-,$(FUZZ_NAMES))

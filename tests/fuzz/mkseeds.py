@@ -366,6 +366,222 @@ def virtq_seeds():
         put("virtq", name, s.data())
 
 
+class Vgic:
+    """An input for fuzz_vgic: header, then operations (encodings in tests/fuzz/fuzz_vgic.c)."""
+
+    def __init__(self, ver, nvcpu, npcpu, lrs, pre=4, spis=()):
+        h1 = (lrs - 1) | (pre << 5 if ver == 3 else 0)
+        self.b = bytes([(ver == 3) | (nvcpu - 1) << 1 | (npcpu - 1) << 4, h1, len(spis)])
+        self.b += bytes(i - 32 for i in spis)
+        self.ver = ver
+
+    def op(self, *bs):
+        self.b += bytes(bs)
+        return self
+
+    def mmio(self, v, off, val=None, size=4, redist=None, sgi=False):
+        """A write (val given) or read; redist: the GICR of that vCPU (RD or SGI frame)."""
+        sel = 0 if redist is None else 1 + redist
+        op = (val is not None) << 4 | (size.bit_length() - 1) << 5 | 0x80
+        self.op(op, v | sgi << 3 | sel << 4, off & 0xff, off >> 8)
+        if val is not None:
+            self.b += (val & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+        return self
+
+    def dist(self, v, off, val=None, size=4):
+        return self.mmio(v, off, val, size)
+
+    def edge(self, intid, v=None, cpu=0):
+        return self.op(5, (0x80 | v if v is not None else 0) | cpu << 3, intid)
+
+    def level(self, intid, lvl, v=None):
+        return self.op(6 | lvl << 4, 0x80 | v if v is not None else 0, intid)
+
+    def device(self, i, line):
+        return self.op(7 | line << 4, i)
+
+    def ack(self, v):
+        return self.op(8 | 1 << 4, v)                  # the highest-priority pending LR
+
+    def eoi(self, v, n):
+        return self.op(9, v | n << 3)
+
+    def run(self, v, kind=0):                           # 0 exit+enter, 1 exit, 2 enter, 3 put+load
+        return self.op(10 | kind << 4, v)
+
+    def sgi1r(self, v, sgi, targets, irm=0, kind=0):
+        return self.op(11 | kind << 4, v, sgi | irm << 4, targets & 0xff, targets >> 8)
+
+    def timer(self, v, ctl):
+        return self.op(12 | ctl << 4, v)
+
+    def wfi(self, v):
+        return self.op(13, v)
+
+    def vmcr(self, v, val):
+        return self.op(14, v, *val.to_bytes(4, "little"))
+
+    def setup_v3(self, nvcpu, spis_to_enable=range(32, 96)):
+        self.dist(0, 0x0, 3)                                            # GICD_CTLR
+        for c in range(nvcpu):
+            self.mmio(c, 0x14, 0, redist=c)                             # GICR_WAKER: awake
+            self.mmio(c, 0x080, 0xffffffff, redist=c, sgi=True)         # IGROUPR0
+            self.mmio(c, 0x100, 0xffffffff, redist=c, sgi=True)         # ISENABLER0
+        for i in sorted(set(i // 32 for i in spis_to_enable)):
+            self.dist(0, 0x080 + 4 * i, 0xffffffff).dist(0, 0x100 + 4 * i, 0xffffffff)
+        return self
+
+    def setup_v2(self, nvcpu, spis_to_enable=range(32, 96)):
+        self.dist(0, 0x0, 3)
+        for c in range(nvcpu):
+            self.dist(c, 0x100, 0xffffffff)                             # private, banked
+        for i in sorted(set(i // 32 for i in spis_to_enable)):
+            self.dist(0, 0x100 + 4 * i, 0xffffffff)
+        return self
+
+    def guest_takes_all(self, v, lrs):
+        for n in range(lrs):
+            self.ack(v)
+        for n in range(lrs):
+            self.eoi(v, n)
+        return self.run(v)
+
+
+def vgic_seeds():
+    # GICv3, 2 vCPUs on 2 CPUs, 4 LRs: SPIs routed to both, SGIs by target list and broadcast,
+    # level lines with EOI maintenance, the timer, WFI, descheduling.
+    s = Vgic(3, 2, 2, 4).setup_v3(2)
+    s.dist(0, 0x6000 + 8 * 40, 1, size=8).dist(1, 0x6000 + 8 * 41, 1 << 31, size=8)
+    for i, intid in enumerate(range(40, 48)):
+        s.dist(0, 0x400 + intid, 0x10 * i, size=1)
+    for intid in range(40, 48):
+        s.edge(intid)
+    s.sgi1r(0, 3, 0x2).sgi1r(1, 5, 0, irm=1).level(50, 1).level(20, 1, v=1)
+    s.run(0).run(1).guest_takes_all(0, 4).guest_takes_all(1, 4).level(50, 0)
+    s.timer(0, 5).run(0).wfi(0).guest_takes_all(0, 4).run(1, 3).wfi(1)
+    put("vgic", "v3_two_vcpus", s.b)
+    # GICv2, 4 vCPUs on 2 CPUs, 4 LRs: ITARGETSR, GICD_SGIR with each filter, SPENDSGIR.
+    s = Vgic(2, 4, 2, 4).setup_v2(4)
+    for intid in range(32, 40):
+        s.dist(0, 0x800 + intid, 1 << (intid % 4), size=1)
+        s.edge(intid)
+    s.dist(0, 0xf00, 0x00030003).dist(1, 0xf00, 0x01000004).dist(2, 0xf00, 0x02000005)
+    s.dist(3, 0xf20, 0x01010101).dist(3, 0xf10, 0x00000100)
+    for v in range(4):
+        s.run(v).guest_takes_all(v, 4)
+    s.level(33, 1).run(1).guest_takes_all(1, 4).timer(2, 5).run(2).guest_takes_all(2, 4)
+    put("vgic", "v2_four_vcpus", s.b)
+    # Passthrough SPIs 40 and 77 (GICv3 and GICv2): device lines, HW list registers, the
+    # guest's set/clear-pending and enable writes on them.
+    for ver in (3, 2):
+        s = Vgic(ver, 2, 1, 2, spis=(40, 77))
+        (s.setup_v3 if ver == 3 else s.setup_v2)(2, spis_to_enable=(40, 77))
+        if ver == 2:
+            s.dist(0, 0x800 + 40, 1, size=1).dist(0, 0x800 + 77, 2, size=1)
+        else:
+            s.dist(0, 0x6000 + 8 * 77, 1, size=8)
+        s.device(0, 1).device(1, 1).run(0).ack(0).device(0, 0).eoi(0, 0).eoi(0, 1).run(0)
+        s.device(0, 1).dist(0, 0x280 + 4, 1 << 8).dist(0, 0x200 + 4, 1 << 8).device(0, 0)
+        s.run(1).guest_takes_all(1, 2).dist(0, 0x180 + 8, 1 << 13).device(1, 1).run(1, 3)
+        # pending in a list register, withdrawn (ICPENDR), then the vCPU is descheduled
+        s.device(0, 1).run(0, 2).dist(0, 0x280 + 4, 1 << 8).run(0, 3).device(0, 0)
+        put("vgic", "v%d_passthrough" % ver, s.b)
+    # One vCPU, 2 LRs, 12 SPIs of scrambled priorities: refill by priority, eviction.
+    for ver in (3, 2):
+        s = Vgic(ver, 1, 1, 2)
+        (s.setup_v3 if ver == 3 else s.setup_v2)(1)
+        if ver == 2:
+            for intid in range(64, 76):
+                s.dist(0, 0x800 + intid, 1, size=1)
+        for k, intid in enumerate(range(64, 76)):
+            s.dist(0, 0x400 + intid, ((k * 5) % 12) << 3, size=1).edge(intid)
+        s.run(0)
+        for k in range(8):
+            s.ack(0).run(0).eoi(0, 0).eoi(0, 1).run(0)
+        put("vgic", "v%d_refill_2lrs" % ver, s.b)
+    # The timer's PPI taken while the vCPU is out of the guest, then the guest clears its
+    # pending state (ICPENDR) and takes what is left.
+    for ver in (3, 2):
+        s = Vgic(ver, 1, 1, 4)
+        (s.setup_v3 if ver == 3 else s.setup_v2)(1)
+        s.timer(0, 5).run(0, 1)
+        if ver == 3:
+            s.mmio(0, 0x280, 1 << 27, redist=0, sgi=True)
+        else:
+            s.dist(0, 0x280, 1 << 27)
+        s.run(0).guest_takes_all(0, 4).timer(0, 0).run(0).guest_takes_all(0, 4)
+        put("vgic", "v%d_timer_cpending" % ver, s.b)
+    # The guest sets its own timer PPI pending (ISPENDR) once the timer made it a HW one.
+    s = Vgic(3, 1, 1, 4).setup_v3(1)
+    s.timer(0, 5).run(0).guest_takes_all(0, 4).timer(0, 0).run(0)
+    s.mmio(0, 0x200, 1 << 27, redist=0, sgi=True).run(0).guest_takes_all(0, 4)
+    put("vgic", "v3_timer_soft_pending", s.b)
+    # Register corners that were wrong once: byte reads of GICR_TYPER, the reserved
+    # ITARGETSR space of a redistributor, IGROUPR bits written back to 0.
+    s = Vgic(3, 2, 2, 4)
+    for off in (0x8, 0x9, 0xc):
+        s.mmio(0, off, size=1, redist=1).mmio(0, off, size=2, redist=1)
+    s.mmio(1, 0x800, 0x01010101, redist=0, sgi=True).mmio(1, 0x81c, 2, size=1, redist=1, sgi=True)
+    s.dist(0, 0x084, 0xffffffff).dist(0, 0x084, 0x0000ffff).mmio(0, 0x080, 0xffffffff, redist=0, sgi=True)
+    s.mmio(0, 0x080, 0, redist=0, sgi=True)
+    put("vgic", "v3_register_corners", s.b)
+    # Eight vCPUs sharing 3 CPUs (GICv3, 16 LRs): SGI broadcast, timers, put/load.
+    s = Vgic(3, 8, 3, 16, pre=6).setup_v3(8)
+    s.sgi1r(0, 1, 0, irm=1).sgi1r(7, 2, 0xff)
+    for v in range(8):
+        s.timer(v, 5).run(v, 3).vmcr(v, 0xf0000000 | v)
+    for v in range(8):
+        s.guest_takes_all(v, 3)
+    put("vgic", "v3_eight_vcpus_three_cpus", s.b)
+
+
+# fuzz_smccc: the function IDs of its table, in order (tests/fuzz/fuzz_smccc.c fids[]).
+SMCCC_FIDS = [0x80000000, 0x80000001, 0x80008000, 0x80007fff, 0x80003fff, 0x8000ff00,
+              0x84000000, 0x84000001, 0xc4000001, 0x84000002, 0x84000003, 0xc4000003, 0x84000004,
+              0xc4000004, 0x84000005, 0xc4000005, 0x84000006, 0x84000007, 0xc4000007, 0x84000008,
+              0x84000009, 0x8400000a]
+
+
+def smccc_seeds():
+    def call(fid, x1=(0, 0), x2=(0, 0), x3=(0, 0), vm=0, v=0, smc=False):
+        """x: (kind, value): 0 small, 1 MPIDR of vCPU value, 2 RAM offset, 3 raw."""
+        b = bytes([0x10 * smc, vm << 7 | v, SMCCC_FIDS.index(fid)])
+        for kind, val in (x1, x2, x3):
+            if kind == 0:
+                b += bytes([val << 2])
+            elif kind == 1:
+                b += bytes([1 | val << 2])
+            elif kind == 2:
+                b += bytes([2 | 0x04 | 0x08]) + struct.pack("<I", val)
+            else:
+                b += bytes([3]) + struct.pack("<Q", val)
+        return b + bytes([0, 0])
+    sched = lambda vm, v: bytes([13, vm << 7 | v])
+    finish = lambda vm: bytes([14, vm << 7])
+    boot = (call(0x84000000) + call(0x80000000) + call(0x80000001, (3, 0x80000000)) +
+            call(0x8400000a, (3, 0xc4000003)) + call(0x8400000a, (3, 0xc4000012)) +
+            call(0xc4000003, (1, 1), (2, 0x1000), (0, 7)) + call(0xc4000004, (1, 1)) +
+            sched(0, 1) + call(0xc4000004, (1, 1)) + call(0xc4000003, (1, 1), (2, 0x1000)) +
+            call(0x84000003, (1, 2), (2, 0x2000), (3, 0xffffffff00000005)) +
+            call(0xc4000003, (1, 3), (3, 0x3fffffff)) + call(0xc4000003, (1, 7), (2, 0)) +
+            call(0xc4000004, (1, 2), (0, 1)) + call(0x84000002, vm=0, v=1) +
+            call(0x84000006) + call(0xc4000001) + call(0x80008000) +
+            call(0x84000009) + finish(0) + call(0x84000008, vm=1))
+    # header: VM A 4 vCPUs, VM B 2; 16 MiB of RAM
+    put("smccc", "hvc_boot_secondaries", bytes([3 | 1 << 3, 4]) + boot)
+    put("smccc", "smc_boot_secondaries", bytes([3 | 1 << 3, 4]) +
+        b"".join(call(f, (1, 1), (2, 0x4000), (0, 9), smc=True) for f in SMCCC_FIDS[:19] if f != 0x84000002) +
+        sched(0, 1) +
+        call(0xc4000004, (1, 1), smc=True) + call(0x84000002, v=1, smc=True))
+    # other exception classes and exit kinds: WFI, WFE, MSR, data abort, instruction abort,
+    # an unknown class, then IRQ and SError (which stops VM A)
+    other = b""
+    for ec, iss in ((0x01, 0), (0x01, 1), (0x18, 0x3ac00), (0x24, 0x1000046), (0x20, 0x10), (0x07, 0)):
+        other += bytes([12, 0]) + struct.pack("<Q", ec << 26 | 1 << 25 | iss)
+    other += bytes([12 | 0x10, 0]) + bytes(8) + bytes([1]) + bytes([12 | 0x10, 0]) + bytes(8) + bytes([3])
+    put("smccc", "other_exits", bytes([1, 0x0b]) + other + call(0x80000000, vm=1))
+
+
 def main():
     dts_seeds()
     a64_seeds()
@@ -373,6 +589,8 @@ def main():
     pgtable_seeds()
     config_seeds()
     virtq_seeds()
+    vgic_seeds()
+    smccc_seeds()
     return 0
 
 
