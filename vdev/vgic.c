@@ -51,6 +51,19 @@ static void kick(struct vgic *g, unsigned vcpu)
         irq_kick_cpu(t->pcpu);
 }
 
+/* Marks intid as wanting (or no longer wanting) a list register on c. */
+static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
+{
+    uint64_t bit = 1UL << (intid % 64), *w = &c->queued[intid / 64];
+    if (on && !(*w & bit)) {
+        *w |= bit;
+        c->nr_queued++;
+    } else if (!on && (*w & bit)) {
+        *w &= ~bit;
+        c->nr_queued--;
+    }
+}
+
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
 {
     if (q->lr >= 0) {
@@ -61,10 +74,10 @@ void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
         return;
     struct vgic_cpu *c = &g->cpu[q->target];
     if (wants_lr(g, intid, q)) {
-        c->queued[intid / 64] |= 1UL << (intid % 64);
+        queue_set(c, intid, true);
         kick(g, q->target);
     } else {
-        c->queued[intid / 64] &= ~(1UL << (intid % 64));
+        queue_set(c, intid, false);
     }
 }
 
@@ -76,7 +89,7 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
     if (q->target == vcpu)
         return;
     if (q->target != VGIC_NO_TARGET)
-        g->cpu[q->target].queued[intid / 64] &= ~(1UL << (intid % 64));
+        queue_set(&g->cpu[q->target], intid, false);
     q->target = (uint8_t)vcpu;
     if (q->passthru && vcpu != VGIC_NO_TARGET)
         gic_irq_route(q->hw_intid, g->vm->vcpu[vcpu].pcpu);
@@ -188,7 +201,7 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
             q->lr = -1;
             lr_free(g, c, n);
         }
-        c->queued[intid / 64] &= ~(1UL << (intid % 64));
+        queue_set(c, intid, false);
         vgic_update(g, intid, q);
         return;
     }
@@ -198,7 +211,7 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
     c->lr_used |= 1u << n;
     g->vm->vcpu[c - g->cpu].vgic_lrs = true;
     c->lr_val[n] = g->be->lr_encode(&lr);
-    c->queued[intid / 64] &= ~(1UL << (intid % 64));
+    queue_set(c, intid, false);
     g->be->lr_write(n, c->lr_val[n]);
 }
 
@@ -246,10 +259,17 @@ static int worst_pending_lr(struct vgic *g, struct vgic_cpu *c, unsigned *prio_o
 
 static bool any_queued(const struct vgic_cpu *c)
 {
-    for (unsigned w = 0; w < VGIC_NR_IRQS / 64; w++)
-        if (c->queued[w])
-            return true;
-    return false;
+    return c->nr_queued != 0;
+}
+
+/* ICH_HCR_EL2.UIE / GICH_HCR.UIE, written only when it changes (a system-register write and
+ * an ISB, or an MMIO write, on every entry otherwise). */
+static void set_underflow(struct vgic *g, struct vgic_cpu *c, bool on)
+{
+    if (c->underflow != on) {
+        c->underflow = on;
+        g->be->set_underflow(on);
+    }
 }
 
 void vgic_flush(struct vcpu *v)
@@ -264,7 +284,7 @@ void vgic_flush(struct vcpu *v)
         lr_fill(g, c, n, c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]));
     }
     /* Then the queue, best first; a better one replaces the worst pending-only LR. */
-    for (unsigned tries = 0; tries < VGIC_MAX_LRS * 2; tries++) {
+    for (unsigned tries = 0; any_queued(c) && tries < VGIC_MAX_LRS * 2; tries++) {
         unsigned key;
         int intid = best_queued(g, c, v->id, &key);
         if (intid < 0)
@@ -283,7 +303,7 @@ void vgic_flush(struct vcpu *v)
     /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
      * at every entry, where a better one may replace a worse one). */
     bool more = any_queued(c);
-    g->be->set_underflow(more);
+    set_underflow(g, c, more);
     if (more)
         v->vgic_work = true;
     spin_unlock(&g->lock);
@@ -310,7 +330,8 @@ void vgic_load(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    g->be->load(c);
+    g->be->load(c);         /* the interface enabled, no maintenance requested */
+    c->underflow = false;
     c->loaded = true;
     v->vgic_work = true;
 }
@@ -337,7 +358,7 @@ void vgic_maintenance(void)
         return;
     struct vgic *g = vgic_of(v->vm);
     /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
-    g->be->set_underflow(false);
+    set_underflow(g, &g->cpu[v->id], false);
     v->vgic_work = true;
 }
 

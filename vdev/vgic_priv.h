@@ -34,6 +34,8 @@ struct virq {
 struct vgic_cpu {
     struct virq priv[VGIC_NR_PRIVATE];
     uint64_t queued[VGIC_NR_IRQS / 64];     /* want a list register, not in one */
+    uint16_t nr_queued;                     /* bits set in queued[]: the exit path's quick test */
+    bool underflow;                         /* underflow maintenance interrupt requested */
     uint64_t lr_val[VGIC_MAX_LRS];          /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
     uint32_t lr_used;                       /* bitmap of list registers in use */
