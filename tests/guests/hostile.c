@@ -292,12 +292,11 @@ struct seg {
 struct req {
     uint8_t kind;               /* K_* */
     uint8_t blk_type, want_status;
-    bool blk_shadow;            /* data inside the shadow window (reads checked, writes kept) */
     uint16_t first, n;          /* segs[first .. first + n) */
     uint16_t head, pstart;      /* direct: its descriptors are perm[pstart .. pstart + n) */
     int table;                  /* indirect table number, -1 for a direct chain */
     uint32_t want_len;          /* the used length the device must return */
-    uint32_t blk_rel;           /* first sector, relative to the shadow window */
+    uint64_t blk_sector;        /* first sector of a read or write */
     uint32_t blk_len;           /* data bytes */
 };
 
@@ -524,17 +523,15 @@ static bool build_blk(struct vdev *v, struct req *r, int variant, unsigned nseg)
     case 1: {
         out = variant == 1;
         uint32_t nsec = 1 + (uint32_t)(rnd() % (rnd() % 4 ? 4 : BLK_SHADOW_SECTORS));
-        if (rnd() % 4) {
-            r->blk_rel = (uint32_t)(rnd() % BLK_SHADOW_SECTORS);
-            if (r->blk_rel + nsec > BLK_SHADOW_SECTORS)
-                nsec = BLK_SHADOW_SECTORS - r->blk_rel;
-            sector = v->shadow_sector + r->blk_rel;
-            r->blk_shadow = true;
+        if (rnd() % 4) {                    /* in the window the guest keeps a copy of */
+            uint32_t rel = (uint32_t)(rnd() % BLK_SHADOW_SECTORS);
+            if (rel + nsec > BLK_SHADOW_SECTORS)
+                nsec = BLK_SHADOW_SECTORS - rel;
+            sector = v->shadow_sector + rel;
         } else {
             sector = rnd() % 4 ? rnd() % (v->capacity - nsec + 1) : v->capacity - nsec;  /* the end */
-            if (out && sector + nsec > v->shadow_sector && sector < v->shadow_sector + BLK_SHADOW_SECTORS)
-                v->known = 0;       /* a write into the window from outside: forget it */
         }
+        r->blk_sector = sector;
         dlen = nsec * 512;
         type = out ? 1 : 0;
         if (out && v->ro)
@@ -1087,25 +1084,29 @@ static void check_done(struct vdev *v, struct req *r, uint32_t len)
         stream_io(r, true, win - 1, 1, &status);
         if (status != r->want_status)
             vio_bad(v, "virtio-blk status", status, r->want_status | (uint64_t)r->blk_type << 8);
-        uint32_t nsec = r->blk_len / 512;
-        if (status == 0 && r->blk_shadow && r->blk_type == 0) {
-            /* Sectors seen before must read back the same; others are learnt. */
-            stream_io(r, true, 0, r->blk_len, tmp);
-            for (uint32_t k = 0; k < nsec; k++) {
-                uint32_t sec = r->blk_rel + k;
-                uint8_t *sh = v->shadow + sec * 512;
-                if (!(v->known & (1u << sec))) {
-                    memcpy(sh, tmp + k * 512, 512);
-                    v->known |= 1u << sec;
-                } else if (memcmp(tmp + k * 512, sh, 512)) {
-                    vio_bad(v, "virtio-blk read back other data", sec, k);
-                    break;
-                }
+        /* The sectors of the window it covers, in the order the device served the chains:
+         * a write's data is what they hold now; a read must return it (or teaches it). */
+        for (uint32_t k = 0; status == 0 && r->blk_type < 2 && k < r->blk_len / 512; k++) {
+            uint64_t sec = r->blk_sector + k;
+            if (sec < v->shadow_sector || sec - v->shadow_sector >= BLK_SHADOW_SECTORS)
+                continue;
+            uint32_t bit = 1u << (sec - v->shadow_sector);
+            uint8_t *sh = v->shadow + (sec - v->shadow_sector) * 512;
+            if (r->blk_type == 1) {
+                stream_io(r, false, 16 + k * 512, 512, sh);
+                v->known |= bit;
+                continue;
             }
-        } else if (status == 0 && r->blk_shadow && r->blk_type == 1) {
-            stream_io(r, false, 16, r->blk_len, v->shadow + r->blk_rel * 512);
-            v->known |= (uint32_t)(((1ULL << nsec) - 1) << r->blk_rel);
-        } else if (status == 0 && r->blk_type == 8) {
+            stream_io(r, true, k * 512, 512, tmp);
+            if (!(v->known & bit)) {
+                memcpy(sh, tmp, 512);
+                v->known |= bit;
+            } else if (memcmp(tmp, sh, 512)) {
+                vio_bad(v, "virtio-blk read back other data", sec, k);
+                break;
+            }
+        }
+        if (status == 0 && r->blk_type == 8) {
             static const char id[] = "elvisor-hostile";
             uint32_t n = len - 1;
             stream_io(r, true, 0, n, tmp);
@@ -1340,6 +1341,11 @@ static unsigned build_round(struct vdev *v, int a, unsigned *nvalid, bool *bad)
 /* One round: build, publish, notify, check. False when the device was reset. */
 static bool vio_attack(struct vdev *v)
 {
+    if (vr(v, VIO_STATUS) & ST_NEEDS_RESET) {  /* input or a frame refused since the last round */
+        vio_what = "a receive queue";
+        expect_needs_reset(v, "NEEDS_RESET without the configuration interrupt");
+        return false;
+    }
     int a = pick_attack(v);
     vio_what = attack_names[a];
     attack_count[a]++;
@@ -1403,6 +1409,13 @@ static bool vio_attack(struct vdev *v)
             vio_bad(v, "used-buffer interrupt", isr, ue | (uint64_t)event << 16);
     }
     v->used_seen = (uint16_t)(v->used_seen + done);
+    /* Nothing the device could take again: random register writes between rounds (op_mmio,
+     * vio_regs) may move or re-enable a live queue, which must then find no valid chain (a
+     * replayed disk write would make the guest's copy of the disk window wrong). */
+    if (active) {
+        memset(ar + AR_DESC, 0, 16 * v->size);
+        memset(ar + AR_IND, 0, 0x1000 * nind);
+    }
     if (reset) {
         vio.needs_reset++, v->resets++;
         if (rnd() % 4 == 0) {               /* a device that needs reset takes nothing */
@@ -1438,6 +1451,7 @@ static void vio_regs(struct vdev *v)
     };
     vio_what = "register accesses";
     v->live = false;
+    v->known = 0;                       /* a queue re-enabled elsewhere may write the disk */
     for (unsigned i = 0, n = 4 + (unsigned)(rnd() % 12); i < n; i++) {
         unsigned off;
         switch (rnd() % 4) {
