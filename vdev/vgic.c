@@ -391,7 +391,17 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
     q->hw = true;
     q->hw_intid = (uint16_t)pintid;
     q->pending = true;
-    vgic_update(g, intid, q);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
+    if (c->loaded && v->pcpu == this_cpu()->id && !v->vgic_work && !any_queued(c) && free_lrs &&
+        q->lr < 0 && wants_lr(g, intid, q)) {
+        /* The usual case, the timer firing while its vCPU runs here: nothing else waits for a
+         * list register and one is free, so the interrupt goes straight where vgic_flush would
+         * put it, without a queue entry and a flush before the guest is entered again. */
+        lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), intid, q);
+    } else {
+        vgic_update(g, intid, q);
+    }
     spin_unlock(&g->lock);
     return 0;
 }
