@@ -1,4 +1,5 @@
 #include "core/vcpu.h"
+#include "core/sched.h"
 #include "core/exit.h"
 #include "core/percpu.h"
 #include "core/irq.h"
@@ -27,8 +28,19 @@
 #define HCR_TSW     (1UL << 22)     /* data cache set/way maintenance */
 #define HCR_RW      (1UL << 31)     /* EL1 is AArch64 */
 
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
                    HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+
+/* WFI traps only where the vCPU shares its CPU, so that it can give the CPU away. A vCPU alone
+ * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is
+ * pending or a physical one (its timer, a kick, an IPI) takes it to EL2, which saves an exit
+ * on each side of every wake-up (static partitioning, as Bao and Jailhouse do). Exception:
+ * while a timer interrupt is in flight (vtimer_inflight) its physical PPI stays active, so it
+ * cannot wake the CPU; WFI traps then and the hypervisor watches the timer (vcpu_entry_hcr). */
+static uint64_t guest_hcr(void)
+{
+    return HCR_GUEST | (sched_cpu_shared() ? HCR_TWI : 0);
+}
 
 /* CPTR_EL2, E2H=0 (Arm ARM D19.2): TZ[8] traps SVE, TSM[12] (RES1 without SME) traps SME,
  * TAM[30] traps activity monitors; bits 9 and 13 are RES1; TFP[10] stays 0 (FP is switched). */
@@ -67,7 +79,8 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vttbr_el2, v->vm->vttbr);
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
-    sysreg_write(hcr_el2, HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+    v->hcr = guest_hcr();
+    sysreg_write(hcr_el2, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
     isb();
     pc->vcpu = v;
     v->loaded = true;
@@ -95,11 +108,13 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
-/* Virtual interrupt lines outside the GIC: HCR_EL2.VF [6], VI [7], VSE [8] (Arm ARM D19.2
- * HCR_EL2), applied before each entry. */
-static uint64_t vlines_enter(struct vcpu *v, uint64_t cur)
+/* HCR_EL2 for the next entry, written only when it changes: the virtual interrupt lines
+ * outside the GIC, VF [6], VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2), and TWI [13] while a timer
+ * interrupt is in flight (guest_hcr). */
+static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 {
-    uint64_t want = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED) |
+                    (v->vtimer_inflight ? HCR_TWI : 0);
     if (want != cur) {
         /* With FEAT_RAS (ID_AA64PFR0_EL1.RAS [31:28]) the guest's ESR_EL1 for the virtual
          * SError comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D19.2 VSESR_EL2). */
@@ -135,11 +150,11 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 void vcpu_run(struct vcpu *v)
 {
     vcpu_load(v);
-    uint64_t hcr = HCR_GUEST | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     struct percpu *pc = this_cpu();
     while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
         vgic_flush_fast(v);
-        hcr = vlines_enter(v, hcr);
+        hcr = vcpu_entry_hcr(v, hcr);
         unsigned kind = vcpu_enter(&v->regs);
         hcr = vlines_exit(v, hcr);
         vgic_sync_fast(v);

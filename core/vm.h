@@ -55,6 +55,7 @@ struct vcpu {
     volatile bool loaded;       /* its state is live on its physical CPU */
     volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
+    uint64_t hcr;               /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
     /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
      * list registers in use, a timer interrupt given to the guest and not yet finished. */
     volatile bool vgic_work;

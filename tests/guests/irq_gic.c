@@ -327,7 +327,6 @@ static void test_timer(void)
     gprintf("irq: virtual timer while running: %lu us after the deadline\n", (unsigned long)late);
 
     /* While the vCPU sleeps in WFI. */
-    uint64_t wfi_exits = exit_count(EXITC_WFI);
     cval = arm_timer(5000, 1);
     while (seen[0][27] < 2) {
         __asm__ volatile("wfi");
@@ -336,7 +335,8 @@ static void test_timer(void)
     }
     late = ticks_to_us(timer_entry - cval);
     check(timer_entry >= cval && late < SLACK_US, "vtimer_wfi_on_time", "late %lu us", (unsigned long)late);
-    check(exit_count(EXITC_WFI) > wfi_exits, "vtimer_wfi_trapped", "no WFI exit");
+    /* Whether that WFI trapped depends on placement (core/vcpu.c guest_hcr: not on a CPU of
+     * its own, unless a timer interrupt was still in flight): both ways it must wake on time. */
     gprintf("irq: virtual timer in WFI: %lu us after the deadline\n", (unsigned long)late);
 
     /* CNTV_CTL_EL0.IMASK holds it back; clearing IMASK lets it through at once. */
