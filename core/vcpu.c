@@ -35,8 +35,9 @@
  * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is
  * pending or a physical one (its timer, a kick, an IPI) takes it to EL2, which saves an exit
  * on each side of every wake-up (static partitioning, as Bao and Jailhouse do). Exception:
- * while a timer interrupt is in flight (vtimer_inflight) its physical PPI stays active, so it
- * cannot wake the CPU; WFI traps then and the hypervisor watches the timer (vcpu_entry_hcr). */
+ * while a timer interrupt is latched but cannot be given to the guest (disabled in its GIC),
+ * its physical PPI stays active and cannot wake the CPU; WFI traps then and the hypervisor
+ * watches the timer (vcpu_trap_wfi, vdev/vtimer.c). */
 static uint64_t guest_hcr(void)
 {
     return HCR_GUEST | (sched_cpu_shared() ? HCR_TWI : 0);
@@ -79,7 +80,7 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vttbr_el2, v->vm->vttbr);
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
-    v->hcr = guest_hcr();
+    v->hcr = guest_hcr() | (v->wfi_trap ? HCR_TWI : 0);
     sysreg_write(hcr_el2, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
     isb();
     pc->vcpu = v;
@@ -101,6 +102,12 @@ void vcpu_put(struct vcpu *v)
     __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
 }
 
+void vcpu_trap_wfi(struct vcpu *v, bool on)
+{
+    v->wfi_trap = on;
+    v->hcr = guest_hcr() | (on ? HCR_TWI : 0);
+}
+
 /* Makes v leave the guest soon, if it is running on another CPU. */
 void vcpu_kick(struct vcpu *v)
 {
@@ -108,13 +115,12 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
-/* HCR_EL2 for the next entry, written only when it changes: the virtual interrupt lines
- * outside the GIC, VF [6], VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2), and TWI [13] while a timer
- * interrupt is in flight (guest_hcr). */
+/* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr, and TWI [13]
+ * while vcpu_trap_wfi asks) with the virtual interrupt lines outside the GIC, VF [6],
+ * VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2). */
 static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 {
-    uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED) |
-                    (v->vtimer_inflight ? HCR_TWI : 0);
+    uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != cur) {
         /* With FEAT_RAS (ID_AA64PFR0_EL1.RAS [31:28]) the guest's ESR_EL1 for the virtual
          * SError comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D19.2 VSESR_EL2). */

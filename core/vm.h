@@ -56,6 +56,7 @@ struct vcpu {
     volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;               /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
+    bool wfi_trap;              /* WFI traps even alone on its CPU (vcpu_trap_wfi) */
     /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
      * list registers in use, a timer interrupt given to the guest and not yet finished. */
     volatile bool vgic_work;

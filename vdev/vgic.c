@@ -399,11 +399,13 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
          * list register and one is free, so the interrupt goes straight where vgic_flush would
          * put it, without a queue entry and a flush before the guest is entered again. */
         lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), intid, q);
-    } else {
-        vgic_update(g, intid, q);
+        spin_unlock(&g->lock);
+        return 0;
     }
+    vgic_update(g, intid, q);
+    bool latched = q->lr < 0 && !(c->queued[intid / 64] & (1UL << (intid % 64)));
     spin_unlock(&g->lock);
-    return 0;
+    return latched ? VGIC_HW_LATCHED : 0;
 }
 
 /* Pending state that a list register holds for q. */

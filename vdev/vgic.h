@@ -40,7 +40,10 @@ void vgic_maintenance(void);
 /* Interrupt sources. A physical SPI that vm owns fired and is active: 0 if injected (the
  * guest deactivates it through the HW bit), -1 if not (the caller deactivates it). */
 int vgic_inject_hw_spi(struct vm *vm, uint32_t intid);
-/* A private interrupt of v backed by physical intid pintid (the virtual timer). */
+/* A private interrupt of v backed by physical intid pintid (the virtual timer): 0 if given to
+ * the guest (in a list register or queued for one), VGIC_HW_LATCHED if only latched because
+ * the guest cannot take it now (disabled), -1 if not injected. */
+#define VGIC_HW_LATCHED 1
 int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid);
 /* Withdraws a HW-backed private interrupt whose source is no longer asserted (the timer
  * condition went false before the guest took it); deactivates the physical one. */

@@ -1,6 +1,7 @@
 #include "vdev/vtimer.h"
 #include "vdev/vgic.h"
 #include "core/vm.h"
+#include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "drivers/gic.h"
@@ -31,7 +32,12 @@ bool vtimer_irq(void)
     if (!v)
         return false;
     v->vtimer_inflight = true;
-    return vgic_inject_hw_ppi(v, VTIMER_VIRQ, phys_ppi()) == 0;
+    int rc = vgic_inject_hw_ppi(v, VTIMER_VIRQ, phys_ppi());
+    /* Latched but not deliverable (disabled in the guest's GIC): its physical PPI stays active
+     * and cannot wake the CPU, so the vCPU's WFI must trap until the latch is resolved. */
+    if (rc == VGIC_HW_LATCHED)
+        vcpu_trap_wfi(v, true);
+    return rc >= 0;
 }
 
 static bool fires(uint64_t ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK | CTL_ISTATUS)) == (CTL_ENABLE | CTL_ISTATUS); }
@@ -40,6 +46,8 @@ void vtimer_sync_slow(struct vcpu *v)
 {
     if (!vgic_irq_is_pending(v, VTIMER_VIRQ)) {
         v->vtimer_inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
+        if (!v->vtimer_inflight && v->wfi_trap)
+            vcpu_trap_wfi(v, false);
         return;
     }
     if (!fires(sysreg_read(cntv_ctl_el0)))

@@ -7,6 +7,7 @@
 #include "tests/host/stubs.h"
 #include "core/irq.h"
 #include "core/console.h"
+#include "core/vcpu.h"
 
 struct platform platform;
 struct host_gic host_gic;
@@ -177,4 +178,11 @@ void printk(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
+}
+
+/* ---- core/vcpu.c ---- */
+
+void vcpu_trap_wfi(struct vcpu *v, bool on)
+{
+    v->wfi_trap = on;
 }

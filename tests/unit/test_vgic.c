@@ -263,7 +263,7 @@ static void test_timer_cpending_keeps_latch(void **state)
     /* The timer's HW PPI latched before it reached an LR is a level line whose physical PPI
      * is active on its vCPU's CPU: ICPENDR leaves it pending, and the timer's own withdrawal
      * (vgic_retract_hw_ppi, on that CPU) is what ends the physical one. */
-    assert_int_equal(vgic_inject_hw_ppi(&vm.vcpu[0], 27, 27), 0);
+    assert_int_equal(vgic_inject_hw_ppi(&vm.vcpu[0], 27, 27), VGIC_HW_LATCHED);
     vgic_regs_access(g, 0, 0x280, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
     assert_true(vgic_irq_is_pending(&vm.vcpu[0], 27));
     assert_int_equal(host_gic.nr_deactivates, 0);
