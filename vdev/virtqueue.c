@@ -54,8 +54,9 @@ int virtq_enable(struct virtq *q, const struct guest_ram *ram, bool event_idx, b
     }
     q->event_idx = event_idx;
     q->indirect = indirect;
-    /* The driver may hand over a queue whose rings it already filled (2.7.13.1): start
-     * from the indexes found in memory. */
+    /* Start from the used index found in memory: zero for a driver that clears its rings
+     * before use, as Linux does; a driver that re-enables a queue it had used goes on where
+     * it was (the hostile test guest relies on this). */
     q->last_avail = load16(q->used + 2);
     q->used_idx = q->last_avail;
     q->signalled_used = q->used_idx;
