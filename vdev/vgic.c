@@ -51,6 +51,11 @@ static void kick(struct vgic *g, unsigned vcpu)
         irq_kick_cpu(t->pcpu);
 }
 
+static bool any_queued(const struct vgic_cpu *c)
+{
+    return c->nr_queued != 0;
+}
+
 /* Marks intid as wanting (or no longer wanting) a list register on c. */
 static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
 {
@@ -151,8 +156,11 @@ void vgic_sync(struct vcpu *v)
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
         q->active = active;
         if (!pending && !active) {
+            /* A freed list register matters to the next entry only if something waits for
+             * one (what the retirement itself queues is kicked by vgic_update). */
             lr_retire(g, c, n, val);
-            v->vgic_work = true;
+            if (any_queued(c))
+                v->vgic_work = true;
         } else {
             c->lr_val[n] = val;
         }
@@ -255,11 +263,6 @@ static int worst_pending_lr(struct vgic *g, struct vgic_cpu *c, unsigned *prio_o
     }
     *prio_out = worst_prio;
     return worst;
-}
-
-static bool any_queued(const struct vgic_cpu *c)
-{
-    return c->nr_queued != 0;
 }
 
 /* ICH_HCR_EL2.UIE / GICH_HCR.UIE, written only when it changes (a system-register write and
