@@ -51,7 +51,7 @@
 #define CFG_BLK_SIZE    20      /* le32 */
 #define CFG_LEN         24
 
-/* One disk per device slot; it outlives VM resets (attach runs again at each). */
+/* A device's disk; it outlives VM resets (attach runs again at each). */
 struct blk_disk {
     const uint8_t *rdata;       /* what requests read: the copy, or the pack when read-only */
     uint8_t *wdata;             /* the copy, NULL when read-only: nothing can write the pack */
@@ -60,8 +60,12 @@ struct blk_disk {
     char id[BLK_ID_LEN];
 };
 
-static struct virtio_dev blks[VIRTIO_SLOTS];
-static struct blk_disk disks[VIRTIO_SLOTS];
+/* A device's slot (virtio_slot_mem): the transport's state and the disk. */
+struct blk_dev {
+    struct virtio_dev dev;
+    struct blk_disk disk;
+};
+_Static_assert(sizeof(struct blk_dev) <= VIRTIO_SLOT_BYTES, "virtio-blk slot");
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -194,11 +198,10 @@ static void release_disk(struct blk_disk *k)
     *k = (struct blk_disk){ 0 };
 }
 
-/* At the VM's creation: the disk image from the pack, copied unless read-only. A slot may
- * still hold the copy of an earlier VM that had this VM id and was refused: it is freed. */
+/* At the VM's creation (the slot is zeroed; a refused VM's copy was given back by
+ * virtio_release): the disk image from the pack, copied unless read-only. */
 static int setup_disk(struct vm *vm, const struct vm_device *d, unsigned index, struct blk_disk *k)
 {
-    release_disk(k);
     struct pack_file f;
     /* config_parse checked presence and size; the pack is looked at again all the same. */
     if (pack_find(d->disk, &f) < 0 || f.size == 0 || f.size % SECTOR_SIZE || f.size > VIRTIO_BLK_MAX_DISK) {
@@ -228,14 +231,14 @@ static int setup_disk(struct vm *vm, const struct vm_device *d, unsigned index, 
 
 int virtio_blk_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
-    unsigned slot = virtio_slot(vm, index);
-    struct blk_disk *k = &disks[slot];
+    struct blk_dev *b = virtio_slot_mem(vm, index);
+    struct blk_disk *k = &b->disk;
     bool first = vm->state != VM_RESETTING;
     if (first && setup_disk(vm, d, index, k) < 0)
         return -1;
     uint64_t features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |
                         (k->wdata ? 0 : VIRTIO_BLK_F_RO);
-    if (virtio_mmio_attach(vm, d, &blks[slot], &blk_backend, features, k) < 0) {
+    if (virtio_mmio_attach(vm, d, &b->dev, &blk_backend, features, k) < 0) {
         if (first)
             release_disk(k);
         return -1;

@@ -37,7 +37,7 @@ struct vconsole {
     unsigned rx_head, rx_tail;      /* free-running; rx_head - rx_tail characters wait */
 };
 
-static struct vconsole consoles[VIRTIO_SLOTS];
+_Static_assert(sizeof(struct vconsole) <= VIRTIO_SLOT_BYTES, "virtio-console slot");
 
 static struct vconsole *vc_of(struct virtio_dev *d)
 {
@@ -150,7 +150,7 @@ static const struct virtio_backend console_backend = {
 
 int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
-    struct vconsole *vc = &consoles[virtio_slot(vm, index)];
+    struct vconsole *vc = virtio_slot_mem(vm, index);
     if (virtio_mmio_attach(vm, d, &vc->dev, &console_backend, F_EMERG_WRITE, vc) < 0)
         return -1;
     /* The VM's first virtio console takes its console input. */

@@ -348,6 +348,16 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     return 0;
 }
 
+static _Alignas(16) uint8_t slot_mem[VIRTIO_SLOTS][VIRTIO_SLOT_BYTES];
+
+void *virtio_slot_mem(struct vm *vm, unsigned index)
+{
+    uint8_t *p = slot_mem[virtio_slot(vm, index)];
+    if (vm->state != VM_RESETTING)      /* creation: nothing of an earlier occupant stays */
+        memset(p, 0, VIRTIO_SLOT_BYTES);
+    return p;
+}
+
 void virtio_release(struct vm *vm)
 {
     virtio_quiesce(vm);

@@ -89,6 +89,12 @@ static inline unsigned virtio_slot(const struct vm *vm, unsigned index)
     return (vm->id - 1) * VM_MAX_DEVICES + index;
 }
 
+/* The state of device `index` of vm, whatever its type: VIRTIO_SLOT_BYTES, 16-byte aligned,
+ * zeroed when the VM is created and kept across its resets. One pool for all device types,
+ * as a device index holds one device (each back end checks its size with a static assert). */
+#define VIRTIO_SLOT_BYTES 1024
+void *virtio_slot_mem(struct vm *vm, unsigned index);
+
 /* For back ends, with d->lock held. */
 /* Whether queue q can be used now: driver ready, queue enabled, no reset pending, VM running. */
 bool virtio_queue_usable(struct virtio_dev *d, unsigned q);

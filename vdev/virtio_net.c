@@ -62,7 +62,7 @@ struct net_dev {
     int port;                   /* d->lock: the switch port */
 };
 
-static struct net_dev nets[VIRTIO_SLOTS];
+_Static_assert(sizeof(struct net_dev) <= VIRTIO_SLOT_BYTES, "virtio-net slot");
 
 static unsigned net_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
 {
@@ -206,7 +206,7 @@ static const struct virtio_backend net_backend = {
 
 int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
-    struct net_dev *n = &nets[virtio_slot(vm, index)];
+    struct net_dev *n = virtio_slot_mem(vm, index);
     spin_lock(&n->dev.lock);
     memcpy(n->mac, d->mac, ETH_ALEN);
     n->port = -1;

@@ -11,7 +11,7 @@
 #define RNG_MAX_FILL    4096    /* bytes per request: bounds the time spent in one exit */
 #define RNDR_RETRIES    16
 
-static struct virtio_dev rngs[VIRTIO_SLOTS];
+_Static_assert(sizeof(struct virtio_dev) <= VIRTIO_SLOT_BYTES, "virtio-rng slot");
 
 bool virtio_rng_supported(void)
 {
@@ -60,5 +60,5 @@ int virtio_rng_attach(struct vm *vm, const struct vm_device *d, unsigned index)
                    vm->cfg.name, (unsigned long)d->ipa);
         return 0;
     }
-    return virtio_mmio_attach(vm, d, &rngs[virtio_slot(vm, index)], &rng_backend, 0, 0);
+    return virtio_mmio_attach(vm, d, virtio_slot_mem(vm, index), &rng_backend, 0, 0);
 }
