@@ -4,6 +4,7 @@
 #include "core/console.h"
 #include "core/irq.h"
 #include "core/sched.h"
+#include "core/vcpu.h"
 #include "vdev/vgic.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
@@ -21,6 +22,12 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;     /* WFE: a hint; the guest re-checks its condition */
     }
     v->exits[EXITC_WFI]++;
+    if (v->wfi_trap & WFI_TRAP_KICK) {
+        /* Kicked since its last WFI: this one completes at once (WFI may complete at any
+         * time), so the guest looks again at what the kick was about. */
+        vcpu_trap_wfi(v, WFI_TRAP_KICK, false);
+        return EXIT_RESUME;
+    }
     if (sched_cpu_shared()) {
         /* Yield the CPU to the other vCPUs here until an interrupt is due (sched.c). */
         if (vgic_vcpu_pending(v))
@@ -30,6 +37,8 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     }
     /* Sleep until the vCPU has an interrupt to take (or its timer expires, or it is kicked). */
     irq_vcpu_wait(v);
+    if (v->wfi_trap & WFI_TRAP_KICK)
+        vcpu_trap_wfi(v, WFI_TRAP_KICK, false);     /* the kick that woke this WFI */
     return EXIT_RESUME;
 }
 

@@ -1,5 +1,6 @@
 #include "core/irq.h"
 #include "core/vm.h"
+#include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console.h"
@@ -101,6 +102,9 @@ static void dispatch(uint32_t iar)
     if (intid < GIC_NR_SGIS) {
         gic_deactivate(iar);    /* IPI_KICK: waking up or leaving the guest was the point */
         kicks[this_cpu()->id]++;
+        struct vcpu *v = this_cpu()->vcpu;
+        if (v && __atomic_exchange_n(&v->poll_kick, false, __ATOMIC_ACQ_REL))
+            vcpu_trap_wfi(v, WFI_TRAP_KICK, true);      /* vcpu_poll_kick */
         return;
     }
     if (intid == platform.timer_intid[TIMER_HYP_PHYS]) {

@@ -37,7 +37,10 @@
  * on each side of every wake-up (static partitioning, as Bao and Jailhouse do). Exception:
  * while a timer interrupt is latched but cannot be given to the guest (disabled in its GIC),
  * its physical PPI stays active and cannot wake the CPU; WFI traps then and the hypervisor
- * watches the timer (vcpu_trap_wfi, vdev/vtimer.c). */
+ * watches the timer (vcpu_trap_wfi, vdev/vtimer.c). And a vCPU given vcpu_poll_kick (new input
+ * for a guest that polls its UART between WFIs) traps its next WFI, which then completes at
+ * once: otherwise news that lands between the guest's last look and its WFI is slept through
+ * (core/irq.c, core/exit.c). */
 static uint64_t guest_hcr(void)
 {
     return HCR_GUEST | (sched_cpu_shared() ? HCR_TWI : 0);
@@ -102,10 +105,16 @@ void vcpu_put(struct vcpu *v)
     __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
 }
 
-void vcpu_trap_wfi(struct vcpu *v, bool on)
+void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
-    v->wfi_trap = on;
-    v->hcr = guest_hcr() | (on ? HCR_TWI : 0);
+    v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
+    v->hcr = guest_hcr() | (v->wfi_trap ? HCR_TWI : 0);
+}
+
+void vcpu_poll_kick(struct vcpu *v)
+{
+    __atomic_store_n(&v->poll_kick, true, __ATOMIC_RELEASE);
+    vcpu_kick(v);
 }
 
 /* Makes v leave the guest soon, if it is running on another CPU. */

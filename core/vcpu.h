@@ -9,9 +9,13 @@ void vcpu_put(struct vcpu *v);      /* save it back */
 /* Runs v until it stops, blocks, or must yield; returns so the scheduler can pick again. */
 void vcpu_run(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
-/* Makes the loaded vCPU v (on this CPU) trap WFI even when alone on its CPU, or no longer
- * (core/vcpu.c guest_hcr). */
-void vcpu_trap_wfi(struct vcpu *v, bool on);
+/* A kick for a guest that may poll a device between WFIs without its interrupt (new console
+ * input): besides leaving the guest, its next WFI completes at once, so that news arriving
+ * between its last look and its WFI is not slept through. */
+void vcpu_poll_kick(struct vcpu *v);
+/* Makes the loaded vCPU v (on this CPU) trap WFI for `reason` (WFI_TRAP_*) even when alone on
+ * its CPU, or no longer (core/vcpu.c guest_hcr). */
+void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
  * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
  * (VSESR_EL2, with FEAT_RAS). */

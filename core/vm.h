@@ -35,6 +35,10 @@ struct mmio_ops {
 
 #define MMIO_OPS_RETRY 1
 
+/* Reasons for a vCPU alone on its CPU to trap WFI (core/vcpu.c guest_hcr). */
+#define WFI_TRAP_TIMER  1u      /* a timer interrupt latched that could not wake the CPU */
+#define WFI_TRAP_KICK   2u      /* vcpu_poll_kick while it ran: its next WFI completes at once */
+
 struct mmio_region {
     uint64_t base, size;
     const struct mmio_ops *ops;
@@ -56,7 +60,8 @@ struct vcpu {
     volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;               /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
-    bool wfi_trap;              /* WFI traps even alone on its CPU (vcpu_trap_wfi) */
+    uint8_t wfi_trap;           /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
+    volatile bool poll_kick;    /* vcpu_poll_kick: news for a guest that polls between WFIs */
     /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
      * list registers in use, a timer interrupt given to the guest and not yet finished. */
     volatile bool vgic_work;

@@ -172,5 +172,5 @@ void vpl011_input(struct vm *vm, char c)
     spin_unlock(&u->lock);
     /* Also ends a WFI of a guest that polls the UART without its interrupt (WFI may complete
      * at any time, Arm ARM D1.6.2). */
-    vcpu_kick(&vm->vcpu[0]);
+    vcpu_poll_kick(&vm->vcpu[0]);
 }

@@ -36,7 +36,7 @@ bool vtimer_irq(void)
     /* Latched but not deliverable (disabled in the guest's GIC): its physical PPI stays active
      * and cannot wake the CPU, so the vCPU's WFI must trap until the latch is resolved. */
     if (rc == VGIC_HW_LATCHED)
-        vcpu_trap_wfi(v, true);
+        vcpu_trap_wfi(v, WFI_TRAP_TIMER, true);
     return rc >= 0;
 }
 
@@ -46,8 +46,8 @@ void vtimer_sync_slow(struct vcpu *v)
 {
     if (!vgic_irq_is_pending(v, VTIMER_VIRQ)) {
         v->vtimer_inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
-        if (!v->vtimer_inflight && v->wfi_trap)
-            vcpu_trap_wfi(v, false);
+        if (!v->vtimer_inflight && (v->wfi_trap & WFI_TRAP_TIMER))
+            vcpu_trap_wfi(v, WFI_TRAP_TIMER, false);
         return;
     }
     if (!fires(sysreg_read(cntv_ctl_el0)))

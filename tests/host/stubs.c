@@ -182,7 +182,7 @@ void printk(const char *fmt, ...)
 
 /* ---- core/vcpu.c ---- */
 
-void vcpu_trap_wfi(struct vcpu *v, bool on)
+void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
-    v->wfi_trap = on;
+    v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
 }
