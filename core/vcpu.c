@@ -41,9 +41,9 @@
  * for a guest that polls its UART between WFIs) traps its next WFI, which then completes at
  * once: otherwise news that lands between the guest's last look and its WFI is slept through
  * (core/irq.c, core/exit.c). */
-static uint64_t guest_hcr(void)
+static uint64_t guest_hcr(const struct vcpu *v)
 {
-    return HCR_GUEST | (sched_cpu_shared() ? HCR_TWI : 0);
+    return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_TWI : 0);
 }
 
 /* CPTR_EL2, E2H=0 (Arm ARM D19.2): TZ[8] traps SVE, TSM[12] (RES1 without SME) traps SME,
@@ -83,7 +83,7 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vttbr_el2, v->vm->vttbr);
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
-    v->hcr = guest_hcr() | (v->wfi_trap ? HCR_TWI : 0);
+    v->hcr = guest_hcr(v);
     sysreg_write(hcr_el2, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
     isb();
     pc->vcpu = v;
@@ -108,7 +108,7 @@ void vcpu_put(struct vcpu *v)
 void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
-    v->hcr = guest_hcr() | (v->wfi_trap ? HCR_TWI : 0);
+    v->hcr = guest_hcr(v);
 }
 
 void vcpu_poll_kick(struct vcpu *v)
@@ -124,9 +124,8 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
-/* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr, and TWI [13]
- * while vcpu_trap_wfi asks) with the virtual interrupt lines outside the GIC, VF [6],
- * VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2). */
+/* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr) with the
+ * virtual interrupt lines outside the GIC, VF [6], VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2). */
 static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
