@@ -42,7 +42,7 @@ HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/
 HV_S    := $(sort $(wildcard arch/aarch64/*.S))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
 
-.PHONY: all run test unit lint qemu-test bench fuzz clean guests deps images linux hostile-long
+.PHONY: all run test unit lint format qemu-test bench fuzz clean guests deps images linux hostile-long
 all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
@@ -116,7 +116,14 @@ run: | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(CONFIG_IMG)
 	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(CONFIG_IMG)
 
+# One C style for the tree (.clang-format); `make format` rewrites files to it.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/unit/fixtures/')
+format: | $(DEPS_STAMP)
+	clang-format -i $(FORMAT_SRCS)
+
 lint: | $(DEPS_STAMP)
+	@echo "  clang-format (style in .clang-format; make format fixes it)"
+	@clang-format --dry-run -Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
 	    arch drivers core vdev lib

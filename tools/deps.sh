@@ -19,7 +19,7 @@ qemu_ok() {
 }
 
 all_ok() {
-    for t in aarch64-linux-gnu-gcc dtc cppcheck clang clang-tidy cpio; do
+    for t in aarch64-linux-gnu-gcc dtc cppcheck clang clang-tidy clang-format cpio; do
         command -v "$t" >/dev/null 2>&1 || return 1
     done
     qemu_ok || return 1
@@ -50,7 +50,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
-    device-tree-compiler cppcheck clang clang-tidy libclang-rt-14-dev lld make \
+    device-tree-compiler cppcheck clang clang-tidy clang-format libclang-rt-14-dev lld make \
     python3-pytest python3-pexpect libcmocka-dev e2fsprogs cpio >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm >/dev/null
 

@@ -2,6 +2,9 @@
 #ifndef ARCH_ASM_H
 #define ARCH_ASM_H
 
+/* Assembler macros: not C, so not clang-formatted. */
+/* clang-format off */
+
 /* PC-relative address of a symbol, valid before relocation and with the MMU off. */
 .macro adr_l reg, sym
     adrp \reg, \sym
@@ -10,5 +13,6 @@
 
 #define FUNC(name) .global name; .type name, %function; name:
 #define ENDFUNC(name) .size name, . - name
+/* clang-format on */
 
 #endif
