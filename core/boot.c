@@ -35,7 +35,8 @@ static void __attribute__((noreturn)) boot_fail(const char *why)
 static void __attribute__((noreturn)) wrong_el(unsigned el)
 {
     printk("elvisor: entered at EL%u, but elvisor runs at EL2: start QEMU with "
-           "-machine virt,virtualization=on (or boot it from firmware that enters at EL2)\n", el);
+           "-machine virt,virtualization=on (or boot it from firmware that enters at EL2)\n",
+           el);
     if (el == 1 && platform_discover() == 0)
         psci_set_conduit(platform.psci_conduit);
     else
@@ -80,8 +81,8 @@ static void print_banner(void)
     uint64_t mem_total = 0;
     printk("\nelvisor %s: type-1 hypervisor for AArch64\n", ELVISOR_VERSION);
     bool vhe = ((sysreg_read(id_aa64mmfr1_el1) >> 8) & 0xf) != 0;
-    printk("  exception level: EL%u (VHE %s, PA %u bits)\n", current_el(),
-           vhe ? "available" : "not available", pa_range_bits());
+    printk("  exception level: EL%u (VHE %s, PA %u bits)\n", current_el(), vhe ? "available" : "not available",
+           pa_range_bits());
     char list[MAX_CPUS * 20] = "";
     unsigned len = 0;
     for (unsigned i = 0; i < platform.cpu_count; i++)
@@ -100,13 +101,11 @@ static void print_banner(void)
         printk("  GIC: v3 (GICD 0x%lx, GICR 0x%lx%s)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicr[0].base, platform.its.size ? ", ITS" : "");
     else
-        printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n",
-               (unsigned long)platform.gicd.base, (unsigned long)platform.gicc.base,
-               (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
+        printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n", (unsigned long)platform.gicd.base,
+               (unsigned long)platform.gicc.base, (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
     printk("  UART: PL011 at 0x%lx\n", (unsigned long)platform.uart.base);
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
-           platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT],
-           platform.timer_intid[TIMER_HYP_PHYS]);
+           platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
            platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
     printk("  image: %lu bytes at 0x%lx (text %lu, rodata %lu, data+bss %lu)\n",
@@ -118,7 +117,7 @@ static void print_banner(void)
 /* Machine-owner debugging aids: bootargs "elvisor.crash_test" makes the boot CPU fault at EL2
  * on purpose, to show the crash report; "elvisor.wx_test" writes to the hypervisor's own text,
  * which W^X must refuse. Guests cannot set host bootargs. */
-static volatile uintptr_t crash_test_addr = 0x8;   /* page 0 is never mapped */
+static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
 
 static void __attribute__((noinline)) maybe_crash_test(void)
 {

@@ -10,16 +10,17 @@
 struct parse {
     const struct fdt *f;
     const struct config_limits *lim;
-    unsigned vm_index;      /* position of the VM's node under /vms */
+    unsigned vm_index; /* position of the VM's node under /vms */
     char why[160];
 };
 
-#define REFUSE(p, ...) do { ev_snprintf((p)->why, sizeof((p)->why), __VA_ARGS__); return false; } while (0)
+#define REFUSE(p, ...)                                        \
+    do {                                                      \
+        ev_snprintf((p)->why, sizeof((p)->why), __VA_ARGS__); \
+        return false;                                         \
+    } while (0)
 
-static bool ranges_overlap(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz)
-{
-    return a < b + bsz && b < a + asz;
-}
+static bool ranges_overlap(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz) { return a < b + bsz && b < a + asz; }
 
 /* The window lies wholly inside the IPA space, so its end cannot wrap around either. */
 static bool in_ipa_space(const struct parse *p, uint64_t a, uint64_t s)
@@ -145,16 +146,14 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
         int len;
         const char *name = fdt_node_name(p->f, n);
         if (vm->nr_pt_devs == VM_MAX_PASSTHRU || strlen(name) >= VM_NAME_LEN)
-            REFUSE(p, "passthrough/%s: more than %d devices or a name of 32 characters or more",
-                   name, VM_MAX_PASSTHRU);
+            REFUSE(p, "passthrough/%s: more than %d devices or a name of 32 characters or more", name, VM_MAX_PASSTHRU);
         struct vm_passthru_dev *dev = &vm->pt_dev[vm->nr_pt_devs++];
         memcpy(dev->name, name, strlen(name) + 1);
         dev->first_region = (uint8_t)vm->nr_passthru;
         dev->first_irq = (uint8_t)vm->nr_passthru_irqs;
         /* A reg that is not whole pairs would otherwise be skipped and pass nothing through. */
         if (fdt_getprop(p->f, n, "reg", &len) && (len == 0 || len % 16))
-            REFUSE(p, "passthrough/%s: reg must be <addr-hi addr-lo size-hi size-lo> pairs",
-                   fdt_node_name(p->f, n));
+            REFUSE(p, "passthrough/%s: reg must be <addr-hi addr-lo size-hi size-lo> pairs", fdt_node_name(p->f, n));
         for (int i = 0; read_pair(p, n, "reg", i, &r.pa, &r.size); i++) {
             if (vm->nr_passthru == VM_MAX_PASSTHRU)
                 REFUSE(p, "passthrough: more than %d regions", VM_MAX_PASSTHRU);
@@ -163,7 +162,7 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
             if (!in_ipa_space(p, r.pa, r.size))
                 REFUSE(p, "passthrough/%s: 0x%lx+0x%lx exceeds the %u-bit IPA space", fdt_node_name(p->f, n),
                        (unsigned long)r.pa, (unsigned long)r.size, p->lim->ipa_bits);
-            r.ipa = r.pa;   /* passthrough devices appear at their physical address */
+            r.ipa = r.pa; /* passthrough devices appear at their physical address */
             vm->passthru[vm->nr_passthru++] = r;
         }
         uint32_t count = vm->nr_passthru_irqs;
@@ -176,7 +175,10 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
     return true;
 }
 
-static const struct { const char *compatible; enum vdev_kind kind; } device_kinds[] = {
+static const struct {
+    const char *compatible;
+    enum vdev_kind kind;
+} device_kinds[] = {
     { "arm,pl011", VDEV_PL011 },
     { "elvisor,debug-regs", VDEV_DEBUG },
     { "elvisor,virtio-blk", VDEV_VIRTIO_BLK },
@@ -197,8 +199,7 @@ static bool device_kind(struct parse *p, int node, enum vdev_kind *kind)
 
 /* The properties of virtio devices (docs/config.md): an interrupt always; a disk image for
  * virtio-blk; an optional MAC for virtio-net (default 02:00:00:00:<VM>:<device>). */
-static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_config *vm,
-                         struct vm_device *d)
+static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
 {
     if (d->kind < VDEV_VIRTIO_BLK)
         return true;
@@ -217,8 +218,8 @@ static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_
         if (p->lim->file_size(d->disk, &size) < 0)
             REFUSE(p, "devices/%s: disk \"%s\" is not in the image pack", name, d->disk);
         if (size == 0 || size % 512 || size > VIRTIO_BLK_MAX_DISK)
-            REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB",
-                   name, d->disk, (unsigned long)size, (unsigned long)(VIRTIO_BLK_MAX_DISK >> 20));
+            REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB", name, d->disk,
+                   (unsigned long)size, (unsigned long)(VIRTIO_BLK_MAX_DISK >> 20));
         d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
     }
     if (d->kind == VDEV_VIRTIO_NET) {
@@ -229,7 +230,7 @@ static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_
                 REFUSE(p, "devices/%s: mac must be 6 bytes of a unicast address", name);
             memcpy(d->mac, mac, 6);
         } else {
-            d->mac[0] = 0x02;       /* locally administered, unicast */
+            d->mac[0] = 0x02; /* locally administered, unicast */
             d->mac[5] = (uint8_t)vm->nr_devs;
             d->mac[4] = (uint8_t)p->vm_index;
         }
@@ -276,17 +277,28 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
 /* Every IPA window of the VM must be disjoint from the others and from the hypervisor's. */
 static bool check_layout(struct parse *p, const struct vm_config *vm)
 {
-    struct { const char *what; uint64_t a, s; } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
+    struct {
+        const char *what;
+        uint64_t a, s;
+    } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
     unsigned n = 0;
-    w[n].what = "memory"; w[n].a = vm->ram_ipa; w[n++].s = vm->ram_size;
+    w[n].what = "memory";
+    w[n].a = vm->ram_ipa;
+    w[n++].s = vm->ram_size;
     for (unsigned i = 0; i < vm->nr_passthru; i++) {
-        w[n].what = "passthrough"; w[n].a = vm->passthru[i].ipa; w[n++].s = vm->passthru[i].size;
+        w[n].what = "passthrough";
+        w[n].a = vm->passthru[i].ipa;
+        w[n++].s = vm->passthru[i].size;
     }
     for (unsigned i = 0; i < vm->nr_devs; i++) {
-        w[n].what = "devices"; w[n].a = vm->dev[i].ipa; w[n++].s = vm->dev[i].size;
+        w[n].what = "devices";
+        w[n].a = vm->dev[i].ipa;
+        w[n++].s = vm->dev[i].size;
     }
     for (unsigned i = 0; i < p->lim->nr_reserved && i < 8; i++) {
-        w[n].what = "the virtual GIC"; w[n].a = p->lim->reserved[i].ipa; w[n++].s = p->lim->reserved[i].size;
+        w[n].what = "the virtual GIC";
+        w[n].a = p->lim->reserved[i].ipa;
+        w[n++].s = p->lim->reserved[i].size;
     }
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = i + 1; j < n; j++)
@@ -302,8 +314,8 @@ static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
            parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && check_layout(p, vm);
 }
 
-int config_parse(const void *blob, size_t size, const struct config_limits *lim,
-                 struct vm_config *out, config_report_fn report)
+int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,
+                 config_report_fn report)
 {
     struct fdt f;
     char why[96];

@@ -17,8 +17,12 @@
 #define CONFIG_MAX_VMS  8
 
 enum vdev_kind {
-    VDEV_PL011, VDEV_DEBUG,
-    VDEV_VIRTIO_BLK, VDEV_VIRTIO_NET, VDEV_VIRTIO_CONSOLE, VDEV_VIRTIO_RNG,
+    VDEV_PL011,
+    VDEV_DEBUG,
+    VDEV_VIRTIO_BLK,
+    VDEV_VIRTIO_NET,
+    VDEV_VIRTIO_CONSOLE,
+    VDEV_VIRTIO_RNG,
 };
 
 /* Disk images are copied into hypervisor RAM (docs/virtio.md): at most this many bytes each. */
@@ -41,7 +45,7 @@ struct vm_device {
     enum vdev_kind kind;
     uint64_t ipa;
     uint64_t size;
-    uint32_t intid;         /* the SPI the device raises, 0 = none */
+    uint32_t intid; /* the SPI the device raises, 0 = none */
     /* virtio-blk: the disk image (a packed file) and whether the guest may write it. */
     char disk[VM_PATH_LEN];
     bool read_only;
@@ -54,9 +58,9 @@ struct vm_config {
     uint64_t ram_ipa;
     uint64_t ram_size;
     unsigned nr_vcpus;
-    unsigned affinity[VM_MAX_VCPUS];    /* physical CPU of each vCPU */
+    unsigned affinity[VM_MAX_VCPUS]; /* physical CPU of each vCPU */
     char kernel[VM_PATH_LEN];
-    char initrd[VM_PATH_LEN];           /* "" = none */
+    char initrd[VM_PATH_LEN]; /* "" = none */
     char bootargs[VM_BOOTARGS_LEN];
     struct vm_region passthru[VM_MAX_PASSTHRU];
     unsigned nr_passthru;
@@ -89,7 +93,7 @@ uint32_t config_time_slice_us(const void *blob, size_t size, config_report_fn re
 
 /* Parses up to CONFIG_MAX_VMS VMs. Returns how many were accepted into out[], or a negative
  * number if the blob itself is unusable. Refused VMs are reported and skipped. */
-int config_parse(const void *blob, size_t size, const struct config_limits *lim,
-                 struct vm_config *out, config_report_fn report);
+int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,
+                 config_report_fn report);
 
 #endif

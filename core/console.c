@@ -43,7 +43,7 @@ void vprintk(const char *fmt, va_list ap)
         return;
     if ((unsigned)n >= sizeof(line)) {
         n = sizeof(line) - 1;
-        line[n - 1] = '\n';     /* a truncated line still ends its line */
+        line[n - 1] = '\n'; /* a truncated line still ends its line */
     }
     console_write(line, (unsigned)n);
 }
@@ -72,7 +72,7 @@ void console_line_put(struct console_line *l, const char *vm_name, char c)
         return;
     if ((unsigned char)c < 0x20 && c != '\t')
         c = '.';
-    if (l->len >= CONSOLE_LINE_MAX)     /* not expected: the line is printed when it fills */
+    if (l->len >= CONSOLE_LINE_MAX) /* not expected: the line is printed when it fills */
         l->len = 0;
     l->buf[l->len++] = c;
     if (l->len == CONSOLE_LINE_MAX)

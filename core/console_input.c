@@ -9,14 +9,17 @@
 #include "vdev/virtio_devices.h"
 
 static struct escape_state esc;
-static unsigned focus;      /* index into vms[] */
+static unsigned focus; /* index into vms[] */
 
 static const char *state_name(const struct vm *vm)
 {
     switch (vm->state) {
-    case VM_RUNNING: return "running";
-    case VM_RESETTING: return "restarting";
-    default: return "stopped";
+    case VM_RUNNING:
+        return "running";
+    case VM_RESETTING:
+        return "restarting";
+    default:
+        return "stopped";
     }
 }
 
@@ -25,9 +28,9 @@ static const char *state_name(const struct vm *vm)
 static void print_exits(const struct vm *vm)
 {
     static const char *const names[EXITC_NR] = {
-        [EXITC_HVC] = "hvc", [EXITC_SMC] = "smc", [EXITC_WFI] = "wfi", [EXITC_WFE] = "wfe",
-        [EXITC_SYSREG] = "sysreg", [EXITC_MMIO] = "mmio", [EXITC_IABT] = "iabt",
-        [EXITC_IRQ] = "irq", [EXITC_FP] = "fp", [EXITC_OTHER] = "other",
+        [EXITC_HVC] = "hvc",       [EXITC_SMC] = "smc",     [EXITC_WFI] = "wfi",   [EXITC_WFE] = "wfe",
+        [EXITC_SYSREG] = "sysreg", [EXITC_MMIO] = "mmio",   [EXITC_IABT] = "iabt", [EXITC_IRQ] = "irq",
+        [EXITC_FP] = "fp",         [EXITC_OTHER] = "other",
     };
     char line[160];
     unsigned len = 0;
@@ -45,8 +48,8 @@ void console_list_vms(void)
 {
     printk("elvisor: VMs (Ctrl-a three times moves the input focus):\n");
     for (unsigned i = 0; i < nr_vms; i++) {
-        printk("  %c %-16s %-10s %u vCPU(s), %lu MiB\n", i == focus ? '*' : ' ', vms[i].cfg.name,
-               state_name(&vms[i]), vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
+        printk("  %c %-16s %-10s %u vCPU(s), %lu MiB\n", i == focus ? '*' : ' ', vms[i].cfg.name, state_name(&vms[i]),
+               vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
         print_exits(&vms[i]);
     }
     vswitch_print();
@@ -54,16 +57,13 @@ void console_list_vms(void)
 
 /* A VM's console input goes to its virtio console once the driver is ready, else to its
  * PL011; a VM with neither device cannot take the focus. */
-static bool has_input(const struct vm *vm)
-{
-    return vm->pl011 || vm->vconsole;
-}
+static bool has_input(const struct vm *vm) { return vm->pl011 || vm->vconsole; }
 
 static unsigned input_room(struct vm *vm)
 {
     if (virtio_console_ready(vm))
         return virtio_console_rx_room(vm);
-    return vm->pl011 ? vpl011_rx_room(vm) : ~0u;    /* no device ready: the input is dropped */
+    return vm->pl011 ? vpl011_rx_room(vm) : ~0u; /* no device ready: the input is dropped */
 }
 
 static void deliver(struct vm *vm, char c)
@@ -113,18 +113,12 @@ static void rx_retry_fire(struct hyp_timer *t)
 {
     rx_paused = false;
     pl011_rx_irq(true);
-    console_input_poll();   /* what arrived meanwhile raised no new interrupt: drain it now */
+    console_input_poll(); /* what arrived meanwhile raised no new interrupt: drain it now */
 }
 
-void console_input_irq_mode(void)
-{
-    rx_irq_driven = true;
-}
+void console_input_irq_mode(void) { rx_irq_driven = true; }
 
-bool console_input_irq_driven(void)
-{
-    return rx_irq_driven;
-}
+bool console_input_irq_driven(void) { return rx_irq_driven; }
 
 void console_input_poll(void)
 {

@@ -6,12 +6,12 @@
 
 #include <stdbool.h>
 
-#define CONSOLE_ESCAPE      0x01    /* Ctrl-a */
-#define CONSOLE_ESCAPE_RUN  3
+#define CONSOLE_ESCAPE     0x01 /* Ctrl-a */
+#define CONSOLE_ESCAPE_RUN 3
 
 /* The pure part: an escape-sequence recognizer. */
 struct escape_state {
-    unsigned pending;       /* Ctrl-a's seen in a row, not yet passed on */
+    unsigned pending; /* Ctrl-a's seen in a row, not yet passed on */
 };
 
 /* Feeds one character. Returns true when the focus must move. Characters to pass to the VM

@@ -19,7 +19,7 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     skip_insn(v, esr);
     if (esr_wfx_is_wfe(esr)) {
         v->exits[EXITC_WFE]++;
-        return EXIT_RESUME;     /* WFE: a hint; the guest re-checks its condition */
+        return EXIT_RESUME; /* WFE: a hint; the guest re-checks its condition */
     }
     v->exits[EXITC_WFI]++;
     if (v->wfi_trap & WFI_TRAP_KICK) {
@@ -32,13 +32,13 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
         /* Yield the CPU to the other vCPUs here until an interrupt is due (sched.c). */
         if (vgic_vcpu_pending(v))
             return EXIT_RESUME;
-        v->waiting = true;      /* vcpu_put() arms a hypervisor timer for its deadline */
+        v->waiting = true; /* vcpu_put() arms a hypervisor timer for its deadline */
         return EXIT_YIELD;
     }
     /* Sleep until the vCPU has an interrupt to take (or its timer expires, or it is kicked). */
     irq_vcpu_wait(v);
     if (v->wfi_trap & WFI_TRAP_KICK)
-        vcpu_trap_wfi(v, WFI_TRAP_KICK, false);     /* the kick that woke this WFI */
+        vcpu_trap_wfi(v, WFI_TRAP_KICK, false); /* the kick that woke this WFI */
     return EXIT_RESUME;
 }
 
@@ -52,7 +52,7 @@ static enum exit_result handle_sync(struct vcpu *v)
         return vpsci_smccc(v, false);
     case ESR_EC_SMC64:
         v->exits[EXITC_SMC]++;
-        skip_insn(v, esr);      /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
+        skip_insn(v, esr); /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
         return vpsci_smccc(v, true);
     case ESR_EC_WFX:
         return handle_wfx(v, esr);
@@ -67,8 +67,8 @@ static enum exit_result handle_sync(struct vcpu *v)
     case ESR_EC_IABT_LOW: {
         uint64_t far = sysreg_read(far_el2);
         v->exits[EXITC_IABT]++;
-        vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected",
-               v->id, (unsigned long)far);
+        vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected", v->id,
+               (unsigned long)far);
         inject_iabt(&v->regs, far);
         return EXIT_RESUME;
     }

@@ -6,7 +6,7 @@
 #include "core/image.h"
 #include "lib/string.h"
 
-#define PACK_MAGIC "ELVPACK"
+#define PACK_MAGIC    "ELVPACK"
 #define PACK_NAME_LEN 112
 
 struct pack_header {

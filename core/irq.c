@@ -18,12 +18,9 @@
 static struct vm *spi_owner[MAX_INTID];
 static spinlock_t owner_lock = SPINLOCK_INIT;
 static uint64_t spurious[MAX_CPUS];
-static volatile uint64_t kicks[MAX_CPUS];    /* IPI_KICKs received, per CPU */
+static volatile uint64_t kicks[MAX_CPUS]; /* IPI_KICKs received, per CPU */
 
-void irq_init(void)
-{
-    gic_init();
-}
+void irq_init(void) { gic_init(); }
 
 /* Console input: the UART's receive interrupt goes to the boot CPU (once its interface is up:
  * a GICv2 target mask is only known from the CPU itself). */
@@ -58,8 +55,7 @@ void irq_cpu_init(unsigned cpu)
 
 int irq_claim_spi(uint32_t intid, struct vm *vm)
 {
-    if (intid < GIC_NR_PRIVATE || intid >= gic_nr_irqs() || intid >= MAX_INTID ||
-        intid == platform.uart_intid)
+    if (intid < GIC_NR_PRIVATE || intid >= gic_nr_irqs() || intid >= MAX_INTID || intid == platform.uart_intid)
         return -1;
     int r = -1;
     spin_lock(&owner_lock);
@@ -100,11 +96,11 @@ static void dispatch(uint32_t iar)
         return;
     }
     if (intid < GIC_NR_SGIS) {
-        gic_deactivate(iar);    /* IPI_KICK: waking up or leaving the guest was the point */
+        gic_deactivate(iar); /* IPI_KICK: waking up or leaving the guest was the point */
         kicks[this_cpu()->id]++;
         struct vcpu *v = this_cpu()->vcpu;
         if (v && __atomic_exchange_n(&v->poll_kick, false, __ATOMIC_ACQ_REL))
-            vcpu_trap_wfi(v, WFI_TRAP_KICK, true);      /* vcpu_poll_kick */
+            vcpu_trap_wfi(v, WFI_TRAP_KICK, true); /* vcpu_poll_kick */
         return;
     }
     if (intid == platform.timer_intid[TIMER_HYP_PHYS]) {
@@ -118,13 +114,13 @@ static void dispatch(uint32_t iar)
         return;
     }
     if (intid == platform.uart_intid && intid) {
-        console_input_poll();   /* drains the FIFO, or masks RX while the VM's buffer is full */
+        console_input_poll(); /* drains the FIFO, or masks RX while the VM's buffer is full */
         gic_deactivate(iar);
         return;
     }
     struct vm *owner = intid >= GIC_NR_PRIVATE ? irq_spi_owner(intid) : 0;
     if (owner && vgic_inject_hw_spi(owner, intid) == 0)
-        return;             /* the guest deactivates it */
+        return; /* the guest deactivates it */
     gic_deactivate(iar);
     spurious[this_cpu()->id]++;
 }
@@ -147,10 +143,7 @@ void el2_irq_handler(struct trap_frame *f, unsigned kind)
     irq_handle_pending();
 }
 
-void irq_kick_cpu(unsigned cpu)
-{
-    gic_send_sgi(cpu, IPI_KICK);
-}
+void irq_kick_cpu(unsigned cpu) { gic_send_sgi(cpu, IPI_KICK); }
 
 void irq_kick_all(void)
 {
@@ -176,7 +169,7 @@ void irq_vcpu_wait(struct vcpu *v)
      * the CPU; a due timer ends the wait even if the guest has not enabled its interrupt. A
      * kick ends the wait too (WFI may complete at any time): whoever kicked wants this CPU to
      * look at its vCPUs again, e.g. the scheduler. */
-    while (!vgic_vcpu_pending(v) && !vtimer_due(v) && v->state == VCPU_RUNNABLE &&
-           v->vm->state == VM_RUNNING && kicks[cpu] == k)
+    while (!vgic_vcpu_pending(v) && !vtimer_due(v) && v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING &&
+           kicks[cpu] == k)
         irq_wait();
 }

@@ -14,8 +14,8 @@ struct vcpu;
 /* SGIs the hypervisor sends to itself; guests' SGIs are virtual and never reach these. */
 enum { IPI_KICK = 0 };
 
-void irq_init(void);                    /* boot CPU: distributor, before the secondaries start */
-void irq_cpu_init(unsigned cpu);        /* every CPU: its GIC interface, timers, IPIs */
+void irq_init(void);             /* boot CPU: distributor, before the secondaries start */
+void irq_cpu_init(unsigned cpu); /* every CPU: its GIC interface, timers, IPIs */
 /* Acknowledges and handles every pending physical interrupt of this CPU. */
 void irq_handle_pending(void);
 /* Makes physical CPU cpu leave its guest (if one runs there) or wake from irq_wait(), so that
@@ -30,6 +30,6 @@ void irq_vcpu_wait(struct vcpu *v);
 /* Gives physical SPI intid to vm (at VM creation); -1 if it is not a usable SPI or taken. */
 int irq_claim_spi(uint32_t intid, struct vm *vm);
 struct vm *irq_spi_owner(uint32_t intid);
-void irq_release_spis(struct vm *vm);     /* a VM that is refused or ends gives its SPIs back */
+void irq_release_spis(struct vm *vm); /* a VM that is refused or ends gives its SPIs back */
 
 #endif

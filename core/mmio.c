@@ -43,10 +43,7 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
 }
 
 /* The guest register value as the access sees it: register 31 is XZR. */
-static uint64_t reg_value(const struct vcpu *v, unsigned reg)
-{
-    return reg == 31 ? 0 : v->regs.x[reg];
-}
+static uint64_t reg_value(const struct vcpu *v, unsigned reg) { return reg == 31 ? 0 : v->regs.x[reg]; }
 
 static uint64_t extend_load(uint64_t val, const struct mmio_access *a)
 {
@@ -60,8 +57,8 @@ static uint64_t extend_load(uint64_t val, const struct mmio_access *a)
 
 static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size, const char *why)
 {
-    vm_log(v->vm, "vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected",
-           v->id, write ? "write" : "read", size, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
+    vm_log(v->vm, "vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected", v->id,
+           write ? "write" : "read", size, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
 }
 
 static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
@@ -69,13 +66,13 @@ static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64
     uint64_t val = a->write ? reg_value(v, a->reg) : 0;
     int rc = mmio_dispatch(v, a->ipa, a->size, a->write, &val);
     if (rc < 0) {
-        report_abort(v, a->ipa, a->write, a->size, rc == MMIO_NO_DEVICE ? "with no device there" :
-                     "refused by the device");
+        report_abort(v, a->ipa, a->write, a->size,
+                     rc == MMIO_NO_DEVICE ? "with no device there" : "refused by the device");
         inject_dabt(&v->regs, far, a->write);
         return;
     }
     if (rc == MMIO_RETRY)
-        return;         /* the guest executes the access again after this exit */
+        return; /* the guest executes the access again after this exit */
     if (!a->write && a->reg != 31)
         v->regs.x[a->reg] = extend_load(val, a);
     v->regs.pc += 4;
@@ -84,7 +81,7 @@ static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64
 /* ISV=0: the instruction itself says what to do. */
 struct emul_ctx {
     struct vcpu *v;
-    uint64_t far, ipa;      /* the access that faulted */
+    uint64_t far, ipa; /* the access that faulted */
     bool el0;
 };
 
@@ -189,7 +186,7 @@ void mmio_abort(struct vcpu *v, uint64_t esr)
     struct mmio_access a;
     int rc = esr_decode_dabt(esr, ipa, &a);
     if (rc == ESR_DABT_OK && a.cm) {
-        v->regs.pc += 4;        /* cache maintenance on a device window: nothing to do */
+        v->regs.pc += 4; /* cache maintenance on a device window: nothing to do */
         return;
     }
     if (rc == ESR_DABT_OK) {
@@ -200,7 +197,7 @@ void mmio_abort(struct vcpu *v, uint64_t esr)
         emulate_insn(v, ipa, far, a.write);
         return;
     }
-    report_abort(v, ipa, a.write, 0, rc == ESR_DABT_S1PTW_ERR ? "during its page-table walk" :
-                 "of a kind that is not an MMIO access");
+    report_abort(v, ipa, a.write, 0,
+                 rc == ESR_DABT_S1PTW_ERR ? "during its page-table walk" : "of a kind that is not an MMIO access");
     inject_dabt(&v->regs, far, a.write);
 }

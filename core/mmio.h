@@ -7,9 +7,9 @@
 /* A stage 2 data abort from v: emulate the access (ISV=1 syndrome, or the decoded
  * instruction when ISV=0) or inject an external abort. */
 void mmio_abort(struct vcpu *v, uint64_t esr);
-#define MMIO_NO_DEVICE  (-1)
-#define MMIO_REFUSED    (-2)
-#define MMIO_RETRY      1
+#define MMIO_NO_DEVICE (-1)
+#define MMIO_REFUSED   (-2)
+#define MMIO_RETRY     1
 
 /* One access to the VM's emulated windows: 0, MMIO_NO_DEVICE, MMIO_REFUSED (a size or
  * offset the device does not accept) or MMIO_RETRY (done in part: execute it again). */

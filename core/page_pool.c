@@ -10,7 +10,7 @@ static void bit_clear(uint64_t *bm, uint64_t i) { bm[i / 64] &= ~(1ULL << (i % 6
 /* Turns one hole-free span into a region whose bitmap sits in its first pages. */
 static int add_span(struct page_pool *p, uint64_t start, uint64_t end)
 {
-    if (start > UINT64_MAX - PAGE_MASK)     /* rounding up would wrap to address 0 */
+    if (start > UINT64_MAX - PAGE_MASK) /* rounding up would wrap to address 0 */
         return 0;
     start = (start + PAGE_MASK) & ~PAGE_MASK;
     end &= ~PAGE_MASK;
@@ -33,13 +33,9 @@ static int add_span(struct page_pool *p, uint64_t start, uint64_t end)
     return 0;
 }
 
-static uint64_t hole_end(const uint64_t *h)
-{
-    return h[0] + h[1] < h[0] ? UINT64_MAX : h[0] + h[1];
-}
+static uint64_t hole_end(const uint64_t *h) { return h[0] + h[1] < h[0] ? UINT64_MAX : h[0] + h[1]; }
 
-int page_pool_add(struct page_pool *p, uint64_t base, uint64_t size,
-                  const uint64_t (*holes)[2], unsigned nholes)
+int page_pool_add(struct page_pool *p, uint64_t base, uint64_t size, const uint64_t (*holes)[2], unsigned nholes)
 {
     uint64_t cur = base, end = base + size;
     if (end < base)
@@ -113,7 +109,7 @@ bool page_pool_free(struct page_pool *p, uint64_t pa, uint64_t npages)
         if (pa < r->base || (pa & PAGE_MASK))
             continue;
         uint64_t i = (pa - r->base) / PA_PAGE_SIZE;
-        if (i >= r->npages)     /* above this region: another one may hold it */
+        if (i >= r->npages) /* above this region: another one may hold it */
             continue;
         if (npages > r->npages - i)
             return false;

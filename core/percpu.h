@@ -12,24 +12,21 @@
 struct vcpu;
 
 struct percpu {
-    struct guest_regs *guest_regs;  /* must stay first: vectors.S reads it at offset 0 */
-    unsigned id;                    /* logical index, 0 = boot CPU */
-    uint64_t mpidr;                 /* affinity as the DTB's cpu reg gives it */
+    struct guest_regs *guest_regs; /* must stay first: vectors.S reads it at offset 0 */
+    unsigned id;                   /* logical index, 0 = boot CPU */
+    uint64_t mpidr;                /* affinity as the DTB's cpu reg gives it */
     volatile bool online;
-    struct vcpu *vcpu;              /* the vCPU running here, if any */
-    struct vcpu *fp_owner;          /* whose FP/SIMD registers are live here */
-    unsigned sharing;               /* vCPUs placed here (more than 1: time slices) */
-    volatile bool resched;          /* the running vCPU's slice is over */
+    struct vcpu *vcpu;     /* the vCPU running here, if any */
+    struct vcpu *fp_owner; /* whose FP/SIMD registers are live here */
+    unsigned sharing;      /* vCPUs placed here (more than 1: time slices) */
+    volatile bool resched; /* the running vCPU's slice is over */
     struct hyp_timer slice_timer;
 };
 
 extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned cpu_count;
 
-static inline struct percpu *this_cpu(void)
-{
-    return (struct percpu *)sysreg_read(tpidr_el2);
-}
+static inline struct percpu *this_cpu(void) { return (struct percpu *)sysreg_read(tpidr_el2); }
 
 void percpu_install(unsigned id);
 

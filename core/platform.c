@@ -8,7 +8,11 @@ struct platform platform;
 static struct fdt host_fdt;
 static char reason[160];
 
-#define FAIL(...) do { ev_snprintf(reason, sizeof(reason), __VA_ARGS__); return reason; } while (0)
+#define FAIL(...)                                         \
+    do {                                                  \
+        ev_snprintf(reason, sizeof(reason), __VA_ARGS__); \
+        return reason;                                    \
+    } while (0)
 
 /* Largest DTB we accept; the header's totalsize must fit (DTB spec: at most 2 MiB is the
  * Linux convention). */
@@ -51,8 +55,7 @@ static const char *find_memory(void)
 {
     /* Memory nodes are children of the root (DT spec 3.4). */
     int root = fdt_root(&host_fdt);
-    for (int node = fdt_first_subnode(&host_fdt, root); node >= 0;
-         node = fdt_next_subnode(&host_fdt, node)) {
+    for (int node = fdt_first_subnode(&host_fdt, root); node >= 0; node = fdt_next_subnode(&host_fdt, node)) {
         const char *type = fdt_prop_string(&host_fdt, node, "device_type");
         if (!type || strcmp(type, "memory") != 0)
             continue;
@@ -81,7 +84,7 @@ static const char *find_reserved(void)
     for (int n = fdt_first_subnode(&host_fdt, parent); n >= 0; n = fdt_next_subnode(&host_fdt, n)) {
         struct mem_range r;
         if (fdt_reg(&host_fdt, n, 0, &r.base, &r.size) < 0)
-            continue;   /* dynamically placed regions (size/alloc-ranges) do not exist yet */
+            continue; /* dynamically placed regions (size/alloc-ranges) do not exist yet */
         if (platform.reserved_count == PLAT_MAX_RESERVED)
             FAIL("more than %d /reserved-memory regions", PLAT_MAX_RESERVED);
         platform.reserved[platform.reserved_count++] = r;
@@ -192,8 +195,8 @@ static const char *find_psci(void)
 const char *platform_discover(void)
 {
     const char *err;
-    if ((err = find_psci()) || (err = find_memory()) || (err = find_reserved()) ||
-        (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
+    if ((err = find_psci()) || (err = find_memory()) || (err = find_reserved()) || (err = find_cpus()) ||
+        (err = find_gic()) || (err = find_timer()))
         return err;
     return NULL;
 }

@@ -8,9 +8,9 @@
 #include "arch/aarch64/config.h"
 #include "drivers/psci.h"
 
-#define PLAT_MAX_MEM       16
-#define PLAT_MAX_RESERVED  32
-#define PLAT_MAX_GICR      8
+#define PLAT_MAX_MEM      16
+#define PLAT_MAX_RESERVED 32
+#define PLAT_MAX_GICR     8
 
 struct mem_range {
     uint64_t base;
@@ -31,12 +31,12 @@ struct platform {
 
     uint64_t cpu_mpidr[MAX_CPUS];
     unsigned cpu_count;
-    unsigned cpus_ignored;          /* CPUs in the DTB beyond MAX_CPUS */
+    unsigned cpus_ignored; /* CPUs in the DTB beyond MAX_CPUS */
 
     struct mem_range uart;
     uint32_t uart_intid;
 
-    unsigned gic_version;           /* 2 or 3 */
+    unsigned gic_version; /* 2 or 3 */
     struct mem_range gicd, gicc, gich, gicv, its;
     struct mem_range gicr[PLAT_MAX_GICR];
     unsigned gicr_count;

@@ -70,10 +70,7 @@ static void slice_over(struct hyp_timer *t)
     pc->resched = true;
 }
 
-bool sched_cpu_shared(void)
-{
-    return this_cpu()->sharing > 1;
-}
+bool sched_cpu_shared(void) { return this_cpu()->sharing > 1; }
 
 void sched_loop(void)
 {
@@ -97,9 +94,9 @@ void sched_loop(void)
             if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
                 vmm_finish_reset(v->vm);
         } else if (waits) {
-            irq_wait();     /* a waiting vCPU's interrupt, timer or a kick ends this */
+            irq_wait(); /* a waiting vCPU's interrupt, timer or a kick ends this */
         } else if (cpu == 0 && !console_input_irq_driven()) {
-            console_input_poll();   /* a UART without an interrupt is polled here */
+            console_input_poll(); /* a UART without an interrupt is polled here */
             wfe();
         } else {
             /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and

@@ -65,7 +65,4 @@ unsigned smp_online_count(void)
     return n;
 }
 
-void smp_idle(void)
-{
-    sched_loop();
-}
+void smp_idle(void) { sched_loop(); }

@@ -15,7 +15,10 @@ static void s2_flush(void *ctx, uint64_t ipa, uint64_t size)
 static void s2_sync(void *ctx) { dsb_ishst(); }
 
 static const struct pt_ops s2_ops = {
-    .alloc_table = s2_alloc, .free_table = s2_free, .tlb_flush = s2_flush, .sync = s2_sync,
+    .alloc_table = s2_alloc,
+    .free_table = s2_free,
+    .tlb_flush = s2_flush,
+    .sync = s2_sync,
 };
 
 int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)

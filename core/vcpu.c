@@ -9,27 +9,28 @@
 #include "vdev/vtimer.h"
 
 /* HCR_EL2 for guests (Arm ARM D19.2 HCR_EL2). */
-#define HCR_VM      (1UL << 0)      /* stage 2 on */
-#define HCR_SWIO    (1UL << 1)      /* set/way invalidate becomes clean+invalidate */
-#define HCR_FMO     (1UL << 3)      /* physical FIQ/IRQ/SError to EL2, virtual ones to EL1 */
-#define HCR_IMO     (1UL << 4)
-#define HCR_AMO     (1UL << 5)
-#define HCR_VF      (1UL << 6)      /* virtual FIQ, IRQ, SError pending */
-#define HCR_VI      (1UL << 7)
-#define HCR_VSE     (1UL << 8)
-#define HCR_FB      (1UL << 9)      /* broadcast TLB and I-cache maintenance */
-#define HCR_BSU_IS  (1UL << 10)     /* barriers inner shareable */
-#define HCR_TWI     (1UL << 13)
-#define HCR_TWE     (1UL << 14)
-#define HCR_TID3    (1UL << 18)     /* ID group 3: sanitized ID registers */
-#define HCR_TSC     (1UL << 19)     /* SMC traps: the firmware is never reached */
-#define HCR_TIDCP   (1UL << 20)     /* implementation-defined registers */
-#define HCR_TACR    (1UL << 21)     /* ACTLR_EL1 */
-#define HCR_TSW     (1UL << 22)     /* data cache set/way maintenance */
-#define HCR_RW      (1UL << 31)     /* EL1 is AArch64 */
+#define HCR_VM     (1UL << 0) /* stage 2 on */
+#define HCR_SWIO   (1UL << 1) /* set/way invalidate becomes clean+invalidate */
+#define HCR_FMO    (1UL << 3) /* physical FIQ/IRQ/SError to EL2, virtual ones to EL1 */
+#define HCR_IMO    (1UL << 4)
+#define HCR_AMO    (1UL << 5)
+#define HCR_VF     (1UL << 6) /* virtual FIQ, IRQ, SError pending */
+#define HCR_VI     (1UL << 7)
+#define HCR_VSE    (1UL << 8)
+#define HCR_FB     (1UL << 9)  /* broadcast TLB and I-cache maintenance */
+#define HCR_BSU_IS (1UL << 10) /* barriers inner shareable */
+#define HCR_TWI    (1UL << 13)
+#define HCR_TWE    (1UL << 14)
+#define HCR_TID3   (1UL << 18) /* ID group 3: sanitized ID registers */
+#define HCR_TSC    (1UL << 19) /* SMC traps: the firmware is never reached */
+#define HCR_TIDCP  (1UL << 20) /* implementation-defined registers */
+#define HCR_TACR   (1UL << 21) /* ACTLR_EL1 */
+#define HCR_TSW    (1UL << 22) /* data cache set/way maintenance */
+#define HCR_RW     (1UL << 31) /* EL1 is AArch64 */
 
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
-                   HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+#define HCR_GUEST                                                                                           \
+    (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWE | HCR_TID3 | HCR_TSC | \
+     HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
 
 /* WFI traps only where the vCPU shares its CPU, so that it can give the CPU away. A vCPU alone
  * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is

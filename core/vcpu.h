@@ -3,9 +3,9 @@
 
 #include "core/vm.h"
 
-void vcpu_cpu_init(void);           /* per physical CPU: EL2 controls that never change */
-void vcpu_load(struct vcpu *v);     /* make v's state live on this CPU */
-void vcpu_put(struct vcpu *v);      /* save it back */
+void vcpu_cpu_init(void);       /* per physical CPU: EL2 controls that never change */
+void vcpu_load(struct vcpu *v); /* make v's state live on this CPU */
+void vcpu_put(struct vcpu *v);  /* save it back */
 /* Runs v until it stops, blocks, or must yield; returns so the scheduler can pick again. */
 void vcpu_run(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);

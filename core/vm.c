@@ -53,7 +53,7 @@ void vm_log(struct vm *vm, const char *fmt, ...)
 {
     uint64_t now = sysreg_read(cntpct_el0), tick = sysreg_read(cntfrq_el0) / 10;
     spin_lock(&vm->lock);
-    if (!vm->log_last) {            /* a VM's first line: it starts with a full burst */
+    if (!vm->log_last) { /* a VM's first line: it starts with a full burst */
         vm->log_credit = VM_LOG_BURST;
         vm->log_last = now;
     }

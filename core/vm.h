@@ -17,8 +17,17 @@ struct virtio_dev;
 /* Exit classes counted per vCPU (docs/performance.md; readable by the guest through the
  * ELVISOR_EXIT_COUNTERS hypercall). */
 enum exit_class {
-    EXITC_HVC, EXITC_SMC, EXITC_WFI, EXITC_WFE, EXITC_SYSREG, EXITC_MMIO, EXITC_IABT,
-    EXITC_IRQ, EXITC_FP, EXITC_OTHER, EXITC_NR
+    EXITC_HVC,
+    EXITC_SMC,
+    EXITC_WFI,
+    EXITC_WFE,
+    EXITC_SYSREG,
+    EXITC_MMIO,
+    EXITC_IABT,
+    EXITC_IRQ,
+    EXITC_FP,
+    EXITC_OTHER,
+    EXITC_NR
 };
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNABLE, VCPU_STOPPED };
@@ -36,8 +45,8 @@ struct mmio_ops {
 #define MMIO_OPS_RETRY 1
 
 /* Reasons for a vCPU alone on its CPU to trap WFI (core/vcpu.c guest_hcr). */
-#define WFI_TRAP_TIMER  1u      /* a timer interrupt latched that could not wake the CPU */
-#define WFI_TRAP_KICK   2u      /* vcpu_poll_kick while it ran: its next WFI completes at once */
+#define WFI_TRAP_TIMER 1u /* a timer interrupt latched that could not wake the CPU */
+#define WFI_TRAP_KICK  2u /* vcpu_poll_kick while it ran: its next WFI completes at once */
 
 struct mmio_region {
     uint64_t base, size;
@@ -48,35 +57,35 @@ struct mmio_region {
 #define VM_MAX_MMIO 16
 
 struct vcpu {
-    struct guest_regs regs;     /* first: its address is what vcpu_enter() takes */
+    struct guest_regs regs; /* first: its address is what vcpu_enter() takes */
     struct el1_ctx el1;
     struct fp_ctx fp;
     struct vm *vm;
-    unsigned id;                /* index within the VM */
-    unsigned pcpu;              /* physical CPU it runs on */
+    unsigned id;   /* index within the VM */
+    unsigned pcpu; /* physical CPU it runs on */
     uint64_t vmpidr;
     volatile enum vcpu_state state;
-    volatile bool loaded;       /* its state is live on its physical CPU */
-    volatile bool waiting;      /* in WFI off its shared CPU, until an interrupt (sched.c) */
-    uint64_t vlines;            /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
-    uint64_t hcr;               /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
-    uint8_t wfi_trap;           /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
-    volatile bool poll_kick;    /* vcpu_poll_kick: news for a guest that polls between WFIs */
+    volatile bool loaded;    /* its state is live on its physical CPU */
+    volatile bool waiting;   /* in WFI off its shared CPU, until an interrupt (sched.c) */
+    uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
+    uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
+    uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
+    volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
     /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
      * list registers in use, a timer interrupt given to the guest and not yet finished. */
     volatile bool vgic_work;
     bool vgic_lrs;
     bool vtimer_inflight;
-    bool fp_stale;              /* v->fp must be loaded even if this CPU last ran v */
-    unsigned mmio_hint;         /* index of the MMIO window this vCPU accessed last */
+    bool fp_stale;      /* v->fp must be loaded even if this CPU last ran v */
+    unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
     uint64_t exits[EXITC_NR];
 };
 
 struct vm {
     struct vm_config cfg;
-    unsigned id;                /* VMID (1-based; 0 is never used for a guest) */
+    unsigned id; /* VMID (1-based; 0 is never used for a guest) */
     volatile enum vm_state state;
-    uint64_t ram_pa;            /* host physical base of the VM's contiguous RAM */
+    uint64_t ram_pa; /* host physical base of the VM's contiguous RAM */
     struct pgtable s2;
     uint64_t vttbr;
     uint64_t cntvoff;
@@ -85,14 +94,14 @@ struct vm {
     unsigned nr_mmio;
     uint64_t dtb_ipa;
     spinlock_t lock;
-    struct vcpu *reset_by;      /* the vCPU whose SYSTEM_RESET is in progress */
-    unsigned log_credit, log_dropped;   /* vm_log rate limit */
+    struct vcpu *reset_by;            /* the vCPU whose SYSTEM_RESET is in progress */
+    unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
-    void *pl011;                /* vdev/vpl011 state */
-    struct virtio_dev *virtio[VM_MAX_DEVICES];  /* vdev/virtio_mmio devices, for VM reset */
+    void *pl011;                               /* vdev/vpl011 state */
+    struct virtio_dev *virtio[VM_MAX_DEVICES]; /* vdev/virtio_mmio devices, for VM reset */
     unsigned nr_virtio;
-    void *vconsole;             /* vdev/virtio_console state, if the VM has one */
-    void *vgic;                 /* vdev/vgic state */
+    void *vconsole; /* vdev/virtio_console state, if the VM has one */
+    void *vgic;     /* vdev/vgic state */
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];

@@ -6,8 +6,8 @@
 #include "lib/fdt.h"
 #include "lib/printf.h"
 
-#define PHANDLE_GIC    1
-#define PHANDLE_CLOCK  2
+#define PHANDLE_GIC   1
+#define PHANDLE_CLOCK 2
 
 static void reg_prop(struct fdt_writer *w, uint64_t base, uint64_t size)
 {
@@ -45,8 +45,8 @@ static void gic_node(struct fdt_writer *w, const struct vm *vm)
     fdtw_prop_empty(w, "interrupt-controller");
     if (platform.gic_version == 3) {
         fdtw_prop_string(w, "compatible", "arm,gic-v3");
-        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, (uint32_t)VGIC_DIST_SIZE, 0,
-                            (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
+        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,
+                            0, (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
         fdtw_prop_cells(w, "reg", reg, 8);
     } else {
         fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
@@ -144,9 +144,9 @@ static void passthru_node(struct fdt_writer *w, const struct vm_config *c, const
     if (d->nr_irqs) {
         uint32_t irq[3 * VM_MAX_IRQS];
         for (unsigned i = 0; i < d->nr_irqs; i++) {
-            irq[3 * i] = 0;                                  /* SPI */
+            irq[3 * i] = 0; /* SPI */
             irq[3 * i + 1] = c->passthru_irq[d->first_irq + i] - 32;
-            irq[3 * i + 2] = 4;                              /* level high */
+            irq[3 * i + 2] = 4; /* level high */
         }
         fdtw_prop_cells(w, "interrupts", irq, 3 * (int)d->nr_irqs);
     }

@@ -57,8 +57,8 @@ static uint64_t image_text_offset(const struct pack_file *k)
 /* A passthrough window must not expose RAM or a device the hypervisor owns. */
 static const char *passthru_conflict(const struct vm_region *r)
 {
-    const struct mem_range *own[] = { &platform.uart, &platform.gicd, &platform.gicc, &platform.gich,
-                                      &platform.gicv, &platform.its };
+    const struct mem_range *own[] = { &platform.uart, &platform.gicd, &platform.gicc,
+                                      &platform.gich, &platform.gicv, &platform.its };
     for (unsigned i = 0; i < platform.mem_count; i++)
         if (r->pa < platform.mem[i].base + platform.mem[i].size && platform.mem[i].base < r->pa + r->size)
             return "RAM";
@@ -80,7 +80,7 @@ static const char *passthru_conflict(const struct vm_region *r)
 static int load_images(struct vm *vm)
 {
     struct pack_file k, initrd = { 0, 0 };
-    pack_find(vm->cfg.kernel, &k);     /* presence checked by config_parse */
+    pack_find(vm->cfg.kernel, &k); /* presence checked by config_parse */
     if (vm->cfg.initrd[0])
         pack_find(vm->cfg.initrd, &initrd);
     uint64_t koff = image_text_offset(&k);
@@ -136,7 +136,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
     /* MPIDR_EL1 bit 31 is RES1; Aff0 = vCPU index (GIC-compatible: at most 16 per cluster). */
     v->vmpidr = (1UL << 31) | i;
     v->el1.sctlr = SCTLR_EL1_RESET;
-    v->regs.pstate = 0x3c5;             /* EL1h, DAIF masked (booting.rst) */
+    v->regs.pstate = 0x3c5; /* EL1h, DAIF masked (booting.rst) */
     v->fp_stale = true;
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
 }
@@ -240,8 +240,11 @@ void vmm_start(void)
           platform.gic_version == 3 ? VGIC_REDIST_STRIDE * VM_MAX_VCPUS : VGIC_CPU_SIZE },
     };
     struct config_limits lim = {
-        .nr_cpus = platform.cpu_count, .ipa_bits = stage2_ipa_bits(), .file_size = packed_file_size,
-        .reserved = reserved, .nr_reserved = 2,
+        .nr_cpus = platform.cpu_count,
+        .ipa_bits = stage2_ipa_bits(),
+        .file_size = packed_file_size,
+        .reserved = reserved,
+        .nr_reserved = 2,
     };
     int n = config_parse(blob, size, &lim, parsed, report_refused);
     sched_slice_us = config_time_slice_us(blob, size, report_refused);
@@ -256,8 +259,8 @@ void vmm_start(void)
         for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
             len += (unsigned)ev_snprintf(cpus + len, sizeof(cpus) - len, "%s%u", c ? "," : "", vm->cfg.affinity[c]);
         printk("elvisor: VM '%s': %u vCPU(s) on CPU %s, %lu MiB at IPA 0x%lx, kernel %s\n", vm->cfg.name,
-               vm->cfg.nr_vcpus, cpus, (unsigned long)(vm->cfg.ram_size >> 20),
-               (unsigned long)vm->cfg.ram_ipa, vm->cfg.kernel);
+               vm->cfg.nr_vcpus, cpus, (unsigned long)(vm->cfg.ram_size >> 20), (unsigned long)vm->cfg.ram_ipa,
+               vm->cfg.kernel);
         __atomic_thread_fence(__ATOMIC_RELEASE);
         nr_vms++;
     }

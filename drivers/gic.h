@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define GIC_NR_SGIS        16
-#define GIC_NR_PRIVATE     32
-#define GIC_SPURIOUS       1020     /* INTIDs 1020..1023 are special: nothing to handle */
-#define GIC_PRIO_HYP       0xa0     /* every interrupt the hypervisor takes */
+#define GIC_NR_SGIS    16
+#define GIC_NR_PRIVATE 32
+#define GIC_SPURIOUS   1020 /* INTIDs 1020..1023 are special: nothing to handle */
+#define GIC_PRIO_HYP   0xa0 /* every interrupt the hypervisor takes */
 
 struct gic_ops {
     void (*init)(void);
@@ -32,7 +32,7 @@ struct gic_ops {
 
 extern const struct gic_ops *gic;
 extern const struct gic_ops gicv2_ops, gicv3_ops;
-extern unsigned gic_lines;      /* INTIDs the distributor implements */
+extern unsigned gic_lines; /* INTIDs the distributor implements */
 
 /* Boot CPU, once, after the EL2 MMU maps the GIC: distributor. */
 void gic_init(void);

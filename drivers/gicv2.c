@@ -7,24 +7,24 @@
 #include "arch/aarch64/sysreg.h"
 
 /* CPU interface (IHI 0048B 4.1.3 "CPU interface register map"). */
-#define GICC_CTLR   0x0000
-#define GICC_PMR    0x0004
-#define GICC_BPR    0x0008
-#define GICC_IAR    0x000c
-#define GICC_EOIR   0x0010
-#define GICC_DIR    0x1000
+#define GICC_CTLR 0x0000
+#define GICC_PMR  0x0004
+#define GICC_BPR  0x0008
+#define GICC_IAR  0x000c
+#define GICC_EOIR 0x0010
+#define GICC_DIR  0x1000
 
 /* GICC_CTLR (4.4.1): bit 0 enables the interrupts of this security view (EnableGrp0 without
  * the Security Extensions, EnableGrp1 in the Non-secure view), bit 1 EnableGrp1 without them;
  * bit 9 EOImode(NS): EOIR only drops priority, DIR deactivates. */
-#define GICC_CTLR_EN0      (1u << 0)
-#define GICC_CTLR_EN1      (1u << 1)
-#define GICC_CTLR_EOIMODE  (1u << 9)
+#define GICC_CTLR_EN0     (1u << 0)
+#define GICC_CTLR_EN1     (1u << 1)
+#define GICC_CTLR_EOIMODE (1u << 9)
 /* GICD_TYPER.SecurityExtn, bit 10 (4.3.2). */
-#define GICD_TYPER_SECEXT  (1u << 10)
+#define GICD_TYPER_SECEXT (1u << 10)
 
 static uint64_t dist, cpuif;
-static uint8_t cpu_mask[MAX_CPUS];      /* GICv2 CPU interface number of each logical CPU */
+static uint8_t cpu_mask[MAX_CPUS]; /* GICv2 CPU interface number of each logical CPU */
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
 static void v2_init(void)
@@ -63,10 +63,7 @@ static void v2_cpu_init(unsigned cpu)
     gic_wr32(cpuif, GICC_CTLR, ctlr);
 }
 
-static void v2_enable(uint32_t intid, bool on)
-{
-    gic_bit_write(dist, on ? GICD_ISENABLER : GICD_ICENABLER, intid);
-}
+static void v2_enable(uint32_t intid, bool on) { gic_bit_write(dist, on ? GICD_ISENABLER : GICD_ICENABLER, intid); }
 
 static void v2_set_priority(uint32_t intid, uint8_t prio) { gic_wr8(dist, GICD_IPRIORITYR + intid, prio); }
 
@@ -111,8 +108,17 @@ static void v2_send_sgi(unsigned cpu, unsigned sgi)
 }
 
 const struct gic_ops gicv2_ops = {
-    .init = v2_init, .cpu_init = v2_cpu_init, .enable = v2_enable, .set_priority = v2_set_priority,
-    .set_edge = v2_set_edge, .route = v2_route, .set_pending = v2_set_pending,
-    .set_active = v2_set_active, .is_active = v2_is_active, .ack = v2_ack, .eoi = v2_eoi,
-    .deactivate = v2_deactivate, .send_sgi = v2_send_sgi,
+    .init = v2_init,
+    .cpu_init = v2_cpu_init,
+    .enable = v2_enable,
+    .set_priority = v2_set_priority,
+    .set_edge = v2_set_edge,
+    .route = v2_route,
+    .set_pending = v2_set_pending,
+    .set_active = v2_set_active,
+    .is_active = v2_is_active,
+    .ack = v2_ack,
+    .eoi = v2_eoi,
+    .deactivate = v2_deactivate,
+    .send_sgi = v2_send_sgi,
 };

@@ -10,38 +10,38 @@
 
 /* GICD_CTLR, Non-secure view or DS = 1 (12.9.4): bit 0 EnableGrp1 / EnableGrp0, bit 1
  * EnableGrp1A / EnableGrp1, bit 4 ARE_NS / ARE. */
-#define GICD_CTLR_EN0_G1   (1u << 0)
-#define GICD_CTLR_EN1A     (1u << 1)
-#define GICD_CTLR_ARE      (1u << 4)
+#define GICD_CTLR_EN0_G1 (1u << 0)
+#define GICD_CTLR_EN1A   (1u << 1)
+#define GICD_CTLR_ARE    (1u << 4)
 
 /* Redistributor RD_base frame (12.10) and SGI_base frame at +64 KiB (12.10, table 12-27). */
-#define GICR_CTLR          0x0000
-#define GICR_TYPER         0x0008
-#define GICR_WAKER         0x0014
-#define GICR_SGI_BASE      0x10000
-#define GICR_IGROUPR0      (GICR_SGI_BASE + 0x0080)
-#define GICR_ISENABLER0    (GICR_SGI_BASE + 0x0100)
-#define GICR_ICENABLER0    (GICR_SGI_BASE + 0x0180)
-#define GICR_ISPENDR0      (GICR_SGI_BASE + 0x0200)
-#define GICR_ICPENDR0      (GICR_SGI_BASE + 0x0280)
-#define GICR_ISACTIVER0    (GICR_SGI_BASE + 0x0300)
-#define GICR_ICACTIVER0    (GICR_SGI_BASE + 0x0380)
-#define GICR_IPRIORITYR    (GICR_SGI_BASE + 0x0400)
-#define GICR_ICFGR0        (GICR_SGI_BASE + 0x0c00)
+#define GICR_CTLR       0x0000
+#define GICR_TYPER      0x0008
+#define GICR_WAKER      0x0014
+#define GICR_SGI_BASE   0x10000
+#define GICR_IGROUPR0   (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0 (GICR_SGI_BASE + 0x0100)
+#define GICR_ICENABLER0 (GICR_SGI_BASE + 0x0180)
+#define GICR_ISPENDR0   (GICR_SGI_BASE + 0x0200)
+#define GICR_ICPENDR0   (GICR_SGI_BASE + 0x0280)
+#define GICR_ISACTIVER0 (GICR_SGI_BASE + 0x0300)
+#define GICR_ICACTIVER0 (GICR_SGI_BASE + 0x0380)
+#define GICR_IPRIORITYR (GICR_SGI_BASE + 0x0400)
+#define GICR_ICFGR0     (GICR_SGI_BASE + 0x0c00)
 /* GICR_TYPER (12.11.33): Affinity_Value [63:32], Last [4], VLPIS [1]. */
-#define GICR_TYPER_LAST    (1u << 4)
-#define GICR_TYPER_VLPIS   (1u << 1)
+#define GICR_TYPER_LAST  (1u << 4)
+#define GICR_TYPER_VLPIS (1u << 1)
 /* GICR_WAKER (12.11.39): ProcessorSleep [1], ChildrenAsleep [2]. */
 #define GICR_WAKER_PSLEEP  (1u << 1)
 #define GICR_WAKER_CASLEEP (1u << 2)
 
 /* ICC_SRE_EL2 (12.2.22): SRE [0], DFB [1], DIB [2], Enable [3] (lets EL1 use ICC_SRE_EL1). */
-#define ICC_SRE_EL2_ALL    0xfUL
+#define ICC_SRE_EL2_ALL 0xfUL
 /* ICC_CTLR_EL1 (12.2.6): EOImode [1]. */
-#define ICC_CTLR_EOIMODE   (1UL << 1)
+#define ICC_CTLR_EOIMODE (1UL << 1)
 
 static uint64_t dist;
-static uint64_t rdist[MAX_CPUS];        /* RD_base of each logical CPU's redistributor */
+static uint64_t rdist[MAX_CPUS]; /* RD_base of each logical CPU's redistributor */
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
 /* MPIDR (Aff3 [39:32], Aff2.Aff1.Aff0 [23:0]) as the 32-bit Aff3.Aff2.Aff1.Aff0 value that
@@ -68,7 +68,7 @@ static void v3_init(void)
     gic_wr32(dist, GICD_CTLR, 0);
     wait_rwp(dist);
     for (uint32_t i = 32; i < gic_lines; i += 32) {
-        gic_wr32(dist, GICD_IGROUPR + i / 8, ~0u);      /* Group 1 (WI where Secure-owned) */
+        gic_wr32(dist, GICD_IGROUPR + i / 8, ~0u); /* Group 1 (WI where Secure-owned) */
         gic_wr32(dist, GICD_ICENABLER + i / 8, ~0u);
         gic_wr32(dist, GICD_ICPENDR + i / 8, ~0u);
         gic_wr32(dist, GICD_ICACTIVER + i / 8, ~0u);
@@ -215,8 +215,17 @@ static void v3_send_sgi(unsigned cpu, unsigned sgi)
 }
 
 const struct gic_ops gicv3_ops = {
-    .init = v3_init, .cpu_init = v3_cpu_init, .enable = v3_enable, .set_priority = v3_set_priority,
-    .set_edge = v3_set_edge, .route = v3_route, .set_pending = v3_set_pending,
-    .set_active = v3_set_active, .is_active = v3_is_active, .ack = v3_ack, .eoi = v3_eoi,
-    .deactivate = v3_deactivate, .send_sgi = v3_send_sgi,
+    .init = v3_init,
+    .cpu_init = v3_cpu_init,
+    .enable = v3_enable,
+    .set_priority = v3_set_priority,
+    .set_edge = v3_set_edge,
+    .route = v3_route,
+    .set_pending = v3_set_pending,
+    .set_active = v3_set_active,
+    .is_active = v3_is_active,
+    .ack = v3_ack,
+    .eoi = v3_eoi,
+    .deactivate = v3_deactivate,
+    .send_sgi = v3_send_sgi,
 };

@@ -1,13 +1,13 @@
 #include "drivers/pl011.h"
 
-#define UARTDR      0x000
-#define UARTFR      0x018
-#define UARTIMSC    0x038
-#define UARTICR     0x044
-#define FR_TXFF     (1u << 5)   /* transmit FIFO full */
-#define FR_RXFE     (1u << 4)   /* receive FIFO empty */
-#define INT_RX      (1u << 4)
-#define INT_RT      (1u << 6)
+#define UARTDR   0x000
+#define UARTFR   0x018
+#define UARTIMSC 0x038
+#define UARTICR  0x044
+#define FR_TXFF  (1u << 5) /* transmit FIFO full */
+#define FR_RXFE  (1u << 4) /* receive FIFO empty */
+#define INT_RX   (1u << 4)
+#define INT_RT   (1u << 6)
 
 static volatile uint8_t *pl011_base;
 
@@ -39,7 +39,7 @@ int pl011_getc(void)
 void pl011_enable_rx_irq(void)
 {
     if (pl011_base)
-        wr(UARTICR, INT_RX | INT_RT);   /* at boot: nothing received yet is announced */
+        wr(UARTICR, INT_RX | INT_RT); /* at boot: nothing received yet is announced */
     pl011_rx_irq(true);
 }
 

@@ -11,9 +11,12 @@ enum psci_conduit psci_conduit(void) { return conduit; }
 int64_t psci_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     switch (conduit) {
-    case PSCI_CONDUIT_SMC: return (int64_t)smccc_smc(fid, a1, a2, a3);
-    case PSCI_CONDUIT_HVC: return (int64_t)smccc_hvc(fid, a1, a2, a3);
-    default: return PSCI_NOT_SUPPORTED;
+    case PSCI_CONDUIT_SMC:
+        return (int64_t)smccc_smc(fid, a1, a2, a3);
+    case PSCI_CONDUIT_HVC:
+        return (int64_t)smccc_hvc(fid, a1, a2, a3);
+    default:
+        return PSCI_NOT_SUPPORTED;
     }
 }
 

@@ -4,15 +4,15 @@
 
 #include <stdint.h>
 
-#define PSCI_0_2_VERSION        0x84000000u
-#define PSCI_0_2_CPU_SUSPEND64  0xc4000001u
-#define PSCI_0_2_CPU_OFF        0x84000002u
-#define PSCI_0_2_CPU_ON64       0xc4000003u
-#define PSCI_0_2_AFFINITY_INFO64 0xc4000004u
+#define PSCI_0_2_VERSION           0x84000000u
+#define PSCI_0_2_CPU_SUSPEND64     0xc4000001u
+#define PSCI_0_2_CPU_OFF           0x84000002u
+#define PSCI_0_2_CPU_ON64          0xc4000003u
+#define PSCI_0_2_AFFINITY_INFO64   0xc4000004u
 #define PSCI_0_2_MIGRATE_INFO_TYPE 0x84000006u
-#define PSCI_0_2_SYSTEM_OFF     0x84000008u
-#define PSCI_0_2_SYSTEM_RESET   0x84000009u
-#define PSCI_1_0_FEATURES       0x8400000au
+#define PSCI_0_2_SYSTEM_OFF        0x84000008u
+#define PSCI_0_2_SYSTEM_RESET      0x84000009u
+#define PSCI_1_0_FEATURES          0x8400000au
 
 #define PSCI_SUCCESS            0
 #define PSCI_NOT_SUPPORTED      (-1)

@@ -6,15 +6,15 @@
 #include "core/percpu.h"
 #include "arch/aarch64/sysreg.h"
 
-#define CNT_CTL_ENABLE  (1UL << 0)
-#define CNT_CTL_IMASK   (1UL << 1)
+#define CNT_CTL_ENABLE (1UL << 0)
+#define CNT_CTL_IMASK  (1UL << 1)
 
-static struct hyp_timer *queue[MAX_CPUS];      /* sorted by deadline, per CPU */
+static struct hyp_timer *queue[MAX_CPUS]; /* sorted by deadline, per CPU */
 static uint64_t freq;
 
 uint64_t timer_now(void)
 {
-    isb();      /* not read early, before the instructions that precede it (D11.2.2) */
+    isb(); /* not read early, before the instructions that precede it (D11.2.2) */
     return sysreg_read(cntpct_el0);
 }
 

@@ -12,9 +12,9 @@ struct hyp_timer;
 typedef void (*hyp_timer_fn)(struct hyp_timer *t);
 
 struct hyp_timer {
-    uint64_t deadline;          /* physical counter (CNTPCT_EL0) value */
+    uint64_t deadline; /* physical counter (CNTPCT_EL0) value */
     hyp_timer_fn fn;
-    void *arg;                  /* for the callback */
+    void *arg; /* for the callback */
     struct hyp_timer *next;
     bool armed;
 };

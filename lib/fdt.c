@@ -6,39 +6,33 @@
 #include "lib/fdt.h"
 #include "lib/string.h"
 
-#define FDT_HDR_SIZE    40u     /* v17 header; v16 lacks only the last field */
-#define FDT_RSV_ENTRY   16u
-#define FDT_LAST_VER    17u
-#define FDT_MAX_CELLS   4u      /* largest #address-cells/#size-cells accepted */
+#define FDT_HDR_SIZE  40u /* v17 header; v16 lacks only the last field */
+#define FDT_RSV_ENTRY 16u
+#define FDT_LAST_VER  17u
+#define FDT_MAX_CELLS 4u /* largest #address-cells/#size-cells accepted */
 
 /* Header field offsets. */
-#define FDT_H_MAGIC         0
-#define FDT_H_TOTALSIZE     4
-#define FDT_H_OFF_STRUCT    8
-#define FDT_H_OFF_STRINGS   12
-#define FDT_H_OFF_RSV       16
-#define FDT_H_VERSION       20
-#define FDT_H_LAST_COMP     24
-#define FDT_H_BOOT_CPU      28
-#define FDT_H_SIZE_STRINGS  32
-#define FDT_H_SIZE_STRUCT   36
+#define FDT_H_MAGIC        0
+#define FDT_H_TOTALSIZE    4
+#define FDT_H_OFF_STRUCT   8
+#define FDT_H_OFF_STRINGS  12
+#define FDT_H_OFF_RSV      16
+#define FDT_H_VERSION      20
+#define FDT_H_LAST_COMP    24
+#define FDT_H_BOOT_CPU     28
+#define FDT_H_SIZE_STRINGS 32
+#define FDT_H_SIZE_STRUCT  36
 
 /* Structure block tokens. */
-#define FDT_BEGIN_NODE  1u
-#define FDT_END_NODE    2u
-#define FDT_PROP        3u
-#define FDT_NOP         4u
-#define FDT_END         9u
+#define FDT_BEGIN_NODE 1u
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP        4u
+#define FDT_END        9u
 
-static uint32_t fdt_be32(const uint8_t *p)
-{
-    return fdt_cell(p, 0);
-}
+static uint32_t fdt_be32(const uint8_t *p) { return fdt_cell(p, 0); }
 
-static uint64_t fdt_be64(const uint8_t *p)
-{
-    return (uint64_t)fdt_be32(p) << 32 | fdt_be32(p + 4);
-}
+static uint64_t fdt_be64(const uint8_t *p) { return (uint64_t)fdt_be32(p) << 32 | fdt_be32(p + 4); }
 
 static void fdt_put32(uint8_t *p, uint32_t v)
 {
@@ -54,35 +48,41 @@ static void fdt_put64(uint8_t *p, uint64_t v)
     fdt_put32(p + 4, (uint32_t)v);
 }
 
-static uint32_t fdt_align4(uint32_t v)
-{
-    return (v + 3u) & ~3u;
-}
+static uint32_t fdt_align4(uint32_t v) { return (v + 3u) & ~3u; }
 
 const char *fdt_strerror(int err)
 {
     switch (err) {
-    case 0:                 return "ok";
-    case FDT_E_NOTFOUND:    return "not found";
-    case FDT_E_BADMAGIC:    return "bad magic";
-    case FDT_E_BADVERSION:  return "unsupported version";
-    case FDT_E_TRUNCATED:   return "truncated";
-    case FDT_E_BADLAYOUT:   return "bad block layout";
-    case FDT_E_BADSTRUCT:   return "bad structure";
-    case FDT_E_BADOFFSET:   return "bad node or property offset";
-    case FDT_E_BADVALUE:    return "bad value";
-    case FDT_E_NOSPACE:     return "no space";
-    case FDT_E_BADSTATE:    return "calls out of order";
-    default:                return "unknown error";
+    case 0:
+        return "ok";
+    case FDT_E_NOTFOUND:
+        return "not found";
+    case FDT_E_BADMAGIC:
+        return "bad magic";
+    case FDT_E_BADVERSION:
+        return "unsupported version";
+    case FDT_E_TRUNCATED:
+        return "truncated";
+    case FDT_E_BADLAYOUT:
+        return "bad block layout";
+    case FDT_E_BADSTRUCT:
+        return "bad structure";
+    case FDT_E_BADOFFSET:
+        return "bad node or property offset";
+    case FDT_E_BADVALUE:
+        return "bad value";
+    case FDT_E_NOSPACE:
+        return "no space";
+    case FDT_E_BADSTATE:
+        return "calls out of order";
+    default:
+        return "unknown error";
     }
 }
 
 /* ---- reader: token level ---------------------------------------------------------------- */
 
-static const uint8_t *fdt_struct(const struct fdt *f)
-{
-    return f->blob + f->off_struct;
-}
+static const uint8_t *fdt_struct(const struct fdt *f) { return f->blob + f->off_struct; }
 
 /* The property name at nameoff, or NULL unless it is NUL-terminated inside the strings block. */
 static const char *fdt_string(const struct fdt *f, uint32_t nameoff)
@@ -136,7 +136,7 @@ static int fdt_token(const struct fdt *f, int off, int *next)
     default:
         return FDT_E_BADSTRUCT;
     }
-    *next = (int)fdt_align4(pos);   /* size is a multiple of 4, so this stays <= size */
+    *next = (int)fdt_align4(pos); /* size is a multiple of 4, so this stays <= size */
     return (int)tag;
 }
 
@@ -250,11 +250,11 @@ static int fdt_check_struct(const struct fdt *f)
             if (depth == 0)
                 return FDT_E_BADSTRUCT;
             depth--;
-            props_ok = false;   /* the parent has now had a subnode */
+            props_ok = false; /* the parent has now had a subnode */
             break;
         case FDT_END:
             return depth == 0 && seen_root ? 0 : FDT_E_BADSTRUCT;
-        default:    /* NOP; the root must come first */
+        default: /* NOP; the root must come first */
             if (!seen_root)
                 return FDT_E_BADSTRUCT;
             break;
@@ -317,12 +317,11 @@ int fdt_init(struct fdt *f, const void *blob, size_t avail)
     f->rsv_count = 0;
     if (fdt_be32(b + FDT_H_VERSION) >= 17)
         f->size_struct = fdt_be32(b + FDT_H_SIZE_STRUCT);
-    else if (f->off_struct <= f->totalsize)   /* v16 has no size field: up to the end */
+    else if (f->off_struct <= f->totalsize) /* v16 has no size field: up to the end */
         f->size_struct = (f->totalsize - f->off_struct) & ~3u;
     else
         return FDT_E_TRUNCATED;
-    if ((f->off_rsv & 7) != 0 || (f->off_struct & 3) != 0 || (f->size_struct & 3) != 0 ||
-        f->off_rsv < FDT_HDR_SIZE)
+    if ((f->off_rsv & 7) != 0 || (f->off_struct & 3) != 0 || (f->size_struct & 3) != 0 || f->off_rsv < FDT_HDR_SIZE)
         return FDT_E_BADLAYOUT;
     err = fdt_check_block(f->off_struct, f->size_struct, f->totalsize);
     if (err == 0)
@@ -347,7 +346,7 @@ int fdt_mem_rsv(const struct fdt *f, int index, uint64_t *addr, uint64_t *size)
 
 int fdt_root(const struct fdt *f)
 {
-    return 0;   /* fdt_init guarantees the root's BEGIN_NODE opens the structure block */
+    return 0; /* fdt_init guarantees the root's BEGIN_NODE opens the structure block */
 }
 
 int fdt_first_subnode(const struct fdt *f, int node)
@@ -433,13 +432,12 @@ const void *fdt_prop_at(const struct fdt *f, int prop, const char **name, int *l
     if (name != NULL)
         *name = fdt_string(f, fdt_be32(p + 8));
     if (len != NULL)
-        *len = (int)fdt_be32(p + 4);     /* fdt_token bounded it by the block size */
+        *len = (int)fdt_be32(p + 4); /* fdt_token bounded it by the block size */
     return p + 12;
 }
 
 /* Property lookup by a name that need not be NUL-terminated (a path component or alias). */
-static const void *fdt_getprop_n(const struct fdt *f, int node, const char *name, size_t nlen,
-                                 int *len)
+static const void *fdt_getprop_n(const struct fdt *f, int node, const char *name, size_t nlen, int *len)
 {
     int prop = fdt_first_prop(f, node);
 
@@ -579,10 +577,7 @@ static int fdt_path_offset_n(const struct fdt *f, const char *path, size_t len)
     return node < 0 ? node : fdt_walk_path(f, node, path + alen, len - alen);
 }
 
-int fdt_path_offset(const struct fdt *f, const char *path)
-{
-    return fdt_path_offset_n(f, path, strlen(path));
-}
+int fdt_path_offset(const struct fdt *f, const char *path) { return fdt_path_offset_n(f, path, strlen(path)); }
 
 int fdt_stdout_node(const struct fdt *f)
 {
@@ -598,7 +593,7 @@ int fdt_stdout_node(const struct fdt *f)
         return FDT_E_NOTFOUND;
     size_t len = 0;
 
-    while (p[len] != '\0' && p[len] != ':')     /* ":115200n8" style options */
+    while (p[len] != '\0' && p[len] != ':') /* ":115200n8" style options */
         len++;
     return fdt_path_offset_n(f, p, len);
 }
@@ -615,7 +610,7 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
         size_t n = strnlen(v + pos, (size_t)(len - pos));
 
         if (n == (size_t)(len - pos))
-            break;      /* unterminated tail: not a string */
+            break; /* unterminated tail: not a string */
         if (n == clen && memcmp(v + pos, compat, n) == 0)
             return true;
         pos += (int)n + 1;
@@ -637,14 +632,14 @@ int fdt_next_compatible(const struct fdt *f, int after, const char *compat)
 int fdt_node_by_phandle(const struct fdt *f, uint32_t phandle)
 {
     if (phandle == 0 || phandle == UINT32_MAX)
-        return FDT_E_NOTFOUND;  /* reserved values, never a valid phandle */
+        return FDT_E_NOTFOUND; /* reserved values, never a valid phandle */
     int node = fdt_root(f);
 
     for (; node >= 0; node = fdt_next_node(f, node)) {
         uint32_t v = 0;
 
-        if ((fdt_prop_u32(f, node, "phandle", &v) == 0 ||
-             fdt_prop_u32(f, node, "linux,phandle", &v) == 0) && v == phandle)
+        if ((fdt_prop_u32(f, node, "phandle", &v) == 0 || fdt_prop_u32(f, node, "linux,phandle", &v) == 0) &&
+            v == phandle)
             return node;
     }
     return node;
@@ -656,21 +651,15 @@ static int fdt_cells(const struct fdt *f, int node, const char *name, int dflt)
     int err = fdt_prop_u32(f, node, name, &v);
 
     if (err == FDT_E_NOTFOUND)
-        return dflt;    /* a bad node handle reports FDT_E_BADOFFSET instead */
+        return dflt; /* a bad node handle reports FDT_E_BADOFFSET instead */
     if (err != 0)
         return err;
     return v > FDT_MAX_CELLS ? FDT_E_BADVALUE : (int)v;
 }
 
-int fdt_addr_cells(const struct fdt *f, int node)
-{
-    return fdt_cells(f, node, "#address-cells", 2);
-}
+int fdt_addr_cells(const struct fdt *f, int node) { return fdt_cells(f, node, "#address-cells", 2); }
 
-int fdt_size_cells(const struct fdt *f, int node)
-{
-    return fdt_cells(f, node, "#size-cells", 1);
-}
+int fdt_size_cells(const struct fdt *f, int node) { return fdt_cells(f, node, "#size-cells", 1); }
 
 static uint64_t fdt_read_cells(const uint8_t *p, int n)
 {
@@ -751,7 +740,7 @@ void fdtw_init(struct fdt_writer *w, void *buf, size_t cap)
 {
     memset(w, 0, sizeof(*w));
     w->buf = buf;
-    w->cap = cap > INT32_MAX ? INT32_MAX : (uint32_t)cap;  /* reader handles are ints */
+    w->cap = cap > INT32_MAX ? INT32_MAX : (uint32_t)cap; /* reader handles are ints */
     if (buf == NULL || w->cap < FDT_HDR_SIZE + FDT_RSV_ENTRY)
         w->err = FDT_E_NOSPACE;
 }
@@ -805,7 +794,7 @@ void fdtw_begin_node(struct fdt_writer *w, const char *name)
     if (!fdtw_usable(w))
         return;
     if (w->closed) {
-        fdtw_fail(w, FDT_E_BADSTATE);   /* a second root */
+        fdtw_fail(w, FDT_E_BADSTATE); /* a second root */
         return;
     }
     /* The root is nameless; every other node needs a name. */
@@ -848,7 +837,7 @@ void fdtw_end_node(struct fdt_writer *w)
         return;
     w->depth--;
     w->closed = w->depth == 0;
-    w->props_done = true;   /* the parent now has a subnode */
+    w->props_done = true; /* the parent now has a subnode */
 }
 
 /* Interns name in the strings block (reusing any identical NUL-terminated byte run) and
@@ -925,10 +914,7 @@ void fdtw_prop_u64(struct fdt_writer *w, const char *name, uint64_t v)
     fdtw_prop(w, name, be, sizeof(be));
 }
 
-void fdtw_prop_string(struct fdt_writer *w, const char *name, const char *s)
-{
-    fdtw_prop_strings(w, name, &s, 1);
-}
+void fdtw_prop_string(struct fdt_writer *w, const char *name, const char *s) { fdtw_prop_strings(w, name, &s, 1); }
 
 void fdtw_prop_strings(struct fdt_writer *w, const char *name, const char *const *list, int n)
 {
@@ -971,10 +957,7 @@ void fdtw_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cel
         fdt_put32(p + 4 * i, cells[i]);
 }
 
-void fdtw_prop_empty(struct fdt_writer *w, const char *name)
-{
-    fdtw_prop(w, name, NULL, 0);
-}
+void fdtw_prop_empty(struct fdt_writer *w, const char *name) { fdtw_prop(w, name, NULL, 0); }
 
 /* Turns each property's recorded name distance into an offset into the final strings block.
  * The structure block is our own output, so its tokens are known to be well formed. */
@@ -1002,7 +985,7 @@ int fdtw_finish(struct fdt_writer *w, size_t *total)
     if (!fdtw_usable(w))
         return w->err;
     if (!w->closed) {
-        fdtw_fail(w, FDT_E_BADSTATE);   /* no root, or nodes left open */
+        fdtw_fail(w, FDT_E_BADSTATE); /* no root, or nodes left open */
         return w->err;
     }
     fdtw_token(w, FDT_END);

@@ -18,27 +18,27 @@
 #define FDT_MAGIC 0xd00dfeedu
 
 enum {
-    FDT_E_NOTFOUND = -1,    /* no such node, property or entry */
+    FDT_E_NOTFOUND = -1, /* no such node, property or entry */
     FDT_E_BADMAGIC = -2,
     FDT_E_BADVERSION = -3,
-    FDT_E_TRUNCATED = -4,   /* blob shorter than its header says, or a block runs past it */
-    FDT_E_BADLAYOUT = -5,   /* header block offsets or sizes misaligned or overlapping */
-    FDT_E_BADSTRUCT = -6,   /* malformed structure block */
-    FDT_E_BADOFFSET = -7,   /* handle does not name a node or property */
-    FDT_E_BADVALUE = -8,    /* property present but of the wrong size or content */
-    FDT_E_NOSPACE = -9,     /* writer: buffer too small */
-    FDT_E_BADSTATE = -10,   /* writer: call out of order (unbalanced nodes, late reserve...) */
+    FDT_E_TRUNCATED = -4, /* blob shorter than its header says, or a block runs past it */
+    FDT_E_BADLAYOUT = -5, /* header block offsets or sizes misaligned or overlapping */
+    FDT_E_BADSTRUCT = -6, /* malformed structure block */
+    FDT_E_BADOFFSET = -7, /* handle does not name a node or property */
+    FDT_E_BADVALUE = -8,  /* property present but of the wrong size or content */
+    FDT_E_NOSPACE = -9,   /* writer: buffer too small */
+    FDT_E_BADSTATE = -10, /* writer: call out of order (unbalanced nodes, late reserve...) */
 };
 
 struct fdt {
     const uint8_t *blob;
     uint32_t totalsize;
-    uint32_t off_struct;    /* structure block, [off_struct, off_struct + size_struct) */
+    uint32_t off_struct; /* structure block, [off_struct, off_struct + size_struct) */
     uint32_t size_struct;
-    uint32_t off_strings;   /* strings block */
+    uint32_t off_strings; /* strings block */
     uint32_t size_strings;
-    uint32_t off_rsv;       /* memory reservation block */
-    uint32_t rsv_count;     /* its entries before the terminator */
+    uint32_t off_rsv;   /* memory reservation block */
+    uint32_t rsv_count; /* its entries before the terminator */
 };
 
 /* Cell i of a property value (big-endian 32-bit cells); the caller checks the length. */
@@ -59,7 +59,7 @@ int fdt_root(const struct fdt *f);
 int fdt_first_subnode(const struct fdt *f, int node);
 int fdt_next_subnode(const struct fdt *f, int node);
 int fdt_parent(const struct fdt *f, int node);
-const char *fdt_node_name(const struct fdt *f, int node);   /* NULL for a bad handle */
+const char *fdt_node_name(const struct fdt *f, int node); /* NULL for a bad handle */
 
 /* "/a/b@1", "/a/b" (matches "b@..." when no exact name exists), or "alias/rest" where the
  * alias in /aliases must hold an absolute path. */
@@ -92,14 +92,14 @@ int fdt_stdout_node(const struct fdt *f);
 struct fdt_writer {
     uint8_t *buf;
     uint32_t cap;
-    uint32_t rsv_len;       /* bytes of reservation entries after the header */
-    uint32_t struct_off;    /* structure block start, fixed by the first node */
+    uint32_t rsv_len;    /* bytes of reservation entries after the header */
+    uint32_t struct_off; /* structure block start, fixed by the first node */
     uint32_t struct_len;
-    uint32_t strings_len;   /* strings grow down from buf + cap until fdtw_finish */
-    int depth;              /* open nodes */
-    bool started;           /* a node has begun */
-    bool closed;            /* the root has ended */
-    bool props_done;        /* current node already has a subnode: no more properties */
+    uint32_t strings_len; /* strings grow down from buf + cap until fdtw_finish */
+    int depth;            /* open nodes */
+    bool started;         /* a node has begun */
+    bool closed;          /* the root has ended */
+    bool props_done;      /* current node already has a subnode: no more properties */
     bool finished;
     int err;
 };

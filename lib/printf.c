@@ -12,11 +12,11 @@ struct pf_out {
 
 /* One parsed conversion specification. */
 struct pf_spec {
-    bool left;      /* '-' */
-    bool zero;      /* '0' */
-    int width;      /* 0 when absent */
-    int prec;       /* -1 when absent */
-    char size;      /* 'H' hh, 'h', 'l', 'L' ll, 'z', or 0 */
+    bool left; /* '-' */
+    bool zero; /* '0' */
+    int width; /* 0 when absent */
+    int prec;  /* -1 when absent */
+    char size; /* 'H' hh, 'h', 'l', 'L' ll, 'z', or 0 */
     char conv;
 };
 
@@ -80,7 +80,7 @@ static void pf_parse_prec(struct pf_spec *sp, const char **p, va_list *ap)
         (*p)++;
         int v = va_arg(*ap, int);
 
-        sp->prec = v < 0 ? -1 : v;      /* negative means "as if omitted" */
+        sp->prec = v < 0 ? -1 : v; /* negative means "as if omitted" */
     } else {
         sp->prec = pf_number(p);
     }
@@ -126,24 +126,36 @@ static void pf_parse(struct pf_spec *sp, const char **p, va_list *ap)
 static uint64_t pf_arg_unsigned(char size, va_list *ap)
 {
     switch (size) {
-    case 'H': return (unsigned char)va_arg(*ap, unsigned int);
-    case 'h': return (unsigned short)va_arg(*ap, unsigned int);
-    case 'l': return va_arg(*ap, unsigned long);
-    case 'L': return va_arg(*ap, unsigned long long);
-    case 'z': return va_arg(*ap, size_t);
-    default:  return va_arg(*ap, unsigned int);
+    case 'H':
+        return (unsigned char)va_arg(*ap, unsigned int);
+    case 'h':
+        return (unsigned short)va_arg(*ap, unsigned int);
+    case 'l':
+        return va_arg(*ap, unsigned long);
+    case 'L':
+        return va_arg(*ap, unsigned long long);
+    case 'z':
+        return va_arg(*ap, size_t);
+    default:
+        return va_arg(*ap, unsigned int);
     }
 }
 
 static int64_t pf_arg_signed(char size, va_list *ap)
 {
     switch (size) {
-    case 'H': return (signed char)va_arg(*ap, int);
-    case 'h': return (short)va_arg(*ap, int);
-    case 'l': return va_arg(*ap, long);
-    case 'L': return va_arg(*ap, long long);
-    case 'z': return va_arg(*ap, ptrdiff_t);    /* the signed type matching size_t on LP64 */
-    default:  return va_arg(*ap, int);
+    case 'H':
+        return (signed char)va_arg(*ap, int);
+    case 'h':
+        return (short)va_arg(*ap, int);
+    case 'l':
+        return va_arg(*ap, long);
+    case 'L':
+        return va_arg(*ap, long long);
+    case 'z':
+        return va_arg(*ap, ptrdiff_t); /* the signed type matching size_t on LP64 */
+    default:
+        return va_arg(*ap, int);
     }
 }
 
@@ -164,8 +176,7 @@ static void pf_emit_str(struct pf_out *o, const struct pf_spec *sp, const char *
 /* Emits an integer magnitude with optional sign or prefix, honouring precision (minimum digits,
  * zero value with precision 0 prints no digits) and the '0' flag (ignored with '-' or a
  * precision, as C specifies). */
-static void pf_emit_int(struct pf_out *o, const struct pf_spec *sp, uint64_t mag,
-                        unsigned int base, const char *prefix)
+static void pf_emit_int(struct pf_out *o, const struct pf_spec *sp, uint64_t mag, unsigned int base, const char *prefix)
 {
     const char *digits = sp->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -201,7 +212,7 @@ static void pf_emit_signed(struct pf_out *o, const struct pf_spec *sp, va_list *
     int64_t v = pf_arg_signed(sp->size, ap);
 
     if (v < 0)
-        pf_emit_int(o, sp, 0 - (uint64_t)v, 10, "-");   /* no overflow for INT64_MIN */
+        pf_emit_int(o, sp, 0 - (uint64_t)v, 10, "-"); /* no overflow for INT64_MIN */
     else
         pf_emit_int(o, sp, (uint64_t)v, 10, "");
 }

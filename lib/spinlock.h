@@ -9,13 +9,16 @@ typedef struct {
     uint16_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT \
+    {                 \
+        0, 0          \
+    }
 
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-#ifndef HOST_TEST      /* host unit tests are single-threaded and not AArch64 */
+#ifndef HOST_TEST /* host unit tests are single-threaded and not AArch64 */
         __asm__ volatile("yield" ::: "memory");
 #endif
     }

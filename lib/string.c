@@ -14,10 +14,7 @@ typedef uint64_t __attribute__((may_alias)) str_word_t;
 
 #define STR_WORD sizeof(str_word_t)
 
-static bool str_aligned(uintptr_t p)
-{
-    return (p & (STR_WORD - 1)) == 0;
-}
+static bool str_aligned(uintptr_t p) { return (p & (STR_WORD - 1)) == 0; }
 
 /* Forward copy; also correct for overlapping buffers when dst < src (each word is loaded before
  * the store that could overlap it). Words are used only when both pointers can reach word
@@ -111,10 +108,7 @@ size_t strnlen(const char *s, size_t max)
     return n;
 }
 
-int strcmp(const char *a, const char *b)
-{
-    return strncmp(a, b, SIZE_MAX);
-}
+int strcmp(const char *a, const char *b) { return strncmp(a, b, SIZE_MAX); }
 
 int strncmp(const char *a, const char *b, size_t n)
 {

@@ -30,8 +30,8 @@ void _start(void)
     while (n)
         buf[len++] = digits[--n];
     buf[len++] = '\n';
-    sys_call3(64, 1, (long)buf, len);   /* write(1, buf, len) */
-    sys_call3(93, 0, 0, 0);             /* exit(0) */
+    sys_call3(64, 1, (long)buf, len); /* write(1, buf, len) */
+    sys_call3(93, 0, 0, 0);           /* exit(0) */
     for (;;)
         ;
 }

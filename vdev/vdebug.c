@@ -3,11 +3,11 @@
 #include "core/vcpu.h"
 #include "lib/string.h"
 
-#define DEBUG_SCRATCH_REGS  8
-#define DEBUG_ID            0x100       /* "ELVDEBUG" as a little-endian 64-bit value */
-#define DEBUG_VCPU          0x108       /* index of the vCPU making the access */
-#define DEBUG_VLINE         0x110       /* write: the vCPU's virtual IRQ/FIQ/SError lines */
-#define DEBUG_ID_VALUE      0x4755424544564c45UL
+#define DEBUG_SCRATCH_REGS 8
+#define DEBUG_ID           0x100 /* "ELVDEBUG" as a little-endian 64-bit value */
+#define DEBUG_VCPU         0x108 /* index of the vCPU making the access */
+#define DEBUG_VLINE        0x110 /* write: the vCPU's virtual IRQ/FIQ/SError lines */
+#define DEBUG_ID_VALUE     0x4755424544564c45UL
 
 struct vdebug {
     uint64_t scratch[DEBUG_SCRATCH_REGS];
@@ -16,10 +16,7 @@ struct vdebug {
 static struct vdebug devs[CONFIG_MAX_VMS];
 
 /* An access must stay inside one 64-bit register. */
-static bool in_one_reg(uint64_t off, unsigned size)
-{
-    return (off & 7) + size <= 8;
-}
+static bool in_one_reg(uint64_t off, unsigned size) { return (off & 7) + size <= 8; }
 
 static int vdebug_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
@@ -55,7 +52,7 @@ static int vdebug_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
         return 0;
     }
     if (off >= 8 * DEBUG_SCRATCH_REGS)
-        return 0;       /* identification is read-only: writes are ignored */
+        return 0; /* identification is read-only: writes are ignored */
     unsigned shift = (off & 7) * 8;
     uint64_t mask = (size == 8 ? ~0UL : (1UL << (size * 8)) - 1) << shift;
     uint64_t *r = &d->scratch[off / 8];

@@ -33,10 +33,7 @@ static bool new_pending(const struct vgic *g, uint32_t intid, const struct virq 
     return q->pending;
 }
 
-static bool group_enabled(const struct vgic *g, const struct virq *q)
-{
-    return q->group1 ? g->grp1_en : g->grp0_en;
-}
+static bool group_enabled(const struct vgic *g, const struct virq *q) { return q->group1 ? g->grp1_en : g->grp0_en; }
 
 static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
 {
@@ -51,10 +48,7 @@ static void kick(struct vgic *g, unsigned vcpu)
         irq_kick_cpu(t->pcpu);
 }
 
-static bool any_queued(const struct vgic_cpu *c)
-{
-    return c->nr_queued != 0;
-}
+static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }
 
 /* Marks intid as wanting (or no longer wanting) a list register on c. */
 static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
@@ -72,7 +66,7 @@ static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
 {
     if (q->lr >= 0) {
-        kick(g, q->lr_vcpu);            /* its list register is rewritten at the next entry */
+        kick(g, q->lr_vcpu); /* its list register is rewritten at the next entry */
         return;
     }
     if (q->target == VGIC_NO_TARGET)
@@ -125,9 +119,9 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
             q->pending = true;
     }
     if (!pending && !active && !q->edge && !q->hw)
-        q->pending = false;     /* a level interrupt the guest handled: only the line counts now */
+        q->pending = false; /* a level interrupt the guest handled: only the line counts now */
     if (pending && !active && q->hw && q->unpend)
-        gic_deactivate(q->hw_intid);    /* withdrawn: the guest will never deactivate it now */
+        gic_deactivate(q->hw_intid); /* withdrawn: the guest will never deactivate it now */
     q->unpend = false;
     q->active = active;
     q->lr = -1;
@@ -170,8 +164,7 @@ void vgic_sync(struct vcpu *v)
 
 static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid, struct virq *q)
 {
-    struct vgic_lr lr = { .intid = intid, .priority = q->priority, .group1 = q->group1,
-                          .active = q->active };
+    struct vgic_lr lr = { .intid = intid, .priority = q->priority, .group1 = q->group1, .active = q->active };
     bool was_pending = false, dummy;
     if (q->lr >= 0)
         g->be->lr_state(c->lr_val[n], &was_pending, &dummy);
@@ -183,13 +176,13 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
             q->lr_src = (uint8_t)__builtin_ctz(q->sgi_src);
         lr.src = q->lr_src;
         lr.pending = was_pending || (q->sgi_src >> q->lr_src & 1);
-        q->sgi_src &= (uint8_t)~(1u << q->lr_src);
+        q->sgi_src &= (uint8_t) ~(1u << q->lr_src);
     } else if (q->hw || q->edge) {
         lr.pending = was_pending || q->pending;
         q->pending = false;
     } else {
         lr.pending = q->pending || q->level;
-        lr.eoi = true;          /* level: re-sample the line when the guest is done */
+        lr.eoi = true; /* level: re-sample the line when the guest is done */
     }
     if (!q->enabled || !group_enabled(g, q))
         lr.pending = false;
@@ -333,7 +326,7 @@ void vgic_load(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    g->be->load(c);         /* the interface enabled, no maintenance requested */
+    g->be->load(c); /* the interface enabled, no maintenance requested */
     c->underflow = false;
     c->loaded = true;
     v->vgic_work = true;
@@ -396,8 +389,8 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
     q->pending = true;
     struct vgic_cpu *c = &g->cpu[v->id];
     uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
-    if (c->loaded && v->pcpu == this_cpu()->id && !v->vgic_work && !any_queued(c) && free_lrs &&
-        q->lr < 0 && wants_lr(g, intid, q)) {
+    if (c->loaded && v->pcpu == this_cpu()->id && !v->vgic_work && !any_queued(c) && free_lrs && q->lr < 0 &&
+        wants_lr(g, intid, q)) {
         /* The usual case, the timer firing while its vCPU runs here: nothing else waits for a
          * list register and one is free, so the interrupt goes straight where vgic_flush would
          * put it, without a queue entry and a flush before the guest is entered again. */
@@ -485,7 +478,7 @@ void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, boo
         q->sgi_src |= (uint8_t)(1u << src);
     } else {
         if (q->group1 != group1)
-            return;     /* IHI 0069H 12.2.23: forwarded only to the group it is configured in */
+            return; /* IHI 0069H 12.2.23: forwarded only to the group it is configured in */
         q->pending = true;
     }
     vgic_update(g, sgi, q);
@@ -559,7 +552,7 @@ static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned
         return;
     }
     if (is_v2_sgi(g, intid))
-        return;     /* GICv2: SGI pending state goes through GICD_SPENDSGIR/CPENDSGIR */
+        return; /* GICv2: SGI pending state goes through GICD_SPENDSGIR/CPENDSGIR */
     q->pending = on;
     if (!on && q->lr >= 0)
         q->unpend = true;
@@ -569,25 +562,36 @@ static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned
 static uint32_t field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t base, unsigned owner)
 {
     switch (base) {
-    case 0x080: return q->group1;
-    case 0x100: case 0x180: return q->enabled;
-    case 0x200: case 0x280:
+    case 0x080:
+        return q->group1;
+    case 0x100:
+    case 0x180:
+        return q->enabled;
+    case 0x200:
+    case 0x280:
         return new_pending(g, intid, q) || lr_pending(g, q);
-    case 0x300: case 0x380: return q->active;
-    case 0x400: return q->priority;
+    case 0x300:
+    case 0x380:
+        return q->active;
+    case 0x400:
+        return q->priority;
     case 0x800:
         if (intid < VGIC_NR_PRIVATE)
             return 1u << owner;
         return q->targets;
-    case 0xc00: return intid < 16 ? 2 : (q->edge ? 2 : 0);
-    default: return 0;
+    case 0xc00:
+        return intid < 16 ? 2 : (q->edge ? 2 : 0);
+    default:
+        return 0;
     }
 }
 
 static void set_field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t base, unsigned owner, uint32_t f)
 {
     switch (base) {
-    case 0x080: q->group1 = f & 1; break;
+    case 0x080:
+        q->group1 = f & 1;
+        break;
     case 0x100:
         if (f & 1)
             set_enable(g, q, true);
@@ -612,7 +616,9 @@ static void set_field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t b
         if ((f & 1) && !q->hw)
             q->active = false;
         break;
-    case 0x400: q->priority = (uint8_t)(f & VGIC_PRIO_MASK); break;
+    case 0x400:
+        q->priority = (uint8_t)(f & VGIC_PRIO_MASK);
+        break;
     case 0x800:
         if (intid >= VGIC_NR_PRIVATE && g->be->version == 2) {
             q->targets = (uint8_t)(f & ((1u << g->vm->cfg.nr_vcpus) - 1));
@@ -629,17 +635,20 @@ static void set_field(struct vgic *g, uint32_t intid, struct virq *q, uint32_t b
                 gic_irq_set_edge(q->hw_intid, q->edge);
         }
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
-void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write,
-                      uint64_t *val, uint32_t lo, uint32_t hi)
+void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write, uint64_t *val,
+                      uint32_t lo, uint32_t hi)
 {
-    static const struct { uint32_t base, end; unsigned bits; } arrays[] = {
-        { 0x080, 0x100, 1 }, { 0x100, 0x180, 1 }, { 0x180, 0x200, 1 }, { 0x200, 0x280, 1 },
-        { 0x280, 0x300, 1 }, { 0x300, 0x380, 1 }, { 0x380, 0x400, 1 }, { 0x400, 0x800, 8 },
-        { 0x800, 0xc00, 8 }, { 0xc00, 0xd00, 2 },
+    static const struct {
+        uint32_t base, end;
+        unsigned bits;
+    } arrays[] = {
+        { 0x080, 0x100, 1 }, { 0x100, 0x180, 1 }, { 0x180, 0x200, 1 }, { 0x200, 0x280, 1 }, { 0x280, 0x300, 1 },
+        { 0x300, 0x380, 1 }, { 0x380, 0x400, 1 }, { 0x400, 0x800, 8 }, { 0x800, 0xc00, 8 }, { 0xc00, 0xd00, 2 },
     };
     if (!write)
         *val = 0;
@@ -709,7 +718,8 @@ int vgic_attach(struct vm *vm)
         if (intid >= g->nr_irqs || irq_claim_spi(intid, vm) < 0) {
             irq_release_spis(vm);
             printk("elvisor: VM '%s' refused: interrupts: SPI %u is not available (beyond %u, "
-                   "the hypervisor's or another VM's)\n", vm->cfg.name, intid, g->nr_irqs - 1);
+                   "the hypervisor's or another VM's)\n",
+                   vm->cfg.name, intid, g->nr_irqs - 1);
             return -1;
         }
         struct virq *q = vgic_irq(g, 0, intid);

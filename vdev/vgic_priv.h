@@ -6,43 +6,43 @@
 #include "core/vm.h"
 #include "lib/spinlock.h"
 
-#define VGIC_NR_IRQS     256     /* INTIDs 0..255 per VM: 16 SGIs, 16 PPIs, 224 SPIs */
-#define VGIC_NR_PRIVATE  32
-#define VGIC_MAX_LRS     16
-#define VGIC_NO_TARGET   0xff
+#define VGIC_NR_IRQS    256 /* INTIDs 0..255 per VM: 16 SGIs, 16 PPIs, 224 SPIs */
+#define VGIC_NR_PRIVATE 32
+#define VGIC_MAX_LRS    16
+#define VGIC_NO_TARGET  0xff
 /* Priority bits kept: 5, the minimum of GICv2 list registers (GICH_LR.Priority [27:23]) and
  * of a GICv3 virtual CPU interface (ICH_VTR_EL2.PRIbits >= 4); lower bits read as zero. */
-#define VGIC_PRIO_MASK   0xf8
+#define VGIC_PRIO_MASK 0xf8
 
 struct virq {
-    uint16_t hw_intid;      /* physical INTID behind it (list-register HW bit), 0 = none */
+    uint16_t hw_intid; /* physical INTID behind it (list-register HW bit), 0 = none */
     uint8_t priority;
-    uint8_t target;         /* vCPU index it is delivered to, VGIC_NO_TARGET = none */
-    uint8_t targets;        /* GICv2 GICD_ITARGETSR byte (SPIs) */
-    int8_t lr;              /* list register holding it (on vCPU lr_vcpu), -1 = none */
+    uint8_t target;  /* vCPU index it is delivered to, VGIC_NO_TARGET = none */
+    uint8_t targets; /* GICv2 GICD_ITARGETSR byte (SPIs) */
+    int8_t lr;       /* list register holding it (on vCPU lr_vcpu), -1 = none */
     uint8_t lr_vcpu;
-    uint8_t sgi_src;        /* GICv2 SGIs: pending per source vCPU */
-    uint8_t lr_src;         /* GICv2 SGI: the source in its list register */
+    uint8_t sgi_src; /* GICv2 SGIs: pending per source vCPU */
+    uint8_t lr_src;  /* GICv2 SGI: the source in its list register */
     bool enabled, group1, edge, hw, passthru;
-    bool pending;           /* latch: edge seen / set by GICD_ISPENDR, not yet in an LR */
-    bool level;             /* line level of a software level-sensitive source */
+    bool pending; /* latch: edge seen / set by GICD_ISPENDR, not yet in an LR */
+    bool level;   /* line level of a software level-sensitive source */
     bool active;
-    bool unpend;            /* withdraw the pending state held in its list register */
-    uint64_t irouter;       /* GICv3 GICD_IROUTER<n> */
+    bool unpend;      /* withdraw the pending state held in its list register */
+    uint64_t irouter; /* GICv3 GICD_IROUTER<n> */
 };
 
 struct vgic_cpu {
     struct virq priv[VGIC_NR_PRIVATE];
-    uint64_t queued[VGIC_NR_IRQS / 64];     /* want a list register, not in one */
-    uint16_t nr_queued;                     /* bits set in queued[]: the exit path's quick test */
-    bool underflow;                         /* underflow maintenance interrupt requested */
-    uint64_t lr_val[VGIC_MAX_LRS];          /* as last read or written */
+    uint64_t queued[VGIC_NR_IRQS / 64]; /* want a list register, not in one */
+    uint16_t nr_queued;                 /* bits set in queued[]: the exit path's quick test */
+    bool underflow;                     /* underflow maintenance interrupt requested */
+    uint64_t lr_val[VGIC_MAX_LRS];      /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
-    uint32_t lr_used;                       /* bitmap of list registers in use */
+    uint32_t lr_used; /* bitmap of list registers in use */
     bool loaded;
-    uint32_t vmcr;                          /* saved ICH_VMCR_EL2 / GICH_VMCR */
-    uint32_t apr[8];                        /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
-    uint32_t waker;                         /* GICv3 GICR_WAKER.ProcessorSleep */
+    uint32_t vmcr;   /* saved ICH_VMCR_EL2 / GICH_VMCR */
+    uint32_t apr[8]; /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
+    uint32_t waker;  /* GICv3 GICR_WAKER.ProcessorSleep */
 };
 
 /* An LR in a neutral form; the back end encodes it. */
@@ -50,7 +50,7 @@ struct vgic_lr {
     uint32_t intid;
     uint16_t pintid;
     uint8_t priority;
-    uint8_t src;            /* GICv2 SGI source CPU */
+    uint8_t src; /* GICv2 SGI source CPU */
     bool pending, active, group1, hw, eoi;
 };
 
@@ -64,7 +64,7 @@ struct vgic_backend {
     void (*load)(struct vgic_cpu *c);
     void (*put)(struct vgic_cpu *c);
     void (*set_underflow)(bool on);
-    uint8_t (*vpmr)(void);                  /* live virtual priority mask */
+    uint8_t (*vpmr)(void); /* live virtual priority mask */
 };
 
 struct vgic {
@@ -72,8 +72,8 @@ struct vgic {
     struct vm *vm;
     const struct vgic_backend *be;
     unsigned nr_lrs;
-    unsigned nr_irqs;                       /* 32 + SPIs offered (multiple of 32) */
-    bool grp0_en, grp1_en;                  /* GICD_CTLR */
+    unsigned nr_irqs;      /* 32 + SPIs offered (multiple of 32) */
+    bool grp0_en, grp1_en; /* GICD_CTLR */
     struct virq spi[VGIC_NR_IRQS - VGIC_NR_PRIVATE];
     struct vgic_cpu cpu[VM_MAX_VCPUS];
 };
@@ -88,7 +88,7 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu);
 void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1);
 /* GICD/GICR register arrays from IGROUPR to ICFGR (0x080..0xcff) for INTIDs [lo, hi);
  * owner is the vCPU whose private INTIDs are meant. Caller holds g->lock. */
-void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write,
-                      uint64_t *val, uint32_t lo, uint32_t hi);
+void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write, uint64_t *val,
+                      uint32_t lo, uint32_t hi);
 
 #endif

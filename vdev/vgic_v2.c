@@ -8,31 +8,31 @@
 #include "arch/aarch64/sysreg.h"
 
 /* GICH registers (5.3, table 5-1). */
-#define GICH_HCR     0x000
-#define GICH_VTR     0x004
-#define GICH_VMCR    0x008
-#define GICH_APR     0x0f0
-#define GICH_LR0     0x100
+#define GICH_HCR  0x000
+#define GICH_VTR  0x004
+#define GICH_VMCR 0x008
+#define GICH_APR  0x0f0
+#define GICH_LR0  0x100
 /* GICH_HCR (5.3.1): En [0], UIE [1]. */
-#define HCR_EN       1u
-#define HCR_UIE      2u
+#define HCR_EN  1u
+#define HCR_UIE 2u
 /* GICH_LR<n> (5.3.11): VirtualID [9:0], PhysicalID [19:10] when HW = 1; with HW = 0, EOI [19]
  * and CPUID [12:10] for SGIs; Priority [27:23]; State [29:28]; Grp1 [30]; HW [31]. */
-#define LR_EOI       (1u << 19)
-#define LR_PENDING   (1u << 28)
-#define LR_ACTIVE    (1u << 29)
-#define LR_GRP1      (1u << 30)
-#define LR_HW        (1u << 31)
+#define LR_EOI     (1u << 19)
+#define LR_PENDING (1u << 28)
+#define LR_ACTIVE  (1u << 29)
+#define LR_GRP1    (1u << 30)
+#define LR_HW      (1u << 31)
 
 /* GICD_TYPER (4.3.2): ITLinesNumber [4:0], CPUNumber [7:5]; GICD_IIDR (4.3.3) Arm's JEP106
  * code 0x43b; ICPIDR2 ArchRev [7:4] = 2 (4.3.26 "Identification registers"). */
-#define VGIC_IIDR    (0x45u << 24 | 0x43b)
-#define VGIC_PIDR2   0x2b
-#define GICD_SGIR    0xf00
+#define VGIC_IIDR      (0x45u << 24 | 0x43b)
+#define VGIC_PIDR2     0x2b
+#define GICD_SGIR      0xf00
 #define GICD_CPENDSGIR 0xf10
 #define GICD_SPENDSGIR 0xf20
-#define GICD_PIDR2   0xfe8
-#define GICV_MAP_SIZE 0x2000    /* GICV_CTLR..GICV_DIR (GICV_DIR at 0x1000) */
+#define GICD_PIDR2     0xfe8
+#define GICV_MAP_SIZE  0x2000 /* GICV_CTLR..GICV_DIR (GICV_DIR at 0x1000) */
 
 static uint64_t gich;
 
@@ -107,7 +107,7 @@ static void sgir_write(struct vgic *g, struct vcpu *v, uint32_t val)
     else if (filter == 2)
         list = 1u << v->id;
     else if (filter == 3)
-        return;         /* reserved */
+        return; /* reserved */
     for (unsigned i = 0; i < g->vm->cfg.nr_vcpus; i++)
         if (list & (1u << i))
             vgic_send_sgi(g, v->id, i, sgi, false);
@@ -115,8 +115,8 @@ static void sgir_write(struct vgic *g, struct vcpu *v, uint32_t val)
 
 /* GICD_CPENDSGIR / GICD_SPENDSGIR (4.3.16, 4.3.17): one byte per SGI of the accessing CPU, one
  * bit per source CPU. */
-static void sgi_pend_access(struct vgic *g, struct vcpu *v, uint32_t off, unsigned size, bool write,
-                            uint64_t *val, bool set)
+static void sgi_pend_access(struct vgic *g, struct vcpu *v, uint32_t off, unsigned size, bool write, uint64_t *val,
+                            bool set)
 {
     uint32_t first = off & 0xf;
     uint64_t out = 0;
@@ -157,7 +157,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
     if (!write)
         *val = 0;
     if (size == 8)
-        return 0;       /* the GICv2 distributor has no 64-bit registers: RAZ/WI */
+        return 0; /* the GICv2 distributor has no 64-bit registers: RAZ/WI */
     if (!write && size == 4 && (off == 0x004 || off == 0x008 || off == GICD_PIDR2)) {
         /* Identification: constant, no lock. */
         if (off == 0x004)
@@ -167,7 +167,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         return 0;
     }
     spin_lock(&g->lock);
-    if (off == 0x000 && size == 4) {                /* GICD_CTLR (4.3.1) */
+    if (off == 0x000 && size == 4) { /* GICD_CTLR (4.3.1) */
         if (write) {
             g->grp0_en = *val & 1;
             g->grp1_en = (*val >> 1) & 1;
@@ -219,7 +219,14 @@ static int v2_attach(struct vm *vm)
 }
 
 const struct vgic_backend vgic_v2_backend = {
-    .version = 2, .attach = v2_attach, .lr_encode = v2_lr_encode, .lr_state = v2_lr_state,
-    .lr_read = v2_lr_read, .lr_write = v2_lr_write, .load = v2_load, .put = v2_put,
-    .set_underflow = v2_set_underflow, .vpmr = v2_vpmr,
+    .version = 2,
+    .attach = v2_attach,
+    .lr_encode = v2_lr_encode,
+    .lr_state = v2_lr_state,
+    .lr_read = v2_lr_read,
+    .lr_write = v2_lr_write,
+    .load = v2_load,
+    .put = v2_put,
+    .set_underflow = v2_set_underflow,
+    .vpmr = v2_vpmr,
 };

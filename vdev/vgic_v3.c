@@ -7,48 +7,58 @@
 
 /* ICH_LR<n>_EL2 (12.4.10): vINTID [31:0], pINTID [44:32] (HW = 1) or EOI [41] (HW = 0),
  * Priority [55:48], Group [60], HW [61], State [63:62] (1 pending, 2 active). */
-#define LR_EOI       (1UL << 41)
-#define LR_GROUP     (1UL << 60)
-#define LR_HW        (1UL << 61)
-#define LR_PENDING   (1UL << 62)
-#define LR_ACTIVE    (1UL << 63)
+#define LR_EOI     (1UL << 41)
+#define LR_GROUP   (1UL << 60)
+#define LR_HW      (1UL << 61)
+#define LR_PENDING (1UL << 62)
+#define LR_ACTIVE  (1UL << 63)
 /* ICH_HCR_EL2 (12.4.3): En [0], UIE [1]. */
-#define HCR_EN       1UL
-#define HCR_UIE      2UL
+#define HCR_EN  1UL
+#define HCR_UIE 2UL
 
 /* GICD_CTLR with DS = 1 (12.9.4): EnableGrp0 [0], EnableGrp1 [1], ARE [4], DS [6]; affinity
  * routing is always on and there is one security state, so ARE and DS are RAO/WI. */
-#define CTLR_ARE     (1u << 4)
-#define CTLR_DS      (1u << 6)
+#define CTLR_ARE (1u << 4)
+#define CTLR_DS  (1u << 6)
 /* IIDR (12.9.15): ProductID [31:24] 'E', Implementer [11:0] 0x43b (Arm's JEP106 code). */
-#define VGIC_IIDR    (0x45u << 24 | 0x43b)
+#define VGIC_IIDR (0x45u << 24 | 0x43b)
 /* PIDR2 (12.9.27 / 12.11.30): ArchRev [7:4] = 3 for GICv3, JEDEC [3] and JEP106 id bits. */
 #define VGIC_PIDR2   0x3b
 #define GICD_PIDR2   0xffe8
 #define REDIST_FRAME 0x20000
 #define SGI_FRAME    0x10000
 
-static unsigned nr_apr;     /* ICH_AP0R<n>/AP1R<n> registers implemented */
+static unsigned nr_apr; /* ICH_AP0R<n>/AP1R<n> registers implemented */
 
-#define LR_CASE(n) case n: return sysreg_read(ich_lr##n##_el2);
+/* ICH_LR<n>_EL2 are separate system registers: one switch case per register. */
+/* clang-format off */
+#define LR_CASE(n) \
+    case n:        \
+        return sysreg_read(ich_lr##n##_el2);
 static uint64_t v3_lr_read(unsigned n)
 {
     switch (n) {
-    LR_CASE(0) LR_CASE(1) LR_CASE(2) LR_CASE(3) LR_CASE(4) LR_CASE(5) LR_CASE(6) LR_CASE(7)
-    LR_CASE(8) LR_CASE(9) LR_CASE(10) LR_CASE(11) LR_CASE(12) LR_CASE(13) LR_CASE(14) LR_CASE(15)
-    default: return 0;
+        LR_CASE(0) LR_CASE(1) LR_CASE(2) LR_CASE(3) LR_CASE(4) LR_CASE(5) LR_CASE(6) LR_CASE(7)
+        LR_CASE(8) LR_CASE(9) LR_CASE(10) LR_CASE(11) LR_CASE(12) LR_CASE(13) LR_CASE(14) LR_CASE(15)
+    default:
+        return 0;
     }
 }
 
-#define LW_CASE(n) case n: sysreg_write(ich_lr##n##_el2, val); break;
+#define LW_CASE(n)                          \
+    case n:                                 \
+        sysreg_write(ich_lr##n##_el2, val); \
+        break;
 static void v3_lr_write(unsigned n, uint64_t val)
 {
     switch (n) {
-    LW_CASE(0) LW_CASE(1) LW_CASE(2) LW_CASE(3) LW_CASE(4) LW_CASE(5) LW_CASE(6) LW_CASE(7)
-    LW_CASE(8) LW_CASE(9) LW_CASE(10) LW_CASE(11) LW_CASE(12) LW_CASE(13) LW_CASE(14) LW_CASE(15)
-    default: break;
+        LW_CASE(0) LW_CASE(1) LW_CASE(2) LW_CASE(3) LW_CASE(4) LW_CASE(5) LW_CASE(6) LW_CASE(7)
+        LW_CASE(8) LW_CASE(9) LW_CASE(10) LW_CASE(11) LW_CASE(12) LW_CASE(13) LW_CASE(14) LW_CASE(15)
+    default:
+        break;
     }
 }
+/* clang-format on */
 
 static uint64_t v3_lr_encode(const struct vgic_lr *lr)
 {
@@ -139,7 +149,7 @@ static void refresh_all(struct vgic *g)
 static unsigned route_to_vcpu(struct vm *vm, uint64_t irouter)
 {
     if (irouter & (1UL << 31))
-        return 0;       /* Interrupt_Routing_Mode = 1: any vCPU; vCPU 0 participates */
+        return 0; /* Interrupt_Routing_Mode = 1: any vCPU; vCPU 0 participates */
     struct vcpu *t = vm_vcpu_by_mpidr(vm, irouter & 0xff00ffffffUL);
     return t ? t->id : VGIC_NO_TARGET;
 }
@@ -148,7 +158,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
 {
     struct vgic *g = dev;
     if (size == 8 && !(off >= 0x6000 && off < 0x8000))
-        return write ? 0 : (*val = 0, 0);   /* 64-bit only for GICD_IROUTER<n> */
+        return write ? 0 : (*val = 0, 0); /* 64-bit only for GICD_IROUTER<n> */
     if (!write && size == 4 && (off == 0x0004 || off == 0x0008 || off == GICD_PIDR2)) {
         /* Identification: constant, no lock. GICD_TYPER (12.9.38): ITLinesNumber [4:0],
          * CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs, no LPIs). */
@@ -159,7 +169,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         return 0;
     }
     spin_lock(&g->lock);
-    if (off == 0x0000 && size == 4) {               /* GICD_CTLR */
+    if (off == 0x0000 && size == 4) { /* GICD_CTLR */
         if (write) {
             g->grp0_en = *val & 1;
             g->grp1_en = (*val >> 1) & 1;
@@ -183,7 +193,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
             *val = (q->irouter & mask) >> shift;
         }
     } else if (!write) {
-        *val = 0;       /* reserved and unimplemented registers: RAZ/WI */
+        *val = 0; /* reserved and unimplemented registers: RAZ/WI */
     }
     spin_unlock(&g->lock);
     return 0;
@@ -227,9 +237,9 @@ static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         /* Everything else here is 32 bits wide (or a byte array in the SGI frame). */
         if (o >= SGI_FRAME + 0x400 && o < SGI_FRAME + 0x420 && size == 1)
             vgic_regs_access(g, idx, o - SGI_FRAME, size, write, val, 0, VGIC_NR_PRIVATE);
-    } else if (o == 0x0004 && !write) {             /* GICR_IIDR */
+    } else if (o == 0x0004 && !write) { /* GICR_IIDR */
         *val = VGIC_IIDR;
-    } else if (o == 0x0014) {                       /* GICR_WAKER (12.11.39) */
+    } else if (o == 0x0014) { /* GICR_WAKER (12.11.39) */
         /* ProcessorSleep [1]; ChildrenAsleep [2] follows it at once. */
         if (write)
             g->cpu[idx].waker = (uint32_t)*val & 2;
@@ -269,7 +279,7 @@ static int v3_attach(struct vm *vm)
     unsigned pre = (unsigned)((vtr >> 26) & 7) + 1;
     nr_apr = pre >= 7 ? 4 : pre == 6 ? 2 : 1;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
-        g->cpu[c].waker = 2;                        /* asleep until the guest wakes it */
+        g->cpu[c].waker = 2; /* asleep until the guest wakes it */
     if (vm_add_mmio(vm, VGIC_DIST_IPA, VGIC_DIST_SIZE, &gicd_ops, g) < 0 ||
         vm_add_mmio(vm, VGIC_REDIST_IPA, VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus, &gicr_ops, g) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
@@ -279,7 +289,14 @@ static int v3_attach(struct vm *vm)
 }
 
 const struct vgic_backend vgic_v3_backend = {
-    .version = 3, .attach = v3_attach, .lr_encode = v3_lr_encode, .lr_state = v3_lr_state,
-    .lr_read = v3_lr_read, .lr_write = v3_lr_write, .load = v3_load, .put = v3_put,
-    .set_underflow = v3_set_underflow, .vpmr = v3_vpmr,
+    .version = 3,
+    .attach = v3_attach,
+    .lr_encode = v3_lr_encode,
+    .lr_state = v3_lr_state,
+    .lr_read = v3_lr_read,
+    .lr_write = v3_lr_write,
+    .load = v3_load,
+    .put = v3_put,
+    .set_underflow = v3_set_underflow,
+    .vpmr = v3_vpmr,
 };

@@ -20,43 +20,43 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define BLK_DEVICE_ID   2
-#define BLK_REQUESTQ    0
-#define SECTOR_SIZE     512ULL
+#define BLK_DEVICE_ID 2
+#define BLK_REQUESTQ  0
+#define SECTOR_SIZE   512ULL
 
 /* 5.2.3 feature bits */
-#define VIRTIO_BLK_F_SEG_MAX    (1ULL << 2)
-#define VIRTIO_BLK_F_RO         (1ULL << 5)
-#define VIRTIO_BLK_F_BLK_SIZE   (1ULL << 6)
-#define VIRTIO_BLK_F_FLUSH      (1ULL << 9)
+#define VIRTIO_BLK_F_SEG_MAX  (1ULL << 2)
+#define VIRTIO_BLK_F_RO       (1ULL << 5)
+#define VIRTIO_BLK_F_BLK_SIZE (1ULL << 6)
+#define VIRTIO_BLK_F_FLUSH    (1ULL << 9)
 
 /* 5.2.6 request types and status values */
-#define VIRTIO_BLK_T_IN         0
-#define VIRTIO_BLK_T_OUT        1
-#define VIRTIO_BLK_T_FLUSH      4
-#define VIRTIO_BLK_T_GET_ID     8
-#define VIRTIO_BLK_S_OK         0
-#define VIRTIO_BLK_S_IOERR      1
-#define VIRTIO_BLK_S_UNSUPP     2
+#define VIRTIO_BLK_T_IN     0
+#define VIRTIO_BLK_T_OUT    1
+#define VIRTIO_BLK_T_FLUSH  4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
 
-#define BLK_HDR_SIZE    16
-#define BLK_ID_LEN      20      /* VIRTIO_BLK_ID_BYTES: NUL-padded, no NUL when 20 long */
-#define ID_PREFIX       "elvisor-"
+#define BLK_HDR_SIZE 16
+#define BLK_ID_LEN   20 /* VIRTIO_BLK_ID_BYTES: NUL-padded, no NUL when 20 long */
+#define ID_PREFIX    "elvisor-"
 
 /* 5.2.4 configuration space, up to blk_size (the fields this device's features cover). */
-#define CFG_CAPACITY    0       /* le64, in 512-byte sectors */
-#define CFG_SIZE_MAX    8       /* le32: VIRTIO_BLK_F_SIZE_MAX is not offered */
-#define CFG_SEG_MAX     12      /* le32 */
-#define CFG_GEOMETRY    16      /* le16 cylinders, u8 heads, u8 sectors: zero, not offered */
-#define CFG_BLK_SIZE    20      /* le32 */
-#define CFG_LEN         24
+#define CFG_CAPACITY 0  /* le64, in 512-byte sectors */
+#define CFG_SIZE_MAX 8  /* le32: VIRTIO_BLK_F_SIZE_MAX is not offered */
+#define CFG_SEG_MAX  12 /* le32 */
+#define CFG_GEOMETRY 16 /* le16 cylinders, u8 heads, u8 sectors: zero, not offered */
+#define CFG_BLK_SIZE 20 /* le32 */
+#define CFG_LEN      24
 
 /* A device's disk; it outlives VM resets (attach runs again at each). */
 struct blk_disk {
-    const uint8_t *rdata;       /* what requests read: the copy, or the pack when read-only */
-    uint8_t *wdata;             /* the copy, NULL when read-only: nothing can write the pack */
-    uint64_t size;              /* bytes, a multiple of 512 */
-    uint64_t pages;             /* allocated for the copy, 0 when none */
+    const uint8_t *rdata; /* what requests read: the copy, or the pack when read-only */
+    uint8_t *wdata;       /* the copy, NULL when read-only: nothing can write the pack */
+    uint64_t size;        /* bytes, a multiple of 512 */
+    uint64_t pages;       /* allocated for the copy, 0 when none */
     char id[BLK_ID_LEN];
 };
 
@@ -84,10 +84,7 @@ static uint32_t get_le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t get_le64(const uint8_t *p)
-{
-    return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
+static uint64_t get_le64(const uint8_t *p) { return get_le32(p) | (uint64_t)get_le32(p + 4) << 32; }
 
 static unsigned blk_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
 {
@@ -96,7 +93,7 @@ static unsigned blk_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
         return 0;
     memset(buf, 0, CFG_LEN);
     put_le64(buf + CFG_CAPACITY, k->size / SECTOR_SIZE);
-    put_le32(buf + CFG_SEG_MAX, VIRTQ_MAX_SEGS - 2);   /* the header and status take two */
+    put_le32(buf + CFG_SEG_MAX, VIRTQ_MAX_SEGS - 2); /* the header and status take two */
     put_le32(buf + CFG_BLK_SIZE, SECTOR_SIZE);
     return CFG_LEN;
 }
@@ -120,10 +117,10 @@ static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const
         return -1;
     }
     virtq_copy_from_chain(c, 0, hdr, sizeof(hdr));
-    uint32_t type = get_le32(hdr);              /* then le32 reserved: ignored */
+    uint32_t type = get_le32(hdr); /* then le32 reserved: ignored */
     uint64_t sector = get_le64(hdr + 8);
-    uint64_t status_off = c->in_len - 1;        /* the status is the last writable byte */
-    uint64_t done = 0;                          /* data bytes written into the chain */
+    uint64_t status_off = c->in_len - 1; /* the status is the last writable byte */
+    uint64_t done = 0;                   /* data bytes written into the chain */
     uint8_t status = VIRTIO_BLK_S_OK;
 
     switch (type) {
@@ -138,13 +135,13 @@ static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const
     case VIRTIO_BLK_T_OUT: {
         uint64_t len = c->out_len - BLK_HDR_SIZE;
         if (!k->wdata || !in_disk(k, sector, len))
-            status = VIRTIO_BLK_S_IOERR;        /* 5.2.6.2: read-only: no data written */
+            status = VIRTIO_BLK_S_IOERR; /* 5.2.6.2: read-only: no data written */
         else
             virtq_copy_from_chain(c, BLK_HDR_SIZE, k->wdata + sector * SECTOR_SIZE, len);
         break;
     }
     case VIRTIO_BLK_T_FLUSH:
-        break;                                  /* the disk is RAM: nothing is cached */
+        break; /* the disk is RAM: nothing is cached */
     case VIRTIO_BLK_T_GET_ID:
         done = virtq_copy_to_chain(c, 0, k->id, status_off < BLK_ID_LEN ? status_off : BLK_ID_LEN);
         break;
@@ -169,15 +166,19 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
         virtio_push(d, BLK_REQUESTQ, c.head, (uint32_t)written);
     }
     if (rc == 0)
-        virtio_signal(d, BLK_REQUESTQ);         /* once for the whole batch */
+        virtio_signal(d, BLK_REQUESTQ); /* once for the whole batch */
 }
 
 static void release_disk(struct blk_disk *k);
 static void blk_release(struct virtio_dev *d) { release_disk(d->priv); }
 
 static const struct virtio_backend blk_backend = {
-    .name = "virtio-blk", .device_id = BLK_DEVICE_ID, .nr_queues = 1,
-    .config = blk_config, .notify = blk_notify, .release = blk_release,
+    .name = "virtio-blk",
+    .device_id = BLK_DEVICE_ID,
+    .nr_queues = 1,
+    .config = blk_config,
+    .notify = blk_notify,
+    .release = blk_release,
 };
 
 /* "elvisor-<vm>-<n>", the VM's name shortened so that the device index always fits. */
@@ -215,7 +216,8 @@ static int setup_disk(struct vm *vm, const struct vm_device *d, unsigned index, 
         uint64_t pages = (f.size + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE;
         uint8_t *copy = page_alloc(pages, PA_PAGE_SIZE);
         if (!copy) {
-            printk("elvisor: VM '%s' refused: virtio-blk@%lx: disk \"%s\" needs %lu KiB of hypervisor memory, %lu KiB free\n",
+            printk("elvisor: VM '%s' refused: virtio-blk@%lx: disk \"%s\" needs %lu KiB of hypervisor memory, %lu KiB "
+                   "free\n",
                    vm->cfg.name, (unsigned long)d->ipa, d->disk, (unsigned long)(pages * (PA_PAGE_SIZE >> 10)),
                    (unsigned long)(page_free_count() * (PA_PAGE_SIZE >> 10)));
             return -1;
@@ -236,8 +238,8 @@ int virtio_blk_attach(struct vm *vm, const struct vm_device *d, unsigned index)
     bool first = vm->state != VM_RESETTING;
     if (first && setup_disk(vm, d, index, k) < 0)
         return -1;
-    uint64_t features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |
-                        (k->wdata ? 0 : VIRTIO_BLK_F_RO);
+    uint64_t features =
+        VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | (k->wdata ? 0 : VIRTIO_BLK_F_RO);
     if (virtio_mmio_attach(vm, d, &b->dev, &blk_backend, features, k) < 0) {
         if (first)
             release_disk(k);

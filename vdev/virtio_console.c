@@ -15,39 +15,33 @@
 #include "core/console.h"
 #include "lib/string.h"
 
-#define CONSOLE_DEVICE_ID   3
-#define RECEIVEQ            0
-#define TRANSMITQ           1
-#define NR_QUEUES           2
+#define CONSOLE_DEVICE_ID 3
+#define RECEIVEQ          0
+#define TRANSMITQ         1
+#define NR_QUEUES         2
 
-#define F_EMERG_WRITE       (1ULL << 2)     /* VIRTIO_CONSOLE_F_EMERG_WRITE (5.3.3) */
-#define CONFIG_SIZE         12              /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
-#define CONFIG_EMERG_WR     8
+#define F_EMERG_WRITE   (1ULL << 2) /* VIRTIO_CONSOLE_F_EMERG_WRITE (5.3.3) */
+#define CONFIG_SIZE     12          /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
+#define CONFIG_EMERG_WR 8
 
-#define RX_SIZE             256     /* input waiting for receive buffers (a power of two) */
+#define RX_SIZE 256 /* input waiting for receive buffers (a power of two) */
 /* Output printed per transmit notification: bounds the time one exit spends printing. A
  * driver's larger writes are returned with the excess dropped (Linux's hvc writes at most a
  * page per buffer, one buffer per notification). */
-#define TX_BUDGET           4096
+#define TX_BUDGET 4096
 
 struct vconsole {
     struct virtio_dev dev;
     struct console_line out;
     char rx[RX_SIZE];
-    unsigned rx_head, rx_tail;      /* free-running; rx_head - rx_tail characters wait */
+    unsigned rx_head, rx_tail; /* free-running; rx_head - rx_tail characters wait */
 };
 
 _Static_assert(sizeof(struct vconsole) <= VIRTIO_SLOT_BYTES, "virtio-console slot");
 
-static struct vconsole *vc_of(struct virtio_dev *d)
-{
-    return d->priv;
-}
+static struct vconsole *vc_of(struct virtio_dev *d) { return d->priv; }
 
-static void put_char(struct vconsole *vc, char c)
-{
-    console_line_put(&vc->out, vc->dev.vm->cfg.name, c);
-}
+static void put_char(struct vconsole *vc, char c) { console_line_put(&vc->out, vc->dev.vm->cfg.name, c); }
 
 /* Hands waiting input to the driver's receive buffers (d->lock held). At most one pass over
  * the ring per call, even if another vCPU keeps posting buffers. */
@@ -106,8 +100,8 @@ static void drain_tx(struct vconsole *vc)
     if (rc >= 0)
         virtio_signal(d, TRANSMITQ);
     if (dropped)
-        vm_log(d->vm, "%s@%lx: %lu bytes of output dropped (over %u in one notification)",
-               d->be->name, (unsigned long)d->ipa, (unsigned long)dropped, TX_BUDGET);
+        vm_log(d->vm, "%s@%lx: %lu bytes of output dropped (over %u in one notification)", d->be->name,
+               (unsigned long)d->ipa, (unsigned long)dropped, TX_BUDGET);
 }
 
 static void console_notify(struct virtio_dev *d, unsigned q)
@@ -143,9 +137,13 @@ static void console_reset(struct virtio_dev *d)
 }
 
 static const struct virtio_backend console_backend = {
-    .name = "virtio-console", .device_id = CONSOLE_DEVICE_ID, .nr_queues = NR_QUEUES,
-    .config = console_config, .config_write = console_config_write,
-    .notify = console_notify, .reset = console_reset,
+    .name = "virtio-console",
+    .device_id = CONSOLE_DEVICE_ID,
+    .nr_queues = NR_QUEUES,
+    .config = console_config,
+    .config_write = console_config_write,
+    .notify = console_notify,
+    .reset = console_reset,
 };
 
 int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index)
@@ -160,10 +158,7 @@ int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned ind
 }
 
 /* The VM's input console, if its driver can take input now; d->lock held by the caller. */
-static bool rx_ready(struct vconsole *vc)
-{
-    return virtio_queue_usable(&vc->dev, RECEIVEQ);
-}
+static bool rx_ready(struct vconsole *vc) { return virtio_queue_usable(&vc->dev, RECEIVEQ); }
 
 bool virtio_console_ready(struct vm *vm)
 {

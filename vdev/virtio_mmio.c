@@ -6,7 +6,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define REG_MAGIC           0x000   /* "virt" */
+#define REG_MAGIC           0x000 /* "virt" */
 #define REG_VERSION         0x004
 #define REG_DEVICE_ID       0x008
 #define REG_VENDOR_ID       0x00c
@@ -35,16 +35,16 @@
 #define REG_CONFIG_GEN      0x0fc
 #define REG_CONFIG          0x100
 
-#define MAGIC_VALUE         0x74726976u
-#define VENDOR_ID           0x53564c45u     /* "ELVS" */
-#define CONFIG_SPACE_MAX    256
+#define MAGIC_VALUE      0x74726976u
+#define VENDOR_ID        0x53564c45u /* "ELVS" */
+#define CONFIG_SPACE_MAX 256
 
 /* InterruptStatus bits (4.2.2): used buffer, configuration change. */
-#define INT_USED_BUFFER     1u
-#define INT_CONFIG_CHANGE   2u
+#define INT_USED_BUFFER   1u
+#define INT_CONFIG_CHANGE 2u
 
 /* The transport's own features: 2.7.5.3.1 indirect descriptors, 2.7.10 event index. */
-#define TRANSPORT_FEATURES  (VIRTIO_F_VERSION_1 | VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_RING_EVENT_IDX)
+#define TRANSPORT_FEATURES (VIRTIO_F_VERSION_1 | VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_RING_EVENT_IDX)
 
 /* The interrupt is level-sensitive: asserted while InterruptStatus is nonzero. */
 static void update_line(struct virtio_dev *d)
@@ -56,10 +56,7 @@ static void update_line(struct virtio_dev *d)
     }
 }
 
-bool virtio_has_feature(const struct virtio_dev *d, uint64_t bit)
-{
-    return (d->driver_features & bit) != 0;
-}
+bool virtio_has_feature(const struct virtio_dev *d, uint64_t bit) { return (d->driver_features & bit) != 0; }
 
 bool virtio_queue_usable(struct virtio_dev *d, unsigned q)
 {
@@ -141,10 +138,10 @@ static void write_status(struct virtio_dev *d, uint32_t val)
         device_reset(d);
         return;
     }
-    val &= 0xff & ~VIRTIO_STATUS_NEEDS_RESET;   /* that bit is the device's to set */
+    val &= 0xff & ~VIRTIO_STATUS_NEEDS_RESET; /* that bit is the device's to set */
     uint32_t cur = d->status & ~VIRTIO_STATUS_NEEDS_RESET;
     if (cur & ~val)
-        return;         /* 2.1.1: only a reset clears bits; the driver's write is ignored */
+        return; /* 2.1.1: only a reset clears bits; the driver's write is ignored */
     if ((val & VIRTIO_STATUS_FEATURES_OK) && !(cur & VIRTIO_STATUS_FEATURES_OK)) {
         /* 3.1.1: the device refuses (leaves FEATURES_OK clear) features it did not offer,
          * and this transport requires VERSION_1 (no legacy interface). */
@@ -216,26 +213,52 @@ static int virtio_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
         return 0;
     }
     if (size != 4 || (off & 3))
-        return -1;          /* 4.2.2.2: the common registers are 32-bit wide, aligned */
+        return -1; /* 4.2.2.2: the common registers are 32-bit wide, aligned */
     spin_lock(&d->lock);
     struct virtq *q = selected_queue(d);
     uint32_t r = 0;
     switch (off) {
-    case REG_MAGIC:         r = MAGIC_VALUE; break;
-    case REG_VERSION:       r = 2; break;
-    case REG_DEVICE_ID:     r = d->be->device_id; break;
-    case REG_VENDOR_ID:     r = VENDOR_ID; break;
-    case REG_DEV_FEATURES:  r = d->dev_feat_sel < 2 ? (uint32_t)(d->features >> (32 * d->dev_feat_sel)) : 0; break;
-    case REG_QUEUE_NUM_MAX: r = q ? VIRTQ_MAX_SIZE : 0; break;
-    case REG_QUEUE_READY:   r = q && q->enabled; break;
-    case REG_INT_STATUS:    r = d->isr; break;
-    case REG_STATUS:        r = d->status; break;
+    case REG_MAGIC:
+        r = MAGIC_VALUE;
+        break;
+    case REG_VERSION:
+        r = 2;
+        break;
+    case REG_DEVICE_ID:
+        r = d->be->device_id;
+        break;
+    case REG_VENDOR_ID:
+        r = VENDOR_ID;
+        break;
+    case REG_DEV_FEATURES:
+        r = d->dev_feat_sel < 2 ? (uint32_t)(d->features >> (32 * d->dev_feat_sel)) : 0;
+        break;
+    case REG_QUEUE_NUM_MAX:
+        r = q ? VIRTQ_MAX_SIZE : 0;
+        break;
+    case REG_QUEUE_READY:
+        r = q && q->enabled;
+        break;
+    case REG_INT_STATUS:
+        r = d->isr;
+        break;
+    case REG_STATUS:
+        r = d->status;
+        break;
     case REG_SHM_LEN_LO:
-    case REG_SHM_LEN_HI:    r = 0xffffffffu; break;     /* no shared memory regions */
+    case REG_SHM_LEN_HI:
+        r = 0xffffffffu;
+        break; /* no shared memory regions */
     case REG_SHM_BASE_LO:
-    case REG_SHM_BASE_HI:   r = 0xffffffffu; break;
-    case REG_CONFIG_GEN:    r = d->config_gen; break;
-    default:                r = 0; break;               /* write-only and reserved: RAZ */
+    case REG_SHM_BASE_HI:
+        r = 0xffffffffu;
+        break;
+    case REG_CONFIG_GEN:
+        r = d->config_gen;
+        break;
+    default:
+        r = 0;
+        break; /* write-only and reserved: RAZ */
     }
     spin_unlock(&d->lock);
     *val = r;
@@ -260,26 +283,36 @@ static int write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
 {
     struct virtq *q;
     switch (off) {
-    case REG_DEV_FEAT_SEL:  d->dev_feat_sel = val; break;
-    case REG_DRV_FEAT_SEL:  d->drv_feat_sel = val; break;
+    case REG_DEV_FEAT_SEL:
+        d->dev_feat_sel = val;
+        break;
+    case REG_DRV_FEAT_SEL:
+        d->drv_feat_sel = val;
+        break;
     case REG_DRV_FEATURES:
         /* Features are fixed once FEATURES_OK is set (3.1.1). */
         if (d->drv_feat_sel < 2 && !(d->status & VIRTIO_STATUS_FEATURES_OK))
             set_half(&d->driver_features, d->drv_feat_sel == 1, val);
         break;
-    case REG_QUEUE_SEL:     d->queue_sel = val; break;
+    case REG_QUEUE_SEL:
+        d->queue_sel = val;
+        break;
     case REG_QUEUE_NUM:
         if ((q = configurable_queue(d)))
-            q->size = (uint16_t)(val > 0xffff ? 0 : val);       /* checked at QueueReady */
+            q->size = (uint16_t)(val > 0xffff ? 0 : val); /* checked at QueueReady */
         break;
-    case REG_QUEUE_READY:   write_queue_ready(d, val); break;
+    case REG_QUEUE_READY:
+        write_queue_ready(d, val);
+        break;
     case REG_QUEUE_NOTIFY:
         return notify(d, val);
     case REG_INT_ACK:
         d->isr &= ~val;
         update_line(d);
         break;
-    case REG_STATUS:        write_status(d, val); break;
+    case REG_STATUS:
+        write_status(d, val);
+        break;
     case REG_QUEUE_DESC_LO:
     case REG_QUEUE_DESC_HI:
         if ((q = configurable_queue(d)))
@@ -296,7 +329,7 @@ static int write_reg(struct virtio_dev *d, uint64_t off, uint32_t val)
             set_half(&q->used_ipa, off == REG_QUEUE_DEVICE_HI, val);
         break;
     default:
-        break;              /* read-only and reserved: writes ignored */
+        break; /* read-only and reserved: writes ignored */
     }
     return 0;
 }
@@ -336,7 +369,7 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     d->ram = (struct guest_ram){ vm->cfg.ram_ipa, vm->cfg.ram_size, (uint8_t *)(uintptr_t)vm->ram_pa };
     d->config_gen = 0;
     d->line = false;
-    d->notifying = false;   /* outside notifications (frames, console input): no budget */
+    d->notifying = false; /* outside notifications (frames, console input): no budget */
     device_reset(d);
     spin_unlock(&d->lock);
     if (vm->nr_virtio < VM_MAX_DEVICES)
@@ -353,7 +386,7 @@ static _Alignas(16) uint8_t slot_mem[VIRTIO_SLOTS][VIRTIO_SLOT_BYTES];
 void *virtio_slot_mem(struct vm *vm, unsigned index)
 {
     uint8_t *p = slot_mem[virtio_slot(vm, index)];
-    if (vm->state != VM_RESETTING)      /* creation: nothing of an earlier occupant stays */
+    if (vm->state != VM_RESETTING) /* creation: nothing of an earlier occupant stays */
         memset(p, 0, VIRTIO_SLOT_BYTES);
     return p;
 }

@@ -13,7 +13,7 @@
 #include "lib/spinlock.h"
 #include "vdev/virtqueue.h"
 
-#define VIRTIO_MAX_QUEUES   4
+#define VIRTIO_MAX_QUEUES 4
 /* Chains processed per trapped QueueNotify: one exit stays bounded however fast another
  * vCPU refills the ring, so a time-shared CPU is never held by one guest. */
 #define VIRTIO_NOTIFY_BUDGET VIRTQ_MAX_SIZE
@@ -24,18 +24,18 @@
 #define VIRTIO_F_VERSION_1          (1ULL << 32)
 
 /* Device status bits (2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE   1
-#define VIRTIO_STATUS_DRIVER        2
-#define VIRTIO_STATUS_DRIVER_OK     4
-#define VIRTIO_STATUS_FEATURES_OK   8
-#define VIRTIO_STATUS_NEEDS_RESET   64
-#define VIRTIO_STATUS_FAILED        128
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED      128
 
 struct virtio_dev;
 
 struct virtio_backend {
-    const char *name;           /* "virtio-blk": used in log lines */
-    uint32_t device_id;         /* 5.x: 1 net, 2 block, 3 console, 4 entropy */
+    const char *name;   /* "virtio-blk": used in log lines */
+    uint32_t device_id; /* 5.x: 1 net, 2 block, 3 console, 4 entropy */
     unsigned nr_queues;
     /* Fills buf with the device configuration space (little-endian) and returns its size. */
     unsigned (*config)(struct virtio_dev *d, uint8_t *buf, unsigned size);
@@ -51,17 +51,17 @@ struct virtio_backend {
 };
 
 struct virtio_dev {
-    spinlock_t lock;            /* everything below; never held while taking another device's */
+    spinlock_t lock; /* everything below; never held while taking another device's */
     struct vm *vm;
     const struct virtio_backend *be;
-    void *priv;                 /* the back end's state */
-    uint64_t ipa;               /* window base, for log lines */
-    uint32_t intid;             /* the SPI, level-sensitive: high while isr != 0 */
-    uint64_t features;          /* offered: the back end's plus the transport's */
+    void *priv;        /* the back end's state */
+    uint64_t ipa;      /* window base, for log lines */
+    uint32_t intid;    /* the SPI, level-sensitive: high while isr != 0 */
+    uint64_t features; /* offered: the back end's plus the transport's */
     uint64_t driver_features;
     uint32_t status, isr, config_gen;
     uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
-    bool line;                  /* level last given to the vGIC */
+    bool line; /* level last given to the vGIC */
     /* Chains one notification may still take (VIRTIO_NOTIFY_BUDGET), and whether it stopped
      * with chains left: the guest then repeats its QueueNotify write (mmio_ops retry). */
     unsigned budget;

@@ -36,30 +36,30 @@
 #include "core/console.h"
 #include "lib/string.h"
 
-#define NET_DEVICE_ID       1
-#define NET_RXQ             0
-#define NET_TXQ             1
+#define NET_DEVICE_ID 1
+#define NET_RXQ       0
+#define NET_TXQ       1
 
 /* 5.1.3 feature bits, 5.1.4 status bits */
-#define VIRTIO_NET_F_MTU    (1ULL << 3)
-#define VIRTIO_NET_F_MAC    (1ULL << 5)
-#define VIRTIO_NET_F_STATUS (1ULL << 16)
+#define VIRTIO_NET_F_MTU     (1ULL << 3)
+#define VIRTIO_NET_F_MAC     (1ULL << 5)
+#define VIRTIO_NET_F_STATUS  (1ULL << 16)
 #define VIRTIO_NET_S_LINK_UP 1
-#define NET_MTU             1500
+#define NET_MTU              1500
 
 /* 5.1.6: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset, num_buffers */
 #define NET_HDR_LEN         12
 #define NET_HDR_NUM_BUFFERS 10
-#define NET_CONFIG_LEN      12  /* mac[6], status, max_virtqueue_pairs, mtu */
+#define NET_CONFIG_LEN      12 /* mac[6], status, max_virtqueue_pairs, mtu */
 
 /* Frames forwarded per notification before the guest repeats it (see the top): a driver that
  * refills its transmit queue from another vCPU cannot keep one exit going. */
-#define NET_TX_BUDGET       64
+#define NET_TX_BUDGET 64
 
 struct net_dev {
     struct virtio_dev dev;
-    uint8_t mac[ETH_ALEN];      /* d->lock */
-    int port;                   /* d->lock: the switch port */
+    uint8_t mac[ETH_ALEN]; /* d->lock */
+    int port;              /* d->lock: the switch port */
 };
 
 _Static_assert(sizeof(struct net_dev) <= VIRTIO_SLOT_BYTES, "virtio-net slot");
@@ -70,11 +70,11 @@ static unsigned net_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
     if (size < NET_CONFIG_LEN)
         return 0;
     memcpy(buf, n->mac, ETH_ALEN);
-    buf[6] = VIRTIO_NET_S_LINK_UP;      /* le16 status */
+    buf[6] = VIRTIO_NET_S_LINK_UP; /* le16 status */
     buf[7] = 0;
-    buf[8] = 1;                         /* le16 max_virtqueue_pairs (meaningful with MQ only) */
+    buf[8] = 1; /* le16 max_virtqueue_pairs (meaningful with MQ only) */
     buf[9] = 0;
-    buf[10] = NET_MTU & 0xff;           /* le16 mtu */
+    buf[10] = NET_MTU & 0xff; /* le16 mtu */
     buf[11] = NET_MTU >> 8;
     return NET_CONFIG_LEN;
 }
@@ -106,8 +106,7 @@ static int tx_take(struct net_dev *n, uint8_t *frame)
      * it is not interpreted (5.1.6.2.2: unknown flags are ignored). */
     uint64_t len = c.out_len - NET_HDR_LEN;
     int ret = 0;
-    if (len >= ETH_HLEN && len <= VSWITCH_MAX_FRAME &&
-        virtq_copy_from_chain(&c, NET_HDR_LEN, frame, len) == len)
+    if (len >= ETH_HLEN && len <= VSWITCH_MAX_FRAME && virtq_copy_from_chain(&c, NET_HDR_LEN, frame, len) == len)
         ret = (int)len;
     virtio_push(d, NET_TXQ, c.head, 0);
     virtio_signal(d, NET_TXQ);
@@ -149,8 +148,8 @@ static void net_notify(struct virtio_dev *d, unsigned q)
 }
 
 /* d->lock held, c taken from the receive queue. */
-static enum vswitch_delivery rx_fill(struct virtio_dev *d, const struct virtq_chain *c,
-                                     const uint8_t *frame, unsigned len)
+static enum vswitch_delivery rx_fill(struct virtio_dev *d, const struct virtq_chain *c, const uint8_t *frame,
+                                     unsigned len)
 {
     if (c->nr_out) {
         virtio_fail(d, "receive buffer %u has device-readable descriptors", c->head);
@@ -160,7 +159,7 @@ static enum vswitch_delivery rx_fill(struct virtio_dev *d, const struct virtq_ch
     uint32_t written = 0;
     if (c->in_len >= NET_HDR_LEN + len) {
         uint8_t hdr[NET_HDR_LEN] = { 0 };
-        hdr[NET_HDR_NUM_BUFFERS] = 1;   /* le16 num_buffers */
+        hdr[NET_HDR_NUM_BUFFERS] = 1; /* le16 num_buffers */
         virtq_copy_to_chain(c, 0, hdr, NET_HDR_LEN);
         virtq_copy_to_chain(c, NET_HDR_LEN, frame, len);
         written = NET_HDR_LEN + len;
@@ -200,8 +199,12 @@ static void net_release(struct virtio_dev *d)
 }
 
 static const struct virtio_backend net_backend = {
-    .name = "virtio-net", .device_id = NET_DEVICE_ID, .nr_queues = 2,
-    .config = net_config, .notify = net_notify, .release = net_release,
+    .name = "virtio-net",
+    .device_id = NET_DEVICE_ID,
+    .nr_queues = 2,
+    .config = net_config,
+    .notify = net_notify,
+    .release = net_release,
 };
 
 int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)
@@ -213,13 +216,13 @@ int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)
     spin_unlock(&n->dev.lock);
     /* The device first: the switch may deliver to the port as soon as it is registered (and
      * drops the frames until the driver is ready). */
-    if (virtio_mmio_attach(vm, d, &n->dev, &net_backend,
-                           VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MTU, n) < 0)
+    if (virtio_mmio_attach(vm, d, &n->dev, &net_backend, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MTU, n) <
+        0)
         return -1;
     int port = vswitch_attach(vm, d->mac, net_deliver, n);
     if (port < 0) {
-        printk("elvisor: VM '%s' refused: virtio-net at 0x%lx: the switch has no free port\n",
-               vm->cfg.name, (unsigned long)d->ipa);
+        printk("elvisor: VM '%s' refused: virtio-net at 0x%lx: the switch has no free port\n", vm->cfg.name,
+               (unsigned long)d->ipa);
         return -1;
     }
     spin_lock(&n->dev.lock);

@@ -6,17 +6,14 @@
 #include "core/console.h"
 #include "lib/string.h"
 
-#define RNG_DEVICE_ID   4
-#define RNG_REQUESTQ    0
-#define RNG_MAX_FILL    4096    /* bytes per request: bounds the time spent in one exit */
-#define RNDR_RETRIES    16
+#define RNG_DEVICE_ID 4
+#define RNG_REQUESTQ  0
+#define RNG_MAX_FILL  4096 /* bytes per request: bounds the time spent in one exit */
+#define RNDR_RETRIES  16
 
 _Static_assert(sizeof(struct virtio_dev) <= VIRTIO_SLOT_BYTES, "virtio-rng slot");
 
-bool virtio_rng_supported(void)
-{
-    return cpu_has_rndr();
-}
+bool virtio_rng_supported(void) { return cpu_has_rndr(); }
 
 /* Fills up to `len` bytes; stops early if RNDR keeps failing (the guest gets fewer bytes,
  * which 5.4.6.2 allows). */
@@ -49,15 +46,18 @@ static void rng_notify(struct virtio_dev *d, unsigned q)
 }
 
 static const struct virtio_backend rng_backend = {
-    .name = "virtio-rng", .device_id = RNG_DEVICE_ID, .nr_queues = 1, .notify = rng_notify,
+    .name = "virtio-rng",
+    .device_id = RNG_DEVICE_ID,
+    .nr_queues = 1,
+    .notify = rng_notify,
 };
 
 int virtio_rng_attach(struct vm *vm, const struct vm_device *d, unsigned index)
 {
     if (!virtio_rng_supported()) {
         if (vm->state != VM_RESETTING)
-            printk("elvisor: VM '%s': virtio-rng at 0x%lx not offered: this CPU has no RNDR (FEAT_RNG)\n",
-                   vm->cfg.name, (unsigned long)d->ipa);
+            printk("elvisor: VM '%s': virtio-rng at 0x%lx not offered: this CPU has no RNDR (FEAT_RNG)\n", vm->cfg.name,
+                   (unsigned long)d->ipa);
         return 0;
     }
     return virtio_mmio_attach(vm, d, virtio_slot_mem(vm, index), &rng_backend, 0, 0);

@@ -23,18 +23,14 @@ static uint16_t load16(const uint8_t *p)
     return __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_ACQUIRE);
 }
 
-static void store16(uint8_t *p, uint16_t v)
-{
-    __atomic_store_n((uint16_t *)(void *)p, v, __ATOMIC_RELEASE);
-}
+static void store16(uint8_t *p, uint16_t v) { __atomic_store_n((uint16_t *)(void *)p, v, __ATOMIC_RELEASE); }
 
-static uint16_t avail_idx(const struct virtq *q)     { return load16(q->avail + 2); }
-static uint16_t avail_flags(const struct virtq *q)   { return load16(q->avail); }
-static uint16_t used_event(const struct virtq *q)    { return load16(q->avail + 4 + 2 * q->size); }
+static uint16_t avail_idx(const struct virtq *q) { return load16(q->avail + 2); }
+static uint16_t avail_flags(const struct virtq *q) { return load16(q->avail); }
+static uint16_t used_event(const struct virtq *q) { return load16(q->avail + 4 + 2 * q->size); }
 static void set_avail_event(struct virtq *q, uint16_t v) { store16(q->used + 4 + 8 * q->size, v); }
 
-int virtq_enable(struct virtq *q, const struct guest_ram *ram, bool event_idx, bool indirect,
-                 const char **why)
+int virtq_enable(struct virtq *q, const struct guest_ram *ram, bool event_idx, bool indirect, const char **why)
 {
     uint64_t n = q->size;
     if (n == 0 || n > VIRTQ_MAX_SIZE || (n & (n - 1))) {
@@ -72,10 +68,7 @@ void virtq_disable(struct virtq *q)
     q->desc = q->avail = q->used = 0;
 }
 
-bool virtq_has_avail(const struct virtq *q)
-{
-    return q->enabled && avail_idx(q) != q->last_avail;
-}
+bool virtq_has_avail(const struct virtq *q) { return q->enabled && avail_idx(q) != q->last_avail; }
 
 struct desc {
     uint64_t addr;
@@ -93,8 +86,7 @@ static struct desc read_desc(const uint8_t *table, unsigned i)
 
 /* Appends one buffer to the chain, enforcing RAM bounds, the segment limit and "readable
  * before writable" (2.7.4.2). */
-static int add_seg(struct virtq_chain *c, const struct guest_ram *ram, const struct desc *d,
-                   const char **why)
+static int add_seg(struct virtq_chain *c, const struct guest_ram *ram, const struct desc *d, const char **why)
 {
     bool writable = d->flags & VIRTQ_DESC_F_WRITE;
     if (c->nr_out + c->nr_in == VIRTQ_MAX_SEGS) {
@@ -123,8 +115,7 @@ static int add_seg(struct virtq_chain *c, const struct guest_ram *ram, const str
 
 /* Walks the indirect table of descriptor d (2.7.5.3): at most VIRTQ_MAX_SIZE entries, no
  * nested indirection, `next` links inside the table. */
-static int walk_indirect(struct virtq_chain *c, const struct guest_ram *ram, const struct desc *d,
-                         const char **why)
+static int walk_indirect(struct virtq_chain *c, const struct guest_ram *ram, const struct desc *d, const char **why)
 {
     if (d->flags & VIRTQ_DESC_F_NEXT) {
         *why = "indirect descriptor with NEXT set";
@@ -229,7 +220,7 @@ bool virtq_should_interrupt(struct virtq *q)
     /* The used index must be visible before the driver's suppression state is read. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     bool want;
-    if (q->event_idx)   /* 2.7.10: interrupt when used_event lies in [old, now) */
+    if (q->event_idx) /* 2.7.10: interrupt when used_event lies in [old, now) */
         want = (uint16_t)(now - used_event(q) - 1) < (uint16_t)(now - old);
     else
         want = !(avail_flags(q) & VIRTQ_AVAIL_F_NO_INTERRUPT);
@@ -238,8 +229,8 @@ bool virtq_should_interrupt(struct virtq *q)
 }
 
 /* Segment range [first, first+count) of c as a byte stream: copy at byte `off`. */
-static uint64_t copy_segs(const struct virtq_chain *c, unsigned first, unsigned count, uint64_t off,
-                          uint8_t *buf, uint64_t len, bool to_chain)
+static uint64_t copy_segs(const struct virtq_chain *c, unsigned first, unsigned count, uint64_t off, uint8_t *buf,
+                          uint64_t len, bool to_chain)
 {
     uint64_t done = 0;
     for (unsigned s = first; s < first + count && done < len; s++) {

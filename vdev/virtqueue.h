@@ -11,13 +11,13 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define VIRTQ_MAX_SIZE  256     /* QueueNumMax: queue sizes are powers of two up to this */
-#define VIRTQ_MAX_SEGS  64      /* descriptors in one chain, indirect ones included */
+#define VIRTQ_MAX_SIZE 256 /* QueueNumMax: queue sizes are powers of two up to this */
+#define VIRTQ_MAX_SEGS 64  /* descriptors in one chain, indirect ones included */
 
 /* virtio 1.2 2.7.5 descriptor flags */
-#define VIRTQ_DESC_F_NEXT       1
-#define VIRTQ_DESC_F_WRITE      2
-#define VIRTQ_DESC_F_INDIRECT   4
+#define VIRTQ_DESC_F_NEXT     1
+#define VIRTQ_DESC_F_WRITE    2
+#define VIRTQ_DESC_F_INDIRECT 4
 /* 2.7.6 / 2.7.8 ring flags */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
@@ -38,12 +38,12 @@ struct virtq {
     uint64_t desc_ipa, avail_ipa, used_ipa;
     /* Set by virtq_enable. */
     bool enabled;
-    bool event_idx;             /* VIRTIO_F_RING_EVENT_IDX negotiated */
-    bool indirect;              /* VIRTIO_F_RING_INDIRECT_DESC negotiated */
-    uint8_t *desc, *avail, *used;       /* host views of the three areas */
-    uint16_t last_avail;        /* next available-ring entry to take */
-    uint16_t used_idx;          /* the used ring's idx as last published */
-    uint16_t signalled_used;    /* used_idx when the driver was last interrupted */
+    bool event_idx;               /* VIRTIO_F_RING_EVENT_IDX negotiated */
+    bool indirect;                /* VIRTIO_F_RING_INDIRECT_DESC negotiated */
+    uint8_t *desc, *avail, *used; /* host views of the three areas */
+    uint16_t last_avail;          /* next available-ring entry to take */
+    uint16_t used_idx;            /* the used ring's idx as last published */
+    uint16_t signalled_used;      /* used_idx when the driver was last interrupted */
 };
 
 /* One buffer of a chain: host pointer into guest RAM (checked) and its length. */
@@ -63,8 +63,7 @@ struct virtq_chain {
 
 /* Queue enable (QueueReady = 1): checks size and the three areas, which must lie in RAM,
  * aligned as 2.7 requires. 0, or -1 with *why set. */
-int virtq_enable(struct virtq *q, const struct guest_ram *ram, bool event_idx, bool indirect,
-                 const char **why);
+int virtq_enable(struct virtq *q, const struct guest_ram *ram, bool event_idx, bool indirect, const char **why);
 void virtq_disable(struct virtq *q);
 
 /* Takes the next available chain into *c: 1 if one was taken, 0 if the ring is empty, -1 if

@@ -21,23 +21,23 @@
 #define UARTICR   0x044
 #define UARTDMACR 0x048
 
-#define FR_RXFE   (1u << 4)
-#define FR_TXFE   (1u << 7)
-#define INT_RX    (1u << 4)
-#define INT_TX    (1u << 5)
-#define INT_RT    (1u << 6)
+#define FR_RXFE (1u << 4)
+#define FR_TXFE (1u << 7)
+#define INT_RX  (1u << 4)
+#define INT_TX  (1u << 5)
+#define INT_RT  (1u << 6)
 
-#define RX_SIZE   256     /* typed input a busy guest has not read yet: a few command lines */
+#define RX_SIZE 256 /* typed input a busy guest has not read yet: a few command lines */
 
 struct vpl011 {
     struct vm *vm;
     spinlock_t lock;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
-    struct console_line out;    /* output, printed a line at a time (core/console.h) */
+    struct console_line out; /* output, printed a line at a time (core/console.h) */
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail;
-    uint32_t intid;         /* SPI of UARTINTR, 0 = none */
-    bool level;             /* as last given to the vGIC */
+    uint32_t intid; /* SPI of UARTINTR, 0 = none */
+    bool level;     /* as last given to the vGIC */
 };
 
 static struct vpl011 uarts[CONFIG_MAX_VMS];
@@ -54,7 +54,7 @@ static void update_irq(struct vpl011 *u)
     bool level = (u->ris & u->imsc) != 0;
     if (u->intid && level != u->level) {
         u->level = level;
-        vgic_set_level(u->vm, 0, u->intid, level);     /* lock order: u->lock, then the vGIC's */
+        vgic_set_level(u->vm, 0, u->intid, level); /* lock order: u->lock, then the vGIC's */
     }
 }
 
@@ -79,22 +79,44 @@ static int vpl011_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
         if (rx_empty(u))
             u->ris &= ~(INT_RX | INT_RT);
         break;
-    case UARTRSR: *val = 0; break;
-    case UARTILPR: *val = u->ilpr; break;
-    case UARTIBRD: *val = u->ibrd; break;
-    case UARTFBRD: *val = u->fbrd; break;
-    case UARTLCR_H: *val = u->lcr_h; break;
-    case UARTCR: *val = u->cr; break;
-    case UARTIFLS: *val = u->ifls; break;
-    case UARTIMSC: *val = u->imsc; break;
-    case UARTRIS: *val = u->ris; break;
-    case UARTMIS: *val = u->ris & u->imsc; break;
-    case UARTDMACR: *val = u->dmacr; break;
+    case UARTRSR:
+        *val = 0;
+        break;
+    case UARTILPR:
+        *val = u->ilpr;
+        break;
+    case UARTIBRD:
+        *val = u->ibrd;
+        break;
+    case UARTFBRD:
+        *val = u->fbrd;
+        break;
+    case UARTLCR_H:
+        *val = u->lcr_h;
+        break;
+    case UARTCR:
+        *val = u->cr;
+        break;
+    case UARTIFLS:
+        *val = u->ifls;
+        break;
+    case UARTIMSC:
+        *val = u->imsc;
+        break;
+    case UARTRIS:
+        *val = u->ris;
+        break;
+    case UARTMIS:
+        *val = u->ris & u->imsc;
+        break;
+    case UARTDMACR:
+        *val = u->dmacr;
+        break;
     default:
         if (off >= 0xfe0 && off <= 0xffc && (off & 3) == 0)
             *val = id_regs[(off - 0xfe0) / 4];
         else
-            *val = 0;       /* reserved offsets read as zero */
+            *val = 0; /* reserved offsets read as zero */
         break;
     }
     update_irq(u);
@@ -111,19 +133,39 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     switch (off) {
     case UARTDR:
         console_line_put(&u->out, u->vm->cfg.name, (char)(val & 0xff));
-        u->ris |= INT_TX;   /* the transmit FIFO drains at once */
+        u->ris |= INT_TX; /* the transmit FIFO drains at once */
         break;
-    case UARTRSR: break;    /* error clear */
-    case UARTILPR: u->ilpr = (uint32_t)val & 0xff; break;
-    case UARTIBRD: u->ibrd = (uint32_t)val & 0xffff; break;
-    case UARTFBRD: u->fbrd = (uint32_t)val & 0x3f; break;
-    case UARTLCR_H: u->lcr_h = (uint32_t)val & 0xff; break;
-    case UARTCR: u->cr = (uint32_t)val & 0xff87; break;
-    case UARTIFLS: u->ifls = (uint32_t)val & 0x3f; break;
-    case UARTIMSC: u->imsc = (uint32_t)val & 0x7ff; break;
-    case UARTICR: u->ris &= ~((uint32_t)val & 0x7ff); break;
-    case UARTDMACR: u->dmacr = (uint32_t)val & 0x7; break;
-    default: break;         /* read-only and reserved offsets ignore writes */
+    case UARTRSR:
+        break; /* error clear */
+    case UARTILPR:
+        u->ilpr = (uint32_t)val & 0xff;
+        break;
+    case UARTIBRD:
+        u->ibrd = (uint32_t)val & 0xffff;
+        break;
+    case UARTFBRD:
+        u->fbrd = (uint32_t)val & 0x3f;
+        break;
+    case UARTLCR_H:
+        u->lcr_h = (uint32_t)val & 0xff;
+        break;
+    case UARTCR:
+        u->cr = (uint32_t)val & 0xff87;
+        break;
+    case UARTIFLS:
+        u->ifls = (uint32_t)val & 0x3f;
+        break;
+    case UARTIMSC:
+        u->imsc = (uint32_t)val & 0x7ff;
+        break;
+    case UARTICR:
+        u->ris &= ~((uint32_t)val & 0x7ff);
+        break;
+    case UARTDMACR:
+        u->dmacr = (uint32_t)val & 0x7;
+        break;
+    default:
+        break; /* read-only and reserved offsets ignore writes */
     }
     update_irq(u);
     spin_unlock(&u->lock);
@@ -137,7 +179,7 @@ int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index)
     struct vpl011 *u = &uarts[vm->id - 1];
     memset(u, 0, sizeof(*u));
     u->vm = vm;
-    u->cr = 0x300;          /* TXE | RXE, as after reset */
+    u->cr = 0x300; /* TXE | RXE, as after reset */
     u->ifls = 0x12;
     u->ris = INT_TX;
     u->intid = d->intid;

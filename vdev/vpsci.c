@@ -5,11 +5,11 @@
 #include "drivers/psci.h"
 #include "arch/aarch64/sysreg.h"
 
-#define SMCCC_VERSION           0x80000000u
-#define SMCCC_ARCH_FEATURES     0x80000001u
-#define SMCCC_VERSION_1_1       0x10001
-#define PSCI_VERSION_1_1        0x10001
-#define SMCCC_NOT_SUPPORTED     (-1L)
+#define SMCCC_VERSION       0x80000000u
+#define SMCCC_ARCH_FEATURES 0x80000001u
+#define SMCCC_VERSION_1_1   0x10001
+#define PSCI_VERSION_1_1    0x10001
+#define SMCCC_NOT_SUPPORTED (-1L)
 
 /* A 32-bit SMCCC function ID (bit 30 = 0) uses only the low 32 bits of its arguments. */
 static uint64_t arg(const struct vcpu *v, unsigned i, uint32_t fid)
@@ -17,15 +17,9 @@ static uint64_t arg(const struct vcpu *v, unsigned i, uint32_t fid)
     return (fid & (1u << 30)) ? v->regs.x[i] : (v->regs.x[i] & 0xffffffffUL);
 }
 
-static void ret(struct vcpu *v, int64_t val)
-{
-    v->regs.x[0] = (uint64_t)val;
-}
+static void ret(struct vcpu *v, int64_t val) { v->regs.x[0] = (uint64_t)val; }
 
-static bool entry_in_ram(struct vm *vm, uint64_t entry)
-{
-    return (entry & 3) == 0 && vm_ram_ptr(vm, entry, 4) != 0;
-}
+static bool entry_in_ram(struct vm *vm, uint64_t entry) { return (entry & 3) == 0 && vm_ram_ptr(vm, entry, 4) != 0; }
 
 static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
 {
@@ -56,7 +50,7 @@ static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, ui
     spin_unlock(&vm->lock);
     if (r == PSCI_SUCCESS) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        sev();      /* wake the target's physical CPU if it waits in its idle loop */
+        sev(); /* wake the target's physical CPU if it waits in its idle loop */
         irq_kick_cpu(t->pcpu);
     }
     return r;
@@ -70,22 +64,33 @@ static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
     if (!t)
         return PSCI_INVALID_PARAMETERS;
     switch (t->state) {
-    case VCPU_RUNNABLE: return 0;       /* ON */
-    case VCPU_ON_PENDING: return 2;     /* ON_PENDING */
-    default: return 1;                  /* OFF */
+    case VCPU_RUNNABLE:
+        return 0; /* ON */
+    case VCPU_ON_PENDING:
+        return 2; /* ON_PENDING */
+    default:
+        return 1; /* OFF */
     }
 }
 
 static int64_t psci_features(uint32_t fid)
 {
     switch (fid) {
-    case PSCI_0_2_VERSION: case PSCI_0_2_CPU_OFF: case PSCI_0_2_CPU_ON64: case 0x84000003u:
-    case PSCI_0_2_AFFINITY_INFO64: case 0x84000004u: case PSCI_0_2_MIGRATE_INFO_TYPE:
-    case PSCI_0_2_SYSTEM_OFF: case PSCI_0_2_SYSTEM_RESET: case PSCI_1_0_FEATURES:
+    case PSCI_0_2_VERSION:
+    case PSCI_0_2_CPU_OFF:
+    case PSCI_0_2_CPU_ON64:
+    case 0x84000003u:
+    case PSCI_0_2_AFFINITY_INFO64:
+    case 0x84000004u:
+    case PSCI_0_2_MIGRATE_INFO_TYPE:
+    case PSCI_0_2_SYSTEM_OFF:
+    case PSCI_0_2_SYSTEM_RESET:
+    case PSCI_1_0_FEATURES:
     case SMCCC_VERSION:
         return 0;
-    case PSCI_0_2_CPU_SUSPEND64: case 0x84000001u:
-        return 0;       /* original power-state format, no OS-initiated mode */
+    case PSCI_0_2_CPU_SUSPEND64:
+    case 0x84000001u:
+        return 0; /* original power-state format, no OS-initiated mode */
     default:
         return PSCI_NOT_SUPPORTED;
     }
@@ -95,7 +100,7 @@ enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
 {
     uint32_t fid = (uint32_t)v->regs.x[0];
     if (v->regs.x[0] >> 32) {
-        ret(v, SMCCC_NOT_SUPPORTED);    /* SMCCC: the upper half of W0 must be zero */
+        ret(v, SMCCC_NOT_SUPPORTED); /* SMCCC: the upper half of W0 must be zero */
         return EXIT_RESUME;
     }
     switch (fid) {
@@ -129,7 +134,7 @@ enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
         ret(v, affinity_info(v, arg(v, 1, fid), arg(v, 2, fid)));
         break;
     case PSCI_0_2_MIGRATE_INFO_TYPE:
-        ret(v, 2);      /* no Trusted OS: migration not required */
+        ret(v, 2); /* no Trusted OS: migration not required */
         break;
     case PSCI_0_2_SYSTEM_OFF:
         vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");

@@ -6,7 +6,7 @@
 #include "core/exit.h"
 
 /* Hypervisor calls of elvisor's own (SMCCC vendor-specific hypervisor service range). */
-#define ELVISOR_HVC_EXIT_COUNTERS  0xc6000001u  /* x1 = exit class -> x0 = count for this vCPU */
+#define ELVISOR_HVC_EXIT_COUNTERS 0xc6000001u /* x1 = exit class -> x0 = count for this vCPU */
 
 enum exit_result vpsci_smccc(struct vcpu *v, bool smc);
 

@@ -12,16 +12,16 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define MAC_BUCKETS         64
-#define MAC_WAYS            4
-#define MAC_PER_PORT        64
-#define VSWITCH_MAC_AGE_S   300
+#define MAC_BUCKETS       64
+#define MAC_WAYS          4
+#define MAC_PER_PORT      64
+#define VSWITCH_MAC_AGE_S 300
 
 struct port {
     struct vm *vm;
-    void *ctx;                  /* the port's identity: its device's static storage */
+    void *ctx; /* the port's identity: its device's static storage */
     vswitch_deliver_fn deliver;
-    uint8_t mac[ETH_ALEN];      /* the configured address, for vswitch_print */
+    uint8_t mac[ETH_ALEN]; /* the configured address, for vswitch_print */
     /* Atomic counters, from the VM's side: rx = frames delivered to it. */
     uint64_t rx_packets, rx_bytes, rx_drops;
     uint64_t tx_packets, tx_bytes, tx_drops;
@@ -31,30 +31,24 @@ struct mac_entry {
     uint8_t mac[ETH_ALEN];
     bool valid;
     uint8_t port;
-    uint64_t seen;              /* timer_now() when last seen as a source */
+    uint64_t seen; /* timer_now() when last seen as a source */
 };
 
 static struct port ports[VSWITCH_MAX_PORTS];
-static unsigned nr_ports;       /* ports[0..nr_ports) are registered; read with acquire */
+static unsigned nr_ports; /* ports[0..nr_ports) are registered; read with acquire */
 
 /* A leaf lock: protects mac_table, learned[] and the registration of ports. */
 static spinlock_t table_lock = SPINLOCK_INIT;
 static struct mac_entry mac_table[MAC_BUCKETS][MAC_WAYS];
-static unsigned learned[VSWITCH_MAX_PORTS];      /* valid entries owned by each port */
+static unsigned learned[VSWITCH_MAX_PORTS]; /* valid entries owned by each port */
 
-static void count(uint64_t *c, uint64_t n)
-{
-    __atomic_fetch_add(c, n, __ATOMIC_RELAXED);
-}
+static void count(uint64_t *c, uint64_t n) { __atomic_fetch_add(c, n, __ATOMIC_RELAXED); }
 
-static unsigned published_ports(void)
-{
-    return __atomic_load_n(&nr_ports, __ATOMIC_ACQUIRE);
-}
+static unsigned published_ports(void) { return __atomic_load_n(&nr_ports, __ATOMIC_ACQUIRE); }
 
 static unsigned mac_hash(const uint8_t *mac)
 {
-    uint32_t h = 2166136261u;               /* FNV-1a */
+    uint32_t h = 2166136261u; /* FNV-1a */
     for (unsigned i = 0; i < ETH_ALEN; i++)
         h = (h ^ mac[i]) * 16777619u;
     return (h ^ (h >> 16)) % MAC_BUCKETS;
@@ -66,10 +60,7 @@ static bool expired(const struct mac_entry *e, uint64_t now)
     return (int64_t)(now - e->seen) > (int64_t)(VSWITCH_MAC_AGE_S * timer_freq());
 }
 
-static bool is_multicast(const uint8_t *mac)
-{
-    return mac[0] & 1;
-}
+static bool is_multicast(const uint8_t *mac) { return mac[0] & 1; }
 
 /* table_lock held. */
 static void forget(struct mac_entry *e)
@@ -102,7 +93,7 @@ static void learn(unsigned port, const uint8_t *mac, uint64_t now)
     for (unsigned w = 0; w < MAC_WAYS; w++) {
         struct mac_entry *e = &set[w];
         if (e->valid && !memcmp(e->mac, mac, ETH_ALEN)) {
-            if (e->port != port) {          /* the station moved (or is impersonated) */
+            if (e->port != port) { /* the station moved (or is impersonated) */
                 forget(e);
                 victim = e;
                 break;
@@ -111,8 +102,7 @@ static void learn(unsigned port, const uint8_t *mac, uint64_t now)
             return;
         }
         /* Preference: a free way, then an expired one, then the oldest. */
-        if (!victim || (victim->valid && (!e->valid || expired(e, now) ||
-                                          (int64_t)(e->seen - victim->seen) < 0)))
+        if (!victim || (victim->valid && (!e->valid || expired(e, now) || (int64_t)(e->seen - victim->seen) < 0)))
             victim = e;
     }
     if (!make_room(port, now))
@@ -164,7 +154,7 @@ int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_f
         struct port *p = &ports[found];
         p->vm = vm;
         memcpy(p->mac, mac, ETH_ALEN);
-        forget_port((unsigned)found);   /* a VM reset: what was learned no longer holds */
+        forget_port((unsigned)found); /* a VM reset: what was learned no longer holds */
     }
     spin_unlock(&table_lock);
     return found;
@@ -190,7 +180,7 @@ static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, bool unic
 {
     struct port *dp = &ports[p];
     if (!__atomic_load_n(&dp->vm, __ATOMIC_ACQUIRE))
-        return;         /* detached: its VM was refused */
+        return; /* detached: its VM was refused */
     switch (dp->deliver(dp->ctx, frame, len)) {
     case VSWITCH_DELIVERED:
         count(&dp->rx_packets, 1);
@@ -215,7 +205,7 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
     struct port *sp = &ports[src];
     const uint8_t *dst = frame, *smac = frame + ETH_ALEN;
     if (len < ETH_HLEN || len > VSWITCH_MAX_FRAME || is_multicast(smac)) {
-        count(&sp->tx_drops, 1);        /* no station sends from a group address */
+        count(&sp->tx_drops, 1); /* no station sends from a group address */
         return;
     }
     count(&sp->tx_packets, 1);
@@ -229,7 +219,7 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
     spin_unlock(&table_lock);
     /* No lock is held from here on: each delivery takes its port's device lock alone. */
     if (to == src)
-        return;         /* the destination sits behind the sender's own port */
+        return; /* the destination sits behind the sender's own port */
     if (to >= 0) {
         deliver_to((unsigned)to, frame, len, true);
         return;
@@ -241,15 +231,9 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
 
 /* A port whose VM was refused after its devices were attached is detached (vm NULL): it
  * stays registered, as its slot may come back with the next VM, but is not shown. */
-static bool port_shown(const struct port *p)
-{
-    return p->vm && p->vm >= vms && p->vm < vms + nr_vms;
-}
+static bool port_shown(const struct port *p) { return p->vm && p->vm >= vms && p->vm < vms + nr_vms; }
 
-static uint64_t get(const uint64_t *c)
-{
-    return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
+static uint64_t get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
 
 void vswitch_print(void)
 {
@@ -268,10 +252,10 @@ void vswitch_print(void)
             continue;
         const uint8_t *m = pp->mac;
         printk("  port %u %-16s %02x:%02x:%02x:%02x:%02x:%02x rx %lu pkts %lu bytes %lu drops, "
-               "tx %lu pkts %lu bytes %lu drops, %u MACs learned\n", p, pp->vm->cfg.name,
-               m[0], m[1], m[2], m[3], m[4], m[5],
-               (unsigned long)get(&pp->rx_packets), (unsigned long)get(&pp->rx_bytes),
-               (unsigned long)get(&pp->rx_drops), (unsigned long)get(&pp->tx_packets),
-               (unsigned long)get(&pp->tx_bytes), (unsigned long)get(&pp->tx_drops), macs[p]);
+               "tx %lu pkts %lu bytes %lu drops, %u MACs learned\n",
+               p, pp->vm->cfg.name, m[0], m[1], m[2], m[3], m[4], m[5], (unsigned long)get(&pp->rx_packets),
+               (unsigned long)get(&pp->rx_bytes), (unsigned long)get(&pp->rx_drops),
+               (unsigned long)get(&pp->tx_packets), (unsigned long)get(&pp->tx_bytes),
+               (unsigned long)get(&pp->tx_drops), macs[p]);
     }
 }

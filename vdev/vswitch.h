@@ -13,16 +13,16 @@
 #include <stdint.h>
 #include "core/vm.h"
 
-#define ETH_ALEN            6
-#define ETH_HLEN            14      /* destination, source, EtherType */
-#define VSWITCH_MAX_FRAME   1514    /* MTU 1500 plus the Ethernet header; no FCS */
-#define VSWITCH_MAX_PORTS   (CONFIG_MAX_VMS * VM_MAX_DEVICES)
+#define ETH_ALEN          6
+#define ETH_HLEN          14   /* destination, source, EtherType */
+#define VSWITCH_MAX_FRAME 1514 /* MTU 1500 plus the Ethernet header; no FCS */
+#define VSWITCH_MAX_PORTS (CONFIG_MAX_VMS * VM_MAX_DEVICES)
 
 /* What a port's deliver callback did with a frame. */
 enum vswitch_delivery {
     VSWITCH_DELIVERED,
-    VSWITCH_NO_ROOM,        /* the port is up but its driver left no buffer that fits: a drop */
-    VSWITCH_NOT_READY,      /* driver not ready, VM not running or resetting: not a receiver */
+    VSWITCH_NO_ROOM,   /* the port is up but its driver left no buffer that fits: a drop */
+    VSWITCH_NOT_READY, /* driver not ready, VM not running or resetting: not a receiver */
 };
 
 /* Puts a frame into the port's VM. Called with no lock held; takes the port's own lock. */

@@ -9,16 +9,16 @@
 #include "arch/aarch64/sysreg.h"
 
 /* CNTV_CTL_EL0 (Arm ARM D19.11): ENABLE [0], IMASK [1], ISTATUS [2]. */
-#define CTL_ENABLE   (1UL << 0)
-#define CTL_IMASK    (1UL << 1)
-#define CTL_ISTATUS  (1UL << 2)
+#define CTL_ENABLE  (1UL << 0)
+#define CTL_IMASK   (1UL << 1)
+#define CTL_ISTATUS (1UL << 2)
 /* The virtual timer is PPI 11 (INTID 27) in every guest's device tree. */
-#define VTIMER_VIRQ  27
+#define VTIMER_VIRQ 27
 
 struct vtimer {
     struct hyp_timer t;
     volatile bool expired;
-    bool phys_active;       /* the physical PPI was active (guest had not deactivated it) */
+    bool phys_active; /* the physical PPI was active (guest had not deactivated it) */
 };
 
 static struct vtimer vtimers[CONFIG_MAX_VMS][VM_MAX_VCPUS];

@@ -48,7 +48,7 @@ static void backtrace(const struct trap_frame *f)
             break;
         print_symbol(label, rec[1]);
         if (rec[0] <= fp)
-            break;      /* frames grow upward; anything else is a corrupt chain */
+            break; /* frames grow upward; anything else is a corrupt chain */
         fp = rec[0];
     }
 }
@@ -57,7 +57,7 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
 {
     static volatile int crashing;
     if (__atomic_exchange_n(&crashing, 1, __ATOMIC_ACQ_REL))
-        power_off();    /* a second CPU, or a fault inside the report: just stop */
+        power_off(); /* a second CPU, or a fault inside the report: just stop */
 
     uint64_t esr = sysreg_read(esr_el2), far = sysreg_read(far_el2);
     uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
@@ -70,8 +70,8 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
     printk(" FAR_EL2 %016lx  ELR_EL2 %016lx\n", (unsigned long)far, (unsigned long)f->elr);
     printk(" SPSR_EL2 %016lx  SP %016lx\n", (unsigned long)f->spsr, (unsigned long)f->sp);
     for (int i = 0; i < 30; i += 3)
-        printk(" x%-2d %016lx  x%-2d %016lx  x%-2d %016lx\n", i, (unsigned long)f->x[i],
-               i + 1, (unsigned long)f->x[i + 1], i + 2, (unsigned long)f->x[i + 2]);
+        printk(" x%-2d %016lx  x%-2d %016lx  x%-2d %016lx\n", i, (unsigned long)f->x[i], i + 1,
+               (unsigned long)f->x[i + 1], i + 2, (unsigned long)f->x[i + 2]);
     printk(" x30 %016lx\n", (unsigned long)f->x[30]);
     backtrace(f);
     printk("elvisor: powering off\n");

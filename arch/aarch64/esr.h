@@ -14,90 +14,75 @@
 
 /* ESR_EL2.EC values (Arm ARM D24.2 ESR_EL2, field EC, bits [31:26]). */
 enum esr_ec {
-	ESR_EC_UNKNOWN     = 0x00, /* unknown reason (e.g. UNDEFINED instruction) */
-	ESR_EC_WFX         = 0x01, /* trapped WFI, WFE, WFIT, WFET */
-	ESR_EC_CP15_32     = 0x03, /* AArch32 MCR/MRC, coproc 0b1111 */
-	ESR_EC_CP15_64     = 0x04, /* AArch32 MCRR/MRRC, coproc 0b1111 */
-	ESR_EC_CP14_MR     = 0x05, /* AArch32 MCR/MRC, coproc 0b1110 */
-	ESR_EC_CP14_LS     = 0x06, /* AArch32 LDC/STC */
-	ESR_EC_FP_ASIMD    = 0x07, /* SVE/SIMD/FP access trapped by CPACR/CPTR */
-	ESR_EC_CP10_ID     = 0x08, /* AArch32 VMRS of an ID register (HCR_EL2.TID0/TID3) */
-	ESR_EC_PAC         = 0x09, /* pointer-authentication instruction trapped (HCR_EL2.API) */
-	ESR_EC_OTHER       = 0x0a, /* other trapped instruction, e.g. LD64B/ST64B (FEAT_LS64) */
-	ESR_EC_CP14_64     = 0x0c, /* AArch32 MRRC, coproc 0b1110 */
-	ESR_EC_BTI         = 0x0d, /* branch target exception (FEAT_BTI) */
-	ESR_EC_ILL         = 0x0e, /* illegal execution state */
-	ESR_EC_SVC32       = 0x11,
-	ESR_EC_HVC32       = 0x12,
-	ESR_EC_SMC32       = 0x13,
-	ESR_EC_SYS128      = 0x14, /* MRRS/MSRR/SYSP trapped (FEAT_SYSREG128) */
-	ESR_EC_SVC64       = 0x15,
-	ESR_EC_HVC64       = 0x16,
-	ESR_EC_SMC64       = 0x17,
-	ESR_EC_SYS64       = 0x18, /* MSR, MRS or System instruction trapped */
-	ESR_EC_SVE         = 0x19, /* SVE access trapped (CPACR_EL1.ZEN, CPTR_EL2.ZEN/TZ) */
-	ESR_EC_ERET        = 0x1a, /* ERET/ERETAA/ERETAB trapped (FEAT_NV) */
-	ESR_EC_TSTART      = 0x1b, /* TSTART access trapped (FEAT_TME) */
-	ESR_EC_FPAC        = 0x1c, /* pointer authentication failure (FEAT_FPAC) */
-	ESR_EC_SME         = 0x1d, /* SME access trapped (FEAT_SME) */
-	ESR_EC_IABT_LOW    = 0x20,
-	ESR_EC_IABT_CUR    = 0x21,
-	ESR_EC_PC_ALIGN    = 0x22,
-	ESR_EC_DABT_LOW    = 0x24,
-	ESR_EC_DABT_CUR    = 0x25,
-	ESR_EC_SP_ALIGN    = 0x26,
-	ESR_EC_MOPS        = 0x27, /* memory copy/set exception (FEAT_MOPS) */
-	ESR_EC_FP_EXC32    = 0x28,
-	ESR_EC_FP_EXC64    = 0x2c,
-	ESR_EC_GCS         = 0x2d, /* guarded control stack exception (FEAT_GCS) */
-	ESR_EC_SERROR      = 0x2f,
-	ESR_EC_BREAKPT_LOW = 0x30,
-	ESR_EC_BREAKPT_CUR = 0x31,
-	ESR_EC_SOFTSTP_LOW = 0x32,
-	ESR_EC_SOFTSTP_CUR = 0x33,
-	ESR_EC_WATCHPT_LOW = 0x34,
-	ESR_EC_WATCHPT_CUR = 0x35,
-	ESR_EC_BKPT32      = 0x38,
-	ESR_EC_VECTOR32    = 0x3a, /* AArch32 vector catch (EL2 only) */
-	ESR_EC_BRK64       = 0x3c,
-	ESR_EC_PROFILING   = 0x3d, /* profiling exception (FEAT_SPE_EXC / FEAT_TRBE_EXC) */
+    ESR_EC_UNKNOWN = 0x00,  /* unknown reason (e.g. UNDEFINED instruction) */
+    ESR_EC_WFX = 0x01,      /* trapped WFI, WFE, WFIT, WFET */
+    ESR_EC_CP15_32 = 0x03,  /* AArch32 MCR/MRC, coproc 0b1111 */
+    ESR_EC_CP15_64 = 0x04,  /* AArch32 MCRR/MRRC, coproc 0b1111 */
+    ESR_EC_CP14_MR = 0x05,  /* AArch32 MCR/MRC, coproc 0b1110 */
+    ESR_EC_CP14_LS = 0x06,  /* AArch32 LDC/STC */
+    ESR_EC_FP_ASIMD = 0x07, /* SVE/SIMD/FP access trapped by CPACR/CPTR */
+    ESR_EC_CP10_ID = 0x08,  /* AArch32 VMRS of an ID register (HCR_EL2.TID0/TID3) */
+    ESR_EC_PAC = 0x09,      /* pointer-authentication instruction trapped (HCR_EL2.API) */
+    ESR_EC_OTHER = 0x0a,    /* other trapped instruction, e.g. LD64B/ST64B (FEAT_LS64) */
+    ESR_EC_CP14_64 = 0x0c,  /* AArch32 MRRC, coproc 0b1110 */
+    ESR_EC_BTI = 0x0d,      /* branch target exception (FEAT_BTI) */
+    ESR_EC_ILL = 0x0e,      /* illegal execution state */
+    ESR_EC_SVC32 = 0x11,
+    ESR_EC_HVC32 = 0x12,
+    ESR_EC_SMC32 = 0x13,
+    ESR_EC_SYS128 = 0x14, /* MRRS/MSRR/SYSP trapped (FEAT_SYSREG128) */
+    ESR_EC_SVC64 = 0x15,
+    ESR_EC_HVC64 = 0x16,
+    ESR_EC_SMC64 = 0x17,
+    ESR_EC_SYS64 = 0x18,  /* MSR, MRS or System instruction trapped */
+    ESR_EC_SVE = 0x19,    /* SVE access trapped (CPACR_EL1.ZEN, CPTR_EL2.ZEN/TZ) */
+    ESR_EC_ERET = 0x1a,   /* ERET/ERETAA/ERETAB trapped (FEAT_NV) */
+    ESR_EC_TSTART = 0x1b, /* TSTART access trapped (FEAT_TME) */
+    ESR_EC_FPAC = 0x1c,   /* pointer authentication failure (FEAT_FPAC) */
+    ESR_EC_SME = 0x1d,    /* SME access trapped (FEAT_SME) */
+    ESR_EC_IABT_LOW = 0x20,
+    ESR_EC_IABT_CUR = 0x21,
+    ESR_EC_PC_ALIGN = 0x22,
+    ESR_EC_DABT_LOW = 0x24,
+    ESR_EC_DABT_CUR = 0x25,
+    ESR_EC_SP_ALIGN = 0x26,
+    ESR_EC_MOPS = 0x27, /* memory copy/set exception (FEAT_MOPS) */
+    ESR_EC_FP_EXC32 = 0x28,
+    ESR_EC_FP_EXC64 = 0x2c,
+    ESR_EC_GCS = 0x2d, /* guarded control stack exception (FEAT_GCS) */
+    ESR_EC_SERROR = 0x2f,
+    ESR_EC_BREAKPT_LOW = 0x30,
+    ESR_EC_BREAKPT_CUR = 0x31,
+    ESR_EC_SOFTSTP_LOW = 0x32,
+    ESR_EC_SOFTSTP_CUR = 0x33,
+    ESR_EC_WATCHPT_LOW = 0x34,
+    ESR_EC_WATCHPT_CUR = 0x35,
+    ESR_EC_BKPT32 = 0x38,
+    ESR_EC_VECTOR32 = 0x3a, /* AArch32 vector catch (EL2 only) */
+    ESR_EC_BRK64 = 0x3c,
+    ESR_EC_PROFILING = 0x3d, /* profiling exception (FEAT_SPE_EXC / FEAT_TRBE_EXC) */
 };
 
 /* Top-level fields (Arm ARM D24.2 ESR_EL2). */
-#define ESR_EC_SHIFT    26
-#define ESR_EC_MASK     0x3fu
-#define ESR_IL          (UINT64_C(1) << 25) /* 1: 32-bit instruction trapped */
-#define ESR_ISS_MASK    UINT64_C(0x1ffffff)
-#define ESR_ISS2_SHIFT  32
-#define ESR_ISS2_MASK   UINT64_C(0xffffff)
+#define ESR_EC_SHIFT   26
+#define ESR_EC_MASK    0x3fu
+#define ESR_IL         (UINT64_C(1) << 25) /* 1: 32-bit instruction trapped */
+#define ESR_ISS_MASK   UINT64_C(0x1ffffff)
+#define ESR_ISS2_SHIFT 32
+#define ESR_ISS2_MASK  UINT64_C(0xffffff)
 
-static inline uint32_t esr_ec(uint64_t esr)
-{
-	return (uint32_t)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK;
-}
+static inline uint32_t esr_ec(uint64_t esr) { return (uint32_t)(esr >> ESR_EC_SHIFT) & ESR_EC_MASK; }
 
-static inline uint32_t esr_iss(uint64_t esr)
-{
-	return (uint32_t)(esr & ESR_ISS_MASK);
-}
+static inline uint32_t esr_iss(uint64_t esr) { return (uint32_t)(esr & ESR_ISS_MASK); }
 
-static inline uint32_t esr_iss2(uint64_t esr)
-{
-	return (uint32_t)((esr >> ESR_ISS2_SHIFT) & ESR_ISS2_MASK);
-}
+static inline uint32_t esr_iss2(uint64_t esr) { return (uint32_t)((esr >> ESR_ISS2_SHIFT) & ESR_ISS2_MASK); }
 
 /* Bytes by which ELR must advance to skip the trapped instruction (IL, bit [25]). */
-static inline unsigned esr_insn_len(uint64_t esr)
-{
-	return (esr & ESR_IL) ? 4u : 2u;
-}
+static inline unsigned esr_insn_len(uint64_t esr) { return (esr & ESR_IL) ? 4u : 2u; }
 
 /* HVC/SMC/SVC: the immediate is ISS[15:0] (Arm ARM D24.2, "ISS encoding for an exception
  * from HVC or SVC instruction execution"). */
-static inline uint16_t esr_imm16(uint64_t esr)
-{
-	return (uint16_t)(esr & 0xffffu);
-}
+static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & 0xffffu); }
 
 /* WFx: ISS.TI, bits [1:0] (Arm ARM D24.2, "ISS encoding for an exception from a WF*
  * instruction"): 0b00 WFI, 0b01 WFE, 0b10 WFIT, 0b11 WFET. */
@@ -107,10 +92,7 @@ static inline uint16_t esr_imm16(uint64_t esr)
 #define ESR_WFX_TI_WFIT 0x2u
 #define ESR_WFX_TI_WFET 0x3u
 
-static inline bool esr_wfx_is_wfe(uint64_t esr)
-{
-	return (esr & 1u) != 0; /* TI[0] set for WFE and WFET */
-}
+static inline bool esr_wfx_is_wfe(uint64_t esr) { return (esr & 1u) != 0; /* TI[0] set for WFE and WFET */ }
 
 /* Human-readable name of an exception class, "UNKNOWN_EC" for unallocated values. */
 const char *esr_ec_name(uint32_t ec);
@@ -151,15 +133,15 @@ const char *esr_dfsc_name(uint32_t fsc);
 
 /* One emulated MMIO access, as described by the data-abort syndrome. */
 struct mmio_access {
-	uint64_t ipa;      /* faulting intermediate physical address */
-	uint8_t size;      /* bytes: 1, 2, 4, 8 (0 when cm) */
-	bool write;        /* WnR */
-	bool sign_extend;  /* SSE: sign-extend a load to the register width */
-	bool sf;           /* destination is 64-bit (Xt), else 32-bit (Wt) */
-	uint8_t reg;       /* SRT: 0..30, 31 = XZR */
-	bool acqrel;       /* AR */
-	bool s1ptw;        /* stage 2 fault during the guest's stage 1 walk */
-	bool cm;           /* DC/IC/AT by VA: no data moves; the caller usually just skips it */
+    uint64_t ipa;     /* faulting intermediate physical address */
+    uint8_t size;     /* bytes: 1, 2, 4, 8 (0 when cm) */
+    bool write;       /* WnR */
+    bool sign_extend; /* SSE: sign-extend a load to the register width */
+    bool sf;          /* destination is 64-bit (Xt), else 32-bit (Wt) */
+    uint8_t reg;      /* SRT: 0..30, 31 = XZR */
+    bool acqrel;      /* AR */
+    bool s1ptw;       /* stage 2 fault during the guest's stage 1 walk */
+    bool cm;          /* DC/IC/AT by VA: no data moves; the caller usually just skips it */
 };
 
 /* esr_decode_dabt() results. */
@@ -167,7 +149,8 @@ struct mmio_access {
 #define ESR_DABT_NO_ISV    (-1) /* ISV=0: decode the instruction at ELR (a64_decode_ldst) */
 #define ESR_DABT_NOT_DABT  (-2) /* EC is not ESR_EC_DABT_LOW */
 #define ESR_DABT_S1PTW_ERR (-3) /* stage 2 fault on the guest's own table walk: not MMIO */
-#define ESR_DABT_NOT_MMIO  (-4) /* fault status cannot be an emulated access (external abort,
+#define ESR_DABT_NOT_MMIO \
+    (-4) /* fault status cannot be an emulated access (external abort,
                                    alignment, TLB conflict, NV2 VNCR access ...) */
 
 /*
@@ -182,7 +165,7 @@ int esr_decode_dabt(uint64_t esr, uint64_t ipa, struct mmio_access *out);
  * gives the page, FAR_EL2[11:0] the offset within it. */
 static inline uint64_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
 {
-	return (((hpfar >> 4) & UINT64_C(0xffffffffff)) << 12) | (far & 0xfffu);
+    return (((hpfar >> 4) & UINT64_C(0xffffffffff)) << 12) | (far & 0xfffu);
 }
 
 /*
@@ -192,10 +175,9 @@ static inline uint64_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
  *   Op0 [21:20]  Op2 [19:17]  Op1 [16:14]  CRn [13:10]  CRm [4:1]
  * e.g. SYSREG(3, 0, 12, 11, 5) is ICC_SGI1R_EL1.
  */
-#define SYSREG(op0, op1, crn, crm, op2)                                       \
-	((((uint32_t)(op0) & 0x3u) << 20) | (((uint32_t)(op2) & 0x7u) << 17) |  \
-	 (((uint32_t)(op1) & 0x7u) << 14) | (((uint32_t)(crn) & 0xfu) << 10) |  \
-	 (((uint32_t)(crm) & 0xfu) << 1))
+#define SYSREG(op0, op1, crn, crm, op2)                                                                 \
+    ((((uint32_t)(op0)&0x3u) << 20) | (((uint32_t)(op2)&0x7u) << 17) | (((uint32_t)(op1)&0x7u) << 14) | \
+     (((uint32_t)(crn)&0xfu) << 10) | (((uint32_t)(crm)&0xfu) << 1))
 #define SYSREG_ISS_MASK UINT32_C(0x3ffc1e)
 #define SYSREG_OP0(id)  (((id) >> 20) & 0x3u)
 #define SYSREG_OP2(id)  (((id) >> 17) & 0x7u)
@@ -204,10 +186,10 @@ static inline uint64_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
 #define SYSREG_CRM(id)  (((id) >> 1) & 0xfu)
 
 struct sysreg_access {
-	uint32_t id; /* SYSREG(op0, op1, crn, crm, op2) */
-	uint8_t op0, op1, crn, crm, op2;
-	uint8_t rt;  /* 0..30, 31 = XZR */
-	bool read;   /* Direction: 1 = MRS (read into Xt), 0 = MSR (write from Xt) */
+    uint32_t id; /* SYSREG(op0, op1, crn, crm, op2) */
+    uint8_t op0, op1, crn, crm, op2;
+    uint8_t rt; /* 0..30, 31 = XZR */
+    bool read;  /* Direction: 1 = MRS (read into Xt), 0 = MSR (write from Xt) */
 };
 
 #define ESR_SYSREG_NOT_SYS64 (-1)

@@ -8,14 +8,14 @@ int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
     uint64_t saved = sysreg_read(par_el1);
     if (el0) {
         if (write)
-            __asm__ volatile("at s1e0w, %0" :: "r"(va));
+            __asm__ volatile("at s1e0w, %0" ::"r"(va));
         else
-            __asm__ volatile("at s1e0r, %0" :: "r"(va));
+            __asm__ volatile("at s1e0r, %0" ::"r"(va));
     } else {
         if (write)
-            __asm__ volatile("at s1e1w, %0" :: "r"(va));
+            __asm__ volatile("at s1e1w, %0" ::"r"(va));
         else
-            __asm__ volatile("at s1e1r, %0" :: "r"(va));
+            __asm__ volatile("at s1e1r, %0" ::"r"(va));
     }
     isb();
     uint64_t par = sysreg_read(par_el1);

@@ -2,24 +2,27 @@
 #include "arch/aarch64/sysreg.h"
 
 /* SPSR/PSTATE.M[3:0] (Arm ARM C5.2.18 SPSR_EL2): 0b0000 EL0t, 0b0100 EL1t, 0b0101 EL1h. */
-#define PSR_MODE_MASK   0xfUL
-#define PSR_EL0t        0x0UL
-#define PSR_EL1t        0x4UL
-#define PSR_EL1h        0x5UL
-#define PSR_DAIF        (0xfUL << 6)
-#define PSR_PAN         (1UL << 22)
-#define SCTLR_SPAN      (1UL << 23)
+#define PSR_MODE_MASK 0xfUL
+#define PSR_EL0t      0x0UL
+#define PSR_EL1t      0x4UL
+#define PSR_EL1h      0x5UL
+#define PSR_DAIF      (0xfUL << 6)
+#define PSR_PAN       (1UL << 22)
+#define SCTLR_SPAN    (1UL << 23)
 
-#define ESR_IL_BIT      (1UL << 25)
-#define FSC_SEA         0x10UL
+#define ESR_IL_BIT (1UL << 25)
+#define FSC_SEA    0x10UL
 
 /* Vector offsets from VBAR_EL1 (Arm ARM D1.10.2). */
 static uint64_t vector_offset(uint64_t pstate)
 {
     switch (pstate & PSR_MODE_MASK) {
-    case PSR_EL1t: return 0x000;
-    case PSR_EL1h: return 0x200;
-    default:       return 0x400;    /* from EL0, AArch64 */
+    case PSR_EL1t:
+        return 0x000;
+    case PSR_EL1h:
+        return 0x200;
+    default:
+        return 0x400; /* from EL0, AArch64 */
     }
 }
 
@@ -42,10 +45,7 @@ static void take_exception(struct guest_regs *r, uint64_t esr, uint64_t far, int
 
 static int from_el0(const struct guest_regs *r) { return (r->pstate & PSR_MODE_MASK) == PSR_EL0t; }
 
-void inject_undef(struct guest_regs *r)
-{
-    take_exception(r, ESR_IL_BIT, 0, 0);
-}
+void inject_undef(struct guest_regs *r) { take_exception(r, ESR_IL_BIT, 0, 0); }
 
 void inject_dabt(struct guest_regs *r, uint64_t va, int write)
 {

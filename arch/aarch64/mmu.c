@@ -6,19 +6,19 @@
 
 /* TCR_EL2 with E2H=0 (Arm ARM D19.2 TCR_EL2): T0SZ[5:0], IRGN0[9:8], ORGN0[11:10], SH0[13:12],
  * TG0[15:14] (0 = 4 KiB), PS[18:16], bits 23 and 31 RES1. */
-#define TCR_IRGN0_WBWA  (1UL << 8)
-#define TCR_ORGN0_WBWA  (1UL << 10)
-#define TCR_SH0_INNER   (3UL << 12)
-#define TCR_PS_SHIFT    16
-#define TCR_EL2_RES1    ((1UL << 23) | (1UL << 31))
+#define TCR_IRGN0_WBWA (1UL << 8)
+#define TCR_ORGN0_WBWA (1UL << 10)
+#define TCR_SH0_INNER  (3UL << 12)
+#define TCR_PS_SHIFT   16
+#define TCR_EL2_RES1   ((1UL << 23) | (1UL << 31))
 
 /* SCTLR_EL2 with E2H=0 (Arm ARM D19.2 SCTLR_EL2). */
-#define SCTLR_M         (1UL << 0)
-#define SCTLR_C         (1UL << 2)
-#define SCTLR_SA        (1UL << 3)
-#define SCTLR_I         (1UL << 12)
-#define SCTLR_WXN       (1UL << 19)
-#define SCTLR_EL2_RES1  0x30c50830UL
+#define SCTLR_M        (1UL << 0)
+#define SCTLR_C        (1UL << 2)
+#define SCTLR_SA       (1UL << 3)
+#define SCTLR_I        (1UL << 12)
+#define SCTLR_WXN      (1UL << 19)
+#define SCTLR_EL2_RES1 0x30c50830UL
 
 static struct pgtable el2_pt;
 static unsigned va_bits;
@@ -41,10 +41,14 @@ static const struct pt_ops el2_ops = {
 static uint64_t attrs_of(enum mmu_kind kind)
 {
     switch (kind) {
-    case MMU_TEXT:   return PT_S1_TEXT;
-    case MMU_RODATA: return PT_S1_RODATA;
-    case MMU_DEVICE: return PT_S1_DEVICE;
-    default:         return PT_S1_DATA;
+    case MMU_TEXT:
+        return PT_S1_TEXT;
+    case MMU_RODATA:
+        return PT_S1_RODATA;
+    case MMU_DEVICE:
+        return PT_S1_DEVICE;
+    default:
+        return PT_S1_DATA;
     }
 }
 
@@ -62,8 +66,8 @@ void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind)
     uint64_t start = pa & ~0xfffUL, end = (pa + size + 0xfff) & ~0xfffUL;
     int err = pt_map(&el2_pt, start, start, end - start, attrs_of(kind), PT_REPLACE);
     if (err < 0)
-        panic("EL2 page tables: mapping %lx+%lx failed (%d)\n", (unsigned long)start,
-              (unsigned long)(end - start), err);
+        panic("EL2 page tables: mapping %lx+%lx failed (%d)\n", (unsigned long)start, (unsigned long)(end - start),
+              err);
 }
 
 unsigned mmu_va_bits(void) { return va_bits; }
@@ -78,8 +82,8 @@ static uint64_t tcr_ps(void)
 void mmu_enable(void)
 {
     sysreg_write(mair_el2, PT_MAIR_VALUE);
-    sysreg_write(tcr_el2, TCR_EL2_RES1 | (64 - va_bits) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
-                 TCR_SH0_INNER | (tcr_ps() << TCR_PS_SHIFT));
+    sysreg_write(tcr_el2, TCR_EL2_RES1 | (64 - va_bits) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
+                              (tcr_ps() << TCR_PS_SHIFT));
     sysreg_write(ttbr0_el2, (uint64_t)(uintptr_t)el2_pt.root);
     __asm__ volatile("dsb ish; tlbi alle2; dsb ish; ic iallu; dsb ish; isb" ::: "memory");
     sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);

@@ -19,10 +19,10 @@
 #define PT_E_OVERLAP   (-3) /* part of the range is mapped and PT_REPLACE was not given */
 #define PT_E_NOTMAPPED (-4) /* pt_walk: no valid translation */
 
-#define PT_PAGE_SHIFT  12
-#define PT_PAGE_SIZE   (UINT64_C(1) << PT_PAGE_SHIFT)
-#define PT_ENTRIES     512
-#define PT_PA_BITS     48
+#define PT_PAGE_SHIFT 12
+#define PT_PAGE_SIZE  (UINT64_C(1) << PT_PAGE_SHIFT)
+#define PT_ENTRIES    512
+#define PT_PA_BITS    48
 
 /* Block sizes by level: level 1 = 1 GiB, level 2 = 2 MiB, level 3 = 4 KiB pages. */
 #define PT_LEVEL_SHIFT(l) (PT_PAGE_SHIFT + 9u * (3u - (unsigned)(l)))
@@ -33,77 +33,75 @@
  * block and page descriptors: lower attributes [11:2], upper attributes [63:50]). pt_map() takes and pt_walk()
  * returns only these bits; the output address and descriptor type are the module's business.
  */
-#define PT_ATTR_MASK   (UINT64_C(0xfffc000000000ffc))
-#define PT_AF          (UINT64_C(1) << 10)          /* access flag */
-#define PT_SH_NONE     (UINT64_C(0) << 8)
-#define PT_SH_OUTER    (UINT64_C(2) << 8)
-#define PT_SH_INNER    (UINT64_C(3) << 8)
-#define PT_CONTIG      (UINT64_C(1) << 52)          /* refused: needs aligned groups of 16 */
+#define PT_ATTR_MASK (UINT64_C(0xfffc000000000ffc))
+#define PT_AF        (UINT64_C(1) << 10) /* access flag */
+#define PT_SH_NONE   (UINT64_C(0) << 8)
+#define PT_SH_OUTER  (UINT64_C(2) << 8)
+#define PT_SH_INNER  (UINT64_C(3) << 8)
+#define PT_CONTIG    (UINT64_C(1) << 52) /* refused: needs aligned groups of 16 */
 
 /* Stage 1, EL2 regime with HCR_EL2.E2H=0 (one privilege level): AttrIndx [4:2] selects a MAIR
  * byte; AP[2:1] [7:6] with AP[1] RES1 (Arm ARM D8.4.1.2.1, "For a stage 1 translation that
  * supports one Exception level, AP[1] is RES1"); XN is bit 54 (PXN, bit 53, is RES0). UXN/PXN
  * are the EL1&0 / EL2&0 meanings of bits 54/53. */
-#define PT_S1_ATTRIDX(n)  (((uint64_t)(n) & 7u) << 2)
-#define PT_S1_AP_RW       (UINT64_C(1) << 6)        /* AP[2:1] = 0b01 */
-#define PT_S1_AP_RO       (UINT64_C(3) << 6)        /* AP[2:1] = 0b11 */
-#define PT_S1_XN          (UINT64_C(1) << 54)
-#define PT_S1_UXN         (UINT64_C(1) << 54)
-#define PT_S1_PXN         (UINT64_C(1) << 53)
+#define PT_S1_ATTRIDX(n) (((uint64_t)(n)&7u) << 2)
+#define PT_S1_AP_RW      (UINT64_C(1) << 6) /* AP[2:1] = 0b01 */
+#define PT_S1_AP_RO      (UINT64_C(3) << 6) /* AP[2:1] = 0b11 */
+#define PT_S1_XN         (UINT64_C(1) << 54)
+#define PT_S1_UXN        (UINT64_C(1) << 54)
+#define PT_S1_PXN        (UINT64_C(1) << 53)
 
 /* MAIR_EL2 layout this module's constructors assume (Arm ARM D24.2 MAIR_EL2, Attr<n> is
  * bits [8n+7:8n]): 0xff Normal Inner/Outer Write-Back non-transient RW-allocate,
  * 0x04 Device-nGnRE, 0x44 Normal Inner/Outer Non-cacheable. */
-#define PT_MAIR_NORMAL_WB_IDX     0
-#define PT_MAIR_DEVICE_nGnRE_IDX  1
-#define PT_MAIR_NORMAL_NC_IDX     2
-#define PT_MAIR_VALUE             UINT64_C(0x4404ff)
+#define PT_MAIR_NORMAL_WB_IDX    0
+#define PT_MAIR_DEVICE_nGnRE_IDX 1
+#define PT_MAIR_NORMAL_NC_IDX    2
+#define PT_MAIR_VALUE            UINT64_C(0x4404ff)
 
-#define PT_S1_NORMAL  (PT_S1_ATTRIDX(PT_MAIR_NORMAL_WB_IDX) | PT_SH_INNER | PT_AF)
-#define PT_S1_TEXT    (PT_S1_NORMAL | PT_S1_AP_RO)                /* RX */
-#define PT_S1_RODATA  (PT_S1_NORMAL | PT_S1_AP_RO | PT_S1_XN)     /* R */
-#define PT_S1_DATA    (PT_S1_NORMAL | PT_S1_AP_RW | PT_S1_XN)     /* RW */
-#define PT_S1_DEVICE  (PT_S1_ATTRIDX(PT_MAIR_DEVICE_nGnRE_IDX) | PT_AF | PT_S1_AP_RW | PT_S1_XN)
-#define PT_S1_NC      (PT_S1_ATTRIDX(PT_MAIR_NORMAL_NC_IDX) | PT_SH_INNER | PT_AF | \
-		       PT_S1_AP_RW | PT_S1_XN)
+#define PT_S1_NORMAL (PT_S1_ATTRIDX(PT_MAIR_NORMAL_WB_IDX) | PT_SH_INNER | PT_AF)
+#define PT_S1_TEXT   (PT_S1_NORMAL | PT_S1_AP_RO)            /* RX */
+#define PT_S1_RODATA (PT_S1_NORMAL | PT_S1_AP_RO | PT_S1_XN) /* R */
+#define PT_S1_DATA   (PT_S1_NORMAL | PT_S1_AP_RW | PT_S1_XN) /* RW */
+#define PT_S1_DEVICE (PT_S1_ATTRIDX(PT_MAIR_DEVICE_nGnRE_IDX) | PT_AF | PT_S1_AP_RW | PT_S1_XN)
+#define PT_S1_NC     (PT_S1_ATTRIDX(PT_MAIR_NORMAL_NC_IDX) | PT_SH_INNER | PT_AF | PT_S1_AP_RW | PT_S1_XN)
 
 /* Stage 2 (Arm ARM D8.3, stage 2 block/page attributes; D8, "Stage 2 memory type and
  * Cacheability attributes when FEAT_S2FWB is disabled"): MemAttr [5:2], S2AP [7:6], XN[1]
  * bit 54 (execute-never at EL1 and EL0; with FEAT_XNX bit 53 refines it). */
-#define PT_S2_MEMATTR(x)      (((uint64_t)(x) & 0xfu) << 2)
-#define PT_S2_MEMATTR_NORMAL_WB     0xfu /* Outer WB, Inner WB */
-#define PT_S2_MEMATTR_NORMAL_NC     0x5u /* Outer NC, Inner NC */
-#define PT_S2_MEMATTR_DEVICE_nGnRE  0x1u
-#define PT_S2_AP_NONE         (UINT64_C(0) << 6)
-#define PT_S2_AP_RO           (UINT64_C(1) << 6)
-#define PT_S2_AP_WO           (UINT64_C(2) << 6)
-#define PT_S2_AP_RW           (UINT64_C(3) << 6)
-#define PT_S2_XN              (UINT64_C(1) << 54)
+#define PT_S2_MEMATTR(x)           (((uint64_t)(x)&0xfu) << 2)
+#define PT_S2_MEMATTR_NORMAL_WB    0xfu /* Outer WB, Inner WB */
+#define PT_S2_MEMATTR_NORMAL_NC    0x5u /* Outer NC, Inner NC */
+#define PT_S2_MEMATTR_DEVICE_nGnRE 0x1u
+#define PT_S2_AP_NONE              (UINT64_C(0) << 6)
+#define PT_S2_AP_RO                (UINT64_C(1) << 6)
+#define PT_S2_AP_WO                (UINT64_C(2) << 6)
+#define PT_S2_AP_RW                (UINT64_C(3) << 6)
+#define PT_S2_XN                   (UINT64_C(1) << 54)
 
-#define PT_S2_RAM     (PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | PT_S2_AP_RW | PT_SH_INNER | PT_AF)
-#define PT_S2_RAM_RO  (PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | PT_S2_AP_RO | PT_SH_INNER | PT_AF)
-#define PT_S2_DEVICE  (PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE) | PT_S2_AP_RW | PT_AF | PT_S2_XN)
-#define PT_S2_DEVICE_RO (PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE) | PT_S2_AP_RO | PT_AF | \
-			 PT_S2_XN)
+#define PT_S2_RAM       (PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | PT_S2_AP_RW | PT_SH_INNER | PT_AF)
+#define PT_S2_RAM_RO    (PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB) | PT_S2_AP_RO | PT_SH_INNER | PT_AF)
+#define PT_S2_DEVICE    (PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE) | PT_S2_AP_RW | PT_AF | PT_S2_XN)
+#define PT_S2_DEVICE_RO (PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE) | PT_S2_AP_RO | PT_AF | PT_S2_XN)
 
 struct pt_ops {
-	/* A zeroed, 4 KiB-aligned 4 KiB page, NULL when out of memory. Its address is also its
+    /* A zeroed, 4 KiB-aligned 4 KiB page, NULL when out of memory. Its address is also its
 	 * physical address (the hypervisor identity-maps its heap). */
-	void *(*alloc_table)(void *ctx);
-	void (*free_table)(void *ctx, void *table);
-	/* Invalidate cached translations (and walk-cache entries) for [va, va + size) after a
+    void *(*alloc_table)(void *ctx);
+    void (*free_table)(void *ctx, void *table);
+    /* Invalidate cached translations (and walk-cache entries) for [va, va + size) after a
 	 * valid entry was made invalid. May be NULL (tables not yet live). */
-	void (*tlb_flush)(void *ctx, uint64_t va, uint64_t size);
-	/* Make descriptor writes visible to the table walker (DSB ISHST). May be NULL. */
-	void (*sync)(void *ctx);
+    void (*tlb_flush)(void *ctx, uint64_t va, uint64_t size);
+    /* Make descriptor writes visible to the table walker (DSB ISHST). May be NULL. */
+    void (*sync)(void *ctx);
 };
 
 struct pgtable {
-	uint64_t *root;          /* 4 KiB table; its address goes into TTBR0_EL2 / VTTBR_EL2 */
-	int start_level;         /* 0, 1 or 2: for VTCR_EL2.SL0 / the walk's initial level */
-	unsigned va_bits;        /* input address size: T0SZ = 64 - va_bits */
-	const struct pt_ops *ops;
-	void *ctx;
+    uint64_t *root;   /* 4 KiB table; its address goes into TTBR0_EL2 / VTTBR_EL2 */
+    int start_level;  /* 0, 1 or 2: for VTCR_EL2.SL0 / the walk's initial level */
+    unsigned va_bits; /* input address size: T0SZ = 64 - va_bits */
+    const struct pt_ops *ops;
+    void *ctx;
 };
 
 /* pt_map() flags */
@@ -128,8 +126,7 @@ int pt_init(struct pgtable *pt, unsigned va_bits, const struct pt_ops *ops, void
  * tables it created are freed); with PT_REPLACE each page of the range keeps either its old
  * or its new mapping, never anything else, and the call can be repeated.
  */
-int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs,
-	   unsigned flags);
+int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs, unsigned flags);
 
 /*
  * Unmap [va, va + size) (4 KiB aligned; unmapped parts are skipped). Blocks partly covered

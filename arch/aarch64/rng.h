@@ -7,17 +7,14 @@
 #include <stdint.h>
 #include "arch/aarch64/sysreg.h"
 
-static inline bool cpu_has_rndr(void)
-{
-    return (sysreg_read(id_aa64isar0_el1) >> 60) != 0;
-}
+static inline bool cpu_has_rndr(void) { return (sysreg_read(id_aa64isar0_el1) >> 60) != 0; }
 
 /* One 64-bit random number. RNDR sets NZCV to 0b0100 when it could not produce one in
  * reasonable time, 0b0000 on success. Only call when cpu_has_rndr(). */
 static inline bool rndr_read(uint64_t *val)
 {
     uint64_t v, ok;
-    __asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne" : "=r"(v), "=r"(ok) :: "cc");
+    __asm__ volatile("mrs %0, s3_3_c2_c4_0\n\tcset %1, ne" : "=r"(v), "=r"(ok)::"cc");
     *val = v;
     return ok != 0;
 }

@@ -3,10 +3,10 @@
 
 /* VTCR_EL2 (Arm ARM D19.2 VTCR_EL2): T0SZ[5:0], SL0[7:6], IRGN0[9:8], ORGN0[11:10], SH0[13:12],
  * TG0[15:14] (0 = 4 KiB), PS[18:16], VS[19] (0 = 8-bit VMID), bit 31 RES1. */
-#define VTCR_IRGN0_WBWA (1UL << 8)
-#define VTCR_ORGN0_WBWA (1UL << 10)
-#define VTCR_SH0_INNER  (3UL << 12)
-#define VTCR_RES1       (1UL << 31)
+#define VTCR_IRGN0_WBWA  (1UL << 8)
+#define VTCR_ORGN0_WBWA  (1UL << 10)
+#define VTCR_SH0_INNER   (3UL << 12)
+#define VTCR_RES1        (1UL << 31)
 #define VTTBR_VMID_SHIFT 48
 
 unsigned stage2_ipa_bits(void)
@@ -25,8 +25,8 @@ void stage2_hw_init(void)
     uint64_t ps = sysreg_read(id_aa64mmfr0_el1) & 0xf;
     if (ps > 5)
         ps = 5;
-    sysreg_write(vtcr_el2, VTCR_RES1 | (64 - bits) | (sl0 << 6) | VTCR_IRGN0_WBWA |
-                 VTCR_ORGN0_WBWA | VTCR_SH0_INNER | (ps << 16));
+    sysreg_write(vtcr_el2, VTCR_RES1 | (64 - bits) | (sl0 << 6) | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | VTCR_SH0_INNER |
+                               (ps << 16));
     isb();
 }
 
@@ -63,7 +63,7 @@ void stage2_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size)
         __asm__ volatile("tlbi vmalls12e1is" ::: "memory");
     } else {
         for (uint64_t a = ipa; a < ipa + size; a += 4096)
-            __asm__ volatile("tlbi ipas2e1is, %0" :: "r"(a >> 12) : "memory");
+            __asm__ volatile("tlbi ipas2e1is, %0" ::"r"(a >> 12) : "memory");
         /* Stage 1 entries may cache the combined translation (Arm ARM D8.14). */
         __asm__ volatile("dsb ish; tlbi vmalle1is" ::: "memory");
     }

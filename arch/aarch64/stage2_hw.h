@@ -7,7 +7,7 @@
 /* IPA width used for every VM: from PARange, capped at 48; on CPUs whose PARange is at most
  * 42 bits a level-0 start is not allowed (Arm ARM D8.2.x), so 39 bits (level 1 start). */
 unsigned stage2_ipa_bits(void);
-void stage2_hw_init(void);          /* per CPU: VTCR_EL2 */
+void stage2_hw_init(void); /* per CPU: VTCR_EL2 */
 uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid);
 /* Invalidates stage 1+2 TLB entries of the VM with this VTTBR, for all CPUs (inner shareable). */
 void stage2_tlb_flush_vmid(uint64_t vttbr);

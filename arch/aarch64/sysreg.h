@@ -6,18 +6,26 @@
 #include <stdint.h>
 
 #ifndef HOST_TEST
-#define sysreg_read(reg) ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
-#define sysreg_write(reg, val) \
-    do { uint64_t _v = (uint64_t)(val); __asm__ volatile("msr " #reg ", %0" :: "r"(_v) : "memory"); } while (0)
+#define sysreg_read(reg)                              \
+    ({                                                \
+        uint64_t _v;                                  \
+        __asm__ volatile("mrs %0, " #reg : "=r"(_v)); \
+        _v;                                           \
+    })
+#define sysreg_write(reg, val)                                     \
+    do {                                                           \
+        uint64_t _v = (uint64_t)(val);                             \
+        __asm__ volatile("msr " #reg ", %0" ::"r"(_v) : "memory"); \
+    } while (0)
 #define SYSREG_INSN(insn) __asm__ volatile(insn ::: "memory")
 #else
 /* Host tests (tests/unit, tests/fuzz) run this code on x86-64: a system register access is a
  * call by name to their stand-ins (tests/host/stubs.c); barriers and hints do nothing. */
 uint64_t host_sysreg_read(const char *name);
 void host_sysreg_write(const char *name, uint64_t val);
-#define sysreg_read(reg) host_sysreg_read(#reg)
+#define sysreg_read(reg)       host_sysreg_read(#reg)
 #define sysreg_write(reg, val) host_sysreg_write(#reg, (uint64_t)(val))
-#define SYSREG_INSN(insn) ((void)0)
+#define SYSREG_INSN(insn)      ((void)0)
 #endif
 
 static inline void isb(void) { SYSREG_INSN("isb"); }

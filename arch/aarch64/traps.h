@@ -3,20 +3,20 @@
 #define ARCH_TRAPS_H
 
 /* Exceptions taken from EL2 itself. */
-#define TRAP_EL2_SP0     0
-#define TRAP_EL2_SYNC    1
-#define TRAP_EL2_IRQ     2
-#define TRAP_EL2_FIQ     3
-#define TRAP_EL2_SERROR  4
+#define TRAP_EL2_SP0    0
+#define TRAP_EL2_SYNC   1
+#define TRAP_EL2_IRQ    2
+#define TRAP_EL2_FIQ    3
+#define TRAP_EL2_SERROR 4
 
 /* Exits from a guest: the value vcpu_enter() returns. */
-#define EXIT_SYNC        0
-#define EXIT_IRQ         1
-#define EXIT_FIQ         2
-#define EXIT_SERROR      3
-#define EXIT_AARCH32     4
+#define EXIT_SYNC    0
+#define EXIT_IRQ     1
+#define EXIT_FIQ     2
+#define EXIT_SERROR  3
+#define EXIT_AARCH32 4
 
-#define TRAP_FRAME_SIZE  (16 * 17)
+#define TRAP_FRAME_SIZE (16 * 17)
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -26,15 +26,15 @@ struct trap_frame {
     uint64_t x[31];
     uint64_t elr;
     uint64_t spsr;
-    uint64_t sp;        /* SP_EL2 at the time of the exception */
+    uint64_t sp; /* SP_EL2 at the time of the exception */
 };
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "trap_frame layout");
 
 /* A guest's general-purpose registers and return state; layout fixed by vectors.S. */
 struct guest_regs {
     uint64_t x[31];
-    uint64_t pc;        /* ELR_EL2 */
-    uint64_t pstate;    /* SPSR_EL2 */
+    uint64_t pc;     /* ELR_EL2 */
+    uint64_t pstate; /* SPSR_EL2 */
 };
 
 unsigned vcpu_enter(struct guest_regs *regs);

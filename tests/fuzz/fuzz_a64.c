@@ -20,22 +20,28 @@
 
 #include "arch/aarch64/a64_ldst.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
 /* ---- fake memory ------------------------------------------------------------------------ */
 
 #define WIN 64
 
 struct fake_mem {
-    uint64_t base;                  /* window [base, base + WIN) */
+    uint64_t base; /* window [base, base + WIN) */
     uint8_t bytes[WIN];
-    unsigned expect_len;            /* every callback moves exactly the access size */
-    unsigned fail_call;             /* 1-based call that fails, 0 = none */
+    unsigned expect_len; /* every callback moves exactly the access size */
+    unsigned fail_call;  /* 1-based call that fails, 0 = none */
     unsigned calls;
     uint64_t addr[2];
     unsigned len[2];
     bool wrote[2];
-    uint8_t data[2][16];            /* what each write stored */
+    uint8_t data[2][16]; /* what each write stored */
 };
 
 static bool in_window(const struct fake_mem *m, uint64_t addr, unsigned len)
@@ -79,10 +85,7 @@ static const struct a64_mem_ops mem_ops = { mem_read, mem_write };
 
 /* ---- reference semantics (Arm ARM C6.2 pseudocode, shared/functions ExtendReg) ------------ */
 
-static uint64_t ref_x(const struct a64_regs *r, unsigned n, bool sp)
-{
-    return n == 31 ? (sp ? r->sp : 0) : r->x[n];
-}
+static uint64_t ref_x(const struct a64_regs *r, unsigned n, bool sp) { return n == 31 ? (sp ? r->sp : 0) : r->x[n]; }
 
 static uint64_t ref_sext(uint64_t v, unsigned bits)
 {
@@ -99,9 +102,14 @@ static uint64_t ref_offset(const struct a64_ldst *d, const struct a64_regs *r)
         return (uint64_t)d->imm;
     uint64_t v = ref_x(r, d->rm, false);
     switch (d->extend) {
-    case A64_EXT_UXTW: v &= 0xffffffffu; break;
-    case A64_EXT_SXTW: v = ref_sext(v, 32); break;
-    default: break;
+    case A64_EXT_UXTW:
+        v &= 0xffffffffu;
+        break;
+    case A64_EXT_SXTW:
+        v = ref_sext(v, 32);
+        break;
+    default:
+        break;
     }
     return v << d->shift;
 }
@@ -189,8 +197,7 @@ static void check_record(uint32_t insn, const struct a64_ldst *d)
         CHECK(!a64_ldst_writeback(d));
 }
 
-static void emulate_and_compare(const struct a64_ldst *d, const struct a64_regs *before,
-                                struct fake_mem *m)
+static void emulate_and_compare(const struct a64_ldst *d, const struct a64_regs *before, struct fake_mem *m)
 {
     struct a64_regs regs = *before, want = *before;
     uint8_t mem_before[WIN];
@@ -299,8 +306,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_record(insn, &d);
         struct a64_ldst again;
         CHECK(a64_decode_ldst(insn, &again) == A64_LDST_OK);
-        CHECK(again.mode == d.mode && again.imm == d.imm && again.size == d.size &&
-              again.load == d.load && again.rt2 == d.rt2 && again.rm == d.rm);
+        CHECK(again.mode == d.mode && again.imm == d.imm && again.size == d.size && again.load == d.load &&
+              again.rt2 == d.rt2 && again.rm == d.rm);
     }
 
     /* Memory window at the computed address, shifted by a small amount. */

@@ -18,15 +18,28 @@
 #include "core/config.h"
 #include "lib/fdt.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
 /* ---- the machine ------------------------------------------------------------------------ */
 
 static int file_size(const char *path, uint64_t *size)
 {
-    static const struct { const char *path; uint64_t size; } pack[] = {
-        { "k.bin", 0x1000 }, { "k2m.bin", 0x200000 }, { "big.bin", 0x300000 },
-        { "rd.img", 0x80000 }, { "huge.bin", UINT64_MAX - 0x1000 }, { "", 0x1000 },
+    static const struct {
+        const char *path;
+        uint64_t size;
+    } pack[] = {
+        { "k.bin", 0x1000 },
+        { "k2m.bin", 0x200000 },
+        { "big.bin", 0x300000 },
+        { "rd.img", 0x80000 },
+        { "huge.bin", UINT64_MAX - 0x1000 },
+        { "", 0x1000 },
     };
     for (size_t i = 0; i < sizeof(pack) / sizeof(pack[0]); i++) {
         if (strcmp(path, pack[i].path) == 0) {
@@ -48,7 +61,10 @@ static struct config_limits lim;
 
 #define MAX_REPORTS 256
 
-static struct { bool whole; char vm[256]; } reports[MAX_REPORTS];
+static struct {
+    bool whole;
+    char vm[256];
+} reports[MAX_REPORTS];
 static unsigned nreports, nwhole;
 
 static void record(const char *vm, const char *reason)
@@ -71,10 +87,7 @@ static void record(const char *vm, const char *reason)
 
 /* ---- the oracle ------------------------------------------------------------------------- */
 
-static bool overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
-{
-    return a < b + bs && b < a + as;
-}
+static bool overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b + bs && b < a + as; }
 
 static bool in_ipa(uint64_t a, uint64_t s)
 {
@@ -82,10 +95,7 @@ static bool in_ipa(uint64_t a, uint64_t s)
     return a < end && s <= end - a;
 }
 
-static bool terminated(const char *s, size_t cap)
-{
-    return memchr(s, 0, cap) != NULL;
-}
+static bool terminated(const char *s, size_t cap) { return memchr(s, 0, cap) != NULL; }
 
 static void check_vm(const struct vm_config *vm)
 {
@@ -106,7 +116,9 @@ static void check_vm(const struct vm_config *vm)
     CHECK(ks <= vm->ram_size && is <= vm->ram_size);
     CHECK(((ks + 0x1fffff) & ~UINT64_C(0x1fffff)) + is + 0x10000 <= vm->ram_size);
 
-    struct { uint64_t a, s; } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
+    struct {
+        uint64_t a, s;
+    } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
     unsigned n = 0;
     w[n].a = vm->ram_ipa;
     w[n++].s = vm->ram_size;
@@ -204,8 +216,8 @@ static void run(const uint8_t *blob, size_t size)
     CHECK(interleaves(kids, nk, out, (unsigned)r));
 #ifdef FUZZ_DEBUG
     for (int i = 0; i < r; i++)
-        fprintf(stderr, "accepted %s: %u vCPUs, %u passthrough, %u devices\n", out[i].name,
-                out[i].nr_vcpus, out[i].nr_passthru, out[i].nr_devs);
+        fprintf(stderr, "accepted %s: %u vCPUs, %u passthrough, %u devices\n", out[i].name, out[i].nr_vcpus,
+                out[i].nr_passthru, out[i].nr_devs);
 #endif
     for (int i = 0; i < r; i++) {
         check_vm(&out[i]);
@@ -244,14 +256,22 @@ static uint64_t pick_addr(struct cursor *c, uint64_t gran)
     uint64_t top = UINT64_C(1) << lim.ipa_bits;
     uint64_t m = take8(c);
     switch (k % 8) {
-    case 0: return 0x40000000 + m * gran;
-    case 1: return 0x08000000 + m * 0x1000;                 /* the GIC and device area */
-    case 2: return 0x09000000 + m * 0x1000;
-    case 3: return top - (m + 1) * gran;
-    case 4: return top + m * gran;
-    case 5: return m * gran;
-    case 6: return (0x40000000 + m * gran) | (take8(c) & 0x3) << 11;   /* misaligned */
-    default: return take64(c);
+    case 0:
+        return 0x40000000 + m * gran;
+    case 1:
+        return 0x08000000 + m * 0x1000; /* the GIC and device area */
+    case 2:
+        return 0x09000000 + m * 0x1000;
+    case 3:
+        return top - (m + 1) * gran;
+    case 4:
+        return top + m * gran;
+    case 5:
+        return m * gran;
+    case 6:
+        return (0x40000000 + m * gran) | (take8(c) & 0x3) << 11; /* misaligned */
+    default:
+        return take64(c);
     }
 }
 
@@ -260,17 +280,23 @@ static uint64_t pick_size(struct cursor *c, uint64_t gran)
     uint8_t k = take8(c);
     uint64_t m = take8(c);
     switch (k % 6) {
-    case 0: return gran * (1 + m % 4);
-    case 1: return gran * m;                               /* including 0 */
-    case 2: return (gran >> 1) * (1 + m);                  /* half steps: misaligned */
-    case 3: return UINT64_C(1) << (m % 64);
-    case 4: return 0x2000000;
-    default: return take64(c);
+    case 0:
+        return gran * (1 + m % 4);
+    case 1:
+        return gran * m; /* including 0 */
+    case 2:
+        return (gran >> 1) * (1 + m); /* half steps: misaligned */
+    case 3:
+        return UINT64_C(1) << (m % 64);
+    case 4:
+        return 0x2000000;
+    default:
+        return take64(c);
     }
 }
 
-static void put_pairs(struct fdt_writer *w, const char *name, struct cursor *c, uint64_t gran,
-                      unsigned npairs, unsigned extra_cells)
+static void put_pairs(struct fdt_writer *w, const char *name, struct cursor *c, uint64_t gran, unsigned npairs,
+                      unsigned extra_cells)
 {
     uint32_t cells[4 * 10 + 3];
     unsigned n = 0;
@@ -292,24 +318,25 @@ static void put_irqs(struct fdt_writer *w, struct cursor *c, unsigned max)
     unsigned n = take8(c) % (max + 1);
     for (unsigned i = 0; i < n; i++) {
         uint8_t k = take8(c);
-        cells[i] = k < 200 ? 32 + k : k < 230 ? k - 200 : 1000 + (k - 230);   /* SPIs, PPIs, edges */
+        cells[i] = k < 200 ? 32 + k : k < 230 ? k - 200 : 1000 + (k - 230); /* SPIs, PPIs, edges */
     }
     if (take8(c) & 1)
         fdtw_prop_cells(w, "interrupts", cells, (int)n);
     else
-        fdtw_prop(w, "interrupts", cells, (int)(4 * n - (n ? 1 : 0)));      /* odd length */
+        fdtw_prop(w, "interrupts", cells, (int)(4 * n - (n ? 1 : 0))); /* odd length */
 }
 
 static void put_file(struct fdt_writer *w, const char *prop, struct cursor *c)
 {
-    static const char *const names[] = { "k.bin", "k2m.bin", "big.bin", "rd.img", "huge.bin",
-                                         "missing.bin", "build/guests/basics.bin", "" };
+    static const char *const names[] = {
+        "k.bin", "k2m.bin", "big.bin", "rd.img", "huge.bin", "missing.bin", "build/guests/basics.bin", ""
+    };
     uint8_t k = take8(c);
     if (k < 200) {
         fdtw_prop_string(w, prop, names[k % 8]);
     } else if (k < 230) {
         char path[200];
-        size_t len = 90 + (size_t)(k - 200);    /* around the 111-byte limit */
+        size_t len = 90 + (size_t)(k - 200); /* around the 111-byte limit */
         memcpy(path, "build/guests/", 13);
         memset(path + 13, 'p', len - 13);
         path[len] = '\0';
@@ -319,7 +346,7 @@ static void put_file(struct fdt_writer *w, const char *prop, struct cursor *c)
         int n = k % 9;
         for (int i = 0; i < n; i++)
             raw[i] = take8(c);
-        fdtw_prop(w, prop, raw, n);             /* maybe not a string */
+        fdtw_prop(w, prop, raw, n); /* maybe not a string */
     }
 }
 
@@ -327,9 +354,9 @@ static void make_name(struct cursor *c, char *name, unsigned index)
 {
     uint8_t k = take8(c);
     if (k < 128) {
-        snprintf(name, 64, "vm%u", k % 12);     /* duplicates likely */
+        snprintf(name, 64, "vm%u", k % 12); /* duplicates likely */
     } else if (k < 192) {
-        size_t len = 28 + (k % 8);              /* around the 31-character limit */
+        size_t len = 28 + (k % 8); /* around the 31-character limit */
         memset(name, 'n', len);
         name[len] = '\0';
     } else {
@@ -444,7 +471,7 @@ static void structured(const uint8_t *data, size_t size)
     fdtw_init(&w, buf, sizeof(buf));
     fdtw_begin_node(&w, "");
     uint8_t top = take8(&c);
-    if (top % 8 != 0) {                         /* 1 in 8 configurations lacks /vms */
+    if (top % 8 != 0) { /* 1 in 8 configurations lacks /vms */
         fdtw_begin_node(&w, (top & 0x80) ? "vms@0" : "vms");
         unsigned nvms = take8(&c) % 12;
         for (unsigned i = 0; i < nvms; i++)
@@ -454,7 +481,7 @@ static void structured(const uint8_t *data, size_t size)
     fdtw_end_node(&w);
     size_t total = 0;
     if (fdtw_finish(&w, &total) != 0)
-        return;                                 /* a name the writer refused */
+        return; /* a name the writer refused */
     run(buf, total);
 }
 

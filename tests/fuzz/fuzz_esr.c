@@ -13,7 +13,13 @@
 
 #include "arch/aarch64/esr.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
 static uint64_t take64(const uint8_t **p, size_t *n)
 {
@@ -30,16 +36,12 @@ static uint64_t take64(const uint8_t **p, size_t *n)
     return v;
 }
 
-static unsigned bit(uint64_t v, unsigned n)
-{
-    return (unsigned)(v >> n) & 1u;
-}
+static unsigned bit(uint64_t v, unsigned n) { return (unsigned)(v >> n) & 1u; }
 
 static bool same_access(const struct mmio_access *a, const struct mmio_access *b)
 {
-    return a->ipa == b->ipa && a->size == b->size && a->write == b->write &&
-           a->sign_extend == b->sign_extend && a->sf == b->sf && a->reg == b->reg &&
-           a->acqrel == b->acqrel && a->s1ptw == b->s1ptw && a->cm == b->cm;
+    return a->ipa == b->ipa && a->size == b->size && a->write == b->write && a->sign_extend == b->sign_extend &&
+           a->sf == b->sf && a->reg == b->reg && a->acqrel == b->acqrel && a->s1ptw == b->s1ptw && a->cm == b->cm;
 }
 
 static void check_dabt(uint64_t esr, uint64_t ipa)
@@ -66,10 +68,10 @@ static void check_dabt(uint64_t esr, uint64_t ipa)
     int want;
     if (bit(esr, 7))
         want = ESR_DABT_S1PTW_ERR;
-    else if (bit(esr, 13) || bit(esr, 10) || !mmio_fsc)     /* VNCR, FnV */
+    else if (bit(esr, 13) || bit(esr, 10) || !mmio_fsc) /* VNCR, FnV */
         want = ESR_DABT_NOT_MMIO;
     else if (bit(esr, 8))
-        want = ESR_DABT_OK;                                  /* CM: no data moves */
+        want = ESR_DABT_OK; /* CM: no data moves */
     else if (!bit(esr, 24))
         want = ESR_DABT_NO_ISV;
     else

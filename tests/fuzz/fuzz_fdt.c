@@ -18,7 +18,13 @@
 
 #include "lib/fdt.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
 static const uint8_t *blob_lo, *blob_hi;
 
@@ -37,8 +43,8 @@ static uint32_t be32(const uint8_t *p)
 
 #define MAX_DEPTH 64
 #define MAX_PATH  1024
-#define MAX_PROPS 64        /* per node, for the quadratic first-of-its-name check */
-#define MAX_QUAD  128       /* nodes that get the (linear) path and phandle lookups */
+#define MAX_PROPS 64  /* per node, for the quadratic first-of-its-name check */
+#define MAX_QUAD  128 /* nodes that get the (linear) path and phandle lookups */
 
 struct walk {
     const struct fdt *f;
@@ -146,8 +152,7 @@ static void check_prop(struct walk *w, int node, int prop, const char *const *se
         }
     }
     /* A node with a usable phandle is found by it (the first node carrying that value). */
-    if (strcmp(name, "phandle") == 0 && first && r32 == 0 && u32 != 0 && u32 != 0xffffffffu &&
-        w->nodes < MAX_QUAD) {
+    if (strcmp(name, "phandle") == 0 && first && r32 == 0 && u32 != 0 && u32 != 0xffffffffu && w->nodes < MAX_QUAD) {
         int at = fdt_node_by_phandle(f, u32);
         CHECK(at >= 0 && at <= node);
         uint32_t again = 0;
@@ -301,7 +306,12 @@ enum ev_kind { EV_BEGIN, EV_PROP, EV_END };
 #define VAL_POOL   (64 * 1024)
 
 struct writer_log {
-    struct { enum ev_kind kind; char name[256]; uint32_t val_off; int len; } ev[MAX_EVENTS];
+    struct {
+        enum ev_kind kind;
+        char name[256];
+        uint32_t val_off;
+        int len;
+    } ev[MAX_EVENTS];
     unsigned nev;
     uint8_t vals[VAL_POOL];
     uint32_t vals_len;
@@ -351,7 +361,7 @@ static void replay(const struct fdt *f, int node, unsigned *i)
 static void fuzz_writer(const uint8_t *data, size_t size)
 {
     struct cursor c = { data, size };
-    size_t cap = (size_t)take8(&c) << 4 | (take8(&c) & 0xf);   /* 0 .. 4095 bytes */
+    size_t cap = (size_t)take8(&c) << 4 | (take8(&c) & 0xf); /* 0 .. 4095 bytes */
     uint8_t *buf = malloc(cap ? cap : 1);
     struct fdt_writer w;
     bool logged = true;

@@ -18,18 +18,24 @@
 
 #include "arch/aarch64/pgtable.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
-#define PG       PT_PAGE_SIZE
-#define MiB2     (UINT64_C(1) << 21)
-#define GiB1     (UINT64_C(1) << 30)
+#define PG   PT_PAGE_SIZE
+#define MiB2 (UINT64_C(1) << 21)
+#define GiB1 (UINT64_C(1) << 30)
 
 /* ---- fake table memory and TLB ---------------------------------------------------------- */
 
 struct fake {
     struct pgtable *pt;
     unsigned allocs, frees;
-    unsigned fail_at;           /* 1-based allocation (counting from arming) that fails */
+    unsigned fail_at; /* 1-based allocation (counting from arming) that fails */
     unsigned armed_allocs;
     bool synced;
     unsigned flushes;
@@ -58,10 +64,7 @@ static void fake_free(void *ctx, void *t)
     free(t);
 }
 
-static void fake_sync(void *ctx)
-{
-    ((struct fake *)ctx)->synced = true;
-}
+static void fake_sync(void *ctx) { ((struct fake *)ctx)->synced = true; }
 
 /* Break-before-make: by the time of the flush the entry is invalid and that write was synced;
  * the flushed range is one whole entry. */
@@ -79,17 +82,20 @@ static void fake_flush(void *ctx, uint64_t va, uint64_t size)
 }
 
 static const struct pt_ops ops = {
-    .alloc_table = fake_alloc, .free_table = fake_free, .tlb_flush = fake_flush, .sync = fake_sync,
+    .alloc_table = fake_alloc,
+    .free_table = fake_free,
+    .tlb_flush = fake_flush,
+    .sync = fake_sync,
 };
 
 /* ---- the model -------------------------------------------------------------------------- */
 
-#define MAX_IV     512       /* model intervals: a few per operation */
-#define MAX_LEAVES 32768     /* real leaves: page-granular maps are capped at 4 MiB each */
+#define MAX_IV     512   /* model intervals: a few per operation */
+#define MAX_LEAVES 32768 /* real leaves: page-granular maps are capped at 4 MiB each */
 
 struct iv {
-    uint64_t va, size;      /* [va, va + size) */
-    uint64_t delta;         /* pa - va */
+    uint64_t va, size; /* [va, va + size) */
+    uint64_t delta;    /* pa - va */
     uint64_t attrs;
 };
 
@@ -205,7 +211,7 @@ static unsigned enumerate(const struct pgtable *pt, const uint64_t *t, int level
         leaves[nleaves++] = (struct iv){ va, PT_LEVEL_SIZE(level), pa - va, d & PT_ATTR_MASK };
     }
     if (level != pt->start_level)
-        CHECK(valid > 0);           /* empty tables are freed */
+        CHECK(valid > 0); /* empty tables are freed */
     return tables;
 }
 
@@ -269,8 +275,8 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void check_old_or_new(const struct pgtable *pt, const struct model *before,
-                             const struct model *after, uint64_t va, uint64_t size)
+static void check_old_or_new(const struct pgtable *pt, const struct model *before, const struct model *after,
+                             uint64_t va, uint64_t size)
 {
     static uint64_t pts[2 * (MAX_LEAVES + 2 * MAX_IV) + 4];
     uint64_t limit = UINT64_C(1) << pt->va_bits;
@@ -330,14 +336,22 @@ static uint64_t pick_va(struct cursor *c, uint64_t limit)
 {
     uint8_t k = take8(c), m = take8(c);
     switch (k % 8) {
-    case 0: return (uint64_t)m * PG;
-    case 1: return (uint64_t)(m % 16) * MiB2 + (uint64_t)(take8(c) % 4) * PG;
-    case 2: return (uint64_t)(m % 4) * GiB1 + (uint64_t)(take8(c) % 4) * MiB2;
-    case 3: return limit - (uint64_t)(m + 1) * PG;
-    case 4: return limit - (uint64_t)(m % 4 + 1) * MiB2;
-    case 5: return (uint64_t)(m % 16) * MiB2 - PG * (1 + take8(c) % 2);
-    case 6: return (uint64_t)m * PG + 0x800;                  /* misaligned */
-    default: return take64(c);
+    case 0:
+        return (uint64_t)m * PG;
+    case 1:
+        return (uint64_t)(m % 16) * MiB2 + (uint64_t)(take8(c) % 4) * PG;
+    case 2:
+        return (uint64_t)(m % 4) * GiB1 + (uint64_t)(take8(c) % 4) * MiB2;
+    case 3:
+        return limit - (uint64_t)(m + 1) * PG;
+    case 4:
+        return limit - (uint64_t)(m % 4 + 1) * MiB2;
+    case 5:
+        return (uint64_t)(m % 16) * MiB2 - PG * (1 + take8(c) % 2);
+    case 6:
+        return (uint64_t)m * PG + 0x800; /* misaligned */
+    default:
+        return take64(c);
     }
 }
 
@@ -345,13 +359,20 @@ static uint64_t pick_size(struct cursor *c)
 {
     uint8_t k = take8(c), m = take8(c);
     switch (k % 7) {
-    case 0: return (uint64_t)(1 + m % 32) * PG;
-    case 1: return (uint64_t)(1 + m % 4) * MiB2;
-    case 2: return (uint64_t)(1 + m % 4) * MiB2 + (uint64_t)(1 + take8(c) % 3) * PG;
-    case 3: return (uint64_t)(1 + m % 2) * GiB1;
-    case 4: return GiB1 + MiB2 * (1 + m % 2) + PG;
-    case 5: return (uint64_t)m * 0x100;                        /* 0 or misaligned */
-    default: return take64(c);
+    case 0:
+        return (uint64_t)(1 + m % 32) * PG;
+    case 1:
+        return (uint64_t)(1 + m % 4) * MiB2;
+    case 2:
+        return (uint64_t)(1 + m % 4) * MiB2 + (uint64_t)(1 + take8(c) % 3) * PG;
+    case 3:
+        return (uint64_t)(1 + m % 2) * GiB1;
+    case 4:
+        return GiB1 + MiB2 * (1 + m % 2) + PG;
+    case 5:
+        return (uint64_t)m * 0x100; /* 0 or misaligned */
+    default:
+        return take64(c);
     }
 }
 
@@ -360,12 +381,24 @@ static uint64_t pick_delta(struct cursor *c, uint64_t size)
     uint8_t k = take8(c), m = take8(c);
     uint64_t d;
     switch (k % 6) {
-    case 0: d = 0; break;
-    case 1: d = (uint64_t)m * PG; break;
-    case 2: d = (uint64_t)m * MiB2; break;
-    case 3: d = (uint64_t)(m % 64) * GiB1; break;
-    case 4: d = (UINT64_C(1) << 48) - (uint64_t)m * MiB2; break;   /* pa near or past 2^48 */
-    default: d = take64(c); break;
+    case 0:
+        d = 0;
+        break;
+    case 1:
+        d = (uint64_t)m * PG;
+        break;
+    case 2:
+        d = (uint64_t)m * MiB2;
+        break;
+    case 3:
+        d = (uint64_t)(m % 64) * GiB1;
+        break;
+    case 4:
+        d = (UINT64_C(1) << 48) - (uint64_t)m * MiB2;
+        break; /* pa near or past 2^48 */
+    default:
+        d = take64(c);
+        break;
     }
     /* Keep large maps cheap: beyond 8 MiB, let 2 MiB blocks do the work. */
     if (size > 4 * MiB2)
@@ -376,15 +409,15 @@ static uint64_t pick_delta(struct cursor *c, uint64_t size)
 static uint64_t pick_attrs(struct cursor *c)
 {
     static const uint64_t set[] = {
-        PT_S2_RAM, PT_S2_RAM_RO, PT_S2_DEVICE, PT_S2_DEVICE_RO, PT_S1_TEXT, PT_S1_RODATA,
-        PT_S1_DATA, PT_S1_DEVICE, PT_S1_NC, 0,
+        PT_S2_RAM,    PT_S2_RAM_RO, PT_S2_DEVICE, PT_S2_DEVICE_RO, PT_S1_TEXT,
+        PT_S1_RODATA, PT_S1_DATA,   PT_S1_DEVICE, PT_S1_NC,        0,
     };
     uint8_t k = take8(c);
     if (k < 200)
         return set[k % 10];
     if (k < 230)
         return (take64(c) & PT_ATTR_MASK) & ~PT_CONTIG;
-    return take64(c);           /* usually invalid */
+    return take64(c); /* usually invalid */
 }
 
 static bool range_ok(uint64_t va, uint64_t size, uint64_t limit)
@@ -392,14 +425,14 @@ static bool range_ok(uint64_t va, uint64_t size, uint64_t limit)
     return size != 0 && !((va | size) & (PG - 1)) && va < limit && size <= limit - va;
 }
 
-static void do_map(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t delta,
-                   uint64_t attrs, unsigned flags, unsigned fail_at)
+static void do_map(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t delta, uint64_t attrs, unsigned flags,
+                   unsigned fail_at)
 {
     uint64_t limit = UINT64_C(1) << pt->va_bits, pa = va + delta;
     const uint64_t palim = UINT64_C(1) << 48;
     int want;
-    if (!range_ok(va, size, limit) || (pa & (PG - 1)) || pa >= palim || size > palim - pa ||
-        (attrs & ~PT_ATTR_MASK) || (attrs & PT_CONTIG) || (flags & ~PT_REPLACE))
+    if (!range_ok(va, size, limit) || (pa & (PG - 1)) || pa >= palim || size > palim - pa || (attrs & ~PT_ATTR_MASK) ||
+        (attrs & PT_CONTIG) || (flags & ~PT_REPLACE))
         want = PT_E_INVAL;
     else if (!(flags & PT_REPLACE) && model_overlaps(&cur, va, size))
         want = PT_E_OVERLAP;
@@ -409,10 +442,10 @@ static void do_map(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t delt
     fk.fail_at = fail_at;
     fk.armed_allocs = 0;
     int rc = pt_map(pt, va, pa, size, attrs, flags);
-    bool failed = fk.fail_at == 0 && fail_at != 0;      /* the injected failure happened */
+    bool failed = fk.fail_at == 0 && fail_at != 0; /* the injected failure happened */
     fk.fail_at = 0;
 
-    CHECK(!failed || rc == PT_E_NOMEM);     /* an allocation failure is never swallowed */
+    CHECK(!failed || rc == PT_E_NOMEM); /* an allocation failure is never swallowed */
     if (want != PT_OK) {
         CHECK(rc == want);
         check_exact(pt);
@@ -421,14 +454,14 @@ static void do_map(struct pgtable *pt, uint64_t va, uint64_t size, uint64_t delt
     if (rc == PT_E_NOMEM) {
         CHECK(failed);
         if (!(flags & PT_REPLACE)) {
-            check_exact(pt);            /* rolled back */
+            check_exact(pt); /* rolled back */
             return;
         }
         saved = cur;
         model_add(&saved, va, size, delta, attrs);
         check_tree(pt);
         check_old_or_new(pt, &cur, &saved, va, size);
-        rc = pt_map(pt, va, pa, size, attrs, flags);    /* the call can be repeated */
+        rc = pt_map(pt, va, pa, size, attrs, flags); /* the call can be repeated */
     }
     CHECK(rc == PT_OK);
     model_add(&cur, va, size, delta, attrs);
@@ -466,10 +499,7 @@ static void do_unmap(struct pgtable *pt, uint64_t va, uint64_t size, unsigned fa
 /* Tables are 4 KiB allocations freed by the thousand: a small ASan quarantine keeps the
  * process from growing to gigabytes over a long run. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "quarantine_size_mb=32";
-}
+const char *__asan_default_options(void) { return "quarantine_size_mb=32"; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -477,7 +507,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cursor c = { data, size };
     struct pgtable pt;
-    unsigned va_bits = 25 + take8(&c) % 24;        /* 25..48 */
+    unsigned va_bits = 25 + take8(&c) % 24; /* 25..48 */
 
     memset(&fk, 0, sizeof(fk));
     fk.pt = &pt;
@@ -489,12 +519,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned step = 0; step < 48 && c.n > 0; step++) {
         uint8_t op = take8(&c);
         switch (op % 8) {
-        case 0: case 1: case 2: case 3: {
+        case 0:
+        case 1:
+        case 2:
+        case 3: {
             uint64_t va = pick_va(&c, limit), sz = pick_size(&c);
             uint64_t delta = pick_delta(&c, sz), attrs = pick_attrs(&c);
             unsigned flags = (op & 0x10) ? PT_REPLACE : 0;
             if ((op & 0xe0) == 0xe0)
-                flags |= 2;             /* unknown flag */
+                flags |= 2; /* unknown flag */
             /* Keep the number of entries a map writes in the thousands: huge maps only
              * repeat themselves, slowly. */
             if (range_ok(va, sz, limit)) {
@@ -507,7 +540,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail_at = 0;
             break;
         }
-        case 4: case 5: {
+        case 4:
+        case 5: {
             uint64_t va = pick_va(&c, limit), sz = pick_size(&c);
             do_unmap(&pt, va, sz, fail_at);
             fail_at = 0;
@@ -531,7 +565,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         default:
-            fail_at = 1 + take8(&c) % 8;    /* the next map or unmap */
+            fail_at = 1 + take8(&c) % 8; /* the next map or unmap */
             break;
         }
     }

@@ -39,11 +39,17 @@
 #include "tests/host/stubs.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
-#define MAX_OPS   400
-#define RAM_IPA   0x40000000UL
-#define NOT_SUPP  ((uint64_t)(int64_t)-1)
+#define MAX_OPS  400
+#define RAM_IPA  0x40000000UL
+#define NOT_SUPP ((uint64_t)(int64_t)-1)
 
 /* ---- stand-ins: what exit.c and vpsci.c call besides the VM helpers ---- */
 
@@ -93,11 +99,11 @@ static void boot_vcpus(struct vm *vm, unsigned k)
         v->vm = vm;
         v->id = i;
         v->pcpu = (k * 3 + i) % MAX_CPUS;
-        v->vmpidr = (1UL << 31) | i;                    /* as core/vmm.c */
+        v->vmpidr = (1UL << 31) | i; /* as core/vmm.c */
         v->el1.sctlr = SCTLR_EL1_RESET;
         v->regs.pstate = 0x3c5;
         for (unsigned r = 0; r < 31; r++)
-            v->regs.x[r] = 0x1000 * (k + 1) + 0x100 * i + r;     /* recognizable */
+            v->regs.x[r] = 0x1000 * (k + 1) + 0x100 * i + r; /* recognizable */
         v->regs.pc = RAM_IPA + 0x80000;
         v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
         model[k][i] = v->state;
@@ -110,7 +116,7 @@ static void setup(void)
 {
     host_reset();
     uint8_t h0 = u8(), h1 = u8();
-    ram_size = (1UL << 20) << (h1 & 7);                 /* 1 MiB .. 128 MiB */
+    ram_size = (1UL << 20) << (h1 & 7); /* 1 MiB .. 128 MiB */
     cpu_shared = (h1 >> 3) & 1;
     for (unsigned k = 0; k < 2; k++) {
         struct vm *vm = &vmv[k];
@@ -120,7 +126,7 @@ static void setup(void)
         vm->cfg.nr_vcpus = 1 + ((h0 >> (3 * k)) & 7);
         vm->cfg.ram_ipa = RAM_IPA;
         vm->cfg.ram_size = ram_size;
-        vm->ram_pa = 0x80000000UL + k * 0x10000000UL;   /* never dereferenced */
+        vm->ram_pa = 0x80000000UL + k * 0x10000000UL; /* never dereferenced */
         boot_vcpus(vm, k);
     }
 }
@@ -145,14 +151,48 @@ static void check_states(void)
 #define SMCCC_ARCH_FEATURES 0x80000001u
 
 static const uint32_t fids[] = {
-    SMCCC_VERSION, SMCCC_ARCH_FEATURES, 0x80008000u, 0x80007fffu, 0x80003fffu, 0x8000ff00u,
-    PSCI_0_2_VERSION, 0x84000001u, PSCI_0_2_CPU_SUSPEND64, PSCI_0_2_CPU_OFF, 0x84000003u,
-    PSCI_0_2_CPU_ON64, 0x84000004u, PSCI_0_2_AFFINITY_INFO64, 0x84000005u, 0xc4000005u,
-    PSCI_0_2_MIGRATE_INFO_TYPE, 0x84000007u, 0xc4000007u, PSCI_0_2_SYSTEM_OFF,
-    PSCI_0_2_SYSTEM_RESET, PSCI_1_0_FEATURES, 0x8400000bu, 0xc400000cu, 0xc400000eu,
-    0xc4000012u, 0x84000013u, 0x8400001fu, 0xc4000002u, 0x84000000u | 0x40000000u,
-    ELVISOR_HVC_EXIT_COUNTERS, 0xc6000000u, 0x86000001u, 0x8600ff01u, 0xc5000000u,
-    0x82000000u, 0xc3000000u, 0xb2000000u, 0xbf00ff00u, 0x00000000u, 0x04000003u, 0xffffffffu,
+    SMCCC_VERSION,
+    SMCCC_ARCH_FEATURES,
+    0x80008000u,
+    0x80007fffu,
+    0x80003fffu,
+    0x8000ff00u,
+    PSCI_0_2_VERSION,
+    0x84000001u,
+    PSCI_0_2_CPU_SUSPEND64,
+    PSCI_0_2_CPU_OFF,
+    0x84000003u,
+    PSCI_0_2_CPU_ON64,
+    0x84000004u,
+    PSCI_0_2_AFFINITY_INFO64,
+    0x84000005u,
+    0xc4000005u,
+    PSCI_0_2_MIGRATE_INFO_TYPE,
+    0x84000007u,
+    0xc4000007u,
+    PSCI_0_2_SYSTEM_OFF,
+    PSCI_0_2_SYSTEM_RESET,
+    PSCI_1_0_FEATURES,
+    0x8400000bu,
+    0xc400000cu,
+    0xc400000eu,
+    0xc4000012u,
+    0x84000013u,
+    0x8400001fu,
+    0xc4000002u,
+    0x84000000u | 0x40000000u,
+    ELVISOR_HVC_EXIT_COUNTERS,
+    0xc6000000u,
+    0x86000001u,
+    0x8600ff01u,
+    0xc5000000u,
+    0x82000000u,
+    0xc3000000u,
+    0xb2000000u,
+    0xbf00ff00u,
+    0x00000000u,
+    0x04000003u,
+    0xffffffffu,
 };
 
 /* The functions PSCI_FEATURES reports (DEN0022 5.15), which must be exactly the PSCI and
@@ -160,10 +200,19 @@ static const uint32_t fids[] = {
 static bool implemented(uint32_t f)
 {
     switch (f) {
-    case PSCI_0_2_VERSION: case 0x84000001u: case PSCI_0_2_CPU_SUSPEND64: case PSCI_0_2_CPU_OFF:
-    case 0x84000003u: case PSCI_0_2_CPU_ON64: case 0x84000004u: case PSCI_0_2_AFFINITY_INFO64:
-    case PSCI_0_2_MIGRATE_INFO_TYPE: case PSCI_0_2_SYSTEM_OFF: case PSCI_0_2_SYSTEM_RESET:
-    case PSCI_1_0_FEATURES: case SMCCC_VERSION:
+    case PSCI_0_2_VERSION:
+    case 0x84000001u:
+    case PSCI_0_2_CPU_SUSPEND64:
+    case PSCI_0_2_CPU_OFF:
+    case 0x84000003u:
+    case PSCI_0_2_CPU_ON64:
+    case 0x84000004u:
+    case PSCI_0_2_AFFINITY_INFO64:
+    case PSCI_0_2_MIGRATE_INFO_TYPE:
+    case PSCI_0_2_SYSTEM_OFF:
+    case PSCI_0_2_SYSTEM_RESET:
+    case PSCI_1_0_FEATURES:
+    case SMCCC_VERSION:
         return true;
     default:
         return false;
@@ -182,7 +231,7 @@ static struct vcpu *by_mpidr(struct vm *vm, uint64_t mpidr)
 struct expect {
     uint64_t x0;
     bool x0_set, yield;
-    struct vcpu *on;            /* CPU_ON succeeded for it */
+    struct vcpu *on; /* CPU_ON succeeded for it */
     uint64_t on_entry, on_ctx;
 };
 
@@ -192,20 +241,41 @@ static struct expect model_call(struct vm *vm, struct vcpu *v, const uint64_t *x
     struct expect e = { .x0 = NOT_SUPP, .x0_set = true };
     uint32_t f = (uint32_t)x[0];
     if (x[0] >> 32)
-        return e;               /* the function ID is W0; elvisor refuses a dirty upper half */
+        return e; /* the function ID is W0; elvisor refuses a dirty upper half */
     bool is64 = (f >> 30) & 1;
     uint64_t a1 = is64 ? x[1] : (uint32_t)x[1], a2 = is64 ? x[2] : (uint32_t)x[2];
     uint64_t a3 = is64 ? x[3] : (uint32_t)x[3];
     switch (f) {
-    case SMCCC_VERSION: e.x0 = 0x10001; break;
-    case SMCCC_ARCH_FEATURES: e.x0 = (uint32_t)a1 == SMCCC_VERSION ? 0 : NOT_SUPP; break;
-    case PSCI_0_2_VERSION: e.x0 = 0x10001; break;
-    case PSCI_1_0_FEATURES: e.x0 = implemented((uint32_t)a1) ? 0 : NOT_SUPP; break;
-    case 0x84000001u: case PSCI_0_2_CPU_SUSPEND64: e.x0 = 0; break;
-    case PSCI_0_2_MIGRATE_INFO_TYPE: e.x0 = 2; break;
-    case PSCI_0_2_CPU_OFF: e.x0_set = false; e.yield = true; break;
-    case PSCI_0_2_SYSTEM_OFF: case PSCI_0_2_SYSTEM_RESET: e.x0_set = false; e.yield = true; break;
-    case 0x84000004u: case PSCI_0_2_AFFINITY_INFO64: {
+    case SMCCC_VERSION:
+        e.x0 = 0x10001;
+        break;
+    case SMCCC_ARCH_FEATURES:
+        e.x0 = (uint32_t)a1 == SMCCC_VERSION ? 0 : NOT_SUPP;
+        break;
+    case PSCI_0_2_VERSION:
+        e.x0 = 0x10001;
+        break;
+    case PSCI_1_0_FEATURES:
+        e.x0 = implemented((uint32_t)a1) ? 0 : NOT_SUPP;
+        break;
+    case 0x84000001u:
+    case PSCI_0_2_CPU_SUSPEND64:
+        e.x0 = 0;
+        break;
+    case PSCI_0_2_MIGRATE_INFO_TYPE:
+        e.x0 = 2;
+        break;
+    case PSCI_0_2_CPU_OFF:
+        e.x0_set = false;
+        e.yield = true;
+        break;
+    case PSCI_0_2_SYSTEM_OFF:
+    case PSCI_0_2_SYSTEM_RESET:
+        e.x0_set = false;
+        e.yield = true;
+        break;
+    case 0x84000004u:
+    case PSCI_0_2_AFFINITY_INFO64: {
         struct vcpu *t = by_mpidr(vm, a1);
         if (a2 != 0 || !t)
             e.x0 = (uint64_t)(int64_t)PSCI_INVALID_PARAMETERS;
@@ -213,7 +283,8 @@ static struct expect model_call(struct vm *vm, struct vcpu *v, const uint64_t *x
             e.x0 = t->state == VCPU_RUNNABLE ? 0 : t->state == VCPU_ON_PENDING ? 2 : 1;
         break;
     }
-    case 0x84000003u: case PSCI_0_2_CPU_ON64: {
+    case 0x84000003u:
+    case PSCI_0_2_CPU_ON64: {
         struct vcpu *t = by_mpidr(vm, a1);
         int64_t r;
         if (!t)
@@ -238,7 +309,8 @@ static struct expect model_call(struct vm *vm, struct vcpu *v, const uint64_t *x
         /* This very call is already counted. */
         e.x0 = x[1] < EXITC_NR ? v->exits[x[1]] + (x[1] == cls) : NOT_SUPP;
         break;
-    default: break;
+    default:
+        break;
     }
     return e;
 }
@@ -248,24 +320,28 @@ static bool allowed(uint32_t f, uint64_t x0)
 {
     int64_t r = (int64_t)x0;
     switch (f) {
-    case 0x84000003u: case PSCI_0_2_CPU_ON64:
-        return r == PSCI_SUCCESS || r == PSCI_INVALID_PARAMETERS || r == PSCI_INVALID_ADDRESS ||
-               r == PSCI_ALREADY_ON || r == PSCI_ON_PENDING || r == PSCI_INTERNAL_FAILURE;
-    case 0x84000004u: case PSCI_0_2_AFFINITY_INFO64:
+    case 0x84000003u:
+    case PSCI_0_2_CPU_ON64:
+        return r == PSCI_SUCCESS || r == PSCI_INVALID_PARAMETERS || r == PSCI_INVALID_ADDRESS || r == PSCI_ALREADY_ON ||
+               r == PSCI_ON_PENDING || r == PSCI_INTERNAL_FAILURE;
+    case 0x84000004u:
+    case PSCI_0_2_AFFINITY_INFO64:
         return (r >= 0 && r <= 2) || r == PSCI_INVALID_PARAMETERS || r == PSCI_DISABLED;
-    case 0x84000001u: case PSCI_0_2_CPU_SUSPEND64:
-        return r == PSCI_SUCCESS || r == PSCI_INVALID_PARAMETERS || r == PSCI_INVALID_ADDRESS ||
-               r == PSCI_DENIED;
+    case 0x84000001u:
+    case PSCI_0_2_CPU_SUSPEND64:
+        return r == PSCI_SUCCESS || r == PSCI_INVALID_PARAMETERS || r == PSCI_INVALID_ADDRESS || r == PSCI_DENIED;
     case PSCI_0_2_MIGRATE_INFO_TYPE:
         return r >= 0 && r <= 2;
-    case PSCI_1_0_FEATURES: case SMCCC_ARCH_FEATURES:
+    case PSCI_1_0_FEATURES:
+    case SMCCC_ARCH_FEATURES:
         return r >= 0 || r == PSCI_NOT_SUPPORTED;
-    case PSCI_0_2_VERSION: case SMCCC_VERSION:
+    case PSCI_0_2_VERSION:
+    case SMCCC_VERSION:
         return r > 0 && (x0 >> 31) == 0;
     case ELVISOR_HVC_EXIT_COUNTERS:
         return true;
     default:
-        return r == PSCI_NOT_SUPPORTED;         /* SMCCC: unknown function identifier */
+        return r == PSCI_NOT_SUPPORTED; /* SMCCC: unknown function identifier */
     }
 }
 
@@ -274,13 +350,20 @@ static bool allowed(uint32_t f, uint64_t x0)
 static unsigned exit_class(uint32_t ec, uint64_t esr)
 {
     switch (ec) {
-    case ESR_EC_HVC64: return EXITC_HVC;
-    case ESR_EC_SMC64: return EXITC_SMC;
-    case ESR_EC_WFX: return esr_wfx_is_wfe(esr) ? EXITC_WFE : EXITC_WFI;
-    case ESR_EC_SYS64: return EXITC_SYSREG;
-    case ESR_EC_DABT_LOW: return EXITC_MMIO;
-    case ESR_EC_IABT_LOW: return EXITC_IABT;
-    default: return EXITC_OTHER;
+    case ESR_EC_HVC64:
+        return EXITC_HVC;
+    case ESR_EC_SMC64:
+        return EXITC_SMC;
+    case ESR_EC_WFX:
+        return esr_wfx_is_wfe(esr) ? EXITC_WFE : EXITC_WFI;
+    case ESR_EC_SYS64:
+        return EXITC_SYSREG;
+    case ESR_EC_DABT_LOW:
+        return EXITC_MMIO;
+    case ESR_EC_IABT_LOW:
+        return EXITC_IABT;
+    default:
+        return EXITC_OTHER;
     }
 }
 
@@ -334,12 +417,20 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
             else
                 CHECK(res == EXIT_YIELD && v->waiting);
             CHECK(nr_handled == (!esr_wfx_is_wfe(esr) && !cpu_shared));
-            v->waiting = false;             /* the scheduler's business */
+            v->waiting = false; /* the scheduler's business */
             break;
-        case ESR_EC_SYS64: CHECK(handled == H_SYSREG && handled_arg == esr && nr_handled == 1); break;
-        case ESR_EC_DABT_LOW: CHECK(handled == H_MMIO && handled_arg == esr && nr_handled == 1); break;
-        case ESR_EC_IABT_LOW: CHECK(handled == H_IABT && handled_arg == 0xfff0 + esr && nr_handled == 1); break;
-        default: CHECK(handled == H_UNDEF && nr_handled == 1 && res == EXIT_RESUME); break;
+        case ESR_EC_SYS64:
+            CHECK(handled == H_SYSREG && handled_arg == esr && nr_handled == 1);
+            break;
+        case ESR_EC_DABT_LOW:
+            CHECK(handled == H_MMIO && handled_arg == esr && nr_handled == 1);
+            break;
+        case ESR_EC_IABT_LOW:
+            CHECK(handled == H_IABT && handled_arg == 0xfff0 + esr && nr_handled == 1);
+            break;
+        default:
+            CHECK(handled == H_UNDEF && nr_handled == 1 && res == EXIT_RESUME);
+            break;
         }
         if (ec != ESR_EC_WFX)
             CHECK(v->regs.pc == b->regs.pc && res == EXIT_RESUME);
@@ -362,7 +453,7 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
         CHECK(v->regs.x[0] == b->regs.x[0]);
     }
     for (unsigned r = 1; r < 31; r++)
-        CHECK(v->regs.x[r] == b->regs.x[r]);        /* SMCCC 1.1: x1..x17 kept (and the rest) */
+        CHECK(v->regs.x[r] == b->regs.x[r]); /* SMCCC 1.1: x1..x17 kept (and the rest) */
     if (e.on)
         model[k][e.on->id] = VCPU_ON_PENDING;
     if (!(b->regs.x[0] >> 32) && f == PSCI_0_2_CPU_OFF)
@@ -401,7 +492,8 @@ static uint64_t arg(struct vm *vm)
 {
     uint8_t s = u8();
     switch (s & 3) {
-    case 0: return s >> 2;
+    case 0:
+        return s >> 2;
     case 1: {
         uint64_t m = (1UL << 31) | ((s >> 2) & 7);
         if (s & 0x20)
@@ -420,7 +512,8 @@ static uint64_t arg(struct vm *vm)
             off %= ram_size + 8;
         return (s & 0x10) ? RAM_IPA - off : RAM_IPA + off;
     }
-    default: return take(8);
+    default:
+        return take(8);
     }
 }
 
@@ -445,9 +538,15 @@ static void op_call(uint8_t op)
     struct vcpu *v = pick(u8(), &k);
     uint64_t x0;
     switch ((op >> 5) & 7) {
-    case 6: x0 = take(4); break;
-    case 7: x0 = take(8); break;
-    default: x0 = fids[u8() % (sizeof(fids) / sizeof(fids[0]))]; break;
+    case 6:
+        x0 = take(4);
+        break;
+    case 7:
+        x0 = take(8);
+        break;
+    default:
+        x0 = fids[u8() % (sizeof(fids) / sizeof(fids[0]))];
+        break;
     }
     uint64_t x1 = arg(&vmv[k]), x2 = arg(&vmv[k]), x3 = arg(&vmv[k]);
     uint64_t esr = (uint64_t)((op & 0x10) ? ESR_EC_SMC64 : ESR_EC_HVC64) << ESR_EC_SHIFT | ESR_IL | take(2);
@@ -500,11 +599,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned n = 0; in_n && n < MAX_OPS; n++) {
         uint8_t op = u8();
         switch (op & 0xf) {
-        case 12: op_other_exit(op); break;
-        case 13: op_schedule(); break;
-        case 14: op_finish_reset(); break;
-        case 15: op_schedule(); op_call(op); break;
-        default: op_call(op); break;
+        case 12:
+            op_other_exit(op);
+            break;
+        case 13:
+            op_schedule();
+            break;
+        case 14:
+            op_finish_reset();
+            break;
+        case 15:
+            op_schedule();
+            op_call(op);
+            break;
+        default:
+            op_call(op);
+            break;
         }
         check_states();
     }

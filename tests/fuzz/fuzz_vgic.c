@@ -49,21 +49,29 @@
 #include "tests/host/stubs.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
 /* Build with -DFUZZ_DEBUG to see each operation on stderr. */
 #ifdef FUZZ_DEBUG
 #define TRACE(...) fprintf(stderr, __VA_ARGS__)
 #else
-#define TRACE(...) do { } while (0)
+#define TRACE(...) \
+    do {           \
+    } while (0)
 #endif
 
 /* The oracle's own branches are no coverage to chase: only the code under test's are. */
 #define ORACLE __attribute__((no_sanitize("coverage")))
 
-#define MAX_OPS     400
-#define TIMER_PPI   27
-#define UIE         2u          /* ICH_HCR_EL2 / GICH_HCR underflow interrupt enable */
+#define MAX_OPS   400
+#define TIMER_PPI 27
+#define UIE       2u /* ICH_HCR_EL2 / GICH_HCR underflow interrupt enable */
 
 /* ---- stand-ins for what the vGIC's files call outside it ---- */
 
@@ -85,10 +93,10 @@ static struct vgic *g;
 static unsigned ver, nvcpu, npcpu, nlrs, napr;
 static uint32_t pt[2];
 static unsigned npt;
-static int on_pcpu[MAX_CPUS];               /* vCPU loaded there, -1 none */
+static int on_pcpu[MAX_CPUS]; /* vCPU loaded there, -1 none */
 static enum phase phase[VM_MAX_VCPUS];
-static bool dev_line[VGIC_NR_IRQS];         /* passthrough device lines */
-static bool eoi_maint[MAX_CPUS];            /* a level LR was deactivated: EOI maintenance */
+static bool dev_line[VGIC_NR_IRQS]; /* passthrough device lines */
+static bool eoi_maint[MAX_CPUS];    /* a level LR was deactivated: EOI maintenance */
 static unsigned kicks_at_entry[MAX_CPUS];
 static bool work_at_entry[MAX_CPUS];
 /* The guest set its timer's PPI pending or active itself (ISPENDR, ISACTIVER): vgic.c
@@ -103,8 +111,8 @@ static unsigned gich_words;
 static uint32_t gich_bank[MAX_CPUS][0x40 + VGIC_MAX_LRS];
 
 static const char *const lr_name[VGIC_MAX_LRS] = {
-    "ich_lr0_el2", "ich_lr1_el2", "ich_lr2_el2", "ich_lr3_el2", "ich_lr4_el2", "ich_lr5_el2",
-    "ich_lr6_el2", "ich_lr7_el2", "ich_lr8_el2", "ich_lr9_el2", "ich_lr10_el2", "ich_lr11_el2",
+    "ich_lr0_el2",  "ich_lr1_el2",  "ich_lr2_el2",  "ich_lr3_el2",  "ich_lr4_el2",  "ich_lr5_el2",
+    "ich_lr6_el2",  "ich_lr7_el2",  "ich_lr8_el2",  "ich_lr9_el2",  "ich_lr10_el2", "ich_lr11_el2",
     "ich_lr12_el2", "ich_lr13_el2", "ich_lr14_el2", "ich_lr15_el2",
 };
 static const char *const apr_name[8] = {
@@ -297,7 +305,7 @@ static void vput(unsigned v)
     uint32_t vmcr = vmcr_peek(p), apr[8];
     for (unsigned i = 0; i < 8; i++)
         apr[i] = apr_exists(i) ? apr_peek(p, i) : 0;
-    vc->el1.cntv_ctl = *host_sysreg(p, "cntv_ctl_el0");     /* el1_ctx_save */
+    vc->el1.cntv_ctl = *host_sysreg(p, "cntv_ctl_el0"); /* el1_ctx_save */
     TRACE("vCPU%u put\n", v);
     vgic_put(vc);
     vtimer_put(vc);
@@ -322,7 +330,7 @@ static void vload(unsigned v)
     unsigned p = vc->pcpu;
     CHECK(phase[v] == OFF && on_pcpu[p] < 0);
     on_cpu(p);
-    *host_sysreg(p, "cntv_ctl_el0") = vc->el1.cntv_ctl;     /* el1_ctx_restore */
+    *host_sysreg(p, "cntv_ctl_el0") = vc->el1.cntv_ctl; /* el1_ctx_restore */
     host_percpu[p].vcpu = vc;
     TRACE("vCPU%u load\n", v);
     vtimer_load(vc);
@@ -397,7 +405,7 @@ static bool phys_deliver_on(unsigned p)
     }
     uint64_t ctl = *host_sysreg(p, "cntv_ctl_el0");
     struct host_irq *h = &host_gic.priv[p][TIMER_PPI];
-    if ((ctl & 7) == 5 && !h->active) {         /* ENABLE and ISTATUS, not IMASK */
+    if ((ctl & 7) == 5 && !h->active) { /* ENABLE and ISTATUS, not IMASK */
         CHECK(on_pcpu[p] >= 0);
         hyp_on(p);
         TRACE("timer PPI taken on CPU %u\n", p);
@@ -568,8 +576,8 @@ ORACLE static void check_after_flush(unsigned v)
 enum frame { F_GICD, F_RD, F_SGI };
 struct where {
     enum frame f;
-    unsigned idx;           /* redistributor */
-    uint32_t off;           /* within the 64 KiB frame */
+    unsigned idx; /* redistributor */
+    uint32_t off; /* within the 64 KiB frame */
 };
 
 static uint64_t mmio(unsigned v, unsigned win, uint64_t off, unsigned size, bool write, uint64_t val)
@@ -583,11 +591,11 @@ static uint64_t mmio(unsigned v, unsigned win, uint64_t off, unsigned size, bool
     } else {
         val = 0;
         rc = r->ops->read(&vm.vcpu[v], r->dev, off, size, &val);
-        CHECK(size == 8 || (val >> (8 * size)) == 0);       /* a read fits its size */
+        CHECK(size == 8 || (val >> (8 * size)) == 0); /* a read fits its size */
     }
     CHECK(rc == 0);
-    TRACE("vCPU%u %s window %u +0x%lx size %u: 0x%lx\n", v, write ? "write" : "read", win,
-          (unsigned long)off, size, (unsigned long)val);
+    TRACE("vCPU%u %s window %u +0x%lx size %u: 0x%lx\n", v, write ? "write" : "read", win, (unsigned long)off, size,
+          (unsigned long)val);
     return val;
 }
 
@@ -670,14 +678,14 @@ static bool may_be_nonzero(const struct where *w, unsigned size)
     if (array_of(w, size, &a))
         return true;
     if (w->f == F_GICD && o == 0 && size == 4)
-        return true;                                        /* GICD_CTLR */
+        return true; /* GICD_CTLR */
     if (ver == 2 && w->f == F_GICD && o >= 0xf10 && o < 0xf30 && size <= 4 && !(o & (size - 1)))
-        return true;                                        /* GICD_[CS]PENDSGIR */
+        return true; /* GICD_[CS]PENDSGIR */
     if (ver == 3 && w->f == F_GICD && o >= 0x6000 + 8 * VGIC_NR_PRIVATE && o < 0x6000 + 8 * g->nr_irqs &&
         (size == 4 || size == 8) && !(o & (size - 1)))
-        return true;                                        /* GICD_IROUTER<n> */
+        return true; /* GICD_IROUTER<n> */
     if (w->f == F_RD && o == 0x014 && size == 4)
-        return true;                                        /* GICR_WAKER */
+        return true; /* GICR_WAKER */
     return false;
 }
 
@@ -736,9 +744,17 @@ static void check_write(unsigned v, unsigned win, uint64_t off, const struct whe
         uint32_t fb = (uint32_t)(before >> (i * a.bits)) & mask;
         const struct virq *q = vgic_irq(g, owner, intid);
         switch (a.base) {
-        case 0x080: CHECK(fr == fw); break;
-        case 0x100: if (fw) CHECK(fr == 1); break;
-        case 0x180: if (fw) CHECK(fr == v2sgi(intid)); break;
+        case 0x080:
+            CHECK(fr == fw);
+            break;
+        case 0x100:
+            if (fw)
+                CHECK(fr == 1);
+            break;
+        case 0x180:
+            if (fw)
+                CHECK(fr == v2sgi(intid));
+            break;
         case 0x200:
             if (fw && !q->passthru && !v2sgi(intid))
                 CHECK(fr == 1);
@@ -754,11 +770,16 @@ static void check_write(unsigned v, unsigned win, uint64_t off, const struct whe
                 CHECK(fr == 1);
             soft_hw_ppi |= fw && intid == TIMER_PPI;
             break;
-        case 0x380: if (fw && !q->hw) CHECK(fr == 0); break;
-        case 0x400: CHECK(fr == (fw & VGIC_PRIO_MASK)); break;
+        case 0x380:
+            if (fw && !q->hw)
+                CHECK(fr == 0);
+            break;
+        case 0x400:
+            CHECK(fr == (fw & VGIC_PRIO_MASK));
+            break;
         case 0x800:
             if (ver == 3)
-                CHECK(fr == 0);         /* no ITARGETSR with affinity routing, nor in a GICR */
+                CHECK(fr == 0); /* no ITARGETSR with affinity routing, nor in a GICR */
             else if (intid < VGIC_NR_PRIVATE)
                 CHECK(fr == 1u << owner);
             else
@@ -767,7 +788,8 @@ static void check_write(unsigned v, unsigned win, uint64_t off, const struct whe
         case 0xc00:
             CHECK(fr == (intid < 16 ? 2 : intid < VGIC_NR_PRIVATE ? fb : (fw & 2)));
             break;
-        default: break;
+        default:
+            break;
         }
     }
 }
@@ -794,7 +816,7 @@ static void op_mmio(uint8_t op)
     unsigned v = (a & 7) % nvcpu, win = 0, sel = (a >> 4) & 0xf;
     uint64_t off = take(2);
     if ((op & 0xf) == 4)
-        off &= 0xfff;                   /* most registers are in the first 4 KiB */
+        off &= 0xfff; /* most registers are in the first 4 KiB */
     if (ver == 2) {
         off &= 0xfff;
     } else if (sel) {
@@ -818,7 +840,7 @@ static void op_mmio(uint8_t op)
     if (ver == 3 && w.f == F_GICD && w.off >= 0x6000 && w.off < 0x8000)
         before = mmio(v, win, off & ~7UL, 8, false, 0);
     uint8_t sgi_before[VM_MAX_VCPUS];
-    make_hyp(v);                        /* the exit first: it may fold list registers back */
+    make_hyp(v); /* the exit first: it may fold list registers back */
     for (unsigned t = 0; t < nvcpu; t++)
         sgi_before[t] = g->cpu[t].priv[val & 0xf].sgi_src;
     mmio(v, win, off, size, true, val);
@@ -871,7 +893,7 @@ static void op_ack(uint8_t op)
     unsigned v = (a & 7) % nvcpu, p = vm.vcpu[v].pcpu;
     make_guest(v);
     int n = (int)((a >> 3) % nlrs);
-    if ((op >> 4) & 1) {            /* the highest-priority pending one, as the GIC would */
+    if ((op >> 4) & 1) { /* the highest-priority pending one, as the GIC would */
         n = -1;
         unsigned best = 0x100;
         for (unsigned k = 0; k < nlrs; k++) {
@@ -903,7 +925,8 @@ static void op_eoi(uint8_t op)
     if (!l.active)
         return;
     lr_poke(p, n, ver == 3 ? val & ~(1UL << 63) : val & ~(1UL << 29));
-    TRACE("vCPU%u deactivates LR%u: INTID %u%s%s\n", v, n, l.intid, l.hw ? " HW" : "", l.pending ? " (still pending)" : "");
+    TRACE("vCPU%u deactivates LR%u: INTID %u%s%s\n", v, n, l.intid, l.hw ? " HW" : "",
+          l.pending ? " (still pending)" : "");
     if (l.hw) {
         /* The physical interrupt behind it is deactivated with it: it must be active. */
         CHECK(host_irq(l.pintid)->active || (l.pintid < VGIC_NR_PRIVATE && soft_hw_ppi));
@@ -918,11 +941,19 @@ static void op_run(uint8_t op)
     uint8_t a = u8();
     unsigned v = (a & 7) % nvcpu;
     switch ((op >> 4) & 3) {
-    case 0: make_guest(v); vexit(v); venter(v); break;
-    case 1: make_hyp(v); break;
-    case 2: make_guest(v); break;
+    case 0:
+        make_guest(v);
+        vexit(v);
+        venter(v);
+        break;
+    case 1:
+        make_hyp(v);
+        break;
+    case 2:
+        make_guest(v);
+        break;
     default:
-        make_loaded(v);                 /* descheduled and back: put + load */
+        make_loaded(v); /* descheduled and back: put + load */
         vput(v);
         vload(v);
         break;
@@ -937,7 +968,7 @@ static void op_sysreg(uint8_t op)
     static const uint32_t ids[] = { SYSREG(3, 0, 12, 11, 5), SYSREG(3, 0, 12, 11, 6), SYSREG(3, 0, 12, 11, 7) };
     uint64_t val = take(2) | (uint64_t)(b & 0xf) << 24 | (uint64_t)((b >> 4) & 1) << 40;
     if (b & 0x20)
-        val ^= take(8) & ~0x0f00ffffUL;             /* affinities, RS, reserved bits */
+        val ^= take(8) & ~0x0f00ffffUL; /* affinities, RS, reserved bits */
     struct sysreg_access acc = { .id = kind < 3 ? ids[kind] : (uint32_t)take(4), .read = (b >> 6) & 1 };
     make_hyp(v);
     bool before[VM_MAX_VCPUS];
@@ -954,8 +985,8 @@ static void op_sysreg(uint8_t op)
         return;
     }
     bool group1 = acc.id != ids[2], irm = (val >> 40) & 1;
-    bool aff_zero = ((val >> 16) & 0xff) == 0 && ((val >> 32) & 0xff) == 0 && ((val >> 48) & 0xff) == 0 &&
-                    ((val >> 44) & 0xf) == 0;
+    bool aff_zero =
+        ((val >> 16) & 0xff) == 0 && ((val >> 32) & 0xff) == 0 && ((val >> 48) & 0xff) == 0 && ((val >> 44) & 0xf) == 0;
     for (unsigned t = 0; t < nvcpu; t++) {
         bool hit = irm ? t != v : aff_zero && ((val >> t) & 1);
         const struct virq *q = &g->cpu[t].priv[sgi];
@@ -1027,18 +1058,47 @@ static void do_op(void)
     uint8_t op = u8();
     TRACE("op 0x%02x\n", op);
     switch (op & 0xf) {
-    case 0: case 1: case 2: case 3: case 4: op_mmio(op); break;
-    case 5: op_edge_level(op, false); break;
-    case 6: op_edge_level(op, true); break;
-    case 7: op_device(op); break;
-    case 8: op_ack(op); break;
-    case 9: op_eoi(op); break;
-    case 10: op_run(op); break;
-    case 11: op_sysreg(op); break;
-    case 12: op_timer(op); break;
-    case 13: op_wfi(op); break;
-    case 14: op_vmcr(op); break;
-    default: op_ack(op); op_eoi(op); break;
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+        op_mmio(op);
+        break;
+    case 5:
+        op_edge_level(op, false);
+        break;
+    case 6:
+        op_edge_level(op, true);
+        break;
+    case 7:
+        op_device(op);
+        break;
+    case 8:
+        op_ack(op);
+        break;
+    case 9:
+        op_eoi(op);
+        break;
+    case 10:
+        op_run(op);
+        break;
+    case 11:
+        op_sysreg(op);
+        break;
+    case 12:
+        op_timer(op);
+        break;
+    case 13:
+        op_wfi(op);
+        break;
+    case 14:
+        op_vmcr(op);
+        break;
+    default:
+        op_ack(op);
+        op_eoi(op);
+        break;
     }
 }
 
@@ -1077,7 +1137,7 @@ static void setup(void)
         vm.vcpu[i].vm = &vm;
         vm.vcpu[i].id = i;
         vm.vcpu[i].pcpu = i % npcpu;
-        vm.vcpu[i].vmpidr = (1UL << 31) | i;            /* as core/vmm.c */
+        vm.vcpu[i].vmpidr = (1UL << 31) | i; /* as core/vmm.c */
         vm.vcpu[i].state = VCPU_RUNNABLE;
         phase[i] = OFF;
     }
@@ -1089,7 +1149,7 @@ static void setup(void)
         gich = calloc(gich_words, 4);
         CHECK(gich != NULL);
         for (unsigned p = 0; p < MAX_CPUS; p++)
-            gich_bank[p][1] = hw_lrs - 1;                /* GICH_VTR.ListRegs */
+            gich_bank[p][1] = hw_lrs - 1; /* GICH_VTR.ListRegs */
         gich[1] = hw_lrs - 1;
         platform.gich.base = (uint64_t)(uintptr_t)gich;
     } else {
@@ -1121,17 +1181,17 @@ static void drain(void)
     for (unsigned i = 0; i < npt; i++)
         dev_line[pt[i]] = false;
     for (unsigned c = 0; c < nvcpu; c++) {
-        make_guest(c);                  /* each guest stops its timer */
+        make_guest(c); /* each guest stops its timer */
         *host_sysreg(vm.vcpu[c].pcpu, "cntv_ctl_el0") = 0;
     }
     for (unsigned p = 0; p < npcpu; p++)
-        hyp_on(p);                      /* everyone out of the guest */
+        hyp_on(p); /* everyone out of the guest */
     for (unsigned c = 0; c < nvcpu; c++) {
         for (uint32_t i = 16; i < VGIC_NR_IRQS; i++)
             if (vgic_irq(g, c, i)->level)
                 vgic_set_level(&vm, &vm.vcpu[c], i, false);
     }
-    mmio(0, 0, 0, 4, true, 3);                          /* GICD_CTLR: both groups */
+    mmio(0, 0, 0, 4, true, 3); /* GICD_CTLR: both groups */
     for (unsigned round = 0;; round++) {
         CHECK(round < 1200);
         bool busy = false;
@@ -1145,7 +1205,8 @@ static void drain(void)
                     continue;
                 busy = true;
                 if (l.pending && !l.active)
-                    lr_poke(p, n, val = (ver == 3 ? (val & ~(1UL << 62)) | 1UL << 63 : (val & ~(1UL << 28)) | 1UL << 29));
+                    lr_poke(p, n,
+                            val = (ver == 3 ? (val & ~(1UL << 62)) | 1UL << 63 : (val & ~(1UL << 28)) | 1UL << 29));
                 lr_poke(p, n, ver == 3 ? val & ~(1UL << 63) : val & ~(1UL << 29));
                 if (l.hw) {
                     CHECK(host_irq(l.pintid)->active || (l.pintid < VGIC_NR_PRIVATE && soft_hw_ppi));

@@ -41,29 +41,49 @@
 #include "vdev/vgic.h"
 #include "core/console.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
 
-#define NR_QUEUES   2
-#define FAKE_FEAT   (UINT64_C(1) << 0)
-#define DEV_INTID   48
-#define CFG_LEN     6
+#define NR_QUEUES 2
+#define FAKE_FEAT (UINT64_C(1) << 0)
+#define DEV_INTID 48
+#define CFG_LEN   6
 
-#define R_MAGIC         0x000
-#define R_DRV_FEAT      0x020
-#define R_DRV_FEAT_SEL  0x024
-#define R_QUEUE_SEL     0x030
-#define R_QUEUE_NUM     0x038
-#define R_QUEUE_READY   0x044
-#define R_QUEUE_NOTIFY  0x050
-#define R_INT_STATUS    0x060
-#define R_INT_ACK       0x064
-#define R_STATUS        0x070
-#define R_DESC_LO       0x080
-#define R_CONFIG        0x100
+#define R_MAGIC        0x000
+#define R_DRV_FEAT     0x020
+#define R_DRV_FEAT_SEL 0x024
+#define R_QUEUE_SEL    0x030
+#define R_QUEUE_NUM    0x038
+#define R_QUEUE_READY  0x044
+#define R_QUEUE_NOTIFY 0x050
+#define R_INT_STATUS   0x060
+#define R_INT_ACK      0x064
+#define R_STATUS       0x070
+#define R_DESC_LO      0x080
+#define R_CONFIG       0x100
 
 enum {
-    OP_WRITE32, OP_READ32, OP_RAW, OP_INIT, OP_SETUP_Q, OP_NOTIFY, OP_OFFER, OP_POKE16,
-    OP_ACK, OP_RESET, OP_VMSTATE, OP_QUIESCE, OP_FLUSH, OP_BEMODE, OP_FAIL, OP_NR
+    OP_WRITE32,
+    OP_READ32,
+    OP_RAW,
+    OP_INIT,
+    OP_SETUP_Q,
+    OP_NOTIFY,
+    OP_OFFER,
+    OP_POKE16,
+    OP_ACK,
+    OP_RESET,
+    OP_VMSTATE,
+    OP_QUIESCE,
+    OP_FLUSH,
+    OP_BEMODE,
+    OP_FAIL,
+    OP_NR
 };
 
 /* ---- stand-ins for the rest of the hypervisor ------------------------------------------- */
@@ -97,7 +117,7 @@ void vm_log(struct vm *vm, const char *fmt, ...)
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 {
     CHECK(intid == DEV_INTID);
-    CHECK(level != line);               /* the transport only reports changes */
+    CHECK(level != line); /* the transport only reports changes */
     line = level;
     nr_line_calls++;
 }
@@ -109,12 +129,16 @@ void printk(const char *fmt, ...) {}
 static struct vm vm;
 static struct virtio_dev dev;
 static struct guest_ram ram;
-static uint8_t bemode;      /* bit 0: defer pushes; bit 1: no signal; bits 2-4: chains per notify
+static uint8_t bemode; /* bit 0: defer pushes; bit 1: no signal; bits 2-4: chains per notify
                              * (0: all); bit 5: copy at an offset; bit 6: write less than all;
                              * bit 7: "another vCPU" makes each chain available again as soon as
                              * it is taken, so only the notification budget ends the loop */
 
-struct deferred { unsigned q; uint16_t head; uint32_t written; };
+struct deferred {
+    unsigned q;
+    uint16_t head;
+    uint32_t written;
+};
 static struct deferred pend[32];
 static unsigned nr_pend;
 
@@ -285,8 +309,8 @@ static void fb_notify(struct virtio_dev *d, unsigned q)
         CHECK(++nr_taken <= VIRTIO_NOTIFY_BUDGET);
         uint32_t written = serve(q, &c);
 #ifdef FUZZ_DEBUG
-        fprintf(stderr, "queue %u: chain %u: %u out (%lu bytes), %u in (%lu bytes), wrote %u\n", q, c.head,
-                c.nr_out, (unsigned long)c.out_len, c.nr_in, (unsigned long)c.in_len, written);
+        fprintf(stderr, "queue %u: chain %u: %u out (%lu bytes), %u in (%lu bytes), wrote %u\n", q, c.head, c.nr_out,
+                (unsigned long)c.out_len, c.nr_in, (unsigned long)c.in_len, written);
 #endif
         if ((bemode & 1) && nr_pend < sizeof(pend) / sizeof(pend[0]))
             pend[nr_pend++] = (struct deferred){ q, c.head, written };
@@ -309,8 +333,13 @@ static unsigned fb_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
 static void fb_reset(struct virtio_dev *d) {}
 
 static const struct virtio_backend fake_be = {
-    .name = "virtio-fake", .device_id = 42, .nr_queues = NR_QUEUES, .config = fb_config,
-    .config_write = NULL, .notify = fb_notify, .reset = fb_reset,
+    .name = "virtio-fake",
+    .device_id = 42,
+    .nr_queues = NR_QUEUES,
+    .config = fb_config,
+    .config_write = NULL,
+    .notify = fb_notify,
+    .reset = fb_reset,
 };
 
 /* ---- the driver ----------------------------------------------------------------------------- */
@@ -461,9 +490,10 @@ static void run_op(uint8_t op, uint8_t arg, uint32_t val)
         else if (off == R_QUEUE_READY)
             CHECK(v == (dev.queue_sel < NR_QUEUES && dev.vq[dev.queue_sel].enabled));
         else if (off >= R_CONFIG)
-            CHECK(v == (off - R_CONFIG + 4 <= CFG_LEN ? 0x11u * (off - R_CONFIG + 1) +
-                        0x1100u * (off - R_CONFIG + 2) + 0x110000u * (off - R_CONFIG + 3) +
-                        0x11000000u * (off - R_CONFIG + 4) : 0));
+            CHECK(v == (off - R_CONFIG + 4 <= CFG_LEN
+                            ? 0x11u * (off - R_CONFIG + 1) + 0x1100u * (off - R_CONFIG + 2) +
+                                  0x110000u * (off - R_CONFIG + 3) + 0x11000000u * (off - R_CONFIG + 4)
+                            : 0));
         break;
     }
     case OP_RAW: {
@@ -541,8 +571,8 @@ static void run_op(uint8_t op, uint8_t arg, uint32_t val)
         break;
     }
 #ifdef FUZZ_DEBUG
-    fprintf(stderr, "op %u arg %#x val %#x: status %#x isr %#x line %d logs %u\n", op % OP_NR, arg, val,
-            dev.status, dev.isr, line, nr_logs);
+    fprintf(stderr, "op %u arg %#x val %#x: status %#x isr %#x line %d logs %u\n", op % OP_NR, arg, val, dev.status,
+            dev.isr, line, nr_logs);
 #endif
     check_state(old_status, old_logs, reset);
 }

@@ -2,16 +2,16 @@
  * addressing form (ISV=1 and ISV=0), aborts for unmapped IPAs, PSCI CPU_ON/OFF. */
 #include "tests/guests/common/guest.h"
 
-#define SMCCC_VERSION        0x80000000u
-#define SMCCC_ARCH_FEATURES  0x80000001u
-#define PSCI_VERSION         0x84000000u
-#define PSCI_CPU_OFF         0x84000002u
-#define PSCI_CPU_ON          0xc4000003u
-#define PSCI_AFFINITY_INFO   0xc4000004u
-#define PSCI_MIGRATE_INFO    0x84000006u
-#define PSCI_FEATURES        0x8400000au
-#define ELVISOR_EXIT_COUNT   0xc6000001u
-#define NOT_SUPPORTED        ((uint64_t)-1)
+#define SMCCC_VERSION       0x80000000u
+#define SMCCC_ARCH_FEATURES 0x80000001u
+#define PSCI_VERSION        0x84000000u
+#define PSCI_CPU_OFF        0x84000002u
+#define PSCI_CPU_ON         0xc4000003u
+#define PSCI_AFFINITY_INFO  0xc4000004u
+#define PSCI_MIGRATE_INFO   0x84000006u
+#define PSCI_FEATURES       0x8400000au
+#define ELVISOR_EXIT_COUNT  0xc6000001u
+#define NOT_SUPPORTED       ((uint64_t)-1)
 
 extern char guest_secondary_entry[];
 static volatile uint64_t *scratch;
@@ -64,7 +64,7 @@ static void test_sysregs(void)
     sysreg_write(mdscr_el1, 0x1);
     check((sysreg_read(mdscr_el1) & 1) == 1, "mdscr_kept", "lost");
     sysreg_write(mdscr_el1, 0);
-    __asm__ volatile("dc isw, %0; dc csw, %0; dc cisw, %0" :: "r"(0UL) : "memory");
+    __asm__ volatile("dc isw, %0; dc csw, %0; dc cisw, %0" ::"r"(0UL) : "memory");
     check(true, "set_way_emulated", "-");
     /* WFI sleeps until an interrupt: the virtual timer, due in 1 ms, ends it (its interrupt is
      * not enabled in the GIC, which a WFI wake-up does not need to be in elvisor). */
@@ -91,9 +91,10 @@ static void test_mmio_sizes(void)
     int64_t sb, sh, sw;
     uint64_t ub;
     __asm__ volatile("ldrsb %0, [%4]; ldrsh %1, [%4]; ldrsw %2, [%4]; ldrb %w3, [%4]"
-                     : "=&r"(sb), "=&r"(sh), "=&r"(sw), "=&r"(ub) : "r"(&scratch[1]));
-    check(sb == -15 && sh == -3855 && sw == -3855 && ub == 0xf1, "mmio_signed_loads",
-          "%ld %ld %ld %lu", (long)sb, (long)sh, (long)sw, (unsigned long)ub);
+                     : "=&r"(sb), "=&r"(sh), "=&r"(sw), "=&r"(ub)
+                     : "r"(&scratch[1]));
+    check(sb == -15 && sh == -3855 && sw == -3855 && ub == 0xf1, "mmio_signed_loads", "%ld %ld %ld %lu", (long)sb,
+          (long)sh, (long)sw, (unsigned long)ub);
     int32_t w;
     __asm__ volatile("ldrsb %w0, [%1]" : "=r"(w) : "r"(&scratch[1]));
     check((uint32_t)w == 0xfffffff1, "mmio_signed_load_w", "0x%x", (unsigned)w);
@@ -102,14 +103,16 @@ static void test_mmio_sizes(void)
 static void test_mmio_isv0(void)
 {
     uint64_t a = 0x0102030405060708ULL, c = 0x1112131415161718ULL, ra, rc;
-    __asm__ volatile("stp %2, %3, [%4]; ldp %0, %1, [%4]" : "=&r"(ra), "=&r"(rc)
-                     : "r"(a), "r"(c), "r"(&scratch[2]) : "memory");
+    __asm__ volatile("stp %2, %3, [%4]; ldp %0, %1, [%4]"
+                     : "=&r"(ra), "=&r"(rc)
+                     : "r"(a), "r"(c), "r"(&scratch[2])
+                     : "memory");
     check(ra == a && rc == c && scratch[3] == c, "mmio_ldp_stp", "0x%lx 0x%lx", (unsigned long)ra, (unsigned long)rc);
     volatile uint64_t *p = &scratch[4];
     uint64_t v = 0xfeedfacecafef00dULL, out;
     __asm__ volatile("str %2, [%0, #8]!" : "+r"(p), "=m"(scratch[5]) : "r"(v));
     check(p == &scratch[5] && scratch[5] == v, "mmio_pre_index_store", "p %p", (void *)p);
-    __asm__ volatile("ldr %1, [%0], #-8" : "+r"(p), "=r"(out) :: "memory");
+    __asm__ volatile("ldr %1, [%0], #-8" : "+r"(p), "=r"(out)::"memory");
     check(p == &scratch[4] && out == v, "mmio_post_index_load", "p %p out 0x%lx", (void *)p, (unsigned long)out);
     uint64_t idx = 6;
     scratch[6] = 0x7777;
@@ -121,8 +124,11 @@ static void test_mmio_isv0(void)
     uint64_t lo = 0xaaaabbbbccccddddULL, hi = 0x1111222233334444ULL, rlo, rhi;
     __asm__ volatile("fmov d0, %2; mov v0.d[1], %3; str q0, [%4]; movi v0.16b, #0; ldr q0, [%4];"
                      "fmov %0, d0; mov %1, v0.d[1]"
-                     : "=r"(rlo), "=r"(rhi) : "r"(lo), "r"(hi), "r"(&scratch[6]) : "v0", "memory");
-    check(rlo == lo && rhi == hi && scratch[7] == hi, "mmio_simd_q", "0x%lx 0x%lx", (unsigned long)rlo, (unsigned long)rhi);
+                     : "=r"(rlo), "=r"(rhi)
+                     : "r"(lo), "r"(hi), "r"(&scratch[6])
+                     : "v0", "memory");
+    check(rlo == lo && rhi == hi && scratch[7] == hi, "mmio_simd_q", "0x%lx 0x%lx", (unsigned long)rlo,
+          (unsigned long)rhi);
 }
 
 static void test_aborts(void)
@@ -135,7 +141,7 @@ static void test_aborts(void)
           "taken %d esr 0x%lx far 0x%lx", t, (unsigned long)esr, (unsigned long)far);
     uint64_t uart = dt_reg_of("arm,pl011");
     fault_expect();
-    (void)*(volatile uint64_t *)(uintptr_t)uart;     /* a 64-bit access to a 32-bit device */
+    (void)*(volatile uint64_t *)(uintptr_t)uart; /* a 64-bit access to a 32-bit device */
     t = fault_taken(&esr, &far);
     check(t && (esr >> 26) == 0x25, "bad_size_device_access_aborts", "taken %d esr 0x%lx", t, (unsigned long)esr);
     check(*(volatile uint32_t *)(uintptr_t)(uart + 0xfe0) == 0x11, "pl011_periph_id", "wrong");

@@ -20,37 +20,37 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define SMCCC_VERSION       0x80000000u
-#define PSCI_CPU_OFF        0x84000002u
-#define PSCI_CPU_ON         0xc4000003u
-#define EXIT_COUNTERS       0xc6000001u     /* ELVISOR_HVC_EXIT_COUNTERS (vdev/vpsci.h) */
-#define NOT_SUPPORTED       ((uint64_t)-1)
+#define SMCCC_VERSION 0x80000000u
+#define PSCI_CPU_OFF  0x84000002u
+#define PSCI_CPU_ON   0xc4000003u
+#define EXIT_COUNTERS 0xc6000001u /* ELVISOR_HVC_EXIT_COUNTERS (vdev/vpsci.h) */
+#define NOT_SUPPORTED ((uint64_t)-1)
 
-#define NSAMPLES            1000
-#define MAX_CLASSES         32              /* enum exit_class (core/vm.h) has fewer */
-#define MAX_VCPUS           8
+#define NSAMPLES    1000
+#define MAX_CLASSES 32 /* enum exit_class (core/vm.h) has fewer */
+#define MAX_VCPUS   8
 
 /* Interrupts used: SGI 1 for IPIs, PPI 11 = INTID 27 for the EL1 virtual timer. */
-#define SGI_BENCH           1
-#define INTID_VTIMER        27
-#define INTID_SPURIOUS      1020            /* 1020..1023 are special */
+#define SGI_BENCH      1
+#define INTID_VTIMER   27
+#define INTID_SPURIOUS 1020 /* 1020..1023 are special */
 
 /* Time limits, in counter ticks (= instructions). QEMU runs the CPUs one at a time, a CPU
  * keeping the host until it idles or its time slice ends (up to tens of millions of ticks), so
  * waits that depend on another CPU get generous limits. */
-#define SELF_IRQ_LIMIT      1000000ULL
-#define CROSS_IRQ_LIMIT     200000000ULL
-#define IPI_SLOW            1000000ULL      /* a first IPI slower than this: vCPUs do not idle */
-#define IPI_TOTAL_LIMIT     4000000000ULL
-#define IPI_WARMUP          4               /* rounds before the samples */
-#define TIMER_DELTA         20000ULL        /* deadline distance from programming the timer */
-#define TIMER_LIMIT         2000000ULL
+#define SELF_IRQ_LIMIT  1000000ULL
+#define CROSS_IRQ_LIMIT 200000000ULL
+#define IPI_SLOW        1000000ULL /* a first IPI slower than this: vCPUs do not idle */
+#define IPI_TOTAL_LIMIT 4000000000ULL
+#define IPI_WARMUP      4        /* rounds before the samples */
+#define TIMER_DELTA     20000ULL /* deadline distance from programming the timer */
+#define TIMER_LIMIT     2000000ULL
 
 /* vcpu_switch: gaps in a counter-reading loop longer than SWITCH_GAP are times the VM did not
  * run; bench.py pairs one VM's gaps with the other's runs. */
-#define SWITCH_BUDGET       400000000ULL
-#define SWITCH_GAP          200
-#define SWITCH_MAX_GAPS     512
+#define SWITCH_BUDGET   400000000ULL
+#define SWITCH_GAP      200
+#define SWITCH_MAX_GAPS 512
 
 /* --- counter, brackets ------------------------------------------------------------------ */
 
@@ -62,18 +62,15 @@
 static inline uint64_t now(void)
 {
     uint64_t t;
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t) :: "memory");
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t)::"memory");
     return t;
 }
 
-static inline uint64_t mpidr_aff(void)
-{
-    return sysreg_read(mpidr_el1) & 0xff00ffffffUL;
-}
+static inline uint64_t mpidr_aff(void) { return sysreg_read(mpidr_el1) & 0xff00ffffffUL; }
 
 static inline unsigned my_index(void)
 {
-    return (unsigned)(sysreg_read(mpidr_el1) & 0xff) % MAX_VCPUS;   /* Aff0 = vCPU index */
+    return (unsigned)(sysreg_read(mpidr_el1) & 0xff) % MAX_VCPUS; /* Aff0 = vCPU index */
 }
 
 #define irq_mask()   __asm__ volatile("msr daifset, #2" ::: "memory")
@@ -85,7 +82,7 @@ typedef uint64_t (*op_fn)(uintptr_t addr, uint64_t val);
 static uint64_t op_empty(uintptr_t addr, uint64_t val)
 {
     uint64_t t0, t1;
-    __asm__ volatile(T_BEGIN T_END : [t0] "=&r"(t0), [t1] "=&r"(t1) :: "memory");
+    __asm__ volatile(T_BEGIN T_END : [t0] "=&r"(t0), [t1] "=&r"(t1)::"memory");
     return t1 - t0;
 }
 
@@ -93,8 +90,7 @@ static uint64_t op_hvc(uintptr_t addr, uint64_t val)
 {
     register uint64_t x0 __asm__("x0") = SMCCC_VERSION;
     uint64_t t0, t1;
-    __asm__ volatile(T_BEGIN "hvc #0\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1), "+r"(x0) :: "x1", "x2", "x3", "memory");
+    __asm__ volatile(T_BEGIN "hvc #0\n\t" T_END : [t0] "=&r"(t0), [t1] "=&r"(t1), "+r"(x0)::"x1", "x2", "x3", "memory");
     return t1 - t0;
 }
 
@@ -103,7 +99,9 @@ static uint64_t op_ldr32(uintptr_t addr, uint64_t val)
     uint64_t t0, t1;
     uint32_t v;
     __asm__ volatile(T_BEGIN "ldr %w[v], [%[a]]\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) : [a] "r"(addr) : "memory");
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v)
+                     : [a] "r"(addr)
+                     : "memory");
     return t1 - t0;
 }
 
@@ -111,7 +109,9 @@ static uint64_t op_ldr64(uintptr_t addr, uint64_t val)
 {
     uint64_t t0, t1, v;
     __asm__ volatile(T_BEGIN "ldr %[v], [%[a]]\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) : [a] "r"(addr) : "memory");
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v)
+                     : [a] "r"(addr)
+                     : "memory");
     return t1 - t0;
 }
 
@@ -119,7 +119,9 @@ static uint64_t op_str32(uintptr_t addr, uint64_t val)
 {
     uint64_t t0, t1;
     __asm__ volatile(T_BEGIN "str %w[v], [%[a]]\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1) : [a] "r"(addr), [v] "r"(val) : "memory");
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1)
+                     : [a] "r"(addr), [v] "r"(val)
+                     : "memory");
     return t1 - t0;
 }
 
@@ -127,7 +129,9 @@ static uint64_t op_str64(uintptr_t addr, uint64_t val)
 {
     uint64_t t0, t1;
     __asm__ volatile(T_BEGIN "str %[v], [%[a]]\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1) : [a] "r"(addr), [v] "r"(val) : "memory");
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1)
+                     : [a] "r"(addr), [v] "r"(val)
+                     : "memory");
     return t1 - t0;
 }
 
@@ -136,13 +140,13 @@ static uint64_t op_sysreg(uintptr_t addr, uint64_t val)
 {
     uint64_t t0, t1, v;
     __asm__ volatile(T_BEGIN "mrs %[v], id_aa64pfr0_el1\n\t" T_END
-                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v) :: "memory");
+                     : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(v)::"memory");
     return t1 - t0;
 }
 
 /* --- exit counters ------------------------------------------------------------------------ */
 
-static unsigned nr_classes;     /* exit classes the hypervisor counts (0: no counters) */
+static unsigned nr_classes; /* exit classes the hypervisor counts (0: no counters) */
 
 static void exits_probe(void)
 {
@@ -173,12 +177,12 @@ static uint64_t exits_since(const uint64_t *base)
 /* --- statistics and output ------------------------------------------------------------------ */
 
 static uint64_t samples[NSAMPLES];
-static uint64_t overhead;       /* ticks of the empty bracket */
+static uint64_t overhead; /* ticks of the empty bracket */
 static const char *unit = "instructions";
 
 static void sort(uint64_t *a, unsigned n)
 {
-    for (unsigned gap = n / 2; gap > 0; gap /= 2)        /* Shell sort */
+    for (unsigned gap = n / 2; gap > 0; gap /= 2) /* Shell sort */
         for (unsigned i = gap; i < n; i++) {
             uint64_t v = a[i];
             unsigned j = i;
@@ -206,20 +210,14 @@ static void report(const char *name, uint64_t *s, unsigned n, int64_t exits_x100
             (unsigned long)s[n - 1], unit, ex, n);
 }
 
-static void not_measured(const char *name, const char *why)
-{
-    gprintf("BENCH %s not-measured %s\n", name, why);
-}
+static void not_measured(const char *name, const char *why) { gprintf("BENCH %s not-measured %s\n", name, why); }
 
-static uint64_t minus_overhead(uint64_t t)
-{
-    return t > overhead ? t - overhead : 0;
-}
+static uint64_t minus_overhead(uint64_t t) { return t > overhead ? t - overhead : 0; }
 
 static void run_op(const char *name, op_fn fn, uintptr_t addr, uint64_t val)
 {
     uint64_t base[MAX_CLASSES];
-    fn(addr, val);      /* once outside the samples: first-use effects stay out */
+    fn(addr, val); /* once outside the samples: first-use effects stay out */
     exits_snap(base);
     for (unsigned i = 0; i < NSAMPLES; i++)
         samples[i] = fn(addr, val);
@@ -270,38 +268,43 @@ static bool wr32(uintptr_t a, uint32_t v)
 }
 
 /* A system-register access that may be UNDEFINED (or trapped and refused by the hypervisor). */
-#define SR_GUARDED(stmt) ({ fault_expect(); stmt; !fault_taken(0, 0); })
+#define SR_GUARDED(stmt)    \
+    ({                      \
+        fault_expect();     \
+        stmt;               \
+        !fault_taken(0, 0); \
+    })
 
 /* --- the guest's view of the GIC (found in its DTB) ------------------------------------------ */
 
-#define GICD_CTLR           0x0000
-#define GICD_TYPER          0x0004
-#define GICD_ISENABLER0     0x0100
-#define GICD_IPRIORITYR     0x0400
-#define GICD_ITARGETSR0     0x0800
-#define GICD_SGIR           0x0f00
-#define GICD_CTLR_RWP       (1u << 31)
+#define GICD_CTLR       0x0000
+#define GICD_TYPER      0x0004
+#define GICD_ISENABLER0 0x0100
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ITARGETSR0 0x0800
+#define GICD_SGIR       0x0f00
+#define GICD_CTLR_RWP   (1u << 31)
 
-#define GICR_TYPER          0x0008
-#define GICR_WAKER          0x0014
-#define GICR_TYPER_VLPIS    (1u << 1)
-#define GICR_TYPER_LAST     (1u << 4)
-#define GICR_WAKER_PSLEEP   (1u << 1)
-#define GICR_WAKER_CASLEEP  (1u << 2)
-#define GICR_SGI            0x10000         /* SGI_base frame */
-#define GICR_IGROUPR0       0x0080
-#define GICR_ISENABLER0     0x0100
-#define GICR_IPRIORITYR     0x0400
+#define GICR_TYPER         0x0008
+#define GICR_WAKER         0x0014
+#define GICR_TYPER_VLPIS   (1u << 1)
+#define GICR_TYPER_LAST    (1u << 4)
+#define GICR_WAKER_PSLEEP  (1u << 1)
+#define GICR_WAKER_CASLEEP (1u << 2)
+#define GICR_SGI           0x10000 /* SGI_base frame */
+#define GICR_IGROUPR0      0x0080
+#define GICR_ISENABLER0    0x0100
+#define GICR_IPRIORITYR    0x0400
 
-#define GICC_CTLR           0x0000
-#define GICC_PMR            0x0004
-#define GICC_BPR            0x0008
-#define GICC_IAR            0x000c
-#define GICC_EOIR           0x0010
+#define GICC_CTLR 0x0000
+#define GICC_PMR  0x0004
+#define GICC_BPR  0x0008
+#define GICC_IAR  0x000c
+#define GICC_EOIR 0x0010
 
 static struct {
-    unsigned version;           /* 2 or 3; 0: no GIC node */
-    uintptr_t d, c, r;          /* GICD, GICC (v2), first redistributor (v3) */
+    unsigned version;  /* 2 or 3; 0: no GIC node */
+    uintptr_t d, c, r; /* GICD, GICC (v2), first redistributor (v3) */
     uint64_t r_size;
     uint8_t v2_mask[MAX_VCPUS]; /* GICv2 CPU interface mask of each vCPU */
 } gic;
@@ -367,7 +370,7 @@ static const char *gic_dist_init(void)
 static uintptr_t gicr_frame(void)
 {
     uint64_t me = mpidr_aff();
-    uint64_t aff = (me & 0xffffff) | ((me >> 32 & 0xff) << 24);  /* GICR_TYPER.Affinity_Value */
+    uint64_t aff = (me & 0xffffff) | ((me >> 32 & 0xff) << 24); /* GICR_TYPER.Affinity_Value */
     for (uintptr_t f = gic.r; f < gic.r + gic.r_size;) {
         uint64_t typer;
         if (!rd64(f + GICR_TYPER, &typer))
@@ -415,7 +418,7 @@ static const char *gic_cpu_init(void)
         ok = ok && SR_GUARDED(sysreg_write(icc_bpr1_el1, 0));
         uint64_t ctlr = 0;
         ok = ok && SR_GUARDED(ctlr = sysreg_read(icc_ctlr_el1));
-        ok = ok && SR_GUARDED(sysreg_write(icc_ctlr_el1, ctlr & ~2UL));    /* EOImode = 0 */
+        ok = ok && SR_GUARDED(sysreg_write(icc_ctlr_el1, ctlr & ~2UL)); /* EOImode = 0 */
         ok = ok && SR_GUARDED(sysreg_write(icc_igrpen1_el1, 1));
         __asm__ volatile("isb");
         if (!ok)
@@ -430,8 +433,7 @@ static const char *gic_cpu_init(void)
         if (!ok)
             return "GICD/GICC accesses abort";
         /* ITARGETSR0..7 read as this CPU interface's own mask (Arm IHI 0048, 4.3.12). */
-        gic.v2_mask[my_index()] = (uint8_t)(targets & 0xff) ? (uint8_t)(targets & 0xff)
-                                                            : (uint8_t)(1u << my_index());
+        gic.v2_mask[my_index()] = (uint8_t)(targets & 0xff) ? (uint8_t)(targets & 0xff) : (uint8_t)(1u << my_index());
     }
     return 0;
 }
@@ -441,9 +443,8 @@ static void gic_send_sgi(unsigned target_index, uint64_t target_mpidr)
     if (gic.version == 3) {
         /* ICC_SGI1R_EL1: TargetList [15:0] (Aff0 bits), Aff1 [23:16], INTID [27:24], Aff2
          * [39:32], Aff3 [55:48] (Arm IHI 0069, 12.2.22). */
-        uint64_t v = (1UL << (target_mpidr & 0xf)) | ((target_mpidr >> 8 & 0xff) << 16) |
-                     ((uint64_t)SGI_BENCH << 24) | ((target_mpidr >> 16 & 0xff) << 32) |
-                     ((target_mpidr >> 32 & 0xff) << 48);
+        uint64_t v = (1UL << (target_mpidr & 0xf)) | ((target_mpidr >> 8 & 0xff) << 16) | ((uint64_t)SGI_BENCH << 24) |
+                     ((target_mpidr >> 16 & 0xff) << 32) | ((target_mpidr >> 32 & 0xff) << 48);
         sysreg_write(icc_sgi1r_el1, v);
         __asm__ volatile("isb");
     } else {
@@ -464,10 +465,12 @@ static uint32_t gic_ack_timed(uint64_t *t)
     uint64_t t0, t1, iar;
     if (gic.version == 3)
         __asm__ volatile(T_BEGIN "mrs %[v], icc_iar1_el1\n\t" T_END
-                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar) :: "memory");
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar)::"memory");
     else
         __asm__ volatile(T_BEGIN "ldr %w[v], [%[a]]\n\t" T_END
-                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar) : [a] "r"(gic.c + GICC_IAR) : "memory");
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1), [v] "=&r"(iar)
+                         : [a] "r"(gic.c + GICC_IAR)
+                         : "memory");
     *t = t1 - t0;
     return (uint32_t)iar;
 }
@@ -477,20 +480,24 @@ static void gic_eoi_timed(uint32_t iar, uint64_t *t)
     uint64_t t0, t1, v = iar;
     if (gic.version == 3)
         __asm__ volatile(T_BEGIN "msr icc_eoir1_el1, %[v]\n\t" T_END
-                         : [t0] "=&r"(t0), [t1] "=&r"(t1) : [v] "r"(v) : "memory");
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [v] "r"(v)
+                         : "memory");
     else
         __asm__ volatile(T_BEGIN "str %w[v], [%[a]]\n\t" T_END
-                         : [t0] "=&r"(t0), [t1] "=&r"(t1) : [v] "r"(v), [a] "r"(gic.c + GICC_EOIR) : "memory");
+                         : [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [v] "r"(v), [a] "r"(gic.c + GICC_EOIR)
+                         : "memory");
     *t = t1 - t0;
 }
 
 /* --- the IRQ handler (through the common runtime's hook) ------------------------------------ */
 
 static volatile uint32_t irq_count[MAX_VCPUS];
-static volatile uint64_t irq_entry[MAX_VCPUS];     /* counter at handler entry, last IRQ */
+static volatile uint64_t irq_entry[MAX_VCPUS]; /* counter at handler entry, last IRQ */
 static volatile uint32_t irq_intid[MAX_VCPUS];
 static volatile uint32_t irq_spurious;
-static volatile uint32_t pong_index = ~0u;          /* vCPU1: answer each IPI with one to it */
+static volatile uint32_t pong_index = ~0u; /* vCPU1: answer each IPI with one to it */
 static uint64_t pong_mpidr;
 
 /* eoi measurement on vCPU 0: ack + EOI ticks of each interrupt, and the exits in between. */
@@ -513,7 +520,7 @@ static void bench_irq(uint64_t entry)
         return;
     }
     if (intid == INTID_VTIMER)
-        sysreg_write(cntv_ctl_el0, 0);      /* the timer's level drops before the EOI */
+        sysreg_write(cntv_ctl_el0, 0); /* the timer's level drops before the EOI */
     gic_eoi_timed(iar, &t_eoi);
     if (measure) {
         eoi_exits += exits_since(base);
@@ -541,14 +548,14 @@ static bool wait_irq(uint32_t count, uint64_t limit, bool idle)
         if (now() > limit)
             return false;
         if (idle)
-            __asm__ volatile("wfi");    /* wakes on a pending IRQ even while it is masked */
+            __asm__ volatile("wfi"); /* wakes on a pending IRQ even while it is masked */
         irq_unmask();
     }
 }
 
 /* --- benchmarks needing the vGIC ------------------------------------------------------------- */
 
-static const char *gic_reason;  /* why the vGIC benchmarks cannot run (0: they can) */
+static const char *gic_reason; /* why the vGIC benchmarks cannot run (0: they can) */
 
 static void bench_gicd_read(void)
 {
@@ -575,7 +582,7 @@ static bool bench_eoi(void)
     eoi_n = 0;
     eoi_exits = eoi_hvcs = 0;
     for (unsigned i = 0; i <= NSAMPLES; i++) {
-        eoi_measure = i > 0;        /* the first one is the probe */
+        eoi_measure = i > 0; /* the first one is the probe */
         uint32_t c = irq_count[me];
         irq_mask();
         if (i == 0 && !gic_send_sgi_guarded(me, mpidr)) {
@@ -600,7 +607,7 @@ static bool bench_eoi(void)
 }
 
 extern char guest_secondary_entry[];
-static volatile uint32_t sec_state;     /* 1: set up, waiting for IPIs; 2: done */
+static volatile uint32_t sec_state; /* 1: set up, waiting for IPIs; 2: done */
 static const char *volatile sec_err;
 static volatile bool ipi_stop;
 static volatile uint64_t sec_exits, sec_irqs;
@@ -669,7 +676,8 @@ static void bench_ipi(void)
         ;
     if (sec_state != 1) {
         char why[160];
-        ev_snprintf(why, sizeof(why), "vCPU 1: %s", sec_state == 2 && sec_err ? (const char *)sec_err : "did not start");
+        ev_snprintf(why, sizeof(why), "vCPU 1: %s",
+                    sec_state == 2 && sec_err ? (const char *)sec_err : "did not start");
         not_measured("ipi", why);
         return;
     }
@@ -677,7 +685,7 @@ static void bench_ipi(void)
      * is the first with vCPU 0 idle in WFI; rounds up to IPI_WARMUP are left out too (the first
      * ones after the probe run a different path until both vCPUs settle); then the samples. */
     uint64_t base[MAX_CLASSES], start = 0;
-    unsigned n = 0, rounds = 0;     /* rounds since the exit-counter snapshot */
+    unsigned n = 0, rounds = 0; /* rounds since the exit-counter snapshot */
     const char *fail = 0;
     char why[160];
     for (unsigned i = 0; i < NSAMPLES + IPI_WARMUP && !fail; i++) {
@@ -711,8 +719,10 @@ static void bench_ipi(void)
         if (i >= 1)
             rounds++;
         if (i == 1 && lat > IPI_SLOW) {
-            ev_snprintf(why, sizeof(why), "an IPI took %lu instructions: a vCPU waiting in WFI does "
-                        "not give up its CPU", (unsigned long)lat);
+            ev_snprintf(why, sizeof(why),
+                        "an IPI took %lu instructions: a vCPU waiting in WFI does "
+                        "not give up its CPU",
+                        (unsigned long)lat);
             fail = why;
         }
         if (i >= IPI_WARMUP) {
@@ -753,7 +763,7 @@ static void bench_timer(void)
     gprintf("BENCHSTART timer_latency\n");
     unsigned n = 0;
     for (unsigned i = 0; i <= NSAMPLES; i++) {
-        if (i == 1) {       /* sample 0 is the probe */
+        if (i == 1) { /* sample 0 is the probe */
             eoi_n = 0;
             eoi_exits = eoi_hvcs = 0;
             exits_snap(base);
@@ -762,15 +772,15 @@ static void bench_timer(void)
         irq_mask();
         uint64_t deadline = now() + TIMER_DELTA;
         sysreg_write(cntv_cval_el0, deadline);
-        sysreg_write(cntv_ctl_el0, 1);      /* ENABLE, IMASK = 0 */
+        sysreg_write(cntv_ctl_el0, 1); /* ENABLE, IMASK = 0 */
         __asm__ volatile("isb");
         eoi_measure = i > 0;
         bool ok = wait_irq(c, deadline + TIMER_LIMIT, false);
         eoi_measure = false;
         sysreg_write(cntv_ctl_el0, 0);
         if (!ok || irq_intid[me] != INTID_VTIMER) {
-            not_measured("timer_latency", ok ? "acknowledged the wrong INTID" :
-                         "the virtual timer interrupt never reached the guest");
+            not_measured("timer_latency",
+                         ok ? "acknowledged the wrong INTID" : "the virtual timer interrupt never reached the guest");
             not_measured("eoi_timer", "no virtual timer interrupt");
             return;
         }
@@ -791,7 +801,7 @@ static uint64_t gap_out[SWITCH_MAX_GAPS], gap_in[SWITCH_MAX_GAPS];
 static inline uint64_t pnow(void)
 {
     uint64_t t;
-    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t) :: "memory");
+    __asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t)::"memory");
     return t;
 }
 
@@ -808,8 +818,8 @@ static void bench_switch(void)
         t = pnow();
         uint64_t d = t - prev;
         if (d > SWITCH_GAP) {
-            gap_out[n] = prev;      /* last read before the VM stopped running */
-            gap_in[n++] = t;        /* first read after it ran again */
+            gap_out[n] = prev; /* last read before the VM stopped running */
+            gap_in[n++] = t;   /* first read after it ran again */
         } else if (d < iter) {
             iter = d;
         }
@@ -840,7 +850,7 @@ int guest_main(void)
 {
     uint64_t freq = sysreg_read(cntfrq_el0);
     if (freq != 1000000000)
-        unit = "ticks";     /* not 1 GHz: the counter does not count instructions */
+        unit = "ticks"; /* not 1 GHz: the counter does not count instructions */
     exits_probe();
     gprintf("BENCHINFO cntfrq %lu exit_classes %u samples %u\n", (unsigned long)freq, nr_classes, NSAMPLES);
     measure_overhead();
@@ -856,14 +866,14 @@ int guest_main(void)
         run_op("hvc", op_hvc, 0, 0);
     else
         not_measured("hvc", "SMCCC_VERSION does not answer 1.1");
-    run_op("mmio_read_emul", op_ldr32, uart + 0x18, 0);             /* UARTFR */
+    run_op("mmio_read_emul", op_ldr32, uart + 0x18, 0); /* UARTFR */
     uintptr_t virtio = (uintptr_t)dt_reg_of("virtio,mmio");
-    if (virtio)     /* QueueSel (virtio 1.2 4.2.2): a register write with no side effect */
+    if (virtio) /* QueueSel (virtio 1.2 4.2.2): a register write with no side effect */
         run_op("mmio_write_emul", op_str32, virtio + 0x030, 0);
     else
         not_measured("mmio_write_emul", "no virtio,mmio device in the VM");
     if (dbg) {
-        run_op("mmio_write_debug", op_str64, dbg, 0x1122334455667788ULL);  /* scratch 0 */
+        run_op("mmio_write_debug", op_str64, dbg, 0x1122334455667788ULL); /* scratch 0 */
         run_op("mmio_read_debug", op_ldr64, dbg, 0);
     } else {
         not_measured("mmio_write_debug", "no elvisor,debug-regs device in the VM");

@@ -9,7 +9,7 @@ int guest_main(void)
     unsigned len = 0;
     gprintf("echo: ready, type a line\n");
     for (;;) {
-        if (uart[0x18 / 4] & (1u << 4)) {       /* FR.RXFE: nothing received */
+        if (uart[0x18 / 4] & (1u << 4)) { /* FR.RXFE: nothing received */
             __asm__ volatile("wfi");
             continue;
         }

@@ -43,7 +43,13 @@ static uint64_t windows[16][2];
 static unsigned nwindows;
 
 /* Runs op with a fault expected or not: both outcomes are legitimate. */
-#define GUARDED(stmt) do { fault_expect(); stmt; if (fault_taken(0, 0)) faults++; } while (0)
+#define GUARDED(stmt)          \
+    do {                       \
+        fault_expect();        \
+        stmt;                  \
+        if (fault_taken(0, 0)) \
+            faults++;          \
+    } while (0)
 
 static bool terminal_call(uint32_t fid)
 {
@@ -55,16 +61,24 @@ static void op_call(void)
 {
     uint32_t fid;
     switch (rnd() % 4) {
-    case 0: fid = 0x84000000u | (uint32_t)(rnd() % 0x20); break;      /* PSCI 32-bit */
-    case 1: fid = 0xc4000000u | (uint32_t)(rnd() % 0x20); break;      /* PSCI 64-bit */
-    case 2: fid = 0x80000000u | (uint32_t)(rnd() & 0x7fff); break;    /* arch calls */
-    default: fid = (uint32_t)rnd(); break;
+    case 0:
+        fid = 0x84000000u | (uint32_t)(rnd() % 0x20);
+        break; /* PSCI 32-bit */
+    case 1:
+        fid = 0xc4000000u | (uint32_t)(rnd() % 0x20);
+        break; /* PSCI 64-bit */
+    case 2:
+        fid = 0x80000000u | (uint32_t)(rnd() & 0x7fff);
+        break; /* arch calls */
+    default:
+        fid = (uint32_t)rnd();
+        break;
     }
     if (terminal_call(fid))
         return;
     uint64_t a1 = rnd(), a2 = rnd(), a3 = rnd();
     if (rnd() % 2)
-        a2 = ram_base + rnd() % ram_size;       /* a plausible entry point */
+        a2 = ram_base + rnd() % ram_size; /* a plausible entry point */
     if (rnd() % 2)
         GUARDED(hvc_call(fid, a1, a2, a3));
     else
@@ -74,14 +88,30 @@ static void op_call(void)
 static void mmio_access(uint64_t addr, unsigned size, bool write, uint64_t val)
 {
     switch (size | (write ? 0x10 : 0)) {
-    case 1: GUARDED((void)*(volatile uint8_t *)(uintptr_t)addr); break;
-    case 2: GUARDED((void)*(volatile uint16_t *)(uintptr_t)addr); break;
-    case 4: GUARDED((void)*(volatile uint32_t *)(uintptr_t)addr); break;
-    case 8: GUARDED((void)*(volatile uint64_t *)(uintptr_t)addr); break;
-    case 0x11: GUARDED(*(volatile uint8_t *)(uintptr_t)addr = (uint8_t)val); break;
-    case 0x12: GUARDED(*(volatile uint16_t *)(uintptr_t)addr = (uint16_t)val); break;
-    case 0x14: GUARDED(*(volatile uint32_t *)(uintptr_t)addr = (uint32_t)val); break;
-    default: GUARDED(*(volatile uint64_t *)(uintptr_t)addr = val); break;
+    case 1:
+        GUARDED((void)*(volatile uint8_t *)(uintptr_t)addr);
+        break;
+    case 2:
+        GUARDED((void)*(volatile uint16_t *)(uintptr_t)addr);
+        break;
+    case 4:
+        GUARDED((void)*(volatile uint32_t *)(uintptr_t)addr);
+        break;
+    case 8:
+        GUARDED((void)*(volatile uint64_t *)(uintptr_t)addr);
+        break;
+    case 0x11:
+        GUARDED(*(volatile uint8_t *)(uintptr_t)addr = (uint8_t)val);
+        break;
+    case 0x12:
+        GUARDED(*(volatile uint16_t *)(uintptr_t)addr = (uint16_t)val);
+        break;
+    case 0x14:
+        GUARDED(*(volatile uint32_t *)(uintptr_t)addr = (uint32_t)val);
+        break;
+    default:
+        GUARDED(*(volatile uint64_t *)(uintptr_t)addr = val);
+        break;
     }
 }
 
@@ -93,18 +123,18 @@ static void op_mmio(void)
         const uint64_t *w = windows[rnd() % nwindows];
         addr = w[0] + rnd() % w[1];
     } else {
-        addr = rnd() & 0xffffffffffULL;         /* anywhere in a 40-bit IPA space */
+        addr = rnd() & 0xffffffffffULL; /* anywhere in a 40-bit IPA space */
         if (addr >= ram_base && addr < ram_base + ram_size)
             addr += ram_size;
     }
     bool write = rnd() % 2;
     uint64_t val = rnd();
     if (write && (addr & 0xfff) == 0 && size == 1)
-        val = 'a' + val % 26;                  /* UART data: printable, keep the log readable */
+        val = 'a' + val % 26; /* UART data: printable, keep the log readable */
     if (rnd() % 4 == 0) {
         uint64_t a = addr & ~7ULL, x = rnd(), y = rnd();
         if (rnd() % 2)
-            GUARDED(__asm__ volatile("stp %0, %1, [%2]" :: "r"(x), "r"(y), "r"(a) : "memory"));
+            GUARDED(__asm__ volatile("stp %0, %1, [%2]" ::"r"(x), "r"(y), "r"(a) : "memory"));
         else
             GUARDED(__asm__ volatile("ldp %0, %1, [%2]" : "=&r"(x), "=&r"(y) : "r"(a) : "memory"));
         return;
@@ -119,32 +149,40 @@ static uint32_t insn_buf[4] __attribute__((aligned(64)));
 static void run_insn(uint32_t insn)
 {
     insn_buf[0] = insn;
-    insn_buf[1] = 0xd65f03c0;                   /* ret */
-    __asm__ volatile("dc cvau, %0; dsb ish; ic ivau, %0; dsb ish; isb" :: "r"(insn_buf) : "memory");
-    GUARDED(__asm__ volatile("mov x0, %1; blr %0" :: "r"(insn_buf), "r"(rnd()) : "x0", "x30", "memory"));
+    insn_buf[1] = 0xd65f03c0; /* ret */
+    __asm__ volatile("dc cvau, %0; dsb ish; ic ivau, %0; dsb ish; isb" ::"r"(insn_buf) : "memory");
+    GUARDED(__asm__ volatile("mov x0, %1; blr %0" ::"r"(insn_buf), "r"(rnd()) : "x0", "x30", "memory"));
 }
 
 /* MRS/MSR (Arm ARM C6.2): 1101 0101 00 L 1 o0 op1 CRn CRm op2 Rt, with op0 = 2 + o0. */
 static uint32_t sysreg_insn(bool read, unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2)
 {
-    return 0xd5100000u | (read ? 1u << 21 : 0) | ((op0 - 2) << 19) | (op1 << 16) | (crn << 12) |
-           (crm << 8) | (op2 << 5) | 0;
+    return 0xd5100000u | (read ? 1u << 21 : 0) | ((op0 - 2) << 19) | (op1 << 16) | (crn << 12) | (crm << 8) |
+           (op2 << 5) | 0;
 }
 
 static void op_sysreg(void)
 {
     unsigned op0 = 2 + rnd() % 2, op1 = rnd() % 8, crn = rnd() % 16, crm = rnd() % 16, op2 = rnd() % 8;
     if (rnd() % 2) {
-        run_insn(sysreg_insn(true, op0, op1, crn, crm, op2));   /* any read */
+        run_insn(sysreg_insn(true, op0, op1, crn, crm, op2)); /* any read */
         return;
     }
     /* Writes only where they trap to EL2 or are UNDEFINED, so the guest does not reprogram
      * its own MMU or vectors: ID registers, debug (op0=2), PMU, implementation defined. */
     switch (rnd() % 4) {
-    case 0: run_insn(sysreg_insn(false, 3, 0, 0, rnd() % 8, op2)); break;
-    case 1: run_insn(sysreg_insn(false, 2, rnd() % 8, crn % 8, crm, op2)); break;
-    case 2: run_insn(sysreg_insn(false, 3, 3, 9, 12 + rnd() % 3, op2)); break;
-    default: run_insn(sysreg_insn(false, 3, op1, 15, crm, op2)); break;
+    case 0:
+        run_insn(sysreg_insn(false, 3, 0, 0, rnd() % 8, op2));
+        break;
+    case 1:
+        run_insn(sysreg_insn(false, 2, rnd() % 8, crn % 8, crm, op2));
+        break;
+    case 2:
+        run_insn(sysreg_insn(false, 3, 3, 9, 12 + rnd() % 3, op2));
+        break;
+    default:
+        run_insn(sysreg_insn(false, 3, op1, 15, crm, op2));
+        break;
     }
 }
 
@@ -155,24 +193,35 @@ static void op_sgi_storm(void)
     if (((sysreg_read(id_aa64pfr0_el1) >> 24) & 0xf) == 0)
         return;
     for (int i = 0; i < 16; i++)
-        __asm__ volatile("msr s3_0_c12_c11_5, %0; isb" :: "r"(rnd()) : "memory");
+        __asm__ volatile("msr s3_0_c12_c11_5, %0; isb" ::"r"(rnd()) : "memory");
 }
 
 static void op_misc(void)
 {
     uint64_t v = rnd();
     switch (rnd() % 6) {
-    case 5: op_sgi_storm(); break;
-    case 0: __asm__ volatile("dc isw, %0" :: "r"(v) : "memory"); break;
-    case 1: __asm__ volatile("dc cisw, %0" :: "r"(v) : "memory"); break;
-    case 2: for (int i = 0; i < 8; i++) __asm__ volatile("wfe"); break;
-    case 3:     /* WFI sleeps until an interrupt: the virtual timer ends it after 100 us */
+    case 5:
+        op_sgi_storm();
+        break;
+    case 0:
+        __asm__ volatile("dc isw, %0" ::"r"(v) : "memory");
+        break;
+    case 1:
+        __asm__ volatile("dc cisw, %0" ::"r"(v) : "memory");
+        break;
+    case 2:
+        for (int i = 0; i < 8; i++)
+            __asm__ volatile("wfe");
+        break;
+    case 3: /* WFI sleeps until an interrupt: the virtual timer ends it after 100 us */
         sysreg_write(cntv_cval_el0, sysreg_read(cntvct_el0) + sysreg_read(cntfrq_el0) / 10000);
         sysreg_write(cntv_ctl_el0, 1);
         __asm__ volatile("isb; wfi");
         sysreg_write(cntv_ctl_el0, 0);
         break;
-    default: __asm__ volatile("tlbi vmalle1is; dsb ish; isb" ::: "memory"); break;
+    default:
+        __asm__ volatile("tlbi vmalle1is; dsb ish; isb" ::: "memory");
+        break;
     }
 }
 
@@ -206,79 +255,79 @@ static void op_misc(void)
  * arriving in a receive buffer) never land in another device's buffers; the code, stack and
  * DTB stay in the lower half. */
 
-#define VIO_MAGIC           0x000
-#define VIO_VERSION         0x004
-#define VIO_DEVICE_ID       0x008
-#define VIO_VENDOR_ID       0x00c
-#define VIO_DEV_FEAT        0x010
-#define VIO_DEV_FEAT_SEL    0x014
-#define VIO_DRV_FEAT        0x020
-#define VIO_DRV_FEAT_SEL    0x024
-#define VIO_QUEUE_SEL       0x030
-#define VIO_QUEUE_NUM_MAX   0x034
-#define VIO_QUEUE_NUM       0x038
-#define VIO_QUEUE_READY     0x044
-#define VIO_QUEUE_NOTIFY    0x050
-#define VIO_INT_STATUS      0x060
-#define VIO_INT_ACK         0x064
-#define VIO_STATUS          0x070
-#define VIO_DESC_LO         0x080
-#define VIO_DESC_HI         0x084
-#define VIO_DRIVER_LO       0x090
-#define VIO_DRIVER_HI       0x094
-#define VIO_DEVICE_LO       0x0a0
-#define VIO_DEVICE_HI       0x0a4
-#define VIO_CONFIG          0x100
+#define VIO_MAGIC         0x000
+#define VIO_VERSION       0x004
+#define VIO_DEVICE_ID     0x008
+#define VIO_VENDOR_ID     0x00c
+#define VIO_DEV_FEAT      0x010
+#define VIO_DEV_FEAT_SEL  0x014
+#define VIO_DRV_FEAT      0x020
+#define VIO_DRV_FEAT_SEL  0x024
+#define VIO_QUEUE_SEL     0x030
+#define VIO_QUEUE_NUM_MAX 0x034
+#define VIO_QUEUE_NUM     0x038
+#define VIO_QUEUE_READY   0x044
+#define VIO_QUEUE_NOTIFY  0x050
+#define VIO_INT_STATUS    0x060
+#define VIO_INT_ACK       0x064
+#define VIO_STATUS        0x070
+#define VIO_DESC_LO       0x080
+#define VIO_DESC_HI       0x084
+#define VIO_DRIVER_LO     0x090
+#define VIO_DRIVER_HI     0x094
+#define VIO_DEVICE_LO     0x0a0
+#define VIO_DEVICE_HI     0x0a4
+#define VIO_CONFIG        0x100
 
-#define ST_ACK              1u
-#define ST_DRIVER           2u
-#define ST_DRIVER_OK        4u
-#define ST_FEATURES_OK      8u
-#define ST_NEEDS_RESET      64u
-#define ST_FAILED           128u
-#define ST_LIVE             (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK)
+#define ST_ACK         1u
+#define ST_DRIVER      2u
+#define ST_DRIVER_OK   4u
+#define ST_FEATURES_OK 8u
+#define ST_NEEDS_RESET 64u
+#define ST_FAILED      128u
+#define ST_LIVE        (ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK)
 
-#define F_INDIRECT          (1ULL << 28)
-#define F_EVENT_IDX         (1ULL << 29)
-#define F_VERSION_1         (1ULL << 32)
+#define F_INDIRECT  (1ULL << 28)
+#define F_EVENT_IDX (1ULL << 29)
+#define F_VERSION_1 (1ULL << 32)
 
-#define D_NEXT              1
-#define D_WRITE             2
-#define D_INDIRECT          4
+#define D_NEXT     1
+#define D_WRITE    2
+#define D_INDIRECT 4
 
-#define VQ_MAX              256     /* QueueNumMax */
-#define CHAIN_MAX           64      /* descriptors in a chain the device accepts */
+#define VQ_MAX    256 /* QueueNumMax */
+#define CHAIN_MAX 64  /* descriptors in a chain the device accepts */
 
 /* One device's arena, at ram_base + ram_size / 2 + index * AR_SIZE. */
-#define AR_DESC             0x00000
-#define AR_AVAIL            0x01000
-#define AR_USED             0x02000
-#define AR_IND              0x04000 /* indirect tables, one per 4 KiB */
-#define AR_NIND             12
-#define AR_DATA             0x10000
-#define AR_DATA_SZ          0x30000
-#define AR_SIZE             0x40000
-#define GUARD               64      /* canary bytes after the last buffer */
+#define AR_DESC    0x00000
+#define AR_AVAIL   0x01000
+#define AR_USED    0x02000
+#define AR_IND     0x04000 /* indirect tables, one per 4 KiB */
+#define AR_NIND    12
+#define AR_DATA    0x10000
+#define AR_DATA_SZ 0x30000
+#define AR_SIZE    0x40000
+#define GUARD      64 /* canary bytes after the last buffer */
 
-#define BLK_SHADOW_SECTORS  32      /* the disk window whose contents the guest tracks */
-#define BLK_MAX_DEVS        2
+#define BLK_SHADOW_SECTORS 32 /* the disk window whose contents the guest tracks */
+#define BLK_MAX_DEVS       2
 
-enum { K_BLK, K_RNG, K_TX, K_RX };         /* what a request is, for its checks */
+enum { K_BLK, K_RNG, K_TX, K_RX }; /* what a request is, for its checks */
 
 struct vdev {
     uint64_t base;
-    uint32_t id;                /* 1 net, 2 block, 3 console, 4 entropy */
+    uint32_t id; /* 1 net, 2 block, 3 console, 4 entropy */
     unsigned nq, index;
-    uint64_t offered, drv;      /* features offered, and accepted at the last setup */
-    unsigned q, size;           /* the queue set up, its size */
-    bool live;                  /* queue ready and DRIVER_OK, as far as the guest knows */
+    uint64_t offered, drv; /* features offered, and accepted at the last setup */
+    unsigned q, size;      /* the queue set up, its size */
+    bool live;             /* queue ready and DRIVER_OK, as far as the guest knows */
     uint16_t avail_idx, used_seen;
     /* virtio-blk */
-    uint64_t capacity;          /* sectors */
+    uint64_t capacity; /* sectors */
     bool ro;
     uint64_t shadow_sector;
     uint8_t *shadow;
-    uint32_t known;             /* shadow sectors whose contents are known (bit per sector) */
+    uint32_t known; /* shadow sectors whose contents are known (bit per sector) */
     /* outcomes */
     uint64_t ops, completed, resets;
 };
@@ -290,14 +339,14 @@ struct seg {
 };
 
 struct req {
-    uint8_t kind;               /* K_* */
+    uint8_t kind; /* K_* */
     uint8_t blk_type, want_status;
-    uint16_t first, n;          /* segs[first .. first + n) */
-    uint16_t head, pstart;      /* direct: its descriptors are perm[pstart .. pstart + n) */
-    int table;                  /* indirect table number, -1 for a direct chain */
-    uint32_t want_len;          /* the used length the device must return */
-    uint64_t blk_sector;        /* first sector of a read or write */
-    uint32_t blk_len;           /* data bytes */
+    uint16_t first, n;     /* segs[first .. first + n) */
+    uint16_t head, pstart; /* direct: its descriptors are perm[pstart .. pstart + n) */
+    int table;             /* indirect table number, -1 for a direct chain */
+    uint32_t want_len;     /* the used length the device must return */
+    uint64_t blk_sector;   /* first sector of a read or write */
+    uint32_t blk_len;      /* data bytes */
 };
 
 static struct vdev vdevs[8];
@@ -305,16 +354,16 @@ static unsigned nvdevs;
 static uint8_t blk_shadows[BLK_MAX_DEVS][BLK_SHADOW_SECTORS * 512];
 static unsigned nblk;
 static uint64_t arena_base;
-static uint8_t *ar, *snap;      /* the current device's arena; the snapshot area */
+static uint8_t *ar, *snap; /* the current device's arena; the snapshot area */
 
 #define SEGS_MAX 1024
 static struct seg segs[SEGS_MAX];
 static unsigned nsegs;
 static struct req reqs[VQ_MAX];
 static unsigned nreqs;
-static uint16_t perm[VQ_MAX];   /* descriptor indexes in a random order */
+static uint16_t perm[VQ_MAX]; /* descriptor indexes in a random order */
 static unsigned permpos, nind;
-static uint32_t dtop;           /* data area handed out */
+static uint32_t dtop; /* data area handed out */
 static uint8_t epoch;
 static uint8_t tmp[16384 + 64];
 
@@ -334,14 +383,11 @@ static void vio_bad(const struct vdev *v, const char *what, uint64_t a, uint64_t
 {
     vio.unexpected++;
     if (vio.unexpected <= 10)
-        gprintf("\nhostile: virtio-%s@%lx: unexpected in %s: %s (0x%lx 0x%lx)\n", vname(v),
-                (unsigned long)v->base, vio_what, what, (unsigned long)a, (unsigned long)b);
+        gprintf("\nhostile: virtio-%s@%lx: unexpected in %s: %s (0x%lx 0x%lx)\n", vname(v), (unsigned long)v->base,
+                vio_what, what, (unsigned long)a, (unsigned long)b);
 }
 
-static uint32_t vr(const struct vdev *v, unsigned off)
-{
-    return *(volatile uint32_t *)(uintptr_t)(v->base + off);
-}
+static uint32_t vr(const struct vdev *v, unsigned off) { return *(volatile uint32_t *)(uintptr_t)(v->base + off); }
 
 static void vw(const struct vdev *v, unsigned off, uint32_t val)
 {
@@ -378,15 +424,33 @@ static uint64_t outside_addr(uint64_t len, uint64_t align)
     uint64_t end = ram_base + ram_size, a;
     for (int tries = 0; tries < 8; tries++) {
         switch (rnd() % 9) {
-        case 0: a = rnd() % 0x1000; break;
-        case 1: a = nwindows ? windows[rnd() % nwindows][0] + rnd() % 0x1000 : 0; break;
-        case 2: a = ram_base - 1 - rnd() % 0x10000; break;
-        case 3: a = end - (len ? rnd() % len : 0); break;               /* straddles the end */
-        case 4: a = end + rnd() % 0x3e000000; break;                    /* other VMs' host RAM */
-        case 5: a = (1ULL << (36 + rnd() % 28)) + (rnd() & 0xffffff); break;
-        case 6: a = 0 - 1 - rnd() % 0x1000; break;                      /* wraps 2^64 */
-        case 7: a = 0x08000000 + rnd() % 0x20000; break;                /* the GIC on virt */
-        default: a = rnd(); break;
+        case 0:
+            a = rnd() % 0x1000;
+            break;
+        case 1:
+            a = nwindows ? windows[rnd() % nwindows][0] + rnd() % 0x1000 : 0;
+            break;
+        case 2:
+            a = ram_base - 1 - rnd() % 0x10000;
+            break;
+        case 3:
+            a = end - (len ? rnd() % len : 0);
+            break; /* straddles the end */
+        case 4:
+            a = end + rnd() % 0x3e000000;
+            break; /* other VMs' host RAM */
+        case 5:
+            a = (1ULL << (36 + rnd() % 28)) + (rnd() & 0xffffff);
+            break;
+        case 6:
+            a = 0 - 1 - rnd() % 0x1000;
+            break; /* wraps 2^64 */
+        case 7:
+            a = 0x08000000 + rnd() % 0x20000;
+            break; /* the GIC on virt */
+        default:
+            a = rnd();
+            break;
         }
         a &= ~(align - 1);
         if (!in_ram(a, len))
@@ -395,10 +459,7 @@ static uint64_t outside_addr(uint64_t len, uint64_t align)
     return 0;
 }
 
-static uint8_t canary(uint32_t off)
-{
-    return (uint8_t)(off * 0x9d + (off >> 7) + epoch);
-}
+static uint8_t canary(uint32_t off) { return (uint8_t)(off * 0x9d + (off >> 7) + epoch); }
 
 /* `len` bytes of the data area (canary-filled, with a random gap before): its IPA, or 0. */
 static uint64_t dalloc(uint32_t len)
@@ -431,7 +492,7 @@ static bool add_buf(const uint8_t *src, uint32_t len, bool wr, unsigned pieces)
     for (unsigned i = 0; i < pieces; i++) {
         uint32_t n = i + 1 == pieces ? left : (uint32_t)(rnd() % (left + 1));
         if (i + 1 < pieces && rnd() % 2)
-            n = left / (pieces - i);            /* even pieces, half of the time */
+            n = left / (pieces - i); /* even pieces, half of the time */
         uint64_t a = dalloc(n);
         if (!a || !add_seg(a, n, wr))
             return false;
@@ -481,10 +542,7 @@ static void stream_io(const struct req *r, bool wr, uint32_t off, uint32_t len, 
 }
 
 /* An index at or beyond `n` (half of the time exactly n, the first one that is wrong). */
-static uint16_t beyond(unsigned n)
-{
-    return (uint16_t)(n + (rnd() % 2 ? 0 : rnd() % (0x10000 - n)));
-}
+static uint16_t beyond(unsigned n) { return (uint16_t)(n + (rnd() % 2 ? 0 : rnd() % (0x10000 - n))); }
 
 static struct req *new_req(uint8_t kind)
 {
@@ -495,10 +553,7 @@ static struct req *new_req(uint8_t kind)
     return r;
 }
 
-static void end_req(struct req *r)
-{
-    r->n = (uint16_t)(nsegs - r->first);
-}
+static void end_req(struct req *r) { r->n = (uint16_t)(nsegs - r->first); }
 
 /* Splits `total` segments between two streams that need at least min_a and min_b. */
 static unsigned split_segs(unsigned total, unsigned *b)
@@ -523,28 +578,35 @@ static bool build_blk(struct vdev *v, struct req *r, int variant, unsigned nseg)
     case 1: {
         out = variant == 1;
         uint32_t nsec = 1 + (uint32_t)(rnd() % (rnd() % 4 ? 4 : BLK_SHADOW_SECTORS));
-        if (rnd() % 4) {                    /* in the window the guest keeps a copy of */
+        if (rnd() % 4) { /* in the window the guest keeps a copy of */
             uint32_t rel = (uint32_t)(rnd() % BLK_SHADOW_SECTORS);
             if (rel + nsec > BLK_SHADOW_SECTORS)
                 nsec = BLK_SHADOW_SECTORS - rel;
             sector = v->shadow_sector + rel;
         } else {
-            sector = rnd() % 4 ? rnd() % (v->capacity - nsec + 1) : v->capacity - nsec;  /* the end */
+            sector = rnd() % 4 ? rnd() % (v->capacity - nsec + 1) : v->capacity - nsec; /* the end */
         }
         r->blk_sector = sector;
         dlen = nsec * 512;
         type = out ? 1 : 0;
         if (out && v->ro)
-            r->want_status = 1;     /* VIRTIO_BLK_S_IOERR: read-only */
+            r->want_status = 1; /* VIRTIO_BLK_S_IOERR: read-only */
         break;
     }
-    case 2: type = 4; break;
-    case 3: type = 8; dlen = 1 + (uint32_t)(rnd() % 40); break;
+    case 2:
+        type = 4;
+        break;
+    case 3:
+        type = 8;
+        dlen = 1 + (uint32_t)(rnd() % 40);
+        break;
     case 4:
-        do type = (uint32_t)rnd(); while (type == 0 || type == 1 || type == 4 || type == 8);
+        do
+            type = (uint32_t)rnd();
+        while (type == 0 || type == 1 || type == 4 || type == 8);
         dlen = (uint32_t)(rnd() % 600);
         out = rnd() % 2;
-        r->want_status = 2;         /* VIRTIO_BLK_S_UNSUPP */
+        r->want_status = 2; /* VIRTIO_BLK_S_UNSUPP */
         break;
     case 5:
     case 6: {
@@ -558,13 +620,23 @@ static bool build_blk(struct vdev *v, struct req *r, int variant, unsigned nseg)
             dlen = rnd() % 2 ? dlen + odd : dlen - odd;
         } else {
             switch (rnd() % 4) {
-            case 0: sector = v->capacity - nsec + 1 + (rnd() % 2 ? 0 : rnd() % 64); break;
-            case 1: sector = ~0ULL - rnd() % 16; break;
-            case 2: sector = (~0ULL / 512) + 1 + rnd() % 4; break;     /* sector * 512 wraps */
-            default: sector = v->capacity + rnd(); if (sector < v->capacity) sector = ~0ULL; break;
+            case 0:
+                sector = v->capacity - nsec + 1 + (rnd() % 2 ? 0 : rnd() % 64);
+                break;
+            case 1:
+                sector = ~0ULL - rnd() % 16;
+                break;
+            case 2:
+                sector = (~0ULL / 512) + 1 + rnd() % 4;
+                break; /* sector * 512 wraps */
+            default:
+                sector = v->capacity + rnd();
+                if (sector < v->capacity)
+                    sector = ~0ULL;
+                break;
             }
         }
-        r->want_status = 1;         /* VIRTIO_BLK_S_IOERR, and no data moves */
+        r->want_status = 1; /* VIRTIO_BLK_S_IOERR, and no data moves */
         break;
     }
     default:
@@ -627,15 +699,14 @@ static uint64_t vc_count;
 static bool build_console_tx(struct req *r, unsigned nseg)
 {
     uint32_t len;
-    if (rnd() % 512 == 0) {             /* more than one notification may print (4 KiB) */
+    if (rnd() % 512 == 0) { /* more than one notification may print (4 KiB) */
         len = 4096 + (uint32_t)(rnd() % 2000);
         len = len > sizeof(tmp) ? sizeof(tmp) : len;
         for (uint32_t i = 0; i < len; i++)
             tmp[i] = i % 80 == 79 ? '\n' : '~';
     } else {
         vc_count++;
-        len = (uint32_t)ev_snprintf((char *)tmp, 24, "vc%lu%s", (unsigned long)vc_count,
-                                    vc_count % 16 ? " " : "\n");
+        len = (uint32_t)ev_snprintf((char *)tmp, 24, "vc%lu%s", (unsigned long)vc_count, vc_count % 16 ? " " : "\n");
     }
     unsigned rp = nseg ? nseg : 1 + (unsigned)(rnd() % 3);
     if (!add_buf(tmp, len, false, rp))
@@ -654,9 +725,15 @@ static bool build_net_tx(struct req *r, unsigned nseg, int variant)
 {
     uint32_t flen;
     switch (rnd() % 8) {
-    case 0: flen = (uint32_t)(rnd() % 14); break;
-    case 1: flen = 1515 + (uint32_t)(rnd() % 1000); break;
-    default: flen = 14 + (uint32_t)(rnd() % 1501); break;
+    case 0:
+        flen = (uint32_t)(rnd() % 14);
+        break;
+    case 1:
+        flen = 1515 + (uint32_t)(rnd() % 1000);
+        break;
+    default:
+        flen = 14 + (uint32_t)(rnd() % 1501);
+        break;
     }
     uint32_t len = 12 + flen;
     memset(tmp, 0, 12);
@@ -665,12 +742,21 @@ static bool build_net_tx(struct req *r, unsigned nseg, int variant)
     uint8_t *f = tmp + 12;
     if (flen >= 14) {
         switch (rnd() % 4) {
-        case 0: case 1: memset(f, 0xff, 6); break;     /* broadcast */
-        case 2: f[0] = 0x01; f[1] = 0x00; f[2] = 0x5e; break;
-        default: f[0] = 0x02; break;                    /* unknown unicast: flooded */
+        case 0:
+        case 1:
+            memset(f, 0xff, 6);
+            break; /* broadcast */
+        case 2:
+            f[0] = 0x01;
+            f[1] = 0x00;
+            f[2] = 0x5e;
+            break;
+        default:
+            f[0] = 0x02;
+            break; /* unknown unicast: flooded */
         }
-        f[6] = rnd() % 16 ? 0x02 : 0x03;                /* locally administered; sometimes a group */
-        f[12] = 0x88;                                   /* EtherType 0x88b5: local experimental */
+        f[6] = rnd() % 16 ? 0x02 : 0x03; /* locally administered; sometimes a group */
+        f[12] = 0x88;                    /* EtherType 0x88b5: local experimental */
         f[13] = 0xb5;
     }
     if (variant == 1)
@@ -692,10 +778,7 @@ static bool build_rx(struct vdev *v, struct req *r, unsigned nseg)
     return true;
 }
 
-static bool rx_queue(const struct vdev *v)
-{
-    return (v->id == 1 || v->id == 3) && v->q == 0;
-}
+static bool rx_queue(const struct vdev *v) { return (v->id == 1 || v->id == 3) && v->q == 0; }
 
 /* A request the device must complete. nseg: exact number of segments (0: a few). */
 static struct req *build_valid(struct vdev *v, unsigned nseg)
@@ -708,7 +791,7 @@ static struct req *build_valid(struct vdev *v, unsigned nseg)
     } else if (v->id == 2) {
         r = new_req(K_BLK);
         int variant = (int)(rnd() % 16);
-        variant = variant < 6 ? 0 : variant < 11 ? 1 : variant - 9;    /* mostly reads, writes */
+        variant = variant < 6 ? 0 : variant < 11 ? 1 : variant - 9; /* mostly reads, writes */
         if (nseg && nseg < 2)
             return 0;
         ok = r && build_blk(v, r, variant, nseg);
@@ -730,7 +813,11 @@ static struct req *build_valid(struct vdev *v, unsigned nseg)
 
 static void put_desc(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d = { addr, len, flags, next };
+    struct {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+    } d = { addr, len, flags, next };
     memcpy(p, &d, sizeof(d));
 }
 
@@ -763,9 +850,8 @@ static bool place(struct vdev *v, struct req *r, bool indirect)
     for (unsigned i = 0; i < r->n; i++) {
         const struct seg *s = &segs[r->first + i];
         bool more = i + 1 < r->n;
-        put_desc(desc_at(perm[permpos + i]), s->addr, s->len,
-                 (uint16_t)((s->wr ? D_WRITE : 0) | (more ? D_NEXT : 0)),
-                 more ? perm[permpos + i + 1] : (uint16_t)rnd());     /* no NEXT: next ignored */
+        put_desc(desc_at(perm[permpos + i]), s->addr, s->len, (uint16_t)((s->wr ? D_WRITE : 0) | (more ? D_NEXT : 0)),
+                 more ? perm[permpos + i + 1] : (uint16_t)rnd()); /* no NEXT: next ignored */
     }
     r->head = perm[permpos];
     permpos += r->n;
@@ -861,7 +947,7 @@ static void write_features(const struct vdev *v, uint64_t f)
     vw(v, VIO_DRV_FEAT, (uint32_t)f);
     vw(v, VIO_DRV_FEAT_SEL, 1);
     vw(v, VIO_DRV_FEAT, (uint32_t)(f >> 32));
-    if (rnd() % 8 == 0) {                   /* selectors beyond 1 are ignored */
+    if (rnd() % 8 == 0) { /* selectors beyond 1 are ignored */
         vw(v, VIO_DRV_FEAT_SEL, 2 + (uint32_t)(rnd() % 1000));
         vw(v, VIO_DRV_FEAT, (uint32_t)rnd());
     }
@@ -869,15 +955,12 @@ static void write_features(const struct vdev *v, uint64_t f)
 
 static uint32_t bad_queue_size(void)
 {
-    static const uint32_t sizes[] = { 0, 3, 5, 6, 7, 12, 100, 255, 257, 384, 512, 1024, 0x8000,
-                                      0x10000, 0x10010, 0xffffffff };
+    static const uint32_t sizes[] = { 0,   3,   5,   6,    7,      12,      100,     255,
+                                      257, 384, 512, 1024, 0x8000, 0x10000, 0x10010, 0xffffffff };
     return rnd() % 4 ? sizes[rnd() % (sizeof(sizes) / sizeof(sizes[0]))] : (uint32_t)rnd();
 }
 
-static bool pow2_le_256(uint32_t n)
-{
-    return n && n <= VQ_MAX && !(n & (n - 1));
-}
+static bool pow2_le_256(uint32_t n) { return n && n <= VQ_MAX && !(n & (n - 1)); }
 
 /* Drives v up to DRIVER_OK with queue q ready, or into a refusal (counted, then reset).
  * True when the queue is live. */
@@ -902,19 +985,34 @@ static bool vio_setup(struct vdev *v, unsigned q)
     }
     uint64_t drv = f;
     switch (rnd() % 24) {
-    case 0: {                               /* a feature the device did not offer */
+    case 0: { /* a feature the device did not offer */
         uint64_t b;
-        do b = 1ULL << (rnd() % 64); while (b & f);
+        do
+            b = 1ULL << (rnd() % 64);
+        while (b & f);
         drv |= b;
         break;
     }
-    case 1: drv &= ~F_VERSION_1; break;     /* legacy: there is no such interface */
-    case 2: drv = rnd(); break;
-    case 3: drv &= ~F_INDIRECT; break;
-    case 4: drv &= ~F_EVENT_IDX; break;
-    case 5: drv &= ~(F_INDIRECT | F_EVENT_IDX); break;
-    case 6: drv = F_VERSION_1 | (rnd() & f); break;
-    default: break;
+    case 1:
+        drv &= ~F_VERSION_1;
+        break; /* legacy: there is no such interface */
+    case 2:
+        drv = rnd();
+        break;
+    case 3:
+        drv &= ~F_INDIRECT;
+        break;
+    case 4:
+        drv &= ~F_EVENT_IDX;
+        break;
+    case 5:
+        drv &= ~(F_INDIRECT | F_EVENT_IDX);
+        break;
+    case 6:
+        drv = F_VERSION_1 | (rnd() & f);
+        break;
+    default:
+        break;
     }
     write_features(v, drv);
     vw(v, VIO_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
@@ -925,7 +1023,7 @@ static bool vio_setup(struct vdev *v, unsigned q)
     uint64_t desc = ipa_of(AR_DESC), avail = ipa_of(AR_AVAIL), used = ipa_of(AR_USED);
     if (!(st & ST_FEATURES_OK)) {
         vio.feat_refused++;
-        if (rnd() % 2) {                    /* carry on regardless: QueueReady without FEATURES_OK */
+        if (rnd() % 2) { /* carry on regardless: QueueReady without FEATURES_OK */
             vw(v, VIO_QUEUE_SEL, q);
             vw(v, VIO_QUEUE_NUM, 8);
             vw64(v, VIO_DESC_LO, desc);
@@ -940,10 +1038,10 @@ static bool vio_setup(struct vdev *v, unsigned q)
         }
         return false;
     }
-    if (rnd() % 8 == 0)                     /* too late: features are fixed now */
+    if (rnd() % 8 == 0) /* too late: features are fixed now */
         write_features(v, rnd());
     v->drv = drv;
-    if (rnd() % 8 == 0) {                   /* a queue the device does not have */
+    if (rnd() % 8 == 0) { /* a queue the device does not have */
         uint32_t bq = rnd() % 2 ? v->nq + (uint32_t)(rnd() % 8) : (uint32_t)rnd();
         if (bq < v->nq)
             bq = v->nq;
@@ -960,27 +1058,49 @@ static bool vio_setup(struct vdev *v, unsigned q)
     uint32_t num = 1u << (rnd() % 9);
     const char *refusal = 0;
     switch (rnd() % 40) {
-    case 0: num = bad_queue_size(); refusal = "bad queue size"; break;
-    case 1: desc += 1 + rnd() % 15; refusal = "misaligned descriptor table"; break;
-    case 2: avail += 1; refusal = "misaligned available ring"; break;
-    case 3: used += 1 + rnd() % 3; refusal = "misaligned used ring"; break;
-    case 4: desc = outside_addr(16 * num, 16); refusal = "descriptor table outside RAM"; break;
-    case 5: avail = outside_addr(6 + 2 * num, 2); refusal = "available ring outside RAM"; break;
-    case 6: used = outside_addr(6 + 8 * num, 4); refusal = "used ring outside RAM"; break;
-    case 7:                                 /* straddles the end of RAM */
+    case 0:
+        num = bad_queue_size();
+        refusal = "bad queue size";
+        break;
+    case 1:
+        desc += 1 + rnd() % 15;
+        refusal = "misaligned descriptor table";
+        break;
+    case 2:
+        avail += 1;
+        refusal = "misaligned available ring";
+        break;
+    case 3:
+        used += 1 + rnd() % 3;
+        refusal = "misaligned used ring";
+        break;
+    case 4:
+        desc = outside_addr(16 * num, 16);
+        refusal = "descriptor table outside RAM";
+        break;
+    case 5:
+        avail = outside_addr(6 + 2 * num, 2);
+        refusal = "available ring outside RAM";
+        break;
+    case 6:
+        used = outside_addr(6 + 8 * num, 4);
+        refusal = "used ring outside RAM";
+        break;
+    case 7: /* straddles the end of RAM */
         used = (ram_base + ram_size - 8 * num) & ~3ULL;
         refusal = "used ring across the end of RAM";
         break;
-    default: break;
+    default:
+        break;
     }
     if (refusal && pow2_le_256(num) && in_ram(desc, 16 * num) && in_ram(avail, 6 + 2 * num) &&
         in_ram(used, 6 + 8 * num) && !(desc & 15) && !(avail & 1) && !(used & 3))
-        refusal = 0;                        /* the random choice happened to be valid */
+        refusal = 0; /* the random choice happened to be valid */
     uint16_t start = rnd() % 4 ? 0 : rnd() % 2 ? (uint16_t)(0 - 1 - rnd() % 8) : (uint16_t)rnd();
     if (!refusal) {
         memset(ar + AR_AVAIL, 0, 6 + 2 * VQ_MAX);
         memset(ar + AR_USED, 0, 6 + 8 * VQ_MAX);
-        avail_ring()[1] = start;            /* the device starts from the used index it finds */
+        avail_ring()[1] = start; /* the device starts from the used index it finds */
         *(volatile uint16_t *)(ar + AR_USED + 2) = start;
     }
     vw(v, VIO_QUEUE_NUM, num);
@@ -1002,12 +1122,12 @@ static bool vio_setup(struct vdev *v, unsigned q)
         vio_reset(v);
         return false;
     }
-    if (rnd() % 16 == 0) {                  /* setup registers are ignored while ready */
+    if (rnd() % 16 == 0) { /* setup registers are ignored while ready */
         vw(v, VIO_QUEUE_NUM, 3);
         vw64(v, VIO_DESC_LO, outside_addr(16, 16));
         vw64(v, VIO_DEVICE_LO, 1);
     }
-    if (rnd() % 16 == 0) {                  /* disabled and enabled again, same rings */
+    if (rnd() % 16 == 0) { /* disabled and enabled again, same rings */
         vw(v, VIO_QUEUE_READY, 0);
         if (vr(v, VIO_QUEUE_READY))
             vio_bad(v, "QueueReady 0 ignored", 0, 0);
@@ -1049,8 +1169,13 @@ static void snapshot(const struct vdev *v, bool data)
 
 static void compare(struct vdev *v, bool data)
 {
-    static const struct { uint32_t off; const char *what; } areas[] = {
-        { AR_DESC, "descriptor table" }, { AR_AVAIL, "available ring" }, { AR_IND, "indirect table" },
+    static const struct {
+        uint32_t off;
+        const char *what;
+    } areas[] = {
+        { AR_DESC, "descriptor table" },
+        { AR_AVAIL, "available ring" },
+        { AR_IND, "indirect table" },
         { AR_DATA, "data outside the buffers it may write" },
     };
     uint32_t len[4] = { 16 * v->size, 6 + 2 * v->size, 0x1000 * nind, data ? dtop + GUARD : 0 };
@@ -1121,30 +1246,50 @@ static void check_done(struct vdev *v, struct req *r, uint32_t len)
 }
 
 enum {
-    A_VALID, A_FULL, A_MAX64, A_ADDR, A_WRAP, A_LOOP, A_LONG, A_HEAD, A_NEXT, A_AHEAD, A_IND,
-    A_IND_NOFEAT, A_RW, A_ZERO, A_SEM, A_CHAOS, A_IDLE, A_NR
+    A_VALID,
+    A_FULL,
+    A_MAX64,
+    A_ADDR,
+    A_WRAP,
+    A_LOOP,
+    A_LONG,
+    A_HEAD,
+    A_NEXT,
+    A_AHEAD,
+    A_IND,
+    A_IND_NOFEAT,
+    A_RW,
+    A_ZERO,
+    A_SEM,
+    A_CHAOS,
+    A_IDLE,
+    A_NR
 };
 static const char *const attack_names[A_NR] = {
-    "valid requests", "a full ring", "a chain of 64", "a buffer outside RAM", "a length wrapping 2^64",
-    "a descriptor loop", "a chain longer than 64", "a head beyond the queue", "a next beyond the queue",
-    "the available index far ahead", "a bad indirect table", "indirect without the feature",
-    "readable after writable", "an empty buffer outside RAM", "a malformed request", "garbage rings",
+    "valid requests",          "a full ring",
+    "a chain of 64",           "a buffer outside RAM",
+    "a length wrapping 2^64",  "a descriptor loop",
+    "a chain longer than 64",  "a head beyond the queue",
+    "a next beyond the queue", "the available index far ahead",
+    "a bad indirect table",    "indirect without the feature",
+    "readable after writable", "an empty buffer outside RAM",
+    "a malformed request",     "garbage rings",
     "an empty notification",
 };
 
 /* For the summary: rounds of each kind. */
 static const char *const attack_short[A_NR] = {
-    "valid", "full", "max64", "outside", "wrap", "loop", "long", "head", "next", "ahead", "indirect",
-    "nofeat", "rw", "zero", "malformed", "garbage", "empty",
+    "valid", "full",     "max64",  "outside", "wrap", "loop",      "long",    "head",  "next",
+    "ahead", "indirect", "nofeat", "rw",      "zero", "malformed", "garbage", "empty",
 };
 static uint64_t attack_count[A_NR];
 
 static int pick_attack(const struct vdev *v)
 {
     static const uint8_t table[] = {
-        A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID,
-        A_FULL, A_MAX64, A_ADDR, A_ADDR, A_WRAP, A_LOOP, A_LONG, A_HEAD, A_NEXT, A_AHEAD, A_IND,
-        A_IND, A_IND_NOFEAT, A_RW, A_ZERO, A_SEM, A_CHAOS, A_CHAOS, A_IDLE, A_ADDR, A_LOOP, A_NEXT,
+        A_VALID,      A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_VALID, A_FULL,
+        A_MAX64,      A_ADDR,  A_ADDR,  A_WRAP,  A_LOOP,  A_LONG,  A_HEAD,  A_NEXT,  A_AHEAD, A_IND,   A_IND,
+        A_IND_NOFEAT, A_RW,    A_ZERO,  A_SEM,   A_CHAOS, A_CHAOS, A_IDLE,  A_ADDR,  A_LOOP,  A_NEXT,
     };
     int a = table[rnd() % sizeof(table)];
     if (a == A_IND && !(v->drv & F_INDIRECT))
@@ -1180,7 +1325,7 @@ static unsigned build_chaos(struct vdev *v)
     for (unsigned k = 0; k < n; k++)
         avail_ring()[2 + ((v->avail_idx + k) & (v->size - 1))] = (uint16_t)(rnd() % (v->size + 2));
     v->avail_idx = (uint16_t)(v->avail_idx + n);
-    dtop = AR_DATA_SZ - GUARD;          /* the whole data area is fair game */
+    dtop = AR_DATA_SZ - GUARD; /* the whole data area is fair game */
     return n;
 }
 
@@ -1199,8 +1344,8 @@ static bool spoil_segments(struct req *r, int a)
         if (rnd() % 2) {
             if (s->len < 2)
                 s->len = 2 + (uint32_t)(rnd() % 4096);
-            s->addr = 0 - 1 - rnd() % (s->len - 1);         /* addr + len wraps past 2^64 */
-        } else {                                            /* from inside RAM past its end */
+            s->addr = 0 - 1 - rnd() % (s->len - 1); /* addr + len wraps past 2^64 */
+        } else {                                    /* from inside RAM past its end */
             s->len = (uint32_t)(ram_size - (s->addr - ram_base)) + 1 + (uint32_t)(rnd() % 0x1000);
             if (rnd() % 2)
                 s->len = 0xffffffffu - (uint32_t)(rnd() % 16);
@@ -1252,19 +1397,29 @@ static void spoil_descriptors(struct vdev *v, struct req *r, int a)
             memcpy(e + 12, &fl, 2);
             break;
         }
-        case 1: put_desc(hd, t, len + 1 + (uint32_t)(rnd() % 15), D_INDIRECT, 0); break;
-        case 2: put_desc(hd, t, 0, D_INDIRECT, 0); break;
+        case 1:
+            put_desc(hd, t, len + 1 + (uint32_t)(rnd() % 15), D_INDIRECT, 0);
+            break;
+        case 2:
+            put_desc(hd, t, 0, D_INDIRECT, 0);
+            break;
         case 3:
             put_desc(hd, t, rnd() % 2 ? 4096 + 16 * (rnd() % 2 ? 1 : 1 + (uint32_t)(rnd() % 64)) : 0xfffffff0u,
                      D_INDIRECT, 0);
             break;
-        case 4: put_desc(hd, t, len, D_INDIRECT | D_NEXT, perm[permpos < v->size ? permpos : 0]); break;
-        case 5: put_desc(hd, outside_addr(len, 1), len, D_INDIRECT, 0); break;
-        default: set_next(req_desc(v, r, k), beyond(r->n)); break;
+        case 4:
+            put_desc(hd, t, len, D_INDIRECT | D_NEXT, perm[permpos < v->size ? permpos : 0]);
+            break;
+        case 5:
+            put_desc(hd, outside_addr(len, 1), len, D_INDIRECT, 0);
+            break;
+        default:
+            set_next(req_desc(v, r, k), beyond(r->n));
+            break;
         }
         break;
     default:
-        break;                              /* A_HEAD and the segment attacks: nothing here */
+        break; /* A_HEAD and the segment attacks: nothing here */
     }
 }
 
@@ -1280,8 +1435,10 @@ static unsigned build_round(struct vdev *v, int a, unsigned *nvalid, bool *bad)
         return build_chaos(v);
     if (a == A_IDLE)
         return 0;
-    unsigned want = a == A_VALID ? 1 + (unsigned)(rnd() % 4) : a == A_FULL ? v->size :
-                    a == A_MAX64 || a == A_LONG ? 0 : (unsigned)(rnd() % 3);
+    unsigned want = a == A_VALID                  ? 1 + (unsigned)(rnd() % 4)
+                    : a == A_FULL                 ? v->size
+                    : a == A_MAX64 || a == A_LONG ? 0
+                                                  : (unsigned)(rnd() % 3);
     for (unsigned i = 0; i < want; i++) {
         struct req *r = build_valid(v, 0);
         if (!r || !place_any(v, r)) {
@@ -1304,7 +1461,7 @@ static unsigned build_round(struct vdev *v, int a, unsigned *nvalid, bool *bad)
     } else if (a != A_VALID && a != A_FULL) {
         struct req *r;
         bool ok, spoilt = true;
-        if (a == A_SEM) {                   /* blk: header short or no status; net: no header */
+        if (a == A_SEM) { /* blk: header short or no status; net: no header */
             r = new_req(v->id == 2 ? K_BLK : K_TX);
             ok = r && (v->id == 2 ? build_blk(v, r, 7 + (int)(rnd() % 2), 0) : build_net_tx(r, 0, 1));
             if (ok)
@@ -1330,7 +1487,7 @@ static unsigned build_round(struct vdev *v, int a, unsigned *nvalid, bool *bad)
         publish(v, &reqs[i]);
     if (*bad && a == A_HEAD)
         avail_ring()[2 + ((v->avail_idx - 1) & (v->size - 1))] = beyond(v->size);
-    if (a == A_AHEAD) {                     /* refused before any chain is taken */
+    if (a == A_AHEAD) { /* refused before any chain is taken */
         v->avail_idx = (uint16_t)(start + v->size + 1 + (rnd() % 2 ? 0 : rnd() % (0xffff - v->size)));
         *bad = true;
         *nvalid = 0;
@@ -1341,7 +1498,7 @@ static unsigned build_round(struct vdev *v, int a, unsigned *nvalid, bool *bad)
 /* One round: build, publish, notify, check. False when the device was reset. */
 static bool vio_attack(struct vdev *v)
 {
-    if (vr(v, VIO_STATUS) & ST_NEEDS_RESET) {  /* input or a frame refused since the last round */
+    if (vr(v, VIO_STATUS) & ST_NEEDS_RESET) { /* input or a frame refused since the last round */
         vio_what = "a receive queue";
         expect_needs_reset(v, "NEEDS_RESET without the configuration interrupt");
         return false;
@@ -1350,13 +1507,13 @@ static bool vio_attack(struct vdev *v)
     vio_what = attack_names[a];
     attack_count[a]++;
     attack_reset(v);
-    bool active = !rx_queue(v);     /* a queue the device takes chains from when notified */
+    bool active = !rx_queue(v); /* a queue the device takes chains from when notified */
     bool bad;
     unsigned nvalid;
     uint16_t start = v->avail_idx;
     unsigned npub = build_round(v, a, &nvalid, &bad);
     if (!active)
-        bad = false;                        /* nothing is taken from a receive queue here */
+        bad = false; /* nothing is taken from a receive queue here */
     for (uint32_t i = dtop; i < dtop + GUARD && a != A_CHAOS; i++)
         ar[AR_DATA + i] = canary(i);
     /* Interrupt suppression: without EVENT_IDX, VIRTQ_AVAIL_F_NO_INTERRUPT; with it, used_event. */
@@ -1367,7 +1524,7 @@ static bool vio_attack(struct vdev *v)
     avail_ring()[1] = v->avail_idx;
     snapshot(v, a != A_CHAOS && active);
     vw(v, VIO_INT_ACK, vr(v, VIO_INT_STATUS));
-    if (rnd() % 16 == 0)                    /* a queue the device does not have: ignored */
+    if (rnd() % 16 == 0) /* a queue the device does not have: ignored */
         vw(v, VIO_QUEUE_NOTIFY, v->nq + (uint32_t)(rnd() % 100));
     vw(v, VIO_QUEUE_NOTIFY, v->q);
     vio.notifies++;
@@ -1407,7 +1564,7 @@ static bool vio_attack(struct vdev *v)
         compare(v, active);
     } else {
         compare(v, false);
-        v->known = 0;                       /* garbage may have written the disk anywhere */
+        v->known = 0; /* garbage may have written the disk anywhere */
     }
     if (!reset && done == expect && expect && !either) {
         bool want_irq = event ? (uint16_t)(v->used_seen + done - ue - 1) < done : !(avail_ring()[0] & 1);
@@ -1424,7 +1581,7 @@ static bool vio_attack(struct vdev *v)
     }
     if (reset) {
         vio.needs_reset++, v->resets++;
-        if (rnd() % 4 == 0) {               /* a device that needs reset takes nothing */
+        if (rnd() % 4 == 0) { /* a device that needs reset takes nothing */
             vw(v, VIO_QUEUE_SEL, v->q);
             if (vr(v, VIO_QUEUE_READY))
                 vio_bad(v, "queue still ready in NEEDS_RESET", 0, 0);
@@ -1436,7 +1593,7 @@ static bool vio_attack(struct vdev *v)
         vio_reset(v);
         return false;
     }
-    if (a == A_CHAOS && done != npub) {     /* stop whatever is still pending */
+    if (a == A_CHAOS && done != npub) { /* stop whatever is still pending */
         vio_reset(v);
         return false;
     }
@@ -1451,18 +1608,22 @@ static bool vio_attack(struct vdev *v)
 static void vio_regs(struct vdev *v)
 {
     static const uint16_t regs[] = {
-        0x000, 0x004, 0x008, 0x00c, 0x010, 0x014, 0x020, 0x024, 0x030, 0x034, 0x038, 0x044, 0x050,
-        0x060, 0x064, 0x070, 0x080, 0x084, 0x090, 0x094, 0x0a0, 0x0a4, 0x0ac, 0x0b0, 0x0b4, 0x0b8,
-        0x0bc, 0x0fc, 0x100, 0x104, 0x108, 0x10c, 0x110, 0x114,
+        0x000, 0x004, 0x008, 0x00c, 0x010, 0x014, 0x020, 0x024, 0x030, 0x034, 0x038, 0x044,
+        0x050, 0x060, 0x064, 0x070, 0x080, 0x084, 0x090, 0x094, 0x0a0, 0x0a4, 0x0ac, 0x0b0,
+        0x0b4, 0x0b8, 0x0bc, 0x0fc, 0x100, 0x104, 0x108, 0x10c, 0x110, 0x114,
     };
     vio_what = "register accesses";
     v->live = false;
-    v->known = 0;                       /* a queue re-enabled elsewhere may write the disk */
+    v->known = 0; /* a queue re-enabled elsewhere may write the disk */
     for (unsigned i = 0, n = 4 + (unsigned)(rnd() % 12); i < n; i++) {
         unsigned off;
         switch (rnd() % 4) {
-        case 0: off = (unsigned)(rnd() % 0x1000); break;
-        case 1: off = VIO_CONFIG + (unsigned)(rnd() % 0x40); break;
+        case 0:
+            off = (unsigned)(rnd() % 0x1000);
+            break;
+        case 1:
+            off = VIO_CONFIG + (unsigned)(rnd() % 0x40);
+            break;
         default:
             off = regs[rnd() % (sizeof(regs) / sizeof(regs[0]))];
             if (rnd() % 4 == 0)
@@ -1475,21 +1636,37 @@ static void vio_regs(struct vdev *v)
         if (off >= VIO_DESC_LO && off < VIO_DEVICE_HI + 4)
             val = (off & 4) ? 0 : rnd() % 2 ? ipa_of(AR_DESC) + rnd() % 0x3000 : rnd();
         if (v->id == 3 && off >= VIO_CONFIG + 8 && off < VIO_CONFIG + 12)
-            val = 'a' + rnd() % 26;         /* emerg_wr prints it: keep the log readable */
+            val = 'a' + rnd() % 26; /* emerg_wr prints it: keep the log readable */
         if (off + size > 0x1000)
             continue;
         bool want_fault = off < VIO_CONFIG ? size != 4 || (off & 3) : size == 8 || (off & (size - 1));
         uint64_t addr = v->base + off, got = 0;
         fault_expect();
         switch (size | (write ? 0x10 : 0)) {
-        case 1: got = *(volatile uint8_t *)(uintptr_t)addr; break;
-        case 2: got = *(volatile uint16_t *)(uintptr_t)addr; break;
-        case 4: got = *(volatile uint32_t *)(uintptr_t)addr; break;
-        case 8: got = *(volatile uint64_t *)(uintptr_t)addr; break;
-        case 0x11: *(volatile uint8_t *)(uintptr_t)addr = (uint8_t)val; break;
-        case 0x12: *(volatile uint16_t *)(uintptr_t)addr = (uint16_t)val; break;
-        case 0x14: *(volatile uint32_t *)(uintptr_t)addr = (uint32_t)val; break;
-        default: *(volatile uint64_t *)(uintptr_t)addr = val; break;
+        case 1:
+            got = *(volatile uint8_t *)(uintptr_t)addr;
+            break;
+        case 2:
+            got = *(volatile uint16_t *)(uintptr_t)addr;
+            break;
+        case 4:
+            got = *(volatile uint32_t *)(uintptr_t)addr;
+            break;
+        case 8:
+            got = *(volatile uint64_t *)(uintptr_t)addr;
+            break;
+        case 0x11:
+            *(volatile uint8_t *)(uintptr_t)addr = (uint8_t)val;
+            break;
+        case 0x12:
+            *(volatile uint16_t *)(uintptr_t)addr = (uint16_t)val;
+            break;
+        case 0x14:
+            *(volatile uint32_t *)(uintptr_t)addr = (uint32_t)val;
+            break;
+        default:
+            *(volatile uint64_t *)(uintptr_t)addr = val;
+            break;
         }
         bool faulted = fault_taken(0, 0);
         vio.regs++;
@@ -1521,7 +1698,7 @@ static void op_virtio(void)
         ;
     if (v->live && (rx_queue(v) || rnd() % 4 == 0)) {
         vio_what = "reset";
-        vio_reset(v);                       /* no receive buffers are left posted */
+        vio_reset(v); /* no receive buffers are left posted */
     }
 }
 
@@ -1531,8 +1708,8 @@ static void vio_discover(void)
     if (ram_size < 8u << 20)
         return;
     arena_base = ram_base + ram_size / 2;
-    for (int n = fdt_next_compatible(&guest_fdt, -1, "virtio,mmio"); n >= 0 && nvdevs < sizeof(vdevs) / sizeof(vdevs[0]);
-         n = fdt_next_compatible(&guest_fdt, n, "virtio,mmio")) {
+    for (int n = fdt_next_compatible(&guest_fdt, -1, "virtio,mmio");
+         n >= 0 && nvdevs < sizeof(vdevs) / sizeof(vdevs[0]); n = fdt_next_compatible(&guest_fdt, n, "virtio,mmio")) {
         struct vdev *v = &vdevs[nvdevs];
         uint64_t size;
         if (fdt_reg(&guest_fdt, n, 0, &v->base, &size) < 0)
@@ -1541,8 +1718,8 @@ static void vio_discover(void)
         v->id = vr(v, VIO_DEVICE_ID);
         v->nq = v->id == 1 || v->id == 3 ? 2 : v->id == 2 || v->id == 4 ? 1 : 0;
         if (magic != 0x74726976 || version != 2 || !v->nq) {
-            gprintf("hostile: virtio@%lx: magic %x version %u device %u: skipped\n",
-                    (unsigned long)v->base, magic, version, v->id);
+            gprintf("hostile: virtio@%lx: magic %x version %u device %u: skipped\n", (unsigned long)v->base, magic,
+                    version, v->id);
             continue;
         }
         vw(v, VIO_STATUS, 0);
@@ -1581,8 +1758,7 @@ int guest_main(void)
     for (int n = fdt_first_subnode(&guest_fdt, fdt_root(&guest_fdt)); n >= 0 && nwindows < 16;
          n = fdt_next_subnode(&guest_fdt, n)) {
         uint64_t b, s;
-        if (fdt_getprop(&guest_fdt, n, "compatible", 0) && n != mem &&
-            fdt_reg(&guest_fdt, n, 0, &b, &s) == 0 && s) {
+        if (fdt_getprop(&guest_fdt, n, "compatible", 0) && n != mem && fdt_reg(&guest_fdt, n, 0, &b, &s) == 0 && s) {
             windows[nwindows][0] = b;
             windows[nwindows++][1] = s;
         }
@@ -1594,7 +1770,7 @@ int guest_main(void)
         /* Past the count: stop at the key (random UART reads may eat it: it is sent again). */
         if (i >= count && i % 64 == 0) {
             volatile uint32_t *u = (volatile uint32_t *)(uintptr_t)uart;
-            while (!(u[0x18 / 4] & (1u << 4)))     /* UARTFR.RXFE clear: read UARTDR */
+            while (!(u[0x18 / 4] & (1u << 4))) /* UARTFR.RXFE clear: read UARTDR */
                 if ((u[0] & 0xff) == until)
                     until = 0;
             if (sysreg_read(cntvct_el0) - t0 > 600 * sysreg_read(cntfrq_el0))
@@ -1607,23 +1783,33 @@ int guest_main(void)
             c = 3;
         n[c]++;
         switch (c) {
-        case 0: op_call(); break;
-        case 1: op_mmio(); break;
-        case 2: op_sysreg(); break;
-        case 3: op_misc(); break;
-        default: op_virtio(); break;
+        case 0:
+            op_call();
+            break;
+        case 1:
+            op_mmio();
+            break;
+        case 2:
+            op_sysreg();
+            break;
+        case 3:
+            op_misc();
+            break;
+        default:
+            op_virtio();
+            break;
         }
     }
     /* A new line first: random UART writes may have left a partial line. */
     gprintf("\nhostile: ops=%lu faults=%lu seed=%lu calls=%lu mmio=%lu sysreg=%lu misc=%lu virtio=%lu\n",
-            (unsigned long)i, (unsigned long)faults, (unsigned long)seed, (unsigned long)n[0],
-            (unsigned long)n[1], (unsigned long)n[2], (unsigned long)n[3], (unsigned long)n[4]);
+            (unsigned long)i, (unsigned long)faults, (unsigned long)seed, (unsigned long)n[0], (unsigned long)n[1],
+            (unsigned long)n[2], (unsigned long)n[3], (unsigned long)n[4]);
     if (nvdevs) {
         gprintf("hostile: virtio ops=%lu notifies=%lu chains=%lu completed=%lu needs-reset=%lu idle=%lu "
-                "features-refused=%lu rings-refused=%lu\n", (unsigned long)vio.ops,
-                (unsigned long)vio.notifies, (unsigned long)vio.chains, (unsigned long)vio.completed,
-                (unsigned long)vio.needs_reset, (unsigned long)vio.idle, (unsigned long)vio.feat_refused,
-                (unsigned long)vio.ring_refused);
+                "features-refused=%lu rings-refused=%lu\n",
+                (unsigned long)vio.ops, (unsigned long)vio.notifies, (unsigned long)vio.chains,
+                (unsigned long)vio.completed, (unsigned long)vio.needs_reset, (unsigned long)vio.idle,
+                (unsigned long)vio.feat_refused, (unsigned long)vio.ring_refused);
         gprintf("hostile: virtio registers=%lu aborts=%lu unexpected=%lu\n", (unsigned long)vio.regs,
                 (unsigned long)vio.reg_aborts, (unsigned long)vio.unexpected);
         for (unsigned a = 0; a < A_NR; a += 9) {
@@ -1636,8 +1822,8 @@ int guest_main(void)
         }
         for (unsigned i = 0; i < nvdevs; i++)
             gprintf("hostile: virtio-%s@%lx ops=%lu completed=%lu needs-reset=%lu\n", vname(&vdevs[i]),
-                    (unsigned long)vdevs[i].base, (unsigned long)vdevs[i].ops,
-                    (unsigned long)vdevs[i].completed, (unsigned long)vdevs[i].resets);
+                    (unsigned long)vdevs[i].base, (unsigned long)vdevs[i].ops, (unsigned long)vdevs[i].completed,
+                    (unsigned long)vdevs[i].resets);
         check(vio.unexpected == 0, "virtio_outcomes", "%lu unexpected outcomes", (unsigned long)vio.unexpected);
     }
     return guest_failures;

@@ -10,30 +10,27 @@
 #define EXITC_IRQ          7
 /* Timer interrupt after its deadline, at most: typically 30-200 us under QEMU TCG, but a busy
  * host can hold back QEMU's timer thread by milliseconds. */
-#define SLACK_US           50000
-#define WAIT_US            2000000     /* for what must arrive */
-#define SGI_FOREIGN        14          /* what the other VM sprays: must never arrive here */
+#define SLACK_US    50000
+#define WAIT_US     2000000 /* for what must arrive */
+#define SGI_FOREIGN 14      /* what the other VM sprays: must never arrive here */
 
 extern char guest_secondary_entry[];
 
 /* What the IRQ handlers saw. */
-static volatile uint32_t seen[2][256];         /* per vCPU, per INTID */
+static volatile uint32_t seen[2][256]; /* per vCPU, per INTID */
 static volatile uint32_t order[64];
 static volatile unsigned order_n;
 static volatile uint32_t last_iar[2];
 static volatile uint64_t timer_entry;
 static volatile uint32_t rpr_in[16];
-static volatile bool split_eoi;                 /* EOImode 1: the handler only drops priority */
+static volatile bool split_eoi; /* EOImode 1: the handler only drops priority */
 static volatile unsigned uart_intid, level_mode;
 static volatile uintptr_t uart_base;
 static volatile bool vcpu1_ready, vcpu1_stop;
 static volatile bool vline_irq, vline_irq_taken;
 
 /* Returns from this IRQ with PSTATE.I set (the interrupted code's saved state). */
-static void irq_mask_on_return(void)
-{
-    sysreg_write(spsr_el1, sysreg_read(spsr_el1) | (1UL << 7));
-}
+static void irq_mask_on_return(void) { sysreg_write(spsr_el1, sysreg_read(spsr_el1) | (1UL << 7)); }
 
 static void log_order(uint32_t intid)
 {
@@ -49,7 +46,7 @@ static void on_irq(uint64_t entry)
     uint32_t iar = gic_ack();
     uint32_t intid = gic_iar_intid(iar);
     if (intid >= 1020) {
-        if (vline_irq && me == 0) {     /* HCR_EL2.VI: lower it, or it is taken again */
+        if (vline_irq && me == 0) { /* HCR_EL2.VI: lower it, or it is taken again */
             vline_irq_taken = true;
             irq_mask_on_return();
         }
@@ -61,13 +58,13 @@ static void on_irq(uint64_t entry)
         rpr_in[intid] = gic_rpr();
     if (me == 1) {
         if (intid == 2)
-            gic_sgi(3, 1u << 0);        /* answer vCPU 0 */
+            gic_sgi(3, 1u << 0); /* answer vCPU 0 */
         gic_eoi(iar);
         return;
     }
     if (intid == 27) {
         timer_entry = entry;
-        sysreg_write(cntv_ctl_el0, 0);  /* the source goes quiet before the EOI */
+        sysreg_write(cntv_ctl_el0, 0); /* the source goes quiet before the EOI */
     } else if (intid == 5) {
         /* Preemption: with SGI 5 (priority 0x80) active, SGI 6 (0x40) preempts and SGI 7
          * (0xc0) waits for the EOI. PSTATE.I is opened, so ELR/SPSR are kept aside. */
@@ -118,7 +115,7 @@ void guest_secondary_main(uint64_t index)
         irq_unmask();
         irq_mask();
     }
-    hvc_call(0x84000002, 0, 0, 0);      /* CPU_OFF */
+    hvc_call(0x84000002, 0, 0, 0); /* CPU_OFF */
     for (;;)
         __asm__ volatile("wfi");
 }
@@ -151,7 +148,7 @@ static void test_id_registers(void)
               mmio_rd(gic.d + GICD_ITARGETSR));
     }
     /* Reserved and out-of-range registers are RAZ/WI. */
-    mmio_wr(gic.d + GICD_ISENABLER + 0x7c, ~0u);    /* INTIDs 992..1023: beyond the VM's */
+    mmio_wr(gic.d + GICD_ISENABLER + 0x7c, ~0u); /* INTIDs 992..1023: beyond the VM's */
     check(mmio_rd(gic.d + GICD_ISENABLER + 0x7c) == 0, "gicd_out_of_range_raz", "nonzero");
 }
 
@@ -167,8 +164,8 @@ static void test_sgis(void)
     if (gic.version == 2)
         check(((last_iar[0] >> 10) & 7) == 1, "sgi_source_cpuid", "IAR 0x%x", last_iar[0]);
     gic_sgi_others(9);
-    check(wait_seen(1, 9, 1, WAIT_US) && seen[0][9] == 0, "sgi_all_but_self", "vcpu0 %u vcpu1 %u",
-          seen[0][9], seen[1][9]);
+    check(wait_seen(1, 9, 1, WAIT_US) && seen[0][9] == 0, "sgi_all_but_self", "vcpu0 %u vcpu1 %u", seen[0][9],
+          seen[1][9]);
     /* Target list bits for vCPUs that do not exist go nowhere. */
     gic_sgi(10, 0xfc);
     udelay(2000);
@@ -222,7 +219,7 @@ static void test_many_pending(void)
     mmio_wr(gic.d + GICD_ISENABLER + first / 8, ~0u);
     order_n = 0;
     uint64_t irq_exits = exit_count(EXITC_IRQ);
-    mmio_wr(gic.d + GICD_ISPENDR + first / 8, ~0u);     /* all 32 pending at once */
+    mmio_wr(gic.d + GICD_ISPENDR + first / 8, ~0u); /* all 32 pending at once */
     irq_unmask();
     uint64_t end = cntvct() + us_to_ticks(500000);
     while (order_n < n && cntvct() < end)
@@ -240,8 +237,7 @@ static void test_many_pending(void)
     check(sorted, "pending_32_priority_order", "out of order");
     check(irq_exits > 0 && irq_exits < n, "pending_32_refilled_on_underflow", "%lu IRQ exits",
           (unsigned long)irq_exits);
-    gprintf("irq: 32 pending delivered with %lu interrupt exits (list-register refills)\n",
-            (unsigned long)irq_exits);
+    gprintf("irq: 32 pending delivered with %lu interrupt exits (list-register refills)\n", (unsigned long)irq_exits);
     mmio_wr(gic.d + GICD_ICENABLER + first / 8, ~0u);
     gic_set_pmr(0xf0);
 }
@@ -294,7 +290,7 @@ static void test_level_line(void)
     gic_enable(uart_intid);
     level_mode = 1;
     irq_unmask();
-    mmio_wr(uart_base + 0x38, 1u << 5);     /* UARTIMSC.TXIM: the TX interrupt is already raised */
+    mmio_wr(uart_base + 0x38, 1u << 5); /* UARTIMSC.TXIM: the TX interrupt is already raised */
     wait_seen(0, uart_intid, 2, WAIT_US);
     udelay(3000);
     irq_mask();
@@ -360,13 +356,13 @@ static void test_timer(void)
         ;
     sysreg_write(cntv_ctl_el0, 0);
     __asm__ volatile("isb");
-    hvc_call(0x80000000, 0, 0, 0);      /* an exit, at which the hypervisor re-samples */
+    hvc_call(0x80000000, 0, 0, 0); /* an exit, at which the hypervisor re-samples */
     bool still = gic_is_pending(27);
     irq_unmask();
     udelay(2000);
     irq_mask();
-    check(pend && !still && seen[0][27] == 3, "vtimer_stopped_is_withdrawn", "pending %d then %d, taken %u",
-          pend, still, seen[0][27]);
+    check(pend && !still && seen[0][27] == 3, "vtimer_stopped_is_withdrawn", "pending %d then %d, taken %u", pend,
+          still, seen[0][27]);
     gic_disable(27);
 
     /* The EL1 physical timer is not offered (docs/interrupts.md): UNDEFINED. */

@@ -2,9 +2,9 @@
  * route and trigger the SPI that irq_pt owns; it must only ever reach its own vGIC. */
 #include "tests/guests/common/gic.h"
 
-#define SGI_MINE     14
-#define SGI_FOREIGN  15     /* what irq_gic sprays */
-#define PT_SPI       40     /* irq_pt's passthrough UART */
+#define SGI_MINE    14
+#define SGI_FOREIGN 15 /* what irq_gic sprays */
+#define PT_SPI      40 /* irq_pt's passthrough UART */
 
 static volatile uint32_t seen[1024];
 
@@ -43,7 +43,7 @@ int guest_main(void)
     unsigned sprays = 0;
     while (cntvct() < end) {
         gic_pend(PT_SPI);
-        gic_sgi(SGI_MINE, 0xfffe);              /* every vCPU but itself: none exist */
+        gic_sgi(SGI_MINE, 0xfffe); /* every vCPU but itself: none exist */
         gic_sgi_others(SGI_MINE);
         if (gic.version == 3)
             for (uint64_t rs = 1; rs < 16; rs++)

@@ -4,12 +4,12 @@
  * deactivated by the guest's EOI, through the list register's HW bit. */
 #include "tests/guests/common/gic.h"
 
-#define UART_DR    0x000
-#define UART_CR    0x030
-#define UART_IMSC  0x038
-#define UART_MIS   0x040
-#define UART_ICR   0x044
-#define INT_TX     (1u << 5)
+#define UART_DR   0x000
+#define UART_CR   0x030
+#define UART_IMSC 0x038
+#define UART_MIS  0x040
+#define UART_ICR  0x044
+#define INT_TX    (1u << 5)
 
 static uintptr_t uart1;
 static uint32_t spi;
@@ -23,7 +23,7 @@ static void on_irq(uint64_t entry)
     if (intid == spi) {
         taken++;
         mis_seen |= mmio_rd(uart1 + UART_MIS);
-        if (taken >= 3) {                       /* clear the source, then EOI */
+        if (taken >= 3) { /* clear the source, then EOI */
             mmio_wr(uart1 + UART_IMSC, 0);
             mmio_wr(uart1 + UART_ICR, INT_TX);
         }
@@ -47,18 +47,18 @@ int guest_main(void)
     gic_set_prio(spi, 0x80);
     gic_route(spi, 0);
     /* Level-sensitive: GICD_ICFGR bit [2n+1] = 0 (the reset value). */
-    check(((mmio_rd(gic.d + GICD_ICFGR + 4 * (spi / 16)) >> (2 * (spi % 16) + 1)) & 1) == 0,
-          "pt_spi_level", "configured edge");
+    check(((mmio_rd(gic.d + GICD_ICFGR + 4 * (spi / 16)) >> (2 * (spi % 16) + 1)) & 1) == 0, "pt_spi_level",
+          "configured edge");
     gic_enable(spi);
-    mmio_wr(uart1 + UART_CR, 0x301);            /* UARTEN, TXE, RXE */
+    mmio_wr(uart1 + UART_CR, 0x301); /* UARTEN, TXE, RXE */
     mmio_wr(uart1 + UART_ICR, 0x7ff);
     mmio_wr(uart1 + UART_IMSC, INT_TX);
     irq_unmask();
-    mmio_wr(uart1 + UART_DR, '.');              /* transmitted at once: TX interrupt raised */
+    mmio_wr(uart1 + UART_DR, '.'); /* transmitted at once: TX interrupt raised */
     uint64_t end = cntvct() + us_to_ticks(2000000);
     while (taken < 3 && cntvct() < end)
         ;
-    sleep_us(100000);                           /* and nothing after the line is cleared */
+    sleep_us(100000); /* and nothing after the line is cleared */
     irq_mask();
     check(taken == 3, "pt_level_spi_until_cleared", "taken %u times (want 3)", taken);
     check(mis_seen & INT_TX, "pt_device_raised_it", "UARTMIS 0x%x", mis_seen);

@@ -148,8 +148,13 @@ static void g_deactivate(uint32_t iar)
 }
 
 static const struct gic_ops host_gic_ops = {
-    .enable = g_enable, .set_priority = g_priority, .set_edge = g_edge, .route = g_route,
-    .set_pending = g_pending, .set_active = g_active, .is_active = g_is_active,
+    .enable = g_enable,
+    .set_priority = g_priority,
+    .set_edge = g_edge,
+    .route = g_route,
+    .set_pending = g_pending,
+    .set_active = g_active,
+    .is_active = g_is_active,
     .deactivate = g_deactivate,
 };
 const struct gic_ops *gic = &host_gic_ops;

@@ -23,9 +23,9 @@ struct host_irq {
 };
 
 struct host_gic {
-    struct host_irq spi[HOST_NR_INTIDS];                /* [intid]; private INTIDs unused */
-    struct host_irq priv[MAX_CPUS][GIC_NR_PRIVATE];     /* banked per CPU */
-    unsigned nr_enables, nr_deactivates;                /* enable(on) and deactivate calls */
+    struct host_irq spi[HOST_NR_INTIDS];            /* [intid]; private INTIDs unused */
+    struct host_irq priv[MAX_CPUS][GIC_NR_PRIVATE]; /* banked per CPU */
+    unsigned nr_enables, nr_deactivates;            /* enable(on) and deactivate calls */
     uint32_t last_enabled, last_deactivated;
     /* Called, when set, by every deactivation before the active state is cleared. */
     void (*on_deactivate)(uint32_t intid);
@@ -33,9 +33,9 @@ struct host_gic {
 
 extern struct host_gic host_gic;
 extern struct percpu host_percpu[MAX_CPUS];
-extern unsigned host_kicks[MAX_CPUS];       /* irq_kick_cpu() calls per CPU */
-extern uint32_t host_refused_spi;           /* irq_claim_spi() refuses it (0: none) */
-extern bool host_verbose;                   /* printk() to stderr (default: silent) */
+extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
+extern uint32_t host_refused_spi;     /* irq_claim_spi() refuses it (0: none) */
+extern bool host_verbose;             /* printk() to stderr (default: silent) */
 
 /* Everything back to zero; the calling CPU is 0; each CPU's TPIDR_EL2 points at its
  * host_percpu entry (id set), so this_cpu() works. Keeps host_verbose. */

@@ -26,14 +26,17 @@ static const struct vm_region gic_windows[2] = {
     { 0x08010000, 0, 0x10000 },
 };
 
-static const struct { const char *path; uint64_t size; } pack[] = {
+static const struct {
+    const char *path;
+    uint64_t size;
+} pack[] = {
     { "k.bin", 0x1000 },
-    { "k2m.bin", 0x200000 },            /* exactly 2 MiB */
+    { "k2m.bin", 0x200000 }, /* exactly 2 MiB */
     { "big.bin", 0x300000 },
     { "rd.img", 0x80000 },
-    { "rd-fit.img", 0x1f0000 },         /* fills a 4 MiB VM with a 2 MiB kernel exactly */
-    { "rd-over.img", 0x1f1000 },        /* one page more */
-    { "huge.bin", UINT64_MAX - 0x1000 },/* sizes that would wrap the sum */
+    { "rd-fit.img", 0x1f0000 },          /* fills a 4 MiB VM with a 2 MiB kernel exactly */
+    { "rd-over.img", 0x1f1000 },         /* one page more */
+    { "huge.bin", UINT64_MAX - 0x1000 }, /* sizes that would wrap the sum */
 };
 
 /* Paths of the files in the pack; also anything under build/guests/ (the real test configs)
@@ -50,11 +53,11 @@ static int file_size(const char *path, uint64_t *size)
         *size = 0x2000;
         return 0;
     }
-    if (strncmp(path, "build/disks/", 12) == 0) {   /* the virtio-blk images (Makefile) */
+    if (strncmp(path, "build/disks/", 12) == 0) { /* the virtio-blk images (Makefile) */
         *size = UINT64_C(16) << 20;
         return 0;
     }
-    if (strncmp(path, "build/linux/", 12) == 0) {   /* about the Debian kernel's sizes */
+    if (strncmp(path, "build/linux/", 12) == 0) { /* about the Debian kernel's sizes */
         *size = strstr(path, "initramfs") ? (UINT64_C(2) << 20) : (UINT64_C(28) << 20);
         return 0;
     }
@@ -62,14 +65,22 @@ static int file_size(const char *path, uint64_t *size)
 }
 
 static const struct config_limits limits = {
-    .nr_cpus = 4, .ipa_bits = 40, .file_size = file_size, .reserved = gic_windows, .nr_reserved = 2,
+    .nr_cpus = 4,
+    .ipa_bits = 40,
+    .file_size = file_size,
+    .reserved = gic_windows,
+    .nr_reserved = 2,
 };
 
 /* ---- reports ---------------------------------------------------------------------------- */
 
 #define MAX_REPORTS 32
 
-static struct { bool whole; char vm[64]; char reason[256]; } reports[MAX_REPORTS];
+static struct {
+    bool whole;
+    char vm[64];
+    char reason[256];
+} reports[MAX_REPORTS];
 static int nreports;
 
 static void record(const char *vm, const char *reason)
@@ -180,10 +191,10 @@ static int parse_vms(const char *vms, struct vm_config *out)
 
 /* A minimal valid VM, and its parts. 4 MiB is the smallest RAM any kernel fits in: the kernel
  * takes whole 2 MiB and the device tree 64 KiB more. */
-#define MEM4M       "memory = <0x0 0x40000000 0x0 0x400000>;"
-#define MEM2M       "memory = <0x0 0x40000000 0x0 0x200000>;"
-#define BASE        "vcpus = <1>; cpu-affinity = <0>; kernel = \"k.bin\";"
-#define GOOD        MEM4M " " BASE
+#define MEM4M "memory = <0x0 0x40000000 0x0 0x400000>;"
+#define MEM2M "memory = <0x0 0x40000000 0x0 0x200000>;"
+#define BASE  "vcpus = <1>; cpu-affinity = <0>; kernel = \"k.bin\";"
+#define GOOD  MEM4M " " BASE
 
 static void expect_minimal(const struct vm_config *vm, const char *name)
 {
@@ -227,7 +238,8 @@ static void test_full_vm(void **state)
         "    dbg@9010000 { compatible = \"vendor,thing\", \"elvisor,debug-regs\"; reg = <0x0 0x09010000 0x0 0x3000>; };"
         "  };"
         "};"
-        "small { " GOOD " };", out);
+        "small { " GOOD " };",
+        out);
 
     assert_int_equal(n, 2);
     assert_int_equal(nreports, 0);
@@ -296,8 +308,7 @@ static void test_limits_accepted(void **state)
              "            b { compatible = \"arm,pl011\"; reg = <0x0 0x08020000 0x0 0x1000>; }; };"
              "  passthrough { p { reg = <0x0 0x08600000 0x0 0x1000 0x0 0x08021000 0x0 0x1df000>; }; }; };"
              /* 8 devices, 8 passthrough regions and 16 passthrough SPIs */
-             "full-house { " GOOD
-             "  devices {"
+             "full-house { " GOOD "  devices {"
              "    d0 { compatible = \"arm,pl011\"; reg = <0x0 0x10000000 0x0 0x1000>; interrupts = <32>; };"
              "    d1 { compatible = \"arm,pl011\"; reg = <0x0 0x10001000 0x0 0x1000>; };"
              "    d2 { compatible = \"arm,pl011\"; reg = <0x0 0x10002000 0x0 0x1000>; };"
@@ -350,23 +361,23 @@ static void test_limits_accepted(void **state)
 static void test_memory_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
-    int n = parse_vms(
-        "a { " GOOD " };"
-        "no-memory { " BASE " };"
-        "short-memory { memory = <0x40000000 0x200000>; " BASE " };"
-        "three-cells { memory = <0x0 0x40000000 0x200000>; " BASE " };"
-        "long-memory { memory = <0x0 0x40000000 0x0 0x200000 0x0>; " BASE " };"
-        "empty-memory { memory; " BASE " };"
-        "b { " GOOD " };"
-        "unaligned-base { memory = <0x0 0x40100000 0x0 0x200000>; " BASE " };"
-        "unaligned-size { memory = <0x0 0x40000000 0x0 0x280000>; " BASE " };"
-        "small { memory = <0x0 0x40000000 0x0 0x100000>; " BASE " };"
-        "zero { memory = <0x0 0x40000000 0x0 0x0>; " BASE " };"
-        "beyond-ipa { memory = <0x100 0x0 0x0 0x200000>; " BASE " };"
-        "across-top { memory = <0xff 0xffe00000 0x0 0x400000>; " BASE " };"
-        "at-top { memory = <0xff 0xffc00000 0x0 0x400000>; " BASE " };"
-        "wraps { memory = <0xffffffff 0xffe00000 0x0 0x400000>; " BASE " };"
-        "c { " GOOD " };", out);
+    int n = parse_vms("a { " GOOD " };"
+                      "no-memory { " BASE " };"
+                      "short-memory { memory = <0x40000000 0x200000>; " BASE " };"
+                      "three-cells { memory = <0x0 0x40000000 0x200000>; " BASE " };"
+                      "long-memory { memory = <0x0 0x40000000 0x0 0x200000 0x0>; " BASE " };"
+                      "empty-memory { memory; " BASE " };"
+                      "b { " GOOD " };"
+                      "unaligned-base { memory = <0x0 0x40100000 0x0 0x200000>; " BASE " };"
+                      "unaligned-size { memory = <0x0 0x40000000 0x0 0x280000>; " BASE " };"
+                      "small { memory = <0x0 0x40000000 0x0 0x100000>; " BASE " };"
+                      "zero { memory = <0x0 0x40000000 0x0 0x0>; " BASE " };"
+                      "beyond-ipa { memory = <0x100 0x0 0x0 0x200000>; " BASE " };"
+                      "across-top { memory = <0xff 0xffe00000 0x0 0x400000>; " BASE " };"
+                      "at-top { memory = <0xff 0xffc00000 0x0 0x400000>; " BASE " };"
+                      "wraps { memory = <0xffffffff 0xffe00000 0x0 0x400000>; " BASE " };"
+                      "c { " GOOD " };",
+                      out);
 
     static const char *const names[] = { "a", "b", "at-top", "c" };
     expect_names(out, n, names, 4);
@@ -394,20 +405,20 @@ static void test_memory_refused(void **state)
 static void test_vcpus_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
-    int n = parse_vms(
-        "no-vcpus { " MEM4M " cpu-affinity = <0>; kernel = \"k.bin\"; };"
-        "a { " GOOD " };"
-        "zero { " MEM4M " vcpus = <0>; cpu-affinity = <>; kernel = \"k.bin\"; };"
-        "nine { " MEM4M " vcpus = <9>; cpu-affinity = <0 0 0 0 0 0 0 0 0>; kernel = \"k.bin\"; };"
-        "huge { " MEM4M " vcpus = <0xffffffff>; cpu-affinity = <0>; kernel = \"k.bin\"; };"
-        "two-cells { " MEM4M " vcpus = <0 1>; cpu-affinity = <0>; kernel = \"k.bin\"; };"
-        "no-affinity { " MEM4M " vcpus = <1>; kernel = \"k.bin\"; };"
-        "b { " GOOD " };"
-        "too-few { " MEM4M " vcpus = <2>; cpu-affinity = <1>; kernel = \"k.bin\"; };"
-        "too-many { " MEM4M " vcpus = <1>; cpu-affinity = <1 2>; kernel = \"k.bin\"; };"
-        "bytes { " MEM4M " vcpus = <1>; cpu-affinity = [00 01]; kernel = \"k.bin\"; };"
-        "no-cpu { " MEM4M " vcpus = <3>; cpu-affinity = <0 4 1>; kernel = \"k.bin\"; };"
-        "far-cpu { " MEM4M " vcpus = <1>; cpu-affinity = <0xffffffff>; kernel = \"k.bin\"; };", out);
+    int n = parse_vms("no-vcpus { " MEM4M " cpu-affinity = <0>; kernel = \"k.bin\"; };"
+                      "a { " GOOD " };"
+                      "zero { " MEM4M " vcpus = <0>; cpu-affinity = <>; kernel = \"k.bin\"; };"
+                      "nine { " MEM4M " vcpus = <9>; cpu-affinity = <0 0 0 0 0 0 0 0 0>; kernel = \"k.bin\"; };"
+                      "huge { " MEM4M " vcpus = <0xffffffff>; cpu-affinity = <0>; kernel = \"k.bin\"; };"
+                      "two-cells { " MEM4M " vcpus = <0 1>; cpu-affinity = <0>; kernel = \"k.bin\"; };"
+                      "no-affinity { " MEM4M " vcpus = <1>; kernel = \"k.bin\"; };"
+                      "b { " GOOD " };"
+                      "too-few { " MEM4M " vcpus = <2>; cpu-affinity = <1>; kernel = \"k.bin\"; };"
+                      "too-many { " MEM4M " vcpus = <1>; cpu-affinity = <1 2>; kernel = \"k.bin\"; };"
+                      "bytes { " MEM4M " vcpus = <1>; cpu-affinity = [00 01]; kernel = \"k.bin\"; };"
+                      "no-cpu { " MEM4M " vcpus = <3>; cpu-affinity = <0 4 1>; kernel = \"k.bin\"; };"
+                      "far-cpu { " MEM4M " vcpus = <1>; cpu-affinity = <0xffffffff>; kernel = \"k.bin\"; };",
+                      out);
 
     static const char *const names[] = { "a", "b" };
     expect_names(out, n, names, 2);
@@ -438,24 +449,24 @@ static void test_images_refused(void **state)
     memset(args256, 'a', 256);
     args256[256] = 0;
     snprintf(vms, sizeof(vms),
-        "no-kernel { " MEM2M " vcpus = <1>; cpu-affinity = <0>; };"
-        "not-packed { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"missing.bin\"; };"
-        "a { " GOOD " };"
-        "initrd-not-packed { " GOOD " initrd = \"missing.img\"; };"
-        "kernel-cells { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = <1>; };"
-        "kernel-empty { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel; };"
-        "kernel-long { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"%s\"; };"
-        "bootargs-long { " GOOD " bootargs = \"%s\"; };"
-        "initrd-bytes { " GOOD " initrd = [72 64]; };"
-        "b { " GOOD " };"
-        "kernel-too-big { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"big.bin\"; };"
-        "no-room-for-dtb { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"k2m.bin\"; };"
-        "initrd-over { memory = <0x0 0x40000000 0x0 0x400000>; vcpus = <1>; cpu-affinity = <0>;"
-        "  kernel = \"k2m.bin\"; initrd = \"rd-over.img\"; };"
-        "huge-kernel { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"huge.bin\"; };"
-        "huge-initrd { " GOOD " initrd = \"huge.bin\"; };"
-        "c { " GOOD " };",
-        path112, args256);
+             "no-kernel { " MEM2M " vcpus = <1>; cpu-affinity = <0>; };"
+             "not-packed { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"missing.bin\"; };"
+             "a { " GOOD " };"
+             "initrd-not-packed { " GOOD " initrd = \"missing.img\"; };"
+             "kernel-cells { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = <1>; };"
+             "kernel-empty { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel; };"
+             "kernel-long { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"%s\"; };"
+             "bootargs-long { " GOOD " bootargs = \"%s\"; };"
+             "initrd-bytes { " GOOD " initrd = [72 64]; };"
+             "b { " GOOD " };"
+             "kernel-too-big { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"big.bin\"; };"
+             "no-room-for-dtb { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"k2m.bin\"; };"
+             "initrd-over { memory = <0x0 0x40000000 0x0 0x400000>; vcpus = <1>; cpu-affinity = <0>;"
+             "  kernel = \"k2m.bin\"; initrd = \"rd-over.img\"; };"
+             "huge-kernel { " MEM2M " vcpus = <1>; cpu-affinity = <0>; kernel = \"huge.bin\"; };"
+             "huge-initrd { " GOOD " initrd = \"huge.bin\"; };"
+             "c { " GOOD " };",
+             path112, args256);
     int n = parse_vms(vms, out);
 
     static const char *const names[] = { "a", "b", "c" };
@@ -503,7 +514,8 @@ static void test_passthrough_refused(void **state)
         "seventeen { " GOOD " passthrough {"
         "  x { interrupts = <32 33 34 35 36 37 38 39 40 41 42 43>; };"
         "  y { interrupts = <44 45 46 47 48>; }; }; };"
-        "c { " GOOD " };", out);
+        "c { " GOOD " };",
+        out);
 
     static const char *const names[] = { "a", "b", "c" };
     expect_names(out, n, names, 3);
@@ -534,27 +546,38 @@ static void test_devices_refused(void **state)
 #define DEV(name, addr) name " { compatible = \"arm,pl011\"; reg = <0x0 " addr " 0x0 0x1000>; };"
     int n = parse_vms(
         "a { " GOOD " };"
-        "nine { " GOOD " devices {"
-        DEV("d0", "0x10000000") DEV("d1", "0x10001000") DEV("d2", "0x10002000") DEV("d3", "0x10003000")
-        DEV("d4", "0x10004000") DEV("d5", "0x10005000") DEV("d6", "0x10006000") DEV("d7", "0x10007000")
-        DEV("d8", "0x10008000") "}; };"
-        "unknown { " GOOD " devices { rtc@9010000 { compatible = \"arm,pl031\"; reg = <0x0 0x09010000 0x0 0x1000>; }; }; };"
-        "no-compatible { " GOOD " devices { thing { reg = <0x0 0x09010000 0x0 0x1000>; }; }; };"
-        "bad-compatible { " GOOD " devices { thing { compatible = [61 72 6d]; reg = <0x0 0x09010000 0x0 0x1000>; }; }; };"
-        "b { " GOOD " };"
-        "no-reg { " GOOD " devices { u { compatible = \"arm,pl011\"; }; }; };"
-        "short-reg { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x09000000 0x1000>; }; }; };"
-        "two-regs { " GOOD " devices { u { compatible = \"arm,pl011\";"
-        "  reg = <0x0 0x09000000 0x0 0x1000 0x0 0x09002000 0x0 0x1000>; }; }; };"
-        "unaligned { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000100 0x0 0x1000>; }; }; };"
-        "size-zero { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x0>; }; }; };"
-        "beyond-ipa { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x1000 0x0 0x0 0x1000>; }; }; };"
-        "wraps { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0xffffffff 0xfffff000 0x0 0x2000>; }; }; };"
-        "two-irqs { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x1000>;"
-        "  interrupts = <33 34>; }; }; };"
-        "ppi { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x1000>;"
-        "  interrupts = <27>; }; }; };"
-        "c { " GOOD " };", out);
+        "nine { " GOOD
+        " devices {" DEV("d0", "0x10000000") DEV("d1", "0x10001000") DEV("d2", "0x10002000") DEV("d3", "0x10003000")
+            DEV("d4", "0x10004000") DEV("d5", "0x10005000") DEV("d6", "0x10006000") DEV("d7", "0x10007000") DEV(
+                "d8",
+                "0x10008000") "}; };"
+                              "unknown { " GOOD " devices { rtc@9010000 { compatible = \"arm,pl031\"; reg = <0x0 "
+                              "0x09010000 0x0 0x1000>; }; }; };"
+                              "no-compatible { " GOOD " devices { thing { reg = <0x0 0x09010000 0x0 0x1000>; }; }; };"
+                              "bad-compatible { " GOOD
+                              " devices { thing { compatible = [61 72 6d]; reg = <0x0 0x09010000 0x0 0x1000>; }; }; };"
+                              "b { " GOOD " };"
+                              "no-reg { " GOOD " devices { u { compatible = \"arm,pl011\"; }; }; };"
+                              "short-reg { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x09000000 0x1000>; }; }; };"
+                              "two-regs { " GOOD " devices { u { compatible = \"arm,pl011\";"
+                              "  reg = <0x0 0x09000000 0x0 0x1000 0x0 0x09002000 0x0 0x1000>; }; }; };"
+                              "unaligned { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000100 0x0 0x1000>; }; }; };"
+                              "size-zero { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x0>; }; }; };"
+                              "beyond-ipa { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x1000 0x0 0x0 0x1000>; }; }; };"
+                              "wraps { " GOOD " devices { u { compatible = \"arm,pl011\"; reg = <0xffffffff 0xfffff000 "
+                              "0x0 0x2000>; }; }; };"
+                              "two-irqs { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x1000>;"
+                              "  interrupts = <33 34>; }; }; };"
+                              "ppi { " GOOD
+                              " devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x1000>;"
+                              "  interrupts = <27>; }; }; };"
+                              "c { " GOOD " };",
+        out);
 #undef DEV
 
     static const char *const names[] = { "a", "b", "c" };
@@ -598,7 +621,8 @@ static void test_overlaps_refused(void **state)
         "ram-gic { memory = <0x0 0x07e00000 0x0 0x400000>; " BASE " };"
         "ram-covers-all { memory = <0x0 0x0 0x1 0x0>; " BASE
         "  devices { u { compatible = \"arm,pl011\"; reg = <0x0 0x09000000 0x0 0x1000>; }; }; };"
-        "c { " GOOD " };", out);
+        "c { " GOOD " };",
+        out);
 
     static const char *const names[] = { "a", "b", "c" };
     expect_names(out, n, names, 3);
@@ -656,7 +680,8 @@ static void test_duplicate_names(void **state)
         " brok { " BASE " };"
         " broX { " GOOD " };"
         " twiY { " GOOD " };"
-        "}; };", &len);
+        "}; };",
+        &len);
 
     /* Node names live in the structure block: "twiX" -> "twin", "broX" -> "brok",
      * "twiY" -> "twin". */
@@ -702,9 +727,9 @@ static void test_too_many_vms(void **state)
         if (i == 4)
             pos += (size_t)snprintf(vms + pos, sizeof(vms) - pos, "bad { " BASE " };");
         else
-            pos += (size_t)snprintf(vms + pos, sizeof(vms) - pos,
-                                    "vm%d { memory = <0x0 0x%x 0x0 0x400000>; " BASE " };", i,
-                                    0x40000000 + i * 0x400000);
+            pos +=
+                (size_t)snprintf(vms + pos, sizeof(vms) - pos, "vm%d { memory = <0x0 0x%x 0x0 0x400000>; " BASE " };",
+                                 i, 0x40000000 + i * 0x400000);
     }
     int n = parse_vms(vms, out);
 
@@ -760,22 +785,22 @@ static void test_whole_config_errors(void **state)
     expect_whole_error("configuration DTB is invalid: ");
 
     memcpy(bad, blob, len);
-    bad[0] ^= 0xff;                                         /* magic */
+    bad[0] ^= 0xff; /* magic */
     assert_int_equal(parse_blob(bad, len, out), -1);
     expect_whole_error("configuration DTB is invalid: ");
 
     memcpy(bad, blob, len);
-    bad[4] = 0x7f;                                          /* totalsize far too big */
+    bad[4] = 0x7f; /* totalsize far too big */
     assert_int_equal(parse_blob(bad, len, out), -1);
     expect_whole_error("configuration DTB is invalid: ");
 
     memcpy(bad, blob, len);
-    bad[8] = 0x7f;                                          /* structure block outside */
+    bad[8] = 0x7f; /* structure block outside */
     assert_int_equal(parse_blob(bad, len, out), -1);
     expect_whole_error("configuration DTB is invalid: ");
 
     memcpy(bad, blob, len);
-    memset(bad + 0x38 + 8, 0xee, 8);                        /* garbage after the root's begin token */
+    memset(bad + 0x38 + 8, 0xee, 8); /* garbage after the root's begin token */
     assert_int_equal(parse_blob(bad, len, out), -1);
     expect_whole_error("configuration DTB is invalid: ");
 
@@ -836,9 +861,9 @@ static void test_corrupted_bytes(void **state)
 static void test_real_configs(void **state)
 {
     static const char *const good[] = {
-        "configs/default.dts", "tests/configs/basics.dts", "tests/configs/isolation.dts",
-        "tests/configs/console.dts", "tests/configs/reset.dts", "tests/configs/linux.dts",
-        "tests/configs/linux2.dts", "tests/configs/timeshare.dts", "tests/configs/hostile.dts",
+        "configs/default.dts",       "tests/configs/basics.dts",    "tests/configs/isolation.dts",
+        "tests/configs/console.dts", "tests/configs/reset.dts",     "tests/configs/linux.dts",
+        "tests/configs/linux2.dts",  "tests/configs/timeshare.dts", "tests/configs/hostile.dts",
     };
     struct vm_config out[CONFIG_MAX_VMS];
     size_t len;
@@ -848,8 +873,8 @@ static void test_real_configs(void **state)
         int n = parse_blob(blob, len, out);
         free(blob);
         if (n < 1 || nreports != 0)
-            fail_msg("%s: %d VMs, %d reports (first: %s: %s)", good[i], n, nreports,
-                     nreports ? reports[0].vm : "", nreports ? reports[0].reason : "");
+            fail_msg("%s: %d VMs, %d reports (first: %s: %s)", good[i], n, nreports, nreports ? reports[0].vm : "",
+                     nreports ? reports[0].reason : "");
     }
 
     uint8_t *blob = compile_file("tests/configs/basics.dts", &len);
@@ -890,27 +915,20 @@ static int setup(void **state)
         fprintf(stderr, "test_config: %s is missing\n", DTC);
         return -1;
     }
-    alarm(60);      /* a parser that stops making progress fails the run instead of hanging */
+    alarm(60); /* a parser that stops making progress fails the run instead of hanging */
     return 0;
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_vm),
-        cmocka_unit_test(test_limits_accepted),
-        cmocka_unit_test(test_memory_refused),
-        cmocka_unit_test(test_vcpus_refused),
-        cmocka_unit_test(test_images_refused),
-        cmocka_unit_test(test_passthrough_refused),
-        cmocka_unit_test(test_devices_refused),
-        cmocka_unit_test(test_overlaps_refused),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_duplicate_names),
-        cmocka_unit_test(test_too_many_vms),
-        cmocka_unit_test(test_whole_config_errors),
-        cmocka_unit_test(test_corrupted_bytes),
-        cmocka_unit_test(test_real_configs),
+        cmocka_unit_test(test_full_vm),         cmocka_unit_test(test_limits_accepted),
+        cmocka_unit_test(test_memory_refused),  cmocka_unit_test(test_vcpus_refused),
+        cmocka_unit_test(test_images_refused),  cmocka_unit_test(test_passthrough_refused),
+        cmocka_unit_test(test_devices_refused), cmocka_unit_test(test_overlaps_refused),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_too_many_vms),    cmocka_unit_test(test_whole_config_errors),
+        cmocka_unit_test(test_corrupted_bytes), cmocka_unit_test(test_real_configs),
     };
 
     return cmocka_run_group_tests_name("config", tests, setup, NULL);

@@ -61,10 +61,7 @@ static bool write_file(const char *path, const void *data, size_t len)
     return fclose(fp) == 0 && ok;
 }
 
-static bool have_dtc(void)
-{
-    return access(DTC, X_OK) == 0;
-}
+static bool have_dtc(void) { return access(DTC, X_OK) == 0; }
 
 /* Decompiles a blob with dtc; returns the DTS text (malloc'd) or NULL if dtc rejects it. */
 static char *dtc_decompile(const void *blob, size_t len)
@@ -115,10 +112,7 @@ static int teardown_fixture(void **state)
     return 0;
 }
 
-static void init_fixture(struct fdt *f)
-{
-    assert_int_equal(fdt_init(f, fixture, fixture_len), 0);
-}
+static void init_fixture(struct fdt *f) { assert_int_equal(fdt_init(f, fixture, fixture_len), 0); }
 
 static int node(const struct fdt *f, const char *path)
 {
@@ -165,26 +159,26 @@ static void test_init_header_errors(void **state)
     put_be32(b + 20, 15);
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADVERSION);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 20, 16);               /* v16: no structure size, still readable */
+    put_be32(b + 20, 16); /* v16: no structure size, still readable */
     put_be32(b + 36, 0);
     assert_int_equal(try_blob(b, fixture_len), 0);
     memcpy(b, fixture, fixture_len);
     put_be32(b + 24, 18);
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADVERSION);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 8, be32(b + 8) + 2);   /* misaligned structure block */
+    put_be32(b + 8, be32(b + 8) + 2); /* misaligned structure block */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADLAYOUT);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 16, 8);                /* reservation block inside the header */
+    put_be32(b + 16, 8); /* reservation block inside the header */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADLAYOUT);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 4, 39);                /* smaller than its own header */
+    put_be32(b + 4, 39); /* smaller than its own header */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADLAYOUT);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 8, 0);                 /* structure block over the header */
+    put_be32(b + 8, 0); /* structure block over the header */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADLAYOUT);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + 12, 4);                /* strings block over the header */
+    put_be32(b + 12, 4); /* strings block over the header */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADLAYOUT);
     memcpy(b, fixture, fixture_len);
     put_be32(b + 36, be32(b + 36) + 1); /* structure size not a multiple of 4 */
@@ -196,7 +190,7 @@ static void test_init_header_errors(void **state)
     put_be32(b + 36, be32(b + 36) - 4); /* loses FDT_END */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADSTRUCT);
     memcpy(b, fixture, fixture_len);
-    put_be32(b + be32(b + 8), 4);       /* root replaced by a NOP */
+    put_be32(b + be32(b + 8), 4); /* root replaced by a NOP */
     assert_int_equal(fdt_init(&f, b, fixture_len), FDT_E_BADSTRUCT);
     free(b);
 }
@@ -219,10 +213,24 @@ static void test_strerror(void **state)
 static void test_subnodes_and_parent(void **state)
 {
     static const char *const top[] = {
-        "psci", "memory@40000000", "reserved-memory", "platform-bus@c000000", "fw-cfg@9020000",
-        "virtio_mmio@a000000", "virtio_mmio@a000200", "pl061@9030000", "pl031@9010000",
-        "pl011@9000000", "pmu", "intc@8000000", "flash@0", "cpus", "timer", "apb-pclk",
-        "aliases", "chosen",
+        "psci",
+        "memory@40000000",
+        "reserved-memory",
+        "platform-bus@c000000",
+        "fw-cfg@9020000",
+        "virtio_mmio@a000000",
+        "virtio_mmio@a000200",
+        "pl061@9030000",
+        "pl031@9010000",
+        "pl011@9000000",
+        "pmu",
+        "intc@8000000",
+        "flash@0",
+        "cpus",
+        "timer",
+        "apb-pclk",
+        "aliases",
+        "chosen",
     };
     struct fdt f;
     size_t i = 0;
@@ -272,7 +280,7 @@ static void test_bad_handles(void **state)
         assert_false(fdt_is_compatible(&f, b, "arm,pl011"));
         assert_int_equal(fdt_addr_cells(&f, b), FDT_E_BADOFFSET);
         assert_true(fdt_reg(&f, b, 0, &a, &s) < 0);
-        if (b >= 0)     /* a negative "after" means "from the start" */
+        if (b >= 0) /* a negative "after" means "from the start" */
             assert_true(fdt_next_compatible(&f, b, "arm,pl011") < 0);
         assert_int_equal(fdt_first_prop(&f, b), FDT_E_BADOFFSET);
         assert_int_equal(fdt_next_prop(&f, b), FDT_E_BADOFFSET);
@@ -305,7 +313,7 @@ static void test_paths(void **state)
     assert_int_equal(fdt_path_offset(&f, "/cpu-map"), FDT_E_NOTFOUND);
     assert_int_equal(fdt_path_offset(&f, "/memory@4"), FDT_E_NOTFOUND);
     assert_int_equal(fdt_path_offset(&f, "nosuchalias"), FDT_E_NOTFOUND);
-    assert_int_equal(fdt_path_offset(&f, "rtc"), FDT_E_BADVALUE);  /* relative alias value */
+    assert_int_equal(fdt_path_offset(&f, "rtc"), FDT_E_BADVALUE); /* relative alias value */
     assert_int_equal(fdt_path_offset(&f, "serial0/x"), FDT_E_NOTFOUND);
 }
 
@@ -339,8 +347,8 @@ static void test_props(void **state)
     assert_int_equal(fdt_prop_u64(&f, mem, "absent", &v64), FDT_E_NOTFOUND);
     assert_string_equal(fdt_prop_string(&f, node(&f, "/psci"), "method"), "smc");
     assert_string_equal(fdt_prop_string(&f, chosen, "bootargs"), "console=ttyAMA0 earlycon");
-    assert_null(fdt_prop_string(&f, chosen, "kaslr-seed"));     /* no NUL inside */
-    assert_null(fdt_prop_string(&f, node(&f, "/intc"), "ranges"));  /* empty */
+    assert_null(fdt_prop_string(&f, chosen, "kaslr-seed"));        /* no NUL inside */
+    assert_null(fdt_prop_string(&f, node(&f, "/intc"), "ranges")); /* empty */
     assert_null(fdt_prop_string(&f, chosen, "absent"));
     assert_non_null(fdt_getprop(&f, node(&f, "/timer"), "always-on", &len));
     assert_int_equal(len, 0);
@@ -455,7 +463,7 @@ static void test_cells_and_reg(void **state)
     assert_int_equal(fdt_size_cells(&f, 0), 2);
     assert_int_equal(fdt_addr_cells(&f, cpus), 1);
     assert_int_equal(fdt_size_cells(&f, cpus), 0);
-    assert_int_equal(fdt_addr_cells(&f, node(&f, "/psci")), 2);   /* defaults */
+    assert_int_equal(fdt_addr_cells(&f, node(&f, "/psci")), 2); /* defaults */
     assert_int_equal(fdt_size_cells(&f, node(&f, "/psci")), 1);
     expect_reg(&f, mem, 0, 0x40000000, 0x40000000);
     assert_int_equal(fdt_reg(&f, mem, 1, &a, &s), FDT_E_NOTFOUND);
@@ -577,14 +585,13 @@ static int try_blob(const uint8_t *data, size_t len)
 /* Builds a blob from a structure block given as words and a strings block. The strings block
  * goes first so that the structure block ends the blob: a reader that runs past it leaves the
  * heap copy that try_blob hands it. */
-#define T_BEGIN 1u
+#define T_BEGIN    1u
 #define T_END_NODE 2u
-#define T_PROP 3u
-#define T_NOP 4u
-#define T_END 9u
+#define T_PROP     3u
+#define T_NOP      4u
+#define T_END      9u
 
-static size_t hand_blob(uint8_t *b, uint32_t version, const uint32_t *words, size_t n,
-                        const char *strings, size_t slen)
+static size_t hand_blob(uint8_t *b, uint32_t version, const uint32_t *words, size_t n, const char *strings, size_t slen)
 {
     uint32_t soff = 56, off = (uint32_t)(soff + slen + 3) & ~3u;
     uint32_t total = off + 4 * (uint32_t)n;
@@ -605,16 +612,14 @@ static size_t hand_blob(uint8_t *b, uint32_t version, const uint32_t *words, siz
     return total;
 }
 
-static int hand_try(uint8_t *b, uint32_t version, const uint32_t *words, size_t n,
-                    const char *strings, size_t slen)
+static int hand_try(uint8_t *b, uint32_t version, const uint32_t *words, size_t n, const char *strings, size_t slen)
 {
     return try_blob(b, hand_blob(b, version, words, n, strings, slen));
 }
 
-#define HAND(version, strings, ...)                                                         \
-    hand_try(hb, version, (const uint32_t[]){ __VA_ARGS__ },                                \
-             sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t), strings,         \
-             sizeof(strings) - 1)
+#define HAND(version, strings, ...)                          \
+    hand_try(hb, version, (const uint32_t[]){ __VA_ARGS__ }, \
+             sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t), strings, sizeof(strings) - 1)
 
 static void test_init_structure_errors(void **state)
 {
@@ -623,8 +628,9 @@ static void test_init_structure_errors(void **state)
     uint32_t v;
 
     /* Well formed, NOPs anywhere after the root's start, and the same as a v16 blob. */
-    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 4, 0, 0x12345678, T_NOP, T_BEGIN,
-                          0x61000000, T_END_NODE, T_NOP, T_END_NODE, T_NOP, T_END), 0);
+    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 4, 0, 0x12345678, T_NOP, T_BEGIN, 0x61000000, T_END_NODE,
+                          T_NOP, T_END_NODE, T_NOP, T_END),
+                     0);
     assert_int_equal(fdt_init(&f, hb, sizeof(hb)), 0);
     assert_int_equal(fdt_prop_u32(&f, 0, "x", &v), 0);
     assert_int_equal(v, 0x12345678);
@@ -632,26 +638,25 @@ static void test_init_structure_errors(void **state)
     assert_int_equal(HAND(16, "x\0", T_BEGIN, 0, T_PROP, 0, 0, T_END_NODE, T_END), 0);
 
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END_NODE, T_BEGIN, 0, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);                                  /* two roots */
-    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_BEGIN, 0x61000000, T_END_NODE, T_PROP, 0,
-                          0, T_END_NODE, T_END), FDT_E_BADSTRUCT);      /* prop after node */
+                     FDT_E_BADSTRUCT); /* two roots */
+    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_BEGIN, 0x61000000, T_END_NODE, T_PROP, 0, 0, T_END_NODE, T_END),
+                     FDT_E_BADSTRUCT); /* prop after node */
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END_NODE, T_PROP, 0, 0, T_END),
-                     FDT_E_BADSTRUCT);                                  /* prop after root */
-    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END_NODE, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);
+                     FDT_E_BADSTRUCT); /* prop after root */
+    assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END_NODE, T_END_NODE, T_END), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_END_NODE), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_NOP, T_BEGIN, 0, T_END_NODE, T_END), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_END), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, 5, T_END_NODE, T_END), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 0, 2, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);                                  /* nameoff outside */
+                     FDT_E_BADSTRUCT); /* nameoff outside */
     assert_int_equal(HAND(17, "xy", T_BEGIN, 0, T_PROP, 0, 0, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);                                  /* name without NUL */
+                     FDT_E_BADSTRUCT); /* name without NUL */
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 0x7fffffff, 0, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);                                  /* value too long */
+                     FDT_E_BADSTRUCT); /* value too long */
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 5, 0, 0, T_END_NODE, T_END),
-                     FDT_E_BADSTRUCT);                                  /* eats END_NODE */
+                     FDT_E_BADSTRUCT); /* eats END_NODE */
     /* Cut off inside a token: the reader must not look past the blob's last byte. */
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP), FDT_E_BADSTRUCT);
     assert_int_equal(HAND(17, "x\0", T_BEGIN, 0, T_PROP, 0), FDT_E_BADSTRUCT);
@@ -682,9 +687,9 @@ static void test_unvalidated_handles(void **state)
     int at = prop + 12;
 
     assert_ptr_equal(v, buf + be32(buf + 8) + at);
-    assert_string_equal(fdt_node_name(&f, at), "a");        /* well formed, so readable */
-    assert_int_equal(fdt_parent(&f, at), FDT_E_BADOFFSET);  /* but not in the tree */
-    assert_null(fdt_node_name(&f, at + 9));                 /* misaligned */
+    assert_string_equal(fdt_node_name(&f, at), "a");       /* well formed, so readable */
+    assert_int_equal(fdt_parent(&f, at), FDT_E_BADOFFSET); /* but not in the tree */
+    assert_null(fdt_node_name(&f, at + 9));                /* misaligned */
     assert_int_equal(fdt_parent(&f, at + 9), FDT_E_BADOFFSET);
     /* Only complete strings of a compatible list count. */
     assert_true(fdt_is_compatible(&f, 0, "abc"));
@@ -700,10 +705,7 @@ static void test_unvalidated_handles(void **state)
     free(raw);
 }
 
-static void test_walk_fixture(void **state)
-{
-    assert_int_equal(try_blob(fixture, fixture_len), 0);
-}
+static void test_walk_fixture(void **state) { assert_int_equal(try_blob(fixture, fixture_len), 0); }
 
 static void test_truncated(void **state)
 {
@@ -790,7 +792,7 @@ static size_t random_blob(uint8_t *b, size_t cap, uint32_t *seed)
     uint32_t pos = 40 + 16, depth = 0;
 
     memset(b, 0, cap);
-    put_be32(b + 56, 1);        /* a root, so that most streams get somewhere */
+    put_be32(b + 56, 1); /* a root, so that most streams get somewhere */
     pos += 8;
     depth = 1;
     for (int n = (int)(lcg(seed) % 40); n > 0 && pos + 64 < cap - sizeof(strings); n--) {
@@ -925,8 +927,8 @@ static void test_writer_roundtrip(void **state)
     assert_int_equal(len, 0);
     /* Names are stored once each. */
     static const char *const names[] = {
-        "#address-cells", "#size-cells", "compatible", "interrupt-parent", "device_type", "reg",
-        "interrupt-controller", "phandle", "big", "stdout-path", "raw",
+        "#address-cells",       "#size-cells", "compatible", "interrupt-parent", "device_type", "reg",
+        "interrupt-controller", "phandle",     "big",        "stdout-path",      "raw",
     };
     uint32_t want = 0;
 
@@ -1004,7 +1006,7 @@ static void test_writer_copies_fixture(void **state)
     copy_node(&f, fdt_root(&f), &w);
     size_t total = finish_ok(&w);
 
-    assert_true(total <= fixture_len);  /* dtc dedupes names too; we never do worse */
+    assert_true(total <= fixture_len); /* dtc dedupes names too; we never do worse */
     assert_int_equal(fdt_init(&g, buf, total), 0);
     same_tree(&f, 0, &g, 0);
     assert_int_equal(fdt_mem_rsv(&g, 1, &a, &s), 0);
@@ -1112,9 +1114,9 @@ static void steps_empty_prop_name(struct fdt_writer *w)
 static void steps_latched(struct fdt_writer *w)
 {
     fdtw_begin_node(w, "");
-    fdtw_prop(w, "x", NULL, 4);     /* BADVALUE */
+    fdtw_prop(w, "x", NULL, 4); /* BADVALUE */
     fdtw_end_node(w);
-    fdtw_end_node(w);               /* would be BADSTATE */
+    fdtw_end_node(w); /* would be BADSTATE */
 }
 
 static void test_writer_errors(void **state)
@@ -1235,7 +1237,7 @@ static void test_reader_bad_values(void **state)
     fdtw_end_node(&w);
     fdtw_end_node(&w);
     fdtw_begin_node(&w, "zero");
-    fdtw_prop_u32(&w, "phandle", 0);    /* reserved value: never matches */
+    fdtw_prop_u32(&w, "phandle", 0); /* reserved value: never matches */
     fdtw_end_node(&w);
     fdtw_begin_node(&w, "chosen");
     fdtw_prop_string(&w, "linux,stdout-path", "/bus3/dev:9600");
@@ -1250,7 +1252,7 @@ static void test_reader_bad_values(void **state)
     assert_int_equal(fdt_addr_cells(&f, fdt_path_offset(&f, "/bus2")), FDT_E_BADVALUE);
     assert_int_equal(fdt_reg(&f, fdt_path_offset(&f, "/bus3/dev"), 0, &a, &s), FDT_E_BADVALUE);
     assert_int_equal(fdt_stdout_node(&f), fdt_path_offset(&f, "/bus3/dev"));
-    assert_int_equal(fdt_path_offset(&f, "serial0"), FDT_E_NOTFOUND);   /* no /aliases */
+    assert_int_equal(fdt_path_offset(&f, "serial0"), FDT_E_NOTFOUND); /* no /aliases */
     assert_int_equal(fdt_node_by_phandle(&f, 0), FDT_E_NOTFOUND);
 }
 

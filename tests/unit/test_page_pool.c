@@ -16,16 +16,16 @@
 
 #include "core/page_alloc.h"
 
-#define PG      PA_PAGE_SIZE
-#define KiB(x)  ((uint64_t)(x) << 10)
-#define MiB(x)  ((uint64_t)(x) << 20)
-#define GiB(x)  ((uint64_t)(x) << 30)
+#define PG     PA_PAGE_SIZE
+#define KiB(x) ((uint64_t)(x) << 10)
+#define MiB(x) ((uint64_t)(x) << 20)
+#define GiB(x) ((uint64_t)(x) << 30)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 struct arena {
     void *mem;
-    uint64_t base;      /* host address of mem */
+    uint64_t base; /* host address of mem */
     uint64_t size;
 };
 
@@ -45,15 +45,9 @@ static void arena_put(struct arena *a)
 }
 
 /* Address of page i of the arena. */
-static uint64_t pg(const struct arena *a, uint64_t i)
-{
-    return a->base + i * PG;
-}
+static uint64_t pg(const struct arena *a, uint64_t i) { return a->base + i * PG; }
 
-static void pool_init(struct page_pool *p)
-{
-    memset(p, 0, sizeof(*p));
-}
+static void pool_init(struct page_pool *p) { memset(p, 0, sizeof(*p)); }
 
 static void expect_region(const struct page_pool *p, unsigned k, uint64_t base, uint64_t npages)
 {
@@ -67,10 +61,7 @@ static void expect_region(const struct page_pool *p, unsigned k, uint64_t base, 
 }
 
 /* Pages of bitmap a span of n pages needs (one bit per page, whole 64-bit words). */
-static uint64_t bm_pages(uint64_t n)
-{
-    return (((n + 63) / 64) * 8 + PG - 1) / PG;
-}
+static uint64_t bm_pages(uint64_t n) { return (((n + 63) / 64) * 8 + PG - 1) / PG; }
 
 /* A copy of the pool and of every bitmap word, to prove that a refused call changed nothing. */
 struct snapshot {
@@ -117,8 +108,8 @@ static void expect_alloc_refused(struct page_pool *p, uint64_t npages, uint64_t 
     snap_take(&s, p);
     uint64_t pa = page_pool_alloc(p, npages, align);
     if (pa != 0)
-        fail_msg("alloc(%llu, 0x%llx) returned 0x%llx", (unsigned long long)npages,
-                 (unsigned long long)align, (unsigned long long)pa);
+        fail_msg("alloc(%llu, 0x%llx) returned 0x%llx", (unsigned long long)npages, (unsigned long long)align,
+                 (unsigned long long)pa);
     snap_check_and_free(&s, p);
 }
 
@@ -129,7 +120,7 @@ static void test_add_plain(void **state)
     struct arena a;
     struct page_pool p;
 
-    arena_get(&a, KiB(256), PG);    /* 64 pages: one bitmap page, 63 allocatable */
+    arena_get(&a, KiB(256), PG); /* 64 pages: one bitmap page, 63 allocatable */
     pool_init(&p);
     assert_int_equal(page_pool_add(&p, a.base, a.size, NULL, 0), 0);
     assert_int_equal(p.count, 1);
@@ -207,15 +198,15 @@ static void test_holes(void **state)
     struct arena a;
     struct page_pool p;
 
-    arena_get(&a, KiB(256), PG);    /* pages 0..63 */
+    arena_get(&a, KiB(256), PG); /* pages 0..63 */
     const uint64_t holes[][2] = {
-        { pg(&a, 40), 8 * PG },                 /* 40..47 */
-        { pg(&a, 10), 5 * PG },                 /* 10..14 */
-        { pg(&a, 60), GiB(1) },                 /* 60..63 and beyond the end */
-        { pg(&a, 12), 6 * PG },                 /* 12..17, overlapping 10..14 */
-        { pg(&a, 30) + 100, 50 },               /* inside page 30: the whole page goes */
-        { a.base - PG, 2 * PG },                /* page 0 and the page before the range */
-        { pg(&a, 44), 2 * PG },                 /* inside 40..47 */
+        { pg(&a, 40), 8 * PG },   /* 40..47 */
+        { pg(&a, 10), 5 * PG },   /* 10..14 */
+        { pg(&a, 60), GiB(1) },   /* 60..63 and beyond the end */
+        { pg(&a, 12), 6 * PG },   /* 12..17, overlapping 10..14 */
+        { pg(&a, 30) + 100, 50 }, /* inside page 30: the whole page goes */
+        { a.base - PG, 2 * PG },  /* page 0 and the page before the range */
+        { pg(&a, 44), 2 * PG },   /* inside 40..47 */
     };
     pool_init(&p);
     assert_int_equal(page_pool_add(&p, a.base, a.size, holes, 7), 0);
@@ -233,8 +224,8 @@ static void test_holes(void **state)
         got[i] = page_pool_alloc(&p, 1, PG);
         assert_int_not_equal(got[i], 0);
         uint64_t idx = (got[i] - a.base) / PG;
-        bool ok = (idx >= 2 && idx <= 9) || (idx >= 19 && idx <= 29) || (idx >= 32 && idx <= 39) ||
-                  (idx >= 49 && idx <= 59);
+        bool ok =
+            (idx >= 2 && idx <= 9) || (idx >= 19 && idx <= 29) || (idx >= 32 && idx <= 39) || (idx >= 49 && idx <= 59);
         assert_true(ok);
     }
     expect_alloc_refused(&p, 1, PG);
@@ -256,9 +247,9 @@ static void test_holes_cover_everything(void **state)
     arena_get(&a, KiB(64), PG);
     const uint64_t exact[1][2] = { { a.base, a.size } };
     const uint64_t wider[1][2] = { { a.base - PG, a.size + 2 * PG } };
-    const uint64_t wrap[1][2] = { { a.base, UINT64_MAX } };             /* end saturates */
+    const uint64_t wrap[1][2] = { { a.base, UINT64_MAX } }; /* end saturates */
     const uint64_t pieces[3][2] = { { pg(&a, 8), 8 * PG }, { a.base, 9 * PG }, { pg(&a, 4), 2 * PG } };
-    const uint64_t (*cases[])[2] = { exact, wider, wrap, pieces };
+    const uint64_t(*cases[])[2] = { exact, wider, wrap, pieces };
     const unsigned counts[] = { 1, 1, 1, 3 };
 
     for (unsigned c = 0; c < 4; c++) {
@@ -326,7 +317,7 @@ static void test_several_banks(void **state)
 
     arena_get(&a, 16 * PG, PG);
     arena_get(&b, 16 * PG, PG);
-    if (b.base < a.base) {      /* bank a is the lower one, added first */
+    if (b.base < a.base) { /* bank a is the lower one, added first */
         struct arena t = a;
         a = b;
         b = t;
@@ -368,14 +359,14 @@ static void test_alignment(void **state)
     arena_get(&a, GiB(2), GiB(1));
     pool_init(&p);
     assert_int_equal(page_pool_add(&p, a.base, a.size, NULL, 0), 0);
-    uint64_t total = GiB(2) / PG, bm = bm_pages(total);     /* 16 bitmap pages */
+    uint64_t total = GiB(2) / PG, bm = bm_pages(total); /* 16 bitmap pages */
     assert_int_equal(bm, 16);
     expect_region(&p, 0, a.base + bm * PG, total - bm);
 
     assert_int_equal(page_pool_alloc(&p, 1, PG), a.base + KiB(64));
     assert_int_equal(page_pool_alloc(&p, 1, KiB(8)), a.base + KiB(72));
     assert_int_equal(page_pool_alloc(&p, 1, KiB(64)), a.base + KiB(128));
-    assert_int_equal(page_pool_alloc(&p, 3, PG), a.base + KiB(76));     /* 68K alone, 72K taken */
+    assert_int_equal(page_pool_alloc(&p, 3, PG), a.base + KiB(76)); /* 68K alone, 72K taken */
     assert_int_equal(page_pool_alloc(&p, 1, PG), a.base + KiB(68));
     assert_int_equal(page_pool_alloc(&p, 1, MiB(2)), a.base + MiB(2));
     assert_int_equal(page_pool_alloc(&p, 512, MiB(2)), a.base + MiB(4));
@@ -424,7 +415,7 @@ static void test_exhaustion(void **state)
     struct arena a;
     struct page_pool p;
 
-    arena_get(&a, 65 * PG, PG);   /* 64 allocatable pages */
+    arena_get(&a, 65 * PG, PG); /* 64 allocatable pages */
     pool_init(&p);
     assert_int_equal(page_pool_add(&p, a.base, a.size, NULL, 0), 0);
     expect_alloc_refused(&p, 65, PG);
@@ -459,8 +450,8 @@ static void test_free_refused(void **state)
     struct page_pool p;
     uint64_t local = 0;
 
-    arena_get(&a, 33 * PG, PG);   /* pages 1..32 allocatable */
-    const uint64_t hole[1][2] = { { pg(&a, 20), PG } };     /* regions 1..19 (bm 0), 22..32 (bm 21) */
+    arena_get(&a, 33 * PG, PG);                         /* pages 1..32 allocatable */
+    const uint64_t hole[1][2] = { { pg(&a, 20), PG } }; /* regions 1..19 (bm 0), 22..32 (bm 21) */
     pool_init(&p);
     assert_int_equal(page_pool_add(&p, a.base, a.size, hole, 1), 0);
     assert_int_equal(p.count, 2);
@@ -473,10 +464,10 @@ static void test_free_refused(void **state)
 
     uint64_t x = page_pool_alloc(&p, 4, PG);
     assert_int_equal(x, pg(&a, 1));
-    assert_int_equal(page_pool_alloc(&p, 15, PG), pg(&a, 5));    /* region 0 now full */
+    assert_int_equal(page_pool_alloc(&p, 15, PG), pg(&a, 5)); /* region 0 now full */
     assert_int_equal(page_pool_alloc(&p, 2, PG), pg(&a, 22));
     assert_int_equal(page_pool_alloc(&p, 7, PG), pg(&a, 24));
-    assert_int_equal(page_pool_alloc(&p, 2, PG), pg(&a, 31));    /* last two pages */
+    assert_int_equal(page_pool_alloc(&p, 2, PG), pg(&a, 31)); /* last two pages */
     assert_true(page_pool_free(&p, pg(&a, 5), 15));
     assert_true(page_pool_free(&p, pg(&a, 24), 7));
 
@@ -524,7 +515,9 @@ static void test_free_refused(void **state)
 
 /* ---- randomized model check ------------------------------------------------------------- */
 
-struct rng { uint64_t s; };
+struct rng {
+    uint64_t s;
+};
 
 static uint64_t rnd(struct rng *r)
 {
@@ -535,10 +528,7 @@ static uint64_t rnd(struct rng *r)
     return r->s * UINT64_C(2685821657736338717);
 }
 
-static uint64_t rnd_below(struct rng *r, uint64_t n)
-{
-    return rnd(r) % n;
-}
+static uint64_t rnd_below(struct rng *r, uint64_t n) { return rnd(r) % n; }
 
 #define MODEL_PAGES 2048
 #define MAX_LIVE    512
@@ -546,10 +536,12 @@ static uint64_t rnd_below(struct rng *r, uint64_t n)
 struct model {
     struct arena a;
     struct page_pool p;
-    bool usable[MODEL_PAGES];       /* inside some region's allocatable pages */
-    bool used[MODEL_PAGES];         /* allocated, as the model sees it */
+    bool usable[MODEL_PAGES]; /* inside some region's allocatable pages */
+    bool used[MODEL_PAGES];   /* allocated, as the model sees it */
     uint64_t nfree;
-    struct { uint64_t idx, n; } live[MAX_LIVE];
+    struct {
+        uint64_t idx, n;
+    } live[MAX_LIVE];
     unsigned nlive;
 };
 
@@ -577,8 +569,7 @@ static void model_setup(struct model *m, struct rng *r)
         }
     }
     pool_init(&m->p);
-    assert_int_equal(page_pool_add(&m->p, m->a.base, MODEL_PAGES * PG, (const uint64_t (*)[2])holes,
-                                   nholes), 0);
+    assert_int_equal(page_pool_add(&m->p, m->a.base, MODEL_PAGES * PG, (const uint64_t(*)[2])holes, nholes), 0);
 
     unsigned regions = 0;
     m->nfree = 0;
@@ -672,16 +663,16 @@ static void model_alloc(struct model *m, struct rng *r)
 
     if (pa == 0) {
         if (model_any_fit(m, n, align))
-            fail_msg("alloc(%llu, 0x%llx) failed though the model has room",
-                     (unsigned long long)n, (unsigned long long)align);
+            fail_msg("alloc(%llu, 0x%llx) failed though the model has room", (unsigned long long)n,
+                     (unsigned long long)align);
         return;
     }
     assert_int_equal(pa % align, 0);
     assert_true(pa >= m->a.base);
     uint64_t idx = (pa - m->a.base) / PG;
     if (!model_fits(m, idx, n))
-        fail_msg("alloc(%llu, 0x%llx) = page %llu: not free and usable in the model",
-                 (unsigned long long)n, (unsigned long long)align, (unsigned long long)idx);
+        fail_msg("alloc(%llu, 0x%llx) = page %llu: not free and usable in the model", (unsigned long long)n,
+                 (unsigned long long)align, (unsigned long long)idx);
     model_mark(m, idx, n, true);
     if (m->nlive < MAX_LIVE) {
         m->live[m->nlive].idx = idx;
@@ -698,7 +689,7 @@ static void model_free(struct model *m, struct rng *r)
     if (m->nlive && kind < 5) {
         unsigned i = (unsigned)rnd_below(r, m->nlive);
         uint64_t idx = m->live[i].idx, len = m->live[i].n;
-        if (kind == 4 && len > 1) {         /* a piece of it, or a piece running past it */
+        if (kind == 4 && len > 1) { /* a piece of it, or a piece running past it */
             uint64_t off = rnd_below(r, len);
             idx += off;
             len = 1 + rnd_below(r, len - off + 1);

@@ -13,29 +13,51 @@
 
 /* Formats fmt with both implementations and fails, naming the format, on any difference in
  * output or return value. */
-#define SAME(fmt, ...)                                                                      \
-    do {                                                                                    \
-        char ours_[512], host_[512];                                                        \
-        int ro_ = ev_snprintf(ours_, sizeof(ours_), fmt, __VA_ARGS__);                      \
-        int rh_ = snprintf(host_, sizeof(host_), fmt, __VA_ARGS__);                         \
-        if (ro_ != rh_ || strcmp(ours_, host_) != 0)                                        \
-            fail_msg("format \"%s\": got %d \"%s\", host %d \"%s\"", fmt, ro_, ours_, rh_,  \
-                     host_);                                                                \
+#define SAME(fmt, ...)                                                                             \
+    do {                                                                                           \
+        char ours_[512], host_[512];                                                               \
+        int ro_ = ev_snprintf(ours_, sizeof(ours_), fmt, __VA_ARGS__);                             \
+        int rh_ = snprintf(host_, sizeof(host_), fmt, __VA_ARGS__);                                \
+        if (ro_ != rh_ || strcmp(ours_, host_) != 0)                                               \
+            fail_msg("format \"%s\": got %d \"%s\", host %d \"%s\"", fmt, ro_, ours_, rh_, host_); \
     } while (0)
 
 /* Formats and compares with an expected string and return value. */
-#define EXPECT(want, fmt, ...)                                                              \
-    do {                                                                                    \
-        char out_[256];                                                                     \
-        int r_ = ev_snprintf(out_, sizeof(out_), fmt, __VA_ARGS__);                         \
-        assert_string_equal(out_, want);                                                    \
-        assert_int_equal(r_, (int)strlen(want));                                            \
+#define EXPECT(want, fmt, ...)                                      \
+    do {                                                            \
+        char out_[256];                                             \
+        int r_ = ev_snprintf(out_, sizeof(out_), fmt, __VA_ARGS__); \
+        assert_string_equal(out_, want);                            \
+        assert_int_equal(r_, (int)strlen(want));                    \
     } while (0)
 
 static const int64_t int_values[] = {
-    0, 1, -1, 7, -7, 42, 127, 128, 200, 255, 256, -129, 32767, -32768, 65535, 65536,
-    1000000, -123456789, INT32_MAX, INT32_MIN, UINT32_MAX, (int64_t)1 << 32,
-    0x123456789abcdef0, INT64_MAX, INT64_MIN, -2,
+    0,
+    1,
+    -1,
+    7,
+    -7,
+    42,
+    127,
+    128,
+    200,
+    255,
+    256,
+    -129,
+    32767,
+    -32768,
+    65535,
+    65536,
+    1000000,
+    -123456789,
+    INT32_MAX,
+    INT32_MIN,
+    UINT32_MAX,
+    (int64_t)1 << 32,
+    0x123456789abcdef0,
+    INT64_MAX,
+    INT64_MIN,
+    -2,
 };
 
 /* Passes v as the argument type that the length modifier expects, for both implementations. */
@@ -77,27 +99,25 @@ static void test_integers_match_host(void **state)
     int checked = 0;
 
     for (size_t a = 0; a < sizeof(flags) / sizeof(flags[0]); a++)
-    for (size_t b = 0; b < sizeof(widths) / sizeof(widths[0]); b++)
-    for (size_t c = 0; c < sizeof(precs) / sizeof(precs[0]); c++)
-    for (size_t d = 0; d < sizeof(sizes) / sizeof(sizes[0]); d++)
-    for (size_t e = 0; convs[e] != '\0'; e++) {
-        char fmt[32];
+        for (size_t b = 0; b < sizeof(widths) / sizeof(widths[0]); b++)
+            for (size_t c = 0; c < sizeof(precs) / sizeof(precs[0]); c++)
+                for (size_t d = 0; d < sizeof(sizes) / sizeof(sizes[0]); d++)
+                    for (size_t e = 0; convs[e] != '\0'; e++) {
+                        char fmt[32];
 
-        snprintf(fmt, sizeof(fmt), "<%%%s%s%s%s%c>", flags[a], widths[b], precs[c], sizes[d],
-                 convs[e]);
-        for (size_t v = 0; v < sizeof(int_values) / sizeof(int_values[0]); v++) {
-            same_int(fmt, sizes[d], convs[e], int_values[v]);
-            checked++;
-        }
-    }
+                        snprintf(fmt, sizeof(fmt), "<%%%s%s%s%s%c>", flags[a], widths[b], precs[c], sizes[d], convs[e]);
+                        for (size_t v = 0; v < sizeof(int_values) / sizeof(int_values[0]); v++) {
+                            same_int(fmt, sizes[d], convs[e], int_values[v]);
+                            checked++;
+                        }
+                    }
     assert_true(checked > 10000);
 }
 
 static void test_strings_match_host(void **state)
 {
     static const char *const fmts[] = {
-        "%s", "%10s", "%-10s", "%.3s", "%10.3s", "%-10.3s", "%.0s", "%.10s", "%1s", "[%5s]",
-        "%.s",
+        "%s", "%10s", "%-10s", "%.3s", "%10.3s", "%-10.3s", "%.0s", "%.10s", "%1s", "[%5s]", "%.s",
     };
     static const char *const strs[] = { "", "a", "hello", "hello, world: a longer string" };
 
@@ -110,7 +130,7 @@ static void test_strings_match_host(void **state)
     for (size_t i = 0; i < sizeof(cfmts) / sizeof(cfmts[0]); i++) {
         SAME(cfmts[i], 'x');
         SAME(cfmts[i], ' ');
-        SAME(cfmts[i], 0x141);   /* converted to unsigned char: 'A' */
+        SAME(cfmts[i], 0x141); /* converted to unsigned char: 'A' */
     }
 }
 
@@ -126,7 +146,7 @@ static void test_star_match_host(void **state)
         SAME("%*s|", ws[i], "abc");
         SAME("%*c|", ws[i], 'q');
         for (size_t j = 0; j < sizeof(ps) / sizeof(ps[0]); j++) {
-            const char *zero_prec = "%0*.*d|";  /* '0' must yield to the precision */
+            const char *zero_prec = "%0*.*d|"; /* '0' must yield to the precision */
 
             SAME("%*.*d|", ws[i], ps[j], 1234);
             SAME(zero_prec, ws[i], ps[j], -5);
@@ -138,7 +158,7 @@ static void test_star_match_host(void **state)
 static void test_mixed_match_host(void **state)
 {
     SAME("a=%d b=%s c=%c d=%x %% e=%lu f=%lld", -3, "str", 'z', 0xabcu, 99ul, -77ll);
-    const char *narrowing = "%5d%-5d%05d|%hhu|%hd";   /* out-of-range values on purpose */
+    const char *narrowing = "%5d%-5d%05d|%hhu|%hd"; /* out-of-range values on purpose */
 
     SAME(narrowing, 1, 2, 3, 300u, 70000);
     SAME("%zu %zx %zd", (size_t)12345, (size_t)0xfeed, (ptrdiff_t)-9);
@@ -148,7 +168,7 @@ static void test_mixed_match_host(void **state)
 
 static void test_fixed(void **state)
 {
-    const char *volatile none = NULL;  /* hidden from the compiler's NULL-argument check */
+    const char *volatile none = NULL; /* hidden from the compiler's NULL-argument check */
 
     EXPECT("(null)", "%s", none);
     EXPECT("  (null)", "%8s", none);
@@ -180,13 +200,8 @@ static void test_precision_bounds_read(void **state)
 static void test_unknown_copied(void **state)
 {
     static const char *const cases[][2] = {
-        { "a%qb", "a%qb" },
-        { "%-08.3Q!", "%-08.3Q!" },
-        { "end%", "end%" },
-        { "end%5l", "end%5l" },
-        { "%y%d", "%y5" },
-        { "%zzd", "%zzd" },
-        { "%lllx", "%lllx" },
+        { "a%qb", "a%qb" }, { "%-08.3Q!", "%-08.3Q!" }, { "end%", "end%" },   { "end%5l", "end%5l" },
+        { "%y%d", "%y5" },  { "%zzd", "%zzd" },         { "%lllx", "%lllx" },
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -209,8 +224,7 @@ static void test_truncation(void **state)
         char buf[128];
 
         memset(buf, 0x7f, sizeof(buf));
-        int r = ev_snprintf(size == 0 ? NULL : buf, size, "abc %d def %s %08x", -12345, "xyz",
-                            0x1234u);
+        int r = ev_snprintf(size == 0 ? NULL : buf, size, "abc %d def %s %08x", -12345, "xyz", 0x1234u);
 
         assert_int_equal(r, n);
         if (size > 0) {

@@ -17,35 +17,58 @@
 
 /* The fake back end: LR value = intid | prio << 16 | pending << 32 | active << 33 | hw << 34 |
  * eoi << 35 | group << 36 | pintid << 40. */
-#define F_PEND   (1UL << 32)
-#define F_ACT    (1UL << 33)
-#define F_HW     (1UL << 34)
-#define F_EOI    (1UL << 35)
+#define F_PEND (1UL << 32)
+#define F_ACT  (1UL << 33)
+#define F_HW   (1UL << 34)
+#define F_EOI  (1UL << 35)
 static uint64_t lrs[16];
 static bool underflow;
 static unsigned fake_version = 3;
 
 static uint64_t f_encode(const struct vgic_lr *lr)
 {
-    return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 |
-           (uint64_t)lr->active << 33 | (uint64_t)lr->hw << 34 | (uint64_t)lr->eoi << 35 |
-           (uint64_t)lr->group1 << 36 | (uint64_t)lr->pintid << 40;
+    return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 | (uint64_t)lr->active << 33 |
+           (uint64_t)lr->hw << 34 | (uint64_t)lr->eoi << 35 | (uint64_t)lr->group1 << 36 | (uint64_t)lr->pintid << 40;
 }
-static void f_state(uint64_t v, bool *p, bool *a) { *p = (v & F_PEND) != 0; *a = (v & F_ACT) != 0; }
+static void f_state(uint64_t v, bool *p, bool *a)
+{
+    *p = (v & F_PEND) != 0;
+    *a = (v & F_ACT) != 0;
+}
 static uint64_t f_lr_read(unsigned n) { return lrs[n]; }
 static void f_lr_write(unsigned n, uint64_t v) { lrs[n] = v; }
 static void f_ld(struct vgic_cpu *c) {}
 static void f_underflow(bool on) { underflow = on; }
 static uint8_t f_vpmr(void) { return 0xf0; }
-static int f_attach(struct vm *vm) { vgic_of(vm)->nr_lrs = 4; return 0; }
+static int f_attach(struct vm *vm)
+{
+    vgic_of(vm)->nr_lrs = 4;
+    return 0;
+}
 
 const struct vgic_backend vgic_v3_backend = {
-    .version = 3, .attach = f_attach, .lr_encode = f_encode, .lr_state = f_state, .lr_read = f_lr_read,
-    .lr_write = f_lr_write, .load = f_ld, .put = f_ld, .set_underflow = f_underflow, .vpmr = f_vpmr,
+    .version = 3,
+    .attach = f_attach,
+    .lr_encode = f_encode,
+    .lr_state = f_state,
+    .lr_read = f_lr_read,
+    .lr_write = f_lr_write,
+    .load = f_ld,
+    .put = f_ld,
+    .set_underflow = f_underflow,
+    .vpmr = f_vpmr,
 };
 const struct vgic_backend vgic_v2_backend = {
-    .version = 2, .attach = f_attach, .lr_encode = f_encode, .lr_state = f_state, .lr_read = f_lr_read,
-    .lr_write = f_lr_write, .load = f_ld, .put = f_ld, .set_underflow = f_underflow, .vpmr = f_vpmr,
+    .version = 2,
+    .attach = f_attach,
+    .lr_encode = f_encode,
+    .lr_state = f_state,
+    .lr_read = f_lr_read,
+    .lr_write = f_lr_write,
+    .load = f_ld,
+    .put = f_ld,
+    .set_underflow = f_underflow,
+    .vpmr = f_vpmr,
 };
 
 static struct vm vm;
@@ -134,17 +157,17 @@ static void test_refill_by_priority(void **state)
     g->grp1_en = true;
     /* 12 edge SPIs, priorities in a scrambled order, all pending: 4 LRs. */
     for (uint32_t i = 0; i < 12; i++) {
-        reg_write(0x080 + 8, 4, ~0u, 32);                   /* group 1 */
+        reg_write(0x080 + 8, 4, ~0u, 32); /* group 1 */
         enable_spi(64 + i, (uint8_t)(((i * 5) % 12) << 3), true);
     }
-    reg_write(0x200 + 8, 4, 0xfff, 32);                     /* ISPENDR2 */
+    reg_write(0x200 + 8, 4, 0xfff, 32); /* ISPENDR2 */
     vgic_flush(&vm.vcpu[0]);
     assert_true(underflow);
     unsigned last = 0, delivered = 0;
     for (unsigned round = 0; round < 40 && delivered < 12; round++) {
         uint32_t intid = guest_ack();
         if (intid == 1023) {
-            exit_and_enter();           /* the underflow maintenance interrupt */
+            exit_and_enter(); /* the underflow maintenance interrupt */
             continue;
         }
         unsigned prio = g->spi[intid - 32].priority;
@@ -168,7 +191,7 @@ static void test_eviction_keeps_active(void **state)
         enable_spi(64 + i, 0xa0, true);
     reg_write(0x200 + 8, 4, 0xf, 32);
     vgic_flush(&vm.vcpu[0]);
-    uint32_t first = guest_ack();   /* one active, three pending, all LRs used */
+    uint32_t first = guest_ack(); /* one active, three pending, all LRs used */
     enable_spi(70, 0x20, true);
     reg_write(0x200 + 8, 4, 1u << 6, 32);
     exit_and_enter();
@@ -179,7 +202,7 @@ static void test_eviction_keeps_active(void **state)
     }
     assert_true(found70);
     assert_true(found_first);
-    assert_true(underflow);         /* the evicted one waits for a refill */
+    assert_true(underflow); /* the evicted one waits for a refill */
     /* The evicted interrupt is still pending. */
     unsigned pend = 0;
     for (uint32_t i = 0; i < 4; i++)
@@ -196,11 +219,11 @@ static void test_level_line(void **state)
     vgic_flush(&vm.vcpu[0]);
     assert_true((lrs[0] & F_PEND) && (lrs[0] & F_EOI));
     assert_int_equal(guest_ack(), 33);
-    guest_eoi(33);                  /* line still high: presented again */
+    guest_eoi(33); /* line still high: presented again */
     exit_and_enter();
     assert_true(lrs[0] & F_PEND);
     vgic_set_level(&vm, 0, 33, false);
-    vgic_flush(&vm.vcpu[0]);        /* withdrawn before the guest took it */
+    vgic_flush(&vm.vcpu[0]); /* withdrawn before the guest took it */
     assert_int_equal(lrs[0], 0);
     assert_false(vgic_vcpu_pending(&vm.vcpu[0]));
 }
@@ -217,7 +240,7 @@ static void test_hw_ppi_retract(void **state)
     vgic_retract_hw_ppi(&vm.vcpu[0], 27);
     vgic_flush(&vm.vcpu[0]);
     assert_int_equal(lrs[0], 0);
-    assert_int_equal(host_gic.nr_deactivates, 1);  /* the guest will never deactivate it: we did */
+    assert_int_equal(host_gic.nr_deactivates, 1); /* the guest will never deactivate it: we did */
     assert_int_equal(host_gic.last_deactivated, 27);
 }
 
@@ -225,10 +248,10 @@ static void test_passthrough(void **state)
 {
     /* Enabling the VM's passthrough SPI enables the physical one, nothing else does. */
     g->grp1_en = g->grp0_en = true;
-    reg_write(0x100 + 4, 4, 1u << 8 | 1u << 9, 32);         /* INTIDs 40 and 41 */
+    reg_write(0x100 + 4, 4, 1u << 8 | 1u << 9, 32); /* INTIDs 40 and 41 */
     assert_int_equal(host_gic.nr_enables, 1);
     assert_int_equal(host_gic.last_enabled, 40);
-    assert_int_equal(vgic_inject_hw_spi(&vm, 41), -1);      /* not the VM's */
+    assert_int_equal(vgic_inject_hw_spi(&vm, 41), -1); /* not the VM's */
     assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
     vgic_flush(&vm.vcpu[0]);
     assert_true((lrs[0] & F_HW) && ((lrs[0] >> 40) & 0xffff) == 40);
@@ -240,8 +263,8 @@ static void test_passthrough_cpending(void **state)
      * done with it. If the guest withdraws its pending state first (ICPENDR), the hypervisor
      * must end it, or the device's line never fires again. Latched, not yet in an LR: */
     g->grp0_en = true;
-    reg_write(0x100 + 4, 4, 1u << 8, 32);                   /* enable INTID 40 */
-    host_gic.spi[40].active = true;                         /* taken by the hypervisor */
+    reg_write(0x100 + 4, 4, 1u << 8, 32); /* enable INTID 40 */
+    host_gic.spi[40].active = true;       /* taken by the hypervisor */
     assert_int_equal(vgic_inject_hw_spi(&vm, 40), 0);
     reg_write(0x280 + 4, 4, 1u << 8, 32);
     assert_false(host_gic.spi[40].active);
@@ -274,9 +297,9 @@ static void test_timer_cpending_keeps_latch(void **state)
 
 static void test_attach_refuses_bad_spi(void **state)
 {
-    vm.cfg.passthru_irq[0] = 300;           /* beyond the VM's INTIDs */
+    vm.cfg.passthru_irq[0] = 300; /* beyond the VM's INTIDs */
     assert_int_equal(vgic_attach(&vm), -1);
-    vm.cfg.passthru_irq[0] = 99;            /* owned elsewhere (the stub says) */
+    vm.cfg.passthru_irq[0] = 99; /* owned elsewhere (the stub says) */
     assert_int_equal(vgic_attach(&vm), -1);
 }
 

@@ -24,31 +24,41 @@
 #include "vdev/vgic.h"
 #include "core/console.h"
 
-#define RAM_IPA     UINT64_C(0x40000000)
-#define RAM_SIZE    0x20000u
+#define RAM_IPA  UINT64_C(0x40000000)
+#define RAM_SIZE 0x20000u
 /* Where the driver puts things, as offsets into RAM. */
-#define DESC_OFF    0x0000u
-#define AVAIL_OFF   0x1000u
-#define USED_OFF    0x2000u
-#define IND_OFF     0x3000u     /* indirect tables */
-#define DATA_OFF    0x8000u     /* buffers */
+#define DESC_OFF  0x0000u
+#define AVAIL_OFF 0x1000u
+#define USED_OFF  0x2000u
+#define IND_OFF   0x3000u /* indirect tables */
+#define DATA_OFF  0x8000u /* buffers */
 
-#define LOOP_WHY    "descriptor chain longer than 64 (or a loop)"
+#define LOOP_WHY "descriptor chain longer than 64 (or a loop)"
 
-static uint8_t *mem;            /* the guest RAM */
-static uint8_t snap[RAM_SIZE];  /* a copy, to prove a refusal wrote nothing */
+static uint8_t *mem;           /* the guest RAM */
+static uint8_t snap[RAM_SIZE]; /* a copy, to prove a refusal wrote nothing */
 static struct guest_ram ram;
 
 static uint64_t ipa(uint64_t off) { return RAM_IPA + off; }
 
 static void put16(uint64_t off, uint16_t v) { memcpy(mem + off, &v, 2); }
-static uint16_t get16(uint64_t off) { uint16_t v; memcpy(&v, mem + off, 2); return v; }
-static uint32_t get32(uint64_t off) { uint32_t v; memcpy(&v, mem + off, 4); return v; }
+static uint16_t get16(uint64_t off)
+{
+    uint16_t v;
+    memcpy(&v, mem + off, 2);
+    return v;
+}
+static uint32_t get32(uint64_t off)
+{
+    uint32_t v;
+    memcpy(&v, mem + off, 4);
+    return v;
+}
 
 /* ---- the driver side --------------------------------------------------------------------- */
 
-static uint16_t qsize;          /* size of the queue the driver set up */
-static uint16_t drv_avail;      /* the driver's available index */
+static uint16_t qsize;     /* size of the queue the driver set up */
+static uint16_t drv_avail; /* the driver's available index */
 
 /* Descriptor i of the table at RAM offset `table` (2.7.5: le64 addr, le32 len, le16 flags,
  * le16 next; this host is little-endian like the layout). */
@@ -74,7 +84,11 @@ static void offer(uint16_t head)
     put16(AVAIL_OFF + 2, drv_avail);
 }
 
-static void set_avail_idx(uint16_t v) { drv_avail = v; put16(AVAIL_OFF + 2, v); }
+static void set_avail_idx(uint16_t v)
+{
+    drv_avail = v;
+    put16(AVAIL_OFF + 2, v);
+}
 static void set_avail_flags(uint16_t v) { put16(AVAIL_OFF, v); }
 static void set_used_event(uint16_t v) { put16(AVAIL_OFF + 4 + 2 * qsize, v); }
 static uint16_t avail_event(void) { return get16(USED_OFF + 4 + 8 * qsize); }
@@ -91,8 +105,9 @@ static const char *why;
 static int enable(uint16_t size, bool event_idx, bool indirect)
 {
     qsize = size;
-    q = (struct virtq){ .size = size, .desc_ipa = ipa(DESC_OFF), .avail_ipa = ipa(AVAIL_OFF),
-                        .used_ipa = ipa(USED_OFF) };
+    q = (struct virtq){
+        .size = size, .desc_ipa = ipa(DESC_OFF), .avail_ipa = ipa(AVAIL_OFF), .used_ipa = ipa(USED_OFF)
+    };
     why = NULL;
     return virtq_enable(&q, &ram, event_idx, indirect, &why);
 }
@@ -150,8 +165,9 @@ static void expect_enable_refused(uint16_t size, uint64_t desc_off, uint64_t ava
                                   const char *reason)
 {
     qsize = size;
-    q = (struct virtq){ .size = size, .desc_ipa = RAM_IPA + desc_off, .avail_ipa = RAM_IPA + avail_off,
-                        .used_ipa = RAM_IPA + used_off };
+    q = (struct virtq){
+        .size = size, .desc_ipa = RAM_IPA + desc_off, .avail_ipa = RAM_IPA + avail_off, .used_ipa = RAM_IPA + used_off
+    };
     memcpy(snap, mem, RAM_SIZE);
     why = NULL;
     assert_int_equal(virtq_enable(&q, &ram, true, true, &why), -1);
@@ -159,7 +175,7 @@ static void expect_enable_refused(uint16_t size, uint64_t desc_off, uint64_t ava
     assert_string_equal(why, reason);
     assert_false(q.enabled);
     assert_false(virtq_has_avail(&q));
-    assert_int_equal(pop(), 0);         /* a queue that never became ready yields nothing */
+    assert_int_equal(pop(), 0); /* a queue that never became ready yields nothing */
     assert_memory_equal(snap, mem, RAM_SIZE);
 }
 
@@ -201,7 +217,7 @@ static void test_ram_ptr_bounds(void **state)
     assert_null(guest_ram_ptr(&ram, RAM_IPA - 1, 2));
     assert_null(guest_ram_ptr(&ram, 0, RAM_IPA + 16));
     assert_null(guest_ram_ptr(&ram, UINT64_C(0xfffffffffffff000), 0x2000));
-    assert_null(guest_ram_ptr(&ram, RAM_IPA + 0x10, UINT64_MAX - 8));      /* ipa + len wraps */
+    assert_null(guest_ram_ptr(&ram, RAM_IPA + 0x10, UINT64_MAX - 8)); /* ipa + len wraps */
     assert_null(guest_ram_ptr(&ram, RAM_IPA + 0x10, UINT64_MAX));
 
     /* RAM at the very top of the address space: ipa + size wraps to 0. */
@@ -226,7 +242,7 @@ static void test_direct_single(void **state)
     char buf[8] = { 0 };
     assert_int_equal(virtq_copy_from_chain(&ch, 0, buf, sizeof(buf)), 4);
     assert_memory_equal(buf, "ping", 4);
-    assert_int_equal(virtq_copy_to_chain(&ch, 0, "x", 1), 0);  /* nothing writable */
+    assert_int_equal(virtq_copy_to_chain(&ch, 0, "x", 1), 0); /* nothing writable */
     assert_false(virtq_has_avail(&q));
     assert_int_equal(pop(), 0);
     virtq_push(&q, ch.head, 0);
@@ -244,7 +260,7 @@ static void test_mixed_chain_and_copies(void **state)
     desc(7, ipa(DATA_OFF + 10), 6, VIRTQ_DESC_F_NEXT, 1);
     desc(1, ipa(DATA_OFF + 0x200), 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 12);
     desc(12, ipa(DATA_OFF + 0x300), 20, VIRTQ_DESC_F_WRITE, 0);
-    desc(4, ipa(DATA_OFF + 0x400), 0, 0, 0);                       /* a zero-length buffer */
+    desc(4, ipa(DATA_OFF + 0x400), 0, 0, 0); /* a zero-length buffer */
     offer(3);
     offer(4);
     expect_chain(3, 2, 2, 16, 28);
@@ -255,7 +271,7 @@ static void test_mixed_chain_and_copies(void **state)
 
     uint8_t buf[32];
     memset(buf, 0, sizeof(buf));
-    assert_int_equal(virtq_copy_from_chain(&ch, 8, buf, 4), 4);    /* straddles seg 0 and 1 */
+    assert_int_equal(virtq_copy_from_chain(&ch, 8, buf, 4), 4); /* straddles seg 0 and 1 */
     assert_memory_equal(buf, mem + DATA_OFF + 8, 4);
     assert_int_equal(virtq_copy_from_chain(&ch, 0, buf, sizeof(buf)), 16);
     assert_int_equal(virtq_copy_from_chain(&ch, 15, buf, sizeof(buf)), 1);
@@ -263,12 +279,12 @@ static void test_mixed_chain_and_copies(void **state)
     assert_int_equal(virtq_copy_from_chain(&ch, UINT64_MAX, buf, sizeof(buf)), 0);
 
     const uint8_t src[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
-    assert_int_equal(virtq_copy_to_chain(&ch, 5, src, 10), 10);    /* seg 2 [5,8), seg 3 [0,7) */
+    assert_int_equal(virtq_copy_to_chain(&ch, 5, src, 10), 10); /* seg 2 [5,8), seg 3 [0,7) */
     assert_memory_equal(mem + DATA_OFF + 0x205, src, 3);
     assert_memory_equal(mem + DATA_OFF + 0x300, src + 3, 7);
     assert_int_equal(mem[DATA_OFF + 0x204], 0);
     assert_int_equal(mem[DATA_OFF + 0x307], 0);
-    assert_int_equal(virtq_copy_to_chain(&ch, 27, src, 10), 1);    /* only the last byte fits */
+    assert_int_equal(virtq_copy_to_chain(&ch, 27, src, 10), 1); /* only the last byte fits */
     assert_int_equal(mem[DATA_OFF + 0x313], 1);
     assert_int_equal(mem[DATA_OFF + 0x314], 0);
     assert_int_equal(virtq_copy_to_chain(&ch, 28, src, 10), 0);
@@ -343,7 +359,7 @@ static void test_chain_of_64(void **state)
 static void test_index_wraparound(void **state)
 {
     memset(mem, 0, RAM_SIZE);
-    put16(USED_OFF + 2, 0xfffd);        /* a driver handing over a queue it already used */
+    put16(USED_OFF + 2, 0xfffd); /* a driver handing over a queue it already used */
     set_avail_idx(0xfffd);
     assert_int_equal(enable(16, false, true), 0);
     assert_int_equal(q.last_avail, 0xfffd);
@@ -388,7 +404,7 @@ static void test_event_idx(void **state)
     offer(0);
     offer(0);
     expect_chain(0, 0, 1, 0, 8);
-    assert_int_equal(avail_event(), 0);         /* not rewritten while chains are pending */
+    assert_int_equal(avail_event(), 0); /* not rewritten while chains are pending */
     expect_chain(0, 0, 1, 0, 8);
     assert_int_equal(pop(), 0);
     assert_int_equal(avail_event(), 2);
@@ -397,7 +413,7 @@ static void test_event_idx(void **state)
     set_used_event(0);
     virtq_push(&q, 0, 8);
     assert_true(virtq_should_interrupt(&q));
-    assert_false(virtq_should_interrupt(&q));   /* nothing new since */
+    assert_false(virtq_should_interrupt(&q)); /* nothing new since */
     /* used_event = 5: pushes to 2..5 stay silent, the one making used idx 6 interrupts. */
     set_used_event(5);
     virtq_push(&q, 0, 8);
@@ -408,7 +424,7 @@ static void test_event_idx(void **state)
     assert_false(virtq_should_interrupt(&q));
     virtq_push(&q, 0, 8);
     assert_true(virtq_should_interrupt(&q));
-    virtq_push(&q, 0, 8);                       /* 7: event 5 already passed */
+    virtq_push(&q, 0, 8); /* 7: event 5 already passed */
     assert_false(virtq_should_interrupt(&q));
     /* Several pushes at once crossing the event: one interrupt. */
     set_used_event(8);
@@ -428,11 +444,11 @@ static void test_event_idx(void **state)
     assert_int_equal(enable(16, true, true), 0);
     assert_int_equal(avail_event(), 0xfffe);
     set_used_event(0xffff);
-    virtq_push(&q, 0, 0);                       /* used idx 0xffff */
+    virtq_push(&q, 0, 0); /* used idx 0xffff */
     assert_false(virtq_should_interrupt(&q));
-    virtq_push(&q, 0, 0);                       /* 0x0000: crossed 0xffff */
+    virtq_push(&q, 0, 0); /* 0x0000: crossed 0xffff */
     assert_true(virtq_should_interrupt(&q));
-    set_used_event(0xfffe);                     /* behind: no interrupt */
+    set_used_event(0xfffe); /* behind: no interrupt */
     virtq_push(&q, 0, 0);
     assert_false(virtq_should_interrupt(&q));
 }
@@ -441,7 +457,7 @@ static void test_no_interrupt_flag(void **state)
 {
     put16(USED_OFF + 4 + 8 * 16, 0xaaaa);
     assert_int_equal(enable(16, false, true), 0);
-    assert_false(virtq_should_interrupt(&q));   /* nothing pushed */
+    assert_false(virtq_should_interrupt(&q)); /* nothing pushed */
     set_avail_flags(VIRTQ_AVAIL_F_NO_INTERRUPT);
     virtq_push(&q, 0, 0);
     assert_false(virtq_should_interrupt(&q));
@@ -488,7 +504,7 @@ static void test_descriptor_loop(void **state)
     desc(1, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 0);
     offer(0);
     expect_malformed(LOOP_WHY);
-    desc(0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 0);              /* onto itself */
+    desc(0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 0); /* onto itself */
     expect_malformed(LOOP_WHY);
     /* Writable loop, so "readable after writable" cannot stop it first. */
     desc(0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
@@ -508,7 +524,7 @@ static void test_chain_of_65(void **state)
         put_desc(IND_OFF, i, ipa(DATA_OFF), 1, i < 54 ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
     desc(10, ipa(IND_OFF), 55 * 16, VIRTQ_DESC_F_INDIRECT, 0);
     expect_malformed(LOOP_WHY);
-    put_desc(IND_OFF, 53, ipa(DATA_OFF), 1, 0, 0);                /* 10 + 54 = 64: fine */
+    put_desc(IND_OFF, 53, ipa(DATA_OFF), 1, 0, 0); /* 10 + 54 = 64: fine */
     expect_chain(0, 64, 0, 64, 0);
 }
 
@@ -537,7 +553,7 @@ static void test_avail_idx_too_far(void **state)
     desc(0, ipa(DATA_OFF), 4, 0, 0);
     set_avail_idx(17);
     expect_malformed("available index ran more than the queue size ahead");
-    set_avail_idx(0xffff);              /* "behind": also more than 16 ahead */
+    set_avail_idx(0xffff); /* "behind": also more than 16 ahead */
     expect_malformed("available index ran more than the queue size ahead");
     set_avail_idx(0x8000);
     expect_malformed("available index ran more than the queue size ahead");
@@ -548,21 +564,21 @@ static void test_avail_idx_too_far(void **state)
 static void test_buffer_outside_ram(void **state)
 {
     offer(0);
-    desc(0, ipa(RAM_SIZE - 8), 16, 0, 0);                          /* partly past the end */
+    desc(0, ipa(RAM_SIZE - 8), 16, 0, 0); /* partly past the end */
     expect_malformed("buffer outside the VM's RAM");
-    desc(0, RAM_IPA - 8, 16, 0, 0);                                /* partly before the start */
+    desc(0, RAM_IPA - 8, 16, 0, 0); /* partly before the start */
     expect_malformed("buffer outside the VM's RAM");
-    desc(0, ipa(RAM_SIZE), 0, 0, 0);                               /* just past, empty */
+    desc(0, ipa(RAM_SIZE), 0, 0, 0); /* just past, empty */
     expect_malformed("buffer outside the VM's RAM");
     desc(0, 0, 16, 0, 0);
     expect_malformed("buffer outside the VM's RAM");
-    desc(0, ipa(RAM_SIZE - 8), 16, VIRTQ_DESC_F_WRITE, 0);         /* a writable one */
+    desc(0, ipa(RAM_SIZE - 8), 16, VIRTQ_DESC_F_WRITE, 0); /* a writable one */
     expect_malformed("buffer outside the VM's RAM");
     /* Second descriptor of a chain whose first is fine. */
     desc(0, ipa(DATA_OFF), 16, VIRTQ_DESC_F_NEXT, 1);
     desc(1, ipa(RAM_SIZE - 8), 9, VIRTQ_DESC_F_WRITE, 0);
     expect_malformed("buffer outside the VM's RAM");
-    desc(1, ipa(RAM_SIZE - 8), 8, VIRTQ_DESC_F_WRITE, 0);          /* exactly up to the end */
+    desc(1, ipa(RAM_SIZE - 8), 8, VIRTQ_DESC_F_WRITE, 0); /* exactly up to the end */
     expect_chain(0, 1, 1, 16, 8);
     expect_seg(1, RAM_SIZE - 8, 8);
 }
@@ -605,7 +621,7 @@ static void test_indirect_without_feature(void **state)
     desc(0, ipa(IND_OFF), 16, VIRTQ_DESC_F_INDIRECT, 0);
     offer(0);
     expect_malformed("indirect descriptor without VIRTIO_F_RING_INDIRECT_DESC");
-    desc(0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 1);              /* later in a chain */
+    desc(0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 1); /* later in a chain */
     desc(1, ipa(IND_OFF), 16, VIRTQ_DESC_F_INDIRECT, 0);
     expect_malformed("indirect descriptor without VIRTIO_F_RING_INDIRECT_DESC");
 }
@@ -617,7 +633,7 @@ static void test_nested_indirect(void **state)
     desc(0, ipa(IND_OFF), 16, VIRTQ_DESC_F_INDIRECT, 0);
     offer(0);
     expect_malformed("nested indirect descriptor");
-    put_desc(IND_OFF, 0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 1);  /* second entry */
+    put_desc(IND_OFF, 0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 1); /* second entry */
     put_desc(IND_OFF, 1, ipa(IND_OFF + 0x100), 16, VIRTQ_DESC_F_INDIRECT, 0);
     desc(0, ipa(IND_OFF), 32, VIRTQ_DESC_F_INDIRECT, 0);
     expect_malformed("nested indirect descriptor");
@@ -668,7 +684,7 @@ static void test_indirect_next_outside_table(void **state)
 {
     put_desc(IND_OFF, 0, ipa(DATA_OFF), 4, VIRTQ_DESC_F_NEXT, 2);
     put_desc(IND_OFF, 1, ipa(DATA_OFF), 4, 0, 0);
-    put_desc(IND_OFF, 2, ipa(DATA_OFF), 4, 0, 0);                 /* in RAM, not in the table */
+    put_desc(IND_OFF, 2, ipa(DATA_OFF), 4, 0, 0); /* in RAM, not in the table */
     desc(0, ipa(IND_OFF), 32, VIRTQ_DESC_F_INDIRECT, 0);
     offer(0);
     expect_malformed("indirect descriptor's next is outside its table");
@@ -702,7 +718,7 @@ static void test_enable_refusals(void **state)
     expect_enable_refused(16, RAM_SIZE - 16 * 16 + 16, AVAIL_OFF, USED_OFF, ram_why);
     expect_enable_refused(16, DESC_OFF, RAM_SIZE - (6 + 2 * 16) + 2, USED_OFF, ram_why);
     expect_enable_refused(16, DESC_OFF, AVAIL_OFF, RAM_SIZE - (6 + 8 * 16) + 2 + 4, ram_why);
-    expect_enable_refused(16, (uint64_t)0 - RAM_IPA, AVAIL_OFF, USED_OFF, ram_why);     /* IPA 0 */
+    expect_enable_refused(16, (uint64_t)0 - RAM_IPA, AVAIL_OFF, USED_OFF, ram_why); /* IPA 0 */
     expect_enable_refused(16, DESC_OFF, (uint64_t)0 - RAM_IPA - 0x100, USED_OFF, ram_why);
     expect_enable_refused(16, DESC_OFF, AVAIL_OFF, UINT64_C(0xfffffffffffff000) - RAM_IPA, ram_why);
     expect_enable_refused(256, RAM_SIZE - 4096 + 16, AVAIL_OFF, USED_OFF, ram_why);
@@ -711,54 +727,57 @@ static void test_enable_refusals(void **state)
      * end of RAM, and a 1-entry queue packed against it (16 + 8 + 14 bytes). */
     memset(mem, 0, RAM_SIZE);
     qsize = 256;
-    q = (struct virtq){ .size = 256, .desc_ipa = ipa(RAM_SIZE - 4096), .avail_ipa = ipa(RAM_SIZE - 4096 - 518),
+    q = (struct virtq){ .size = 256,
+                        .desc_ipa = ipa(RAM_SIZE - 4096),
+                        .avail_ipa = ipa(RAM_SIZE - 4096 - 518),
                         .used_ipa = ipa(RAM_SIZE - 4096 - 518 - 2058) };
     assert_int_equal(virtq_enable(&q, &ram, true, true, &why), 0);
     assert_true(q.enabled);
-    q = (struct virtq){ .size = 1, .desc_ipa = ipa(RAM_SIZE - 16), .avail_ipa = ipa(RAM_SIZE - 24),
-                        .used_ipa = ipa(RAM_SIZE - 40) };
+    q = (struct virtq){
+        .size = 1, .desc_ipa = ipa(RAM_SIZE - 16), .avail_ipa = ipa(RAM_SIZE - 24), .used_ipa = ipa(RAM_SIZE - 40)
+    };
     assert_int_equal(virtq_enable(&q, &ram, false, false, &why), 0);
 }
 
 /* ---- the virtio-mmio transport ------------------------------------------------------------ */
 
-#define DEV_IPA     UINT64_C(0x0a000000)
-#define DEV_INTID   48
-#define FAKE_ID     42
-#define FAKE_FEAT   (UINT64_C(1) << 0)      /* the fake back end's one feature */
+#define DEV_IPA   UINT64_C(0x0a000000)
+#define DEV_INTID 48
+#define FAKE_ID   42
+#define FAKE_FEAT (UINT64_C(1) << 0) /* the fake back end's one feature */
 
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_VENDOR_ID 0x00c
-#define R_DEV_FEAT 0x010
-#define R_DEV_FEAT_SEL 0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_FEAT_SEL 0x024
-#define R_QUEUE_SEL 0x030
+#define R_MAGIC         0x000
+#define R_VERSION       0x004
+#define R_DEVICE_ID     0x008
+#define R_VENDOR_ID     0x00c
+#define R_DEV_FEAT      0x010
+#define R_DEV_FEAT_SEL  0x014
+#define R_DRV_FEAT      0x020
+#define R_DRV_FEAT_SEL  0x024
+#define R_QUEUE_SEL     0x030
 #define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INT_STATUS 0x060
-#define R_INT_ACK 0x064
-#define R_STATUS 0x070
-#define R_DESC_LO 0x080
-#define R_DESC_HI 0x084
-#define R_DRIVER_LO 0x090
-#define R_DRIVER_HI 0x094
-#define R_DEVICE_LO 0x0a0
-#define R_DEVICE_HI 0x0a4
-#define R_SHM_LEN_LO 0x0b0
-#define R_SHM_BASE_HI 0x0bc
-#define R_CONFIG_GEN 0x0fc
-#define R_CONFIG 0x100
+#define R_QUEUE_NUM     0x038
+#define R_QUEUE_READY   0x044
+#define R_QUEUE_NOTIFY  0x050
+#define R_INT_STATUS    0x060
+#define R_INT_ACK       0x064
+#define R_STATUS        0x070
+#define R_DESC_LO       0x080
+#define R_DESC_HI       0x084
+#define R_DRIVER_LO     0x090
+#define R_DRIVER_HI     0x094
+#define R_DEVICE_LO     0x0a0
+#define R_DEVICE_HI     0x0a4
+#define R_SHM_LEN_LO    0x0b0
+#define R_SHM_BASE_HI   0x0bc
+#define R_CONFIG_GEN    0x0fc
+#define R_CONFIG        0x100
 
-#define S_ACK       VIRTIO_STATUS_ACKNOWLEDGE
-#define S_DRV       VIRTIO_STATUS_DRIVER
-#define S_FOK       VIRTIO_STATUS_FEATURES_OK
-#define S_DOK       VIRTIO_STATUS_DRIVER_OK
-#define S_NR        VIRTIO_STATUS_NEEDS_RESET
+#define S_ACK VIRTIO_STATUS_ACKNOWLEDGE
+#define S_DRV VIRTIO_STATUS_DRIVER
+#define S_FOK VIRTIO_STATUS_FEATURES_OK
+#define S_DOK VIRTIO_STATUS_DRIVER_OK
+#define S_NR  VIRTIO_STATUS_NEEDS_RESET
 
 /* Stand-ins for the rest of the hypervisor. */
 static const struct mmio_ops *mops;
@@ -847,8 +866,13 @@ static void fb_notify(struct virtio_dev *d, unsigned qn)
 static void fb_reset(struct virtio_dev *d) { nr_reset++; }
 
 static const struct virtio_backend fake_be = {
-    .name = "virtio-fake", .device_id = FAKE_ID, .nr_queues = 2, .config = fb_config,
-    .config_write = fb_config_write, .notify = fb_notify, .reset = fb_reset,
+    .name = "virtio-fake",
+    .device_id = FAKE_ID,
+    .nr_queues = 2,
+    .config = fb_config,
+    .config_write = fb_config_write,
+    .notify = fb_notify,
+    .reset = fb_reset,
 };
 
 static struct vm vm;
@@ -862,10 +886,7 @@ static uint32_t rd(uint64_t off)
     return (uint32_t)v;
 }
 
-static void wr(uint64_t off, uint32_t v)
-{
-    assert_int_equal(mops->write(NULL, mdev, off, 4, v), 0);
-}
+static void wr(uint64_t off, uint32_t v) { assert_int_equal(mops->write(NULL, mdev, off, 4, v), 0); }
 
 static int t_setup(void **state)
 {
@@ -890,7 +911,7 @@ static int t_setup(void **state)
     assert_int_equal(virtio_mmio_attach(&vm, &cfg, &dev, &fake_be, FAKE_FEAT, NULL), 0);
     assert_non_null(mops);
     assert_ptr_equal(mdev, &dev);
-    assert_int_equal(nr_reset, 1);      /* attach resets the device */
+    assert_int_equal(nr_reset, 1); /* attach resets the device */
     nr_reset = 0;
     return 0;
 }
@@ -947,7 +968,7 @@ static void offer_good_chain(uint16_t head)
 static void expect_needs_reset(const char *log)
 {
     assert_true(rd(R_STATUS) & S_NR);
-    assert_int_equal(rd(R_INT_STATUS) & 2, 2);     /* configuration change */
+    assert_int_equal(rd(R_INT_STATUS) & 2, 2); /* configuration change */
     assert_true(line);
     assert_int_equal(line_intid, DEV_INTID);
     assert_int_equal(nr_logs, 1);
@@ -970,18 +991,18 @@ static void test_mmio_identity(void **state)
     assert_int_equal(rd(R_STATUS), 0);
     assert_int_equal(rd(R_INT_STATUS), 0);
     assert_int_equal(rd(R_CONFIG_GEN), 0);
-    assert_int_equal(rd(R_SHM_LEN_LO), 0xffffffff);    /* no shared memory regions */
+    assert_int_equal(rd(R_SHM_LEN_LO), 0xffffffff); /* no shared memory regions */
     assert_int_equal(rd(R_SHM_BASE_HI), 0xffffffff);
-    assert_int_equal(rd(R_QUEUE_NOTIFY), 0);           /* write-only: reads as zero */
+    assert_int_equal(rd(R_QUEUE_NOTIFY), 0); /* write-only: reads as zero */
     assert_int_equal(rd(R_DRV_FEAT), 0);
-    assert_int_equal(rd(0x0f8), 0);                    /* reserved */
+    assert_int_equal(rd(0x0f8), 0); /* reserved */
     assert_int_equal(rd(R_QUEUE_NUM_MAX), VIRTQ_MAX_SIZE);
-    wr(R_QUEUE_SEL, 2);                                /* the back end has two queues */
+    wr(R_QUEUE_SEL, 2); /* the back end has two queues */
     assert_int_equal(rd(R_QUEUE_NUM_MAX), 0);
     assert_int_equal(rd(R_QUEUE_READY), 0);
     wr(R_QUEUE_SEL, 0xffffffff);
     assert_int_equal(rd(R_QUEUE_NUM_MAX), 0);
-    wr(R_MAGIC, 0);                                    /* read-only: ignored */
+    wr(R_MAGIC, 0); /* read-only: ignored */
     assert_int_equal(rd(R_MAGIC), 0x74726976);
     assert_int_equal(nr_line_calls, 0);
 }
@@ -990,7 +1011,7 @@ static void test_mmio_feature_windows(void **state)
 {
     assert_int_equal(rd(R_DEV_FEAT), (uint32_t)(FAKE_FEAT | VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_RING_EVENT_IDX));
     wr(R_DEV_FEAT_SEL, 1);
-    assert_int_equal(rd(R_DEV_FEAT), 1);               /* VERSION_1 */
+    assert_int_equal(rd(R_DEV_FEAT), 1); /* VERSION_1 */
     wr(R_DEV_FEAT_SEL, 2);
     assert_int_equal(rd(R_DEV_FEAT), 0);
     wr(R_DEV_FEAT_SEL, 0xffffffff);
@@ -1001,10 +1022,10 @@ static void test_mmio_feature_windows(void **state)
     wr(R_DRV_FEAT, 0x30000001);
     wr(R_DRV_FEAT_SEL, 1);
     wr(R_DRV_FEAT, 1);
-    wr(R_DRV_FEAT_SEL, 2);                             /* no third window */
+    wr(R_DRV_FEAT_SEL, 2); /* no third window */
     wr(R_DRV_FEAT, 0xffffffff);
     assert_int_equal(dev.driver_features, UINT64_C(0x130000001));
-    wr(R_DRV_FEAT_SEL, 0);                             /* rewriting one half keeps the other */
+    wr(R_DRV_FEAT_SEL, 0); /* rewriting one half keeps the other */
     wr(R_DRV_FEAT, 0x10000000);
     assert_int_equal(dev.driver_features, UINT64_C(0x110000000));
     wr(R_STATUS, S_ACK | S_DRV | S_FOK);
@@ -1045,15 +1066,15 @@ static void test_mmio_status_bits_sticky(void **state)
 {
     wr(R_STATUS, S_ACK);
     wr(R_STATUS, S_ACK | S_DRV);
-    wr(R_STATUS, S_ACK);                               /* clearing DRIVER: ignored */
+    wr(R_STATUS, S_ACK); /* clearing DRIVER: ignored */
     assert_int_equal(rd(R_STATUS), S_ACK | S_DRV);
     wr(R_STATUS, S_DRV);
     assert_int_equal(rd(R_STATUS), S_ACK | S_DRV);
-    wr(R_STATUS, S_NR);                                /* the device's bit: not the driver's */
+    wr(R_STATUS, S_NR); /* the device's bit: not the driver's */
     assert_int_equal(rd(R_STATUS), S_ACK | S_DRV);
     wr(R_STATUS, S_ACK | S_DRV | S_NR);
     assert_int_equal(rd(R_STATUS), S_ACK | S_DRV);
-    wr(R_STATUS, 0x100 | S_ACK | S_DRV);               /* beyond 8 bits: dropped */
+    wr(R_STATUS, 0x100 | S_ACK | S_DRV); /* beyond 8 bits: dropped */
     assert_int_equal(rd(R_STATUS), S_ACK | S_DRV);
     wr(R_STATUS, VIRTIO_STATUS_FAILED | S_ACK | S_DRV);
     assert_int_equal(rd(R_STATUS), VIRTIO_STATUS_FAILED | S_ACK | S_DRV);
@@ -1104,7 +1125,7 @@ static void test_mmio_queue_regs_locked_while_ready(void **state)
     wr(R_DESC_HI, 1);
     wr(R_DRIVER_LO, 0);
     wr(R_DEVICE_HI, 7);
-    wr(R_QUEUE_READY, 1);                              /* already ready: nothing happens */
+    wr(R_QUEUE_READY, 1); /* already ready: nothing happens */
     assert_int_equal(dev.vq[0].size, 16);
     assert_int_equal(dev.vq[0].desc_ipa, ipa(DESC_OFF));
     assert_int_equal(dev.vq[0].avail_ipa, ipa(AVAIL_OFF));
@@ -1132,7 +1153,7 @@ static void test_mmio_queue_regs_locked_while_ready(void **state)
     assert_int_equal(nr_notify, 0);
     wr(R_QUEUE_NUM, 8);
     assert_int_equal(dev.vq[0].size, 8);
-    wr(R_QUEUE_NUM, 0x10010);                          /* beyond 16 bits: an invalid size */
+    wr(R_QUEUE_NUM, 0x10010); /* beyond 16 bits: an invalid size */
     assert_int_equal(dev.vq[0].size, 0);
 }
 
@@ -1154,7 +1175,7 @@ static void test_mmio_ready_before_features_ok(void **state)
     assert_int_equal(dev.vq[1].size, 0);
     wr(R_QUEUE_READY, 1);
     assert_int_equal(rd(R_QUEUE_READY), 0);
-    assert_int_equal(nr_logs, 1);                      /* one line, however often it errs */
+    assert_int_equal(nr_logs, 1); /* one line, however often it errs */
     wr(R_INT_ACK, 2);
     assert_false(line);
     assert_int_equal(rd(R_INT_STATUS), 0);
@@ -1181,7 +1202,7 @@ static void test_mmio_notify_good_chain(void **state)
     assert_int_equal(rd(R_INT_STATUS), 1);
     assert_true(line);
     assert_int_equal(line_intid, DEV_INTID);
-    wr(R_INT_ACK, 2);                                  /* a bit that is not set: no change */
+    wr(R_INT_ACK, 2); /* a bit that is not set: no change */
     assert_true(line);
     wr(R_INT_ACK, 1);
     assert_false(line);
@@ -1201,12 +1222,12 @@ static void test_mmio_event_idx(void **state)
 {
     bring_up(ALL_FEATS | VIRTIO_F_RING_EVENT_IDX);
     assert_true(dev.vq[0].event_idx);
-    set_used_event(1);                                 /* interrupt when used idx passes 1 */
+    set_used_event(1); /* interrupt when used idx passes 1 */
     offer_good_chain(0);
     wr(R_QUEUE_NOTIFY, 0);
     assert_int_equal(used_idx(), 1);
     assert_false(line);
-    assert_int_equal(avail_event(), 1);                /* notify me at the next chain */
+    assert_int_equal(avail_event(), 1); /* notify me at the next chain */
     offer_good_chain(0);
     wr(R_QUEUE_NOTIFY, 0);
     assert_int_equal(used_idx(), 2);
@@ -1227,7 +1248,7 @@ static void test_mmio_malformed_chain_on_notify(void **state)
     assert_int_equal(nr_chains, 1);
     assert_int_equal(used_idx(), 1);
     expect_needs_reset("virtio-fake@a000000: queue 0: " LOOP_WHY ": device needs reset");
-    assert_int_equal(rd(R_INT_STATUS), 2);             /* no used-buffer interrupt after it */
+    assert_int_equal(rd(R_INT_STATUS), 2); /* no used-buffer interrupt after it */
     /* Nothing more is taken from the queue, and nothing more is logged, even when a back
      * end reports another error. */
     wr(R_QUEUE_NOTIFY, 0);
@@ -1291,11 +1312,11 @@ static void test_mmio_notify_ignored(void **state)
     negotiate(ALL_FEATS);
     setup_queue(0, DESC_OFF, AVAIL_OFF, USED_OFF);
     offer_good_chain(0);
-    wr(R_QUEUE_NOTIFY, 0);                             /* before DRIVER_OK */
+    wr(R_QUEUE_NOTIFY, 0); /* before DRIVER_OK */
     assert_int_equal(nr_notify, 0);
     wr(R_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
-    wr(R_QUEUE_NOTIFY, 1);                             /* queue 1 not ready */
-    wr(R_QUEUE_NOTIFY, 2);                             /* no such queue */
+    wr(R_QUEUE_NOTIFY, 1); /* queue 1 not ready */
+    wr(R_QUEUE_NOTIFY, 2); /* no such queue */
     wr(R_QUEUE_NOTIFY, 0xffffffff);
     vm.state = VM_STOPPED;
     wr(R_QUEUE_NOTIFY, 0);
@@ -1316,10 +1337,10 @@ static void test_mmio_notify_budget(void **state)
     assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), MMIO_OPS_RETRY);
     assert_int_equal(nr_chains, VIRTIO_NOTIFY_BUDGET);
     assert_int_equal(used_idx(), VIRTIO_NOTIFY_BUDGET);
-    assert_int_equal(rd(R_INT_STATUS), 1);             /* what was used is signalled */
+    assert_int_equal(rd(R_INT_STATUS), 1); /* what was used is signalled */
     assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), MMIO_OPS_RETRY);
     assert_int_equal(nr_chains, 2 * VIRTIO_NOTIFY_BUDGET);
-    refill = 0;                                        /* one chain left */
+    refill = 0; /* one chain left */
     assert_int_equal(mops->write(NULL, mdev, R_QUEUE_NOTIFY, 4, 0), 0);
     assert_int_equal(nr_chains, 2 * VIRTIO_NOTIFY_BUDGET + 1);
     assert_int_equal(used_idx(), 2 * VIRTIO_NOTIFY_BUDGET + 1);
@@ -1354,7 +1375,7 @@ static void test_mmio_access_sizes(void **state)
     }
     assert_refused(mops->read(NULL, mdev, R_MAGIC + 2, 4, &v));
     assert_refused(mops->write(NULL, mdev, R_STATUS + 1, 4, S_ACK));
-    assert_int_equal(rd(R_STATUS), 0);                 /* the refused writes did nothing */
+    assert_int_equal(rd(R_STATUS), 0); /* the refused writes did nothing */
 
     /* Configuration space: 1, 2 and 4 bytes, naturally aligned. */
     v = 0;
@@ -1364,7 +1385,7 @@ static void test_mmio_access_sizes(void **state)
     assert_int_equal(v, 6);
     assert_int_equal(mops->read(NULL, mdev, R_CONFIG + 4, 2, &v), 0);
     assert_int_equal(v, 0x0605);
-    assert_int_equal(mops->read(NULL, mdev, R_CONFIG + 4, 4, &v), 0);     /* past the end */
+    assert_int_equal(mops->read(NULL, mdev, R_CONFIG + 4, 4, &v), 0); /* past the end */
     assert_int_equal(v, 0);
     assert_int_equal(mops->read(NULL, mdev, R_CONFIG + 0xefc, 4, &v), 0);
     assert_int_equal(v, 0);

@@ -25,7 +25,7 @@ static uint64_t now;
 static char printed[4096];
 
 uint64_t timer_now(void) { return now; }
-uint64_t timer_freq(void) { return 1000; }     /* 1 tick = 1 ms */
+uint64_t timer_freq(void) { return 1000; } /* 1 tick = 1 ms */
 
 void printk(const char *fmt, ...)
 {
@@ -41,8 +41,8 @@ void printk(const char *fmt, ...)
 #define NPORTS 4
 
 struct fake {
-    enum vswitch_delivery answer;   /* what the port says when a frame comes */
-    unsigned got;                   /* frames delivered (or offered) since the last clear */
+    enum vswitch_delivery answer; /* what the port says when a frame comes */
+    unsigned got;                 /* frames delivered (or offered) since the last clear */
     uint8_t last[VSWITCH_MAX_FRAME];
     unsigned last_len;
     int port;
@@ -97,7 +97,10 @@ static unsigned got(void)
 }
 
 /* Counters as vswitch_print shows them: "rx P pkts B bytes D drops, tx ...". */
-struct counters { unsigned long rx_p, rx_b, rx_d, tx_p, tx_b, tx_d; unsigned macs; };
+struct counters {
+    unsigned long rx_p, rx_b, rx_d, tx_p, tx_b, tx_d;
+    unsigned macs;
+};
 
 static struct counters counters_of(unsigned i)
 {
@@ -172,7 +175,7 @@ static void never_back_to_the_source(void **state)
     assert_int_equal(got(), 0x7);
     send(1, fakes[0].mac, fakes[1].mac, 60);
     assert_int_equal(got(), 0x8);
-    send(0, BCAST, fakes[0].mac, 60);           /* and back */
+    send(0, BCAST, fakes[0].mac, 60); /* and back */
     send(1, fakes[0].mac, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
 }
@@ -188,9 +191,9 @@ static void bad_frames_are_transmit_drops(void **state)
     struct counters after = counters_of(3);
     assert_int_equal(after.tx_d, before.tx_d + 3);
     assert_int_equal(after.tx_p, before.tx_p);
-    send(3, BCAST, fakes[3].mac, ETH_HLEN);     /* the shortest frame is fine */
+    send(3, BCAST, fakes[3].mac, ETH_HLEN); /* the shortest frame is fine */
     assert_int_equal(got(), 0x7);
-    vswitch_forward(-1, fakes[0].last, 60);     /* unknown ports are ignored */
+    vswitch_forward(-1, fakes[0].last, 60); /* unknown ports are ignored */
     vswitch_forward(NPORTS + 3, fakes[0].last, 60);
     vswitch_tx_drop(-1);
 }
@@ -201,12 +204,12 @@ static void ports_not_ready_are_skipped_and_full_ones_drop(void **state)
     fakes[2].answer = VSWITCH_NOT_READY;
     fakes[3].answer = VSWITCH_NO_ROOM;
     send(0, BCAST, fakes[0].mac, 60);
-    assert_int_equal(got(), 0xe);               /* offered to all three... */
+    assert_int_equal(got(), 0xe); /* offered to all three... */
     struct counters n2 = counters_of(2), n3 = counters_of(3);
-    assert_int_equal(n2.rx_d, c2.rx_d);         /* ...a port that is down is no drop */
+    assert_int_equal(n2.rx_d, c2.rx_d); /* ...a port that is down is no drop */
     assert_int_equal(n2.rx_p, c2.rx_p);
-    assert_int_equal(n3.rx_d, c3.rx_d + 1);     /* a port without buffers is */
-    send(0, fakes[2].mac, fakes[0].mac, 60);    /* unicast for a port that is down: lost */
+    assert_int_equal(n3.rx_d, c3.rx_d + 1);  /* a port without buffers is */
+    send(0, fakes[2].mac, fakes[0].mac, 60); /* unicast for a port that is down: lost */
     assert_int_equal(got(), 0x4);
     assert_int_equal(counters_of(2).rx_d, c2.rx_d + 1);
     fakes[2].answer = fakes[3].answer = VSWITCH_DELIVERED;
@@ -236,10 +239,10 @@ static void entries_age_out(void **state)
 {
     send(1, fakes[0].mac, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
-    now += 300 * 1000 + 1;                      /* 300 s and a tick without a frame from vm0 */
+    now += 300 * 1000 + 1; /* 300 s and a tick without a frame from vm0 */
     send(1, fakes[0].mac, fakes[1].mac, 60);
-    assert_int_equal(got(), 0xd);               /* flooded */
-    send(0, fakes[1].mac, fakes[0].mac, 60);    /* vm0 speaks: learned again */
+    assert_int_equal(got(), 0xd);            /* flooded */
+    send(0, fakes[1].mac, fakes[0].mac, 60); /* vm0 speaks: learned again */
     send(1, fakes[0].mac, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
     /* A stamp from another CPU a little ahead of this one's clock is fresh, not ancient. */
@@ -285,7 +288,7 @@ static void reattach_keeps_the_port_and_forgets_its_addresses(void **state)
     assert_int_equal(counters_of(0).macs, 0);
     assert_int_equal(counters_of(0).rx_p, before.rx_p);
     send(1, fakes[0].mac, fakes[1].mac, 60);
-    assert_int_equal(got(), 0xd);               /* vm0 is unknown again: flooded */
+    assert_int_equal(got(), 0xd); /* vm0 is unknown again: flooded */
 }
 
 static void ports_of_vms_that_do_not_exist_are_not_shown(void **state)
@@ -311,7 +314,7 @@ static void the_switch_has_a_port_limit(void **state)
     }
     assert_int_equal(last, VSWITCH_MAX_PORTS - 1);
     assert_int_equal(vswitch_attach(&vms[0], mac, deliver, &ctx[0]), -1);
-    send(0, BCAST, fakes[0].mac, 60);           /* a flood over 64 ports */
+    send(0, BCAST, fakes[0].mac, 60); /* a flood over 64 ports */
     assert_int_equal(got(), 0xe);
     assert_int_equal(ctx[VSWITCH_MAX_PORTS - 1].got, 1);
 }
@@ -320,15 +323,15 @@ static void the_switch_has_a_port_limit(void **state)
  * learned addresses go, and floods pass it by. Last: it takes vm3's port away. */
 static void a_detached_port_is_gone(void **state)
 {
-    send(3, BCAST, fakes[3].mac, 60);           /* vm3's address is learned */
+    send(3, BCAST, fakes[3].mac, 60); /* vm3's address is learned */
     char mac[24];
-    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", fakes[3].mac[0], fakes[3].mac[1],
-             fakes[3].mac[2], fakes[3].mac[3], fakes[3].mac[4], fakes[3].mac[5]);
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", fakes[3].mac[0], fakes[3].mac[1], fakes[3].mac[2],
+             fakes[3].mac[3], fakes[3].mac[4], fakes[3].mac[5]);
     vswitch_detach(fakes[3].port);
     printed[0] = 0;
     vswitch_print();
     assert_null(strstr(printed, mac));
-    send(0, fakes[3].mac, fakes[0].mac, 60);    /* unknown again: flooded, but not to vm3 */
+    send(0, fakes[3].mac, fakes[0].mac, 60); /* unknown again: flooded, but not to vm3 */
     assert_int_equal(got(), 0x6);
     send(0, BCAST, fakes[0].mac, 60);
     assert_int_equal(got() & 0x8, 0);

@@ -39,7 +39,7 @@
 
 struct guest_gic {
     unsigned version;
-    uintptr_t d, c, r;      /* distributor, GICv2 CPU interface, GICv3 redistributors */
+    uintptr_t d, c, r; /* distributor, GICv2 CPU interface, GICv3 redistributors */
 };
 static struct guest_gic gic;
 
@@ -51,7 +51,12 @@ static inline void mmio_wr8(uintptr_t a, uint8_t v) { *(volatile uint8_t *)a = v
 
 static inline void irq_unmask(void) { __asm__ volatile("msr daifclr, #2; isb" ::: "memory"); }
 static inline void irq_mask(void) { __asm__ volatile("msr daifset, #2; isb" ::: "memory"); }
-static inline uint64_t cntvct(void) { uint64_t v; __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)); return v; }
+static inline uint64_t cntvct(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
 static inline uint64_t cntfrq(void) { return sysreg_read(cntfrq_el0); }
 static inline uint64_t us_to_ticks(uint64_t us) { return us * cntfrq() / 1000000; }
 static inline uint64_t ticks_to_us(uint64_t t) { return t * 1000000 / cntfrq(); }
@@ -67,8 +72,7 @@ static inline int gic_probe(void)
         node = fdt_next_compatible(&guest_fdt, -1, "arm,cortex-a15-gic");
         gic.version = 2;
     }
-    if (node < 0 || fdt_reg(&guest_fdt, node, 0, &base, &size) < 0 ||
-        fdt_reg(&guest_fdt, node, 1, &second, &ssize) < 0)
+    if (node < 0 || fdt_reg(&guest_fdt, node, 0, &base, &size) < 0 || fdt_reg(&guest_fdt, node, 1, &second, &ssize) < 0)
         return -1;
     gic.d = (uintptr_t)base;
     if (gic.version == 3)
@@ -89,20 +93,20 @@ static inline uintptr_t gic_reg_base(uint32_t intid)
 static inline void gic_dist_init(void)
 {
     if (gic.version == 3) {
-        mmio_wr(gic.d + GICD_CTLR, 1u << 4 | 1u << 1);    /* ARE, EnableGrp1 */
+        mmio_wr(gic.d + GICD_CTLR, 1u << 4 | 1u << 1); /* ARE, EnableGrp1 */
         for (uint32_t i = 32; i < 256; i += 32)
             mmio_wr(gic.d + GICD_IGROUPR + i / 8, ~0u);
     } else {
-        mmio_wr(gic.d + GICD_CTLR, 1);                    /* EnableGrp0 */
+        mmio_wr(gic.d + GICD_CTLR, 1); /* EnableGrp0 */
     }
 }
 
 static inline void gic_set_eoimode(bool split)
 {
     if (gic.version == 3) {
-        sysreg_write(icc_ctlr_el1, split ? 2 : 0);        /* ICC_CTLR_EL1.EOImode [1] */
+        sysreg_write(icc_ctlr_el1, split ? 2 : 0); /* ICC_CTLR_EL1.EOImode [1] */
     } else {
-        uint32_t c = mmio_rd(gic.c + GICC_CTLR);          /* GICC_CTLR.EOImodeNS [9] (GICV) */
+        uint32_t c = mmio_rd(gic.c + GICC_CTLR); /* GICC_CTLR.EOImodeNS [9] (GICV) */
         mmio_wr(gic.c + GICC_CTLR, split ? c | 1u << 9 : c & ~(1u << 9));
     }
     __asm__ volatile("isb");
@@ -137,7 +141,7 @@ static inline void gic_cpu_init(void)
         sysreg_write(icc_igrpen1_el1, 1);
     } else {
         mmio_wr(gic.c + GICC_BPR, 0);
-        mmio_wr(gic.c + GICC_CTLR, 1);                    /* EnableGrp0 */
+        mmio_wr(gic.c + GICC_CTLR, 1); /* EnableGrp0 */
     }
     gic_set_pmr(0xf0);
     gic_set_eoimode(false);
@@ -156,7 +160,10 @@ static inline void gic_disable(uint32_t intid) { gic_bit(GICD_ICENABLER, intid);
 static inline void gic_pend(uint32_t intid) { gic_bit(GICD_ISPENDR, intid); }
 static inline bool gic_is_pending(uint32_t intid) { return gic_bit_get(GICD_ISPENDR, intid); }
 static inline bool gic_is_active(uint32_t intid) { return gic_bit_get(GICD_ISACTIVER, intid); }
-static inline void gic_set_prio(uint32_t intid, uint8_t p) { mmio_wr8(gic_reg_base(intid) + GICD_IPRIORITYR + intid, p); }
+static inline void gic_set_prio(uint32_t intid, uint8_t p)
+{
+    mmio_wr8(gic_reg_base(intid) + GICD_IPRIORITYR + intid, p);
+}
 
 /* Routes SPI intid to vCPU index vcpu (Aff0 = index in elvisor's guests). */
 static inline void gic_route(uint32_t intid, unsigned vcpu)

@@ -47,7 +47,7 @@ uint64_t hvc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     register uint64_t x0 __asm__("x0") = fid, x1 __asm__("x1") = a1;
     register uint64_t x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
     return x0;
 }
 
@@ -55,13 +55,13 @@ uint64_t smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     register uint64_t x0 __asm__("x0") = fid, x1 __asm__("x1") = a1;
     register uint64_t x2 __asm__("x2") = a2, x3 __asm__("x3") = a3;
-    __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+    __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
     return x0;
 }
 
 void guest_poweroff(void)
 {
-    hvc_call(0x84000008, 0, 0, 0);   /* PSCI SYSTEM_OFF */
+    hvc_call(0x84000008, 0, 0, 0); /* PSCI SYSTEM_OFF */
     for (;;)
         __asm__ volatile("wfi");
 }
@@ -84,10 +84,7 @@ bool fault_taken(uint64_t *esr, uint64_t *far)
 
 static guest_irq_fn irq_hook;
 
-void guest_set_irq_hook(guest_irq_fn fn)
-{
-    __atomic_store_n(&irq_hook, fn, __ATOMIC_RELEASE);
-}
+void guest_set_irq_hook(guest_irq_fn fn) { __atomic_store_n(&irq_hook, fn, __ATOMIC_RELEASE); }
 
 void guest_exception(struct guest_frame *f, uint64_t vector)
 {
@@ -118,8 +115,8 @@ void guest_exception(struct guest_frame *f, uint64_t vector)
         sysreg_write(elr_el1, elr + 4);
         return;
     }
-    gprintf("GUEST UNEXPECTED EXCEPTION vector 0x%lx ESR %lx FAR %lx ELR %lx\n",
-            (unsigned long)vector, (unsigned long)esr, (unsigned long)far, (unsigned long)elr);
+    gprintf("GUEST UNEXPECTED EXCEPTION vector 0x%lx ESR %lx FAR %lx ELR %lx\n", (unsigned long)vector,
+            (unsigned long)esr, (unsigned long)far, (unsigned long)elr);
     guest_poweroff();
 }
 
@@ -148,7 +145,7 @@ void guest_boot(const void *dtb)
             uart = (volatile uint8_t *)(uintptr_t)base;
     }
     if (!uart)
-        guest_poweroff();   /* nothing to say anything on */
+        guest_poweroff(); /* nothing to say anything on */
     int failures = guest_main();
     gprintf("GUEST DONE: %d failure(s)\n", failures);
     guest_poweroff();

@@ -43,7 +43,12 @@ void guest_set_irq_hook(guest_irq_fn fn);
 /* MMIO base of the first node compatible with compat (0 if none). */
 uint64_t dt_reg_of(const char *compat);
 
-#define sysreg_read(reg) ({ uint64_t _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
-#define sysreg_write(reg, val) __asm__ volatile("msr " #reg ", %0" :: "r"((uint64_t)(val)) : "memory")
+#define sysreg_read(reg)                              \
+    ({                                                \
+        uint64_t _v;                                  \
+        __asm__ volatile("mrs %0, " #reg : "=r"(_v)); \
+        _v;                                           \
+    })
+#define sysreg_write(reg, val) __asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(val)) : "memory")
 
 #endif

@@ -1,0 +1,2 @@
+build-fmt/hv/lib/printf.o: lib/printf.c lib/printf.h
+lib/printf.h:

@@ -1,0 +1,2 @@
+build-fmt/hv/lib/string.o: lib/string.c lib/string.h
+lib/string.h:

@@ -1,0 +1,19 @@
+build-fmt/hv/vdev/virtio_blk.o: vdev/virtio_blk.c vdev/virtio_devices.h \
+ core/vm.h arch/aarch64/traps.h arch/aarch64/el1_ctx.h \
+ arch/aarch64/pgtable.h core/config.h lib/spinlock.h vdev/virtio_mmio.h \
+ vdev/virtqueue.h core/console.h core/image.h core/page_alloc.h \
+ lib/printf.h lib/string.h
+vdev/virtio_devices.h:
+core/vm.h:
+arch/aarch64/traps.h:
+arch/aarch64/el1_ctx.h:
+arch/aarch64/pgtable.h:
+core/config.h:
+lib/spinlock.h:
+vdev/virtio_mmio.h:
+vdev/virtqueue.h:
+core/console.h:
+core/image.h:
+core/page_alloc.h:
+lib/printf.h:
+lib/string.h:

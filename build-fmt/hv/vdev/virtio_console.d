@@ -1,0 +1,16 @@
+build-fmt/hv/vdev/virtio_console.o: vdev/virtio_console.c \
+ vdev/virtio_devices.h core/vm.h arch/aarch64/traps.h \
+ arch/aarch64/el1_ctx.h arch/aarch64/pgtable.h core/config.h \
+ lib/spinlock.h vdev/virtio_mmio.h vdev/virtqueue.h core/console.h \
+ lib/string.h
+vdev/virtio_devices.h:
+core/vm.h:
+arch/aarch64/traps.h:
+arch/aarch64/el1_ctx.h:
+arch/aarch64/pgtable.h:
+core/config.h:
+lib/spinlock.h:
+vdev/virtio_mmio.h:
+vdev/virtqueue.h:
+core/console.h:
+lib/string.h:

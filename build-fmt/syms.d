@@ -1,0 +1,1 @@
+build-fmt/syms.o: build-fmt/syms.S
