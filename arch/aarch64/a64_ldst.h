@@ -7,8 +7,8 @@
  * memory callbacks (which do the MMIO dispatch or the guest-memory copy), then writes the
  * register file back into the vCPU. Data is little-endian (SCTLR_EL1.EE/E0E = 0).
  */
-#ifndef ELVISOR_ARCH_AARCH64_A64_LDST_H
-#define ELVISOR_ARCH_AARCH64_A64_LDST_H
+#ifndef ARCH_A64_LDST_H
+#define ARCH_A64_LDST_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -97,4 +97,4 @@ int a64_ldst_emulate(const struct a64_ldst *d, struct a64_regs *regs, const stru
 /* Address of the first access (what FAR would hold), for matching against the abort. */
 uint64_t a64_ldst_address(const struct a64_ldst *d, const struct a64_regs *regs);
 
-#endif /* ELVISOR_ARCH_AARCH64_A64_LDST_H */
+#endif /* ARCH_A64_LDST_H */

@@ -6,8 +6,8 @@
  * Pure logic: no system-register access here; the exit path reads ESR_EL2, FAR_EL2 and
  * HPFAR_EL2 and hands the values in.
  */
-#ifndef ELVISOR_ARCH_AARCH64_ESR_H
-#define ELVISOR_ARCH_AARCH64_ESR_H
+#ifndef ARCH_ESR_H
+#define ARCH_ESR_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -197,4 +197,4 @@ struct sysreg_access {
 /* Decode an EC=0x18 trap; returns 0 or ESR_SYSREG_NOT_SYS64. */
 int esr_sysreg_decode(uint64_t esr, struct sysreg_access *out);
 
-#endif /* ELVISOR_ARCH_AARCH64_ESR_H */
+#endif /* ARCH_ESR_H */

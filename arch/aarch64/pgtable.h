@@ -7,8 +7,8 @@
  * Not thread-safe: the caller serialises operations on one table (hardware walkers may run
  * concurrently; every change they can see is made with break-before-make).
  */
-#ifndef ELVISOR_ARCH_AARCH64_PGTABLE_H
-#define ELVISOR_ARCH_AARCH64_PGTABLE_H
+#ifndef ARCH_PGTABLE_H
+#define ARCH_PGTABLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -143,4 +143,4 @@ int pt_walk(const struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *attrs
 /* Free every table including the root. The tables must no longer be live. */
 void pt_destroy(struct pgtable *pt);
 
-#endif /* ELVISOR_ARCH_AARCH64_PGTABLE_H */
+#endif /* ARCH_PGTABLE_H */
