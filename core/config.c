@@ -1,5 +1,5 @@
 #include "core/config.h"
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

@@ -3,7 +3,7 @@
 #include "core/vm_layout.h"
 #include "core/platform.h"
 #include "vdev/virtio_devices.h"
-#include "lib/fdt.h"
+#include "lib/fdt_write.h"
 #include "lib/printf.h"
 
 #define PHANDLE_GIC   1

@@ -16,7 +16,8 @@
 #include <string.h>
 
 #include "core/config.h"
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
+#include "lib/fdt_write.h"
 
 #define CHECK(c)                                                                  \
     do {                                                                          \
