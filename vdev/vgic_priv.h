@@ -1,4 +1,5 @@
-/* vGIC internals shared by the core and its two back ends. */
+/* vGIC internals shared by the interrupt state machine (vdev/vgic.c), the register arrays
+ * both GIC versions have (vdev/vgic_regs.c) and the two back ends. */
 #ifndef VDEV_VGIC_PRIV_H
 #define VDEV_VGIC_PRIV_H
 
@@ -86,9 +87,37 @@ struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid);
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q);
 void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu);
 void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1);
-/* GICD/GICR register arrays from IGROUPR to ICFGR (0x080..0xcff) for INTIDs [lo, hi);
- * owner is the vCPU whose private INTIDs are meant. Caller holds g->lock. */
+
+/* Pending-state queries shared by the state machine (vdev/vgic.c) and the register arrays
+ * (vdev/vgic_regs.c); inline, as the exit path's vgic_update asks them. */
+static inline bool vgic_is_v2_sgi(const struct vgic *g, uint32_t intid) { return g->be->version == 2 && intid < 16; }
+
+/* Pending state not yet given to a list register. */
+static inline bool vgic_new_pending(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    if (vgic_is_v2_sgi(g, intid))
+        return q->sgi_src != 0;
+    if (!q->edge && !q->hw)
+        return q->pending || q->level;
+    return q->pending;
+}
+
+/* Pending state that a list register holds for q. */
+static inline bool vgic_lr_pending(const struct vgic *g, const struct virq *q)
+{
+    if (q->lr < 0 || q->unpend)
+        return false;
+    bool pending, active;
+    g->be->lr_state(g->cpu[q->lr_vcpu].lr_val[q->lr], &pending, &active);
+    return pending;
+}
+
+/* The register semantics both back ends share (vdev/vgic_regs.c); the caller holds g->lock.
+ * GICD/GICR register arrays from IGROUPR to ICFGR (0x080..0xcff) for INTIDs [lo, hi); owner
+ * is the vCPU whose private INTIDs are meant. */
 void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write, uint64_t *val,
                       uint32_t lo, uint32_t hi);
+/* After a GICD_CTLR group enable changed: every interrupt re-evaluated. */
+void vgic_refresh_all(struct vgic *g);
 
 #endif

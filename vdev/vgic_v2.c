@@ -87,15 +87,6 @@ static void v2_set_underflow(bool on) { wr(GICH_HCR, HCR_EN | (on ? HCR_UIE : 0)
 /* GICH_VMCR.VMPriMask [31:27] (5.3.4): the top 5 bits of the virtual priority mask. */
 static uint8_t v2_vpmr(void) { return (uint8_t)((rd(GICH_VMCR) >> 27) << 3); }
 
-static void refresh_all(struct vgic *g)
-{
-    for (unsigned c = 0; c < g->vm->cfg.nr_vcpus; c++)
-        for (uint32_t i = 0; i < VGIC_NR_PRIVATE; i++)
-            vgic_update(g, i, vgic_irq(g, c, i));
-    for (uint32_t i = VGIC_NR_PRIVATE; i < g->nr_irqs; i++)
-        vgic_update(g, i, vgic_irq(g, 0, i));
-}
-
 /* GICD_SGIR (4.3.15): TargetListFilter [25:24] (0 list, 1 all but self, 2 self),
  * CPUTargetList [23:16], SGIINTID [3:0]. */
 static void sgir_write(struct vgic *g, struct vcpu *v, uint32_t val)
@@ -171,7 +162,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         if (write) {
             g->grp0_en = *val & 1;
             g->grp1_en = (*val >> 1) & 1;
-            refresh_all(g);
+            vgic_refresh_all(g);
         } else {
             *val = (uint32_t)g->grp0_en | (uint32_t)g->grp1_en << 1;
         }

@@ -137,15 +137,6 @@ static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> 24)
 
 /* ---- GICD ---- */
 
-static void refresh_all(struct vgic *g)
-{
-    for (unsigned c = 0; c < g->vm->cfg.nr_vcpus; c++)
-        for (uint32_t i = 0; i < VGIC_NR_PRIVATE; i++)
-            vgic_update(g, i, vgic_irq(g, c, i));
-    for (uint32_t i = VGIC_NR_PRIVATE; i < g->nr_irqs; i++)
-        vgic_update(g, i, vgic_irq(g, 0, i));
-}
-
 static unsigned route_to_vcpu(struct vm *vm, uint64_t irouter)
 {
     if (irouter & (1UL << 31))
@@ -173,7 +164,7 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         if (write) {
             g->grp0_en = *val & 1;
             g->grp1_en = (*val >> 1) & 1;
-            refresh_all(g);
+            vgic_refresh_all(g);
         } else {
             *val = (uint32_t)g->grp0_en | (uint32_t)g->grp1_en << 1 | CTLR_ARE | CTLR_DS;
         }
