@@ -136,7 +136,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
     /* MPIDR_EL1 bit 31 is RES1; Aff0 = vCPU index (GIC-compatible: at most 16 per cluster). */
     v->vmpidr = (1UL << 31) | i;
     v->el1.sctlr = SCTLR_EL1_RESET;
-    v->regs.pstate = 0x3c5; /* EL1h, DAIF masked (booting.rst) */
+    v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
     v->fp_stale = true;
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
 }

@@ -43,7 +43,7 @@ static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, ui
             t->regs.x[i] = 0;
         t->regs.x[0] = ctx;
         t->regs.pc = entry;
-        t->regs.pstate = 0x3c5;
+        t->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h;
         t->el1.sctlr = SCTLR_EL1_RESET;
         t->state = VCPU_ON_PENDING;
     }

@@ -60,13 +60,13 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
         power_off(); /* a second CPU, or a fault inside the report: just stop */
 
     uint64_t esr = sysreg_read(esr_el2), far = sysreg_read(far_el2);
-    uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+    uint32_t ec = esr_ec(esr);
     printk("\nelvisor: *** HYPERVISOR CRASH on CPU%u: %s at EL2: %s ***\n",
            (unsigned)(sysreg_read(mpidr_el1) & 0xffffff),
            kind < sizeof(kind_name) / sizeof(kind_name[0]) ? kind_name[kind] : "?",
            kind == TRAP_EL2_SYNC ? esr_ec_name(ec) : "-");
     printk(" ESR_EL2 %016lx (EC 0x%02x %s, ISS 0x%07lx)\n", (unsigned long)esr, ec, esr_ec_name(ec),
-           (unsigned long)(esr & 0x1ffffff));
+           (unsigned long)esr_iss(esr));
     printk(" FAR_EL2 %016lx  ELR_EL2 %016lx\n", (unsigned long)far, (unsigned long)f->elr);
     printk(" SPSR_EL2 %016lx  SP %016lx\n", (unsigned long)f->spsr, (unsigned long)f->sp);
     for (int i = 0; i < 30; i += 3)

@@ -4,6 +4,7 @@
 #define ARCH_EL1_CTX_H
 
 #include <stdint.h>
+#include "arch/aarch64/regs/sctlr.h" /* SCTLR_EL1_RESET: el1_ctx.sctlr of a vCPU at reset */
 
 struct el1_ctx {
     uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
@@ -22,8 +23,5 @@ void el1_ctx_restore(const struct el1_ctx *c);
 /* FP/SIMD registers; assembly, since the hypervisor is built without FP code. */
 void fp_ctx_save(struct fp_ctx *c);
 void fp_ctx_restore(const struct fp_ctx *c);
-
-/* SCTLR_EL1 at reset for a guest entering with the MMU off: RES1 bits only (Arm ARM D19.2). */
-#define SCTLR_EL1_RESET 0x30d00800UL
 
 #endif

@@ -182,7 +182,7 @@ int esr_sysreg_decode(uint64_t esr, struct sysreg_access *out)
     out->crn = (uint8_t)SYSREG_CRN(iss);
     out->crm = (uint8_t)SYSREG_CRM(iss);
     out->op2 = (uint8_t)SYSREG_OP2(iss);
-    out->rt = (uint8_t)((iss >> 5) & 0x1fu);
-    out->read = (iss & 1u) != 0;
+    out->rt = (uint8_t)((iss >> ESR_SYS_RT_SHIFT) & ESR_SYS_RT_MASK);
+    out->read = (iss & ESR_SYS_DIR_READ) != 0;
     return 0;
 }

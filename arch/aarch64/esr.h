@@ -82,7 +82,9 @@ static inline unsigned esr_insn_len(uint64_t esr) { return (esr & ESR_IL) ? 4u :
 
 /* HVC/SMC/SVC: the immediate is ISS[15:0] (Arm ARM D24.2, "ISS encoding for an exception
  * from HVC or SVC instruction execution"). */
-static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & 0xffffu); }
+#define ESR_IMM16_MASK 0xffffu
+
+static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & ESR_IMM16_MASK); }
 
 /* WFx: ISS.TI, bits [1:0] (Arm ARM D24.2, "ISS encoding for an exception from a WF*
  * instruction"): 0b00 WFI, 0b01 WFE, 0b10 WFIT, 0b11 WFET. */
@@ -92,7 +94,7 @@ static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & 0xffffu
 #define ESR_WFX_TI_WFIT 0x2u
 #define ESR_WFX_TI_WFET 0x3u
 
-static inline bool esr_wfx_is_wfe(uint64_t esr) { return (esr & 1u) != 0; /* TI[0] set for WFE and WFET */ }
+static inline bool esr_wfx_is_wfe(uint64_t esr) { return (esr & ESR_WFX_TI_WFE) != 0; /* TI[0] set for WFE and WFET */ }
 
 /* Human-readable name of an exception class, "UNKNOWN_EC" for unallocated values. */
 const char *esr_ec_name(uint32_t ec);
@@ -163,9 +165,15 @@ int esr_decode_dabt(uint64_t esr, uint64_t ipa, struct mmio_access *out);
 
 /* IPA of a stage 2 abort: HPFAR_EL2.FIPA (bits [43:4] = IPA[51:12], Arm ARM D24.2 HPFAR_EL2)
  * gives the page, FAR_EL2[11:0] the offset within it. */
+#define HPFAR_EL2_FIPA_SHIFT 4
+#define HPFAR_EL2_FIPA_MASK  UINT64_C(0xffffffffff) /* 40 bits, before the shift */
+#define HPFAR_EL2_FIPA_PAGE  12                     /* FIPA counts 4 KiB pages */
+#define FAR_PAGE_OFFSET_MASK 0xfffu
+
 static inline uint64_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
 {
-    return (((hpfar >> 4) & UINT64_C(0xffffffffff)) << 12) | (far & 0xfffu);
+    return (((hpfar >> HPFAR_EL2_FIPA_SHIFT) & HPFAR_EL2_FIPA_MASK) << HPFAR_EL2_FIPA_PAGE) |
+           (far & FAR_PAGE_OFFSET_MASK);
 }
 
 /*
@@ -184,6 +192,10 @@ static inline uint64_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
 #define SYSREG_OP1(id)  (((id) >> 14) & 0x7u)
 #define SYSREG_CRN(id)  (((id) >> 10) & 0xfu)
 #define SYSREG_CRM(id)  (((id) >> 1) & 0xfu)
+/* The rest of that ISS: Rt [9:5] and Direction [0]. */
+#define ESR_SYS_RT_SHIFT 5
+#define ESR_SYS_RT_MASK  0x1fu
+#define ESR_SYS_DIR_READ 1u /* Direction = 1: MRS */
 
 struct sysreg_access {
     uint32_t id; /* SYSREG(op0, op1, crn, crm, op2) */

@@ -1,8 +1,10 @@
 #include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/config.h"
+#include "arch/aarch64/regs/par.h"
 
-/* PAR_EL1 (Arm ARM D19.2): F[0] = fault; on success PA[47:12] holds the output address, which
- * with HCR_EL2.VM = 1 and a stage 1 only AT is the IPA. PAR_EL1 is the guest's: restore it. */
+/* On success PAR_EL1.PA holds the output address, which with HCR_EL2.VM = 1 and a stage 1 only
+ * AT is the IPA. PAR_EL1 is the guest's: restore it. */
 int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
 {
     uint64_t saved = sysreg_read(par_el1);
@@ -20,8 +22,8 @@ int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
     isb();
     uint64_t par = sysreg_read(par_el1);
     sysreg_write(par_el1, saved);
-    if (par & 1)
+    if (par & PAR_EL1_F)
         return -1;
-    *ipa = (par & 0xfffffffff000UL) | (va & 0xfff);
+    *ipa = (par & PAR_EL1_PA_MASK) | (va & (PAGE_SIZE - 1));
     return 0;
 }

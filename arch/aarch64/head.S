@@ -7,6 +7,11 @@
 
 #define R_AARCH64_RELATIVE 1027
 
+/* Image header flags (booting.rst): bit 0 = 0 little-endian, bits [2:1] = 1 4 KiB pages,
+ * bit 3 = 1 the image may be placed anywhere in physical memory. */
+#define IMAGE_FLAG_PAGE_4K   (1 << 1)
+#define IMAGE_FLAG_PHYS_ANY  (1 << 3)
+
     /* code0, code1, text_offset; image_size follows from elvisor.ld (it needs the final
      * layout), then .head.tail. */
     .section .head, "ax"
@@ -17,7 +22,7 @@ _head:
     .quad   0                           /* text_offset: any 2 MiB aligned base */
 
     .section .head.tail, "a"
-    .quad   (1 << 1) | (1 << 3)         /* flags: LE, 4 KiB pages, place anywhere */
+    .quad   IMAGE_FLAG_PAGE_4K | IMAGE_FLAG_PHYS_ANY /* flags */
     .quad   0, 0, 0                     /* res2..res4 */
     .ascii  "ARM\x64"                   /* magic */
     .word   0                           /* res5: no PE/COFF header */

@@ -4,21 +4,13 @@
 #include "core/page_alloc.h"
 #include "core/console.h"
 
-/* TCR_EL2 with E2H=0 (Arm ARM D19.2 TCR_EL2): T0SZ[5:0], IRGN0[9:8], ORGN0[11:10], SH0[13:12],
- * TG0[15:14] (0 = 4 KiB), PS[18:16], bits 23 and 31 RES1. */
-#define TCR_IRGN0_WBWA (1UL << 8)
-#define TCR_ORGN0_WBWA (1UL << 10)
-#define TCR_SH0_INNER  (3UL << 12)
-#define TCR_PS_SHIFT   16
-#define TCR_EL2_RES1   ((1UL << 23) | (1UL << 31))
+#include "arch/aarch64/regs/sctlr.h"
+#include "arch/aarch64/regs/tcr.h"
 
-/* SCTLR_EL2 with E2H=0 (Arm ARM D19.2 SCTLR_EL2). */
-#define SCTLR_M        (1UL << 0)
-#define SCTLR_C        (1UL << 2)
-#define SCTLR_SA       (1UL << 3)
-#define SCTLR_I        (1UL << 12)
-#define SCTLR_WXN      (1UL << 19)
-#define SCTLR_EL2_RES1 0x30c50830UL
+/* Table walks: 4 KiB granule, Inner Shareable, Write-Back Write-Allocate inside and out. */
+#define TCR_EL2_WALK                                                                               \
+    (REG_FIELD(TCR_RGN_WBWA, TCR_EL2_IRGN0_SHIFT) | REG_FIELD(TCR_RGN_WBWA, TCR_EL2_ORGN0_SHIFT) | \
+     REG_FIELD(TCR_SH_INNER, TCR_EL2_SH0_SHIFT) | REG_FIELD(TCR_TG0_4K, TCR_EL2_TG0_SHIFT))
 
 static struct pgtable el2_pt;
 static unsigned va_bits;
@@ -72,18 +64,18 @@ void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind)
 
 unsigned mmu_va_bits(void) { return va_bits; }
 
-/* PS encodes like PARange; 52 bits would need FEAT_LPA2, so cap at 48 (5). */
+/* PS encodes like PARange; 52 bits would need FEAT_LPA2, so cap at 48. */
 static uint64_t tcr_ps(void)
 {
     uint64_t r = sysreg_read(id_aa64mmfr0_el1) & 0xf;
-    return r > 5 ? 5 : r;
+    return r > TCR_PS_48 ? TCR_PS_48 : r;
 }
 
 void mmu_enable(void)
 {
     sysreg_write(mair_el2, PT_MAIR_VALUE);
-    sysreg_write(tcr_el2, TCR_EL2_RES1 | (64 - va_bits) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER |
-                              (tcr_ps() << TCR_PS_SHIFT));
+    sysreg_write(tcr_el2, TCR_EL2_RES1 | REG_FIELD(64 - va_bits, TCR_EL2_T0SZ_SHIFT) | TCR_EL2_WALK |
+                              REG_FIELD(tcr_ps(), TCR_EL2_PS_SHIFT));
     sysreg_write(ttbr0_el2, (uint64_t)(uintptr_t)el2_pt.root);
     __asm__ volatile("dsb ish; tlbi alle2; dsb ish; ic iallu; dsb ish; isb" ::: "memory");
     sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);

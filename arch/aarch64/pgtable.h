@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/aarch64/regs/mair.h"
 
 #define PT_OK          0
 #define PT_E_INVAL     (-1) /* bad alignment, range, attributes or arguments */
@@ -51,13 +52,14 @@
 #define PT_S1_UXN        (UINT64_C(1) << 54)
 #define PT_S1_PXN        (UINT64_C(1) << 53)
 
-/* MAIR_EL2 layout this module's constructors assume (Arm ARM D24.2 MAIR_EL2, Attr<n> is
- * bits [8n+7:8n]): 0xff Normal Inner/Outer Write-Back non-transient RW-allocate,
- * 0x04 Device-nGnRE, 0x44 Normal Inner/Outer Non-cacheable. */
+/* MAIR_EL2 layout this module's constructors assume (regs/mair.h). */
 #define PT_MAIR_NORMAL_WB_IDX    0
 #define PT_MAIR_DEVICE_nGnRE_IDX 1
 #define PT_MAIR_NORMAL_NC_IDX    2
-#define PT_MAIR_VALUE            UINT64_C(0x4404ff)
+#define PT_MAIR_VALUE                                              \
+    (MAIR_ATTR(PT_MAIR_NORMAL_WB_IDX, MAIR_ATTR_NORMAL_WB) |       \
+     MAIR_ATTR(PT_MAIR_DEVICE_nGnRE_IDX, MAIR_ATTR_DEVICE_nGnRE) | \
+     MAIR_ATTR(PT_MAIR_NORMAL_NC_IDX, MAIR_ATTR_NORMAL_NC))
 
 #define PT_S1_NORMAL (PT_S1_ATTRIDX(PT_MAIR_NORMAL_WB_IDX) | PT_SH_INNER | PT_AF)
 #define PT_S1_TEXT   (PT_S1_NORMAL | PT_S1_AP_RO)            /* RX */

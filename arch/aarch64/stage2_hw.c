@@ -1,13 +1,12 @@
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/vtcr.h"
 
-/* VTCR_EL2 (Arm ARM D19.2 VTCR_EL2): T0SZ[5:0], SL0[7:6], IRGN0[9:8], ORGN0[11:10], SH0[13:12],
- * TG0[15:14] (0 = 4 KiB), PS[18:16], VS[19] (0 = 8-bit VMID), bit 31 RES1. */
-#define VTCR_IRGN0_WBWA  (1UL << 8)
-#define VTCR_ORGN0_WBWA  (1UL << 10)
-#define VTCR_SH0_INNER   (3UL << 12)
-#define VTCR_RES1        (1UL << 31)
-#define VTTBR_VMID_SHIFT 48
+/* Stage 2 walks: 4 KiB granule, Inner Shareable, Write-Back Write-Allocate inside and out;
+ * VS = 0, 8-bit VMIDs. */
+#define VTCR_EL2_WALK                                                                                \
+    (REG_FIELD(TCR_RGN_WBWA, VTCR_EL2_IRGN0_SHIFT) | REG_FIELD(TCR_RGN_WBWA, VTCR_EL2_ORGN0_SHIFT) | \
+     REG_FIELD(TCR_SH_INNER, VTCR_EL2_SH0_SHIFT) | REG_FIELD(TCR_TG0_4K, VTCR_EL2_TG0_SHIFT))
 
 unsigned stage2_ipa_bits(void)
 {
@@ -20,19 +19,19 @@ unsigned stage2_ipa_bits(void)
 void stage2_hw_init(void)
 {
     unsigned bits = stage2_ipa_bits();
-    /* SL0 for 4 KiB granules: 2 = start at level 0, 1 = level 1. */
-    uint64_t sl0 = bits > 39 ? 2 : 1;
+    /* The walk starts at level 0 above 39 bits, else at level 1, as pt_init() chose. */
+    uint64_t sl0 = bits > 39 ? VTCR_EL2_SL0_4K_L0 : VTCR_EL2_SL0_4K_L1;
     uint64_t ps = sysreg_read(id_aa64mmfr0_el1) & 0xf;
-    if (ps > 5)
-        ps = 5;
-    sysreg_write(vtcr_el2, VTCR_RES1 | (64 - bits) | (sl0 << 6) | VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | VTCR_SH0_INNER |
-                               (ps << 16));
+    if (ps > TCR_PS_48)
+        ps = TCR_PS_48;
+    sysreg_write(vtcr_el2, VTCR_EL2_RES1 | REG_FIELD(64 - bits, VTCR_EL2_T0SZ_SHIFT) |
+                               REG_FIELD(sl0, VTCR_EL2_SL0_SHIFT) | VTCR_EL2_WALK | REG_FIELD(ps, VTCR_EL2_PS_SHIFT));
     isb();
 }
 
 uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid)
 {
-    return root_pa | ((uint64_t)(vmid & 0xff) << VTTBR_VMID_SHIFT);
+    return root_pa | REG_FIELD(vmid & VTTBR_EL2_VMID8_MASK, VTTBR_EL2_VMID_SHIFT);
 }
 
 /* TLBI by VMID acts on the VMID in the current VTTBR_EL2, so switch to the target briefly. */

@@ -4,6 +4,7 @@
 #define ARCH_SYSREG_H
 
 #include <stdint.h>
+#include "arch/aarch64/regs/psr.h"
 
 #ifndef HOST_TEST
 #define sysreg_read(reg)                              \
@@ -37,18 +38,25 @@ static inline void wfe(void) { SYSREG_INSN("wfe"); }
 static inline void sev(void) { SYSREG_INSN("sev"); }
 static inline void cpu_relax(void) { SYSREG_INSN("yield"); }
 
-static inline unsigned current_el(void) { return (unsigned)(sysreg_read(CurrentEL) >> 2) & 3; }
+static inline unsigned current_el(void)
+{
+    return (unsigned)(sysreg_read(CurrentEL) >> CURRENTEL_EL_SHIFT) & CURRENTEL_EL_MASK;
+}
 
 /* DAIF: the I bit masks IRQs taken to this EL. */
+#define SYSREG_STR_(x) #x
+#define SYSREG_STR(x)  SYSREG_STR_(x)
+#define MSR_DAIFSET_I  "msr daifset, #" SYSREG_STR(DAIFSET_I)
+#define MSR_DAIFCLR_I  "msr daifclr, #" SYSREG_STR(DAIFSET_I)
 static inline uint64_t irq_save(void)
 {
     uint64_t flags = sysreg_read(daif);
-    SYSREG_INSN("msr daifset, #2");
+    SYSREG_INSN(MSR_DAIFSET_I);
     return flags;
 }
 static inline void irq_restore(uint64_t flags) { sysreg_write(daif, flags); }
-static inline void irq_enable(void) { SYSREG_INSN("msr daifclr, #2"); }
-static inline void irq_disable(void) { SYSREG_INSN("msr daifset, #2"); }
+static inline void irq_enable(void) { SYSREG_INSN(MSR_DAIFCLR_I); }
+static inline void irq_disable(void) { SYSREG_INSN(MSR_DAIFSET_I); }
 
 /* ID_AA64MMFR0_EL1.PARange (Arm ARM D19.2): encoded physical address size. */
 static inline unsigned pa_range_bits(void)

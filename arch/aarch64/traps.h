@@ -2,6 +2,8 @@
 #ifndef ARCH_TRAPS_H
 #define ARCH_TRAPS_H
 
+#include "arch/aarch64/regs/psr.h" /* the fields of trap_frame.spsr and guest_regs.pstate */
+
 /* Exceptions taken from EL2 itself. */
 #define TRAP_EL2_SP0    0
 #define TRAP_EL2_SYNC   1

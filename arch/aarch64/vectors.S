@@ -6,6 +6,7 @@
  *    ordinary C on the hypervisor stack. */
 #include "arch/aarch64/asm.h"
 #include "arch/aarch64/traps.h"
+#include "arch/aarch64/regs/vbar.h"
 
 /* struct trap_frame, see traps.h */
 .macro save_el2_frame kind
@@ -88,12 +89,12 @@
 .endm
 
 .macro vec_entry target
-    .balign 0x80
+    .balign VBAR_ENTRY_SIZE
     b       \target
 .endm
 
     .text
-    .balign 0x800
+    .balign VBAR_TABLE_ALIGN
     .global el2_vectors
 el2_vectors:
     vec_entry el2_sp0_trap          /* current EL, SP_EL0: we never run on SP_EL0 */
