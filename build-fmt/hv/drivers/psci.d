@@ -1,2 +1,0 @@
-build-fmt/hv/drivers/psci.o: drivers/psci.c drivers/psci.h
-drivers/psci.h:

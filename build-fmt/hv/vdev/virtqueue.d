@@ -1,4 +1,0 @@
-build-fmt/hv/vdev/virtqueue.o: vdev/virtqueue.c vdev/virtqueue.h \
- lib/string.h
-vdev/virtqueue.h:
-lib/string.h:

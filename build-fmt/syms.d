@@ -1,1 +1,0 @@
-build-fmt/syms.o: build-fmt/syms.S
