@@ -14,7 +14,6 @@
 #include "core/vmm.h"
 #include "drivers/pl011.h"
 #include "drivers/psci.h"
-#include "lib/fdt.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

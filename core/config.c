@@ -1,6 +1,6 @@
 #include "core/config.h"
 #include "core/vdev.h"
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

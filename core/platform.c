@@ -1,6 +1,6 @@
 #include <stdbool.h>
 #include "core/platform.h"
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

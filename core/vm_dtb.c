@@ -4,7 +4,7 @@
 #include "core/platform.h"
 #include "core/vdev.h"
 #include "core/vm_devices.h"
-#include "lib/fdt.h"
+#include "lib/fdt_write.h"
 #include "lib/printf.h"
 
 #define PHANDLE_GIC   1

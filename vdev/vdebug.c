@@ -1,7 +1,7 @@
 #include "vdev/vdebug.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
-#include "lib/fdt.h"
+#include "lib/fdt_write.h"
 #include "lib/printf.h"
 #include "core/console.h"
 #include "core/vcpu.h"

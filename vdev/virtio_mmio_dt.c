@@ -1,7 +1,7 @@
 /* The guest device-tree node of a virtio-mmio device (the dt_node of every virtio kind). */
 #include "vdev/virtio_mmio.h"
 #include "core/vm_dtb.h"
-#include "lib/fdt.h"
+#include "lib/fdt_write.h"
 #include "lib/printf.h"
 
 /* Linux binding virtio/mmio.yaml: DMA is cache-coherent, as the hypervisor reads and writes the

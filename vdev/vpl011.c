@@ -2,7 +2,7 @@
 #include "vdev/vpl011.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
-#include "lib/fdt.h"
+#include "lib/fdt_write.h"
 #include "lib/printf.h"
 #include "core/console.h"
 #include "lib/spinlock.h"

@@ -17,7 +17,8 @@
 
 #include "core/config.h"
 #include "core/vdev.h"
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
+#include "lib/fdt_write.h"
 
 #define CHECK(c)                                                                  \
     do {                                                                          \

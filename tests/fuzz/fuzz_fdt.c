@@ -1,4 +1,4 @@
-/* libFuzzer harness for lib/fdt.c.
+/* libFuzzer harness for lib/fdt_read.c and lib/fdt_write.c.
  *
  * Reader: the input is a blob; when fdt_init accepts it, every node and property is visited
  * with every getter, and what the getters say is checked against what the walk saw (parents,
@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
+#include "lib/fdt_write.h"
 
 #define CHECK(c)                                                                  \
     do {                                                                          \

@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
+#include "lib/fdt_write.h"
 
 #define FIXTURE "tests/unit/fixtures/virt-gicv2.dts"
 #define DTC     "/usr/bin/dtc"

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "lib/fdt.h"
+#include "lib/fdt_read.h"
 
 struct guest_frame {
     uint64_t x[31];
