@@ -124,6 +124,8 @@ format: | $(DEPS_STAMP)
 lint: | $(DEPS_STAMP)
 	@echo "  clang-format (style in .clang-format; make format fixes it)"
 	@clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@echo "  layers (tools/check_layers.py: includes point down only)"
+	@$(PYTHON) tools/check_layers.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
 	    arch drivers core vdev lib

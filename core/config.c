@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/vdev.h"
 #include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -175,39 +176,24 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
     return true;
 }
 
-static const struct {
-    const char *compatible;
-    enum vdev_kind kind;
-} device_kinds[] = {
-    { "arm,pl011", VDEV_PL011 },
-    { "elvisor,debug-regs", VDEV_DEBUG },
-    { "elvisor,virtio-blk", VDEV_VIRTIO_BLK },
-    { "elvisor,virtio-net", VDEV_VIRTIO_NET },
-    { "elvisor,virtio-console", VDEV_VIRTIO_CONSOLE },
-    { "elvisor,virtio-rng", VDEV_VIRTIO_RNG },
-};
-
-static bool device_kind(struct parse *p, int node, enum vdev_kind *kind)
+static const struct vdev_kind *device_kind(struct parse *p, int node)
 {
-    for (unsigned i = 0; i < sizeof(device_kinds) / sizeof(device_kinds[0]); i++)
-        if (fdt_is_compatible(p->f, node, device_kinds[i].compatible)) {
-            *kind = device_kinds[i].kind;
-            return true;
-        }
-    return false;
+    for (unsigned i = 0; i < vdev_nr_kinds; i++)
+        if (fdt_is_compatible(p->f, node, vdev_kinds[i].compatible))
+            return &vdev_kinds[i];
+    return 0;
 }
 
-/* The properties of virtio devices (docs/config.md): an interrupt always; a disk image for
- * virtio-blk; an optional MAC for virtio-net (default 02:00:00:00:<VM>:<device>). */
-static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+/* The properties a kind's binding names (core/vdev.h VDEV_PROP_*, docs/config.md). */
+static bool parse_props(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
 {
-    if (d->kind < VDEV_VIRTIO_BLK)
-        return true;
-    if (!d->intid)
-        REFUSE(p, "devices/%s: a virtio device needs interrupts = <SPI>", name);
-    if (d->size < 0x200)
-        REFUSE(p, "devices/%s: a virtio-mmio window is at least 0x200 bytes", name);
-    if (d->kind == VDEV_VIRTIO_BLK) {
+    const struct vdev_kind *k = d->kind;
+    if (k->needs_irq && !d->intid)
+        REFUSE(p, "devices/%s: \"%s\" needs interrupts = <SPI>", name, k->compatible);
+    if (d->size < k->min_size)
+        REFUSE(p, "devices/%s: a \"%s\" window is at least 0x%lx bytes", name, k->compatible,
+               (unsigned long)k->min_size);
+    if (k->props & VDEV_PROP_DISK) {
         uint64_t size;
         int len;
         const char *disk = fdt_getprop(p->f, node, "disk", &len);
@@ -217,12 +203,13 @@ static bool parse_virtio(struct parse *p, int node, const char *name, struct vm_
         memcpy(d->disk, disk, (size_t)len);
         if (p->lim->file_size(d->disk, &size) < 0)
             REFUSE(p, "devices/%s: disk \"%s\" is not in the image pack", name, d->disk);
-        if (size == 0 || size % 512 || size > VIRTIO_BLK_MAX_DISK)
+        if (size == 0 || size % 512 || size > VM_MAX_DISK)
             REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB", name, d->disk,
-                   (unsigned long)size, (unsigned long)(VIRTIO_BLK_MAX_DISK >> 20));
-        d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
+                   (unsigned long)size, (unsigned long)(VM_MAX_DISK >> 20));
     }
-    if (d->kind == VDEV_VIRTIO_NET) {
+    if (k->props & VDEV_PROP_READ_ONLY)
+        d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
+    if (k->props & VDEV_PROP_MAC) {
         int len;
         const uint8_t *mac = fdt_getprop(p->f, node, "mac", &len);
         if (mac) {
@@ -252,7 +239,7 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
             REFUSE(p, "devices: more than %d", VM_MAX_DEVICES);
         struct vm_device *d = &vm->dev[vm->nr_devs];
         memset(d, 0, sizeof(*d));
-        if (!device_kind(p, n, &d->kind))
+        if (!(d->kind = device_kind(p, n)))
             REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
                    fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");
         int len;
@@ -267,7 +254,7 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         if (!parse_irqs(p, n, irq, &nirq, 1))
             return false;
         d->intid = nirq ? irq[0] : 0;
-        if (!parse_virtio(p, n, name, vm, d))
+        if (!parse_props(p, n, name, vm, d))
             return false;
         vm->nr_devs++;
     }

@@ -16,17 +16,11 @@
 #define VM_BOOTARGS_LEN 256
 #define CONFIG_MAX_VMS  8
 
-enum vdev_kind {
-    VDEV_PL011,
-    VDEV_DEBUG,
-    VDEV_VIRTIO_BLK,
-    VDEV_VIRTIO_NET,
-    VDEV_VIRTIO_CONSOLE,
-    VDEV_VIRTIO_RNG,
-};
+struct vdev_kind;
 
-/* Disk images are copied into hypervisor RAM (docs/virtio.md): at most this many bytes each. */
-#define VIRTIO_BLK_MAX_DISK (256ULL << 20)
+/* Disk images (VDEV_PROP_DISK) are copied into hypervisor RAM (docs/virtio.md): at most this
+ * many bytes each. */
+#define VM_MAX_DISK (256ULL << 20)
 
 struct vm_region {
     uint64_t ipa;
@@ -41,15 +35,18 @@ struct vm_passthru_dev {
     uint8_t first_irq, nr_irqs;
 };
 
+/* One device under a VM's devices { }: its kind (core/vdev.h) and the properties its binding
+ * reads. */
 struct vm_device {
-    enum vdev_kind kind;
+    const struct vdev_kind *kind;
     uint64_t ipa;
     uint64_t size;
     uint32_t intid; /* the SPI the device raises, 0 = none */
-    /* virtio-blk: the disk image (a packed file) and whether the guest may write it. */
+    /* VDEV_PROP_DISK, VDEV_PROP_READ_ONLY: a disk image (a packed file), whether the guest may
+     * write it. */
     char disk[VM_PATH_LEN];
     bool read_only;
-    /* virtio-net: the port's MAC address. */
+    /* VDEV_PROP_MAC: a network port's MAC address. */
     uint8_t mac[6];
 };
 

@@ -4,9 +4,8 @@
 #include "core/vm.h"
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
-#include "vdev/vpl011.h"
-#include "vdev/vswitch.h"
-#include "vdev/virtio_devices.h"
+#include "core/vdev.h"
+#include "core/vm_devices.h"
 
 static struct escape_state esc;
 static unsigned focus; /* index into vms[] */
@@ -52,24 +51,27 @@ void console_list_vms(void)
                vms[i].cfg.nr_vcpus, (unsigned long)(vms[i].cfg.ram_size >> 20));
         print_exits(&vms[i]);
     }
-    vswitch_print();
+    vm_devices_list_status();
 }
 
-/* A VM's console input goes to its virtio console once the driver is ready, else to its
- * PL011; a VM with neither device cannot take the focus. */
-static bool has_input(const struct vm *vm) { return vm->pl011 || vm->vconsole; }
+/* A VM's console input goes to the device that takes it now (core/vm_devices.c: a virtio
+ * console once its driver is ready, else a PL011); a VM without such a device cannot take the
+ * focus, and input for a VM whose devices are not ready is dropped. */
+static bool has_input(const struct vm *vm) { return vm_devices_take_input(vm); }
 
 static unsigned input_room(struct vm *vm)
 {
-    if (virtio_console_ready(vm))
-        return virtio_console_rx_room(vm);
-    return vm->pl011 ? vpl011_rx_room(vm) : ~0u; /* no device ready: the input is dropped */
+    void *state;
+    const struct vdev_console *c = vm_devices_console(vm, &state);
+    return c ? c->room(state) : ~0u;
 }
 
 static void deliver(struct vm *vm, char c)
 {
-    if (!virtio_console_input(vm, c))
-        vpl011_input(vm, c);
+    void *state;
+    const struct vdev_console *in = vm_devices_console(vm, &state);
+    if (in)
+        in->input(state, c);
 }
 
 static void move_focus(void)

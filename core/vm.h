@@ -8,11 +8,11 @@
 #include "arch/aarch64/el1_ctx.h"
 #include "arch/aarch64/pgtable.h"
 #include "core/config.h"
+#include "core/vdev.h"
 #include "lib/spinlock.h"
 
 struct vm;
 struct vcpu;
-struct virtio_dev;
 
 /* Exit classes counted per vCPU (docs/performance.md; readable by the guest through the
  * ELVISOR_EXIT_COUNTERS hypercall). */
@@ -97,11 +97,10 @@ struct vm {
     struct vcpu *reset_by;            /* the vCPU whose SYSTEM_RESET is in progress */
     unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
-    void *pl011;                               /* vdev/vpl011 state */
-    struct virtio_dev *virtio[VM_MAX_DEVICES]; /* vdev/virtio_mmio devices, for VM reset */
-    unsigned nr_virtio;
-    void *vconsole; /* vdev/virtio_console state, if the VM has one */
-    void *vgic;     /* vdev/vgic state */
+    /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and
+     * configuration, dev_state[i] its state (core/vdev.h, core/vm_devices.c). */
+    _Alignas(16) uint8_t dev_state[VM_MAX_DEVICES][VDEV_STATE_BYTES];
+    void *vgic; /* vdev/vgic state */
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];

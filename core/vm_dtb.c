@@ -2,17 +2,24 @@
 #include "core/vm.h"
 #include "core/vm_layout.h"
 #include "core/platform.h"
-#include "vdev/virtio_devices.h"
+#include "core/vdev.h"
+#include "core/vm_devices.h"
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
 
 #define PHANDLE_GIC   1
 #define PHANDLE_CLOCK 2
 
-static void reg_prop(struct fdt_writer *w, uint64_t base, uint64_t size)
+void vm_dtb_reg(struct fdt_writer *w, uint64_t base, uint64_t size)
 {
     uint32_t cells[4] = { (uint32_t)(base >> 32), (uint32_t)base, (uint32_t)(size >> 32), (uint32_t)size };
     fdtw_prop_cells(w, "reg", cells, 4);
+}
+
+void vm_dtb_spi(struct fdt_writer *w, uint32_t intid)
+{
+    uint32_t irq[3] = { 0, intid - 32, 4 }; /* SPI, level high (arm,gic binding) */
+    fdtw_prop_cells(w, "interrupts", irq, 3);
 }
 
 static void cpus_node(struct fdt_writer *w, const struct vm *vm)
@@ -78,39 +85,6 @@ static void timer_node(struct fdt_writer *w, const struct vm *vm)
     fdtw_end_node(w);
 }
 
-static void pl011_node(struct fdt_writer *w, const struct vm_device *d, char *path, size_t cap)
-{
-    static const char *const compat[] = { "arm,pl011", "arm,primecell" };
-    static const char *const clock_names[] = { "uartclk", "apb_pclk" };
-    ev_snprintf(path, cap, "/pl011@%lx", (unsigned long)d->ipa);
-    fdtw_begin_node(w, path + 1);
-    fdtw_prop_strings(w, "compatible", compat, 2);
-    reg_prop(w, d->ipa, d->size);
-    if (d->intid) {
-        uint32_t irq[3] = { 0, d->intid - 32, 4 };
-        fdtw_prop_cells(w, "interrupts", irq, 3);
-    }
-    uint32_t clocks[2] = { PHANDLE_CLOCK, PHANDLE_CLOCK };
-    fdtw_prop_cells(w, "clocks", clocks, 2);
-    fdtw_prop_strings(w, "clock-names", clock_names, 2);
-    fdtw_end_node(w);
-}
-
-/* A virtio-mmio device (Linux binding virtio/mmio.yaml): DMA is cache-coherent, as the
- * hypervisor reads and writes the VM's RAM through normal cacheable mappings. */
-static void virtio_node(struct fdt_writer *w, const struct vm_device *d)
-{
-    char name[40];
-    ev_snprintf(name, sizeof(name), "virtio_mmio@%lx", (unsigned long)d->ipa);
-    fdtw_begin_node(w, name);
-    fdtw_prop_string(w, "compatible", "virtio,mmio");
-    reg_prop(w, d->ipa, d->size);
-    uint32_t irq[3] = { 0, d->intid - 32, 4 };
-    fdtw_prop_cells(w, "interrupts", irq, 3);
-    fdtw_prop_empty(w, "dma-coherent");
-    fdtw_end_node(w);
-}
-
 /* A passthrough device as the host DTB describes it: its compatible list (and clock names)
  * copied, its regions and the VM's SPIs written, its clocks pointed at the VM's fixed clock
  * (the clock itself is not the VM's to control). */
@@ -168,7 +142,7 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     ev_snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.ram_ipa);
     fdtw_begin_node(&w, name);
     fdtw_prop_string(&w, "device_type", "memory");
-    reg_prop(&w, vm->cfg.ram_ipa, vm->cfg.ram_size);
+    vm_dtb_reg(&w, vm->cfg.ram_ipa, vm->cfg.ram_size);
     fdtw_end_node(&w);
 
     cpus_node(&w, vm);
@@ -190,23 +164,10 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     fdtw_prop_u32(&w, "phandle", PHANDLE_CLOCK);
     fdtw_end_node(&w);
 
-    for (unsigned i = 0; i < vm->cfg.nr_devs; i++) {
-        const struct vm_device *d = &vm->cfg.dev[i];
-        char path[48];
-        if (d->kind == VDEV_PL011) {
-            pl011_node(&w, d, path, sizeof(path));
-            if (!stdout_path[0])
-                ev_snprintf(stdout_path, sizeof(stdout_path), "%s", path);
-        } else if (d->kind == VDEV_DEBUG) {
-            ev_snprintf(path, sizeof(path), "debug@%lx", (unsigned long)d->ipa);
-            fdtw_begin_node(&w, path);
-            fdtw_prop_string(&w, "compatible", "elvisor,debug-regs");
-            reg_prop(&w, d->ipa, d->size);
-            fdtw_end_node(&w);
-        } else if (d->kind != VDEV_VIRTIO_RNG || virtio_rng_supported()) {
-            virtio_node(&w, d);
-        }
-    }
+    struct vdev_dt dt = {
+        .w = &w, .clock_phandle = PHANDLE_CLOCK, .stdout_path = stdout_path, .stdout_cap = sizeof(stdout_path)
+    };
+    vm_devices_dt(vm, &dt);
 
     for (unsigned i = 0; i < vm->cfg.nr_pt_devs; i++)
         passthru_node(&w, &vm->cfg, &vm->cfg.pt_dev[i]);

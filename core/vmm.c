@@ -12,11 +12,8 @@
 #include "core/sched.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
-#include "vdev/vpl011.h"
-#include "vdev/vdebug.h"
 #include "vdev/vgic.h"
-#include "vdev/virtio_devices.h"
-#include "vdev/virtio_mmio.h"
+#include "core/vm_devices.h"
 #include "core/irq.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -107,25 +104,6 @@ static int load_images(struct vm *vm)
     return 0;
 }
 
-/* Each emulated device kind's attach (vdev/): runs at VM creation and at each VM reset. */
-typedef int (*device_attach_fn)(struct vm *vm, const struct vm_device *d, unsigned index);
-static const device_attach_fn device_attach[] = {
-    [VDEV_PL011] = vpl011_attach,
-    [VDEV_DEBUG] = vdebug_attach,
-    [VDEV_VIRTIO_BLK] = virtio_blk_attach,
-    [VDEV_VIRTIO_NET] = virtio_net_attach,
-    [VDEV_VIRTIO_CONSOLE] = virtio_console_attach,
-    [VDEV_VIRTIO_RNG] = virtio_rng_attach,
-};
-
-static int add_devices(struct vm *vm)
-{
-    for (unsigned i = 0; i < vm->cfg.nr_devs; i++)
-        if (device_attach[vm->cfg.dev[i].kind](vm, &vm->cfg.dev[i], i) < 0)
-            return -1;
-    return 0;
-}
-
 static void vcpu_init(struct vm *vm, unsigned i)
 {
     struct vcpu *v = &vm->vcpu[i];
@@ -149,9 +127,7 @@ static int vm_boot_state(struct vm *vm)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
     vm->nr_mmio = 0;
-    vm->nr_virtio = 0;
-    vm->vconsole = 0;
-    if (vgic_attach(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0)
+    if (vgic_attach(vm) < 0 || vm_devices_attach(vm) < 0 || load_images(vm) < 0)
         return -1;
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;
@@ -176,8 +152,9 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         return -1;
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
+    vm_devices_create(vm);
     if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
-        virtio_release(vm);
+        vm_devices_release(vm);
         stage2_destroy(vm);
         page_free(ram, cfg->ram_size >> 12);
         return -1;
@@ -213,7 +190,7 @@ void vmm_finish_reset(struct vm *vm)
             vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
             return;
         }
-    virtio_quiesce(vm);
+    vm_devices_quiesce(vm);
     memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
     stage2_tlb_flush_vmid(vm->vttbr);
     if (vm_boot_state(vm) < 0) {

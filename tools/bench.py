@@ -431,7 +431,7 @@ def footprint():
         measured("footprint_bss", "-", bss, bss, bss, "bytes", None, 1),
     ]
     # Per VM: every static array declared with [CONFIG_MAX_VMS], or with a multiple of it
-    # (VIRTIO_SLOTS, VSWITCH_MAX_PORTS: VM_MAX_DEVICES per VM), found through nm's file:line
+    # (VSWITCH_MAX_PORTS: VM_MAX_DEVICES per VM), found through nm's file:line
     # and the declaring source line, is one slot per VM; plus the VM's stage 2 tables.
     max_vms = header_define("core/config.h", "CONFIG_MAX_VMS")
     max_vcpus = header_define("core/config.h", "VM_MAX_VCPUS")
@@ -446,7 +446,7 @@ def footprint():
                 decl = src.readlines()[int(lineno) - 1]
         except (OSError, ValueError, IndexError):
             continue
-        if re.search(r"\[\s*(CONFIG_MAX_VMS|VIRTIO_SLOTS|VSWITCH_MAX_PORTS)\s*\]", decl):
+        if re.search(r"\[\s*(CONFIG_MAX_VMS|VSWITCH_MAX_PORTS)\s*\]", decl):
             size = int(f[1], 16) // max_vms
             per_vm += size
             parts["%s (%s)" % (f[3], os.path.relpath(path, ROOT))] = size

@@ -1,4 +1,8 @@
 #include "vdev/vdebug.h"
+#include "core/vm.h"
+#include "core/vm_dtb.h"
+#include "lib/fdt_write.h"
+#include "lib/printf.h"
 #include "core/console.h"
 #include "core/vcpu.h"
 #include "lib/string.h"
@@ -13,7 +17,7 @@ struct vdebug {
     uint64_t scratch[DEBUG_SCRATCH_REGS];
 };
 
-static struct vdebug devs[CONFIG_MAX_VMS];
+VDEV_STATE_FITS(struct vdebug);
 
 /* An access must stay inside one 64-bit register. */
 static bool in_one_reg(uint64_t off, unsigned size) { return (off & 7) + size <= 8; }
@@ -61,15 +65,27 @@ static int vdebug_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     return 0;
 }
 
-static const struct mmio_ops vdebug_ops = { .read = vdebug_read, .write = vdebug_write };
+static const struct mmio_ops vdebug_mmio = { .read = vdebug_read, .write = vdebug_write };
 
-int vdebug_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int vdebug_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    struct vdebug *dev = &devs[vm->id - 1];
+    struct vdebug *dev = state;
     memset(dev, 0, sizeof(*dev));
-    if (vm_add_mmio(vm, d->ipa, d->size, &vdebug_ops, dev) < 0) {
+    if (vm_add_mmio(vm, d->ipa, d->size, &vdebug_mmio, dev) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
         return -1;
     }
     return 0;
 }
+
+static void vdebug_dt_node(const struct vm_device *d, void *state, struct vdev_dt *dt)
+{
+    char name[40];
+    ev_snprintf(name, sizeof(name), "debug@%lx", (unsigned long)d->ipa);
+    fdtw_begin_node(dt->w, name);
+    fdtw_prop_string(dt->w, "compatible", "elvisor,debug-regs");
+    vm_dtb_reg(dt->w, d->ipa, d->size);
+    fdtw_end_node(dt->w);
+}
+
+const struct vdev_ops vdebug_ops = { .attach = vdebug_attach, .dt_node = vdebug_dt_node };

@@ -5,8 +5,8 @@
 #ifndef VDEV_VDEBUG_H
 #define VDEV_VDEBUG_H
 
-#include "core/vm.h"
+#include "core/vdev.h"
 
-int vdebug_attach(struct vm *vm, const struct vm_device *d, unsigned index);
+extern const struct vdev_ops vdebug_ops;
 
 #endif

@@ -60,12 +60,12 @@ struct blk_disk {
     char id[BLK_ID_LEN];
 };
 
-/* A device's slot (virtio_slot_mem): the transport's state and the disk. */
+/* A device's slot (core/vdev.h): the transport's state first, and the disk. */
 struct blk_dev {
     struct virtio_dev dev;
     struct blk_disk disk;
 };
-_Static_assert(sizeof(struct blk_dev) <= VIRTIO_SLOT_BYTES, "virtio-blk slot");
+VDEV_STATE_FITS(struct blk_dev);
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -205,7 +205,7 @@ static int setup_disk(struct vm *vm, const struct vm_device *d, unsigned index, 
 {
     struct pack_file f;
     /* config_parse checked presence and size; the pack is looked at again all the same. */
-    if (pack_find(d->disk, &f) < 0 || f.size == 0 || f.size % SECTOR_SIZE || f.size > VIRTIO_BLK_MAX_DISK) {
+    if (pack_find(d->disk, &f) < 0 || f.size == 0 || f.size % SECTOR_SIZE || f.size > VM_MAX_DISK) {
         printk("elvisor: VM '%s' refused: virtio-blk@%lx: disk \"%s\" missing from the pack or of a bad size\n",
                vm->cfg.name, (unsigned long)d->ipa, d->disk);
         return -1;
@@ -231,9 +231,9 @@ static int setup_disk(struct vm *vm, const struct vm_device *d, unsigned index, 
     return 0;
 }
 
-int virtio_blk_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int virtio_blk_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    struct blk_dev *b = virtio_slot_mem(vm, index);
+    struct blk_dev *b = state;
     struct blk_disk *k = &b->disk;
     bool first = vm->state != VM_RESETTING;
     if (first && setup_disk(vm, d, index, k) < 0)
@@ -247,3 +247,10 @@ int virtio_blk_attach(struct vm *vm, const struct vm_device *d, unsigned index)
     }
     return 0;
 }
+
+const struct vdev_ops virtio_blk_ops = {
+    .attach = virtio_blk_attach,
+    .dt_node = virtio_mmio_dt_node,
+    .quiesce = virtio_mmio_quiesce,
+    .release = virtio_mmio_release,
+};

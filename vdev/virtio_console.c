@@ -37,7 +37,7 @@ struct vconsole {
     unsigned rx_head, rx_tail; /* free-running; rx_head - rx_tail characters wait */
 };
 
-_Static_assert(sizeof(struct vconsole) <= VIRTIO_SLOT_BYTES, "virtio-console slot");
+VDEV_STATE_FITS(struct vconsole);
 
 static struct vconsole *vc_of(struct virtio_dev *d) { return d->priv; }
 
@@ -146,24 +146,19 @@ static const struct virtio_backend console_backend = {
     .reset = console_reset,
 };
 
-int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    struct vconsole *vc = virtio_slot_mem(vm, index);
-    if (virtio_mmio_attach(vm, d, &vc->dev, &console_backend, F_EMERG_WRITE, vc) < 0)
-        return -1;
-    /* The VM's first virtio console takes its console input. */
-    if (!vm->vconsole)
-        vm->vconsole = vc;
-    return 0;
+    struct vconsole *vc = state;
+    return virtio_mmio_attach(vm, d, &vc->dev, &console_backend, F_EMERG_WRITE, vc);
 }
 
-/* The VM's input console, if its driver can take input now; d->lock held by the caller. */
+/* Whether its driver can take input now; d->lock held by the caller. */
 static bool rx_ready(struct vconsole *vc) { return virtio_queue_usable(&vc->dev, RECEIVEQ); }
 
-bool virtio_console_ready(struct vm *vm)
+static bool virtio_console_ready(void *state)
 {
-    struct vconsole *vc = vm->vconsole;
-    if (!vc)
+    struct vconsole *vc = state;
+    if (!vc->dev.be)
         return false;
     spin_lock(&vc->dev.lock);
     bool ready = rx_ready(vc);
@@ -171,29 +166,42 @@ bool virtio_console_ready(struct vm *vm)
     return ready;
 }
 
-unsigned virtio_console_rx_room(struct vm *vm)
+static unsigned virtio_console_rx_room(void *state)
 {
-    struct vconsole *vc = vm->vconsole;
-    if (!vc)
-        return 0;
+    struct vconsole *vc = state;
     spin_lock(&vc->dev.lock);
     unsigned room = RX_SIZE - (vc->rx_head - vc->rx_tail);
     spin_unlock(&vc->dev.lock);
     return room;
 }
 
-bool virtio_console_input(struct vm *vm, char c)
+/* Queues c and fills the driver's receive buffers; dropped if the driver stopped being ready
+ * since console_input asked. */
+static void virtio_console_input(void *state, char c)
 {
-    struct vconsole *vc = vm->vconsole;
-    if (!vc)
-        return false;
+    struct vconsole *vc = state;
     spin_lock(&vc->dev.lock);
-    bool ready = rx_ready(vc);
-    if (ready) {
+    if (rx_ready(vc)) {
         if (vc->rx_head - vc->rx_tail < RX_SIZE)
             vc->rx[vc->rx_head++ % RX_SIZE] = c;
         fill_rx(vc);
     }
     spin_unlock(&vc->dev.lock);
-    return ready;
 }
+
+/* A VM's virtio console takes its console input once the driver is ready (DRIVER_OK, receiveq0
+ * enabled), before its PL011. */
+static const struct vdev_console virtio_console_sink = {
+    .rank = 1,
+    .ready = virtio_console_ready,
+    .room = virtio_console_rx_room,
+    .input = virtio_console_input,
+};
+
+const struct vdev_ops virtio_console_ops = {
+    .attach = virtio_console_attach,
+    .dt_node = virtio_mmio_dt_node,
+    .quiesce = virtio_mmio_quiesce,
+    .release = virtio_mmio_release,
+    .console = &virtio_console_sink,
+};

@@ -372,8 +372,6 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     d->notifying = false; /* outside notifications (frames, console input): no budget */
     device_reset(d);
     spin_unlock(&d->lock);
-    if (vm->nr_virtio < VM_MAX_DEVICES)
-        vm->virtio[vm->nr_virtio++] = d;
     if (vm_add_mmio(vm, cfg->ipa, cfg->size, &virtio_mmio_ops, d) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
         return -1;
@@ -381,31 +379,21 @@ int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio
     return 0;
 }
 
-static _Alignas(16) uint8_t slot_mem[VIRTIO_SLOTS][VIRTIO_SLOT_BYTES];
-
-void *virtio_slot_mem(struct vm *vm, unsigned index)
+/* The device slot of every virtio kind starts with its struct virtio_dev; a slot a kind left
+ * unattached (virtio-rng without RNDR, a VM refused before it) is still zero: d->be is NULL. */
+void virtio_mmio_quiesce(void *state)
 {
-    uint8_t *p = slot_mem[virtio_slot(vm, index)];
-    if (vm->state != VM_RESETTING) /* creation: nothing of an earlier occupant stays */
-        memset(p, 0, VIRTIO_SLOT_BYTES);
-    return p;
+    struct virtio_dev *d = state;
+    if (!d->be)
+        return;
+    spin_lock(&d->lock);
+    device_reset(d);
+    spin_unlock(&d->lock);
 }
 
-void virtio_release(struct vm *vm)
+void virtio_mmio_release(void *state)
 {
-    virtio_quiesce(vm);
-    for (unsigned i = 0; i < vm->nr_virtio; i++)
-        if (vm->virtio[i]->be->release)
-            vm->virtio[i]->be->release(vm->virtio[i]);
-    vm->nr_virtio = 0;
-}
-
-void virtio_quiesce(struct vm *vm)
-{
-    for (unsigned i = 0; i < vm->nr_virtio; i++) {
-        struct virtio_dev *d = vm->virtio[i];
-        spin_lock(&d->lock);
-        device_reset(d);
-        spin_unlock(&d->lock);
-    }
+    struct virtio_dev *d = state;
+    if (d->be && d->be->release)
+        d->be->release(d);
 }

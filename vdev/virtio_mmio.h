@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "core/vm.h"
+#include "core/vdev.h"
 #include "lib/spinlock.h"
 #include "vdev/virtqueue.h"
 
@@ -74,26 +75,13 @@ struct virtio_dev {
  * `be` offering `features`, and registers its MMIO window. */
 int virtio_mmio_attach(struct vm *vm, const struct vm_device *cfg, struct virtio_dev *d,
                        const struct virtio_backend *be, uint64_t features, void *priv);
-/* Before a VM's RAM is cleared for a reset: resets every virtio device of vm, so that none
- * touches its RAM again (frames from other VMs, console input) until the driver sets it up. */
-void virtio_quiesce(struct vm *vm);
-
-/* A VM is refused after its devices attached: each virtio device releases what it holds. */
-void virtio_release(struct vm *vm);
-
-/* Static storage for back ends: the slot of device `index` (in the VM's configuration) of vm,
- * stable across VM resets. */
-#define VIRTIO_SLOTS (CONFIG_MAX_VMS * VM_MAX_DEVICES)
-static inline unsigned virtio_slot(const struct vm *vm, unsigned index)
-{
-    return (vm->id - 1) * VM_MAX_DEVICES + index;
-}
-
-/* The state of device `index` of vm, whatever its type: VIRTIO_SLOT_BYTES, 16-byte aligned,
- * zeroed when the VM is created and kept across its resets. One pool for all device types,
- * as a device index holds one device (each back end checks its size with a static assert). */
-#define VIRTIO_SLOT_BYTES 1024
-void *virtio_slot_mem(struct vm *vm, unsigned index);
+/* The vdev_ops of every virtio kind (state: a device slot starting with its struct virtio_dev):
+ * quiesce resets the device before its VM's RAM is cleared, so that it touches that RAM no more
+ * (frames from other VMs, console input) until the driver sets it up again; release gives back
+ * what its back end took; dt_node writes its virtio,mmio node. */
+void virtio_mmio_quiesce(void *state);
+void virtio_mmio_release(void *state);
+void virtio_mmio_dt_node(const struct vm_device *cfg, void *state, struct vdev_dt *dt);
 
 /* For back ends, with d->lock held. */
 /* Whether queue q can be used now: driver ready, queue enabled, no reset pending, VM running. */

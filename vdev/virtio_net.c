@@ -62,7 +62,7 @@ struct net_dev {
     int port;              /* d->lock: the switch port */
 };
 
-_Static_assert(sizeof(struct net_dev) <= VIRTIO_SLOT_BYTES, "virtio-net slot");
+VDEV_STATE_FITS(struct net_dev);
 
 static unsigned net_config(struct virtio_dev *d, uint8_t *buf, unsigned size)
 {
@@ -207,9 +207,9 @@ static const struct virtio_backend net_backend = {
     .release = net_release,
 };
 
-int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    struct net_dev *n = virtio_slot_mem(vm, index);
+    struct net_dev *n = state;
     spin_lock(&n->dev.lock);
     memcpy(n->mac, d->mac, ETH_ALEN);
     n->port = -1;
@@ -230,3 +230,11 @@ int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned index)
     spin_unlock(&n->dev.lock);
     return 0;
 }
+
+const struct vdev_ops virtio_net_ops = {
+    .attach = virtio_net_attach,
+    .dt_node = virtio_mmio_dt_node,
+    .quiesce = virtio_mmio_quiesce,
+    .release = virtio_mmio_release,
+    .list_status = vswitch_print,
+};

@@ -11,9 +11,7 @@
 #define RNG_MAX_FILL  4096 /* bytes per request: bounds the time spent in one exit */
 #define RNDR_RETRIES  16
 
-_Static_assert(sizeof(struct virtio_dev) <= VIRTIO_SLOT_BYTES, "virtio-rng slot");
-
-bool virtio_rng_supported(void) { return cpu_has_rndr(); }
+VDEV_STATE_FITS(struct virtio_dev);
 
 /* Fills up to `len` bytes; stops early if RNDR keeps failing (the guest gets fewer bytes,
  * which 5.4.6.2 allows). */
@@ -52,13 +50,27 @@ static const struct virtio_backend rng_backend = {
     .notify = rng_notify,
 };
 
-int virtio_rng_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int virtio_rng_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    if (!virtio_rng_supported()) {
+    if (!cpu_has_rndr()) {
         if (vm->state != VM_RESETTING)
             printk("elvisor: VM '%s': virtio-rng at 0x%lx not offered: this CPU has no RNDR (FEAT_RNG)\n", vm->cfg.name,
                    (unsigned long)d->ipa);
         return 0;
     }
-    return virtio_mmio_attach(vm, d, virtio_slot_mem(vm, index), &rng_backend, 0, 0);
+    return virtio_mmio_attach(vm, d, state, &rng_backend, 0, 0);
 }
+
+/* Without RNDR the device is left out of the VM's device tree: the VM runs without it. */
+static void virtio_rng_dt_node(const struct vm_device *d, void *state, struct vdev_dt *dt)
+{
+    if (cpu_has_rndr())
+        virtio_mmio_dt_node(d, state, dt);
+}
+
+const struct vdev_ops virtio_rng_ops = {
+    .attach = virtio_rng_attach,
+    .dt_node = virtio_rng_dt_node,
+    .quiesce = virtio_mmio_quiesce,
+    .release = virtio_mmio_release,
+};

@@ -1,5 +1,9 @@
 /* Register map: Arm PrimeCell UART (PL011) TRM, DDI 0183, 3.2 "Summary of registers". */
 #include "vdev/vpl011.h"
+#include "core/vm.h"
+#include "core/vm_dtb.h"
+#include "lib/fdt_write.h"
+#include "lib/printf.h"
 #include "core/console.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -40,7 +44,7 @@ struct vpl011 {
     bool level;     /* as last given to the vGIC */
 };
 
-static struct vpl011 uarts[CONFIG_MAX_VMS];
+VDEV_STATE_FITS(struct vpl011);
 
 /* AMBA peripheral and PrimeCell IDs at 0xfe0..0xffc (PL011 r1p5: 0x00341011, 0xb105f00d). */
 static const uint8_t id_regs[8] = { 0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -172,38 +176,56 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     return 0;
 }
 
-static const struct mmio_ops vpl011_ops = { .read = vpl011_read, .write = vpl011_write };
+static const struct mmio_ops vpl011_mmio = { .read = vpl011_read, .write = vpl011_write };
 
-int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index)
+static int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
-    struct vpl011 *u = &uarts[vm->id - 1];
+    struct vpl011 *u = state;
     memset(u, 0, sizeof(*u));
     u->vm = vm;
     u->cr = 0x300; /* TXE | RXE, as after reset */
     u->ifls = 0x12;
     u->ris = INT_TX;
     u->intid = d->intid;
-    vm->pl011 = u;
-    if (vm_add_mmio(vm, d->ipa, d->size, &vpl011_ops, u) < 0) {
+    if (vm_add_mmio(vm, d->ipa, d->size, &vpl011_mmio, u) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated windows\n", vm->cfg.name);
         return -1;
     }
     return 0;
 }
 
-unsigned vpl011_rx_room(struct vm *vm)
+/* Linux binding serial/pl011.yaml: a PrimeCell with its UART and APB clocks. The first PL011 of
+ * the VM is its stdout-path. */
+static void vpl011_dt_node(const struct vm_device *d, void *state, struct vdev_dt *dt)
 {
-    struct vpl011 *u = vm->pl011;
-    if (!u)
-        return 0;
+    static const char *const compat[] = { "arm,pl011", "arm,primecell" };
+    static const char *const clock_names[] = { "uartclk", "apb_pclk" };
+    char name[40];
+    ev_snprintf(name, sizeof(name), "pl011@%lx", (unsigned long)d->ipa);
+    fdtw_begin_node(dt->w, name);
+    fdtw_prop_strings(dt->w, "compatible", compat, 2);
+    vm_dtb_reg(dt->w, d->ipa, d->size);
+    if (d->intid)
+        vm_dtb_spi(dt->w, d->intid);
+    uint32_t clocks[2] = { dt->clock_phandle, dt->clock_phandle };
+    fdtw_prop_cells(dt->w, "clocks", clocks, 2);
+    fdtw_prop_strings(dt->w, "clock-names", clock_names, 2);
+    fdtw_end_node(dt->w);
+    if (!dt->stdout_path[0])
+        ev_snprintf(dt->stdout_path, dt->stdout_cap, "/%s", name);
+}
+
+static bool vpl011_ready(void *state) { return true; }
+
+static unsigned vpl011_rx_room(void *state)
+{
+    struct vpl011 *u = state;
     return RX_SIZE - (__atomic_load_n(&u->rx_head, __ATOMIC_RELAXED) - __atomic_load_n(&u->rx_tail, __ATOMIC_RELAXED));
 }
 
-void vpl011_input(struct vm *vm, char c)
+static void vpl011_input(void *state, char c)
 {
-    struct vpl011 *u = vm->pl011;
-    if (!u)
-        return;
+    struct vpl011 *u = state;
     spin_lock(&u->lock);
     if (u->rx_head - u->rx_tail < RX_SIZE) {
         u->rx[u->rx_head % RX_SIZE] = c;
@@ -214,5 +236,19 @@ void vpl011_input(struct vm *vm, char c)
     spin_unlock(&u->lock);
     /* Also ends a WFI of a guest that polls the UART without its interrupt (WFI may complete
      * at any time, Arm ARM D1.6.2). */
-    vcpu_poll_kick(&vm->vcpu[0]);
+    vcpu_poll_kick(&u->vm->vcpu[0]);
 }
+
+/* Console input goes to a VM's PL011 until a device of a higher rank (a virtio console) is ready. */
+static const struct vdev_console vpl011_console = {
+    .rank = 0,
+    .ready = vpl011_ready,
+    .room = vpl011_rx_room,
+    .input = vpl011_input,
+};
+
+const struct vdev_ops vpl011_ops = {
+    .attach = vpl011_attach,
+    .dt_node = vpl011_dt_node,
+    .console = &vpl011_console,
+};

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/vdev.h"
 #include "lib/fdt_read.h"
 #include "lib/fdt_write.h"
 
@@ -137,12 +138,13 @@ static void check_vm(const struct vm_config *vm)
     CHECK(vm->nr_devs <= VM_MAX_DEVICES);
     for (unsigned i = 0; i < vm->nr_devs; i++) {
         const struct vm_device *d = &vm->dev[i];
-        CHECK(d->kind <= VDEV_VIRTIO_RNG);
-        if (d->kind >= VDEV_VIRTIO_BLK)
-            CHECK(d->intid != 0 && d->size >= 0x200);
-        if (d->kind == VDEV_VIRTIO_BLK)
+        CHECK(d->kind >= vdev_kinds && d->kind < vdev_kinds + vdev_nr_kinds);
+        if (d->kind->needs_irq)
+            CHECK(d->intid != 0);
+        CHECK(d->size >= d->kind->min_size);
+        if (d->kind->props & VDEV_PROP_DISK)
             CHECK(d->disk[0] && memchr(d->disk, 0, sizeof(d->disk)));
-        if (d->kind == VDEV_VIRTIO_NET)
+        if (d->kind->props & VDEV_PROP_MAC)
             CHECK(!(d->mac[0] & 1));
         CHECK(d->size != 0 && !((d->ipa | d->size) & 0xfff));
         CHECK(in_ipa(d->ipa, d->size));

@@ -557,7 +557,7 @@ static void run_op(uint8_t op, uint8_t arg, uint32_t val)
         break;
     case OP_QUIESCE:
         reset = true;
-        virtio_quiesce(&vm);
+        virtio_mmio_quiesce(&dev);
         CHECK(dev.status == 0 && dev.isr == 0 && !line);
         break;
     case OP_FLUSH:

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/vdev.h"
 
 #define DTC "/usr/bin/dtc"
 
@@ -62,6 +63,17 @@ static int file_size(const char *path, uint64_t *size)
         return 0;
     }
     return -1;
+}
+
+/* The kind in the table of kinds (vdev/registry.c, linked without the models) with this
+ * compatible string. */
+static const struct vdev_kind *kind_named(const char *compatible)
+{
+    for (unsigned i = 0; i < vdev_nr_kinds; i++)
+        if (strcmp(vdev_kinds[i].compatible, compatible) == 0)
+            return &vdev_kinds[i];
+    fail_msg("no kind \"%s\"", compatible);
+    return NULL;
 }
 
 static const struct config_limits limits = {
@@ -269,11 +281,11 @@ static void test_full_vm(void **state)
     assert_int_equal(vm->passthru_irq[1], 41);
     assert_int_equal(vm->passthru_irq[2], 1019);
     assert_int_equal(vm->nr_devs, 2);
-    assert_int_equal(vm->dev[0].kind, VDEV_PL011);
+    assert_ptr_equal(vm->dev[0].kind, kind_named("arm,pl011"));
     assert_int_equal(vm->dev[0].ipa, 0x09000000);
     assert_int_equal(vm->dev[0].size, 0x1000);
     assert_int_equal(vm->dev[0].intid, 33);
-    assert_int_equal(vm->dev[1].kind, VDEV_DEBUG);
+    assert_ptr_equal(vm->dev[1].kind, kind_named("elvisor,debug-regs"));
     assert_int_equal(vm->dev[1].ipa, 0x09010000);
     assert_int_equal(vm->dev[1].size, 0x3000);
     assert_int_equal(vm->dev[1].intid, 0);
@@ -349,7 +361,7 @@ static void test_limits_accepted(void **state)
     assert_int_equal(fh->nr_passthru, 8);
     assert_int_equal(fh->nr_passthru_irqs, 16);
     for (unsigned i = 0; i < 8; i++) {
-        assert_int_equal(fh->dev[i].kind, i < 4 ? VDEV_PL011 : VDEV_DEBUG);
+        assert_ptr_equal(fh->dev[i].kind, i < 4 ? kind_named("arm,pl011") : kind_named("elvisor,debug-regs"));
         assert_int_equal(fh->dev[i].ipa, 0x10000000 + i * 0x1000);
         assert_int_equal(fh->dev[i].intid, i == 0 ? 32 : i == 7 ? 1019 : 0);
         assert_int_equal(fh->passthru[i].pa, 0x20000000 + i * 0x1000);
@@ -599,6 +611,85 @@ static void test_devices_refused(void **state)
     expect_refused("wraps", "devices/u: 0xfffffffffffff000+0x2000 exceeds");
     expect_refused("two-irqs", "interrupts: at most 1 SPIs");
     expect_refused("ppi", "interrupts: 27 is not an SPI");
+}
+
+/* The bindings of the virtio kinds, read through the table of kinds: an SPI and a window of
+ * at least 0x200 bytes for every virtio device, a packed disk of whole sectors for virtio-blk,
+ * a unicast MAC (or a default one) for virtio-net. */
+static void test_virtio_bindings(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+#define VDEV(body) " devices { v { reg = <0x0 0x0a000000 0x0 0x1000>; " body " }; };"
+    int n = parse_vms(
+        "ok { " GOOD VDEV(
+            "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
+            " disk = \"build/disks/ext4-16M.img\"; read-only;") " };"
+                                                                "net { " GOOD VDEV(
+                                                                    "compatible = "
+                                                                    "\"elvisor,virtio-net\"; interrupts "
+                                                                    "= <49>;") " };"
+                                                                               "mac { " GOOD VDEV(
+                                                                                   "compatible = "
+                                                                                   "\"elvisor,virtio-"
+                                                                                   "net\"; interrupts = "
+                                                                                   "<49>;"
+                                                                                   " mac = [02 11 22 33 "
+                                                                                   "44 55];") " };"
+                                                                                              "no-irq "
+                                                                                              "{ " GOOD VDEV(
+                                                                                                  "compat"
+                                                                                                  "ible "
+                                                                                                  "= "
+                                                                                                  "\"elvi"
+                                                                                                  "sor,"
+                                                                                                  "virtio"
+                                                                                                  "-rng\""
+                                                                                                  ";") " "
+                                                                                                       "}"
+                                                                                                       ";"
+                                                                                                       "n"
+                                                                                                       "o"
+                                                                                                       "-"
+                                                                                                       "d"
+                                                                                                       "i"
+                                                                                                       "s"
+                                                                                                       "k"
+                                                                                                       " "
+                                                                                                       "{"
+                                                                                                       " " GOOD VDEV(
+                                                                                                           "compatible "
+                                                                                                           "= "
+                                                                                                           "\"elvisor,"
+                                                                                                           "virtio-"
+                                                                                                           "blk\"; "
+                                                                                                           "interrupts "
+                                                                                                           "= <48>;") " };"
+                                                                                                                      "odd-disk { " GOOD VDEV(
+                                                                                                                          "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
+                                                                                                                          " disk = \"huge.bin\";") " };"
+                                                                                                                                                   "bad-mac { " GOOD VDEV(
+                                                                                                                                                       "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
+                                                                                                                                                       " mac = [03 11 22 33 44 55];") " };"
+                                                                                                                                                                                      "console { " GOOD
+                                                                                                                                                                                          VDEV(
+                                                                                                                                                                                              "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
+        out);
+#undef VDEV
+    assert_int_equal(n, 4);
+    assert_ptr_equal(out[0].dev[0].kind, kind_named("elvisor,virtio-blk"));
+    assert_string_equal(out[0].dev[0].disk, "build/disks/ext4-16M.img");
+    assert_true(out[0].dev[0].read_only);
+    assert_int_equal(out[0].dev[0].intid, 48);
+    static const uint8_t default_mac[6] = { 0x02, 0, 0, 0, 2, 0 }, set_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+    assert_memory_equal(out[1].dev[0].mac, default_mac, 6);
+    assert_memory_equal(out[2].dev[0].mac, set_mac, 6);
+    assert_ptr_equal(out[3].dev[0].kind, kind_named("elvisor,virtio-console"));
+    assert_int_equal(nreports, 4);
+    expect_refused("no-irq", "devices/v: \"elvisor,virtio-rng\" needs interrupts = <SPI>");
+    expect_refused("no-disk", "devices/v: disk: need the path of a disk image");
+    expect_refused("odd-disk",
+                   "devices/v: disk \"huge.bin\" is 18446744073709547519 bytes: it must be a multiple of 512");
+    expect_refused("bad-mac", "devices/v: mac must be 6 bytes of a unicast address");
 }
 
 static void test_overlaps_refused(void **state)
@@ -888,10 +979,10 @@ static void test_real_configs(void **state)
     assert_int_equal(out[0].affinity[1], 2);
     assert_string_equal(out[0].kernel, "build/guests/basics.bin");
     assert_int_equal(out[0].nr_devs, 2);
-    assert_int_equal(out[0].dev[0].kind, VDEV_PL011);
+    assert_ptr_equal(out[0].dev[0].kind, kind_named("arm,pl011"));
     assert_int_equal(out[0].dev[0].ipa, 0x09000000);
     assert_int_equal(out[0].dev[0].intid, 33);
-    assert_int_equal(out[0].dev[1].kind, VDEV_DEBUG);
+    assert_ptr_equal(out[0].dev[1].kind, kind_named("elvisor,debug-regs"));
     assert_int_equal(out[0].dev[1].ipa, 0x09010000);
 
     /* invalid.dts: what config_parse refuses; 'too-big' and 'passthrough-ram' pass here and are
@@ -922,13 +1013,21 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_vm),         cmocka_unit_test(test_limits_accepted),
-        cmocka_unit_test(test_memory_refused),  cmocka_unit_test(test_vcpus_refused),
-        cmocka_unit_test(test_images_refused),  cmocka_unit_test(test_passthrough_refused),
-        cmocka_unit_test(test_devices_refused), cmocka_unit_test(test_overlaps_refused),
-        cmocka_unit_test(test_names),           cmocka_unit_test(test_duplicate_names),
-        cmocka_unit_test(test_too_many_vms),    cmocka_unit_test(test_whole_config_errors),
-        cmocka_unit_test(test_corrupted_bytes), cmocka_unit_test(test_real_configs),
+        cmocka_unit_test(test_full_vm),
+        cmocka_unit_test(test_limits_accepted),
+        cmocka_unit_test(test_memory_refused),
+        cmocka_unit_test(test_vcpus_refused),
+        cmocka_unit_test(test_images_refused),
+        cmocka_unit_test(test_passthrough_refused),
+        cmocka_unit_test(test_devices_refused),
+        cmocka_unit_test(test_virtio_bindings),
+        cmocka_unit_test(test_overlaps_refused),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_too_many_vms),
+        cmocka_unit_test(test_whole_config_errors),
+        cmocka_unit_test(test_corrupted_bytes),
+        cmocka_unit_test(test_real_configs),
     };
 
     return cmocka_run_group_tests_name("config", tests, setup, NULL);

@@ -1410,8 +1410,7 @@ static void test_mmio_quiesce(void **state)
     offer_good_chain(0);
     wr(R_QUEUE_NOTIFY, 0);
     assert_true(line);
-    assert_int_equal(vm.nr_virtio, 1);
-    virtio_quiesce(&vm);
+    virtio_mmio_quiesce(&dev);
     assert_int_equal(nr_reset, 1);
     assert_int_equal(rd(R_STATUS), 0);
     assert_false(line);

@@ -1,0 +1,260 @@
+/* Host tests of MMIO emulation (core/mmio.c) through its seams: fake devices registered with
+ * vm_add_mmio as a device kind's attach does, stage 2 data aborts given as ESR_EL2 / FAR_EL2 /
+ * HPFAR_EL2 values (the fake system registers of tests/host/stubs.c), and a fake stage 1 walk
+ * (guest_va_to_ipa, identity over the VM's RAM) for the instructions the hypervisor decodes
+ * itself (ISV=0). What is checked is what the guest sees: its registers, its PC, an injected
+ * abort in ESR_EL1/FAR_EL1, and what each device was asked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/mmio.h"
+#include "core/vm.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/guest_at.h"
+#include "tests/host/stubs.h"
+
+#define RAM_IPA  0x40000000UL
+#define RAM_SIZE 0x10000UL
+#define DEV_A    0x09000000UL /* two 4 KiB windows, back to back */
+#define DEV_B    0x09001000UL
+#define VBAR     0x40008000UL
+#define PC       0x40001000UL
+
+/* ---- fakes beside the code under test ------------------------------------------------------ */
+
+/* The guest's stage 1 for ISV=0 decoding: VA = IPA everywhere. */
+int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
+{
+    *ipa = va;
+    return 0;
+}
+
+void fp_ctx_save(struct fp_ctx *c) {}
+void fp_ctx_restore(const struct fp_ctx *c) {}
+
+/* A device that records its accesses and answers reads from `value`. */
+struct fake_dev {
+    unsigned reads, writes;
+    uint64_t last_off, last_val;
+    unsigned last_size;
+    uint64_t value;
+    int rc; /* what every access returns: 0, MMIO_OPS_RETRY or an error */
+};
+
+static int fake_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct fake_dev *d = dev;
+    d->reads++;
+    d->last_off = off;
+    d->last_size = size;
+    *val = d->value;
+    return d->rc;
+}
+
+static int fake_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    struct fake_dev *d = dev;
+    d->writes++;
+    d->last_off = off;
+    d->last_size = size;
+    d->last_val = val;
+    return d->rc;
+}
+
+static const struct mmio_ops fake_ops = { .read = fake_read, .write = fake_write };
+
+static struct vm vm;
+static struct vcpu *v;
+static struct fake_dev a, b;
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(16)));
+
+static int setup(void **state)
+{
+    host_reset();
+    memset(&vm, 0, sizeof(vm));
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(ram, 0, sizeof(ram));
+    vm.cfg.ram_ipa = RAM_IPA;
+    vm.cfg.ram_size = RAM_SIZE;
+    vm.ram_pa = (uint64_t)(uintptr_t)ram;
+    vm.cfg.nr_vcpus = 1;
+    v = &vm.vcpu[0];
+    v->vm = &vm;
+    v->regs.pc = PC;
+    v->regs.pstate = 0x3c5; /* EL1h */
+    host_sysreg_write("vbar_el1", VBAR);
+    assert_int_equal(vm_add_mmio(&vm, DEV_A, 0x1000, &fake_ops, &a), 0);
+    assert_int_equal(vm_add_mmio(&vm, DEV_B, 0x1000, &fake_ops, &b), 0);
+    return 0;
+}
+
+/* A stage 2 data abort at ipa with the given ISS (ISV, SAS, SSE, SRT, SF, WnR as the CPU reports
+ * them), then the exit handler. */
+static void abort_at(uint64_t ipa, uint32_t iss)
+{
+    host_sysreg_write("far_el2", ipa); /* VA = IPA */
+    host_sysreg_write("hpfar_el2", (ipa >> 12) << 4);
+    mmio_abort(v, (uint64_t)ESR_EC_DABT_LOW << 26 | 1UL << 25 | iss);
+}
+
+#define DFSC_TRANSLATION_L3 0x07 /* what an access to an unmapped IPA reports */
+#define DFSC_ALIGNMENT      0x21
+
+static uint32_t iss(unsigned size_log2, unsigned rt, bool write, bool sign, bool sf)
+{
+    return DFSC_TRANSLATION_L3 | ESR_DABT_ISV | size_log2 << ESR_DABT_SAS_SHIFT | (sign ? ESR_DABT_SSE : 0) |
+           rt << ESR_DABT_SRT_SHIFT | (sf ? 1u << 15 : 0) | (write ? 1u << 6 : 0);
+}
+
+static void expect_abort_injected(uint64_t far)
+{
+    assert_int_equal(v->regs.pc, VBAR + 0x200); /* current EL with SP_ELx, synchronous */
+    assert_int_equal(host_sysreg_read("elr_el1"), PC);
+    assert_int_equal(host_sysreg_read("esr_el1") >> 26, 0x25);  /* data abort, same EL */
+    assert_int_equal(host_sysreg_read("esr_el1") & 0x3f, 0x10); /* synchronous external abort */
+    assert_int_equal(host_sysreg_read("far_el1"), far);
+}
+
+/* ---- cases ---------------------------------------------------------------------------------- */
+
+static void test_write_reaches_its_window(void **state)
+{
+    v->regs.x[3] = 0x1122334455667788UL;
+    abort_at(DEV_B + 0x30, iss(2, 3, true, false, false));
+    assert_int_equal(a.writes, 0);
+    assert_int_equal(b.writes, 1);
+    assert_int_equal(b.last_off, 0x30);
+    assert_int_equal(b.last_size, 4);
+    assert_int_equal(b.last_val, 0x1122334455667788UL); /* the device keeps the low bytes it wants */
+    assert_int_equal(v->regs.pc, PC + 4);
+}
+
+static void test_read_extends_as_the_instruction_says(void **state)
+{
+    a.value = 0x80;
+    abort_at(DEV_A + 8, iss(0, 5, false, true, true)); /* LDRSB X5 */
+    assert_int_equal(v->regs.x[5], 0xffffffffffffff80UL);
+    abort_at(DEV_A + 8, iss(0, 6, false, true, false)); /* LDRSB W6 */
+    assert_int_equal(v->regs.x[6], 0xffffff80UL);
+    a.value = 0xfedcba9876543210UL;
+    abort_at(DEV_A + 8, iss(3, 7, false, false, true)); /* LDR X7 */
+    assert_int_equal(v->regs.x[7], 0xfedcba9876543210UL);
+    assert_int_equal(a.reads, 3);
+    assert_int_equal(v->regs.pc, PC + 12);
+}
+
+static void test_xzr_is_not_a_register(void **state)
+{
+    v->regs.x[30] = 0x5555;
+    a.value = 0x1234;
+    abort_at(DEV_A, iss(2, 31, false, false, false)); /* LDR WZR: the value is dropped */
+    assert_int_equal(v->regs.x[30], 0x5555);
+    abort_at(DEV_A, iss(2, 31, true, false, false)); /* STR WZR: the device sees 0 */
+    assert_int_equal(a.last_val, 0);
+    assert_int_equal(v->regs.pc, PC + 8);
+}
+
+static void test_no_window_injects_an_abort(void **state)
+{
+    abort_at(DEV_B + 0x1000, iss(2, 1, false, false, false)); /* just past the last window */
+    assert_int_equal(a.reads + b.reads, 0);
+    expect_abort_injected(DEV_B + 0x1000);
+}
+
+static void test_access_across_a_window_end(void **state)
+{
+    abort_at(DEV_A + 0xffc, iss(3, 1, false, false, true)); /* 8 bytes, 4 in each window */
+    assert_int_equal(a.reads + b.reads, 0);
+    expect_abort_injected(DEV_A + 0xffc);
+}
+
+static void test_refusing_device(void **state)
+{
+    a.rc = -1;
+    v->regs.x[2] = 7;
+    abort_at(DEV_A + 4, iss(2, 2, false, false, false));
+    assert_int_equal(a.reads, 1);
+    assert_int_equal(v->regs.x[2], 7); /* untouched */
+    expect_abort_injected(DEV_A + 4);
+}
+
+static void test_retry_leaves_the_pc(void **state)
+{
+    b.rc = MMIO_OPS_RETRY;
+    abort_at(DEV_B, iss(2, 0, true, false, false));
+    assert_int_equal(b.writes, 1);
+    assert_int_equal(v->regs.pc, PC); /* the guest executes the store again */
+}
+
+static void test_dispatch_follows_each_access(void **state)
+{
+    uint64_t val = 0;
+    a.value = 1;
+    b.value = 2;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mmio_dispatch(v, i & 1 ? DEV_B : DEV_A, 4, 0, &val), 0);
+        assert_int_equal(val, i & 1 ? 2 : 1);
+    }
+    assert_int_equal(mmio_dispatch(v, DEV_A - 4, 4, 0, &val), MMIO_NO_DEVICE);
+    a.rc = -5;
+    assert_int_equal(mmio_dispatch(v, DEV_A, 4, 0, &val), MMIO_REFUSED);
+}
+
+/* A fault that is no translation, access flag or permission fault (an alignment fault, say) is
+ * no MMIO access even at a device's address: abort, and the device is not asked. */
+static void test_other_faults_are_not_mmio(void **state)
+{
+    abort_at(DEV_A, (iss(2, 1, false, false, false) & ~0x3fu) | DFSC_ALIGNMENT);
+    assert_int_equal(a.reads, 0);
+    expect_abort_injected(DEV_A);
+}
+
+/* ISV=0: the hypervisor fetches and decodes the instruction. LDP W1, W2, [X0] at PC reads the
+ * device twice, 4 bytes each, and advances the PC. */
+static void test_instruction_decoded_without_syndrome(void **state)
+{
+    const uint32_t ldp_w1_w2_x0 = 0x29400801u;
+    memcpy(ram + (PC - RAM_IPA), &ldp_w1_w2_x0, 4);
+    v->regs.x[0] = DEV_A + 0x10;
+    a.value = 0xabcd;
+    abort_at(DEV_A + 0x10, DFSC_TRANSLATION_L3); /* ISV = 0, a read */
+    assert_int_equal(a.reads, 2);
+    assert_int_equal(a.last_off, 0x14);
+    assert_int_equal(v->regs.x[1], 0xabcd);
+    assert_int_equal(v->regs.x[2], 0xabcd);
+    assert_int_equal(v->regs.pc, PC + 4);
+}
+
+/* An instruction the hypervisor cannot fetch (PC outside the VM's RAM) is an abort, not a
+ * crash. */
+static void test_unfetchable_instruction(void **state)
+{
+    v->regs.pc = DEV_A;
+    abort_at(DEV_B, DFSC_TRANSLATION_L3);
+    assert_int_equal(b.reads, 0);
+    assert_int_equal(host_sysreg_read("elr_el1"), DEV_A);
+    assert_int_equal(host_sysreg_read("esr_el1") >> 26, 0x25);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_write_reaches_its_window, setup),
+        cmocka_unit_test_setup(test_read_extends_as_the_instruction_says, setup),
+        cmocka_unit_test_setup(test_xzr_is_not_a_register, setup),
+        cmocka_unit_test_setup(test_no_window_injects_an_abort, setup),
+        cmocka_unit_test_setup(test_access_across_a_window_end, setup),
+        cmocka_unit_test_setup(test_refusing_device, setup),
+        cmocka_unit_test_setup(test_retry_leaves_the_pc, setup),
+        cmocka_unit_test_setup(test_dispatch_follows_each_access, setup),
+        cmocka_unit_test_setup(test_other_faults_are_not_mmio, setup),
+        cmocka_unit_test_setup(test_instruction_decoded_without_syndrome, setup),
+        cmocka_unit_test_setup(test_unfetchable_instruction, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,39 @@
+/* The one table of device kinds a VM's configuration can name (core/vdev.h). Adding a kind: a
+ * new file with its struct vdev_ops, and one row here (docs/architecture.md, "Adding a
+ * device"). Host tests of the configuration parser link this table without the models
+ * (HOST_TEST), so only the bindings are seen there. */
+#include "core/vdev.h"
+#include "vdev/vdebug.h"
+#include "vdev/virtio_devices.h"
+#include "vdev/vpl011.h"
+
+#ifdef HOST_TEST
+#define MODEL(ops) 0
+#else
+#define MODEL(ops) (ops)
+#endif
+
+const struct vdev_kind vdev_kinds[] = {
+    { .compatible = "arm,pl011", .ops = MODEL(&vpl011_ops) },
+    { .compatible = "elvisor,debug-regs", .ops = MODEL(&vdebug_ops) },
+    { .compatible = "elvisor,virtio-blk",
+      .props = VDEV_PROP_DISK | VDEV_PROP_READ_ONLY,
+      .needs_irq = true,
+      .min_size = VIRTIO_MMIO_MIN_WINDOW,
+      .ops = MODEL(&virtio_blk_ops) },
+    { .compatible = "elvisor,virtio-net",
+      .props = VDEV_PROP_MAC,
+      .needs_irq = true,
+      .min_size = VIRTIO_MMIO_MIN_WINDOW,
+      .ops = MODEL(&virtio_net_ops) },
+    { .compatible = "elvisor,virtio-console",
+      .needs_irq = true,
+      .min_size = VIRTIO_MMIO_MIN_WINDOW,
+      .ops = MODEL(&virtio_console_ops) },
+    { .compatible = "elvisor,virtio-rng",
+      .needs_irq = true,
+      .min_size = VIRTIO_MMIO_MIN_WINDOW,
+      .ops = MODEL(&virtio_rng_ops) },
+};
+
+const unsigned vdev_nr_kinds = sizeof(vdev_kinds) / sizeof(vdev_kinds[0]);
