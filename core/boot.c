@@ -1,6 +1,7 @@
 /* From the first C instruction to every CPU in its scheduler loop. */
 #include <stdbool.h>
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/traps.h"
 #include "core/console.h"
@@ -12,7 +13,6 @@
 #include "core/power.h"
 #include "core/smp.h"
 #include "core/vmm.h"
-#include "drivers/pl011.h"
 #include "drivers/psci.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -43,9 +43,14 @@ static void __attribute__((noreturn)) wrong_el(unsigned el)
     power_off();
 }
 
+/* The EL2 page tables' pages come from the hypervisor's page pool. */
+static void *el2_table_alloc(void) { return page_alloc(1, PAGE_SIZE); }
+static void el2_table_free(void *page) { page_free(page, 1); }
+
 static void map_hypervisor(void)
 {
-    mmu_init();
+    static const struct mmu_page_ops el2_pages = { .alloc = el2_table_alloc, .free = el2_table_free };
+    mmu_init(&el2_pages);
     for (unsigned i = 0; i < platform.mem_count; i++)
         mmu_map(platform.mem[i].base, platform.mem[i].size, MMU_RAM);
     /* W^X for the image: text RX, rodata and the symbol table R, data and BSS RW+XN. */
@@ -132,9 +137,10 @@ static void __attribute__((noinline)) maybe_crash_test(void)
 
 void __attribute__((noreturn)) boot_primary(const void *dtb)
 {
+    log_set_halt(power_off); /* panic() and the crash report end here */
     const char *err = platform_discover_console(dtb);
     if (!err)
-        pl011_init(platform.uart.base);
+        console_init(platform.uart.base); /* from here on printk() prints */
     unsigned el = current_el();
     if (el != 2)
         wrong_el(el);
@@ -145,7 +151,8 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
     platform.psci_version = psci_version();
-    percpu_data[0].mpidr = platform.cpu_mpidr[0];
+    for (unsigned i = 0; i < platform.cpu_count; i++)
+        percpu_data[i].mpidr = platform.cpu_mpidr[i];
 
     page_alloc_init();
     map_hypervisor();

@@ -1,8 +1,6 @@
 #include <stdbool.h>
 #include "core/console.h"
-#include "core/power.h"
 #include "drivers/pl011.h"
-#include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -35,25 +33,10 @@ void console_write(const char *s, unsigned len)
     irq_restore(flags);
 }
 
-void vprintk(const char *fmt, va_list ap)
+void console_init(uint64_t uart_base)
 {
-    char line[512];
-    int n = ev_vsnprintf(line, sizeof(line), fmt, ap);
-    if (n < 0)
-        return;
-    if ((unsigned)n >= sizeof(line)) {
-        n = sizeof(line) - 1;
-        line[n - 1] = '\n'; /* a truncated line still ends its line */
-    }
-    console_write(line, (unsigned)n);
-}
-
-void printk(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintk(fmt, ap);
-    va_end(ap);
+    pl011_init(uart_base);
+    log_set_sink(console_write);
 }
 
 static void console_line_flush(struct console_line *l, const char *vm_name)
@@ -77,15 +60,4 @@ void console_line_put(struct console_line *l, const char *vm_name, char c)
     l->buf[l->len++] = c;
     if (l->len == CONSOLE_LINE_MAX)
         console_line_flush(l, vm_name);
-}
-
-void panic(const char *fmt, ...)
-{
-    va_list ap;
-    irq_disable();
-    printk("elvisor: PANIC on CPU%u: ", (unsigned)(sysreg_read(mpidr_el1) & 0xff));
-    va_start(ap, fmt);
-    vprintk(fmt, ap);
-    va_end(ap);
-    power_off();
 }

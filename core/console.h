@@ -1,16 +1,17 @@
-/* The hypervisor console: whole lines, never interleaved between CPUs. */
+/* The hypervisor console: whole lines, never interleaved between CPUs. printk() and panic()
+ * live in lib/log.h (every layer prints); this is the sink behind them, on the PL011. */
 #ifndef CORE_CONSOLE_H
 #define CORE_CONSOLE_H
 
-#include <stdarg.h>
+#include <stdint.h>
+#include "lib/log.h"
 
-void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vprintk(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* Boot CPU, once the DTB names the UART: the PL011 at base becomes the log's sink. */
+void console_init(uint64_t uart_base);
 /* Writes a string under the console lock; used for pre-formatted text. */
 void console_write(const char *s, unsigned len);
 /* From here on several CPUs may print: the console lock is taken. */
 void console_smp_ready(void);
-void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* A guest's console output (vdev/vpl011.c, vdev/virtio_console.c), printed a line at a time as
  * "[vm-name] text": a line ends at '\n' or after CONSOLE_LINE_MAX characters, '\r' is dropped

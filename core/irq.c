@@ -20,7 +20,13 @@ static spinlock_t owner_lock = SPINLOCK_INIT;
 static uint64_t spurious[MAX_CPUS];
 static volatile uint64_t kicks[MAX_CPUS]; /* IPI_KICKs received, per CPU */
 
-void irq_init(void) { gic_init(); }
+void irq_init(void)
+{
+    struct gic_desc d;
+    platform_gic_desc(&d);
+    gic_init(&d);
+    timer_init(platform.timer_intid[TIMER_HYP_PHYS]);
+}
 
 /* Console input: the UART's receive interrupt goes to the boot CPU (once its interface is up:
  * a GICv2 target mask is only known from the CPU itself). */

@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "arch/aarch64/config.h"
+#include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/traps.h"
 #include "drivers/timer.h"
@@ -22,6 +24,9 @@ struct percpu {
     volatile bool resched; /* the running vCPU's slice is over */
     struct hyp_timer slice_timer;
 };
+/* The head that arch/aarch64/cpu_local.h (and so the drivers' cpu_index()) relies on. */
+_Static_assert(offsetof(struct percpu, guest_regs) == CPU_LOCAL_REGS_OFFSET, "percpu head: guest_regs");
+_Static_assert(offsetof(struct percpu, id) == CPU_LOCAL_ID_OFFSET, "percpu head: id");
 
 extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned cpu_count;

@@ -3,6 +3,7 @@
 #include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "arch/aarch64/sysreg.h"
 
 struct platform platform;
 static struct fdt host_fdt;
@@ -92,6 +93,21 @@ static const char *find_reserved(void)
     return NULL;
 }
 
+/* MPIDR_EL1 affinity fields Aff3[39:32], Aff2[23:16], Aff1[15:8], Aff0[7:0] (Arm ARM D19.2). */
+#define MPIDR_AFF_MASK 0xff00ffffffUL
+
+/* Makes the boot CPU logical CPU 0 whatever its place in the DTB. */
+static void boot_cpu_first(void)
+{
+    uint64_t me = sysreg_read(mpidr_el1) & MPIDR_AFF_MASK;
+    for (unsigned i = 1; i < platform.cpu_count; i++) {
+        if (platform.cpu_mpidr[i] == me) {
+            platform.cpu_mpidr[i] = platform.cpu_mpidr[0];
+            platform.cpu_mpidr[0] = me;
+        }
+    }
+}
+
 static const char *find_cpus(void)
 {
     int cpus = fdt_path_offset(&host_fdt, "/cpus");
@@ -112,6 +128,7 @@ static const char *find_cpus(void)
     }
     if (platform.cpu_count == 0)
         FAIL("no CPU under /cpus");
+    boot_cpu_first();
     return NULL;
 }
 
@@ -199,6 +216,20 @@ const char *platform_discover(void)
         (err = find_gic()) || (err = find_timer()))
         return err;
     return NULL;
+}
+
+void platform_gic_desc(struct gic_desc *d)
+{
+    *d = (struct gic_desc){
+        .version = platform.gic_version,
+        .gicd = platform.gicd.base,
+        .gicc = platform.gicc.base,
+        .gicr_count = platform.gicr_count,
+    };
+    for (unsigned i = 0; i < platform.gicr_count; i++)
+        d->gicr[i] = (struct gic_range){ platform.gicr[i].base, platform.gicr[i].size };
+    for (unsigned i = 0; i < platform.cpu_count; i++)
+        d->cpu_mpidr[i] = platform.cpu_mpidr[i];
 }
 
 bool platform_has_bootarg(const char *word)

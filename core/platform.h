@@ -6,11 +6,12 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "arch/aarch64/config.h"
+#include "drivers/gic.h"
 #include "drivers/psci.h"
 
 #define PLAT_MAX_MEM      16
 #define PLAT_MAX_RESERVED 32
-#define PLAT_MAX_GICR     8
+#define PLAT_MAX_GICR     GIC_MAX_RDIST_REGIONS
 
 struct mem_range {
     uint64_t base;
@@ -29,7 +30,7 @@ struct platform {
     struct mem_range reserved[PLAT_MAX_RESERVED];
     unsigned reserved_count;
 
-    uint64_t cpu_mpidr[MAX_CPUS];
+    uint64_t cpu_mpidr[MAX_CPUS]; /* by logical index: the boot CPU first, then DTB order */
     unsigned cpu_count;
     unsigned cpus_ignored; /* CPUs in the DTB beyond MAX_CPUS */
 
@@ -54,6 +55,8 @@ extern struct platform platform;
  * a one-line reason naming what is wrong with the DTB. */
 const char *platform_discover_console(const void *dtb);
 const char *platform_discover(void);
+/* What the GIC driver needs (drivers/gic.h), after platform_discover(). */
+void platform_gic_desc(struct gic_desc *d);
 /* A property of the host DTB's root-level node whose first reg range starts at pa, or NULL. */
 const void *platform_device_prop(uint64_t pa, const char *name, int *len);
 /* True when the host's /chosen bootargs contain word as a whole space-separated token. */

@@ -8,28 +8,10 @@
 
 extern char secondary_entry[];
 
-/* MPIDR_EL1 affinity fields Aff3[39:32], Aff2[23:16], Aff1[15:8], Aff0[7:0] (Arm ARM D19.2). */
-#define MPIDR_AFF_MASK 0xff00ffffffUL
-
-/* Makes the boot CPU logical CPU 0 whatever its place in the DTB. */
-static void order_cpus(void)
-{
-    uint64_t me = sysreg_read(mpidr_el1) & MPIDR_AFF_MASK;
-    for (unsigned i = 1; i < platform.cpu_count; i++) {
-        if (platform.cpu_mpidr[i] == me) {
-            platform.cpu_mpidr[i] = platform.cpu_mpidr[0];
-            platform.cpu_mpidr[0] = me;
-        }
-    }
-    for (unsigned i = 0; i < platform.cpu_count; i++)
-        percpu_data[i].mpidr = platform.cpu_mpidr[i];
-}
-
 static uint64_t now_ticks(void) { return sysreg_read(cntpct_el0); }
 
 void smp_start_secondaries(void)
 {
-    order_cpus();
     percpu_data[0].online = true;
     cpu_count = 1;
     uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;

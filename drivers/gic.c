@@ -1,11 +1,10 @@
 #include "drivers/gic.h"
-#include "core/platform.h"
 
 const struct gic_ops *gic = &gicv3_ops;
 unsigned gic_lines;
 
-void gic_init(void)
+void gic_init(const struct gic_desc *d)
 {
-    gic = platform.gic_version == 3 ? &gicv3_ops : &gicv2_ops;
-    gic->init();
+    gic = d->version == 3 ? &gicv3_ops : &gicv2_ops;
+    gic->init(d);
 }

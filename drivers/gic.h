@@ -1,21 +1,40 @@
 /* The physical GIC as the hypervisor uses it: one interface over GICv2 (drivers/gicv2.c) and
- * GICv3 (drivers/gicv3.c), chosen from platform.gic_version. The CPU interface runs with
- * EOImode = 1: gic_eoi() only drops the running priority, gic_deactivate() ends the interrupt,
- * so that an interrupt handed to a guest with the list-register HW bit stays active until the
- * guest deactivates it. Calls on a private INTID (< 32) act on the calling CPU's copy. */
+ * GICv3 (drivers/gicv3.c), chosen by the version in the descriptor that core passes to
+ * gic_init(). The CPU interface runs with EOImode = 1: gic_eoi() only drops the running
+ * priority, gic_deactivate() ends the interrupt, so that an interrupt handed to a guest with
+ * the list-register HW bit stays active until the guest deactivates it. Calls on a private
+ * INTID (< 32) act on the calling CPU's copy. */
 #ifndef DRIVERS_GIC_H
 #define DRIVERS_GIC_H
 
 #include <stdint.h>
 #include <stdbool.h>
+#include "arch/aarch64/config.h"
 
-#define GIC_NR_SGIS    16
-#define GIC_NR_PRIVATE 32
-#define GIC_SPURIOUS   1020 /* INTIDs 1020..1023 are special: nothing to handle */
-#define GIC_PRIO_HYP   0xa0 /* every interrupt the hypervisor takes */
+#define GIC_NR_SGIS           16
+#define GIC_NR_PRIVATE        32
+#define GIC_SPURIOUS          1020 /* INTIDs 1020..1023 are special: nothing to handle */
+#define GIC_PRIO_HYP          0xa0 /* every interrupt the hypervisor takes */
+#define GIC_MAX_RDIST_REGIONS 8
+
+struct gic_range {
+    uint64_t base, size;
+};
+
+/* The GIC as the host device tree describes it; core fills it and passes it to gic_init(),
+ * which copies what it keeps. */
+struct gic_desc {
+    unsigned version;                             /* 2 or 3 */
+    uint64_t gicd;                                /* distributor base */
+    uint64_t gicc;                                /* GICv2: CPU interface base */
+    struct gic_range gicr[GIC_MAX_RDIST_REGIONS]; /* GICv3: redistributor regions */
+    unsigned gicr_count;
+    /* MPIDR of each logical CPU (index 0 = the boot CPU), for GICv3 routing and SGIs. */
+    uint64_t cpu_mpidr[MAX_CPUS];
+};
 
 struct gic_ops {
-    void (*init)(void);
+    void (*init)(const struct gic_desc *d);
     void (*cpu_init)(unsigned cpu);
     void (*enable)(uint32_t intid, bool on);
     void (*set_priority)(uint32_t intid, uint8_t prio);
@@ -34,10 +53,10 @@ extern const struct gic_ops *gic;
 extern const struct gic_ops gicv2_ops, gicv3_ops;
 extern unsigned gic_lines; /* INTIDs the distributor implements */
 
-/* Boot CPU, once, after the EL2 MMU maps the GIC: distributor. */
-void gic_init(void);
+/* Boot CPU, once, after the EL2 MMU maps the GIC: picks the driver, sets up the distributor. */
+void gic_init(const struct gic_desc *d);
 /* Every CPU (including the boot CPU): its redistributor / banked distributor state and CPU
- * interface. cpu is the logical index (percpu). */
+ * interface. cpu is the calling CPU's logical index (cpu_index()). */
 static inline void gic_cpu_init(unsigned cpu) { gic->cpu_init(cpu); }
 
 static inline void gic_irq_enable(uint32_t intid) { gic->enable(intid, true); }

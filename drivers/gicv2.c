@@ -1,8 +1,6 @@
 /* GICv2 (IHI 0048B): memory-mapped distributor and CPU interface. */
 #include "drivers/gic.h"
 #include "drivers/gic_regs.h"
-#include "core/platform.h"
-#include "core/percpu.h"
 #include "lib/spinlock.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -27,10 +25,10 @@ static uint64_t dist, cpuif;
 static uint8_t cpu_mask[MAX_CPUS]; /* GICv2 CPU interface number of each logical CPU */
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
-static void v2_init(void)
+static void v2_init(const struct gic_desc *d)
 {
-    dist = platform.gicd.base;
-    cpuif = platform.gicc.base;
+    dist = d->gicd;
+    cpuif = d->gicc;
     uint32_t typer = gic_rd32(dist, GICD_TYPER);
     unsigned n = GICD_TYPER_LINES(typer);
     gic_lines = n > 1020 ? 1020 : n;

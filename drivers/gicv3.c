@@ -2,10 +2,9 @@
  * interface. Affinity routing is always on (GICD_CTLR.ARE_NS). */
 #include "drivers/gic.h"
 #include "drivers/gic_regs.h"
-#include "core/platform.h"
-#include "core/percpu.h"
-#include "core/console.h"
+#include "lib/log.h"
 #include "lib/spinlock.h"
+#include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/sysreg.h"
 
 /* GICD_CTLR, Non-secure view or DS = 1 (12.9.4): bit 0 EnableGrp1 / EnableGrp0, bit 1
@@ -42,6 +41,7 @@
 
 static uint64_t dist;
 static uint64_t rdist[MAX_CPUS]; /* RD_base of each logical CPU's redistributor */
+static struct gic_desc hw;       /* as gic_init() got it: redistributor regions, MPIDRs */
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
 /* MPIDR (Aff3 [39:32], Aff2.Aff1.Aff0 [23:0]) as the 32-bit Aff3.Aff2.Aff1.Aff0 value that
@@ -60,9 +60,10 @@ static void wait_rwp(uint64_t base)
         cpu_relax();
 }
 
-static void v3_init(void)
+static void v3_init(const struct gic_desc *d)
 {
-    dist = platform.gicd.base;
+    hw = *d;
+    dist = d->gicd;
     unsigned n = GICD_TYPER_LINES(gic_rd32(dist, GICD_TYPER));
     gic_lines = n > 1020 ? 1020 : n;
     gic_wr32(dist, GICD_CTLR, 0);
@@ -88,8 +89,8 @@ static void v3_init(void)
 static uint64_t find_rdist(uint64_t mpidr)
 {
     uint32_t aff = mpidr_aff32(mpidr);
-    for (unsigned r = 0; r < platform.gicr_count; r++) {
-        uint64_t base = platform.gicr[r].base, end = base + platform.gicr[r].size;
+    for (unsigned r = 0; r < hw.gicr_count && r < GIC_MAX_RDIST_REGIONS; r++) {
+        uint64_t base = hw.gicr[r].base, end = base + hw.gicr[r].size;
         while (base < end) {
             uint64_t typer = gic_rd64(base, GICR_TYPER);
             if ((uint32_t)(typer >> 32) == aff)
@@ -104,9 +105,9 @@ static uint64_t find_rdist(uint64_t mpidr)
 
 static void v3_cpu_init(unsigned cpu)
 {
-    uint64_t rd = find_rdist(percpu_data[cpu].mpidr);
+    uint64_t rd = find_rdist(hw.cpu_mpidr[cpu]);
     if (!rd)
-        panic("GICv3: no redistributor for CPU%u (MPIDR 0x%lx)\n", cpu, (unsigned long)percpu_data[cpu].mpidr);
+        panic("GICv3: no redistributor for CPU%u (MPIDR 0x%lx)\n", cpu, (unsigned long)hw.cpu_mpidr[cpu]);
     rdist[cpu] = rd;
     gic_wr32(rd, GICR_WAKER, gic_rd32(rd, GICR_WAKER) & ~GICR_WAKER_PSLEEP);
     for (unsigned i = 0; i < 1000000 && (gic_rd32(rd, GICR_WAKER) & GICR_WAKER_CASLEEP); i++)
@@ -132,7 +133,7 @@ static uint64_t base_for(uint32_t intid, uint32_t *off_adj)
 {
     if (intid < GIC_NR_PRIVATE) {
         *off_adj = GICR_SGI_BASE;
-        return rdist[this_cpu()->id];
+        return rdist[cpu_index()];
     }
     *off_adj = 0;
     return dist;
@@ -177,7 +178,7 @@ static void v3_set_edge(uint32_t intid, bool edge)
 static void v3_route(uint32_t intid, unsigned cpu)
 {
     if (intid >= GIC_NR_PRIVATE && cpu < MAX_CPUS)
-        gic_wr64(dist, GICD_IROUTER + 8 * intid, mpidr_route(percpu_data[cpu].mpidr));
+        gic_wr64(dist, GICD_IROUTER + 8 * intid, mpidr_route(hw.cpu_mpidr[cpu]));
 }
 
 static uint32_t v3_ack(void)
@@ -205,7 +206,7 @@ static void v3_send_sgi(unsigned cpu, unsigned sgi)
 {
     if (cpu >= MAX_CPUS)
         return;
-    uint64_t m = percpu_data[cpu].mpidr;
+    uint64_t m = hw.cpu_mpidr[cpu];
     uint64_t aff0 = m & 0xff;
     uint64_t v = (1UL << (aff0 & 0xf)) | ((m >> 8) & 0xff) << 16 | (uint64_t)(sgi & 0xf) << 24 |
                  ((m >> 16) & 0xff) << 32 | (aff0 >> 4) << 44 | ((m >> 32) & 0xff) << 48;

@@ -2,15 +2,18 @@
  * ISTATUS [2]; CNTHP_CVAL_EL2 the compare value against CNTPCT_EL0). */
 #include "drivers/timer.h"
 #include "drivers/gic.h"
-#include "core/platform.h"
-#include "core/percpu.h"
+#include "arch/aarch64/config.h"
+#include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/sysreg.h"
 
 #define CNT_CTL_ENABLE (1UL << 0)
 #define CNT_CTL_IMASK  (1UL << 1)
 
-static struct hyp_timer *queue[MAX_CPUS]; /* sorted by deadline, per CPU */
+static struct hyp_timer *queue[MAX_CPUS]; /* sorted by deadline, per CPU (cpu_index()) */
 static uint64_t freq;
+static uint32_t hyp_ppi; /* the EL2 physical timer's PPI; 0 when the DTB names none */
+
+void timer_init(uint32_t ppi) { hyp_ppi = ppi; }
 
 uint64_t timer_now(void)
 {
@@ -29,10 +32,9 @@ void timer_cpu_init(void)
 {
     sysreg_write(cnthp_ctl_el2, CNT_CTL_IMASK);
     isb();
-    uint32_t ppi = platform.timer_intid[TIMER_HYP_PHYS];
-    if (ppi) {
-        gic_irq_set_priority(ppi, GIC_PRIO_HYP);
-        gic_irq_enable(ppi);
+    if (hyp_ppi) {
+        gic_irq_set_priority(hyp_ppi, GIC_PRIO_HYP);
+        gic_irq_enable(hyp_ppi);
     }
     (void)timer_freq();
 }
@@ -62,7 +64,7 @@ static void unlink(unsigned cpu, struct hyp_timer *t)
 
 void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *arg)
 {
-    unsigned cpu = this_cpu()->id;
+    unsigned cpu = cpu_index();
     uint64_t flags = irq_save();
     if (t->armed)
         unlink(cpu, t);
@@ -83,7 +85,7 @@ void timer_stop(struct hyp_timer *t)
 {
     uint64_t flags = irq_save();
     if (t->armed) {
-        unsigned cpu = this_cpu()->id;
+        unsigned cpu = cpu_index();
         unlink(cpu, t);
         program(cpu);
     }
@@ -92,7 +94,7 @@ void timer_stop(struct hyp_timer *t)
 
 void timer_handle_irq(void)
 {
-    unsigned cpu = this_cpu()->id;
+    unsigned cpu = cpu_index();
     uint64_t now = timer_now();
     struct hyp_timer *t;
     while ((t = queue[cpu]) && t->deadline <= now) {

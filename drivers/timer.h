@@ -19,6 +19,8 @@ struct hyp_timer {
     bool armed;
 };
 
+/* Boot CPU, once, before timer_cpu_init(): the EL2 physical timer's PPI (INTID), 0 if none. */
+void timer_init(uint32_t hyp_ppi);
 /* Per CPU: the EL2 physical timer off, its PPI enabled. */
 void timer_cpu_init(void);
 /* The physical counter and its frequency (CNTFRQ_EL0, the same for guests). */

@@ -3,6 +3,7 @@
 #define LIB_SPINLOCK_H
 
 #include <stdint.h>
+#include "arch/aarch64/sysreg.h" /* cpu_relax(): header-only, a no-op in host tests */
 
 typedef struct {
     uint16_t next;
@@ -17,11 +18,8 @@ typedef struct {
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-#ifndef HOST_TEST /* host unit tests are single-threaded and not AArch64 */
-        __asm__ volatile("yield" ::: "memory");
-#endif
-    }
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        cpu_relax();
 }
 
 static inline void spin_unlock(spinlock_t *l)

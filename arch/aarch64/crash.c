@@ -5,8 +5,7 @@
 #include "arch/aarch64/symbols.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/config.h"
-#include "core/console.h"
-#include "core/power.h"
+#include "lib/log.h"
 
 extern char boot_stacks[];
 
@@ -57,7 +56,7 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
 {
     static volatile int crashing;
     if (__atomic_exchange_n(&crashing, 1, __ATOMIC_ACQ_REL))
-        power_off(); /* a second CPU, or a fault inside the report: just stop */
+        log_halt(); /* a second CPU, or a fault inside the report: just stop */
 
     uint64_t esr = sysreg_read(esr_el2), far = sysreg_read(far_el2);
     uint32_t ec = esr_ec(esr);
@@ -75,5 +74,5 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
     printk(" x30 %016lx\n", (unsigned long)f->x[30]);
     backtrace(f);
     printk("elvisor: powering off\n");
-    power_off();
+    log_halt(); /* core registers power-off as the halt hook */
 }

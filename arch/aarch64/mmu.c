@@ -1,8 +1,7 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/pgtable.h"
 #include "arch/aarch64/sysreg.h"
-#include "core/page_alloc.h"
-#include "core/console.h"
+#include "lib/log.h"
 
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/tcr.h"
@@ -14,9 +13,10 @@
 
 static struct pgtable el2_pt;
 static unsigned va_bits;
+static struct mmu_page_ops pages; /* the caller's allocator (mmu_init) */
 
-static void *alloc_table(void *ctx) { return page_alloc(1, 4096); }
-static void free_table(void *ctx, void *t) { page_free(t, 1); }
+static void *alloc_table(void *ctx) { return pages.alloc(); }
+static void free_table(void *ctx, void *t) { pages.free(t); }
 static void tlb_flush(void *ctx, uint64_t va, uint64_t size)
 {
     __asm__ volatile("dsb ishst; tlbi alle2is; dsb ish; isb" ::: "memory");
@@ -44,8 +44,9 @@ static uint64_t attrs_of(enum mmu_kind kind)
     }
 }
 
-void mmu_init(void)
+void mmu_init(const struct mmu_page_ops *ops)
 {
+    pages = *ops;
     va_bits = pa_range_bits() > 48 ? 48 : pa_range_bits();
     if (pt_init(&el2_pt, va_bits, &el2_ops, 0) < 0)
         panic("EL2 page tables: cannot allocate the root table\n");

@@ -6,8 +6,15 @@
 
 enum mmu_kind { MMU_RAM, MMU_DEVICE, MMU_TEXT, MMU_RODATA };
 
-/* Builds the tables (boot CPU, MMU still off). */
-void mmu_init(void);
+/* Where the tables' pages come from (the caller's page allocator): alloc returns one zeroed,
+ * 4 KiB-aligned page or NULL; free gives one back. */
+struct mmu_page_ops {
+    void *(*alloc)(void);
+    void (*free)(void *page);
+};
+
+/* Builds the tables (boot CPU, MMU still off) with pages from ops (copied). */
+void mmu_init(const struct mmu_page_ops *ops);
 /* Adds a mapping; panics on failure (only boot-time callers). */
 void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind);
 /* Turns the MMU and caches on for the calling CPU with the shared tables. */

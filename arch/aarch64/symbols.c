@@ -1,6 +1,6 @@
 /* Table layout: see tools/mksyms.py. Offsets are relative to the image base. */
 #include "arch/aarch64/symbols.h"
-#include "core/image.h"
+#include "arch/aarch64/sections.h"
 
 struct sym_entry {
     uint32_t offset;

@@ -1,0 +1,20 @@
+/* This CPU's logical index, for the layers below core that keep per-CPU state in arrays of
+ * MAX_CPUS (drivers/timer.c, drivers/gicv3.c). TPIDR_EL2 holds the address of the per-CPU
+ * block that core/percpu.h lays out; the arch contract is only its head: the guest register
+ * file pointer at offset 0 (vectors.S) and the logical index (0 = boot CPU) at
+ * CPU_LOCAL_ID_OFFSET, which core/percpu.h checks at build time. One load, as this_cpu()->id. */
+#ifndef ARCH_CPU_LOCAL_H
+#define ARCH_CPU_LOCAL_H
+
+#include <stdint.h>
+#include "arch/aarch64/sysreg.h"
+
+#define CPU_LOCAL_REGS_OFFSET 0
+#define CPU_LOCAL_ID_OFFSET   8
+
+static inline unsigned cpu_index(void)
+{
+    return *(const unsigned *)(uintptr_t)(sysreg_read(tpidr_el2) + CPU_LOCAL_ID_OFFSET);
+}
+
+#endif
