@@ -10,7 +10,7 @@
 #define ID_SPACE     SYSREG(3, 0, 0, 0, 0)
 #define ID_SPACE_ANY SYSREG(0, 0, 0, 7, 7) /* CRm[2:0] and op2 */
 #define NR_ID_SLOTS  64
-#define HASH_BITS    7
+#define HASH_BITS    6
 #define NR_HASH      (1u << HASH_BITS)
 #define MAX_EXACT    (NR_HASH / 2)
 #define MAX_RANGES   8
