@@ -5,6 +5,7 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/traps.h"
 #include "core/console.h"
+#include "core/exit.h"
 #include "core/image.h"
 #include "core/irq.h"
 #include "core/page_alloc.h"
@@ -162,6 +163,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
     maybe_crash_test();
     irq_init();
     irq_cpu_init(0);
+    exit_init();
 
     smp_start_secondaries();
     vmm_start();

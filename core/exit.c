@@ -1,16 +1,16 @@
-/* The exit path: dispatch on ESR_EL2.EC to the owner of the trapped operation. */
+/* The exit path: dispatch on ESR_EL2.EC to the owner of the trapped operation, through a table
+ * indexed by the exception class (built by exit_init). */
 #include "core/exit.h"
 #include "core/mmio.h"
 #include "core/console.h"
 #include "core/irq.h"
 #include "core/sched.h"
+#include "core/sysreg_trap.h"
 #include "core/vcpu.h"
 #include "vdev/vgic.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
-#include "vdev/vpsci.h"
-#include "vdev/vsysreg.h"
 
 static void skip_insn(struct vcpu *v, uint64_t esr) { v->regs.pc += esr_insn_len(esr); }
 
@@ -42,50 +42,80 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-static enum exit_result handle_sync(struct vcpu *v)
+static enum exit_result handle_dabt(struct vcpu *v, uint64_t esr)
+{
+    mmio_abort(v, esr);
+    return EXIT_RESUME;
+}
+
+static enum exit_result handle_iabt(struct vcpu *v, uint64_t esr)
+{
+    uint64_t far = sysreg_read(far_el2);
+    vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected", v->id, (unsigned long)far);
+    inject_iabt(&v->regs, far);
+    return EXIT_RESUME;
+}
+
+/* Anything else that reaches EL2 (a trapped PAC, SVE or SME instruction, an illegal state...)
+ * is UNDEFINED for the guest, as if the feature did not exist. */
+static enum exit_result handle_unknown(struct vcpu *v, uint64_t esr)
+{
+    inject_undef(&v->regs);
+    return EXIT_RESUME;
+}
+
+/* Core's own rows: what the hypervisor does itself rather than a model of a device. */
+static const struct exit_hook core_hooks[] = {
+    { ESR_EC_WFX, EXITC_BY_HANDLER, handle_wfx },
+    { ESR_EC_SYS64, EXITC_SYSREG, sysreg_trap },
+    { ESR_EC_DABT_LOW, EXITC_MMIO, handle_dabt },
+    { ESR_EC_IABT_LOW, EXITC_IABT, handle_iabt },
+};
+
+/* Indexed by ESR_EL2.EC; written once by exit_init. */
+static struct exit_hook ec_table[ESR_EC_MASK + 1];
+
+static void add_hooks(const struct exit_hook *h, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (h[i].ec > ESR_EC_MASK || h[i].cls > EXITC_BY_HANDLER || !h[i].fn)
+            panic("exit table: bad row for EC 0x%x\n", h[i].ec);
+        if (ec_table[h[i].ec].fn != handle_unknown)
+            panic("exit table: two handlers for EC 0x%x (%s)\n", h[i].ec, esr_ec_name(h[i].ec));
+        ec_table[h[i].ec] = h[i];
+    }
+}
+
+/* Boot-time only: built for size (cold). */
+__attribute__((cold)) void exit_init(void)
+{
+    for (unsigned ec = 0; ec <= ESR_EC_MASK; ec++)
+        ec_table[ec] = (struct exit_hook){ (uint8_t)ec, EXITC_OTHER, handle_unknown };
+    add_hooks(core_hooks, sizeof(core_hooks) / sizeof(core_hooks[0]));
+    add_hooks(vdev_exit_hooks, vdev_nr_exit_hooks);
+    const char *err = sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables);
+    if (err)
+        panic("trapped system registers: %s\n", err);
+}
+
+/* Kept out of line so that exit_handle branches here before it builds a frame: the handler
+ * is a tail call, and a synchronous exit costs no more than the table lookup. */
+static __attribute__((noinline)) enum exit_result handle_sync(struct vcpu *v)
 {
     uint64_t esr = sysreg_read(esr_el2);
-    uint32_t ec = esr_ec(esr);
-    switch (ec) {
-    case ESR_EC_HVC64:
-        v->exits[EXITC_HVC]++;
-        return vpsci_smccc(v, false);
-    case ESR_EC_SMC64:
-        v->exits[EXITC_SMC]++;
-        skip_insn(v, esr); /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
-        return vpsci_smccc(v, true);
-    case ESR_EC_WFX:
-        return handle_wfx(v, esr);
-    case ESR_EC_SYS64:
-        v->exits[EXITC_SYSREG]++;
-        vsysreg_trap(v, esr);
-        return EXIT_RESUME;
-    case ESR_EC_DABT_LOW:
-        v->exits[EXITC_MMIO]++;
-        mmio_abort(v, esr);
-        return EXIT_RESUME;
-    case ESR_EC_IABT_LOW: {
-        uint64_t far = sysreg_read(far_el2);
-        v->exits[EXITC_IABT]++;
-        vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected", v->id,
-               (unsigned long)far);
-        inject_iabt(&v->regs, far);
-        return EXIT_RESUME;
-    }
-    default:
-        v->exits[EXITC_OTHER]++;
-        /* Anything else that reaches EL2 (a trapped PAC, SVE or SME instruction, an illegal
-         * state...) is UNDEFINED for the guest, as if the feature did not exist. */
-        inject_undef(&v->regs);
-        return EXIT_RESUME;
-    }
+    const struct exit_hook *h = &ec_table[esr_ec(esr)];
+    exit_fn *fn = h->fn;
+    unsigned cls = h->cls;
+    if (cls != EXITC_BY_HANDLER)
+        v->exits[cls]++;
+    return fn(v, esr);
 }
 
 enum exit_result exit_handle(struct vcpu *v, unsigned kind)
 {
-    switch (kind) {
-    case EXIT_SYNC:
+    if (kind == EXIT_SYNC)
         return handle_sync(v);
+    switch (kind) {
     case EXIT_IRQ:
     case EXIT_FIQ:
         v->exits[EXITC_IRQ]++;

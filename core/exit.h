@@ -1,11 +1,38 @@
+/* The exit path: each synchronous exit goes to the handler of its exception class (ESR_EL2.EC)
+ * through one table; core fills the rows it owns, vdev adds the rows of the models of what a VM
+ * sees (vdev/trap_table.c) once, at boot. */
 #ifndef CORE_EXIT_H
 #define CORE_EXIT_H
 
+#include <stdint.h>
 #include "core/vm.h"
 
 enum exit_result { EXIT_RESUME, EXIT_YIELD };
 
 /* Handles one exit of v (kind from vcpu_enter); says whether to re-enter the guest. */
 enum exit_result exit_handle(struct vcpu *v, unsigned kind);
+
+/* The handler of one exception class; esr is the exit's ESR_EL2. */
+typedef enum exit_result exit_fn(struct vcpu *v, uint64_t esr);
+
+/* In exit_hook.cls: the handler counts the exit itself (WFx: WFI or WFE). */
+#define EXITC_BY_HANDLER EXITC_NR
+
+/* A row of the exit table: exceptions of class ec go to fn and count in exit class cls
+ * (enum exit_class, or EXITC_BY_HANDLER). */
+struct exit_hook {
+    uint8_t ec;
+    uint8_t cls;
+    exit_fn *fn;
+};
+
+/* The rows vdev provides (vdev/trap_table.c); core never names their handlers. */
+extern const struct exit_hook vdev_exit_hooks[];
+extern const unsigned vdev_nr_exit_hooks;
+
+/* Builds the exit table (core's rows, then vdev_exit_hooks; an exception class nobody handles
+ * is UNDEFINED in the guest) and the trapped system register lookup (core/sysreg_trap.h).
+ * Once, at boot, before any guest runs; panics if two rows claim one class. */
+void exit_init(void);
 
 #endif

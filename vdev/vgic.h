@@ -55,7 +55,8 @@ bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
 
-/* Trapped ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (GICv3 guests): true if handled. */
+/* A trapped write of ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (GICv3 guests): the write
+ * handler of their rows (vdev/vgic_sysregs.c); false (a GICv2 VM, a read) is UNDEFINED. */
 bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val);
 
 #endif

@@ -3,6 +3,7 @@
 #include "core/irq.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
+#include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 
 #define SMCCC_VERSION       0x80000000u
@@ -96,7 +97,7 @@ static int64_t psci_features(uint32_t fid)
     }
 }
 
-enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
+enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
 {
     uint32_t fid = (uint32_t)v->regs.x[0];
     if (v->regs.x[0] >> 32) {
@@ -152,6 +153,11 @@ enum exit_result vpsci_smccc(struct vcpu *v, bool smc)
         ret(v, SMCCC_NOT_SUPPORTED);
         break;
     }
-    (void)smc;
     return EXIT_RESUME;
+}
+
+enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr)
+{
+    v->regs.pc += esr_insn_len(esr); /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
+    return vpsci_hvc(v, esr);
 }

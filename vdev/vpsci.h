@@ -2,12 +2,15 @@
 #ifndef VDEV_VPSCI_H
 #define VDEV_VPSCI_H
 
-#include <stdbool.h>
+#include <stdint.h>
 #include "core/exit.h"
 
 /* Hypervisor calls of elvisor's own (SMCCC vendor-specific hypervisor service range). */
 #define ELVISOR_HVC_EXIT_COUNTERS 0xc6000001u /* x1 = exit class -> x0 = count for this vCPU */
 
-enum exit_result vpsci_smccc(struct vcpu *v, bool smc);
+/* The SMCCC service, as exit handlers (rows of vdev/trap_table.c): a call by HVC returns
+ * where ELR already points; a trapped SMC is stepped over first, then answered the same. */
+enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr);
+enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr);
 
 #endif

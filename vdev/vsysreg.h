@@ -1,13 +1,15 @@
-/* Trapped system registers: sanitized ID registers, set/way maintenance, debug registers;
- * anything not emulated is UNDEFINED in the guest. */
+/* The trapped system registers a VM sees, as tables of rows for core/sysreg_trap.c (listed in
+ * vdev/trap_table.c); anything in no row is UNDEFINED in the guest. */
 #ifndef VDEV_VSYSREG_H
 #define VDEV_VSYSREG_H
 
-#include <stdint.h>
-#include "core/vm.h"
+#include "core/sysreg_trap.h"
 
-void vsysreg_trap(struct vcpu *v, uint64_t esr);
-/* The ID register value a guest reads (exposed for tests and the vGIC's needs). */
-uint64_t vsysreg_id_value(uint32_t id, bool *known);
+/* The ID registers (vdev/id_regs.c). */
+extern const struct sysreg_table id_reg_table;
+/* ACTLR_EL1, data cache set/way maintenance, the debug registers (vdev/vsysreg.c). */
+extern const struct sysreg_table vsysreg_table;
+/* The vGIC's CPU interface registers that trap: SGI generation (vdev/vgic_sysregs.c). */
+extern const struct sysreg_table vgic_sysreg_table;
 
 #endif

@@ -1,0 +1,515 @@
+/* Unit tests for core/sysreg_trap.c (lookup, access, write-back of Rt, PC step, UNDEFINED) and
+ * vdev's tables of trapped system registers (vdev/id_regs.c, vdev/vsysreg.c,
+ * vdev/vgic_sysregs.c, listed by vdev/trap_table.c). Each access is a SYS64 syndrome handed to
+ * sysreg_trap(), as the exit path does; the host's ID registers are stand-ins
+ * (tests/host/stubs.c) the test fills with fake values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/exit.h"
+#include "core/sysreg_trap.h"
+#include "vdev/vgic.h"
+#include "vdev/vpsci.h"
+#include "vdev/vsysreg.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/inject.h"
+#include "tests/host/stubs.h"
+
+/* ---- stand-ins for what the tables name outside the files under test ---- */
+
+static unsigned undefs;
+void inject_undef(struct guest_regs *r) { undefs++; }
+
+static unsigned vgic_calls;
+static bool vgic_answer;
+static uint64_t vgic_val;
+static uint32_t vgic_id;
+bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+{
+    vgic_calls++;
+    vgic_id = a->id;
+    vgic_val = val;
+    return vgic_answer;
+}
+
+enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr) { return EXIT_RESUME; }
+enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr) { return EXIT_RESUME; }
+
+/* ---- a guest ---- */
+
+#define PC0 0x40080000UL
+
+static struct vm vm;
+static struct vcpu *v0, *v1;
+
+static int setup(void **state)
+{
+    host_reset();
+    memset(&vm, 0, sizeof(vm));
+    vm.cfg.nr_vcpus = 2;
+    for (unsigned i = 0; i < 2; i++) {
+        vm.vcpu[i].vm = &vm;
+        vm.vcpu[i].id = i;
+        vm.vcpu[i].regs.pc = PC0;
+        for (unsigned r = 0; r < 31; r++)
+            vm.vcpu[i].regs.x[r] = 0x1000 * (i + 1) + r; /* recognizable */
+    }
+    v0 = &vm.vcpu[0];
+    v1 = &vm.vcpu[1];
+    undefs = vgic_calls = 0;
+    vgic_answer = true;
+    assert_null(sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables));
+    return 0;
+}
+
+/* ESR_EL2 of a trapped MRS (read) or MSR (write) of encoding id with register Rt (Arm ARM
+ * D24.2, ISS for EC 0x18: Rt [9:5], Direction [0]). */
+static uint64_t esr_of(uint32_t id, unsigned rt, bool read)
+{
+    return (uint64_t)ESR_EC_SYS64 << ESR_EC_SHIFT | ESR_IL | id | (uint64_t)rt << 5 | (read ? 1 : 0);
+}
+
+/* Reads id into x5 on v; true if it was not UNDEFINED (and then steps the PC). */
+static bool mrs(struct vcpu *v, uint32_t id, uint64_t *val)
+{
+    unsigned before = undefs;
+    uint64_t pc = v->regs.pc;
+    assert_int_equal(sysreg_trap(v, esr_of(id, 5, true)), EXIT_RESUME);
+    if (undefs != before) {
+        assert_int_equal(undefs, before + 1);
+        assert_int_equal(v->regs.pc, pc);
+        return false;
+    }
+    assert_int_equal(v->regs.pc, pc + 4);
+    *val = v->regs.x[5];
+    return true;
+}
+
+/* Writes val to id from x7 on v; true if it was not UNDEFINED. */
+static bool msr(struct vcpu *v, uint32_t id, uint64_t val)
+{
+    unsigned before = undefs;
+    uint64_t pc = v->regs.pc;
+    v->regs.x[7] = val;
+    assert_int_equal(sysreg_trap(v, esr_of(id, 7, false)), EXIT_RESUME);
+    if (undefs != before) {
+        assert_int_equal(v->regs.pc, pc);
+        return false;
+    }
+    assert_int_equal(v->regs.pc, pc + 4);
+    return true;
+}
+
+/* The stand-in name of the host register an ID row reads (id_regs.c reads by encoding). */
+static void id_name(uint32_t id, char *buf, size_t n)
+{
+    snprintf(buf, n, "s3_0_c0_c%u_%u", (unsigned)SYSREG_CRM(id), (unsigned)SYSREG_OP2(id));
+}
+
+static void set_host_ids(uint64_t val)
+{
+    char name[32];
+    for (unsigned crm = 1; crm < 8; crm++)
+        for (unsigned op2 = 0; op2 < 8; op2++) {
+            id_name(SYSREG(3, 0, 0, crm, op2), name, sizeof(name));
+            *host_sysreg(0, name) = val;
+        }
+}
+
+/* What the guest saw before the ID registers became one table (vdev/vsysreg.c's sanitize() and
+ * host_id(), with their literal field positions): the oracle for the table's masks. */
+static uint64_t hide4(uint64_t v, unsigned shift) { return v & ~(0xfUL << shift); }
+static uint64_t old_id_value(uint32_t id, uint64_t host)
+{
+    switch (id) {
+    case SYSREG(3, 0, 0, 4, 0):
+        return hide4(hide4(hide4(hide4(hide4(hide4(host, 32), 28), 40), 44), 8), 12);
+    case SYSREG(3, 0, 0, 4, 1):
+        return hide4(hide4(hide4(hide4(hide4(host, 8), 24), 28), 32), 44);
+    case SYSREG(3, 0, 0, 5, 0):
+        return (6UL << 0) | (1UL << 12) | (1UL << 20) | (0xfUL << 36);
+    case SYSREG(3, 0, 0, 6, 1):
+        return hide4(hide4(hide4(hide4(host, 4), 8), 24), 28);
+    case SYSREG(3, 0, 0, 6, 2):
+        return hide4(hide4(host, 8), 12);
+    case SYSREG(3, 0, 0, 7, 0):
+        return hide4(host, 60);
+    case SYSREG(3, 0, 0, 7, 1):
+        return hide4(hide4(host, 8), 28);
+    case SYSREG(3, 0, 0, 7, 2):
+        return hide4(hide4(host, 24), 40);
+    case SYSREG(3, 0, 0, 6, 0):
+        return host;
+    default:
+        /* The AArch32 registers the host had; everything else read as zero. */
+        if (SYSREG_CRM(id) == 1 || (SYSREG_CRM(id) == 2 && SYSREG_OP2(id) <= 5) ||
+            (SYSREG_CRM(id) == 3 && SYSREG_OP2(id) <= 2))
+            return host;
+        return 0;
+    }
+}
+
+/* ---- the ID registers ---- */
+
+static void test_id_rows_hide_their_fields(void **state)
+{
+    static const uint64_t fakes[] = { ~0UL, 0, 0x0123456789abcdefUL, 0xfedcba9876543210UL, 0x1111111111111111UL };
+    const struct sysreg_table *t = &id_reg_table;
+    for (unsigned f = 0; f < sizeof(fakes) / sizeof(fakes[0]); f++) {
+        set_host_ids(fakes[f]);
+        for (unsigned i = 0; i < t->nr; i++) {
+            const struct sysreg_desc *d = &t->rows[i];
+            if (d->any)
+                continue;
+            uint64_t val = 0;
+            assert_true(mrs(v0, d->enc, &val));
+            /* What the row says ... */
+            if (d->rd == SR_RD_HOST)
+                assert_int_equal(val, (fakes[f] & ~d->hide) | d->val);
+            else
+                assert_int_equal(d->rd, SR_RD_FIXED);
+            if (d->rd == SR_RD_FIXED)
+                assert_int_equal(val, d->val);
+            /* ... is what the guest saw before. */
+            if (val != old_id_value(d->enc, fakes[f]))
+                fail_msg("%s: 0x%lx, was 0x%lx", d->name, (unsigned long)val,
+                         (unsigned long)old_id_value(d->enc, fakes[f]));
+            /* Read-only. */
+            assert_false(msr(v0, d->enc, val));
+        }
+    }
+}
+
+static void test_id_space(void **state)
+{
+    set_host_ids(~0UL);
+    /* Every encoding TID3 traps reads as before; the unnamed ones as zero. */
+    for (unsigned crm = 1; crm < 8; crm++)
+        for (unsigned op2 = 0; op2 < 8; op2++) {
+            uint32_t id = SYSREG(3, 0, 0, crm, op2);
+            uint64_t val = 1;
+            assert_true(mrs(v0, id, &val));
+            assert_int_equal(val, old_id_value(id, ~0UL));
+            assert_non_null(sysreg_lookup(id));
+        }
+    const struct sysreg_desc *d = sysreg_lookup(SYSREG(3, 0, 0, 3, 3));
+    assert_non_null(d);
+    assert_string_equal(d->name, "reserved ID register");
+    assert_string_equal(sysreg_lookup(SYSREG(3, 0, 0, 4, 0))->name, "ID_AA64PFR0_EL1");
+    assert_string_equal(sysreg_lookup(SYSREG(3, 0, 0, 7, 2))->name, "ID_AA64MMFR2_EL1");
+    /* Named fields: SVE and EL2 hidden, FP (bits [19:16]) the host's. */
+    uint64_t pfr0;
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 4, 0), &pfr0));
+    assert_int_equal((pfr0 >> 32) & 0xf, 0);
+    assert_int_equal((pfr0 >> 8) & 0xf, 0);
+    assert_int_equal((pfr0 >> 16) & 0xf, 0xf);
+    /* CRm=0 (MIDR_EL1, MPIDR_EL1: never trapped) and CRm=8.. are not in the ranges. */
+    uint64_t val;
+    assert_null(sysreg_lookup(SYSREG(3, 0, 0, 0, 0)));
+    assert_false(mrs(v0, SYSREG(3, 0, 0, 0, 5), &val));
+    assert_false(mrs(v0, SYSREG(3, 0, 0, 8, 0), &val));
+    assert_false(mrs(v0, SYSREG(3, 1, 0, 4, 0), &val));
+    assert_false(mrs(v0, SYSREG(3, 0, 1, 4, 0), &val));
+}
+
+/* ---- the other rows ---- */
+
+static void test_unknown_is_undefined(void **state)
+{
+    static const uint32_t unknown[] = {
+        SYSREG(3, 3, 9, 12, 0),  /* PMCR_EL0 */
+        SYSREG(3, 0, 15, 0, 0),  /* IMPLEMENTATION DEFINED */
+        SYSREG(3, 0, 1, 0, 0),   /* SCTLR_EL1: never trapped, so not in a table */
+        SYSREG(3, 0, 12, 11, 4), /* next to ICC_SGI1R_EL1 */
+        SYSREG(1, 0, 7, 6, 1),   /* DC IVAC */
+        SYSREG(0, 0, 0, 0, 0),
+    };
+    for (unsigned i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        uint64_t val, x5 = v0->regs.x[5];
+        assert_null(sysreg_lookup(unknown[i]));
+        assert_false(mrs(v0, unknown[i], &val));
+        assert_int_equal(v0->regs.x[5], x5);
+        assert_false(msr(v0, unknown[i], 0x55));
+    }
+    assert_int_equal(undefs, 2 * sizeof(unknown) / sizeof(unknown[0]));
+    /* Not a SYS64 syndrome. */
+    assert_int_equal(sysreg_trap(v0, (uint64_t)ESR_EC_HVC64 << ESR_EC_SHIFT | ESR_IL), EXIT_RESUME);
+    assert_int_equal(v0->regs.pc, PC0);
+}
+
+static void test_actlr_oslsr(void **state)
+{
+    uint64_t val = 1;
+    assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val)); /* ACTLR_EL1: RAZ/WI */
+    assert_int_equal(val, 0);
+    assert_true(msr(v0, SYSREG(3, 0, 1, 0, 1), ~0UL));
+    assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val));
+    assert_int_equal(val, 0);
+    assert_true(mrs(v0, SYSREG(2, 0, 1, 1, 4), &val)); /* OSLSR_EL1: OS lock implemented */
+    assert_int_equal(val, 1UL << 3);
+    assert_true(msr(v0, SYSREG(2, 0, 1, 1, 4), 0));
+}
+
+static void test_debug_range(void **state)
+{
+    uint64_t val;
+    /* Every op0=2 encoding: RAZ/WI (DBGBVR0_EL1, DBGWCR1_EL1, OSLAR_EL1, MDCCINT_EL1). */
+    static const uint32_t in[] = { SYSREG(2, 0, 0, 0, 4), SYSREG(2, 0, 0, 1, 7),   SYSREG(2, 0, 1, 0, 4),
+                                   SYSREG(2, 0, 0, 2, 0), SYSREG(2, 7, 15, 15, 7), SYSREG(2, 3, 0, 5, 0) };
+    for (unsigned i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        const struct sysreg_desc *d = sysreg_lookup(in[i]);
+        assert_non_null(d);
+        assert_string_equal(d->name, "debug registers");
+        val = 1;
+        assert_true(mrs(v0, in[i], &val));
+        assert_int_equal(val, 0);
+        assert_true(msr(v0, in[i], ~0UL));
+    }
+    /* ... only op0=2: the same fields with op0=3 or 1 are not in the range. */
+    assert_null(sysreg_lookup(SYSREG(3, 0, 0, 0, 4)));
+    assert_null(sysreg_lookup(SYSREG(1, 0, 0, 0, 4)));
+    assert_false(mrs(v0, SYSREG(3, 0, 0, 1, 7) | SYSREG(0, 1, 0, 0, 0), &val));
+}
+
+static void test_mdscr_per_vcpu(void **state)
+{
+    const uint32_t mdscr = SYSREG(2, 0, 0, 2, 2);
+    uint64_t val;
+    assert_string_equal(sysreg_lookup(mdscr)->name, "MDSCR_EL1");
+    assert_true(msr(v0, mdscr, 0xffff));
+    assert_int_equal(v0->el1.mdscr, 0xffff & ~(1UL << 15 | 1UL << 13)); /* no MDE, no KDE */
+    assert_true(mrs(v0, mdscr, &val));
+    assert_int_equal(val, 0x5fff);
+    assert_true(mrs(v1, mdscr, &val)); /* the other vCPU's own copy */
+    assert_int_equal(val, 0);
+    assert_true(msr(v1, mdscr, 1));
+    assert_int_equal(v1->el1.mdscr, 1);
+    assert_int_equal(v0->el1.mdscr, 0x5fff);
+    sysreg_reset(v0); /* reset value: 0 */
+    assert_int_equal(v0->el1.mdscr, 0);
+    assert_int_equal(v1->el1.mdscr, 1);
+}
+
+static void test_set_way(void **state)
+{
+    uint64_t val;
+    /* DC ISW is upgraded to clean+invalidate; all are performed with the guest's operand. */
+    assert_true(msr(v0, SYSREG(1, 0, 7, 6, 2), 0x42));
+    assert_int_equal(*host_sysreg(0, "dc_cisw"), 0x42);
+    assert_false(host_sysreg_touched("dc_csw"));
+    assert_true(msr(v0, SYSREG(1, 0, 7, 10, 2), 0x84));
+    assert_int_equal(*host_sysreg(0, "dc_csw"), 0x84);
+    assert_true(msr(v0, SYSREG(1, 0, 7, 14, 2), 0x21));
+    assert_int_equal(*host_sysreg(0, "dc_cisw"), 0x21);
+    /* No read form. */
+    assert_false(mrs(v0, SYSREG(1, 0, 7, 6, 2), &val));
+}
+
+static void test_vgic_rows(void **state)
+{
+    static const uint32_t icc[] = { SYSREG(3, 0, 12, 11, 5), SYSREG(3, 0, 12, 11, 6), SYSREG(3, 0, 12, 11, 7) };
+    uint64_t val;
+    for (unsigned i = 0; i < 3; i++) {
+        vgic_calls = 0;
+        assert_true(msr(v0, icc[i], 0x1000002UL + i));
+        assert_int_equal(vgic_calls, 1);
+        assert_int_equal(vgic_id, icc[i]);
+        assert_int_equal(vgic_val, 0x1000002UL + i);
+        /* The vGIC refuses (a GICv2 VM): UNDEFINED. */
+        vgic_answer = false;
+        assert_false(msr(v0, icc[i], 1));
+        vgic_answer = true;
+        /* Write-only: a read is UNDEFINED without asking the vGIC. */
+        vgic_calls = 0;
+        assert_false(mrs(v0, icc[i], &val));
+        assert_int_equal(vgic_calls, 0);
+    }
+}
+
+/* XZR as Rt: a read writes no register, a write writes 0. */
+static void test_xzr(void **state)
+{
+    struct guest_regs before = v0->regs;
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(2, 0, 1, 1, 4), 31, true)), EXIT_RESUME); /* OSLSR_EL1 */
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 0, 0, 4, 0), 31, true)), EXIT_RESUME); /* ID_AA64PFR0_EL1 */
+    assert_int_equal(undefs, 0);
+    assert_memory_equal(before.x, v0->regs.x, sizeof(before.x));
+    assert_int_equal(v0->regs.pc, PC0 + 8);
+    v0->el1.mdscr = 0x1234;
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(2, 0, 0, 2, 2), 31, false)), EXIT_RESUME);
+    assert_int_equal(v0->el1.mdscr, 0);
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 0, 12, 11, 5), 31, false)), EXIT_RESUME);
+    assert_int_equal(vgic_val, 0);
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(1, 0, 7, 10, 2), 31, false)), EXIT_RESUME);
+    assert_int_equal(*host_sysreg(0, "dc_csw"), 0);
+    /* Rt = 0 and 30 are ordinary registers. */
+    set_host_ids(0x1111);
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 0, 0, 6, 0), 0, true)), EXIT_RESUME);
+    assert_int_equal(v0->regs.x[0], 0x1111);
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 0, 0, 6, 0), 30, true)), EXIT_RESUME);
+    assert_int_equal(v0->regs.x[30], 0x1111);
+    assert_int_equal(undefs, 0);
+}
+
+/* ---- the dispatcher on tables of the test's own ---- */
+
+static unsigned nr_reads, nr_writes;
+static uint32_t last_id;
+static uint64_t last_val;
+static bool t_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
+{
+    nr_reads++;
+    last_id = a->id;
+    *val = 0xabc0 | a->op2;
+    return a->op2 != 7; /* refuses op2 = 7 */
+}
+static bool t_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+{
+    nr_writes++;
+    last_id = a->id;
+    last_val = val;
+    return true;
+}
+
+static void test_routing_and_ranges(void **state)
+{
+    static const struct sysreg_desc rows[] = {
+        { .name = "range",
+          .enc = SYSREG(3, 1, 11, 0, 0),
+          .any = SYSREG(0, 0, 0, 3, 7),
+          .rd = SR_RD_CALL,
+          .wr = SR_WR_CALL,
+          .read = t_read,
+          .write = t_write },
+        { .name = "one in the range", .enc = SYSREG(3, 1, 11, 2, 3), .rd = SR_RD_FIXED, .val = 77 },
+        { .name = "write-ignored", .enc = SYSREG(3, 2, 0, 0, 0), .wr = SR_WR_IGNORE },
+        { .name = "host", .enc = SYSREG(3, 0, 0, 4, 0), .rd = SR_RD_HOST, .host = NULL },
+    };
+    static const struct sysreg_table tbl = { rows, 3 };
+    static const struct sysreg_table *const tables[] = { &tbl };
+    assert_null(sysreg_trap_init(tables, 1));
+    uint64_t val;
+    /* Reads go to the read handler with the encoding accessed, writes to the write handler. */
+    assert_true(mrs(v0, SYSREG(3, 1, 11, 3, 2), &val));
+    assert_int_equal(val, 0xabc2);
+    assert_int_equal(last_id, SYSREG(3, 1, 11, 3, 2));
+    assert_true(msr(v0, SYSREG(3, 1, 11, 1, 5), 0x99));
+    assert_int_equal(last_val, 0x99);
+    assert_int_equal(last_id, SYSREG(3, 1, 11, 1, 5));
+    assert_int_equal(nr_reads, 1);
+    assert_int_equal(nr_writes, 1);
+    /* A handler that refuses: UNDEFINED, x5 untouched. */
+    uint64_t x5 = v0->regs.x[5];
+    assert_false(mrs(v0, SYSREG(3, 1, 11, 0, 7), &val));
+    assert_int_equal(v0->regs.x[5], x5);
+    /* The single-register row wins inside the range; its write is UNDEFINED (the default). */
+    assert_true(mrs(v0, SYSREG(3, 1, 11, 2, 3), &val));
+    assert_int_equal(val, 77);
+    assert_false(msr(v0, SYSREG(3, 1, 11, 2, 3), 1));
+    assert_int_equal(nr_reads, 2);
+    /* The range is CRm 0..3 of op0=3, op1=1, CRn=11 only. */
+    assert_false(mrs(v0, SYSREG(3, 1, 11, 4, 0), &val));
+    assert_false(mrs(v0, SYSREG(3, 0, 11, 0, 0), &val));
+    assert_false(mrs(v0, SYSREG(3, 1, 12, 0, 0), &val));
+    assert_false(mrs(v0, SYSREG(2, 1, 11, 0, 0), &val));
+    /* Write-ignored, and a read is UNDEFINED (the default). */
+    assert_true(msr(v0, SYSREG(3, 2, 0, 0, 0), 5));
+    assert_false(mrs(v0, SYSREG(3, 2, 0, 0, 0), &val));
+    assert_int_equal(nr_reads, 2);
+    assert_int_equal(nr_writes, 1);
+    /* Now the ID registers are not there. */
+    assert_false(mrs(v0, SYSREG(3, 0, 0, 4, 0), &val));
+
+    /* Tables that cannot be built. */
+    static const struct sysreg_desc twice[] = {
+        { .name = "a", .enc = SYSREG(3, 0, 12, 11, 5), .rd = SR_RD_FIXED },
+        { .name = "b", .enc = SYSREG(3, 0, 12, 11, 5), .rd = SR_RD_FIXED },
+    };
+    static const struct sysreg_desc twice_id[] = {
+        { .name = "a", .enc = SYSREG(3, 0, 0, 4, 0), .rd = SR_RD_FIXED },
+        { .name = "b", .enc = SYSREG(3, 0, 0, 4, 0), .rd = SR_RD_FIXED },
+    };
+    static const struct sysreg_desc overlap[] = {
+        { .name = "a", .enc = SYSREG(2, 0, 0, 0, 0), .any = SYSREG(0, 0, 0, 15, 0), .rd = SR_RD_FIXED },
+        { .name = "b", .enc = SYSREG(2, 0, 0, 1, 0), .any = SYSREG(0, 0, 0, 0, 7), .rd = SR_RD_FIXED },
+    };
+    static const struct sysreg_desc bad_range[] = {
+        { .name = "a", .enc = SYSREG(2, 0, 0, 1, 0), .any = SYSREG(0, 0, 0, 1, 0), .rd = SR_RD_FIXED },
+    };
+    static const struct sysreg_table bad[] = {
+        { twice, 2 }, { twice_id, 2 }, { overlap, 2 }, { bad_range, 1 }, { &rows[3], 1 }
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const struct sysreg_table *const one[] = { &bad[i] };
+        assert_non_null(sysreg_trap_init(one, 1));
+    }
+    /* The same register in two tables. */
+    static const struct sysreg_table first = { twice, 1 }, second = { &twice[1], 1 };
+    static const struct sysreg_table *const both[] = { &first, &second };
+    assert_non_null(sysreg_trap_init(both, 2));
+}
+
+/* Many registers in the hash: each is found, its neighbours are not. */
+static void test_many_rows(void **state)
+{
+    static struct sysreg_desc rows[32];
+    for (unsigned i = 0; i < 32; i++)
+        rows[i] =
+            (struct sysreg_desc){ .name = "r", .enc = SYSREG(3, i % 8, 13, i / 8, 1), .rd = SR_RD_FIXED, .val = i };
+    static const struct sysreg_table tbl = { rows, 32 };
+    static const struct sysreg_table *const tables[] = { &tbl };
+    assert_null(sysreg_trap_init(tables, 1));
+    for (unsigned i = 0; i < 32; i++) {
+        uint64_t val;
+        assert_true(mrs(v0, rows[i].enc, &val));
+        assert_int_equal(val, i);
+        assert_null(sysreg_lookup(rows[i].enc | SYSREG(0, 0, 0, 0, 2)));
+    }
+}
+
+/* ---- the exit rows vdev provides ---- */
+
+static void test_exit_hooks(void **state)
+{
+    bool hvc = false, smc = false;
+    for (unsigned i = 0; i < vdev_nr_exit_hooks; i++) {
+        const struct exit_hook *h = &vdev_exit_hooks[i];
+        assert_true(h->ec != ESR_EC_SYS64 && h->ec != ESR_EC_WFX && h->ec != ESR_EC_DABT_LOW);
+        if (h->ec == ESR_EC_HVC64) {
+            hvc = true;
+            assert_int_equal(h->cls, EXITC_HVC);
+            assert_ptr_equal(h->fn, vpsci_hvc);
+        }
+        if (h->ec == ESR_EC_SMC64) {
+            smc = true;
+            assert_int_equal(h->cls, EXITC_SMC);
+            assert_ptr_equal(h->fn, vpsci_smc);
+        }
+    }
+    assert_true(hvc && smc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_id_rows_hide_their_fields, setup),
+        cmocka_unit_test_setup(test_id_space, setup),
+        cmocka_unit_test_setup(test_unknown_is_undefined, setup),
+        cmocka_unit_test_setup(test_actlr_oslsr, setup),
+        cmocka_unit_test_setup(test_debug_range, setup),
+        cmocka_unit_test_setup(test_mdscr_per_vcpu, setup),
+        cmocka_unit_test_setup(test_set_way, setup),
+        cmocka_unit_test_setup(test_vgic_rows, setup),
+        cmocka_unit_test_setup(test_xzr, setup),
+        cmocka_unit_test_setup(test_routing_and_ranges, setup),
+        cmocka_unit_test_setup(test_many_rows, setup),
+        cmocka_unit_test_setup(test_exit_hooks, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,109 @@
+/* The ID registers a guest reads (HCR_EL2.TID3 traps op0=3, op1=0, CRn=0, CRm=1..7): the host
+ * CPU's own value with the features elvisor does not switch per vCPU hidden (DESIGN.md:
+ * "switch it or hide it"), or a fixed value. One row per register; fields by name in
+ * arch/aarch64/regs/id_regs.h (Arm ARM D19.2 / D23.2). The ID registers are read-only: a write
+ * is UNDEFINED. */
+#include "vdev/vsysreg.h"
+#include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/sysreg.h"
+
+/* host_c<CRm>_<op2>(): this CPU's register op0=3, op1=0, CRn=0, CRm, op2, read by encoding
+ * (an Armv8.0 assembler does not know every name). Defined for the whole ID space; the
+ * compiler drops those no row uses. */
+/* clang-format off */
+#define HOST_READER(crm, op2) \
+    static __attribute__((unused)) uint64_t host_c##crm##_##op2(void) { return sysreg_read(s3_0_c0_c##crm##_##op2); }
+#define HOST_READERS(crm) \
+    HOST_READER(crm, 0) HOST_READER(crm, 1) HOST_READER(crm, 2) HOST_READER(crm, 3) \
+    HOST_READER(crm, 4) HOST_READER(crm, 5) HOST_READER(crm, 6) HOST_READER(crm, 7)
+HOST_READERS(1)
+HOST_READERS(2)
+HOST_READERS(3)
+HOST_READERS(4)
+HOST_READERS(5)
+HOST_READERS(6)
+HOST_READERS(7)
+/* clang-format on */
+
+/* The host's value with the fields in `hidden` read as 0 ("not implemented"). */
+#define ID_HOST(reg, crm, op2, hidden)                                                                 \
+    {                                                                                                  \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .host = host_c##crm##_##op2, \
+        .hide = (hidden)                                                                               \
+    }
+/* A fixed value, whatever the host has. */
+#define ID_FIXED(reg, crm, op2, value)                                                    \
+    {                                                                                     \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_FIXED, .val = (value) \
+    }
+/* Encodings of the ID space no row above names read as zero (Arm ARM D19.2 "Reserved ID
+ * registers"): every op2 of the CRm values that differ from crm only in the bits of crm_any. */
+#define ID_RESERVED(crm, crm_any)                                                                           \
+    {                                                                                                       \
+        .name = "reserved ID register", .enc = SYSREG(3, 0, 0, crm, 0), .any = SYSREG(0, 0, 0, crm_any, 7), \
+        .rd = SR_RD_FIXED                                                                                   \
+    }
+
+/* SVE, RAS, MPAM and AMU state is not switched; EL2 and EL3: a guest is neither a hypervisor
+ * (no nested virtualization) nor a monitor. */
+#define ID_AA64PFR0_HIDDEN                                                                                           \
+    (ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE) | ID_FIELD_MASK(ID_AA64PFR0_EL1_RAS) | ID_FIELD_MASK(ID_AA64PFR0_EL1_MPAM) | \
+     ID_FIELD_MASK(ID_AA64PFR0_EL1_AMU) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL3))
+#define ID_AA64PFR1_HIDDEN                                                                 \
+    (ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE) | ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) |             \
+     ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
+     ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
+/* v8.0 debug with 2 breakpoints and 2 watchpoints, no PMU, SPE or trace, no OS double lock. */
+#define ID_AA64DFR0_VALUE                                                                                              \
+    (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | ID_FIELD_VAL(ID_AA64DFR0_EL1_BRPS, 2 - 1) | \
+     ID_FIELD_VAL(ID_AA64DFR0_EL1_WRPS, 2 - 1) |                                                                       \
+     ID_FIELD_VAL(ID_AA64DFR0_EL1_DOUBLELOCK, ID_AA64DFR0_EL1_DOUBLELOCK_NI))
+/* Pointer authentication. */
+#define ID_AA64ISAR1_HIDDEN                                                                                            \
+    (ID_FIELD_MASK(ID_AA64ISAR1_EL1_APA) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_API) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPA) | \
+     ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPI))
+#define ID_AA64ISAR2_HIDDEN (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3))
+/* Counter offsets are EL2's business. */
+#define ID_AA64MMFR0_HIDDEN ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV)
+/* XNX and FWB are stage 2 features; VHE and NV are for hypervisors. */
+#define ID_AA64MMFR1_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR1_EL1_VH) | ID_FIELD_MASK(ID_AA64MMFR1_EL1_XNX))
+#define ID_AA64MMFR2_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR2_EL1_NV) | ID_FIELD_MASK(ID_AA64MMFR2_EL1_FWB))
+
+static const struct sysreg_desc rows[] = {
+    /* AArch32 (an AArch64 guest may read them; nothing is hidden) */
+    ID_HOST(ID_PFR0_EL1, 1, 0, 0),
+    ID_HOST(ID_PFR1_EL1, 1, 1, 0),
+    ID_HOST(ID_DFR0_EL1, 1, 2, 0),
+    ID_HOST(ID_AFR0_EL1, 1, 3, 0),
+    ID_HOST(ID_MMFR0_EL1, 1, 4, 0),
+    ID_HOST(ID_MMFR1_EL1, 1, 5, 0),
+    ID_HOST(ID_MMFR2_EL1, 1, 6, 0),
+    ID_HOST(ID_MMFR3_EL1, 1, 7, 0),
+    ID_HOST(ID_ISAR0_EL1, 2, 0, 0),
+    ID_HOST(ID_ISAR1_EL1, 2, 1, 0),
+    ID_HOST(ID_ISAR2_EL1, 2, 2, 0),
+    ID_HOST(ID_ISAR3_EL1, 2, 3, 0),
+    ID_HOST(ID_ISAR4_EL1, 2, 4, 0),
+    ID_HOST(ID_ISAR5_EL1, 2, 5, 0),
+    ID_HOST(MVFR0_EL1, 3, 0, 0),
+    ID_HOST(MVFR1_EL1, 3, 1, 0),
+    ID_HOST(MVFR2_EL1, 3, 2, 0),
+    /* AArch64 */
+    ID_HOST(ID_AA64PFR0_EL1, 4, 0, ID_AA64PFR0_HIDDEN),
+    ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
+    ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
+    ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
+    ID_FIXED(ID_AA64DFR0_EL1, 5, 0, ID_AA64DFR0_VALUE),
+    ID_FIXED(ID_AA64DFR1_EL1, 5, 1, 0),
+    ID_HOST(ID_AA64ISAR0_EL1, 6, 0, 0),
+    ID_HOST(ID_AA64ISAR1_EL1, 6, 1, ID_AA64ISAR1_HIDDEN),
+    ID_HOST(ID_AA64ISAR2_EL1, 6, 2, ID_AA64ISAR2_HIDDEN),
+    ID_HOST(ID_AA64MMFR0_EL1, 7, 0, ID_AA64MMFR0_HIDDEN),
+    ID_HOST(ID_AA64MMFR1_EL1, 7, 1, ID_AA64MMFR1_HIDDEN),
+    ID_HOST(ID_AA64MMFR2_EL1, 7, 2, ID_AA64MMFR2_HIDDEN),
+    ID_RESERVED(1, 0),
+    ID_RESERVED(2, 1),
+    ID_RESERVED(4, 3),
+};
+
+const struct sysreg_table id_reg_table = { rows, sizeof(rows) / sizeof(rows[0]) };

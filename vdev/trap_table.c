@@ -1,0 +1,16 @@
+/* What vdev hands to core's exit path (core/exit.h, core/sysreg_trap.h): the exit-table rows
+ * of the services a VM calls, and the tables of trapped system registers. Core merges them
+ * once at boot (exit_init) and never names a vdev function. */
+#include "core/exit.h"
+#include "core/sysreg_trap.h"
+#include "vdev/vpsci.h"
+#include "vdev/vsysreg.h"
+
+const struct exit_hook vdev_exit_hooks[] = {
+    { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },
+    { ESR_EC_SMC64, EXITC_SMC, vpsci_smc },
+};
+const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
+
+const struct sysreg_table *const vdev_sysreg_tables[] = { &id_reg_table, &vsysreg_table, &vgic_sysreg_table };
+const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);
