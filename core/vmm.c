@@ -14,7 +14,6 @@
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpl011.h"
 #include "vdev/vdebug.h"
-#include "vdev/vgic.h"
 #include "vdev/virtio_devices.h"
 #include "vdev/virtio_mmio.h"
 #include "core/irq.h"
@@ -151,7 +150,7 @@ static int vm_boot_state(struct vm *vm)
     vm->nr_mmio = 0;
     vm->nr_virtio = 0;
     vm->vconsole = 0;
-    if (vgic_attach(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0)
+    if (vcpu_hw_attach(vm) < 0 || add_devices(vm) < 0 || load_images(vm) < 0)
         return -1;
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;
