@@ -7,7 +7,6 @@
 #include "core/sched.h"
 #include "core/sysreg_trap.h"
 #include "core/vcpu.h"
-#include "vdev/vgic.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
@@ -30,7 +29,7 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     }
     if (sched_cpu_shared()) {
         /* Yield the CPU to the other vCPUs here until an interrupt is due (sched.c). */
-        if (vgic_vcpu_pending(v))
+        if (vcpu_has_work(v))
             return EXIT_RESUME;
         v->waiting = true; /* vcpu_put() arms a hypervisor timer for its deadline */
         return EXIT_YIELD;

@@ -1,6 +1,11 @@
+/* Physical interrupts: a handler per INTID (irq_set_handler), registered by whoever owns the
+ * interrupt: the kick IPI and the hypervisor timer here, console input, the parts of the
+ * virtual CPU hardware (their init, core/vcpu_hw.h), and the vGIC for the SPIs it claims for
+ * a VM (irq_claim_spi). */
 #include "core/irq.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/vcpu_hw.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console.h"
@@ -8,17 +13,46 @@
 #include "drivers/pl011.h"
 #include "drivers/gic.h"
 #include "drivers/timer.h"
-#include "vdev/vgic.h"
-#include "vdev/vtimer.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/traps.h"
 
 #define MAX_INTID 1020
 
-static struct vm *spi_owner[MAX_INTID];
+/* Written at boot and, for SPIs given to VMs, under owner_lock when VMs are built; read by
+ * dispatch on any CPU, which finds fn published after arg. */
+static struct irq_entry {
+    irq_handler_fn fn;
+    void *arg;
+} handlers[MAX_INTID];
+static struct vm *spi_owner[MAX_INTID]; /* the VM an SPI is given to (irq_claim_spi) */
 static spinlock_t owner_lock = SPINLOCK_INIT;
 static uint64_t spurious[MAX_CPUS];
 static volatile uint64_t kicks[MAX_CPUS]; /* IPI_KICKs received, per CPU */
+
+int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
+{
+    if (intid >= MAX_INTID)
+        return -1;
+    handlers[intid].arg = arg;
+    __atomic_store_n(&handlers[intid].fn, fn, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* IPI_KICK: waking up or leaving the guest was the point; and the news of vcpu_poll_kick. */
+static bool kick_irq(uint32_t intid, void *arg)
+{
+    kicks[this_cpu()->id]++;
+    struct vcpu *v = this_cpu()->vcpu;
+    if (v && __atomic_exchange_n(&v->poll_kick, false, __ATOMIC_ACQ_REL))
+        vcpu_trap_wfi(v, WFI_TRAP_KICK, true);
+    return false;
+}
+
+static bool hyp_timer_irq(uint32_t intid, void *arg)
+{
+    timer_handle_irq();
+    return false;
+}
 
 void irq_init(void)
 {
@@ -26,6 +60,16 @@ void irq_init(void)
     platform_gic_desc(&d);
     gic_init(&d);
     timer_init(platform.timer_intid[TIMER_HYP_PHYS]);
+    irq_set_handler(IPI_KICK, kick_irq, 0);
+    if (platform.timer_intid[TIMER_HYP_PHYS])
+        irq_set_handler(platform.timer_intid[TIMER_HYP_PHYS], hyp_timer_irq, 0);
+    vcpu_hw_init(); /* the vGIC's maintenance interrupt, the virtual timer's PPI */
+}
+
+static bool console_irq(uint32_t intid, void *arg)
+{
+    console_input_poll(); /* drains the FIFO, or masks RX while the VM's buffer is full */
+    return false;
 }
 
 /* Console input: the UART's receive interrupt goes to the boot CPU (once its interface is up:
@@ -34,6 +78,7 @@ static void console_irq_init(void)
 {
     if (platform.uart_intid < GIC_NR_PRIVATE || platform.uart_intid >= gic_nr_irqs())
         return;
+    irq_set_handler(platform.uart_intid, console_irq, 0);
     gic_irq_set_priority(platform.uart_intid, GIC_PRIO_HYP);
     gic_irq_set_edge(platform.uart_intid, false);
     gic_irq_route(platform.uart_intid, 0);
@@ -47,26 +92,21 @@ void irq_cpu_init(unsigned cpu)
     gic_cpu_init(cpu);
     gic_irq_enable(IPI_KICK);
     timer_cpu_init();
-    if (platform.gic_maint_intid) {
-        gic_irq_set_priority(platform.gic_maint_intid, GIC_PRIO_HYP);
-        gic_irq_enable(platform.gic_maint_intid);
-    }
-    if (platform.timer_intid[TIMER_VIRT]) {
-        gic_irq_set_priority(platform.timer_intid[TIMER_VIRT], GIC_PRIO_HYP);
-        gic_irq_enable(platform.timer_intid[TIMER_VIRT]);
-    }
+    vcpu_hw_cpu_init(cpu);
     if (cpu == 0)
         console_irq_init();
 }
 
-int irq_claim_spi(uint32_t intid, struct vm *vm)
+int irq_claim_spi(uint32_t intid, irq_handler_fn fn, struct vm *vm)
 {
-    if (intid < GIC_NR_PRIVATE || intid >= gic_nr_irqs() || intid >= MAX_INTID || intid == platform.uart_intid)
+    if (intid < GIC_NR_PRIVATE || intid >= gic_nr_irqs() || intid >= MAX_INTID)
         return -1;
     int r = -1;
     spin_lock(&owner_lock);
-    if (!spi_owner[intid] || spi_owner[intid] == vm) {
+    /* Free, or the VM's own already (a VM reset claims again). */
+    if (!handlers[intid].fn || spi_owner[intid] == vm) {
         spi_owner[intid] = vm;
+        irq_set_handler(intid, fn, vm);
         r = 0;
     }
     spin_unlock(&owner_lock);
@@ -76,17 +116,14 @@ int irq_claim_spi(uint32_t intid, struct vm *vm)
 void irq_release_spis(struct vm *vm)
 {
     spin_lock(&owner_lock);
-    for (unsigned i = 0; i < MAX_INTID; i++)
+    for (unsigned i = GIC_NR_PRIVATE; i < MAX_INTID; i++)
         if (spi_owner[i] == vm) {
             gic_irq_disable(i);
+            /* arg stays: a dispatch that read fn just before still finds its VM. */
+            __atomic_store_n(&handlers[i].fn, 0, __ATOMIC_RELEASE);
             spi_owner[i] = 0;
         }
     spin_unlock(&owner_lock);
-}
-
-struct vm *irq_spi_owner(uint32_t intid)
-{
-    return intid < MAX_INTID ? __atomic_load_n(&spi_owner[intid], __ATOMIC_ACQUIRE) : 0;
 }
 
 static void dispatch(uint32_t iar)
@@ -94,39 +131,15 @@ static void dispatch(uint32_t iar)
     uint32_t intid = gic_intid(iar);
     /* Drop the running priority at once; deactivation says when the source may fire again. */
     gic_eoi(iar);
-    /* The guests' timers first: the most frequent by far. */
-    if (intid == platform.timer_intid[TIMER_VIRT]) {
-        /* Stays active until the guest deactivates its virtual copy (list-register HW bit). */
-        if (!vtimer_irq())
-            gic_deactivate(iar);
-        return;
+    if (intid < MAX_INTID) {
+        const struct irq_entry *h = &handlers[intid];
+        irq_handler_fn fn = __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE);
+        if (fn) {
+            if (!fn(intid, h->arg))
+                gic_deactivate(iar);
+            return;
+        }
     }
-    if (intid < GIC_NR_SGIS) {
-        gic_deactivate(iar); /* IPI_KICK: waking up or leaving the guest was the point */
-        kicks[this_cpu()->id]++;
-        struct vcpu *v = this_cpu()->vcpu;
-        if (v && __atomic_exchange_n(&v->poll_kick, false, __ATOMIC_ACQ_REL))
-            vcpu_trap_wfi(v, WFI_TRAP_KICK, true); /* vcpu_poll_kick */
-        return;
-    }
-    if (intid == platform.timer_intid[TIMER_HYP_PHYS]) {
-        timer_handle_irq();
-        gic_deactivate(iar);
-        return;
-    }
-    if (intid == platform.gic_maint_intid) {
-        vgic_maintenance();
-        gic_deactivate(iar);
-        return;
-    }
-    if (intid == platform.uart_intid && intid) {
-        console_input_poll(); /* drains the FIFO, or masks RX while the VM's buffer is full */
-        gic_deactivate(iar);
-        return;
-    }
-    struct vm *owner = intid >= GIC_NR_PRIVATE ? irq_spi_owner(intid) : 0;
-    if (owner && vgic_inject_hw_spi(owner, intid) == 0)
-        return; /* the guest deactivates it */
     gic_deactivate(iar);
     spurious[this_cpu()->id]++;
 }
@@ -175,7 +188,6 @@ void irq_vcpu_wait(struct vcpu *v)
      * the CPU; a due timer ends the wait even if the guest has not enabled its interrupt. A
      * kick ends the wait too (WFI may complete at any time): whoever kicked wants this CPU to
      * look at its vCPUs again, e.g. the scheduler. */
-    while (!vgic_vcpu_pending(v) && !vtimer_due(v) && v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING &&
-           kicks[cpu] == k)
+    while (!vcpu_has_work(v) && v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && kicks[cpu] == k)
         irq_wait();
 }

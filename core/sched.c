@@ -10,14 +10,12 @@
 #include "core/console_input.h"
 #include "core/config.h"
 #include "drivers/timer.h"
-#include "vdev/vgic.h"
-#include "vdev/vtimer.h"
 #include "arch/aarch64/sysreg.h"
 
 uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
 
 /* A vCPU that executed WFI while sharing its CPU waits off the CPU; it is runnable again as
- * soon as it has an interrupt to take or its virtual timer expires. */
+ * soon as it has an interrupt to take or its virtual timer expires (vcpu_has_work). */
 static bool eligible(struct vcpu *v)
 {
     if (v->state == VCPU_ON_PENDING)
@@ -25,7 +23,7 @@ static bool eligible(struct vcpu *v)
     if (v->state != VCPU_RUNNABLE)
         return false;
     if (v->waiting) {
-        if (!vgic_vcpu_pending(v) && !vtimer_expired(v))
+        if (!vcpu_has_work(v))
             return false;
         v->waiting = false;
     }

@@ -5,8 +5,7 @@
 #include "core/irq.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/stage2_hw.h"
-#include "vdev/vgic.h"
-#include "vdev/vtimer.h"
+#include "core/vcpu_hw.h"
 
 /* HCR_EL2 for guests (Arm ARM D19.2 HCR_EL2). */
 #define HCR_VM     (1UL << 0) /* stage 2 on */
@@ -70,6 +69,37 @@ void vcpu_cpu_init(void)
     isb();
 }
 
+/* The parts of the virtual CPU hardware (core/vcpu_hw.h), on the paths of every vCPU switch,
+ * exit and entry: inline loops that cost a few instructions more than calling each part. */
+static inline void hw_load(struct vcpu *v)
+{
+    const struct vm *vm = v->vm;
+    for (unsigned i = vm->nr_hw; i-- > 0;)
+        vm->hw[i].ops->load(v);
+}
+
+static inline void hw_put(struct vcpu *v)
+{
+    const struct vm *vm = v->vm;
+    for (unsigned i = 0, n = vm->nr_hw; i < n; i++)
+        vm->hw[i].ops->put(v);
+}
+
+/* The parts whose byte is set in mask (first value m), first to last; each later byte is read
+ * again after the earlier parts ran. */
+static inline void hw_marked(struct vcpu *v, const volatile union vcpu_hw_mask *mask, uint64_t m, bool sync)
+{
+    const struct vcpu_hw *hw = v->vm->hw;
+    for (;;) {
+        unsigned i = (unsigned)__builtin_ctzll(m) / 8;
+        const struct vcpu_hw_ops *ops = hw[i].ops;
+        (sync ? ops->sync : ops->flush)(v);
+        m = mask->any & (~0UL << 8 << 8 * i);
+        if (!m)
+            return;
+    }
+}
+
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
@@ -89,17 +119,13 @@ void vcpu_load(struct vcpu *v)
     isb();
     pc->vcpu = v;
     v->loaded = true;
-    vtimer_load(v);
-    vgic_load(v);
+    hw_load(v);
 }
 
 void vcpu_put(struct vcpu *v)
 {
     el1_ctx_save(&v->el1);
-    vgic_put(v);
-    vtimer_put(v);
-    /* Stop the guest's virtual timer from firing while it is not loaded. */
-    sysreg_write(cntv_ctl_el0, 0);
+    hw_put(v);
     sysreg_write(hcr_el2, HCR_RW);
     isb();
     this_cpu()->vcpu = 0;
@@ -168,12 +194,16 @@ void vcpu_run(struct vcpu *v)
     uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     struct percpu *pc = this_cpu();
     while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
-        vgic_flush_fast(v);
+        /* The virtual CPU hardware: one load and branch each way unless a part has work. */
+        uint64_t m = v->hw_flush.any;
+        if (m)
+            hw_marked(v, &v->hw_flush, m, false);
         hcr = vcpu_entry_hcr(v, hcr);
         unsigned kind = vcpu_enter(&v->regs);
         hcr = vlines_exit(v, hcr);
-        vgic_sync_fast(v);
-        vtimer_sync(v);
+        m = v->hw_sync.any;
+        if (m)
+            hw_marked(v, &v->hw_sync, m, true);
         if (exit_handle(v, kind) == EXIT_YIELD)
             break;
     }

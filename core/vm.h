@@ -9,6 +9,7 @@
 #include "arch/aarch64/pgtable.h"
 #include "core/config.h"
 #include "core/vdev.h"
+#include "core/vcpu_hw.h"
 #include "lib/spinlock.h"
 
 struct vm;
@@ -71,11 +72,11 @@ struct vcpu {
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
-    /* vdev/vgic and vdev/vtimer, read on every exit: list registers to refill before entry,
-     * list registers in use, a timer interrupt given to the guest and not yet finished. */
-    volatile bool vgic_work;
-    bool vgic_lrs;
-    bool vtimer_inflight;
+    /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
+     * their flush before each entry; one load each on every exit and entry. Only v's CPU
+     * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
+    union vcpu_hw_mask hw_sync;
+    volatile union vcpu_hw_mask hw_flush;
     bool fp_stale;      /* v->fp must be loaded even if this CPU last ran v */
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
     uint64_t exits[EXITC_NR];
@@ -101,6 +102,9 @@ struct vm {
      * configuration, dev_state[i] its state (core/vdev.h, core/vm_devices.c). */
     _Alignas(16) uint8_t dev_state[VM_MAX_DEVICES][VDEV_STATE_BYTES];
     void *vgic; /* vdev/vgic state */
+    /* Its virtual CPU hardware, indexed like vcpu_hw_parts (core/vcpu_hw.h). */
+    struct vcpu_hw hw[VCPU_HW_MAX];
+    unsigned nr_hw;
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];

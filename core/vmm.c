@@ -12,8 +12,8 @@
 #include "core/sched.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
-#include "vdev/vgic.h"
 #include "core/vm_devices.h"
+#include "core/vcpu_hw.h"
 #include "core/irq.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -127,7 +127,7 @@ static int vm_boot_state(struct vm *vm)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
     vm->nr_mmio = 0;
-    if (vgic_attach(vm) < 0 || vm_devices_attach(vm) < 0 || load_images(vm) < 0)
+    if (vcpu_hw_attach(vm) < 0 || vm_devices_attach(vm) < 0 || load_images(vm) < 0)
         return -1;
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;

@@ -6,6 +6,7 @@
  * distributor / redistributor register arrays that read and change this state are in
  * vdev/vgic_regs.c. */
 #include "vdev/vgic_priv.h"
+#include "vdev/vcpu_hw_table.h"
 #include "core/irq.h"
 #include "core/percpu.h"
 #include "core/platform.h"
@@ -33,7 +34,7 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
 static void kick(struct vgic *g, unsigned vcpu)
 {
     struct vcpu *t = &g->vm->vcpu[vcpu];
-    t->vgic_work = true;
+    t->hw_flush.part[VCPU_HW_VGIC] = true;
     if (t->pcpu != this_cpu()->id)
         irq_kick_cpu(t->pcpu);
 }
@@ -90,7 +91,7 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
     c->lr_used &= ~(1u << n);
-    g->vm->vcpu[c - g->cpu].vgic_lrs = c->lr_used != 0;
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = c->lr_used != 0;
     c->lr_val[n] = 0;
     g->be->lr_write(n, 0);
 }
@@ -144,7 +145,7 @@ void vgic_sync(struct vcpu *v)
              * one (what the retirement itself queues is kicked by vgic_update). */
             lr_retire(g, c, n, val);
             if (any_queued(c))
-                v->vgic_work = true;
+                v->hw_flush.part[VCPU_HW_VGIC] = true;
         } else {
             c->lr_val[n] = val;
         }
@@ -200,7 +201,7 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
     q->lr_vcpu = (uint8_t)(c - g->cpu);
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
-    g->vm->vcpu[c - g->cpu].vgic_lrs = true;
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
     c->lr_val[n] = g->be->lr_encode(&lr);
     queue_set(c, intid, false);
     g->be->lr_write(n, c->lr_val[n]);
@@ -263,7 +264,7 @@ void vgic_flush(struct vcpu *v)
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
     spin_lock(&g->lock);
-    v->vgic_work = false;
+    v->hw_flush.part[VCPU_HW_VGIC] = false;
     /* Rewrite what is already presented (pending state may have been added or withdrawn). */
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
@@ -291,7 +292,7 @@ void vgic_flush(struct vcpu *v)
     bool more = any_queued(c);
     set_underflow(g, c, more);
     if (more)
-        v->vgic_work = true;
+        v->hw_flush.part[VCPU_HW_VGIC] = true;
     spin_unlock(&g->lock);
 }
 
@@ -299,7 +300,7 @@ bool vgic_vcpu_pending(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    if (v->vgic_work || any_queued(c))
+    if (v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c))
         return true;
     uint8_t pmr = c->loaded ? g->be->vpmr() : 0xff;
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
@@ -319,7 +320,7 @@ void vgic_load(struct vcpu *v)
     g->be->load(c); /* the interface enabled, no maintenance requested */
     c->underflow = false;
     c->loaded = true;
-    v->vgic_work = true;
+    v->hw_flush.part[VCPU_HW_VGIC] = true;
 }
 
 void vgic_put(struct vcpu *v)
@@ -345,7 +346,7 @@ void vgic_maintenance(void)
     struct vgic *g = vgic_of(v->vm);
     /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
     set_underflow(g, &g->cpu[v->id], false);
-    v->vgic_work = true;
+    v->hw_flush.part[VCPU_HW_VGIC] = true;
 }
 
 /* ---- sources ---- */
@@ -367,6 +368,9 @@ int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
     return r;
 }
 
+/* Handler of a passthrough SPI (irq_claim_spi, with the VM as arg). */
+static bool passthru_irq(uint32_t intid, void *vm) { return vgic_inject_hw_spi(vm, intid) == 0; }
+
 int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
 {
     struct vgic *g = vgic_of(v->vm);
@@ -379,8 +383,8 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
     q->pending = true;
     struct vgic_cpu *c = &g->cpu[v->id];
     uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
-    if (c->loaded && v->pcpu == this_cpu()->id && !v->vgic_work && !any_queued(c) && free_lrs && q->lr < 0 &&
-        wants_lr(g, intid, q)) {
+    if (c->loaded && v->pcpu == this_cpu()->id && !v->hw_flush.part[VCPU_HW_VGIC] && !any_queued(c) && free_lrs &&
+        q->lr < 0 && wants_lr(g, intid, q)) {
         /* The usual case, the timer firing while its vCPU runs here: nothing else waits for a
          * list register and one is free, so the interrupt goes straight where vgic_flush would
          * put it, without a queue entry and a flush before the guest is entered again. */
@@ -510,7 +514,7 @@ int vgic_attach(struct vm *vm)
     g->nr_irqs = VGIC_NR_IRQS;
     vm->vgic = g;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
-        vm->vcpu[c].vgic_work = vm->vcpu[c].vgic_lrs = vm->vcpu[c].vtimer_inflight = false;
+        vm->vcpu[c].hw_flush.part[VCPU_HW_VGIC] = vm->vcpu[c].hw_sync.part[VCPU_HW_VGIC] = false;
         for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
             struct virq *q = &g->cpu[c].priv[i];
             q->lr = -1;
@@ -528,7 +532,7 @@ int vgic_attach(struct vm *vm)
     }
     for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
         uint32_t intid = vm->cfg.passthru_irq[i];
-        if (intid >= g->nr_irqs || irq_claim_spi(intid, vm) < 0) {
+        if (intid >= g->nr_irqs || irq_claim_spi(intid, passthru_irq, vm) < 0) {
             irq_release_spis(vm);
             printk("elvisor: VM '%s' refused: interrupts: SPI %u is not available (beyond %u, "
                    "the hypervisor's or another VM's)\n",
@@ -548,3 +552,36 @@ int vgic_attach(struct vm *vm)
     }
     return g->be->attach(vm);
 }
+
+/* ---- as a part of the virtual CPU hardware (core/vcpu_hw.h) ---- */
+
+static bool maint_irq(uint32_t intid, void *arg)
+{
+    vgic_maintenance();
+    return false;
+}
+
+static void maint_init(void)
+{
+    if (platform.gic_maint_intid)
+        irq_set_handler(platform.gic_maint_intid, maint_irq, 0);
+}
+
+static void maint_cpu_init(unsigned cpu)
+{
+    if (platform.gic_maint_intid) {
+        gic_irq_set_priority(platform.gic_maint_intid, GIC_PRIO_HYP);
+        gic_irq_enable(platform.gic_maint_intid);
+    }
+}
+
+const struct vcpu_hw_ops vgic_hw_ops = {
+    .init = maint_init,
+    .cpu_init = maint_cpu_init,
+    .attach = vgic_attach,
+    .load = vgic_load,
+    .put = vgic_put,
+    .flush = vgic_flush,
+    .sync = vgic_sync,
+    .has_work = vgic_vcpu_pending,
+};

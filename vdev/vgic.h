@@ -13,32 +13,26 @@ struct vm;
 struct vcpu;
 struct sysreg_access;
 
-/* At VM creation: distributor state, MMIO windows, passthrough SPIs. */
+/* The vGIC as a part of the virtual CPU hardware (vgic_hw_ops, core/vcpu_hw.h), whose ops
+ * these are. At VM creation and reset: distributor state, MMIO windows, passthrough SPIs. */
 int vgic_attach(struct vm *vm);
 /* Around running a vCPU on its physical CPU (vcpu_load/vcpu_put). */
 void vgic_load(struct vcpu *v);
 void vgic_put(struct vcpu *v);
-/* Every exit: fold the list registers back (sync); every entry: refill them (flush). The
- * inline checks keep exits that involve no interrupt cheap. */
+/* After an exit with list registers in use: fold them back (sync); before an entry with work
+ * for them: refill them (flush). The vGIC's bytes in v->hw_sync and v->hw_flush say when, so
+ * that exits that involve no interrupt stay cheap. */
 void vgic_sync(struct vcpu *v);
 void vgic_flush(struct vcpu *v);
-static inline void vgic_sync_fast(struct vcpu *v)
-{
-    if (v->vgic_lrs)
-        vgic_sync(v);
-}
-static inline void vgic_flush_fast(struct vcpu *v)
-{
-    if (v->vgic_work)
-        vgic_flush(v);
-}
 /* Whether v has an interrupt that should end its WFI. */
 bool vgic_vcpu_pending(struct vcpu *v);
-/* The maintenance interrupt fired on this CPU. */
+/* The maintenance interrupt fired on this CPU (from its handler, which the vGIC's init
+ * registers at boot). */
 void vgic_maintenance(void);
 
 /* Interrupt sources. A physical SPI that vm owns fired and is active: 0 if injected (the
- * guest deactivates it through the HW bit), -1 if not (the caller deactivates it). */
+ * guest deactivates it through the HW bit), -1 if not (the caller deactivates it). Its
+ * handler, registered when vgic_attach claims the SPI (irq_claim_spi). */
 int vgic_inject_hw_spi(struct vm *vm, uint32_t intid);
 /* A private interrupt of v backed by physical intid pintid (the virtual timer): 0 if given to
  * the guest (in a list register or queued for one), VGIC_HW_LATCHED if only latched because

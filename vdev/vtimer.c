@@ -1,7 +1,14 @@
-#include "vdev/vtimer.h"
+/* The guest's generic timers, a part of the virtual CPU hardware (core/vcpu_hw.h). The EL1
+ * virtual timer (CNTV_*, PPI 27) is the guest's own: it runs in hardware with CNTVOFF_EL2 per
+ * VM, and its interrupt, which reaches EL2 because of HCR_EL2.IMO, is handed to the guest as a
+ * virtual PPI with the list-register HW bit, also while the vCPU waits in WFI. While the vCPU
+ * is not loaded, the hypervisor timer watches its deadline. The EL1 physical timer (CNTP_*) is
+ * not offered: see docs/interrupts.md. */
+#include "vdev/vcpu_hw_table.h"
 #include "vdev/vgic.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/irq.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "drivers/gic.h"
@@ -16,23 +23,35 @@
 #define VTIMER_VIRQ 27
 
 struct vtimer {
-    struct hyp_timer t;
+    struct hyp_timer t; /* watches the deadline while the vCPU is not loaded */
     volatile bool expired;
     bool phys_active; /* the physical PPI was active (guest had not deactivated it) */
 };
 
-static struct vtimer vtimers[CONFIG_MAX_VMS][VM_MAX_VCPUS];
+/* Per VM, allocated by core (vm->hw[VCPU_HW_VTIMER].state): one per vCPU. */
+struct vtimer_vm {
+    struct vtimer cpu[VM_MAX_VCPUS];
+};
 
-static struct vtimer *vt_of(struct vcpu *v) { return &vtimers[v->vm->id - 1][v->id]; }
+static struct vtimer *vt_of(struct vcpu *v)
+{
+    return &((struct vtimer_vm *)v->vm->hw[VCPU_HW_VTIMER].state)->cpu[v->id];
+}
 static uint32_t phys_ppi(void) { return platform.timer_intid[TIMER_VIRT]; }
 
-bool vtimer_irq(void)
+/* A timer interrupt was given to the guest and is not finished: each exit looks at it. */
+static void set_inflight(struct vcpu *v, bool on) { v->hw_sync.part[VCPU_HW_VTIMER] = on; }
+
+/* The physical virtual-timer PPI fired on this CPU: handed to the loaded vCPU (which
+ * deactivates it) or, with none, deactivated by the caller. */
+static bool vtimer_irq(uint32_t intid, void *arg)
 {
+    (void)arg;
     struct vcpu *v = this_cpu()->vcpu;
     if (!v)
         return false;
-    v->vtimer_inflight = true;
-    int rc = vgic_inject_hw_ppi(v, VTIMER_VIRQ, phys_ppi());
+    set_inflight(v, true);
+    int rc = vgic_inject_hw_ppi(v, VTIMER_VIRQ, intid);
     /* Latched but not deliverable (disabled in the guest's GIC): its physical PPI stays active
      * and cannot wake the CPU, so the vCPU's WFI must trap until the latch is resolved. */
     if (rc == VGIC_HW_LATCHED)
@@ -42,11 +61,14 @@ bool vtimer_irq(void)
 
 static bool fires(uint64_t ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK | CTL_ISTATUS)) == (CTL_ENABLE | CTL_ISTATUS); }
 
-void vtimer_sync_slow(struct vcpu *v)
+/* After an exit with a timer interrupt in flight: withdraws it if its condition went false
+ * before the guest took it (the guest masked, stopped or moved its timer). */
+static void vtimer_sync(struct vcpu *v)
 {
     if (!vgic_irq_is_pending(v, VTIMER_VIRQ)) {
-        v->vtimer_inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
-        if (!v->vtimer_inflight && (v->wfi_trap & WFI_TRAP_TIMER))
+        bool inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
+        set_inflight(v, inflight);
+        if (!inflight && (v->wfi_trap & WFI_TRAP_TIMER))
             vcpu_trap_wfi(v, WFI_TRAP_TIMER, false);
         return;
     }
@@ -77,15 +99,18 @@ static void watch(struct vcpu *v)
         timer_start(&vt->t, deadline, expire, vt);
 }
 
-bool vtimer_due(struct vcpu *v)
+/* Loaded: the timer condition holds now (enabled, not masked, deadline reached), whether or
+ * not the guest can take its interrupt; not loaded: the watched deadline has passed. */
+static bool vtimer_has_work(struct vcpu *v)
 {
-    (void)v;
-    return fires(sysreg_read(cntv_ctl_el0));
+    if (v->loaded)
+        return fires(sysreg_read(cntv_ctl_el0));
+    return vt_of(v)->expired;
 }
 
-bool vtimer_expired(struct vcpu *v) { return vt_of(v)->expired; }
-
-void vtimer_put(struct vcpu *v)
+/* While not loaded, the deadline is watched by the hypervisor timer and the physical PPI's
+ * active state is kept. */
+static void vtimer_put(struct vcpu *v)
 {
     struct vtimer *vt = vt_of(v);
     /* An active physical PPI would hold back the next vCPU's timer on this CPU. */
@@ -93,9 +118,11 @@ void vtimer_put(struct vcpu *v)
     if (vt->phys_active)
         gic_irq_set_active(phys_ppi(), false);
     watch(v);
+    /* Stop the guest's virtual timer from firing while it is not loaded. */
+    sysreg_write(cntv_ctl_el0, 0);
 }
 
-void vtimer_load(struct vcpu *v)
+static void vtimer_load(struct vcpu *v)
 {
     struct vtimer *vt = vt_of(v);
     timer_stop(&vt->t);
@@ -105,3 +132,28 @@ void vtimer_load(struct vcpu *v)
         gic_irq_set_active(phys_ppi(), true);
     vt->phys_active = false;
 }
+
+static void vtimer_init(void)
+{
+    if (phys_ppi())
+        irq_set_handler(phys_ppi(), vtimer_irq, 0);
+}
+
+static void vtimer_cpu_init(unsigned cpu)
+{
+    (void)cpu;
+    if (phys_ppi()) {
+        gic_irq_set_priority(phys_ppi(), GIC_PRIO_HYP);
+        gic_irq_enable(phys_ppi());
+    }
+}
+
+const struct vcpu_hw_ops vtimer_hw_ops = {
+    .vm_state_size = sizeof(struct vtimer_vm),
+    .init = vtimer_init,
+    .cpu_init = vtimer_cpu_init,
+    .load = vtimer_load,
+    .put = vtimer_put,
+    .sync = vtimer_sync,
+    .has_work = vtimer_has_work,
+};

@@ -85,7 +85,7 @@ void inject_dabt(struct guest_regs *r, uint64_t va, int write) { CHECK(0); }
 void irq_handle_pending(void) { note(H_IRQ, 0); }
 void irq_vcpu_wait(struct vcpu *v) { note(H_WAIT, 0); }
 bool sched_cpu_shared(void) { return cpu_shared; }
-bool vgic_vcpu_pending(struct vcpu *v) { return vgic_pending_answer; }
+bool vcpu_has_work(struct vcpu *v) { return vgic_pending_answer; }
 /* As core/vmm.c: the first request moves the VM to RESETTING; the rest finishes later. */
 void vmm_request_reset(struct vcpu *v)
 {

@@ -1,21 +1,26 @@
 /* libFuzzer harness for the virtual GIC: vdev/vgic.c with its GICv2 (vdev/vgic_v2.c) or GICv3
  * (vdev/vgic_v3.c) back end, driven the way a VM drives it, and vdev/vtimer.c for the one
- * HW-backed private interrupt.
+ * HW-backed private interrupt, both reached as core reaches them: through the virtual CPU
+ * hardware table (vdev/vcpu_hw_table.c, core/vcpu_hw.c, and the loops of core/vcpu.c copied
+ * here) and the interrupt handlers they register (core/irq.h, recorded by
+ * tests/host/stubs.c).
  *
  * Input: a header (GIC version, vCPUs, the physical CPUs they share, list registers, GICv3
  * preemption bits, up to two passthrough SPIs), then operations:
  *   - MMIO accesses by a vCPU (window, offset, size 1/2/4/8, read or write, value) through the
  *     ops the back end registered with vm_add_mmio;
  *   - software edges and levels (vgic_inject_edge, vgic_set_level);
- *   - passthrough device lines, delivered by a stand-in physical GIC (vgic_inject_hw_spi);
- *   - the guest's virtual timer, delivered as the physical PPI (vtimer_irq) and withdrawn at
- *     exits (vtimer_sync);
+ *   - passthrough device lines, delivered by a stand-in physical GIC to the handler the vGIC
+ *     registered when it claimed them (vgic_inject_hw_spi);
+ *   - the guest's virtual timer, delivered as the physical PPI to the vtimer's handler and
+ *     withdrawn at exits (its sync);
  *   - trapped ICC_SGI1R/ASGI1R/SGI0R writes and other system registers (vgic_sysreg);
  *   - the guest acknowledging and deactivating list registers (ICH_LR<n>_EL2 / GICH_LR<n>,
  *     one bank per physical CPU), and writing its VMCR and active priorities;
- *   - exits and entries (vgic_sync, vgic_maintenance when the underflow or EOI maintenance
- *     interrupt would fire, vgic_flush), descheduling (vgic_put / vgic_load, with
- *     vtimer_put / vtimer_load), and WFI (vgic_vcpu_pending).
+ *   - exits and entries (the parts' sync when they ask: vgic_sync, the timer's; then
+ *     vgic_maintenance when the underflow or EOI maintenance interrupt would fire; the parts'
+ *     flush: vgic_flush), descheduling (the parts' put and load: the vGIC's and the timer's),
+ *     and WFI (vgic_vcpu_pending, vcpu_has_work).
  * Hypervisor code runs on a physical CPU only after the vCPU there has exited, as it does.
  *
  * Checked after every operation: each list register in use holds a valid INTID whose state
@@ -42,7 +47,7 @@
 #include <string.h>
 
 #include "vdev/vgic_priv.h"
-#include "vdev/vtimer.h"
+#include "vdev/vcpu_hw_table.h"
 #include "core/vm_layout.h"
 #include "arch/aarch64/esr.h"
 #include "drivers/timer.h"
@@ -83,6 +88,27 @@ int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t
 uint64_t timer_now(void) { return 0; }
 void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *arg) {}
 void timer_stop(struct hyp_timer *t) {}
+
+/* ---- the virtual CPU hardware, run as core/vcpu.c runs it ---- */
+
+static void hw_load(struct vcpu *v)
+{
+    for (unsigned i = v->vm->nr_hw; i-- > 0;)
+        v->vm->hw[i].ops->load(v);
+}
+static void hw_put(struct vcpu *v)
+{
+    for (unsigned i = 0; i < v->vm->nr_hw; i++)
+        v->vm->hw[i].ops->put(v);
+}
+static void hw_marked(struct vcpu *v, const volatile union vcpu_hw_mask *mask, bool sync)
+{
+    for (unsigned i = 0; i < v->vm->nr_hw; i++)
+        if (mask->part[i]) {
+            const struct vcpu_hw_ops *ops = v->vm->hw[i].ops;
+            (sync ? ops->sync : ops->flush)(v);
+        }
+}
 
 /* ---- the machine ---- */
 
@@ -267,8 +293,7 @@ static void vexit(unsigned v)
     on_cpu(p);
     bool maint = eoi_maint[p] || ((hcr_peek(p) & UIE) && valid_lrs(p) <= 1);
     eoi_maint[p] = false;
-    vgic_sync_fast(vc);
-    vtimer_sync(vc);
+    hw_marked(vc, &vc->hw_sync, true);
     if (maint)
         vgic_maintenance();
     phase[v] = HYP;
@@ -286,10 +311,10 @@ static void venter(unsigned v)
     unsigned p = vc->pcpu;
     CHECK(phase[v] == HYP);
     on_cpu(p);
-    vgic_flush_fast(vc);
+    hw_marked(vc, &vc->hw_flush, false);
     TRACE("vCPU%u enters\n", v);
     phase[v] = GUEST;
-    work_at_entry[p] = vc->vgic_work;
+    work_at_entry[p] = vc->hw_flush.part[VCPU_HW_VGIC];
     kicks_at_entry[p] = host_kicks[p];
     check_after_flush(v);
 }
@@ -307,11 +332,11 @@ static void vput(unsigned v)
         apr[i] = apr_exists(i) ? apr_peek(p, i) : 0;
     vc->el1.cntv_ctl = *host_sysreg(p, "cntv_ctl_el0"); /* el1_ctx_save */
     TRACE("vCPU%u put\n", v);
-    vgic_put(vc);
-    vtimer_put(vc);
-    *host_sysreg(p, "cntv_ctl_el0") = 0;
+    hw_put(vc);
+    vc->loaded = false;
+    CHECK(*host_sysreg(p, "cntv_ctl_el0") == 0); /* the timer stopped while not loaded */
     struct vgic_cpu *c = &g->cpu[v];
-    CHECK(c->lr_used == 0 && !vc->vgic_lrs && !c->loaded);
+    CHECK(c->lr_used == 0 && !vc->hw_sync.part[VCPU_HW_VGIC] && !c->loaded);
     for (unsigned n = 0; n < nlrs; n++)
         CHECK(lr_peek(p, n) == 0);
     CHECK(hcr_peek(p) == 0);
@@ -333,10 +358,10 @@ static void vload(unsigned v)
     *host_sysreg(p, "cntv_ctl_el0") = vc->el1.cntv_ctl; /* el1_ctx_restore */
     host_percpu[p].vcpu = vc;
     TRACE("vCPU%u load\n", v);
-    vtimer_load(vc);
-    vgic_load(vc);
+    vc->loaded = true;
+    hw_load(vc);
     struct vgic_cpu *c = &g->cpu[v];
-    CHECK(c->loaded && vc->vgic_work);
+    CHECK(c->loaded && vc->hw_flush.part[VCPU_HW_VGIC]);
     CHECK(vmcr_peek(p) == c->vmcr);
     for (unsigned i = 0; i < 8; i++)
         if (apr_exists(i))
@@ -400,7 +425,7 @@ static bool phys_deliver_on(unsigned p)
         h->pending = false;
         hyp_on(p);
         TRACE("SPI %u taken on CPU %u\n", pt[i], p);
-        CHECK(vgic_inject_hw_spi(&vm, pt[i]) == 0);
+        CHECK(host_dispatch(pt[i])); /* injected: the guest deactivates it */
         took = true;
     }
     uint64_t ctl = *host_sysreg(p, "cntv_ctl_el0");
@@ -410,7 +435,7 @@ static bool phys_deliver_on(unsigned p)
         hyp_on(p);
         TRACE("timer PPI taken on CPU %u\n", p);
         h->active = true;
-        if (!vtimer_irq())
+        if (!host_dispatch(TIMER_PPI))
             gic_deactivate(TIMER_PPI);
         took = true;
     }
@@ -488,11 +513,11 @@ ORACLE static void check_all(void)
         struct vgic_cpu *cc = &g->cpu[c];
         unsigned p = vc->pcpu;
         CHECK((cc->lr_used & ~all) == 0);
-        CHECK(vc->vgic_lrs == (cc->lr_used != 0));
+        CHECK(vc->hw_sync.part[VCPU_HW_VGIC] == (cc->lr_used != 0));
         CHECK(cc->loaded == (phase[c] != OFF));
         CHECK(phase[c] == OFF ? on_pcpu[p] != (int)c && cc->lr_used == 0 : on_pcpu[p] == (int)c);
         if (any_queued(c))
-            CHECK(vc->vgic_work);
+            CHECK(vc->hw_flush.part[VCPU_HW_VGIC]);
         for (uint32_t m = cc->lr_used; m; m &= m - 1) {
             unsigned n = (unsigned)__builtin_ctz(m);
             uint32_t intid = cc->lr_intid[n];
@@ -516,7 +541,7 @@ ORACLE static void check_all(void)
             for (uint64_t m = cc->queued[w]; m; m &= m - 1)
                 CHECK(w * 64 + (unsigned)__builtin_ctzl(m) < g->nr_irqs);
         /* A vCPU in the guest that has new work was made to exit (kicked). */
-        if (phase[c] == GUEST && vc->vgic_work && !work_at_entry[p])
+        if (phase[c] == GUEST && vc->hw_flush.part[VCPU_HW_VGIC] && !work_at_entry[p])
             CHECK(host_kicks[p] > kicks_at_entry[p]);
     }
     /* With the back pointers checked from the list registers' side, an interrupt is in at
@@ -558,7 +583,7 @@ ORACLE static void check_after_flush(unsigned v)
     }
     bool more = any_queued(v);
     CHECK(((hcr_peek(p) & UIE) != 0) == more);
-    CHECK(vm.vcpu[v].vgic_work == more);
+    CHECK(vm.vcpu[v].hw_flush.part[VCPU_HW_VGIC] == more);
     if (!more)
         return;
     CHECK(c->lr_used == (1u << nlrs) - 1);
@@ -1004,7 +1029,8 @@ static void op_timer(uint8_t op)
     *host_sysreg(vm.vcpu[v].pcpu, "cntv_ctl_el0") = (op >> 4) & 7;
 }
 
-/* WFI: vgic_vcpu_pending must see every interrupt the guest could take. */
+/* WFI: vgic_vcpu_pending must see every interrupt the guest could take, and the one answer
+ * core asks (vcpu_has_work) includes it. */
 static void op_wfi(uint8_t op)
 {
     uint8_t a = u8();
@@ -1014,6 +1040,7 @@ static void op_wfi(uint8_t op)
         make_hyp(v);
     on_cpu(vc->pcpu);
     bool r = vgic_vcpu_pending(vc);
+    CHECK(!r || vcpu_has_work(vc));
     unsigned pmr = phase[v] == OFF ? 0xff : (vmcr_peek(vc->pcpu) >> (ver == 3 ? 24 : 27)) << (ver == 3 ? 0 : 3);
     pmr &= 0xff;
     const struct vgic_cpu *c = &g->cpu[v];
@@ -1130,6 +1157,8 @@ static void setup(void)
     }
     platform.gic_version = ver;
     platform.timer_intid[TIMER_VIRT] = TIMER_PPI;
+    vcpu_hw_init(); /* the timer registers its PPI's handler */
+    CHECK(host_handlers[TIMER_PPI].fn != NULL);
     vm.id = 1;
     strcpy(vm.cfg.name, "fuzz");
     vm.cfg.nr_vcpus = nvcpu;
@@ -1158,7 +1187,8 @@ static void setup(void)
     }
     for (unsigned p = 0; p < MAX_CPUS; p++)
         on_pcpu[p] = -1;
-    CHECK(vgic_attach(&vm) == 0);
+    CHECK(vcpu_hw_attach(&vm) == 0);
+    CHECK(vm.hw[VCPU_HW_VGIC].ops == &vgic_hw_ops && vm.hw[VCPU_HW_VTIMER].state != NULL);
     g = vgic_of(&vm);
     CHECK(g->nr_lrs == nlrs && g->nr_irqs == VGIC_NR_IRQS);
     /* Its windows: the distributor (GICv2: 4 KiB), and the GICv3 redistributors. */
@@ -1169,6 +1199,7 @@ static void setup(void)
     for (unsigned i = 0; i < npt; i++) {
         const struct host_irq *h = &host_gic.spi[pt[i]];
         CHECK(!h->enabled && !h->pending && !h->active && !h->edge && h->priority == GIC_PRIO_HYP && h->route == 0);
+        CHECK(host_handlers[pt[i]].claimed && host_handlers[pt[i]].arg == &vm);
     }
     for (unsigned p = 0; p < npcpu; p++)
         vload(p);
@@ -1258,5 +1289,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(!host_sysreg_touched(apr_name[i]));
     free(gich);
     gich = NULL;
+    free(vm.hw[VCPU_HW_VTIMER].state); /* core's page_alloc, calloc here */
     return 0;
 }

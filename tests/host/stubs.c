@@ -8,9 +8,11 @@
 #include "core/irq.h"
 #include "core/console.h"
 #include "core/vcpu.h"
+#include "core/page_alloc.h"
 
 struct platform platform;
 struct host_gic host_gic;
+struct host_handler host_handlers[HOST_NR_INTIDS];
 struct percpu host_percpu[MAX_CPUS];
 unsigned host_kicks[MAX_CPUS];
 uint32_t host_refused_spi;
@@ -89,6 +91,7 @@ void host_reset(void)
 {
     memset(slots, 0, sizeof(slots));
     memset(&host_gic, 0, sizeof(host_gic));
+    memset(host_handlers, 0, sizeof(host_handlers));
     memset(host_percpu, 0, sizeof(host_percpu));
     memset(host_kicks, 0, sizeof(host_kicks));
     memset(&platform, 0, sizeof(platform));
@@ -168,12 +171,38 @@ void irq_kick_cpu(unsigned cpu)
     host_kicks[cpu]++;
 }
 
-int irq_claim_spi(uint32_t intid, struct vm *vm)
+int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
 {
-    return intid < GIC_NR_PRIVATE || intid >= HOST_NR_INTIDS || intid == host_refused_spi ? -1 : 0;
+    if (intid >= HOST_NR_INTIDS)
+        return -1;
+    host_handlers[intid] = (struct host_handler){ fn, arg, false };
+    return 0;
 }
 
-void irq_release_spis(struct vm *vm) {}
+bool host_dispatch(uint32_t intid)
+{
+    if (intid >= HOST_NR_INTIDS || !host_handlers[intid].fn)
+        host_fail("no handler for INTID", intid);
+    return host_handlers[intid].fn(intid, host_handlers[intid].arg);
+}
+
+int irq_claim_spi(uint32_t intid, irq_handler_fn fn, struct vm *vm)
+{
+    if (intid < GIC_NR_PRIVATE || intid >= HOST_NR_INTIDS || intid == host_refused_spi)
+        return -1;
+    struct host_handler *h = &host_handlers[intid];
+    if (h->fn && !(h->claimed && h->arg == vm))
+        return -1;
+    *h = (struct host_handler){ fn, vm, true };
+    return 0;
+}
+
+void irq_release_spis(struct vm *vm)
+{
+    for (unsigned i = 0; i < HOST_NR_INTIDS; i++)
+        if (host_handlers[i].claimed && host_handlers[i].arg == vm)
+            host_handlers[i] = (struct host_handler){ 0 };
+}
 
 void printk(const char *fmt, ...)
 {
@@ -183,6 +212,16 @@ void printk(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
+}
+
+/* ---- core/page_alloc.c: zeroed memory the caller frees with free() ---- */
+
+void *page_alloc(uint64_t npages, uint64_t align)
+{
+    void *p = aligned_alloc(align, npages * PA_PAGE_SIZE);
+    if (p)
+        memset(p, 0, npages * PA_PAGE_SIZE);
+    return p;
 }
 
 /* ---- core/vcpu.c ---- */

@@ -1,7 +1,7 @@
 /* Host stand-ins for the parts of the hypervisor that host programs (tests/unit, tests/fuzz)
  * do not link: system registers (the HOST_TEST path of arch/aarch64/sysreg.h), per-CPU data,
- * the physical GIC (drivers/gic.h), IPIs and SPI ownership (core/irq.h), the console and the
- * platform description. A program lists tests/host/stubs.c in its .deps and calls host_reset()
+ * the physical GIC (drivers/gic.h), IPIs, interrupt handlers and SPI ownership (core/irq.h),
+ * the page allocator (calloc), the console and the platform description. A program lists tests/host/stubs.c in its .deps and calls host_reset()
  * before each case. Single-threaded: "the calling CPU" is whichever host_set_cpu() chose. */
 #ifndef TESTS_HOST_STUBS_H
 #define TESTS_HOST_STUBS_H
@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/irq.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "drivers/gic.h"
@@ -31,7 +32,15 @@ struct host_gic {
     void (*on_deactivate)(uint32_t intid);
 };
 
+/* What irq_set_handler() and irq_claim_spi() registered, by INTID. */
+struct host_handler {
+    irq_handler_fn fn;
+    void *arg;
+    bool claimed; /* by irq_claim_spi */
+};
+
 extern struct host_gic host_gic;
+extern struct host_handler host_handlers[HOST_NR_INTIDS];
 extern struct percpu host_percpu[MAX_CPUS];
 extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
 extern uint32_t host_refused_spi;     /* irq_claim_spi() refuses it (0: none) */
@@ -43,6 +52,9 @@ void host_reset(void);
 /* Makes cpu the calling CPU: this_cpu(), system registers and banked GIC state are its own. */
 void host_set_cpu(unsigned cpu);
 unsigned host_current_cpu(void);
+/* Runs the handler registered for intid, as core/irq.c's dispatch does (there must be one):
+ * true when it handed the interrupt on still active, false when the caller deactivates it. */
+bool host_dispatch(uint32_t intid);
 /* The physical interrupt intid as seen from the calling CPU. */
 struct host_irq *host_irq(uint32_t intid);
 /* System register `name` (spelled as the code spells it, e.g. "ich_lr3_el2") of cpu; created

@@ -1,0 +1,51 @@
+/* Running through the virtual CPU hardware parts (core/vcpu_hw.h) on behalf of core; the
+ * loops of the vCPU's load, put, exit and entry are in core/vcpu.c. */
+#include "core/vcpu_hw.h"
+#include "core/vm.h"
+#include "core/page_alloc.h"
+#include "core/console.h"
+
+void vcpu_hw_init(void)
+{
+    for (unsigned i = 0; i < vcpu_hw_nr; i++)
+        if (vcpu_hw_parts[i]->init)
+            vcpu_hw_parts[i]->init();
+}
+
+void vcpu_hw_cpu_init(unsigned cpu)
+{
+    for (unsigned i = 0; i < vcpu_hw_nr; i++)
+        if (vcpu_hw_parts[i]->cpu_init)
+            vcpu_hw_parts[i]->cpu_init(cpu);
+}
+
+/* Per-VM state: allocated at the VM's first build, kept across its resets (vm->hw survives
+ * them; a VM slot that is refused and cleared loses it, see docs/architecture.md). */
+int vcpu_hw_attach(struct vm *vm)
+{
+    vm->nr_hw = vcpu_hw_nr;
+    for (unsigned i = 0; i < vcpu_hw_nr; i++) {
+        const struct vcpu_hw_ops *ops = vcpu_hw_parts[i];
+        struct vcpu_hw *hw = &vm->hw[i];
+        hw->ops = ops;
+        if (ops->vm_state_size && !hw->state) {
+            hw->state = page_alloc((ops->vm_state_size + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE, PA_PAGE_SIZE);
+            if (!hw->state) {
+                printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
+                return -1;
+            }
+        }
+        if (ops->attach && ops->attach(vm) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+bool vcpu_has_work(struct vcpu *v)
+{
+    const struct vm *vm = v->vm;
+    for (unsigned i = 0; i < vm->nr_hw; i++)
+        if (vm->hw[i].ops->has_work && vm->hw[i].ops->has_work(v))
+            return true;
+    return false;
+}

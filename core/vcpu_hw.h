@@ -1,0 +1,77 @@
+/* The virtual CPU hardware: the parts of a vCPU beyond its registers that the hypervisor keeps
+ * for it (the vGIC's CPU interface, the virtual timer; later the EL1 physical timer, the PMU,
+ * debug). Each part is a struct vcpu_hw_ops in vdev/; the list of parts is the table
+ * vcpu_hw_parts (vdev/vcpu_hw_table.c), which core runs through without naming any part: at
+ * boot and per CPU (core/irq.c), when a VM is built (vcpu_hw_attach fills vm->hw[], indexed
+ * like the table, with each part's ops and per-VM state), around running a vCPU and on every
+ * exit and entry (core/vcpu.c), and when a vCPU waits (vcpu_has_work). Every VM gets every
+ * part. docs/architecture.md "Adding virtual CPU hardware". */
+#ifndef CORE_VCPU_HW_H
+#define CORE_VCPU_HW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+#define VCPU_HW_MAX 8 /* parts at most: one byte each in a union vcpu_hw_mask */
+
+/* Per vCPU, which parts want their sync (after an exit) or flush (before an entry): one byte
+ * per part, at the part's index in the table, written by that part only. Bytes rather than
+ * bits: a part sets or clears its own with a plain store from any CPU, with no
+ * read-modify-write against the others; core tests all of them with one load (`any`). */
+union vcpu_hw_mask {
+    uint8_t part[VCPU_HW_MAX];
+    uint64_t any;
+};
+
+struct vcpu_hw_ops {
+    /* Per-VM state core allocates for the part (zeroed at the VM's first build and kept, not
+     * cleared, across its resets: a part may have timers armed in it); 0: none. The part
+     * finds it at vm->hw[its index].state. */
+    size_t vm_state_size;
+    /* Boot CPU, once, before the secondaries start: e.g. irq_set_handler for its physical
+     * interrupts. */
+    void (*init)(void);
+    /* Every physical CPU, as its interrupt controller comes up: e.g. enable its PPIs. */
+    void (*cpu_init)(unsigned cpu);
+    /* At VM creation and at each VM reset, vCPUs not loaded: 0, or negative to refuse the VM
+     * (having said why). */
+    int (*attach)(struct vm *vm);
+    /* Required. Around running v on this CPU (vcpu_load, vcpu_put): load runs the parts last
+     * to first, put first to last (the vGIC empties its list registers before the timer looks
+     * at its physical interrupt). */
+    void (*load)(struct vcpu *v);
+    void (*put)(struct vcpu *v);
+    /* Before entering the guest, when the part's byte in v->hw_flush is set; after each exit,
+     * when its byte in v->hw_sync is set (first to last: the timer sees what the vGIC's sync
+     * found). Required of a part that sets the byte; it clears it when it has nothing more to
+     * do. */
+    void (*flush)(struct vcpu *v);
+    void (*sync)(struct vcpu *v);
+    /* An interrupt or event is due that should end v's WFI. v->loaded tells whether v's state
+     * is live on this CPU (the caller's) or saved. */
+    bool (*has_work)(struct vcpu *v);
+};
+
+/* A VM's part: its ops and per-VM state. */
+struct vcpu_hw {
+    const struct vcpu_hw_ops *ops;
+    void *state;
+};
+
+/* The parts, defined by vdev/vcpu_hw_table.c. */
+extern const struct vcpu_hw_ops *const vcpu_hw_parts[];
+extern const unsigned vcpu_hw_nr;
+
+/* core/vcpu_hw.c: */
+void vcpu_hw_init(void);             /* boot CPU, once: every part's init */
+void vcpu_hw_cpu_init(unsigned cpu); /* every CPU: every part's cpu_init */
+int vcpu_hw_attach(struct vm *vm);   /* VM build and reset: fills vm->hw[], runs attach */
+/* Whether v has an interrupt or event due that should end its WFI, loaded on this CPU or
+ * not: the one answer for the WFI trap, the wait in WFI and the scheduler. */
+bool vcpu_has_work(struct vcpu *v);
+
+#endif

@@ -1,0 +1,11 @@
+/* The virtual CPU hardware every VM gets, in the order of enum vcpu_hw_part. */
+#include "vdev/vcpu_hw_table.h"
+
+const struct vcpu_hw_ops *const vcpu_hw_parts[] = {
+    [VCPU_HW_VGIC] = &vgic_hw_ops,
+    [VCPU_HW_VTIMER] = &vtimer_hw_ops,
+};
+const unsigned vcpu_hw_nr = VCPU_HW_NR;
+
+_Static_assert(sizeof(vcpu_hw_parts) / sizeof(vcpu_hw_parts[0]) == VCPU_HW_NR, "one row per part");
+_Static_assert(VCPU_HW_NR <= VCPU_HW_MAX, "union vcpu_hw_mask has a byte per part");

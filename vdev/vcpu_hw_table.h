@@ -1,0 +1,18 @@
+/* The parts of the virtual CPU hardware (core/vcpu_hw.h), by index: a part's index is its row
+ * in vcpu_hw_parts (vdev/vcpu_hw_table.c) and its byte in v->hw_sync / v->hw_flush. Core runs
+ * them in this order (load in reverse). Adding one: its file with its ops, and a row here and
+ * in the table. */
+#ifndef VDEV_VCPU_HW_TABLE_H
+#define VDEV_VCPU_HW_TABLE_H
+
+#include "core/vcpu_hw.h"
+
+enum vcpu_hw_part {
+    VCPU_HW_VGIC,   /* vdev/vgic.c: list registers, maintenance interrupt */
+    VCPU_HW_VTIMER, /* vdev/vtimer.c: the EL1 virtual timer */
+    VCPU_HW_NR
+};
+
+extern const struct vcpu_hw_ops vgic_hw_ops, vtimer_hw_ops;
+
+#endif
