@@ -5,31 +5,21 @@
 #include "core/irq.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/stage2_hw.h"
+#include "arch/aarch64/regs/cptr.h"
+#include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/regs/mdcr.h"
+#include "arch/aarch64/regs/timer.h"
 #include "core/vcpu_hw.h"
 
-/* HCR_EL2 for guests (Arm ARM D19.2 HCR_EL2). */
-#define HCR_VM     (1UL << 0) /* stage 2 on */
-#define HCR_SWIO   (1UL << 1) /* set/way invalidate becomes clean+invalidate */
-#define HCR_FMO    (1UL << 3) /* physical FIQ/IRQ/SError to EL2, virtual ones to EL1 */
-#define HCR_IMO    (1UL << 4)
-#define HCR_AMO    (1UL << 5)
-#define HCR_VF     (1UL << 6) /* virtual FIQ, IRQ, SError pending */
-#define HCR_VI     (1UL << 7)
-#define HCR_VSE    (1UL << 8)
-#define HCR_FB     (1UL << 9)  /* broadcast TLB and I-cache maintenance */
-#define HCR_BSU_IS (1UL << 10) /* barriers inner shareable */
-#define HCR_TWI    (1UL << 13)
-#define HCR_TWE    (1UL << 14)
-#define HCR_TID3   (1UL << 18) /* ID group 3: sanitized ID registers */
-#define HCR_TSC    (1UL << 19) /* SMC traps: the firmware is never reached */
-#define HCR_TIDCP  (1UL << 20) /* implementation-defined registers */
-#define HCR_TACR   (1UL << 21) /* ACTLR_EL1 */
-#define HCR_TSW    (1UL << 22) /* data cache set/way maintenance */
-#define HCR_RW     (1UL << 31) /* EL1 is AArch64 */
-
-#define HCR_GUEST                                                                                           \
-    (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWE | HCR_TID3 | HCR_TSC | \
-     HCR_TIDCP | HCR_TACR | HCR_TSW | HCR_RW)
+/* HCR_EL2 for guests (Arm ARM D24.2.62): stage 2 on; set/way invalidate upgraded to clean and
+ * invalidate; physical FIQ/IRQ/SError to EL2 and virtual ones to EL1; TLB and I-cache
+ * maintenance broadcast and barriers inner shareable; traps of WFE, ID group 3 (sanitized ID
+ * registers), SMC (the firmware is never reached), implementation-defined registers, ACTLR_EL1
+ * and data-cache set/way operations; EL1 is AArch64. */
+#define HCR_GUEST                                                                                                      \
+    (HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_FB | HCR_EL2_BSU_IS | HCR_EL2_TWE | \
+     HCR_EL2_TID3 | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW)
 
 /* WFI traps only where the vCPU shares its CPU, so that it can give the CPU away. A vCPU alone
  * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is
@@ -43,21 +33,23 @@
  * (core/irq.c, core/exit.c). */
 static uint64_t guest_hcr(const struct vcpu *v)
 {
-    return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_TWI : 0);
+    return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
 }
 
-/* CPTR_EL2, E2H=0 (Arm ARM D19.2): TZ[8] traps SVE, TSM[12] (RES1 without SME) traps SME,
- * TAM[30] traps activity monitors; bits 9 and 13 are RES1; TFP[10] stays 0 (FP is switched). */
-#define CPTR_GUEST ((1UL << 8) | (1UL << 9) | (1UL << 12) | (1UL << 13) | (1UL << 30))
+/* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME and the activity monitors trap (hidden from the
+ * guest); FP/SIMD does not (it is switched per vCPU). Bits 9 and 13 are RES1. */
+#define CPTR_GUEST (CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | REG_BIT(9) | REG_BIT(13))
 
-/* MDCR_EL2: TPMCR[5], TPM[6] trap the PMU, TDA[9], TDOSA[10], TDRA[11] trap debug registers,
- * TPMS[14] traps SPE, TTRF[19] trace filters. HPMN[4:0] = 0 counters for EL1. The guest sees
- * these features hidden in its ID registers; their registers are emulated or UNDEFINED. */
-#define MDCR_GUEST ((1UL << 5) | (1UL << 6) | (1UL << 9) | (1UL << 10) | (1UL << 11) | (1UL << 14) | (1UL << 19))
+/* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),
+ * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1. The
+ * guest sees these features hidden in its ID registers; their registers are emulated or
+ * UNDEFINED. */
+#define MDCR_GUEST \
+    (MDCR_EL2_TPMCR | MDCR_EL2_TPM | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPMS | MDCR_EL2_TTRF)
 
-/* CNTHCTL_EL2, E2H=0: EL1PCTEN[0] lets EL1 read the physical counter; EL1PCEN[1] = 0 traps the
- * EL1 physical timer registers, which the guest does not get. */
-#define CNTHCTL_GUEST (1UL << 0)
+/* CNTHCTL_EL2, E2H=0 (Arm ARM D24.10): EL1 may read the physical counter; the EL1 physical timer
+ * registers trap (EL1PCEN = 0): the guest does not get that timer. */
+#define CNTHCTL_GUEST CNTHCTL_EL2_EL1PCTEN
 
 void vcpu_cpu_init(void)
 {
@@ -126,7 +118,7 @@ void vcpu_put(struct vcpu *v)
 {
     el1_ctx_save(&v->el1);
     hw_put(v);
-    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(hcr_el2, HCR_EL2_RW);
     isb();
     this_cpu()->vcpu = 0;
     __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
@@ -152,14 +144,14 @@ void vcpu_kick(struct vcpu *v)
 }
 
 /* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr) with the
- * virtual interrupt lines outside the GIC, VF [6], VI [7], VSE [8] (Arm ARM D19.2 HCR_EL2). */
+ * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). */
 static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != cur) {
         /* With FEAT_RAS (ID_AA64PFR0_EL1.RAS [31:28]) the guest's ESR_EL1 for the virtual
          * SError comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D19.2 VSESR_EL2). */
-        if ((want & HCR_VSE) && ((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xf))
+        if ((want & HCR_EL2_VSE) && ID_FIELD_GET(sysreg_read(id_aa64pfr0_el1), ID_AA64PFR0_EL1_RAS))
             sysreg_write(s3_4_c5_c2_3, 0);
         sysreg_write(hcr_el2, want);
         isb();
@@ -170,16 +162,16 @@ static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 /* The guest taking the virtual SError clears HCR_EL2.VSE: it is one-shot. */
 static uint64_t vlines_exit(struct vcpu *v, uint64_t cur)
 {
-    if ((cur & HCR_VSE) && !(sysreg_read(hcr_el2) & HCR_VSE)) {
-        __atomic_fetch_and(&v->vlines, ~HCR_VSE, __ATOMIC_RELAXED);
-        cur &= ~HCR_VSE;
+    if ((cur & HCR_EL2_VSE) && !(sysreg_read(hcr_el2) & HCR_EL2_VSE)) {
+        __atomic_fetch_and(&v->vlines, ~HCR_EL2_VSE, __ATOMIC_RELAXED);
+        cur &= ~HCR_EL2_VSE;
     }
     return cur;
 }
 
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 {
-    uint64_t bit = line == VLINE_IRQ ? HCR_VI : line == VLINE_FIQ ? HCR_VF : HCR_VSE;
+    uint64_t bit = line == VLINE_IRQ ? HCR_EL2_VI : line == VLINE_FIQ ? HCR_EL2_VF : HCR_EL2_VSE;
     if (on)
         __atomic_fetch_or(&v->vlines, bit, __ATOMIC_RELAXED);
     else

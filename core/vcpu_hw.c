@@ -19,8 +19,8 @@ void vcpu_hw_cpu_init(unsigned cpu)
             vcpu_hw_parts[i]->cpu_init(cpu);
 }
 
-/* Per-VM state: allocated at the VM's first build, kept across its resets (vm->hw survives
- * them; a VM slot that is refused and cleared loses it, see docs/architecture.md). */
+/* Per-VM state: allocated at the VM's first build, kept across its resets; a refused VM gives
+ * it back (vcpu_hw_release). */
 int vcpu_hw_attach(struct vm *vm)
 {
     vm->nr_hw = vcpu_hw_nr;
@@ -39,6 +39,19 @@ int vcpu_hw_attach(struct vm *vm)
             return -1;
     }
     return 0;
+}
+
+void vcpu_hw_release(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_hw; i++) {
+        struct vcpu_hw *hw = &vm->hw[i];
+        if (hw->ops->release)
+            hw->ops->release(vm);
+        if (hw->state)
+            page_free(hw->state, (hw->ops->vm_state_size + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE);
+        hw->state = 0;
+    }
+    vm->nr_hw = 0;
 }
 
 bool vcpu_has_work(struct vcpu *v)

@@ -40,6 +40,9 @@ struct vcpu_hw_ops {
     /* At VM creation and at each VM reset, vCPUs not loaded: 0, or negative to refuse the VM
      * (having said why). */
     int (*attach)(struct vm *vm);
+    /* The VM was refused after attach: give back what attach took (e.g. claimed interrupts).
+     * May be NULL. Core frees the per-VM state afterwards. */
+    void (*release)(struct vm *vm);
     /* Required. Around running v on this CPU (vcpu_load, vcpu_put): load runs the parts last
      * to first, put first to last (the vGIC empties its list registers before the timer looks
      * at its physical interrupt). */
@@ -70,6 +73,7 @@ extern const unsigned vcpu_hw_nr;
 void vcpu_hw_init(void);             /* boot CPU, once: every part's init */
 void vcpu_hw_cpu_init(unsigned cpu); /* every CPU: every part's cpu_init */
 int vcpu_hw_attach(struct vm *vm);   /* VM build and reset: fills vm->hw[], runs attach */
+void vcpu_hw_release(struct vm *vm); /* a refused VM: every part's release, its state freed */
 /* Whether v has an interrupt or event due that should end its WFI, loaded on this CPU or
  * not: the one answer for the WFI trap, the wait in WFI and the scheduler. */
 bool vcpu_has_work(struct vcpu *v);

@@ -1,6 +1,6 @@
 /* The seam between the core and the device models of what a VM sees (vdev/): the core parses,
  * builds, describes, quiesces and releases a VM's devices only through these descriptors and
- * names no model. vdev/registry.c holds the one table of kinds (docs/architecture.md, "Adding a
+ * names no model. vdev/device_table.c holds the one table of kinds (docs/architecture.md, "Adding a
  * device"). */
 #ifndef CORE_VDEV_H
 #define CORE_VDEV_H
@@ -69,7 +69,7 @@ struct vdev_kind {
     const struct vdev_ops *ops;
 };
 
-/* The table of kinds (vdev/registry.c). */
+/* The table of kinds (vdev/device_table.c). */
 extern const struct vdev_kind vdev_kinds[];
 extern const unsigned vdev_nr_kinds;
 

@@ -101,7 +101,6 @@ struct vm {
     /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and
      * configuration, dev_state[i] its state (core/vdev.h, core/vm_devices.c). */
     _Alignas(16) uint8_t dev_state[VM_MAX_DEVICES][VDEV_STATE_BYTES];
-    void *vgic; /* vdev/vgic state */
     /* Its virtual CPU hardware, indexed like vcpu_hw_parts (core/vcpu_hw.h). */
     struct vcpu_hw hw[VCPU_HW_MAX];
     unsigned nr_hw;

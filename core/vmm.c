@@ -155,6 +155,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     vm_devices_create(vm);
     if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
         vm_devices_release(vm);
+        vcpu_hw_release(vm);
         stage2_destroy(vm);
         page_free(ram, cfg->ram_size >> 12);
         return -1;

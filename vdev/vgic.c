@@ -15,7 +15,6 @@
 #include "arch/aarch64/esr.h"
 #include "lib/string.h"
 
-static struct vgic vgics[CONFIG_MAX_VMS];
 
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
 {
@@ -341,7 +340,7 @@ void vgic_put(struct vcpu *v)
 void vgic_maintenance(void)
 {
     struct vcpu *v = this_cpu()->vcpu;
-    if (!v || !v->vm->vgic)
+    if (!v || !vgic_of(v->vm))
         return;
     struct vgic *g = vgic_of(v->vm);
     /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
@@ -507,12 +506,11 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 
 int vgic_attach(struct vm *vm)
 {
-    struct vgic *g = &vgics[vm->id - 1];
+    struct vgic *g = vgic_of(vm); /* vm_state_size bytes of its own (core/vcpu_hw.c) */
     memset(g, 0, sizeof(*g));
     g->vm = vm;
     g->be = platform.gic_version == 3 ? &vgic_v3_backend : &vgic_v2_backend;
     g->nr_irqs = VGIC_NR_IRQS;
-    vm->vgic = g;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
         vm->vcpu[c].hw_flush.part[VCPU_HW_VGIC] = vm->vcpu[c].hw_sync.part[VCPU_HW_VGIC] = false;
         for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
@@ -575,7 +573,12 @@ static void maint_cpu_init(unsigned cpu)
     }
 }
 
+/* A refused VM's passthrough SPIs go back to nobody. */
+static void vgic_release(struct vm *vm) { irq_release_spis(vm); }
+
 const struct vcpu_hw_ops vgic_hw_ops = {
+    .vm_state_size = sizeof(struct vgic),
+    .release = vgic_release,
     .init = maint_init,
     .cpu_init = maint_cpu_init,
     .attach = vgic_attach,

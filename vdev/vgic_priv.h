@@ -5,6 +5,7 @@
 
 #include "vdev/vgic.h"
 #include "core/vm.h"
+#include "vdev/vcpu_hw_table.h"
 #include "lib/spinlock.h"
 
 #define VGIC_NR_IRQS    256 /* INTIDs 0..255 per VM: 16 SGIs, 16 PPIs, 224 SPIs */
@@ -81,7 +82,8 @@ struct vgic {
 
 extern const struct vgic_backend vgic_v2_backend, vgic_v3_backend;
 
-static inline struct vgic *vgic_of(struct vm *vm) { return (struct vgic *)vm->vgic; }
+/* A VM's vGIC: its state as a part of the virtual CPU hardware (core/vcpu_hw.h). */
+static inline struct vgic *vgic_of(struct vm *vm) { return (struct vgic *)vm->hw[VCPU_HW_VGIC].state; }
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid);
 /* State of intid changed (caller holds g->lock): queue it for its target and kick it. */
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q);

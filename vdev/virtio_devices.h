@@ -1,5 +1,5 @@
 /* The virtio device kinds a VM's configuration can name (docs/virtio.md), each a back end of
- * the virtio-mmio transport (vdev/virtio_mmio.c), listed in vdev/registry.c. */
+ * the virtio-mmio transport (vdev/virtio_mmio.c), listed in vdev/device_table.c. */
 #ifndef VDEV_VIRTIO_DEVICES_H
 #define VDEV_VIRTIO_DEVICES_H
 

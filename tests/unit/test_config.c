@@ -65,7 +65,7 @@ static int file_size(const char *path, uint64_t *size)
     return -1;
 }
 
-/* The kind in the table of kinds (vdev/registry.c, linked without the models) with this
+/* The kind in the table of kinds (vdev/device_table.c, linked without the models) with this
  * compatible string. */
 static const struct vdev_kind *kind_named(const char *compatible)
 {

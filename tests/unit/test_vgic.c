@@ -94,6 +94,8 @@ static int setup(void **state)
     vm.cfg.passthru_irq[0] = 40;
     vm.cfg.nr_passthru_irqs = 1;
     host_percpu[0].vcpu = &vm.vcpu[0];
+    static struct vgic vgic_state;
+    vm.hw[VCPU_HW_VGIC].state = &vgic_state; /* what core/vcpu_hw.c allocates for the part */
     assert_int_equal(vgic_attach(&vm), 0);
     g = vgic_of(&vm);
     vgic_load(&vm.vcpu[0]);

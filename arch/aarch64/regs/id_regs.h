@@ -7,9 +7,10 @@
 
 #include <stdint.h>
 
-/* The bits of field f, and value val placed in field f. */
+/* The bits of field f, value val placed in field f, and field f of register value reg. */
 #define ID_FIELD_MASK(f)     (((UINT64_C(1) << f##_WIDTH) - 1) << f##_SHIFT)
 #define ID_FIELD_VAL(f, val) (((uint64_t)(val) << f##_SHIFT) & ID_FIELD_MASK(f))
+#define ID_FIELD_GET(reg, f) (((uint64_t)(reg)&ID_FIELD_MASK(f)) >> f##_SHIFT)
 
 /* ID_AA64PFR0_EL1, AArch64 Processor Feature Register 0. */
 #define ID_AA64PFR0_EL1_EL2_SHIFT  8 /* EL2 implemented (and in which states) */
