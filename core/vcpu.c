@@ -37,8 +37,8 @@ static uint64_t guest_hcr(const struct vcpu *v)
 }
 
 /* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME and the activity monitors trap (hidden from the
- * guest); FP/SIMD does not (it is switched per vCPU). Bits 9 and 13 are RES1. */
-#define CPTR_GUEST (CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | REG_BIT(9) | REG_BIT(13))
+ * guest); FP/SIMD does not (it is switched per vCPU). The RES1 bits, [7:0] among them, are set. */
+#define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM)
 
 /* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),
  * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1. The
