@@ -34,6 +34,9 @@ struct gic_desc {
 };
 
 struct gic_ops {
+    /* The INTID field of an acknowledge value: GICC_IAR [9:0] (its [12:10] name a GICv2 SGI's
+     * source CPU), ICC_IAR1_EL1 [23:0]. */
+    uint32_t intid_mask;
     void (*init)(const struct gic_desc *d);
     void (*cpu_init)(unsigned cpu);
     void (*enable)(uint32_t intid, bool on);
@@ -72,7 +75,7 @@ static inline bool gic_irq_is_active(uint32_t intid) { return gic->is_active(int
 /* Acknowledge: returns the IAR value (GICv2 keeps the SGI source in bits [12:10]); pass it to
  * gic_eoi()/gic_deactivate(). gic_intid() extracts the INTID. */
 static inline uint32_t gic_ack(void) { return gic->ack(); }
-static inline uint32_t gic_intid(uint32_t iar) { return iar & 0xffffff; }
+static inline uint32_t gic_intid(uint32_t iar) { return iar & gic->intid_mask; }
 static inline void gic_eoi(uint32_t iar) { gic->eoi(iar); }
 static inline void gic_deactivate(uint32_t iar) { gic->deactivate(iar); }
 /* SGI to one physical CPU; memory written before is visible to it when the SGI arrives. */

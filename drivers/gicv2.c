@@ -106,6 +106,7 @@ static void v2_send_sgi(unsigned cpu, unsigned sgi)
 }
 
 const struct gic_ops gicv2_ops = {
+    .intid_mask = 0x3ff,
     .init = v2_init,
     .cpu_init = v2_cpu_init,
     .enable = v2_enable,

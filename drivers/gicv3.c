@@ -184,7 +184,7 @@ static void v3_route(uint32_t intid, unsigned cpu)
 static uint32_t v3_ack(void)
 {
     uint32_t iar = (uint32_t)sysreg_read(icc_iar1_el1);
-    __asm__ volatile("dsb sy" ::: "memory");
+    dsb_sy();
     return iar;
 }
 
@@ -216,6 +216,7 @@ static void v3_send_sgi(unsigned cpu, unsigned sgi)
 }
 
 const struct gic_ops gicv3_ops = {
+    .intid_mask = 0xffffff,
     .init = v3_init,
     .cpu_init = v3_cpu_init,
     .enable = v3_enable,

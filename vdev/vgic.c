@@ -15,7 +15,6 @@
 #include "arch/aarch64/esr.h"
 #include "lib/string.h"
 
-
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
 {
     if (intid < VGIC_NR_PRIVATE)

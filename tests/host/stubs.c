@@ -151,6 +151,7 @@ static void g_deactivate(uint32_t iar)
 }
 
 static const struct gic_ops host_gic_ops = {
+    .intid_mask = 0xffffff,
     .enable = g_enable,
     .set_priority = g_priority,
     .set_edge = g_edge,
