@@ -54,6 +54,13 @@ void vcpu_hw_release(struct vm *vm)
     vm->nr_hw = 0;
 }
 
+void vcpu_hw_dt(const struct vm *vm, struct vdev_dt *dt)
+{
+    for (unsigned i = 0; i < vm->nr_hw; i++)
+        if (vm->hw[i].ops->dt_node)
+            vm->hw[i].ops->dt_node(vm, dt);
+}
+
 bool vcpu_has_work(struct vcpu *v)
 {
     const struct vm *vm = v->vm;

@@ -15,6 +15,7 @@
 
 struct vm;
 struct vcpu;
+struct vdev_dt;
 
 #define VCPU_HW_MAX 8 /* parts at most: one byte each in a union vcpu_hw_mask */
 
@@ -54,6 +55,9 @@ struct vcpu_hw_ops {
      * do. */
     void (*flush)(struct vcpu *v);
     void (*sync)(struct vcpu *v);
+    /* Its nodes in the VM's device tree (the interrupt controller with dt->intc_phandle as its
+     * phandle, a timer). May be NULL. */
+    void (*dt_node)(const struct vm *vm, struct vdev_dt *dt);
     /* An interrupt or event is due that should end v's WFI. v->loaded tells whether v's state
      * is live on this CPU (the caller's) or saved. */
     bool (*has_work)(struct vcpu *v);
@@ -70,10 +74,11 @@ extern const struct vcpu_hw_ops *const vcpu_hw_parts[];
 extern const unsigned vcpu_hw_nr;
 
 /* core/vcpu_hw.c: */
-void vcpu_hw_init(void);             /* boot CPU, once: every part's init */
-void vcpu_hw_cpu_init(unsigned cpu); /* every CPU: every part's cpu_init */
-int vcpu_hw_attach(struct vm *vm);   /* VM build and reset: fills vm->hw[], runs attach */
-void vcpu_hw_release(struct vm *vm); /* a refused VM: every part's release, its state freed */
+void vcpu_hw_init(void);                                  /* boot CPU, once: every part's init */
+void vcpu_hw_cpu_init(unsigned cpu);                      /* every CPU: every part's cpu_init */
+int vcpu_hw_attach(struct vm *vm);                        /* VM build and reset: fills vm->hw[], runs attach */
+void vcpu_hw_release(struct vm *vm);                      /* a refused VM: every part's release, its state freed */
+void vcpu_hw_dt(const struct vm *vm, struct vdev_dt *dt); /* every part's device-tree nodes */
 /* Whether v has an interrupt or event due that should end its WFI, loaded on this CPU or
  * not: the one answer for the WFI trap, the wait in WFI and the scheduler. */
 bool vcpu_has_work(struct vcpu *v);

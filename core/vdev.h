@@ -28,6 +28,7 @@ struct fdt_writer;
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {
     struct fdt_writer *w;
+    uint32_t intc_phandle;  /* the VM's interrupt controller, which writes it as its phandle */
     uint32_t clock_phandle; /* a fixed 24 MHz clock for devices that name one */
     /* /chosen stdout-path: a console kind fills it if still empty. */
     char *stdout_path;

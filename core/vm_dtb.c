@@ -1,20 +1,14 @@
 #include "core/vm_dtb.h"
 #include "core/vm.h"
-#include "core/vm_layout.h"
 #include "core/platform.h"
 #include "core/vdev.h"
 #include "core/vm_devices.h"
+#include "core/vcpu_hw.h"
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
 
 #define PHANDLE_GIC   1
 #define PHANDLE_CLOCK 2
-
-void vm_dtb_reg(struct fdt_writer *w, uint64_t base, uint64_t size)
-{
-    uint32_t cells[4] = { (uint32_t)(base >> 32), (uint32_t)base, (uint32_t)(size >> 32), (uint32_t)size };
-    fdtw_prop_cells(w, "reg", cells, 4);
-}
 
 void vm_dtb_spi(struct fdt_writer *w, uint32_t intid)
 {
@@ -38,50 +32,6 @@ static void cpus_node(struct fdt_writer *w, const struct vm *vm)
         fdtw_prop_string(w, "enable-method", "psci");
         fdtw_end_node(w);
     }
-    fdtw_end_node(w);
-}
-
-static void gic_node(struct fdt_writer *w, const struct vm *vm)
-{
-    char name[32];
-    ev_snprintf(name, sizeof(name), "intc@%lx", (unsigned long)VGIC_DIST_IPA);
-    fdtw_begin_node(w, name);
-    fdtw_prop_u32(w, "#interrupt-cells", 3);
-    fdtw_prop_u32(w, "#address-cells", 2);
-    fdtw_prop_u32(w, "#size-cells", 2);
-    fdtw_prop_empty(w, "interrupt-controller");
-    if (platform.gic_version == 3) {
-        fdtw_prop_string(w, "compatible", "arm,gic-v3");
-        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,
-                            0, (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
-        fdtw_prop_cells(w, "reg", reg, 8);
-    } else {
-        fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
-        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
-        fdtw_prop_cells(w, "reg", reg, 8);
-    }
-    fdtw_prop_u32(w, "phandle", PHANDLE_GIC);
-    fdtw_end_node(w);
-}
-
-/* arm,armv8-timer interrupts: secure phys, non-secure phys, virtual, hyp (PPIs 13, 14, 11, 10),
- * level-high, routed to every CPU (GICv2 CPU mask in flags bits [15:8]). */
-static void timer_node(struct fdt_writer *w, const struct vm *vm)
-{
-    uint32_t flags = 4;
-    if (platform.gic_version == 2)
-        flags |= ((1u << vm->cfg.nr_vcpus) - 1) << 8;
-    const uint32_t ppis[4] = { 13, 14, 11, 10 };
-    uint32_t cells[12];
-    for (int i = 0; i < 4; i++) {
-        cells[3 * i] = 1;
-        cells[3 * i + 1] = ppis[i];
-        cells[3 * i + 2] = flags;
-    }
-    fdtw_begin_node(w, "timer");
-    fdtw_prop_string(w, "compatible", "arm,armv8-timer");
-    fdtw_prop_cells(w, "interrupts", cells, 12);
-    fdtw_prop_empty(w, "always-on");
     fdtw_end_node(w);
 }
 
@@ -142,7 +92,7 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     ev_snprintf(name, sizeof(name), "memory@%lx", (unsigned long)vm->cfg.ram_ipa);
     fdtw_begin_node(&w, name);
     fdtw_prop_string(&w, "device_type", "memory");
-    vm_dtb_reg(&w, vm->cfg.ram_ipa, vm->cfg.ram_size);
+    fdtw_prop_reg(&w, vm->cfg.ram_ipa, vm->cfg.ram_size);
     fdtw_end_node(&w);
 
     cpus_node(&w, vm);
@@ -153,8 +103,12 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     fdtw_prop_string(&w, "method", "hvc");
     fdtw_end_node(&w);
 
-    gic_node(&w, vm);
-    timer_node(&w, vm);
+    struct vdev_dt dt = { .w = &w,
+                          .intc_phandle = PHANDLE_GIC,
+                          .clock_phandle = PHANDLE_CLOCK,
+                          .stdout_path = stdout_path,
+                          .stdout_cap = sizeof(stdout_path) };
+    vcpu_hw_dt(vm, &dt); /* the interrupt controller (phandle PHANDLE_GIC) and the timers */
 
     fdtw_begin_node(&w, "apb-pclk");
     fdtw_prop_string(&w, "compatible", "fixed-clock");
@@ -164,9 +118,6 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     fdtw_prop_u32(&w, "phandle", PHANDLE_CLOCK);
     fdtw_end_node(&w);
 
-    struct vdev_dt dt = {
-        .w = &w, .clock_phandle = PHANDLE_CLOCK, .stdout_path = stdout_path, .stdout_cap = sizeof(stdout_path)
-    };
     vm_devices_dt(vm, &dt);
 
     for (unsigned i = 0; i < vm->cfg.nr_pt_devs; i++)

@@ -11,9 +11,7 @@ struct fdt_writer;
  * the timer, its emulated devices and /chosen. Returns its size or -1 if it does not fit. */
 int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint64_t initrd_size);
 
-/* For device kinds' dt_node (core/vdev.h): a reg of one 2-cell address and size, and the
- * interrupts property of one level-sensitive SPI. */
-void vm_dtb_reg(struct fdt_writer *w, uint64_t base, uint64_t size);
+/* For device kinds' dt_node (core/vdev.h): the interrupts property of one level-sensitive SPI. */
 void vm_dtb_spi(struct fdt_writer *w, uint32_t intid);
 
 #endif

@@ -256,6 +256,12 @@ void fdtw_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cel
         fdt_put32(p + 4 * i, cells[i]);
 }
 
+void fdtw_prop_reg(struct fdt_writer *w, uint64_t base, uint64_t size)
+{
+    uint32_t cells[4] = { (uint32_t)(base >> 32), (uint32_t)base, (uint32_t)(size >> 32), (uint32_t)size };
+    fdtw_prop_cells(w, "reg", cells, 4);
+}
+
 void fdtw_prop_empty(struct fdt_writer *w, const char *name) { fdtw_prop(w, name, NULL, 0); }
 
 /* Turns each property's recorded name distance into an offset into the final strings block.

@@ -37,6 +37,8 @@ void fdtw_prop_u64(struct fdt_writer *w, const char *name, uint64_t v);
 void fdtw_prop_string(struct fdt_writer *w, const char *name, const char *s);
 void fdtw_prop_strings(struct fdt_writer *w, const char *name, const char *const *list, int n);
 void fdtw_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cells, int n);
+/* "reg" with one (address, size) pair of 2 cells each (#address-cells = #size-cells = 2). */
+void fdtw_prop_reg(struct fdt_writer *w, uint64_t base, uint64_t size);
 void fdtw_prop_empty(struct fdt_writer *w, const char *name);
 int fdtw_finish(struct fdt_writer *w, size_t *total);
 

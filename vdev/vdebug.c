@@ -84,7 +84,7 @@ static void vdebug_dt_node(const struct vm_device *d, void *state, struct vdev_d
     ev_snprintf(name, sizeof(name), "debug@%lx", (unsigned long)d->ipa);
     fdtw_begin_node(dt->w, name);
     fdtw_prop_string(dt->w, "compatible", "elvisor,debug-regs");
-    vm_dtb_reg(dt->w, d->ipa, d->size);
+    fdtw_prop_reg(dt->w, d->ipa, d->size);
     fdtw_end_node(dt->w);
 }
 

@@ -14,6 +14,10 @@
 #include "drivers/gic.h"
 #include "arch/aarch64/esr.h"
 #include "lib/string.h"
+#include "lib/printf.h"
+#include "lib/fdt_write.h"
+#include "core/vdev.h"
+#include "core/vm_layout.h"
 
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
 {
@@ -575,8 +579,35 @@ static void maint_cpu_init(unsigned cpu)
 /* A refused VM's passthrough SPIs go back to nobody. */
 static void vgic_release(struct vm *vm) { irq_release_spis(vm); }
 
+/* Linux bindings interrupt-controller/arm,gic-v3.yaml (distributor, then the redistributors of
+ * the VM's vCPUs) and arm,gic.yaml (distributor, then the CPU interface: the GICV frame). */
+static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
+{
+    struct fdt_writer *w = dt->w;
+    char name[32];
+    ev_snprintf(name, sizeof(name), "intc@%lx", (unsigned long)VGIC_DIST_IPA);
+    fdtw_begin_node(w, name);
+    fdtw_prop_u32(w, "#interrupt-cells", 3);
+    fdtw_prop_u32(w, "#address-cells", 2);
+    fdtw_prop_u32(w, "#size-cells", 2);
+    fdtw_prop_empty(w, "interrupt-controller");
+    if (platform.gic_version == 3) {
+        fdtw_prop_string(w, "compatible", "arm,gic-v3");
+        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,
+                            0, (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
+        fdtw_prop_cells(w, "reg", reg, 8);
+    } else {
+        fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
+        uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
+        fdtw_prop_cells(w, "reg", reg, 8);
+    }
+    fdtw_prop_u32(w, "phandle", dt->intc_phandle);
+    fdtw_end_node(w);
+}
+
 const struct vcpu_hw_ops vgic_hw_ops = {
     .vm_state_size = sizeof(struct vgic),
+    .dt_node = vgic_dt_node,
     .release = vgic_release,
     .init = maint_init,
     .cpu_init = maint_cpu_init,

@@ -12,7 +12,7 @@ void virtio_mmio_dt_node(const struct vm_device *cfg, void *state, struct vdev_d
     ev_snprintf(name, sizeof(name), "virtio_mmio@%lx", (unsigned long)cfg->ipa);
     fdtw_begin_node(dt->w, name);
     fdtw_prop_string(dt->w, "compatible", "virtio,mmio");
-    vm_dtb_reg(dt->w, cfg->ipa, cfg->size);
+    fdtw_prop_reg(dt->w, cfg->ipa, cfg->size);
     vm_dtb_spi(dt->w, cfg->intid);
     fdtw_prop_empty(dt->w, "dma-coherent");
     fdtw_end_node(dt->w);

@@ -204,7 +204,7 @@ static void vpl011_dt_node(const struct vm_device *d, void *state, struct vdev_d
     ev_snprintf(name, sizeof(name), "pl011@%lx", (unsigned long)d->ipa);
     fdtw_begin_node(dt->w, name);
     fdtw_prop_strings(dt->w, "compatible", compat, 2);
-    vm_dtb_reg(dt->w, d->ipa, d->size);
+    fdtw_prop_reg(dt->w, d->ipa, d->size);
     if (d->intid)
         vm_dtb_spi(dt->w, d->intid);
     uint32_t clocks[2] = { dt->clock_phandle, dt->clock_phandle };

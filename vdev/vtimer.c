@@ -14,6 +14,8 @@
 #include "drivers/gic.h"
 #include "drivers/timer.h"
 #include "arch/aarch64/sysreg.h"
+#include "core/vdev.h"
+#include "lib/fdt_write.h"
 
 /* CNTV_CTL_EL0 (Arm ARM D19.11): ENABLE [0], IMASK [1], ISTATUS [2]. */
 #define CTL_ENABLE  (1UL << 0)
@@ -148,7 +150,30 @@ static void vtimer_cpu_init(unsigned cpu)
     }
 }
 
+/* Linux binding timer/arm,arch_timer.yaml: the secure and non-secure EL1 physical, the virtual
+ * and the EL2 physical timer's PPIs (13, 14, 11, 10: INTIDs 29, 30, 27, 26), level-high, to
+ * every CPU (GICv2: the CPU mask in flags [15:8]). Only the virtual timer is the guest's. */
+static void vtimer_dt_node(const struct vm *vm, struct vdev_dt *dt)
+{
+    uint32_t flags = 4;
+    if (platform.gic_version == 2)
+        flags |= ((1u << vm->cfg.nr_vcpus) - 1) << 8;
+    const uint32_t ppis[4] = { 13, 14, VTIMER_VIRQ - 16, 10 };
+    uint32_t cells[12];
+    for (int i = 0; i < 4; i++) {
+        cells[3 * i] = 1; /* PPI */
+        cells[3 * i + 1] = ppis[i];
+        cells[3 * i + 2] = flags;
+    }
+    fdtw_begin_node(dt->w, "timer");
+    fdtw_prop_string(dt->w, "compatible", "arm,armv8-timer");
+    fdtw_prop_cells(dt->w, "interrupts", cells, 12);
+    fdtw_prop_empty(dt->w, "always-on");
+    fdtw_end_node(dt->w);
+}
+
 const struct vcpu_hw_ops vtimer_hw_ops = {
+    .dt_node = vtimer_dt_node,
     .vm_state_size = sizeof(struct vtimer_vm),
     .init = vtimer_init,
     .cpu_init = vtimer_cpu_init,

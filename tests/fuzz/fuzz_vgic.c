@@ -1289,6 +1289,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(!host_sysreg_touched(apr_name[i]));
     free(gich);
     gich = NULL;
-    free(vm.hw[VCPU_HW_VTIMER].state); /* core's page_alloc, calloc here */
+    vcpu_hw_release(&vm); /* each part's state back to the host heap (tests/host/stubs.c) */
     return 0;
 }

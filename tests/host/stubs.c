@@ -215,7 +215,7 @@ void printk(const char *fmt, ...)
     va_end(ap);
 }
 
-/* ---- core/page_alloc.c: zeroed memory the caller frees with free() ---- */
+/* ---- core/page_alloc.c: zeroed memory from the host heap ---- */
 
 void *page_alloc(uint64_t npages, uint64_t align)
 {
@@ -224,6 +224,8 @@ void *page_alloc(uint64_t npages, uint64_t align)
         memset(p, 0, npages * PA_PAGE_SIZE);
     return p;
 }
+
+void page_free(void *pa, uint64_t npages) { free(pa); }
 
 /* ---- core/vcpu.c ---- */
 
