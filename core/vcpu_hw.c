@@ -19,38 +19,47 @@ void vcpu_hw_cpu_init(unsigned cpu)
             vcpu_hw_parts[i]->cpu_init(cpu);
 }
 
-/* Per-VM state: allocated at the VM's first build, kept across its resets; a refused VM gives
- * it back (vcpu_hw_release). */
+/* Every part's per-VM state, 16-byte aligned, in one block of whole pages. */
+static uint64_t state_pages(void)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < vcpu_hw_nr; i++)
+        total += (vcpu_hw_parts[i]->vm_state_size + 15) & ~(size_t)15;
+    return (total + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE;
+}
+
+/* Per-VM state: allocated at the VM's first build (one block for all parts, zeroed), kept
+ * across its resets; a refused VM gives it back (vcpu_hw_release). */
 int vcpu_hw_attach(struct vm *vm)
 {
+    if (!vm->hw_state && state_pages()) {
+        vm->hw_state = page_alloc(state_pages(), PA_PAGE_SIZE);
+        if (!vm->hw_state) {
+            printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
+            return -1;
+        }
+    }
+    uint8_t *next = vm->hw_state;
     vm->nr_hw = vcpu_hw_nr;
     for (unsigned i = 0; i < vcpu_hw_nr; i++) {
         const struct vcpu_hw_ops *ops = vcpu_hw_parts[i];
-        struct vcpu_hw *hw = &vm->hw[i];
-        hw->ops = ops;
-        if (ops->vm_state_size && !hw->state) {
-            hw->state = page_alloc((ops->vm_state_size + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE, PA_PAGE_SIZE);
-            if (!hw->state) {
-                printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
-                return -1;
-            }
-        }
-        if (ops->attach && ops->attach(vm) < 0)
-            return -1;
+        vm->hw[i] = (struct vcpu_hw){ ops, ops->vm_state_size ? next : 0 };
+        next += (ops->vm_state_size + 15) & ~(size_t)15;
     }
+    for (unsigned i = 0; i < vcpu_hw_nr; i++)
+        if (vcpu_hw_parts[i]->attach && vcpu_hw_parts[i]->attach(vm) < 0)
+            return -1;
     return 0;
 }
 
 void vcpu_hw_release(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->nr_hw; i++) {
-        struct vcpu_hw *hw = &vm->hw[i];
-        if (hw->ops->release)
-            hw->ops->release(vm);
-        if (hw->state)
-            page_free(hw->state, (hw->ops->vm_state_size + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE);
-        hw->state = 0;
-    }
+    for (unsigned i = 0; i < vm->nr_hw; i++)
+        if (vm->hw[i].ops->release)
+            vm->hw[i].ops->release(vm);
+    if (vm->hw_state)
+        page_free(vm->hw_state, state_pages());
+    vm->hw_state = 0;
     vm->nr_hw = 0;
 }
 

@@ -104,6 +104,7 @@ struct vm {
     /* Its virtual CPU hardware, indexed like vcpu_hw_parts (core/vcpu_hw.h). */
     struct vcpu_hw hw[VCPU_HW_MAX];
     unsigned nr_hw;
+    void *hw_state; /* the block that holds every part's per-VM state (core/vcpu_hw.c) */
 };
 
 extern struct vm vms[CONFIG_MAX_VMS];

@@ -412,6 +412,10 @@ def stage2_pages(regions, ipa_bits=48):
     return len(tables)
 
 
+# The per-VM state structs of the virtual CPU hardware parts (vdev/vcpu_hw_table.c).
+HW_STATE_STRUCTS = ("vgic", "vtimer_vm")
+
+
 def footprint():
     if not os.path.isfile(ELF):
         return [not_measured(n, "-", "build/elvisor.elf missing (make)") for n in
@@ -452,11 +456,17 @@ def footprint():
             parts["%s (%s)" % (f[3], os.path.relpath(path, ROOT))] = size
     vcpu = struct_size(ELF, "vcpu")
     s2 = stage2_pages([(0x40000000, 32 << 20)])     # tests/configs/bench.dts: 32 MiB of RAM
-    res.append(measured("footprint_per_vm", "-", per_vm + s2 * 4096, per_vm + s2 * 4096,
-                        per_vm + s2 * 4096, "bytes", None, 1,
-                        static_slot=per_vm, static_parts=parts, stage2_tables=s2 * 4096,
-                        note="static per-VM slot (includes %d vCPU slots) + stage 2 tables of a "
-                             "32 MiB VM" % max_vcpus))
+    # The per-VM state of the parts of the virtual CPU hardware: core/vcpu_hw.c allocates one
+    # block of whole pages for all of them (each part's struct, 16-byte aligned) when the VM
+    # is built.
+    hw = {name: struct_size(ELF, name) or 0 for name in HW_STATE_STRUCTS}
+    hw_block = (sum((n + 15) // 16 * 16 for n in hw.values()) + 4095) // 4096 * 4096
+    dyn = s2 * 4096 + hw_block
+    res.append(measured("footprint_per_vm", "-", per_vm + dyn, per_vm + dyn, per_vm + dyn, "bytes", None, 1,
+                        static_slot=per_vm, static_parts=parts, stage2_tables=s2 * 4096, vcpu_hw_state=hw, vcpu_hw_block=hw_block,
+                        note="static per-VM slot (includes %d vCPU slots and the device slots) + stage 2 "
+                             "tables of a 32 MiB VM + the pages of its virtual CPU hardware's state"
+                             % max_vcpus))
     if vcpu:
         res.append(measured("footprint_per_vcpu", "-", vcpu, vcpu, vcpu, "bytes", None, 1,
                             note="sizeof(struct vcpu), part of the per-VM slot"))
