@@ -346,7 +346,7 @@ def bench_virtio(gic, enabled):
     if not os.path.isfile(VIRTIO_IMG):
         return [not_measured(n, gic, "%s missing (make images)" % os.path.relpath(VIRTIO_IMG, ROOT))
                 for n, _, _ in VIRTIO_BENCHES]
-    end = re.compile(r"elvisor-bench: net-send end|HYPERVISOR CRASH|Kernel panic|stopped:")
+    end = re.compile(r"elvisor-bench: blk-write end|HYPERVISOR CRASH|Kernel panic|stopped:")
     out, why = run_qemu("virtio-gic%d" % gic, machine(gic, smp=2) + ["-kernel", VIRTIO_IMG],
                         lambda o: end.search(o) is not None)
     marks = {(vm, work, edge): int(t) for vm, work, edge, t in VIRTIO_MARK.findall(out)}
