@@ -144,6 +144,8 @@ static void dispatch(uint32_t iar)
     spurious[this_cpu()->id]++;
 }
 
+uint64_t irq_spurious_count(unsigned cpu) { return spurious[cpu]; }
+
 void irq_handle_pending(void)
 {
     for (unsigned n = 0; n < 64; n++) {

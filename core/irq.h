@@ -27,6 +27,8 @@ void irq_cpu_init(unsigned cpu); /* every CPU: its GIC interface, timers, IPIs *
 int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg);
 /* Acknowledges and handles every pending physical interrupt of this CPU. */
 void irq_handle_pending(void);
+/* Interrupts CPU cpu acknowledged with no handler (deactivated, nothing else done). */
+uint64_t irq_spurious_count(unsigned cpu);
 /* Makes physical CPU cpu leave its guest (if one runs there) or wake from irq_wait(), so that
  * it re-examines its vCPUs. Safe from any CPU, including cpu itself. */
 void irq_kick_cpu(unsigned cpu);

@@ -31,7 +31,7 @@ static bool eligible(struct vcpu *v)
 }
 
 /* Round-robin over the vCPUs placed on this CPU, starting after the last one picked. */
-static struct vcpu *pick(unsigned cpu, unsigned *cursor, bool *someone_waits)
+struct vcpu *sched_pick(unsigned cpu, unsigned *cursor, bool *someone_waits)
 {
     unsigned total = 0;
     for (unsigned i = 0; i < nr_vms; i++)
@@ -81,7 +81,7 @@ void sched_loop(void)
             seen_vms = nr_vms;
             count_sharing(cpu);
         }
-        struct vcpu *v = pick(cpu, &cursor, &waits);
+        struct vcpu *v = sched_pick(cpu, &cursor, &waits);
         if (v) {
             /* A slice only where vCPUs share the CPU: a pinned vCPU runs tick-free. */
             pc->resched = false;

@@ -4,8 +4,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vcpu;
+
 /* Each physical CPU's loop: run the vCPUs placed on it; sleep when none is runnable. */
 void sched_loop(void) __attribute__((noreturn));
+/* sched_loop's choice on physical CPU cpu: the next eligible vCPU placed there in a running VM,
+ * round-robin from *cursor (moved past it), or 0 with *someone_waits set if one of them waits
+ * in WFI for an interrupt. A vCPU given CPU_ON becomes runnable here. */
+struct vcpu *sched_pick(unsigned cpu, unsigned *cursor, bool *someone_waits);
 /* True when the calling CPU hosts more than one vCPU (time slices; WFI yields). */
 bool sched_cpu_shared(void);
 /* Length of a time slice, from the configuration (/vms time-slice-us). */

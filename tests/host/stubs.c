@@ -12,6 +12,7 @@
 
 struct platform platform;
 struct host_gic host_gic;
+unsigned gic_lines;
 struct host_handler host_handlers[HOST_NR_INTIDS];
 struct percpu host_percpu[MAX_CPUS];
 unsigned host_kicks[MAX_CPUS];
@@ -96,6 +97,7 @@ void host_reset(void)
     memset(host_kicks, 0, sizeof(host_kicks));
     memset(&platform, 0, sizeof(platform));
     host_refused_spi = 0;
+    gic_lines = HOST_NR_INTIDS;
     for (unsigned c = 0; c < MAX_CPUS; c++) {
         host_percpu[c].id = c;
         *host_sysreg(c, "tpidr_el2") = (uint64_t)(uintptr_t)&host_percpu[c];
@@ -150,8 +152,43 @@ static void g_deactivate(uint32_t iar)
     host_irq(intid)->active = false;
 }
 
+static void g_cpu_init(unsigned cpu) { host_gic.nr_cpu_inits++; }
+
+/* Whether the calling CPU sees intid: its own private INTIDs, the SPIs routed to it. */
+static bool g_visible(uint32_t intid) { return intid < GIC_NR_PRIVATE || host_gic.spi[intid].route == cur_cpu; }
+
+static uint32_t g_ack(void)
+{
+    uint32_t best = 1023;
+    for (uint32_t i = 0; i < HOST_NR_INTIDS; i++) {
+        const struct host_irq *h = host_irq(i);
+        if (g_visible(i) && h->enabled && h->pending && !h->active &&
+            (best == 1023 || h->priority < host_irq(best)->priority))
+            best = i;
+    }
+    if (best == 1023)
+        return best;
+    struct host_irq *h = host_irq(best);
+    h->active = true;
+    if (h->edge || best < GIC_NR_SGIS)
+        h->pending = false;
+    host_gic.nr_acks++;
+    return best;
+}
+
+static void g_eoi(uint32_t iar) { host_gic.nr_eois++; }
+
+static void g_send_sgi(unsigned cpu, unsigned sgi)
+{
+    if (cpu >= MAX_CPUS || sgi >= GIC_NR_SGIS)
+        host_fail("SGI to no such CPU or of no such number", cpu * 100UL + sgi);
+    host_gic.sgis[cpu][sgi]++;
+    host_gic.priv[cpu][sgi].pending = true;
+}
+
 static const struct gic_ops host_gic_ops = {
     .intid_mask = 0xffffff,
+    .cpu_init = g_cpu_init,
     .enable = g_enable,
     .set_priority = g_priority,
     .set_edge = g_edge,
@@ -159,20 +196,23 @@ static const struct gic_ops host_gic_ops = {
     .set_pending = g_pending,
     .set_active = g_active,
     .is_active = g_is_active,
+    .ack = g_ack,
+    .eoi = g_eoi,
     .deactivate = g_deactivate,
+    .send_sgi = g_send_sgi,
 };
 const struct gic_ops *gic = &host_gic_ops;
 
-/* ---- core/irq.c and the console ---- */
+/* ---- core/irq.c (weak: see stubs.h) and the console ---- */
 
-void irq_kick_cpu(unsigned cpu)
+__attribute__((weak)) void irq_kick_cpu(unsigned cpu)
 {
     if (cpu >= MAX_CPUS)
         host_fail("kick of no such CPU", cpu);
     host_kicks[cpu]++;
 }
 
-int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
+__attribute__((weak)) int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
 {
     if (intid >= HOST_NR_INTIDS)
         return -1;
@@ -187,7 +227,7 @@ bool host_dispatch(uint32_t intid)
     return host_handlers[intid].fn(intid, host_handlers[intid].arg);
 }
 
-int irq_claim_spi(uint32_t intid, irq_handler_fn fn, struct vm *vm)
+__attribute__((weak)) int irq_claim_spi(uint32_t intid, irq_handler_fn fn, struct vm *vm)
 {
     if (intid < GIC_NR_PRIVATE || intid >= HOST_NR_INTIDS || intid == host_refused_spi)
         return -1;
@@ -198,7 +238,7 @@ int irq_claim_spi(uint32_t intid, irq_handler_fn fn, struct vm *vm)
     return 0;
 }
 
-void irq_release_spis(struct vm *vm)
+__attribute__((weak)) void irq_release_spis(struct vm *vm)
 {
     for (unsigned i = 0; i < HOST_NR_INTIDS; i++)
         if (host_handlers[i].claimed && host_handlers[i].arg == vm)
@@ -228,8 +268,9 @@ void *page_alloc(uint64_t npages, uint64_t align)
 void page_free(void *pa, uint64_t npages) { free(pa); }
 
 /* ---- core/vcpu.c ---- */
+/* ---- core/vcpu.c (weak: see stubs.h) ---- */
 
-void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
+__attribute__((weak)) void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
 }

@@ -1,8 +1,13 @@
 /* Host stand-ins for the parts of the hypervisor that host programs (tests/unit, tests/fuzz)
  * do not link: system registers (the HOST_TEST path of arch/aarch64/sysreg.h), per-CPU data,
  * the physical GIC (drivers/gic.h), IPIs, interrupt handlers and SPI ownership (core/irq.h),
- * the page allocator (calloc), the console and the platform description. A program lists tests/host/stubs.c in its .deps and calls host_reset()
- * before each case. Single-threaded: "the calling CPU" is whichever host_set_cpu() chose. */
+ * the page allocator (calloc), the console and the platform description. A program lists
+ * tests/host/stubs.c in its .deps and calls host_reset() before each case. Single-threaded:
+ * "the calling CPU" is whichever host_set_cpu() chose.
+ * The stand-ins of core/irq.c (irq_kick_cpu, irq_set_handler, irq_claim_spi, irq_release_spis)
+ * and of core/vcpu.c (vcpu_trap_wfi) are weak: a program that links the real file gets the real
+ * functions, and then host_kicks / host_handlers stay empty (the real kick is an SGI through
+ * the stand-in GIC, host_gic.sgis). */
 #ifndef TESTS_HOST_STUBS_H
 #define TESTS_HOST_STUBS_H
 
@@ -16,7 +21,10 @@
 
 #define HOST_NR_INTIDS 1020
 
-/* One physical interrupt as the stand-in gic_ops leave it. */
+/* One physical interrupt as the stand-in gic_ops leave it. ack() takes, from those the calling
+ * CPU sees (its private INTIDs, SPIs routed to it), the enabled, pending and inactive one of
+ * highest priority (lowest value, then lowest INTID), makes it active and, for an edge (SGIs
+ * always), no longer pending: a level interrupt stays pending until the test lowers it. */
 struct host_irq {
     bool enabled, pending, active, edge;
     uint8_t priority;
@@ -28,6 +36,10 @@ struct host_gic {
     struct host_irq priv[MAX_CPUS][GIC_NR_PRIVATE]; /* banked per CPU */
     unsigned nr_enables, nr_deactivates;            /* enable(on) and deactivate calls */
     uint32_t last_enabled, last_deactivated;
+    unsigned nr_acks, nr_eois, nr_cpu_inits; /* ack (not spurious), eoi and cpu_init calls */
+    /* send_sgi: SGIs sent to each CPU, by SGI number. Acknowledged as GICv3 gives them: the
+     * INTID alone (no source CPU, which GICv2 puts in IAR bits [12:10]). */
+    unsigned sgis[MAX_CPUS][GIC_NR_SGIS];
     /* Called, when set, by every deactivation before the active state is cleared. */
     void (*on_deactivate)(uint32_t intid);
 };
@@ -39,7 +51,7 @@ struct host_handler {
     bool claimed; /* by irq_claim_spi */
 };
 
-extern struct host_gic host_gic;
+extern struct host_gic host_gic; /* and gic_lines (drivers/gic.h): HOST_NR_INTIDS */
 extern struct host_handler host_handlers[HOST_NR_INTIDS];
 extern struct percpu host_percpu[MAX_CPUS];
 extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
