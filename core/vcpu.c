@@ -92,6 +92,16 @@ static inline void hw_marked(struct vcpu *v, const volatile union vcpu_hw_mask *
     }
 }
 
+/* Writes HCR_EL2 for the guest. With a virtual SError pending (VSE) and FEAT_RAS, the guest's
+ * ESR_EL1 for it comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D24.2.197), written
+ * first, whether the SError was raised while the vCPU ran or before it was loaded. */
+static void write_guest_hcr(uint64_t hcr)
+{
+    if ((hcr & HCR_EL2_VSE) && ID_FIELD_GET(sysreg_read(id_aa64pfr0_el1), ID_AA64PFR0_EL1_RAS))
+        sysreg_write(s3_4_c5_c2_3, 0);
+    sysreg_write(hcr_el2, hcr);
+}
+
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
@@ -107,7 +117,7 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
     v->hcr = guest_hcr(v);
-    sysreg_write(hcr_el2, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+    write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
     isb();
     pc->vcpu = v;
     v->loaded = true;
@@ -149,11 +159,7 @@ static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != cur) {
-        /* With FEAT_RAS (ID_AA64PFR0_EL1.RAS [31:28]) the guest's ESR_EL1 for the virtual
-         * SError comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D19.2 VSESR_EL2). */
-        if ((want & HCR_EL2_VSE) && ID_FIELD_GET(sysreg_read(id_aa64pfr0_el1), ID_AA64PFR0_EL1_RAS))
-            sysreg_write(s3_4_c5_c2_3, 0);
-        sysreg_write(hcr_el2, want);
+        write_guest_hcr(want);
         isb();
     }
     return want;

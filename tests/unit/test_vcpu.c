@@ -399,6 +399,18 @@ static void test_a_virtual_serror_is_taken_once(void **state)
     assert_int_equal(v0->vlines, 0);
 }
 
+/* A virtual SError raised while the vCPU was not loaded (from another CPU, or before its first
+ * run) has its syndrome too: VSESR_EL2 is written at load, not only on a change at entry. */
+static void test_a_virtual_serror_pending_at_load_has_its_syndrome(void **state)
+{
+    *host_sysreg(0, "id_aa64pfr0_el1") = REG_FIELD(1, ID_AA64PFR0_EL1_RAS_SHIFT); /* FEAT_RAS */
+    *host_sysreg(0, "s3_4_c5_c2_3") = 0xbad;                                      /* VSESR_EL2 */
+    vcpu_set_vline(v0, VLINE_SERROR, true);
+    run(v0, 1);
+    assert_int_equal(guest.hcr[0] & VLINES, HCR_EL2_VSE);
+    assert_int_equal(*host_sysreg(0, "s3_4_c5_c2_3"), 0);
+}
+
 static void test_without_ras_vsesr_is_left_alone(void **state)
 {
     vcpu_set_vline(v0, VLINE_SERROR, true);
@@ -549,6 +561,7 @@ int main(void)
         CASE(test_wfi_traps_alone_while_a_reason_is_set),
         CASE(test_virtual_lines_are_merged_into_each_entry),
         CASE(test_a_virtual_serror_is_taken_once),
+        CASE(test_a_virtual_serror_pending_at_load_has_its_syndrome),
         CASE(test_without_ras_vsesr_is_left_alone),
         CASE(test_fp_is_switched_only_when_another_vcpus_is_live),
         CASE(test_stale_fp_is_restored_even_when_its_own),
