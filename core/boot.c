@@ -4,6 +4,8 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/traps.h"
+#include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/id_regs.h"
 #include "core/console.h"
 #include "core/exit.h"
 #include "core/image.h"
@@ -77,7 +79,7 @@ static void el2_cpu_init(unsigned id)
     percpu_install(id);
     sysreg_write(vbar_el2, el2_vectors);
     /* Until a vCPU runs, nothing traps to EL2 from below and guests use AArch64 (RW). */
-    sysreg_write(hcr_el2, 1UL << 31);
+    sysreg_write(hcr_el2, HCR_EL2_RW);
     isb();
 }
 
@@ -85,7 +87,7 @@ static void print_banner(void)
 {
     uint64_t mem_total = 0;
     printk("\nelvisor %s: type-1 hypervisor for AArch64\n", ELVISOR_VERSION);
-    bool vhe = ((sysreg_read(id_aa64mmfr1_el1) >> 8) & 0xf) != 0;
+    bool vhe = ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_VH) != 0;
     printk("  exception level: EL%u (VHE %s, PA %u bits)\n", current_el(), vhe ? "available" : "not available",
            pa_range_bits());
     char list[MAX_CPUS * 20] = "";

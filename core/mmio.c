@@ -5,11 +5,8 @@
 #include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/psr.h"
 #include "lib/string.h"
-
-#define PSR_MODE_MASK 0xfUL
-#define PSR_EL0t      0x0UL
-#define PSR_EL1h      0x5UL
 
 static bool region_holds(const struct mmio_region *r, uint64_t ipa, unsigned size)
 {
@@ -140,7 +137,7 @@ static int fetch_insn(struct vcpu *v, bool el0, uint32_t *insn)
 
 static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
 {
-    bool el0 = (v->regs.pstate & PSR_MODE_MASK) == PSR_EL0t;
+    bool el0 = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL0t;
     uint32_t insn;
     struct a64_ldst d;
     if (fetch_insn(v, el0, &insn) < 0) {
@@ -155,7 +152,7 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
     }
     struct a64_regs regs;
     memcpy(regs.x, v->regs.x, sizeof(regs.x));
-    bool sp_el1 = (v->regs.pstate & PSR_MODE_MASK) == PSR_EL1h;
+    bool sp_el1 = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL1h;
     regs.sp = sp_el1 ? sysreg_read(sp_el1) : sysreg_read(sp_el0);
     if (d.simd) {
         fp_ctx_save(&v->fp);

@@ -4,6 +4,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/mpidr.h"
 
 struct platform platform;
 static struct fdt host_fdt;
@@ -92,9 +93,6 @@ static const char *find_reserved(void)
     }
     return NULL;
 }
-
-/* MPIDR_EL1 affinity fields Aff3[39:32], Aff2[23:16], Aff1[15:8], Aff0[7:0] (Arm ARM D19.2). */
-#define MPIDR_AFF_MASK 0xff00ffffffUL
 
 /* Makes the boot CPU logical CPU 0 whatever its place in the DTB. */
 static void boot_cpu_first(void)

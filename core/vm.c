@@ -3,6 +3,7 @@
 #include "core/console.h"
 #include "lib/printf.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/mpidr.h"
 
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev)
 {
@@ -40,7 +41,7 @@ void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len)
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 {
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        if ((vm->vcpu[i].vmpidr & 0xff00ffffffUL) == (mpidr & 0xff00ffffffUL))
+        if ((vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
             return &vm->vcpu[i];
     return 0;
 }

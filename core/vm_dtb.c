@@ -6,6 +6,7 @@
 #include "core/vcpu_hw.h"
 #include "lib/fdt_write.h"
 #include "lib/printf.h"
+#include "arch/aarch64/regs/mpidr.h"
 
 #define PHANDLE_GIC   1
 #define PHANDLE_CLOCK 2
@@ -23,7 +24,7 @@ static void cpus_node(struct fdt_writer *w, const struct vm *vm)
     fdtw_prop_u32(w, "#address-cells", 1);
     fdtw_prop_u32(w, "#size-cells", 0);
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
-        uint32_t mpidr = (uint32_t)(vm->vcpu[i].vmpidr & 0xffffff);
+        uint32_t mpidr = (uint32_t)(vm->vcpu[i].vmpidr & MPIDR_AFF_LOW_MASK);
         ev_snprintf(name, sizeof(name), "cpu@%x", mpidr);
         fdtw_begin_node(w, name);
         fdtw_prop_string(w, "device_type", "cpu");

@@ -12,6 +12,7 @@
 #include "core/sched.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/mpidr.h"
 #include "core/vm_devices.h"
 #include "core/vcpu_hw.h"
 #include "core/irq.h"
@@ -111,8 +112,8 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->vm = vm;
     v->id = i;
     v->pcpu = vm->cfg.affinity[i];
-    /* MPIDR_EL1 bit 31 is RES1; Aff0 = vCPU index (GIC-compatible: at most 16 per cluster). */
-    v->vmpidr = (1UL << 31) | i;
+    /* Aff0 = vCPU index (GIC-compatible: at most 16 per cluster). */
+    v->vmpidr = MPIDR_RES1 | REG_FIELD(i, MPIDR_AFF0_SHIFT);
     v->el1.sctlr = SCTLR_EL1_RESET;
     v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
     v->fp_stale = true;

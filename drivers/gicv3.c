@@ -44,15 +44,8 @@ static uint64_t rdist[MAX_CPUS]; /* RD_base of each logical CPU's redistributor 
 static struct gic_desc hw;       /* as gic_init() got it: redistributor regions, MPIDRs */
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
-/* MPIDR (Aff3 [39:32], Aff2.Aff1.Aff0 [23:0]) as the 32-bit Aff3.Aff2.Aff1.Aff0 value that
- * GICR_TYPER reports. */
-static uint32_t mpidr_aff32(uint64_t mpidr)
-{
-    return (uint32_t)(mpidr & 0xffffff) | (uint32_t)((mpidr >> 32) & 0xff) << 24;
-}
-
-/* GICD_IROUTER<n> (12.9.22): Aff3 [39:32], Interrupt_Routing_Mode [31] = 0, Aff2..Aff0. */
-static uint64_t mpidr_route(uint64_t mpidr) { return mpidr & 0xff00ffffffUL; }
+/* GICD_IROUTER<n> (12.9.22) for the PE mpidr, Interrupt_Routing_Mode = 0. */
+static uint64_t mpidr_route(uint64_t mpidr) { return mpidr & GICD_IROUTER_AFF_MASK; }
 
 static void wait_rwp(uint64_t base)
 {
@@ -88,12 +81,12 @@ static void v3_init(const struct gic_desc *d)
 
 static uint64_t find_rdist(uint64_t mpidr)
 {
-    uint32_t aff = mpidr_aff32(mpidr);
+    uint32_t aff = (uint32_t)gic_mpidr_aff32(mpidr);
     for (unsigned r = 0; r < hw.gicr_count && r < GIC_MAX_RDIST_REGIONS; r++) {
         uint64_t base = hw.gicr[r].base, end = base + hw.gicr[r].size;
         while (base < end) {
             uint64_t typer = gic_rd64(base, GICR_TYPER);
-            if ((uint32_t)(typer >> 32) == aff)
+            if ((uint32_t)(typer >> GICR_TYPER_AFF_SHIFT) == aff)
                 return base;
             if (typer & GICR_TYPER_LAST)
                 break;
@@ -200,16 +193,17 @@ static void v3_deactivate(uint32_t iar)
     isb();
 }
 
-/* ICC_SGI1R_EL1 (12.2.23): TargetList [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32],
- * IRM [40] = 0, RS [47:44], Aff3 [55:48]. */
+/* ICC_SGI1R_EL1 (12.2.23) for one PE, IRM = 0. */
 static void v3_send_sgi(unsigned cpu, unsigned sgi)
 {
     if (cpu >= MAX_CPUS)
         return;
     uint64_t m = hw.cpu_mpidr[cpu];
-    uint64_t aff0 = m & 0xff;
-    uint64_t v = (1UL << (aff0 & 0xf)) | ((m >> 8) & 0xff) << 16 | (uint64_t)(sgi & 0xf) << 24 |
-                 ((m >> 16) & 0xff) << 32 | (aff0 >> 4) << 44 | ((m >> 32) & 0xff) << 48;
+    uint64_t aff0 = MPIDR_AFF(m, 0);
+    uint64_t v =
+        REG_BIT(aff0 % ICC_SGIR_TARGETLIST_BITS) | REG_FIELD(MPIDR_AFF(m, 1), ICC_SGIR_AFF1_SHIFT) |
+        (REG_FIELD(sgi, ICC_SGIR_INTID_SHIFT) & ICC_SGIR_INTID_MASK) | REG_FIELD(MPIDR_AFF(m, 2), ICC_SGIR_AFF2_SHIFT) |
+        REG_FIELD(aff0 / ICC_SGIR_TARGETLIST_BITS, ICC_SGIR_RS_SHIFT) | REG_FIELD(MPIDR_AFF(m, 3), ICC_SGIR_AFF3_SHIFT);
     dsb_ishst();
     sysreg_write(icc_sgi1r_el1, v);
     isb();

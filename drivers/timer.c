@@ -1,13 +1,11 @@
-/* EL2 physical timer (Arm ARM D11.2 "The generic timer"; CNTHP_CTL_EL2: ENABLE [0], IMASK [1],
- * ISTATUS [2]; CNTHP_CVAL_EL2 the compare value against CNTPCT_EL0). */
+/* EL2 physical timer (Arm ARM D11.2 "The generic timer"; CNTHP_CTL_EL2, fields CNT_CTL_* of
+ * regs/timer.h; CNTHP_CVAL_EL2 the compare value against CNTPCT_EL0). */
 #include "drivers/timer.h"
 #include "drivers/gic.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/sysreg.h"
-
-#define CNT_CTL_ENABLE (1UL << 0)
-#define CNT_CTL_IMASK  (1UL << 1)
+#include "arch/aarch64/regs/timer.h"
 
 static struct hyp_timer *queue[MAX_CPUS]; /* sorted by deadline, per CPU (cpu_index()) */
 static uint64_t freq;

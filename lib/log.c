@@ -46,7 +46,7 @@ void panic(const char *fmt, ...)
 {
     va_list ap;
     irq_disable();
-    printk("elvisor: PANIC on CPU%u: ", (unsigned)(sysreg_read(mpidr_el1) & 0xff));
+    printk("elvisor: PANIC on CPU%u: ", (unsigned)(sysreg_read(mpidr_el1) & MPIDR_AFF0_MASK));
     va_start(ap, fmt);
     vprintk(fmt, ap);
     va_end(ap);

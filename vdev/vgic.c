@@ -12,6 +12,7 @@
 #include "core/platform.h"
 #include "core/console.h"
 #include "drivers/gic.h"
+#include "drivers/gic_regs.h"
 #include "arch/aarch64/esr.h"
 #include "lib/string.h"
 #include "lib/printf.h"
@@ -470,8 +471,8 @@ void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, boo
     vgic_update(g, sgi, q);
 }
 
-/* ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (IHI 0069H 12.2.21-12.2.23): TargetList
- * [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32], IRM [40], RS [47:44], Aff3 [55:48]. */
+/* ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (IHI 0069H 12.2.21-12.2.23), fields
+ * ICC_SGIR_* of drivers/gic_regs.h. */
 bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 {
     bool group1;
@@ -484,19 +485,23 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
     struct vgic *g = vgic_of(v->vm);
     if (!g || g->be->version != 3 || a->read)
         return false;
-    unsigned sgi = (unsigned)(val >> 24) & 0xf;
-    uint64_t aff = (val >> 16 & 0xff) << 8 | (val >> 32 & 0xff) << 16 | (val >> 48 & 0xff) << 32;
-    unsigned rs = (unsigned)(val >> 44) & 0xf;
-    bool irm = (val >> 40) & 1;
+    unsigned sgi = (unsigned)REG_GET(val, ICC_SGIR_INTID);
+    /* The targets' Aff3.Aff2.Aff1, in their MPIDR places. */
+    uint64_t aff = REG_FIELD(REG_GET(val, ICC_SGIR_AFF1), MPIDR_AFF1_SHIFT) |
+                   REG_FIELD(REG_GET(val, ICC_SGIR_AFF2), MPIDR_AFF2_SHIFT) |
+                   REG_FIELD(REG_GET(val, ICC_SGIR_AFF3), MPIDR_AFF3_SHIFT);
+    unsigned rs = (unsigned)REG_GET(val, ICC_SGIR_RS);
+    bool irm = (val >> ICC_SGIR_IRM_SHIFT) & 1;
     spin_lock(&g->lock);
     for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++) {
-        uint64_t mp = v->vm->vcpu[i].vmpidr & 0xff00ffffffUL;
+        uint64_t mp = v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK;
         bool hit;
         if (irm) {
             hit = i != v->id;
         } else {
-            unsigned aff0 = (unsigned)(mp & 0xff);
-            hit = (mp & ~0xffUL) == aff && aff0 / 16 == rs && ((val >> (aff0 % 16)) & 1);
+            unsigned aff0 = (unsigned)MPIDR_AFF(mp, 0);
+            hit = (mp & ~MPIDR_AFF0_MASK) == aff && aff0 / ICC_SGIR_TARGETLIST_BITS == rs &&
+                  ((val >> (aff0 % ICC_SGIR_TARGETLIST_BITS)) & 1);
         }
         if (hit)
             vgic_send_sgi(g, v->id, i, sgi, group1);

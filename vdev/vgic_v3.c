@@ -3,18 +3,29 @@
 #include "vdev/vgic_priv.h"
 #include "core/vm_layout.h"
 #include "core/console.h"
+#include "drivers/gic_regs.h"
 #include "arch/aarch64/sysreg.h"
 
 /* ICH_LR<n>_EL2 (12.4.10): vINTID [31:0], pINTID [44:32] (HW = 1) or EOI [41] (HW = 0),
  * Priority [55:48], Group [60], HW [61], State [63:62] (1 pending, 2 active). */
-#define LR_EOI     (1UL << 41)
-#define LR_GROUP   (1UL << 60)
-#define LR_HW      (1UL << 61)
-#define LR_PENDING (1UL << 62)
-#define LR_ACTIVE  (1UL << 63)
+#define LR_EOI            (1UL << 41)
+#define LR_GROUP          (1UL << 60)
+#define LR_HW             (1UL << 61)
+#define LR_PENDING        (1UL << 62)
+#define LR_ACTIVE         (1UL << 63)
+#define LR_PINTID_SHIFT   32
+#define LR_PINTID_MASK    REG_MASK(13, LR_PINTID_SHIFT)
+#define LR_PRIORITY_SHIFT 48
 /* ICH_HCR_EL2 (12.4.3): En [0], UIE [1]. */
 #define HCR_EN  1UL
 #define HCR_UIE 2UL
+/* ICH_VMCR_EL2 (12.4.13): VPMR [31:24], the virtual priority mask. */
+#define VMCR_VPMR_SHIFT 24
+/* ICH_VTR_EL2 (12.4.12): ListRegs [4:0] = LRs - 1, PREbits [28:26] = preemption bits - 1. */
+#define VTR_LISTREGS_SHIFT 0
+#define VTR_LISTREGS_MASK  REG_MASK(5, VTR_LISTREGS_SHIFT)
+#define VTR_PREBITS_SHIFT  26
+#define VTR_PREBITS_MASK   REG_MASK(3, VTR_PREBITS_SHIFT)
 
 /* GICD_CTLR with DS = 1 (12.9.4): EnableGrp0 [0], EnableGrp1 [1], ARE [4], DS [6]; affinity
  * routing is always on and there is one security state, so ARE and DS are RAO/WI. */
@@ -62,11 +73,11 @@ static void v3_lr_write(unsigned n, uint64_t val)
 
 static uint64_t v3_lr_encode(const struct vgic_lr *lr)
 {
-    uint64_t v = lr->intid | (uint64_t)lr->priority << 48;
+    uint64_t v = lr->intid | REG_FIELD(lr->priority, LR_PRIORITY_SHIFT);
     if (lr->group1)
         v |= LR_GROUP;
     if (lr->hw)
-        v |= LR_HW | (uint64_t)(lr->pintid & 0x1fff) << 32;
+        v |= LR_HW | (REG_FIELD(lr->pintid, LR_PINTID_SHIFT) & LR_PINTID_MASK);
     else if (lr->eoi)
         v |= LR_EOI;
     if (lr->pending)
@@ -132,16 +143,15 @@ static void v3_set_underflow(bool on)
     isb();
 }
 
-/* ICH_VMCR_EL2.VPMR [31:24] (12.4.13). */
-static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> 24); }
+static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> VMCR_VPMR_SHIFT); }
 
 /* ---- GICD ---- */
 
 static unsigned route_to_vcpu(struct vm *vm, uint64_t irouter)
 {
-    if (irouter & (1UL << 31))
-        return 0; /* Interrupt_Routing_Mode = 1: any vCPU; vCPU 0 participates */
-    struct vcpu *t = vm_vcpu_by_mpidr(vm, irouter & 0xff00ffffffUL);
+    if (irouter & GICD_IROUTER_IRM)
+        return 0; /* any vCPU; vCPU 0 participates */
+    struct vcpu *t = vm_vcpu_by_mpidr(vm, irouter & GICD_IROUTER_AFF_MASK);
     return t ? t->id : VGIC_NO_TARGET;
 }
 
@@ -172,13 +182,13 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         vgic_regs_access(g, v->id, (uint32_t)off, size, write, val, VGIC_NR_PRIVATE, g->nr_irqs);
     } else if (off >= 0x6000 + 8 * VGIC_NR_PRIVATE && off < 0x6000 + 8 * (uint64_t)g->nr_irqs &&
                (size == 8 || size == 4) && !(off & (size - 1))) {
-        /* GICD_IROUTER<n> (12.9.22): Aff3 [39:32], Interrupt_Routing_Mode [31], Aff2..Aff0. */
+        /* GICD_IROUTER<n> (12.9.22): the affinity fields and Interrupt_Routing_Mode. */
         uint32_t intid = (uint32_t)(off - 0x6000) / 8;
         struct virq *q = vgic_irq(g, 0, intid);
         unsigned shift = (off & 4) ? 32 : 0;
         uint64_t mask = size == 8 ? ~0UL : 0xffffffffUL << shift;
         if (write) {
-            q->irouter = ((q->irouter & ~mask) | ((*val << shift) & mask)) & 0xff80ffffffUL;
+            q->irouter = ((q->irouter & ~mask) | ((*val << shift) & mask)) & (GICD_IROUTER_AFF_MASK | GICD_IROUTER_IRM);
             vgic_set_target(g, intid, route_to_vcpu(g->vm, q->irouter));
         } else {
             *val = (q->irouter & mask) >> shift;
@@ -218,10 +228,9 @@ static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
     if ((o == 0x0008 && (size == 8 || size == 4)) || (o == 0x000c && size == 4)) {
         /* GICR_TYPER (12.11.33): 64 bits, or either 32-bit half */
         if (!write) {
-            uint64_t m = owner->vmpidr;
-            uint64_t aff = (m & 0xffffff) | ((m >> 32) & 0xff) << 24;
             /* Affinity_Value [63:32], Processor_Number [23:8], Last [4]. */
-            uint64_t t = aff << 32 | (uint64_t)idx << 8 | (idx == g->vm->cfg.nr_vcpus - 1 ? 1u << 4 : 0);
+            uint64_t t = gic_mpidr_aff32(owner->vmpidr) << GICR_TYPER_AFF_SHIFT | (uint64_t)idx << 8 |
+                         (idx == g->vm->cfg.nr_vcpus - 1 ? 1u << 4 : 0);
             *val = size == 8 ? t : (o == 0x000c ? t >> 32 : (uint32_t)t);
         }
     } else if (size != 4) {
@@ -262,12 +271,11 @@ static const struct mmio_ops gicr_ops = { .read = gicr_read, .write = gicr_write
 static int v3_attach(struct vm *vm)
 {
     struct vgic *g = vgic_of(vm);
-    /* ICH_VTR_EL2 (12.4.12): ListRegs [4:0] = LRs - 1, PREbits [28:26] = preemption bits - 1. */
     uint64_t vtr = sysreg_read(ich_vtr_el2);
-    g->nr_lrs = (unsigned)(vtr & 0x1f) + 1;
+    g->nr_lrs = (unsigned)REG_GET(vtr, VTR_LISTREGS) + 1;
     if (g->nr_lrs > VGIC_MAX_LRS)
         g->nr_lrs = VGIC_MAX_LRS;
-    unsigned pre = (unsigned)((vtr >> 26) & 7) + 1;
+    unsigned pre = (unsigned)REG_GET(vtr, VTR_PREBITS) + 1;
     nr_apr = pre >= 7 ? 4 : pre == 6 ? 2 : 1;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
         g->cpu[c].waker = 2; /* asleep until the guest wakes it */

@@ -3,13 +3,7 @@
 #include <stddef.h>
 #include "vdev/vsysreg.h"
 #include "arch/aarch64/cache.h"
-
-/* MDSCR_EL1 (Arm ARM DDI 0487K.a D24.3 MDSCR_EL1): KDE, bit 13, enables debug exceptions at the
- * current EL; MDE, bit 15, enables breakpoint, watchpoint and vector catch exceptions. */
-#define MDSCR_EL1_KDE (UINT64_C(1) << 13)
-#define MDSCR_EL1_MDE (UINT64_C(1) << 15)
-/* OSLSR_EL1.OSLM is bits {3, 0}; 0b10 says the OS lock is implemented (D24.3 OSLSR_EL1). */
-#define OSLSR_EL1_OSLM_IMPLEMENTED (UINT64_C(1) << 3)
+#include "arch/aarch64/regs/debug.h"
 
 /* Set/way maintenance is performed on this CPU, with invalidate upgraded to clean and
  * invalidate, so that a guest can never discard dirty lines that belong to another VM or to

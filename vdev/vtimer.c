@@ -14,13 +14,10 @@
 #include "drivers/gic.h"
 #include "drivers/timer.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/timer.h"
 #include "core/vdev.h"
 #include "lib/fdt_write.h"
 
-/* CNTV_CTL_EL0 (Arm ARM D19.11): ENABLE [0], IMASK [1], ISTATUS [2]. */
-#define CTL_ENABLE  (1UL << 0)
-#define CTL_IMASK   (1UL << 1)
-#define CTL_ISTATUS (1UL << 2)
 /* The virtual timer is PPI 11 (INTID 27) in every guest's device tree. */
 #define VTIMER_VIRQ 27
 
@@ -61,7 +58,10 @@ static bool vtimer_irq(uint32_t intid, void *arg)
     return rc >= 0;
 }
 
-static bool fires(uint64_t ctl) { return (ctl & (CTL_ENABLE | CTL_IMASK | CTL_ISTATUS)) == (CTL_ENABLE | CTL_ISTATUS); }
+static bool fires(uint64_t ctl)
+{
+    return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) == (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+}
 
 /* After an exit with a timer interrupt in flight: withdraws it if its condition went false
  * before the guest took it (the guest masked, stopped or moved its timer). */
@@ -92,7 +92,7 @@ static void watch(struct vcpu *v)
     struct vtimer *vt = vt_of(v);
     uint64_t ctl = v->el1.cntv_ctl, cval = v->el1.cntv_cval, off = v->vm->cntvoff;
     vt->expired = false;
-    if ((ctl & (CTL_ENABLE | CTL_IMASK)) != CTL_ENABLE || cval > ~0UL - off)
+    if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE || cval > ~0UL - off)
         return;
     uint64_t deadline = cval + off;
     if (deadline <= timer_now())

@@ -5,6 +5,7 @@
 #include "arch/aarch64/symbols.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/config.h"
+#include "arch/aarch64/regs/mpidr.h"
 #include "lib/log.h"
 
 extern char boot_stacks[];
@@ -61,7 +62,7 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
     uint64_t esr = sysreg_read(esr_el2), far = sysreg_read(far_el2);
     uint32_t ec = esr_ec(esr);
     printk("\nelvisor: *** HYPERVISOR CRASH on CPU%u: %s at EL2: %s ***\n",
-           (unsigned)(sysreg_read(mpidr_el1) & 0xffffff),
+           (unsigned)(sysreg_read(mpidr_el1) & MPIDR_AFF_LOW_MASK),
            kind < sizeof(kind_name) / sizeof(kind_name[0]) ? kind_name[kind] : "?",
            kind == TRAP_EL2_SYNC ? esr_ec_name(ec) : "-");
     printk(" ESR_EL2 %016lx (EC 0x%02x %s, ISS 0x%07lx)\n", (unsigned long)esr, ec, esr_ec_name(ec),

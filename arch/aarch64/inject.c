@@ -1,6 +1,7 @@
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/esr.h"
+#include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/vbar.h"
@@ -27,10 +28,10 @@ static void take_exception(struct guest_regs *r, uint64_t esr, uint64_t far, int
     if (set_far)
         sysreg_write(far_el1, far);
     r->pc = sysreg_read(vbar_el1) + vector_offset(r->pstate);
-    /* EL1h with D, A, I, F masked. With FEAT_PAN (ID_AA64MMFR1_EL1.PAN, bits [23:20]) PAN is
-     * set when SCTLR_EL1.SPAN is 0 and otherwise kept. */
+    /* EL1h with D, A, I, F masked. With FEAT_PAN (ID_AA64MMFR1_EL1.PAN) PAN is set when
+     * SCTLR_EL1.SPAN is 0 and otherwise kept. */
     uint64_t pstate = PSR_M_EL1h | PSR_DAIF_MASK;
-    if ((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xf)
+    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_PAN))
         pstate |= (sctlr & SCTLR_SPAN) ? (r->pstate & PSR_PAN) : PSR_PAN;
     r->pstate = pstate;
 }

@@ -3,6 +3,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "lib/log.h"
 
+#include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/tcr.h"
 
@@ -68,7 +69,7 @@ unsigned mmu_va_bits(void) { return va_bits; }
 /* PS encodes like PARange; 52 bits would need FEAT_LPA2, so cap at 48. */
 static uint64_t tcr_ps(void)
 {
-    uint64_t r = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+    uint64_t r = ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_PARANGE);
     return r > TCR_PS_48 ? TCR_PS_48 : r;
 }
 

@@ -1,13 +1,17 @@
-/* FEAT_RNG: the RNDR random-number register (Arm ARM D19.2 ID_AA64ISAR0_EL1.RNDR [63:60];
- * C5.2 RNDR). */
+/* FEAT_RNG: the RNDR random-number register (Arm ARM D19.2 ID_AA64ISAR0_EL1.RNDR; C5.2
+ * RNDR). */
 #ifndef ARCH_RNG_H
 #define ARCH_RNG_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/id_regs.h"
 
-static inline bool cpu_has_rndr(void) { return (sysreg_read(id_aa64isar0_el1) >> 60) != 0; }
+static inline bool cpu_has_rndr(void)
+{
+    return ID_FIELD_GET(sysreg_read(id_aa64isar0_el1), ID_AA64ISAR0_EL1_RNDR) != 0;
+}
 
 /* One 64-bit random number. RNDR sets NZCV to 0b0100 when it could not produce one in
  * reasonable time, 0b0000 on success. Only call when cpu_has_rndr(). */

@@ -1,5 +1,6 @@
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/vtcr.h"
 
 /* Stage 2 walks: 4 KiB granule, Inner Shareable, Write-Back Write-Allocate inside and out;
@@ -21,7 +22,7 @@ void stage2_hw_init(void)
     unsigned bits = stage2_ipa_bits();
     /* The walk starts at level 0 above 39 bits, else at level 1, as pt_init() chose. */
     uint64_t sl0 = bits > 39 ? VTCR_EL2_SL0_4K_L0 : VTCR_EL2_SL0_4K_L1;
-    uint64_t ps = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+    uint64_t ps = ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_PARANGE);
     if (ps > TCR_PS_48)
         ps = TCR_PS_48;
     sysreg_write(vtcr_el2, VTCR_EL2_RES1 | REG_FIELD(64 - bits, VTCR_EL2_T0SZ_SHIFT) |

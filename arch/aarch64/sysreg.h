@@ -4,6 +4,10 @@
 #define ARCH_SYSREG_H
 
 #include <stdint.h>
+/* Register fields for the helpers below and for lib/, which may include only this header of
+ * arch/ (tools/check_layers.py): the MPIDR in panic messages, PSTATE for IRQ masking. */
+#include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/regs/mpidr.h"
 #include "arch/aarch64/regs/psr.h"
 
 #ifndef HOST_TEST
@@ -62,7 +66,7 @@ static inline void irq_disable(void) { SYSREG_INSN(MSR_DAIFSET_I); }
 static inline unsigned pa_range_bits(void)
 {
     static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
-    uint64_t r = sysreg_read(id_aa64mmfr0_el1) & 0xf;
+    uint64_t r = ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_PARANGE);
     return r < 7 ? bits[r] : 48;
 }
 

@@ -18,4 +18,7 @@
 /* A field `width` bits wide (width < 64) starting at bit `sh`. */
 #define REG_MASK(width, sh) REG_FIELD(REG_BIT(width) - 1, sh)
 
+/* Field f of register value val, for a field named by f##_MASK (in place) and f##_SHIFT. */
+#define REG_GET(val, f) (((val)&f##_MASK) >> f##_SHIFT)
+
 #endif

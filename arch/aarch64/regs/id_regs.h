@@ -1,6 +1,6 @@
 /* Fields of the AArch64 ID registers (Arm ARM DDI 0487, D19.2 / D23.2 "ID_AA64*_EL1"), by
- * name: F_SHIFT is the lowest bit of field F, F_WIDTH its width. Only the fields elvisor hides
- * or sets are named. Every one of them is an unsigned 4-bit feature field in which 0 means
+ * name: F_SHIFT is the lowest bit of field F, F_WIDTH its width. Only the fields elvisor hides,
+ * sets or reads are named. Every one of them is an unsigned 4-bit feature field in which 0 means
  * "not implemented", except where a value below says otherwise. */
 #ifndef ARCH_REGS_ID_REGS_H
 #define ARCH_REGS_ID_REGS_H
@@ -50,6 +50,10 @@
 #define ID_AA64DFR0_EL1_DOUBLELOCK_WIDTH 4
 #define ID_AA64DFR0_EL1_DOUBLELOCK_NI    0xf /* not implemented (0 means implemented) */
 
+/* ID_AA64ISAR0_EL1, AArch64 Instruction Set Attribute Register 0. */
+#define ID_AA64ISAR0_EL1_RNDR_SHIFT 60 /* FEAT_RNG: the RNDR and RNDRRS registers */
+#define ID_AA64ISAR0_EL1_RNDR_WIDTH 4
+
 /* ID_AA64ISAR1_EL1, AArch64 Instruction Set Attribute Register 1. */
 #define ID_AA64ISAR1_EL1_APA_SHIFT 4 /* address authentication, QARMA5 */
 #define ID_AA64ISAR1_EL1_APA_WIDTH 4
@@ -67,12 +71,16 @@
 #define ID_AA64ISAR2_EL1_APA3_WIDTH 4
 
 /* ID_AA64MMFR0_EL1, AArch64 Memory Model Feature Register 0. */
-#define ID_AA64MMFR0_EL1_ECV_SHIFT 60 /* FEAT_ECV */
-#define ID_AA64MMFR0_EL1_ECV_WIDTH 4
+#define ID_AA64MMFR0_EL1_PARANGE_SHIFT 0 /* physical address size, encoded like TCR_PS_* */
+#define ID_AA64MMFR0_EL1_PARANGE_WIDTH 4
+#define ID_AA64MMFR0_EL1_ECV_SHIFT     60 /* FEAT_ECV */
+#define ID_AA64MMFR0_EL1_ECV_WIDTH     4
 
 /* ID_AA64MMFR1_EL1, AArch64 Memory Model Feature Register 1. */
 #define ID_AA64MMFR1_EL1_VH_SHIFT  8 /* FEAT_VHE */
 #define ID_AA64MMFR1_EL1_VH_WIDTH  4
+#define ID_AA64MMFR1_EL1_PAN_SHIFT 20 /* FEAT_PAN (1), FEAT_PAN2 (2), FEAT_PAN3 (3) */
+#define ID_AA64MMFR1_EL1_PAN_WIDTH 4
 #define ID_AA64MMFR1_EL1_XNX_SHIFT 28 /* FEAT_XNX: stage 2 execute-never per EL */
 #define ID_AA64MMFR1_EL1_XNX_WIDTH 4
 
