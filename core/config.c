@@ -1,5 +1,6 @@
 #include "core/config.h"
 #include "core/vdev.h"
+#include "core/vm_layout.h"
 #include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -106,13 +107,12 @@ static bool parse_images(struct parse *p, int node, struct vm_config *vm)
         REFUSE(p, "kernel: \"%s\" is not in the image pack", vm->kernel);
     if (vm->initrd[0] && p->lim->file_size(vm->initrd, &isize) < 0)
         REFUSE(p, "initrd: \"%s\" is not in the image pack", vm->initrd);
-    /* Kernel at a 2 MiB-aligned offset, the initrd and the DTB (<= 64 KiB) after it. Absurd
-     * sizes must not wrap the sum into something small. */
-    uint64_t need = UINT64_MAX;
-    if (ksize < (1ULL << 62) && isize < (1ULL << 62))
-        need = ((ksize + 0x1fffff) & ~0x1fffffULL) + isize + 0x10000;
-    if (need > vm->ram_size)
-        REFUSE(p, "kernel: images need %lu KiB but memory is %lu KiB", (unsigned long)(need >> 10),
+    /* The kernel at its load offset, the initrd and the DTB after it, as the loader places
+     * them (core/vm_layout.h). */
+    struct vm_image_layout l;
+    uint64_t koff = p->lim->load_offset ? p->lim->load_offset(vm->kernel) : 0;
+    if (!vm_image_layout(koff, ksize, isize, vm->ram_size, &l))
+        REFUSE(p, "kernel: images need %lu KiB but memory is %lu KiB", (unsigned long)(l.end >> 10),
                (unsigned long)(vm->ram_size >> 10));
     return true;
 }

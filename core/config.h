@@ -75,6 +75,8 @@ struct config_limits {
     unsigned ipa_bits;
     /* Size of a packed file, or -1 if the pack lacks it. */
     int (*file_size)(const char *path, uint64_t *size);
+    /* Where a kernel image asks to be loaded in RAM (a Linux Image's text_offset); NULL: 0. */
+    uint64_t (*load_offset)(const char *path);
     /* IPA windows the hypervisor itself places in every VM (virtual GIC): no overlap allowed. */
     const struct vm_region *reserved;
     unsigned nr_reserved;

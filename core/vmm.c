@@ -52,6 +52,12 @@ static uint64_t image_text_offset(const struct pack_file *k)
     return off < 0x200000 ? off : 0;
 }
 
+static uint64_t packed_load_offset(const char *path)
+{
+    struct pack_file f;
+    return pack_find(path, &f) < 0 ? 0 : image_text_offset(&f);
+}
+
 /* A passthrough window must not expose RAM or a device the hypervisor owns. */
 static const char *passthru_conflict(const struct vm_region *r)
 {
@@ -75,6 +81,8 @@ static const char *passthru_conflict(const struct vm_region *r)
     return 0;
 }
 
+/* Checked before anything is copied (the configuration check uses the same layout: this is
+ * the second line of defence), so that no image is ever written past the VM's RAM. */
 static int load_images(struct vm *vm)
 {
     struct pack_file k, initrd = { 0, 0 };
@@ -82,20 +90,20 @@ static int load_images(struct vm *vm)
     if (vm->cfg.initrd[0])
         pack_find(vm->cfg.initrd, &initrd);
     uint64_t koff = image_text_offset(&k);
-    memcpy((char *)(uintptr_t)vm->ram_pa + koff, k.data, k.size);
-    uint64_t next = (koff + k.size + 0x1fffff) & ~0x1fffffUL;
-    uint64_t initrd_ipa = 0;
-    if (initrd.size) {
-        initrd_ipa = vm->cfg.ram_ipa + next;
-        memcpy((char *)(uintptr_t)vm->ram_pa + next, initrd.data, initrd.size);
-        next = (next + initrd.size + 0xfff) & ~0xfffUL;
-    }
-    if (next + VM_DTB_MAX > vm->cfg.ram_size) {
+    struct vm_image_layout l;
+    if (!vm_image_layout(koff, k.size, initrd.size, vm->cfg.ram_size, &l)) {
         printk("elvisor: VM '%s' refused: memory: too small for its images and device tree\n", vm->cfg.name);
         return -1;
     }
-    vm->dtb_ipa = vm->cfg.ram_ipa + next;
-    if (vm_dtb_build(vm, (char *)(uintptr_t)vm->ram_pa + next, VM_DTB_MAX, initrd_ipa, initrd.size) < 0) {
+    char *ram = (char *)(uintptr_t)vm->ram_pa;
+    memcpy(ram + l.kernel, k.data, k.size);
+    uint64_t initrd_ipa = 0;
+    if (initrd.size) {
+        initrd_ipa = vm->cfg.ram_ipa + l.initrd;
+        memcpy(ram + l.initrd, initrd.data, initrd.size);
+    }
+    vm->dtb_ipa = vm->cfg.ram_ipa + l.dtb;
+    if (vm_dtb_build(vm, ram + l.dtb, VM_DTB_MAX, initrd_ipa, initrd.size) < 0) {
         printk("elvisor: VM '%s' refused: its device tree does not fit in %lu bytes\n", vm->cfg.name,
                (unsigned long)VM_DTB_MAX);
         return -1;
@@ -222,6 +230,7 @@ void vmm_start(void)
         .nr_cpus = platform.cpu_count,
         .ipa_bits = stage2_ipa_bits(),
         .file_size = packed_file_size,
+        .load_offset = packed_load_offset,
         .reserved = reserved,
         .nr_reserved = 2,
     };

@@ -17,6 +17,7 @@
 
 #include "core/config.h"
 #include "core/vdev.h"
+#include "core/vm_layout.h"
 #include "lib/fdt_read.h"
 #include "lib/fdt_write.h"
 
@@ -116,7 +117,8 @@ static void check_vm(const struct vm_config *vm)
     if (vm->initrd[0])
         CHECK(file_size(vm->initrd, &is) == 0);
     CHECK(ks <= vm->ram_size && is <= vm->ram_size);
-    CHECK(((ks + 0x1fffff) & ~UINT64_C(0x1fffff)) + is + 0x10000 <= vm->ram_size);
+    struct vm_image_layout l; /* where core/vmm.c will copy them: inside the VM's RAM */
+    CHECK(vm_image_layout(0, ks, is, vm->ram_size, &l) && l.end <= vm->ram_size);
 
     struct {
         uint64_t a, s;

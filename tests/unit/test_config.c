@@ -38,6 +38,8 @@ static const struct {
     { "rd-fit.img", 0x1f0000 },          /* fills a 4 MiB VM with a 2 MiB kernel exactly */
     { "rd-over.img", 0x1f1000 },         /* one page more */
     { "huge.bin", UINT64_MAX - 0x1000 }, /* sizes that would wrap the sum */
+    { "linux19.bin", 0x1e6000 },         /* a 1.9 MiB Linux Image with text_offset 0x80000 */
+    { "rd15.img", 0x180000 },            /* 1.5 MiB */
 };
 
 /* Paths of the files in the pack; also anything under build/guests/ (the real test configs)
@@ -76,10 +78,14 @@ static const struct vdev_kind *kind_named(const char *compatible)
     return NULL;
 }
 
+/* Images load at offset 0 but for linux19.bin, whose header asks for 0x80000. */
+static uint64_t load_offset(const char *path) { return strcmp(path, "linux19.bin") == 0 ? 0x80000 : 0; }
+
 static const struct config_limits limits = {
     .nr_cpus = 4,
     .ipa_bits = 40,
     .file_size = file_size,
+    .load_offset = load_offset,
     .reserved = gic_windows,
     .nr_reserved = 2,
 };
@@ -499,6 +505,24 @@ static void test_images_refused(void **state)
     expect_refused("initrd-over", "kernel: images need 4100 KiB but memory is 4096 KiB");
     expect_refused("huge-kernel", "but memory is 2048 KiB");
     expect_refused("huge-initrd", "but memory is 4096 KiB");
+}
+
+/* The images are checked where the loader puts them: the kernel at its text_offset, the initrd
+ * at the next 2 MiB boundary after the kernel's end, the DTB after it. A 1.9 MiB kernel at
+ * 0x80000 ends past 2 MiB, so its 1.5 MiB initrd starts at 4 MiB: beyond a 4 MiB VM (budgeting
+ * the kernel at 0 accepted it, and the initrd was then copied past the VM's RAM). */
+static void test_images_at_text_offset(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("past { " MEM4M " vcpus = <1>; cpu-affinity = <0>; kernel = \"linux19.bin\";"
+                      " initrd = \"rd15.img\"; };"
+                      "fits { memory = <0x0 0x40000000 0x0 0x600000>; vcpus = <1>; cpu-affinity = <0>;"
+                      " kernel = \"linux19.bin\"; initrd = \"rd15.img\"; };",
+                      out);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].name, "fits");
+    assert_int_equal(nreports, 1);
+    expect_refused("past", "kernel: images need 5696 KiB but memory is 4096 KiB");
 }
 
 static void test_passthrough_refused(void **state)
@@ -1018,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_memory_refused),
         cmocka_unit_test(test_vcpus_refused),
         cmocka_unit_test(test_images_refused),
+        cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),
         cmocka_unit_test(test_devices_refused),
         cmocka_unit_test(test_virtio_bindings),
