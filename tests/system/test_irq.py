@@ -20,7 +20,7 @@ CHECKS = {
         "eoimode0_eoi_deactivates", "eoimode1_eoi_drops_priority", "eoimode1_active_blocks",
         "eoimode1_dir_deactivates", "eoimode1_dir_clears_active", "level_line_reasserts_until_cleared",
         "vtimer_running_on_time", "vtimer_wfi_on_time", "vtimer_imask_holds",
-        "vtimer_unmask_delivers", "vtimer_stopped_is_withdrawn", "el1_phys_timer_undefined",
+        "vtimer_unmask_delivers", "vtimer_stopped_is_withdrawn", "el1_phys_timer_accessible",
         "cntfrq_visible", "vline_virtual_irq", "vline_virtual_fiq", "vline_virtual_serror",
         "vline_serror_one_shot", "no_sgi_from_other_vm",
     ],
