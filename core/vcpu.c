@@ -48,7 +48,7 @@ static uint64_t guest_hcr(const struct vcpu *v)
     (MDCR_EL2_TPMCR | MDCR_EL2_TPM | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPMS | MDCR_EL2_TTRF)
 
 /* CNTHCTL_EL2, E2H=0 (Arm ARM D24.10): EL1 may read the physical counter; the EL1 physical timer
- * registers trap (EL1PCEN = 0): the guest does not get that timer. */
+ * registers trap (EL1PCEN = 0) to their emulation (vdev/vptimer.c). */
 #define CNTHCTL_GUEST CNTHCTL_EL2_EL1PCTEN
 
 void vcpu_cpu_init(void)
@@ -67,7 +67,8 @@ static inline void hw_load(struct vcpu *v)
 {
     const struct vm *vm = v->vm;
     for (unsigned i = vm->nr_hw; i-- > 0;)
-        vm->hw[i].ops->load(v);
+        if (vm->hw[i].ops->load)
+            vm->hw[i].ops->load(v);
 }
 
 static inline void hw_put(struct vcpu *v)

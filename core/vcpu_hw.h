@@ -1,5 +1,5 @@
 /* The virtual CPU hardware: the parts of a vCPU beyond its registers that the hypervisor keeps
- * for it (the vGIC's CPU interface, the virtual timer; later the EL1 physical timer, the PMU,
+ * for it (the vGIC's CPU interface, the virtual timer, the EL1 physical timer; later the PMU,
  * debug). Each part is a struct vcpu_hw_ops in vdev/; the list of parts is the table
  * vcpu_hw_parts (vdev/vcpu_hw_table.c), which core runs through without naming any part: at
  * boot and per CPU (core/irq.c), when a VM is built (vcpu_hw_attach fills vm->hw[], indexed
@@ -44,9 +44,10 @@ struct vcpu_hw_ops {
     /* The VM was refused after attach: give back what attach took (e.g. claimed interrupts).
      * May be NULL. Core frees the per-VM state afterwards. */
     void (*release)(struct vm *vm);
-    /* Required. Around running v on this CPU (vcpu_load, vcpu_put): load runs the parts last
-     * to first, put first to last (the vGIC empties its list registers before the timer looks
-     * at its physical interrupt). */
+    /* Around running v on this CPU (vcpu_load, vcpu_put): load runs the parts last to first,
+     * put first to last (the vGIC empties its list registers before the timer looks at its
+     * physical interrupt). put is required; load may be NULL (a part with nothing to restore
+     * costs a vCPU switch no call). */
     void (*load)(struct vcpu *v);
     void (*put)(struct vcpu *v);
     /* Before entering the guest, when the part's byte in v->hw_flush is set; after each exit,

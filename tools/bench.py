@@ -413,7 +413,7 @@ def stage2_pages(regions, ipa_bits=48):
 
 
 # The per-VM state structs of the virtual CPU hardware parts (vdev/vcpu_hw_table.c).
-HW_STATE_STRUCTS = ("vgic", "vtimer_vm")
+HW_STATE_STRUCTS = ("vgic", "vtimer_vm", "vptimer_vm")
 
 
 def footprint():

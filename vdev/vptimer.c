@@ -179,10 +179,8 @@ static int vptimer_attach(struct vm *vm)
     return 0;
 }
 
-/* Nothing moves with the vCPU: its deadline is watched on its CPU whether it runs or not. */
-static void vptimer_load(struct vcpu *v) { (void)v; }
-
-/* Leaving for a reset or a stop of its VM, the vCPU stops its hypervisor timer on its own CPU,
+/* Nothing moves with the vCPU (no load op: its deadline is watched on its CPU whether it runs
+ * or not). Leaving for a reset or a stop of its VM, the vCPU stops its hypervisor timer on its own CPU,
  * where it was queued. */
 static void vptimer_put(struct vcpu *v)
 {
@@ -201,7 +199,6 @@ static bool vptimer_has_work(struct vcpu *v)
 const struct vcpu_hw_ops vptimer_hw_ops = {
     .vm_state_size = sizeof(struct vptimer_vm),
     .attach = vptimer_attach,
-    .load = vptimer_load,
     .put = vptimer_put,
     .has_work = vptimer_has_work,
 };

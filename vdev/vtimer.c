@@ -2,8 +2,8 @@
  * virtual timer (CNTV_*, PPI 27) is the guest's own: it runs in hardware with CNTVOFF_EL2 per
  * VM, and its interrupt, which reaches EL2 because of HCR_EL2.IMO, is handed to the guest as a
  * virtual PPI with the list-register HW bit, also while the vCPU waits in WFI. While the vCPU
- * is not loaded, the hypervisor timer watches its deadline. The EL1 physical timer (CNTP_*) is
- * not offered: see docs/interrupts.md. */
+ * is not loaded, the hypervisor timer watches its deadline. The EL1 physical timer (CNTP_*, PPI
+ * 30) is emulated by vdev/vptimer.c; this node names both (docs/interrupts.md). */
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vgic.h"
 #include "core/vm.h"
@@ -152,7 +152,9 @@ static void vtimer_cpu_init(unsigned cpu)
 
 /* Linux binding timer/arm,arch_timer.yaml: the secure and non-secure EL1 physical, the virtual
  * and the EL2 physical timer's PPIs (13, 14, 11, 10: INTIDs 29, 30, 27, 26), level-high, to
- * every CPU (GICv2: the CPU mask in flags [15:8]). Only the virtual timer is the guest's. */
+ * every CPU (GICv2: the CPU mask in flags [15:8]). The guest gets the virtual timer (this part)
+ * and the EL1 physical one (vdev/vptimer.c); the secure and EL2 ones are listed as the binding
+ * requires and never fire. */
 static void vtimer_dt_node(const struct vm *vm, struct vdev_dt *dt)
 {
     uint32_t flags = 4;
