@@ -94,7 +94,8 @@ void timer_stop(struct hyp_timer *t) {}
 static void hw_load(struct vcpu *v)
 {
     for (unsigned i = v->vm->nr_hw; i-- > 0;)
-        v->vm->hw[i].ops->load(v);
+        if (v->vm->hw[i].ops->load) /* optional (core/vcpu_hw.h) */
+            v->vm->hw[i].ops->load(v);
 }
 static void hw_put(struct vcpu *v)
 {
