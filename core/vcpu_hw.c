@@ -32,8 +32,9 @@ static uint64_t state_pages(void)
  * across its resets; a refused VM gives it back (vcpu_hw_release). */
 int vcpu_hw_attach(struct vm *vm)
 {
-    if (!vm->hw_state && state_pages()) {
-        vm->hw_state = page_alloc(state_pages(), PA_PAGE_SIZE);
+    uint64_t pages = state_pages();
+    if (!vm->hw_state && pages) {
+        vm->hw_state = page_alloc(pages, PA_PAGE_SIZE);
         if (!vm->hw_state) {
             printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
             return -1;

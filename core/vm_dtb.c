@@ -11,9 +11,18 @@
 #define PHANDLE_GIC   1
 #define PHANDLE_CLOCK 2
 
+/* One interrupt specifier of the arm,gic binding: an SPI (its number from 0), level high. */
+static void spi_cells(uint32_t cells[3], uint32_t intid)
+{
+    cells[0] = 0;
+    cells[1] = intid - 32;
+    cells[2] = 4;
+}
+
 void vm_dtb_spi(struct fdt_writer *w, uint32_t intid)
 {
-    uint32_t irq[3] = { 0, intid - 32, 4 }; /* SPI, level high (arm,gic binding) */
+    uint32_t irq[3];
+    spi_cells(irq, intid);
     fdtw_prop_cells(w, "interrupts", irq, 3);
 }
 
@@ -68,11 +77,8 @@ static void passthru_node(struct fdt_writer *w, const struct vm_config *c, const
     }
     if (d->nr_irqs) {
         uint32_t irq[3 * VM_MAX_IRQS];
-        for (unsigned i = 0; i < d->nr_irqs; i++) {
-            irq[3 * i] = 0; /* SPI */
-            irq[3 * i + 1] = c->passthru_irq[d->first_irq + i] - 32;
-            irq[3 * i + 2] = 4; /* level high */
-        }
+        for (unsigned i = 0; i < d->nr_irqs; i++)
+            spi_cells(&irq[3 * i], c->passthru_irq[d->first_irq + i]);
         fdtw_prop_cells(w, "interrupts", irq, 3 * (int)d->nr_irqs);
     }
     fdtw_end_node(w);
