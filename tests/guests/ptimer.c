@@ -21,7 +21,12 @@
 /* Interrupt after its deadline, at most: as tests/guests/irq_gic.c (a busy host can hold back
  * QEMU by milliseconds), and more than a time slice (2 ms) for a descheduled vCPU. */
 #define SLACK_US 50000
-#define WAIT_US  2000000
+/* A descheduled vCPU waits for its CPU as well: QEMU runs each vCPU in a host thread, and on a
+ * host with more runnable threads than cores that thread can be held back for tens of ms, by
+ * the host, between two of elvisor's 2 ms slices (seen: 68 ms with two cores busy). A lost
+ * wake-up still fails, after WAIT_US. */
+#define DESCHEDULED_SLACK_US 250000
+#define WAIT_US              2000000
 
 extern char guest_secondary_entry[];
 
@@ -180,11 +185,14 @@ static void test_running(void)
     gprintf("ptimer: interrupt while running: %lu us after the deadline\n", (unsigned long)late);
 }
 
-static void test_wfi(void)
+/* One wait in WFI for a timer 5 ms out: the WFI exits it took, whether the interrupt was
+ * taken, and its deadline. */
+static uint64_t wait_in_wfi(uint64_t *spun, bool *got, uint64_t *cval)
 {
-    uint64_t wfis = exit_count(EXITC_WFI), spun = spin_count;
+    uint64_t wfis = exit_count(EXITC_WFI);
     uint32_t n = seen;
-    uint64_t cval = arm_in(5000);
+    *spun = spin_count;
+    *cval = arm_in(5000);
     /* A backstop, so that a lost wake-up fails here instead of hanging: the virtual timer, not
      * enabled in the GIC, ends the WFI after WAIT_US. */
     uint64_t end = cntvct() + us_to_ticks(WAIT_US);
@@ -198,9 +206,25 @@ static void test_wfi(void)
     }
     sysreg_write(cntv_ctl_el0, 0);
     isb();
-    uint64_t late = check_on_time(seen == n + 1, cval, "ptimer_wfi_on_time");
+    *got = seen == n + 1;
+    return exit_count(EXITC_WFI) - wfis;
+}
+
+static void test_wfi(void)
+{
+    uint64_t spun, cval, wfis;
+    bool got;
+    /* Sharing the CPU, vCPU 0 can lose it to vCPU 1's slice between arming the timer and its
+     * first WFI; on a loaded host that slice can outlast the 5 ms, and then the WFI completes
+     * at once without trapping (a WFI with an interrupt pending does not wait). Such a run
+     * says nothing about the trap: try again, a few times. */
+    for (unsigned attempt = 0;; attempt++) {
+        wfis = wait_in_wfi(&spun, &got, &cval);
+        if (!shared || wfis > 0 || attempt == 4)
+            break;
+    }
+    uint64_t late = check_on_time(got, cval, "ptimer_wfi_on_time");
     gprintf("ptimer: interrupt in WFI: %lu us after the deadline\n", (unsigned long)late);
-    wfis = exit_count(EXITC_WFI) - wfis;
     if (shared) {
         /* The WFI trapped and vCPU 0 gave the CPU to vCPU 1 until its timer was due. */
         check(wfis > 0, "ptimer_wfi_trapped_when_shared", "%lu WFI exits", (unsigned long)wfis);
@@ -309,7 +333,7 @@ static void test_descheduled_spinning(void)
         irq_mask();
         bool got = seen == n + 1;
         uint64_t late = got && entry_pct >= cval ? ticks_to_us(entry_pct - cval) : ~0UL;
-        all_on_time &= got && entry_pct >= cval && late < SLACK_US;
+        all_on_time &= got && entry_pct >= cval && late < DESCHEDULED_SLACK_US;
         worst = late > worst ? late : worst;
         if (got && last_before && entry_pct - last_before > us_to_ticks(1000)) {
             off_at_deadline = true;
