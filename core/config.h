@@ -46,8 +46,9 @@ struct vm_device {
      * write it. */
     char disk[VM_PATH_LEN];
     bool read_only;
-    /* VDEV_PROP_MAC: a network port's MAC address. */
+    /* VDEV_PROP_MAC: a network port's MAC address; with port_security it sends from no other. */
     uint8_t mac[6];
+    bool port_security;
 };
 
 struct vm_config {

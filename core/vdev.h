@@ -24,6 +24,7 @@ struct fdt_writer;
 #define VDEV_PROP_DISK      (1u << 0) /* "disk": a packed disk image, whole 512-byte sectors (d->file) */
 #define VDEV_PROP_READ_ONLY (1u << 1) /* "read-only": the guest may not write it (d->read_only) */
 #define VDEV_PROP_MAC       (1u << 2) /* "mac": 6 bytes, unicast; default 02:00:00:00:<vm>:<dev> */
+#define VDEV_PROP_PORT_SEC  (1u << 3) /* "port-security": sends only from its mac (d->port_security) */
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {

@@ -219,10 +219,16 @@ static int virtio_net_attach(struct vm *vm, const struct vm_device *d, unsigned 
     if (virtio_mmio_attach(vm, d, &n->dev, &net_backend, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_MTU, n) <
         0)
         return -1;
-    int port = vswitch_attach(vm, d->mac, net_deliver, n);
+    int port = vswitch_attach(vm, d->mac, d->port_security, net_deliver, n);
     if (port < 0) {
-        printk("elvisor: VM '%s' refused: virtio-net at 0x%lx: the switch has no free port\n", vm->cfg.name,
-               (unsigned long)d->ipa);
+        const uint8_t *m = d->mac;
+        if (port == VSWITCH_MAC_TAKEN)
+            printk("elvisor: VM '%s' refused: virtio-net at 0x%lx: mac %02x:%02x:%02x:%02x:%02x:%02x is another "
+                   "port's\n",
+                   vm->cfg.name, (unsigned long)d->ipa, m[0], m[1], m[2], m[3], m[4], m[5]);
+        else
+            printk("elvisor: VM '%s' refused: virtio-net at 0x%lx: the switch has no free port\n", vm->cfg.name,
+                   (unsigned long)d->ipa);
         return -1;
     }
     spin_lock(&n->dev.lock);

@@ -1,19 +1,28 @@
 /* The virtual switch (vdev/vswitch.h): ports, a MAC learning table, forwarding and counters.
  *
- * MAC table: 64 buckets of 4 entries (set-associative by a hash of the address). An entry
- * maps a source address to the port it was last seen on and ages out after
- * VSWITCH_MAC_AGE_S seconds without traffic. A new address takes a free or expired way of its
- * bucket, else the oldest one. One port may own at most MAC_PER_PORT entries, so a VM that
- * invents source addresses cannot push the other stations out of the table (their frames
- * would then be flooded: slower, never wrong). */
+ * MAC table: 64 buckets of 4 entries, set-associative by a keyed hash of the address
+ * (SipHash-2-4, a key chosen at the first attach), so a guest cannot tell which addresses
+ * share a bucket. An entry maps a source address to the port it was last seen on and ages out
+ * after VSWITCH_MAC_AGE_S seconds without traffic. A new address takes a free or expired way
+ * of its bucket, or its own port's oldest; never another port's live entry, and one port holds
+ * at most 2 ways of a bucket and MAC_PER_PORT entries in all. So no VM can push another
+ * station out of the table and have its frames flooded to every port (issue 13 item 11).
+ *
+ * Each port's configured address (the virtio-net "mac") belongs to it whatever the table
+ * says: a frame to it goes to that port only, learned or not, and a frame from another port
+ * that claims it as its source is dropped (counted as a transmit drop). A port configured with
+ * port-security sends only from its configured address. */
 #include "vdev/vswitch.h"
 #include "core/console.h"
+#include "core/entropy.h"
 #include "drivers/timer.h"
+#include "lib/siphash.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define MAC_BUCKETS       64
 #define MAC_WAYS          4
+#define MAC_WAYS_PER_PORT 2 /* of one bucket */
 #define MAC_PER_PORT      64
 #define VSWITCH_MAC_AGE_S 300
 
@@ -21,7 +30,8 @@ struct port {
     struct vm *vm;
     void *ctx; /* the port's identity: its device's static storage */
     vswitch_deliver_fn deliver;
-    uint8_t mac[ETH_ALEN]; /* the configured address, for vswitch_print */
+    uint8_t mac[ETH_ALEN]; /* the configured address (table_lock) */
+    bool port_security;    /* sends only from mac */
     /* Atomic counters, from the VM's side: rx = frames delivered to it. */
     uint64_t rx_packets, rx_bytes, rx_drops;
     uint64_t tx_packets, tx_bytes, tx_drops;
@@ -37,8 +47,10 @@ struct mac_entry {
 static struct port ports[VSWITCH_MAX_PORTS];
 static unsigned nr_ports; /* ports[0..nr_ports) are registered; read with acquire */
 
-/* A leaf lock: protects mac_table, learned[] and the registration of ports. */
+/* A leaf lock: protects mac_table, learned[], mac_key and the registration of ports. */
 static spinlock_t table_lock = SPINLOCK_INIT;
+static struct siphash_key mac_key;
+static bool mac_key_chosen;
 static struct mac_entry mac_table[MAC_BUCKETS][MAC_WAYS];
 static unsigned learned[VSWITCH_MAX_PORTS]; /* valid entries owned by each port */
 
@@ -46,13 +58,7 @@ static void count(uint64_t *c, uint64_t n) { __atomic_fetch_add(c, n, __ATOMIC_R
 
 static unsigned published_ports(void) { return __atomic_load_n(&nr_ports, __ATOMIC_ACQUIRE); }
 
-static unsigned mac_hash(const uint8_t *mac)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (unsigned i = 0; i < ETH_ALEN; i++)
-        h = (h ^ mac[i]) * 16777619u;
-    return (h ^ (h >> 16)) % MAC_BUCKETS;
-}
+static unsigned mac_hash(const uint8_t *mac) { return siphash24(&mac_key, mac, ETH_ALEN) % MAC_BUCKETS; }
 
 /* Signed: an entry stamped by another CPU a moment later than `now` is fresh, not ancient. */
 static bool expired(const struct mac_entry *e, uint64_t now)
@@ -85,34 +91,69 @@ static bool make_room(unsigned port, uint64_t now)
     return learned[port] < MAC_PER_PORT;
 }
 
-/* table_lock held: the source address `mac` was seen on `port`. */
-static void learn(unsigned port, const uint8_t *mac, uint64_t now)
+/* table_lock held: the attached port whose configured address is `mac`, or -1. A scan of the
+ * ports, made only when the table misses or an address moves. */
+static int configured_owner(const uint8_t *mac)
+{
+    unsigned n = nr_ports;
+    for (unsigned p = 0; p < n; p++)
+        if (ports[p].vm && !memcmp(ports[p].mac, mac, ETH_ALEN))
+            return (int)p;
+    return -1;
+}
+
+static bool older(const struct mac_entry *a, const struct mac_entry *b) { return (int64_t)(a->seen - b->seen) < 0; }
+
+/* table_lock held: the way of `set` a new address of `port` may take (see the top), or NULL. */
+static struct mac_entry *pick_way(struct mac_entry *set, unsigned port, uint64_t now)
+{
+    struct mac_entry *free_way = 0, *own_oldest = 0;
+    unsigned own = 0;
+    for (unsigned w = 0; w < MAC_WAYS; w++) {
+        struct mac_entry *e = &set[w];
+        if (!e->valid || expired(e, now)) {
+            free_way = free_way ? free_way : e;
+        } else if (e->port == port) {
+            own++;
+            own_oldest = !own_oldest || older(e, own_oldest) ? e : own_oldest;
+        }
+    }
+    if (own >= MAC_WAYS_PER_PORT || !free_way)
+        return own_oldest;
+    return make_room(port, now) ? free_way : own_oldest;
+}
+
+/* table_lock held: the source address `mac` was seen on `port`. False if it is another port's
+ * configured address (a forged frame, to be dropped). */
+static bool learn(unsigned port, const uint8_t *mac, uint64_t now)
 {
     struct mac_entry *set = mac_table[mac_hash(mac)];
-    struct mac_entry *victim = 0;
     for (unsigned w = 0; w < MAC_WAYS; w++) {
         struct mac_entry *e = &set[w];
         if (e->valid && !memcmp(e->mac, mac, ETH_ALEN)) {
-            if (e->port != port) { /* the station moved (or is impersonated) */
-                forget(e);
-                victim = e;
-                break;
+            if (e->port == port) {
+                e->seen = now;
+                return true;
             }
-            e->seen = now;
-            return;
+            break; /* the station moved (or is impersonated): checked below */
         }
-        /* Preference: a free way, then an expired one, then the oldest. */
-        if (!victim || (victim->valid && (!e->valid || expired(e, now) || (int64_t)(e->seen - victim->seen) < 0)))
-            victim = e;
     }
-    if (!make_room(port, now))
-        return;
-    forget(victim);
-    memcpy(victim->mac, mac, ETH_ALEN);
-    victim->port = (uint8_t)port;
-    victim->seen = now;
-    victim->valid = true;
+    int owner = configured_owner(mac);
+    if (owner >= 0 && (unsigned)owner != port)
+        return false;
+    for (unsigned w = 0; w < MAC_WAYS; w++)
+        if (set[w].valid && !memcmp(set[w].mac, mac, ETH_ALEN))
+            forget(&set[w]);
+    struct mac_entry *way = pick_way(set, port, now);
+    if (!way)
+        return true; /* not learned: frames to it are flooded (slower, never wrong) */
+    forget(way);
+    memcpy(way->mac, mac, ETH_ALEN);
+    way->port = (uint8_t)port;
+    way->seen = now;
+    way->valid = true;
     learned[port]++;
+    return true;
 }
 
 /* table_lock held: the port that owns `mac`, or -1. */
@@ -121,10 +162,10 @@ static int lookup(const uint8_t *mac, uint64_t now)
     const struct mac_entry *set = mac_table[mac_hash(mac)];
     for (unsigned w = 0; w < MAC_WAYS; w++) {
         const struct mac_entry *e = &set[w];
-        if (e->valid && !memcmp(e->mac, mac, ETH_ALEN))
-            return expired(e, now) ? -1 : e->port;
+        if (e->valid && !memcmp(e->mac, mac, ETH_ALEN) && !expired(e, now))
+            return e->port;
     }
-    return -1;
+    return configured_owner(mac);
 }
 
 /* Every address learned on `port`. table_lock held. */
@@ -136,10 +177,21 @@ static void forget_port(unsigned port)
                 forget(&mac_table[b][w]);
 }
 
-int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_fn deliver, void *ctx)
+int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], bool port_security, vswitch_deliver_fn deliver,
+                   void *ctx)
 {
-    int found = -1;
+    int found = VSWITCH_FULL;
     spin_lock(&table_lock);
+    int owner = configured_owner(mac);
+    if (owner >= 0 && ports[owner].ctx != ctx) {
+        spin_unlock(&table_lock);
+        return VSWITCH_MAC_TAKEN;
+    }
+    if (!mac_key_chosen) {
+        mac_key.k0 = entropy_u64();
+        mac_key.k1 = entropy_u64();
+        mac_key_chosen = true;
+    }
     unsigned n = nr_ports;
     for (unsigned p = 0; p < n; p++)
         if (ports[p].ctx == ctx)
@@ -154,6 +206,7 @@ int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_f
         struct port *p = &ports[found];
         p->vm = vm;
         memcpy(p->mac, mac, ETH_ALEN);
+        p->port_security = port_security;
         forget_port((unsigned)found); /* a VM reset: what was learned no longer holds */
     }
     spin_unlock(&table_lock);
@@ -208,15 +261,20 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
         count(&sp->tx_drops, 1); /* no station sends from a group address */
         return;
     }
-    count(&sp->tx_packets, 1);
-    count(&sp->tx_bytes, len);
     int to = -1;
     spin_lock(&table_lock);
+    bool forged = sp->port_security && memcmp(smac, sp->mac, ETH_ALEN) != 0;
     uint64_t now = timer_now();
-    learn((unsigned)src, smac, now);
-    if (!is_multicast(dst))
+    forged = forged || !learn((unsigned)src, smac, now);
+    if (!forged && !is_multicast(dst))
         to = lookup(dst, now);
     spin_unlock(&table_lock);
+    if (forged) {
+        count(&sp->tx_drops, 1);
+        return;
+    }
+    count(&sp->tx_packets, 1);
+    count(&sp->tx_bytes, len);
     /* No lock is held from here on: each delivery takes its port's device lock alone. */
     if (to == src)
         return; /* the destination sits behind the sender's own port */

@@ -10,6 +10,7 @@
 #ifndef VDEV_VSWITCH_H
 #define VDEV_VSWITCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/vm.h"
 
@@ -30,8 +31,14 @@ typedef enum vswitch_delivery (*vswitch_deliver_fn)(void *ctx, const uint8_t *fr
 
 /* At every attach of a port (VM creation and each VM reset): registers the port identified by
  * ctx (static storage, the same pointer at every reset), or finds it again and forgets the
- * MAC addresses learned on it. Returns the port number, or -1 if the switch is full. */
-int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], vswitch_deliver_fn deliver, void *ctx);
+ * MAC addresses learned on it. `mac` is the port's own address: frames to it reach this port
+ * only, other ports may not send from it, and with port_security this port sends from no
+ * other. Returns the port number, VSWITCH_FULL, or VSWITCH_MAC_TAKEN if another attached port
+ * has this address. */
+#define VSWITCH_FULL      (-1)
+#define VSWITCH_MAC_TAKEN (-2)
+int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], bool port_security, vswitch_deliver_fn deliver,
+                   void *ctx);
 
 /* The port's VM was refused after the port attached: it leaves the switch (listing, learned
  * addresses); the slot is found again if the same device attaches later. */
@@ -40,7 +47,8 @@ void vswitch_detach(int port);
 /* A frame that port `src`'s VM transmitted (ETH_HLEN to VSWITCH_MAX_FRAME bytes, in
  * hypervisor memory): learns its source address and delivers it to the port that owns its
  * destination, or to every other port for broadcast, multicast and unknown destinations.
- * Never back to src. Call with no lock held. */
+ * Never back to src. A frame from a source address src may not use is dropped (counted).
+ * Call with no lock held. */
 void vswitch_forward(int src, const uint8_t *frame, unsigned len);
 
 /* A frame from port's VM that was not forwarded (bad length): counted as a transmit drop. */

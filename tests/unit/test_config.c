@@ -658,45 +658,49 @@ static void test_virtio_bindings(void **state)
                                                                                    "net\"; interrupts = "
                                                                                    "<49>;"
                                                                                    " mac = [02 11 22 33 "
-                                                                                   "44 55];") " };"
-                                                                                              "no-irq "
-                                                                                              "{ " GOOD VDEV(
-                                                                                                  "compat"
-                                                                                                  "ible "
-                                                                                                  "= "
-                                                                                                  "\"elvi"
-                                                                                                  "sor,"
-                                                                                                  "virtio"
-                                                                                                  "-rng\""
-                                                                                                  ";") " "
-                                                                                                       "}"
-                                                                                                       ";"
-                                                                                                       "n"
-                                                                                                       "o"
-                                                                                                       "-"
-                                                                                                       "d"
-                                                                                                       "i"
-                                                                                                       "s"
-                                                                                                       "k"
-                                                                                                       " "
-                                                                                                       "{"
-                                                                                                       " " GOOD VDEV(
-                                                                                                           "compatible "
-                                                                                                           "= "
-                                                                                                           "\"elvisor,"
-                                                                                                           "virtio-"
-                                                                                                           "blk\"; "
-                                                                                                           "interrupts "
-                                                                                                           "= <48>;") " };"
-                                                                                                                      "odd-disk { " GOOD VDEV(
-                                                                                                                          "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
-                                                                                                                          " disk = \"huge.bin\";") " };"
-                                                                                                                                                   "bad-mac { " GOOD VDEV(
-                                                                                                                                                       "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
-                                                                                                                                                       " mac = [03 11 22 33 44 55];") " };"
-                                                                                                                                                                                      "console { " GOOD
-                                                                                                                                                                                          VDEV(
-                                                                                                                                                                                              "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
+                                                                                   "44 55]; port-security;") " };"
+                                                                                                             "no-irq "
+                                                                                                             "{ " GOOD VDEV(
+                                                                                                                 "compa"
+                                                                                                                 "t"
+                                                                                                                 "ible "
+                                                                                                                 "= "
+                                                                                                                 "\"elv"
+                                                                                                                 "i"
+                                                                                                                 "sor,"
+                                                                                                                 "virti"
+                                                                                                                 "o"
+                                                                                                                 "-rng"
+                                                                                                                 "\""
+                                                                                                                 ";") " "
+                                                                                                                      "}"
+                                                                                                                      ";"
+                                                                                                                      "n"
+                                                                                                                      "o"
+                                                                                                                      "-"
+                                                                                                                      "d"
+                                                                                                                      "i"
+                                                                                                                      "s"
+                                                                                                                      "k"
+                                                                                                                      " "
+                                                                                                                      "{"
+                                                                                                                      " " GOOD VDEV(
+                                                                                                                          "compatible "
+                                                                                                                          "= "
+                                                                                                                          "\"elvisor,"
+                                                                                                                          "virtio-"
+                                                                                                                          "blk\"; "
+                                                                                                                          "interrupts "
+                                                                                                                          "= <48>;") " };"
+                                                                                                                                     "odd-disk { " GOOD VDEV(
+                                                                                                                                         "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
+                                                                                                                                         " disk = \"huge.bin\";") " };"
+                                                                                                                                                                  "bad-mac { " GOOD VDEV(
+                                                                                                                                                                      "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
+                                                                                                                                                                      " mac = [03 11 22 33 44 55];") " };"
+                                                                                                                                                                                                     "console { " GOOD
+                                                                                                                                                                                                         VDEV(
+                                                                                                                                                                                                             "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
         out);
 #undef VDEV
     assert_int_equal(n, 4);
@@ -707,6 +711,8 @@ static void test_virtio_bindings(void **state)
     static const uint8_t default_mac[6] = { 0x02, 0, 0, 0, 2, 0 }, set_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
     assert_memory_equal(out[1].dev[0].mac, default_mac, 6);
     assert_memory_equal(out[2].dev[0].mac, set_mac, 6);
+    assert_false(out[1].dev[0].port_security);
+    assert_true(out[2].dev[0].port_security);
     assert_ptr_equal(out[3].dev[0].kind, kind_named("elvisor,virtio-console"));
     assert_int_equal(nreports, 4);
     expect_refused("no-irq", "devices/v: \"elvisor,virtio-rng\" needs interrupts = <SPI>");

@@ -15,7 +15,9 @@
 
 #include "vdev/vswitch.h"
 #include "core/console.h"
+#include "core/entropy.h"
 #include "drivers/timer.h"
+#include "lib/siphash.h"
 
 /* ---- stand-ins ---- */
 
@@ -26,6 +28,12 @@ static char printed[4096];
 
 uint64_t timer_now(void) { return now; }
 uint64_t timer_freq(void) { return 1000; } /* 1 tick = 1 ms */
+
+/* The switch's hash key, known here so that the tests can play an attacker who knows it. */
+static const struct siphash_key test_key = { 0x1234, 0x5678 };
+static unsigned entropy_calls;
+uint64_t entropy_u64(void) { return entropy_calls++ ? test_key.k1 : test_key.k0; }
+static unsigned bucket_of(const uint8_t *mac) { return siphash24(&test_key, mac, ETH_ALEN) % 64; }
 
 void printk(const char *fmt, ...)
 {
@@ -125,7 +133,7 @@ static int setup(void **state)
         uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, (uint8_t)(i + 1), 1 };
         memcpy(fakes[i].mac, mac, ETH_ALEN);
         fakes[i].answer = VSWITCH_DELIVERED;
-        fakes[i].port = vswitch_attach(&vms[i], mac, deliver, &fakes[i]);
+        fakes[i].port = vswitch_attach(&vms[i], mac, false, deliver, &fakes[i]);
         if (fakes[i].port != (int)i)
             return -1;
     }
@@ -170,13 +178,17 @@ static void never_back_to_the_source(void **state)
     /* Addressed to a station behind the sender's own port: filtered. */
     send(0, fakes[0].mac, fakes[0].mac, 60);
     assert_int_equal(got(), 0);
-    /* A station that moves is learned on its new port. */
-    send(3, BCAST, fakes[0].mac, 60);
+    /* A station behind a port (a bridge in the VM) that moves is learned on its new port. */
+    uint8_t station[ETH_ALEN] = { 0x02, 0x51, 0, 0, 0, 1 };
+    send(0, BCAST, station, 60);
+    send(1, station, fakes[1].mac, 60);
+    assert_int_equal(got(), 0x1);
+    send(3, BCAST, station, 60);
     assert_int_equal(got(), 0x7);
-    send(1, fakes[0].mac, fakes[1].mac, 60);
+    send(1, station, fakes[1].mac, 60);
     assert_int_equal(got(), 0x8);
-    send(0, BCAST, fakes[0].mac, 60); /* and back */
-    send(1, fakes[0].mac, fakes[1].mac, 60);
+    send(0, BCAST, station, 60); /* and back */
+    send(1, station, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
 }
 
@@ -237,18 +249,24 @@ static void counters_count_packets_and_bytes(void **state)
 
 static void entries_age_out(void **state)
 {
-    send(1, fakes[0].mac, fakes[1].mac, 60);
+    uint8_t station[ETH_ALEN] = { 0x02, 0x52, 0, 0, 0, 1 }; /* behind vm0's port */
+    send(0, BCAST, station, 60);
+    send(1, station, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
-    now += 300 * 1000 + 1; /* 300 s and a tick without a frame from vm0 */
-    send(1, fakes[0].mac, fakes[1].mac, 60);
-    assert_int_equal(got(), 0xd);            /* flooded */
-    send(0, fakes[1].mac, fakes[0].mac, 60); /* vm0 speaks: learned again */
-    send(1, fakes[0].mac, fakes[1].mac, 60);
+    now += 300 * 1000 + 1; /* 300 s and a tick without a frame from it */
+    send(1, station, fakes[1].mac, 60);
+    assert_int_equal(got(), 0xd);       /* flooded */
+    send(0, fakes[1].mac, station, 60); /* it speaks: learned again */
+    send(1, station, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
     /* A stamp from another CPU a little ahead of this one's clock is fresh, not ancient. */
     now += 5;
-    send(0, fakes[1].mac, fakes[0].mac, 60);
+    send(0, fakes[1].mac, station, 60);
     now -= 3;
+    send(1, station, fakes[1].mac, 60);
+    assert_int_equal(got(), 0x1);
+    /* A port's configured address never ages out: vm0 has not spoken for 300 s. */
+    now += 301 * 1000;
     send(1, fakes[0].mac, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
 }
@@ -280,22 +298,26 @@ static void one_port_cannot_fill_the_table(void **state)
 
 static void reattach_keeps_the_port_and_forgets_its_addresses(void **state)
 {
+    uint8_t station[ETH_ALEN] = { 0x02, 0x53, 0, 0, 0, 1 }; /* behind vm0's port */
     send(0, BCAST, fakes[0].mac, 60);
-    send(1, fakes[0].mac, fakes[1].mac, 60);
+    send(0, BCAST, station, 60);
+    send(1, station, fakes[1].mac, 60);
     assert_int_equal(got(), 0x1);
     struct counters before = counters_of(0);
-    assert_int_equal(vswitch_attach(&vms[0], fakes[0].mac, deliver, &fakes[0]), fakes[0].port);
+    assert_int_equal(vswitch_attach(&vms[0], fakes[0].mac, false, deliver, &fakes[0]), fakes[0].port);
     assert_int_equal(counters_of(0).macs, 0);
     assert_int_equal(counters_of(0).rx_p, before.rx_p);
+    send(1, station, fakes[1].mac, 60);
+    assert_int_equal(got(), 0xd); /* the station is unknown again: flooded */
     send(1, fakes[0].mac, fakes[1].mac, 60);
-    assert_int_equal(got(), 0xd); /* vm0 is unknown again: flooded */
+    assert_int_equal(got(), 0x1); /* vm0's own address is not */
 }
 
 static void ports_of_vms_that_do_not_exist_are_not_shown(void **state)
 {
     static struct fake other = { .answer = VSWITCH_NOT_READY };
     uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, 9, 9 };
-    int p = vswitch_attach(&vms[NPORTS], mac, deliver, &other);
+    int p = vswitch_attach(&vms[NPORTS], mac, false, deliver, &other);
     assert_int_equal(p, NPORTS);
     printed[0] = 0;
     vswitch_print();
@@ -306,17 +328,68 @@ static void ports_of_vms_that_do_not_exist_are_not_shown(void **state)
 static void the_switch_has_a_port_limit(void **state)
 {
     static struct fake ctx[VSWITCH_MAX_PORTS];
-    uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, 7, 7 };
     int last = 0;
     for (unsigned i = NPORTS + 1; i < VSWITCH_MAX_PORTS; i++) {
+        uint8_t mac[ETH_ALEN] = { 0x02, 0x77, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
         ctx[i].answer = VSWITCH_NOT_READY;
-        last = vswitch_attach(&vms[0], mac, deliver, &ctx[i]);
+        last = vswitch_attach(&vms[0], mac, false, deliver, &ctx[i]);
     }
     assert_int_equal(last, VSWITCH_MAX_PORTS - 1);
-    assert_int_equal(vswitch_attach(&vms[0], mac, deliver, &ctx[0]), -1);
+    uint8_t mac[ETH_ALEN] = { 0x02, 0x78, 0, 0, 0, 0 };
+    assert_int_equal(vswitch_attach(&vms[0], mac, false, deliver, &ctx[0]), VSWITCH_FULL);
     send(0, BCAST, fakes[0].mac, 60); /* a flood over 64 ports */
     assert_int_equal(got(), 0xe);
     assert_int_equal(ctx[VSWITCH_MAX_PORTS - 1].got, 1);
+}
+
+/* Issue 13 item 11: an attacker who knows the hash fills the bucket of a station behind vm1
+ * with addresses of its own; the station stays learned, and unicast to it (or to vm1's own
+ * address) never reaches the attacker. */
+static void a_port_cannot_evict_another_ports_entry(void **state)
+{
+    uint8_t station[ETH_ALEN] = { 0x02, 0x54, 0, 0, 0, 1 };
+    send(1, BCAST, station, 60);
+    unsigned crafted = 0;
+    for (unsigned i = 0; i < 100000 && crafted < 8; i++) {
+        uint8_t src[ETH_ALEN] = { 0x02, 0xaa, 0, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+        if (bucket_of(src) == bucket_of(station) || bucket_of(src) == bucket_of(fakes[1].mac)) {
+            send(3, BCAST, src, 60);
+            crafted++;
+        }
+    }
+    assert_int_equal(crafted, 8);
+    send(0, station, fakes[0].mac, 60);
+    assert_int_equal(got(), 0x2);
+    send(0, fakes[1].mac, fakes[0].mac, 60);
+    assert_int_equal(got(), 0x2);
+}
+
+/* A frame from another port's configured address is forged: dropped and counted, and it
+ * does not move that address to the sender. */
+static void another_ports_address_is_not_a_source(void **state)
+{
+    struct counters before = counters_of(3);
+    send(3, BCAST, fakes[1].mac, 60);
+    assert_int_equal(got(), 0);
+    assert_int_equal(counters_of(3).tx_d, before.tx_d + 1);
+    send(0, fakes[1].mac, fakes[0].mac, 60);
+    assert_int_equal(got(), 0x2);
+}
+
+/* Two ports may not have one address; a port with port-security sends only from its own. */
+static void port_security_and_unique_addresses(void **state)
+{
+    static struct fake twin = { .answer = VSWITCH_DELIVERED };
+    assert_int_equal(vswitch_attach(&vms[3], fakes[0].mac, false, deliver, &twin), VSWITCH_MAC_TAKEN);
+    assert_int_equal(vswitch_attach(&vms[3], fakes[3].mac, true, deliver, &fakes[3]), fakes[3].port);
+    struct counters before = counters_of(3);
+    uint8_t bridged[ETH_ALEN] = { 0x02, 0x55, 0, 0, 0, 1 };
+    send(3, BCAST, bridged, 60);
+    assert_int_equal(got(), 0);
+    assert_int_equal(counters_of(3).tx_d, before.tx_d + 1);
+    send(3, BCAST, fakes[3].mac, 60);
+    assert_int_equal(got(), 0x7);
+    assert_int_equal(vswitch_attach(&vms[3], fakes[3].mac, false, deliver, &fakes[3]), fakes[3].port);
 }
 
 /* A VM refused after its port attached (virtio_release): the port leaves the listing, its
@@ -350,6 +423,9 @@ int main(void)
         cmocka_unit_test(entries_age_out),
         cmocka_unit_test(one_port_cannot_fill_the_table),
         cmocka_unit_test(reattach_keeps_the_port_and_forgets_its_addresses),
+        cmocka_unit_test(a_port_cannot_evict_another_ports_entry),
+        cmocka_unit_test(another_ports_address_is_not_a_source),
+        cmocka_unit_test(port_security_and_unique_addresses),
         cmocka_unit_test(ports_of_vms_that_do_not_exist_are_not_shown),
         cmocka_unit_test(the_switch_has_a_port_limit),
         cmocka_unit_test(a_detached_port_is_gone),
