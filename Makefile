@@ -33,7 +33,8 @@ $(DEPS_STAMP):
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdlib -mgeneral-regs-only \
            -fpie -fno-plt -fno-stack-protector -fno-omit-frame-pointer \
-           -march=armv8-a -mno-outline-atomics -mstrict-align -fno-common -MMD -MP -I.
+           -march=armv8-a -mno-outline-atomics -mstrict-align -fno-common -MMD -MP -I. \
+           -mbranch-protection=standard
 ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I.
 LDFLAGS := -nostdlib -pie --no-dynamic-linker -z notext -z norelro --no-warn-rwx-segments \
            -T arch/aarch64/elvisor.ld
@@ -41,6 +42,8 @@ LDFLAGS := -nostdlib -pie --no-dynamic-linker -z notext -z norelro --no-warn-rwx
 HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/*.c))
 HV_S    := $(sort $(wildcard arch/aarch64/*.S))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
+# The flags live here: a change to them rebuilds every object.
+$(HV_OBJ): Makefile
 
 .PHONY: all run test unit lint format qemu-test bench fuzz clean guests deps images linux hostile-long
 all: $(B)/elvisor.bin

@@ -3,10 +3,12 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
+#include "arch/aarch64/branch_prot.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "core/console.h"
+#include "core/entropy.h"
 #include "core/exit.h"
 #include "core/image.h"
 #include "core/irq.h"
@@ -61,6 +63,8 @@ static void map_hypervisor(void)
     mmu_map((uintptr_t)__rodata_start, image_span(__rodata_start, __rodata_end), MMU_RODATA);
     mmu_map((uintptr_t)__syms_start, image_span(__syms_start, __image_end), MMU_RODATA);
     mmu_map((uintptr_t)__image_end, image_loaded_size() - image_span(__image_start, __image_end), MMU_RODATA);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        mmu_unmap((uintptr_t)boot_stacks + cpu * STACK_SLOT_SIZE, STACK_GUARD_SIZE);
     mmu_map((uintptr_t)platform.dtb, platform.dtb_size, MMU_RODATA);
     mmu_map(platform.uart.base, platform.uart.size ? platform.uart.size : 0x1000, MMU_DEVICE);
     mmu_map(platform.gicd.base, platform.gicd.size, MMU_DEVICE);
@@ -115,6 +119,11 @@ static void print_banner(void)
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
            platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    bool bti = branch_prot_has_bti(), pac = branch_prot_has_pac();
+    printk("  branch protection at EL2: %s%s%s\n", bti ? "BTI" : "", bti && pac ? ", " : "",
+           pac   ? "PAC (return addresses, key A)"
+           : bti ? ""
+                 : "none (the CPU has neither BTI nor PAuth)");
     printk("  image: %lu bytes at 0x%lx (text %lu, rodata %lu, data+bss %lu)\n",
            (unsigned long)image_span(__image_start, __image_end), (unsigned long)image_base(),
            (unsigned long)image_span(__text_start, __text_end), (unsigned long)image_span(__rodata_start, __rodata_end),
@@ -122,15 +131,57 @@ static void print_banner(void)
 }
 
 /* Machine-owner debugging aids: bootargs "elvisor.crash_test" makes the boot CPU fault at EL2
- * on purpose, to show the crash report; "elvisor.wx_test" writes to the hypervisor's own text,
+ * on purpose, to show the crash report; "elvisor.stack_test" overflows the boot CPU's stack into
+ * its guard page; "elvisor.wx_test" writes to the hypervisor's own text,
  * which W^X must refuse. Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
 
+/* Recurses until the stack runs into its guard page (bootargs "elvisor.stack_test"); the
+ * bound is far beyond any stack, only there to keep the recursion finite for the compiler. */
+static unsigned __attribute__((noipa)) overflow_stack(volatile char *caller, unsigned depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    if (depth > (1u << 20))
+        return caller[0];
+    return overflow_stack(frame, depth + 1) + frame[0];
+}
+
+/* Branch protection tests (bootargs "elvisor.bti_test", "elvisor.pac_test"): an indirect call
+ * past a function's landing pad, and a return through a saved return address replaced by one
+ * that was never signed. Both must end in the crash report on a CPU with BTI and PAuth. */
+static void __attribute__((noipa)) bti_target(void) { printk("elvisor: BTI did not stop the call\n"); }
+
+static void __attribute__((noipa)) forge_return_address(void)
+{
+    volatile uint64_t *frame = __builtin_frame_address(0); /* AAPCS64 frame record: fp, then lr */
+    frame[1] = (uint64_t)(uintptr_t)bti_target;
+}
+
+static void __attribute__((noipa)) branch_protection_tests(void)
+{
+    if (platform_has_bootarg("elvisor.bti_test")) {
+        printk("elvisor: BTI test requested by bootargs\n");
+        void (*volatile past_pad)(void) = (void (*)(void))((uintptr_t)bti_target + 4);
+        past_pad();
+    }
+    if (platform_has_bootarg("elvisor.pac_test")) {
+        printk("elvisor: PAC test requested by bootargs\n");
+        forge_return_address();
+        printk("elvisor: PAC did not stop the return\n");
+    }
+}
+
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
+    branch_protection_tests();
     if (platform_has_bootarg("elvisor.crash_test")) {
         printk("elvisor: crash test requested by bootargs\n");
         *(volatile uint64_t *)crash_test_addr = 0xdead;
+    }
+    if (platform_has_bootarg("elvisor.stack_test")) {
+        printk("elvisor: stack overflow test requested by bootargs\n");
+        overflow_stack(0, 0);
     }
     if (platform_has_bootarg("elvisor.wx_test")) {
         printk("elvisor: W^X test requested by bootargs: writing to the hypervisor's text\n");
@@ -159,6 +210,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
 
     page_alloc_init();
     map_hypervisor();
+    branch_prot_set_key(entropy_u64(), entropy_u64());
     mmu_enable();
     console_smp_ready();
     print_banner();

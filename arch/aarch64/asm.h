@@ -11,7 +11,9 @@
     add \reg, \reg, :lo12:\sym
 .endm
 
-#define FUNC(name) .global name; .type name, %function; name:
+/* Every function starts with a BTI C landing pad (HINT #34: a NOP without FEAT_BTI), so that
+ * an indirect call may reach it once the hypervisor's text is a guarded page (mmu.c). */
+#define FUNC(name) .global name; .type name, %function; name: hint #34
 #define ENDFUNC(name) .size name, . - name
 /* clang-format on */
 

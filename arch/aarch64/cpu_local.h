@@ -6,15 +6,18 @@
 #ifndef ARCH_CPU_LOCAL_H
 #define ARCH_CPU_LOCAL_H
 
+#define CPU_LOCAL_REGS_OFFSET 0
+#define CPU_LOCAL_ID_OFFSET   8 /* also read by vectors.S (fatal_frame) */
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 #include "arch/aarch64/sysreg.h"
-
-#define CPU_LOCAL_REGS_OFFSET 0
-#define CPU_LOCAL_ID_OFFSET   8
 
 static inline unsigned cpu_index(void)
 {
     return *(const unsigned *)(uintptr_t)(sysreg_read(tpidr_el2) + CPU_LOCAL_ID_OFFSET);
 }
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -6,9 +6,9 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/regs/mpidr.h"
+#include "arch/aarch64/mmu.h"
+#include "arch/aarch64/sections.h"
 #include "lib/log.h"
-
-extern char boot_stacks[];
 
 static const char *const kind_name[] = {
     [TRAP_EL2_SP0] = "exception on SP_EL0",
@@ -28,25 +28,50 @@ static void print_symbol(const char *label, uint64_t addr)
         printk("  %s %016lx\n", label, (unsigned long)addr);
 }
 
+/* Within CPU n's slot of boot_stacks (head.S): the guard page, then the stack. */
+static bool in_slot(uint64_t addr, uint64_t *slot, uint64_t *off)
+{
+    uint64_t lo = (uint64_t)(uintptr_t)boot_stacks;
+    if (addr < lo || addr >= lo + (uint64_t)MAX_CPUS * STACK_SLOT_SIZE)
+        return false;
+    *slot = (addr - lo) / STACK_SLOT_SIZE;
+    *off = (addr - lo) % STACK_SLOT_SIZE;
+    return true;
+}
+
 static bool on_a_stack(uint64_t fp)
 {
-    uint64_t lo = (uint64_t)(uintptr_t)boot_stacks, hi = lo + (uint64_t)MAX_CPUS * STACK_SIZE;
-    return (fp & 0xf) == 0 && fp >= lo && fp + 16 <= hi;
+    uint64_t slot, off;
+    return (fp & 0xf) == 0 && in_slot(fp, &slot, &off) && off >= STACK_GUARD_SIZE && off + 16 <= STACK_SLOT_SIZE;
 }
+
+/* An overflow: the faulting SP, or the address the fault was taken on, in a guard page. */
+static void report_overflow(const struct trap_frame *f, uint64_t far)
+{
+    uint64_t slot, off;
+    if ((in_slot(f->sp, &slot, &off) && off < STACK_GUARD_SIZE) ||
+        (in_slot(far, &slot, &off) && off < STACK_GUARD_SIZE))
+        printk(" stack overflow: CPU%lu's stack (%u KiB) ran into its guard page\n", (unsigned long)slot,
+               STACK_SIZE / 1024);
+}
+
+/* A return address as the code sees it: without the pointer authentication code a signed one
+ * carries above the virtual address bits. */
+static uint64_t strip_pac(uint64_t addr) { return addr & ((UINT64_C(1) << mmu_va_bits()) - 1); }
 
 /* AAPCS64 frame records: [fp] = caller's fp, [fp + 8] = return address. */
 static void backtrace(const struct trap_frame *f)
 {
     printk(" backtrace:\n");
     print_symbol("#0", f->elr);
-    print_symbol("#1", f->x[30]);
+    print_symbol("#1", strip_pac(f->x[30]));
     uint64_t fp = f->x[29];
     for (int depth = 2; depth < 32 && on_a_stack(fp); depth++) {
         const uint64_t *rec = (const uint64_t *)(uintptr_t)fp;
         char label[4] = { '#', (char)('0' + depth / 10), (char)('0' + depth % 10), 0 };
         if (rec[1] == 0)
             break;
-        print_symbol(label, rec[1]);
+        print_symbol(label, strip_pac(rec[1]));
         if (rec[0] <= fp)
             break; /* frames grow upward; anything else is a corrupt chain */
         fp = rec[0];
@@ -69,6 +94,7 @@ void el2_fatal_trap(struct trap_frame *f, unsigned kind)
            (unsigned long)esr_iss(esr));
     printk(" FAR_EL2 %016lx  ELR_EL2 %016lx\n", (unsigned long)far, (unsigned long)f->elr);
     printk(" SPSR_EL2 %016lx  SP %016lx\n", (unsigned long)f->spsr, (unsigned long)f->sp);
+    report_overflow(f, far);
     for (int i = 0; i < 30; i += 3)
         printk(" x%-2d %016lx  x%-2d %016lx  x%-2d %016lx\n", i, (unsigned long)f->x[i], i + 1,
                (unsigned long)f->x[i + 1], i + 2, (unsigned long)f->x[i + 2]);

@@ -52,7 +52,7 @@ FUNC(primary_entry)
     b       3b
 4:
     adr_l   x10, boot_stacks
-    add     sp, x10, #STACK_SIZE
+    add     sp, x10, #STACK_SLOT_SIZE
     mov     x29, xzr
     mov     x30, xzr
     mov     x0, x19
@@ -67,9 +67,9 @@ FUNC(secondary_entry)
     cmp     x0, #MAX_CPUS
     b.hs    2f
     adr_l   x10, boot_stacks
-    mov     x11, #STACK_SIZE
+    mov     x11, #STACK_SLOT_SIZE
     madd    x10, x0, x11, x10
-    add     sp, x10, #STACK_SIZE
+    add     sp, x10, #STACK_SLOT_SIZE
     mov     x29, xzr
     mov     x30, xzr
     bl      boot_secondary              /* does not return */
@@ -78,7 +78,13 @@ FUNC(secondary_entry)
 ENDFUNC(secondary_entry)
 
     .section .bss
-    .balign 16
+    /* Per CPU: a guard page (unmapped at boot), then its stack (arch/aarch64/config.h). */
+    .balign STACK_GUARD_SIZE
     .global boot_stacks
 boot_stacks:
-    .space  MAX_CPUS * STACK_SIZE
+    .space  MAX_CPUS * STACK_SLOT_SIZE
+    /* Per CPU: the stack a fatal exception is reported on (vectors.S fatal_frame). */
+    .balign 16
+    .global crash_stacks
+crash_stacks:
+    .space  MAX_CPUS << CRASH_STACK_SHIFT

@@ -1,4 +1,5 @@
 #include "arch/aarch64/mmu.h"
+#include "arch/aarch64/branch_prot.h"
 #include "arch/aarch64/pgtable.h"
 #include "arch/aarch64/sysreg.h"
 #include "lib/log.h"
@@ -35,7 +36,7 @@ static uint64_t attrs_of(enum mmu_kind kind)
 {
     switch (kind) {
     case MMU_TEXT:
-        return PT_S1_TEXT;
+        return PT_S1_TEXT | (branch_prot_has_bti() ? PT_S1_GP : 0);
     case MMU_RODATA:
         return PT_S1_RODATA;
     case MMU_DEVICE:
@@ -64,6 +65,13 @@ void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind)
               err);
 }
 
+void mmu_unmap(uint64_t pa, uint64_t size)
+{
+    int err = pt_unmap(&el2_pt, pa & ~0xfffUL, (size + 0xfff) & ~0xfffUL);
+    if (err < 0)
+        panic("EL2 page tables: unmapping %lx+%lx failed (%d)\n", (unsigned long)pa, (unsigned long)size, err);
+}
+
 unsigned mmu_va_bits(void) { return va_bits; }
 
 /* PS encodes like PARange; 52 bits would need FEAT_LPA2, so cap at 48. */
@@ -73,13 +81,16 @@ static uint64_t tcr_ps(void)
     return r > TCR_PS_48 ? TCR_PS_48 : r;
 }
 
-void mmu_enable(void)
+/* Turns on pointer authentication (branch_prot_install): this function's own return address
+ * was not signed, so it must not authenticate it. */
+__attribute__((target("branch-protection=none"))) void mmu_enable(void)
 {
     sysreg_write(mair_el2, PT_MAIR_VALUE);
     sysreg_write(tcr_el2, TCR_EL2_RES1 | REG_FIELD(64 - va_bits, TCR_EL2_T0SZ_SHIFT) | TCR_EL2_WALK |
                               REG_FIELD(tcr_ps(), TCR_EL2_PS_SHIFT));
     sysreg_write(ttbr0_el2, (uint64_t)(uintptr_t)el2_pt.root);
     __asm__ volatile("dsb ish; tlbi alle2; dsb ish; ic iallu; dsb ish; isb" ::: "memory");
-    sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
+    uint64_t protect = branch_prot_install();
+    sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN | protect);
     isb();
 }

@@ -17,6 +17,8 @@ struct mmu_page_ops {
 void mmu_init(const struct mmu_page_ops *ops);
 /* Adds a mapping; panics on failure (only boot-time callers). */
 void mmu_map(uint64_t pa, uint64_t size, enum mmu_kind kind);
+/* Removes a mapping (a guard page); panics on failure (only boot-time callers). */
+void mmu_unmap(uint64_t pa, uint64_t size);
 /* Turns the MMU and caches on for the calling CPU with the shared tables. */
 void mmu_enable(void);
 unsigned mmu_va_bits(void);

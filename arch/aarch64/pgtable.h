@@ -51,6 +51,7 @@
 #define PT_S1_XN         (UINT64_C(1) << 54)
 #define PT_S1_UXN        (UINT64_C(1) << 54)
 #define PT_S1_PXN        (UINT64_C(1) << 53)
+#define PT_S1_GP         (UINT64_C(1) << 50) /* FEAT_BTI: guarded page (D8.3.2) */
 
 /* MAIR_EL2 layout this module's constructors assume (regs/mair.h). */
 #define PT_MAIR_NORMAL_WB_IDX    0

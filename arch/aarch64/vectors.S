@@ -6,6 +6,8 @@
  *    ordinary C on the hypervisor stack. */
 #include "arch/aarch64/asm.h"
 #include "arch/aarch64/traps.h"
+#include "arch/aarch64/config.h"
+#include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/regs/vbar.h"
 
 /* struct trap_frame, see traps.h */
@@ -31,6 +33,50 @@
     mrs     x0, spsr_el2
     add     x1, sp, #TRAP_FRAME_SIZE
     stp     x0, x1, [sp, #16 * 16]
+    mov     x0, sp
+    mov     x1, #\kind
+.endm
+
+/* A fatal exception (every EL2 exception but IRQ) is reported on this CPU's crash stack, not
+ * on SP_EL2, which may be what failed: an overflow into the guard page below the stack faults
+ * again on every push. x0 and x1 are parked in SP_EL0 and TPIDRRO_EL0, EL0 registers of a
+ * guest that no longer matters: the machine powers off after the report. The frame records the
+ * faulting SP. */
+.macro fatal_frame kind
+    msr     sp_el0, x0
+    msr     tpidrro_el0, x1
+    mov     x1, sp
+    mrs     x0, tpidr_el2
+    ldr     w0, [x0, #CPU_LOCAL_ID_OFFSET]
+    and     x0, x0, #(MAX_CPUS - 1)
+    add     x0, x0, #1
+    lsl     x0, x0, #CRASH_STACK_SHIFT
+    mov     sp, x0
+    adr_l   x0, crash_stacks
+    add     sp, sp, x0
+    sub     sp, sp, #TRAP_FRAME_SIZE
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x2, sp_el0
+    mrs     x3, tpidrro_el0
+    stp     x2, x3, [sp, #16 * 0]
+    mrs     x0, elr_el2
+    stp     x30, x0, [sp, #16 * 15]
+    mrs     x0, spsr_el2
+    stp     x0, x1, [sp, #16 * 16]
+    mov     x29, xzr                    /* the backtrace starts from the frame's x29 */
     mov     x0, sp
     mov     x1, #\kind
 .endm
@@ -115,16 +161,16 @@ el2_vectors:
     vec_entry guest_aarch32
 
 el2_sp0_trap:
-    save_el2_frame TRAP_EL2_SP0
+    fatal_frame TRAP_EL2_SP0
     b       el2_fatal_trap
 el2_sync:
-    save_el2_frame TRAP_EL2_SYNC
+    fatal_frame TRAP_EL2_SYNC
     b       el2_fatal_trap
 el2_fiq:
-    save_el2_frame TRAP_EL2_FIQ
+    fatal_frame TRAP_EL2_FIQ
     b       el2_fatal_trap
 el2_serror:
-    save_el2_frame TRAP_EL2_SERROR
+    fatal_frame TRAP_EL2_SERROR
     b       el2_fatal_trap
 el2_irq:
     save_el2_frame TRAP_EL2_IRQ

@@ -51,6 +51,38 @@ def test_crash_report_is_symbolized_and_powers_off():
         q.expect_exit()
 
 
+def test_stack_overflow_hits_the_guard_page():
+    """Issue 13 item 15: an overflowing EL2 stack faults on its guard page and is reported from
+    the crash stack (before the guard page, it ran into the data below it unnoticed)."""
+    with Qemu("stack-overflow", machine_args(gic=3, smp=2) + ["-append", "elvisor.stack_test"]) as q:
+        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: DABT_CUR")
+        q.expect(r"stack overflow: CPU0's stack \(16 KiB\) ran into its guard page")
+        q.expect(r"<overflow_stack\+0x[0-9a-f]+>")
+        q.expect(r"powering off")
+        q.expect_exit()
+
+
+def test_branch_protection_stops_a_bad_call_and_a_forged_return():
+    """Issue 13 item 15: on a CPU with BTI and PAuth (-cpu max) the hypervisor runs with both: an
+    indirect call past a landing pad and a return through a forged address end in the crash
+    report (before, the call ran and the return went to the forged address)."""
+    with Qemu("bti", machine_args(gic=3, smp=1) + ["-append", "elvisor.bti_test"]) as q:
+        q.expect(r"branch protection at EL2: BTI, PAC \(return addresses, key A\)")
+        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: BTI")
+        q.expect(r"#0 [0-9a-f]{16} <bti_target\+0x4>")
+        q.expect_exit()
+    with Qemu("pac", machine_args(gic=3, smp=1) + ["-append", "elvisor.pac_test"]) as q:
+        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: FPAC")
+        q.expect(r"#0 [0-9a-f]{16} <forge_return_address\+0x[0-9a-f]+>")
+        q.expect_exit()
+        assert "PAC did not stop the return" not in q.output()
+
+
+def test_no_branch_protection_without_the_features():
+    with Qemu("no-bti", machine_args(gic=2, cpu="cortex-a72", smp=1)) as q:
+        q.expect(r"branch protection at EL2: none \(the CPU has neither BTI nor PAuth\)")
+
+
 def test_text_is_not_writable():
     with Qemu("wx-text", machine_args(gic=2, smp=1) + ["-append", "elvisor.wx_test"]) as q:
         q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: DABT_CUR")

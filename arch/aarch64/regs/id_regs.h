@@ -27,6 +27,8 @@
 #define ID_AA64PFR0_EL1_AMU_WIDTH  4
 
 /* ID_AA64PFR1_EL1, AArch64 Processor Feature Register 1. */
+#define ID_AA64PFR1_EL1_BT_SHIFT        0 /* FEAT_BTI */
+#define ID_AA64PFR1_EL1_BT_WIDTH        4
 #define ID_AA64PFR1_EL1_MTE_SHIFT       8 /* FEAT_MTE */
 #define ID_AA64PFR1_EL1_MTE_WIDTH       4
 #define ID_AA64PFR1_EL1_SME_SHIFT       24 /* FEAT_SME */
