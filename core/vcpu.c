@@ -122,6 +122,8 @@ void vcpu_load(struct vcpu *v)
     isb();
     pc->vcpu = v;
     v->loaded = true;
+    /* Pairs with vcpu_kick: news posted before it saw loaded false is seen by the flush. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     hw_load(v);
 }
 
@@ -147,10 +149,17 @@ void vcpu_poll_kick(struct vcpu *v)
     vcpu_kick(v);
 }
 
-/* Makes v leave the guest soon, if it is running on another CPU. */
+/* Makes v leave the guest soon if it is running on another CPU, or has its CPU look at it
+ * if that CPU sleeps with nothing loaded. No IPI otherwise: a vCPU that is not loaded is
+ * looked at by its CPU's next scheduling point, and an IPI would only force an exit on
+ * whichever vCPU (of any VM) runs there (issue 13 item 8; tests/system/test_kick.py). The
+ * fence orders the caller's news (a queued interrupt, a state change) before the reads of
+ * loaded and idle; vcpu_load and sched_loop order the other way round with their own. */
 void vcpu_kick(struct vcpu *v)
 {
-    if (v->loaded)
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    struct percpu *t = &percpu_data[v->pcpu];
+    if (v->loaded || t->idle)
         irq_kick_cpu(v->pcpu);
 }
 

@@ -8,6 +8,7 @@
 #include "vdev/vgic_priv.h"
 #include "vdev/vcpu_hw_table.h"
 #include "core/irq.h"
+#include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console.h"
@@ -34,12 +35,14 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
     return q->active || (vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q));
 }
 
+/* The target's list registers are refilled at its next entry; an IPI only if it runs on
+ * another CPU now or that CPU sleeps (vcpu_kick), never to a CPU where another VM runs. */
 static void kick(struct vgic *g, unsigned vcpu)
 {
     struct vcpu *t = &g->vm->vcpu[vcpu];
     t->hw_flush.part[VCPU_HW_VGIC] = true;
     if (t->pcpu != this_cpu()->id)
-        irq_kick_cpu(t->pcpu);
+        vcpu_kick(t);
 }
 
 static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }

@@ -2,6 +2,7 @@
 #include "core/console.h"
 #include "core/irq.h"
 #include "core/vmm.h"
+#include "core/vcpu.h"
 #include "drivers/psci.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
@@ -52,7 +53,7 @@ static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, ui
     if (r == PSCI_SUCCESS) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         sev(); /* wake the target's physical CPU if it waits in its idle loop */
-        irq_kick_cpu(t->pcpu);
+        vcpu_kick(t);
     }
     return r;
 }

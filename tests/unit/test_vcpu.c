@@ -492,6 +492,20 @@ static void test_kick_reaches_only_a_loaded_vcpus_cpu(void **state)
     assert_int_equal(host_kicks[0], 0);
 }
 
+/* Issue 13 item 8: a vCPU not loaded is news for its CPU only if that CPU sleeps; otherwise
+ * an IPI would only force an exit on whatever other VM runs there. */
+static void test_kick_of_an_unloaded_vcpu_wakes_only_an_idle_cpu(void **state)
+{
+    v1->pcpu = 1;
+    percpu_data[1].idle = false;
+    vcpu_kick(v1);
+    assert_int_equal(host_kicks[1], 0);
+    percpu_data[1].idle = true;
+    vcpu_kick(v1);
+    assert_int_equal(host_kicks[1], 1);
+    percpu_data[1].idle = false;
+}
+
 static void test_a_virtual_line_kicks_only_another_cpu(void **state)
 {
     v1->pcpu = 1;
@@ -567,6 +581,7 @@ int main(void)
         CASE(test_stale_fp_is_restored_even_when_its_own),
         CASE(test_has_work_asks_the_parts),
         CASE(test_kick_reaches_only_a_loaded_vcpus_cpu),
+        CASE(test_kick_of_an_unloaded_vcpu_wakes_only_an_idle_cpu),
         CASE(test_a_virtual_line_kicks_only_another_cpu),
         CASE(test_init_and_cpu_init_reach_the_parts_that_have_them),
         CASE(test_attach_fills_the_vms_parts_and_keeps_their_state),
