@@ -106,12 +106,20 @@ static void write_guest_hcr(uint64_t hcr)
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
-    if (pc->fp_owner != v || v->fp_stale) {
-        if (pc->fp_owner && pc->fp_owner != v)
-            fp_ctx_save(&pc->fp_owner->fp);
+    struct vcpu *owner = pc->fp_owner;
+    bool reset = __atomic_load_n(&v->fp_reset, __ATOMIC_ACQUIRE);
+    if (owner != v || reset) {
+        /* The registers live here belong to owner, unless its VM was reset since: then they
+         * are the old VM's and must not become the new one's (a reset on another CPU cannot
+         * reach this CPU's registers). */
+        if (owner != v && owner && !__atomic_load_n(&owner->fp_reset, __ATOMIC_ACQUIRE))
+            fp_ctx_save(&owner->fp);
+        if (reset) {
+            v->fp = (struct fp_ctx){ 0 };
+            __atomic_store_n(&v->fp_reset, false, __ATOMIC_RELAXED);
+        }
         fp_ctx_restore(&v->fp);
         pc->fp_owner = v;
-        v->fp_stale = false;
     }
     el1_ctx_restore(&v->el1);
     sysreg_write(vttbr_el2, v->vm->vttbr);

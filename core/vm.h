@@ -77,7 +77,10 @@ struct vcpu {
      * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
     union vcpu_hw_mask hw_sync;
     volatile union vcpu_hw_mask hw_flush;
-    bool fp_stale;      /* v->fp must be loaded even if this CPU last ran v */
+    /* Set by a reset (vcpu_init, any CPU): v's FP/SIMD registers start at zero. The CPU that
+     * runs v zeroes v->fp at its next load, and never saves the pre-reset registers it may
+     * still hold live into v->fp (issue 13 item 9). */
+    volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
     uint64_t exits[EXITC_NR];
 };

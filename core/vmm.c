@@ -124,7 +124,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->vmpidr = MPIDR_RES1 | REG_FIELD(i, MPIDR_AFF0_SHIFT);
     v->el1.sctlr = SCTLR_EL1_RESET;
     v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
-    v->fp_stale = true;
+    __atomic_store_n(&v->fp_reset, true, __ATOMIC_RELEASE);
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
 }
 

@@ -441,15 +441,36 @@ static void test_fp_is_switched_only_when_another_vcpus_is_live(void **state)
     vcpu_put(v1);
 }
 
+/* Issue 13 item 9: v0's VM is reset while v0's registers are live on its CPU; the next vCPU
+ * loaded there must not save them into v0->fp, which v0 would then restore after its reset. */
+static void test_reset_vcpus_live_fp_is_not_saved_back(void **state)
+{
+    v1->pcpu = 0;
+    vcpu_load(v0);
+    vcpu_put(v0);
+    v0->fp_reset = true; /* SYSTEM_RESET of v0's VM, from any CPU */
+    vcpu_load(v1);       /* v0's pre-reset registers are live here */
+    assert_int_equal(fp.saves, 0);
+    vcpu_put(v1);
+    vcpu_load(v0);
+    assert_int_equal(fp.saves, 1); /* v1's, not v0's */
+    assert_ptr_equal(fp.last_saved, &v1->fp);
+    assert_ptr_equal(fp.last_restored, &v0->fp);
+    assert_false(v0->fp_reset);
+    vcpu_put(v0);
+}
+
 static void test_stale_fp_is_restored_even_when_its_own(void **state)
 {
     vcpu_load(v0);
     vcpu_put(v0);
-    v0->fp_stale = true; /* e.g. a reset rewrote v0->fp */
+    memset(&v0->fp, 0xaa, sizeof(v0->fp));
+    v0->fp_reset = true; /* a reset */
     vcpu_load(v0);
     assert_int_equal(fp.restores, 2);
     assert_int_equal(fp.saves, 0);
-    assert_false(v0->fp_stale);
+    assert_false(v0->fp_reset);
+    assert_int_equal(v0->fp.v[0][0], 0); /* zeroed, then restored */
     vcpu_put(v0);
     /* Each CPU has its own live registers: v1 on CPU 1 saves nobody's. */
     host_set_cpu(1);
@@ -579,6 +600,7 @@ int main(void)
         CASE(test_without_ras_vsesr_is_left_alone),
         CASE(test_fp_is_switched_only_when_another_vcpus_is_live),
         CASE(test_stale_fp_is_restored_even_when_its_own),
+        CASE(test_reset_vcpus_live_fp_is_not_saved_back),
         CASE(test_has_work_asks_the_parts),
         CASE(test_kick_reaches_only_a_loaded_vcpus_cpu),
         CASE(test_kick_of_an_unloaded_vcpu_wakes_only_an_idle_cpu),
