@@ -2,6 +2,7 @@
 #include "core/vmm.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
+#include "core/vm_load.h"
 #include "core/vm_layout.h"
 #include "core/console.h"
 #include "core/image.h"
@@ -96,18 +97,20 @@ static int load_images(struct vm *vm)
         return -1;
     }
     char *ram = (char *)(uintptr_t)vm->ram_pa;
-    memcpy(ram + l.kernel, k.data, k.size);
+    vm_load_copy(vm, l.kernel, k.data, k.size);
     uint64_t initrd_ipa = 0;
     if (initrd.size) {
         initrd_ipa = vm->cfg.ram_ipa + l.initrd;
-        memcpy(ram + l.initrd, initrd.data, initrd.size);
+        vm_load_copy(vm, l.initrd, initrd.data, initrd.size);
     }
     vm->dtb_ipa = vm->cfg.ram_ipa + l.dtb;
-    if (vm_dtb_build(vm, ram + l.dtb, VM_DTB_MAX, initrd_ipa, initrd.size) < 0) {
+    int dtb_size = vm_dtb_build(vm, ram + l.dtb, VM_DTB_MAX, initrd_ipa, initrd.size);
+    if (dtb_size < 0) {
         printk("elvisor: VM '%s' refused: its device tree does not fit in %lu bytes\n", vm->cfg.name,
                (unsigned long)VM_DTB_MAX);
         return -1;
     }
+    vm_load_clean(vm, l.dtb, (uint64_t)dtb_size);
     vm->vcpu[0].regs.pc = vm->cfg.ram_ipa + koff;
     vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
     return 0;
@@ -138,6 +141,7 @@ static int vm_boot_state(struct vm *vm)
     vm->nr_mmio = 0;
     if (vcpu_hw_attach(vm) < 0 || vm_devices_attach(vm) < 0 || load_images(vm) < 0)
         return -1;
+    vm_load_publish(vm);
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;
 }
@@ -161,6 +165,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         return -1;
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
+    vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
     vm_devices_create(vm);
     if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
         vm_devices_release(vm);
@@ -201,8 +206,7 @@ void vmm_finish_reset(struct vm *vm)
             return;
         }
     vm_devices_quiesce(vm);
-    memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
-    stage2_tlb_flush_vmid(vm->vttbr);
+    vm_load_zero(vm, 0, vm->cfg.ram_size);
     if (vm_boot_state(vm) < 0) {
         vm_stop(vm, "its images could not be reloaded");
         return;
