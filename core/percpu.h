@@ -25,6 +25,7 @@ struct percpu {
     /* In sched_loop's sleep with no vCPU loaded: a vCPU placed here that gets work needs an
      * IPI to be looked at (vcpu_kick); otherwise the next scheduling point finds it. */
     volatile bool idle;
+    unsigned resets; /* VM resets this CPU is doing step by step (core/vm_reset.c) */
     struct hyp_timer slice_timer;
 };
 /* The head that arch/aarch64/cpu_local.h (and so the drivers' cpu_index()) relies on. */

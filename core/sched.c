@@ -6,6 +6,7 @@
 #include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/vmm.h"
+#include "core/vm_reset.h"
 #include "core/irq.h"
 #include "core/console_input.h"
 #include "core/config.h"
@@ -103,7 +104,13 @@ void sched_loop(void)
             seen_vms = nr_vms;
             count_sharing(cpu);
         }
+        if (pc->resets)
+            vm_reset_work(); /* one bounded step of each, between two picks */
         struct vcpu *v = pick(cpu, &cursor, &waits);
+        if (!v && pc->resets) {
+            irq_handle_pending(); /* no sleep while a reset has steps left */
+            continue;
+        }
         if (!v) {
             /* About to sleep: say so first, then look again, so that news posted by another
              * CPU either is seen here or finds idle set and sends its IPI (vcpu_kick). */
@@ -122,7 +129,7 @@ void sched_loop(void)
             timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
         vcpu_run(v);
         timer_stop(&pc->slice_timer);
-        if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
-            vmm_finish_reset(v->vm);
+        if (v->vm->state == VM_RESETTING)
+            vm_reset_begin(v);
     }
 }

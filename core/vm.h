@@ -98,7 +98,12 @@ struct vm {
     unsigned nr_mmio;
     uint64_t dtb_ipa;
     spinlock_t lock;
-    struct vcpu *reset_by;            /* the vCPU whose SYSTEM_RESET is in progress */
+    struct vcpu *reset_by; /* the vCPU whose SYSTEM_RESET is in progress */
+    /* That reset, done in steps by reset_by's CPU between its scheduling points
+     * (core/vm_reset.c): started when reset_deadline is set (by then every vCPU must have
+     * left its CPU), devices quiesced, bytes of RAM zeroed so far. */
+    uint64_t reset_deadline, reset_zeroed;
+    bool reset_quiesced;
     unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
     /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and

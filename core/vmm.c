@@ -134,7 +134,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
 /* Everything a VM starts from, at creation and again at each reset: vCPUs, device models,
  * images and device tree in (zeroed) RAM, and a virtual counter that starts near zero
  * (CNTVCT = CNTPCT - CNTVOFF). */
-static int vm_boot_state(struct vm *vm)
+int vmm_boot_state(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
@@ -167,7 +167,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
     vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
     vm_devices_create(vm);
-    if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
+    if (stage2_create(vm) < 0 || vmm_boot_state(vm) < 0) {
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);
@@ -190,31 +190,6 @@ void vmm_request_reset(struct vcpu *v)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         if (&vm->vcpu[i] != v)
             vcpu_kick(&vm->vcpu[i]);
-}
-
-/* Runs on the physical CPU of the vCPU that asked, once that vCPU is off the CPU. The other
- * vCPUs leave theirs at their next exit (vcpu_kick forces one). */
-void vmm_finish_reset(struct vm *vm)
-{
-    uint64_t deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0);
-    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        while (__atomic_load_n(&vm->vcpu[i].loaded, __ATOMIC_ACQUIRE) && sysreg_read(cntpct_el0) < deadline)
-            cpu_relax();
-    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        if (vm->vcpu[i].loaded) {
-            vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
-            return;
-        }
-    vm_devices_quiesce(vm);
-    vm_load_zero(vm, 0, vm->cfg.ram_size);
-    if (vm_boot_state(vm) < 0) {
-        vm_stop(vm, "its images could not be reloaded");
-        return;
-    }
-    printk("elvisor: VM '%s' restarted\n", vm->cfg.name);
-    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
-    sev();
-    irq_kick_all();
 }
 
 void vmm_start(void)

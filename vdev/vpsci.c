@@ -142,7 +142,7 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
         vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");
         return EXIT_YIELD;
     case PSCI_0_2_SYSTEM_RESET:
-        printk("elvisor: VM '%s' restarting: guest called PSCI SYSTEM_RESET\n", v->vm->cfg.name);
+        vm_log(v->vm, "restarting: guest called PSCI SYSTEM_RESET"); /* rate-limited: a guest may loop */
         vmm_request_reset(v);
         return EXIT_YIELD;
     case ELVISOR_HVC_EXIT_COUNTERS: {

@@ -49,7 +49,9 @@ unsigned nr_vms;
 
 void vcpu_cpu_init(void) { fail(); }
 void vcpu_run(struct vcpu *v) { fail(); }
-void vmm_finish_reset(struct vm *vm) { fail(); }
+void vm_reset_begin(struct vcpu *v) { fail(); }
+void vm_reset_work(void) { fail(); }
+void irq_handle_pending(void) { fail(); }
 void irq_wait(void) { fail(); }
 bool console_input_irq_driven(void)
 {
