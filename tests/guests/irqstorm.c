@@ -1,41 +1,17 @@
 /* Two roles, chosen by the number of CPUs in its device tree (tests/configs/kick.dts):
- *  - storm (2 vCPUs): vCPU1 sleeps in WFI on a CPU it shares with another VM; vCPU0, on a CPU
- *    of its own, makes an SPI routed to vCPU1 pending and clears it again, as fast as it can,
- *    forever: each set is news for vCPU1 (a kick), the clear lets the next one be news too.
+ *  - storm (2 vCPUs): vCPU1, placed on a CPU it shares with another VM, stays off (never
+ *    started: the deepest sleep, and a deterministic one); vCPU0, on a CPU of its own, makes
+ *    an SPI routed to vCPU1 pending and clears it again, as fast as it can, forever: each set
+ *    is news for vCPU1 (a kick), the clear lets the next one be news too.
  *  - neighbour (1 vCPU): spins on the shared CPU and reports how many IRQ exits it took per
  *    second (ELVISOR_EXIT_COUNTERS): the storm must not force exits on it (issue 13 item 8). */
 #include "tests/guests/common/gic.h"
 
-#define PSCI_CPU_ON        0xc4000003u
 #define ELVISOR_EXIT_COUNT 0xc6000001u
 #define EXITC_IRQ          7 /* enum exit_class in core/vm.h */
 #define STORM_SPI          40
 /* The neighbour's budget: slice-end ticks and its own timer only (10 ms slices: 100/s). */
 #define MAX_IRQ_EXITS_PER_S 400
-
-extern char guest_secondary_entry[];
-static volatile uint64_t taken;
-
-static void on_irq(uint64_t entry_cntvct)
-{
-    uint32_t iar = gic_ack();
-    if (gic_iar_intid(iar) < 1020) {
-        taken++;
-        gic_eoi(iar);
-    }
-}
-
-/* vCPU1 of the storm VM: asleep unless its interrupt is pending. */
-void guest_secondary_main(uint64_t index)
-{
-    gic_cpu_init();
-    irq_mask();
-    for (;;) {
-        __asm__ volatile("wfi");
-        irq_unmask();
-        irq_mask();
-    }
-}
 
 static unsigned nr_cpus(void)
 {
@@ -49,11 +25,9 @@ static __attribute__((noreturn)) int storm(void)
 {
     gic_dist_init();
     gic_cpu_init();
-    check(hvc_call(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)guest_secondary_entry, 1) == 0, "storm_cpu_on", "failed");
     gic_set_prio(STORM_SPI, 0x80);
     gic_route(STORM_SPI, 1);
     gic_enable(STORM_SPI);
-    udelay(100000); /* vCPU1 is up and asleep */
     for (uint64_t n = 1;; n++) {
         gic_bit(GICD_ISPENDR, STORM_SPI);
         gic_bit(GICD_ICPENDR, STORM_SPI);
@@ -82,6 +56,5 @@ int guest_main(void)
         check(false, "gic_probe", "no GIC in the device tree");
         return guest_failures;
     }
-    guest_set_irq_hook(on_irq);
     return nr_cpus() > 1 ? storm() : neighbour();
 }
