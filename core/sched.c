@@ -4,6 +4,7 @@
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/vcpu_power.h"
 #include "core/percpu.h"
 #include "core/vmm.h"
 #include "core/vm_reset.h"
@@ -19,9 +20,7 @@ uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
  * soon as it has an interrupt to take or its virtual timer expires (vcpu_has_work). */
 static bool eligible(struct vcpu *v)
 {
-    if (v->state == VCPU_ON_PENDING)
-        v->state = VCPU_RUNNABLE;
-    if (v->state != VCPU_RUNNABLE)
+    if (!vcpu_power_apply(v)) /* a CPU_ON is applied here, on v's own CPU, v not loaded */
         return false;
     if (v->waiting) {
         if (!vcpu_has_work(v))

@@ -222,6 +222,14 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 
 void vcpu_run(struct vcpu *v)
 {
+    /* Claim v before looking at its VM's state once more: a reset that marked the VM
+     * RESETTING either is seen here, or sees v loaded and waits (core/vm_reset.c); it never
+     * rewrites a vCPU this CPU is about to load (issue 13 item 10). */
+    __atomic_store_n(&v->loaded, true, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
+        __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
+        return;
+    }
     vcpu_load(v);
     uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     struct percpu *pc = this_cpu();

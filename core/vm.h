@@ -82,6 +82,8 @@ struct vcpu {
      * still hold live into v->fp (issue 13 item 9). */
     volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
+    /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
+    uint64_t on_entry, on_ctx;
     uint64_t exits[EXITC_NR];
 };
 

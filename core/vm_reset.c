@@ -32,6 +32,8 @@ static bool reset_step(struct vm *vm)
     if (vm->state != VM_RESETTING)
         return true; /* stopped meanwhile */
     if (!vm->reset_quiesced) {
+        /* Pairs with vcpu_run's claim: RESETTING (stored by this CPU) before loaded is read. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
             if (!__atomic_load_n(&vm->vcpu[i].loaded, __ATOMIC_ACQUIRE))
                 continue;
