@@ -104,7 +104,7 @@ $(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) $(wildcard $(B)/linux/Image $(B
 $(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	rm -f $@.tmp && truncate -s 16M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
-$(B)/tests/configs/virtio-blk.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
+$(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)

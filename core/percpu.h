@@ -22,6 +22,10 @@ struct percpu {
     struct vcpu *fp_owner; /* whose FP/SIMD registers are live here */
     unsigned sharing;      /* vCPUs placed here (more than 1: time slices) */
     volatile bool resched; /* the running vCPU's slice is over */
+    /* In sched_loop's sleep with no vCPU loaded: a vCPU placed here that gets work needs an
+     * IPI to be looked at (vcpu_kick); otherwise the next scheduling point finds it. */
+    volatile bool idle;
+    unsigned resets; /* VM resets this CPU is doing step by step (core/vm_reset.c) */
     struct hyp_timer slice_timer;
 };
 /* The head that arch/aarch64/cpu_local.h (and so the drivers' cpu_index()) relies on. */

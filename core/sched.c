@@ -4,8 +4,10 @@
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/vcpu_power.h"
 #include "core/percpu.h"
 #include "core/vmm.h"
+#include "core/vm_reset.h"
 #include "core/irq.h"
 #include "core/console_input.h"
 #include "core/config.h"
@@ -18,9 +20,7 @@ uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
  * soon as it has an interrupt to take or its virtual timer expires (vcpu_has_work). */
 static bool eligible(struct vcpu *v)
 {
-    if (v->state == VCPU_ON_PENDING)
-        v->state = VCPU_RUNNABLE;
-    if (v->state != VCPU_RUNNABLE)
+    if (!vcpu_power_apply(v)) /* a CPU_ON is applied here, on v's own CPU, v not loaded */
         return false;
     if (v->waiting) {
         if (!vcpu_has_work(v))
@@ -77,6 +77,21 @@ static void slice_over(struct hyp_timer *t)
 
 bool sched_cpu_shared(void) { return this_cpu()->sharing > 1; }
 
+/* Nothing to run on this CPU: sleep until something may have changed. */
+static void idle_sleep(unsigned cpu, bool waits)
+{
+    if (waits) {
+        irq_wait(); /* a waiting vCPU's interrupt, timer or a kick ends this */
+    } else if (cpu == 0 && !console_input_irq_driven()) {
+        console_input_poll(); /* a UART without an interrupt is polled here */
+        wfe();
+    } else {
+        /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and
+         * delays everyone's timers): woken by irq_kick_cpu() or an interrupt. */
+        irq_wait();
+    }
+}
+
 void sched_loop(void)
 {
     struct percpu *pc = this_cpu();
@@ -88,25 +103,32 @@ void sched_loop(void)
             seen_vms = nr_vms;
             count_sharing(cpu);
         }
+        if (pc->resets)
+            vm_reset_work(); /* one bounded step of each, between two picks */
         struct vcpu *v = pick(cpu, &cursor, &waits);
-        if (v) {
-            /* A slice only where vCPUs share the CPU: a pinned vCPU runs tick-free. */
-            pc->resched = false;
-            if (pc->sharing > 1)
-                timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
-            vcpu_run(v);
-            timer_stop(&pc->slice_timer);
-            if (v->vm->state == VM_RESETTING && v->vm->reset_by == v)
-                vmm_finish_reset(v->vm);
-        } else if (waits) {
-            irq_wait(); /* a waiting vCPU's interrupt, timer or a kick ends this */
-        } else if (cpu == 0 && !console_input_irq_driven()) {
-            console_input_poll(); /* a UART without an interrupt is polled here */
-            wfe();
-        } else {
-            /* WFI, not a WFE spin (which, under QEMU TCG, keeps a host thread busy and
-             * delays everyone's timers): woken by irq_kick_cpu() or an interrupt. */
-            irq_wait();
+        if (!v && pc->resets) {
+            irq_handle_pending(); /* no sleep while a reset has steps left */
+            continue;
         }
+        if (!v) {
+            /* About to sleep: say so first, then look again, so that news posted by another
+             * CPU either is seen here or finds idle set and sends its IPI (vcpu_kick). */
+            pc->idle = true;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            v = pick(cpu, &cursor, &waits);
+            if (!v)
+                idle_sleep(cpu, waits);
+            pc->idle = false;
+            if (!v)
+                continue;
+        }
+        /* A slice only where vCPUs share the CPU: a pinned vCPU runs tick-free. */
+        pc->resched = false;
+        if (pc->sharing > 1)
+            timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
+        vcpu_run(v);
+        timer_stop(&pc->slice_timer);
+        if (v->vm->state == VM_RESETTING)
+            vm_reset_begin(v);
     }
 }

@@ -7,6 +7,7 @@
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/hcrx.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/timer.h"
@@ -16,10 +17,14 @@
  * invalidate; physical FIQ/IRQ/SError to EL2 and virtual ones to EL1; TLB and I-cache
  * maintenance broadcast and barriers inner shareable; traps of WFE, ID group 3 (sanitized ID
  * registers), SMC (the firmware is never reached), implementation-defined registers, ACTLR_EL1
- * and data-cache set/way operations; EL1 is AArch64. */
+ * and data-cache set/way operations; EL1 is AArch64. And, where the CPU has them (RES0
+ * otherwise): the RAS error record registers (TERR: the physical error records are the
+ * machine's, never a guest's; RAS is hidden from it, so they are UNDEFINED) and the LORegion
+ * registers (TLOR: emulated RAZ/WI, no LORegions, vdev/vsysreg.c). */
 #define HCR_GUEST                                                                                                      \
     (HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_FB | HCR_EL2_BSU_IS | HCR_EL2_TWE | \
-     HCR_EL2_TID3 | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW)
+     HCR_EL2_TID3 | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW | HCR_EL2_TERR |             \
+     HCR_EL2_TLOR)
 
 /* WFI traps only where the vCPU shares its CPU, so that it can give the CPU away. A vCPU alone
  * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is
@@ -36,9 +41,10 @@ static uint64_t guest_hcr(const struct vcpu *v)
     return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
 }
 
-/* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME and the activity monitors trap (hidden from the
- * guest); FP/SIMD does not (it is switched per vCPU). The RES1 bits, [7:0] among them, are set. */
-#define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM)
+/* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME, the activity monitors and the trace System
+ * registers (TTA: trace is not switched per VM; the trap makes them UNDEFINED) trap (hidden
+ * from the guest); FP/SIMD does not (it is switched per vCPU). The RES1 bits, [7:0] among them, are set. */
+#define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | CPTR_EL2_TTA)
 
 /* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),
  * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1. The
@@ -57,6 +63,16 @@ void vcpu_cpu_init(void)
     sysreg_write(mdcr_el2, MDCR_GUEST);
     sysreg_write(cnthctl_el2, CNTHCTL_GUEST);
     sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+    /* EL2 controls whose reset values are UNKNOWN, where the CPU has them (regs/hcrx.h). */
+    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_HCX))
+        sysreg_write(s3_4_c1_c2_2, HCRX_EL2_GUEST);
+    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_FGT)) {
+        sysreg_write(s3_4_c1_c1_4, FGT_EL2_GUEST);
+        sysreg_write(s3_4_c1_c1_5, FGT_EL2_GUEST);
+        sysreg_write(s3_4_c1_c1_6, FGT_EL2_GUEST);
+        sysreg_write(s3_4_c3_c1_4, FGT_EL2_GUEST);
+        sysreg_write(s3_4_c3_c1_5, FGT_EL2_GUEST);
+    }
     stage2_hw_init();
     isb();
 }
@@ -106,12 +122,20 @@ static void write_guest_hcr(uint64_t hcr)
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
-    if (pc->fp_owner != v || v->fp_stale) {
-        if (pc->fp_owner && pc->fp_owner != v)
-            fp_ctx_save(&pc->fp_owner->fp);
+    struct vcpu *owner = pc->fp_owner;
+    bool reset = __atomic_load_n(&v->fp_reset, __ATOMIC_ACQUIRE);
+    if (owner != v || reset) {
+        /* The registers live here belong to owner, unless its VM was reset since: then they
+         * are the old VM's and must not become the new one's (a reset on another CPU cannot
+         * reach this CPU's registers). */
+        if (owner != v && owner && !__atomic_load_n(&owner->fp_reset, __ATOMIC_ACQUIRE))
+            fp_ctx_save(&owner->fp);
+        if (reset) {
+            v->fp = (struct fp_ctx){ 0 };
+            __atomic_store_n(&v->fp_reset, false, __ATOMIC_RELAXED);
+        }
         fp_ctx_restore(&v->fp);
         pc->fp_owner = v;
-        v->fp_stale = false;
     }
     el1_ctx_restore(&v->el1);
     sysreg_write(vttbr_el2, v->vm->vttbr);
@@ -122,6 +146,8 @@ void vcpu_load(struct vcpu *v)
     isb();
     pc->vcpu = v;
     v->loaded = true;
+    /* Pairs with vcpu_kick: news posted before it saw loaded false is seen by the flush. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     hw_load(v);
 }
 
@@ -147,10 +173,17 @@ void vcpu_poll_kick(struct vcpu *v)
     vcpu_kick(v);
 }
 
-/* Makes v leave the guest soon, if it is running on another CPU. */
+/* Makes v leave the guest soon if it is running on another CPU, or has its CPU look at it
+ * if that CPU sleeps with nothing loaded. No IPI otherwise: a vCPU that is not loaded is
+ * looked at by its CPU's next scheduling point, and an IPI would only force an exit on
+ * whichever vCPU (of any VM) runs there (issue 13 item 8; tests/system/test_kick.py). The
+ * fence orders the caller's news (a queued interrupt, a state change) before the reads of
+ * loaded and idle; vcpu_load and sched_loop order the other way round with their own. */
 void vcpu_kick(struct vcpu *v)
 {
-    if (v->loaded)
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    struct percpu *t = &percpu_data[v->pcpu];
+    if (v->loaded || t->idle)
         irq_kick_cpu(v->pcpu);
 }
 
@@ -189,6 +222,14 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 
 void vcpu_run(struct vcpu *v)
 {
+    /* Claim v before looking at its VM's state once more: a reset that marked the VM
+     * RESETTING either is seen here, or sees v loaded and waits (core/vm_reset.c); it never
+     * rewrites a vCPU this CPU is about to load (issue 13 item 10). */
+    __atomic_store_n(&v->loaded, true, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING) {
+        __atomic_store_n(&v->loaded, false, __ATOMIC_RELEASE);
+        return;
+    }
     vcpu_load(v);
     uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     struct percpu *pc = this_cpu();

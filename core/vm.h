@@ -77,8 +77,13 @@ struct vcpu {
      * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
     union vcpu_hw_mask hw_sync;
     volatile union vcpu_hw_mask hw_flush;
-    bool fp_stale;      /* v->fp must be loaded even if this CPU last ran v */
+    /* Set by a reset (vcpu_init, any CPU): v's FP/SIMD registers start at zero. The CPU that
+     * runs v zeroes v->fp at its next load, and never saves the pre-reset registers it may
+     * still hold live into v->fp (issue 13 item 9). */
+    volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
+    /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
+    uint64_t on_entry, on_ctx;
     uint64_t exits[EXITC_NR];
 };
 
@@ -95,7 +100,12 @@ struct vm {
     unsigned nr_mmio;
     uint64_t dtb_ipa;
     spinlock_t lock;
-    struct vcpu *reset_by;            /* the vCPU whose SYSTEM_RESET is in progress */
+    struct vcpu *reset_by; /* the vCPU whose SYSTEM_RESET is in progress */
+    /* That reset, done in steps by reset_by's CPU between its scheduling points
+     * (core/vm_reset.c): started when reset_deadline is set (by then every vCPU must have
+     * left its CPU), devices quiesced, bytes of RAM zeroed so far. */
+    uint64_t reset_deadline, reset_zeroed;
+    bool reset_quiesced;
     unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
     /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and

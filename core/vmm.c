@@ -2,6 +2,7 @@
 #include "core/vmm.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
+#include "core/vm_load.h"
 #include "core/vm_layout.h"
 #include "core/console.h"
 #include "core/image.h"
@@ -96,18 +97,20 @@ static int load_images(struct vm *vm)
         return -1;
     }
     char *ram = (char *)(uintptr_t)vm->ram_pa;
-    memcpy(ram + l.kernel, k.data, k.size);
+    vm_load_copy(vm, l.kernel, k.data, k.size);
     uint64_t initrd_ipa = 0;
     if (initrd.size) {
         initrd_ipa = vm->cfg.ram_ipa + l.initrd;
-        memcpy(ram + l.initrd, initrd.data, initrd.size);
+        vm_load_copy(vm, l.initrd, initrd.data, initrd.size);
     }
     vm->dtb_ipa = vm->cfg.ram_ipa + l.dtb;
-    if (vm_dtb_build(vm, ram + l.dtb, VM_DTB_MAX, initrd_ipa, initrd.size) < 0) {
+    int dtb_size = vm_dtb_build(vm, ram + l.dtb, VM_DTB_MAX, initrd_ipa, initrd.size);
+    if (dtb_size < 0) {
         printk("elvisor: VM '%s' refused: its device tree does not fit in %lu bytes\n", vm->cfg.name,
                (unsigned long)VM_DTB_MAX);
         return -1;
     }
+    vm_load_clean(vm, l.dtb, (uint64_t)dtb_size);
     vm->vcpu[0].regs.pc = vm->cfg.ram_ipa + koff;
     vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
     return 0;
@@ -124,20 +127,21 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->vmpidr = MPIDR_RES1 | REG_FIELD(i, MPIDR_AFF0_SHIFT);
     v->el1.sctlr = SCTLR_EL1_RESET;
     v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
-    v->fp_stale = true;
+    __atomic_store_n(&v->fp_reset, true, __ATOMIC_RELEASE);
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
 }
 
 /* Everything a VM starts from, at creation and again at each reset: vCPUs, device models,
  * images and device tree in (zeroed) RAM, and a virtual counter that starts near zero
  * (CNTVCT = CNTPCT - CNTVOFF). */
-static int vm_boot_state(struct vm *vm)
+int vmm_boot_state(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vcpu_init(vm, i);
     vm->nr_mmio = 0;
     if (vcpu_hw_attach(vm) < 0 || vm_devices_attach(vm) < 0 || load_images(vm) < 0)
         return -1;
+    vm_load_publish(vm);
     vm->cntvoff = sysreg_read(cntpct_el0);
     return 0;
 }
@@ -161,8 +165,9 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         return -1;
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
+    vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
     vm_devices_create(vm);
-    if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
+    if (stage2_create(vm) < 0 || vmm_boot_state(vm) < 0) {
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);
@@ -185,32 +190,6 @@ void vmm_request_reset(struct vcpu *v)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         if (&vm->vcpu[i] != v)
             vcpu_kick(&vm->vcpu[i]);
-}
-
-/* Runs on the physical CPU of the vCPU that asked, once that vCPU is off the CPU. The other
- * vCPUs leave theirs at their next exit (vcpu_kick forces one). */
-void vmm_finish_reset(struct vm *vm)
-{
-    uint64_t deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0);
-    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        while (__atomic_load_n(&vm->vcpu[i].loaded, __ATOMIC_ACQUIRE) && sysreg_read(cntpct_el0) < deadline)
-            cpu_relax();
-    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
-        if (vm->vcpu[i].loaded) {
-            vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
-            return;
-        }
-    vm_devices_quiesce(vm);
-    memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
-    stage2_tlb_flush_vmid(vm->vttbr);
-    if (vm_boot_state(vm) < 0) {
-        vm_stop(vm, "its images could not be reloaded");
-        return;
-    }
-    printk("elvisor: VM '%s' restarted\n", vm->cfg.name);
-    __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
-    sev();
-    irq_kick_all();
 }
 
 void vmm_start(void)

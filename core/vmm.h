@@ -8,6 +8,7 @@ struct vm;
 struct vcpu;
 /* PSCI SYSTEM_RESET from v: the VM restarts alone from a clean copy of its images. */
 void vmm_request_reset(struct vcpu *v);
-void vmm_finish_reset(struct vm *vm);
+/* Everything a VM starts from (vCPUs, devices, images, device tree) into its zeroed RAM. */
+int vmm_boot_state(struct vm *vm);
 
 #endif

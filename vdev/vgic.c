@@ -5,9 +5,11 @@
  * was given) or, while it wants one, queued on its target vCPU (bit in queued[]). The
  * distributor / redistributor register arrays that read and change this state are in
  * vdev/vgic_regs.c. */
+#include <stddef.h>
 #include "vdev/vgic_priv.h"
 #include "vdev/vcpu_hw_table.h"
 #include "core/irq.h"
+#include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console.h"
@@ -34,12 +36,14 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
     return q->active || (vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q));
 }
 
+/* The target's list registers are refilled at its next entry; an IPI only if it runs on
+ * another CPU now or that CPU sleeps (vcpu_kick), never to a CPU where another VM runs. */
 static void kick(struct vgic *g, unsigned vcpu)
 {
     struct vcpu *t = &g->vm->vcpu[vcpu];
     t->hw_flush.part[VCPU_HW_VGIC] = true;
     if (t->pcpu != this_cpu()->id)
-        irq_kick_cpu(t->pcpu);
+        vcpu_kick(t);
 }
 
 static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }
@@ -515,7 +519,11 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 int vgic_attach(struct vm *vm)
 {
     struct vgic *g = vgic_of(vm); /* vm_state_size bytes of its own (core/vcpu_hw.c) */
-    memset(g, 0, sizeof(*g));
+    /* At a VM reset another CPU may be injecting one of its passthrough SPIs (passthru_irq
+     * takes g->lock): the state is cleared under the lock, which stays intact, as does the VM
+     * pointer that CPU follows (issue 13 item 10). Zeroed at the first attach: unlocked. */
+    spin_lock(&g->lock);
+    memset((char *)g + offsetof(struct vgic, be), 0, sizeof(*g) - offsetof(struct vgic, be));
     g->vm = vm;
     g->be = platform.gic_version == 3 ? &vgic_v3_backend : &vgic_v2_backend;
     g->nr_irqs = VGIC_NR_IRQS;
@@ -536,6 +544,7 @@ int vgic_attach(struct vm *vm)
          * affinity 0.0.0.0). */
         g->spi[i].target = g->be->version == 3 ? 0 : VGIC_NO_TARGET;
     }
+    spin_unlock(&g->lock);
     for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
         uint32_t intid = vm->cfg.passthru_irq[i];
         if (intid >= g->nr_irqs || irq_claim_spi(intid, passthru_irq, vm) < 0) {

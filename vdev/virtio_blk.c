@@ -60,10 +60,27 @@ struct blk_disk {
     char id[BLK_ID_LEN];
 };
 
+/* Data bytes one notification (one exit) copies at most: a request larger than this is done
+ * over several notifications, the guest repeating its QueueNotify write (the transport's MMIO
+ * retry) until it completes; the head of the ring is given back unfinished in between
+ * (virtq_unpop) and read and checked again. Bounds the time a VM holds its CPU in one exit
+ * (issue 13 item 4; docs/security.md). */
+#define BLK_BYTES_PER_NOTIFY (1UL << 20)
+
+/* A request in progress across notifications: the chain at the ring's head and the data bytes
+ * done. If the guest puts another chain there meanwhile, that one starts from 0. */
+struct blk_progress {
+    uint64_t done;
+    uint16_t head;
+    bool on;
+};
+
 /* A device's slot (core/vdev.h): the transport's state first, and the disk. */
 struct blk_dev {
     struct virtio_dev dev;
     struct blk_disk disk;
+    struct blk_progress cur;
+    uint64_t budget_stops; /* notifications that stopped at BLK_BYTES_PER_NOTIFY */
 };
 VDEV_STATE_FITS(struct blk_dev);
 
@@ -106,9 +123,23 @@ static bool in_disk(const struct blk_disk *k, uint64_t sector, uint64_t len)
     return len % SECTOR_SIZE == 0 && sector <= nsec && len / SECTOR_SIZE <= nsec - sector;
 }
 
-/* Serves one request; returns the bytes written into the chain's device-writable buffers
- * (data and status byte), or -1 when the chain is malformed and the device now needs reset. */
-static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const struct virtq_chain *c)
+#define BLK_UNFINISHED (-2)
+
+/* Data bytes of the request to do now, from *from: at most what *budget has left. */
+static uint64_t take(uint64_t len, uint64_t *from, uint64_t *budget)
+{
+    uint64_t left = len > *from ? len - *from : 0, n = left < *budget ? left : *budget;
+    *budget -= n;
+    return n;
+}
+
+/* Serves one request, starting at data byte p->done (a request continued), copying at most
+ * *budget bytes of data. Returns the bytes written into the chain's device-writable buffers
+ * (data and status byte) when it is complete, BLK_UNFINISHED when the budget ran out first
+ * (p->done says how far it got), or -1 when the chain is malformed and the device now needs
+ * reset. */
+static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const struct virtq_chain *c,
+                           struct blk_progress *p, uint64_t *budget)
 {
     uint8_t hdr[BLK_HDR_SIZE];
     if (c->out_len < BLK_HDR_SIZE || c->in_len < 1) {
@@ -126,18 +157,29 @@ static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const
     switch (type) {
     case VIRTIO_BLK_T_IN: {
         uint64_t len = status_off;
-        if (!in_disk(k, sector, len))
+        if (!in_disk(k, sector, len)) {
             status = VIRTIO_BLK_S_IOERR;
-        else
-            done = virtq_copy_to_chain(c, 0, k->rdata + sector * SECTOR_SIZE, len);
+            break;
+        }
+        uint64_t from = p->done, n = take(len, &from, budget);
+        virtq_copy_to_chain(c, from, k->rdata + sector * SECTOR_SIZE + from, n);
+        p->done = from + n;
+        if (p->done < len)
+            return BLK_UNFINISHED;
+        done = len;
         break;
     }
     case VIRTIO_BLK_T_OUT: {
         uint64_t len = c->out_len - BLK_HDR_SIZE;
-        if (!k->wdata || !in_disk(k, sector, len))
+        if (!k->wdata || !in_disk(k, sector, len)) {
             status = VIRTIO_BLK_S_IOERR; /* 5.2.6.2: read-only: no data written */
-        else
-            virtq_copy_from_chain(c, BLK_HDR_SIZE, k->wdata + sector * SECTOR_SIZE, len);
+            break;
+        }
+        uint64_t from = p->done, n = take(len, &from, budget);
+        virtq_copy_from_chain(c, BLK_HDR_SIZE + from, k->wdata + sector * SECTOR_SIZE + from, n);
+        p->done = from + n;
+        if (p->done < len)
+            return BLK_UNFINISHED;
         break;
     }
     case VIRTIO_BLK_T_FLUSH:
@@ -155,11 +197,23 @@ static int64_t blk_request(struct virtio_dev *d, const struct blk_disk *k, const
 
 static void blk_notify(struct virtio_dev *d, unsigned q)
 {
-    const struct blk_disk *k = d->priv;
+    struct blk_dev *b = (struct blk_dev *)d;
+    const struct blk_disk *k = &b->disk;
     struct virtq_chain c;
+    uint64_t budget = BLK_BYTES_PER_NOTIFY;
     int rc;
     while ((rc = virtio_pop(d, BLK_REQUESTQ, &c)) > 0) {
-        int64_t written = blk_request(d, k, &c);
+        if (!b->cur.on || b->cur.head != c.head)
+            b->cur = (struct blk_progress){ .head = c.head, .on = true };
+        int64_t written = budget ? blk_request(d, k, &c, &b->cur, &budget) : BLK_UNFINISHED;
+        if (written == BLK_UNFINISHED) {
+            /* Budget spent: the guest repeats its notification and this chain goes on. */
+            virtq_unpop(&d->vq[BLK_REQUESTQ]);
+            d->budget_hit = true;
+            b->budget_stops++;
+            return;
+        }
+        b->cur.on = false;
         if (written < 0)
             return;
         /* At most 256 MiB of data plus the status byte: fits the used ring's le32. */
@@ -171,6 +225,8 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
 
 static void release_disk(struct blk_disk *k);
 static void blk_release(struct virtio_dev *d) { release_disk(d->priv); }
+/* A device reset drops a request in progress: the ring starts over. */
+static void blk_reset(struct virtio_dev *d) { ((struct blk_dev *)d)->cur.on = false; }
 
 static const struct virtio_backend blk_backend = {
     .name = "virtio-blk",
@@ -178,6 +234,7 @@ static const struct virtio_backend blk_backend = {
     .nr_queues = 1,
     .config = blk_config,
     .notify = blk_notify,
+    .reset = blk_reset,
     .release = blk_release,
 };
 

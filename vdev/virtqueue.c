@@ -202,6 +202,8 @@ int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_chain *
     return 1;
 }
 
+void virtq_unpop(struct virtq *q) { q->last_avail--; }
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
     uint8_t *e = q->used + 4 + 8 * (q->used_idx & (q->size - 1));

@@ -70,6 +70,10 @@ void virtq_disable(struct virtq *q);
  * the driver broke the rules (*why says how; the queue must not be used again before a
  * reset). With event_idx, an empty ring also asks the driver for its next notification. */
 int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_chain *c, const char **why);
+/* Gives back the chain the last virtq_pop took, unfinished: the next virtq_pop reads (and
+ * checks) it again from the ring. For a device that does a long request over several
+ * notifications (vdev/virtio_blk.c). */
+void virtq_unpop(struct virtq *q);
 /* Returns chain `head` with `written` bytes written into its device-writable buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 /* Whether the driver wants an interrupt for what was pushed since the last one

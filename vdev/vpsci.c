@@ -2,6 +2,8 @@
 #include "core/console.h"
 #include "core/irq.h"
 #include "core/vmm.h"
+#include "core/vcpu.h"
+#include "core/vcpu_power.h"
 #include "drivers/psci.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
@@ -30,31 +32,7 @@ static int64_t psci_cpu_on_v(struct vcpu *v, uint64_t target, uint64_t entry, ui
         return PSCI_INVALID_PARAMETERS;
     if (!entry_in_ram(vm, entry))
         return PSCI_INVALID_ADDRESS;
-    spin_lock(&vm->lock);
-    int64_t r = PSCI_SUCCESS;
-    if (t->state == VCPU_RUNNABLE)
-        r = PSCI_ALREADY_ON;
-    else if (t->state == VCPU_ON_PENDING)
-        r = PSCI_ON_PENDING;
-    else if (t->state != VCPU_OFF)
-        r = PSCI_DENIED;
-    if (r == PSCI_SUCCESS) {
-        /* Boot state of a PSCI CPU_ON: EL1h, DAIF masked, MMU off, x0 = context id. */
-        for (unsigned i = 0; i < 31; i++)
-            t->regs.x[i] = 0;
-        t->regs.x[0] = ctx;
-        t->regs.pc = entry;
-        t->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h;
-        t->el1.sctlr = SCTLR_EL1_RESET;
-        t->state = VCPU_ON_PENDING;
-    }
-    spin_unlock(&vm->lock);
-    if (r == PSCI_SUCCESS) {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        sev(); /* wake the target's physical CPU if it waits in its idle loop */
-        irq_kick_cpu(t->pcpu);
-    }
-    return r;
+    return vcpu_power_on(t, entry, ctx);
 }
 
 static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
@@ -123,7 +101,7 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
         ret(v, psci_cpu_on_v(v, arg(v, 1, fid), arg(v, 2, fid), arg(v, 3, fid)));
         break;
     case PSCI_0_2_CPU_OFF:
-        v->state = VCPU_OFF;
+        vcpu_power_off(v);
         return EXIT_YIELD;
     case PSCI_0_2_CPU_SUSPEND64:
     case 0x84000001u:
@@ -141,7 +119,7 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
         vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");
         return EXIT_YIELD;
     case PSCI_0_2_SYSTEM_RESET:
-        printk("elvisor: VM '%s' restarting: guest called PSCI SYSTEM_RESET\n", v->vm->cfg.name);
+        vm_log(v->vm, "restarting: guest called PSCI SYSTEM_RESET"); /* rate-limited: a guest may loop */
         vmm_request_reset(v);
         return EXIT_YIELD;
     case ELVISOR_HVC_EXIT_COUNTERS: {

@@ -1,5 +1,6 @@
 /* Trapped system registers other than the ID registers: ACTLR_EL1 (HCR_EL2.TACR), data cache
- * maintenance by set/way (HCR_EL2.TSW) and the debug registers (MDCR_EL2.TDA/TDOSA/TDRA). */
+ * maintenance by set/way (HCR_EL2.TSW), the LORegion registers (HCR_EL2.TLOR) and the debug
+ * registers (MDCR_EL2.TDA/TDOSA/TDRA). */
 #include <stddef.h>
 #include "vdev/vsysreg.h"
 #include "arch/aarch64/cache.h"
@@ -39,6 +40,14 @@ static const struct sysreg_desc rows[] = {
       .rd = SR_RD_FIXED,
       .val = OSLSR_EL1_OSLM_IMPLEMENTED,
       .wr = SR_WR_IGNORE },
+    /* FEAT_LOR's registers (trapped by HCR_EL2.TLOR where the CPU has LORegions; UNDEFINED
+     * otherwise, matching ID_AA64MMFR1_EL1.LO): no LORegion, nothing to enable (RAZ/WI;
+     * LORID_EL1 is read-only). */
+    { .name = "LORSA_EL1", .enc = SYSREG(3, 0, 10, 4, 0), .rd = SR_RD_FIXED, .wr = SR_WR_IGNORE },
+    { .name = "LOREA_EL1", .enc = SYSREG(3, 0, 10, 4, 1), .rd = SR_RD_FIXED, .wr = SR_WR_IGNORE },
+    { .name = "LORN_EL1", .enc = SYSREG(3, 0, 10, 4, 2), .rd = SR_RD_FIXED, .wr = SR_WR_IGNORE },
+    { .name = "LORC_EL1", .enc = SYSREG(3, 0, 10, 4, 3), .rd = SR_RD_FIXED, .wr = SR_WR_IGNORE },
+    { .name = "LORID_EL1", .enc = SYSREG(3, 0, 10, 4, 7), .rd = SR_RD_FIXED },
     { .name = "debug registers",
       .enc = SYSREG(2, 0, 0, 0, 0),
       .any = SYSREG(0, 7, 15, 15, 7),

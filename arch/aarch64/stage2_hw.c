@@ -28,6 +28,10 @@ void stage2_hw_init(void)
     sysreg_write(vtcr_el2, VTCR_EL2_RES1 | REG_FIELD(64 - bits, VTCR_EL2_T0SZ_SHIFT) |
                                REG_FIELD(sl0, VTCR_EL2_SL0_SHIFT) | VTCR_EL2_WALK | REG_FIELD(ps, VTCR_EL2_PS_SHIFT));
     isb();
+    /* Whatever ran before the hypervisor (firmware, a boot loader at EL1) may have left EL1&0
+     * translations tagged with a VMID a guest will get: gone before any guest runs. Every
+     * CPU does this as it starts (boot only). */
+    __asm__ volatile("dsb ishst; tlbi alle1is; dsb ish; isb" ::: "memory");
 }
 
 uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid)

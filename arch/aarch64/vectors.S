@@ -170,6 +170,24 @@ el2_fiq:
     fatal_frame TRAP_EL2_FIQ
     b       el2_fatal_trap
 el2_serror:
+    /* Taken in guest_exit_common's window: the guest's error, charged to the guest that just
+     * exited (EXIT_SERROR for its vCPU; x1 is free there). The window then ends with SError
+     * masked again (SPSR_EL2.A). Anywhere else: a hypervisor bug. */
+    stp     x0, x1, [sp, #-16]!
+    mrs     x0, elr_el2
+    adr     x1, serror_window_start
+    cmp     x0, x1
+    b.lo    1f
+    adr     x1, serror_window_end
+    cmp     x0, x1
+    b.hi    1f
+    add     sp, sp, #16
+    mrs     x1, spsr_el2
+    orr     x1, x1, #PSR_A
+    msr     spsr_el2, x1
+    mov     x0, #EXIT_SERROR
+    eret
+1:  ldp     x0, x1, [sp], #16
     fatal_frame TRAP_EL2_SERROR
     b       el2_fatal_trap
 el2_irq:
@@ -186,6 +204,17 @@ guest_aarch32:  guest_exit EXIT_AARCH32
 
 /* Restore the hypervisor's callee-saved registers pushed by vcpu_enter and return from it. */
 guest_exit_common:
+    /* An asynchronous external abort the guest caused may still be on its way (Arm ARM
+     * D1.4.5, D17.2: an SError is taken when it is not masked). DSB SY completes the guest's
+     * memory accesses, then a window with SError unmasked takes any that is pending here, so
+     * it is charged to this guest (el2_serror) and never to the next VM entered on this CPU
+     * (issue 13 item 3). */
+    dsb     sy
+serror_window_start:
+    msr     daifclr, #DAIFSET_A
+    isb
+serror_window_end:
+    msr     daifset, #DAIFSET_A
     ldp     x19, x20, [sp, #16 * 1]
     ldp     x21, x22, [sp, #16 * 2]
     ldp     x23, x24, [sp, #16 * 3]

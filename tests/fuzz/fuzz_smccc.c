@@ -40,6 +40,7 @@
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "tests/host/stubs.h"
+#include "core/vcpu_power.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #define CHECK(c)                                                                  \
@@ -132,6 +133,8 @@ static void setup(void)
     uint8_t h0 = u8(), h1 = u8();
     ram_size = (1UL << 20) << (h1 & 7); /* 1 MiB .. 128 MiB */
     cpu_shared = (h1 >> 3) & 1;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        percpu_data[c].idle = (h1 >> 4 >> (c % 4)) & 1; /* an idle CPU is woken by a kick */
     for (unsigned k = 0; k < 2; k++) {
         struct vm *vm = &vmv[k];
         memset(vm, 0, sizeof(*vm));
@@ -481,20 +484,19 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
         CHECK(handled == H_RESET && nr_handled == 1 && reset_by_arg == v && vm->state == VM_RESETTING);
     else
         CHECK(nr_handled == 0);
-    /* The other vCPUs: unchanged, but for CPU_ON's target, which gets its boot state. */
+    /* The other vCPUs' registers: unchanged. CPU_ON's target gets its boot state recorded,
+     * for its own CPU to apply (op_schedule; core/vcpu_power.c, issue 13 item 10). */
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
         const struct vcpu *t = &vm->vcpu[i], *tb = &before[k].vcpu[i];
         if (t == v)
             continue;
-        if (t != e.on) {
-            CHECK(memcmp(&t->regs, &tb->regs, sizeof(t->regs)) == 0 && t->el1.sctlr == tb->el1.sctlr);
+        CHECK(memcmp(&t->regs, &tb->regs, sizeof(t->regs)) == 0 && t->el1.sctlr == tb->el1.sctlr);
+        if (t != e.on)
             continue;
-        }
-        CHECK(t->regs.pc == e.on_entry && t->regs.x[0] == e.on_ctx && t->regs.pstate == 0x3c5);
-        for (unsigned r = 1; r < 31; r++)
-            CHECK(t->regs.x[r] == 0);
-        CHECK(t->el1.sctlr == SCTLR_EL1_RESET);
-        CHECK(host_kicks[t->pcpu] == kicks[t->pcpu] + 1);
+        CHECK(t->state == VCPU_ON_PENDING && t->on_entry == e.on_entry && t->on_ctx == e.on_ctx);
+        /* Its CPU is woken only if it sleeps: otherwise its next scheduling point sees the
+         * vCPU, and an IPI would only interrupt whatever runs there (issue 13 item 8). */
+        CHECK(host_kicks[t->pcpu] == kicks[t->pcpu] + (percpu_data[t->pcpu].idle ? 1u : 0u));
     }
 }
 
@@ -591,8 +593,14 @@ static void op_schedule(void)
     struct vm *vm = &vmv[(s >> 7) & 1];
     struct vcpu *v = &vm->vcpu[(s & 7) % vm->cfg.nr_vcpus];
     if (vm->state == VM_RUNNING && v->state == VCPU_ON_PENDING) {
-        v->state = VCPU_RUNNABLE;
+        uint64_t entry = v->on_entry, ctx = v->on_ctx;
+        CHECK(vcpu_power_apply(v));
         model[v->vm->id - 1][v->id] = VCPU_RUNNABLE;
+        /* Exactly the boot state of a PSCI CPU_ON. */
+        CHECK(v->regs.pc == entry && v->regs.x[0] == ctx && v->regs.pstate == 0x3c5);
+        for (unsigned r = 1; r < 31; r++)
+            CHECK(v->regs.x[r] == 0);
+        CHECK(v->el1.sctlr == SCTLR_EL1_RESET);
     }
 }
 

@@ -345,7 +345,7 @@ static void vput(unsigned v)
     for (unsigned i = 0; i < 8; i++)
         if (apr_exists(i))
             CHECK(c->apr[i] == apr[i]);
-    host_percpu[p].vcpu = NULL;
+    percpu_data[p].vcpu = NULL;
     on_pcpu[p] = -1;
     phase[v] = OFF;
 }
@@ -357,7 +357,7 @@ static void vload(unsigned v)
     CHECK(phase[v] == OFF && on_pcpu[p] < 0);
     on_cpu(p);
     *host_sysreg(p, "cntv_ctl_el0") = vc->el1.cntv_ctl; /* el1_ctx_restore */
-    host_percpu[p].vcpu = vc;
+    percpu_data[p].vcpu = vc;
     TRACE("vCPU%u load\n", v);
     vc->loaded = true;
     hw_load(vc);

@@ -14,7 +14,7 @@ struct platform platform;
 struct host_gic host_gic;
 unsigned gic_lines;
 struct host_handler host_handlers[HOST_NR_INTIDS];
-struct percpu host_percpu[MAX_CPUS];
+__attribute__((weak)) struct percpu percpu_data[MAX_CPUS]; /* core/percpu.c wins where linked */
 unsigned host_kicks[MAX_CPUS];
 uint32_t host_refused_spi;
 bool host_verbose;
@@ -93,14 +93,14 @@ void host_reset(void)
     memset(slots, 0, sizeof(slots));
     memset(&host_gic, 0, sizeof(host_gic));
     memset(host_handlers, 0, sizeof(host_handlers));
-    memset(host_percpu, 0, sizeof(host_percpu));
+    memset(percpu_data, 0, sizeof(percpu_data));
     memset(host_kicks, 0, sizeof(host_kicks));
     memset(&platform, 0, sizeof(platform));
     host_refused_spi = 0;
     gic_lines = HOST_NR_INTIDS;
     for (unsigned c = 0; c < MAX_CPUS; c++) {
-        host_percpu[c].id = c;
-        *host_sysreg(c, "tpidr_el2") = (uint64_t)(uintptr_t)&host_percpu[c];
+        percpu_data[c].id = c;
+        *host_sysreg(c, "tpidr_el2") = (uint64_t)(uintptr_t)&percpu_data[c];
     }
     cur_cpu = 0;
 }
@@ -210,6 +210,14 @@ __attribute__((weak)) void irq_kick_cpu(unsigned cpu)
     if (cpu >= MAX_CPUS)
         host_fail("kick of no such CPU", cpu);
     host_kicks[cpu]++;
+}
+
+/* core/vcpu.c's rule for tests that do not link it: an IPI only where v is loaded or its CPU
+ * sleeps. */
+__attribute__((weak)) void vcpu_kick(struct vcpu *v)
+{
+    if (v->loaded || percpu_data[v->pcpu].idle)
+        irq_kick_cpu(v->pcpu);
 }
 
 __attribute__((weak)) int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)

@@ -53,13 +53,13 @@ struct host_handler {
 
 extern struct host_gic host_gic; /* and gic_lines (drivers/gic.h): HOST_NR_INTIDS */
 extern struct host_handler host_handlers[HOST_NR_INTIDS];
-extern struct percpu host_percpu[MAX_CPUS];
+extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
 extern uint32_t host_refused_spi;     /* irq_claim_spi() refuses it (0: none) */
 extern bool host_verbose;             /* printk() to stderr (default: silent) */
 
 /* Everything back to zero; the calling CPU is 0; each CPU's TPIDR_EL2 points at its
- * host_percpu entry (id set), so this_cpu() works. Keeps host_verbose. */
+ * percpu_data entry (id set), so this_cpu() works. Keeps host_verbose. */
 void host_reset(void);
 /* Makes cpu the calling CPU: this_cpu(), system registers and banked GIC state are its own. */
 void host_set_cpu(unsigned cpu);

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "core/sched.h"
+#include "core/vcpu_power.h"
+#include "drivers/psci.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/vcpu_hw.h"
@@ -49,7 +51,9 @@ unsigned nr_vms;
 
 void vcpu_cpu_init(void) { fail(); }
 void vcpu_run(struct vcpu *v) { fail(); }
-void vmm_finish_reset(struct vm *vm) { fail(); }
+void vm_reset_begin(struct vcpu *v) { fail(); }
+void vm_reset_work(void) { fail(); }
+void irq_handle_pending(void) { fail(); }
 void irq_wait(void) { fail(); }
 bool console_input_irq_driven(void)
 {
@@ -169,6 +173,26 @@ static void test_cpu_on_makes_a_vcpu_runnable_on_its_own_cpu(void **state)
     assert_int_equal(a->vcpu[1].state, VCPU_RUNNABLE);
 }
 
+/* Issue 13 item 10: a vCPU that called CPU_OFF is off before its CPU saves its context; a
+ * CPU_ON from another vCPU in between must not be undone by that save. The boot state is
+ * applied by the target's own CPU, after the save. */
+static void test_cpu_on_racing_cpu_off_keeps_its_boot_state(void **state)
+{
+    struct vcpu *t = &a->vcpu[1];
+    t->state = VCPU_RUNNABLE;
+    t->el1.sctlr = 0x30d0199d; /* the guest's, MMU on */
+    vcpu_power_off(t);         /* t's CPU is still leaving the guest */
+    assert_int_equal(t->state, VCPU_OFF);
+    assert_int_equal(vcpu_power_on(t, 0x40080000, 7), PSCI_SUCCESS); /* from a0 on CPU 0 */
+    assert_int_equal(vcpu_power_on(t, 0x40090000, 8), PSCI_ON_PENDING);
+    t->el1.sctlr = 0x30d0199d; /* vcpu_put on t's CPU saves what the hardware held */
+    assert_string_equal(picks(1, 1), "a1");
+    assert_int_equal(t->state, VCPU_RUNNABLE);
+    assert_int_equal(t->el1.sctlr, SCTLR_EL1_RESET);
+    assert_int_equal(t->regs.pc, 0x40080000);
+    assert_int_equal(t->regs.x[0], 7);
+}
+
 static void test_cpu_on_in_a_stopped_vm_stays_pending(void **state)
 {
     b->vcpu[1].state = VCPU_ON_PENDING;
@@ -233,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup(test_a_vm_that_is_not_running_is_skipped, setup),
         cmocka_unit_test_setup(test_vcpus_off_or_stopped_are_skipped, setup),
         cmocka_unit_test_setup(test_cpu_on_makes_a_vcpu_runnable_on_its_own_cpu, setup),
+        cmocka_unit_test_setup(test_cpu_on_racing_cpu_off_keeps_its_boot_state, setup),
         cmocka_unit_test_setup(test_cpu_on_in_a_stopped_vm_stays_pending, setup),
         cmocka_unit_test_setup(test_a_waiting_vcpu_runs_only_when_a_part_has_work_for_it, setup),
         cmocka_unit_test_setup(test_the_cpu_sleeps_when_its_only_vcpus_wait, setup),

@@ -441,15 +441,36 @@ static void test_fp_is_switched_only_when_another_vcpus_is_live(void **state)
     vcpu_put(v1);
 }
 
+/* Issue 13 item 9: v0's VM is reset while v0's registers are live on its CPU; the next vCPU
+ * loaded there must not save them into v0->fp, which v0 would then restore after its reset. */
+static void test_reset_vcpus_live_fp_is_not_saved_back(void **state)
+{
+    v1->pcpu = 0;
+    vcpu_load(v0);
+    vcpu_put(v0);
+    v0->fp_reset = true; /* SYSTEM_RESET of v0's VM, from any CPU */
+    vcpu_load(v1);       /* v0's pre-reset registers are live here */
+    assert_int_equal(fp.saves, 0);
+    vcpu_put(v1);
+    vcpu_load(v0);
+    assert_int_equal(fp.saves, 1); /* v1's, not v0's */
+    assert_ptr_equal(fp.last_saved, &v1->fp);
+    assert_ptr_equal(fp.last_restored, &v0->fp);
+    assert_false(v0->fp_reset);
+    vcpu_put(v0);
+}
+
 static void test_stale_fp_is_restored_even_when_its_own(void **state)
 {
     vcpu_load(v0);
     vcpu_put(v0);
-    v0->fp_stale = true; /* e.g. a reset rewrote v0->fp */
+    memset(&v0->fp, 0xaa, sizeof(v0->fp));
+    v0->fp_reset = true; /* a reset */
     vcpu_load(v0);
     assert_int_equal(fp.restores, 2);
     assert_int_equal(fp.saves, 0);
-    assert_false(v0->fp_stale);
+    assert_false(v0->fp_reset);
+    assert_int_equal(v0->fp.v[0][0], 0); /* zeroed, then restored */
     vcpu_put(v0);
     /* Each CPU has its own live registers: v1 on CPU 1 saves nobody's. */
     host_set_cpu(1);
@@ -490,6 +511,20 @@ static void test_kick_reaches_only_a_loaded_vcpus_cpu(void **state)
     assert_int_equal(host_kicks[1], 2);
     assert_true(v1->poll_kick);
     assert_int_equal(host_kicks[0], 0);
+}
+
+/* Issue 13 item 8: a vCPU not loaded is news for its CPU only if that CPU sleeps; otherwise
+ * an IPI would only force an exit on whatever other VM runs there. */
+static void test_kick_of_an_unloaded_vcpu_wakes_only_an_idle_cpu(void **state)
+{
+    v1->pcpu = 1;
+    percpu_data[1].idle = false;
+    vcpu_kick(v1);
+    assert_int_equal(host_kicks[1], 0);
+    percpu_data[1].idle = true;
+    vcpu_kick(v1);
+    assert_int_equal(host_kicks[1], 1);
+    percpu_data[1].idle = false;
 }
 
 static void test_a_virtual_line_kicks_only_another_cpu(void **state)
@@ -565,8 +600,10 @@ int main(void)
         CASE(test_without_ras_vsesr_is_left_alone),
         CASE(test_fp_is_switched_only_when_another_vcpus_is_live),
         CASE(test_stale_fp_is_restored_even_when_its_own),
+        CASE(test_reset_vcpus_live_fp_is_not_saved_back),
         CASE(test_has_work_asks_the_parts),
         CASE(test_kick_reaches_only_a_loaded_vcpus_cpu),
+        CASE(test_kick_of_an_unloaded_vcpu_wakes_only_an_idle_cpu),
         CASE(test_a_virtual_line_kicks_only_another_cpu),
         CASE(test_init_and_cpu_init_reach_the_parts_that_have_them),
         CASE(test_attach_fills_the_vms_parts_and_keeps_their_state),

@@ -93,7 +93,7 @@ static int setup(void **state)
     }
     vm.cfg.passthru_irq[0] = 40;
     vm.cfg.nr_passthru_irqs = 1;
-    host_percpu[0].vcpu = &vm.vcpu[0];
+    percpu_data[0].vcpu = &vm.vcpu[0];
     static struct vgic vgic_state;
     vm.hw[VCPU_HW_VGIC].state = &vgic_state; /* what core/vcpu_hw.c allocates for the part */
     assert_int_equal(vgic_attach(&vm), 0);
@@ -374,7 +374,12 @@ static void test_v3_sgi_routing(void **state)
         vgic_regs_access(g, c, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
     }
     struct sysreg_access a = { .id = SYSREG(3, 0, 12, 11, 5), .read = false };
-    /* Target list {1}: vCPU 1 only; its CPU is kicked. */
+    /* Target list {1}: vCPU 1 only, asleep off its CPU, which runs another VM: no IPI. */
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 4UL << 24 | 0x2));
+    assert_true(g->cpu[1].priv[4].pending);
+    assert_int_equal(host_kicks[1], 0);
+    /* Running on its CPU now: that CPU is kicked. */
+    vm.vcpu[1].loaded = true;
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 5UL << 24 | 0x2));
     assert_true(g->cpu[1].priv[5].pending);
     assert_false(g->cpu[0].priv[5].pending);

@@ -92,4 +92,12 @@
 #define ID_AA64MMFR2_EL1_FWB_SHIFT 40 /* FEAT_S2FWB */
 #define ID_AA64MMFR2_EL1_FWB_WIDTH 4
 
+/* Features whose EL2 controls the hypervisor initialises (core/vcpu.c vcpu_cpu_init). */
+#define ID_AA64MMFR0_EL1_FGT_SHIFT 56 /* FEAT_FGT: fine-grained trap registers */
+#define ID_AA64MMFR0_EL1_FGT_WIDTH 4
+#define ID_AA64MMFR1_EL1_LO_SHIFT  16 /* FEAT_LOR: LORegions */
+#define ID_AA64MMFR1_EL1_LO_WIDTH  4
+#define ID_AA64MMFR1_EL1_HCX_SHIFT 40 /* FEAT_HCX: HCRX_EL2 */
+#define ID_AA64MMFR1_EL1_HCX_WIDTH 4
+
 #endif
