@@ -109,6 +109,7 @@ static void line_reset(struct console_stream *s)
     s->len = 0;
     s->shown = 0;
     s->no_redraw = false;
+    s->plain = true;
 }
 
 /* Focused: the line as it was, on a fresh line of the terminal (claimed by the caller). */
@@ -151,7 +152,7 @@ static void put(struct console_stream *s, const char *b, unsigned n)
 }
 
 /* Focused: keeps what was written since the prefix, while it fits. */
-static void record(struct console_stream *s, const char *b, unsigned n)
+static void record(struct console_stream *s, const char *b, unsigned n, bool text)
 {
     if (s->no_redraw)
         return;
@@ -161,6 +162,8 @@ static void record(struct console_stream *s, const char *b, unsigned n)
     }
     for (unsigned i = 0; i < n; i++)
         s->line[s->len++] = b[i];
+    if (!text)
+        s->plain = false;
 }
 
 /* Unfocused: prints what was not printed of the line, as a line; with all, an empty line. */
@@ -190,7 +193,7 @@ static void text(struct console_stream *s, const char *b, unsigned n)
         }
         out(s->term, b, n);
         done(s->term, s);
-        record(s, b, n);
+        record(s, b, n, true);
         return;
     }
     if (s->len + n > CONSOLE_LINE_MAX) {
@@ -219,7 +222,7 @@ static void control(struct console_stream *s, char c)
         line_reset(s);
         s->line_start = true;
     } else if (c == '\b') {
-        record(s, &c, 1);
+        record(s, &c, 1, false);
     }
 }
 
@@ -300,7 +303,7 @@ static void csi(struct console_stream *s, char f)
     } else if (f == 'A' || f == 'B' || f == 'H' || f == 'f' || (f == 'J' && n && p[0])) {
         s->no_redraw = true; /* moved off the line: drawing it again would go elsewhere */
     } else {
-        record(s, b, len);
+        record(s, b, len, false);
     }
 }
 
@@ -476,7 +479,10 @@ void console_stream_set_focus(struct console_stream *s, bool focused)
          * ends the line on the terminal first. */
         if (t->owner == s)
             t->owner = 0;
-        line_reset(s);
+        if (s->plain && !s->no_redraw && !s->line_start)
+            s->shown = s->len; /* kept, already on the terminal */
+        else
+            line_reset(s);
         return;
     }
     s->line_start = true;

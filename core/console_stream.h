@@ -66,6 +66,7 @@ struct console_stream {
      * "[name] ", to draw it again after an interruption. */
     bool line_start; /* focused: the next character starts a line, "[name] " goes first */
     bool no_redraw;  /* focused: the line cannot be drawn again (too long, or moved the cursor) */
+    bool plain;      /* focused: the line holds text only (no control function) */
     bool broken;     /* focused: its line was ended by other output and not drawn again yet */
     unsigned len, shown;
     char line[CONSOLE_LINE_MAX];
@@ -86,7 +87,8 @@ void console_stream_init(struct console_stream *s, struct console_term *t, const
 void console_stream_write(struct console_stream *s, const char *buf, unsigned len);
 /* The stream gains or loses the focus. Gaining it prints its unfinished line (without ending
  * it: it continues as typed), also the part a pause flushed; on losing it, the rest of a line
- * the terminal shows unfinished is printed as a line of its own when it ends. */
+ * the terminal shows unfinished is printed as a line of its own when it ends, and a line of
+ * text only (a prompt) is kept, to be shown again if the focus comes back. */
 void console_stream_set_focus(struct console_stream *s, bool focused);
 /* Whether an unfocused stream holds an unfinished line (to flush after a pause). */
 bool console_stream_pending(const struct console_stream *s);

@@ -303,6 +303,27 @@ static void test_focus_loss_ends_the_line(void **state)
     expect("[linux1] x\r\n[linux1] y\r\n");
 }
 
+static void test_prompt_shown_again_when_focus_returns(void **state)
+{
+    wr(&a, "guest# ");
+    expect("[linux1] guest# ");
+    console_stream_set_focus(&a, false);
+    console_stream_set_focus(&b, true);
+    assert_false(console_stream_pending(&a)); /* on the terminal already: no flush */
+    console_term_log(&term, "elvisor: input now goes to VM 'linux2'\n", 39);
+    expect("\r\nelvisor: input now goes to VM 'linux2'\r\n");
+    console_stream_set_focus(&b, false);
+    console_stream_set_focus(&a, true);
+    expect("[linux1] guest# ");
+    wr(&a, "l");
+    expect("l");
+    /* A line with control functions on it is not kept. */
+    wr(&a, "\b\x1b[K");
+    console_stream_set_focus(&a, false);
+    console_stream_set_focus(&a, true);
+    expect("\b\x1b[K");
+}
+
 /* ---- lines from elsewhere never split the focused VM's line ---- */
 
 static void test_log_line_ends_and_redraws_prompt(void **state)
@@ -411,6 +432,7 @@ int main(void)
         cmocka_unit_test_setup(test_unfocused_partial_line_flushed, setup),
         cmocka_unit_test_setup(test_focus_gain_shows_unfinished_line, setup),
         cmocka_unit_test_setup(test_focus_loss_ends_the_line, setup),
+        cmocka_unit_test_setup(test_prompt_shown_again_when_focus_returns, setup),
         cmocka_unit_test_setup(test_log_line_ends_and_redraws_prompt, setup),
         cmocka_unit_test_setup(test_unfocused_line_and_lazy_redraw, setup),
         cmocka_unit_test_setup(test_redraw_keeps_editing, setup),
