@@ -8,6 +8,7 @@
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "core/console.h"
+#include "core/console_input.h"
 #include "core/entropy.h"
 #include "core/exit.h"
 #include "core/image.h"
@@ -220,6 +221,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
     exit_init();
 
     smp_start_secondaries();
+    console_input_init();
     vmm_start();
     smp_idle();
 }

@@ -13,16 +13,24 @@ void console_write(const char *s, unsigned len);
 /* From here on several CPUs may print: the console lock is taken. */
 void console_smp_ready(void);
 
-/* A guest's console output (vdev/vpl011.c, vdev/virtio_console.c), printed a line at a time as
- * "[vm-name] text": a line ends at '\n' or after CONSOLE_LINE_MAX characters, '\r' is dropped
- * and control characters other than tab are shown as '.', so that a guest cannot drive the
- * operator's terminal with escape sequences. */
-#define CONSOLE_LINE_MAX 160
-struct console_line {
-    unsigned len;
-    char buf[CONSOLE_LINE_MAX];
-};
-/* Adds one character of VM `vm_name`'s output to l; the caller serialises the calls on l. */
-void console_line_put(struct console_line *l, const char *vm_name, char c);
+/* A VM's console output (vdev/vpl011.c, vdev/virtio_console.c): one stream per console device,
+ * filtered and put on the terminal as core/console_stream.h says: the VM with the input focus
+ * (core/console_input.c) as it comes, the others a line at a time, a partial line printed after
+ * CONSOLE_IDLE_US without output; a focused VM's unfinished line ended by other output is drawn
+ * again after the same pause. Streams come from a pool with room for every device of every VM. */
+#define CONSOLE_IDLE_US 100000
+struct console_out;
+/* At the device's first attach: a stream of VM vm (its identity for the focus), printed as
+ * "[name] "; NULL if the pool is empty. */
+struct console_out *console_out_get(const void *vm, const char *name);
+/* Output the guest wrote; the caller serialises the calls on one stream. */
+void console_out_put(struct console_out *o, const char *buf, unsigned len);
+/* Device or VM reset: a partial line is printed, a sequence begun is forgotten. */
+void console_out_reset(struct console_out *o);
+/* The device goes away (its VM is refused): the stream returns to the pool. */
+void console_out_release(struct console_out *o);
+/* The input focus moved to VM vm (core/console_input.c); its streams go to the terminal as
+ * they come from now on. */
+void console_focus(const void *vm);
 
 #endif

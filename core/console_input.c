@@ -86,7 +86,10 @@ static void move_focus(void)
     console_list_vms();
     if (nr_vms)
         printk("elvisor: input now goes to VM '%s'\n", vms[focus].cfg.name);
+    console_focus(&vms[focus]); /* its output now goes to the terminal as it comes */
 }
+
+void console_input_init(void) { console_focus(&vms[focus]); }
 
 /* Flow control: a character stays in the UART (and the sender waits) until the focused VM's
  * input device has room for it, instead of being dropped; but a VM that does not read its

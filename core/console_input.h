@@ -18,6 +18,8 @@ struct escape_state {
  * are written to out (at most CONSOLE_ESCAPE_RUN + 1) and counted in *nout. */
 bool escape_feed(struct escape_state *s, char c, char *out, unsigned *nout);
 
+/* Boot CPU, before the VMs are built: the first VM has the focus, for output too. */
+void console_input_init(void);
 /* Reads whatever the console UART holds and delivers it (call from one CPU: the boot CPU,
  * from its UART interrupt, or from its idle loop when the UART has no interrupt). */
 void console_input_poll(void);

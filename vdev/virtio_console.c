@@ -2,8 +2,8 @@
  * no SIZE: receiveq0 (0) and transmitq0 (1) only, cols = rows = 0. VIRTIO_CONSOLE_F_EMERG_WRITE
  * is offered: a write of emerg_wr (configuration offset 8) prints one character.
  *
- * Output (transmitq0, emerg_wr) goes to the hypervisor console like a vPL011's: a line at a time,
- * "[vm-name] " first, control characters neutralised (core/console.h). Input is the console
+ * Output (transmitq0, emerg_wr) goes to the hypervisor console like a vPL011's, through a console
+ * stream of its own (core/console.h: filtered, "[vm-name] " first on each line). Input is the console
  * input of the focused VM (core/console_input.c): once the driver is ready (DRIVER_OK, receiveq0
  * enabled) it comes here instead of to the VM's PL011, waits in a small buffer and fills the
  * driver's posted receive buffers, when it arrives and when the driver posts new ones.
@@ -32,7 +32,7 @@
 
 struct vconsole {
     struct virtio_dev dev;
-    struct console_line out;
+    struct console_out *out; /* taken at the first attach, kept across resets */
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail; /* free-running; rx_head - rx_tail characters wait */
 };
@@ -40,8 +40,6 @@ struct vconsole {
 VDEV_STATE_FITS(struct vconsole);
 
 static struct vconsole *vc_of(struct virtio_dev *d) { return d->priv; }
-
-static void put_char(struct vconsole *vc, char c) { console_line_put(&vc->out, vc->dev.vm->cfg.name, c); }
 
 /* Hands waiting input to the driver's receive buffers (d->lock held). At most one pass over
  * the ring per call, even if another vCPU keeps posting buffers. */
@@ -90,8 +88,7 @@ static void drain_tx(struct vconsole *vc)
             const uint8_t *p = c.seg[i].p;
             uint32_t len = c.seg[i].len;
             uint32_t n = len < budget ? len : (uint32_t)budget;
-            for (uint32_t k = 0; k < n; k++)
-                put_char(vc, (char)p[k]);
+            console_out_put(vc->out, (const char *)p, n);
             budget -= n;
             dropped += len - n;
         }
@@ -124,16 +121,26 @@ static void console_config_write(struct virtio_dev *d, unsigned off, unsigned si
 {
     /* 5.3.5: with EMERG_WRITE offered, emerg_wr may be written at any time, even before
      * feature negotiation; the low byte is the character. */
-    if (off == CONFIG_EMERG_WR)
-        put_char(vc_of(d), (char)(val & 0xff));
+    if (off != CONFIG_EMERG_WR)
+        return;
+    char c = (char)(val & 0xff);
+    console_out_put(vc_of(d)->out, &c, 1);
 }
 
-/* Device reset (status 0, VM reset): waiting input and a partial output line are dropped. */
+/* Device reset (status 0, VM reset): waiting input is dropped, a partial output line printed. */
 static void console_reset(struct virtio_dev *d)
 {
     struct vconsole *vc = vc_of(d);
     vc->rx_head = vc->rx_tail = 0;
-    vc->out.len = 0;
+    console_out_reset(vc->out);
+}
+
+/* The VM is refused: the console stream goes back. */
+static void console_release(struct virtio_dev *d)
+{
+    struct vconsole *vc = vc_of(d);
+    console_out_release(vc->out);
+    vc->out = 0;
 }
 
 static const struct virtio_backend console_backend = {
@@ -144,11 +151,17 @@ static const struct virtio_backend console_backend = {
     .config_write = console_config_write,
     .notify = console_notify,
     .reset = console_reset,
+    .release = console_release,
 };
 
 static int virtio_console_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
     struct vconsole *vc = state;
+    if (!vc->out && !(vc->out = console_out_get(vm, vm->cfg.name))) {
+        printk("elvisor: VM '%s' refused: virtio-console@%lx: no console stream left\n", vm->cfg.name,
+               (unsigned long)d->ipa);
+        return -1;
+    }
     return virtio_mmio_attach(vm, d, &vc->dev, &console_backend, F_EMERG_WRITE, vc);
 }
 

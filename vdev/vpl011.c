@@ -37,7 +37,7 @@ struct vpl011 {
     struct vm *vm;
     spinlock_t lock;
     uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr, ilpr;
-    struct console_line out; /* output, printed a line at a time (core/console.h) */
+    struct console_out *out; /* output (core/console.h); kept across resets */
     char rx[RX_SIZE];
     unsigned rx_head, rx_tail;
     uint32_t intid; /* SPI of UARTINTR, 0 = none */
@@ -136,7 +136,10 @@ static int vpl011_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, 
     spin_lock(&u->lock);
     switch (off) {
     case UARTDR:
-        console_line_put(&u->out, u->vm->cfg.name, (char)(val & 0xff));
+        if (u->out) {
+            char c = (char)(val & 0xff);
+            console_out_put(u->out, &c, 1);
+        }
         u->ris |= INT_TX; /* the transmit FIFO drains at once */
         break;
     case UARTRSR:
@@ -181,7 +184,15 @@ static const struct mmio_ops vpl011_mmio = { .read = vpl011_read, .write = vpl01
 static int vpl011_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
     struct vpl011 *u = state;
+    struct console_out *out = u->out; /* the slot is zero at creation, kept across resets */
     memset(u, 0, sizeof(*u));
+    if (out)
+        console_out_reset(out);
+    else if (!(out = console_out_get(vm, vm->cfg.name))) {
+        printk("elvisor: VM '%s' refused: pl011@%lx: no console stream left\n", vm->cfg.name, (unsigned long)d->ipa);
+        return -1;
+    }
+    u->out = out;
     u->vm = vm;
     u->cr = 0x300; /* TXE | RXE, as after reset */
     u->ifls = 0x12;
@@ -247,8 +258,18 @@ static const struct vdev_console vpl011_console = {
     .input = vpl011_input,
 };
 
+/* The VM is refused: its console stream goes back. */
+static void vpl011_release(void *state)
+{
+    struct vpl011 *u = state;
+    if (u->out)
+        console_out_release(u->out);
+    u->out = 0;
+}
+
 const struct vdev_ops vpl011_ops = {
     .attach = vpl011_attach,
+    .release = vpl011_release,
     .dt_node = vpl011_dt_node,
     .console = &vpl011_console,
 };

@@ -582,6 +582,27 @@ def smccc_seeds():
     put("smccc", "other_exits", bytes([1, 0x0b]) + other + call(0x80000000, vm=1))
 
 
+def console_write(stream, data):
+    """fuzz_console operations writing data to stream 0-2 (at most 31 bytes per operation)."""
+    out = b""
+    for i in range(0, len(data), 31):
+        chunk = data[i:i + 31]
+        out += bytes([stream | len(chunk) << 3]) + chunk
+    return out
+
+
+def console_seeds():
+    focus_a, focus_b, log, redraw = bytes([4]), bytes([4 | 1 << 3]), bytes([7]), bytes([7 | 1 << 3])
+    put("console", "busybox_prompt", console_write(0, b"\r\nguest# \x1b[6n") + console_write(0, b"ls")
+        + log + redraw + console_write(0, b"\b\x1b[K\r\n"))
+    put("console", "osc_dcs", console_write(1, b"x\x1b]0;title\x07\x1b]52;c;Zm9v\x1b\\\x1bPq#0\x1b\\y"))
+    put("console", "csi_mix", console_write(0, b"\x1b[1;32mgreen\x1b[0m\x1b[3J\x1b[?25l\x1b[10;20H\x1b[2A"))
+    put("console", "utf8", console_write(2, "caf\u00e9 \u20ac \U0001f600".encode() + b"\xc2\x9b\xed\xa0\x80\n"))
+    put("console", "unfocused_flush", console_write(2, b"guest# ") + bytes([5 | 2 << 3]) + focus_b
+        + console_write(2, b"echo hi\r\n") + focus_a + bytes([6 | 2 << 3]))
+    put("console", "split", b"".join(console_write(k % 2, bytes([c])) for k, c in enumerate(b"\x1b[6n\x1b]0;t\x07ok\n")))
+
+
 def main():
     dts_seeds()
     a64_seeds()
@@ -591,6 +612,7 @@ def main():
     virtq_seeds()
     vgic_seeds()
     smccc_seeds()
+    console_seeds()
     return 0
 
 
