@@ -1,0 +1,45 @@
+"""elvisor started by firmware from a disk (docs/booting.md), as on a board: Debian's U-Boot
+runs /boot.scr, which loads the packed image and booti's it with U-Boot's device tree; Debian's
+EDK2 starts the same file as the EFI application /EFI/BOOT/BOOTAA64.EFI. Either way the default
+configuration's VMs come up as they do under QEMU's -kernel."""
+import os
+
+from qemu import Qemu, machine_args, BUILD
+
+DISK = os.path.join(BUILD, "configs/default.disk")
+UBOOT = "/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+EDK2 = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+
+
+def disk_args():
+    assert os.path.isfile(DISK), "%s missing: run make images" % DISK
+    return ["-drive", "if=none,format=raw,readonly=on,file=%s,id=esp" % DISK,
+            "-device", "virtio-blk-device,drive=esp"]
+
+
+def default_vms_come_up(q):
+    """What the default configuration shows when it runs: the echo VM answers and both Linux
+    VMs reach their shell."""
+    q.wait_for(r"elvisor [\d.]+: type-1 hypervisor", timeout=120)
+    q.wait_for(r"exception level: EL2")
+    q.wait_for(r"4 of 4 CPUs online", timeout=60)
+    q.wait_for(r"\[echo\] echo: ready", timeout=120)
+    q.wait_for(r"\[linux1\] Enter 'help' for a list", timeout=300)
+    q.wait_for(r"\[linux2\] Enter 'help' for a list", timeout=300)
+    q.send("\x01\x01\x01")
+    q.wait_for(r"input now goes to VM 'linux2'")
+    q.send("\x01\x01\x01")
+    q.wait_for(r"input now goes to VM 'echo'")
+    q.send("ping\r")
+    q.wait_for(r"\[echo\] echo: ping")
+    assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_uboot_boots_elvisor_from_disk():
+    args = machine_args(gic=3, smp=4) + ["-bios", UBOOT] + disk_args()
+    with Qemu("firmware-uboot", args, kernel=False) as q:
+        q.expect(r"U-Boot 20\d\d")
+        q.expect(r"Found U-Boot script /boot.scr", timeout=60)
+        q.expect(r"elvisor: loading /EFI/BOOT/BOOTAA64.EFI from virtio 0:1")
+        q.expect(r"Starting kernel", timeout=60)
+        default_vms_come_up(q)
