@@ -56,8 +56,9 @@ $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
 # (docs/performance.md, footprint).
-HV_COLD := lib/fdt_read.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/image.c \
-           core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/mmu.c arch/aarch64/pgtable.c
+HV_COLD := lib/fdt_read.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/efi_mem.c core/image.c \
+           core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/efi_stub.c arch/aarch64/mmu.c \
+           arch/aarch64/pgtable.c
 $(patsubst %.c,$(B)/hv/%.o,$(HV_COLD)): OPT := -Os
 
 $(B)/hv/%.o: %.S | $(DEPS_STAMP)
@@ -67,8 +68,9 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 
 # Two-pass link: the second pass embeds the symbol table (for symbolized backtraces) that the
 # first pass produced; symbol addresses do not move because the table lives in its own section
-# placed after everything else.
-SYMS_MOVABLE := __syms_|__image_end| [aNn] 
+# placed after everything else. Only the sizes that include that section (head.S's image and
+# PE data sizes, absolute symbols) may change.
+SYMS_MOVABLE := __syms_|__image_end|__image_size|__data_size| [aNn] 
 $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf

@@ -43,3 +43,34 @@ def test_uboot_boots_elvisor_from_disk():
         q.expect(r"elvisor: loading /EFI/BOOT/BOOTAA64.EFI from virtio 0:1")
         q.expect(r"Starting kernel", timeout=60)
         default_vms_come_up(q)
+
+
+def uefi_args(acpi=False):
+    """EDK2 as QEMU's firmware (-bios: the variable store is then kept in RAM). It hands the OS
+    a device tree only when QEMU gives it no ACPI tables."""
+    return ["-machine", "acpi=%s" % ("on" if acpi else "off"), "-bios", EDK2] + disk_args()
+
+
+def test_uefi_starts_elvisor_as_efi_application():
+    with Qemu("firmware-uefi", machine_args(gic=3, smp=4) + uefi_args(), kernel=False) as q:
+        q.expect(r"UEFI firmware", timeout=60)
+        q.expect(r"elvisor: EFI stub: taking the device tree and the memory map from UEFI", timeout=120)
+        q.expect(r"elvisor: EFI stub: leaving boot services")
+        q.expect(r"exception level: EL2")
+        # RAM as UEFI's memory map describes it, with the runtime services' regions kept.
+        q.expect(r"memory: 0x40000000-0x7fffffff \(1024 MiB\)")
+        m = q.expect(r"firmware: UEFI memory map \((\d+) descriptors\), (\d+) KiB kept for runtime services")
+        assert int(m.group(1)) > 4 and int(m.group(2)) > 0
+        # UEFI loads the image wherever it likes (4 KiB aligned), not at QEMU's 0x40200000.
+        m = q.expect(r"image: \d+ bytes at 0x([0-9a-f]+)")
+        assert int(m.group(1), 16) % 4096 == 0 and int(m.group(1), 16) != 0x40200000
+        default_vms_come_up(q)
+
+
+def test_uefi_without_device_tree_says_so():
+    """With ACPI tables EDK2 installs no device tree: the stub says what to do and returns to
+    the firmware instead of booting blind."""
+    with Qemu("firmware-uefi-acpi", machine_args(gic=3, smp=1) + uefi_args(acpi=True), kernel=False) as q:
+        q.expect(r"elvisor: cannot boot: UEFI provides no device tree \(on QEMU: -machine acpi=off\)",
+                 timeout=120)
+        assert "type-1 hypervisor" not in q.output()
