@@ -150,3 +150,19 @@ def test_image_header(name):
     nm = subprocess.run(["aarch64-linux-gnu-nm", os.path.join(BUILD, "elvisor.elf")], check=True,
                         capture_output=True, text=True).stdout
     assert re.search(r"^0*%x [tT] efi_pe_entry$" % pe["entry"], nm, re.M)
+
+
+def test_reserved_memory_is_left_alone(tmp_path):
+    """A /memreserve/ entry and a /reserved-memory region in the host DTB (as firmware writes
+    them) are never handed to VMs: the free memory shrinks by exactly their size."""
+    def free_mib(name, dtb):
+        with Qemu("reserved-" + name, machine_args(gic=3, smp=1) + ["-dtb", dtb]) as q:
+            return int(q.expect(r"free for VMs: (\d+) MiB of 1024 MiB").group(1))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "reserved").mkdir()
+    plain = _dtb_without(tmp_path / "plain", 3, r"(/dts-v1/;)", r"\1")
+    reserved = _dtb_without(tmp_path / "reserved", 3, r"(/dts-v1/;\n)(.*)\Z",
+                            r"\1/memreserve/ 0x60000000 0x4000000;\n\2\n"
+                            r"/ { reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;"
+                            r" fw@70000000 { reg = <0x0 0x70000000 0x0 0x2000000>; no-map; }; }; };")
+    assert free_mib("plain", plain) - free_mib("both", reserved) == 64 + 32
