@@ -45,6 +45,23 @@ def test_uboot_boots_elvisor_from_disk():
         default_vms_come_up(q)
 
 
+def test_uboot_bootefi_starts_elvisor_as_efi_application():
+    """U-Boot's own UEFI implementation runs the same file through the EFI stub, typed at the
+    U-Boot prompt as docs/booting.md gives it."""
+    args = machine_args(gic=3, smp=4) + ["-bios", UBOOT] + disk_args()
+    with Qemu("firmware-uboot-bootefi", args, kernel=False) as q:
+        q.expect(r"Hit any key to stop autoboot", timeout=60)
+        q.send(" ")
+        q.expect(r"=> ")
+        q.send("virtio scan; load virtio 0:1 ${kernel_addr_r} /EFI/BOOT/BOOTAA64.EFI\r")
+        q.expect(r"\d+ bytes read")
+        q.expect(r"=> ")
+        q.send("bootefi ${kernel_addr_r} ${fdtcontroladdr}\r")
+        q.expect(r"elvisor: EFI stub: leaving boot services", timeout=60)
+        q.expect(r"firmware: UEFI memory map \(\d+ descriptors\)")
+        default_vms_come_up(q)
+
+
 def uefi_args(acpi=False):
     """EDK2 as QEMU's firmware (-bios: the variable store is then kept in RAM). It hands the OS
     a device tree only when QEMU gives it no ACPI tables."""
