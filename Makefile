@@ -1,6 +1,7 @@
 # elvisor: type-1 hypervisor for AArch64.
 #   make            build build/elvisor.elf and build/elvisor.bin
-#   make run        boot the default configuration on QEMU (GIC=2|3, CPU=max|cortex-a72, SMP=N)
+#   make run        boot the default configuration on QEMU (GIC=2|3, CPU=max|cortex-a72, SMP=N,
+#                   BOOT=kernel|uboot|uefi: QEMU loads it, or firmware does from a disk)
 #   make test       unit tests, lint, QEMU tests
 #   make bench      instruction-exact benchmarks (QEMU -icount shift=0)
 
@@ -25,7 +26,7 @@ QEMU_EXTRA ?=
 
 # Tools are checked before anything that needs them; tools/deps.sh installs what is missing.
 DEPS_STAMP := $(B)/.deps-ok
-$(DEPS_STAMP):
+$(DEPS_STAMP): tools/deps.sh
 	@mkdir -p $(B)
 	@bash tools/deps.sh
 	@touch $@
@@ -58,8 +59,9 @@ $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
 # (docs/performance.md, footprint).
-HV_COLD := lib/fdt_read.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/image.c \
-           core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/mmu.c arch/aarch64/pgtable.c
+HV_COLD := lib/fdt_read.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/efi_mem.c core/image.c \
+           core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/efi_stub.c arch/aarch64/mmu.c \
+           arch/aarch64/pgtable.c
 $(patsubst %.c,$(B)/hv/%.o,$(HV_COLD)): OPT := -Os
 
 $(B)/hv/%.o: %.S | $(DEPS_STAMP)
@@ -69,8 +71,9 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 
 # Two-pass link: the second pass embeds the symbol table (for symbolized backtraces) that the
 # first pass produced; symbol addresses do not move because the table lives in its own section
-# placed after everything else.
-SYMS_MOVABLE := __syms_|__image_end| [aNn] 
+# placed after everything else. Only the sizes that include that section (head.S's image and
+# PE data sizes, absolute symbols) may change.
+SYMS_MOVABLE := __syms_|__image_end|__image_size|__data_size| [aNn] 
 $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
@@ -107,17 +110,38 @@ $(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
 $(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
+# The disk firmware boots from (docs/booting.md): a FAT partition with the packed image as
+# /EFI/BOOT/BOOTAA64.EFI and the U-Boot script /boot.scr made from tools/boot.cmd.
+$(B)/%.disk: $(B)/%.img tools/mkdisk.py tools/boot.cmd | $(DEPS_STAMP)
+	$(PYTHON) tools/mkdisk.py $@ $< tools/boot.cmd
+
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
+CONFIG_DISK = $(B)/$(CONFIG:.dts=.disk)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
 # Configurations may name the Linux guest, so it is fetched (cached) before packing.
 images: | $(DEPS_STAMP)
 	@bash tools/linux.sh
-	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS))
+	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
+
+# BOOT=kernel (default): QEMU loads the image itself (-kernel). BOOT=uboot: Debian's U-Boot
+# runs /boot.scr from the disk, which booti's the image. BOOT=uefi: Debian's EDK2 starts
+# /EFI/BOOT/BOOTAA64.EFI from the disk; acpi=off so that it hands over QEMU's device tree.
+BOOT    ?= kernel
+UBOOT_BIN := /usr/lib/u-boot/qemu_arm64/u-boot.bin
+EDK2_FD   := /usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+BOOT_DISK_ARGS = -drive if=none,format=raw,readonly=on,file=$(CONFIG_DISK),id=esp -device virtio-blk-device,drive=esp
+BOOT_ARGS_kernel = -kernel $(CONFIG_IMG)
+BOOT_ARGS_uboot = -bios $(UBOOT_BIN) $(BOOT_DISK_ARGS)
+BOOT_ARGS_uefi = -machine acpi=off -bios $(EDK2_FD) $(BOOT_DISK_ARGS)
+BOOT_TARGET_kernel = $(CONFIG_IMG)
+BOOT_TARGET_uboot = $(CONFIG_DISK)
+BOOT_TARGET_uefi = $(CONFIG_DISK)
 
 run: | $(DEPS_STAMP)
+	@test -n "$(BOOT_ARGS_$(BOOT))" || { echo "BOOT=$(BOOT): use kernel, uboot or uefi" >&2; exit 1; }
 	@bash tools/linux.sh
-	@$(MAKE) --no-print-directory $(CONFIG_IMG)
-	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) -kernel $(CONFIG_IMG)
+	@$(MAKE) --no-print-directory $(BOOT_TARGET_$(BOOT))
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
 
 # One C style for the tree (.clang-format); `make format` rewrites files to it.
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/unit/fixtures/')

@@ -42,7 +42,7 @@ static void __attribute__((noreturn)) wrong_el(unsigned el)
     printk("elvisor: entered at EL%u, but elvisor runs at EL2: start QEMU with "
            "-machine virt,virtualization=on (or boot it from firmware that enters at EL2)\n",
            el);
-    if (el == 1 && platform_discover() == 0)
+    if (el == 1 && platform_discover(NULL) == 0)
         psci_set_conduit(platform.psci_conduit);
     else
         psci_set_conduit(el == 1 ? PSCI_CONDUIT_HVC : PSCI_CONDUIT_NONE);
@@ -107,6 +107,9 @@ static void print_banner(void)
                (unsigned long)(platform.mem[i].size >> 20));
         mem_total += platform.mem[i].size;
     }
+    if (platform.efi_descs)
+        printk("  firmware: UEFI memory map (%u descriptors), %lu KiB kept for runtime services and ACPI\n",
+               platform.efi_descs, (unsigned long)(platform.efi_kept >> 10));
     printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
            (unsigned long)(mem_total >> 20));
     if (platform.gic_version == 3)
@@ -190,7 +193,9 @@ static void __attribute__((noinline)) maybe_crash_test(void)
     }
 }
 
-void __attribute__((noreturn)) boot_primary(const void *dtb)
+/* dtb from the boot loader (x0); efi: the EFI stub's handoff block, when it started us (x1 with
+ * x2 = EFI_HANDOFF_MAGIC, head.S), else NULL. */
+void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_handoff *efi)
 {
     log_set_halt(power_off); /* panic() and the crash report end here */
     const char *err = platform_discover_console(dtb);
@@ -202,7 +207,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb)
     el2_cpu_init(0);
     if (err)
         boot_fail(err);
-    if ((err = platform_discover()))
+    if ((err = platform_discover(efi)))
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
     platform.psci_version = psci_version();

@@ -1,5 +1,7 @@
 #include <stdbool.h>
 #include "core/platform.h"
+#include "core/efi_mem.h"
+#include "arch/aarch64/efi.h"
 #include "lib/fdt_read.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -53,6 +55,26 @@ const char *platform_discover_console(const void *dtb)
     return find_uart();
 }
 
+/* The EFI memory map replaces the memory nodes (docs/booting.md): firmware may list all of RAM
+ * there, including what its runtime services keep. */
+static const char *find_memory_efi(const struct efi_handoff *h)
+{
+    if (h->magic != EFI_HANDOFF_MAGIC || h->desc_version != EFI_MEMORY_DESCRIPTOR_VERSION || !h->map)
+        FAIL("EFI stub handoff at %p is invalid (magic %lx, descriptor version %u)", (const void *)h,
+             (unsigned long)h->magic, h->desc_version);
+    struct range_list ram = { platform.mem, 0, PLAT_MAX_MEM };
+    struct range_list kept = { platform.reserved, platform.reserved_count, PLAT_MAX_RESERVED };
+    const char *err = efi_mem_parse((const void *)(uintptr_t)h->map, h->map_size, h->desc_size, &ram, &kept);
+    if (err)
+        return err;
+    platform.mem_count = ram.count;
+    platform.reserved_count = kept.count;
+    platform.efi_descs = (unsigned)(h->map_size / h->desc_size);
+    for (unsigned i = 0; i < kept.count; i++)
+        platform.efi_kept += kept.r[i].size;
+    return NULL;
+}
+
 static const char *find_memory(void)
 {
     /* Memory nodes are children of the root (DT spec 3.4). */
@@ -78,19 +100,26 @@ static const char *find_memory(void)
     return NULL;
 }
 
+/* /reserved-memory nodes with a reg and the header's /memreserve/ entries (DT spec 3.5.4 and
+ * 5.3): the page allocator never hands these out. */
 static const char *find_reserved(void)
 {
+    struct range_list rsv = { platform.reserved, platform.reserved_count, PLAT_MAX_RESERVED };
     int parent = fdt_path_offset(&host_fdt, "/reserved-memory");
-    if (parent < 0)
-        return NULL;
-    for (int n = fdt_first_subnode(&host_fdt, parent); n >= 0; n = fdt_next_subnode(&host_fdt, n)) {
+    for (int n = parent < 0 ? parent : fdt_first_subnode(&host_fdt, parent); n >= 0;
+         n = fdt_next_subnode(&host_fdt, n)) {
         struct mem_range r;
         if (fdt_reg(&host_fdt, n, 0, &r.base, &r.size) < 0)
             continue; /* dynamically placed regions (size/alloc-ranges) do not exist yet */
-        if (platform.reserved_count == PLAT_MAX_RESERVED)
-            FAIL("more than %d /reserved-memory regions", PLAT_MAX_RESERVED);
-        platform.reserved[platform.reserved_count++] = r;
+        if (r.base + r.size < r.base || range_list_add(&rsv, r.base, r.size) < 0)
+            FAIL("/reserved-memory: region %s is out of range or one too many (%d)", fdt_node_name(&host_fdt, n),
+                 PLAT_MAX_RESERVED);
     }
+    uint64_t base, size;
+    for (int i = 0; fdt_mem_rsv(&host_fdt, i, &base, &size) == 0; i++)
+        if (base + size < base || range_list_add(&rsv, base, size) < 0)
+            FAIL("/memreserve/ entry %d is out of range or one too many (%d)", i, PLAT_MAX_RESERVED);
+    platform.reserved_count = rsv.count;
     return NULL;
 }
 
@@ -207,11 +236,11 @@ static const char *find_psci(void)
     return NULL;
 }
 
-const char *platform_discover(void)
+const char *platform_discover(const struct efi_handoff *efi)
 {
     const char *err;
-    if ((err = find_psci()) || (err = find_memory()) || (err = find_reserved()) || (err = find_cpus()) ||
-        (err = find_gic()) || (err = find_timer()))
+    if ((err = find_psci()) || (err = efi ? find_memory_efi(efi) : find_memory()) || (err = find_reserved()) ||
+        (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
         return err;
     return NULL;
 }

@@ -9,6 +9,8 @@
 #include "drivers/gic.h"
 #include "drivers/psci.h"
 
+struct efi_handoff;
+
 #define PLAT_MAX_MEM      16
 #define PLAT_MAX_RESERVED 32
 #define PLAT_MAX_GICR     GIC_MAX_RDIST_REGIONS
@@ -27,8 +29,12 @@ struct platform {
 
     struct mem_range mem[PLAT_MAX_MEM];
     unsigned mem_count;
-    struct mem_range reserved[PLAT_MAX_RESERVED];
+    struct mem_range reserved[PLAT_MAX_RESERVED]; /* sorted, merged */
     unsigned reserved_count;
+    /* Booted by the EFI stub: descriptors in UEFI's memory map (0 otherwise), and the bytes of
+     * RAM it says runtime services and ACPI keep. */
+    unsigned efi_descs;
+    uint64_t efi_kept;
 
     uint64_t cpu_mpidr[MAX_CPUS]; /* by logical index: the boot CPU first, then DTB order */
     unsigned cpu_count;
@@ -54,7 +60,9 @@ extern struct platform platform;
 /* Finds the console first, so that later errors can be printed. Returns NULL on success or
  * a one-line reason naming what is wrong with the DTB. */
 const char *platform_discover_console(const void *dtb);
-const char *platform_discover(void);
+/* efi: the EFI stub's handoff block (its memory map then describes RAM instead of the DTB's
+ * memory nodes), or NULL. */
+const char *platform_discover(const struct efi_handoff *efi);
 /* What the GIC driver needs (drivers/gic.h), after platform_discover(). */
 void platform_gic_desc(struct gic_desc *d);
 /* A property of the host DTB's root-level node whose first reg range starts at pa, or NULL. */

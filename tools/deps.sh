@@ -27,6 +27,12 @@ all_ok() {
     [ -f /usr/include/cmocka.h ] || return 1
     compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || return 1
     command -v mkfs.ext4 >/dev/null 2>&1 || [ -x /sbin/mkfs.ext4 ] || return 1
+    # Firmware boots (docs/booting.md): U-Boot and EDK2 for QEMU's virt machine, and the tools
+    # that make the FAT disk they load elvisor from.
+    [ -f /usr/lib/u-boot/qemu_arm64/u-boot.bin ] || return 1
+    [ -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || return 1
+    command -v mcopy >/dev/null 2>&1 || return 1
+    command -v mkfs.vfat >/dev/null 2>&1 || [ -x /sbin/mkfs.vfat ] || return 1
     return 0
 }
 
@@ -51,7 +57,8 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
     device-tree-compiler cppcheck clang clang-tidy clang-format libclang-rt-14-dev lld make \
-    python3-pytest python3-pexpect libcmocka-dev e2fsprogs cpio >/dev/null
+    python3-pytest python3-pexpect libcmocka-dev e2fsprogs cpio \
+    u-boot-qemu qemu-efi-aarch64 mtools dosfstools >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm >/dev/null
 
 if ! all_ok; then

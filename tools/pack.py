@@ -6,7 +6,8 @@ usage: pack.py OUT.img elvisor.bin config.dtb
 The configuration's `kernel`, `initrd` and `disk` properties name files relative to the
 repository root; each one is embedded under that name. The Image header's image_size is
 rewritten to cover the pack, so boot loaders reserve it and the hypervisor's page allocator
-leaves it alone. Layout: see core/image.c."""
+leaves it alone; so are the PE/COFF header's image size and its last section (head.S), so
+that UEFI loads the pack with the EFI application. Layout: see core/image.c."""
 import os
 import struct
 import subprocess
@@ -38,6 +39,24 @@ def referenced_files(config_dtb):
     return files
 
 
+def grow_pe(image, added):
+    """The PE/COFF header head.S writes: SizeOfImage, SizeOfInitializedData and the last
+    section (.data), whose raw data and memory size both end where the file ends."""
+    pe = struct.unpack_from("<I", image, 0x3c)[0]
+    if image[0:2] != b"MZ" or image[pe:pe + 4] != b"PE\0\0":
+        sys.exit("pack.py: the image has no PE/COFF header")
+    nsections, opt_size = struct.unpack_from("<H12xH", image, pe + 6)
+    opt = pe + 24
+    if struct.unpack_from("<H", image, opt)[0] != 0x20b:
+        sys.exit("pack.py: the PE header is not PE32+")
+    struct.pack_into("<I", image, opt + 56, len(image))
+    init = struct.unpack_from("<I", image, opt + 8)[0]
+    struct.pack_into("<I", image, opt + 8, init + added)
+    last = opt + opt_size + 40 * (nsections - 1)
+    vaddr = struct.unpack_from("<I", image, last + 12)[0]
+    struct.pack_into("<IIII", image, last + 8, len(image) - vaddr, vaddr, len(image) - vaddr, vaddr)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -66,6 +85,7 @@ def main():
     pack += bytes(offset - len(pack)) + blobs
     image += pack
     struct.pack_into("<Q", image, 16, len(image))
+    grow_pe(image, len(pack))
     with open(out, "wb") as f:
         f.write(image)
 

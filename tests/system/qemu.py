@@ -30,10 +30,14 @@ class Qemu:
     """One QEMU process; use as a context manager so it is always killed."""
 
     def __init__(self, name, args, kernel=None):
+        """kernel: the image QEMU loads with -kernel (build/elvisor.bin when None); False loads
+        none, for runs where firmware given in args boots elvisor from a disk."""
         os.makedirs(LOGS, exist_ok=True)
         self.log_path = os.path.join(LOGS, re.sub(r"[^\w.-]", "_", name) + ".log")
         self.log = open(self.log_path, "w", encoding="utf-8", errors="replace")
-        argv = list(args) + ["-kernel", kernel or os.path.join(BUILD, "elvisor.bin")]
+        argv = list(args)
+        if kernel is not False:
+            argv += ["-kernel", kernel or os.path.join(BUILD, "elvisor.bin")]
         self.log.write("$ %s %s\n" % (QEMU, " ".join(shlex.quote(a) for a in argv)))
         self.log.flush()
         self.p = pexpect.spawn(QEMU, argv, encoding="utf-8", codec_errors="replace",

@@ -1,6 +1,7 @@
 """Foundation: elvisor boots at EL2 on every supported machine shape and reports what it found."""
 import os
 import re
+import struct
 import subprocess
 
 import pytest
@@ -123,12 +124,77 @@ def test_bad_host_dtb_is_named(tmp_path, what, gic, pattern, replacement, messag
         q.expect_exit()
 
 
-def test_image_header():
-    with open(os.path.join(BUILD, "elvisor.bin"), "rb") as f:
-        hdr = f.read(64)
+def _pe(img):
+    """The PE/COFF header fields a UEFI loader reads: COFF header, PE32+ optional header and
+    section table (PE format specification)."""
+    pe = struct.unpack_from("<I", img, 0x3c)[0]
+    assert img[pe:pe + 4] == b"PE\0\0"
+    machine, nsec, opt_size, chars = struct.unpack_from("<HH12xHH", img, pe + 4)
+    opt = pe + 24
+    (magic, entry, image_size, headers, subsystem) = (
+        struct.unpack_from("<H", img, opt)[0], struct.unpack_from("<I", img, opt + 16)[0],
+        struct.unpack_from("<I", img, opt + 56)[0], struct.unpack_from("<I", img, opt + 60)[0],
+        struct.unpack_from("<H", img, opt + 68)[0])
+    sections = []
+    for i in range(nsec):
+        off = opt + opt_size + 40 * i
+        name, vsize, vaddr, rsize, raddr = struct.unpack_from("<8sIIII", img, off)
+        sections.append((name.rstrip(b"\0"), vsize, vaddr, rsize, raddr,
+                         struct.unpack_from("<I", img, off + 36)[0]))
+    return dict(machine=machine, chars=chars, magic=magic, entry=entry, image_size=image_size,
+                headers=headers, subsystem=subsystem, sections=sections)
+
+
+@pytest.mark.parametrize("name", ["elvisor.bin", "configs/default.img"])
+def test_image_header(name):
+    """The arm64 Image header (Linux booting.rst) that QEMU -kernel and U-Boot booti read, and the
+    PE/COFF header beside it that makes the same file an EFI application (docs/booting.md); in
+    the packed image both sizes cover the VM pack."""
+    path = os.path.join(BUILD, name)
+    with open(path, "rb") as f:
+        img = f.read()
+    hdr = img[:64]
     assert hdr[56:60] == b"ARM\x64"
-    assert int.from_bytes(hdr[0:4], "little") >> 26 == 0b000101  # code0 is a B instruction
-    assert int.from_bytes(hdr[8:16], "little") == 0               # text_offset
+    assert hdr[0:2] == b"MZ"                                        # DOS/PE magic in code0
+    assert int.from_bytes(hdr[0:4], "little") == 0xfa405a4d         # ccmp x18, #0, #0xd, pl
+    assert int.from_bytes(hdr[4:8], "little") >> 26 == 0b000101     # code1 is a B instruction
+    assert int.from_bytes(hdr[8:16], "little") == 0                 # text_offset
     size = int.from_bytes(hdr[16:24], "little")
-    assert size >= os.path.getsize(os.path.join(BUILD, "elvisor.bin")) and size % 4096 == 0
+    assert size >= len(img) and size % 4096 == 0
     assert int.from_bytes(hdr[24:32], "little") & 0b1111 == 0b1010  # LE, 4K, anywhere
+    pe = _pe(img)
+    assert pe["machine"] == 0xaa64 and pe["magic"] == 0x20b and pe["subsystem"] == 10
+    assert pe["chars"] & 0x2                                        # executable
+    assert pe["headers"] == 4096
+    assert pe["image_size"] == size                                 # the pack is loaded too
+    (t_name, t_vsize, t_vaddr, t_rsize, t_raddr, t_flags), (d_name, d_vsize, d_vaddr, d_rsize, d_raddr, d_flags) = \
+        pe["sections"]
+    assert (t_name, d_name) == (b".text", b".data")
+    # File layout is memory layout: each section at the same offset in both, back to back,
+    # the last one ending where the image ends.
+    assert (t_vaddr, t_raddr) == (4096, 4096) and t_vsize == t_rsize
+    assert d_vaddr == d_raddr == t_vaddr + t_vsize and d_vsize == d_rsize
+    assert d_vaddr + d_vsize == size
+    assert t_flags & 0x20000000 and not t_flags & 0x80000000        # text: execute, not write
+    assert d_flags & 0x80000000 and not d_flags & 0x20000000        # data: write, not execute
+    assert t_vaddr <= pe["entry"] < t_vaddr + t_vsize
+    # The entry point is efi_pe_entry.
+    nm = subprocess.run(["aarch64-linux-gnu-nm", os.path.join(BUILD, "elvisor.elf")], check=True,
+                        capture_output=True, text=True).stdout
+    assert re.search(r"^0*%x [tT] efi_pe_entry$" % pe["entry"], nm, re.M)
+
+
+def test_reserved_memory_is_left_alone(tmp_path):
+    """A /memreserve/ entry and a /reserved-memory region in the host DTB (as firmware writes
+    them) are never handed to VMs: the free memory shrinks by exactly their size."""
+    def free_mib(name, dtb):
+        with Qemu("reserved-" + name, machine_args(gic=3, smp=1) + ["-dtb", dtb]) as q:
+            return int(q.expect(r"free for VMs: (\d+) MiB of 1024 MiB").group(1))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "reserved").mkdir()
+    plain = _dtb_without(tmp_path / "plain", 3, r"(/dts-v1/;)", r"\1")
+    reserved = _dtb_without(tmp_path / "reserved", 3, r"(/dts-v1/;\n)(.*)\Z",
+                            r"\1/memreserve/ 0x60000000 0x4000000;\n\2\n"
+                            r"/ { reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;"
+                            r" fw@70000000 { reg = <0x0 0x70000000 0x0 0x2000000>; no-map; }; }; };")
+    assert free_mib("plain", plain) - free_mib("both", reserved) == 64 + 32
