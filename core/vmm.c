@@ -6,6 +6,7 @@
 #include "core/console.h"
 #include "core/image.h"
 #include "core/page_alloc.h"
+#include "core/pci_assign.h"
 #include "core/platform.h"
 #include "core/stage2.h"
 #include "core/vcpu.h"
@@ -162,7 +163,8 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
     vm_devices_create(vm);
-    if (stage2_create(vm) < 0 || vm_boot_state(vm) < 0) {
+    if (stage2_create(vm) < 0 || pci_assign_vm(vm) < 0 || vm_boot_state(vm) < 0) {
+        pci_assign_release(vm);
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);
@@ -200,6 +202,7 @@ void vmm_finish_reset(struct vm *vm)
             vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
             return;
         }
+    pci_assign_quiesce(vm); /* no DMA into RAM that is being rebuilt */
     vm_devices_quiesce(vm);
     memset((void *)(uintptr_t)vm->ram_pa, 0, vm->cfg.ram_size);
     stage2_tlb_flush_vmid(vm->vttbr);
