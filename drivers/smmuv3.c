@@ -39,7 +39,6 @@ static struct {
     uint64_t *eventq;
     unsigned eventq_log2;
     uint32_t gerror_seen;
-    uint64_t commands;
     spinlock_t lock; /* command queue and stream table */
 } smmu;
 
@@ -97,7 +96,6 @@ static bool cmd_push(uint64_t w0, uint64_t w1)
             return false;
     cmd_slot_write(q_idx(smmu.cmdq_prod, smmu.cmdq_log2), w0, w1);
     smmu.cmdq_prod = q_inc(smmu.cmdq_prod, smmu.cmdq_log2);
-    smmu.commands++;
     return true;
 }
 
@@ -251,7 +249,6 @@ uint32_t smmuv3_take_gerror(void)
 }
 
 bool smmuv3_present(void) { return smmu.present; }
-uint64_t smmuv3_commands(void) { return smmu.commands; }
 
 /* IHI 0070 5.2, STE.S2T0SZ: the input size may not exceed the output size the SMMU supports. */
 unsigned smmuv3_max_ipa_bits(void) { return smmu.present ? smmu.oas_bits : 0; }

@@ -52,7 +52,5 @@ void smmuv3_tlbi_vmid(unsigned vmid);
 unsigned smmuv3_read_events(struct smmuv3_event *out, unsigned max);
 /* Global errors raised since the last call (SMMU_GERROR bits), acknowledged. */
 uint32_t smmuv3_take_gerror(void);
-/* Commands issued since boot (a benchmark figure). */
-uint64_t smmuv3_commands(void);
 
 #endif
