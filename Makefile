@@ -1,7 +1,8 @@
 # elvisor: type-1 hypervisor for AArch64.
 #   make            build build/elvisor.elf and build/elvisor.bin
 #   make run        boot the default configuration on QEMU (GIC=2|3, CPU=max|cortex-a72, SMP=N,
-#                   BOOT=kernel|uboot|uefi: QEMU loads it, or firmware does from a disk)
+#                   BOOT=kernel|uboot|uefi: QEMU loads it, or firmware does from a disk);
+#                   CONFIG=configs/pci.dts adds the SMMU and the PCIe devices it assigns
 #   make test       unit tests, lint, QEMU tests
 #   make bench      instruction-exact benchmarks (QEMU -icount shift=0)
 
@@ -108,6 +109,11 @@ $(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	rm -f $@.tmp && truncate -s 16M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
 $(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
+# The disk configs/pci.dts assigns (a virtio-blk-pci function, docs/pci.md): an empty 64 MiB ext4.
+$(B)/disks/ext4-64M.img: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	rm -f $@.tmp && truncate -s 64M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
+$(B)/configs/pci.img: $(B)/disks/ext4-64M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
 # The disk firmware boots from (docs/booting.md): a FAT partition with the packed image as
@@ -137,11 +143,20 @@ BOOT_TARGET_kernel = $(CONFIG_IMG)
 BOOT_TARGET_uboot = $(CONFIG_DISK)
 BOOT_TARGET_uefi = $(CONFIG_DISK)
 
+# configs/pci.dts assigns real PCIe functions (docs/pci.md): QEMU's SMMUv3 (stage 2) in front
+# of the host bridge, a virtio-blk-pci disk at 00:02.0 and a virtio-net-pci NIC at 00:03.0.
+QEMU_PCI := -global arm-smmuv3.stage=2 \
+            -drive if=none,id=pcidisk,file=$(B)/disks/ext4-64M.img,format=raw \
+            -device virtio-blk-pci,drive=pcidisk,addr=02.0,disable-legacy=on,iommu_platform=on \
+            -netdev user,id=pcinet -device virtio-net-pci,netdev=pcinet,addr=03.0,disable-legacy=on,iommu_platform=on,romfile=
+RUN_QEMU_MACHINE = $(if $(filter configs/pci.dts,$(CONFIG)),$(subst virtualization=on,virtualization=on$(comma)iommu=smmuv3,$(QEMU_MACHINE)) $(QEMU_PCI),$(QEMU_MACHINE))
+comma := ,
+
 run: | $(DEPS_STAMP)
 	@test -n "$(BOOT_ARGS_$(BOOT))" || { echo "BOOT=$(BOOT): use kernel, uboot or uefi" >&2; exit 1; }
 	@bash tools/linux.sh
 	@$(MAKE) --no-print-directory $(BOOT_TARGET_$(BOOT))
-	$(QEMU) $(QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
+	$(QEMU) $(RUN_QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
 
 # One C style for the tree (.clang-format); `make format` rewrites files to it.
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/unit/fixtures/')

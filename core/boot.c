@@ -14,6 +14,7 @@
 #include "core/image.h"
 #include "core/irq.h"
 #include "core/page_alloc.h"
+#include "core/pci_assign.h"
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/power.h"
@@ -77,6 +78,7 @@ static void map_hypervisor(void)
         mmu_map(platform.gicr[i].base, platform.gicr[i].size, MMU_DEVICE);
     if (platform.its.size)
         mmu_map(platform.its.base, platform.its.size, MMU_DEVICE);
+    pci_assign_discover(); /* the SMMU's registers and the host bridge's ECAM */
 }
 
 static void el2_cpu_init(unsigned id)
@@ -119,6 +121,7 @@ static void print_banner(void)
         printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicc.base, (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
     printk("  UART: PL011 at 0x%lx\n", (unsigned long)platform.uart.base);
+    pci_assign_banner();
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
@@ -219,10 +222,11 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     branch_prot_set_key(entropy_u64(), entropy_u64());
     mmu_enable();
     console_smp_ready();
-    print_banner();
-    maybe_crash_test();
     irq_init();
     irq_cpu_init(0);
+    pci_assign_init(); /* SMMU and PCI before the banner, which reports them */
+    print_banner();
+    maybe_crash_test();
     exit_init();
 
     smp_start_secondaries();

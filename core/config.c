@@ -12,7 +12,9 @@
 struct parse {
     const struct fdt *f;
     const struct config_limits *lim;
-    unsigned vm_index; /* position of the VM's node under /vms */
+    unsigned vm_index;                /* position of the VM's node under /vms */
+    const struct vm_config *accepted; /* the VMs accepted before this one */
+    int nr_accepted;
     char why[160];
 };
 
@@ -184,6 +186,72 @@ static const struct vdev_kind *device_kind(struct parse *p, int node)
     return 0;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "BB:DD.F" in hexadecimal, as lspci prints it: bus 00-ff, device 00-1f, function 0-7. */
+static bool parse_bdf(const char *s, int len, uint16_t *bdf)
+{
+    if (len != 7 || s[2] != ':' || s[5] != '.')
+        return false;
+    int b1 = hex_digit(s[0]), b0 = hex_digit(s[1]), d1 = hex_digit(s[3]), d0 = hex_digit(s[4]), f = hex_digit(s[6]);
+    if (b1 < 0 || b0 < 0 || d1 < 0 || d0 < 0 || f < 0 || f > 7 || d1 * 16 + d0 > 0x1f)
+        return false;
+    *bdf = (uint16_t)((b1 * 16 + b0) << 8 | (d1 * 16 + d0) << 3 | f);
+    return true;
+}
+
+/* Which VM (this one or one accepted before) a function is already given to, or NULL. */
+static const char *pci_owner(const struct parse *p, const struct vm_config *vm, uint16_t bdf)
+{
+    for (int v = 0; v <= p->nr_accepted; v++) {
+        const struct vm_config *c = v < p->nr_accepted ? &p->accepted[v] : vm;
+        for (unsigned i = 0; i < c->nr_devs + (c == vm); i++)
+            for (unsigned j = 0; j < c->dev[i].nr_pci; j++)
+                if (c->dev[i].pci_bdf[j] == bdf)
+                    return c->name;
+    }
+    return 0;
+}
+
+static bool parse_pci(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+{
+    int len;
+    if (!fdt_getprop(p->f, node, "bar-window", &len) || len != 16 ||
+        !read_pair(p, node, "bar-window", 0, &d->win_ipa, &d->win_size) || d->win_size == 0 ||
+        ((d->win_ipa | d->win_size) & 0xfff))
+        REFUSE(p, "devices/%s: bar-window must be one 4 KiB aligned <addr size> pair of 2 cells each", name);
+    if (!in_ipa_space(p, d->win_ipa, d->win_size))
+        REFUSE(p, "devices/%s: bar-window 0x%lx+0x%lx exceeds the %u-bit IPA space", name, (unsigned long)d->win_ipa,
+               (unsigned long)d->win_size, p->lim->ipa_bits);
+    const char *list = fdt_getprop(p->f, node, "pci-devices", &len);
+    if (!list || len <= 0 || list[len - 1])
+        REFUSE(p, "devices/%s: pci-devices: need a list of host functions \"BB:DD.F\"", name);
+    for (int at = 0; at < len;) {
+        int n = (int)strlen(list + at);
+        uint16_t bdf;
+        if (!parse_bdf(list + at, n, &bdf))
+            REFUSE(p, "devices/%s: pci-devices: \"%s\" is not a function \"BB:DD.F\" (hexadecimal)", name, list + at);
+        if (d->nr_pci == VM_MAX_PCI_FNS)
+            REFUSE(p, "devices/%s: pci-devices: more than %d functions", name, VM_MAX_PCI_FNS);
+        const char *owner = pci_owner(p, vm, bdf);
+        if (owner)
+            REFUSE(p, "devices/%s: pci-devices: %s is already given to VM '%s'", name, list + at, owner);
+        d->pci_bdf[d->nr_pci++] = bdf;
+        at += n + 1;
+    }
+    d->dma_unsafe = fdt_getprop(p->f, node, "dma-unsafe", 0) != 0;
+    return true;
+}
+
 /* The properties a kind's binding names (core/vdev.h VDEV_PROP_*, docs/config.md). */
 static bool parse_props(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
 {
@@ -207,6 +275,8 @@ static bool parse_props(struct parse *p, int node, const char *name, struct vm_c
             REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB", name, d->disk,
                    (unsigned long)size, (unsigned long)(VM_MAX_DISK >> 20));
     }
+    if ((k->props & VDEV_PROP_PCI) && !parse_pci(p, node, name, vm, d))
+        return false;
     if (k->props & VDEV_PROP_READ_ONLY)
         d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
     if (k->props & VDEV_PROP_PORT_SEC)
@@ -283,6 +353,11 @@ static bool check_layout(struct parse *p, const struct vm_config *vm)
         w[n].what = "devices";
         w[n].a = vm->dev[i].ipa;
         w[n++].s = vm->dev[i].size;
+        if (vm->dev[i].win_size) {
+            w[n].what = "a bar-window";
+            w[n].a = vm->dev[i].win_ipa;
+            w[n++].s = vm->dev[i].win_size;
+        }
     }
     for (unsigned i = 0; i < p->lim->nr_reserved && i < 8; i++) {
         w[n].what = "the virtual GIC";
@@ -319,7 +394,7 @@ int config_parse(const void *blob, size_t size, const struct config_limits *lim,
         report(0, "configuration has no /vms node");
         return -1;
     }
-    struct parse p = { .f = &f, .lim = lim };
+    struct parse p = { .f = &f, .lim = lim, .accepted = out };
     int count = 0;
     for (int n = fdt_first_subnode(&f, vms); n >= 0; n = fdt_next_subnode(&f, n)) {
         const char *name = fdt_node_name(&f, n);
@@ -329,6 +404,7 @@ int config_parse(const void *blob, size_t size, const struct config_limits *lim,
             continue;
         }
         struct vm_config *vm = &out[count];
+        p.nr_accepted = count;
         memset(vm, 0, sizeof(*vm));
         if (strlen(name) >= VM_NAME_LEN) {
             report(name, "name: longer than 31 characters");

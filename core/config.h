@@ -15,6 +15,7 @@
 #define VM_PATH_LEN     112
 #define VM_BOOTARGS_LEN 256
 #define CONFIG_MAX_VMS  8
+#define VM_MAX_PCI_FNS  4 /* host PCI functions one virtual host bridge shows */
 
 struct vdev_kind;
 
@@ -49,6 +50,13 @@ struct vm_device {
     /* VDEV_PROP_MAC: a network port's MAC address; with port_security it sends from no other. */
     uint8_t mac[6];
     bool port_security;
+    /* VDEV_PROP_PCI: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
+     * the IPA window where the guest places their BARs, and whether the VM is trusted to do
+     * DMA without an SMMU (docs/pci.md). */
+    uint16_t pci_bdf[VM_MAX_PCI_FNS];
+    uint8_t nr_pci;
+    bool dma_unsafe;
+    uint64_t win_ipa, win_size;
 };
 
 struct vm_config {

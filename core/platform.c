@@ -289,3 +289,5 @@ const void *platform_device_prop(uint64_t pa, const char *name, int *len)
     }
     return 0;
 }
+
+const struct fdt *platform_fdt(void) { return &host_fdt; }

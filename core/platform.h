@@ -67,6 +67,9 @@ const char *platform_discover(const struct efi_handoff *efi);
 void platform_gic_desc(struct gic_desc *d);
 /* A property of the host DTB's root-level node whose first reg range starts at pa, or NULL. */
 const void *platform_device_prop(uint64_t pa, const char *name, int *len);
+/* The host DTB, for discovery beyond this file's (core/pci_assign.c: the SMMU, the host bridge). */
+struct fdt;
+const struct fdt *platform_fdt(void);
 /* True when the host's /chosen bootargs contain word as a whole space-separated token. */
 bool platform_has_bootarg(const char *word);
 

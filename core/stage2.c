@@ -2,6 +2,7 @@
 #include "core/vm.h"
 #include "core/console.h"
 #include "core/page_alloc.h"
+#include "core/pci_assign.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -9,8 +10,10 @@ static void *s2_alloc(void *ctx) { return page_alloc(1, 4096); }
 static void s2_free(void *ctx, void *t) { page_free(t, 1); }
 static void s2_flush(void *ctx, uint64_t ipa, uint64_t size)
 {
-    const struct vm *vm = ctx;
+    struct vm *vm = ctx;
     stage2_tlb_flush_ipa(vm->vttbr, ipa, size);
+    /* The SMMU walks these same tables for the VM's devices: it forgets them too. */
+    pci_assign_s2_changed(vm);
 }
 static void s2_sync(void *ctx) { dsb_ishst(); }
 
@@ -25,6 +28,8 @@ int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
 {
     return pt_map(&vm->s2, ipa, pa, size, PT_S2_DEVICE, 0);
 }
+
+int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size) { return pt_unmap(&vm->s2, ipa, size); }
 
 int stage2_create(struct vm *vm)
 {

@@ -8,6 +8,9 @@ struct vm;
 
 int stage2_create(struct vm *vm);
 void stage2_destroy(struct vm *vm);
+/* Device-nGnRE, XN. At run time the caller serialises changes of one VM's tables. */
 int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size);
+/* Unmaps; the CPU's and the SMMU's cached translations are invalidated. */
+int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size);
 
 #endif

@@ -25,6 +25,9 @@ struct fdt_writer;
 #define VDEV_PROP_READ_ONLY (1u << 1) /* "read-only": the guest may not write it (d->read_only) */
 #define VDEV_PROP_MAC       (1u << 2) /* "mac": 6 bytes, unicast; default 02:00:00:00:<vm>:<dev> */
 #define VDEV_PROP_PORT_SEC  (1u << 3) /* "port-security": sends only from its mac (d->port_security) */
+/* "pci-devices" (host functions "BB:DD.F", each given to one VM), "bar-window" (the IPA window
+ * of their BARs) and "dma-unsafe" (allow them without an SMMU); docs/pci.md. */
+#define VDEV_PROP_PCI (1u << 4)
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {

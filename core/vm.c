@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include "core/vm.h"
 #include "core/console.h"
+#include "core/pci_assign.h"
 #include "lib/printf.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/mpidr.h"
@@ -26,6 +27,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vm->vcpu[i].state = VCPU_STOPPED;
     spin_unlock(&vm->lock);
+    pci_assign_quiesce(vm); /* its devices stop writing into its memory */
     if (was_running)
         printk("elvisor: VM '%s' stopped: %s\n", vm->cfg.name, why);
 }

@@ -6,6 +6,7 @@
  * (issue 13 item 5; tests/system/test_reset.py). Its log lines go through vm_log's rate
  * limit. */
 #include "core/vm_reset.h"
+#include "core/pci_assign.h"
 #include "core/vm.h"
 #include "core/vmm.h"
 #include "core/vm_load.h"
@@ -42,6 +43,7 @@ static bool reset_step(struct vm *vm)
             vm_stop(vm, "vCPU%u did not leave its CPU for the reset", i);
             return true;
         }
+        pci_assign_quiesce(vm); /* no DMA into RAM that is being rebuilt */
         vm_devices_quiesce(vm);
         vm->reset_quiesced = true;
         return false;

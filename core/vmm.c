@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/image.h"
 #include "core/page_alloc.h"
+#include "core/pci_assign.h"
 #include "core/platform.h"
 #include "core/stage2.h"
 #include "core/vcpu.h"
@@ -167,7 +168,8 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
     vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
     vm_devices_create(vm);
-    if (stage2_create(vm) < 0 || vmm_boot_state(vm) < 0) {
+    if (stage2_create(vm) < 0 || pci_assign_vm(vm) < 0 || vmm_boot_state(vm) < 0) {
+        pci_assign_release(vm);
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);

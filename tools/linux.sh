@@ -23,7 +23,7 @@ ARCH=arm64
 # Modules a VM needs, by module name. Their dependencies are added automatically; names the
 # kernel has built in are skipped (the cloud kernel has ext4, crc32c, the PL011 and the GIC
 # built in, but virtio and its device drivers as modules).
-MODULES="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
+MODULES="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4"
 read -ra MODLIST <<< "$MODULES ${LINUX_EXTRA_MODULES:-}"
 
 say() { echo "tools/linux.sh: $*"; }

@@ -5,6 +5,7 @@
 #include "core/vdev.h"
 #include "vdev/vdebug.h"
 #include "vdev/virtio_devices.h"
+#include "vdev/vpci.h"
 #include "vdev/vpl011.h"
 
 #ifdef HOST_TEST
@@ -34,6 +35,10 @@ const struct vdev_kind vdev_kinds[] = {
       .needs_irq = true,
       .min_size = VIRTIO_MMIO_MIN_WINDOW,
       .ops = MODEL(&virtio_rng_ops) },
+    { .compatible = "pci-host-ecam-generic",
+      .props = VDEV_PROP_PCI,
+      .min_size = VPCI_ECAM_MIN_WINDOW,
+      .ops = MODEL(&vpci_ops) },
 };
 
 const unsigned vdev_nr_kinds = sizeof(vdev_kinds) / sizeof(vdev_kinds[0]);

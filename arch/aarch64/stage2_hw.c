@@ -9,11 +9,19 @@
     (REG_FIELD(TCR_RGN_WBWA, VTCR_EL2_IRGN0_SHIFT) | REG_FIELD(TCR_RGN_WBWA, VTCR_EL2_ORGN0_SHIFT) | \
      REG_FIELD(TCR_SH_INNER, VTCR_EL2_SH0_SHIFT) | REG_FIELD(TCR_TG0_4K, VTCR_EL2_TG0_SHIFT))
 
+static unsigned ipa_limit = 48;
+
+void stage2_limit_ipa_bits(unsigned bits)
+{
+    if (bits < ipa_limit)
+        ipa_limit = bits;
+}
+
 unsigned stage2_ipa_bits(void)
 {
     unsigned pa = pa_range_bits();
-    if (pa > 48)
-        pa = 48;
+    if (pa > ipa_limit)
+        pa = ipa_limit;
     return pa <= 42 ? 39 : pa;
 }
 

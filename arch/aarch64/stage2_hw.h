@@ -4,9 +4,12 @@
 
 #include <stdint.h>
 
-/* IPA width used for every VM: from PARange, capped at 48; on CPUs whose PARange is at most
+/* IPA width used for every VM: from PARange, capped at 48 (or stage2_limit_ipa_bits); on CPUs whose PARange is at most
  * 42 bits a level-0 start is not allowed (Arm ARM D8.2.x), so 39 bits (level 1 start). */
 unsigned stage2_ipa_bits(void);
+/* Caps the IPA width of every VM (boot, before any VM or vCPU exists): an SMMU that walks the
+ * VMs' stage 2 tables accepts no wider input than its output size (IHI 0070 5.2, S2T0SZ). */
+void stage2_limit_ipa_bits(unsigned bits);
 void stage2_hw_init(void); /* per CPU: VTCR_EL2 */
 uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid);
 /* Invalidates stage 1+2 TLB entries of the VM with this VTTBR, for all CPUs (inner shareable). */

@@ -282,3 +282,4 @@ __attribute__((weak)) void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool o
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
 }
+void pci_assign_quiesce(struct vm *vm) {}

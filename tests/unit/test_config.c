@@ -722,6 +722,66 @@ static void test_virtio_bindings(void **state)
     expect_refused("bad-mac", "devices/v: mac must be 6 bytes of a unicast address");
 }
 
+/* The virtual host bridge's binding (docs/pci.md): an ECAM window of at least 1 MiB, a
+ * bar-window, host functions "BB:DD.F" each given to one VM, dma-unsafe read. */
+#define PCI_NODE(props) \
+    " devices { pcie { compatible = \"pci-host-ecam-generic\"; reg = <0x0 0x30000000 0x0 0x100000>; " props " }; };"
+#define PCI_WIN " bar-window = <0x0 0x20000000 0x0 0x1000000>;"
+
+static void test_pci_binding(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    static char vms[8192];
+    static const char *const rows[] = {
+        "ok { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"00:01.0\", \"00:1f.7\"; dma-unsafe;") " };",
+        "two { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"0a:02.0\";") " };",
+        "twice { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"00:01.0\";") " };",
+        "self-twice { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"00:03.0\", \"00:03.0\";") " };",
+        "bad-dev { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"00:20.0\";") " };",
+        "bad-fn { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"00:01.8\";") " };",
+        "bad-form { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"0000:00:01.0\";") " };",
+        "no-list { " GOOD PCI_NODE(PCI_WIN) " };",
+        "too-many { " GOOD PCI_NODE(PCI_WIN " pci-devices = \"01:00.0\", \"01:00.1\", \"01:00.2\", "
+                                            "\"01:00.3\", \"01:00.4\";") " };",
+        "no-window { " GOOD PCI_NODE(" pci-devices = \"00:04.0\";") " };",
+        "odd-window { " GOOD PCI_NODE(" bar-window = <0x0 0x20000000 0x0 0x1800>; pci-devices = \"00:04.0\";") " };",
+        "window-on-ram { " GOOD PCI_NODE(
+            " bar-window = <0x0 0x40000000 0x0 0x100000>; pci-devices = \"00:04.0\";") " };",
+        "small-ecam { " GOOD " devices { pcie { compatible = \"pci-host-ecam-generic\"; reg = <0x0 0x30000000 0x0 "
+        "0x1000>;" PCI_WIN " pci-devices = \"00:05.0\"; }; };"
+        " };",
+    };
+    vms[0] = 0;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        strcat(vms, rows[i]);
+    int n = parse_vms(vms, out);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].name, "ok");
+    assert_ptr_equal(out[0].dev[0].kind, kind_named("pci-host-ecam-generic"));
+    assert_int_equal(out[0].dev[0].nr_pci, 2);
+    assert_int_equal(out[0].dev[0].pci_bdf[0], 0x0008);
+    assert_int_equal(out[0].dev[0].pci_bdf[1], 0x00ff);
+    assert_true(out[0].dev[0].dma_unsafe);
+    assert_int_equal(out[0].dev[0].win_ipa, 0x20000000);
+    assert_int_equal(out[0].dev[0].win_size, 0x1000000);
+    assert_int_equal(out[1].dev[0].pci_bdf[0], 0x0a10);
+    assert_false(out[1].dev[0].dma_unsafe);
+    assert_int_equal(nreports, 11);
+    expect_refused("twice", "devices/pcie: pci-devices: 00:01.0 is already given to VM 'ok'");
+    expect_refused("self-twice", "devices/pcie: pci-devices: 00:03.0 is already given to VM 'self-twice'");
+    expect_refused("bad-dev", "devices/pcie: pci-devices: \"00:20.0\" is not a function \"BB:DD.F\"");
+    expect_refused("bad-fn", "devices/pcie: pci-devices: \"00:01.8\" is not a function");
+    expect_refused("bad-form", "devices/pcie: pci-devices: \"0000:00:01.0\" is not a function");
+    expect_refused("no-list", "devices/pcie: pci-devices: need a list of host functions");
+    expect_refused("too-many", "devices/pcie: pci-devices: more than 4 functions");
+    expect_refused("no-window", "devices/pcie: bar-window must be one 4 KiB aligned <addr size> pair");
+    expect_refused("odd-window", "devices/pcie: bar-window must be one 4 KiB aligned");
+    expect_refused("window-on-ram", "memory: 0x40000000+0x400000 overlaps a bar-window at 0x40000000");
+    expect_refused("small-ecam", "devices/pcie: a \"pci-host-ecam-generic\" window is at least 0x100000 bytes");
+}
+#undef PCI_NODE
+#undef PCI_WIN
+
 static void test_overlaps_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -982,9 +1042,10 @@ static void test_corrupted_bytes(void **state)
 static void test_real_configs(void **state)
 {
     static const char *const good[] = {
-        "configs/default.dts",       "tests/configs/basics.dts",    "tests/configs/isolation.dts",
-        "tests/configs/console.dts", "tests/configs/reset.dts",     "tests/configs/linux.dts",
-        "tests/configs/linux2.dts",  "tests/configs/timeshare.dts", "tests/configs/hostile.dts",
+        "configs/default.dts",       "tests/configs/basics.dts",     "tests/configs/isolation.dts",
+        "tests/configs/console.dts", "tests/configs/reset.dts",      "tests/configs/linux.dts",
+        "tests/configs/linux2.dts",  "tests/configs/timeshare.dts",  "tests/configs/hostile.dts",
+        "tests/configs/dma.dts",     "tests/configs/dma-unsafe.dts",
     };
     struct vm_config out[CONFIG_MAX_VMS];
     size_t len;
@@ -1044,6 +1105,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_vm),
+        cmocka_unit_test(test_pci_binding),
         cmocka_unit_test(test_limits_accepted),
         cmocka_unit_test(test_memory_refused),
         cmocka_unit_test(test_vcpus_refused),
