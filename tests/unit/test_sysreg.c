@@ -173,12 +173,7 @@ static void test_id_rows_hide_their_fields(void **state)
             uint64_t val = 0;
             assert_true(mrs(v0, d->enc, &val));
             /* What the row says ... */
-            if (d->rd == SR_RD_HOST)
-                assert_int_equal(val, (fakes[f] & ~d->hide) | d->val);
-            else
-                assert_int_equal(d->rd, SR_RD_FIXED);
-            if (d->rd == SR_RD_FIXED)
-                assert_int_equal(val, d->val);
+            assert_int_equal(val, d->host ? (fakes[f] & ~d->hide) | d->val : d->val);
             /* ... is what the guest saw before. */
             if (val != old_id_value(d->enc, fakes[f]))
                 fail_msg("%s: 0x%lx, was 0x%lx", d->name, (unsigned long)val,
@@ -219,6 +214,74 @@ static void test_id_space(void **state)
     assert_false(mrs(v0, SYSREG(3, 0, 0, 8, 0), &val));
     assert_false(mrs(v0, SYSREG(3, 1, 0, 4, 0), &val));
     assert_false(mrs(v0, SYSREG(3, 0, 1, 4, 0), &val));
+}
+
+/* The field of width 4 at shift of the ID register id, as vCPU v reads it. */
+static unsigned id_field(struct vcpu *v, uint32_t id, unsigned shift)
+{
+    uint64_t val;
+    assert_true(mrs(v, id, &val));
+    return (unsigned)(val >> shift) & 0xf;
+}
+
+#define DFR0    SYSREG(3, 0, 0, 5, 0)
+#define ID_DFR0 SYSREG(3, 0, 0, 1, 2)
+
+/* cpu-features: a feature turned off reads as not implemented (or the architecture's minimum)
+ * in this VM only; one already hidden from every VM stays hidden. */
+static void test_id_cpu_features(void **state)
+{
+    static const uint32_t every[] = {
+        SYSREG(3, 0, 0, 4, 0), SYSREG(3, 0, 0, 4, 1), SYSREG(3, 0, 0, 4, 4), SYSREG(3, 0, 0, 4, 5), DFR0, ID_DFR0,
+        SYSREG(3, 0, 0, 6, 1), SYSREG(3, 0, 0, 6, 2)
+    };
+    set_host_ids(~0UL);
+    /* All on: 2 breakpoints (BRPs [15:12]), 2 watchpoints (WRPs [23:20]); the AArch32 PerfMon
+     * [27:24] the host's. */
+    assert_int_equal(id_field(v0, DFR0, 12), 1);
+    assert_int_equal(id_field(v0, DFR0, 20), 1);
+    assert_int_equal(id_field(v0, DFR0, 0), 6); /* DebugVer: v8.0 */
+    assert_int_equal(id_field(v0, ID_DFR0, 24), 0xf);
+    uint64_t on[8];
+    for (unsigned i = 0; i < 8; i++)
+        assert_true(mrs(v0, every[i], &on[i]));
+
+    /* no-debug: the minimum an Armv8 CPU has, 2 breakpoints (1 context-aware), 2 watchpoints. */
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_DEBUG);
+    assert_int_equal(id_field(v1, DFR0, 12), 1);
+    assert_int_equal(id_field(v1, DFR0, 20), 1);
+    assert_int_equal(id_field(v1, DFR0, 28), 0);
+    assert_int_equal(id_field(v1, DFR0, 0), 6);
+    assert_int_equal(id_field(v1, DFR0, 36), 0xf); /* no double lock, as before */
+    assert_int_equal(id_field(v1, ID_DFR0, 24), 0xf);
+
+    /* no-pmu: PMUVer [11:8] (hidden anyway) and the AArch32 PerfMon. */
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_PMU);
+    assert_int_equal(id_field(v0, ID_DFR0, 24), 0);
+    assert_int_equal(id_field(v0, DFR0, 8), 0);
+    assert_int_equal(id_field(v0, DFR0, 12), 1);
+
+    /* Everything off: the features hidden today stay hidden, nothing else moves but the above. */
+    vm.cfg.cpu_features_off = (1u << CPU_FEAT_NR) - 1;
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t val;
+        assert_true(mrs(v0, every[i], &val));
+        if (every[i] == DFR0)
+            assert_int_equal(val, (on[i] & ~(0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | 1UL << 12 | 1UL << 20);
+        else if (every[i] == ID_DFR0)
+            assert_int_equal(val, on[i] & ~(0xfUL << 24));
+        else
+            assert_int_equal(val, on[i]);
+    }
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 0), 32), 0); /* SVE */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 1), 24), 0); /* SME */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 1), 8), 0);  /* MTE */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 6, 1), 4), 0);  /* APA */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 6, 2), 12), 0); /* APA3 */
+    /* Another register is untouched: ID_AA64ISAR0_EL1 the host's. */
+    uint64_t isar0;
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 0), &isar0));
+    assert_int_equal(isar0, ~0UL);
 }
 
 /* ---- the other rows ---- */
@@ -513,6 +576,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_id_rows_hide_their_fields, setup),
         cmocka_unit_test_setup(test_id_space, setup),
+        cmocka_unit_test_setup(test_id_cpu_features, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
         cmocka_unit_test_setup(test_actlr_oslsr, setup),
         cmocka_unit_test_setup(test_debug_range, setup),
