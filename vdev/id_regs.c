@@ -100,10 +100,13 @@ static bool id_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val
     (ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE) | ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) |             \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
-/* v8.0 debug with 2 breakpoints and 2 watchpoints, no PMU, SPE or trace, no OS double lock. */
-#define ID_AA64DFR0_VALUE                                                                                              \
-    (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | ID_FIELD_VAL(ID_AA64DFR0_EL1_BRPS, 2 - 1) | \
-     ID_FIELD_VAL(ID_AA64DFR0_EL1_WRPS, 2 - 1) |                                                                       \
+/* v8.0 debug (the registers vdev/vdebug_regs.c switches) with the host's breakpoints and
+ * watchpoints; no PMU, SPE or trace, no OS double lock. */
+#define ID_AA64DFR0_SHOWN                                                        \
+    (ID_FIELD_MASK(ID_AA64DFR0_EL1_BRPS) | ID_FIELD_MASK(ID_AA64DFR0_EL1_WRPS) | \
+     ID_FIELD_MASK(ID_AA64DFR0_EL1_CTX_CMPS))
+#define ID_AA64DFR0_VALUE                                                  \
+    (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | \
      ID_FIELD_VAL(ID_AA64DFR0_EL1_DOUBLELOCK, ID_AA64DFR0_EL1_DOUBLELOCK_NI))
 /* Pointer authentication. */
 #define ID_AA64ISAR1_HIDDEN                                                                                            \
@@ -140,7 +143,7 @@ static const struct sysreg_desc rows[] = {
     ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
     ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
-    ID_FIXED(ID_AA64DFR0_EL1, 5, 0, ID_AA64DFR0_VALUE),
+    ID_HOST_SET(ID_AA64DFR0_EL1, 5, 0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),
     ID_FIXED(ID_AA64DFR1_EL1, 5, 1, 0),
     ID_HOST(ID_AA64ISAR0_EL1, 6, 0, 0),
     ID_HOST(ID_AA64ISAR1_EL1, 6, 1, ID_AA64ISAR1_HIDDEN),
