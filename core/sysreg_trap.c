@@ -188,7 +188,7 @@ enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
     } else if (!do_write(v, d, &a, a.rt == 31 ? 0 : v->regs.x[a.rt])) {
         goto undef;
     }
-    v->regs.pc += 4;
+    guest_skip_insn(&v->regs, 4);
     return EXIT_RESUME;
 undef:
     inject_undef(&v->regs);

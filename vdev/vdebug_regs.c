@@ -43,9 +43,9 @@
 #define DBG_MAX 16 /* ID_AA64DFR0_EL1.BRPs/WRPs are 4 bits */
 
 struct vdebug_cpu {
-    bool active; /* its registers are in the hardware while it runs, MDCR_EL2.TDA clear */
-    bool used;   /* it touched a debug register since its VM's reset */
-    bool oslk;   /* the OS lock is locked */
+    bool active;    /* its registers are in the hardware while it runs, MDCR_EL2.TDA clear */
+    bool used;      /* it touched a debug register since its VM's reset */
+    bool oslk;      /* the OS lock is locked */
     uint64_t mdscr; /* MDSCR_EL1 as the guest wrote it, while not active */
     uint64_t mdccint, claim, dbgprcr;
     uint64_t bvr[DBG_MAX], bcr[DBG_MAX], wvr[DBG_MAX], wcr[DBG_MAX];

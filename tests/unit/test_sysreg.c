@@ -325,6 +325,11 @@ static void test_actlr(void **state)
     assert_true(msr(v0, SYSREG(3, 0, 1, 0, 1), ~0UL));
     assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val));
     assert_int_equal(val, 0);
+    /* A guest single-stepping the trapped instruction takes its step right after it (PSTATE.SS
+     * cleared, Arm ARM D2.12); the other PSTATE bits stay. */
+    v0->regs.pstate = PSR_SS | PSR_D | PSR_M_EL1h;
+    assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val));
+    assert_int_equal(v0->regs.pstate, PSR_D | PSR_M_EL1h);
 }
 
 /* ---- self-hosted debug (vdev/vdebug_regs.c) ---- */
