@@ -57,31 +57,28 @@ static const struct {
     { CPU_FEAT_MTE, SYSREG(3, 0, 0, 4, 1), ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE), 0 },
 };
 
-/* Every ID row: its value for every VM (the host's with .hide replaced by .val, or .val), with
- * the fields of the VM's features that are off replaced. */
-static bool id_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
+/* Every ID row, in a VM that turns a feature off: the fields of its features that are off
+ * replaced (core calls it only for such a VM). */
+static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 {
-    const struct sysreg_desc *d = sysreg_lookup(a->id);
-    uint64_t x = d->host ? (d->host() & ~d->hide) | d->val : d->val;
     uint32_t off = v->vm->cfg.cpu_features_off;
-    for (unsigned i = 0; off && i < sizeof(features) / sizeof(features[0]); i++)
-        if (features[i].enc == a->id && (off & CPU_FEAT_BIT(features[i].feature)))
-            x = (x & ~features[i].mask) | features[i].val;
-    *val = x;
-    return true;
+    for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+        if (features[i].enc == id && (off & CPU_FEAT_BIT(features[i].feature)))
+            val = (val & ~features[i].mask) | features[i].val;
+    return val;
 }
 
 /* The host's value with the fields in `hidden` read as `value`'s (0: "not implemented"). */
-#define ID_HOST_SET(reg, crm, op2, hidden, value)                                          \
-    {                                                                                      \
-        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_CALL, .read = id_read, \
-        .host = host_c##crm##_##op2, .hide = (hidden), .val = (value)                      \
+#define ID_HOST_SET(reg, crm, op2, hidden, value)                                                 \
+    {                                                                                             \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .vm_filter = id_filter, \
+        .host = host_c##crm##_##op2, .hide = (hidden), .val = (value)                             \
     }
 #define ID_HOST(reg, crm, op2, hidden) ID_HOST_SET(reg, crm, op2, hidden, 0)
 /* A fixed value, whatever the host has. */
-#define ID_FIXED(reg, crm, op2, value)                                                                    \
-    {                                                                                                     \
-        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_CALL, .read = id_read, .val = (value) \
+#define ID_FIXED(reg, crm, op2, value)                                                                            \
+    {                                                                                                             \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_FIXED, .vm_filter = id_filter, .val = (value) \
     }
 /* Encodings of the ID space no row above names read as zero (Arm ARM D19.2 "Reserved ID
  * registers"): every op2 of the CRm values that differ from crm only in the bits of crm_any. */

@@ -53,6 +53,7 @@ struct vdebug_cpu {
 
 /* Per VM, allocated by core (vm->hw[VCPU_HW_VDEBUG].state). */
 struct vdebug_vm {
+    uint32_t active;           /* bit i: cpu[i].active, the one test a vCPU switch makes */
     unsigned nr_brps, nr_wrps; /* the CPU's (ID_AA64DFR0_EL1), read at attach */
     struct vdebug_cpu cpu[VM_MAX_VCPUS];
 };
@@ -100,22 +101,24 @@ static void trap_tda(bool on)
 /* v (loaded on this CPU) starts running with its registers in the hardware. */
 static void activate(struct vcpu *v, struct vdebug_cpu *c)
 {
-    const struct vdebug_vm *s = dv_of(v);
+    struct vdebug_vm *s = dv_of(v);
     hw_load(c, s->nr_brps, s->nr_wrps);
     sysreg_write(mdscr_el1, c->mdscr);
     trap_tda(false);
     c->active = true;
+    s->active |= 1u << v->id;
 }
 
 /* v (loaded on this CPU) goes back to its copy: its enables leave the hardware. */
 static void deactivate(struct vcpu *v, struct vdebug_cpu *c)
 {
-    const struct vdebug_vm *s = dv_of(v);
+    struct vdebug_vm *s = dv_of(v);
     hw_save(c, s->nr_brps, s->nr_wrps);
     c->mdscr = sysreg_read(mdscr_el1);
     sysreg_write(mdscr_el1, c->mdscr & ~MDSCR_EL1_ENABLES);
     trap_tda(true);
     c->active = false;
+    s->active &= ~(1u << v->id);
 }
 
 /* After the copy changed: a vCPU that may use debug now (debug on, OS lock unlocked, a register
@@ -295,6 +298,7 @@ static int vdebug_attach(struct vm *vm)
     uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
     s->nr_brps = (unsigned)ID_FIELD_GET(dfr0, ID_AA64DFR0_EL1_BRPS) + 1;
     s->nr_wrps = (unsigned)ID_FIELD_GET(dfr0, ID_AA64DFR0_EL1_WRPS) + 1;
+    s->active = 0;
     for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         struct vdebug_cpu *c = &s->cpu[i];
         *c = (struct vdebug_cpu){ .oslk = true };
@@ -302,12 +306,12 @@ static int vdebug_attach(struct vm *vm)
     return 0;
 }
 
+/* A vCPU that uses debug brings its registers along; any other costs this one test. */
 static void vdebug_load(struct vcpu *v)
 {
     const struct vdebug_vm *s = dv_of(v);
-    const struct vdebug_cpu *c = &s->cpu[v->id];
-    if (c->active) {
-        hw_load(c, s->nr_brps, s->nr_wrps);
+    if (__builtin_expect(s->active & (1u << v->id), 0)) {
+        hw_load(&s->cpu[v->id], s->nr_brps, s->nr_wrps);
         trap_tda(false);
     }
 }
@@ -315,9 +319,8 @@ static void vdebug_load(struct vcpu *v)
 static void vdebug_put(struct vcpu *v)
 {
     struct vdebug_vm *s = dv_of(v);
-    struct vdebug_cpu *c = &s->cpu[v->id];
-    if (c->active) {
-        hw_save(c, s->nr_brps, s->nr_wrps);
+    if (__builtin_expect(s->active & (1u << v->id), 0)) {
+        hw_save(&s->cpu[v->id], s->nr_brps, s->nr_wrps);
         trap_tda(true);
     }
 }

@@ -38,8 +38,8 @@
 #define WCR_EL0 (1UL | 2UL << 1 | 3UL << 3 | 0xffUL << 5)
 
 extern char guest_secondary_entry[];
-extern char dbg_vectors[], bp_target[], step_el1[], step_el1_body[], el0_code[], el0_bp[], el0_store[],
-    el0_step[], el0_return[];
+extern char dbg_vectors[], bp_target[], step_el1[], step_el1_body[], el0_code[], el0_bp[], el0_store[], el0_step[],
+    el0_return[];
 void run_el0(uint64_t entry, uint64_t spsr, uint64_t x0);
 uint64_t call_bp_target(uint64_t x);
 void call_step_el1(uint64_t spsr);
@@ -170,8 +170,8 @@ static void test_oslock_and_el1(void)
     uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
     nr_brps = (unsigned)((dfr0 >> 12) & 0xf) + 1;
     nr_wrps = (unsigned)((dfr0 >> 20) & 0xf) + 1;
-    gprintf("debug: vCPU%u: DebugVer %lu, %u breakpoints, %u watchpoints\n", me(), (unsigned long)(dfr0 & 0xf),
-            nr_brps, nr_wrps);
+    gprintf("debug: vCPU%u: DebugVer %lu, %u breakpoints, %u watchpoints\n", me(), (unsigned long)(dfr0 & 0xf), nr_brps,
+            nr_wrps);
     /* Locked at reset: armed, enabled in MDSCR_EL1, unmasked, and still nothing fires. */
     check((sysreg_read(oslsr_el1) & 2) != 0, name(0, "oslock_locked_at_reset"), "OSLSR_EL1 %lx",
           (unsigned long)sysreg_read(oslsr_el1));
@@ -188,8 +188,8 @@ static void test_oslock_and_el1(void)
     __asm__ volatile("isb");
     uint64_t r = call_bp_target(1);
     check(s->n == 1 && s->ec[0] == EC_BP_CUR && s->elr[0] == (uint64_t)(uintptr_t)bp_target && r == 2,
-          name(2, "breakpoint_el1"), "%u exceptions, EC %lx ELR %lx (bp %p), result %lu", s->n,
-          (unsigned long)s->ec[0], (unsigned long)s->elr[0], (void *)bp_target, (unsigned long)r);
+          name(2, "breakpoint_el1"), "%u exceptions, EC %lx ELR %lx (bp %p), result %lu", s->n, (unsigned long)s->ec[0],
+          (unsigned long)s->elr[0], (void *)bp_target, (unsigned long)r);
     /* Watchpoint on a store at EL1: taken before the store, which then completes. */
     reset_seen();
     volatile uint64_t *w = &watched[me()];
@@ -223,8 +223,7 @@ static void test_oslock_and_el1(void)
     for (unsigned i = 0; i < 100; i++)
         v += sysreg_read(dbgbvr0_el1) + sysreg_read(mdscr_el1);
     uint64_t exits = sysreg_exits() - before;
-    check(exits == 0, name(5, "registers_untrapped_after_use"), "%lu exits for 200 reads",
-          (unsigned long)exits);
+    check(exits == 0, name(5, "registers_untrapped_after_use"), "%lu exits for 200 reads", (unsigned long)exits);
 }
 
 static void test_el0(void)
@@ -245,8 +244,8 @@ static void test_el0(void)
           "%u exceptions, EC %lx ELR %lx", s->n, (unsigned long)s->ec[0], (unsigned long)s->elr[0]);
     check(s->n == 2 && s->ec[1] == EC_WP_LOW && s->elr[1] == (uint64_t)(uintptr_t)el0_store &&
               s->far[1] >= (uint64_t)(uintptr_t)w && s->far[1] < (uint64_t)(uintptr_t)w + 8 && *w == 1,
-          name(1, "watchpoint_el0"), "%u exceptions, EC %lx ELR %lx FAR %lx, stored %lu", s->n,
-          (unsigned long)s->ec[1], (unsigned long)s->elr[1], (unsigned long)s->far[1], (unsigned long)*w);
+          name(1, "watchpoint_el0"), "%u exceptions, EC %lx ELR %lx FAR %lx, stored %lu", s->n, (unsigned long)s->ec[1],
+          (unsigned long)s->elr[1], (unsigned long)s->far[1], (unsigned long)*w);
     /* Software step at EL0: three instructions. */
     reset_seen();
     s->steps_left = 3;
@@ -310,12 +309,16 @@ static unsigned soak(unsigned ms, unsigned *rounds)
 /* clang-format on */
 static uint64_t bvr(unsigned n, bool w, uint64_t v)
 {
-    switch (n) { EACH(BVR_CASE) }
+    switch (n) {
+        EACH(BVR_CASE)
+    }
     return v;
 }
 static uint64_t wvr(unsigned n, bool w, uint64_t v)
 {
-    switch (n) { EACH(WVR_CASE) }
+    switch (n) {
+        EACH(WVR_CASE)
+    }
     return v;
 }
 static void write_bvr(unsigned n, uint64_t v) { bvr(n, true, v); }
@@ -387,9 +390,9 @@ int guest_main(void)
     test_el0();
     /* vCPU 1 does the same on the other CPU, then both soak at once. */
     bool on = hvc_call(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)guest_secondary_entry, 1) == 0;
-    check(on, "cpu1_started", "CPU_ON failed");
     while (on && __atomic_load_n(&cpu1_stage, __ATOMIC_ACQUIRE) < 1)
         ;
+    check(on, "cpu1_started", "CPU_ON failed"); /* after vCPU 1's lines: one console, no mixed lines */
     unsigned rounds;
     unsigned bad = soak(400, &rounds);
     while (on && __atomic_load_n(&cpu1_stage, __ATOMIC_ACQUIRE) < 2)
