@@ -372,10 +372,35 @@ static bool check_layout(struct parse *p, const struct vm_config *vm)
     return true;
 }
 
+/* cpu-features = "no-debug", "no-pmu", ...: a string list, each "no-" and a feature's name. */
+static bool parse_cpu_features(struct parse *p, int node, struct vm_config *vm)
+{
+    static const char *const names[CPU_FEAT_NR] = {
+        [CPU_FEAT_DEBUG] = "no-debug", [CPU_FEAT_PMU] = "no-pmu",     [CPU_FEAT_SVE] = "no-sve",
+        [CPU_FEAT_SME] = "no-sme",     [CPU_FEAT_PAUTH] = "no-pauth", [CPU_FEAT_MTE] = "no-mte",
+    };
+    int len;
+    const char *s = fdt_getprop(p->f, node, "cpu-features", &len);
+    if (!s)
+        return true;
+    if (len <= 0 || s[len - 1] != 0)
+        REFUSE(p, "cpu-features: need a list of strings such as \"no-debug\", \"no-pmu\"");
+    for (const char *end = s + len; s < end; s += strlen(s) + 1) {
+        unsigned f = 0;
+        while (f < CPU_FEAT_NR && strcmp(s, names[f]) != 0)
+            f++;
+        if (f == CPU_FEAT_NR)
+            REFUSE(p, "cpu-features: unknown \"%.40s\" (known: no-debug, no-pmu, no-sve, no-sme, no-pauth, no-mte)", s);
+        vm->cpu_features_off |= CPU_FEAT_BIT(f);
+    }
+    return true;
+}
+
 static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && check_layout(p, vm);
+           parse_cpu_features(p, node, vm) && parse_passthrough(p, node, vm) && parse_devices(p, node, vm) &&
+           check_layout(p, vm);
 }
 
 int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,

@@ -59,6 +59,22 @@ struct vm_device {
     uint64_t win_ipa, win_size;
 };
 
+/* CPU features a VM's configuration can turn off (`cpu-features = "no-debug", ...`, docs/config.md).
+ * A feature turned off is hidden from the ID registers the guest reads (vdev/id_regs.c) and its
+ * registers keep trapping. */
+enum cpu_feature {
+    CPU_FEAT_DEBUG, /* self-hosted debug: breakpoints, watchpoints, software step */
+    CPU_FEAT_PMU,   /* the performance monitors */
+    CPU_FEAT_SVE,
+    CPU_FEAT_SME,
+    CPU_FEAT_PAUTH, /* pointer authentication */
+    CPU_FEAT_MTE,   /* memory tagging */
+    CPU_FEAT_NR
+};
+
+/* The bit of feature f in vm_config.cpu_features_off. */
+#define CPU_FEAT_BIT(f) (UINT32_C(1) << (f))
+
 struct vm_config {
     char name[VM_NAME_LEN];
     uint64_t ram_ipa;
@@ -76,7 +92,14 @@ struct vm_config {
     unsigned nr_pt_devs;
     struct vm_device dev[VM_MAX_DEVICES];
     unsigned nr_devs;
+    uint32_t cpu_features_off; /* CPU_FEAT_BIT()s of the features turned off */
 };
+
+/* Whether feature f is turned off for the VM. */
+static inline bool vm_cpu_feature_off(const struct vm_config *c, enum cpu_feature f)
+{
+    return (c->cpu_features_off & CPU_FEAT_BIT(f)) != 0;
+}
 
 /* What the machine offers, for validation. */
 struct config_limits {

@@ -11,7 +11,7 @@
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
 
-static void skip_insn(struct vcpu *v, uint64_t esr) { v->regs.pc += esr_insn_len(esr); }
+static void skip_insn(struct vcpu *v, uint64_t esr) { guest_skip_insn(&v->regs, esr_insn_len(esr)); }
 
 static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
 {

@@ -72,7 +72,7 @@ static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64
         return; /* the guest executes the access again after this exit */
     if (!a->write && a->reg != 31)
         v->regs.x[a->reg] = extend_load(val, a);
-    v->regs.pc += 4;
+    guest_skip_insn(&v->regs, 4);
 }
 
 /* ISV=0: the instruction itself says what to do. */
@@ -173,7 +173,7 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
         memcpy(v->fp.v, regs.v, sizeof(regs.v));
         fp_ctx_restore(&v->fp);
     }
-    v->regs.pc += 4;
+    guest_skip_insn(&v->regs, 4);
 }
 
 void mmio_abort(struct vcpu *v, uint64_t esr)
@@ -183,7 +183,7 @@ void mmio_abort(struct vcpu *v, uint64_t esr)
     struct mmio_access a;
     int rc = esr_decode_dabt(esr, ipa, &a);
     if (rc == ESR_DABT_OK && a.cm) {
-        v->regs.pc += 4; /* cache maintenance on a device window: nothing to do */
+        guest_skip_insn(&v->regs, 4); /* cache maintenance on a device window: nothing to do */
         return;
     }
     if (rc == ESR_DABT_OK) {

@@ -144,10 +144,10 @@ static bool do_read(struct vcpu *v, const struct sysreg_desc *d, const struct sy
     switch (d->rd) {
     case SR_RD_FIXED:
         *val = d->val;
-        return true;
+        break;
     case SR_RD_HOST:
         *val = (d->host() & ~d->hide) | d->val; /* .val lies within .hide (check_row) */
-        return true;
+        break;
     case SR_RD_STATE:
         *val = *vcpu_copy(v, d);
         return true;
@@ -156,6 +156,9 @@ static bool do_read(struct vcpu *v, const struct sysreg_desc *d, const struct sy
     default:
         return false;
     }
+    if (__builtin_expect(d->vm_filter && v->vm->cfg.cpu_features_off, 0))
+        *val = d->vm_filter(v, a->id, *val);
+    return true;
 }
 
 static bool do_write(struct vcpu *v, const struct sysreg_desc *d, const struct sysreg_access *a, uint64_t val)
@@ -188,7 +191,7 @@ enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
     } else if (!do_write(v, d, &a, a.rt == 31 ? 0 : v->regs.x[a.rt])) {
         goto undef;
     }
-    v->regs.pc += 4;
+    guest_skip_insn(&v->regs, 4);
     return EXIT_RESUME;
 undef:
     inject_undef(&v->regs);

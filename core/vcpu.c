@@ -48,8 +48,10 @@ static uint64_t guest_hcr(const struct vcpu *v)
 
 /* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),
  * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1. The
- * guest sees these features hidden in its ID registers; their registers are emulated or
- * UNDEFINED. */
+ * guest sees the PMU, profiling and trace hidden in its ID registers; their registers are
+ * emulated or UNDEFINED. Debug is the guest's: TDE = 0 takes its debug exceptions to its EL1,
+ * and the part that switches its debug registers clears TDA while a vCPU that uses them runs
+ * (vdev/vdebug_regs.c). */
 #define MDCR_GUEST \
     (MDCR_EL2_TPMCR | MDCR_EL2_TPM | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPMS | MDCR_EL2_TTRF)
 

@@ -1,9 +1,11 @@
 /* The ID registers a guest reads (HCR_EL2.TID3 traps op0=3, op1=0, CRn=0, CRm=1..7): the host
  * CPU's own value with the features elvisor does not switch per vCPU hidden (DESIGN.md:
- * "switch it or hide it"), or a fixed value. One row per register; fields by name in
- * arch/aarch64/regs/id_regs.h (Arm ARM D19.2 / D23.2). The ID registers are read-only: a write
- * is UNDEFINED. */
+ * "switch it or hide it"), or a fixed value; then the fields of the features the VM's
+ * configuration turns off (`cpu-features`, table features[] below). One row per register; fields
+ * by name in arch/aarch64/regs/id_regs.h (Arm ARM D19.2 / D23.2). The ID registers are
+ * read-only: a write is UNDEFINED. */
 #include "vdev/vsysreg.h"
+#include "core/vm.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -25,16 +27,58 @@ HOST_READERS(6)
 HOST_READERS(7)
 /* clang-format on */
 
-/* The host's value with the fields in `hidden` read as 0 ("not implemented"). */
-#define ID_HOST(reg, crm, op2, hidden)                                                                 \
-    {                                                                                                  \
-        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .host = host_c##crm##_##op2, \
-        .hide = (hidden)                                                                               \
+/* What turning a feature off hides (Arm ARM D19.2): its fields in one register, which then read
+ * as `val` (0, "not implemented", unless the architecture requires more). A feature hidden from
+ * every VM today keeps its rows, so that it is hidden per VM once it is offered. */
+static const struct {
+    uint8_t feature; /* enum cpu_feature */
+    uint32_t enc;    /* the register, SYSREG() */
+    uint64_t mask, val;
+} features[] = {
+    /* Armv8 has no CPU without self-hosted debug: its minimum is 2 breakpoints (one of them
+     * context-aware) and 2 watchpoints (BRPs = WRPs = 1, CTX_CMPs = 0), which a VM without debug
+     * sees, RAZ/WI (vdev/vdebug_regs.c). */
+    { CPU_FEAT_DEBUG, SYSREG(3, 0, 0, 5, 0),
+      ID_FIELD_MASK(ID_AA64DFR0_EL1_BRPS) | ID_FIELD_MASK(ID_AA64DFR0_EL1_WRPS) |
+          ID_FIELD_MASK(ID_AA64DFR0_EL1_CTX_CMPS),
+      ID_FIELD_VAL(ID_AA64DFR0_EL1_BRPS, 2 - 1) | ID_FIELD_VAL(ID_AA64DFR0_EL1_WRPS, 2 - 1) },
+    { CPU_FEAT_PMU, SYSREG(3, 0, 0, 5, 0), ID_FIELD_MASK(ID_AA64DFR0_EL1_PMUVER), 0 },
+    { CPU_FEAT_PMU, SYSREG(3, 0, 0, 1, 2), ID_FIELD_MASK(ID_DFR0_EL1_PERFMON), 0 },
+    { CPU_FEAT_SVE, SYSREG(3, 0, 0, 4, 0), ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE), 0 },
+    { CPU_FEAT_SVE, SYSREG(3, 0, 0, 4, 4), ~UINT64_C(0), 0 }, /* ID_AA64ZFR0_EL1 */
+    { CPU_FEAT_SME, SYSREG(3, 0, 0, 4, 1), ID_FIELD_MASK(ID_AA64PFR1_EL1_SME), 0 },
+    { CPU_FEAT_SME, SYSREG(3, 0, 0, 4, 5), ~UINT64_C(0), 0 }, /* ID_AA64SMFR0_EL1 */
+    { CPU_FEAT_PAUTH, SYSREG(3, 0, 0, 6, 1),
+      ID_FIELD_MASK(ID_AA64ISAR1_EL1_APA) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_API) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPA) |
+          ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPI),
+      0 },
+    { CPU_FEAT_PAUTH, SYSREG(3, 0, 0, 6, 2),
+      ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3), 0 },
+    { CPU_FEAT_MTE, SYSREG(3, 0, 0, 4, 1), ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE), 0 },
+};
+
+/* Every ID row, in a VM that turns a feature off: the fields of its features that are off
+ * replaced (core calls it only for such a VM). */
+static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
+{
+    uint32_t off = v->vm->cfg.cpu_features_off;
+    for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+        if (features[i].enc == id && (off & CPU_FEAT_BIT(features[i].feature)))
+            val = (val & ~features[i].mask) | features[i].val;
+    return val;
+}
+
+/* The host's value with the fields in `hidden` read as `value`'s (0: "not implemented"). */
+#define ID_HOST_SET(reg, crm, op2, hidden, value)                                                 \
+    {                                                                                             \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .vm_filter = id_filter, \
+        .host = host_c##crm##_##op2, .hide = (hidden), .val = (value)                             \
     }
+#define ID_HOST(reg, crm, op2, hidden) ID_HOST_SET(reg, crm, op2, hidden, 0)
 /* A fixed value, whatever the host has. */
-#define ID_FIXED(reg, crm, op2, value)                                                    \
-    {                                                                                     \
-        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_FIXED, .val = (value) \
+#define ID_FIXED(reg, crm, op2, value)                                                                            \
+    {                                                                                                             \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_FIXED, .vm_filter = id_filter, .val = (value) \
     }
 /* Encodings of the ID space no row above names read as zero (Arm ARM D19.2 "Reserved ID
  * registers"): every op2 of the CRm values that differ from crm only in the bits of crm_any. */
@@ -53,10 +97,13 @@ HOST_READERS(7)
     (ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE) | ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) |             \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
-/* v8.0 debug with 2 breakpoints and 2 watchpoints, no PMU, SPE or trace, no OS double lock. */
-#define ID_AA64DFR0_VALUE                                                                                              \
-    (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | ID_FIELD_VAL(ID_AA64DFR0_EL1_BRPS, 2 - 1) | \
-     ID_FIELD_VAL(ID_AA64DFR0_EL1_WRPS, 2 - 1) |                                                                       \
+/* v8.0 debug (the registers vdev/vdebug_regs.c switches) with the host's breakpoints and
+ * watchpoints; no PMU, SPE or trace, no OS double lock. */
+#define ID_AA64DFR0_SHOWN                                                        \
+    (ID_FIELD_MASK(ID_AA64DFR0_EL1_BRPS) | ID_FIELD_MASK(ID_AA64DFR0_EL1_WRPS) | \
+     ID_FIELD_MASK(ID_AA64DFR0_EL1_CTX_CMPS))
+#define ID_AA64DFR0_VALUE                                                  \
+    (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | \
      ID_FIELD_VAL(ID_AA64DFR0_EL1_DOUBLELOCK, ID_AA64DFR0_EL1_DOUBLELOCK_NI))
 /* Pointer authentication. */
 #define ID_AA64ISAR1_HIDDEN                                                                                            \
@@ -93,7 +140,7 @@ static const struct sysreg_desc rows[] = {
     ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
     ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
-    ID_FIXED(ID_AA64DFR0_EL1, 5, 0, ID_AA64DFR0_VALUE),
+    ID_HOST_SET(ID_AA64DFR0_EL1, 5, 0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),
     ID_FIXED(ID_AA64DFR1_EL1, 5, 1, 0),
     ID_HOST(ID_AA64ISAR0_EL1, 6, 0, 0),
     ID_HOST(ID_AA64ISAR1_EL1, 6, 1, ID_AA64ISAR1_HIDDEN),

@@ -136,6 +136,6 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
 
 enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr)
 {
-    v->regs.pc += esr_insn_len(esr); /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
+    guest_skip_insn(&v->regs, esr_insn_len(esr)); /* a trapped SMC returns to itself (Arm ARM D1.10.4) */
     return vpsci_hvc(v, esr);
 }

@@ -7,7 +7,7 @@
 
 /* The ID registers (vdev/id_regs.c). */
 extern const struct sysreg_table id_reg_table;
-/* ACTLR_EL1, data cache set/way maintenance, the debug registers (vdev/vsysreg.c). */
+/* ACTLR_EL1, data cache set/way maintenance (vdev/vsysreg.c). */
 extern const struct sysreg_table vsysreg_table;
 /* The vGIC's CPU interface registers that trap: SGI generation (vdev/vgic_sysregs.c). */
 extern const struct sysreg_table vgic_sysreg_table;

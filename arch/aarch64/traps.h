@@ -39,6 +39,17 @@ struct guest_regs {
     uint64_t pstate; /* SPSR_EL2 */
 };
 
+/* The hypervisor performed the trapped instruction of len bytes at regs->pc for the guest: the
+ * guest resumes after it. PSTATE.SS is cleared so that a guest single-stepping that instruction
+ * takes its software step exception right after it, as if it had executed it (Arm ARM D2.12.5,
+ * "Entering the active-pending state": an ERET with SPSR.SS = 0); left set, the guest would
+ * execute one more instruction before the step exception. */
+static inline void guest_skip_insn(struct guest_regs *regs, unsigned len)
+{
+    regs->pc += len;
+    regs->pstate &= ~PSR_SS;
+}
+
 unsigned vcpu_enter(struct guest_regs *regs);
 extern char el2_vectors[];
 

@@ -227,6 +227,7 @@ static void expect_minimal(const struct vm_config *vm, const char *name)
     assert_int_equal(vm->nr_passthru, 0);
     assert_int_equal(vm->nr_passthru_irqs, 0);
     assert_int_equal(vm->nr_devs, 0);
+    assert_int_equal(vm->cpu_features_off, 0); /* every feature on unless turned off */
 }
 
 static void expect_names(const struct vm_config *out, int n, const char *const *names, int count)
@@ -454,6 +455,39 @@ static void test_vcpus_refused(void **state)
     expect_refused("bytes", "cpu-affinity: has 0 entries for 1 vCPUs");
     expect_refused("no-cpu", "cpu-affinity: physical CPU 4 does not exist (this machine has 4)");
     expect_refused("far-cpu", "cpu-affinity: physical CPU 4294967295 does not exist");
+}
+
+static void test_cpu_features(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("all { " GOOD " cpu-features = \"no-debug\", \"no-pmu\", \"no-sve\", \"no-sme\","
+                      "  \"no-pauth\", \"no-mte\"; };"
+                      "one { " GOOD " cpu-features = \"no-pmu\"; };"
+                      "twice { " GOOD " cpu-features = \"no-sve\", \"no-sve\"; };"
+                      "none { " GOOD " };"
+                      "typo { " GOOD " cpu-features = \"no-pmu\", \"no-debugg\"; };"
+                      "positive { " GOOD " cpu-features = \"sve\"; };"
+                      "cells { " GOOD " cpu-features = <1>; };"
+                      "empty { " GOOD " cpu-features; };"
+                      "case { " GOOD " cpu-features = \"NO-SVE\"; };",
+                      out);
+    static const char *const names[] = { "all", "one", "twice", "none" };
+    expect_names(out, n, names, 4);
+    assert_int_equal(out[0].cpu_features_off, (1u << CPU_FEAT_NR) - 1);
+    for (unsigned f = 0; f < CPU_FEAT_NR; f++)
+        assert_true(vm_cpu_feature_off(&out[0], (enum cpu_feature)f));
+    assert_int_equal(out[1].cpu_features_off, CPU_FEAT_BIT(CPU_FEAT_PMU));
+    assert_true(vm_cpu_feature_off(&out[1], CPU_FEAT_PMU));
+    assert_false(vm_cpu_feature_off(&out[1], CPU_FEAT_DEBUG));
+    assert_int_equal(out[2].cpu_features_off, CPU_FEAT_BIT(CPU_FEAT_SVE));
+    expect_minimal(&out[3], "none");
+    assert_int_equal(nreports, 5);
+    /* One line naming the VM and the word it did not know. */
+    expect_refused("typo", "cpu-features: unknown \"no-debugg\"");
+    expect_refused("positive", "cpu-features: unknown \"sve\"");
+    expect_refused("cells", "cpu-features: need a list of strings");
+    expect_refused("empty", "cpu-features: need a list of strings");
+    expect_refused("case", "cpu-features: unknown \"NO-SVE\"");
 }
 
 static void test_images_refused(void **state)
@@ -1109,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_limits_accepted),
         cmocka_unit_test(test_memory_refused),
         cmocka_unit_test(test_vcpus_refused),
+        cmocka_unit_test(test_cpu_features),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),

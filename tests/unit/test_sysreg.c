@@ -17,6 +17,7 @@
 #include "vdev/vgic.h"
 #include "vdev/vpsci.h"
 #include "vdev/vsysreg.h"
+#include "vdev/vcpu_hw_table.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "tests/host/stubs.h"
@@ -65,6 +66,12 @@ static int setup(void **state)
     }
     v0 = &vm.vcpu[0];
     v1 = &vm.vcpu[1];
+    /* Self-hosted debug's per-VM state, as core allocates it. */
+    static uint8_t debug_state[16384];
+    assert_true(vdebug_hw_ops.vm_state_size <= sizeof(debug_state));
+    memset(debug_state, 0, sizeof(debug_state));
+    vm.hw[VCPU_HW_VDEBUG].state = debug_state;
+    assert_int_equal(vdebug_hw_ops.attach(&vm), 0);
     undefs = vgic_calls = 0;
     vgic_answer = true;
     assert_null(sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables));
@@ -135,8 +142,8 @@ static uint64_t old_id_value(uint32_t id, uint64_t host)
         return hide4(hide4(hide4(hide4(hide4(hide4(host, 32), 28), 40), 44), 8), 12);
     case SYSREG(3, 0, 0, 4, 1):
         return hide4(hide4(hide4(hide4(hide4(host, 8), 24), 28), 32), 44);
-    case SYSREG(3, 0, 0, 5, 0):
-        return (6UL << 0) | (1UL << 12) | (1UL << 20) | (0xfUL << 36);
+    case SYSREG(3, 0, 0, 5, 0): /* v8.0 debug with the host's breakpoints and watchpoints */
+        return (6UL << 0) | (host & (0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | (0xfUL << 36);
     case SYSREG(3, 0, 0, 6, 1):
         return hide4(hide4(hide4(hide4(host, 4), 8), 24), 28);
     case SYSREG(3, 0, 0, 6, 2):
@@ -221,6 +228,75 @@ static void test_id_space(void **state)
     assert_false(mrs(v0, SYSREG(3, 0, 1, 4, 0), &val));
 }
 
+/* The field of width 4 at shift of the ID register id, as vCPU v reads it. */
+static unsigned id_field(struct vcpu *v, uint32_t id, unsigned shift)
+{
+    uint64_t val;
+    assert_true(mrs(v, id, &val));
+    return (unsigned)(val >> shift) & 0xf;
+}
+
+#define DFR0    SYSREG(3, 0, 0, 5, 0)
+#define ID_DFR0 SYSREG(3, 0, 0, 1, 2)
+
+/* cpu-features: a feature turned off reads as not implemented (or the architecture's minimum)
+ * in this VM only; one already hidden from every VM stays hidden. */
+static void test_id_cpu_features(void **state)
+{
+    static const uint32_t every[] = {
+        SYSREG(3, 0, 0, 4, 0), SYSREG(3, 0, 0, 4, 1), SYSREG(3, 0, 0, 4, 4), SYSREG(3, 0, 0, 4, 5), DFR0, ID_DFR0,
+        SYSREG(3, 0, 0, 6, 1), SYSREG(3, 0, 0, 6, 2)
+    };
+    set_host_ids(~0UL);
+    /* All on: 16 breakpoints (BRPs [15:12]), 16 watchpoints (WRPs [23:20]), 16 context-aware
+     * (CTX_CMPs [31:28]) as the host has; the AArch32 PerfMon [27:24] the host's. */
+    assert_int_equal(id_field(v0, DFR0, 12), 0xf);
+    assert_int_equal(id_field(v0, DFR0, 20), 0xf);
+    assert_int_equal(id_field(v0, DFR0, 28), 0xf);
+    assert_int_equal(id_field(v0, DFR0, 0), 6); /* DebugVer: v8.0 */
+    assert_int_equal(id_field(v0, ID_DFR0, 24), 0xf);
+    uint64_t on[8];
+    for (unsigned i = 0; i < 8; i++)
+        assert_true(mrs(v0, every[i], &on[i]));
+
+    /* no-debug: the minimum an Armv8 CPU has, 2 breakpoints (1 context-aware), 2 watchpoints. */
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_DEBUG);
+    assert_int_equal(id_field(v1, DFR0, 12), 1);
+    assert_int_equal(id_field(v1, DFR0, 20), 1);
+    assert_int_equal(id_field(v1, DFR0, 28), 0);
+    assert_int_equal(id_field(v1, DFR0, 0), 6);
+    assert_int_equal(id_field(v1, DFR0, 36), 0xf); /* no double lock, as before */
+    assert_int_equal(id_field(v1, ID_DFR0, 24), 0xf);
+
+    /* no-pmu: PMUVer [11:8] (hidden anyway) and the AArch32 PerfMon. */
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_PMU);
+    assert_int_equal(id_field(v0, ID_DFR0, 24), 0);
+    assert_int_equal(id_field(v0, DFR0, 8), 0);
+    assert_int_equal(id_field(v0, DFR0, 12), 0xf);
+
+    /* Everything off: the features hidden today stay hidden, nothing else moves but the above. */
+    vm.cfg.cpu_features_off = (1u << CPU_FEAT_NR) - 1;
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t val;
+        assert_true(mrs(v0, every[i], &val));
+        if (every[i] == DFR0)
+            assert_int_equal(val, (on[i] & ~(0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | 1UL << 12 | 1UL << 20);
+        else if (every[i] == ID_DFR0)
+            assert_int_equal(val, on[i] & ~(0xfUL << 24));
+        else
+            assert_int_equal(val, on[i]);
+    }
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 0), 32), 0); /* SVE */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 1), 24), 0); /* SME */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 4, 1), 8), 0);  /* MTE */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 6, 1), 4), 0);  /* APA */
+    assert_int_equal(id_field(v0, SYSREG(3, 0, 0, 6, 2), 12), 0); /* APA3 */
+    /* Another register is untouched: ID_AA64ISAR0_EL1 the host's. */
+    uint64_t isar0;
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 0), &isar0));
+    assert_int_equal(isar0, ~0UL);
+}
+
 /* ---- the other rows ---- */
 
 static void test_unknown_is_undefined(void **state)
@@ -246,7 +322,7 @@ static void test_unknown_is_undefined(void **state)
     assert_int_equal(v0->regs.pc, PC0);
 }
 
-static void test_actlr_oslsr(void **state)
+static void test_actlr(void **state)
 {
     uint64_t val = 1;
     assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val)); /* ACTLR_EL1: RAZ/WI */
@@ -254,17 +330,177 @@ static void test_actlr_oslsr(void **state)
     assert_true(msr(v0, SYSREG(3, 0, 1, 0, 1), ~0UL));
     assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val));
     assert_int_equal(val, 0);
-    assert_true(mrs(v0, SYSREG(2, 0, 1, 1, 4), &val)); /* OSLSR_EL1: OS lock implemented */
-    assert_int_equal(val, 1UL << 3);
-    assert_true(msr(v0, SYSREG(2, 0, 1, 1, 4), 0));
+    /* A guest single-stepping the trapped instruction takes its step right after it (PSTATE.SS
+     * cleared, Arm ARM D2.12); the other PSTATE bits stay. */
+    v0->regs.pstate = PSR_SS | PSR_D | PSR_M_EL1h;
+    assert_true(mrs(v0, SYSREG(3, 0, 1, 0, 1), &val));
+    assert_int_equal(v0->regs.pstate, PSR_D | PSR_M_EL1h);
 }
 
+/* ---- self-hosted debug (vdev/vdebug_regs.c) ---- */
+
+#define OSLAR        SYSREG(2, 0, 1, 0, 4)
+#define OSLSR        SYSREG(2, 0, 1, 1, 4)
+#define MDSCR        SYSREG(2, 0, 0, 2, 2)
+#define DBGBVR(n)    SYSREG(2, 0, 0, n, 4)
+#define DBGBCR(n)    SYSREG(2, 0, 0, n, 5)
+#define DBGWVR(n)    SYSREG(2, 0, 0, n, 6)
+#define DBGWCR(n)    SYSREG(2, 0, 0, n, 7)
+#define CLAIMSET     SYSREG(2, 0, 7, 8, 6)
+#define CLAIMCLR     SYSREG(2, 0, 7, 9, 6)
+#define MDSCR_EN     (1UL << 15 | 1UL << 13 | 1UL << 0) /* MDE, KDE, SS */
+#define MDCR_TDA     (1UL << 9)
+#define MDCR_TRAPPED (MDCR_TDA | 1UL << 10 | 1UL << 11) /* TDA, TDOSA, TDRA */
+
+/* What each register holds in the (fake) hardware. */
+static uint64_t hw(const char *name) { return *host_sysreg(0, name); }
+
+static uint64_t guest_read(struct vcpu *v, uint32_t id)
+{
+    uint64_t val = 0;
+    assert_true(mrs(v, id, &val));
+    return val;
+}
+
+/* The host has 6 breakpoints and 4 watchpoints; every CPU traps the debug registers. */
+static void debug_host(void)
+{
+    *host_sysreg(0, "id_aa64dfr0_el1") = 5UL << 12 | 3UL << 20 | 6;
+    *host_sysreg(0, "mdcr_el2") = MDCR_TRAPPED;
+    assert_int_equal(vdebug_hw_ops.attach(&vm), 0);
+}
+
+/* A vCPU that touches nothing costs nothing: its switch reads and writes no debug register.
+ * While the OS lock is locked (as at reset) its registers stay in its copy, the hardware's
+ * enables off and the registers trapped; unlocking loads them and stops the trapping. */
+static void test_debug_lazy(void **state)
+{
+    debug_host();
+    vdebug_hw_ops.load(v1);
+    vdebug_hw_ops.put(v1);
+    assert_false(host_sysreg_touched("dbgbvr0_el1"));
+    assert_false(host_sysreg_touched("mdscr_el1"));
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+
+    /* Locked at reset (OSLSR_EL1: OSLM = 0b10, OSLK). */
+    assert_int_equal(guest_read(v0, OSLSR), 1UL << 3 | 1UL << 1);
+    assert_false(mrs(v0, OSLAR, &(uint64_t){ 0 })); /* write-only */
+    assert_false(msr(v0, OSLSR, 0));                /* read-only */
+    assert_true(msr(v0, DBGBVR(0), 0x40001003));
+    assert_true(msr(v0, DBGBCR(0), 0xff01e7 | 0xff000000));
+    assert_true(msr(v0, DBGWVR(3), 0x40002000));
+    assert_true(msr(v0, DBGWCR(3), 0x1ff7));
+    assert_true(msr(v0, MDSCR, MDSCR_EN | 1UL << 12));
+    assert_int_equal(guest_read(v0, DBGBVR(0)), 0x40001000); /* [1:0] RES0 */
+    assert_int_equal(guest_read(v0, DBGBCR(0)), 0xff01e7 & 0xffe1e7);
+    assert_int_equal(guest_read(v0, MDSCR), MDSCR_EN | 1UL << 12);
+    assert_false(host_sysreg_touched("dbgbvr0_el1"));
+    assert_int_equal(hw("mdscr_el1"), 1UL << 12); /* TDCC, no enables */
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+    /* Only the CPU's breakpoints and watchpoints exist. */
+    assert_false(msr(v0, DBGBVR(6), 1));
+    assert_false(mrs(v0, DBGBCR(15), &(uint64_t){ 0 }));
+    assert_false(msr(v0, DBGWVR(4), 1));
+    assert_true(msr(v0, DBGBVR(5), 0));
+
+    /* Unlocked: into the hardware, TDA clear, the hardware's OS lock unlocked. */
+    *host_sysreg(0, "oslar_el1") = 1;
+    assert_true(msr(v0, OSLAR, 0));
+    assert_int_equal(guest_read(v0, OSLSR), 1UL << 3);
+    assert_int_equal(hw("dbgbvr0_el1"), 0x40001000);
+    assert_int_equal(hw("dbgbcr0_el1"), 0xff01e7 & 0xffe1e7);
+    assert_int_equal(hw("dbgwvr3_el1"), 0x40002000);
+    assert_int_equal(hw("dbgwcr3_el1"), 0x1ff7);
+    assert_int_equal(hw("mdscr_el1"), MDSCR_EN | 1UL << 12);
+    assert_int_equal(hw("oslar_el1"), 0);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED & ~MDCR_TDA);
+
+    /* Switched: put saves what the guest did natively and traps again, load restores. */
+    *host_sysreg(0, "dbgbvr0_el1") = 0x40003000;
+    vdebug_hw_ops.put(v0);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+    *host_sysreg(0, "dbgbvr0_el1") = 0xdead; /* another vCPU's */
+    *host_sysreg(0, "dbgwcr3_el1") = 0xdead;
+    vdebug_hw_ops.load(v1); /* v1 never used debug: nothing moves, its accesses trap */
+    assert_int_equal(hw("dbgbvr0_el1"), 0xdead);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+    vdebug_hw_ops.put(v1);
+    vdebug_hw_ops.load(v0);
+    assert_int_equal(hw("dbgbvr0_el1"), 0x40003000);
+    assert_int_equal(hw("dbgwcr3_el1"), 0x1ff7);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED & ~MDCR_TDA);
+
+    /* v1's first access loads its own registers over v0's: never sees them. */
+    vdebug_hw_ops.put(v0);
+    vdebug_hw_ops.load(v1);
+    assert_true(msr(v1, OSLAR, 0));
+    assert_int_equal(hw("dbgbvr0_el1"), 0x40003000); /* unlocking alone loads nothing */
+    assert_int_equal(guest_read(v1, DBGBVR(0)), 0);
+    assert_int_equal(hw("dbgbvr0_el1"), 0);
+    assert_int_equal(hw("dbgwcr3_el1"), 0);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED & ~MDCR_TDA);
+    vdebug_hw_ops.put(v1);
+
+    /* Locking the OS lock again takes the enables out of the hardware; MDSCR_EL1 traps and
+     * reads as the guest wrote it. */
+    vdebug_hw_ops.load(v0);
+    *host_sysreg(0, "mdscr_el1") = MDSCR_EN;
+    assert_true(msr(v0, OSLAR, 1));
+    assert_int_equal(hw("mdscr_el1"), 0);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+    assert_int_equal(guest_read(v0, MDSCR), MDSCR_EN);
+    assert_int_equal(guest_read(v0, DBGBVR(0)), 0x40003000);
+    vdebug_hw_ops.put(v0);
+
+    /* A VM reset: every register 0, the OS lock locked, nothing loaded. */
+    assert_int_equal(vdebug_hw_ops.attach(&vm), 0);
+    assert_int_equal(guest_read(v0, DBGBVR(0)), 0);
+    assert_int_equal(guest_read(v0, OSLSR), 1UL << 3 | 1UL << 1);
+}
+
+static void test_debug_claim_tags(void **state)
+{
+    debug_host();
+    assert_int_equal(guest_read(v0, CLAIMSET), 0xff); /* eight tags */
+    assert_true(msr(v0, CLAIMSET, 0x105));
+    assert_int_equal(guest_read(v0, CLAIMCLR), 0x05);
+    assert_true(msr(v0, CLAIMCLR, 0x1));
+    assert_int_equal(guest_read(v0, CLAIMCLR), 0x04);
+    assert_int_equal(guest_read(v1, CLAIMCLR), 0);
+    /* Loaded with the rest when unlocked. */
+    assert_true(msr(v0, OSLAR, 0));
+    assert_int_equal(hw("dbgclaimset_el1"), 0x04);
+}
+
+/* cpu-features "no-debug": the minimum of 2 breakpoints and 2 watchpoints, RAZ/WI; MDSCR_EL1
+ * keeps no enable; nothing reaches the hardware, the registers trap for good. */
+static void test_debug_off(void **state)
+{
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_DEBUG);
+    debug_host();
+    assert_true(msr(v0, OSLAR, 0));
+    assert_true(msr(v0, DBGBVR(1), 0x40001000));
+    assert_true(msr(v0, DBGWCR(1), 1));
+    assert_true(msr(v0, MDSCR, MDSCR_EN | 1UL << 12));
+    assert_int_equal(guest_read(v0, DBGBVR(1)), 0);
+    assert_int_equal(guest_read(v0, DBGWCR(1)), 0);
+    assert_int_equal(guest_read(v0, MDSCR), 1UL << 12);
+    assert_false(msr(v0, DBGBVR(2), 1));
+    assert_false(msr(v0, DBGWCR(2), 1));
+    assert_false(host_sysreg_touched("dbgbvr1_el1"));
+    assert_int_equal(hw("mdscr_el1"), 1UL << 12);
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+}
+
+/* Every op0=2 encoding has a row: the rest (the DCC, trace) reads as zero and ignores writes
+ * without loading anything. */
 static void test_debug_range(void **state)
 {
+    debug_host();
     uint64_t val;
-    /* Every op0=2 encoding: RAZ/WI (DBGBVR0_EL1, DBGWCR1_EL1, OSLAR_EL1, MDCCINT_EL1). */
-    static const uint32_t in[] = { SYSREG(2, 0, 0, 0, 4), SYSREG(2, 0, 0, 1, 7),   SYSREG(2, 0, 1, 0, 4),
-                                   SYSREG(2, 0, 0, 2, 0), SYSREG(2, 7, 15, 15, 7), SYSREG(2, 3, 0, 5, 0) };
+    assert_true(msr(v0, OSLAR, 0));
+    static const uint32_t in[] = { SYSREG(2, 7, 15, 15, 7), SYSREG(2, 3, 0, 5, 0), SYSREG(2, 0, 0, 6, 2),
+                                   SYSREG(2, 3, 0, 1, 0), SYSREG(2, 1, 0, 0, 0) };
     for (unsigned i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
         const struct sysreg_desc *d = sysreg_lookup(in[i]);
         assert_non_null(d);
@@ -274,29 +510,14 @@ static void test_debug_range(void **state)
         assert_int_equal(val, 0);
         assert_true(msr(v0, in[i], ~0UL));
     }
+    assert_false(host_sysreg_touched("dbgbvr0_el1"));
+    assert_int_equal(hw("mdcr_el2"), MDCR_TRAPPED);
+    assert_int_equal(guest_read(v0, SYSREG(2, 0, 1, 0, 0)), 0); /* MDRAR_EL1: no ROM table */
+    assert_int_equal(guest_read(v0, SYSREG(2, 0, 1, 3, 4)), 0); /* OSDLR_EL1: no double lock */
     /* ... only op0=2: the same fields with op0=3 or 1 are not in the range. */
     assert_null(sysreg_lookup(SYSREG(3, 0, 0, 0, 4)));
     assert_null(sysreg_lookup(SYSREG(1, 0, 0, 0, 4)));
     assert_false(mrs(v0, SYSREG(3, 0, 0, 1, 7) | SYSREG(0, 1, 0, 0, 0), &val));
-}
-
-static void test_mdscr_per_vcpu(void **state)
-{
-    const uint32_t mdscr = SYSREG(2, 0, 0, 2, 2);
-    uint64_t val;
-    assert_string_equal(sysreg_lookup(mdscr)->name, "MDSCR_EL1");
-    assert_true(msr(v0, mdscr, 0xffff));
-    assert_int_equal(v0->el1.mdscr, 0xffff & ~(1UL << 15 | 1UL << 13)); /* no MDE, no KDE */
-    assert_true(mrs(v0, mdscr, &val));
-    assert_int_equal(val, 0x5fff);
-    assert_true(mrs(v1, mdscr, &val)); /* the other vCPU's own copy */
-    assert_int_equal(val, 0);
-    assert_true(msr(v1, mdscr, 1));
-    assert_int_equal(v1->el1.mdscr, 1);
-    assert_int_equal(v0->el1.mdscr, 0x5fff);
-    sysreg_reset(v0); /* reset value: 0 */
-    assert_int_equal(v0->el1.mdscr, 0);
-    assert_int_equal(v1->el1.mdscr, 1);
 }
 
 static void test_set_way(void **state)
@@ -354,9 +575,9 @@ static void test_xzr(void **state)
     assert_int_equal(undefs, 0);
     assert_memory_equal(before.x, v0->regs.x, sizeof(before.x));
     assert_int_equal(v0->regs.pc, PC0 + 8);
-    v0->el1.mdscr = 0x1234;
+    assert_true(msr(v0, SYSREG(2, 0, 0, 2, 2), 0x1234)); /* MDSCR_EL1 */
     assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(2, 0, 0, 2, 2), 31, false)), EXIT_RESUME);
-    assert_int_equal(v0->el1.mdscr, 0);
+    assert_int_equal(guest_read(v0, SYSREG(2, 0, 0, 2, 2)), 0);
     assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 0, 12, 11, 5), 31, false)), EXIT_RESUME);
     assert_int_equal(vgic_val, 0);
     assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(1, 0, 7, 10, 2), 31, false)), EXIT_RESUME);
@@ -513,10 +734,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_id_rows_hide_their_fields, setup),
         cmocka_unit_test_setup(test_id_space, setup),
+        cmocka_unit_test_setup(test_id_cpu_features, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
-        cmocka_unit_test_setup(test_actlr_oslsr, setup),
+        cmocka_unit_test_setup(test_actlr, setup),
+        cmocka_unit_test_setup(test_debug_lazy, setup),
+        cmocka_unit_test_setup(test_debug_claim_tags, setup),
+        cmocka_unit_test_setup(test_debug_off, setup),
         cmocka_unit_test_setup(test_debug_range, setup),
-        cmocka_unit_test_setup(test_mdscr_per_vcpu, setup),
         cmocka_unit_test_setup(test_set_way, setup),
         cmocka_unit_test_setup(test_vgic_rows, setup),
         cmocka_unit_test_setup(test_ptimer_rows_listed, setup),

@@ -43,14 +43,22 @@
 /* ID_AA64DFR0_EL1, AArch64 Debug Feature Register 0. */
 #define ID_AA64DFR0_EL1_DEBUGVER_SHIFT   0
 #define ID_AA64DFR0_EL1_DEBUGVER_WIDTH   4
-#define ID_AA64DFR0_EL1_DEBUGVER_V8      6  /* Armv8.0 debug architecture */
-#define ID_AA64DFR0_EL1_BRPS_SHIFT       12 /* breakpoints, minus one */
+#define ID_AA64DFR0_EL1_DEBUGVER_V8      6 /* Armv8.0 debug architecture */
+#define ID_AA64DFR0_EL1_PMUVER_SHIFT     8 /* FEAT_PMUv3 and its versions */
+#define ID_AA64DFR0_EL1_PMUVER_WIDTH     4
+#define ID_AA64DFR0_EL1_BRPS_SHIFT       12 /* breakpoints, minus one (at least 2: 1) */
 #define ID_AA64DFR0_EL1_BRPS_WIDTH       4
-#define ID_AA64DFR0_EL1_WRPS_SHIFT       20 /* watchpoints, minus one */
+#define ID_AA64DFR0_EL1_WRPS_SHIFT       20 /* watchpoints, minus one (at least 2: 1) */
 #define ID_AA64DFR0_EL1_WRPS_WIDTH       4
+#define ID_AA64DFR0_EL1_CTX_CMPS_SHIFT   28 /* context-aware breakpoints, minus one */
+#define ID_AA64DFR0_EL1_CTX_CMPS_WIDTH   4
 #define ID_AA64DFR0_EL1_DOUBLELOCK_SHIFT 36 /* FEAT_DoubleLock */
 #define ID_AA64DFR0_EL1_DOUBLELOCK_WIDTH 4
 #define ID_AA64DFR0_EL1_DOUBLELOCK_NI    0xf /* not implemented (0 means implemented) */
+
+/* ID_DFR0_EL1, AArch32 Debug Feature Register 0 (D23.2). */
+#define ID_DFR0_EL1_PERFMON_SHIFT 24 /* the PMU, as AArch32 sees it */
+#define ID_DFR0_EL1_PERFMON_WIDTH 4
 
 /* ID_AA64ISAR0_EL1, AArch64 Instruction Set Attribute Register 0. */
 #define ID_AA64ISAR0_EL1_RNDR_SHIFT 60 /* FEAT_RNG: the RNDR and RNDRRS registers */
