@@ -10,10 +10,8 @@
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/regs/vbar.h"
 
-/* struct trap_frame, see traps.h */
-.macro save_el2_frame kind
-    sub     sp, sp, #TRAP_FRAME_SIZE
-    stp     x0, x1, [sp, #16 * 0]
+/* x2-x29 into a struct trap_frame at sp (traps.h). */
+.macro save_x2_to_x29
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -28,6 +26,13 @@
     stp     x24, x25, [sp, #16 * 12]
     stp     x26, x27, [sp, #16 * 13]
     stp     x28, x29, [sp, #16 * 14]
+.endm
+
+/* struct trap_frame, see traps.h */
+.macro save_el2_frame kind
+    sub     sp, sp, #TRAP_FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    save_x2_to_x29
     mrs     x0, elr_el2
     stp     x30, x0, [sp, #16 * 15]
     mrs     x0, spsr_el2
@@ -55,20 +60,7 @@
     adr_l   x0, crash_stacks
     add     sp, sp, x0
     sub     sp, sp, #TRAP_FRAME_SIZE
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    save_x2_to_x29
     mrs     x2, sp_el0
     mrs     x3, tpidrro_el0
     stp     x2, x3, [sp, #16 * 0]
