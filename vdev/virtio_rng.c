@@ -9,7 +9,6 @@
 #define RNG_DEVICE_ID 4
 #define RNG_REQUESTQ  0
 #define RNG_MAX_FILL  4096 /* bytes per request: bounds the time spent in one exit */
-#define RNDR_RETRIES  16
 
 VDEV_STATE_FITS(struct virtio_dev);
 
@@ -20,10 +19,8 @@ static uint32_t fill(const struct virtq_chain *c, uint32_t len)
     uint32_t done = 0;
     while (done < len) {
         uint64_t r = 0;
-        unsigned tries = 0;
-        while (!rndr_read(&r))
-            if (++tries == RNDR_RETRIES)
-                return done;
+        if (!rndr_read_retry(&r))
+            return done;
         uint32_t n = len - done < sizeof(r) ? len - done : (uint32_t)sizeof(r);
         virtq_copy_to_chain(c, done, &r, n);
         done += n;

@@ -127,23 +127,20 @@ static struct mac_entry *pick_way(struct mac_entry *set, unsigned port, uint64_t
  * configured address (a forged frame, to be dropped). */
 static bool learn(unsigned port, const uint8_t *mac, uint64_t now)
 {
-    struct mac_entry *set = mac_table[mac_hash(mac)];
-    for (unsigned w = 0; w < MAC_WAYS; w++) {
-        struct mac_entry *e = &set[w];
-        if (e->valid && !memcmp(e->mac, mac, ETH_ALEN)) {
-            if (e->port == port) {
-                e->seen = now;
-                return true;
-            }
-            break; /* the station moved (or is impersonated): checked below */
-        }
+    struct mac_entry *set = mac_table[mac_hash(mac)], *known = 0;
+    for (unsigned w = 0; w < MAC_WAYS && !known; w++)
+        if (set[w].valid && !memcmp(set[w].mac, mac, ETH_ALEN))
+            known = &set[w]; /* an address holds at most one way */
+    if (known && known->port == port) {
+        known->seen = now;
+        return true;
     }
+    /* New here, or the station moved (or is impersonated). */
     int owner = configured_owner(mac);
     if (owner >= 0 && (unsigned)owner != port)
         return false;
-    for (unsigned w = 0; w < MAC_WAYS; w++)
-        if (set[w].valid && !memcmp(set[w].mac, mac, ETH_ALEN))
-            forget(&set[w]);
+    if (known)
+        forget(known);
     struct mac_entry *way = pick_way(set, port, now);
     if (!way)
         return true; /* not learned: frames to it are flooded (slower, never wrong) */

@@ -45,12 +45,18 @@ static bool on_a_stack(uint64_t fp)
     return (fp & 0xf) == 0 && in_slot(fp, &slot, &off) && off >= STACK_GUARD_SIZE && off + 16 <= STACK_SLOT_SIZE;
 }
 
+/* addr in the guard page below some CPU's stack: *slot says whose. */
+static bool in_guard(uint64_t addr, uint64_t *slot)
+{
+    uint64_t off;
+    return in_slot(addr, slot, &off) && off < STACK_GUARD_SIZE;
+}
+
 /* An overflow: the faulting SP, or the address the fault was taken on, in a guard page. */
 static void report_overflow(const struct trap_frame *f, uint64_t far)
 {
-    uint64_t slot, off;
-    if ((in_slot(f->sp, &slot, &off) && off < STACK_GUARD_SIZE) ||
-        (in_slot(far, &slot, &off) && off < STACK_GUARD_SIZE))
+    uint64_t slot;
+    if (in_guard(f->sp, &slot) || in_guard(far, &slot))
         printk(" stack overflow: CPU%lu's stack (%u KiB) ran into its guard page\n", (unsigned long)slot,
                STACK_SIZE / 1024);
 }

@@ -23,4 +23,16 @@ static inline bool rndr_read(uint64_t *val)
     return ok != 0;
 }
 
+/* RNDR may fail transiently (entropy source busy); callers retry a bounded number of times
+ * rather than spin, since an exit must not wait on it. */
+#define RNDR_RETRIES 16
+
+static inline bool rndr_read_retry(uint64_t *val)
+{
+    for (unsigned i = 0; i < RNDR_RETRIES; i++)
+        if (rndr_read(val))
+            return true;
+    return false;
+}
+
 #endif

@@ -43,6 +43,22 @@ static void wr_bytes(struct console_stream *s, const char *text)
         console_stream_write(s, text, 1);
 }
 
+/* Each sequence, written whole and then a byte per write, reaches the terminal unchanged
+ * (passes) or not at all. */
+static void each_sequence(const char *const *seqs, unsigned n, bool passes)
+{
+    wr(&a, "x");
+    expect("[linux1] x");
+    for (unsigned i = 0; i < n; i++) {
+        wr(&a, seqs[i]);
+        expect(passes ? seqs[i] : "");
+        wr_bytes(&a, seqs[i]);
+        expect(passes ? seqs[i] : "");
+    }
+}
+
+#define N_OF(arr) (unsigned)(sizeof(arr) / sizeof((arr)[0]))
+
 static int setup(void **state)
 {
     got_len = 0;
@@ -83,14 +99,7 @@ static void test_line_editing_csi_passes(void **state)
         "\x1b[A", "\x1b[3B", "\x1b[12C",   "\x1b[1D",        "\x1b[H",  "\x1b[10;20H", "\x1b[5;1f",
         "\x1b[m", "\x1b[0m", "\x1b[1;32m", "\x1b[38;5;208m", "\x1b[;H",
     };
-    wr(&a, "x");
-    expect("[linux1] x");
-    for (unsigned i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
-        wr(&a, pass[i]);
-        expect(pass[i]);
-        wr_bytes(&a, pass[i]); /* split across writes */
-        expect(pass[i]);
-    }
+    each_sequence(pass, N_OF(pass), true);
 }
 
 static void test_queries_and_other_csi_dropped(void **state)
@@ -110,14 +119,7 @@ static void test_queries_and_other_csi_dropped(void **state)
         "\x1b[s",      "\x1b[u",
         "\x1b[2L",     "\x1b[9999999999999999999999999999999m",
     };
-    wr(&a, "x");
-    expect("[linux1] x");
-    for (unsigned i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
-        wr(&a, drop[i]);
-        expect("");
-        wr_bytes(&a, drop[i]);
-        expect("");
-    }
+    each_sequence(drop, N_OF(drop), false);
     wr(&a, "y");
     expect("y");
 }
@@ -145,14 +147,7 @@ static void test_control_strings_dropped(void **state)
         "\x1b]0;a\x18",                  /* cancelled by CAN */
         "\x1b]0;\xc3\xa9\x9c\xc2\x9c\a", /* no C1 ST in UTF-8: ends at BEL only */
     };
-    wr(&a, "x");
-    expect("[linux1] x");
-    for (unsigned i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
-        wr(&a, drop[i]);
-        expect("");
-        wr_bytes(&a, drop[i]);
-        expect("");
-    }
+    each_sequence(drop, N_OF(drop), false);
     /* Text after a string is text again. */
     wr_bytes(&a, "\x1b]0;t\aok");
     expect("ok");
