@@ -230,6 +230,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     exit_init();
 
     smp_start_secondaries();
+    console_defer_output();
     console_input_init();
     vmm_start();
     smp_idle();

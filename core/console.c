@@ -1,11 +1,20 @@
 /* The hypervisor console on the PL011: the log's sink and the VMs' console output, through one
- * terminal model (core/console_stream.h) under one lock, so that nothing interleaves. */
+ * terminal model (core/console_stream.h) under one lock, so that nothing interleaves.
+ *
+ * What the terminal model produces waits in a ring and goes to the UART only as fast as the
+ * UART's FIFO takes it, a bounded number of bytes at a time, by whichever CPU wrote last or by
+ * that CPU's timer while the FIFO is full: no exit ever waits for the UART (issue 13 item 6).
+ * VM output may fill three quarters of the ring; what does not fit is dropped and counted
+ * against the stream that wrote it, so a VM that floods its console loses its own output,
+ * never another VM's time. The hypervisor's log may use the whole ring and waits for room. */
 #include <stdbool.h>
 #include "core/console.h"
 #include "core/console_stream.h"
 #include "core/config.h"
 #include "drivers/pl011.h"
 #include "drivers/timer.h"
+#include "lib/byte_ring.h"
+#include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/cpu_local.h"
@@ -13,6 +22,9 @@
 
 /* Every device of every VM could be a console. */
 #define CONSOLE_STREAMS (CONFIG_MAX_VMS * VM_MAX_DEVICES)
+#define VM_OUTPUT_LIMIT (BYTE_RING_SIZE / 4 * 3)
+#define DRAIN_MAX       256  /* bytes to the UART per drain: the bound on one exit's share */
+#define DRAIN_RETRY_US  1000 /* while the UART's FIFO is full */
 
 struct console_out {
     struct console_stream s;
@@ -21,6 +33,7 @@ struct console_out {
     bool timed; /* a partial line waits for deadline, watched by CPU cpu's timer */
     unsigned cpu;
     uint64_t deadline;
+    uint64_t dropped; /* bytes the ring had no room for, not yet reported */
 };
 
 static spinlock_t console_lock = SPINLOCK_INIT;
@@ -39,7 +52,21 @@ static uint64_t redraw_deadline;
  * CPU arms its own, and whichever fires first does all that is due. */
 static struct hyp_timer idle_timer[MAX_CPUS];
 
+static struct byte_ring out_ring;
+/* The stream whose text the terminal model is handing to emit(), NULL for the log (console
+ * lock held). */
+static struct console_out *writer;
+static char last_queued = '\n'; /* the last byte the ring took */
+/* Held by the one CPU moving bytes from the ring to the UART (the ring's consumer). */
+static bool drain_busy;
+/* Set once every CPU's timer runs: until then a writer waits for the UART, as a boot console
+ * does, and its output is on the terminal when it returns. */
+static bool drain_deferred;
+static struct hyp_timer drain_timer[MAX_CPUS];
+
 void console_smp_ready(void) { console_locking = true; }
+
+void console_defer_output(void) { __atomic_store_n(&drain_deferred, true, __ATOMIC_RELAXED); }
 
 static uint64_t lock(void)
 {
@@ -58,10 +85,96 @@ static void unlock(uint64_t flags)
     irq_restore(flags);
 }
 
+static bool drain_claim(void) { return !__atomic_test_and_set(&drain_busy, __ATOMIC_ACQUIRE); }
+static void drain_release(void) { __atomic_clear(&drain_busy, __ATOMIC_RELEASE); }
+
+/* Drain owner: up to max bytes from the ring into the UART's FIFO, while it has room (or all
+ * of them, waiting for the UART, if wait). Returns the bytes moved. */
+static uint32_t drain_some(uint32_t max, bool wait)
+{
+    uint32_t moved = 0, n;
+    const char *p;
+    while (moved < max && (p = byte_ring_peek(&out_ring, &n), n)) {
+        uint32_t i = 0;
+        if (n > max - moved)
+            n = max - moved;
+        for (; i < n; i++)
+            if (wait)
+                pl011_putc(p[i]);
+            else if (!pl011_try_putc(p[i]))
+                break;
+        byte_ring_take(&out_ring, i);
+        moved += i;
+        if (i < n)
+            break; /* the FIFO is full */
+    }
+    return moved;
+}
+
+static void drain_fire(struct hyp_timer *t);
+
+/* After writing into the ring, with the console lock released: moves what the UART takes now
+ * and leaves the rest to this CPU's timer (see drain_deferred). */
+static void drain(void)
+{
+    bool deferred = __atomic_load_n(&drain_deferred, __ATOMIC_RELAXED);
+    uint32_t budget = DRAIN_MAX;
+    while (byte_ring_used(&out_ring) && drain_claim()) {
+        uint32_t moved = drain_some(deferred ? budget : UINT32_MAX, !deferred);
+        drain_release();
+        budget -= moved < budget ? moved : budget;
+        if (!budget || !moved)
+            break;
+        /* Loop: bytes a CPU appended while this one held the drain are this one's to move. */
+    }
+    if (deferred && byte_ring_used(&out_ring)) {
+        struct hyp_timer *t = &drain_timer[cpu_index()];
+        uint64_t irq = irq_save();
+        if (!t->armed)
+            timer_start(t, timer_now() + timer_us_to_ticks(DRAIN_RETRY_US), drain_fire, 0);
+        irq_restore(irq);
+    }
+}
+
+static void drain_fire(struct hyp_timer *t) { drain(); }
+
+/* Console lock held: the terminal model's output. */
 static void emit(void *ctx, const char *s, unsigned len)
 {
-    for (unsigned i = 0; i < len; i++)
-        pl011_putc(s[i]);
+    if (!len)
+        return;
+    if (writer) {
+        if (byte_ring_put(&out_ring, s, len, VM_OUTPUT_LIMIT))
+            last_queued = s[len - 1];
+        else
+            writer->dropped += len;
+        return;
+    }
+    last_queued = s[len - 1];
+    /* The log waits for room, moving bytes itself when no other CPU is. */
+    while (!byte_ring_put(&out_ring, s, len, BYTE_RING_SIZE)) {
+        if (len > BYTE_RING_SIZE) {
+            for (unsigned i = 0; i < len; i++)
+                pl011_putc(s[i]);
+            return;
+        }
+        if (drain_claim()) {
+            drain_some(len, true);
+            drain_release();
+        } else {
+            cpu_relax();
+        }
+    }
+}
+
+void console_flush(void)
+{
+    /* A CPU stopped while holding the drain must not stop the last words: take it anyway
+     * after a while (its bytes may then be printed twice, never lost). */
+    for (unsigned spins = 0; spins < 1000000 && !drain_claim(); spins++)
+        cpu_relax();
+    drain_some(UINT32_MAX, true);
+    drain_release();
 }
 
 static void idle_fire(struct hyp_timer *t);
@@ -98,7 +211,9 @@ static void idle_fire(struct hyp_timer *t)
         if (!console_stream_pending(&o->s)) {
             o->timed = false;
         } else if (o->deadline <= now) {
+            writer = o;
             console_stream_flush(&o->s);
+            writer = 0;
             o->timed = false;
         } else if (o->cpu == cpu && o->deadline < next) {
             next = o->deadline;
@@ -118,6 +233,7 @@ static void idle_fire(struct hyp_timer *t)
     if (next != UINT64_MAX)
         arm(next);
     unlock(flags);
+    drain();
 }
 
 void console_write(const char *s, unsigned len)
@@ -127,6 +243,7 @@ void console_write(const char *s, unsigned len)
     if (console_term_redraw_pending(&term))
         note_redraw(timer_now());
     unlock(flags);
+    drain();
 }
 
 void console_init(uint64_t uart_base)
@@ -157,7 +274,18 @@ void console_out_put(struct console_out *o, const char *buf, unsigned len)
 {
     uint64_t flags = lock();
     uint64_t now = timer_now();
+    if (o->dropped && byte_ring_used(&out_ring) < VM_OUTPUT_LIMIT / 2) {
+        char note[96];
+        int n = ev_snprintf(note, sizeof(note), "elvisor: VM '%s': %lu bytes of console output dropped (UART busy)\n",
+                            o->s.name, (unsigned long)o->dropped);
+        if (last_queued != '\n')
+            emit(0, "\r\n", 2); /* the text cut short may have ended mid-line */
+        console_term_log(&term, note, n > 0 && (unsigned)n < sizeof(note) ? (unsigned)n : 0);
+        o->dropped = 0;
+    }
+    writer = o;
     console_stream_write(&o->s, buf, len);
+    writer = 0;
     if (console_stream_pending(&o->s)) {
         o->timed = true;
         o->cpu = cpu_index();
@@ -166,14 +294,18 @@ void console_out_put(struct console_out *o, const char *buf, unsigned len)
     }
     note_redraw(now);
     unlock(flags);
+    drain();
 }
 
 void console_out_reset(struct console_out *o)
 {
     uint64_t flags = lock();
+    writer = o;
     console_stream_reset(&o->s);
+    writer = 0;
     o->timed = false;
     unlock(flags);
+    drain();
 }
 
 void console_out_release(struct console_out *o)
@@ -183,6 +315,7 @@ void console_out_release(struct console_out *o)
     o->used = false;
     o->timed = false;
     unlock(flags);
+    drain();
 }
 
 void console_focus(const void *vm)
@@ -197,4 +330,5 @@ void console_focus(const void *vm)
         if (pool[i].used && pool[i].vm == vm)
             console_stream_set_focus(&pool[i].s, true);
     unlock(flags);
+    drain();
 }

@@ -12,6 +12,11 @@ void console_init(uint64_t uart_base);
 void console_write(const char *s, unsigned len);
 /* From here on several CPUs may print: the console lock is taken. */
 void console_smp_ready(void);
+/* Every CPU's timer runs: from here on output goes to the UART from a ring as the UART takes
+ * it (core/console.c), and no writer waits for it. */
+void console_defer_output(void);
+/* Before the machine stops (power_off): everything in the ring goes to the UART. */
+void console_flush(void);
 
 /* A VM's console output (vdev/vpl011.c, vdev/virtio_console.c): one stream per console device,
  * filtered and put on the terminal as core/console_stream.h says: the VM with the input focus

@@ -29,6 +29,16 @@ void pl011_putc(char c)
     wr(UARTDR, (uint8_t)c);
 }
 
+bool pl011_try_putc(char c)
+{
+    if (!pl011_base)
+        return true; /* no UART: the byte is gone either way */
+    if (rd(UARTFR) & FR_TXFF)
+        return false;
+    wr(UARTDR, (uint8_t)c);
+    return true;
+}
+
 int pl011_getc(void)
 {
     if (!pl011_base || (rd(UARTFR) & FR_RXFE))

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 
 void pl011_init(uint64_t base);
+/* Waits while the transmit FIFO is full. */
 void pl011_putc(char c);
+/* Queues c unless the transmit FIFO is full (then false). */
+bool pl011_try_putc(char c);
 /* Returns a received character, or -1 when the receive FIFO is empty. */
 int pl011_getc(void);
 bool pl011_present(void);
