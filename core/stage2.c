@@ -8,12 +8,19 @@
 
 static void *s2_alloc(void *ctx) { return page_alloc(1, 4096); }
 static void s2_free(void *ctx, void *t) { page_free(t, 1); }
+/* The SMMU walks these same tables for the VM's devices: it forgets them too. An unmap only
+ * makes entries invalid, so the SMMU forgets the whole VM once at its end (TLBI_S12_VMALL +
+ * CMD_SYNC: two commands instead of two per entry, 512 for a 1 MiB BAR of 4 KiB pages) before
+ * the guest runs again. Anything else (a live entry replaced, break-before-make) is forgotten at
+ * once: the SMMU must never hold the old and the new translation together. */
 static void s2_flush(void *ctx, uint64_t ipa, uint64_t size)
 {
     struct vm *vm = ctx;
     stage2_tlb_flush_ipa(vm->vttbr, ipa, size);
-    /* The SMMU walks these same tables for the VM's devices: it forgets them too. */
-    pci_assign_s2_changed(vm);
+    if (vm->s2_unmapping)
+        vm->s2_smmu_stale = true;
+    else
+        pci_assign_s2_changed(vm);
 }
 static void s2_sync(void *ctx) { dsb_ishst(); }
 
@@ -29,7 +36,17 @@ int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
     return pt_map(&vm->s2, ipa, pa, size, PT_S2_DEVICE, 0);
 }
 
-int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size) { return pt_unmap(&vm->s2, ipa, size); }
+int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size)
+{
+    vm->s2_unmapping = true;
+    int err = pt_unmap(&vm->s2, ipa, size);
+    vm->s2_unmapping = false;
+    if (vm->s2_smmu_stale) {
+        vm->s2_smmu_stale = false;
+        pci_assign_s2_changed(vm);
+    }
+    return err;
+}
 
 int stage2_create(struct vm *vm)
 {

@@ -93,6 +93,10 @@ struct vm {
     volatile enum vm_state state;
     uint64_t ram_pa; /* host physical base of the VM's contiguous RAM */
     struct pgtable s2;
+    /* core/stage2.c: the SMMU's invalidation waits for the end of an unmap. Callers serialise
+     * a VM's stage 2 changes (vdev/vpci.c's lock). */
+    bool s2_unmapping;
+    bool s2_smmu_stale;
     uint64_t vttbr;
     uint64_t cntvoff;
     struct vcpu vcpu[VM_MAX_VCPUS];
