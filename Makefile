@@ -113,7 +113,7 @@ $(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/confi
 $(B)/disks/ext4-64M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	rm -f $@.tmp && truncate -s 64M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
-$(B)/configs/pci.img: $(B)/disks/ext4-64M.img
+$(B)/configs/pci.img $(B)/tests/configs/bench-pci.img: $(B)/disks/ext4-64M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
 # The disk firmware boots from (docs/booting.md): a FAT partition with the packed image as

@@ -18,7 +18,10 @@ executed instruction:
     counter that /init prints first thing (tools/cntvct.c);
   - build/tests/configs/bench-virtio.img: two Linux VMs; one reads and writes 16 MiB of its
     virtio disk and sends 16 MiB over TCP to the other through the switch (/bin/elvisor-bench
-    in the initramfs): instructions per MiB moved.
+    in the initramfs): instructions per MiB moved;
+  - build/tests/configs/bench-pci.img: a Linux VM reads and writes 16 MiB of an assigned
+    virtio-blk-pci disk behind the SMMUv3, and the same kernel does it natively on the same
+    device: instructions per MiB each (virtio_pci_blk_*, virtio_pci_blk_*_native).
 Then footprint from the ELF. Prints a table and writes build/bench.json: a list of objects
 {name, gic, min, median, max, unit, exits_per_op, ...} or {name, gic, status} when a benchmark
 could not be measured. Every QEMU run has a time limit; its console log goes to
@@ -30,6 +33,7 @@ bracket), to hold the figures under elvisor against."""
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +49,8 @@ BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
 LATENCY_IMGS = {w: os.path.join(BUILD, "tests", "configs", "latency-%s.img" % w) for w in ("alone", "noisy")}
 VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
+PCI_IMG = os.path.join(BUILD, "tests", "configs", "bench-pci.img")
+PCI_DISK = os.path.join(BUILD, "disks", "ext4-64M.img")
 GUEST_BIN = os.path.join(BUILD, "guests", "bench.bin")
 LINUX_IMAGE = "build/linux/Image"           # as VM configurations name it
 LINUX_INITRD = "build/linux/initramfs.cpio.gz"
@@ -391,6 +397,65 @@ def bench_virtio(gic, enabled):
     return res
 
 
+# --- an assigned PCIe disk (tests/configs/bench-pci.dts): DMA through the SMMU's stage 2 --------
+
+PCI_BENCHES = [("virtio_pci_blk_read", "blk-read"), ("virtio_pci_blk_write", "blk-write")]
+
+
+def pci_disk_args(machine_args, scratch):
+    """QEMU options for the SMMUv3 (stage 2) and the virtio-blk-pci disk at 00:02.0, as
+    `make run CONFIG=configs/pci.dts` passes them; the disk is a scratch copy (it is written)."""
+    args = list(machine_args)
+    i = args.index("-machine")
+    args[i + 1] += ",iommu=smmuv3"
+    return args + ["-global", "arm-smmuv3.stage=2",
+                   "-drive", "if=none,id=pcidisk,file=%s,format=raw,cache=unsafe" % scratch,  # flushes: no host fsync
+                   "-device", "virtio-blk-pci,drive=pcidisk,addr=02.0,disable-legacy=on,iommu_platform=on"]
+
+
+def blk_marks(out, gic, suffix, why):
+    marks = {(work, edge): int(t) for work, edge, t in
+             re.findall(r"elvisor-bench: ([\w-]+) (begin|end) (\d+)$", out, re.M)}
+    res = []
+    for name, work in PCI_BENCHES:
+        t0, t1 = marks.get((work, "begin")), marks.get((work, "end"))
+        if t0 is None or t1 is None:
+            res.append(not_measured(name + suffix, gic, "no begin/end lines for %s (QEMU run: %s)" % (work, why)))
+        else:
+            per = (t1 - t0) // VIRTIO_MIB
+            res.append(measured(name + suffix, gic, per, per, per, "instructions/MiB", None, 1))
+    return res
+
+
+def bench_pci(gic, enabled):
+    names = [n + s for n, _ in PCI_BENCHES for s in ("", "_native")]
+    if not enabled:
+        return [not_measured(n, gic, "skipped (--no-linux)") for n in names]
+    for f in (PCI_IMG, PCI_DISK, os.path.join(ROOT, LINUX_IMAGE)):
+        if not os.path.isfile(f):
+            return [not_measured(n, gic, "%s missing (make images linux)" % os.path.relpath(f, ROOT)) for n in names]
+    scratch = os.path.join(BUILD, "bench-pci-disk.img")
+    end = re.compile(r"elvisor-bench: blk-write end|HYPERVISOR CRASH|Kernel panic|stopped:")
+    res = []
+    shutil.copyfile(PCI_DISK, scratch)
+    out, why = run_qemu("pci-gic%d" % gic, pci_disk_args(machine(gic, smp=1), scratch) + ["-kernel", PCI_IMG],
+                        lambda o: end.search(o) is not None)
+    res += blk_marks("\n".join(l[len("[disk] "):] for l in out.splitlines() if l.startswith("[disk] ")),
+                     gic, "", why)
+    shutil.copyfile(PCI_DISK, scratch)
+    native = machine(gic, smp=1, mem="256M", virtualization=False) + [
+        "-kernel", os.path.join(ROOT, LINUX_IMAGE), "-initrd", os.path.join(ROOT, LINUX_INITRD),
+        "-append", "console=ttyAMA0 quiet elvisor.bench=blk"]
+    out, why = run_qemu("pci-native-gic%d" % gic, pci_disk_args(native, scratch), lambda o: end.search(o) is not None)
+    res += blk_marks(out, gic, "_native", why)
+    os.unlink(scratch)
+    for r in res[:len(PCI_BENCHES)]:
+        nat = next((n for n in res if n["name"] == r["name"] + "_native"), None)
+        if "median" in r and nat and "median" in nat:
+            r["ratio"] = round(r["median"] / nat["median"], 4)
+    return res
+
+
 # --- footprint ---------------------------------------------------------------------------------
 
 def tool(name, *args):
@@ -574,6 +639,8 @@ def main():
         results += bench_linux(gic, linux)
         print("bench.py: GICv%d: virtio throughput..." % gic, flush=True)
         results += bench_virtio(gic, linux)
+        print("bench.py: GICv%d: assigned PCIe disk..." % gic, flush=True)
+        results += bench_pci(gic, linux)
         print("bench.py: GICv%d: %.0f s" % (gic, time.monotonic() - t), flush=True)
     if not native:
         results += footprint()
