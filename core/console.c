@@ -77,12 +77,16 @@ static uint64_t lock(void)
     return flags;
 }
 
+static void drain(void);
+
+/* Every release of the lock moves what the holder put into the ring towards the UART. */
 static void unlock(uint64_t flags)
 {
-    if (!console_locking)
-        return;
-    spin_unlock(&console_lock);
-    irq_restore(flags);
+    if (console_locking) {
+        spin_unlock(&console_lock);
+        irq_restore(flags);
+    }
+    drain();
 }
 
 static bool drain_claim(void) { return !__atomic_test_and_set(&drain_busy, __ATOMIC_ACQUIRE); }
@@ -233,7 +237,6 @@ static void idle_fire(struct hyp_timer *t)
     if (next != UINT64_MAX)
         arm(next);
     unlock(flags);
-    drain();
 }
 
 void console_write(const char *s, unsigned len)
@@ -243,7 +246,6 @@ void console_write(const char *s, unsigned len)
     if (console_term_redraw_pending(&term))
         note_redraw(timer_now());
     unlock(flags);
-    drain();
 }
 
 void console_init(uint64_t uart_base)
@@ -294,7 +296,6 @@ void console_out_put(struct console_out *o, const char *buf, unsigned len)
     }
     note_redraw(now);
     unlock(flags);
-    drain();
 }
 
 void console_out_reset(struct console_out *o)
@@ -305,7 +306,6 @@ void console_out_reset(struct console_out *o)
     writer = 0;
     o->timed = false;
     unlock(flags);
-    drain();
 }
 
 void console_out_release(struct console_out *o)
@@ -315,7 +315,6 @@ void console_out_release(struct console_out *o)
     o->used = false;
     o->timed = false;
     unlock(flags);
-    drain();
 }
 
 void console_focus(const void *vm)
@@ -330,5 +329,4 @@ void console_focus(const void *vm)
         if (pool[i].used && pool[i].vm == vm)
             console_stream_set_focus(&pool[i].s, true);
     unlock(flags);
-    drain();
 }
