@@ -122,17 +122,24 @@ static bool uart_has(const char *s)
     return strstr(uart_out, s) != NULL;
 }
 
+/* count lines of len bytes (c repeated, then a newline) from stream o. */
+static void write_lines(struct console_out *o, char c, unsigned len, unsigned count)
+{
+    char line[256];
+    assert_true(len <= sizeof(line));
+    memset(line, c, len - 1);
+    line[len - 1] = '\n';
+    for (unsigned i = 0; i < count; i++)
+        console_out_put(o, line, len);
+}
+
 /* The focused VM writes 40 KiB into a UART that takes nothing: every write returns at once, at
  * most three quarters of the ring is held, the rest is dropped, and once the UART moves again
  * the VM is told how much it lost. */
 static void test_flood_never_waits(void **state)
 {
     fifo_room = 0;
-    char line[64];
-    memset(line, 'x', sizeof(line) - 1);
-    line[sizeof(line) - 1] = '\n';
-    for (unsigned i = 0; i < 640; i++)
-        console_out_put(a, line, sizeof(line));
+    write_lines(a, 'x', 64, 640);
     assert_int_equal(waits, 0);
     assert_int_equal(uart_len, 0);
     assert_true(nr_armed > 0); /* the timer will try again */
@@ -162,11 +169,7 @@ static void test_flood_never_waits(void **state)
 static void test_log_keeps_its_room(void **state)
 {
     fifo_room = 0;
-    char line[128];
-    memset(line, 'y', sizeof(line) - 1);
-    line[sizeof(line) - 1] = '\n';
-    for (unsigned i = 0; i < 200; i++)
-        console_out_put(b, line, sizeof(line));
+    write_lines(b, 'y', 128, 200);
     sink("elvisor: a log line\n", 20);
     assert_int_equal(waits, 0);
     fifo_room = UINT32_MAX;
