@@ -270,12 +270,10 @@ static void vpmu_load(struct vcpu *v)
 }
 
 /* Counting stops first (PMCR_EL0.E = 0), so that the values saved are those the guest left.
- * The guest's level stays on the vGIC: its interrupt is pending while it is descheduled. */
-static void vpmu_put(struct vcpu *v)
+ * The guest's level stays on the vGIC: its interrupt is pending while it is descheduled. Out of
+ * line, so that a vCPU that does not use its PMU pays put a test and no stack frame. */
+static __attribute__((noinline)) void save(struct vcpu *v, struct vpmu *p)
 {
-    struct vpmu *p = pmu_of(v);
-    if (!p->used)
-        return;
     p->pmcr = sysreg_read(pmcr_el0) & PMCR_EL0_WRITABLE & ~(PMCR_EL0_P | PMCR_EL0_C);
     sysreg_write(pmcr_el0, 0);
     isb();
@@ -295,6 +293,13 @@ static void vpmu_put(struct vcpu *v)
     mdcr_set(false);
     ppi_mask(false);
     v->hw_sync.part[VCPU_HW_VPMU] = 0;
+}
+
+static void vpmu_put(struct vcpu *v)
+{
+    struct vpmu *p = pmu_of(v);
+    if (p->used)
+        save(v, p);
 }
 
 /* After each exit while the guest's level is high: PMCR_EL0.E, which the guest writes without
@@ -591,6 +596,7 @@ uint64_t vpmu_version(void) { return version; }
 static void vpmu_init(void)
 {
     uint64_t ver = ID_FIELD_GET(sysreg_read(id_aa64dfr0_el1), ID_AA64DFR0_EL1_PMUVER);
+    version = 0;
     if (!ver || ver == ID_AA64DFR0_EL1_PMUVER_IMPDEF || !platform.pmu_intid)
         return;
     version = ver < ID_AA64DFR0_EL1_PMUVER_V3P5 ? ver : ID_AA64DFR0_EL1_PMUVER_V3P5;

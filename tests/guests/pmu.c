@@ -4,7 +4,9 @@
  * a loop plausibly; EL1 excluded counts nothing, EL2 cannot be asked for; the counters stop
  * while the vCPU is descheduled (tests/configs/pmu.dts runs it alone on a CPU, "pmu", and twice
  * on one CPU, "pmu-a" and "pmu-b", which time-share it); an overflow raises PPI 23 once, and
- * the interrupt ends when the guest clears the overflow. */
+ * the interrupt ends when the guest clears the overflow. In a VM whose configuration turns the PMU
+ * off (bootargs "no-pmu" beside cpu-features "no-pmu"): PMUVer 0, no node, every PMU register
+ * UNDEFINED. */
 #include "tests/guests/common/gic.h"
 #include "lib/string.h"
 
@@ -334,10 +336,61 @@ static void test_overflow(void)
     sysreg_write(pmcntenclr_el0, ~0UL);
 }
 
+/* ---- (e) a VM whose configuration turns the PMU off (cpu-features "no-pmu", bootargs "no-pmu") ---- */
+
+/* The read or write of one PMU register, by number: whether it was UNDEFINED (EC 0). */
+static bool undefined_access(unsigned which)
+{
+    uint64_t esr = 0;
+    fault_expect();
+    switch (which) {
+    case 0:
+        (void)sysreg_read(pmcr_el0);
+        break;
+    case 1:
+        sysreg_write(pmcr_el0, PMCR_E);
+        break;
+    case 2:
+        (void)sysreg_read(pmccntr_el0);
+        break;
+    case 3:
+        sysreg_write(pmcntenset_el0, CYCLE_BIT);
+        break;
+    case 4:
+        (void)sysreg_read(pmuserenr_el0);
+        break;
+    case 5:
+        (void)sysreg_read(pmccfiltr_el0);
+        break;
+    default:
+        (void)sysreg_read(s3_3_c14_c8_0); /* PMEVCNTR0_EL0 */
+        break;
+    }
+    return fault_taken(&esr, 0) && (esr >> 26) == 0;
+}
+
+static void test_turned_off(void)
+{
+    uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
+    check(((dfr0 >> 8) & 0xf) == 0, "pmu_off_pmuver", "ID_AA64DFR0_EL1 0x%lx", (unsigned long)dfr0);
+    int node = fdt_next_compatible(&guest_fdt, -1, "arm,armv8-pmuv3");
+    check(node < 0, "pmu_off_no_dt_node", "arm,armv8-pmuv3 node at %d", node);
+    unsigned undefs = 0;
+    for (unsigned i = 0; i < 7; i++)
+        undefs += undefined_access(i);
+    check(undefs == 7, "pmu_off_undefined", "%u of 7 PMU accesses UNDEFINED", undefs);
+}
+
 int guest_main(void)
 {
     if (gic_probe() < 0) {
         check(false, "gic_found", "no GIC in the device tree");
+        return guest_failures;
+    }
+    int chosen = fdt_path_offset(&guest_fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_prop_string(&guest_fdt, chosen, "bootargs") : 0;
+    if (args && strcmp(args, "no-pmu") == 0) {
+        test_turned_off();
         return guest_failures;
     }
     /* The first access: UNDEFINED without a PMU. */
@@ -348,8 +401,6 @@ int guest_main(void)
     check(!undef, "pmu_accessible", "PMCR_EL0 UNDEFINED (ESR 0x%lx)", (unsigned long)esr);
     if (undef || !test_advertised())
         return guest_failures;
-    int chosen = fdt_path_offset(&guest_fdt, "/chosen");
-    const char *args = chosen >= 0 ? fdt_prop_string(&guest_fdt, chosen, "bootargs") : 0;
     timing = args && strcmp(args, "pmu-timing") == 0;
     guest_set_irq_hook(on_irq);
     gic_dist_init();

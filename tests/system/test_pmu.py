@@ -1,6 +1,6 @@
 """The guest's PMUv3 (vdev/vpmu.c, docs/interrupts.md): tests/guests/pmu.c in
-tests/configs/pmu.dts ('pmu' alone on its CPU, 'pmu-a' and 'pmu-b' time-sharing one) on GICv3
-with -cpu max and GICv2 with -cpu cortex-a72, and in tests/configs/pmu-icount.dts (the shared
+tests/configs/pmu.dts ('pmu' alone on its CPU, 'pmu-a' and 'pmu-b' time-sharing one, 'pmu-off'
+with cpu-features = "no-pmu") on GICv3 with -cpu max and GICv2 with -cpu cortex-a72, and in tests/configs/pmu-icount.dts (the shared
 pair) under -icount, where QEMU counts instructions and time is instructions: there the cycles
 a VM counts must be those of the time it ran, not of the time the other VM had the CPU."""
 import re
@@ -15,6 +15,8 @@ COMMON = [
     "pmu_no_el2_filter", "pmu_xevcntr", "pmu_counts_while_running", "pmu_overflow_irq",
     "pmu_overflow_cleared", "pmu_cycle_overflow_irq", "pmu_irq_follows_flags", "pmu_no_other_interrupts",
 ]
+# The VM whose configuration turns the PMU off.
+OFF = ["pmu_off_pmuver", "pmu_off_no_dt_node", "pmu_off_undefined"]
 # Only where QEMU counts instructions (-icount) and time away is judged (bootargs pmu-timing).
 ICOUNT = ["pmu_instructions_plausible", "pmu_not_counted_away"]
 
@@ -41,9 +43,11 @@ def run(name, args, img, vms):
 @pytest.mark.parametrize("gic,cpu", [(3, "max"), (2, "cortex-a72")])
 def test_pmu(gic, cpu):
     vms = ["pmu", "pmu-a", "pmu-b"]
-    out = run("pmu-gic%d-%s" % (gic, cpu), machine_args(gic=gic, cpu=cpu, smp=4), "pmu", vms)
+    out = run("pmu-gic%d-%s" % (gic, cpu), machine_args(gic=gic, cpu=cpu, smp=4), "pmu", vms + ["pmu-off"])
     for vm in vms:
         assert passed(out, vm, COMMON) == COMMON, vm
+    # cpu-features = "no-pmu": PMUVer 0, no arm,armv8-pmuv3 node, the registers UNDEFINED.
+    assert passed(out, "pmu-off", OFF) == OFF
 
 
 def test_pmu_icount():
