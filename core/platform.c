@@ -219,6 +219,17 @@ static const char *find_timer(void)
     return NULL;
 }
 
+/* Optional: the PMU's overflow interrupt, a PPI (Linux binding perf/arm,pmu.yaml). A machine
+ * without the node, or with an SPI per CPU instead, gives guests no PMU. */
+static void find_pmu(void)
+{
+    int node = fdt_next_compatible(&host_fdt, -1, "arm,armv8-pmuv3");
+    int len;
+    const uint8_t *irq = node >= 0 ? fdt_getprop(&host_fdt, node, "interrupts", &len) : 0;
+    if (irq && len >= 12 && intid_of(irq) >= 16 && intid_of(irq) < 32)
+        platform.pmu_intid = intid_of(irq);
+}
+
 static const char *find_psci(void)
 {
     int node = fdt_next_compatible(&host_fdt, -1, "arm,psci-1.0");
@@ -242,6 +253,7 @@ const char *platform_discover(const struct efi_handoff *efi)
     if ((err = find_psci()) || (err = efi ? find_memory_efi(efi) : find_memory()) || (err = find_reserved()) ||
         (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
         return err;
+    find_pmu();
     return NULL;
 }
 

@@ -50,6 +50,7 @@ struct platform {
     uint32_t gic_maint_intid;
 
     uint32_t timer_intid[TIMER_NR]; /* 0 when absent */
+    uint32_t pmu_intid;             /* the PMU's overflow PPI (arm,armv8-pmuv3); 0 when absent */
 
     enum psci_conduit psci_conduit;
     uint32_t psci_version;

@@ -47,11 +47,12 @@ static uint64_t guest_hcr(const struct vcpu *v)
 #define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | CPTR_EL2_TTA)
 
 /* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),
- * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1. The
- * guest sees the PMU, profiling and trace hidden in its ID registers; their registers are
- * emulated or UNDEFINED. Debug is the guest's: TDE = 0 takes its debug exceptions to its EL1,
- * and the part that switches its debug registers clears TDA while a vCPU that uses them runs
- * (vdev/vdebug_regs.c). */
+ * statistical profiling (TPMS) and the trace filters (TTRF) trap; HPMN = 0 counters for EL1.
+ * Profiling and trace are hidden in the guest's ID registers and their registers UNDEFINED.
+ * Debug and the PMU are the guest's, switched by two parts that each change only their own
+ * fields of MDCR_EL2, by read-modify-write, while a vCPU that uses them is loaded: debug
+ * (vdev/vdebug_regs.c) clears TDA (TDE = 0 takes the guest's debug exceptions to its EL1), the
+ * PMU (vdev/vpmu.c) sets HPMN to the guest's counters and clears TPMCR. */
 #define MDCR_GUEST \
     (MDCR_EL2_TPMCR | MDCR_EL2_TPM | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPMS | MDCR_EL2_TTRF)
 

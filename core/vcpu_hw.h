@@ -1,5 +1,5 @@
 /* The virtual CPU hardware: the parts of a vCPU beyond its registers that the hypervisor keeps
- * for it (the vGIC's CPU interface, the virtual timer, the EL1 physical timer; later the PMU,
+ * for it (the vGIC's CPU interface, the virtual timer, the EL1 physical timer, the PMU; later
  * debug). Each part is a struct vcpu_hw_ops in vdev/; the list of parts is the table
  * vcpu_hw_parts (vdev/vcpu_hw_table.c), which core runs through without naming any part: at
  * boot and per CPU (core/irq.c), when a VM is built (vcpu_hw_attach fills vm->hw[], indexed

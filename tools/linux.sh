@@ -59,7 +59,7 @@ fi
 
 # What the build depends on besides the package versions.
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
-script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")/cntvct.c" | sha256sum | cut -c1-16)"
+script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount}.c | sha256sum | cut -c1-16)"
 outputs_present() {
     [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
 }
@@ -348,6 +348,10 @@ cp "$WORK/busybox/bin/busybox" "$R/bin/busybox"
 aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
     -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
     -o "$R/bin/cntvct" "$(dirname "${BASH_SOURCE[0]}")/cntvct.c"
+# The PMU probe (tools/perfcount.c): cycles and instructions of a loop through perf_event_open.
+aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
+    -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
+    -o "$R/bin/perfcount" "$(dirname "${BASH_SOURCE[0]}")/perfcount.c"
 ln -s busybox "$R/bin/sh"
 echo "$RELEASE" > "$R/etc/kernel-release"
 # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.

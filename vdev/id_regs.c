@@ -8,6 +8,7 @@
 #include "core/vm.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/sysreg.h"
+#include "vdev/vpmu.h"
 
 /* host_c<CRm>_<op2>(): this CPU's register op0=3, op1=0, CRn=0, CRm, op2, read by encoding
  * (an Armv8.0 assembler does not know every name). Defined for the whole ID space; the
@@ -26,6 +27,15 @@ HOST_READERS(5)
 HOST_READERS(6)
 HOST_READERS(7)
 /* clang-format on */
+
+/* ID_AA64DFR0_EL1 as the host has it, but PMUVer: the PMU guests get is the one vdev/vpmu.c
+ * switches (0 where it is not active, at most the version it models); a VM with "no-pmu" reads
+ * 0 through features[]. */
+static uint64_t host_dfr0(void)
+{
+    return (host_c5_0() & ~ID_FIELD_MASK(ID_AA64DFR0_EL1_PMUVER)) |
+           ID_FIELD_VAL(ID_AA64DFR0_EL1_PMUVER, vpmu_version());
+}
 
 /* What turning a feature off hides (Arm ARM D19.2): its fields in one register, which then read
  * as `val` (0, "not implemented", unless the architecture requires more). A feature hidden from
@@ -68,13 +78,15 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
     return val;
 }
 
-/* The host's value with the fields in `hidden` read as `value`'s (0: "not implemented"). */
-#define ID_HOST_SET(reg, crm, op2, hidden, value)                                                 \
-    {                                                                                             \
-        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .vm_filter = id_filter, \
-        .host = host_c##crm##_##op2, .hide = (hidden), .val = (value)                             \
+/* The host's value (as `reader` returns it) with the fields in `hidden` read as `value`'s (0:
+ * "not implemented"). */
+#define ID_HOST_READ(reg, crm, op2, reader, hidden, value)                                                          \
+    {                                                                                                               \
+        .name = #reg, .enc = SYSREG(3, 0, 0, crm, op2), .rd = SR_RD_HOST, .vm_filter = id_filter, .host = (reader), \
+        .hide = (hidden), .val = (value)                                                                            \
     }
-#define ID_HOST(reg, crm, op2, hidden) ID_HOST_SET(reg, crm, op2, hidden, 0)
+#define ID_HOST_SET(reg, crm, op2, hidden, value) ID_HOST_READ(reg, crm, op2, host_c##crm##_##op2, hidden, value)
+#define ID_HOST(reg, crm, op2, hidden)            ID_HOST_SET(reg, crm, op2, hidden, 0)
 /* A fixed value, whatever the host has. */
 #define ID_FIXED(reg, crm, op2, value)                                                                            \
     {                                                                                                             \
@@ -98,10 +110,10 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
      ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
 /* v8.0 debug (the registers vdev/vdebug_regs.c switches) with the host's breakpoints and
- * watchpoints; no PMU, SPE or trace, no OS double lock. */
+ * watchpoints, the PMU vdev/vpmu.c switches (host_dfr0); no SPE or trace, no OS double lock. */
 #define ID_AA64DFR0_SHOWN                                                        \
     (ID_FIELD_MASK(ID_AA64DFR0_EL1_BRPS) | ID_FIELD_MASK(ID_AA64DFR0_EL1_WRPS) | \
-     ID_FIELD_MASK(ID_AA64DFR0_EL1_CTX_CMPS))
+     ID_FIELD_MASK(ID_AA64DFR0_EL1_CTX_CMPS) | ID_FIELD_MASK(ID_AA64DFR0_EL1_PMUVER))
 #define ID_AA64DFR0_VALUE                                                  \
     (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | \
      ID_FIELD_VAL(ID_AA64DFR0_EL1_DOUBLELOCK, ID_AA64DFR0_EL1_DOUBLELOCK_NI))
@@ -140,7 +152,7 @@ static const struct sysreg_desc rows[] = {
     ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
     ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
-    ID_HOST_SET(ID_AA64DFR0_EL1, 5, 0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),
+    ID_HOST_READ(ID_AA64DFR0_EL1, 5, 0, host_dfr0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),
     ID_FIXED(ID_AA64DFR1_EL1, 5, 1, 0),
     ID_HOST(ID_AA64ISAR0_EL1, 6, 0, 0),
     ID_HOST(ID_AA64ISAR1_EL1, 6, 1, ID_AA64ISAR1_HIDDEN),

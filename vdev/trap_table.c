@@ -7,6 +7,7 @@
 #include "vdev/vsysreg.h"
 #include "vdev/vptimer.h"
 #include "vdev/vdebug_regs.h"
+#include "vdev/vpmu.h"
 
 const struct exit_hook vdev_exit_hooks[] = {
     { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },
@@ -14,6 +15,7 @@ const struct exit_hook vdev_exit_hooks[] = {
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 
-const struct sysreg_table *const vdev_sysreg_tables[] = { &id_reg_table, &vsysreg_table, &vgic_sysreg_table,
-                                                          &vptimer_sysreg_table, &vdebug_sysreg_table };
+const struct sysreg_table *const vdev_sysreg_tables[] = { &id_reg_table,        &vsysreg_table,
+                                                          &vgic_sysreg_table,   &vptimer_sysreg_table,
+                                                          &vdebug_sysreg_table, &vpmu_sysreg_table };
 const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);

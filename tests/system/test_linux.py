@@ -51,6 +51,8 @@ def test_linux_vm_boots_to_shell(gic, cpu):
         assert re.search(r"arch_timer: cp15 timer\(s\) running at \d+\.\d+MHz \(virt\)", dmesg)
         assert re.search(r"9000000\.pl011: ttyAMA0 at MMIO 0x9000000 \(irq = \d+", dmesg)
         assert "smp: Brought up 1 node, 2 CPUs" in dmesg
+        # The guest's PMU (vdev/vpmu.c): Linux's PMUv3 driver probes it from the device tree.
+        assert re.search(r"hw perfevents: enabled with armv8_pmuv3\w* PMU driver, \d+ counters available", dmesg)
         bad = [l for l in dmesg.splitlines()
                if re.search(r"\b(WARNING|BUG|Oops|Call trace|error|failed)\b", l, re.I)
                and "PCIe" not in l]
@@ -62,6 +64,23 @@ def test_linux_vm_boots_to_shell(gic, cpu):
 def focus_next(q, vm):
     q.send("\x01\x01\x01")
     q.wait_for(r"input now goes to VM '%s'" % vm)
+
+
+def test_linux_perf_counts():
+    """Linux counts cycles and instructions with perf_event_open (tools/perfcount.c, in the
+    initramfs) on the guest's PMU. Under -icount, the only mode in which QEMU counts
+    instructions: the loop alone is 30 million of them."""
+    with Qemu("linux-perf", machine_args(gic=3, cpu="max", smp=4, icount=True), kernel=IMG) as q:
+        q.expect(r"\[linux\] elvisor-guest: shell ready", timeout=600)
+        wait_shell(q, "linux")
+        out = sh(q, "linux", "perfcount", timeout=120)
+        m = re.search(r"elvisor-guest: perf cycles (\d+) instructions (\d+)", out)
+        assert m, out
+        cycles, instructions = int(m.group(1)), int(m.group(2))
+        print("perfcount: %d cycles, %d instructions" % (cycles, instructions))
+        assert cycles > 0
+        assert 30000000 <= instructions < 40000000
+        assert "HYPERVISOR CRASH" not in q.output()
 
 
 def test_two_linux_vms():

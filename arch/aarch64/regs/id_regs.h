@@ -46,7 +46,11 @@
 #define ID_AA64DFR0_EL1_DEBUGVER_V8      6 /* Armv8.0 debug architecture */
 #define ID_AA64DFR0_EL1_PMUVER_SHIFT     8 /* FEAT_PMUv3 and its versions */
 #define ID_AA64DFR0_EL1_PMUVER_WIDTH     4
-#define ID_AA64DFR0_EL1_BRPS_SHIFT       12 /* breakpoints, minus one (at least 2: 1) */
+#define ID_AA64DFR0_EL1_PMUVER_V3        1   /* FEAT_PMUv3 */
+#define ID_AA64DFR0_EL1_PMUVER_V3P4      5   /* FEAT_PMUv3p4: PMMIR_EL1 */
+#define ID_AA64DFR0_EL1_PMUVER_V3P5      6   /* FEAT_PMUv3p5: 64-bit event counters */
+#define ID_AA64DFR0_EL1_PMUVER_IMPDEF    0xf /* an IMPLEMENTATION DEFINED PMU, not PMUv3 */
+#define ID_AA64DFR0_EL1_BRPS_SHIFT       12  /* breakpoints, minus one (at least 2: 1) */
 #define ID_AA64DFR0_EL1_BRPS_WIDTH       4
 #define ID_AA64DFR0_EL1_WRPS_SHIFT       20 /* watchpoints, minus one (at least 2: 1) */
 #define ID_AA64DFR0_EL1_WRPS_WIDTH       4
