@@ -19,6 +19,7 @@
 #include "core/platform.h"
 #include "core/power.h"
 #include "core/smp.h"
+#include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
 #include "lib/printf.h"
@@ -126,6 +127,9 @@ static void print_banner(void)
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
            platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    char spec[200];
+    speculation_describe(0, spec, sizeof(spec));
+    printk("  speculation, CPU0: %s\n", spec);
     bool bti = branch_prot_has_bti(), pac = branch_prot_has_pac();
     printk("  branch protection at EL2: %s%s%s\n", bti ? "BTI" : "", bti && pac ? ", " : "",
            pac   ? "PAC (return addresses, key A)"
@@ -214,6 +218,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
     platform.psci_version = psci_version();
+    speculation_cpu_init(0);
     for (unsigned i = 0; i < platform.cpu_count; i++)
         percpu_data[i].mpidr = platform.cpu_mpidr[i];
 
@@ -239,6 +244,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
 void __attribute__((noreturn)) boot_secondary(unsigned id)
 {
     el2_cpu_init(id);
+    speculation_cpu_init(id);
     mmu_enable();
     irq_cpu_init(id);
     smp_report_online(id);
