@@ -4,6 +4,7 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/branch_prot.h"
+#include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
@@ -183,8 +184,33 @@ static void __attribute__((noipa)) branch_protection_tests(void)
     }
 }
 
+/* "elvisor.at_walk_test": the hypervisor's walk of EL1 tables (guest_va_to_ipa, as for a
+ * guest's ISV=0 access) takes a synchronous external abort: EL1's stage 1 is pointed at a table
+ * in the physical address space just past the last RAM region, where nothing answers (QEMU
+ * raises the abort as an exception at EL2, not in PAR_EL1). The walk must fail and boot go on. */
+static void at_walk_test(void)
+{
+    const struct mem_range *last = &platform.mem[platform.mem_count - 1];
+    uint64_t sctlr = sysreg_read(sctlr_el1), tcr = sysreg_read(tcr_el1), ttbr = sysreg_read(ttbr0_el1);
+    printk("elvisor: AT walk test requested by bootargs: EL1 tables at 0x%lx\n",
+           (unsigned long)(last->base + last->size));
+    sysreg_write(ttbr0_el1, last->base + last->size);
+    sysreg_write(tcr_el1, 25 | (UINT64_C(1) << 23)); /* T0SZ 25: walks from level 1; EPD1 */
+    sysreg_write(sctlr_el1, sctlr | 1);              /* M: EL1's stage 1 on (EL1 runs nothing) */
+    isb();
+    uint64_t ipa = 0;
+    int r = guest_va_to_ipa(0x1000, false, false, &ipa);
+    sysreg_write(sctlr_el1, sctlr);
+    sysreg_write(tcr_el1, tcr);
+    sysreg_write(ttbr0_el1, ttbr);
+    isb();
+    printk("elvisor: AT walk test: %s\n", r < 0 ? "the walk failed, as it must" : "translated (wrong)");
+}
+
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
+    if (platform_has_bootarg("elvisor.at_walk_test"))
+        at_walk_test();
     branch_protection_tests();
     if (platform_has_bootarg("elvisor.crash_test")) {
         printk("elvisor: crash test requested by bootargs\n");
