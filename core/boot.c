@@ -4,6 +4,7 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/branch_prot.h"
+#include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
@@ -19,6 +20,7 @@
 #include "core/platform.h"
 #include "core/power.h"
 #include "core/smp.h"
+#include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
 #include "lib/printf.h"
@@ -126,6 +128,9 @@ static void print_banner(void)
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
     printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
            platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    char spec[200];
+    speculation_describe(0, spec, sizeof(spec));
+    printk("  speculation, CPU0: %s\n", spec);
     bool bti = branch_prot_has_bti(), pac = branch_prot_has_pac();
     printk("  branch protection at EL2: %s%s%s\n", bti ? "BTI" : "", bti && pac ? ", " : "",
            pac   ? "PAC (return addresses, key A)"
@@ -179,8 +184,33 @@ static void __attribute__((noipa)) branch_protection_tests(void)
     }
 }
 
+/* "elvisor.at_walk_test": the hypervisor's walk of EL1 tables (guest_va_to_ipa, as for a
+ * guest's ISV=0 access) takes a synchronous external abort: EL1's stage 1 is pointed at a table
+ * in the physical address space just past the last RAM region, where nothing answers (QEMU
+ * raises the abort as an exception at EL2, not in PAR_EL1). The walk must fail and boot go on. */
+static void at_walk_test(void)
+{
+    const struct mem_range *last = &platform.mem[platform.mem_count - 1];
+    uint64_t sctlr = sysreg_read(sctlr_el1), tcr = sysreg_read(tcr_el1), ttbr = sysreg_read(ttbr0_el1);
+    printk("elvisor: AT walk test requested by bootargs: EL1 tables at 0x%lx\n",
+           (unsigned long)(last->base + last->size));
+    sysreg_write(ttbr0_el1, last->base + last->size);
+    sysreg_write(tcr_el1, 25 | (UINT64_C(1) << 23)); /* T0SZ 25: walks from level 1; EPD1 */
+    sysreg_write(sctlr_el1, sctlr | 1);              /* M: EL1's stage 1 on (EL1 runs nothing) */
+    isb();
+    uint64_t ipa = 0;
+    int r = guest_va_to_ipa(0x1000, false, false, &ipa);
+    sysreg_write(sctlr_el1, sctlr);
+    sysreg_write(tcr_el1, tcr);
+    sysreg_write(ttbr0_el1, ttbr);
+    isb();
+    printk("elvisor: AT walk test: %s\n", r < 0 ? "the walk failed, as it must" : "translated (wrong)");
+}
+
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
+    if (platform_has_bootarg("elvisor.at_walk_test"))
+        at_walk_test();
     branch_protection_tests();
     if (platform_has_bootarg("elvisor.crash_test")) {
         printk("elvisor: crash test requested by bootargs\n");
@@ -214,6 +244,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
     platform.psci_version = psci_version();
+    speculation_cpu_init(0);
     for (unsigned i = 0; i < platform.cpu_count; i++)
         percpu_data[i].mpidr = platform.cpu_mpidr[i];
 
@@ -239,6 +270,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
 void __attribute__((noreturn)) boot_secondary(unsigned id)
 {
     el2_cpu_init(id);
+    speculation_cpu_init(id);
     mmu_enable();
     irq_cpu_init(id);
     smp_report_online(id);

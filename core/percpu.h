@@ -16,6 +16,7 @@ struct vcpu;
 struct percpu {
     struct guest_regs *guest_regs; /* must stay first: vectors.S reads it at offset 0 */
     unsigned id;                   /* logical index, 0 = boot CPU */
+    uint32_t spectre_exit;         /* the exit path's mitigation (core/speculation.c) */
     uint64_t mpidr;                /* affinity as the DTB's cpu reg gives it */
     volatile bool online;
     struct vcpu *vcpu;     /* the vCPU running here, if any */
@@ -31,6 +32,7 @@ struct percpu {
 /* The head that arch/aarch64/cpu_local.h (and so the drivers' cpu_index()) relies on. */
 _Static_assert(offsetof(struct percpu, guest_regs) == CPU_LOCAL_REGS_OFFSET, "percpu head: guest_regs");
 _Static_assert(offsetof(struct percpu, id) == CPU_LOCAL_ID_OFFSET, "percpu head: id");
+_Static_assert(offsetof(struct percpu, spectre_exit) == CPU_LOCAL_SPECTRE_OFFSET, "percpu head: spectre_exit");
 
 extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned cpu_count;

@@ -3,6 +3,7 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/sched.h"
+#include "core/speculation.h"
 #include "drivers/psci.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -35,7 +36,9 @@ void smp_start_secondaries(void)
 
 void smp_report_online(unsigned id)
 {
-    printk("elvisor: CPU%u (MPIDR 0x%lx) online\n", id, (unsigned long)percpu_data[id].mpidr);
+    char spec[200];
+    speculation_describe(id, spec, sizeof(spec));
+    printk("elvisor: CPU%u (MPIDR 0x%lx) online; speculation: %s\n", id, (unsigned long)percpu_data[id].mpidr, spec);
     __atomic_store_n(&percpu_data[id].online, true, __ATOMIC_RELEASE);
 }
 

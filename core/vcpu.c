@@ -19,12 +19,16 @@
  * registers), SMC (the firmware is never reached), implementation-defined registers, ACTLR_EL1
  * and data-cache set/way operations; EL1 is AArch64. And, where the CPU has them (RES0
  * otherwise): the RAS error record registers (TERR: the physical error records are the
- * machine's, never a guest's; RAS is hidden from it, so they are UNDEFINED) and the LORegion
- * registers (TLOR: emulated RAZ/WI, no LORegions, vdev/vsysreg.c). */
+ * machine's, never a guest's; RAS is hidden from it, so they are UNDEFINED), synchronous
+ * external aborts from EL1 and EL0 (TEA: the hypervisor sees and logs each one, then injects
+ * it into the guest that caused it, core/mmio.c and core/exit.c) and the LORegion registers
+ * (TLOR: emulated RAZ/WI, no LORegions, vdev/vsysreg.c). PTW: a guest's stage 1 walk that
+ * lands in Device memory (a passthrough device) is a stage 2 fault, never a device read, also
+ * when the hypervisor walks the guest's tables with AT (arch/aarch64/guest_at.c). */
 #define HCR_GUEST                                                                                                      \
     (HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO | HCR_EL2_FB | HCR_EL2_BSU_IS | HCR_EL2_TWE | \
      HCR_EL2_TID3 | HCR_EL2_TSC | HCR_EL2_TIDCP | HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_RW | HCR_EL2_TERR |             \
-     HCR_EL2_TLOR)
+     HCR_EL2_TEA | HCR_EL2_TLOR | HCR_EL2_PTW)
 
 /* WFI traps only where the vCPU shares its CPU, so that it can give the CPU away. A vCPU alone
  * on its CPU executes WFI itself: the CPU sleeps in the guest until a virtual interrupt is

@@ -29,3 +29,22 @@ int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry_pa, uint64_t context)
 
 void psci_system_off(void) { psci_call(PSCI_0_2_SYSTEM_OFF, 0, 0, 0); }
 void psci_system_reset(void) { psci_call(PSCI_0_2_SYSTEM_RESET, 0, 0, 0); }
+
+/* SMCCC 1.1 or later below us (DEN0028 7.1: PSCI_FEATURES says whether SMCCC_VERSION exists,
+ * PSCI 1.0 and later); asked once, on the boot CPU, before the secondaries start. */
+static int smccc_1_1 = -1;
+
+int64_t smccc_arch_features(uint32_t fid)
+{
+    if (smccc_1_1 < 0) {
+        smccc_1_1 = 0;
+        if (conduit != PSCI_CONDUIT_NONE && psci_version() >= 0x10000 &&
+            psci_call(PSCI_1_0_FEATURES, SMCCC_VERSION_FID, 0, 0) >= 0) {
+            int64_t v = psci_call(SMCCC_VERSION_FID, 0, 0, 0);
+            smccc_1_1 = v >= 0x10001;
+        }
+    }
+    return smccc_1_1 ? psci_call(SMCCC_ARCH_FEATURES_FID, fid, 0, 0) : PSCI_NOT_SUPPORTED;
+}
+
+void smccc_call(uint32_t fid, uint64_t a1) { (void)psci_call(fid, a1, 0, 0); }

@@ -14,6 +14,10 @@
 #define PSCI_0_2_SYSTEM_RESET      0x84000009u
 #define PSCI_1_0_FEATURES          0x8400000au
 
+/* SMCCC (Arm DEN0028) calls every SMCCC 1.1 firmware has. */
+#define SMCCC_VERSION_FID       0x80000000u
+#define SMCCC_ARCH_FEATURES_FID 0x80000001u
+
 #define PSCI_SUCCESS            0
 #define PSCI_NOT_SUPPORTED      (-1)
 #define PSCI_INVALID_PARAMETERS (-2)
@@ -34,5 +38,10 @@ uint32_t psci_version(void);
 int64_t psci_cpu_on(uint64_t mpidr, uint64_t entry_pa, uint64_t context);
 void psci_system_off(void);
 void psci_system_reset(void);
+/* SMCCC_ARCH_FEATURES(fid) of the firmware, this CPU's answer; PSCI_NOT_SUPPORTED (-1) when the
+ * firmware is older than SMCCC 1.1 or there is none. */
+int64_t smccc_arch_features(uint32_t fid);
+/* A call with one argument whose result is not used (the workarounds). */
+void smccc_call(uint32_t fid, uint64_t a1);
 
 #endif

@@ -101,10 +101,16 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
     }
 
 /* SVE, RAS, MPAM and AMU state is not switched; EL2 and EL3: a guest is neither a hypervisor
- * (no nested virtualization) nor a monitor. */
+ * (no nested virtualization) nor a monitor. EL0 and EL1 are AArch64 only: an exit from AArch32
+ * stops the VM (core/exit.c), so AArch32 at EL0 is not offered (and EL1 is AArch64 by
+ * HCR_EL2.RW). */
 #define ID_AA64PFR0_HIDDEN                                                                                           \
     (ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE) | ID_FIELD_MASK(ID_AA64PFR0_EL1_RAS) | ID_FIELD_MASK(ID_AA64PFR0_EL1_MPAM) | \
-     ID_FIELD_MASK(ID_AA64PFR0_EL1_AMU) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL3))
+     ID_FIELD_MASK(ID_AA64PFR0_EL1_AMU) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL3) |  \
+     ID_FIELD_MASK(ID_AA64PFR0_EL1_EL0) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL1))
+#define ID_AA64PFR0_VALUE                                            \
+    (ID_FIELD_VAL(ID_AA64PFR0_EL1_EL0, ID_AA64PFR0_EL1_EL_AARCH64) | \
+     ID_FIELD_VAL(ID_AA64PFR0_EL1_EL1, ID_AA64PFR0_EL1_EL_AARCH64))
 #define ID_AA64PFR1_HIDDEN                                                                 \
     (ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE) | ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) |             \
      ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
@@ -121,7 +127,12 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 #define ID_AA64ISAR1_HIDDEN                                                                                            \
     (ID_FIELD_MASK(ID_AA64ISAR1_EL1_APA) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_API) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPA) | \
      ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPI))
-#define ID_AA64ISAR2_HIDDEN (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3))
+/* Pointer authentication; MOPS (its instructions are UNDEFINED at EL1 and EL0 while
+ * HCRX_EL2.MSCEn is 0, which it is, core/vcpu.c); WFET and WFIT (their timeout operand is not
+ * honoured by the WFx trap handler, core/exit.c). */
+#define ID_AA64ISAR2_HIDDEN                                                        \
+    (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3) | \
+     ID_FIELD_MASK(ID_AA64ISAR2_EL1_MOPS) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT))
 /* Counter offsets are EL2's business. */
 #define ID_AA64MMFR0_HIDDEN ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV)
 /* XNX and FWB are stage 2 features; VHE and NV are for hypervisors. */
@@ -129,26 +140,28 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 #define ID_AA64MMFR2_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR2_EL1_NV) | ID_FIELD_MASK(ID_AA64MMFR2_EL1_FWB))
 
 static const struct sysreg_desc rows[] = {
-    /* AArch32 (an AArch64 guest may read them; nothing is hidden) */
-    ID_HOST(ID_PFR0_EL1, 1, 0, 0),
-    ID_HOST(ID_PFR1_EL1, 1, 1, 0),
-    ID_HOST(ID_DFR0_EL1, 1, 2, 0),
-    ID_HOST(ID_AFR0_EL1, 1, 3, 0),
-    ID_HOST(ID_MMFR0_EL1, 1, 4, 0),
-    ID_HOST(ID_MMFR1_EL1, 1, 5, 0),
-    ID_HOST(ID_MMFR2_EL1, 1, 6, 0),
-    ID_HOST(ID_MMFR3_EL1, 1, 7, 0),
-    ID_HOST(ID_ISAR0_EL1, 2, 0, 0),
-    ID_HOST(ID_ISAR1_EL1, 2, 1, 0),
-    ID_HOST(ID_ISAR2_EL1, 2, 2, 0),
-    ID_HOST(ID_ISAR3_EL1, 2, 3, 0),
-    ID_HOST(ID_ISAR4_EL1, 2, 4, 0),
-    ID_HOST(ID_ISAR5_EL1, 2, 5, 0),
-    ID_HOST(MVFR0_EL1, 3, 0, 0),
-    ID_HOST(MVFR1_EL1, 3, 1, 0),
-    ID_HOST(MVFR2_EL1, 3, 2, 0),
+    /* AArch32: no execution state of a guest is AArch32 (ID_AA64PFR0_EL1.EL0/EL1 say AArch64
+     * only), so its feature registers read as zero (Arm ARM D19.2: an AArch32 ID register
+     * of an AArch64-only PE is UNKNOWN; zero is what KVM gives too), never the host's. */
+    ID_FIXED(ID_PFR0_EL1, 1, 0, 0),
+    ID_FIXED(ID_PFR1_EL1, 1, 1, 0),
+    ID_FIXED(ID_DFR0_EL1, 1, 2, 0),
+    ID_FIXED(ID_AFR0_EL1, 1, 3, 0),
+    ID_FIXED(ID_MMFR0_EL1, 1, 4, 0),
+    ID_FIXED(ID_MMFR1_EL1, 1, 5, 0),
+    ID_FIXED(ID_MMFR2_EL1, 1, 6, 0),
+    ID_FIXED(ID_MMFR3_EL1, 1, 7, 0),
+    ID_FIXED(ID_ISAR0_EL1, 2, 0, 0),
+    ID_FIXED(ID_ISAR1_EL1, 2, 1, 0),
+    ID_FIXED(ID_ISAR2_EL1, 2, 2, 0),
+    ID_FIXED(ID_ISAR3_EL1, 2, 3, 0),
+    ID_FIXED(ID_ISAR4_EL1, 2, 4, 0),
+    ID_FIXED(ID_ISAR5_EL1, 2, 5, 0),
+    ID_FIXED(MVFR0_EL1, 3, 0, 0),
+    ID_FIXED(MVFR1_EL1, 3, 1, 0),
+    ID_FIXED(MVFR2_EL1, 3, 2, 0),
     /* AArch64 */
-    ID_HOST(ID_AA64PFR0_EL1, 4, 0, ID_AA64PFR0_HIDDEN),
+    ID_HOST_SET(ID_AA64PFR0_EL1, 4, 0, ID_AA64PFR0_HIDDEN, ID_AA64PFR0_VALUE),
     ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
     ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */

@@ -5,6 +5,7 @@
 #include "core/vcpu.h"
 #include "core/vcpu_power.h"
 #include "drivers/psci.h"
+#include "arch/aarch64/spectre.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -52,6 +53,60 @@ static int64_t affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
     }
 }
 
+/* SMCCC_ARCH_FEATURES for the workarounds (Arm DEN0028), answered for every CPU the VM's vCPUs
+ * run on (their affinity), from what each CPU chose at boot (arch/aarch64/spectre.c):
+ *  - WORKAROUND_1 (Spectre-v2) and _3 (v2 and BHB): 1 (not required) where every CPU is
+ *    unaffected; 0 (call it) where each affected one is mitigated: the calls are performed at
+ *    EL2 by the exit path itself, which invalidates the predictor (firmware WORKAROUND_1/3) or
+ *    clears the branch history on every exit from the guest, so the call has nothing left to
+ *    do; NOT_SUPPORTED where any CPU is vulnerable, which a guest reads as "vulnerable";
+ *  - WORKAROUND_2 (Spectre-v4): 1 where every CPU is unaffected; NOT_REQUIRED (-2) where each
+ *    affected one has its firmware's mitigation, switched on for good at boot (a guest may not
+ *    turn it off: it would be off for the next VM on that CPU too); NOT_SUPPORTED otherwise.
+ * A CPU that made no choice (not online) counts as vulnerable. */
+static int64_t workaround_features(const struct vm *vm, uint32_t wa)
+{
+    bool all_unaffected = true;
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
+        const struct spectre_choice *c = spectre_cpu(vm->cfg.affinity[i]);
+        if (!c)
+            return SMCCC_NOT_SUPPORTED;
+        enum spectre_state st = wa == SMCCC_ARCH_WORKAROUND_1   ? c->v2
+                                : wa == SMCCC_ARCH_WORKAROUND_2 ? c->v4
+                                : c->v2 > c->bhb                ? c->v2
+                                                                : c->bhb;
+        if (st == SPECTRE_VULNERABLE)
+            return SMCCC_NOT_SUPPORTED;
+        if (st != SPECTRE_UNAFFECTED)
+            all_unaffected = false;
+    }
+    if (all_unaffected)
+        return SMCCC_RET_UNAFFECTED;
+    return wa == SMCCC_ARCH_WORKAROUND_2 ? SMCCC_RET_NOT_REQUIRED : SMCCC_RET_SUCCESS;
+}
+
+static int64_t arch_features(const struct vm *vm, uint32_t fid)
+{
+    switch (fid) {
+    case SMCCC_VERSION:
+        return 0;
+    case SMCCC_ARCH_WORKAROUND_1:
+    case SMCCC_ARCH_WORKAROUND_2:
+    case SMCCC_ARCH_WORKAROUND_3:
+        return workaround_features(vm, fid);
+    default:
+        return SMCCC_NOT_SUPPORTED;
+    }
+}
+
+/* A workaround call: what ARCH_FEATURES offered is already done by this exit (see above), and
+ * WORKAROUND_2 is on for good, whatever the guest asks. One not offered is NOT_SUPPORTED. */
+static int64_t workaround_call(const struct vm *vm, uint32_t fid)
+{
+    int64_t f = workaround_features(vm, fid);
+    return f == SMCCC_NOT_SUPPORTED ? SMCCC_NOT_SUPPORTED : SMCCC_RET_SUCCESS;
+}
+
 static int64_t psci_features(uint32_t fid)
 {
     switch (fid) {
@@ -87,8 +142,12 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
         ret(v, SMCCC_VERSION_1_1);
         break;
     case SMCCC_ARCH_FEATURES:
-        /* No workaround calls are offered: each answers NOT_SUPPORTED. */
-        ret(v, arg(v, 1, fid) == SMCCC_VERSION ? 0 : SMCCC_NOT_SUPPORTED);
+        ret(v, arch_features(v->vm, (uint32_t)arg(v, 1, fid)));
+        break;
+    case SMCCC_ARCH_WORKAROUND_1:
+    case SMCCC_ARCH_WORKAROUND_2:
+    case SMCCC_ARCH_WORKAROUND_3:
+        ret(v, workaround_call(v->vm, fid));
         break;
     case PSCI_0_2_VERSION:
         ret(v, PSCI_VERSION_1_1);

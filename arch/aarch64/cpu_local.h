@@ -8,6 +8,9 @@
 
 #define CPU_LOCAL_REGS_OFFSET 0
 #define CPU_LOCAL_ID_OFFSET   8 /* also read by vectors.S (fatal_frame) */
+/* What the exit path does against Spectre-v2/BHB on this CPU (arch/aarch64/spectre.h,
+ * SPECTRE_EXIT_*), a 32-bit word read by vectors.S (guest_exit_common). */
+#define CPU_LOCAL_SPECTRE_OFFSET 12
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

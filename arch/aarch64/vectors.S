@@ -9,6 +9,16 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/regs/vbar.h"
+#include "arch/aarch64/spectre.h"
+
+/* After every ERET: a barrier that execution never reaches, so that the CPU does not run the
+ * instructions after the ERET speculatively (straight-line speculation, Arm's SLS guidance:
+ * SB where FEAT_SB exists, DSB NSH + ISB everywhere; the latter is used as it needs no check). */
+.macro eret_sb
+    eret
+    dsb     nsh
+    isb
+.endm
 
 /* x2-x29 into a struct trap_frame at sp (traps.h). */
 .macro save_x2_to_x29
@@ -157,6 +167,34 @@ el2_sp0_trap:
     b       el2_fatal_trap
 el2_sync:
     fatal_frame TRAP_EL2_SYNC
+    /* A walk of a guest's tables by an AT instruction that took an abort (guest_at.c): back to
+     * its fixup, from the frame on the crash stack; anything else is a hypervisor bug. */
+    bl      guest_at_fixup_check
+    cbz     w0, 1f
+    mov     x0, sp
+    ldp     x30, x1, [x0, #16 * 15]
+    msr     elr_el2, x1
+    ldp     x1, x2, [x0, #16 * 16]
+    msr     spsr_el2, x1
+    mov     sp, x2
+    ldp     x2, x3, [x0, #16 * 1]
+    ldp     x4, x5, [x0, #16 * 2]
+    ldp     x6, x7, [x0, #16 * 3]
+    ldp     x8, x9, [x0, #16 * 4]
+    ldp     x10, x11, [x0, #16 * 5]
+    ldp     x12, x13, [x0, #16 * 6]
+    ldp     x14, x15, [x0, #16 * 7]
+    ldp     x16, x17, [x0, #16 * 8]
+    ldp     x18, x19, [x0, #16 * 9]
+    ldp     x20, x21, [x0, #16 * 10]
+    ldp     x22, x23, [x0, #16 * 11]
+    ldp     x24, x25, [x0, #16 * 12]
+    ldp     x26, x27, [x0, #16 * 13]
+    ldp     x28, x29, [x0, #16 * 14]
+    ldp     x0, x1, [x0, #16 * 0]
+    eret_sb
+1:  mov     x0, sp
+    mov     x1, #TRAP_EL2_SYNC
     b       el2_fatal_trap
 el2_fiq:
     fatal_frame TRAP_EL2_FIQ
@@ -178,7 +216,7 @@ el2_serror:
     orr     x1, x1, #PSR_A
     msr     spsr_el2, x1
     mov     x0, #EXIT_SERROR
-    eret
+    eret_sb
 1:  ldp     x0, x1, [sp], #16
     fatal_frame TRAP_EL2_SERROR
     b       el2_fatal_trap
@@ -186,7 +224,7 @@ el2_irq:
     save_el2_frame TRAP_EL2_IRQ
     bl      el2_irq_handler
     restore_el2_frame
-    eret
+    eret_sb
 
 guest_sync:     guest_exit EXIT_SYNC
 guest_irq:      guest_exit EXIT_IRQ
@@ -207,6 +245,13 @@ serror_window_start:
     isb
 serror_window_end:
     msr     daifset, #DAIFSET_A
+    /* Spectre-v2/BHB (issue 13 item 1): what this CPU needs (arch/aarch64/spectre.h), before
+     * the first indirect branch since the guest ran (the RET below): the code from the vector
+     * to here has only direct branches. A CPU that needs nothing pays this load and branch. */
+    mrs     x1, tpidr_el2
+    ldr     w1, [x1, #CPU_LOCAL_SPECTRE_OFFSET]
+    cbnz    w1, spectre_exit
+spectre_exit_done:
     ldp     x19, x20, [sp, #16 * 1]
     ldp     x21, x22, [sp, #16 * 2]
     ldp     x23, x24, [sp, #16 * 3]
@@ -214,6 +259,37 @@ serror_window_end:
     ldp     x27, x28, [sp, #16 * 5]
     ldp     x29, x30, [sp], #16 * 6
     ret
+
+/* w1 = this CPU's SPECTRE_EXIT_* word, x0 = the exit kind; x1-x20 are free (the guest's
+ * registers are saved, x19/x20 are restored from the stack after). The firmware calls keep
+ * x4-x17 (SMCCC 1.1) and may change x0-x3. */
+spectre_exit:
+    mov     x19, x0
+    mov     w20, w1
+    tbz     w20, #SPECTRE_EXIT_FW_WA3, 1f
+    mov     w0, #(SMCCC_ARCH_WORKAROUND_3 & 0xffff)
+    movk    w0, #(SMCCC_ARCH_WORKAROUND_3 >> 16), lsl #16
+    smc     #0
+    b       4f                          /* WORKAROUND_3 covers WORKAROUND_1 */
+1:  tbz     w20, #SPECTRE_EXIT_FW_WA1, 2f
+    mov     w0, #(SMCCC_ARCH_WORKAROUND_1 & 0xffff)
+    movk    w0, #(SMCCC_ARCH_WORKAROUND_1 >> 16), lsl #16
+    smc     #0
+2:  tbz     w20, #SPECTRE_EXIT_CLRBHB, 3f
+    hint    #22                         /* CLRBHB (FEAT_CLRBHB), then ISB as Arm requires */
+    isb
+    b       4f
+3:  ands    w1, w20, #SPECTRE_EXIT_LOOP_MASK
+    b.eq    4f
+    /* The branch history loop (Arm's Spectre-BHB whitepaper): as many taken branches as the
+     * core's history holds, then the barriers that stop speculation past the loop. */
+5:  b       6f
+6:  subs    w1, w1, #1
+    b.ne    5b
+    dsb     nsh
+    isb
+4:  mov     x0, x19
+    b       spectre_exit_done
 
 /* unsigned vcpu_enter(struct guest_regs *regs): run the guest until it exits; returns the
  * EXIT_* kind. The caller has loaded the vCPU's system-register state. */
@@ -245,5 +321,5 @@ FUNC(vcpu_enter)
     ldp     x26, x27, [x0, #16 * 13]
     ldp     x28, x29, [x0, #16 * 14]
     ldp     x0, x1, [x0, #16 * 0]
-    eret
+    eret_sb
 ENDFUNC(vcpu_enter)

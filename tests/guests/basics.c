@@ -27,7 +27,15 @@ static void test_smccc(void)
     check(smc_call(SMCCC_VERSION, 0, 0, 0) == 0x10001, "smc_smccc_version", "SMC conduit differs");
     check(hvc_call(PSCI_FEATURES, PSCI_CPU_ON, 0, 0) == 0, "psci_features_cpu_on", "not supported");
     check(hvc_call(PSCI_FEATURES, 0x8400001f, 0, 0) == NOT_SUPPORTED, "psci_features_unknown", "not -1");
-    check(hvc_call(SMCCC_ARCH_FEATURES, 0x80008000, 0, 0) == NOT_SUPPORTED, "smccc_arch_workaround", "offered");
+    /* Spectre-v2 workaround (DEN0028): not required (1) on a CPU whose ID_AA64PFR0_EL1.CSV2 says
+     * so; otherwise NOT_SUPPORTED (QEMU has no SMCCC 1.1 firmware) or 0 with one. A call does
+     * what the answer said: NOT_SUPPORTED, or success. */
+    uint64_t csv2 = sysreg_read(id_aa64pfr0_el1) >> 56 & 0xf;
+    int64_t wa1 = (int64_t)hvc_call(SMCCC_ARCH_FEATURES, 0x80008000, 0, 0);
+    check(csv2 ? wa1 == 1 : (wa1 == -1 || wa1 == 0), "smccc_arch_workaround", "CSV2 %lu, WORKAROUND_1 %ld",
+          (unsigned long)csv2, (long)wa1);
+    int64_t call = (int64_t)hvc_call(0x80008000, 0, 0, 0);
+    check(call == (wa1 == -1 ? -1 : 0), "smccc_workaround_1_call", "%ld", (long)call);
     check(hvc_call(PSCI_MIGRATE_INFO, 0, 0, 0) == 2, "psci_migrate_info_type", "not 2");
     uint64_t before = hvc_call(ELVISOR_EXIT_COUNT, 0, 0, 0);
     hvc_call(SMCCC_VERSION, 0, 0, 0);

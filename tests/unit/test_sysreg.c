@@ -138,16 +138,17 @@ static uint64_t hide4(uint64_t v, unsigned shift) { return v & ~(0xfUL << shift)
 static uint64_t old_id_value(uint32_t id, uint64_t host)
 {
     switch (id) {
-    case SYSREG(3, 0, 0, 4, 0):
-        return hide4(hide4(hide4(hide4(hide4(hide4(host, 32), 28), 40), 44), 8), 12);
+    case SYSREG(3, 0, 0, 4, 0): /* EL0 [3:0] and EL1 [7:4]: AArch64 only */
+        return hide4(hide4(hide4(hide4(hide4(hide4(hide4(hide4(host, 32), 28), 40), 44), 8), 12), 0), 4) | 1UL << 0 |
+               1UL << 4;
     case SYSREG(3, 0, 0, 4, 1):
         return hide4(hide4(hide4(hide4(hide4(host, 8), 24), 28), 32), 44);
     case SYSREG(3, 0, 0, 5, 0): /* v8.0 debug with the host's breakpoints and watchpoints */
         return (6UL << 0) | (host & (0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | (0xfUL << 36);
     case SYSREG(3, 0, 0, 6, 1):
         return hide4(hide4(hide4(hide4(host, 4), 8), 24), 28);
-    case SYSREG(3, 0, 0, 6, 2):
-        return hide4(hide4(host, 8), 12);
+    case SYSREG(3, 0, 0, 6, 2): /* and MOPS [19:16], WFxT [3:0] */
+        return hide4(hide4(hide4(hide4(host, 8), 12), 16), 0);
     case SYSREG(3, 0, 0, 7, 0):
         return hide4(host, 60);
     case SYSREG(3, 0, 0, 7, 1):
@@ -157,10 +158,7 @@ static uint64_t old_id_value(uint32_t id, uint64_t host)
     case SYSREG(3, 0, 0, 6, 0):
         return host;
     default:
-        /* The AArch32 registers the host had; everything else read as zero. */
-        if (SYSREG_CRM(id) == 1 || (SYSREG_CRM(id) == 2 && SYSREG_OP2(id) <= 5) ||
-            (SYSREG_CRM(id) == 3 && SYSREG_OP2(id) <= 2))
-            return host;
+        /* The AArch32 registers (no AArch32 state is offered) and every other: zero. */
         return 0;
     }
 }
@@ -213,12 +211,27 @@ static void test_id_space(void **state)
     assert_string_equal(d->name, "reserved ID register");
     assert_string_equal(sysreg_lookup(SYSREG(3, 0, 0, 4, 0))->name, "ID_AA64PFR0_EL1");
     assert_string_equal(sysreg_lookup(SYSREG(3, 0, 0, 7, 2))->name, "ID_AA64MMFR2_EL1");
-    /* Named fields: SVE and EL2 hidden, FP (bits [19:16]) the host's. */
+    /* Named fields: SVE and EL2 hidden, EL0 and EL1 AArch64 only, FP (bits [19:16]) the host's. */
     uint64_t pfr0;
     assert_true(mrs(v0, SYSREG(3, 0, 0, 4, 0), &pfr0));
     assert_int_equal((pfr0 >> 32) & 0xf, 0);
     assert_int_equal((pfr0 >> 8) & 0xf, 0);
     assert_int_equal((pfr0 >> 16) & 0xf, 0xf);
+    assert_int_equal(pfr0 & 0xff, 0x11);
+    /* MOPS and WFxT hidden; CLRBHB [31:28] the host's. */
+    uint64_t isar2;
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 2), &isar2));
+    assert_int_equal((isar2 >> 16) & 0xf, 0);
+    assert_int_equal(isar2 & 0xf, 0);
+    assert_int_equal((isar2 >> 28) & 0xf, 0xf);
+    /* The AArch32 ID registers (ID_PFR0_EL1, ID_ISAR0_EL1, MVFR0_EL1) read as zero. */
+    uint64_t a32;
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 1, 0), &a32));
+    assert_int_equal(a32, 0);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 2, 0), &a32));
+    assert_int_equal(a32, 0);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 3, 0), &a32));
+    assert_int_equal(a32, 0);
     /* CRm=0 (MIDR_EL1, MPIDR_EL1: never trapped) and CRm=8.. are not in the ranges. */
     uint64_t val;
     assert_null(sysreg_lookup(SYSREG(3, 0, 0, 0, 0)));
@@ -249,12 +262,12 @@ static void test_id_cpu_features(void **state)
     };
     set_host_ids(~0UL);
     /* All on: 16 breakpoints (BRPs [15:12]), 16 watchpoints (WRPs [23:20]), 16 context-aware
-     * (CTX_CMPs [31:28]) as the host has; the AArch32 PerfMon [27:24] the host's. */
+     * (CTX_CMPs [31:28]) as the host has; the AArch32 PerfMon [27:24] zero, as all of AArch32. */
     assert_int_equal(id_field(v0, DFR0, 12), 0xf);
     assert_int_equal(id_field(v0, DFR0, 20), 0xf);
     assert_int_equal(id_field(v0, DFR0, 28), 0xf);
     assert_int_equal(id_field(v0, DFR0, 0), 6); /* DebugVer: v8.0 */
-    assert_int_equal(id_field(v0, ID_DFR0, 24), 0xf);
+    assert_int_equal(id_field(v0, ID_DFR0, 24), 0);
     uint64_t on[8];
     for (unsigned i = 0; i < 8; i++)
         assert_true(mrs(v0, every[i], &on[i]));
@@ -266,7 +279,7 @@ static void test_id_cpu_features(void **state)
     assert_int_equal(id_field(v1, DFR0, 28), 0);
     assert_int_equal(id_field(v1, DFR0, 0), 6);
     assert_int_equal(id_field(v1, DFR0, 36), 0xf); /* no double lock, as before */
-    assert_int_equal(id_field(v1, ID_DFR0, 24), 0xf);
+    assert_int_equal(id_field(v1, ID_DFR0, 24), 0);
 
     /* no-pmu: PMUVer [11:8] (0 here anyway: no PMU part is active; tests/unit/test_vpmu.c has
      * one) and the AArch32 PerfMon. */

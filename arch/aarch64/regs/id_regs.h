@@ -13,6 +13,11 @@
 #define ID_FIELD_GET(reg, f) (((uint64_t)(reg)&ID_FIELD_MASK(f)) >> f##_SHIFT)
 
 /* ID_AA64PFR0_EL1, AArch64 Processor Feature Register 0. */
+#define ID_AA64PFR0_EL1_EL0_SHIFT  0 /* EL0 execution states: 1 AArch64 only, 2 also AArch32 */
+#define ID_AA64PFR0_EL1_EL0_WIDTH  4
+#define ID_AA64PFR0_EL1_EL1_SHIFT  4 /* EL1 execution states, encoded as EL0 */
+#define ID_AA64PFR0_EL1_EL1_WIDTH  4
+#define ID_AA64PFR0_EL1_EL_AARCH64 1
 #define ID_AA64PFR0_EL1_EL2_SHIFT  8 /* EL2 implemented (and in which states) */
 #define ID_AA64PFR0_EL1_EL2_WIDTH  4
 #define ID_AA64PFR0_EL1_EL3_SHIFT  12
@@ -25,6 +30,10 @@
 #define ID_AA64PFR0_EL1_MPAM_WIDTH 4
 #define ID_AA64PFR0_EL1_AMU_SHIFT  44 /* FEAT_AMUv1 */
 #define ID_AA64PFR0_EL1_AMU_WIDTH  4
+#define ID_AA64PFR0_EL1_CSV2_SHIFT 56 /* FEAT_CSV2 (1), FEAT_CSV2_2 (2), FEAT_CSV2_3 (3) */
+#define ID_AA64PFR0_EL1_CSV2_WIDTH 4
+#define ID_AA64PFR0_EL1_CSV3_SHIFT 60 /* FEAT_CSV3 */
+#define ID_AA64PFR0_EL1_CSV3_WIDTH 4
 
 /* ID_AA64PFR1_EL1, AArch64 Processor Feature Register 1. */
 #define ID_AA64PFR1_EL1_BT_SHIFT        0 /* FEAT_BTI */
@@ -77,12 +86,20 @@
 #define ID_AA64ISAR1_EL1_GPA_WIDTH 4
 #define ID_AA64ISAR1_EL1_GPI_SHIFT 28 /* generic authentication, IMPLEMENTATION DEFINED */
 #define ID_AA64ISAR1_EL1_GPI_WIDTH 4
+#define ID_AA64ISAR1_EL1_SB_SHIFT  36 /* FEAT_SB: the SB speculation barrier */
+#define ID_AA64ISAR1_EL1_SB_WIDTH  4
 
 /* ID_AA64ISAR2_EL1, AArch64 Instruction Set Attribute Register 2. */
-#define ID_AA64ISAR2_EL1_GPA3_SHIFT 8 /* generic authentication, QARMA3 */
-#define ID_AA64ISAR2_EL1_GPA3_WIDTH 4
-#define ID_AA64ISAR2_EL1_APA3_SHIFT 12 /* address authentication, QARMA3 */
-#define ID_AA64ISAR2_EL1_APA3_WIDTH 4
+#define ID_AA64ISAR2_EL1_WFXT_SHIFT   0 /* FEAT_WFxT: WFET and WFIT */
+#define ID_AA64ISAR2_EL1_WFXT_WIDTH   4
+#define ID_AA64ISAR2_EL1_GPA3_SHIFT   8 /* generic authentication, QARMA3 */
+#define ID_AA64ISAR2_EL1_GPA3_WIDTH   4
+#define ID_AA64ISAR2_EL1_APA3_SHIFT   12 /* address authentication, QARMA3 */
+#define ID_AA64ISAR2_EL1_APA3_WIDTH   4
+#define ID_AA64ISAR2_EL1_MOPS_SHIFT   16 /* FEAT_MOPS: CPY* and SET* */
+#define ID_AA64ISAR2_EL1_MOPS_WIDTH   4
+#define ID_AA64ISAR2_EL1_CLRBHB_SHIFT 28 /* FEAT_CLRBHB: the CLRBHB instruction */
+#define ID_AA64ISAR2_EL1_CLRBHB_WIDTH 4
 
 /* ID_AA64MMFR0_EL1, AArch64 Memory Model Feature Register 0. */
 #define ID_AA64MMFR0_EL1_PARANGE_SHIFT 0 /* physical address size, encoded like TCR_PS_* */
@@ -91,12 +108,14 @@
 #define ID_AA64MMFR0_EL1_ECV_WIDTH     4
 
 /* ID_AA64MMFR1_EL1, AArch64 Memory Model Feature Register 1. */
-#define ID_AA64MMFR1_EL1_VH_SHIFT  8 /* FEAT_VHE */
-#define ID_AA64MMFR1_EL1_VH_WIDTH  4
-#define ID_AA64MMFR1_EL1_PAN_SHIFT 20 /* FEAT_PAN (1), FEAT_PAN2 (2), FEAT_PAN3 (3) */
-#define ID_AA64MMFR1_EL1_PAN_WIDTH 4
-#define ID_AA64MMFR1_EL1_XNX_SHIFT 28 /* FEAT_XNX: stage 2 execute-never per EL */
-#define ID_AA64MMFR1_EL1_XNX_WIDTH 4
+#define ID_AA64MMFR1_EL1_VH_SHIFT    8 /* FEAT_VHE */
+#define ID_AA64MMFR1_EL1_VH_WIDTH    4
+#define ID_AA64MMFR1_EL1_PAN_SHIFT   20 /* FEAT_PAN (1), FEAT_PAN2 (2), FEAT_PAN3 (3) */
+#define ID_AA64MMFR1_EL1_PAN_WIDTH   4
+#define ID_AA64MMFR1_EL1_XNX_SHIFT   28 /* FEAT_XNX: stage 2 execute-never per EL */
+#define ID_AA64MMFR1_EL1_XNX_WIDTH   4
+#define ID_AA64MMFR1_EL1_ECBHB_SHIFT 60 /* FEAT_ECBHB: branch history not exploitable */
+#define ID_AA64MMFR1_EL1_ECBHB_WIDTH 4
 
 /* ID_AA64MMFR2_EL1, AArch64 Memory Model Feature Register 2. */
 #define ID_AA64MMFR2_EL1_NV_SHIFT  24 /* FEAT_NV, FEAT_NV2 */
