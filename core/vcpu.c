@@ -38,7 +38,7 @@
  * (core/irq.c, core/exit.c). */
 static uint64_t guest_hcr(const struct vcpu *v)
 {
-    return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
+    return HCR_GUEST | v->hcr_parts | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
 }
 
 /* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME, the activity monitors and the trace System
@@ -166,6 +166,12 @@ void vcpu_put(struct vcpu *v)
 void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
+    v->hcr = guest_hcr(v);
+}
+
+void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
+{
+    v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
     v->hcr = guest_hcr(v);
 }
 

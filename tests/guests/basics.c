@@ -44,6 +44,7 @@ static uint64_t expect_undef(void (*fn)(void))
 }
 
 static void read_pmcr(void) { (void)sysreg_read(pmcr_el0); }
+static void read_apga_key(void) { (void)sysreg_read(s3_0_c2_c3_0); }
 static void write_id(void) { __asm__ volatile("msr s3_0_c0_c4_0, xzr"); }
 
 static void test_sysregs(void)
@@ -53,8 +54,12 @@ static void test_sysregs(void)
     check(((pfr0 >> 8) & 0xf) == 0, "id_el2_hidden", "PFR0 0x%lx", (unsigned long)pfr0);
     uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
     check(((dfr0 >> 8) & 0xf) == 0, "id_pmu_hidden", "DFR0 0x%lx", (unsigned long)dfr0);
-    uint64_t isar1 = sysreg_read(id_aa64isar1_el1);
-    check((isar1 & 0xff000ff0) == 0, "id_pauth_hidden", "ISAR1 0x%lx", (unsigned long)isar1);
+    /* Pointer authentication: its key registers exist exactly when ISAR1/ISAR2 say so. */
+    uint64_t isar1 = sysreg_read(id_aa64isar1_el1), isar2 = sysreg_read(s3_0_c0_c6_2);
+    bool pauth = (isar1 & 0xff000ff0) || (isar2 & 0xff00);
+    bool key_undef = expect_undef(read_apga_key) != ~0ULL;
+    check(pauth != key_undef, "id_pauth_consistent", "ISAR1 0x%lx ISAR2 0x%lx, key register %s", (unsigned long)isar1,
+          (unsigned long)isar2, key_undef ? "UNDEFINED" : "readable");
     check(sysreg_read(id_aa64mmfr0_el1) != 0, "id_mmfr0_readable", "zero");
     check(sysreg_read(actlr_el1) == 0, "actlr_raz", "nonzero");
     uint64_t esr = expect_undef(read_pmcr);
