@@ -66,8 +66,10 @@ void vcpu_cpu_init(void)
     sysreg_write(cnthctl_el2, CNTHCTL_GUEST);
     sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     /* EL2 controls whose reset values are UNKNOWN, where the CPU has them (regs/hcrx.h). */
-    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_HCX))
-        sysreg_write(s3_4_c1_c2_2, HCRX_EL2_GUEST);
+    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_HCX)) {
+        bool mops = ID_FIELD_GET(sysreg_read(s3_0_c0_c6_2), ID_AA64ISAR2_EL1_MOPS) != 0;
+        sysreg_write(s3_4_c1_c2_2, HCRX_EL2_GUEST | (mops ? HCRX_EL2_GUEST_MOPS : 0));
+    }
     if (ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_FGT)) {
         sysreg_write(s3_4_c1_c1_4, FGT_EL2_GUEST);
         sysreg_write(s3_4_c1_c1_5, FGT_EL2_GUEST);

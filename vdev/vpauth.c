@@ -165,10 +165,10 @@ static bool key_write(struct vcpu *v, const struct sysreg_access *a, uint64_t va
     return key_access(v, a->id, false, &val);
 }
 
-#define KEY_ROWS(nm, crm, op2_any)                                                                      \
-    {                                                                                                   \
+#define KEY_ROWS(nm, crm, op2_any)                                                                        \
+    {                                                                                                     \
         .name = nm, .enc = SYSREG(3, 0, 2, crm, 0), .any = SYSREG(0, 0, 0, 0, op2_any), .rd = SR_RD_CALL, \
-        .wr = SR_WR_CALL, .read = key_read, .write = key_write                                          \
+        .wr = SR_WR_CALL, .read = key_read, .write = key_write                                            \
     }
 
 static const struct sysreg_desc rows[] = {

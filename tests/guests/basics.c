@@ -1,6 +1,7 @@
 /* One mechanism per check: SMCCC/PSCI, trapped system registers, WFI, MMIO of every size and
  * addressing form (ISV=1 and ISV=0), aborts for unmapped IPAs, PSCI CPU_ON/OFF. */
 #include "tests/guests/common/guest.h"
+#include "lib/string.h"
 
 #define SMCCC_VERSION       0x80000000u
 #define SMCCC_ARCH_FEATURES 0x80000001u
@@ -46,6 +47,45 @@ static uint64_t expect_undef(void (*fn)(void))
 static void read_pmcr(void) { (void)sysreg_read(pmcr_el0); }
 static void read_apga_key(void) { (void)sysreg_read(s3_0_c2_c3_0); }
 static void write_id(void) { __asm__ volatile("msr s3_0_c0_c4_0, xzr"); }
+
+/* FEAT_MOPS (issue 14 item 7): where ID_AA64ISAR2_EL1.MOPS says so, the CPY and SET
+ * instructions work at EL1 (HCRX_EL2.MSCEn); otherwise they are UNDEFINED. */
+static uint8_t mops_src[64], mops_dst[64];
+static void mops_copy_set(void)
+{
+    uint64_t d = (uint64_t)(uintptr_t)mops_dst, s = (uint64_t)(uintptr_t)mops_src, n = 37;
+    __asm__ volatile(".arch armv8.8-a+mops\n"
+                     "cpyfp [%0]!, [%1]!, %2!\n cpyfm [%0]!, [%1]!, %2!\n cpyfe [%0]!, [%1]!, %2!\n"
+                     : "+r"(d), "+r"(s), "+r"(n)::"memory", "cc");
+    d = (uint64_t)(uintptr_t)mops_dst + 40;
+    n = 20;
+    __asm__ volatile(".arch armv8.8-a+mops\n"
+                     "setp [%0]!, %1!, %2\n setm [%0]!, %1!, %2\n sete [%0]!, %1!, %2\n"
+                     : "+r"(d), "+r"(n)
+                     : "r"(0xa5UL)
+                     : "memory", "cc");
+}
+
+static void test_mops(void)
+{
+    bool mops = (sysreg_read(s3_0_c0_c6_2) >> 16) & 0xf;
+    for (unsigned i = 0; i < sizeof(mops_src); i++)
+        mops_src[i] = (uint8_t)(i * 7 + 1);
+    memset(mops_dst, 0, sizeof(mops_dst));
+    if (!mops) {
+        uint64_t esr = 0, d = (uint64_t)(uintptr_t)mops_dst, n = 0;
+        fault_expect();
+        __asm__ volatile(".arch armv8.8-a+mops\nsetp [%0]!, %1!, xzr" : "+r"(d), "+r"(n)::"memory", "cc");
+        bool undef = fault_taken(&esr, 0);
+        check(undef && (esr >> 26) == 0, "mops_undefined_when_hidden", "esr 0x%lx", (unsigned long)esr);
+        return;
+    }
+    mops_copy_set(); /* an UNDEFINED here is an unexpected exception: the test fails */
+    bool ok = true;
+    for (unsigned i = 0; i < 64; i++)
+        ok = ok && mops_dst[i] == (i < 37 ? mops_src[i] : i >= 40 && i < 60 ? 0xa5 : 0);
+    check(ok, "mops_copy_and_set", "wrong bytes");
+}
 
 static void test_sysregs(void)
 {
@@ -184,6 +224,7 @@ int guest_main(void)
     check(scratch != 0, "dt_debug_regs", "missing from the DTB");
     test_smccc();
     test_sysregs();
+    test_mops();
     if (scratch) {
         test_mmio_sizes();
         test_mmio_isv0();

@@ -79,6 +79,8 @@
 #define ID_AA64ISAR2_EL1_GPA3_WIDTH 4
 #define ID_AA64ISAR2_EL1_APA3_SHIFT 12 /* address authentication, QARMA3 */
 #define ID_AA64ISAR2_EL1_APA3_WIDTH 4
+#define ID_AA64ISAR2_EL1_MOPS_SHIFT 16 /* FEAT_MOPS: memory copy and set instructions */
+#define ID_AA64ISAR2_EL1_MOPS_WIDTH 4
 
 /* ID_AA64MMFR0_EL1, AArch64 Memory Model Feature Register 0. */
 #define ID_AA64MMFR0_EL1_PARANGE_SHIFT 0 /* physical address size, encoded like TCR_PS_* */
