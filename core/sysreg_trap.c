@@ -1,6 +1,6 @@
 /* Trapped system registers: find the row (core/sysreg_trap.h) and perform the access. The ID
  * space (op0=3, op1=0, CRn=0, CRm=0..7, what HCR_EL2.TID3 traps and the hottest) is a direct
- * index of 64 slots; other registers (about 40: the PMU's, debug's, the vGIC's...) are found in a hash table with linear probing (kept at
+ * index of 64 slots; other registers (about 60: the PMU's, debug's, the pointer authentication keys, the vGIC's...) are found in a hash table with linear probing (kept at
  * most half full, so a lookup is one or two probes), then among the few ranges. All of it is
  * built once by sysreg_trap_init and read-only after. */
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #define HASH_BITS    7
 #define NR_HASH      (1u << HASH_BITS)
 #define MAX_EXACT    (NR_HASH / 2)
-#define MAX_RANGES   8
+#define MAX_RANGES   12
 
 #define FREE_ENC UINT32_MAX /* outside SYSREG_ISS_MASK: matches no access */
 

@@ -42,7 +42,7 @@
  * (core/irq.c, core/exit.c). */
 static uint64_t guest_hcr(const struct vcpu *v)
 {
-    return HCR_GUEST | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
+    return HCR_GUEST | v->hcr_parts | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
 }
 
 /* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME, the activity monitors and the trace System
@@ -71,8 +71,10 @@ void vcpu_cpu_init(void)
     sysreg_write(cnthctl_el2, CNTHCTL_GUEST);
     sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     /* EL2 controls whose reset values are UNKNOWN, where the CPU has them (regs/hcrx.h). */
-    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_HCX))
-        sysreg_write(s3_4_c1_c2_2, HCRX_EL2_GUEST);
+    if (ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_HCX)) {
+        bool mops = ID_FIELD_GET(sysreg_read(s3_0_c0_c6_2), ID_AA64ISAR2_EL1_MOPS) != 0;
+        sysreg_write(s3_4_c1_c2_2, HCRX_EL2_GUEST | (mops ? HCRX_EL2_GUEST_MOPS : 0));
+    }
     if (ID_FIELD_GET(sysreg_read(id_aa64mmfr0_el1), ID_AA64MMFR0_EL1_FGT)) {
         sysreg_write(s3_4_c1_c1_4, FGT_EL2_GUEST);
         sysreg_write(s3_4_c1_c1_5, FGT_EL2_GUEST);
@@ -171,6 +173,12 @@ void vcpu_put(struct vcpu *v)
 void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
+    v->hcr = guest_hcr(v);
+}
+
+void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
+{
+    v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
     v->hcr = guest_hcr(v);
 }
 

@@ -16,6 +16,10 @@ void vcpu_poll_kick(struct vcpu *v);
 /* Makes the loaded vCPU v (on this CPU) trap WFI for `reason` (WFI_TRAP_*) even when alone on
  * its CPU, or no longer (core/vcpu.c guest_hcr). */
 void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on);
+/* A part of the virtual CPU hardware sets HCR_EL2 `bits` for v from its next entry on (on), or
+ * clears them again, on top of the hypervisor's own (e.g. HCR_EL2.API/APK once a vCPU uses
+ * pointer authentication, vdev/vpauth.c). A VM reset clears them (vcpu_init). */
+void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
  * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
  * (VSESR_EL2, with FEAT_RAS). */

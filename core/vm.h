@@ -70,6 +70,7 @@ struct vcpu {
     volatile bool waiting;   /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
+    uint64_t hcr_parts;      /* HCR_EL2 bits the virtual CPU hardware sets for it (vcpu_set_hcr) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
     /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and

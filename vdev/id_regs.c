@@ -123,16 +123,12 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 #define ID_AA64DFR0_VALUE                                                  \
     (ID_FIELD_VAL(ID_AA64DFR0_EL1_DEBUGVER, ID_AA64DFR0_EL1_DEBUGVER_V8) | \
      ID_FIELD_VAL(ID_AA64DFR0_EL1_DOUBLELOCK, ID_AA64DFR0_EL1_DOUBLELOCK_NI))
-/* Pointer authentication. */
-#define ID_AA64ISAR1_HIDDEN                                                                                            \
-    (ID_FIELD_MASK(ID_AA64ISAR1_EL1_APA) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_API) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPA) | \
-     ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPI))
-/* Pointer authentication; MOPS (its instructions are UNDEFINED at EL1 and EL0 while
- * HCRX_EL2.MSCEn is 0, which it is, core/vcpu.c); WFET and WFIT (their timeout operand is not
- * honoured by the WFx trap handler, core/exit.c). */
-#define ID_AA64ISAR2_HIDDEN                                                        \
-    (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3) | \
-     ID_FIELD_MASK(ID_AA64ISAR2_EL1_MOPS) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT))
+/* Pointer authentication (APA/API/GPA/GPI, APA3/GPA3) is the host's: its keys are switched per
+ * vCPU (vdev/vpauth.c). MOPS is the host's too: HCRX_EL2.MSCEn enables it at EL1&0 (core/vcpu.c)
+ * and its exceptions go to the guest's EL1. WFET and WFIT are hidden: their timeout operand is
+ * not honoured by the WFx trap handler (core/exit.c). */
+#define ID_AA64ISAR1_HIDDEN 0
+#define ID_AA64ISAR2_HIDDEN ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT)
 /* Counter offsets are EL2's business. */
 #define ID_AA64MMFR0_HIDDEN ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV)
 /* XNX and FWB are stage 2 features; VHE and NV are for hypervisors. */

@@ -8,14 +8,17 @@
 #include "vdev/vptimer.h"
 #include "vdev/vdebug_regs.h"
 #include "vdev/vpmu.h"
+#include "vdev/vpauth.h"
 
 const struct exit_hook vdev_exit_hooks[] = {
     { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },
     { ESR_EC_SMC64, EXITC_SMC, vpsci_smc },
+    { ESR_EC_PAC, EXITC_OTHER, vpauth_trap },
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 
 const struct sysreg_table *const vdev_sysreg_tables[] = { &id_reg_table,        &vsysreg_table,
                                                           &vgic_sysreg_table,   &vptimer_sysreg_table,
-                                                          &vdebug_sysreg_table, &vpmu_sysreg_table };
+                                                          &vdebug_sysreg_table, &vpmu_sysreg_table,
+                                                          &vpauth_sysreg_table };
 const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);

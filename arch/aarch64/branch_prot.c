@@ -4,7 +4,8 @@
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/sctlr.h"
 
-static uint64_t key_lo, key_hi;
+/* Read by vectors.S too, which puts it back after a guest ran with its own key. */
+uint64_t branch_prot_key[2];
 
 bool branch_prot_has_bti(void) { return ID_FIELD_GET(sysreg_read(id_aa64pfr1_el1), ID_AA64PFR1_EL1_BT) != 0; }
 
@@ -19,16 +20,16 @@ bool branch_prot_has_pac(void)
 
 void branch_prot_set_key(uint64_t lo, uint64_t hi)
 {
-    key_lo = lo;
-    key_hi = hi;
+    branch_prot_key[0] = lo;
+    branch_prot_key[1] = hi;
 }
 
 uint64_t branch_prot_install(void)
 {
     uint64_t sctlr = 0;
     if (branch_prot_has_pac()) {
-        sysreg_write(s3_0_c2_c1_0, key_lo); /* APIAKeyLo_EL1 */
-        sysreg_write(s3_0_c2_c1_1, key_hi); /* APIAKeyHi_EL1 */
+        sysreg_write(s3_0_c2_c1_0, branch_prot_key[0]); /* APIAKeyLo_EL1 */
+        sysreg_write(s3_0_c2_c1_1, branch_prot_key[1]); /* APIAKeyHi_EL1 */
         sctlr |= SCTLR_EnIA;
     }
     if (branch_prot_has_bti())

@@ -20,6 +20,10 @@
 
 #define TRAP_FRAME_SIZE (16 * 17)
 
+/* Offsets in struct guest_regs that vectors.S uses beyond the registers. */
+#define GUEST_REGS_PAUTH_LIVE 264
+#define GUEST_REGS_APIA       272
+
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
@@ -37,7 +41,17 @@ struct guest_regs {
     uint64_t x[31];
     uint64_t pc;     /* ELR_EL2 */
     uint64_t pstate; /* SPSR_EL2 */
+    /* Pointer authentication (vdev/vpauth.c): EL2 signs its own return addresses with
+     * instruction key A (branch_prot.h), and with HCR_EL2.E2H = 0 EL2 and EL1 share the key
+     * registers. While pauth_live is nonzero the guest's key A is apia[]: vcpu_enter installs
+     * it just before the ERET, and every exit saves it back here and reinstalls EL2's before any
+     * EL2 code runs that signs or authenticates (vectors.S). The guest's other four keys are
+     * never used by EL2 and are switched per vCPU load by the part. */
+    uint64_t pauth_live;
+    uint64_t apia[2]; /* APIAKeyLo_EL1, APIAKeyHi_EL1 */
 };
+_Static_assert(__builtin_offsetof(struct guest_regs, pauth_live) == GUEST_REGS_PAUTH_LIVE, "guest_regs layout");
+_Static_assert(__builtin_offsetof(struct guest_regs, apia) == GUEST_REGS_APIA, "guest_regs layout");
 
 /* The hypervisor performed the trapped instruction of len bytes at regs->pc for the guest: the
  * guest resumes after it. PSTATE.SS is cleared so that a guest single-stepping that instruction

@@ -132,6 +132,7 @@
     str     x1, [x0, #16 * 16]
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #16 * 0]
+    mov     x1, x0
     mov     x0, #\kind
     b       guest_exit_common
 .endm
@@ -232,8 +233,23 @@ guest_fiq:      guest_exit EXIT_FIQ
 guest_serror:   guest_exit EXIT_SERROR
 guest_aarch32:  guest_exit EXIT_AARCH32
 
-/* Restore the hypervisor's callee-saved registers pushed by vcpu_enter and return from it. */
+/* Restore the hypervisor's callee-saved registers pushed by vcpu_enter and return from it.
+ * x0 = the exit kind, x1 = the guest's register file. */
 guest_exit_common:
+    /* A guest that uses pointer authentication ran with its own instruction key A, the
+     * register EL2 signs its return addresses with (struct guest_regs, traps.h): save the
+     * guest's and put back EL2's before the first C code; the ISB below makes it effective
+     * (Arm ARM D8.8: a key write needs a context synchronization event before it is used). */
+    ldr     x2, [x1, #GUEST_REGS_PAUTH_LIVE]
+    cbz     x2, 1f
+    mrs     x2, s3_0_c2_c1_0            /* APIAKeyLo_EL1 */
+    mrs     x3, s3_0_c2_c1_1            /* APIAKeyHi_EL1 */
+    stp     x2, x3, [x1, #GUEST_REGS_APIA]
+    adr_l   x1, branch_prot_key
+    ldp     x2, x3, [x1]
+    msr     s3_0_c2_c1_0, x2
+    msr     s3_0_c2_c1_1, x3
+1:
     /* An asynchronous external abort the guest caused may still be on its way (Arm ARM
      * D1.4.5, D17.2: an SError is taken when it is not masked). DSB SY completes the guest's
      * memory accesses, then a window with SError unmasked takes any that is pending here, so
@@ -302,6 +318,15 @@ FUNC(vcpu_enter)
     stp     x27, x28, [sp, #16 * 5]
     mrs     x1, tpidr_el2
     str     x0, [x1]
+    /* The guest's instruction key A, if it uses pointer authentication (see
+     * guest_exit_common); from here to the ERET (a context synchronization event) nothing
+     * signs or authenticates. */
+    ldr     x1, [x0, #GUEST_REGS_PAUTH_LIVE]
+    cbz     x1, 1f
+    ldp     x1, x2, [x0, #GUEST_REGS_APIA]
+    msr     s3_0_c2_c1_0, x1
+    msr     s3_0_c2_c1_1, x2
+1:
     ldp     x30, x1, [x0, #16 * 15]
     msr     elr_el2, x1
     ldr     x1, [x0, #16 * 16]

@@ -61,11 +61,11 @@
 /* The trapped system registers are core/sysreg_trap.c's (tests/unit/test_sysreg.c): here the
  * SYS64 row only has to reach sysreg_trap, and trap_table.c's tables are empty stand-ins. */
 const struct sysreg_table id_reg_table, vsysreg_table, vgic_sysreg_table, vptimer_sysreg_table, vdebug_sysreg_table,
-    vpmu_sysreg_table;
+    vpmu_sysreg_table, vpauth_sysreg_table;
 const char *sysreg_trap_init(const struct sysreg_table *const *tables, unsigned nr) { return NULL; }
 void panic(const char *fmt, ...) { CHECK(0); }
 
-static enum { H_NONE, H_MMIO, H_SYSREG, H_IABT, H_UNDEF, H_IRQ, H_WAIT, H_RESET } handled;
+static enum { H_NONE, H_MMIO, H_SYSREG, H_IABT, H_UNDEF, H_IRQ, H_WAIT, H_RESET, H_PAC } handled;
 static unsigned nr_handled;
 static uint64_t handled_arg;
 static bool cpu_shared, vgic_pending_answer;
@@ -85,6 +85,11 @@ enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
 }
 void inject_iabt(struct guest_regs *r, uint64_t va) { note(H_IABT, va); }
 void inject_undef(struct guest_regs *r) { note(H_UNDEF, 0); }
+enum exit_result vpauth_trap(struct vcpu *v, uint64_t esr)
+{
+    note(H_PAC, esr);
+    return EXIT_RESUME;
+}
 void inject_dabt(struct guest_regs *r, uint64_t va, int write) { CHECK(0); }
 void irq_handle_pending(void) { note(H_IRQ, 0); }
 void irq_vcpu_wait(struct vcpu *v) { note(H_WAIT, 0); }
@@ -446,6 +451,9 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
             break;
         case ESR_EC_IABT_LOW:
             CHECK(handled == H_IABT && handled_arg == 0xfff0 + esr && nr_handled == 1);
+            break;
+        case ESR_EC_PAC:
+            CHECK(handled == H_PAC && handled_arg == esr && nr_handled == 1);
             break;
         default:
             CHECK(handled == H_UNDEF && nr_handled == 1 && res == EXIT_RESUME);

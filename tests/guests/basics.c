@@ -1,6 +1,7 @@
 /* One mechanism per check: SMCCC/PSCI, trapped system registers, WFI, MMIO of every size and
  * addressing form (ISV=1 and ISV=0), aborts for unmapped IPAs, PSCI CPU_ON/OFF. */
 #include "tests/guests/common/guest.h"
+#include "lib/string.h"
 
 #define SMCCC_VERSION       0x80000000u
 #define SMCCC_ARCH_FEATURES 0x80000001u
@@ -52,7 +53,47 @@ static uint64_t expect_undef(void (*fn)(void))
 }
 
 static void read_pmcr(void) { (void)sysreg_read(pmcr_el0); }
+static void read_apga_key(void) { (void)sysreg_read(s3_0_c2_c3_0); }
 static void write_id(void) { __asm__ volatile("msr s3_0_c0_c4_0, xzr"); }
+
+/* FEAT_MOPS (issue 14 item 7): where ID_AA64ISAR2_EL1.MOPS says so, the CPY and SET
+ * instructions work at EL1 (HCRX_EL2.MSCEn); otherwise they are UNDEFINED. */
+static uint8_t mops_src[64], mops_dst[64];
+static void mops_copy_set(void)
+{
+    uint64_t d = (uint64_t)(uintptr_t)mops_dst, s = (uint64_t)(uintptr_t)mops_src, n = 37;
+    __asm__ volatile(".arch armv8.8-a+mops\n"
+                     "cpyfp [%0]!, [%1]!, %2!\n cpyfm [%0]!, [%1]!, %2!\n cpyfe [%0]!, [%1]!, %2!\n"
+                     : "+r"(d), "+r"(s), "+r"(n)::"memory", "cc");
+    d = (uint64_t)(uintptr_t)mops_dst + 40;
+    n = 20;
+    __asm__ volatile(".arch armv8.8-a+mops\n"
+                     "setp [%0]!, %1!, %2\n setm [%0]!, %1!, %2\n sete [%0]!, %1!, %2\n"
+                     : "+r"(d), "+r"(n)
+                     : "r"(0xa5UL)
+                     : "memory", "cc");
+}
+
+static void test_mops(void)
+{
+    bool mops = (sysreg_read(s3_0_c0_c6_2) >> 16) & 0xf;
+    for (unsigned i = 0; i < sizeof(mops_src); i++)
+        mops_src[i] = (uint8_t)(i * 7 + 1);
+    memset(mops_dst, 0, sizeof(mops_dst));
+    if (!mops) {
+        uint64_t esr = 0, d = (uint64_t)(uintptr_t)mops_dst, n = 0;
+        fault_expect();
+        __asm__ volatile(".arch armv8.8-a+mops\nsetp [%0]!, %1!, xzr" : "+r"(d), "+r"(n)::"memory", "cc");
+        bool undef = fault_taken(&esr, 0);
+        check(undef && (esr >> 26) == 0, "mops_undefined_when_hidden", "esr 0x%lx", (unsigned long)esr);
+        return;
+    }
+    mops_copy_set(); /* an UNDEFINED here is an unexpected exception: the test fails */
+    bool ok = true;
+    for (unsigned i = 0; i < 64; i++)
+        ok = ok && mops_dst[i] == (i < 37 ? mops_src[i] : i >= 40 && i < 60 ? 0xa5 : 0);
+    check(ok, "mops_copy_and_set", "wrong bytes");
+}
 
 static void test_sysregs(void)
 {
@@ -64,8 +105,12 @@ static void test_sysregs(void)
     uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
     bool pmu = ((dfr0 >> 8) & 0xf) != 0, pmu_node = fdt_next_compatible(&guest_fdt, -1, "arm,armv8-pmuv3") >= 0;
     check(pmu == pmu_node, "id_pmu_as_dt", "DFR0 0x%lx, node %d", (unsigned long)dfr0, pmu_node);
-    uint64_t isar1 = sysreg_read(id_aa64isar1_el1);
-    check((isar1 & 0xff000ff0) == 0, "id_pauth_hidden", "ISAR1 0x%lx", (unsigned long)isar1);
+    /* Pointer authentication: its key registers exist exactly when ISAR1/ISAR2 say so. */
+    uint64_t isar1 = sysreg_read(id_aa64isar1_el1), isar2 = sysreg_read(s3_0_c0_c6_2);
+    bool pauth = (isar1 & 0xff000ff0) || (isar2 & 0xff00);
+    bool key_undef = expect_undef(read_apga_key) != ~0ULL;
+    check(pauth != key_undef, "id_pauth_consistent", "ISAR1 0x%lx ISAR2 0x%lx, key register %s", (unsigned long)isar1,
+          (unsigned long)isar2, key_undef ? "UNDEFINED" : "readable");
     check(sysreg_read(id_aa64mmfr0_el1) != 0, "id_mmfr0_readable", "zero");
     check(sysreg_read(actlr_el1) == 0, "actlr_raz", "nonzero");
     uint64_t esr = expect_undef(read_pmcr);
@@ -191,6 +236,7 @@ int guest_main(void)
     check(scratch != 0, "dt_debug_regs", "missing from the DTB");
     test_smccc();
     test_sysregs();
+    test_mops();
     if (scratch) {
         test_mmio_sizes();
         test_mmio_isv0();

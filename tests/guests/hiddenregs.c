@@ -45,7 +45,6 @@ static void not_advertised(void)
     uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1), isar2 = sysreg_read(s3_0_c0_c6_2);
     check((pfr0 & 0xf) == 1 && ((pfr0 >> 4) & 0xf) == 1, "aarch64_only", "ID_AA64PFR0_EL1.EL0 %lu EL1 %lu",
           (unsigned long)(pfr0 & 0xf), (unsigned long)((pfr0 >> 4) & 0xf));
-    check(((isar2 >> 16) & 0xf) == 0, "mops_hidden", "ID_AA64ISAR2_EL1 0x%lx", (unsigned long)isar2);
     check((isar2 & 0xf) == 0, "wfxt_hidden", "ID_AA64ISAR2_EL1 0x%lx", (unsigned long)isar2);
     uint64_t a32[24];
     aarch32_ids(a32);

@@ -282,4 +282,8 @@ __attribute__((weak)) void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool o
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
 }
+__attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
+{
+    v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
+}
 void pci_assign_quiesce(struct vm *vm) {}

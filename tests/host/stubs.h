@@ -5,7 +5,7 @@
  * tests/host/stubs.c in its .deps and calls host_reset() before each case. Single-threaded:
  * "the calling CPU" is whichever host_set_cpu() chose.
  * The stand-ins of core/irq.c (irq_kick_cpu, irq_set_handler, irq_claim_spi, irq_release_spis)
- * and of core/vcpu.c (vcpu_trap_wfi) are weak: a program that links the real file gets the real
+ * and of core/vcpu.c (vcpu_trap_wfi, vcpu_set_hcr) are weak: a program that links the real file gets the real
  * functions, and then host_kicks / host_handlers stay empty (the real kick is an SGI through
  * the stand-in GIC, host_gic.sgis). */
 #ifndef TESTS_HOST_STUBS_H

@@ -34,6 +34,10 @@ def test_basics(gic, cpu):
                   "mmio_post_index_load", "mmio_simd_q", "unmapped_ipa_read_aborts", "secondary_ran",
                   "cpu_off_seen", "wfi_returns", "set_way_emulated", "exit_counter_hvc"):
         assert "TEST %s: PASS" % check in out, check
+    # FEAT_MOPS: QEMU's max has it (enabled by HCRX_EL2.MSCEn), cortex-a72 does not.
+    mops = "mops_copy_and_set" if cpu == "max" else "mops_undefined_when_hidden"
+    assert "TEST %s: PASS" % mops in out, mops
+    assert "TEST id_pauth_consistent: PASS" in out
     # The hypervisor names the VM and the cause of each injected abort.
     assert re.search(r"VM 'basics' vCPU0: read of 4 bytes at IPA 0x20000000 .* external abort injected", out)
 

@@ -53,6 +53,14 @@ def test_linux_vm_boots_to_shell(gic, cpu):
         assert "smp: Brought up 1 node, 2 CPUs" in dmesg
         # The guest's PMU (vdev/vpmu.c): Linux's PMUv3 driver probes it from the device tree.
         assert re.search(r"hw perfevents: enabled with armv8_pmuv3\w* PMU driver, \d+ counters available", dmesg)
+        # Pointer authentication (vdev/vpauth.c): advertised on max and used by the kernel;
+        # cortex-a72 has none.
+        features = sh(q, "linux", "grep -m1 ^Features /proc/cpuinfo").split()
+        if cpu == "max":
+            assert "paca" in features and "pacg" in features, features
+            assert "CPU features: detected: Address authentication" in dmesg
+        else:
+            assert "paca" not in features and "pacg" not in features, features
         bad = [l for l in dmesg.splitlines()
                if re.search(r"\b(WARNING|BUG|Oops|Call trace|error|failed)\b", l, re.I)
                and "PCIe" not in l]

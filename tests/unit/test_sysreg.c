@@ -18,6 +18,8 @@
 #include "vdev/vpsci.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
+#include "vdev/vpauth.h"
+#include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "tests/host/stubs.h"
@@ -74,7 +76,9 @@ static int setup(void **state)
     assert_int_equal(vdebug_hw_ops.attach(&vm), 0);
     undefs = vgic_calls = 0;
     vgic_answer = true;
-    assert_null(sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables));
+    const char *err = sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables);
+    if (err)
+        fail_msg("sysreg_trap_init: %s", err);
     return 0;
 }
 
@@ -145,10 +149,10 @@ static uint64_t old_id_value(uint32_t id, uint64_t host)
         return hide4(hide4(hide4(hide4(hide4(host, 8), 24), 28), 32), 44);
     case SYSREG(3, 0, 0, 5, 0): /* v8.0 debug with the host's breakpoints and watchpoints */
         return (6UL << 0) | (host & (0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | (0xfUL << 36);
-    case SYSREG(3, 0, 0, 6, 1):
-        return hide4(hide4(hide4(hide4(host, 4), 8), 24), 28);
-    case SYSREG(3, 0, 0, 6, 2): /* and MOPS [19:16], WFxT [3:0] */
-        return hide4(hide4(hide4(hide4(host, 8), 12), 16), 0);
+    case SYSREG(3, 0, 0, 6, 1): /* pointer authentication is the host's (vdev/vpauth.c) */
+        return host;
+    case SYSREG(3, 0, 0, 6, 2): /* and MOPS; WFxT [3:0] hidden */
+        return hide4(host, 0);
     case SYSREG(3, 0, 0, 7, 0):
         return hide4(host, 60);
     case SYSREG(3, 0, 0, 7, 1):
@@ -218,10 +222,10 @@ static void test_id_space(void **state)
     assert_int_equal((pfr0 >> 8) & 0xf, 0);
     assert_int_equal((pfr0 >> 16) & 0xf, 0xf);
     assert_int_equal(pfr0 & 0xff, 0x11);
-    /* MOPS and WFxT hidden; CLRBHB [31:28] the host's. */
+    /* WFxT hidden; MOPS [19:16] (HCRX_EL2.MSCEn) and CLRBHB [31:28] the host's. */
     uint64_t isar2;
     assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 2), &isar2));
-    assert_int_equal((isar2 >> 16) & 0xf, 0);
+    assert_int_equal((isar2 >> 16) & 0xf, 0xf);
     assert_int_equal(isar2 & 0xf, 0);
     assert_int_equal((isar2 >> 28) & 0xf, 0xf);
     /* The AArch32 ID registers (ID_PFR0_EL1, ID_ISAR0_EL1, MVFR0_EL1) read as zero. */
@@ -297,6 +301,10 @@ static void test_id_cpu_features(void **state)
             assert_int_equal(val, (on[i] & ~(0xfUL << 12 | 0xfUL << 20 | 0xfUL << 28)) | 1UL << 12 | 1UL << 20);
         else if (every[i] == ID_DFR0)
             assert_int_equal(val, on[i] & ~(0xfUL << 24));
+        else if (every[i] == SYSREG(3, 0, 0, 6, 1)) /* no-pauth: APA, API, GPA, GPI */
+            assert_int_equal(val, on[i] & ~0xff000ff0UL);
+        else if (every[i] == SYSREG(3, 0, 0, 6, 2)) /* no-pauth: GPA3, APA3 */
+            assert_int_equal(val, on[i] & ~0xff00UL);
         else
             assert_int_equal(val, on[i]);
     }
@@ -743,6 +751,82 @@ static void test_exit_hooks(void **state)
     assert_true(hvc && smc);
 }
 
+/* Pointer authentication (vdev/vpauth.c): the key registers trap until first used; the first
+ * access is performed on the vCPU's own keys (zero at reset, whatever the hardware holds), then
+ * they are in the hardware and HCR_EL2.API/APK are set for that vCPU only; its switch saves and
+ * restores the four keys EL2 never uses, and key A travels in its register file. */
+#define APIAKEYLO SYSREG(3, 0, 2, 1, 0)
+#define APIBKEYHI SYSREG(3, 0, 2, 1, 3)
+#define APDBKEYLO SYSREG(3, 0, 2, 2, 2)
+#define APGAKEYHI SYSREG(3, 0, 2, 3, 1)
+static void pauth_host(void)
+{
+    *host_sysreg(0, "id_aa64isar1_el1") = 5UL << 4 | 1UL << 24; /* APA: QARMA5 with FPAC; GPA */
+    static uint8_t pauth_state[4096];
+    assert_true(vpauth_hw_ops.vm_state_size <= sizeof(pauth_state));
+    vm.hw[VCPU_HW_VPAUTH].state = pauth_state;
+    assert_int_equal(vpauth_hw_ops.attach(&vm), 0);
+}
+
+static void test_pauth_lazy(void **state)
+{
+    pauth_host();
+    *host_sysreg(0, "s3_0_c2_c1_2") = 0xe12; /* another vCPU's APIBKeyLo, say */
+    vpauth_hw_ops.load(v1);
+    vpauth_hw_ops.put(v1);
+    assert_false(host_sysreg_touched("s3_0_c2_c3_1"));
+    assert_int_equal(v1->hcr_parts, 0);
+
+    assert_int_equal(guest_read(v0, APIAKEYLO), 0); /* its own, not the hardware's */
+    assert_int_equal(v0->hcr_parts, HCR_EL2_API | HCR_EL2_APK);
+    assert_int_equal(v0->regs.pauth_live, 1);
+    assert_int_equal(hw("s3_0_c2_c1_2"), 0); /* its APIBKeyLo loaded */
+    assert_int_equal(v1->hcr_parts, 0);
+    /* Switched: the four keys EL2 never uses with the vCPU; key A in its register file. */
+    *host_sysreg(0, "s3_0_c2_c1_3") = 0xb1;
+    *host_sysreg(0, "s3_0_c2_c3_1") = 0x9a;
+    v0->regs.apia[0] = 0xa0;
+    vpauth_hw_ops.put(v0);
+    *host_sysreg(0, "s3_0_c2_c1_3") = 0;
+    *host_sysreg(0, "s3_0_c2_c3_1") = 0;
+    vpauth_hw_ops.load(v0);
+    assert_int_equal(hw("s3_0_c2_c1_3"), 0xb1);
+    assert_int_equal(hw("s3_0_c2_c3_1"), 0x9a);
+    assert_int_equal(hw("s3_0_c2_c1_0"), 0); /* key A is never written here: EL2's stays */
+    assert_int_equal(undefs, 0);
+
+    /* A key write activates too, the value landing in the hardware; a PAC instruction trap
+     * (EC 0x09) activates and executes the instruction again (PC unchanged). */
+    assert_true(msr(v1, APDBKEYLO, 0xdb));
+    assert_int_equal(hw("s3_0_c2_c2_2"), 0xdb);
+    assert_int_equal(v1->hcr_parts, HCR_EL2_API | HCR_EL2_APK);
+    assert_true(vpauth_hw_ops.attach(&vm) == 0);
+    v1->hcr_parts = 0;
+    v1->regs.pauth_live = 0;
+    uint64_t pc = v1->regs.pc;
+    assert_int_equal(vpauth_trap(v1, (uint64_t)ESR_EC_PAC << ESR_EC_SHIFT), EXIT_RESUME);
+    assert_int_equal(v1->regs.pc, pc);
+    assert_int_equal(v1->hcr_parts, HCR_EL2_API | HCR_EL2_APK);
+    assert_true(msr(v1, APIBKEYHI, 7));
+    assert_int_equal(hw("s3_0_c2_c1_3"), 7);
+}
+
+/* Turned off (or absent from the CPU): keys and PAC instructions UNDEFINED, nothing loaded. */
+static void test_pauth_off(void **state)
+{
+    pauth_host();
+    vm.cfg.cpu_features_off = CPU_FEAT_BIT(CPU_FEAT_PAUTH);
+    assert_false(mrs(v0, APGAKEYHI, &(uint64_t){ 0 }));
+    assert_false(msr(v0, APIAKEYLO, 1));
+    vpauth_trap(v0, (uint64_t)ESR_EC_PAC << ESR_EC_SHIFT);
+    assert_int_equal(undefs, 3);
+    assert_int_equal(v0->hcr_parts, 0);
+    vm.cfg.cpu_features_off = 0;
+    *host_sysreg(0, "id_aa64isar1_el1") = 0;
+    assert_false(mrs(v0, APIAKEYLO, &(uint64_t){ 0 }));
+    assert_int_equal(v0->hcr_parts, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +839,8 @@ int main(void)
         cmocka_unit_test_setup(test_debug_claim_tags, setup),
         cmocka_unit_test_setup(test_debug_off, setup),
         cmocka_unit_test_setup(test_debug_range, setup),
+        cmocka_unit_test_setup(test_pauth_lazy, setup),
+        cmocka_unit_test_setup(test_pauth_off, setup),
         cmocka_unit_test_setup(test_set_way, setup),
         cmocka_unit_test_setup(test_vgic_rows, setup),
         cmocka_unit_test_setup(test_ptimer_rows_listed, setup),
