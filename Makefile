@@ -34,7 +34,7 @@ $(DEPS_STAMP): tools/deps.sh
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdlib -mgeneral-regs-only \
-           -fpie -fno-plt -fno-stack-protector -fno-omit-frame-pointer \
+           -fpie -include arch/aarch64/visibility.h -fno-stack-protector -fno-omit-frame-pointer \
            -march=armv8-a -mno-outline-atomics -mstrict-align -fno-common -MMD -MP -I. \
            -mbranch-protection=standard
 ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I.

@@ -45,6 +45,7 @@
 #define IPI_WARMUP      4        /* rounds before the samples */
 #define TIMER_DELTA     20000ULL /* deadline distance from programming the timer */
 #define TIMER_LIMIT     2000000ULL
+#define SPIN_SLICE      20000ULL /* ipi_spin: the receiver's own slice after each pong */
 
 /* vcpu_switch: gaps in a counter-reading loop longer than SWITCH_GAP are times the VM did not
  * run; bench.py pairs one VM's gaps with the other's runs. */
@@ -499,6 +500,16 @@ static volatile uint32_t irq_intid[MAX_VCPUS];
 static volatile uint32_t irq_spurious;
 static volatile uint32_t pong_index = ~0u; /* vCPU1: answer each IPI with one to it */
 static uint64_t pong_mpidr;
+static volatile bool ipi_spin;        /* the IPI's receiver spins with IRQs unmasked (not WFI) */
+static volatile bool timer_eoi_first; /* the timer's handler ends the interrupt before masking */
+
+/* Ends the spinning receiver's time slice SPIN_SLICE ticks from now: CNTV enabled with IMASK
+ * set, so that its deadline is a QEMU timer event but raises no interrupt. */
+static void spin_slice_arm(void)
+{
+    sysreg_write(cntv_cval_el0, now() + SPIN_SLICE);
+    sysreg_write(cntv_ctl_el0, 3); /* ENABLE, IMASK */
+}
 
 /* eoi measurement on vCPU 0: ack + EOI ticks of each interrupt, and the exits in between. */
 static volatile bool eoi_measure;
@@ -519,9 +530,13 @@ static void bench_irq(uint64_t entry)
         irq_spurious++;
         return;
     }
-    if (intid == INTID_VTIMER)
-        sysreg_write(cntv_ctl_el0, 0); /* the timer's level drops before the EOI */
+    /* Mask first: the timer's level drops before the EOI (as Linux does). EOI first (as small
+     * kernels and RTOSes do): the level is still high when the interrupt is ended. */
+    if (intid == INTID_VTIMER && !timer_eoi_first)
+        sysreg_write(cntv_ctl_el0, 0);
     gic_eoi_timed(iar, &t_eoi);
+    if (intid == INTID_VTIMER && timer_eoi_first)
+        sysreg_write(cntv_ctl_el0, 0);
     if (measure) {
         eoi_exits += exits_since(base);
         eoi_hvcs += 2 * nr_classes;
@@ -530,8 +545,14 @@ static void bench_irq(uint64_t entry)
     irq_entry[me] = entry;
     irq_intid[me] = intid;
     __atomic_store_n(&irq_count[me], irq_count[me] + 1, __ATOMIC_RELEASE);
-    if (me == pong_index)
+    if (me == pong_index) {
+        /* A receiver that spins keeps its CPU until QEMU's time slice ends, which is at the
+         * next timer deadline of the machine (see ipi_spin): a deadline of its own, masked
+         * (IMASK: no interrupt), shortly ahead gives the CPU back to the sender. */
+        if (ipi_spin)
+            spin_slice_arm();
         gic_send_sgi(0, pong_mpidr);
+    }
 }
 
 /* Waits, IRQs unmasked, until this vCPU's IRQ count differs from `count` or the counter passes
@@ -642,10 +663,21 @@ void guest_secondary_main(uint64_t index)
         pong_mpidr = vcpu_mpidr(0);
         pong_index = me;
         __atomic_store_n(&sec_state, 1, __ATOMIC_RELEASE);
-        /* Idle in WFI; the handler answers each IPI with a pong to vCPU 0. vCPU 0 ends the
-         * session with one more IPI after setting ipi_stop. */
-        while (!ipi_stop)
-            wait_irq(irq_count[me], ~0ULL, true);
+        /* Idle in WFI, or spin with IRQs unmasked (ipi_spin); the handler answers each IPI
+         * with a pong to vCPU 0. vCPU 0 ends the session with one more IPI after setting
+         * ipi_stop. */
+        while (!ipi_stop) {
+            if (!ipi_spin) {
+                wait_irq(irq_count[me], ~0ULL, true);
+                continue;
+            }
+            uint32_t c = irq_count[me];
+            irq_unmask();
+            while (__atomic_load_n(&irq_count[me], __ATOMIC_ACQUIRE) == c)
+                ;
+            irq_mask();
+        }
+        sysreg_write(cntv_ctl_el0, 0);
         sec_exits = exits_since(base);
         sec_irqs = irq_count[me];
     }
@@ -656,19 +688,26 @@ void guest_secondary_main(uint64_t index)
         __asm__ volatile("wfi");
 }
 
-/* SGI from vCPU 0 to vCPU 1, idle in WFI: counter before the send on vCPU 0 to the counter at
- * entry of vCPU 1's handler. vCPU 1 answers with a pong that wakes vCPU 0 from WFI. */
-static void bench_ipi(void)
+/* SGI from vCPU 0 to vCPU 1, idle in WFI (ipi) or spinning with IRQs unmasked (ipi_spin):
+ * counter before the send on vCPU 0 to the counter at entry of vCPU 1's handler. vCPU 1
+ * answers with a pong that wakes vCPU 0 from WFI. vCPU 1 is started for each of the two and
+ * stops itself (PSCI CPU_OFF) at the end. */
+static void bench_ipi(bool spin)
 {
+    const char *name = spin ? "ipi_spin" : "ipi";
     uint64_t target = vcpu_mpidr(1);
     if (target == NOT_SUPPORTED) {
-        not_measured("ipi", "the VM has a single vCPU");
+        not_measured(name, "the VM has a single vCPU");
         return;
     }
-    gprintf("BENCHSTART ipi\n");
+    gprintf("BENCHSTART %s\n", name);
+    sec_state = 0;
+    sec_err = 0;
+    ipi_stop = false;
+    ipi_spin = spin;
     int64_t r = (int64_t)hvc_call(PSCI_CPU_ON, target, (uint64_t)(uintptr_t)guest_secondary_entry, 1);
     if (r != 0) {
-        not_measured("ipi", "PSCI CPU_ON of vCPU 1 failed");
+        not_measured(name, "PSCI CPU_ON of vCPU 1 failed");
         return;
     }
     uint64_t limit = now() + CROSS_IRQ_LIMIT;
@@ -678,7 +717,7 @@ static void bench_ipi(void)
         char why[160];
         ev_snprintf(why, sizeof(why), "vCPU 1: %s",
                     sec_state == 2 && sec_err ? (const char *)sec_err : "did not start");
-        not_measured("ipi", why);
+        not_measured(name, why);
         return;
     }
     /* Round 0 is a probe that spins (a lost IPI must not leave vCPU 0 asleep for good); round 1
@@ -741,7 +780,7 @@ static void bench_ipi(void)
     while (__atomic_load_n(&sec_state, __ATOMIC_ACQUIRE) != 2 && now() < limit)
         ;
     if (fail || !n) {
-        not_measured("ipi", fail ? fail : "no sample");
+        not_measured(name, fail ? fail : "no sample");
         return;
     }
     /* Exits per round trip on both vCPUs: ping and pong sends, both WFIs, interrupt exits. The
@@ -751,7 +790,7 @@ static void bench_ipi(void)
         x100 += per_op_x100(sec_exits, (unsigned)sec_irqs);
     else
         x100 = -1;
-    report("ipi", samples, n, x100);
+    report(name, samples, n, x100);
 }
 
 /* Virtual timer: deadline programmed in CNTV_CVAL_EL0, vCPU spinning with IRQs unmasked; from
@@ -791,6 +830,44 @@ static void bench_timer(void)
     uint64_t exits = exits_since(base) - eoi_hvcs;
     report("timer_latency", samples, n, per_op_x100(exits, n));
     report("eoi_timer", eoi_samples, eoi_n, per_op_x100(eoi_exits, eoi_n));
+}
+
+/* Timer round trip: from programming the virtual timer TIMER_DELTA ahead to being back in the
+ * interrupted loop (IRQs unmasked) after its handler acknowledged it, masked the timer and
+ * ended it, in the order eoi_first says; less TIMER_DELTA. Run after bench_timer, which has
+ * seen the interrupt arrive. */
+static void bench_timer_rt(bool eoi_first)
+{
+    const char *name = eoi_first ? "timer_rt_eoi_first" : "timer_rt_mask_first";
+    unsigned me = my_index(), n = 0;
+    uint64_t base[MAX_CLASSES];
+    gprintf("BENCHSTART %s\n", name);
+    timer_eoi_first = eoi_first;
+    for (unsigned i = 0; i <= NSAMPLES; i++) {
+        if (i == 1) /* sample 0: first-use effects stay out */
+            exits_snap(base);
+        uint32_t c = irq_count[me];
+        uint64_t t0 = now();
+        sysreg_write(cntv_cval_el0, t0 + TIMER_DELTA);
+        sysreg_write(cntv_ctl_el0, 1); /* ENABLE, IMASK = 0 */
+        irq_unmask();
+        uint64_t t1, limit = t0 + TIMER_DELTA + TIMER_LIMIT;
+        do
+            t1 = now();
+        while (__atomic_load_n(&irq_count[me], __ATOMIC_ACQUIRE) == c && t1 < limit);
+        irq_mask();
+        sysreg_write(cntv_ctl_el0, 0);
+        if (irq_count[me] == c || irq_intid[me] != INTID_VTIMER) {
+            timer_eoi_first = false;
+            not_measured(name, irq_count[me] == c ? "the timer interrupt never reached the guest"
+                                                  : "acknowledged the wrong INTID");
+            return;
+        }
+        if (i > 0)
+            samples[n++] = minus_overhead(t1 - t0 > TIMER_DELTA ? t1 - t0 - TIMER_DELTA : 0);
+    }
+    timer_eoi_first = false;
+    report(name, samples, n, per_op_x100(exits_since(base), n));
 }
 
 /* --- vcpu_switch (bench2.dts): raw gaps of a counter loop on the physical counter, which is
@@ -908,11 +985,17 @@ int guest_main(void)
     if (gic_reason || !bench_eoi()) {
         not_measured("eoi", gic_reason);
         not_measured("ipi", gic_reason);
+        not_measured("ipi_spin", gic_reason);
         not_measured("timer_latency", gic_reason);
         not_measured("eoi_timer", gic_reason);
+        not_measured("timer_rt_mask_first", gic_reason);
+        not_measured("timer_rt_eoi_first", gic_reason);
         return 0;
     }
-    bench_ipi();
+    bench_ipi(false);
+    bench_ipi(true);
     bench_timer();
+    bench_timer_rt(false);
+    bench_timer_rt(true);
     return 0;
 }
