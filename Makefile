@@ -3,6 +3,8 @@
 #   make run        boot the default configuration on QEMU (GIC=2|3, CPU=max|cortex-a72, SMP=N,
 #                   BOOT=kernel|uboot|uefi: QEMU loads it, or firmware does from a disk);
 #                   CONFIG=configs/pci.dts adds the SMMU and the PCIe devices it assigns
+#   make run BOARD=xlnx-zcu102   boot configs/<board>.dts on QEMU's model of that real board
+#                   (docs/boards.md; the board's device tree comes from Debian's kernel package)
 #   make test       unit tests, lint, QEMU tests
 #   make bench      instruction-exact benchmarks (QEMU -icount shift=0)
 
@@ -20,7 +22,10 @@ GIC     ?= 3
 CPU     ?= max
 SMP     ?= 4
 MEM     ?= 1G
-CONFIG  ?= configs/default.dts
+# BOARD=virt: QEMU's virt machine as GIC, CPU, SMP and MEM say. Any other BOARD is QEMU's model
+# of a real board (docs/boards.md), booting configs/$(BOARD).dts with the board's device tree.
+BOARD   ?= virt
+CONFIG  ?= $(if $(filter virt,$(BOARD)),configs/default.dts,configs/$(BOARD).dts)
 QEMU_EXTRA ?=
 
 .DEFAULT_GOAL := all
@@ -127,6 +132,7 @@ TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
 # Configurations may name the Linux guest, so it is fetched (cached) before packing.
 images: | $(DEPS_STAMP)
 	@bash tools/linux.sh
+	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
 
 # BOOT=kernel (default): QEMU loads the image itself (-kernel). BOOT=uboot: Debian's U-Boot
@@ -152,11 +158,28 @@ QEMU_PCI := -global arm-smmuv3.stage=2 \
 RUN_QEMU_MACHINE = $(if $(filter configs/pci.dts,$(CONFIG)),$(subst virtualization=on,virtualization=on$(comma)iommu=smmuv3,$(QEMU_MACHINE)) $(QEMU_PCI),$(QEMU_MACHINE))
 comma := ,
 
+# QEMU's models of real boards (docs/boards.md, tests/system/test_boards.py): the machine, and
+# which of its serial ports the board's device tree names as the console (stdout-path).
+BOARDS := xlnx-zcu102
+BOARD_QEMU_xlnx-zcu102 := -machine xlnx-zcu102,virtualization=on -m 2G -serial mon:stdio
+BOARD_QEMU_ARGS = $(BOARD_QEMU_$(BOARD)) -nographic -net none -audio none -echr 0x14 \
+                  -dtb $(B)/boards/$(BOARD).dtb -kernel $(CONFIG_IMG)
+
+ifeq ($(BOARD),virt)
 run: | $(DEPS_STAMP)
 	@test -n "$(BOOT_ARGS_$(BOOT))" || { echo "BOOT=$(BOOT): use kernel, uboot or uefi" >&2; exit 1; }
 	@bash tools/linux.sh
 	@$(MAKE) --no-print-directory $(BOOT_TARGET_$(BOOT))
 	$(QEMU) $(RUN_QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
+else
+run: | $(DEPS_STAMP)
+	@test -n "$(BOARD_QEMU_$(BOARD))" || { echo "BOARD=$(BOARD): use virt or one of $(BOARDS)" >&2; exit 1; }
+	@test "$(BOOT)" = kernel || { echo "BOARD=$(BOARD): only BOOT=kernel (QEMU's -kernel and -dtb)" >&2; exit 1; }
+	@bash tools/linux.sh
+	@bash tools/boards.sh
+	@$(MAKE) --no-print-directory $(CONFIG_IMG)
+	$(QEMU) $(BOARD_QEMU_ARGS) $(QEMU_EXTRA)
+endif
 
 # One C style for the tree (.clang-format); `make format` rewrites files to it.
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/unit/fixtures/')

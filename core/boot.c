@@ -23,6 +23,7 @@
 #include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
+#include "drivers/uart.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -122,7 +123,7 @@ static void print_banner(void)
     else
         printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicc.base, (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
-    printk("  UART: PL011 at 0x%lx\n", (unsigned long)platform.uart.base);
+    printk("  UART: %s at 0x%lx\n", uart_name(), (unsigned long)platform.uart.base);
     pci_assign_banner();
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
@@ -233,7 +234,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     log_set_halt(power_off); /* panic() and the crash report end here */
     const char *err = platform_discover_console(dtb);
     if (!err)
-        console_init(platform.uart.base); /* from here on printk() prints */
+        console_init(platform.uart_drv, platform.uart.base); /* from here on printk() prints */
     unsigned el = current_el();
     if (el != 2)
         wrong_el(el);

@@ -11,7 +11,7 @@
 #include "core/console.h"
 #include "core/console_stream.h"
 #include "core/config.h"
-#include "drivers/pl011.h"
+#include "drivers/uart.h"
 #include "drivers/timer.h"
 #include "lib/byte_ring.h"
 #include "lib/printf.h"
@@ -104,8 +104,8 @@ static uint32_t drain_some(uint32_t max, bool wait)
             n = max - moved;
         for (; i < n; i++)
             if (wait)
-                pl011_putc(p[i]);
-            else if (!pl011_try_putc(p[i]))
+                uart_putc(p[i]);
+            else if (!uart_try_putc(p[i]))
                 break;
         byte_ring_take(&out_ring, i);
         moved += i;
@@ -159,7 +159,7 @@ static void emit(void *ctx, const char *s, unsigned len)
     while (!byte_ring_put(&out_ring, s, len, BYTE_RING_SIZE)) {
         if (len > BYTE_RING_SIZE) {
             for (unsigned i = 0; i < len; i++)
-                pl011_putc(s[i]);
+                uart_putc(s[i]);
             return;
         }
         if (drain_claim()) {
@@ -248,9 +248,9 @@ void console_write(const char *s, unsigned len)
     unlock(flags);
 }
 
-void console_init(uint64_t uart_base)
+void console_init(const struct uart_driver *uart, uint64_t uart_base)
 {
-    pl011_init(uart_base);
+    uart_select(uart, uart_base);
     console_term_init(&term, emit, 0);
     log_set_sink(console_write);
 }

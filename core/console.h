@@ -7,7 +7,8 @@
 #include "lib/log.h"
 
 /* Boot CPU, once the DTB names the UART: the PL011 at base becomes the log's sink. */
-void console_init(uint64_t uart_base);
+struct uart_driver;
+void console_init(const struct uart_driver *uart, uint64_t uart_base);
 /* Writes a string under the console lock; used for pre-formatted text. */
 void console_write(const char *s, unsigned len);
 /* From here on several CPUs may print: the console lock is taken. */

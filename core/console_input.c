@@ -2,7 +2,7 @@
 #include "core/console.h"
 #include "lib/printf.h"
 #include "core/vm.h"
-#include "drivers/pl011.h"
+#include "drivers/uart.h"
 #include "drivers/timer.h"
 #include "core/vdev.h"
 #include "core/vm_devices.h"
@@ -117,7 +117,7 @@ static struct hyp_timer rx_retry;
 static void rx_retry_fire(struct hyp_timer *t)
 {
     rx_paused = false;
-    pl011_rx_irq(true);
+    uart_rx_irq(true);
     console_input_poll(); /* what arrived meanwhile raised no new interrupt: drain it now */
 }
 
@@ -131,12 +131,12 @@ void console_input_poll(void)
     if (rx_irq_driven && !can_take()) {
         if (!rx_paused) {
             rx_paused = true;
-            pl011_rx_irq(false);
+            uart_rx_irq(false);
             timer_start(&rx_retry, timer_now() + timer_us_to_ticks(10000), rx_retry_fire, 0);
         }
         return;
     }
-    while (can_take() && (c = pl011_getc()) >= 0) {
+    while (can_take() && (c = uart_getc()) >= 0) {
         char out[CONSOLE_ESCAPE_RUN + 1];
         unsigned n;
         if (escape_feed(&esc, (char)c, out, &n)) {

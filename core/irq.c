@@ -10,7 +10,7 @@
 #include "core/platform.h"
 #include "core/console.h"
 #include "core/console_input.h"
-#include "drivers/pl011.h"
+#include "drivers/uart.h"
 #include "drivers/gic.h"
 #include "drivers/timer.h"
 #include "arch/aarch64/sysreg.h"
@@ -83,7 +83,7 @@ static void console_irq_init(void)
     gic_irq_set_edge(platform.uart_intid, false);
     gic_irq_route(platform.uart_intid, 0);
     gic_irq_enable(platform.uart_intid);
-    pl011_enable_rx_irq();
+    uart_enable_rx_irq();
     console_input_irq_mode();
 }
 

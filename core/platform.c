@@ -1,6 +1,7 @@
 #include <stdbool.h>
 #include "core/platform.h"
 #include "core/efi_mem.h"
+#include "drivers/uart.h"
 #include "arch/aarch64/efi.h"
 #include "lib/fdt_read.h"
 #include "lib/printf.h"
@@ -28,13 +29,16 @@ static uint32_t intid_of(const uint8_t *cell)
     return type == 1 ? num + 16 : num + 32;
 }
 
+/* The console: the /chosen stdout-path node when a driver knows its kind, else the first UART
+ * node that one does (drivers/uart.c lists the kinds by compatible). */
 static const char *find_uart(void)
 {
     int node = fdt_stdout_node(&host_fdt);
-    if (node < 0 || !fdt_is_compatible(&host_fdt, node, "arm,pl011"))
-        node = fdt_next_compatible(&host_fdt, -1, "arm,pl011");
+    if (node < 0 || !uart_match(&host_fdt, node))
+        node = uart_next_known(&host_fdt, -1);
     if (node < 0)
-        FAIL("no arm,pl011 UART (neither /chosen stdout-path nor any node)");
+        FAIL("no UART that elvisor drives (neither /chosen stdout-path nor any node: see docs/boards.md)");
+    platform.uart_drv = uart_match(&host_fdt, node);
     if (fdt_reg(&host_fdt, node, 0, &platform.uart.base, &platform.uart.size) < 0)
         FAIL("UART node %s has no usable reg", fdt_node_name(&host_fdt, node));
     /* Console input is interrupt driven when the UART names its SPI; polled otherwise. */
@@ -159,6 +163,19 @@ static const char *find_cpus(void)
     return NULL;
 }
 
+/* A GIC-400 on an SoC that gives each 4 KiB page of its CPU and virtual CPU interfaces a
+ * 64 KiB slot aliases every page over its slot (GIC-400 TRM DDI 0471, 3.2 "Memory map"; so on
+ * Xilinx ZynqMP, whose device tree gives both interfaces 128 KiB). The 8 KiB interface (GICC_DIR
+ * and GICV_DIR sit at 0x1000) is then contiguous only from the last alias of the first page:
+ * base + 0xf000, as Linux's gic_check_eoimode() finds. */
+static void gicv2_unalias(struct mem_range *r)
+{
+    if (r->size == 0x20000) {
+        r->base += 0xf000;
+        r->size = 0x2000;
+    }
+}
+
 /* GIC "interrupts" triples: type (0 SPI, 1 PPI), number, flags (arm,gic binding). */
 static const char *find_gic(void)
 {
@@ -195,6 +212,8 @@ static const char *find_gic(void)
         if (fdt_reg(&host_fdt, node, 2, &platform.gich.base, &platform.gich.size) < 0 ||
             fdt_reg(&host_fdt, node, 3, &platform.gicv.base, &platform.gicv.size) < 0)
             FAIL("GICv2 node %s lacks GICH/GICV reg: no virtualization extensions", fdt_node_name(&host_fdt, node));
+        gicv2_unalias(&platform.gicc);
+        gicv2_unalias(&platform.gicv);
     }
     int len;
     const uint8_t *irq = fdt_getprop(&host_fdt, node, "interrupts", &len);

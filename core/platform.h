@@ -10,6 +10,7 @@
 #include "drivers/psci.h"
 
 struct efi_handoff;
+struct uart_driver;
 
 #define PLAT_MAX_MEM      16
 #define PLAT_MAX_RESERVED 32
@@ -41,6 +42,7 @@ struct platform {
     unsigned cpus_ignored; /* CPUs in the DTB beyond MAX_CPUS */
 
     struct mem_range uart;
+    const struct uart_driver *uart_drv; /* chosen by the node's compatible (drivers/uart.h) */
     uint32_t uart_intid;
 
     unsigned gic_version; /* 2 or 3 */

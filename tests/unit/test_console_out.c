@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "core/console.h"
-#include "drivers/pl011.h"
+#include "drivers/uart.h"
 #include "drivers/timer.h"
 #include "lib/byte_ring.h"
 
@@ -20,8 +20,8 @@
 
 static char uart_out[1 << 17];
 static unsigned uart_len;
-static unsigned fifo_room; /* bytes pl011_try_putc() accepts before reporting the FIFO full */
-static unsigned waits;     /* pl011_putc() calls: a writer waiting for the UART */
+static unsigned fifo_room; /* bytes uart_try_putc() accepts before reporting the FIFO full */
+static unsigned waits;     /* uart_putc() calls: a writer waiting for the UART */
 static struct {
     uint64_t pad;
     unsigned id; /* CPU_LOCAL_ID_OFFSET */
@@ -41,13 +41,13 @@ static void uart_take(char c)
     assert_true(uart_len < sizeof(uart_out));
     uart_out[uart_len++] = c;
 }
-void pl011_init(uint64_t base) {}
-void pl011_putc(char c)
+void uart_select(const struct uart_driver *d, uint64_t base) {}
+void uart_putc(char c)
 {
     waits++;
     uart_take(c);
 }
-bool pl011_try_putc(char c)
+bool uart_try_putc(char c)
 {
     if (!fifo_room)
         return false;
@@ -98,7 +98,7 @@ static int setup(void **state)
 {
     static bool once;
     if (!once) { /* the console is a singleton: one boot, the streams taken once */
-        console_init(0x9000000);
+        console_init(0, 0x9000000);
         console_smp_ready();
         console_defer_output();
         console_focus(&vm_a);

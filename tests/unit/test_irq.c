@@ -21,7 +21,7 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/console_input.h"
-#include "drivers/pl011.h"
+#include "drivers/uart.h"
 #include "drivers/timer.h"
 #include "tests/host/stubs.h"
 
@@ -58,7 +58,7 @@ void console_input_poll(void)
     host_irq(UART_SPI)->pending = false;
 }
 void console_input_irq_mode(void) { drv.irq_modes++; }
-void pl011_enable_rx_irq(void) { drv.rx_enables++; }
+void uart_enable_rx_irq(void) { drv.rx_enables++; }
 
 /* ---- one fake part of the virtual CPU hardware ---------------------------------------------- */
 
