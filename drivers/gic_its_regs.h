@@ -33,7 +33,7 @@
 #define GICR_PENDBASER_PTZ      REG_BIT(62)
 
 /* An LPI configuration table entry (5.1.1): Priority [7:2], Enable [0]. */
-#define LPI_CFG_ENABLE   REG_BIT(0)
+#define LPI_CFG_ENABLE    REG_BIT(0)
 #define LPI_CFG_PRIO_MASK 0xfcu
 
 /* ITS control frame offsets (12.19) and the translation frame's GITS_TRANSLATER (12.19.18),
@@ -54,12 +54,12 @@
 #define GITS_CTLR_QUIESCENT REG_BIT(31)
 /* GITS_TYPER (12.19.15): Physical [0], ITT_entry_size [7:4], ID_bits [12:8], Devbits [17:13],
  * SEIS [18], PTA [19], HCC [31:24], CIDbits [35:32], CIL [36]; each "bits" field is N - 1. */
-#define GITS_TYPER_PHYSICAL        REG_BIT(0)
-#define GITS_TYPER_ITT_SIZE_SHIFT  4
-#define GITS_TYPER_IDBITS_SHIFT    8
-#define GITS_TYPER_DEVBITS_SHIFT   13
-#define GITS_TYPER_CIDBITS_SHIFT   32
-#define GITS_TYPER_CIL             REG_BIT(36)
+#define GITS_TYPER_PHYSICAL       REG_BIT(0)
+#define GITS_TYPER_ITT_SIZE_SHIFT 4
+#define GITS_TYPER_IDBITS_SHIFT   8
+#define GITS_TYPER_DEVBITS_SHIFT  13
+#define GITS_TYPER_CIDBITS_SHIFT  32
+#define GITS_TYPER_CIL            REG_BIT(36)
 /* GITS_CBASER (12.19.3): Size [7:0] (4 KiB pages - 1), Shareability [11:10], Physical_Address
  * [51:12], OuterCache [55:53], InnerCache [61:59], Valid [63]. */
 #define GITS_CBASER_SIZE_SHIFT 0
@@ -92,28 +92,28 @@
  * EventID [31:0], pINTID [63:32] (MAPTI), Size [4:0] (MAPD); DW2: ICID [15:0], RDbase
  * [51:16] (MAPC, SYNC, MOVALL's first), ITT_addr [51:8] (MAPD), Valid [63] (MAPC, MAPD); DW3:
  * MOVALL's second RDbase [51:16]. */
-#define ITS_CMD_BYTES 32
-#define ITS_CMD_MOVI    0x01
-#define ITS_CMD_INT     0x03
-#define ITS_CMD_CLEAR   0x04
-#define ITS_CMD_SYNC    0x05
-#define ITS_CMD_MAPD    0x08
-#define ITS_CMD_MAPC    0x09
-#define ITS_CMD_MAPTI   0x0a
-#define ITS_CMD_MAPI    0x0b
-#define ITS_CMD_INV     0x0c
-#define ITS_CMD_INVALL  0x0d
-#define ITS_CMD_MOVALL  0x0e
-#define ITS_CMD_DISCARD 0x0f
-#define ITS_CMD_ID_MASK          0xffu
-#define ITS_CMD_DEVID_SHIFT      32
-#define ITS_CMD_SIZE_MASK        0x1fu
-#define ITS_CMD_PINTID_SHIFT     32
-#define ITS_CMD_ICID_MASK        0xffffu
-#define ITS_CMD_RDBASE_SHIFT     16
-#define ITS_CMD_RDBASE_MASK      REG_MASK(36, ITS_CMD_RDBASE_SHIFT)
-#define ITS_CMD_ITT_SHIFT        8
-#define ITS_CMD_ITT_MASK         REG_MASK(44, ITS_CMD_ITT_SHIFT)
-#define ITS_CMD_VALID            REG_BIT(63)
+#define ITS_CMD_BYTES        32
+#define ITS_CMD_MOVI         0x01
+#define ITS_CMD_INT          0x03
+#define ITS_CMD_CLEAR        0x04
+#define ITS_CMD_SYNC         0x05
+#define ITS_CMD_MAPD         0x08
+#define ITS_CMD_MAPC         0x09
+#define ITS_CMD_MAPTI        0x0a
+#define ITS_CMD_MAPI         0x0b
+#define ITS_CMD_INV          0x0c
+#define ITS_CMD_INVALL       0x0d
+#define ITS_CMD_MOVALL       0x0e
+#define ITS_CMD_DISCARD      0x0f
+#define ITS_CMD_ID_MASK      0xffu
+#define ITS_CMD_DEVID_SHIFT  32
+#define ITS_CMD_SIZE_MASK    0x1fu
+#define ITS_CMD_PINTID_SHIFT 32
+#define ITS_CMD_ICID_MASK    0xffffu
+#define ITS_CMD_RDBASE_SHIFT 16
+#define ITS_CMD_RDBASE_MASK  REG_MASK(36, ITS_CMD_RDBASE_SHIFT)
+#define ITS_CMD_ITT_SHIFT    8
+#define ITS_CMD_ITT_MASK     REG_MASK(44, ITS_CMD_ITT_SHIFT)
+#define ITS_CMD_VALID        REG_BIT(63)
 
 #endif

@@ -60,8 +60,8 @@ struct vits_ite {
 
 /* The translation state, kept by the hypervisor (the guest's tables are checked, not used). */
 struct vits_tables {
-    uint8_t dev_bits[VITS_NR_DEVICES];  /* EventID bits (MAPD Size + 1), 0 = unmapped */
-    uint8_t coll[VITS_NR_COLLECTIONS];  /* redistributor (vCPU index) + 1, 0 = unmapped */
+    uint8_t dev_bits[VITS_NR_DEVICES];    /* EventID bits (MAPD Size + 1), 0 = unmapped */
+    uint8_t coll[VITS_NR_COLLECTIONS];    /* redistributor (vCPU index) + 1, 0 = unmapped */
     struct vits_ite ite[VITS_HASH_SLOTS]; /* open addressing, linear probing */
     unsigned nr_ites;
 };
@@ -72,10 +72,10 @@ struct vits {
     struct vm *vm;
     uint64_t ipa;
     struct vits_tables *t;
-    bool enabled;                      /* GITS_CTLR.Enabled */
-    bool stalled;                      /* GITS_CREADR.Stalled: the queue is not in RAM */
-    uint64_t cbaser, cwriter, creadr;  /* CWRITER/CREADR: byte offsets into the queue */
-    uint64_t baser[VITS_NR_BASER];     /* as the guest wrote them */
+    bool enabled;                       /* GITS_CTLR.Enabled */
+    bool stalled;                       /* GITS_CREADR.Stalled: the queue is not in RAM */
+    uint64_t cbaser, cwriter, creadr;   /* CWRITER/CREADR: byte offsets into the queue */
+    uint64_t baser[VITS_NR_BASER];      /* as the guest wrote them */
     unsigned dev_entries, coll_entries; /* usable entries of the tables the BASERs describe */
     uint64_t errors[VITS_E_NR];         /* commands ignored, by error */
 };
