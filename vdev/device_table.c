@@ -3,7 +3,9 @@
  * device"). Host tests of the configuration parser link this table without the models
  * (HOST_TEST), so only the bindings are seen there. */
 #include "core/vdev.h"
+#include "drivers/gic_its_regs.h"
 #include "vdev/vdebug.h"
+#include "vdev/vits.h"
 #include "vdev/virtio_devices.h"
 #include "vdev/vpci.h"
 #include "vdev/vpl011.h"
@@ -17,6 +19,7 @@
 const struct vdev_kind vdev_kinds[] = {
     { .compatible = "arm,pl011", .ops = MODEL(&vpl011_ops) },
     { .compatible = "elvisor,debug-regs", .ops = MODEL(&vdebug_ops) },
+    { .compatible = "arm,gic-v3-its", .min_size = GITS_FRAME_SIZE, .ops = MODEL(&vits_ops) },
     { .compatible = "elvisor,virtio-blk",
       .props = VDEV_PROP_DISK | VDEV_PROP_READ_ONLY,
       .needs_irq = true,

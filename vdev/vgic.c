@@ -26,7 +26,9 @@ struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
 {
     if (intid < VGIC_NR_PRIVATE)
         return &g->cpu[vcpu].priv[intid];
-    return &g->spi[intid - VGIC_NR_PRIVATE];
+    if (intid < VGIC_NR_IRQS)
+        return &g->spi[intid - VGIC_NR_PRIVATE];
+    return &g->lpi[(intid - VGIC_LPI_BASE) & (VGIC_NR_LPIS - 1)]; /* VGIC_NR_LPIS: a power of two */
 }
 
 static bool group_enabled(const struct vgic *g, const struct virq *q) { return q->group1 ? g->grp1_en : g->grp0_en; }
@@ -51,7 +53,8 @@ static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }
 /* Marks intid as wanting (or no longer wanting) a list register on c. */
 static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
 {
-    uint64_t bit = 1UL << (intid % 64), *w = &c->queued[intid / 64];
+    unsigned slot = vgic_slot(intid);
+    uint64_t bit = 1UL << (slot % 64), *w = &c->queued[slot / 64];
     if (on && !(*w & bit)) {
         *w |= bit;
         c->nr_queued++;
@@ -220,9 +223,9 @@ static int best_queued(struct vgic *g, struct vgic_cpu *c, unsigned vcpu, unsign
 {
     int best = -1;
     unsigned best_key = ~0u;
-    for (unsigned w = 0; w < VGIC_NR_IRQS / 64; w++)
+    for (unsigned w = 0; w < VGIC_NR_SLOTS / 64; w++)
         for (uint64_t m = c->queued[w]; m; m &= m - 1) {
-            uint32_t intid = w * 64 + (unsigned)__builtin_ctzl(m);
+            uint32_t intid = vgic_slot_intid(w * 64 + (unsigned)__builtin_ctzl(m));
             struct virq *q = vgic_irq(g, vcpu, intid);
             unsigned key = (q->active ? 0 : 0x100u) | q->priority;
             if (key < best_key) {
@@ -400,7 +403,7 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
         return 0;
     }
     vgic_update(g, intid, q);
-    bool latched = q->lr < 0 && !(c->queued[intid / 64] & (1UL << (intid % 64)));
+    bool latched = q->lr < 0 && !(c->queued[vgic_slot(intid) / 64] & (1UL << (vgic_slot(intid) % 64)));
     spin_unlock(&g->lock);
     return latched ? VGIC_HW_LATCHED : 0;
 }
@@ -544,6 +547,13 @@ int vgic_attach(struct vm *vm)
          * affinity 0.0.0.0). */
         g->spi[i].target = g->be->version == 3 ? 0 : VGIC_NO_TARGET;
     }
+    /* LPIs are edge-triggered Group 1 interrupts with no target until an ITS maps them
+     * (IHI 0069H 5.1.1). */
+    for (unsigned i = 0; i < VGIC_NR_LPIS; i++) {
+        g->lpi[i].lr = -1;
+        g->lpi[i].target = VGIC_NO_TARGET;
+        g->lpi[i].edge = g->lpi[i].group1 = true;
+    }
     spin_unlock(&g->lock);
     for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
         uint32_t intid = vm->cfg.passthru_irq[i];
@@ -605,17 +615,33 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
     fdtw_prop_u32(w, "#address-cells", 2);
     fdtw_prop_u32(w, "#size-cells", 2);
     fdtw_prop_empty(w, "interrupt-controller");
+    fdtw_prop_u32(w, "phandle", dt->intc_phandle); /* properties before the ITS child node */
     if (platform.gic_version == 3) {
         fdtw_prop_string(w, "compatible", "arm,gic-v3");
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,
                             0, (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
         fdtw_prop_cells(w, "reg", reg, 8);
+        const struct vgic *g = vgic_of((struct vm *)vm);
+        if (g->has_lpis) {
+            /* The vITS (vdev/vits.c), a child of the GIC node (Linux binding
+             * interrupt-controller/arm,gic-v3.yaml, "^msi-controller@"); its reg in the
+             * parent's address space, hence an empty ranges. */
+            fdtw_prop_empty(w, "ranges");
+            ev_snprintf(name, sizeof(name), "msi-controller@%lx", (unsigned long)g->its_ipa);
+            fdtw_begin_node(w, name);
+            fdtw_prop_string(w, "compatible", "arm,gic-v3-its");
+            fdtw_prop_empty(w, "msi-controller");
+            fdtw_prop_u32(w, "#msi-cells", 1);
+            uint32_t its_reg[4] = { (uint32_t)(g->its_ipa >> 32), (uint32_t)g->its_ipa, (uint32_t)(g->its_size >> 32),
+                                    (uint32_t)g->its_size };
+            fdtw_prop_cells(w, "reg", its_reg, 4);
+            fdtw_end_node(w);
+        }
     } else {
         fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
         fdtw_prop_cells(w, "reg", reg, 8);
     }
-    fdtw_prop_u32(w, "phandle", dt->intc_phandle);
     fdtw_end_node(w);
 }
 

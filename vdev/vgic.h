@@ -49,6 +49,35 @@ bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
 
+/* LPIs (IHI 0069H 5.1): INTIDs from 8192. A VM with a vITS has VGIC_NR_LPIS of them,
+ * 8192..8192+VGIC_NR_LPIS-1, which GICD_TYPER.num_LPIs advertises (12.9.38). */
+#define VGIC_LPI_BASE     8192
+#define VGIC_NR_LPIS      1024
+#define VGIC_NR_LPIS_LOG2 10
+static inline bool vgic_is_lpi(uint32_t intid)
+{
+    return intid >= VGIC_LPI_BASE && intid < VGIC_LPI_BASE + VGIC_NR_LPIS;
+}
+
+/* LPIs, for the virtual ITS (vdev/vgic_lpi.c). vgic_lpi_attach: the VM has an ITS at
+ * [its_ipa, +its_size) (its attach, after the vGIC's): LPIs are advertised and shown with the
+ * ITS node under the GIC node of the guest's device tree. The others take an LPI INTID
+ * (VGIC_LPI_BASE.. + VGIC_NR_LPIS; others are ignored) and a redistributor by vCPU index. */
+void vgic_lpi_attach(struct vm *vm, uint64_t its_ipa, uint64_t its_size);
+bool vgic_lpi_rd_enabled(struct vm *vm, unsigned rd); /* its GICR_CTLR.EnableLPIs */
+/* Map (MAPTI, MAPI, MOVI): the LPI now targets rd and reads its configuration from there. */
+void vgic_lpi_map(struct vm *vm, uint32_t intid, unsigned rd);
+/* Unmap (DISCARD): not pending, no target. */
+void vgic_lpi_unmap(struct vm *vm, uint32_t intid);
+/* INT (on) / CLEAR (off). false: not made pending (its redistributor has LPIs disabled, or it
+ * has none). */
+bool vgic_lpi_set_pending(struct vm *vm, uint32_t intid, bool on);
+/* INV: read its configuration again. */
+void vgic_lpi_inv(struct vm *vm, uint32_t intid);
+/* MOVALL: every LPI of redistributor from goes to redistributor to. */
+void vgic_lpi_movall(struct vm *vm, unsigned from, unsigned to);
+bool vgic_lpi_pending(struct vm *vm, uint32_t intid);
+
 /* A trapped write of ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (GICv3 guests): the write
  * handler of their rows (vdev/vgic_sysregs.c); false (a GICv2 VM, a read) is UNDEFINED. */
 bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val);

@@ -10,8 +10,11 @@
 
 #define VGIC_NR_IRQS    256 /* INTIDs 0..255 per VM: 16 SGIs, 16 PPIs, 224 SPIs */
 #define VGIC_NR_PRIVATE 32
-#define VGIC_MAX_LRS    16
-#define VGIC_NO_TARGET  0xff
+/* LPIs (vdev/vgic.h) have their state beside the SPIs', and each a slot after them in the
+ * per-vCPU queue bitmap. */
+#define VGIC_NR_SLOTS  (VGIC_NR_IRQS + VGIC_NR_LPIS)
+#define VGIC_MAX_LRS   16
+#define VGIC_NO_TARGET 0xff
 /* Priority bits kept: 5, the minimum of GICv2 list registers (GICH_LR.Priority [27:23]) and
  * of a GICv3 virtual CPU interface (ICH_VTR_EL2.PRIbits >= 4); lower bits read as zero. */
 #define VGIC_PRIO_MASK 0xf8
@@ -35,16 +38,19 @@ struct virq {
 
 struct vgic_cpu {
     struct virq priv[VGIC_NR_PRIVATE];
-    uint64_t queued[VGIC_NR_IRQS / 64]; /* want a list register, not in one */
-    uint16_t nr_queued;                 /* bits set in queued[]: the exit path's quick test */
-    bool underflow;                     /* underflow maintenance interrupt requested */
-    uint64_t lr_val[VGIC_MAX_LRS];      /* as last read or written */
+    uint64_t queued[VGIC_NR_SLOTS / 64]; /* want a list register, not in one (by slot) */
+    uint16_t nr_queued;                  /* bits set in queued[]: the exit path's quick test */
+    bool underflow;                      /* underflow maintenance interrupt requested */
+    uint64_t lr_val[VGIC_MAX_LRS];       /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
     uint32_t lr_used; /* bitmap of list registers in use */
     bool loaded;
     uint32_t vmcr;   /* saved ICH_VMCR_EL2 / GICH_VMCR */
     uint32_t apr[8]; /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
     uint32_t waker;  /* GICv3 GICR_WAKER.ProcessorSleep */
+    /* LPIs of this redistributor (IHI 0069H 12.11.2, 12.11.28, 12.11.29; vdev/vgic_lpi.c). */
+    bool lpis_enabled; /* GICR_CTLR.EnableLPIs */
+    uint64_t propbaser, pendbaser;
 };
 
 /* An LR in a neutral form; the back end encodes it. */
@@ -78,13 +84,29 @@ struct vgic {
     bool grp0_en, grp1_en; /* GICD_CTLR */
     struct virq spi[VGIC_NR_IRQS - VGIC_NR_PRIVATE];
     struct vgic_cpu cpu[VM_MAX_VCPUS];
+    /* LPIs: only with a vITS (has_lpis, set by its attach after the vGIC's), whose window
+     * the guest's device tree shows under the GIC node. */
+    bool has_lpis;
+    uint64_t its_ipa, its_size;
+    struct virq lpi[VGIC_NR_LPIS];
 };
 
 extern const struct vgic_backend vgic_v2_backend, vgic_v3_backend;
 
 /* A VM's vGIC: its state as a part of the virtual CPU hardware (core/vcpu_hw.h). */
 static inline struct vgic *vgic_of(struct vm *vm) { return (struct vgic *)vm->hw[VCPU_HW_VGIC].state; }
+/* intid must be < g->nr_irqs or an LPI below VGIC_LPI_BASE + VGIC_NR_LPIS. */
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid);
+/* Where an INTID sits in the queue bitmaps, and back. */
+static inline unsigned vgic_slot(uint32_t intid)
+{
+    return intid < VGIC_LPI_BASE ? intid : VGIC_NR_IRQS + (intid - VGIC_LPI_BASE);
+}
+static inline uint32_t vgic_slot_intid(unsigned slot)
+{
+    return slot < VGIC_NR_IRQS ? slot : VGIC_LPI_BASE + (slot - VGIC_NR_IRQS);
+}
+
 /* State of intid changed (caller holds g->lock): queue it for its target and kick it. */
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q);
 void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu);
@@ -119,6 +141,9 @@ static inline bool vgic_lr_pending(const struct vgic *g, const struct virq *q)
  * is the vCPU whose private INTIDs are meant. */
 void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned size, bool write, uint64_t *val,
                       uint32_t lo, uint32_t hi);
+/* GICR_CTLR, GICR_PROPBASER and GICR_PENDBASER of redistributor idx (vdev/vgic_lpi.c, the
+ * caller holds g->lock): true if off is one of them (then done). */
+bool vgic_lpi_rd_access(struct vgic *g, unsigned idx, uint32_t off, unsigned size, bool write, uint64_t *val);
 /* After a GICD_CTLR group enable changed: every interrupt re-evaluated. */
 void vgic_refresh_all(struct vgic *g);
 

@@ -4,6 +4,7 @@
 #include "core/vm_layout.h"
 #include "core/console.h"
 #include "drivers/gic_regs.h"
+#include "drivers/gic_its_regs.h"
 #include "arch/aarch64/sysreg.h"
 
 /* ICH_LR<n>_EL2 (12.4.10): vINTID [31:0], pINTID [44:32] (HW = 1) or EOI [41] (HW = 0),
@@ -162,9 +163,15 @@ static int gicd_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         return write ? 0 : (*val = 0, 0); /* 64-bit only for GICD_IROUTER<n> */
     if (!write && size == 4 && (off == 0x0004 || off == 0x0008 || off == GICD_PIDR2)) {
         /* Identification: constant, no lock. GICD_TYPER (12.9.38): ITLinesNumber [4:0],
-         * CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs, no LPIs). */
+         * CPUNumber [7:5], IDbits [23:19] = 9 (10-bit INTIDs) without LPIs; with them (a vITS)
+         * LPIS, IDbits 13 (14-bit INTIDs, the fewest that hold LPIs) and num_LPIs saying that
+         * only VGIC_NR_LPIS of them exist (Linux: "ITS: Using hypervisor restricted LPI
+         * range"). */
         if (off == 0x0004)
-            *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5 | 9u << 19;
+            *val = (g->nr_irqs / 32 - 1) | ((g->vm->cfg.nr_vcpus - 1) & 7) << 5 |
+                   (g->has_lpis ? GICD_TYPER_LPIS | 13u << GICD_TYPER_IDBITS_SHIFT |
+                                      (VGIC_NR_LPIS_LOG2 - 1u) << GICD_TYPER_NUM_LPIS_SHIFT
+                                : 9u << GICD_TYPER_IDBITS_SHIFT);
         else
             *val = off == 0x0008 ? VGIC_IIDR : VGIC_PIDR2;
         return 0;
@@ -229,10 +236,13 @@ static int gicr_access(struct vcpu *v, void *dev, uint64_t off, unsigned size, b
         /* GICR_TYPER (12.11.33): 64 bits, or either 32-bit half */
         if (!write) {
             /* Affinity_Value [63:32], Processor_Number [23:8], Last [4]. */
+            /* With LPIs, PLPIS [0]; DirectLPI [3] stays 0 (LPIs come only through the ITS). */
             uint64_t t = gic_mpidr_aff32(owner->vmpidr) << GICR_TYPER_AFF_SHIFT | (uint64_t)idx << 8 |
-                         (idx == g->vm->cfg.nr_vcpus - 1 ? 1u << 4 : 0);
+                         (idx == g->vm->cfg.nr_vcpus - 1 ? 1u << 4 : 0) | (g->has_lpis ? GICR_TYPER_PLPIS : 0);
             *val = size == 8 ? t : (o == 0x000c ? t >> 32 : (uint32_t)t);
         }
+    } else if (o < 0x80 && vgic_lpi_rd_access(g, idx, o, size, write, val)) {
+        /* GICR_CTLR, GICR_PROPBASER, GICR_PENDBASER: done */
     } else if (size != 4) {
         /* Everything else here is 32 bits wide (or a byte array in the SGI frame). */
         if (o >= SGI_FRAME + 0x400 && o < SGI_FRAME + 0x420 && size == 1)

@@ -25,11 +25,15 @@ static inline void dc_cisw(uint64_t setway) { host_sysreg_write("dc_cisw", setwa
 #ifndef HOST_TEST
 /* Clean one line, by virtual address, to the point of coherency. */
 static inline void dc_cvac(uint64_t va) { __asm__ volatile("dc cvac, %0" ::"r"(va) : "memory"); }
+/* Clean and invalidate one line, by virtual address, to the point of coherency: the next read
+ * through the cacheable mapping sees what a guest with its MMU off wrote to memory. */
+static inline void dc_civac(uint64_t va) { __asm__ volatile("dc civac, %0" ::"r"(va) : "memory"); }
 /* Invalidate all instruction caches of the Inner Shareable domain to the point of unification. */
 static inline void ic_ialluis(void) { __asm__ volatile("ic ialluis" ::: "memory"); }
 #else
 void host_cache_op(const char *op, uint64_t va);
 static inline void dc_cvac(uint64_t va) { host_cache_op("dc_cvac", va); }
+static inline void dc_civac(uint64_t va) { host_cache_op("dc_civac", va); }
 static inline void ic_ialluis(void) { host_cache_op("ic_ialluis", 0); }
 #endif
 

@@ -31,6 +31,7 @@ FUZZ_RUNS_esr     := 200000
 FUZZ_RUNS_pgtable := 40000
 FUZZ_RUNS_virtq   := 250000
 FUZZ_RUNS_vgic    := 8000
+FUZZ_RUNS_its     := 8000
 FUZZ_RUNS_smccc   := 150000
 FUZZ_RUNS_console := 200000
 
