@@ -387,7 +387,8 @@ int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
 /* Handler of a passthrough SPI (irq_claim_spi, with the VM as arg). */
 static bool passthru_irq(uint32_t intid, void *vm) { return vgic_inject_hw_spi(vm, intid) == 0; }
 
-bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *q)
+static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struct vcpu *v, uint32_t intid,
+                                                           struct virq *q)
 {
     struct vgic_cpu *c = &g->cpu[v->id];
     uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
@@ -401,6 +402,8 @@ bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *
     return true;
 }
 
+bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *q) { return fill_now(g, v, intid, q); }
+
 int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
 {
     struct vgic *g = vgic_of(v->vm);
@@ -413,7 +416,7 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
     q->pending = true;
     struct vgic_cpu *c = &g->cpu[v->id];
     /* The usual case is the timer firing while its vCPU runs here. */
-    if (vgic_fill_now(g, v, intid, q)) {
+    if (fill_now(g, v, intid, q)) {
         spin_unlock(&g->lock);
         return 0;
     }
