@@ -10,6 +10,8 @@ executed instruction:
   - build/tests/configs/bench.img: the bench guest (tests/guests/bench.c) prints BENCH lines;
   - build/tests/configs/bench2.img: two VMs on one CPU print the gaps in their counter loops,
     paired here into vcpu_switch costs;
+  - build/tests/configs/bench-lpi.img (GICv3 only): the bench guest raises an LPI to itself
+    with the INT command of its virtual ITS (lpi);
   - build/tests/configs/latency-alone.img and latency-noisy.img: the bench guest's timer round
     trips on CPU 0, alone and with VMs on CPU 1 flooding virtio-blk, resetting in a loop and
     flooding their console: timer_latency_alone and timer_latency_noisy, whose max is the figure;
@@ -47,6 +49,7 @@ CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
 ELF = os.path.join(BUILD, "elvisor.elf")
 BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
+LPI_IMG = os.path.join(BUILD, "tests", "configs", "bench-lpi.img")
 LATENCY_IMGS = {w: os.path.join(BUILD, "tests", "configs", "latency-%s.img" % w) for w in ("alone", "noisy")}
 VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
 PCI_IMG = os.path.join(BUILD, "tests", "configs", "bench-pci.img")
@@ -69,6 +72,7 @@ GOALS = {
     "eoi": ("exits_per_op", 0), "eoi_timer": ("exits_per_op", 0), "linux_boot": ("ratio", 1.03),
     "footprint_text": ("median", 64 * 1024),
     "timer_latency_noisy": ("max_ratio", 2.0),  # issue 13 item 7: worst case at most 2x alone
+    "lpi": ("median", 1000),  # issue 16 item 7
 }
 
 RUN_TIMEOUT = 300       # seconds of host time for one QEMU run
@@ -191,6 +195,17 @@ def bench_guest(gic, native=False):
             reason = "no result (QEMU run: %s; log in build/bench-logs/)" % why
         results[name] = not_measured(name, gic, reason)
     return [results[n] for n in GUEST_BENCHES] + [r for n, r in results.items() if n not in GUEST_BENCHES]
+
+
+# --- lpi: an LPI through the VM's virtual ITS (tests/configs/bench-lpi.dts) ------------------
+
+def bench_lpi(gic):
+    if gic != 3:
+        return not_measured("lpi", gic, "a virtual ITS needs a GICv3 machine")
+    out, why = run_qemu("bench-lpi-gic%d" % gic, machine(gic, smp=2) + ["-kernel", LPI_IMG],
+                        lambda o: "VM 'bench-lpi' stopped" in o)
+    r = parse_bench(out, gic).get("lpi")
+    return r or not_measured("lpi", gic, "the bench-lpi VM did not report (QEMU run: %s)" % why)
 
 
 # --- vcpu_switch: two VMs on one CPU (tests/configs/bench2.dts) ------------------------------
@@ -622,7 +637,7 @@ def main():
         else:
             sys.exit(__doc__)
     out = out or os.path.join(BUILD, "bench-native.json" if native else "bench.json")
-    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG):
+    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG, LPI_IMG):
         if not os.path.isfile(f):
             sys.exit("bench.py: %s is missing: run `make all images` (or `make bench`)" % os.path.relpath(f, ROOT))
     results = []
@@ -633,6 +648,8 @@ def main():
         t = time.monotonic()
         print("bench.py: GICv%d: bench guest..." % gic, flush=True)
         results += bench_guest(gic)
+        print("bench.py: GICv%d: lpi..." % gic, flush=True)
+        results.append(bench_lpi(gic))
         print("bench.py: GICv%d: vcpu_switch..." % gic, flush=True)
         results.append(bench_switch(gic))
         print("bench.py: GICv%d: timer latency beside noisy neighbours..." % gic, flush=True)

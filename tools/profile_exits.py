@@ -107,7 +107,7 @@ def main():
                     out = f.read()
             except OSError:
                 out = b""
-            if b"stopped" in out and (b"VM 'bench' stopped" in out or out.count(b"stopped") >= 2) \
+            if b"stopped" in out and (re.search(rb"VM 'bench[\w-]*' stopped", out) or out.count(b"stopped") >= 2) \
                     or time.monotonic() - t0 > 1200:
                 qemu.terminate()
     threading.Thread(target=watchdog, daemon=True).start()

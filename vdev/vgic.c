@@ -58,9 +58,12 @@ static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
     if (on && !(*w & bit)) {
         *w |= bit;
         c->nr_queued++;
+        c->queued_words |= 1u << (slot / 64);
     } else if (!on && (*w & bit)) {
         *w &= ~bit;
         c->nr_queued--;
+        if (!*w)
+            c->queued_words &= ~(1u << (slot / 64));
     }
 }
 
@@ -223,7 +226,9 @@ static int best_queued(struct vgic *g, struct vgic_cpu *c, unsigned vcpu, unsign
 {
     int best = -1;
     unsigned best_key = ~0u;
-    for (unsigned w = 0; w < VGIC_NR_SLOTS / 64; w++)
+    /* Only the words with a bit set: with LPIs the bitmap has 20 words, mostly empty. */
+    for (uint32_t words = c->queued_words; words; words &= words - 1) {
+        unsigned w = (unsigned)__builtin_ctz(words);
         for (uint64_t m = c->queued[w]; m; m &= m - 1) {
             uint32_t intid = vgic_slot_intid(w * 64 + (unsigned)__builtin_ctzl(m));
             struct virq *q = vgic_irq(g, vcpu, intid);
@@ -233,6 +238,7 @@ static int best_queued(struct vgic *g, struct vgic_cpu *c, unsigned vcpu, unsign
                 best = (int)intid;
             }
         }
+    }
     *key_out = best_key;
     return best;
 }
@@ -381,6 +387,23 @@ int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
 /* Handler of a passthrough SPI (irq_claim_spi, with the VM as arg). */
 static bool passthru_irq(uint32_t intid, void *vm) { return vgic_inject_hw_spi(vm, intid) == 0; }
 
+static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struct vcpu *v, uint32_t intid,
+                                                           struct virq *q)
+{
+    struct vgic_cpu *c = &g->cpu[v->id];
+    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
+    /* Loaded on this CPU: v is the vCPU whose list registers this CPU holds now. Nothing else
+     * waits for a list register and one is free, so the interrupt goes straight where
+     * vgic_flush would put it, without a queue entry and a flush before the next entry. */
+    if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c) || !free_lrs ||
+        q->lr >= 0 || !wants_lr(g, intid, q))
+        return false;
+    lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), intid, q);
+    return true;
+}
+
+bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *q) { return fill_now(g, v, intid, q); }
+
 int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
 {
     struct vgic *g = vgic_of(v->vm);
@@ -392,13 +415,8 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid)
     q->hw_intid = (uint16_t)pintid;
     q->pending = true;
     struct vgic_cpu *c = &g->cpu[v->id];
-    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
-    if (c->loaded && v->pcpu == this_cpu()->id && !v->hw_flush.part[VCPU_HW_VGIC] && !any_queued(c) && free_lrs &&
-        q->lr < 0 && wants_lr(g, intid, q)) {
-        /* The usual case, the timer firing while its vCPU runs here: nothing else waits for a
-         * list register and one is free, so the interrupt goes straight where vgic_flush would
-         * put it, without a queue entry and a flush before the guest is entered again. */
-        lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), intid, q);
+    /* The usual case is the timer firing while its vCPU runs here. */
+    if (fill_now(g, v, intid, q)) {
         spin_unlock(&g->lock);
         return 0;
     }

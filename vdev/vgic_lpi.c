@@ -158,6 +158,11 @@ bool vgic_lpi_set_pending(struct vm *vm, uint32_t intid, bool on)
     bool ok = q->target != VGIC_NO_TARGET && g->cpu[q->target].lpis_enabled;
     if (on && ok) {
         q->pending = true;
+        /* An INT or a GITS_TRANSLATER write for the vCPU that made it (make bench lpi). */
+        if (vgic_fill_now(g, &vm->vcpu[q->target], intid, q)) {
+            spin_unlock(&g->lock);
+            return true;
+        }
     } else if (!on) {
         q->pending = false;
         if (q->lr >= 0)

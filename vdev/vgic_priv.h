@@ -12,8 +12,9 @@
 #define VGIC_NR_PRIVATE 32
 /* LPIs (vdev/vgic.h) have their state beside the SPIs', and each a slot after them in the
  * per-vCPU queue bitmap. */
-#define VGIC_NR_SLOTS  (VGIC_NR_IRQS + VGIC_NR_LPIS)
-#define VGIC_MAX_LRS   16
+#define VGIC_NR_SLOTS (VGIC_NR_IRQS + VGIC_NR_LPIS)
+#define VGIC_MAX_LRS  16
+_Static_assert(VGIC_NR_SLOTS / 64 <= 32, "vgic_cpu.queued_words has a bit per word of queued[]");
 #define VGIC_NO_TARGET 0xff
 /* Priority bits kept: 5, the minimum of GICv2 list registers (GICH_LR.Priority [27:23]) and
  * of a GICv3 virtual CPU interface (ICH_VTR_EL2.PRIbits >= 4); lower bits read as zero. */
@@ -40,6 +41,7 @@ struct vgic_cpu {
     struct virq priv[VGIC_NR_PRIVATE];
     uint64_t queued[VGIC_NR_SLOTS / 64]; /* want a list register, not in one (by slot) */
     uint16_t nr_queued;                  /* bits set in queued[]: the exit path's quick test */
+    uint32_t queued_words;               /* bit w: queued[w] != 0 (the LPIs' words are mostly empty) */
     bool underflow;                      /* underflow maintenance interrupt requested */
     uint64_t lr_val[VGIC_MAX_LRS];       /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
@@ -110,6 +112,9 @@ static inline uint32_t vgic_slot_intid(unsigned slot)
 /* State of intid changed (caller holds g->lock): queue it for its target and kick it. */
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q);
 void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu);
+/* q (intid, targeting v) wants a list register: put it in one at once if v is loaded on
+ * this CPU, nothing is queued and one is free (caller holds g->lock); false: use vgic_update. */
+bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *q);
 void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1);
 
 /* Pending-state queries shared by the state machine (vdev/vgic.c) and the register arrays

@@ -11,8 +11,10 @@
  *   SWITCH ...                 (raw data of vcpu_switch, combined across two VMs by bench.py)
  *
  * Modes, chosen by the bootargs: "bench=switch" runs only the vcpu_switch probe (two VMs
- * time-sharing one CPU, tests/configs/bench2.dts); anything else runs the rest
- * (tests/configs/bench.dts: one VM, two vCPUs on two physical CPUs).
+ * time-sharing one CPU, tests/configs/bench2.dts); "bench=lpi" only the LPI through a virtual
+ * ITS (tests/configs/bench-lpi.dts); anything else runs the rest (tests/configs/bench.dts:
+ * one VM, two vCPUs on two physical CPUs), the LPI too when the device tree has an ITS
+ * (natively: QEMU's own).
  *
  * Benchmarks that need what elvisor may not have yet (vGIC, virtual timer, time slicing)
  * check at run time that it works, with time limits, and report "not-measured" otherwise. */
@@ -526,7 +528,7 @@ static void bench_irq(uint64_t entry)
         exits_snap(base);
     uint32_t iar = gic_ack_timed(&t_ack);
     uint32_t intid = gic.version == 3 ? (iar & 0xffffff) : (iar & 0x3ff);
-    if (intid >= INTID_SPURIOUS) {
+    if (intid >= INTID_SPURIOUS && intid < 1024) { /* 8192 and up: LPIs */
         irq_spurious++;
         return;
     }
@@ -625,6 +627,133 @@ static bool bench_eoi(void)
     }
     report("eoi", eoi_samples, eoi_n, per_op_x100(eoi_exits, eoi_n));
     return true;
+}
+
+/* --- an LPI through the ITS ------------------------------------------------------------------ */
+
+/* The guest's own LPI tables and ITS queue and tables (IHI 0069H 5.1, 5.2), in its RAM (the
+ * MMU is off). One LPI, INTID 8192, for EventID 0 of DeviceID 0 in collection 0. */
+#define LPI_INTID       8192
+#define GICR_CTLR       0x0000
+#define GICR_PROPBASER  0x0070
+#define GICR_PENDBASER  0x0078
+#define GITS_TYPER      0x0008
+#define GITS_CTLR       0x0000
+#define GITS_CBASER     0x0080
+#define GITS_CWRITER    0x0088
+#define GITS_CREADR     0x0090
+#define GITS_BASER0     0x0100
+#define GITS_VALID      (1UL << 63)
+#define ITS_QUEUE_BYTES 4096
+static volatile uint8_t lpi_prop[8192] __attribute__((aligned(4096)));
+static volatile uint8_t lpi_pend[2048] __attribute__((aligned(65536)));
+static volatile uint64_t its_queue[ITS_QUEUE_BYTES / 8] __attribute__((aligned(65536)));
+static volatile uint64_t its_tables[2][8192] __attribute__((aligned(65536))); /* device, collection: 64 KiB each */
+static volatile uint8_t its_itt[4096] __attribute__((aligned(256)));
+static uintptr_t its_base;
+static uint64_t its_wr;
+
+/* Puts one command in the queue (not yet published to the ITS). */
+static void its_put(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+    volatile uint64_t *c = &its_queue[its_wr / 8];
+    c[0] = d0;
+    c[1] = d1;
+    c[2] = d2;
+    c[3] = d3;
+    __asm__ volatile("dsb sy" ::: "memory");
+    its_wr = (its_wr + 32) % ITS_QUEUE_BYTES;
+}
+
+/* Waits for the ITS to have read every published command. */
+static bool its_drained(void)
+{
+    uint64_t end = now() + 10000000;
+    while ((*(volatile uint64_t *)(its_base + GITS_CREADR) & 0xfffe0) != its_wr)
+        if (now() > end)
+            return false;
+    return true;
+}
+
+static bool its_cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+    its_put(d0, d1, d2, d3);
+    *(volatile uint64_t *)(its_base + GITS_CWRITER) = its_wr;
+    return its_drained();
+}
+
+static const char *lpi_setup(void)
+{
+    uint32_t typer;
+    uint64_t its_typer, rtyper;
+    uintptr_t f = gicr_frame();
+    its_base = (uintptr_t)dt_reg_of("arm,gic-v3-its");
+    if (!its_base)
+        return "no arm,gic-v3-its in the device tree";
+    if (!rd32(gic.d + GICD_TYPER, &typer) || !(typer & (1u << 17)))
+        return "GICD_TYPER.LPIS = 0";
+    if (!f || !rd64(f + GICR_TYPER, &rtyper) || !rd64(its_base + GITS_TYPER, &its_typer))
+        return "GICR_TYPER or GITS_TYPER reads abort";
+    lpi_prop[0] = 0xa0 | 1; /* priority 0xa0, enabled */
+    __asm__ volatile("dsb sy" ::: "memory");
+    *(volatile uint64_t *)(f + GICR_PROPBASER) = (uint64_t)(uintptr_t)lpi_prop | 13;        /* 14 INTID bits */
+    *(volatile uint64_t *)(f + GICR_PENDBASER) = (uint64_t)(uintptr_t)lpi_pend | 1UL << 62; /* PTZ */
+    if (!wr32(f + GICR_CTLR, 1))
+        return "GICR_CTLR write aborts";
+    /* Flat tables of 16 pages each (GITS_BASER Size = pages - 1), 4 KiB pages. */
+    for (unsigned n = 0; n < 2; n++)
+        *(volatile uint64_t *)(its_base + GITS_BASER0 + 8 * n) = GITS_VALID | (uint64_t)(uintptr_t)its_tables[n] | 15;
+    *(volatile uint64_t *)(its_base + GITS_CBASER) = GITS_VALID | (uint64_t)(uintptr_t)its_queue;
+    *(volatile uint64_t *)(its_base + GITS_CWRITER) = 0;
+    its_wr = 0;
+    if (!wr32(its_base + GITS_CTLR, 1))
+        return "GITS_CTLR write aborts";
+    /* RDbase: the redistributor's address if GITS_TYPER.PTA, else its processor number. */
+    uint64_t rd = (its_typer & (1UL << 19)) ? (uint64_t)f : ((rtyper >> 8) & 0xffff) << 16;
+    bool ok = its_cmd(0x08, 0, GITS_VALID | (uint64_t)(uintptr_t)its_itt, 0) /* MAPD 0, 2 events */
+              && its_cmd(0x09, 0, GITS_VALID | rd, 0)                        /* MAPC 0 -> this CPU */
+              && its_cmd(0x0a, (uint64_t)LPI_INTID << 32, 0, 0)              /* MAPTI 0/0 -> 8192, ICID 0 */
+              && its_cmd(0x05, 0, rd, 0);                                    /* SYNC */
+    return ok ? 0 : "the ITS does not consume its commands (GITS_CREADR)";
+}
+
+/* From the store to GITS_CWRITER that publishes an INT command (already in the queue) to the
+ * counter at the IRQ handler's entry, the vCPU spinning with IRQs unmasked. */
+static void bench_lpi(void)
+{
+    uint64_t base[MAX_CLASSES];
+    unsigned me = my_index(), n = 0;
+    const char *why = lpi_setup();
+    if (why) {
+        not_measured("lpi", why);
+        return;
+    }
+    gprintf("BENCHSTART lpi\n");
+    guest_set_irq_hook(bench_irq);
+    for (unsigned i = 0; i <= NSAMPLES; i++) {
+        if (i == 1) /* sample 0 is the probe */
+            exits_snap(base);
+        its_put(0x03, 0, 0, 0); /* INT DeviceID 0, EventID 0 */
+        uint32_t c = irq_count[me];
+        uint64_t t0, wr = its_wr;
+        irq_unmask();
+        __asm__ volatile(T_BEGIN "str %[w], [%[a]]\n\t"
+                         : [t0] "=&r"(t0)
+                         : [w] "r"(wr), [a] "r"(its_base + GITS_CWRITER)
+                         : "memory");
+        bool ok = wait_irq(c, t0 + SELF_IRQ_LIMIT, false);
+        if (!ok || irq_intid[me] != LPI_INTID || !its_drained()) {
+            not_measured("lpi", !ok                          ? "the LPI never reached the guest"
+                                : irq_intid[me] != LPI_INTID ? "acknowledged the wrong INTID"
+                                                             : "the ITS stopped reading its queue");
+            return;
+        }
+        if (i > 0)
+            samples[n++] = irq_entry[me] - t0;
+    }
+    /* Each sample's one GITS_CREADR read (its_drained, after the handler) is not the LPI's. */
+    uint64_t exits = exits_since(base);
+    report("lpi", samples, n, per_op_x100(exits > n ? exits - n : 0, n));
 }
 
 extern char guest_secondary_entry[];
@@ -936,6 +1065,18 @@ int guest_main(void)
         bench_switch();
         return 0;
     }
+    if (bootarg("bench=lpi")) { /* bench-lpi.dts: a VM with a virtual ITS (GICv3 only) */
+        const char *why = gic_find();
+        if (!why)
+            why = gic_dist_init();
+        if (!why)
+            why = gic_cpu_init();
+        if (why)
+            not_measured("lpi", why);
+        else
+            bench_lpi();
+        return 0;
+    }
     if (bootarg("bench=latency")) { /* latency-alone.dts, latency-noisy.dts */
         for (uint64_t end = now() + freq / 5; now() < end;)
             ; /* 200 ms: the neighbours are under way */
@@ -997,5 +1138,7 @@ int guest_main(void)
     bench_timer();
     bench_timer_rt(false);
     bench_timer_rt(true);
+    if (dt_reg_of("arm,gic-v3-its")) /* natively, QEMU's own ITS (under elvisor: bench-lpi.dts) */
+        bench_lpi();
     return 0;
 }
