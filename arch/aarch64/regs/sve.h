@@ -10,7 +10,7 @@
  * ZCR_EL2's (D24.2.214). */
 #define ZCR_ELX_LEN_SHIFT 0
 #define ZCR_ELX_LEN_WIDTH 4
-#define ZCR_ELX_LEN_MASK  REG_MASK(3, 0)
+#define ZCR_ELX_LEN_MASK  REG_MASK(ZCR_ELX_LEN_WIDTH, ZCR_ELX_LEN_SHIFT)
 
 /* The architecture's longest vector: 2048 bits (16 quadwords). */
 #define SVE_VQ_BYTES 16
