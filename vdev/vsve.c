@@ -55,15 +55,21 @@ struct vsve_vm {
 static bool cpu_seen[MAX_CPUS];
 static uint8_t cpu_vq[MAX_CPUS];
 
-bool vsve_active(void)
+/* Every CPU that came up has SVE: computed when VMs are built (attach), after every CPU's
+ * cpu_init, and read by the ID registers' rows while guests run. */
+static bool active;
+
+bool vsve_active(void) { return active; }
+
+static void update_active(void)
 {
-    bool any = false;
+    bool any = false, all = true;
     for (unsigned c = 0; c < MAX_CPUS; c++) {
         if (cpu_seen[c] && !cpu_vq[c])
-            return false;
+            all = false;
         any |= cpu_seen[c];
     }
-    return any;
+    active = any && all;
 }
 
 static struct vsve_vm *vm_state(const struct vm *vm) { return vm->hw[VCPU_HW_VSVE].state; }
@@ -161,6 +167,7 @@ static int vsve_attach(struct vm *vm)
 {
     struct vsve_vm *s = vm_state(vm);
     unsigned vq = vm->cfg.sve_max_vl ? vm->cfg.sve_max_vl / (8 * SVE_VQ_BYTES) : SVE_VQ_MAX;
+    update_active();
     if (!vsve_active() || vm_cpu_feature_off(&vm->cfg, CPU_FEAT_SVE))
         vq = 0;
     for (unsigned i = 0; i < vm->cfg.nr_vcpus && vq; i++) {

@@ -133,8 +133,8 @@ static void test_offered_only_where_every_cpu_has_it(void **state)
 {
     assert_true(vsve_active());
     boot(4, false); /* CPU 3 without SVE */
-    assert_false(vsve_active());
     make_vm(0, 0);
+    assert_false(vsve_active());
     assert_int_equal(vsve_trap(v0, trap_esr), EXIT_RESUME);
     assert_int_equal(undefs, 1); /* UNDEFINED, as on a CPU without SVE */
     assert_int_equal(hw.restores, 0);
