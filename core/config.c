@@ -396,11 +396,25 @@ static bool parse_cpu_features(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
+/* sve-max-vl = <bits>: caps the VM's SVE vector length (vdev/vsve.c). A power of two from 128 to
+ * 2048 (Arm ARM D24.2.214: the lengths a CPU may implement). */
+static bool parse_sve_max_vl(struct parse *p, int node, struct vm_config *vm)
+{
+    uint32_t bits;
+    int len;
+    if (!fdt_getprop(p->f, node, "sve-max-vl", &len))
+        return true;
+    if (fdt_prop_u32(p->f, node, "sve-max-vl", &bits) < 0 || bits < 128 || bits > 2048 || (bits & (bits - 1)))
+        REFUSE(p, "sve-max-vl: need a power of two from 128 to 2048 (bits)");
+    vm->sve_max_vl = bits;
+    return true;
+}
+
 static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_cpu_features(p, node, vm) && parse_passthrough(p, node, vm) && parse_devices(p, node, vm) &&
-           check_layout(p, vm);
+           parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_passthrough(p, node, vm) &&
+           parse_devices(p, node, vm) && check_layout(p, vm);
 }
 
 int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,

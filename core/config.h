@@ -93,6 +93,7 @@ struct vm_config {
     struct vm_device dev[VM_MAX_DEVICES];
     unsigned nr_devs;
     uint32_t cpu_features_off; /* CPU_FEAT_BIT()s of the features turned off */
+    unsigned sve_max_vl;       /* sve-max-vl: the longest SVE vector, in bits; 0: the CPUs' */
 };
 
 /* Whether feature f is turned off for the VM. */

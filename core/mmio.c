@@ -169,9 +169,13 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
         sysreg_write(sp_el1, regs.sp);
     else
         sysreg_write(sp_el0, regs.sp);
-    if (d.simd) {
+    if (d.simd && d.load) {
+        /* Only the registers the load wrote: writing all 32 would clear the upper bits of every
+         * Z register of a vCPU that uses SVE (vdev/vsve.c, Arm ARM B1.2.2). */
         memcpy(v->fp.v, regs.v, sizeof(regs.v));
-        fp_ctx_restore(&v->fp);
+        fp_reg_write(d.rt, v->fp.v[d.rt]);
+        if (d.nregs == 2)
+            fp_reg_write(d.rt2, v->fp.v[d.rt2]);
     }
     guest_skip_insn(&v->regs, 4);
 }

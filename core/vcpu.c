@@ -45,9 +45,11 @@ static uint64_t guest_hcr(const struct vcpu *v)
     return HCR_GUEST | v->hcr_parts | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
 }
 
-/* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SVE, SME, the activity monitors and the trace System
+/* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SME, the activity monitors and the trace System
  * registers (TTA: trace is not switched per VM; the trap makes them UNDEFINED) trap (hidden
- * from the guest); FP/SIMD does not (it is switched per vCPU). The RES1 bits, [7:0] among them, are set. */
+ * from the guest); FP/SIMD does not (it is switched per vCPU, vcpu_load). SVE traps until a
+ * vCPU's first use: the SVE part (vdev/vsve.c) owns TZ and clears it, by read-modify-write,
+ * while a vCPU that uses SVE is loaded. The RES1 bits, [7:0] among them, are set. */
 #define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | CPTR_EL2_TTA)
 
 /* MDCR_EL2 (Arm ARM D24.3): the PMU (TPMCR, TPM), the debug registers (TDA, TDOSA, TDRA),

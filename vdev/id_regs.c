@@ -9,6 +9,7 @@
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpmu.h"
+#include "vdev/vsve.h"
 
 /* host_c<CRm>_<op2>(): this CPU's register op0=3, op1=0, CRn=0, CRm, op2, read by encoding
  * (an Armv8.0 assembler does not know every name). Defined for the whole ID space; the
@@ -36,6 +37,18 @@ static uint64_t host_dfr0(void)
     return (host_c5_0() & ~ID_FIELD_MASK(ID_AA64DFR0_EL1_PMUVER)) |
            ID_FIELD_VAL(ID_AA64DFR0_EL1_PMUVER, vpmu_version());
 }
+
+/* ID_AA64PFR0_EL1 as the host has it, SVE shown only where vdev/vsve.c switches it (every CPU
+ * has SVE); a VM with "no-sve" reads 0 through features[]. */
+static uint64_t host_pfr0(void)
+{
+    uint64_t v = host_c4_0();
+    return vsve_active() ? v : v & ~ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE);
+}
+
+/* ID_AA64ZFR0_EL1 (the SVE and SVE2 instructions, D19.2.78): the host's where vdev/vsve.c
+ * switches SVE (every instruction it lists runs once CPTR_EL2.TZ is clear), else 0. */
+static uint64_t host_zfr0(void) { return vsve_active() ? host_c4_4() : 0; }
 
 /* What turning a feature off hides (Arm ARM D19.2): its fields in one register, which then read
  * as `val` (0, "not implemented", unless the architecture requires more). A feature hidden from
@@ -100,14 +113,14 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
         .rd = SR_RD_FIXED                                                                                   \
     }
 
-/* SVE, RAS, MPAM and AMU state is not switched; EL2 and EL3: a guest is neither a hypervisor
+/* RAS, MPAM and AMU state is not switched (SVE is, by vdev/vsve.c: host_pfr0); EL2 and EL3: a guest is neither a hypervisor
  * (no nested virtualization) nor a monitor. EL0 and EL1 are AArch64 only: an exit from AArch32
  * stops the VM (core/exit.c), so AArch32 at EL0 is not offered (and EL1 is AArch64 by
  * HCR_EL2.RW). */
 #define ID_AA64PFR0_HIDDEN                                                                                           \
-    (ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE) | ID_FIELD_MASK(ID_AA64PFR0_EL1_RAS) | ID_FIELD_MASK(ID_AA64PFR0_EL1_MPAM) | \
-     ID_FIELD_MASK(ID_AA64PFR0_EL1_AMU) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL3) |  \
-     ID_FIELD_MASK(ID_AA64PFR0_EL1_EL0) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL1))
+    (ID_FIELD_MASK(ID_AA64PFR0_EL1_RAS) | ID_FIELD_MASK(ID_AA64PFR0_EL1_MPAM) | ID_FIELD_MASK(ID_AA64PFR0_EL1_AMU) | \
+     ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL3) | ID_FIELD_MASK(ID_AA64PFR0_EL1_EL0) |  \
+     ID_FIELD_MASK(ID_AA64PFR0_EL1_EL1))
 #define ID_AA64PFR0_VALUE                                            \
     (ID_FIELD_VAL(ID_AA64PFR0_EL1_EL0, ID_AA64PFR0_EL1_EL_AARCH64) | \
      ID_FIELD_VAL(ID_AA64PFR0_EL1_EL1, ID_AA64PFR0_EL1_EL_AARCH64))
@@ -157,9 +170,9 @@ static const struct sysreg_desc rows[] = {
     ID_FIXED(MVFR1_EL1, 3, 1, 0),
     ID_FIXED(MVFR2_EL1, 3, 2, 0),
     /* AArch64 */
-    ID_HOST_SET(ID_AA64PFR0_EL1, 4, 0, ID_AA64PFR0_HIDDEN, ID_AA64PFR0_VALUE),
+    ID_HOST_READ(ID_AA64PFR0_EL1, 4, 0, host_pfr0, ID_AA64PFR0_HIDDEN, ID_AA64PFR0_VALUE),
     ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
-    ID_FIXED(ID_AA64ZFR0_EL1, 4, 4, 0),  /* SVE: hidden */
+    ID_HOST_READ(ID_AA64ZFR0_EL1, 4, 4, host_zfr0, 0, 0),
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
     ID_HOST_READ(ID_AA64DFR0_EL1, 5, 0, host_dfr0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),
     ID_FIXED(ID_AA64DFR1_EL1, 5, 1, 0),

@@ -9,11 +9,13 @@
 #include "vdev/vdebug_regs.h"
 #include "vdev/vpmu.h"
 #include "vdev/vpauth.h"
+#include "vdev/vsve.h"
 
 const struct exit_hook vdev_exit_hooks[] = {
     { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },
     { ESR_EC_SMC64, EXITC_SMC, vpsci_smc },
     { ESR_EC_PAC, EXITC_OTHER, vpauth_trap },
+    { ESR_EC_SVE, EXITC_FP, vsve_trap },
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 

@@ -23,5 +23,7 @@ void el1_ctx_restore(const struct el1_ctx *c);
 /* FP/SIMD registers; assembly, since the hypervisor is built without FP code. */
 void fp_ctx_save(struct fp_ctx *c);
 void fp_ctx_restore(const struct fp_ctx *c);
+/* V<n> alone (n 0..31), the other registers and the SVE state of the others untouched. */
+void fp_reg_write(unsigned n, const uint64_t v[2]);
 
 #endif

@@ -50,3 +50,144 @@ FUNC(fp_ctx_restore)
     msr     fpcr, x2
     ret
 ENDFUNC(fp_ctx_restore)
+
+/* void fp_reg_write(unsigned n, const uint64_t v[2]): writes V<n> only. Like any SIMD&FP write,
+ * it clears bits above 128 of Z<n> (Arm ARM B1.2.2) and leaves every other register as it is,
+ * so that an emulated SIMD&FP load (core/mmio.c) does not touch the SVE state of the others.
+ * A table of 32 entries of 16 bytes, indexed by n (0..31; the caller checks). */
+FUNC(fp_reg_write)
+    and     x0, x0, #31
+    adr     x2, 1f
+    add     x2, x2, x0, lsl #4
+    br      x2
+    .balign 16
+1:
+    hint    #36                     /* BTI j */
+    ldr     q0, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q1, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q2, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q3, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q4, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q5, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q6, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q7, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q8, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q9, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q10, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q11, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q12, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q13, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q14, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q15, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q16, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q17, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q18, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q19, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q20, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q21, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q22, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q23, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q24, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q25, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q26, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q27, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q28, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q29, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q30, [x1]
+    ret
+    nop
+    hint    #36                     /* BTI j */
+    ldr     q31, [x1]
+    ret
+    nop
+ENDFUNC(fp_reg_write)

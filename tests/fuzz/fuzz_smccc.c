@@ -65,7 +65,7 @@ const struct sysreg_table id_reg_table, vsysreg_table, vgic_sysreg_table, vptime
 const char *sysreg_trap_init(const struct sysreg_table *const *tables, unsigned nr) { return NULL; }
 void panic(const char *fmt, ...) { CHECK(0); }
 
-static enum { H_NONE, H_MMIO, H_SYSREG, H_IABT, H_UNDEF, H_IRQ, H_WAIT, H_RESET, H_PAC } handled;
+static enum { H_NONE, H_MMIO, H_SYSREG, H_IABT, H_UNDEF, H_IRQ, H_WAIT, H_RESET, H_PAC, H_SVE } handled;
 static unsigned nr_handled;
 static uint64_t handled_arg;
 static bool cpu_shared, vgic_pending_answer;
@@ -88,6 +88,12 @@ void inject_undef(struct guest_regs *r) { note(H_UNDEF, 0); }
 enum exit_result vpauth_trap(struct vcpu *v, uint64_t esr)
 {
     note(H_PAC, esr);
+    return EXIT_RESUME;
+}
+/* vdev/vsve.c's exit row (its own tests: tests/unit/test_vsve.c). */
+enum exit_result vsve_trap(struct vcpu *v, uint64_t esr)
+{
+    note(H_SVE, esr);
     return EXIT_RESUME;
 }
 void inject_dabt(struct guest_regs *r, uint64_t va, int write) { CHECK(0); }
@@ -386,6 +392,8 @@ static unsigned exit_class(uint32_t ec, uint64_t esr)
         return EXITC_MMIO;
     case ESR_EC_IABT_LOW:
         return EXITC_IABT;
+    case ESR_EC_SVE:
+        return EXITC_FP;
     default:
         return EXITC_OTHER;
     }
@@ -448,6 +456,9 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
             break;
         case ESR_EC_DABT_LOW:
             CHECK(handled == H_MMIO && handled_arg == esr && nr_handled == 1);
+            break;
+        case ESR_EC_SVE:
+            CHECK(handled == H_SVE && handled_arg == esr && nr_handled == 1);
             break;
         case ESR_EC_IABT_LOW:
             CHECK(handled == H_IABT && handled_arg == 0xfff0 + esr && nr_handled == 1);

@@ -88,6 +88,11 @@ int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t
 uint64_t timer_now(void) { return 0; }
 void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *arg) {}
 void timer_stop(struct hyp_timer *t) {}
+/* vdev/vsve.c is linked as a part of the table; no SVE here (its tests: tests/unit/test_vsve.c). */
+void fp_ctx_save(struct fp_ctx *c) {}
+void sve_ctx_save(void *buf) {}
+void sve_ctx_restore(const void *buf) {}
+unsigned long sve_vl_bytes(void) { return 16; }
 
 /* ---- the virtual CPU hardware, run as core/vcpu.c runs it ---- */
 

@@ -59,6 +59,7 @@ static uint64_t expect_undef(void (*fn)(void))
 
 static void read_pmcr(void) { (void)sysreg_read(pmcr_el0); }
 static void read_apga_key(void) { (void)sysreg_read(s3_0_c2_c3_0); }
+static void rdvl(void) { __asm__ volatile(".arch_extension sve\n rdvl x0, #1" ::: "x0"); }
 static void write_id(void) { __asm__ volatile("msr s3_0_c0_c4_0, xzr"); }
 
 /* FEAT_MOPS (issue 14 item 7): where ID_AA64ISAR2_EL1.MOPS says so, the CPY and SET
@@ -103,7 +104,13 @@ static void test_mops(void)
 static void test_sysregs(void)
 {
     uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1);
-    check(((pfr0 >> 32) & 0xf) == 0, "id_sve_hidden", "PFR0 0x%lx", (unsigned long)pfr0);
+    /* SVE (vdev/vsve.c) where every CPU has it: advertised exactly when RDVL works. */
+    sysreg_write(cpacr_el1, sysreg_read(cpacr_el1) | 3UL << 16 | 3UL << 20); /* ZEN, FPEN */
+    __asm__ volatile("isb");
+    bool sve = ((pfr0 >> 32) & 0xf) != 0;
+    uint64_t sve_esr = expect_undef(rdvl);
+    check(sve ? sve_esr == ~0ULL : sve_esr != ~0ULL && (sve_esr >> 26) == 0, "id_sve_as_usable",
+          "PFR0 0x%lx, RDVL esr 0x%lx", (unsigned long)pfr0, (unsigned long)sve_esr);
     check(((pfr0 >> 8) & 0xf) == 0, "id_el2_hidden", "PFR0 0x%lx", (unsigned long)pfr0);
     /* The PMU (vdev/vpmu.c, tests/guests/pmu.c) where the machine has one: advertised in
      * PMUVer and the device tree together, and PMCR_EL0 UNDEFINED without it. */

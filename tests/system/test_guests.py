@@ -28,7 +28,7 @@ def run_vms(name, config, vms, gic, cpu, smp=4, timeout=120):
 def test_basics(gic, cpu):
     out = run_vms("basics-gic%d-%s" % (gic, cpu), "basics", ["basics"], gic, cpu)
     # Every mechanism ran: the guest prints one PASS line per check.
-    for check in ("smccc_version", "hvc_unknown_id", "smc_unknown_id", "pmcr_as_advertised", "id_pmu_as_dt",
+    for check in ("smccc_version", "hvc_unknown_id", "smc_unknown_id", "pmcr_as_advertised", "id_pmu_as_dt", "id_sve_as_usable",
                   "mmio_8",
                   "mmio_16", "mmio_64", "mmio_signed_loads", "mmio_ldp_stp", "mmio_pre_index_store",
                   "mmio_post_index_load", "mmio_simd_q", "unmapped_ipa_read_aborts", "secondary_ran",

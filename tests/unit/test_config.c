@@ -490,6 +490,34 @@ static void test_cpu_features(void **state)
     expect_refused("case", "cpu-features: unknown \"NO-SVE\"");
 }
 
+/* sve-max-vl: a power of two from 128 to 2048 bits, else the VM is refused with one line. */
+static void test_sve_max_vl(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("cap { " GOOD " sve-max-vl = <256>; };"
+                      "least { " GOOD " sve-max-vl = <128>; };"
+                      "most { " GOOD " sve-max-vl = <2048>; };"
+                      "none { " GOOD " };"
+                      "odd { " GOOD " sve-max-vl = <384>; };"
+                      "small { " GOOD " sve-max-vl = <64>; };"
+                      "big { " GOOD " sve-max-vl = <4096>; };"
+                      "zero { " GOOD " sve-max-vl = <0>; };"
+                      "text { " GOOD " sve-max-vl = \"512\"; };",
+                      out);
+    static const char *const names[] = { "cap", "least", "most", "none" };
+    expect_names(out, n, names, 4);
+    assert_int_equal(out[0].sve_max_vl, 256);
+    assert_int_equal(out[1].sve_max_vl, 128);
+    assert_int_equal(out[2].sve_max_vl, 2048);
+    assert_int_equal(out[3].sve_max_vl, 0); /* the CPUs' */
+    assert_int_equal(nreports, 5);
+    expect_refused("odd", "sve-max-vl: need a power of two from 128 to 2048 (bits)");
+    expect_refused("small", "sve-max-vl: need a power of two");
+    expect_refused("big", "sve-max-vl: need a power of two");
+    expect_refused("zero", "sve-max-vl: need a power of two");
+    expect_refused("text", "sve-max-vl: need a power of two");
+}
+
 static void test_images_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -1144,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_memory_refused),
         cmocka_unit_test(test_vcpus_refused),
         cmocka_unit_test(test_cpu_features),
+        cmocka_unit_test(test_sve_max_vl),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),

@@ -35,6 +35,7 @@ int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
 
 void fp_ctx_save(struct fp_ctx *c) {}
 void fp_ctx_restore(const struct fp_ctx *c) {}
+void fp_reg_write(unsigned n, const uint64_t v[2]) {}
 
 /* A device that records its accesses and answers reads from `value`. */
 struct fake_dev {

@@ -1,0 +1,18 @@
+/* The guest's SVE (vdev/vsve.c): a part of the virtual CPU hardware (vsve_hw_ops,
+ * vdev/vcpu_hw_table.h), the exit row of its first use (vdev/trap_table.c), and whether
+ * ID_AA64PFR0_EL1.SVE and ID_AA64ZFR0_EL1 advertise it (vdev/id_regs.c). */
+#ifndef VDEV_VSVE_H
+#define VDEV_VSVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/exit.h"
+
+/* Every CPU has SVE, so that the part offers it to guests (a VM with cpu-features "no-sve" reads
+ * it hidden, vdev/id_regs.c features[]). */
+bool vsve_active(void);
+
+/* ESR_EL2.EC 0x19: an SVE instruction or ZCR_EL1 access by a vCPU whose SVE is not live. */
+enum exit_result vsve_trap(struct vcpu *v, uint64_t esr);
+
+#endif
