@@ -396,11 +396,24 @@ static bool parse_cpu_features(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
+/* virtual-el2: an empty property (docs/config.md, docs/nested.md); whether the CPU can offer it
+ * (FEAT_NV2) is checked when the VM is built (vdev/nested.c). */
+static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
+{
+    int len;
+    if (!fdt_getprop(p->f, node, "virtual-el2", &len))
+        return true;
+    if (len != 0)
+        REFUSE(p, "virtual-el2: takes no value (write \"virtual-el2;\")");
+    vm->virtual_el2 = true;
+    return true;
+}
+
 static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_cpu_features(p, node, vm) && parse_passthrough(p, node, vm) && parse_devices(p, node, vm) &&
-           check_layout(p, vm);
+           parse_cpu_features(p, node, vm) && parse_virtual_el2(p, node, vm) && parse_passthrough(p, node, vm) &&
+           parse_devices(p, node, vm) && check_layout(p, vm);
 }
 
 int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,

@@ -93,6 +93,7 @@ struct vm_config {
     struct vm_device dev[VM_MAX_DEVICES];
     unsigned nr_devs;
     uint32_t cpu_features_off; /* CPU_FEAT_BIT()s of the features turned off */
+    bool virtual_el2;          /* `virtual-el2;`: vCPUs start at virtual EL2 (docs/nested.md) */
 };
 
 /* Whether feature f is turned off for the VM. */

@@ -490,6 +490,22 @@ static void test_cpu_features(void **state)
     expect_refused("case", "cpu-features: unknown \"NO-SVE\"");
 }
 
+/* virtual-el2: an empty property; the CPU's FEAT_NV2 is checked at build (vdev/nested.c). */
+static void test_virtual_el2(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("nested { " GOOD " virtual-el2; };"
+                      "plain { " GOOD " };"
+                      "valued { " GOOD " virtual-el2 = <1>; };",
+                      out);
+    static const char *const names[] = { "nested", "plain" };
+    expect_names(out, n, names, 2);
+    assert_true(out[0].virtual_el2);
+    assert_false(out[1].virtual_el2);
+    assert_int_equal(nreports, 1);
+    expect_refused("valued", "virtual-el2: takes no value");
+}
+
 static void test_images_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -1144,6 +1160,7 @@ int main(void)
         cmocka_unit_test(test_memory_refused),
         cmocka_unit_test(test_vcpus_refused),
         cmocka_unit_test(test_cpu_features),
+        cmocka_unit_test(test_virtual_el2),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),
