@@ -410,10 +410,27 @@ static bool parse_sve_max_vl(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
+/* virtual-el2: an empty property (docs/config.md, docs/nested.md); whether the CPU can offer it
+ * (FEAT_NV2) is checked when the VM is built (vdev/nested.c). */
+static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
+{
+    int len;
+    if (!fdt_getprop(p->f, node, "virtual-el2", &len))
+        return true;
+    if (len != 0)
+        REFUSE(p, "virtual-el2: takes no value (write \"virtual-el2;\")");
+    vm->virtual_el2 = true;
+    /* The guest hypervisor's own SVE controls (CPTR_EL2.ZEN, ZCR_EL2) are not emulated: SVE is
+     * hidden from it rather than offered half-switched (docs/nested.md). */
+    vm->cpu_features_off |= CPU_FEAT_BIT(CPU_FEAT_SVE);
+    return true;
+}
+
 static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_passthrough(p, node, vm) &&
+           parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
+           parse_passthrough(p, node, vm) &&
            parse_devices(p, node, vm) && check_layout(p, vm);
 }
 

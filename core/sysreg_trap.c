@@ -156,7 +156,7 @@ static bool do_read(struct vcpu *v, const struct sysreg_desc *d, const struct sy
     default:
         return false;
     }
-    if (__builtin_expect(d->vm_filter && v->vm->cfg.cpu_features_off, 0))
+    if (__builtin_expect(d->vm_filter && (v->vm->cfg.cpu_features_off || v->vm->cfg.virtual_el2), 0))
         *val = d->vm_filter(v, a->id, *val);
     return true;
 }

@@ -44,7 +44,8 @@ struct sysreg_desc {
     uint64_t wmask;   /* SR_WR_STATE: the bits a write keeps */
     uint64_t (*host)(void);
     /* SR_RD_FIXED / SR_RD_HOST: what the VM's configuration changes in the value (vdev/id_regs.c:
-     * the CPU features it turns off), called only for a VM that turns one off; NULL: nothing. */
+     * the CPU features it turns off, EL2 for a VM at virtual EL2), called only for a VM that
+     * turns one off or has virtual-el2; NULL: nothing. */
     uint64_t (*vm_filter)(const struct vcpu *v, uint32_t id, uint64_t val);
     sysreg_read_fn *read;
     sysreg_write_fn *write;

@@ -178,10 +178,17 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
     v->hcr = guest_hcr(v);
 }
 
+/* On the vCPU loaded on this CPU it applies at once, before the caller's next step (e.g. the
+ * TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next entry
+ * writes the same value again. */
 void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
 {
     v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
     v->hcr = guest_hcr(v);
+    if (v->loaded && this_cpu()->vcpu == v) {
+        write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+        isb();
+    }
 }
 
 void vcpu_poll_kick(struct vcpu *v)

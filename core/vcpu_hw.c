@@ -79,3 +79,11 @@ bool vcpu_has_work(struct vcpu *v)
             return true;
     return false;
 }
+
+void vcpu_hw_start(struct vcpu *v)
+{
+    const struct vm *vm = v->vm;
+    for (unsigned i = 0; i < vm->nr_hw; i++)
+        if (vm->hw[i].ops->vcpu_start)
+            vm->hw[i].ops->vcpu_start(v);
+}

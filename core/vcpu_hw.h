@@ -62,6 +62,9 @@ struct vcpu_hw_ops {
     /* An interrupt or event is due that should end v's WFI. v->loaded tells whether v's state
      * is live on this CPU (the caller's) or saved. */
     bool (*has_work)(struct vcpu *v);
+    /* v was started by PSCI CPU_ON, on its own CPU, not loaded: put its part of the vCPU in
+     * its boot state (virtual EL2 starts it there again). May be NULL. */
+    void (*vcpu_start)(struct vcpu *v);
 };
 
 /* A VM's part: its ops and per-VM state. */
@@ -83,5 +86,7 @@ void vcpu_hw_dt(const struct vm *vm, struct vdev_dt *dt); /* every part's device
 /* Whether v has an interrupt or event due that should end its WFI, loaded on this CPU or
  * not: the one answer for the WFI trap, the wait in WFI and the scheduler. */
 bool vcpu_has_work(struct vcpu *v);
+/* Every part's vcpu_start for v (PSCI CPU_ON, core/vcpu_power.c). */
+void vcpu_hw_start(struct vcpu *v);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/vcpu_power.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/vcpu_hw.h"
 #include "drivers/psci.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -57,6 +58,7 @@ bool vcpu_power_apply(struct vcpu *v)
             v->regs.pc = v->on_entry;
             v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h;
             v->el1.sctlr = SCTLR_EL1_RESET;
+            vcpu_hw_start(v);
             v->state = VCPU_RUNNABLE;
         }
         spin_unlock(&v->vm->lock);

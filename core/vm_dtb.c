@@ -107,7 +107,9 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2" };
     fdtw_begin_node(&w, "psci");
     fdtw_prop_strings(&w, "compatible", psci_compat, 2);
-    fdtw_prop_string(&w, "method", "hvc");
+    /* At virtual EL2 an HVC is the guest hypervisor's own exception (docs/nested.md): PSCI is
+     * called with SMC, as on a machine with EL3 firmware. */
+    fdtw_prop_string(&w, "method", vm->cfg.virtual_el2 ? "smc" : "hvc");
     fdtw_end_node(&w);
 
     struct vdev_dt dt = { .w = &w,

@@ -84,6 +84,12 @@ static const struct {
  * replaced (core calls it only for such a VM). */
 static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 {
+    /* A VM at virtual EL2 (docs/nested.md) has EL2, AArch64 only (ID_AA64PFR0_EL1.EL2 = 1); it
+     * does not see FEAT_NV/NV2 (ID_AA64MMFR2_EL1.NV stays hidden: no nested-nested) nor
+     * FEAT_VHE (ID_AA64MMFR1_EL1.VH: E2H = 1 guest hypervisors are not handled yet). */
+    if (v->vm->cfg.virtual_el2 && id == SYSREG(3, 0, 0, 4, 0))
+        val =
+            (val & ~ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2)) | ID_FIELD_VAL(ID_AA64PFR0_EL1_EL2, ID_AA64PFR0_EL1_EL_AARCH64);
     uint32_t off = v->vm->cfg.cpu_features_off;
     for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
         if (features[i].enc == id && (off & CPU_FEAT_BIT(features[i].feature)))
@@ -113,8 +119,9 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
         .rd = SR_RD_FIXED                                                                                   \
     }
 
-/* RAS, MPAM and AMU state is not switched (SVE is, by vdev/vsve.c: host_pfr0); EL2 and EL3: a guest is neither a hypervisor
- * (no nested virtualization) nor a monitor. EL0 and EL1 are AArch64 only: an exit from AArch32
+/* RAS, MPAM and AMU state is not switched (SVE is, by vdev/vsve.c: host_pfr0); EL2 and EL3: a
+ * guest is neither a hypervisor (but one with virtual-el2, id_filter) nor a monitor. EL0 and EL1
+ * are AArch64 only: an exit from AArch32
  * stops the VM (core/exit.c), so AArch32 at EL0 is not offered (and EL1 is AArch64 by
  * HCR_EL2.RW). */
 #define ID_AA64PFR0_HIDDEN                                                                                           \

@@ -86,6 +86,10 @@ static inline unsigned esr_insn_len(uint64_t esr) { return (esr & ESR_IL) ? 4u :
 
 static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & ESR_IMM16_MASK); }
 
+/* ERET trapped by HCR_EL2.NV (Arm ARM D24.2, "ISS encoding for an exception from ERET, ERETAA
+ * or ERETAB instruction"): ISS[1] ERETA, 1 for ERETAA and ERETAB (pointer-authenticated). */
+#define ESR_ERET_ERETA 0x2u
+
 /* WFx: ISS.TI, bits [1:0] (Arm ARM D24.2, "ISS encoding for an exception from a WF*
  * instruction"): 0b00 WFI, 0b01 WFE, 0b10 WFIT, 0b11 WFET. */
 #define ESR_WFX_TI_MASK 0x3u

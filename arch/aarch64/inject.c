@@ -1,6 +1,7 @@
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/esr.h"
+#include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
@@ -19,10 +20,20 @@ static uint64_t vector_offset(uint64_t pstate)
     }
 }
 
+/* SPSR_EL1 for an exception taken from EL1 to EL1. A guest hypervisor at virtual EL2 runs at
+ * EL1 with HCR_EL2.{NV,NV2} = {1,1}, where the CPU reports EL2 in SPSR_EL1.M[3:2] for such an
+ * exception (Arm ARM D8.11.x, I_DBTLM); an injected one looks the same (docs/nested.md). */
+static uint64_t spsr_for(uint64_t pstate)
+{
+    if ((pstate & PSR_M_MASK) != PSR_M_EL0t && (sysreg_read(hcr_el2) & HCR_EL2_NV))
+        return (pstate & ~PSR_M_MASK) | ((pstate & PSR_M_MASK) + (PSR_M_EL2t - PSR_M_EL1t));
+    return pstate;
+}
+
 static void take_exception(struct guest_regs *r, uint64_t esr, uint64_t far, int set_far)
 {
     uint64_t sctlr = sysreg_read(sctlr_el1);
-    sysreg_write(spsr_el1, r->pstate);
+    sysreg_write(spsr_el1, spsr_for(r->pstate));
     sysreg_write(elr_el1, r->pc);
     sysreg_write(esr_el1, esr);
     if (set_far)

@@ -84,3 +84,7 @@ void stage2_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size)
     isb();
     irq_restore(flags);
 }
+
+void tlb_flush_el1_local(void) { __asm__ volatile("dsb nshst; tlbi vmalle1; dsb nsh; isb" ::: "memory"); }
+
+void tlb_flush_el1_all(void) { __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory"); }

@@ -15,5 +15,9 @@ uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid);
 /* Invalidates stage 1+2 TLB entries of the VM with this VTTBR, for all CPUs (inner shareable). */
 void stage2_tlb_flush_vmid(uint64_t vttbr);
 void stage2_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size);
+/* Invalidates the EL1&0 stage 1 entries of the VMID in VTTBR_EL2 now (the loaded vCPU's VM):
+ * on this CPU only, or on every CPU (inner shareable). */
+void tlb_flush_el1_local(void);
+void tlb_flush_el1_all(void);
 
 #endif

@@ -518,6 +518,24 @@ static void test_sve_max_vl(void **state)
     expect_refused("text", "sve-max-vl: need a power of two");
 }
 
+/* virtual-el2: an empty property; the CPU's FEAT_NV2 is checked at build (vdev/nested.c). */
+static void test_virtual_el2(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("nested { " GOOD " virtual-el2; };"
+                      "plain { " GOOD " };"
+                      "valued { " GOOD " virtual-el2 = <1>; };",
+                      out);
+    static const char *const names[] = { "nested", "plain" };
+    expect_names(out, n, names, 2);
+    assert_true(out[0].virtual_el2);
+    assert_true(vm_cpu_feature_off(&out[0], CPU_FEAT_SVE)); /* ZCR_EL2 is not emulated */
+    assert_false(vm_cpu_feature_off(&out[1], CPU_FEAT_SVE));
+    assert_false(out[1].virtual_el2);
+    assert_int_equal(nreports, 1);
+    expect_refused("valued", "virtual-el2: takes no value");
+}
+
 static void test_images_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -1173,6 +1191,7 @@ int main(void)
         cmocka_unit_test(test_vcpus_refused),
         cmocka_unit_test(test_cpu_features),
         cmocka_unit_test(test_sve_max_vl),
+        cmocka_unit_test(test_virtual_el2),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),

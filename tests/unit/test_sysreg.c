@@ -16,6 +16,11 @@
 #include "core/sysreg_trap.h"
 #include "vdev/vgic.h"
 #include "vdev/vpsci.h"
+#include "vdev/nested.h"
+#include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/psr.h"
+#include "arch/aarch64/regs/sctlr.h"
+#include "arch/aarch64/regs/vncr.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpauth.h"
@@ -49,8 +54,23 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 /* vdev/vptimer.c's rows are linked (vdev/trap_table.c lists them), not driven: test_vptimer. */
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level) {}
 
-enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr) { return EXIT_RESUME; }
-enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr) { return EXIT_RESUME; }
+static unsigned psci_hvcs, psci_smcs;
+enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
+{
+    psci_hvcs++;
+    return EXIT_RESUME;
+}
+enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr)
+{
+    psci_smcs++;
+    return EXIT_RESUME;
+}
+
+/* vdev/nested.c's calls into core and arch. */
+static unsigned tlb_local, tlb_all, vm_stops;
+void tlb_flush_el1_local(void) { tlb_local++; }
+void tlb_flush_el1_all(void) { tlb_all++; }
+void vm_stop(struct vm *vm, const char *fmt, ...) { vm_stops++; }
 
 /* ---- a guest ---- */
 
@@ -745,12 +765,12 @@ static void test_exit_hooks(void **state)
         if (h->ec == ESR_EC_HVC64) {
             hvc = true;
             assert_int_equal(h->cls, EXITC_HVC);
-            assert_ptr_equal(h->fn, vpsci_hvc);
+            assert_ptr_equal(h->fn, nested_hvc); /* vpsci_hvc but at virtual EL2 (test_nested_*) */
         }
         if (h->ec == ESR_EC_SMC64) {
             smc = true;
             assert_int_equal(h->cls, EXITC_SMC);
-            assert_ptr_equal(h->fn, vpsci_smc);
+            assert_ptr_equal(h->fn, nested_smc);
         }
     }
     assert_true(hvc && smc);
@@ -832,12 +852,172 @@ static void test_pauth_off(void **state)
     assert_int_equal(v0->hcr_parts, 0);
 }
 
+/* ---- virtual EL2 (vdev/nested.c, nested_regs.c) ---- */
+
+#define SCTLR_EL2_ENC SYSREG(3, 4, 1, 0, 0)
+#define VBAR_EL2_ENC  SYSREG(3, 4, 12, 0, 0)
+#define TLBI_ALLE2    SYSREG(1, 4, 8, 7, 0)
+#define ESR_HVC       ((uint64_t)ESR_EC_HVC64 << ESR_EC_SHIFT | ESR_IL | 0x42)
+#define ESR_SMC       ((uint64_t)ESR_EC_SMC64 << ESR_EC_SHIFT | ESR_IL)
+#define ESR_ERET      ((uint64_t)ESR_EC_ERET << ESR_EC_SHIFT | ESR_IL)
+
+static struct nested_vm nested_state;
+static _Alignas(4096) uint64_t vncr_pages[2][512];
+
+/* v0's VM at virtual EL2, as nested_attach leaves it (the CPU check and allocation aside). */
+static void make_nested(void)
+{
+    memset(&nested_state, 0, sizeof(nested_state));
+    memset(vncr_pages, 0, sizeof(vncr_pages));
+    vm.cfg.virtual_el2 = true;
+    vm.hw[VCPU_HW_NESTED].state = &nested_state;
+    for (unsigned i = 0; i < 2; i++) {
+        nested_state.cpu[i].vncr = vncr_pages[i];
+        nested_state.cpu[i].el2.sctlr = SCTLR_EL2_RES1;
+    }
+    tlb_local = tlb_all = vm_stops = psci_hvcs = psci_smcs = 0;
+}
+
+/* Without virtual-el2 nothing changes: HVC and SMC are PSCI's, the EL2 registers and ERET are
+ * UNDEFINED, EL2 is not advertised. */
+static void test_nested_off(void **state)
+{
+    uint64_t val;
+    assert_false(mrs(v0, SCTLR_EL2_ENC, &val));
+    assert_false(msr(v0, TLBI_ALLE2, 0));
+    assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
+    assert_int_equal(nested_smc(v0, ESR_SMC), EXIT_RESUME);
+    assert_int_equal(psci_hvcs, 1);
+    assert_int_equal(psci_smcs, 1);
+    unsigned before = undefs;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(undefs, before + 1);
+    set_host_ids(~0UL);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 4, 0), &val));
+    assert_int_equal((val >> 8) & 0xf, 0); /* ID_AA64PFR0_EL1.EL2 */
+}
+
+/* At virtual EL2: EL2 advertised (not NV), its trapped registers kept and applied to the EL1
+ * register that runs its regime, a TLBI of EL2 invalidates the VMID everywhere. */
+static void test_nested_el2_regs(void **state)
+{
+    make_nested();
+    uint64_t val;
+    set_host_ids(~0UL);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 4, 0), &val));
+    assert_int_equal((val >> 8) & 0xf, 1);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 7, 2), &val));
+    assert_int_equal((val >> 24) & 0xf, 0); /* ID_AA64MMFR2_EL1.NV */
+
+    assert_true(msr(v0, SCTLR_EL2_ENC, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_I));
+    assert_true(mrs(v0, SCTLR_EL2_ENC, &val));
+    assert_int_equal(val, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_I);
+    val = host_sysreg_read("sctlr_el1");
+    assert_true((val & SCTLR_M) && (val & SCTLR_I) && (val & SCTLR_nTWI));
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40081234));
+    assert_true(mrs(v0, VBAR_EL2_ENC, &val));
+    assert_int_equal(val, 0x40081000);
+    assert_int_equal(host_sysreg_read("vbar_el1"), 0x40081000);
+    assert_true(msr(v0, TLBI_ALLE2, 0));
+    assert_int_equal(tlb_all, 1);
+    /* One vCPU's registers are not another's. */
+    assert_true(mrs(v1, VBAR_EL2_ENC, &val));
+    assert_int_equal(val, 0);
+}
+
+/* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
+ * ELR_EL2, SPSR_EL2 and ESR_EL2 as the CPU would set them; an illegal ERET sets PSTATE.IL; its
+ * own stage 2 stops the VM. */
+static void test_nested_eret_and_hvc(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00800;
+    n->vncr[VNCR_VBAR_EL1 / 8] = 0x400a0000;
+    host_sysreg_write("sp_el1", 0x40200000); /* SP_EL2 */
+
+    /* Illegal: to EL3, and to AArch32. */
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", 0xd | PSR_DAIF_MASK);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_int_equal(v0->regs.pc, 0x40100000);
+    assert_true(v0->regs.pstate & PSR_IL);
+    assert_int_equal(v0->regs.pstate & PSR_M_MASK, v0->regs.pstate & PSR_M_MASK);
+    assert_false(n->at_el1);
+    host_sysreg_write("spsr_el1", PSR_M4 | 0x3);
+    nested_eret(v0, ESR_ERET);
+    assert_true(v0->regs.pstate & PSR_IL);
+    assert_false(n->at_el1);
+
+    /* To EL1h of its guest. */
+    v0->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
+    host_sysreg_write("spsr_el1", PSR_M_EL1h | PSR_DAIF_MASK | PSR_Z);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->hcr_parts, 0);
+    assert_int_equal(v0->regs.pc, 0x40100000);
+    assert_int_equal(v0->regs.pstate, PSR_M_EL1h | PSR_DAIF_MASK | PSR_Z);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d00800);
+    assert_int_equal(host_sysreg_read("vbar_el1"), 0x400a0000);
+    assert_int_equal(n->el2.sp, 0x40200000);
+    assert_int_equal(tlb_local, 1);
+    /* Its EL2 registers do not exist at its EL1. */
+    uint64_t val;
+    assert_false(mrs(v0, VBAR_EL2_ENC, &val));
+
+    /* HVC at EL1: to virtual EL2. */
+    v0->regs.pc = 0x40100008;
+    v0->regs.pstate = PSR_M_EL1h;
+    host_sysreg_write("sctlr_el1", 0x30d00801); /* the guest turned its MMU on */
+    assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->hcr_parts, HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    assert_int_equal(v0->regs.pc, 0x40090400);
+    assert_int_equal(v0->regs.pstate, PSR_M_EL1h | PSR_DAIF_MASK);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
+    assert_int_equal(host_sysreg_read("spsr_el1"), PSR_M_EL1h);
+    assert_int_equal(host_sysreg_read("esr_el1"), ESR_HVC);
+    assert_int_equal(host_sysreg_read("vbar_el1"), 0x40090000);
+    assert_int_equal(host_sysreg_read("sp_el1"), 0x40200000);
+    assert_int_equal(n->vncr[VNCR_SCTLR_EL1 / 8], 0x30d00801);
+    assert_int_equal(psci_hvcs, 0);
+
+    /* HVC at virtual EL2: its own current-EL vector, SPSR_EL2 saying EL2h. */
+    v0->regs.pc = 0x40100100;
+    assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
+    assert_int_equal(v0->regs.pc, 0x40090200);
+    assert_int_equal(host_sysreg_read("spsr_el1") & PSR_M_MASK, PSR_M_EL2h);
+    /* SMC at virtual EL2: elvisor's PSCI. */
+    assert_int_equal(nested_smc(v0, ESR_SMC), EXIT_RESUME);
+    assert_int_equal(psci_smcs, 1);
+    /* ERET within EL2. */
+    host_sysreg_write("elr_el1", 0x40100200);
+    host_sysreg_write("spsr_el1", PSR_M_EL2h);
+    nested_eret(v0, ESR_ERET);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40100200);
+    assert_int_equal(v0->regs.pstate, PSR_M_EL1h);
+
+    /* HCR_EL2.VM: no shadow stage 2 yet, the VM stops. */
+    n->vncr[VNCR_HCR_EL2 / 8] = ~0UL;
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_VM;
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_YIELD);
+    assert_int_equal(vm_stops, 1);
+    assert_false(n->at_el1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_id_rows_hide_their_fields, setup),
         cmocka_unit_test_setup(test_id_space, setup),
         cmocka_unit_test_setup(test_id_cpu_features, setup),
+        cmocka_unit_test_setup(test_nested_off, setup),
+        cmocka_unit_test_setup(test_nested_el2_regs, setup),
+        cmocka_unit_test_setup(test_nested_eret_and_hvc, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
         cmocka_unit_test_setup(test_actlr, setup),
         cmocka_unit_test_setup(test_debug_lazy, setup),

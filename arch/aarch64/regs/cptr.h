@@ -13,6 +13,10 @@
 #define CPTR_EL2_TAM   REG_BIT(30) /* FEAT_AMUv1: trap activity monitors */
 #define CPTR_EL2_TCPAC REG_BIT(31) /* trap CPACR_EL1 */
 
+/* CPACR_EL1 (D24.2 CPACR_EL1): FPEN[21:20], 0b11 = FP/SIMD at EL1 and EL0 not trapped. */
+#define CPACR_EL1_FPEN_SHIFT 20
+#define CPACR_EL1_FPEN_ALL   REG_FIELD(3, CPACR_EL1_FPEN_SHIFT)
+
 /* Bits [7:0], 9 and 13 are RES1 (TZ and TSM too when their feature is absent). */
 #define CPTR_EL2_RES1 (REG_MASK(8, 0) | REG_BIT(9) | REG_BIT(13))
 

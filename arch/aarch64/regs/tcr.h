@@ -44,4 +44,20 @@
 #define TCR_EL2_DS          REG_BIT(32) /* FEAT_LPA2: 52-bit addresses with 4K/16K granules */
 #define TCR_EL2_RES1        (REG_BIT(31) | REG_BIT(23))
 
+/* TCR_EL1 (D24.2 TCR_EL1), the fields a guest hypervisor's TCR_EL2 maps to when its EL2 regime
+ * runs as the EL1&0 regime (vdev/nested.c): T0SZ, IRGN0, ORGN0, SH0 and TG0 sit where TCR_EL2
+ * has them; the others move. */
+#define TCR_EL1_LOW_SAME  REG_MASK(16, 0) /* [15:0]: T0SZ..TG0 as in TCR_EL2 (bits 6, 7 RES0 there) */
+#define TCR_EL1_EPD1      REG_BIT(23)     /* no walks from TTBR1_EL1 */
+#define TCR_EL1_TG1_SHIFT 30              /* TG1[31:30] */
+#define TCR_EL1_TG1_4K    2
+#define TCR_EL1_IPS_SHIFT 32 /* IPS[34:32], TCR_PS_* */
+#define TCR_EL1_TBI0      REG_BIT(37)
+#define TCR_EL1_HA        REG_BIT(39)
+#define TCR_EL1_HD        REG_BIT(40)
+#define TCR_EL1_HPD0      REG_BIT(41)
+#define TCR_EL1_TBID0     REG_BIT(51)
+#define TCR_EL1_TCMA0     REG_BIT(57)
+#define TCR_EL1_DS        REG_BIT(59)
+
 #endif

@@ -61,7 +61,11 @@ uint64_t smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 
 void guest_poweroff(void)
 {
-    hvc_call(0x84000008, 0, 0, 0); /* PSCI SYSTEM_OFF */
+    /* PSCI SYSTEM_OFF; at (virtual) EL2 through SMC, as an HVC there is the guest's own. */
+    if ((sysreg_read(CurrentEL) >> 2) == 2)
+        smc_call(0x84000008, 0, 0, 0);
+    else
+        hvc_call(0x84000008, 0, 0, 0);
     for (;;)
         __asm__ volatile("wfi");
 }

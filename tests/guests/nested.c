@@ -1,0 +1,265 @@
+/* A bare-metal guest hypervisor at virtual EL2 (docs/nested.md, tests/system/test_nested.py).
+ * Default: it reads CurrentEL (2) and the ID registers, sets VBAR_EL2 and HCR_EL2 (VM = 0: no
+ * stage 2 of its own), ERETs to an EL1 payload that makes an HVC, takes that HVC at its own
+ * EL2 vector, answers it and ERETs back; the payload's second HVC ends the round and the
+ * hypervisor resumes at EL2. Then an HVC at EL2 (its own vector) and PSCI by SMC (elvisor's).
+ * bootargs "hostile": illegal ERETs (to EL3, to AArch32, to EL1 with TGE), garbage in the
+ * registers that live in the VNCR page, then an ERET to an EL1 context made of garbage (which
+ * never comes back). bootargs "stage2": an ERET with its HCR_EL2.VM set (elvisor stops the VM). */
+#include "tests/guests/common/guest.h"
+#include "lib/string.h"
+
+#define EC_HVC64   0x16
+#define EC_ILLEGAL 0x0e
+#define SPSR_EL1H  0x3c5UL /* DAIF masked, EL1h */
+#define SPSR_EL2H  0x3c9UL
+#define HCR_RW     (1UL << 31)
+#define HCR_TGE    (1UL << 27)
+#define HCR_VM     (1UL << 0)
+
+/* enter_lower(elr, spsr, x0): saves x19-x30 and SP, ERETs with ELR_EL2 = elr, SPSR_EL2 = spsr;
+ * returns when the EL2 vector sends ELR_EL2 to el2_resume. */
+uint64_t enter_lower(uint64_t elr, uint64_t spsr, uint64_t x0);
+extern char el2_vectors[], el2_resume[], el1_entry[];
+uint64_t el2_saved[14];
+
+__asm__(".text\n"
+        ".global enter_lower\n"
+        "enter_lower:\n"
+        "    adrp x9, el2_saved\n"
+        "    add x9, x9, :lo12:el2_saved\n"
+        "    stp x19, x20, [x9, #0]\n"
+        "    stp x21, x22, [x9, #16]\n"
+        "    stp x23, x24, [x9, #32]\n"
+        "    stp x25, x26, [x9, #48]\n"
+        "    stp x27, x28, [x9, #64]\n"
+        "    stp x29, x30, [x9, #80]\n"
+        "    mov x10, sp\n"
+        "    str x10, [x9, #96]\n"
+        "    msr elr_el2, x0\n"
+        "    msr spsr_el2, x1\n"
+        "    mov x0, x2\n"
+        "    eret\n"
+        ".global el2_resume\n"
+        "el2_resume:\n"
+        "    adrp x9, el2_saved\n"
+        "    add x9, x9, :lo12:el2_saved\n"
+        "    ldp x19, x20, [x9, #0]\n"
+        "    ldp x21, x22, [x9, #16]\n"
+        "    ldp x23, x24, [x9, #32]\n"
+        "    ldp x25, x26, [x9, #48]\n"
+        "    ldp x27, x28, [x9, #64]\n"
+        "    ldp x29, x30, [x9, #80]\n"
+        "    ldr x10, [x9, #96]\n"
+        "    mov sp, x10\n"
+        "    ret\n"
+        /* The EL1 payload: x0 = its stack. */
+        ".global el1_entry\n"
+        "el1_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_main\n"
+        "1:  b 1b\n"
+        /* EL2 vectors: x0-x30 in a frame, el2_exception(frame, offset), ERET. */
+        ".macro vec2 off\n"
+        "    .balign 0x80\n"
+        "    sub sp, sp, #256\n"
+        "    stp x0, x1, [sp]\n"
+        "    mov x1, #\\off\n"
+        "    b vec2_common\n"
+        ".endm\n"
+        "    .balign 0x800\n"
+        ".global el2_vectors\n"
+        "el2_vectors:\n"
+        "    vec2 0x000\n vec2 0x080\n vec2 0x100\n vec2 0x180\n"
+        "    vec2 0x200\n vec2 0x280\n vec2 0x300\n vec2 0x380\n"
+        "    vec2 0x400\n vec2 0x480\n vec2 0x500\n vec2 0x580\n"
+        "    vec2 0x600\n vec2 0x680\n vec2 0x700\n vec2 0x780\n"
+        "vec2_common:\n"
+        "    stp x2, x3, [sp, #16]\n stp x4, x5, [sp, #32]\n stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n stp x10, x11, [sp, #80]\n stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n stp x16, x17, [sp, #128]\n stp x18, x19, [sp, #144]\n"
+        "    stp x20, x21, [sp, #160]\n stp x22, x23, [sp, #176]\n stp x24, x25, [sp, #192]\n"
+        "    stp x26, x27, [sp, #208]\n stp x28, x29, [sp, #224]\n str x30, [sp, #240]\n"
+        "    mov x0, sp\n"
+        "    bl el2_exception\n"
+        "    ldp x0, x1, [sp]\n ldp x2, x3, [sp, #16]\n ldp x4, x5, [sp, #32]\n"
+        "    ldp x6, x7, [sp, #48]\n ldp x8, x9, [sp, #64]\n ldp x10, x11, [sp, #80]\n"
+        "    ldp x12, x13, [sp, #96]\n ldp x14, x15, [sp, #112]\n ldp x16, x17, [sp, #128]\n"
+        "    ldp x18, x19, [sp, #144]\n ldp x20, x21, [sp, #160]\n ldp x22, x23, [sp, #176]\n"
+        "    ldp x24, x25, [sp, #192]\n ldp x26, x27, [sp, #208]\n ldp x28, x29, [sp, #224]\n"
+        "    ldr x30, [sp, #240]\n"
+        "    add sp, sp, #256\n"
+        "    eret\n");
+
+static _Alignas(16) uint8_t el1_stack[4096];
+
+/* What the EL2 handler saw. */
+static volatile unsigned hvc_from_el1, hvc_at_el2, illegal_taken, unexpected;
+static volatile uint64_t last_esr, last_spsr, last_elr, el1_saw_el, el1_saw_reply;
+
+void el1_main(void);
+void el1_main(void)
+{
+    el1_saw_el = sysreg_read(CurrentEL) >> 2;
+    register uint64_t x0 __asm__("x0") = 0x1234;
+    __asm__ volatile("hvc #1" : "+r"(x0)::"memory");
+    el1_saw_reply = x0;
+    gprintf("nested: EL1 payload at EL%lu got 0x%lx\n", (unsigned long)el1_saw_el, (unsigned long)x0);
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+static void resume_main(void)
+{
+    sysreg_write(elr_el2, (uint64_t)el2_resume);
+    sysreg_write(spsr_el2, SPSR_EL2H);
+}
+
+void el2_exception(struct guest_frame *f, uint64_t off);
+void el2_exception(struct guest_frame *f, uint64_t off)
+{
+    uint64_t esr = sysreg_read(esr_el2), ec = esr >> 26;
+    last_esr = esr;
+    last_spsr = sysreg_read(spsr_el2);
+    last_elr = sysreg_read(elr_el2);
+    if (off == 0x400 && ec == EC_HVC64) {
+        if ((esr & 0xffff) == 1) {
+            hvc_from_el1++;
+            f->x[0] += 0x1000; /* the answer; ELR_EL2 is the instruction after the HVC */
+        } else {
+            resume_main(); /* HVC #2: the payload is done */
+        }
+        return;
+    }
+    if (off == 0x200 && ec == EC_HVC64) {
+        hvc_at_el2++;
+        return;
+    }
+    if (off == 0x200 && ec == EC_ILLEGAL) {
+        illegal_taken++;
+        resume_main(); /* SPSR_EL2.IL would set PSTATE.IL again */
+        return;
+    }
+    unexpected++;
+    gprintf("nested: unexpected exception at offset 0x%lx ESR 0x%lx ELR 0x%lx SPSR 0x%lx\n", (unsigned long)off,
+            (unsigned long)esr, (unsigned long)last_elr, (unsigned long)last_spsr);
+    resume_main();
+}
+
+static int basic(void)
+{
+    uint64_t el = sysreg_read(CurrentEL) >> 2;
+    gprintf("nested: CurrentEL %lu\n", (unsigned long)el);
+    check(el == 2, "nested_currentel_el2", "CurrentEL.EL %lu", (unsigned long)el);
+    uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1), mmfr2 = sysreg_read(s3_0_c0_c7_2);
+    check(((pfr0 >> 8) & 0xf) == 1, "nested_id_el2", "ID_AA64PFR0_EL1 0x%lx", (unsigned long)pfr0);
+    check(((mmfr2 >> 24) & 0xf) == 0, "nested_id_no_nv", "ID_AA64MMFR2_EL1 0x%lx", (unsigned long)mmfr2);
+
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    uint64_t vbar = sysreg_read(vbar_el2);
+    check(vbar == (uint64_t)el2_vectors, "nested_vbar_el2", "VBAR_EL2 0x%lx", (unsigned long)vbar);
+    sysreg_write(hcr_el2, HCR_RW);
+    uint64_t hcr = sysreg_read(hcr_el2);
+    check(hcr == HCR_RW, "nested_hcr_el2", "HCR_EL2 0x%lx", (unsigned long)hcr);
+
+    gprintf("nested: ERET to EL1\n");
+    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    gprintf("nested: back at EL%lu\n", (unsigned long)(sysreg_read(CurrentEL) >> 2));
+    check(el1_saw_el == 1, "nested_eret_to_el1", "payload saw EL%lu", (unsigned long)el1_saw_el);
+    check(hvc_from_el1 == 1, "nested_hvc_taken_at_el2", "%u HVCs from EL1", hvc_from_el1);
+    check(el1_saw_reply == 0x2234, "nested_hvc_answered", "payload got 0x%lx", (unsigned long)el1_saw_reply);
+    check((last_spsr & 0xf) == 5 && (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2, "nested_el2_syndrome",
+          "ESR_EL2 0x%lx SPSR_EL2 0x%lx", (unsigned long)last_esr, (unsigned long)last_spsr);
+    check((sysreg_read(CurrentEL) >> 2) == 2, "nested_back_at_el2", "CurrentEL 0x%lx",
+          (unsigned long)sysreg_read(CurrentEL));
+
+    __asm__ volatile("hvc #3" ::: "memory");
+    check(hvc_at_el2 == 1 && (last_spsr & 0xf) == 9, "nested_hvc_at_el2_own_vector", "%u, SPSR_EL2 0x%lx", hvc_at_el2,
+          (unsigned long)last_spsr);
+    uint64_t v = smc_call(0x84000000, 0, 0, 0); /* PSCI_VERSION */
+    check(v == 0x10001, "nested_psci_by_smc", "PSCI_VERSION 0x%lx", (unsigned long)v);
+    check(unexpected == 0, "nested_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
+static bool illegal_eret(uint64_t spsr)
+{
+    unsigned before = illegal_taken;
+    enter_lower((uint64_t)el1_entry, spsr, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    return illegal_taken == before + 1 && (last_esr >> 26) == EC_ILLEGAL;
+}
+
+#define GARBAGE 0xdeadbeefcafe0000UL
+
+static int hostile(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(illegal_eret(0x3cdUL), "hostile_eret_el3_illegal", "ESR_EL2 0x%lx", (unsigned long)last_esr);
+    check(illegal_eret(0x3d3UL), "hostile_eret_aarch32_illegal", "ESR_EL2 0x%lx", (unsigned long)last_esr);
+    sysreg_write(hcr_el2, HCR_RW | HCR_TGE);
+    check(illegal_eret(SPSR_EL1H), "hostile_eret_tge_illegal", "ESR_EL2 0x%lx", (unsigned long)last_esr);
+
+    /* The registers in the VNCR page are memory: any value reads back and changes nothing of
+     * elvisor's (the VNCR_EL2 the guest sees is one of them). */
+    uint64_t mpidr = sysreg_read(mpidr_el1);
+    sysreg_write(vttbr_el2, GARBAGE | 1);
+    sysreg_write(vtcr_el2, GARBAGE | 2);
+    sysreg_write(vmpidr_el2, GARBAGE | 3);
+    sysreg_write(vpidr_el2, GARBAGE | 4);
+    sysreg_write(tpidr_el2, GARBAGE | 5);
+    sysreg_write(cntvoff_el2, GARBAGE | 6);
+    sysreg_write(hstr_el2, GARBAGE | 7);
+    sysreg_write(s3_4_c2_c2_0, GARBAGE); /* VNCR_EL2 */
+    sysreg_write(hcr_el2, ~0UL);
+    bool kept = sysreg_read(vttbr_el2) == (GARBAGE | 1) && sysreg_read(vtcr_el2) == (GARBAGE | 2) &&
+                sysreg_read(vmpidr_el2) == (GARBAGE | 3) && sysreg_read(vpidr_el2) == (GARBAGE | 4) &&
+                sysreg_read(tpidr_el2) == (GARBAGE | 5) && sysreg_read(cntvoff_el2) == (GARBAGE | 6) &&
+                sysreg_read(hstr_el2) == (GARBAGE | 7) && sysreg_read(s3_4_c2_c2_0) == GARBAGE &&
+                sysreg_read(hcr_el2) == ~0UL;
+    check(kept, "hostile_vncr_garbage_kept", "VTTBR_EL2 0x%lx HCR_EL2 0x%lx", (unsigned long)sysreg_read(vttbr_el2),
+          (unsigned long)sysreg_read(hcr_el2));
+    check(sysreg_read(mpidr_el1) == mpidr, "hostile_vmpidr_not_applied", "MPIDR_EL1 0x%lx was 0x%lx",
+          (unsigned long)sysreg_read(mpidr_el1), (unsigned long)mpidr);
+    uint64_t v = smc_call(0x84000000, 0, 0, 0);
+    check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
+
+    /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
+    sysreg_write(sctlr_el1, ~0UL);
+    sysreg_write(tcr_el1, ~0UL);
+    sysreg_write(ttbr0_el1, GARBAGE);
+    sysreg_write(ttbr1_el1, GARBAGE);
+    sysreg_write(mair_el1, ~0UL);
+    sysreg_write(vbar_el1, GARBAGE);
+    sysreg_write(cpacr_el1, ~0UL);
+    sysreg_write(elr_el1, GARBAGE);
+    sysreg_write(spsr_el1, ~0UL);
+    sysreg_write(esr_el1, ~0UL);
+    sysreg_write(far_el1, ~0UL);
+    sysreg_write(hcr_el2, HCR_RW);
+    gprintf("TEST hostile_setup: PASS\n");
+    gprintf("hostile: final ERET to a garbage EL1 context\n");
+    enter_lower(GARBAGE, SPSR_EL1H, GARBAGE);
+    gprintf("hostile: came back (unexpected)\n");
+    return guest_failures + 1;
+}
+
+static int stage2(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+    gprintf("stage2: ERET with HCR_EL2.VM set\n");
+    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    gprintf("stage2: came back (unexpected)\n");
+    return guest_failures + 1;
+}
+
+int guest_main(void)
+{
+    int chosen = fdt_path_offset(&guest_fdt, "/chosen");
+    const char *args = chosen >= 0 ? fdt_prop_string(&guest_fdt, chosen, "bootargs") : 0;
+    if (args && !strcmp(args, "hostile"))
+        return hostile();
+    if (args && !strcmp(args, "stage2"))
+        return stage2();
+    return basic();
+}

@@ -1,0 +1,48 @@
+"""Virtual EL2 on FEAT_NV2 (issue 17, first slice; docs/nested.md): a bare-metal guest
+hypervisor (tests/guests/nested.c) reads CurrentEL = 2, sets its HCR_EL2 and VBAR_EL2, ERETs to
+an EL1 payload whose HVC it takes at its own vector and answers; hostile guest hypervisors
+(illegal ERETs, garbage in the VNCR page, a garbage EL1 context, their own stage 2) leave the
+hypervisor and a neighbour VM running; a CPU without FEAT_NV2 refuses the VM in one line."""
+from qemu import Qemu, machine_args, BUILD
+
+STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vbar_el2", "nested_hcr_el2",
+         "nested_eret_to_el1", "nested_hvc_taken_at_el2", "nested_hvc_answered", "nested_el2_syndrome",
+         "nested_back_at_el2", "nested_hvc_at_el2_own_vector", "nested_psci_by_smc", "nested_no_unexpected")
+
+
+def test_guest_hypervisor_runs_an_el1_guest():
+    img = "%s/tests/configs/nested.img" % BUILD
+    with Qemu("nested", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        m = q.wait_for(r"\[nested\] GUEST DONE: (\d+) failure", timeout=120)
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=120)
+        out = q.output()
+        assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        for name in STEPS:
+            assert "TEST %s: PASS" % name in out, name
+        assert "nested: EL1 payload at EL1 got 0x2234" in out
+        assert "VM 'nested' stopped: guest called PSCI SYSTEM_OFF" in out
+
+
+def test_hostile_guest_hypervisors_harm_nobody():
+    img = "%s/tests/configs/nested-hostile.img" % BUILD
+    with Qemu("nested-hostile", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        q.wait_for(r"\[hostile\] hostile: final ERET to a garbage EL1 context", timeout=120)
+        q.wait_for(r"VM 'stage2' stopped: vCPU0 at virtual EL2 enabled its own stage 2 \(HCR_EL2.VM\)", timeout=120)
+        # The neighbour runs to its end after both, its memory untouched.
+        q.wait_for(r"\[victim\] GUEST DONE: 0 failure", timeout=180)
+        out = q.output()
+        for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
+                     "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
+                     "victim_memory_intact"):
+            assert "TEST %s: PASS" % name in out, name
+        assert "FAIL" not in out
+        assert "came back" not in out
+        assert "HYPERVISOR CRASH" not in out
+
+
+def test_refused_without_feat_nv2():
+    img = "%s/tests/configs/nested.img" % BUILD
+    with Qemu("nested-a72", machine_args(gic=3, cpu="cortex-a72", smp=4), kernel=img) as q:
+        q.wait_for(r"VM 'nested' refused: virtual-el2: this CPU lacks FEAT_NV2 \(ID_AA64MMFR2_EL1.NV is 0\)")
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=180)
+        assert "[nested]" not in q.output()

@@ -1,0 +1,368 @@
+/* Virtual EL2 on FEAT_NV2 (docs/nested.md; Arm ARM DDI 0487K.a D8.11 "Nested virtualization").
+ *
+ * A vCPU of a VM with `virtual-el2;` is in one of two contexts, both run at EL1:
+ *  - virtual EL2, the guest hypervisor: HCR_EL2.{NV,NV1,NV2} = {1,1,1}. CurrentEL reads EL2, its
+ *    ERET traps (EC 0x1a), its EL2 registers either become loads and stores in its VNCR page
+ *    (HCR_EL2 and the other rows of R_CSRPQ, and with NV1 = 1 its EL1 guest's EL1 registers),
+ *    or are redirected to the EL1 registers (ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2), or trap
+ *    (SCTLR_EL2, TCR_EL2, TTBR0_EL2, VBAR_EL2... vdev/nested_regs.c), and the CPU's EL1 regime
+ *    runs its E2H = 0 EL2 regime (NV1 = 1 gives EL1&0 descriptors the EL2 meaning: bit 54 is
+ *    PXN, AP[1] ignored, PAN off). Exceptions it takes at EL1 look like EL2 ones (I_DBTLM);
+ *  - its EL1 guest: an ordinary EL1 context (NV off) whose EL1 registers come from the VNCR
+ *    page. Its IPA space is the VM's (the guest hypervisor's stage 2 is not supported: an ERET
+ *    with its HCR_EL2.VM set stops the VM).
+ * The switch between them is nested_eret (ERET to EL1 or EL0) and enter_vel2 (an HVC, or an
+ * SMC that its HCR_EL2.TSC traps). Each switch invalidates the VMID's EL1&0 TLB entries on this
+ * CPU: the two contexts share the VM's VMID. */
+#include <stddef.h>
+#include "vdev/nested.h"
+#include "vdev/vcpu_hw_table.h"
+#include "vdev/vpsci.h"
+#include "core/vm.h"
+#include "core/vcpu.h"
+#include "core/percpu.h"
+#include "core/page_alloc.h"
+#include "lib/string.h"
+#include "lib/log.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/inject.h"
+#include "arch/aarch64/stage2_hw.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/cptr.h"
+#include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/regs/psr.h"
+#include "arch/aarch64/regs/sctlr.h"
+#include "arch/aarch64/regs/tcr.h"
+#include "arch/aarch64/regs/vbar.h"
+#include "arch/aarch64/regs/vncr.h"
+
+/* HCR_EL2 bits added while the guest hypervisor runs: NV (its EL2 accesses and ERET trap,
+ * CurrentEL reads EL2), NV1 (E2H = 0: its EL1 registers are its guest's, in the VNCR page;
+ * EL2 descriptor format), NV2 (the VNCR page) and AT (AT S1E0x/S1E1x, which would walk its own
+ * regime rather than its guest's, trap: UNDEFINED for now). */
+#define HCR_VEL2 (HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT)
+
+/* The PSTATE fields an ERET restores from SPSR_EL2 (Arm ARM D1.4 "Exception return"); the
+ * others (SS, ALLINT, M) are set by the emulation. */
+#define SPSR_KEEP                                                                                                \
+    (PSR_N | PSR_Z | PSR_C | PSR_V | PSR_DAIF_MASK | PSR_IL | PSR_SSBS | PSR_PAN | PSR_UAO | PSR_DIT | PSR_TCO | \
+     PSR_BTYPE_MASK)
+
+#define VNCR(n, off) ((n)->vncr[(off) / 8])
+
+struct nested_vcpu *nested_of(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    if (!vm->cfg.virtual_el2)
+        return 0;
+    struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    return &s->cpu[v->id];
+}
+
+/* SCTLR_EL2 (E2H = 0) controls that SCTLR_EL1 has at the same place (Arm ARM D24.2): the EL1
+ * register takes them, with its EL0-only controls set so that nothing of EL0's traps. */
+uint64_t nested_sctlr_el1(uint64_t sctlr_el2)
+{
+    const uint64_t same = SCTLR_M | SCTLR_A | SCTLR_C | SCTLR_SA | SCTLR_nAA | SCTLR_I | SCTLR_WXN | SCTLR_IESB |
+                          SCTLR_EE | SCTLR_EnIA | SCTLR_EnIB | SCTLR_EnDA | SCTLR_EnDB | SCTLR_BT | SCTLR_DSSBS;
+    return (sctlr_el2 & same) | SCTLR_EL1_RES1 | SCTLR_nTWI | SCTLR_nTWE;
+}
+
+/* TCR_EL2 (E2H = 0, one range from TTBR0) as TCR_EL1 (D24.2): the low fields in place, PS to
+ * IPS, TBI, HA, HD, HPD, TBID, TCMA, DS to their TTBR0 counterparts; no walks from TTBR1. */
+uint64_t nested_tcr_el1(uint64_t tcr_el2)
+{
+    uint64_t t = (tcr_el2 & TCR_EL1_LOW_SAME & ~REG_MASK(2, 6)) | TCR_EL1_EPD1 |
+                 REG_FIELD(TCR_EL1_TG1_4K, TCR_EL1_TG1_SHIFT) |
+                 REG_FIELD((tcr_el2 >> TCR_EL2_PS_SHIFT) & 7, TCR_EL1_IPS_SHIFT);
+    static const struct {
+        uint64_t el2, el1;
+    } moved[] = {
+        { TCR_EL2_TBI, TCR_EL1_TBI0 }, { TCR_EL2_HA, TCR_EL1_HA },      { TCR_EL2_HD, TCR_EL1_HD },
+        { TCR_EL2_HPD, TCR_EL1_HPD0 }, { TCR_EL2_TBID, TCR_EL1_TBID0 }, { TCR_EL2_TCMA, TCR_EL1_TCMA0 },
+        { TCR_EL2_DS, TCR_EL1_DS },
+    };
+    for (unsigned i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
+        if (tcr_el2 & moved[i].el2)
+            t |= moved[i].el1;
+    return t;
+}
+
+/* CPTR_EL2.TFP (E2H = 0) as CPACR_EL1.FPEN: an FP/SIMD instruction of the guest hypervisor
+ * then traps to its own EL2 vector, as TFP asks. SVE and SME stay trapped to elvisor. */
+uint64_t nested_cpacr_el1(uint64_t cptr_el2) { return (cptr_el2 & CPTR_EL2_TFP) ? 0 : CPACR_EL1_FPEN_ALL; }
+
+/* Its EL2 registers at reset: the RES1 bits; MMU off, FP not trapped. */
+static void el2_reset(struct nested_el2 *e)
+{
+    *e = (struct nested_el2){ .sctlr = SCTLR_EL2_RES1, .tcr = TCR_EL2_RES1, .cptr = CPTR_EL2_RES1 };
+}
+
+/* A vCPU starts at virtual EL2 (VM build or reset, PSCI CPU_ON), not loaded: its VNCR page
+ * cleared, its EL1 registers those that run its EL2 regime. */
+static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
+{
+    memset(n->vncr, 0, VNCR_PAGE_SIZE);
+    n->at_el1 = false;
+    el2_reset(&n->el2);
+    v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
+    v->el1.tcr = nested_tcr_el1(n->el2.tcr);
+    v->el1.cpacr = nested_cpacr_el1(n->el2.cptr);
+    v->el1.ttbr0 = v->el1.ttbr1 = v->el1.vbar = 0;
+    vcpu_set_hcr(v, HCR_VEL2, true);
+}
+
+/* The EL1 registers the two contexts do not share, by VNCR offset (R_CSRPQ, NV1 = 1). The
+ * others (TPIDR_EL1, PAR_EL1, CSSELR_EL1, SP_EL0, the timers' and debug's) are one set, as on
+ * a CPU where EL2 and EL1 share them. */
+#define EL1_SWITCHED(X)                    \
+    X(VNCR_SCTLR_EL1, sctlr_el1)           \
+    X(VNCR_CPACR_EL1, cpacr_el1)           \
+    X(VNCR_CONTEXTIDR_EL1, contextidr_el1) \
+    X(VNCR_TCR_EL1, tcr_el1)               \
+    X(VNCR_AFSR0_EL1, afsr0_el1)           \
+    X(VNCR_AFSR1_EL1, afsr1_el1)           \
+    X(VNCR_ESR_EL1, esr_el1)               \
+    X(VNCR_MAIR_EL1, mair_el1)             \
+    X(VNCR_AMAIR_EL1, amair_el1)           \
+    X(VNCR_SPSR_EL1, spsr_el1)             \
+    X(VNCR_TTBR0_EL1, ttbr0_el1)           \
+    X(VNCR_TTBR1_EL1, ttbr1_el1)           \
+    X(VNCR_FAR_EL1, far_el1)               \
+    X(VNCR_ELR_EL1, elr_el1)               \
+    X(VNCR_SP_EL1, sp_el1)                 \
+    X(VNCR_VBAR_EL1, vbar_el1)
+
+/* Its EL1 guest's registers: from the VNCR page to the CPU (what the guest hypervisor wrote
+ * there is hostile, but each is an EL1 register the EL1 guest could write itself), and back. */
+static void guest_el1_load(struct nested_vcpu *n)
+{
+#define LOAD(off, reg) sysreg_write(reg, __atomic_load_n(&VNCR(n, off), __ATOMIC_RELAXED));
+    EL1_SWITCHED(LOAD)
+#undef LOAD
+}
+
+static void guest_el1_save(struct nested_vcpu *n)
+{
+#define SAVE(off, reg) __atomic_store_n(&VNCR(n, off), sysreg_read(reg), __ATOMIC_RELAXED);
+    EL1_SWITCHED(SAVE)
+#undef SAVE
+}
+
+/* The guest hypervisor's EL2 context on the CPU's EL1 registers. */
+static void el2_load(const struct nested_el2 *e)
+{
+    sysreg_write(sctlr_el1, nested_sctlr_el1(e->sctlr));
+    sysreg_write(cpacr_el1, nested_cpacr_el1(e->cptr));
+    sysreg_write(contextidr_el1, 0); /* CONTEXTIDR_EL2 exists only with E2H = 1 */
+    sysreg_write(tcr_el1, nested_tcr_el1(e->tcr));
+    sysreg_write(afsr0_el1, e->afsr0);
+    sysreg_write(afsr1_el1, e->afsr1);
+    sysreg_write(mair_el1, e->mair);
+    sysreg_write(amair_el1, e->amair);
+    sysreg_write(ttbr0_el1, e->ttbr0);
+    sysreg_write(ttbr1_el1, 0);
+    sysreg_write(vbar_el1, e->vbar);
+    sysreg_write(sp_el1, e->sp);
+    sysreg_write(elr_el1, e->elr);
+    sysreg_write(spsr_el1, e->spsr);
+    sysreg_write(esr_el1, e->esr);
+    sysreg_write(far_el1, e->far);
+}
+
+/* What the guest hypervisor changes in the CPU's EL1 registers without trapping: SP_EL2 and
+ * the four redirected ones (ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2). */
+static void el2_save(struct nested_el2 *e)
+{
+    e->sp = sysreg_read(sp_el1);
+    e->elr = sysreg_read(elr_el1);
+    e->spsr = sysreg_read(spsr_el1);
+    e->esr = sysreg_read(esr_el1);
+    e->far = sysreg_read(far_el1);
+}
+
+static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
+{
+    n->at_el1 = at_el1;
+    vcpu_set_hcr(v, HCR_VEL2, !at_el1);
+    tlb_flush_el1_local();
+}
+
+/* An exception from its EL1 guest taken to virtual EL2 (D1.3 "Exception entry"): ELR_EL2 is
+ * the preferred return address (the exit's PC), SPSR_EL2 the guest's PSTATE, ESR_EL2 the
+ * syndrome; the vector is VBAR_EL2 + 0x400 (lower EL, AArch64); EL2h with DAIF masked. */
+static void enter_vel2(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
+{
+    guest_el1_save(n);
+    n->el2.elr = v->regs.pc;
+    n->el2.spsr = v->regs.pstate;
+    n->el2.esr = esr;
+    el2_load(&n->el2);
+    set_context(v, n, false);
+    v->regs.pc = n->el2.vbar + VBAR_LOWER_A64;
+    v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
+}
+
+/* An exception the guest hypervisor takes at virtual EL2 from virtual EL2 (an HVC): its own
+ * current-EL vector, SP_EL0 or SP_EL2 as PSTATE.SP was; SPSR_EL2 reports EL2. */
+static void vel2_self_exception(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
+{
+    uint64_t m = v->regs.pstate & PSR_M_MASK; /* EL1t or EL1h: virtual EL2t or EL2h */
+    sysreg_write(elr_el1, v->regs.pc);
+    sysreg_write(spsr_el1, (v->regs.pstate & ~PSR_M_MASK) | (m + (PSR_M_EL2t - PSR_M_EL1t)));
+    sysreg_write(esr_el1, esr);
+    v->regs.pc = n->el2.vbar + (m == PSR_M_EL1t ? VBAR_CUR_SP0 : VBAR_CUR_SPX);
+    v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
+}
+
+static uint64_t guest_hcr_el2(struct nested_vcpu *n)
+{
+    return __atomic_load_n(&VNCR(n, VNCR_HCR_EL2), __ATOMIC_RELAXED);
+}
+
+enum exit_result nested_hvc(struct vcpu *v, uint64_t esr)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (__builtin_expect(!n, 1))
+        return vpsci_hvc(v, esr);
+    /* HCR_EL2.HCD makes HVC UNDEFINED at EL1 and EL2 (D24.2 HCR_EL2). */
+    if (guest_hcr_el2(n) & HCR_EL2_HCD)
+        inject_undef(&v->regs);
+    else if (n->at_el1)
+        enter_vel2(v, n, esr);
+    else
+        vel2_self_exception(v, n, esr);
+    return EXIT_RESUME;
+}
+
+/* SMC: the guest hypervisor's calls (PSCI, SMCCC, elvisor's) are elvisor's, as a machine's EL3
+ * firmware's; its EL1 guest's go to virtual EL2 when its HCR_EL2.TSC says so (preferred return:
+ * the SMC itself, D1.10.4), else to the same firmware. */
+enum exit_result nested_smc(struct vcpu *v, uint64_t esr)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (n && n->at_el1 && (guest_hcr_el2(n) & HCR_EL2_TSC)) {
+        enter_vel2(v, n, esr);
+        return EXIT_RESUME;
+    }
+    return vpsci_smc(v, esr);
+}
+
+/* An illegal exception return (D1.4.x "Illegal return events from AArch64 state"): PC from
+ * ELR, PSTATE.IL set, the Exception level and SP unchanged; the next instruction takes an
+ * Illegal Execution state exception, to the guest hypervisor's own vector. */
+static void illegal_return(struct vcpu *v, uint64_t elr, uint64_t spsr)
+{
+    v->regs.pc = elr;
+    v->regs.pstate = (spsr & SPSR_KEEP) | PSR_IL | (v->regs.pstate & PSR_M_MASK);
+}
+
+/* ERET at virtual EL2 (EC 0x1a, trapped by HCR_EL2.NV): to virtual EL2 itself (M = EL2t/EL2h),
+ * or to its EL1 guest (M = EL1t, EL1h, EL0t: the context switch). SPSR_EL2 and ELR_EL2 are in
+ * the CPU's SPSR_EL1 and ELR_EL1 (NV2 redirects them). Whatever they hold, PSTATE.M becomes
+ * an EL1 or EL0 mode of AArch64: the vCPU never runs at EL2. */
+enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (!n || n->at_el1 || (esr & ESR_ERET_ERETA)) {
+        inject_undef(&v->regs); /* ERETAA/ERETAB: pointer authentication of ELR not emulated */
+        return EXIT_RESUME;
+    }
+    uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
+    uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
+    uint64_t keep = spsr & SPSR_KEEP;
+    if (m == PSR_M_EL2t || m == PSR_M_EL2h) {
+        v->regs.pc = elr;
+        v->regs.pstate = keep | (m - (PSR_M_EL2t - PSR_M_EL1t));
+        return EXIT_RESUME;
+    }
+    uint64_t hcr = guest_hcr_el2(n);
+    /* To EL1 or EL0 of AArch64 only, with EL1 AArch64 (RW) and not disabled by TGE (D1.4.x);
+     * an EL0 return with TGE = 1 is also refused (no E2H = 0 host mode here). */
+    if ((m != PSR_M_EL1h && m != PSR_M_EL1t && m != PSR_M_EL0t) || !(hcr & HCR_EL2_RW) || (hcr & HCR_EL2_TGE)) {
+        illegal_return(v, elr, spsr);
+        return EXIT_RESUME;
+    }
+    if (hcr & HCR_EL2_VM) {
+        vm_stop(v->vm,
+                "vCPU%u at virtual EL2 enabled its own stage 2 (HCR_EL2.VM), which elvisor does not "
+                "support yet (docs/nested.md)",
+                v->id);
+        return EXIT_YIELD;
+    }
+    el2_save(&n->el2);
+    guest_el1_load(n);
+    set_context(v, n, true);
+    v->regs.pc = elr;
+    v->regs.pstate = keep | m;
+    return EXIT_RESUME;
+}
+
+/* ---- the part ------------------------------------------------------------------------------ */
+
+static int nested_attach(struct vm *vm)
+{
+    struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    if (!vm->cfg.virtual_el2)
+        return 0;
+    /* FEAT_NV2: ID_AA64MMFR2_EL1.NV = 2 (D19.2). */
+    uint64_t nv = ID_FIELD_GET(sysreg_read(s3_0_c0_c7_2), ID_AA64MMFR2_EL1_NV);
+    if (nv < 2) {
+        printk("elvisor: VM '%s' refused: virtual-el2: this CPU lacks FEAT_NV2 (ID_AA64MMFR2_EL1.NV is %lu)\n",
+               vm->cfg.name, (unsigned long)nv);
+        return -1;
+    }
+    if (!s->pages) {
+        s->pages = page_alloc(vm->cfg.nr_vcpus, PA_PAGE_SIZE);
+        if (!s->pages) {
+            printk("elvisor: VM '%s' refused: memory: none left for its VNCR pages\n", vm->cfg.name);
+            return -1;
+        }
+        s->nr_pages = vm->cfg.nr_vcpus;
+    }
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
+        s->cpu[i].vncr = (uint64_t *)(void *)(s->pages + (uint64_t)i * VNCR_PAGE_SIZE);
+        vcpu_boot(&vm->vcpu[i], &s->cpu[i]);
+    }
+    return 0;
+}
+
+static void nested_release(struct vm *vm)
+{
+    struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    if (s && s->pages) {
+        page_free(s->pages, s->nr_pages);
+        s->pages = 0;
+    }
+}
+
+/* VNCR_EL2 (S3_4_C2_C2_0) holds the page's address in the EL2 regime, where RAM is mapped at
+ * its physical address. The TLB is invalidated as at a switch: another vCPU of the VM may have
+ * left entries of the other context here. */
+static void nested_load(struct vcpu *v)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (!n)
+        return;
+    sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
+    tlb_flush_el1_local();
+}
+
+static void nested_put(struct vcpu *v) { (void)v; }
+
+static void nested_vcpu_start(struct vcpu *v)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (n)
+        vcpu_boot(v, n);
+}
+
+const struct vcpu_hw_ops nested_hw_ops = {
+    .vm_state_size = sizeof(struct nested_vm),
+    .attach = nested_attach,
+    .release = nested_release,
+    .load = nested_load,
+    .put = nested_put,
+    .vcpu_start = nested_vcpu_start,
+};

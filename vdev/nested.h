@@ -1,0 +1,53 @@
+/* Virtual EL2 on FEAT_NV2 (docs/nested.md): a VM with `virtual-el2;` runs a guest hypervisor
+ * at EL1 that believes it is at EL2, and that hypervisor's own guest at EL1. One part of the
+ * virtual CPU hardware (vdev/nested.c: state, the switch between the two contexts, ERET and
+ * exception entry), the rows of the exit table it takes over (HVC, SMC, ERET) and the EL2
+ * registers that trap (vdev/nested_regs.c). */
+#ifndef VDEV_NESTED_H
+#define VDEV_NESTED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/exit.h"
+#include "core/sysreg_trap.h"
+#include "core/vcpu_hw.h"
+
+/* The guest hypervisor's EL2 registers that NV2 neither puts in the VNCR page nor redirects to
+ * an EL1 register, so that their accesses trap (nested_regs.c), and what the CPU holds for it
+ * in EL1 registers while its EL1 guest runs. E2H = 0 layouts. */
+struct nested_el2 {
+    uint64_t sctlr, actlr, tcr, ttbr0, mair, amair, vbar, cptr, mdcr, hacr, cnthctl, afsr0, afsr1, hpfar;
+    uint64_t sp, elr, spsr, esr, far; /* SP_EL2, ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2 */
+};
+
+struct nested_vcpu {
+    uint64_t *vncr; /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
+    bool at_el1;    /* running the guest hypervisor's EL1 guest, not virtual EL2 */
+    struct nested_el2 el2;
+};
+
+/* The part's per-VM state. */
+struct nested_vm {
+    uint8_t *pages; /* the VNCR pages, one per vCPU, allocated at the VM's first build */
+    unsigned nr_pages;
+    struct nested_vcpu cpu[VM_MAX_VCPUS];
+};
+
+extern const struct vcpu_hw_ops nested_hw_ops;
+extern const struct sysreg_table nested_sysreg_table;
+
+/* v's nested state, or NULL when its VM is not at virtual EL2. */
+struct nested_vcpu *nested_of(struct vcpu *v);
+/* SCTLR_EL1, TCR_EL1, CPACR_EL1 that run the guest hypervisor's EL2 regime at EL1. */
+uint64_t nested_sctlr_el1(uint64_t sctlr_el2);
+uint64_t nested_tcr_el1(uint64_t tcr_el2);
+uint64_t nested_cpacr_el1(uint64_t cptr_el2);
+
+/* Exit-table rows (vdev/trap_table.c): HVC and SMC go to PSCI/SMCCC (vdev/vpsci.c) for every
+ * VM but one at virtual EL2, where the guest hypervisor's HCR_EL2 decides; ERET is only
+ * trapped at virtual EL2. */
+enum exit_result nested_hvc(struct vcpu *v, uint64_t esr);
+enum exit_result nested_smc(struct vcpu *v, uint64_t esr);
+enum exit_result nested_eret(struct vcpu *v, uint64_t esr);
+
+#endif
