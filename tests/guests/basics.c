@@ -35,8 +35,7 @@ static void test_smccc(void)
     uint64_t midr = sysreg_read(midr_el1);
     /* Arm's in-order cores (A53, A35, A55, A510) are not affected whatever CSV2 says. */
     uint64_t part = midr >> 4 & 0xfff;
-    int in_order = (midr >> 24 & 0xff) == 0x41 &&
-                   (part == 0xd03 || part == 0xd04 || part == 0xd05 || part == 0xd46);
+    int in_order = (midr >> 24 & 0xff) == 0x41 && (part == 0xd03 || part == 0xd04 || part == 0xd05 || part == 0xd46);
     int64_t wa1 = (int64_t)hvc_call(SMCCC_ARCH_FEATURES, 0x80008000, 0, 0);
     check(csv2 || in_order ? wa1 == 1 : (wa1 == -1 || wa1 == 0), "smccc_arch_workaround",
           "CSV2 %lu, MIDR %lx, WORKAROUND_1 %ld", (unsigned long)csv2, (unsigned long)midr, (long)wa1);
