@@ -430,8 +430,7 @@ static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
            parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
-           parse_passthrough(p, node, vm) &&
-           parse_devices(p, node, vm) && check_layout(p, vm);
+           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && check_layout(p, vm);
 }
 
 int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,

@@ -4,8 +4,7 @@
 const struct vcpu_hw_ops *const vcpu_hw_parts[] = {
     [VCPU_HW_VGIC] = &vgic_hw_ops,     [VCPU_HW_VTIMER] = &vtimer_hw_ops, [VCPU_HW_VPTIMER] = &vptimer_hw_ops,
     [VCPU_HW_VDEBUG] = &vdebug_hw_ops, [VCPU_HW_VPMU] = &vpmu_hw_ops,     [VCPU_HW_VPAUTH] = &vpauth_hw_ops,
-    [VCPU_HW_VSVE] = &vsve_hw_ops,
-    [VCPU_HW_NESTED] = &nested_hw_ops,
+    [VCPU_HW_VSVE] = &vsve_hw_ops,     [VCPU_HW_NESTED] = &nested_hw_ops,
 };
 const unsigned vcpu_hw_nr = VCPU_HW_NR;
 
