@@ -33,19 +33,20 @@ static uint64_t state_pages(void)
 int vcpu_hw_attach(struct vm *vm)
 {
     uint64_t pages = state_pages();
-    if (!vm->hw_state && pages) {
-        vm->hw_state = page_alloc(pages, PA_PAGE_SIZE);
-        if (!vm->hw_state) {
+    if (!vm->nr_hw) {
+        /* The slots are set once, at the first build: at a reset another CPU may be following
+         * them (an interrupt injected into the VM), so they are never rewritten. */
+        if (pages && !(vm->hw_state = page_alloc(pages, PA_PAGE_SIZE))) {
             printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
             return -1;
         }
-    }
-    uint8_t *next = vm->hw_state;
-    vm->nr_hw = vcpu_hw_nr;
-    for (unsigned i = 0; i < vcpu_hw_nr; i++) {
-        const struct vcpu_hw_ops *ops = vcpu_hw_parts[i];
-        vm->hw[i] = (struct vcpu_hw){ ops, ops->vm_state_size ? next : 0 };
-        next += (ops->vm_state_size + 15) & ~(size_t)15;
+        uint8_t *next = vm->hw_state;
+        for (unsigned i = 0; i < vcpu_hw_nr; i++) {
+            const struct vcpu_hw_ops *ops = vcpu_hw_parts[i];
+            vm->hw[i] = (struct vcpu_hw){ ops, ops->vm_state_size ? next : 0 };
+            next += (ops->vm_state_size + 15) & ~(size_t)15;
+        }
+        vm->nr_hw = vcpu_hw_nr;
     }
     for (unsigned i = 0; i < vcpu_hw_nr; i++)
         if (vcpu_hw_parts[i]->attach && vcpu_hw_parts[i]->attach(vm) < 0)

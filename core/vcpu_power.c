@@ -63,5 +63,7 @@ bool vcpu_power_apply(struct vcpu *v)
         }
         spin_unlock(&v->vm->lock);
     }
-    return v->state == VCPU_RUNNABLE;
+    /* Only this CPU makes v RUNNABLE or takes it out of it; another CPU's CPU_ON may be
+     * moving it from OFF to ON_PENDING right now (tests/unit/race_power_reset.c). */
+    return __atomic_load_n(&v->state, __ATOMIC_RELAXED) == VCPU_RUNNABLE;
 }

@@ -370,12 +370,14 @@ void vgic_maintenance(void)
 int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
 {
     struct vgic *g = vgic_of(vm);
-    if (!g || intid < VGIC_NR_PRIVATE || intid >= g->nr_irqs)
+    if (!g || intid < VGIC_NR_PRIVATE)
         return -1;
+    /* All under the lock: a reset of the VM on another CPU clears the state under it
+     * (vgic_attach; tests/unit/race_power_reset.c). */
     spin_lock(&g->lock);
-    struct virq *q = vgic_irq(g, 0, intid);
     int r = -1;
-    if (q->passthru && q->hw_intid == intid) {
+    struct virq *q = intid < g->nr_irqs ? vgic_irq(g, 0, intid) : 0;
+    if (q && q->passthru && q->hw_intid == intid) {
         q->pending = true;
         vgic_update(g, intid, q);
         r = 0;
@@ -572,6 +574,14 @@ int vgic_attach(struct vm *vm)
         g->lpi[i].target = VGIC_NO_TARGET;
         g->lpi[i].edge = g->lpi[i].group1 = true;
     }
+    for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
+        uint32_t intid = vm->cfg.passthru_irq[i];
+        if (intid < g->nr_irqs) {
+            struct virq *q = vgic_irq(g, 0, intid);
+            q->hw = q->passthru = true;
+            q->hw_intid = (uint16_t)intid;
+        }
+    }
     spin_unlock(&g->lock);
     for (unsigned i = 0; i < vm->cfg.nr_passthru_irqs; i++) {
         uint32_t intid = vm->cfg.passthru_irq[i];
@@ -582,9 +592,6 @@ int vgic_attach(struct vm *vm)
                    vm->cfg.name, intid, g->nr_irqs - 1);
             return -1;
         }
-        struct virq *q = vgic_irq(g, 0, intid);
-        q->hw = q->passthru = true;
-        q->hw_intid = (uint16_t)intid;
         /* From a clean physical state (a VM reset may leave it pending or active). */
         gic_irq_disable(intid);
         gic_irq_set_pending(intid, false);

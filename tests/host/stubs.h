@@ -2,8 +2,10 @@
  * do not link: system registers (the HOST_TEST path of arch/aarch64/sysreg.h), per-CPU data,
  * the physical GIC (drivers/gic.h), IPIs, interrupt handlers and SPI ownership (core/irq.h),
  * the page allocator (calloc), the console and the platform description. A program lists
- * tests/host/stubs.c in its .deps and calls host_reset() before each case. Single-threaded:
- * "the calling CPU" is whichever host_set_cpu() chose.
+ * tests/host/stubs.c in its .deps and calls host_reset() before each case. "The calling CPU"
+ * is whichever host_set_cpu() chose, per host thread (tests/unit/race_*.c run CPUs as threads;
+ * the rest of the stand-ins' state is shared and unlocked: a register touched before the
+ * threads start can be read from all of them).
  * The stand-ins of core/irq.c (irq_kick_cpu, irq_set_handler, irq_claim_spi, irq_release_spis)
  * and of core/vcpu.c (vcpu_trap_wfi, vcpu_set_hcr) are weak: a program that links the real file gets the real
  * functions, and then host_kicks / host_handlers stay empty (the real kick is an SGI through

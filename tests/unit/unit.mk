@@ -10,5 +10,17 @@ $(B)/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.deps 2
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(UNIT_CFLAGS) $< $(shell cat tests/unit/$*.deps) -lcmocka -o $@
 
-unit: $(UNIT_BINS)
+# Concurrency tests: each tests/unit/race_NAME.c runs the hypervisor's code on host threads
+# playing physical CPUs, built with ThreadSanitizer (which fails the run on any data race).
+RACE_SRCS  := $(sort $(wildcard tests/unit/race_*.c))
+RACE_BINS  := $(patsubst tests/unit/%.c,$(B)/unit/%,$(RACE_SRCS))
+RACE_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -I. -DHOST_TEST \
+               -fsanitize=thread -fno-omit-frame-pointer -pthread
+
+$(RACE_BINS): $(B)/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.deps 2>/dev/null) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(RACE_CFLAGS) $< $(shell cat tests/unit/$*.deps) -lcmocka -o $@
+
+unit: $(UNIT_BINS) $(RACE_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+	@set -e; for t in $(RACE_BINS); do echo "== $$t"; TSAN_OPTIONS=halt_on_error=1 $$t; done
