@@ -24,7 +24,7 @@ def test_pauth(cpu):
             q.wait_for(r"\[%s\] GUEST DONE: \d+ failure" % vm, timeout=120)
         out = q.output()
         fails = [l for l in out.splitlines()
-                 if "FAIL" in l or "UNEXPECTED" in l or (re.search(r"GUEST DONE: \d", l) and "GUEST DONE: 0 " not in l)]
+                 if "FAIL" in l or "UNEXPECTED" in l or (re.search(r"GUEST DONE: \d+ failure", l) and "GUEST DONE: 0 " not in l)]
         assert not fails, "\n".join(fails)
         assert "HYPERVISOR CRASH" not in out
         for vm, names in checks.items():
