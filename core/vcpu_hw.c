@@ -32,10 +32,10 @@ static uint64_t state_pages(void)
  * across its resets; a refused VM gives it back (vcpu_hw_release). */
 int vcpu_hw_attach(struct vm *vm)
 {
-    uint64_t pages = state_pages();
     if (!vm->nr_hw) {
         /* The slots are set once, at the first build: at a reset another CPU may be following
          * them (an interrupt injected into the VM), so they are never rewritten. */
+        uint64_t pages = state_pages();
         if (pages && !(vm->hw_state = page_alloc(pages, PA_PAGE_SIZE))) {
             printk("elvisor: VM '%s' refused: memory: none left for its virtual CPU hardware\n", vm->cfg.name);
             return -1;

@@ -87,19 +87,7 @@ int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t
     CHECK(va == VGIC_CPU_IPA);
     return 0;
 }
-/* vdev/nested.c is one of the parts (its VMs are not at virtual EL2: it does nothing for them). */
-enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr) { CHECK(0); }
-enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr) { CHECK(0); }
-void tlb_flush_el1_local(void) { CHECK(0); }
-void tlb_flush_el1_all(void) { CHECK(0); }
-uint64_t timer_now(void) { return 0; }
-void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *arg) {}
-void timer_stop(struct hyp_timer *t) {}
-/* vdev/vsve.c is linked as a part of the table; no SVE here (its tests: tests/unit/test_vsve.c). */
-void fp_ctx_save(struct fp_ctx *c) {}
-void sve_ctx_save(void *buf) {}
-void sve_ctx_restore(const void *buf) {}
-unsigned long sve_vl_bytes(void) { return 16; }
+/* What the other parts call outside them: tests/host/parts_unreached.c. */
 
 /* ---- the virtual CPU hardware, run as core/vcpu.c runs it ---- */
 
@@ -1281,8 +1269,6 @@ static void drain(void)
         }
     }
 }
-
-void host_cache_op(const char *op, uint64_t va) {} /* vdev/vgic_lpi.c: no caches here */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -49,17 +49,7 @@ static struct vm vm;
 /* ---- stand-ins for what the parts call outside them: never reached in these cases ---------- */
 
 int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs, unsigned flags) { return 0; }
-enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr) { abort(); }
-enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr) { abort(); }
-void tlb_flush_el1_local(void) { abort(); }
-uint64_t timer_now(void) { return 0; }
-void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *arg) {}
-void timer_stop(struct hyp_timer *t) {}
-void fp_ctx_save(struct fp_ctx *c) {}
-void sve_ctx_save(void *buf) {}
-void sve_ctx_restore(const void *buf) {}
-unsigned long sve_vl_bytes(void) { return 16; }
-void host_cache_op(const char *op, uint64_t va) {}
+/* The rest: tests/host/parts_unreached.c. */
 
 /* ---- 1. CPU_ON against the target's CPU_OFF, save and apply ---------------------------------- */
 
