@@ -423,6 +423,8 @@ static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
     /* The guest hypervisor's own SVE controls (CPTR_EL2.ZEN, ZCR_EL2) are not emulated: SVE is
      * hidden from it rather than offered half-switched (docs/nested.md). */
     vm->cpu_features_off |= CPU_FEAT_BIT(CPU_FEAT_SVE);
+    /* Nor its tag controls (HCR_EL2.ATA, TFSR_EL2): MTE likewise. */
+    vm->cpu_features_off |= CPU_FEAT_BIT(CPU_FEAT_MTE);
     return true;
 }
 

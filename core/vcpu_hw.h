@@ -17,14 +17,15 @@ struct vm;
 struct vcpu;
 struct vdev_dt;
 
-#define VCPU_HW_MAX 8 /* parts at most: one byte each in a union vcpu_hw_mask */
+#define VCPU_HW_MAX    12 /* parts at most (slots in struct vm) */
+#define VCPU_HW_MASKED 8  /* the first parts, which may have flush or sync: a byte each below */
 
 /* Per vCPU, which parts want their sync (after an exit) or flush (before an entry): one byte
  * per part, at the part's index in the table, written by that part only. Bytes rather than
  * bits: a part sets or clears its own with a plain store from any CPU, with no
  * read-modify-write against the others; core tests all of them with one load (`any`). */
 union vcpu_hw_mask {
-    uint8_t part[VCPU_HW_MAX];
+    uint8_t part[VCPU_HW_MASKED];
     uint64_t any;
 };
 
@@ -53,7 +54,7 @@ struct vcpu_hw_ops {
     /* Before entering the guest, when the part's byte in v->hw_flush is set; after each exit,
      * when its byte in v->hw_sync is set (first to last: the timer sees what the vGIC's sync
      * found). Required of a part that sets the byte; it clears it when it has nothing more to
-     * do. */
+     * do. Only the first VCPU_HW_MASKED parts have a byte: a later part has neither. */
     void (*flush)(struct vcpu *v);
     void (*sync)(struct vcpu *v);
     /* Its nodes in the VM's device tree (the interrupt controller with dt->intc_phandle as its

@@ -7,6 +7,7 @@
 #include "core/vm_load.h"
 #include "core/vm.h"
 #include "arch/aarch64/cache.h"
+#include "arch/aarch64/mte.h"
 #include "arch/aarch64/regs/ctr.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
@@ -31,9 +32,15 @@ void vm_load_copy(struct vm *vm, uint64_t off, const void *src, uint64_t len)
     vm_load_clean(vm, off, len);
 }
 
+/* Where the machine has tag storage, the Allocation Tags too (DC GZVA): a VM never sees the
+ * tags an earlier life of its RAM left, whether it may read them (MTE) or only be checked
+ * against them. */
 void vm_load_zero(struct vm *vm, uint64_t off, uint64_t len)
 {
-    memset(ram_at(vm, off), 0, len);
+    if (mte_tag_memory())
+        mte_zero_tagged((uint64_t)(uintptr_t)ram_at(vm, off), len);
+    else
+        memset(ram_at(vm, off), 0, len);
     vm_load_clean(vm, off, len);
 }
 

@@ -12,6 +12,7 @@
 #include "core/stage2.h"
 #include "core/vcpu.h"
 #include "core/sched.h"
+#include "arch/aarch64/mte.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/mpidr.h"
@@ -166,7 +167,10 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         return -1;
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
-    vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
+    if (mte_tag_memory())
+        vm_load_zero(vm, 0, cfg->ram_size); /* its tags as well (MTE, arch/aarch64/mte.h) */
+    else
+        vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
     vm_devices_create(vm);
     if (stage2_create(vm) < 0 || pci_assign_vm(vm) < 0 || vmm_boot_state(vm) < 0) {
         pci_assign_release(vm);

@@ -10,6 +10,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "vdev/vpmu.h"
 #include "vdev/vsve.h"
+#include "vdev/vmte.h"
 
 /* host_c<CRm>_<op2>(): this CPU's register op0=3, op1=0, CRn=0, CRm, op2, read by encoding
  * (an Armv8.0 assembler does not know every name). Defined for the whole ID space; the
@@ -44,6 +45,15 @@ static uint64_t host_pfr0(void)
 {
     uint64_t v = host_c4_0();
     return vsve_active() ? v : v & ~ID_FIELD_MASK(ID_AA64PFR0_EL1_SVE);
+}
+
+/* ID_AA64PFR1_EL1 as the host has it, MTE shown only where vdev/vmte.c switches it (the CPU
+ * has tag storage, FEAT_MTE2 or later; a host value of 1, the instructions without tags, reads
+ * 0); a VM with "no-mte" reads 0 through features[]. */
+static uint64_t host_pfr1(void)
+{
+    uint64_t v = host_c4_1();
+    return vmte_offered() ? v : v & ~ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE);
 }
 
 /* ID_AA64ZFR0_EL1 (the SVE and SVE2 instructions, D19.2.78): the host's where vdev/vsve.c
@@ -131,10 +141,9 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 #define ID_AA64PFR0_VALUE                                            \
     (ID_FIELD_VAL(ID_AA64PFR0_EL1_EL0, ID_AA64PFR0_EL1_EL_AARCH64) | \
      ID_FIELD_VAL(ID_AA64PFR0_EL1_EL1, ID_AA64PFR0_EL1_EL_AARCH64))
-#define ID_AA64PFR1_HIDDEN                                                                 \
-    (ID_FIELD_MASK(ID_AA64PFR1_EL1_MTE) | ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) |             \
-     ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | \
-     ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
+#define ID_AA64PFR1_HIDDEN                                                           \
+    (ID_FIELD_MASK(ID_AA64PFR1_EL1_SME) | ID_FIELD_MASK(ID_AA64PFR1_EL1_RNDR_TRAP) | \
+     ID_FIELD_MASK(ID_AA64PFR1_EL1_CSV2_FRAC) | ID_FIELD_MASK(ID_AA64PFR1_EL1_GCS))
 /* v8.0 debug (the registers vdev/vdebug_regs.c switches) with the host's breakpoints and
  * watchpoints, the PMU vdev/vpmu.c switches (host_dfr0); no SPE or trace, no OS double lock. */
 #define ID_AA64DFR0_SHOWN                                                        \
@@ -178,7 +187,7 @@ static const struct sysreg_desc rows[] = {
     ID_FIXED(MVFR2_EL1, 3, 2, 0),
     /* AArch64 */
     ID_HOST_READ(ID_AA64PFR0_EL1, 4, 0, host_pfr0, ID_AA64PFR0_HIDDEN, ID_AA64PFR0_VALUE),
-    ID_HOST(ID_AA64PFR1_EL1, 4, 1, ID_AA64PFR1_HIDDEN),
+    ID_HOST_READ(ID_AA64PFR1_EL1, 4, 1, host_pfr1, ID_AA64PFR1_HIDDEN, 0),
     ID_HOST_READ(ID_AA64ZFR0_EL1, 4, 4, host_zfr0, 0, 0),
     ID_FIXED(ID_AA64SMFR0_EL1, 4, 5, 0), /* SME: hidden */
     ID_HOST_READ(ID_AA64DFR0_EL1, 5, 0, host_dfr0, ~ID_AA64DFR0_SHOWN, ID_AA64DFR0_VALUE),

@@ -4,9 +4,10 @@
 const struct vcpu_hw_ops *const vcpu_hw_parts[] = {
     [VCPU_HW_VGIC] = &vgic_hw_ops,     [VCPU_HW_VTIMER] = &vtimer_hw_ops, [VCPU_HW_VPTIMER] = &vptimer_hw_ops,
     [VCPU_HW_VDEBUG] = &vdebug_hw_ops, [VCPU_HW_VPMU] = &vpmu_hw_ops,     [VCPU_HW_VPAUTH] = &vpauth_hw_ops,
-    [VCPU_HW_VSVE] = &vsve_hw_ops,     [VCPU_HW_NESTED] = &nested_hw_ops,
+    [VCPU_HW_VSVE] = &vsve_hw_ops,     [VCPU_HW_NESTED] = &nested_hw_ops, [VCPU_HW_VMTE] = &vmte_hw_ops,
 };
 const unsigned vcpu_hw_nr = VCPU_HW_NR;
 
 _Static_assert(sizeof(vcpu_hw_parts) / sizeof(vcpu_hw_parts[0]) == VCPU_HW_NR, "one row per part");
-_Static_assert(VCPU_HW_NR <= VCPU_HW_MAX, "union vcpu_hw_mask has a byte per part");
+_Static_assert(VCPU_HW_NR <= VCPU_HW_MAX, "struct vm has a slot per part");
+_Static_assert(VCPU_HW_NESTED < VCPU_HW_MASKED, "every part with flush or sync has a byte in union vcpu_hw_mask");

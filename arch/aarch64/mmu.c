@@ -1,5 +1,6 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/branch_prot.h"
+#include "arch/aarch64/mte.h"
 #include "arch/aarch64/pgtable.h"
 #include "arch/aarch64/sysreg.h"
 #include "lib/log.h"
@@ -85,12 +86,21 @@ static uint64_t tcr_ps(void)
  * was not signed, so it must not authenticate it. */
 __attribute__((target("branch-protection=none"))) void mmu_enable(void)
 {
-    sysreg_write(mair_el2, PT_MAIR_VALUE);
+    /* With tag storage (FEAT_MTE2), EL2's Normal memory is Tagged and SCTLR_EL2.ATA lets it
+     * write Allocation Tags (DC GZVA clears a VM's, arch/aarch64/mte.h); TCF stays 0, so EL2's
+     * own accesses are never tag checked (Arm ARM D10.5). */
+    bool tags = mte_tag_memory();
+    uint64_t mair = PT_MAIR_VALUE;
+    if (tags)
+        mair = (mair & ~MAIR_ATTR(PT_MAIR_NORMAL_WB_IDX, 0xff)) |
+               MAIR_ATTR(PT_MAIR_NORMAL_WB_IDX, MAIR_ATTR_NORMAL_TAGGED);
+    sysreg_write(mair_el2, mair);
     sysreg_write(tcr_el2, TCR_EL2_RES1 | REG_FIELD(64 - va_bits, TCR_EL2_T0SZ_SHIFT) | TCR_EL2_WALK |
                               REG_FIELD(tcr_ps(), TCR_EL2_PS_SHIFT));
     sysreg_write(ttbr0_el2, (uint64_t)(uintptr_t)el2_pt.root);
     __asm__ volatile("dsb ish; tlbi alle2; dsb ish; ic iallu; dsb ish; isb" ::: "memory");
     uint64_t protect = branch_prot_install();
-    sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN | protect);
+    sysreg_write(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN | protect |
+                                (tags ? SCTLR_ATA : 0));
     isb();
 }

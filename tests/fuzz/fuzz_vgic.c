@@ -104,7 +104,7 @@ static void hw_put(struct vcpu *v)
 }
 static void hw_marked(struct vcpu *v, const volatile union vcpu_hw_mask *mask, bool sync)
 {
-    for (unsigned i = 0; i < v->vm->nr_hw; i++)
+    for (unsigned i = 0; i < v->vm->nr_hw && i < VCPU_HW_MASKED; i++) /* later parts have no byte */
         if (mask->part[i]) {
             const struct vcpu_hw_ops *ops = v->vm->hw[i].ops;
             (sync ? ops->sync : ops->flush)(v);

@@ -15,8 +15,10 @@ LOGS = os.path.join(BUILD, "test-logs")
 QEMU = "qemu-system-aarch64"
 
 
-def machine_args(gic=3, cpu="max", smp=4, mem="1G", virtualization=True, icount=False):
+def machine_args(gic=3, cpu="max", smp=4, mem="1G", virtualization=True, icount=False, mte=False):
     machine = "virt,gic-version=%s" % gic
+    if mte:  # tag storage for all RAM (FEAT_MTE2 reported); needs -cpu max
+        machine += ",mte=on"
     if virtualization:
         machine += ",virtualization=on"
     args = ["-machine", machine, "-cpu", cpu, "-smp", str(smp), "-m", mem,
