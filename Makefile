@@ -199,8 +199,13 @@ lint: | $(DEPS_STAMP)
 	    -ffreestanding -nostdlib -mgeneral-regs-only -I. 2>/dev/null; done
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
-linux: | $(DEPS_STAMP)
-	bash tools/linux.sh
+linux: $(B)/tools/elvisorctl | $(DEPS_STAMP)
+	ELVISORCTL=$(B)/tools/elvisorctl bash tools/linux.sh
+
+# The control VM's command line (docs/control.md), static, for the Linux guest's initramfs.
+$(B)/tools/elvisorctl: tools/elvisorctl.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 qemu-test: | $(DEPS_STAMP)
 	$(MAKE) all images linux linux

@@ -95,6 +95,8 @@ struct vm_config {
     uint32_t cpu_features_off; /* CPU_FEAT_BIT()s of the features turned off */
     unsigned sve_max_vl;       /* sve-max-vl: the longest SVE vector, in bits; 0: the CPUs' */
     bool virtual_el2;          /* `virtual-el2;`: vCPUs start at virtual EL2 (docs/nested.md) */
+    bool control;              /* `control;`: the control VM (docs/control.md) */
+    bool autostart;            /* autostart = <0>: false, built stopped until the control VM starts it */
 };
 
 /* Whether feature f is turned off for the VM. */

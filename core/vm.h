@@ -32,7 +32,9 @@ enum exit_class {
 };
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNABLE, VCPU_STOPPED };
-enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED };
+/* PAUSED: held by the control VM (core/control.c), its vCPUs off their CPUs, its memory and
+ * devices as they were. */
+enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED, VM_PAUSED };
 
 /* One emulated MMIO window. The handler sees the offset into its window. */
 struct mmio_ops {
@@ -111,6 +113,12 @@ struct vm {
      * left its CPU), devices quiesced, bytes of RAM zeroed so far. */
     uint64_t reset_deadline, reset_zeroed;
     bool reset_quiesced;
+    /* A stop asked by the control VM: the reset's steps end once the devices are quiesced and
+     * leave the VM stopped (core/vm_reset.c vm_reset_request). */
+    bool reset_stop;
+    uint64_t started; /* CNTPCT when it last started running; 0 while stopped */
+    /* Counted by the device models, read by the control channel's stats (relaxed atomics). */
+    uint64_t irqs_injected, virtio_notifies, virtio_irqs;
     unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
     /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and

@@ -176,7 +176,15 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         page_free(ram, cfg->ram_size >> 12);
         return -1;
     }
-    vm->state = VM_RUNNING;
+    if (cfg->autostart) {
+        vm->started = sysreg_read(cntpct_el0);
+        vm->state = VM_RUNNING;
+    } else {
+        /* autostart = <0>: built, but holds no CPU until the control VM starts it. */
+        for (unsigned i = 0; i < cfg->nr_vcpus; i++)
+            vm->vcpu[i].state = VCPU_STOPPED;
+        vm->state = VM_STOPPED;
+    }
     return 0;
 }
 

@@ -536,6 +536,52 @@ static void test_virtual_el2(void **state)
     expect_refused("valued", "virtual-el2: takes no value");
 }
 
+/* control: one VM, with its one elvisor,virtio-control device; the device nowhere else;
+ * autostart: 0 or 1, default 1, never 0 on the control VM (docs/control.md). */
+#define CTLDEV(addr)                                                                            \
+    "c@" addr " { compatible = \"elvisor,virtio-control\"; reg = <0x0 0x" addr " 0x0 0x1000>; " \
+    "interrupts = <83>; };"
+
+static void test_control(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("ctl { " GOOD " control; devices { " CTLDEV(
+                          "a003000") " }; };"
+                                     "idle { " GOOD " autostart = <0>; };"
+                                     "plain { " GOOD " };"
+                                     "second { " GOOD " control; devices { " CTLDEV(
+                                         "a003000") " }; };"
+                                                    "sneaky { " GOOD " devices { " CTLDEV(
+                                                        "a003000") " }; };"
+                                                                   "bare { " GOOD " control; };"
+                                                                   "valued { " GOOD " control = <1>; devices { " CTLDEV(
+                                                                       "a003000") " }; };"
+                                                                                  "two { " GOOD " autostart = <2>; };",
+                      out);
+    static const char *const names[] = { "ctl", "idle", "plain" };
+    expect_names(out, n, names, 3);
+    assert_true(out[0].control);
+    assert_true(out[0].autostart);
+    assert_false(out[1].control);
+    assert_false(out[1].autostart);
+    assert_false(out[2].control);
+    assert_true(out[2].autostart);
+    assert_int_equal(nreports, 5);
+    expect_refused("second", "control: VM 'ctl' is already the control VM");
+    expect_refused("sneaky", "elvisor,virtio-control: only the VM marked \"control;\" may have the control channel");
+    expect_refused("bare", "control: needs exactly one elvisor,virtio-control device");
+    expect_refused("valued", "control: takes no value");
+    expect_refused("two", "autostart: need one cell, 0 or 1");
+}
+
+static void test_control_autostart_off_refused(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("ctl { " GOOD " control; autostart = <0>; devices { " CTLDEV("a003000") " }; };", out);
+    assert_int_equal(n, 0);
+    expect_refused("ctl", "control: the control VM cannot have autostart = <0>");
+}
+
 static void test_images_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -1192,6 +1238,8 @@ int main(void)
         cmocka_unit_test(test_cpu_features),
         cmocka_unit_test(test_sve_max_vl),
         cmocka_unit_test(test_virtual_el2),
+        cmocka_unit_test(test_control),
+        cmocka_unit_test(test_control_autostart_off_refused),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
         cmocka_unit_test(test_passthrough_refused),
