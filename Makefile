@@ -121,6 +121,17 @@ $(B)/disks/ext4-64M.img: | $(DEPS_STAMP)
 $(B)/configs/pci.img $(B)/tests/configs/bench-pci.img: $(B)/disks/ext4-64M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
+# A VM's firmware (tests/configs/vm-firmware.dts, docs/booting.md "VM firmware"): Debian's
+# U-Boot for QEMU's virt machine, and a disk with extlinux.conf, the Linux guest's kernel and
+# initramfs for it to boot.
+$(B)/firmware/u-boot-qemu_arm64.bin: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	cp /usr/lib/u-boot/qemu_arm64/u-boot.bin $@
+$(B)/disks/extlinux.img: tools/mkextlinux.py $(wildcard $(B)/linux/Image $(B)/linux/initramfs.cpio.gz) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/mkextlinux.py $@ $(B)/linux/Image $(B)/linux/initramfs.cpio.gz "console=ttyAMA0"
+$(B)/tests/configs/vm-firmware.img: $(B)/firmware/u-boot-qemu_arm64.bin $(B)/disks/extlinux.img
+
 # The disk firmware boots from (docs/booting.md): a FAT partition with the packed image as
 # /EFI/BOOT/BOOTAA64.EFI and the U-Boot script /boot.scr made from tools/boot.cmd.
 $(B)/%.disk: $(B)/%.img tools/mkdisk.py tools/boot.cmd | $(DEPS_STAMP)

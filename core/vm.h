@@ -94,7 +94,8 @@ struct vm {
     struct vm_config cfg;
     unsigned id; /* VMID (1-based; 0 is never used for a guest) */
     volatile enum vm_state state;
-    uint64_t ram_pa; /* host physical base of the VM's contiguous RAM */
+    uint64_t ram_pa;   /* host physical base of the VM's contiguous RAM */
+    uint64_t flash_pa; /* host physical base of its flash (cfg.flash_size bytes), 0 = none */
     struct pgtable s2;
     /* core/stage2.c: the SMMU's invalidation waits for the end of an unmap. Callers serialise
      * a VM's stage 2 changes (vdev/vpci.c's lock). */
@@ -141,6 +142,9 @@ void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
 void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */
 void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
+/* Like vm_ram_ptr for the VM's read-only flash (instruction fetches for emulation only:
+ * nothing may write through it). */
+const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 
 #endif
