@@ -142,7 +142,7 @@ CONFIG_DISK = $(B)/$(CONFIG:.dts=.disk)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
 # Configurations may name the Linux guest, so it is fetched (cached) before packing.
 images: | $(DEPS_STAMP)
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
 
@@ -179,14 +179,14 @@ BOARD_QEMU_ARGS = $(BOARD_QEMU_$(BOARD)) -nographic -net none -audio none -echr 
 ifeq ($(BOARD),virt)
 run: | $(DEPS_STAMP)
 	@test -n "$(BOOT_ARGS_$(BOOT))" || { echo "BOOT=$(BOOT): use kernel, uboot or uefi" >&2; exit 1; }
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@$(MAKE) --no-print-directory $(BOOT_TARGET_$(BOOT))
 	$(QEMU) $(RUN_QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
 else
 run: | $(DEPS_STAMP)
 	@test -n "$(BOARD_QEMU_$(BOARD))" || { echo "BOARD=$(BOARD): use virt or one of $(BOARDS)" >&2; exit 1; }
 	@test "$(BOOT)" = kernel || { echo "BOARD=$(BOARD): only BOOT=kernel (QEMU's -kernel and -dtb)" >&2; exit 1; }
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(CONFIG_IMG)
 	$(QEMU) $(BOARD_QEMU_ARGS) $(QEMU_EXTRA)
@@ -211,7 +211,7 @@ lint: | $(DEPS_STAMP)
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
 linux: $(B)/tools/elvisorctl | $(DEPS_STAMP)
-	ELVISORCTL=$(B)/tools/elvisorctl bash tools/linux.sh
+	@ELVISORCTL=$(B)/tools/elvisorctl bash tools/linux.sh
 
 # The control VM's command line (docs/control.md), static, for the Linux guest's initramfs.
 $(B)/tools/elvisorctl: tools/elvisorctl.c | $(DEPS_STAMP)
