@@ -625,6 +625,14 @@ def console_seeds():
     put("console", "split", b"".join(console_write(k % 2, bytes([c])) for k, c in enumerate(b"\x1b[6n\x1b]0;t\x07ok\n")))
 
 
+def control_seeds():
+    """Byte 0: the three VMs' states (2 bits each) and the asking VM; byte 1: log length."""
+    reqs = ["list", "log", "stats linux2", "stop linux2", "start echo", "pause linux1",
+            "resume linux2", "reset echo", "stop"]
+    for r in reqs:
+        put("control", "seed-" + r.replace(" ", "_"), bytes([0x05, 0x10]) + r.encode())
+
+
 def main():
     dts_seeds()
     a64_seeds()
@@ -635,6 +643,7 @@ def main():
     vgic_seeds()
     smccc_seeds()
     console_seeds()
+    control_seeds()
     s2walk_seeds()
     return 0
 
