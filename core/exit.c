@@ -41,13 +41,13 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-static enum exit_result handle_dabt(struct vcpu *v, uint64_t esr)
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr)
 {
     mmio_abort(v, esr);
     return EXIT_RESUME;
 }
 
-static enum exit_result handle_iabt(struct vcpu *v, uint64_t esr)
+enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
     vm_log(v->vm, "vCPU%u: instruction fetch from 0x%lx (not RAM): external abort injected", v->id, (unsigned long)far);
@@ -67,8 +67,6 @@ static enum exit_result handle_unknown(struct vcpu *v, uint64_t esr)
 static const struct exit_hook core_hooks[] = {
     { ESR_EC_WFX, EXITC_BY_HANDLER, handle_wfx },
     { ESR_EC_SYS64, EXITC_SYSREG, sysreg_trap },
-    { ESR_EC_DABT_LOW, EXITC_MMIO, handle_dabt },
-    { ESR_EC_IABT_LOW, EXITC_IABT, handle_iabt },
 };
 
 /* Indexed by ESR_EL2.EC; written once by exit_init. */

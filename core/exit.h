@@ -15,6 +15,12 @@ enum exit_result exit_handle(struct vcpu *v, unsigned kind);
 /* The handler of one exception class; esr is the exit's ESR_EL2. */
 typedef enum exit_result exit_fn(struct vcpu *v, uint64_t esr);
 
+/* Core's handling of a stage 2 abort from the guest: a data abort goes to MMIO emulation, an
+ * instruction fetch outside RAM gets an external abort. The rows are vdev's (trap_table.c),
+ * which may take some aborts itself (a guest hypervisor's guest on a shadow stage 2). */
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr);
+enum exit_result exit_iabt(struct vcpu *v, uint64_t esr);
+
 /* In exit_hook.cls: the handler counts the exit itself (WFx: WFI or WFE). */
 #define EXITC_BY_HANDLER EXITC_NR
 

@@ -9,8 +9,8 @@
  *    runs its E2H = 0 EL2 regime (NV1 = 1 gives EL1&0 descriptors the EL2 meaning: bit 54 is
  *    PXN, AP[1] ignored, PAN off). Exceptions it takes at EL1 look like EL2 ones (I_DBTLM);
  *  - its EL1 guest: an ordinary EL1 context (NV off) whose EL1 registers come from the VNCR
- *    page. Its IPA space is the VM's (the guest hypervisor's stage 2 is not supported: an ERET
- *    with its HCR_EL2.VM set stops the VM).
+ *    page. Its IPA space is the VM's, or with the guest hypervisor's HCR_EL2.VM = 1 a shadow
+ *    stage 2 (nested_s2.c) that maps it through the guest hypervisor's tables.
  * The switch between them is nested_eret (ERET to EL1 or EL0) and enter_vel2 (an HVC, or an
  * SMC that its HCR_EL2.TSC traps). Each switch invalidates the VMID's EL1&0 TLB entries on this
  * CPU: the two contexts share the VM's VMID. */
@@ -22,6 +22,7 @@
 #include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/page_alloc.h"
+#include "core/exit.h"
 #include "lib/string.h"
 #include "lib/log.h"
 #include "arch/aarch64/esr.h"
@@ -105,6 +106,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
 {
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
     n->at_el1 = false;
+    n->on_shadow = false;
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
@@ -182,9 +184,15 @@ static void el2_save(struct nested_el2 *e)
     e->far = sysreg_read(far_el1);
 }
 
+/* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
+ * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
 static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
 {
     n->at_el1 = at_el1;
+    if (!at_el1)
+        n->on_shadow = false;
+    sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
+    isb();
     vcpu_set_hcr(v, HCR_VEL2, !at_el1);
     tlb_flush_el1_local();
 }
@@ -284,12 +292,12 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         illegal_return(v, elr, spsr);
         return EXIT_RESUME;
     }
-    if (hcr & HCR_EL2_VM) {
-        vm_stop(v->vm,
-                "vCPU%u at virtual EL2 enabled its own stage 2 (HCR_EL2.VM), which elvisor does not "
-                "support yet (docs/nested.md)",
-                v->id);
-        return EXIT_YIELD;
+    n->on_shadow = (hcr & HCR_EL2_VM) != 0;
+    if (n->on_shadow) {
+        struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
+        nested_s2_enter(&n->s2, __atomic_load_n(&VNCR(n, VNCR_VTCR_EL2), __ATOMIC_RELAXED),
+                        __atomic_load_n(&VNCR(n, VNCR_VTTBR_EL2), __ATOMIC_RELAXED),
+                        __atomic_load_n(&s->s2_gen, __ATOMIC_ACQUIRE));
     }
     el2_save(&n->el2);
     guest_el1_load(n);
@@ -297,6 +305,46 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     v->regs.pc = elr;
     v->regs.pstate = keep | m;
     return EXIT_RESUME;
+}
+
+void nested_s2_tlbi(struct vcpu *v)
+{
+    struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
+    __atomic_add_fetch(&s->s2_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* A stage 2 abort of the EL1 guest on its shadow (D24.2 ESR_EL2, HPFAR_EL2): the L2 IPA from
+ * HPFAR_EL2 and FAR_EL2; the page is mapped and the access retried, or the guest hypervisor
+ * takes the abort the CPU would have given it: the same EC and ISS (the instruction syndrome
+ * is L2's), the fault code of its own stage 2, HPFAR_EL2 the L2 IPA page, FAR_EL2 the VA. */
+static enum exit_result shadow_abort(struct vcpu *v, struct nested_vcpu *n, uint64_t esr, bool exec)
+{
+    uint64_t far = sysreg_read(far_el2), hpfar = sysreg_read(hpfar_el2);
+    uint64_t l2ipa = esr_fault_ipa(hpfar, far);
+    bool write = !exec && (esr & ESR_DABT_WNR) && !(esr & ESR_DABT_CM) && !(esr & ESR_DABT_S1PTW);
+    uint8_t fsc = 0;
+    if (nested_s2_fault(v->vm, &n->s2, l2ipa, write, exec, &fsc) == NESTED_S2_MAPPED)
+        return EXIT_RESUME;
+    n->el2.far = far;
+    n->el2.hpfar = hpfar & ((HPFAR_EL2_FIPA_MASK << HPFAR_EL2_FIPA_SHIFT));
+    enter_vel2(v, n, (esr & ~(uint64_t)ESR_DABT_DFSC_MASK) | fsc);
+    return EXIT_RESUME;
+}
+
+enum exit_result nested_dabt(struct vcpu *v, uint64_t esr)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (__builtin_expect(!n || !n->on_shadow, 1))
+        return exit_dabt(v, esr);
+    return shadow_abort(v, n, esr, false);
+}
+
+enum exit_result nested_iabt(struct vcpu *v, uint64_t esr)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (__builtin_expect(!n || !n->on_shadow, 1))
+        return exit_iabt(v, esr);
+    return shadow_abort(v, n, esr, true);
 }
 
 /* ---- the part ------------------------------------------------------------------------------ */
@@ -321,9 +369,17 @@ static int nested_attach(struct vm *vm)
         }
         s->nr_pages = vm->cfg.nr_vcpus;
     }
+    if (!s->s2pool) {
+        s->s2pool = page_alloc((uint64_t)vm->cfg.nr_vcpus * NESTED_SHADOW_PAGES, PA_PAGE_SIZE);
+        if (!s->s2pool) {
+            printk("elvisor: VM '%s' refused: memory: none left for its shadow stage 2 tables\n", vm->cfg.name);
+            return -1;
+        }
+    }
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++) {
         s->cpu[i].vncr = (uint64_t *)(void *)(s->pages + (uint64_t)i * VNCR_PAGE_SIZE);
         vcpu_boot(&vm->vcpu[i], &s->cpu[i]);
+        nested_s2_attach(vm, &s->cpu[i].s2, s->s2pool + (uint64_t)i * NESTED_SHADOW_PAGES * PA_PAGE_SIZE, i);
     }
     return 0;
 }
@@ -334,6 +390,10 @@ static void nested_release(struct vm *vm)
     if (s && s->pages) {
         page_free(s->pages, s->nr_pages);
         s->pages = 0;
+    }
+    if (s && s->s2pool) {
+        page_free(s->s2pool, (uint64_t)vm->cfg.nr_vcpus * NESTED_SHADOW_PAGES);
+        s->s2pool = 0;
     }
 }
 
@@ -346,6 +406,9 @@ static void nested_load(struct vcpu *v)
     if (!n)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
+    if (n->on_shadow)
+        sysreg_write(vttbr_el2, n->s2.vttbr);
+    isb();
     tlb_flush_el1_local();
 }
 

@@ -11,6 +11,7 @@
 #include "core/exit.h"
 #include "core/sysreg_trap.h"
 #include "core/vcpu_hw.h"
+#include "vdev/nested_s2.h"
 
 /* The guest hypervisor's EL2 registers that NV2 neither puts in the VNCR page nor redirects to
  * an EL1 register, so that their accesses trap (nested_regs.c), and what the CPU holds for it
@@ -24,12 +25,16 @@ struct nested_vcpu {
     uint64_t *vncr; /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
     bool at_el1;    /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     struct nested_el2 el2;
+    bool on_shadow; /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
+    struct nested_shadow s2;
 };
 
 /* The part's per-VM state. */
 struct nested_vm {
     uint8_t *pages; /* the VNCR pages, one per vCPU, allocated at the VM's first build */
     unsigned nr_pages;
+    uint8_t *s2pool; /* the shadows' table pages, NESTED_SHADOW_PAGES per vCPU */
+    unsigned s2_gen; /* counts stage 2 TLBIs: a shadow filled under an older count is dropped */
     struct nested_vcpu cpu[VM_MAX_VCPUS];
 };
 
@@ -49,5 +54,12 @@ uint64_t nested_cpacr_el1(uint64_t cptr_el2);
 enum exit_result nested_hvc(struct vcpu *v, uint64_t esr);
 enum exit_result nested_smc(struct vcpu *v, uint64_t esr);
 enum exit_result nested_eret(struct vcpu *v, uint64_t esr);
+/* Stage 2 aborts: those of a guest hypervisor's guest on its shadow stage 2 are filled or go to
+ * virtual EL2 (nested_s2.c), every other to core (exit_dabt, exit_iabt). */
+enum exit_result nested_dabt(struct vcpu *v, uint64_t esr);
+enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
+/* A trapped stage 2 TLBI of v's guest hypervisor: every shadow of the VM is dropped (at once
+ * for v, at its next entry to L2 for the others). */
+void nested_s2_tlbi(struct vcpu *v);
 
 #endif

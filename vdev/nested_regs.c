@@ -113,6 +113,7 @@ static bool tlbi_el2(struct vcpu *v, const struct sysreg_access *a, uint64_t val
     if (!n || n->at_el1)
         return false;
     tlb_flush_el1_all();
+    nested_s2_tlbi(v);
     return true;
 }
 

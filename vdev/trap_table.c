@@ -13,9 +13,10 @@
 #include "vdev/vsve.h"
 
 const struct exit_hook vdev_exit_hooks[] = {
-    { ESR_EC_HVC64, EXITC_HVC, nested_hvc },   { ESR_EC_SMC64, EXITC_SMC, nested_smc },
-    { ESR_EC_PAC, EXITC_OTHER, vpauth_trap },  { ESR_EC_SVE, EXITC_FP, vsve_trap },
-    { ESR_EC_ERET, EXITC_OTHER, nested_eret },
+    { ESR_EC_HVC64, EXITC_HVC, nested_hvc },      { ESR_EC_SMC64, EXITC_SMC, nested_smc },
+    { ESR_EC_PAC, EXITC_OTHER, vpauth_trap },     { ESR_EC_SVE, EXITC_FP, vsve_trap },
+    { ESR_EC_ERET, EXITC_OTHER, nested_eret },    { ESR_EC_DABT_LOW, EXITC_MMIO, nested_dabt },
+    { ESR_EC_IABT_LOW, EXITC_IABT, nested_iabt },
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 

@@ -5,7 +5,8 @@
  * hypervisor resumes at EL2. Then an HVC at EL2 (its own vector) and PSCI by SMC (elvisor's).
  * bootargs "hostile": illegal ERETs (to EL3, to AArch32, to EL1 with TGE), garbage in the
  * registers that live in the VNCR page, then an ERET to an EL1 context made of garbage (which
- * never comes back). bootargs "stage2": an ERET with its HCR_EL2.VM set (elvisor stops the VM). */
+ * never comes back). bootargs "stage2": its own stage 2 for its EL1 guest, with a remap, an
+ * abort it answers by mapping the page, and a remap after a TLBI (elvisor's shadow stage 2). */
 #include "tests/guests/common/guest.h"
 #include "lib/string.h"
 
@@ -108,6 +109,9 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
+static bool s2_mode;
+static void s2_exception(struct guest_frame *f, uint64_t esr);
+
 static void resume_main(void)
 {
     sysreg_write(elr_el2, (uint64_t)el2_resume);
@@ -121,6 +125,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_esr = esr;
     last_spsr = sysreg_read(spsr_el2);
     last_elr = sysreg_read(elr_el2);
+    if (off == 0x400 && s2_mode) {
+        s2_exception(f, esr);
+        return;
+    }
     if (off == 0x400 && ec == EC_HVC64) {
         if ((esr & 0xffff) == 1) {
             hvc_from_el1++;
@@ -243,14 +251,106 @@ static int hostile(void)
     return guest_failures + 1;
 }
 
+/* ---- "stage2": its own stage 2 for its EL1 guest (L2) ---------------------------------------
+ * 39-bit IPAs, 4 KiB granule, start at level 1 (one root table). Its RAM's GiB is mapped to
+ * itself (the L2 runs its code and stack there, MMU off); the L2 IPA window X is a level 2 and
+ * a level 3 table: X -> page Y, X + 4 KiB unmapped until the L2's abort on it. */
+#define S2_VTCR      (25UL | (1UL << 6) | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 16) | (1UL << 31))
+#define S2_TABLE     3UL
+#define S2_BLOCK     1UL
+#define S2_PAGE      3UL
+#define S2_RAM_ATTRS ((0xfUL << 2) | (3UL << 6) | (3UL << 8) | (1UL << 10)) /* Normal WB, RW, inner, AF */
+#define S2_X         (100UL << 30)                                          /* L2 IPA window, GiB 100 */
+#define EC_DABT_LOW  0x24
+
+static _Alignas(4096) uint64_t s2_l1[512], s2_l2[512], s2_l3[512];
+static _Alignas(4096) volatile uint64_t page_y[512], page_y2[512], page_y3[512];
+static volatile uint64_t l2_read_x, l2_read_x1, l2_read_remap, s2_aborts, s2_esr, s2_hpfar, s2_far;
+
+static void tlbi_s2(void) { __asm__ volatile("dsb ishst\n tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory"); }
+
+/* The L2: reads X (page Y), writes X + 8, reads X + 4 KiB (an abort its hypervisor answers by
+ * mapping it), asks for a remap by HVC #1 and reads X again; HVC #2 ends. */
+void el1_s2_main(void);
+void el1_s2_main(void)
+{
+    volatile uint64_t *x = (volatile uint64_t *)S2_X;
+    l2_read_x = x[0];
+    x[1] = 0x1200aa;
+    l2_read_x1 = x[512];
+    __asm__ volatile("hvc #1" ::: "memory");
+    l2_read_remap = x[0];
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+__asm__(".text\n"
+        ".global el1_s2_entry\n"
+        "el1_s2_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_s2_main\n"
+        "1:  b 1b\n");
+extern char el1_s2_entry[];
+
+/* Its EL2 vector for the L2's exceptions in this mode. */
+static void s2_exception(struct guest_frame *f, uint64_t esr)
+{
+    (void)f;
+    uint64_t ec = esr >> 26;
+    if (ec == EC_DABT_LOW) {
+        s2_aborts++;
+        s2_esr = esr;
+        s2_hpfar = sysreg_read(hpfar_el2);
+        s2_far = sysreg_read(far_el2);
+        s2_l3[1] = (uint64_t)page_y2 | S2_RAM_ATTRS | S2_PAGE; /* map it; the access is retried */
+        tlbi_s2();
+        return;
+    }
+    if (ec == EC_HVC64 && (esr & 0xffff) == 1) {
+        s2_l3[0] = (uint64_t)page_y3 | S2_RAM_ATTRS | S2_PAGE; /* X now shows Y3 */
+        tlbi_s2();
+        return;
+    }
+    if (ec == EC_HVC64 && (esr & 0xffff) == 2) {
+        resume_main();
+        return;
+    }
+    unexpected++;
+    gprintf("stage2: unexpected ESR 0x%lx ELR 0x%lx\n", (unsigned long)esr, (unsigned long)sysreg_read(elr_el2));
+    resume_main();
+}
+
 static int stage2(void)
 {
+    uint64_t ram_gib = (uint64_t)s2_l1 >> 30;
+    if (ram_gib == (S2_X >> 30) || ram_gib >= 512)
+        return gprintf("stage2: RAM at an unexpected place\n"), guest_failures + 1;
+    s2_l1[ram_gib] = (ram_gib << 30) | S2_RAM_ATTRS | S2_BLOCK;
+    s2_l1[S2_X >> 30] = (uint64_t)s2_l2 | S2_TABLE;
+    s2_l2[0] = (uint64_t)s2_l3 | S2_TABLE;
+    s2_l3[0] = (uint64_t)page_y | S2_RAM_ATTRS | S2_PAGE;
+    page_y[0] = 0x5eed0001;
+    page_y2[0] = 0x5eed0002;
+    page_y3[0] = 0x5eed0003;
+    sysreg_write(vtcr_el2, S2_VTCR);
+    sysreg_write(vttbr_el2, (uint64_t)s2_l1);
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
     sysreg_write(hcr_el2, HCR_RW | HCR_VM);
-    gprintf("stage2: ERET with HCR_EL2.VM set\n");
-    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
-    gprintf("stage2: came back (unexpected)\n");
-    return guest_failures + 1;
+    s2_mode = true;
+    gprintf("stage2: ERET to its L2 on its own stage 2\n");
+    enter_lower((uint64_t)el1_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(hcr_el2, HCR_RW);
+    gprintf("stage2: back at EL%lu; L2 read 0x%lx, 0x%lx, 0x%lx\n", (unsigned long)(sysreg_read(CurrentEL) >> 2),
+            (unsigned long)l2_read_x, (unsigned long)l2_read_x1, (unsigned long)l2_read_remap);
+    check(l2_read_x == 0x5eed0001, "stage2_l2_reads_through_remap", "read 0x%lx", (unsigned long)l2_read_x);
+    check(page_y[1] == 0x1200aa, "stage2_l2_write_lands_in_y", "Y[1] 0x%lx", (unsigned long)page_y[1]);
+    check(s2_aborts == 1 && (s2_esr >> 26) == EC_DABT_LOW && (s2_esr & 0x3f) == 0x07 && !(s2_esr & (1UL << 6)),
+          "stage2_abort_syndrome", "%lu aborts, ESR_EL2 0x%lx", (unsigned long)s2_aborts, (unsigned long)s2_esr);
+    check(((s2_hpfar >> 4) << 12) == S2_X + 4096 && s2_far == S2_X + 4096, "stage2_abort_hpfar_far",
+          "HPFAR_EL2 0x%lx FAR_EL2 0x%lx", (unsigned long)s2_hpfar, (unsigned long)s2_far);
+    check(l2_read_x1 == 0x5eed0002, "stage2_abort_then_mapped", "read 0x%lx", (unsigned long)l2_read_x1);
+    check(l2_read_remap == 0x5eed0003, "stage2_remap_after_tlbi", "read 0x%lx", (unsigned long)l2_read_remap);
+    check(unexpected == 0, "stage2_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
 }
 
 int guest_main(void)

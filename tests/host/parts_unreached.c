@@ -16,6 +16,8 @@
 
 enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr) { abort(); }
 enum exit_result vpsci_smc(struct vcpu *v, uint64_t esr) { abort(); }
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { abort(); }
+enum exit_result exit_iabt(struct vcpu *v, uint64_t esr) { abort(); }
 void tlb_flush_el1_local(void) { abort(); }
 void tlb_flush_el1_all(void) { abort(); }
 

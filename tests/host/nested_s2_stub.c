@@ -1,0 +1,15 @@
+/* Host stand-ins for the shadow stage 2 (vdev/nested_s2.c), for harnesses that link
+ * vdev/nested.c to drive its registers, HVC,
+ * SMC and ERET but never run a guest hypervisor's guest on a shadow: a shadow is attached
+ * empty; a fill means the harness left its lane and aborts. */
+#include <stdlib.h>
+
+#include "vdev/nested_s2.h"
+
+void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu) { s->pool = pool; }
+void nested_s2_drop(struct nested_shadow *s) {}
+uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen) { return s->vttbr; }
+int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc)
+{
+    abort();
+}

@@ -1,0 +1,38 @@
+/* Shadow stage 2 of a vCPU at virtual EL2 (vdev/nested_s2.c, docs/nested.md). */
+#ifndef VDEV_NESTED_S2_H
+#define VDEV_NESTED_S2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/aarch64/pgtable.h"
+
+struct vm;
+
+/* Table pages per vCPU's shadow (the budget): 64 x 4 KiB maps at least 64 - 3 L2 pages. */
+#define NESTED_SHADOW_PAGES 64u
+
+struct nested_shadow {
+    uint8_t *pool; /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
+    unsigned used; /* pages of the pool in use */
+    unsigned vmid;
+    unsigned gen; /* the VM's invalidation count this shadow was filled under */
+    uint64_t resets;
+    uint64_t guest_vtcr, guest_vttbr; /* the guest hypervisor's stage 2 it shadows */
+    uint64_t vttbr;                   /* the shadow's root and VMID, for VTTBR_EL2 */
+    struct pgtable pt;
+};
+
+#define NESTED_S2_MAPPED      0 /* one page mapped: retry the access */
+#define NESTED_S2_GUEST_FAULT 1 /* *fsc: the stage 2 abort for the guest hypervisor */
+
+/* At the VM's build: the shadow of vCPU `vcpu`, empty, on `pool`. */
+void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu);
+/* Drops every mapping (the next L2 access refills). The vCPU is not running its L2. */
+void nested_s2_drop(struct nested_shadow *s);
+/* Before running L2 on the guest hypervisor's (VTCR_EL2, VTTBR_EL2): the VTTBR_EL2 value of
+ * the shadow, emptied first if those changed or the VM's invalidation count `gen` moved. */
+uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen);
+/* A stage 2 abort of L2 at `l2ipa`: maps its page, or says which fault the guest gets. */
+int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc);
+
+#endif
