@@ -121,6 +121,17 @@ $(B)/disks/ext4-64M.img: | $(DEPS_STAMP)
 $(B)/configs/pci.img $(B)/tests/configs/bench-pci.img: $(B)/disks/ext4-64M.img
 $(patsubst %,$(B)/tests/configs/%.img,hostile hostile-long hostile-linux): $(B)/disks/ext4-16M.img
 
+# A VM's firmware (tests/configs/vm-firmware.dts, docs/booting.md "VM firmware"): Debian's
+# U-Boot for QEMU's virt machine, and a disk with extlinux.conf, the Linux guest's kernel and
+# initramfs for it to boot.
+$(B)/firmware/u-boot-qemu_arm64.bin: | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	cp /usr/lib/u-boot/qemu_arm64/u-boot.bin $@
+$(B)/disks/extlinux.img: tools/mkextlinux.py $(wildcard $(B)/linux/Image $(B)/linux/initramfs.cpio.gz) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/mkextlinux.py $@ $(B)/linux/Image $(B)/linux/initramfs.cpio.gz "console=ttyAMA0"
+$(B)/tests/configs/vm-firmware.img: $(B)/firmware/u-boot-qemu_arm64.bin $(B)/disks/extlinux.img
+
 # The disk firmware boots from (docs/booting.md): a FAT partition with the packed image as
 # /EFI/BOOT/BOOTAA64.EFI and the U-Boot script /boot.scr made from tools/boot.cmd.
 $(B)/%.disk: $(B)/%.img tools/mkdisk.py tools/boot.cmd | $(DEPS_STAMP)
@@ -131,7 +142,7 @@ CONFIG_DISK = $(B)/$(CONFIG:.dts=.disk)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
 # Configurations may name the Linux guest, so it is fetched (cached) before packing.
 images: | $(DEPS_STAMP)
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
 
@@ -168,14 +179,14 @@ BOARD_QEMU_ARGS = $(BOARD_QEMU_$(BOARD)) -nographic -net none -audio none -echr 
 ifeq ($(BOARD),virt)
 run: | $(DEPS_STAMP)
 	@test -n "$(BOOT_ARGS_$(BOOT))" || { echo "BOOT=$(BOOT): use kernel, uboot or uefi" >&2; exit 1; }
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@$(MAKE) --no-print-directory $(BOOT_TARGET_$(BOOT))
 	$(QEMU) $(RUN_QEMU_MACHINE) $(QEMU_EXTRA) $(BOOT_ARGS_$(BOOT))
 else
 run: | $(DEPS_STAMP)
 	@test -n "$(BOARD_QEMU_$(BOARD))" || { echo "BOARD=$(BOARD): use virt or one of $(BOARDS)" >&2; exit 1; }
 	@test "$(BOOT)" = kernel || { echo "BOARD=$(BOARD): only BOOT=kernel (QEMU's -kernel and -dtb)" >&2; exit 1; }
-	@bash tools/linux.sh
+	@$(MAKE) --no-print-directory linux
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(CONFIG_IMG)
 	$(QEMU) $(BOARD_QEMU_ARGS) $(QEMU_EXTRA)
@@ -199,8 +210,13 @@ lint: | $(DEPS_STAMP)
 	    -ffreestanding -nostdlib -mgeneral-regs-only -I. 2>/dev/null; done
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
-linux: | $(DEPS_STAMP)
-	bash tools/linux.sh
+linux: $(B)/tools/elvisorctl | $(DEPS_STAMP)
+	@ELVISORCTL=$(B)/tools/elvisorctl bash tools/linux.sh
+
+# The control VM's command line (docs/control.md), static, for the Linux guest's initramfs.
+$(B)/tools/elvisorctl: tools/elvisorctl.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 qemu-test: | $(DEPS_STAMP)
 	$(MAKE) all images linux linux

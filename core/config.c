@@ -98,12 +98,55 @@ static bool parse_vcpus(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
+/* firmware = "path" and flash = <ipa size>: the VM starts in a boot loader run from a read-only
+ * flash region (by default at IPA 0, the firmware's size rounded up to 2 MiB), with its device
+ * tree at the start of its RAM, as QEMU's virt machine does for -bios. */
+static bool parse_firmware(struct parse *p, int node, struct vm_config *vm)
+{
+    uint64_t fsize;
+    if (vm->kernel[0] || vm->initrd[0])
+        REFUSE(p, "firmware: give either firmware or kernel/initrd, not both");
+    if (p->lim->file_size(vm->firmware, &fsize) < 0)
+        REFUSE(p, "firmware: \"%s\" is not in the image pack", vm->firmware);
+    if (fsize == 0 || fsize > VM_MAX_FLASH)
+        REFUSE(p, "firmware: \"%s\" is empty or larger than %lu MiB", vm->firmware,
+               (unsigned long)(VM_MAX_FLASH >> 20));
+    int len;
+    if (fdt_getprop(p->f, node, "flash", &len)) {
+        if (len != 16 || !read_pair(p, node, "flash", 0, &vm->flash_ipa, &vm->flash_size))
+            REFUSE(p, "flash: need <ipa-hi ipa-lo size-hi size-lo>");
+    } else {
+        vm->flash_ipa = 0;
+        vm->flash_size = (fsize + 0x1fffff) & ~UINT64_C(0x1fffff);
+    }
+    if ((vm->flash_ipa | vm->flash_size) & 0xfff || vm->flash_size > VM_MAX_FLASH)
+        REFUSE(p, "flash: base and size must be 4 KiB aligned, size at most %lu MiB",
+               (unsigned long)(VM_MAX_FLASH >> 20));
+    if (vm->flash_size < fsize)
+        REFUSE(p, "flash: %lu KiB is too small for firmware \"%s\" (%lu KiB)", (unsigned long)(vm->flash_size >> 10),
+               vm->firmware, (unsigned long)(fsize >> 10));
+    if (!in_ipa_space(p, vm->flash_ipa, vm->flash_size))
+        REFUSE(p, "flash: 0x%lx+0x%lx exceeds the %u-bit IPA space", (unsigned long)vm->flash_ipa,
+               (unsigned long)vm->flash_size, p->lim->ipa_bits);
+    if (vm->ram_size < VM_DTB_MAX)
+        REFUSE(p, "memory: too small for the device tree");
+    return true;
+}
+
 static bool parse_images(struct parse *p, int node, struct vm_config *vm)
 {
-    if (!copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), true) ||
+    if (!copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), false) ||
         !copy_string(p, node, "initrd", vm->initrd, sizeof(vm->initrd), false) ||
+        !copy_string(p, node, "firmware", vm->firmware, sizeof(vm->firmware), false) ||
         !copy_string(p, node, "bootargs", vm->bootargs, sizeof(vm->bootargs), false))
         return false;
+    if (vm->firmware[0])
+        return parse_firmware(p, node, vm);
+    int len;
+    if (fdt_getprop(p->f, node, "flash", &len))
+        REFUSE(p, "flash: only with firmware");
+    if (!vm->kernel[0])
+        REFUSE(p, "kernel: missing (or firmware)");
     uint64_t ksize = 0, isize = 0;
     if (p->lim->file_size(vm->kernel, &ksize) < 0)
         REFUSE(p, "kernel: \"%s\" is not in the image pack", vm->kernel);
@@ -339,11 +382,16 @@ static bool check_layout(struct parse *p, const struct vm_config *vm)
     struct {
         const char *what;
         uint64_t a, s;
-    } w[1 + VM_MAX_PASSTHRU + VM_MAX_DEVICES + 8];
+    } w[2 + VM_MAX_PASSTHRU + 2 * VM_MAX_DEVICES + 8];
     unsigned n = 0;
     w[n].what = "memory";
     w[n].a = vm->ram_ipa;
     w[n++].s = vm->ram_size;
+    if (vm->flash_size) {
+        w[n].what = "flash";
+        w[n].a = vm->flash_ipa;
+        w[n++].s = vm->flash_size;
+    }
     for (unsigned i = 0; i < vm->nr_passthru; i++) {
         w[n].what = "passthrough";
         w[n].a = vm->passthru[i].ipa;
@@ -426,11 +474,42 @@ static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
+/* control: an empty property, one VM only, with one elvisor,virtio-control device; that
+ * device in any other VM is refused (docs/control.md). autostart: <0> or <1>, default 1. */
+static bool parse_control(struct parse *p, int node, struct vm_config *vm)
+{
+    int len;
+    uint32_t on = 1;
+    if (fdt_getprop(p->f, node, "autostart", 0) && (fdt_prop_u32(p->f, node, "autostart", &on) < 0 || on > 1))
+        REFUSE(p, "autostart: need one cell, 0 or 1");
+    vm->autostart = on;
+    unsigned channels = 0;
+    for (unsigned i = 0; i < vm->nr_devs; i++)
+        channels += vm->dev[i].kind->control;
+    if (!fdt_getprop(p->f, node, "control", &len)) {
+        if (channels)
+            REFUSE(p, "elvisor,virtio-control: only the VM marked \"control;\" may have the control channel");
+        return true;
+    }
+    if (len != 0)
+        REFUSE(p, "control: takes no value (write \"control;\")");
+    if (channels != 1)
+        REFUSE(p, "control: needs exactly one elvisor,virtio-control device");
+    if (!vm->autostart)
+        REFUSE(p, "control: the control VM cannot have autostart = <0> (nothing could start it)");
+    for (int i = 0; i < p->nr_accepted; i++)
+        if (p->accepted[i].control)
+            REFUSE(p, "control: VM '%s' is already the control VM", p->accepted[i].name);
+    vm->control = true;
+    return true;
+}
+
 static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
            parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
-           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && check_layout(p, vm);
+           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && parse_control(p, node, vm) &&
+           check_layout(p, vm);
 }
 
 int config_parse(const void *blob, size_t size, const struct config_limits *lim, struct vm_config *out,

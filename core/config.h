@@ -23,6 +23,9 @@ struct vdev_kind;
  * many bytes each. */
 #define VM_MAX_DISK (256ULL << 20)
 
+/* The largest flash region a VM's firmware may have. */
+#define VM_MAX_FLASH (256ULL << 20)
+
 struct vm_region {
     uint64_t ipa;
     uint64_t pa;
@@ -81,8 +84,11 @@ struct vm_config {
     uint64_t ram_size;
     unsigned nr_vcpus;
     unsigned affinity[VM_MAX_VCPUS]; /* physical CPU of each vCPU */
-    char kernel[VM_PATH_LEN];
-    char initrd[VM_PATH_LEN]; /* "" = none */
+    char kernel[VM_PATH_LEN];        /* "" when the VM boots firmware */
+    char initrd[VM_PATH_LEN];        /* "" = none */
+    char firmware[VM_PATH_LEN];      /* `firmware`: a boot loader run from flash; "" = none */
+    /* `flash`: the read-only region the firmware runs from (docs/booting.md, "VM firmware"). */
+    uint64_t flash_ipa, flash_size;
     char bootargs[VM_BOOTARGS_LEN];
     struct vm_region passthru[VM_MAX_PASSTHRU];
     unsigned nr_passthru;
@@ -95,6 +101,8 @@ struct vm_config {
     uint32_t cpu_features_off; /* CPU_FEAT_BIT()s of the features turned off */
     unsigned sve_max_vl;       /* sve-max-vl: the longest SVE vector, in bits; 0: the CPUs' */
     bool virtual_el2;          /* `virtual-el2;`: vCPUs start at virtual EL2 (docs/nested.md) */
+    bool control;              /* `control;`: the control VM (docs/control.md) */
+    bool autostart;            /* autostart = <0>: false, built stopped until the control VM starts it */
 };
 
 /* Whether feature f is turned off for the VM. */

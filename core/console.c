@@ -16,6 +16,7 @@
 #include "lib/byte_ring.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/sysreg.h"
@@ -239,13 +240,39 @@ static void idle_fire(struct hyp_timer *t)
     unlock(flags);
 }
 
+/* The log's recent lines, kept for the control channel's log request (docs/control.md). */
+#define LOG_HISTORY 4096
+static char log_history[LOG_HISTORY];
+static uint64_t log_written; /* free-running count of bytes put into log_history */
+
 void console_write(const char *s, unsigned len)
 {
     uint64_t flags = lock();
+    for (unsigned i = 0; i < len; i++)
+        log_history[log_written++ % LOG_HISTORY] = s[i];
     console_term_log(&term, s, len);
     if (console_term_redraw_pending(&term))
         note_redraw(timer_now());
     unlock(flags);
+}
+
+size_t console_log_recent(char *buf, size_t size)
+{
+    uint64_t flags = lock();
+    uint64_t n = log_written < LOG_HISTORY ? log_written : LOG_HISTORY;
+    n = n < size ? n : size;
+    uint64_t from = log_written - n;
+    size_t skip = 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = log_history[(from + i) % LOG_HISTORY];
+    /* Start at a whole line: unless the history starts at the very beginning, drop the
+     * first, partial one. */
+    if (from)
+        while (skip < n && buf[skip++] != '\n')
+            ;
+    unlock(flags);
+    memmove(buf, buf + skip, n - skip);
+    return n - skip;
 }
 
 void console_init(const struct uart_driver *uart, uint64_t uart_base)

@@ -3,6 +3,7 @@
 #ifndef CORE_CONSOLE_H
 #define CORE_CONSOLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "lib/log.h"
 
@@ -18,6 +19,9 @@ void console_smp_ready(void);
 void console_defer_output(void);
 /* Before the machine stops (power_off): everything in the ring goes to the UART. */
 void console_flush(void);
+/* Copies the hypervisor's most recent log output (at most 4 KiB, whole lines) into buf;
+ * returns its length. */
+size_t console_log_recent(char *buf, size_t size);
 
 /* A VM's console output (vdev/vpl011.c, vdev/virtio_console.c): one stream per console device,
  * filtered and put on the terminal as core/console_stream.h says: the VM with the input focus

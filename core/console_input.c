@@ -17,6 +17,8 @@ static const char *state_name(const struct vm *vm)
         return "running";
     case VM_RESETTING:
         return "restarting";
+    case VM_PAUSED:
+        return "paused";
     default:
         return "stopped";
     }

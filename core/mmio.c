@@ -6,6 +6,7 @@
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/psr.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 static bool region_holds(const struct mmio_region *r, uint64_t ipa, unsigned size)
@@ -54,8 +55,11 @@ static uint64_t extend_load(uint64_t val, const struct mmio_access *a)
 
 static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size, const char *why)
 {
-    vm_log(v->vm, "vCPU%u: %s of %u bytes at IPA 0x%lx (pc 0x%lx) %s: external abort injected", v->id,
-           write ? "write" : "read", size, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
+    char what[24] = "";
+    if (size) /* 0: not known (no syndrome, or no instruction decoded) */
+        ev_snprintf(what, sizeof(what), " of %u bytes", size);
+    vm_log(v->vm, "vCPU%u: %s%s at IPA 0x%lx (pc 0x%lx) %s: external abort injected", v->id, write ? "write" : "read",
+           what, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
 }
 
 static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
@@ -129,6 +133,8 @@ static int fetch_insn(struct vcpu *v, bool el0, uint32_t *insn)
     if (guest_va_to_ipa(v->regs.pc, el0, false, &ipa) < 0)
         return -1;
     const uint32_t *p = vm_ram_ptr(v->vm, ipa, 4);
+    if (!p)
+        p = vm_flash_ptr(v->vm, ipa, 4); /* firmware runs from its flash before it relocates */
     if (!p || (ipa & 3))
         return -1;
     *insn = *p;
@@ -184,6 +190,16 @@ void mmio_abort(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
     uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
+    /* A Permission fault: a write to memory stage 2 maps read-only (a VM's flash). It is no
+     * device access: the write is refused with an external abort. HPFAR_EL2 may be UNKNOWN
+     * for it (Arm ARM D24.2.75), so the IPA is not used to find a device, only logged. */
+    uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
+    if (!(esr & ESR_DABT_S1PTW) && fsc >= ESR_FSC_PERM_L0 && fsc <= ESR_FSC_PERM_L0 + 3) {
+        bool write = (esr & ESR_DABT_WNR) != 0;
+        report_abort(v, ipa, write, 0, "to read-only memory");
+        inject_dabt(&v->regs, far, write);
+        return;
+    }
     struct mmio_access a;
     int rc = esr_decode_dabt(esr, ipa, &a);
     if (rc == ESR_DABT_OK && a.cm) {

@@ -57,6 +57,10 @@ int stage2_create(struct vm *vm)
     }
     vm->vttbr = stage2_vttbr((uint64_t)(uintptr_t)vm->s2.root, vm->id);
     int err = pt_map(&vm->s2, c->ram_ipa, vm->ram_pa, c->ram_size, PT_S2_RAM, 0);
+    /* The firmware's flash: Normal memory it executes from, read-only (Arm ARM D8.4.5,
+     * S2AP = 0b01); a write is a stage 2 Permission fault (core/mmio.c). */
+    if (err == 0 && vm->flash_pa)
+        err = pt_map(&vm->s2, c->flash_ipa, vm->flash_pa, c->flash_size, PT_S2_RAM_RO, 0);
     for (unsigned i = 0; err == 0 && i < c->nr_passthru; i++)
         err = stage2_map_device(vm, c->passthru[i].ipa, c->passthru[i].pa, c->passthru[i].size);
     if (err < 0) {

@@ -71,6 +71,7 @@ struct vdev_kind {
     unsigned props;         /* VDEV_PROP_* */
     bool needs_irq;         /* interrupts = <SPI> is required */
     uint64_t min_size;      /* smallest reg window, 0 = any */
+    bool control;           /* the control channel: only in the VM marked `control;` */
     const struct vdev_ops *ops;
 };
 

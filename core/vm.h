@@ -32,7 +32,9 @@ enum exit_class {
 };
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_RUNNABLE, VCPU_STOPPED };
-enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED };
+/* PAUSED: held by the control VM (core/control.c), its vCPUs off their CPUs, its memory and
+ * devices as they were. */
+enum vm_state { VM_RUNNING, VM_RESETTING, VM_STOPPED, VM_PAUSED };
 
 /* One emulated MMIO window. The handler sees the offset into its window. */
 struct mmio_ops {
@@ -92,7 +94,8 @@ struct vm {
     struct vm_config cfg;
     unsigned id; /* VMID (1-based; 0 is never used for a guest) */
     volatile enum vm_state state;
-    uint64_t ram_pa; /* host physical base of the VM's contiguous RAM */
+    uint64_t ram_pa;   /* host physical base of the VM's contiguous RAM */
+    uint64_t flash_pa; /* host physical base of its flash (cfg.flash_size bytes), 0 = none */
     struct pgtable s2;
     /* core/stage2.c: the SMMU's invalidation waits for the end of an unmap. Callers serialise
      * a VM's stage 2 changes (vdev/vpci.c's lock). */
@@ -111,6 +114,12 @@ struct vm {
      * left its CPU), devices quiesced, bytes of RAM zeroed so far. */
     uint64_t reset_deadline, reset_zeroed;
     bool reset_quiesced;
+    /* A stop asked by the control VM: the reset's steps end once the devices are quiesced and
+     * leave the VM stopped (core/vm_reset.c vm_reset_request). */
+    bool reset_stop;
+    uint64_t started; /* CNTPCT when it last started running; 0 while stopped */
+    /* Counted by the device models, read by the control channel's stats (relaxed atomics). */
+    uint64_t irqs_injected, virtio_notifies, virtio_irqs;
     unsigned log_credit, log_dropped; /* vm_log rate limit */
     uint64_t log_last;
     /* Its devices, in configuration order: cfg.dev[i] holds the i-th one's kind and
@@ -133,6 +142,9 @@ void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
 void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */
 void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
+/* Like vm_ram_ptr for the VM's read-only flash (instruction fetches for emulation only:
+ * nothing may write through it). */
+const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 
 #endif

@@ -16,10 +16,15 @@ static char *ram_at(struct vm *vm, uint64_t off) { return (char *)(uintptr_t)(vm
 
 void vm_load_clean(struct vm *vm, uint64_t off, uint64_t len)
 {
+    vm_load_clean_pa((uint64_t)(uintptr_t)ram_at(vm, off), len);
+}
+
+void vm_load_clean_pa(uint64_t start, uint64_t len)
+{
     if (!len)
         return;
     uint64_t line = CTR_EL0_DLINE(sysreg_read(ctr_el0));
-    uint64_t start = (uint64_t)(uintptr_t)ram_at(vm, off), end = start + len;
+    uint64_t end = start + len;
     for (uint64_t a = start & ~(line - 1); a < end; a += line)
         dc_cvac(a);
     dsb_ish(); /* the cleans complete before anything the guest may do */

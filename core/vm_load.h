@@ -15,6 +15,8 @@ void vm_load_copy(struct vm *vm, uint64_t off, const void *src, uint64_t len);
 void vm_load_zero(struct vm *vm, uint64_t off, uint64_t len);
 /* Cleans what the hypervisor wrote in place (the device tree) to the point of coherency. */
 void vm_load_clean(struct vm *vm, uint64_t off, uint64_t len);
+/* The same for len bytes of other memory a guest reads (its flash), by hypervisor address. */
+void vm_load_clean_pa(uint64_t start, uint64_t len);
 /* Before the VM (re)starts: no instruction cache holds old code, and no TLB holds a
  * translation of its VMID from before (a previous run or whatever ran before boot). */
 void vm_load_publish(struct vm *vm);

@@ -24,7 +24,30 @@ void vm_reset_begin(struct vcpu *v)
     vm->reset_zeroed = 0;
     vm->reset_quiesced = false;
     vm->reset_deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0); /* 1 s */
-    this_cpu()->resets++;
+    __atomic_add_fetch(&this_cpu()->resets, 1, __ATOMIC_RELAXED);
+}
+
+int vm_reset_request(struct vm *vm, bool stop)
+{
+    struct vcpu *by = &vm->vcpu[0];
+    spin_lock(&vm->lock);
+    if (vm->state == VM_RESETTING || vm->reset_deadline) {
+        spin_unlock(&vm->lock);
+        return -1;
+    }
+    vm->reset_by = by;
+    vm->reset_stop = stop;
+    vm->reset_zeroed = 0;
+    vm->reset_quiesced = false;
+    vm->reset_deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0); /* 1 s */
+    __atomic_store_n(&vm->state, VM_RESETTING, __ATOMIC_SEQ_CST);
+    spin_unlock(&vm->lock);
+    /* by's CPU does the steps; its count is also changed by that CPU, hence atomic. */
+    __atomic_add_fetch(&percpu_data[by->pcpu].resets, 1, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        vcpu_kick(&vm->vcpu[i]); /* loaded ones leave their CPUs */
+    irq_kick_cpu(by->pcpu);
+    return 0;
 }
 
 /* One step of vm's reset; true when it is over (done, or the VM was stopped). */
@@ -46,6 +69,13 @@ static bool reset_step(struct vm *vm)
         pci_assign_quiesce(vm); /* no DMA into RAM that is being rebuilt */
         vm_devices_quiesce(vm);
         vm->reset_quiesced = true;
+        if (vm->reset_stop) {
+            vm->reset_stop = false;
+            vm->started = 0;
+            vm_stop(vm, "by the control VM");
+            vm_log(vm, "stopped by the control VM");
+            return true;
+        }
         return false;
     }
     if (vm->reset_zeroed < vm->cfg.ram_size) {
@@ -60,6 +90,7 @@ static bool reset_step(struct vm *vm)
         return true;
     }
     vm_log(vm, "restarted");
+    vm->started = sysreg_read(cntpct_el0);
     __atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
     sev();
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
@@ -76,7 +107,7 @@ void vm_reset_work(void)
             continue;
         if (reset_step(vm)) {
             vm->reset_deadline = 0;
-            pc->resets--;
+            __atomic_sub_fetch(&pc->resets, 1, __ATOMIC_RELAXED);
         }
     }
 }

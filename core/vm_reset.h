@@ -13,5 +13,10 @@ struct vcpu;
 void vm_reset_begin(struct vcpu *v);
 /* One step of each reset this CPU is doing; sched_loop calls it while this_cpu()->resets. */
 void vm_reset_work(void);
+/* From any CPU (the control channel, core/control.c): resets vm, or with stop only quiesces
+ * its devices and leaves it stopped, in the same bounded steps, done by the CPU of its vCPU 0.
+ * A stopped VM is started this way. -1 if a reset is already under way. */
+struct vm;
+int vm_reset_request(struct vm *vm, bool stop);
 
 #endif

@@ -83,10 +83,30 @@ static const char *passthru_conflict(const struct vm_region *r)
     return 0;
 }
 
+/* A VM that boots firmware: the firmware already sits in its flash (vm_create), the device
+ * tree goes at the start of RAM and vCPU 0 starts at the flash base, as on QEMU's virt machine,
+ * whose firmware (U-Boot's qemu_arm64 build) looks for the device tree there. */
+static int load_firmware_dtb(struct vm *vm)
+{
+    vm->dtb_ipa = vm->cfg.ram_ipa;
+    int dtb_size = vm_dtb_build(vm, (char *)(uintptr_t)vm->ram_pa, VM_DTB_MAX, 0, 0);
+    if (dtb_size < 0) {
+        printk("elvisor: VM '%s' refused: its device tree does not fit in %lu bytes\n", vm->cfg.name,
+               (unsigned long)VM_DTB_MAX);
+        return -1;
+    }
+    vm_load_clean(vm, 0, (uint64_t)dtb_size);
+    vm->vcpu[0].regs.pc = vm->cfg.flash_ipa;
+    vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
+    return 0;
+}
+
 /* Checked before anything is copied (the configuration check uses the same layout: this is
  * the second line of defence), so that no image is ever written past the VM's RAM. */
 static int load_images(struct vm *vm)
 {
+    if (vm->cfg.firmware[0])
+        return load_firmware_dtb(vm);
     struct pack_file k, initrd = { 0, 0 };
     pack_find(vm->cfg.kernel, &k); /* presence checked by config_parse */
     if (vm->cfg.initrd[0])
@@ -114,6 +134,25 @@ static int load_images(struct vm *vm)
     vm_load_clean(vm, l.dtb, (uint64_t)dtb_size);
     vm->vcpu[0].regs.pc = vm->cfg.ram_ipa + koff;
     vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
+    return 0;
+}
+
+/* The flash: zeroed host pages holding the firmware, written once at creation (the guest
+ * cannot write them: stage 2 maps them read-only, so a reset has nothing to restore). */
+static int load_flash(struct vm *vm)
+{
+    const struct vm_config *cfg = &vm->cfg;
+    struct pack_file fw;
+    pack_find(cfg->firmware, &fw); /* presence and size checked by config_parse */
+    void *flash = page_alloc(cfg->flash_size >> 12, 0x1000);
+    if (!flash) {
+        printk("elvisor: VM '%s' refused: flash: %lu KiB requested, %lu MiB free\n", cfg->name,
+               (unsigned long)(cfg->flash_size >> 10), (unsigned long)(page_free_count() >> 8));
+        return -1;
+    }
+    memcpy(flash, fw.data, fw.size);
+    vm->flash_pa = (uint64_t)(uintptr_t)flash;
+    vm_load_clean_pa(vm->flash_pa, cfg->flash_size);
     return 0;
 }
 
@@ -167,16 +206,30 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
     }
     vm->ram_pa = (uint64_t)(uintptr_t)ram;
     vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
+    if (cfg->firmware[0] && load_flash(vm) < 0) {
+        page_free(ram, cfg->ram_size >> 12);
+        return -1;
+    }
     vm_devices_create(vm);
     if (stage2_create(vm) < 0 || pci_assign_vm(vm) < 0 || vmm_boot_state(vm) < 0) {
         pci_assign_release(vm);
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);
+        if (vm->flash_pa)
+            page_free((void *)(uintptr_t)vm->flash_pa, cfg->flash_size >> 12);
         page_free(ram, cfg->ram_size >> 12);
         return -1;
     }
-    vm->state = VM_RUNNING;
+    if (cfg->autostart) {
+        vm->started = sysreg_read(cntpct_el0);
+        vm->state = VM_RUNNING;
+    } else {
+        /* autostart = <0>: built, but holds no CPU until the control VM starts it. */
+        for (unsigned i = 0; i < cfg->nr_vcpus; i++)
+            vm->vcpu[i].state = VCPU_STOPPED;
+        vm->state = VM_STOPPED;
+    }
     return 0;
 }
 
@@ -227,9 +280,9 @@ void vmm_start(void)
         unsigned len = 0;
         for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
             len += (unsigned)ev_snprintf(cpus + len, sizeof(cpus) - len, "%s%u", c ? "," : "", vm->cfg.affinity[c]);
-        printk("elvisor: VM '%s': %u vCPU(s) on CPU %s, %lu MiB at IPA 0x%lx, kernel %s\n", vm->cfg.name,
-               vm->cfg.nr_vcpus, cpus, (unsigned long)(vm->cfg.ram_size >> 20), (unsigned long)vm->cfg.ram_ipa,
-               vm->cfg.kernel);
+        printk("elvisor: VM '%s': %u vCPU(s) on CPU %s, %lu MiB at IPA 0x%lx, %s %s\n", vm->cfg.name, vm->cfg.nr_vcpus,
+               cpus, (unsigned long)(vm->cfg.ram_size >> 20), (unsigned long)vm->cfg.ram_ipa,
+               vm->cfg.firmware[0] ? "firmware" : "kernel", vm->cfg.firmware[0] ? vm->cfg.firmware : vm->cfg.kernel);
         __atomic_thread_fence(__ATOMIC_RELEASE);
         nr_vms++;
     }

@@ -59,7 +59,7 @@ fi
 
 # What the build depends on besides the package versions.
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
-script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount}.c | sha256sum | cut -c1-16)"
+script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,elvisorctl}.c | sha256sum | cut -c1-16)"
 outputs_present() {
     [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
 }
@@ -352,6 +352,10 @@ aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno
 aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
     -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
     -o "$R/bin/perfcount" "$(dirname "${BASH_SOURCE[0]}")/perfcount.c"
+# The control VM's command line (tools/elvisorctl.c, built by the Makefile: make linux).
+ELVISORCTL=${ELVISORCTL:-build/tools/elvisorctl}
+[ -x "$ELVISORCTL" ] || die "$ELVISORCTL is missing: run make linux"
+cp "$ELVISORCTL" "$R/bin/elvisorctl"
 ln -s busybox "$R/bin/sh"
 echo "$RELEASE" > "$R/etc/kernel-release"
 # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
@@ -401,9 +405,25 @@ done
 # in that shell): the first setsid becomes a session leader, so the second one forks, and the
 # loop runs in its own session while /init goes on. The loop's children are not process group
 # leaders, so its setsid does not fork and the loop waits for the shell.
-if [ -c /dev/hvc0 ]; then
-    setsid setsid sh -c 'while :; do setsid -c sh </dev/hvc0 >/dev/hvc0 2>&1; sleep 1; done'
-    echo "elvisor-guest: shell ready on hvc0"
+# The control channel (docs/control.md) is a virtio console too, told apart by its vendor ID
+# "ELVC": virtio consoles get hvc0, hvc1, ... in the order of their virtio device numbers. It
+# gets no shell but the link /dev/elvisor-control that elvisorctl opens.
+hvc=0 console=
+for i in $(seq 0 31); do
+    d=/sys/bus/virtio/devices/virtio$i
+    [ -e $d ] || continue
+    [ "$(cat $d/device)" = 0x0003 ] || continue
+    if [ "$(cat $d/vendor)" = 0x43564c45 ]; then
+        ln -sf hvc$hvc /dev/elvisor-control
+        echo "elvisor-guest: control channel on hvc$hvc"
+    elif [ -z "$console" ]; then
+        console=hvc$hvc
+    fi
+    hvc=$((hvc + 1))
+done
+if [ -n "$console" ] && [ -c /dev/$console ]; then
+    setsid setsid sh -c "while :; do setsid -c sh </dev/$console >/dev/$console 2>&1; sleep 1; done"
+    echo "elvisor-guest: shell ready on $console"
 fi
 
 # A subshell is not a session leader, so setsid does not fork and the loop waits for the

@@ -3,7 +3,7 @@
 
 usage: pack.py OUT.img elvisor.bin config.dtb
 
-The configuration's `kernel`, `initrd` and `disk` properties name files relative to the
+The configuration's `kernel`, `initrd`, `firmware` and `disk` properties name files relative to the
 repository root; each one is embedded under that name. The Image header's image_size is
 rewritten to cover the pack, so boot loaders reserve it and the hypervisor's page allocator
 leaves it alone; so are the PE/COFF header's image size and its last section (head.S), so
@@ -16,7 +16,7 @@ import sys
 NAME_LEN = 112
 ENTRY = struct.Struct("<%dsQQ" % NAME_LEN)
 HEADER = struct.Struct("<8sIIQ")
-FILE_PROPS = ("kernel", "initrd", "disk")
+FILE_PROPS = ("kernel", "initrd", "disk", "firmware")
 
 
 def align(n, a=4096):

@@ -8,6 +8,6 @@
 /* A virtio-mmio window holds the common registers and the configuration space (4.2.2). */
 #define VIRTIO_MMIO_MIN_WINDOW 0x200
 
-extern const struct vdev_ops virtio_blk_ops, virtio_net_ops, virtio_console_ops, virtio_rng_ops;
+extern const struct vdev_ops virtio_blk_ops, virtio_net_ops, virtio_console_ops, virtio_rng_ops, virtio_control_ops;
 
 #endif

@@ -112,6 +112,7 @@ void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t writt
 void virtio_signal(struct virtio_dev *d, unsigned q)
 {
     if (d->vq[q].enabled && virtq_should_interrupt(&d->vq[q])) {
+        __atomic_add_fetch(&d->vm->virtio_irqs, 1, __ATOMIC_RELAXED);
         d->isr |= INT_USED_BUFFER;
         update_line(d);
     }
@@ -228,7 +229,7 @@ static int virtio_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
         r = d->be->device_id;
         break;
     case REG_VENDOR_ID:
-        r = VENDOR_ID;
+        r = d->be->vendor_id ? d->be->vendor_id : VENDOR_ID;
         break;
     case REG_DEV_FEATURES:
         r = d->dev_feat_sel < 2 ? (uint32_t)(d->features >> (32 * d->dev_feat_sel)) : 0;
@@ -271,6 +272,7 @@ static int notify(struct virtio_dev *d, uint32_t q)
 {
     if (!virtio_queue_usable(d, q))
         return 0;
+    __atomic_add_fetch(&d->vm->virtio_notifies, 1, __ATOMIC_RELAXED);
     d->budget = VIRTIO_NOTIFY_BUDGET;
     d->budget_hit = false;
     d->notifying = true;

@@ -46,6 +46,8 @@ struct virtio_backend {
     void (*notify)(struct virtio_dev *d, unsigned q);
     /* Called after a device reset (status 0 or VM reset), d->lock held; may be NULL. */
     void (*reset)(struct virtio_dev *d);
+    /* VendorID this device reports (4.2.2); 0: elvisor's "ELVS". */
+    uint32_t vendor_id;
     /* The VM was refused after this device attached: give back what attach took (memory, a
      * switch port). May be NULL. */
     void (*release)(struct virtio_dev *d);

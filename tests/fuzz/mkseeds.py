@@ -164,6 +164,28 @@ def pgtable_seeds():
         bytes([6]) + top)
 
 
+def s2walk_seeds():
+    # VTCR_EL2, VTTBR_EL2, four IPAs, then the guest's RAM at address 0 (pages 0..3 here).
+    vtcr32 = 32 | 1 << 6 | 0 << 16 | 1 << 31            # 32-bit IPA, start level 1, PS 32
+    vtcr48 = 16 | 2 << 6 | 5 << 16 | 1 << 31            # 48-bit IPA, start level 0, PS 48
+    ram = bytearray(4 * 4096)
+    def d(page, idx, v):
+        struct.pack_into("<Q", ram, page * 4096 + idx * 8, v)
+    d(0, 0, 0x1000 | 3)                                # L1[0] -> L2 table at page 1
+    d(0, 1, 0x80000000 | 1 << 10 | 3 << 6 | 0xf << 2 | 1)   # L1[1]: 1 GiB block, RW
+    d(1, 0, 0x2000 | 3)                                # L2[0] -> L3 table at page 2
+    d(1, 3, 0x200000 | 1 << 10 | 1 << 6 | 1 << 54 | 1)  # L2[3]: 2 MiB block, RO, XN
+    d(2, 1, 0x3000 | 1 << 10 | 3 << 6 | 3)             # L3[1]: page 3, RW
+    d(2, 2, 0x3000 | 3 << 6 | 3)                       # L3[2]: AF clear
+    d(2, 3, 0x7000000 | 1 << 10 | 3)                   # L3[3]: page outside the RAM
+    put("s2walk", "three_levels", struct.pack("<QQQQQQ", vtcr32, 0, 0x1234, 0x40001000, 0x654321, 0x2000)
+        + bytes(ram))
+    loop = bytearray(4096)
+    for i in range(512):
+        struct.pack_into("<Q", loop, i * 8, 3)         # every entry: table at address 0
+    put("s2walk", "self_loop", struct.pack("<QQQQQQ", vtcr48, 0, 0x123456789, 0, 1 << 47, 0xfff) + bytes(loop))
+
+
 # Non-magic inputs are recipes for fuzz_config: CPUs, IPA bits, reserved windows, /vms, count,
 # then per VM: name, property masks, values.
 CONFIG_RECIPES = {
@@ -603,6 +625,14 @@ def console_seeds():
     put("console", "split", b"".join(console_write(k % 2, bytes([c])) for k, c in enumerate(b"\x1b[6n\x1b]0;t\x07ok\n")))
 
 
+def control_seeds():
+    """Byte 0: the three VMs' states (2 bits each) and the asking VM; byte 1: log length."""
+    reqs = ["list", "log", "stats linux2", "stop linux2", "start echo", "pause linux1",
+            "resume linux2", "reset echo", "stop"]
+    for r in reqs:
+        put("control", "seed-" + r.replace(" ", "_"), bytes([0x05, 0x10]) + r.encode())
+
+
 def main():
     dts_seeds()
     a64_seeds()
@@ -613,6 +643,8 @@ def main():
     vgic_seeds()
     smccc_seeds()
     console_seeds()
+    control_seeds()
+    s2walk_seeds()
     return 0
 
 

@@ -40,6 +40,8 @@ static const struct {
     { "huge.bin", UINT64_MAX - 0x1000 }, /* sizes that would wrap the sum */
     { "linux19.bin", 0x1e6000 },         /* a 1.9 MiB Linux Image with text_offset 0x80000 */
     { "rd15.img", 0x180000 },            /* 1.5 MiB */
+    { "fw.bin", 0xed228 },               /* about U-Boot's qemu_arm64 build */
+    { "fw-huge.bin", (UINT64_C(256) << 20) + 1 },
 };
 
 /* Paths of the files in the pack; also anything under build/guests/ (the real test configs)
@@ -536,6 +538,52 @@ static void test_virtual_el2(void **state)
     expect_refused("valued", "virtual-el2: takes no value");
 }
 
+/* control: one VM, with its one elvisor,virtio-control device; the device nowhere else;
+ * autostart: 0 or 1, default 1, never 0 on the control VM (docs/control.md). */
+#define CTLDEV(addr)                                                                            \
+    "c@" addr " { compatible = \"elvisor,virtio-control\"; reg = <0x0 0x" addr " 0x0 0x1000>; " \
+    "interrupts = <83>; };"
+
+static void test_control(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("ctl { " GOOD " control; devices { " CTLDEV(
+                          "a003000") " }; };"
+                                     "idle { " GOOD " autostart = <0>; };"
+                                     "plain { " GOOD " };"
+                                     "second { " GOOD " control; devices { " CTLDEV(
+                                         "a003000") " }; };"
+                                                    "sneaky { " GOOD " devices { " CTLDEV(
+                                                        "a003000") " }; };"
+                                                                   "bare { " GOOD " control; };"
+                                                                   "valued { " GOOD " control = <1>; devices { " CTLDEV(
+                                                                       "a003000") " }; };"
+                                                                                  "two { " GOOD " autostart = <2>; };",
+                      out);
+    static const char *const names[] = { "ctl", "idle", "plain" };
+    expect_names(out, n, names, 3);
+    assert_true(out[0].control);
+    assert_true(out[0].autostart);
+    assert_false(out[1].control);
+    assert_false(out[1].autostart);
+    assert_false(out[2].control);
+    assert_true(out[2].autostart);
+    assert_int_equal(nreports, 5);
+    expect_refused("second", "control: VM 'ctl' is already the control VM");
+    expect_refused("sneaky", "elvisor,virtio-control: only the VM marked \"control;\" may have the control channel");
+    expect_refused("bare", "control: needs exactly one elvisor,virtio-control device");
+    expect_refused("valued", "control: takes no value");
+    expect_refused("two", "autostart: need one cell, 0 or 1");
+}
+
+static void test_control_autostart_off_refused(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("ctl { " GOOD " control; autostart = <0>; devices { " CTLDEV("a003000") " }; };", out);
+    assert_int_equal(n, 0);
+    expect_refused("ctl", "control: the control VM cannot have autostart = <0>");
+}
+
 static void test_images_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -603,6 +651,55 @@ static void test_images_at_text_offset(void **state)
     assert_string_equal(out[0].name, "fits");
     assert_int_equal(nreports, 1);
     expect_refused("past", "kernel: images need 5696 KiB but memory is 4096 KiB");
+}
+
+/* firmware = "..." with an optional flash = <ipa size> (docs/booting.md, "VM firmware"). */
+static void test_firmware(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    int n = parse_vms("dflt { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\"; };"
+                      "qemu { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x0 0x0 0x4040000>; bootargs = \"x\"; };"
+                      "both { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\"; kernel = \"k.bin\"; };"
+                      "fw-initrd { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  initrd = \"rd.img\"; };"
+                      "fw-missing { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"nope.bin\"; };"
+                      "fw-huge { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw-huge.bin\"; };"
+                      "flash-small { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x0 0x0 0x1000>; };"
+                      "flash-align { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x800 0x0 0x200000>; };"
+                      "flash-cells { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x200000>; };"
+                      "flash-ipa { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0xff 0xfff00000 0x0 0x200000>; };"
+                      "flash-ram { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x40200000 0x0 0x200000>; };"
+                      "flash-gic { " MEM4M " vcpus = <1>; cpu-affinity = <0>; firmware = \"fw.bin\";"
+                      "  flash = <0x0 0x08000000 0x0 0x200000>; };"
+                      "flash-kernel { " GOOD " flash = <0x0 0x0 0x0 0x200000>; };",
+                      out);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].name, "dflt");
+    assert_string_equal(out[0].firmware, "fw.bin");
+    assert_string_equal(out[0].kernel, "");
+    assert_int_equal(out[0].flash_ipa, 0);
+    assert_int_equal(out[0].flash_size, 0x200000); /* the firmware rounded up to 2 MiB */
+    assert_string_equal(out[1].name, "qemu");
+    assert_int_equal(out[1].flash_ipa, 0);
+    assert_int_equal(out[1].flash_size, 0x4040000);
+    assert_int_equal(nreports, 11);
+    expect_refused("both", "firmware: give either firmware or kernel/initrd, not both");
+    expect_refused("fw-initrd", "firmware: give either firmware or kernel/initrd, not both");
+    expect_refused("fw-missing", "firmware: \"nope.bin\" is not in the image pack");
+    expect_refused("fw-huge", "firmware: \"fw-huge.bin\" is empty or larger than 256 MiB");
+    expect_refused("flash-small", "flash: 4 KiB is too small for firmware \"fw.bin\" (948 KiB)");
+    expect_refused("flash-align", "flash: base and size must be 4 KiB aligned");
+    expect_refused("flash-cells", "flash: need <ipa-hi ipa-lo size-hi size-lo>");
+    expect_refused("flash-ipa", "flash: 0xfffff00000+0x200000 exceeds the 40-bit IPA space");
+    expect_refused("flash-ram", "memory: 0x40000000+0x400000 overlaps flash at 0x40200000");
+    expect_refused("flash-gic", "flash: 0x8000000+0x200000 overlaps the virtual GIC at 0x8000000");
+    expect_refused("flash-kernel", "flash: only with firmware");
 }
 
 static void test_passthrough_refused(void **state)
@@ -1192,8 +1289,11 @@ int main(void)
         cmocka_unit_test(test_cpu_features),
         cmocka_unit_test(test_sve_max_vl),
         cmocka_unit_test(test_virtual_el2),
+        cmocka_unit_test(test_control),
+        cmocka_unit_test(test_control_autostart_off_refused),
         cmocka_unit_test(test_images_refused),
         cmocka_unit_test(test_images_at_text_offset),
+        cmocka_unit_test(test_firmware),
         cmocka_unit_test(test_passthrough_refused),
         cmocka_unit_test(test_devices_refused),
         cmocka_unit_test(test_virtio_bindings),

@@ -215,6 +215,36 @@ static void test_other_faults_are_not_mmio(void **state)
     expect_abort_injected(DEV_A);
 }
 
+/* A Permission fault is a write to memory stage 2 maps read-only (a VM's flash): refused with an
+ * abort, and no device is asked even if HPFAR_EL2 (UNKNOWN for it) names a device's window. */
+#define DFSC_PERMISSION_L3 0x0f
+static void test_permission_fault_is_refused(void **state)
+{
+    abort_at(DEV_A, (iss(2, 1, true, false, false) & ~0x3fu) | DFSC_PERMISSION_L3);
+    assert_int_equal(a.writes, 0);
+    assert_int_equal(a.reads, 0);
+    expect_abort_injected(DEV_A);
+}
+
+/* Firmware runs from its flash before it relocates: an instruction without syndrome is fetched
+ * from there too (read-only memory outside RAM). */
+static void test_instruction_fetched_from_flash(void **state)
+{
+    static uint32_t flash[1024];
+    const uint32_t ldr_w1_x0 = 0xb9400001u;
+    flash[0x40 / 4] = ldr_w1_x0;
+    vm.cfg.flash_ipa = 0;
+    vm.cfg.flash_size = sizeof(flash);
+    vm.flash_pa = (uint64_t)(uintptr_t)flash;
+    v->regs.pc = 0x40;
+    v->regs.x[0] = DEV_B + 8;
+    b.value = 0x5a5a;
+    abort_at(DEV_B + 8, DFSC_TRANSLATION_L3); /* ISV = 0, a read */
+    assert_int_equal(b.reads, 1);
+    assert_int_equal(v->regs.x[1], 0x5a5a);
+    assert_int_equal(v->regs.pc, 0x44);
+}
+
 /* ISV=0: the hypervisor fetches and decodes the instruction. LDP W1, W2, [X0] at PC reads the
  * device twice, 4 bytes each, and advances the PC. */
 static void test_instruction_decoded_without_syndrome(void **state)
@@ -246,6 +276,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_write_reaches_its_window, setup),
+        cmocka_unit_test_setup(test_permission_fault_is_refused, setup),
+        cmocka_unit_test_setup(test_instruction_fetched_from_flash, setup),
         cmocka_unit_test_setup(test_read_extends_as_the_instruction_says, setup),
         cmocka_unit_test_setup(test_xzr_is_not_a_register, setup),
         cmocka_unit_test_setup(test_no_window_injects_an_abort, setup),

@@ -14,7 +14,9 @@
 #define VTCR_EL2_ORGN0_SHIFT 10
 #define VTCR_EL2_SH0_SHIFT   12
 #define VTCR_EL2_TG0_SHIFT   14
+#define VTCR_EL2_TG0_MASK    REG_MASK(2, VTCR_EL2_TG0_SHIFT)
 #define VTCR_EL2_PS_SHIFT    16
+#define VTCR_EL2_PS_MASK     REG_MASK(3, VTCR_EL2_PS_SHIFT)
 #define VTCR_EL2_VS          REG_BIT(19) /* FEAT_VMID16: 16-bit VMID */
 #define VTCR_EL2_HA          REG_BIT(21) /* FEAT_HAFDBS: hardware Access flag */
 #define VTCR_EL2_HD          REG_BIT(22) /* FEAT_HAFDBS: hardware dirty state */
@@ -31,6 +33,7 @@
 /* VTTBR_EL2: BADDR[47:1] is the stage 2 root, VMID[55:48] (VMID[63:48] with VTCR_EL2.VS). */
 #define VTTBR_EL2_CnP        REG_BIT(0) /* FEAT_TTCNP: common not private */
 #define VTTBR_EL2_VMID_SHIFT 48
-#define VTTBR_EL2_VMID8_MASK 0xff /* an 8-bit VMID, before the shift */
+#define VTTBR_EL2_VMID8_MASK 0xff            /* an 8-bit VMID, before the shift */
+#define VTTBR_EL2_BADDR_MASK REG_MASK(47, 1) /* BADDR[47:1] */
 
 #endif
