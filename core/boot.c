@@ -123,6 +123,7 @@ static void print_banner(void)
     else
         printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicc.base, (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
+    irq_banner();
     printk("  UART: %s at 0x%lx\n", uart_name(), (unsigned long)platform.uart.base);
     pci_assign_banner();
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),

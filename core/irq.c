@@ -12,6 +12,9 @@
 #include "core/console_input.h"
 #include "drivers/uart.h"
 #include "drivers/gic.h"
+#include "drivers/gicv3_its.h"
+#include "core/page_alloc.h"
+#include "lib/printf.h"
 #include "drivers/timer.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/traps.h"
@@ -23,18 +26,29 @@
 static struct irq_entry {
     irq_handler_fn fn;
     void *arg;
-} handlers[MAX_INTID];
+} handlers[MAX_INTID], lpi_handlers[ITS_HOST_NR_LPIS];
 static struct vm *spi_owner[MAX_INTID]; /* the VM an SPI is given to (irq_claim_spi) */
 static spinlock_t owner_lock = SPINLOCK_INIT;
 static uint64_t spurious[MAX_CPUS];
 static volatile uint64_t kicks[MAX_CPUS]; /* IPI_KICKs received, per CPU */
 
+/* The handler slot of intid: an SGI, PPI or SPI, or one of the host ITS's LPIs; NULL if none. */
+static struct irq_entry *slot(uint32_t intid)
+{
+    if (intid < MAX_INTID)
+        return &handlers[intid];
+    if (intid >= GIC_LPI_BASE && intid - GIC_LPI_BASE < ITS_HOST_NR_LPIS)
+        return &lpi_handlers[intid - GIC_LPI_BASE];
+    return 0;
+}
+
 int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
 {
-    if (intid >= MAX_INTID)
+    struct irq_entry *h = slot(intid);
+    if (!h)
         return -1;
-    handlers[intid].arg = arg;
-    __atomic_store_n(&handlers[intid].fn, fn, __ATOMIC_RELEASE);
+    h->arg = arg;
+    __atomic_store_n(&h->fn, fn, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -54,11 +68,19 @@ static bool hyp_timer_irq(uint32_t intid, void *arg)
     return false;
 }
 
+static void *its_alloc(size_t pages, size_t align) { return page_alloc(pages, align); }
+
 void irq_init(void)
 {
     struct gic_desc d;
     platform_gic_desc(&d);
     gic_init(&d);
+    if (platform.gic_version == 3 && platform.its.size) {
+        char why[96];
+        struct gicv3_its_desc id = { .gicd = platform.gicd.base, .base = platform.its.base, .alloc = its_alloc };
+        if (gicv3_its_init(&id, why, sizeof(why)) < 0)
+            printk("elvisor: host ITS at 0x%lx not used: %s\n", (unsigned long)platform.its.base, why);
+    }
     timer_init(platform.timer_intid[TIMER_HYP_PHYS]);
     irq_set_handler(IPI_KICK, kick_irq, 0);
     if (platform.timer_intid[TIMER_HYP_PHYS])
@@ -87,9 +109,51 @@ static void console_irq_init(void)
     console_input_irq_mode();
 }
 
+/* The host ITS's first LPI, raised by an INT command of a DeviceID mapped for the purpose: proof
+ * at boot that commands, tables and LPI delivery work before any device relies on them. */
+static volatile bool its_probe_seen;
+static uint32_t its_probe_lpi;
+
+static bool its_probe_irq(uint32_t intid, void *arg)
+{
+    its_probe_seen = true;
+    return false;
+}
+
+static void its_probe(void)
+{
+    uint32_t lpi = gicv3_its_alloc_lpi();
+    const uint32_t dev = 0, ev = 0; /* unmapped again before any device is assigned */
+    if (!lpi || irq_set_handler(lpi, its_probe_irq, 0) < 0 || gicv3_its_map_device(dev, 1, true) < 0 ||
+        gicv3_its_map_event(dev, ev, lpi, 0) < 0) {
+        printk("elvisor: host ITS: probe LPI could not be mapped\n");
+        return;
+    }
+    gicv3_its_int(dev, ev);
+    for (unsigned i = 0; i < 1000000 && !its_probe_seen; i++)
+        irq_handle_pending();
+    gicv3_its_unmap_event(dev, ev);
+    gicv3_its_map_device(dev, 1, false);
+    irq_set_handler(lpi, 0, 0);
+    gicv3_its_free_lpi(lpi);
+    its_probe_lpi = lpi;
+}
+
+void irq_banner(void)
+{
+    if (!gicv3_its_ready())
+        return;
+    char line[128];
+    gicv3_its_describe(line, sizeof(line));
+    printk("  host %s; probe LPI %u %s\n", line, its_probe_lpi, its_probe_seen ? "delivered" : "NOT delivered");
+}
+
 void irq_cpu_init(unsigned cpu)
 {
     gic_cpu_init(cpu);
+    gicv3_its_cpu_init(cpu);
+    if (cpu == 0 && gicv3_its_ready())
+        its_probe();
     gic_irq_enable(IPI_KICK);
     timer_cpu_init();
     vcpu_hw_cpu_init(cpu);
@@ -131,8 +195,8 @@ static void dispatch(uint32_t iar)
     uint32_t intid = gic_intid(iar);
     /* Drop the running priority at once; deactivation says when the source may fire again. */
     gic_eoi(iar);
-    if (intid < MAX_INTID) {
-        const struct irq_entry *h = &handlers[intid];
+    const struct irq_entry *h = slot(intid);
+    if (h) {
         irq_handler_fn fn = __atomic_load_n(&h->fn, __ATOMIC_ACQUIRE);
         if (fn) {
             if (!fn(intid, h->arg))

@@ -14,12 +14,16 @@
 
 /* Redistributor RD_base registers for LPIs. */
 #define GICR_CTLR      0x0000
+#define GICR_TYPER     0x0008
 #define GICR_PROPBASER 0x0070
 #define GICR_PENDBASER 0x0078
 /* GICR_CTLR (12.11.2): EnableLPIs [0]. */
 #define GICR_CTLR_ENABLE_LPIS REG_BIT(0)
 /* GICR_TYPER (12.11.33): PLPIS [0], physical LPIs supported. */
 #define GICR_TYPER_PLPIS REG_BIT(0)
+/* GICR_TYPER.Processor_Number [23:8]: the RDbase of MAPC when GITS_TYPER.PTA = 0. */
+#define GICR_TYPER_PROCNUM_SHIFT 8
+#define GICR_TYPER_PROCNUM_MASK  REG_MASK(16, GICR_TYPER_PROCNUM_SHIFT)
 /* GICR_PROPBASER (12.11.28): IDbits [4:0], InnerCache [9:7], Shareability [11:10],
  * Physical_Address [51:12], OuterCache [58:56]. */
 #define GICR_PROPBASER_IDBITS_SHIFT 0
@@ -27,6 +31,11 @@
 #define GICR_PROPBASER_PA_SHIFT     12
 #define GICR_PROPBASER_PA_MASK      REG_MASK(40, GICR_PROPBASER_PA_SHIFT)
 #define GICR_BASER_ATTR_MASK        (REG_MASK(3, 7) | REG_MASK(2, 10) | REG_MASK(3, 56))
+/* The attributes the host's tables use: InnerCache [9:7] = 7 (write-back, read- and
+ * write-allocate), Shareability [11:10] = 1 (inner shareable). */
+#define GICR_BASER_INNER_WB REG_FIELD(7, 7)
+#define GICR_BASER_INNER_SH REG_FIELD(1, 10)
+#define GICR_BASER_SH_MASK  REG_MASK(2, 10)
 /* GICR_PENDBASER (12.11.29): Physical_Address [51:16], PTZ [62]; the same attributes. */
 #define GICR_PENDBASER_PA_SHIFT 16
 #define GICR_PENDBASER_PA_MASK  REG_MASK(36, GICR_PENDBASER_PA_SHIFT)
@@ -60,6 +69,12 @@
 #define GITS_TYPER_DEVBITS_SHIFT  13
 #define GITS_TYPER_CIDBITS_SHIFT  32
 #define GITS_TYPER_CIL            REG_BIT(36)
+#define GITS_TYPER_PTA            REG_BIT(19)
+#define GITS_TYPER_ITT_SIZE_MASK  REG_MASK(4, GITS_TYPER_ITT_SIZE_SHIFT)
+#define GITS_TYPER_IDBITS_MASK    REG_MASK(5, GITS_TYPER_IDBITS_SHIFT)
+#define GITS_TYPER_DEVBITS_MASK   REG_MASK(5, GITS_TYPER_DEVBITS_SHIFT)
+#define GITS_TYPER_HCC_SHIFT      24
+#define GITS_TYPER_HCC_MASK       REG_MASK(8, GITS_TYPER_HCC_SHIFT)
 /* GITS_CBASER (12.19.3): Size [7:0] (4 KiB pages - 1), Shareability [11:10], Physical_Address
  * [51:12], OuterCache [55:53], InnerCache [61:59], Valid [63]. */
 #define GITS_CBASER_SIZE_SHIFT 0
@@ -85,8 +100,17 @@
 #define GITS_BASER_TYPE_SHIFT       56
 #define GITS_BASER_VALID            REG_BIT(63)
 #define GITS_BASER_ATTR_MASK        (REG_MASK(2, 10) | REG_MASK(3, 53) | REG_MASK(3, 59))
-#define GITS_BASER_TYPE_DEVICE      1
-#define GITS_BASER_TYPE_COLLECTION  4
+#define GITS_BASER_PAGE_SIZE_SHIFT  8
+#define GITS_BASER_PAGE_SIZE_MASK   REG_MASK(2, GITS_BASER_PAGE_SIZE_SHIFT)
+#define GITS_BASER_ENTRY_SIZE_MASK  REG_MASK(5, GITS_BASER_ENTRY_SIZE_SHIFT)
+#define GITS_BASER_TYPE_MASK        REG_MASK(3, GITS_BASER_TYPE_SHIFT)
+#define GITS_BASER_INDIRECT         REG_BIT(62)
+/* Inner shareable [11:10] = 1, InnerCache [61:59] = 7 (write-back, allocating): the host's
+ * tables and command queue (GITS_CBASER has the same fields). */
+#define GITS_BASER_INNER_SH        REG_FIELD(1, 10)
+#define GITS_BASER_INNER_WB        REG_FIELD(7, 59)
+#define GITS_BASER_TYPE_DEVICE     1
+#define GITS_BASER_TYPE_COLLECTION 4
 
 /* ITS commands (5.3): 32 bytes, four doublewords. DW0: command [7:0], DeviceID [63:32]; DW1:
  * EventID [31:0], pINTID [63:32] (MAPTI), Size [4:0] (MAPD); DW2: ICID [15:0], RDbase
@@ -115,5 +139,6 @@
 #define ITS_CMD_ITT_SHIFT    8
 #define ITS_CMD_ITT_MASK     REG_MASK(44, ITS_CMD_ITT_SHIFT)
 #define ITS_CMD_VALID        REG_BIT(63)
+#define ITS_CMD_EVENT_MASK   0xffffffffu
 
 #endif

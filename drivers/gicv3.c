@@ -2,6 +2,7 @@
  * interface. Affinity routing is always on (GICD_CTLR.ARE_NS). */
 #include "drivers/gic.h"
 #include "drivers/gic_regs.h"
+#include "drivers/gicv3_its.h"
 #include "lib/log.h"
 #include "lib/spinlock.h"
 #include "arch/aarch64/cpu_local.h"
@@ -225,3 +226,5 @@ const struct gic_ops gicv3_ops = {
     .deactivate = v3_deactivate,
     .send_sgi = v3_send_sgi,
 };
+
+uint64_t gicv3_rdist_base(unsigned cpu) { return cpu < MAX_CPUS ? rdist[cpu] : 0; }
