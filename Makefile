@@ -171,8 +171,10 @@ comma := ,
 
 # QEMU's models of real boards (docs/boards.md, tests/system/test_boards.py): the machine, and
 # which of its serial ports the board's device tree names as the console (stdout-path).
-BOARDS := xlnx-zcu102
+BOARDS := xlnx-zcu102 imx8mp-evk
 BOARD_QEMU_xlnx-zcu102 := -machine xlnx-zcu102,virtualization=on -m 2G -serial mon:stdio
+# The EVK's console is UART2 (serial@30890000), QEMU's second serial port.
+BOARD_QEMU_imx8mp-evk := -machine imx8mp-evk -smp 4 -m 2G -serial null -serial mon:stdio
 BOARD_QEMU_ARGS = $(BOARD_QEMU_$(BOARD)) -nographic -net none -audio none -echr 0x14 \
                   -dtb $(B)/boards/$(BOARD).dtb -kernel $(CONFIG_IMG)
 

@@ -1,11 +1,11 @@
 #include "drivers/uart.h"
 #include "lib/fdt_read.h"
 
-extern const struct uart_driver pl011_uart, cadence_uart;
+extern const struct uart_driver pl011_uart, cadence_uart, imx_uart;
 
 /* Every UART kind elvisor can use as its console, by the compatible strings of their bindings
  * (Linux Documentation/devicetree/bindings/serial/). */
-static const struct uart_driver *const drivers[] = { &pl011_uart, &cadence_uart };
+static const struct uart_driver *const drivers[] = { &pl011_uart, &cadence_uart, &imx_uart };
 
 static const struct uart_driver *console;
 

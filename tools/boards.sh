@@ -15,6 +15,7 @@ OUT=$ROOT/build/boards
 # board name (BOARD=, configs/<board>.dts) -> DTB path in the kernel package
 declare -A DTB=(
     [xlnx-zcu102]=xilinx/zynqmp-zcu102-rev1.0.dtb
+    [imx8mp-evk]=freescale/imx8mp-evk.dtb
 )
 
 say() { echo "tools/boards.sh: $*"; }

@@ -2,24 +2,44 @@
 Debian's kernel package ships it (tools/boards.sh), gives the hypervisor its console UART (a
 driver chosen by compatible), memory map, CPUs and GIC. configs/<board>.dts runs a Linux VM and
 the bare-metal test guest; the Linux shell is driven through the board's UART, so its receive
-path (interrupt driven) is checked too. Each board boots in well under three minutes."""
+path (interrupt driven) is checked too. Each board boots in well under three minutes.
+
+A board whose QEMU model does not deliver virtual interrupts to its CPUs (tools/probes/virq.S
+shows it; docs/boards.md) cannot run Linux in a VM: there the bare-metal guest's checks must
+pass and the Linux part is reported as an expected failure naming the cause."""
 import os
 import re
+import subprocess
 
 import pytest
 
-from qemu import Qemu, BUILD
+from qemu import Qemu, BUILD, ROOT
 
 COMMON = ["-nographic", "-net", "none", "-audio", "none", "-monitor", "none"]
 
 # board: (QEMU's machine arguments, the banner's UART, GIC and memory lines). The serial port
 # given -serial stdio is the one the board's /chosen stdout-path names.
 BOARDS = {
+    "imx8mp-evk": (["-machine", "imx8mp-evk", "-smp", "4", "-m", "2G", "-serial", "null", "-serial", "stdio"],
+                   r"UART: i\.MX UART at 0x30890000",
+                   r"GIC: v3 \(GICD 0x38800000, GICR 0x38880000\)",
+                   r"memory: 0x40000000-0xbfffffff \(2048 MiB\)"),
     "xlnx-zcu102": (["-machine", "xlnx-zcu102,virtualization=on", "-m", "2G", "-serial", "stdio"],
                     r"UART: Cadence UART at 0xff000000",
                     r"GIC: v2 \(GICD 0xf9010000, GICC 0xf902f000, GICH 0xf9040000, GICV 0xf906f000\)",
                     r"memory: 0x0-0x7fffffff \(2048 MiB\)"),
 }
+
+# Boards with a GICv3 whose virtual interrupt wiring the probe checks first.
+GICV3_BOARDS = {"imx8mp-evk"}
+
+
+def virq_reaches_el1(machine):
+    """tools/probes/run.sh: does a GICv3 list register's pending vIRQ reach EL1 on machine?"""
+    r = subprocess.run(["bash", os.path.join(ROOT, "tools", "probes", "run.sh")] + machine,
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return r.returncode == 0
 
 
 @pytest.mark.parametrize("board", sorted(BOARDS))
@@ -39,6 +59,16 @@ def test_board_runs_linux_and_bare_metal_vms(board):
         # The bare-metal guest's checks (PSCI, MMIO emulation, secondary vCPU, WFI, ...) pass.
         m = q.wait_for(r"\[basics\] GUEST DONE: (\d+) failure", timeout=120)
         assert int(m.group(1)) == 0, "\n".join(l for l in q.output().splitlines() if "FAIL" in l)
+        if board in GICV3_BOARDS and not virq_reaches_el1(machine[:2]):
+            # The board's UART receive path (its interrupt) without Linux: the console's
+            # Ctrl-a three times lists the VMs and moves the input focus, past the stopped
+            # basics back to linux.
+            q.send("\x01\x01\x01")
+            q.wait_for(r"basics +stopped", timeout=30)
+            q.wait_for(r"input now goes to VM 'linux'")
+            assert "HYPERVISOR CRASH" not in q.output()
+            pytest.xfail("this QEMU's %s does not connect the GIC's virtual IRQ output to the CPUs "
+                         "(tools/probes/run.sh), so Linux in a VM never gets an interrupt" % board)
         # Linux reaches its shell; what is typed on the board's UART reaches it and comes back.
         q.wait_for(r"\[linux\] Enter 'help' for a list", timeout=150)
         q.send("echo board-$((6 * 7))\r")
