@@ -75,27 +75,16 @@ static void fill_rx(struct vconsole *vc)
         virtio_signal(d, RECEIVEQ);
 }
 
+static void print_output(struct virtio_dev *d, const char *bytes, uint32_t len)
+{
+    console_out_put(vc_of(d)->out, bytes, len);
+}
+
 /* Prints what the driver queued for output, at most TX_BUDGET bytes per notification. */
 static void drain_tx(struct vconsole *vc)
 {
     struct virtio_dev *d = &vc->dev;
-    struct virtq_chain c;
-    uint64_t budget = TX_BUDGET, dropped = 0;
-    unsigned chains = 0;
-    int rc = 0;
-    while (chains++ < VIRTQ_MAX_SIZE && (rc = virtio_pop(d, TRANSMITQ, &c)) > 0) {
-        for (unsigned i = 0; i < c.nr_out; i++) {
-            const uint8_t *p = c.seg[i].p;
-            uint32_t len = c.seg[i].len;
-            uint32_t n = len < budget ? len : (uint32_t)budget;
-            console_out_put(vc->out, (const char *)p, n);
-            budget -= n;
-            dropped += len - n;
-        }
-        virtio_push(d, TRANSMITQ, c.head, 0);
-    }
-    if (rc >= 0)
-        virtio_signal(d, TRANSMITQ);
+    uint64_t dropped = virtio_drain_out(d, TRANSMITQ, TX_BUDGET, print_output);
     if (dropped)
         vm_log(d->vm, "%s@%lx: %lu bytes of output dropped (over %u in one notification)", d->be->name,
                (unsigned long)d->ipa, (unsigned long)dropped, TX_BUDGET);

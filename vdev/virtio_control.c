@@ -48,25 +48,12 @@ static void fill_rx(struct virtio_dev *d)
         virtio_signal(d, RECEIVEQ);
 }
 
+static void take_request(struct virtio_dev *d, const char *bytes, uint32_t len) { control_input(d->vm, bytes, len); }
+
 /* Takes the driver's request bytes, at most TX_BUDGET per notification; answers. */
 static void drain_tx(struct virtio_dev *d)
 {
-    struct virtq_chain c;
-    uint64_t budget = TX_BUDGET, dropped = 0;
-    unsigned chains = 0;
-    int rc = 0;
-    while (chains++ < VIRTQ_MAX_SIZE && (rc = virtio_pop(d, TRANSMITQ, &c)) > 0) {
-        for (unsigned i = 0; i < c.nr_out; i++) {
-            uint32_t len = c.seg[i].len;
-            uint32_t n = len < budget ? len : (uint32_t)budget;
-            control_input(d->vm, (const char *)c.seg[i].p, n);
-            budget -= n;
-            dropped += len - n;
-        }
-        virtio_push(d, TRANSMITQ, c.head, 0);
-    }
-    if (rc >= 0)
-        virtio_signal(d, TRANSMITQ);
+    uint64_t dropped = virtio_drain_out(d, TRANSMITQ, TX_BUDGET, take_request);
     if (dropped)
         vm_log(d->vm, "%s@%lx: %lu request bytes dropped (over %u in one notification)", d->be->name,
                (unsigned long)d->ipa, (unsigned long)dropped, TX_BUDGET);

@@ -118,6 +118,27 @@ void virtio_signal(struct virtio_dev *d, unsigned q)
     }
 }
 
+uint64_t virtio_drain_out(struct virtio_dev *d, unsigned q, uint32_t budget, virtio_sink_fn sink)
+{
+    struct virtq_chain c;
+    uint64_t dropped = 0;
+    unsigned chains = 0;
+    int rc = 0;
+    while (chains++ < VIRTQ_MAX_SIZE && (rc = virtio_pop(d, q, &c)) > 0) {
+        for (unsigned i = 0; i < c.nr_out; i++) {
+            uint32_t len = c.seg[i].len;
+            uint32_t n = len < budget ? len : budget;
+            sink(d, (const char *)c.seg[i].p, n);
+            budget -= n;
+            dropped += len - n;
+        }
+        virtio_push(d, q, c.head, 0);
+    }
+    if (rc >= 0)
+        virtio_signal(d, q);
+    return dropped;
+}
+
 /* Device reset (4.2.2.1: writing 0 to Status), also used at VM reset. */
 static void device_reset(struct virtio_dev *d)
 {

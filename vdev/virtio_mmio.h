@@ -95,6 +95,11 @@ int virtio_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c);
 void virtio_push(struct virtio_dev *d, unsigned q, uint16_t head, uint32_t written);
 /* Raises the used-buffer interrupt if the driver wants one for what was pushed on q. */
 void virtio_signal(struct virtio_dev *d, unsigned q);
+/* Takes what the driver queued on q for the device to read (an output queue): hands the
+ * driver-readable bytes of each chain to sink, at most budget bytes in all (the rest is dropped
+ * and counted), completes the chains and signals once. Returns the bytes dropped. */
+typedef void (*virtio_sink_fn)(struct virtio_dev *d, const char *bytes, uint32_t len);
+uint64_t virtio_drain_out(struct virtio_dev *d, unsigned q, uint32_t budget, virtio_sink_fn sink);
 /* Puts the device into DEVICE_NEEDS_RESET with one log line naming the VM, device and cause. */
 void virtio_fail(struct virtio_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool virtio_has_feature(const struct virtio_dev *d, uint64_t bit);
