@@ -104,3 +104,21 @@ class Qemu:
         self.passed = exc_type is None
         self.close()
         return False
+
+
+def guest_checks_pass(q, checks, timeout=120):
+    """Waits until every VM named in checks ({vm: [check names]}) has printed its whole
+    'GUEST DONE: N failure(s)' line (a focused VM's line may be drawn in pieces, so only a whole
+    one counts), then asserts that no line reports a failure, the hypervisor did not crash, and
+    each VM printed 'TEST <name>: PASS' for every name listed. Returns the output."""
+    for vm in checks:
+        q.wait_for(r"\[%s\] GUEST DONE: \d+ failure" % vm, timeout=timeout)
+    out = q.output()
+    fails = [l for l in out.splitlines()
+             if "FAIL" in l or "UNEXPECTED" in l or (re.search(r"GUEST DONE: \d+ failure", l) and "GUEST DONE: 0 " not in l)]
+    assert not fails, "\n".join(fails)
+    assert "HYPERVISOR CRASH" not in out
+    for vm, names in checks.items():
+        missing = [c for c in names if "[%s] TEST %s: PASS" % (vm, c) not in out]
+        assert not missing, "%s: %s" % (vm, missing)
+    return out
