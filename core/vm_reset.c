@@ -16,14 +16,21 @@
 #include "core/irq.h"
 #include "arch/aarch64/sysreg.h"
 
+/* The steps start from the first: nothing zeroed, devices not quiesced, and 1 s for the
+ * vCPUs to leave their CPUs. */
+static void steps_from_start(struct vm *vm)
+{
+    vm->reset_zeroed = 0;
+    vm->reset_quiesced = false;
+    vm->reset_deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0);
+}
+
 void vm_reset_begin(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     if (vm->state != VM_RESETTING || vm->reset_by != v || vm->reset_deadline)
         return;
-    vm->reset_zeroed = 0;
-    vm->reset_quiesced = false;
-    vm->reset_deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0); /* 1 s */
+    steps_from_start(vm);
     __atomic_add_fetch(&this_cpu()->resets, 1, __ATOMIC_RELAXED);
 }
 
@@ -37,9 +44,7 @@ int vm_reset_request(struct vm *vm, bool stop)
     }
     vm->reset_by = by;
     vm->reset_stop = stop;
-    vm->reset_zeroed = 0;
-    vm->reset_quiesced = false;
-    vm->reset_deadline = sysreg_read(cntpct_el0) + sysreg_read(cntfrq_el0); /* 1 s */
+    steps_from_start(vm);
     __atomic_store_n(&vm->state, VM_RESETTING, __ATOMIC_SEQ_CST);
     spin_unlock(&vm->lock);
     /* by's CPU does the steps; its count is also changed by that CPU, hence atomic. */
