@@ -78,8 +78,6 @@ void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, uns
     shadow_reset(s);
 }
 
-void nested_s2_drop(struct nested_shadow *s) { shadow_reset(s); }
-
 uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen)
 {
     if (vtcr != s->guest_vtcr || vttbr != s->guest_vttbr || gen != s->gen) {

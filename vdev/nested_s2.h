@@ -27,8 +27,6 @@ struct nested_shadow {
 
 /* At the VM's build: the shadow of vCPU `vcpu`, empty, on `pool`. */
 void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu);
-/* Drops every mapping (the next L2 access refills). The vCPU is not running its L2. */
-void nested_s2_drop(struct nested_shadow *s);
 /* Before running L2 on the guest hypervisor's (VTCR_EL2, VTTBR_EL2): the VTTBR_EL2 value of
  * the shadow, emptied first if those changed or the VM's invalidation count `gen` moved. */
 uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen);

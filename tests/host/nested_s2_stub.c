@@ -7,7 +7,6 @@
 #include "vdev/nested_s2.h"
 
 void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu) { s->pool = pool; }
-void nested_s2_drop(struct nested_shadow *s) {}
 uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen) { return s->vttbr; }
 int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc)
 {
