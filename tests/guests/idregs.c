@@ -20,12 +20,12 @@
 #define EC_UNKNOWN      0
 
 /* The ESR of the exception `stmt` raised at EL1, or ~0 when it ran. */
-#define ESR_OF(stmt)                                   \
-    ({                                                 \
-        uint64_t _esr = 0;                             \
-        fault_expect();                                \
-        stmt;                                          \
-        fault_taken(&_esr, 0) ? _esr : ~UINT64_C(0);   \
+#define ESR_OF(stmt)                                 \
+    ({                                               \
+        uint64_t _esr = 0;                           \
+        fault_expect();                              \
+        stmt;                                        \
+        fault_taken(&_esr, 0) ? _esr : ~UINT64_C(0); \
     })
 #define RAN(esr)       ((esr) == ~UINT64_C(0))
 #define UNDEFINED(esr) (!RAN(esr) && ((esr) >> 26) == EC_UNKNOWN)
@@ -107,8 +107,7 @@ static void test_pauth(void)
     bool gen = FIELD(isar1, 24) || FIELD(isar1, 28) || FIELD(isar2, 8);
     consistent(addr, ESR_OF((void)sysreg_read(s3_0_c2_c1_0)), "pauth_keys", "APIAKeyLo_EL1");
     uint64_t x = 1;
-    consistent(gen, ESR_OF(__asm__ volatile(".arch armv8.3-a\n pacga %0, %0, %0" : "+r"(x))), "pauth_pacga",
-               "PACGA");
+    consistent(gen, ESR_OF(__asm__ volatile(".arch armv8.3-a\n pacga %0, %0, %0" : "+r"(x))), "pauth_pacga", "PACGA");
 }
 
 static void test_mte(void)
@@ -152,13 +151,17 @@ static void test_pmu(void)
 static uint64_t bvr_rw(unsigned n, uint64_t val)
 {
     uint64_t back = ~val;
-    switch (n) { DBG_RWS(4) }
+    switch (n) {
+        DBG_RWS(4)
+    }
     return back;
 }
 static uint64_t wvr_rw(unsigned n, uint64_t val)
 {
     uint64_t back = ~val;
-    switch (n) { DBG_RWS(6) }
+    switch (n) {
+        DBG_RWS(6)
+    }
     return back;
 }
 
