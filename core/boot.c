@@ -33,9 +33,11 @@
 static void __attribute__((noreturn)) boot_fail(const char *why)
 {
     printk("elvisor: cannot boot: %s\n", why);
-    /* Without a PSCI node, SMC is the conduit firmware below EL2 would use; if there is no
-     * firmware the SMC is UNDEFINED and the crash handler parks the CPU. */
-    psci_set_conduit(platform.psci_conduit != PSCI_CONDUIT_NONE ? platform.psci_conduit : PSCI_CONDUIT_SMC);
+    /* Before the PSCI node was looked for, SMC is the conduit firmware below EL2 would use; if
+     * there is no firmware the SMC is UNDEFINED and the crash handler parks the CPU. A DTB
+     * known to have no PSCI node parks without trying (core/power.c). */
+    if (!platform.psci_absent)
+        psci_set_conduit(platform.psci_conduit != PSCI_CONDUIT_NONE ? platform.psci_conduit : PSCI_CONDUIT_SMC);
     power_off();
 }
 
@@ -128,8 +130,11 @@ static void print_banner(void)
     pci_assign_banner();
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
-    printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
-           platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    if (platform.psci_absent)
+        printk("  PSCI: none (CPUs start by spin-table; power off parks them)\n");
+    else
+        printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
+               platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
     char spec[200];
     speculation_describe(0, spec, sizeof(spec));
     printk("  speculation, CPU0: %s\n", spec);
@@ -245,7 +250,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     if ((err = platform_discover(efi)))
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
-    platform.psci_version = psci_version();
+    platform.psci_version = platform.psci_absent ? 0 : psci_version();
     speculation_cpu_init(0);
     for (unsigned i = 0; i < platform.cpu_count; i++)
         percpu_data[i].mpidr = platform.cpu_mpidr[i];
