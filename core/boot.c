@@ -23,6 +23,7 @@
 #include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
+#include "drivers/timer.h"
 #include "drivers/uart.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -154,6 +155,8 @@ static void print_banner(void)
  * its guard page; "elvisor.wx_test" writes to the hypervisor's own text,
  * which W^X must refuse. Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
+/* Page 0 is RAM on some boards (the Raspberry Pi 4's starts at 0): 128 TiB is mapped nowhere. */
+static volatile uintptr_t late_crash_test_addr = UINT64_C(1) << 47;
 
 /* Recurses until the stack runs into its guard page (bootargs "elvisor.stack_test"); the
  * bound is far beyond any stack, only there to keep the recursion finite for the compiler. */
@@ -214,6 +217,20 @@ static void at_walk_test(void)
     printk("elvisor: AT walk test: %s\n", r < 0 ? "the walk failed, as it must" : "translated (wrong)");
 }
 
+/* elvisor.late_crash_test: the hypervisor crashes on CPU0 two seconds after the VMs started on
+ * the others, which must stop with it (tests/system/test_boards.py: on a board without PSCI,
+ * power off parks every CPU). */
+static void __attribute__((noinline)) maybe_late_crash_test(void)
+{
+    if (!platform_has_bootarg("elvisor.late_crash_test"))
+        return;
+    uint64_t until = timer_now() + 2 * sysreg_read(cntfrq_el0);
+    while (timer_now() < until)
+        cpu_relax();
+    printk("elvisor: late crash test requested by bootargs\n");
+    *(volatile uint64_t *)late_crash_test_addr = 0xdead;
+}
+
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
     if (platform_has_bootarg("elvisor.at_walk_test"))
@@ -271,6 +288,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     console_defer_output();
     console_input_init();
     vmm_start();
+    maybe_late_crash_test();
     smp_idle();
 }
 
