@@ -77,7 +77,8 @@ int guest_main(void)
     uint32_t typer = mmio_rd(f + MSI_TYPER);
     check((typer >> 16 & 0x3ff) == first && (typer & 0x3ff) == count, "v2m_typer", "MSI_TYPER 0x%x, DT %u+%u", typer,
           first, count);
-    check(mmio_rd(f + MSI_IIDR) == 0 && mmio_rd(f + 0x100) == 0, "v2m_other_regs_zero", "IIDR 0x%x", mmio_rd(f + MSI_IIDR));
+    check(mmio_rd(f + MSI_IIDR) == 0 && mmio_rd(f + 0x100) == 0, "v2m_other_regs_zero", "IIDR 0x%x",
+          mmio_rd(f + MSI_IIDR));
 
     guest_set_irq_hook(on_irq);
     gic_dist_init();
