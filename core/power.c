@@ -5,8 +5,7 @@
 #include "drivers/psci.h"
 #include "arch/aarch64/sysreg.h"
 
-/* Set once the machine is going down without PSCI: every CPU parks at its next kick. */
-static bool parking;
+bool power_parking;
 
 static void __attribute__((noreturn)) park(void)
 {
@@ -14,12 +13,10 @@ static void __attribute__((noreturn)) park(void)
         wfi();
 }
 
-void power_park_if_halting(void)
+void power_park(void)
 {
-    if (__atomic_load_n(&parking, __ATOMIC_ACQUIRE)) {
-        irq_disable();
-        park();
-    }
+    irq_disable();
+    park();
 }
 
 void power_off(void)
@@ -34,7 +31,7 @@ void power_off(void)
      * CPU where it is. The others find the flag in their kick handler (core/irq.c). */
     printk("elvisor: no PSCI firmware to power off or reset the machine: all CPUs parked\n");
     console_flush();
-    __atomic_store_n(&parking, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&power_parking, true, __ATOMIC_RELEASE);
     unsigned me = cpu_index();
     for (unsigned i = 0; i < MAX_CPUS; i++)
         if (i != me && percpu_data[i].online)

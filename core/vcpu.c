@@ -89,20 +89,24 @@ void vcpu_cpu_init(void)
 }
 
 /* The parts of the virtual CPU hardware (core/vcpu_hw.h), on the paths of every vCPU switch,
- * exit and entry: inline loops that cost a few instructions more than calling each part. */
+ * exit and entry: inline loops that cost a few instructions more than calling each part. At a
+ * switch only the parts switched for v (v->hw_switched) are called. */
 static inline void hw_load(struct vcpu *v)
 {
-    const struct vm *vm = v->vm;
-    for (unsigned i = vm->nr_hw; i-- > 0;)
-        if (vm->hw[i].ops->load)
-            vm->hw[i].ops->load(v);
+    const struct vcpu_hw *hw = v->vm->hw;
+    for (unsigned m = v->hw_switched; m;) {
+        unsigned i = 31 - (unsigned)__builtin_clz(m);
+        m &= ~(1u << i);
+        if (hw[i].ops->load)
+            hw[i].ops->load(v);
+    }
 }
 
 static inline void hw_put(struct vcpu *v)
 {
-    const struct vm *vm = v->vm;
-    for (unsigned i = 0, n = vm->nr_hw; i < n; i++)
-        vm->hw[i].ops->put(v);
+    const struct vcpu_hw *hw = v->vm->hw;
+    for (unsigned m = v->hw_switched; m; m &= m - 1)
+        hw[__builtin_ctz(m)].ops->put(v);
 }
 
 /* The parts whose byte is set in mask (first value m), first to last; each later byte is read

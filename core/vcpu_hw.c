@@ -48,10 +48,18 @@ int vcpu_hw_attach(struct vm *vm)
         }
         vm->nr_hw = vcpu_hw_nr;
     }
+    for (unsigned c = 0; c < VM_MAX_VCPUS; c++)
+        vm->vcpu[c].hw_switched = (uint16_t)((1u << vcpu_hw_nr) - 1);
     for (unsigned i = 0; i < vcpu_hw_nr; i++)
         if (vcpu_hw_parts[i]->attach && vcpu_hw_parts[i]->attach(vm) < 0)
             return -1;
     return 0;
+}
+
+void vcpu_hw_switched(struct vcpu *v, unsigned part, bool on)
+{
+    uint16_t bit = (uint16_t)(1u << part);
+    v->hw_switched = on ? v->hw_switched | bit : v->hw_switched & (uint16_t)~bit;
 }
 
 void vcpu_hw_release(struct vm *vm)

@@ -79,6 +79,9 @@ struct vcpu {
      * their flush before each entry; one load each on every exit and entry. Only v's CPU
      * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
     union vcpu_hw_mask hw_sync;
+    /* The parts whose load and put run when v is switched, one bit per part (core/vcpu_hw.h,
+     * vcpu_hw_switched): written on v's CPU, or while v is not loaded. */
+    uint16_t hw_switched;
     volatile union vcpu_hw_mask hw_flush;
     /* Set by a reset (vcpu_init, any CPU): v's FP/SIMD registers start at zero. The CPU that
      * runs v zeroes v->fp at its next load, and never saves the pre-reset registers it may

@@ -352,8 +352,11 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr)
 static int nested_attach(struct vm *vm)
 {
     struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
-    if (!vm->cfg.virtual_el2)
+    if (!vm->cfg.virtual_el2) {
+        for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+            vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_NESTED, false);
         return 0;
+    }
     /* FEAT_NV2: ID_AA64MMFR2_EL1.NV = 2 (D19.2). */
     uint64_t nv = ID_FIELD_GET(sysreg_read(s3_0_c0_c7_2), ID_AA64MMFR2_EL1_NV);
     if (nv < 2) {

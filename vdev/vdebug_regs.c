@@ -107,6 +107,7 @@ static void activate(struct vcpu *v, struct vdebug_cpu *c)
     trap_tda(false);
     c->active = true;
     s->active |= 1u << v->id;
+    vcpu_hw_switched(v, VCPU_HW_VDEBUG, true);
 }
 
 /* v (loaded on this CPU) goes back to its copy: its enables leave the hardware. */
@@ -119,6 +120,7 @@ static void deactivate(struct vcpu *v, struct vdebug_cpu *c)
     trap_tda(true);
     c->active = false;
     s->active &= ~(1u << v->id);
+    vcpu_hw_switched(v, VCPU_HW_VDEBUG, false);
 }
 
 /* After the copy changed: a vCPU that may use debug now (debug on, OS lock unlocked, a register
@@ -302,6 +304,7 @@ static int vdebug_attach(struct vm *vm)
     for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         struct vdebug_cpu *c = &s->cpu[i];
         *c = (struct vdebug_cpu){ .oslk = true };
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VDEBUG, false);
     }
     return 0;
 }

@@ -54,6 +54,8 @@ static int vmte_attach(struct vm *vm)
 {
     struct vmte_vm *s = vm->hw[VCPU_HW_VMTE].state;
     *s = (struct vmte_vm){ .on = host_tags && !vm_cpu_feature_off(&vm->cfg, CPU_FEAT_MTE) };
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VMTE, s->on);
     if (!host_tags)
         return 0; /* ATA and TID5 name nothing to trap; HCR_EL2.ATA stays 0 */
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)

@@ -103,6 +103,7 @@ static void activate(struct vcpu *v)
     hw_load(&s->cpu[v->id]);
     v->regs.pauth_live = 1; /* key A: installed by vcpu_enter */
     s->active |= 1u << v->id;
+    vcpu_hw_switched(v, VCPU_HW_VPAUTH, true);
     vcpu_set_hcr(v, HCR_EL2_API | HCR_EL2_APK, true);
 }
 
@@ -187,6 +188,8 @@ static int vpauth_attach(struct vm *vm)
 {
     struct vpauth_vm *s = vm->hw[VCPU_HW_VPAUTH].state;
     *s = (struct vpauth_vm){ 0 };
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VPAUTH, false);
     return 0;
 }
 

@@ -266,6 +266,7 @@ static struct vpmu *use(struct vcpu *v)
     if (!p->used) {
         reset(p);
         p->used = true;
+        vcpu_hw_switched(v, VCPU_HW_VPMU, true);
         restore(p);
     }
     return p;
@@ -652,8 +653,10 @@ static void vpmu_cpu_init(unsigned cpu)
 static int vpmu_attach(struct vm *vm)
 {
     struct vpmu_vm *s = vm->hw[VCPU_HW_VPMU].state;
-    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         s->cpu[i].used = s->cpu[i].level = false;
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VPMU, false);
+    }
     return 0;
 }
 

@@ -143,6 +143,7 @@ enum exit_result vsve_trap(struct vcpu *v, uint64_t esr)
     p->zcr = REG_FIELD(s->vq - 1, ZCR_ELX_LEN_SHIFT);
     sysreg_write(s3_0_c1_c2_0, p->zcr);
     p->used = true;
+    vcpu_hw_switched(v, VCPU_HW_VSVE, true);
     return EXIT_RESUME;
 }
 
@@ -176,8 +177,10 @@ static int vsve_attach(struct vm *vm)
             vq = cpu_vq[c];
     }
     s->vq = vq;
-    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
         s->cpu[i].used = false;
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VSVE, false);
+    }
     return 0;
 }
 
