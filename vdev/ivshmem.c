@@ -183,7 +183,8 @@ static int ivshmem_attach(struct vm *vm, const struct vm_device *d, unsigned ind
     spin_unlock(&s->lock);
     ivshmem_set_state(s, 0); /* already 0 after a quiesce */
     shmem_region_join(s->region, d->shmem_peer, s);
-    if (vm_add_mmio(vm, d->ipa, d->size, &ecam_ops, s) < 0 || vm_add_mmio(vm, d->win_ipa, d->win_size, &win_ops, s) < 0) {
+    if (vm_add_mmio(vm, d->ipa, d->size, &ecam_ops, s) < 0 ||
+        vm_add_mmio(vm, d->win_ipa, d->win_size, &win_ops, s) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated MMIO windows\n", vm->cfg.name);
         return -1;
     }
@@ -237,8 +238,9 @@ static void ivshmem_dt_node(const struct vm_device *d, void *state, struct vdev_
     uint32_t mask[4] = { 0xf800, 0, 0, 7 };
     fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
     /* INTA of 00:00.0 to the SPI, in the GIC binding (address cells 2, SPI, level high). */
-    uint32_t map[10] = { PCI_DT_PHYS_HI(PCI_BDF(0, 0, 0)), 0, 0, IVSHMEM_INTA, dt->intc_phandle, 0, 0, 0,
-                         d->intid - 32, 4 };
+    uint32_t map[10] = {
+        PCI_DT_PHYS_HI(PCI_BDF(0, 0, 0)), 0, 0, IVSHMEM_INTA, dt->intc_phandle, 0, 0, 0, d->intid - 32, 4
+    };
     fdtw_prop_cells(w, "interrupt-map", map, 10);
     fdtw_prop_empty(w, "dma-coherent");
     fdtw_begin_node(w, "shmem@0,0");

@@ -25,9 +25,9 @@ struct ivshmem {
     bool line;     /* the level the vGIC has */
     bool quiesced; /* the VM is being reset or stopped: its line is left alone */
     bool shm_mapped;
-    uint32_t bar0, bar2;   /* the guest's BAR addresses (32-bit, size-aligned) */
-    uint64_t shm_ipa;      /* where the region is mapped while shm_mapped */
-    uint32_t int_status;   /* IVSHMEM_INT_* */
+    uint32_t bar0, bar2;     /* the guest's BAR addresses (32-bit, size-aligned) */
+    uint64_t shm_ipa;        /* where the region is mapped while shm_mapped */
+    uint32_t int_status;     /* IVSHMEM_INT_* */
     volatile uint32_t state; /* IVSHMEM_STATE; read by the peers without the lock */
 };
 VDEV_STATE_FITS(struct ivshmem);

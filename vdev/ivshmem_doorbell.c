@@ -46,10 +46,16 @@ void ivshmem_set_state(struct ivshmem *s, uint32_t state)
         ivshmem_notify_peers(s, IVSHMEM_INT_PEER_STATE);
 }
 
+/* Peer i's state: 0 while its VM is stopped or resetting. A VM that stops itself (PSCI
+ * SYSTEM_OFF, or a fault) is not quiesced, so its STATE register keeps its last value; the
+ * others see it as absent all the same (but get no interrupt for it: docs/shmem.md). */
 static uint32_t peer_state(struct ivshmem *s, unsigned i)
 {
     struct ivshmem *p = i < s->d->shmem_peers ? shmem_region_peer(s->region, i) : 0;
-    return p ? __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) : 0;
+    if (!p)
+        return 0;
+    enum vm_state st = p->vm->state;
+    return st == VM_STOPPED || st == VM_RESETTING ? 0 : __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
 }
 
 int ivshmem_reg_read(struct ivshmem *s, uint64_t off, unsigned size, uint64_t *val)

@@ -4,6 +4,7 @@
  *     Linux peer (tools/shmem_ping.c) through ring A and takes each answer from ring B, waiting
  *     in WFI for the doorbell interrupt; then resets itself, and in its second life finds the
  *     region as it left it, its own state 0, and waits for the Linux peer to say it saw that;
+ *     before the messages it also pokes its function with bad values (hostile());
  *   - a read-only peer ("reader"): its write to the region faults and changes nothing; it
  *     reads the messages once peer 0 says it is done;
  *   - a VM no region names ("outsider"): no ivshmem node, and the peers' window faults.
@@ -16,7 +17,7 @@
 
 #define SHM_ROUNDS    64
 #define SHM_SLOTS     16
-#define SHM_RING(r)   ((r)*0x100)          /* ring 0: peer 0 -> 1, ring 1: peer 1 -> 0 */
+#define SHM_RING(r)   ((r)*0x100) /* ring 0: peer 0 -> 1, ring 1: peer 1 -> 0 */
 #define SHM_HEAD      0
 #define SHM_TAIL      4
 #define SHM_SLOT(i)   (8 + 4 * ((i) % SHM_SLOTS))
@@ -32,7 +33,7 @@
 
 #define OUTSIDER_PROBE 0x10000000u /* the peers' bar-window in tests/configs/shmem.dts */
 
-static uintptr_t regs, shm;
+static uintptr_t regs, shm, ecam_base;
 static uint64_t shm_size;
 static uint32_t spi;
 static volatile uint32_t doorbells, state_irqs, other_irqs;
@@ -92,6 +93,7 @@ static int setup(void)
     shm_size = (uint64_t)fdt_cell(size, 0) << 32 | fdt_cell(size, 1);
     spi = fdt_cell(map, 8) + 32;
     regs = (uintptr_t)win;
+    ecam_base = (uintptr_t)ecam;
     shm = (uintptr_t)((win + IVSHMEM_REGS_SIZE + shm_size - 1) & ~(shm_size - 1));
     cfg_wr((uintptr_t)ecam, 0x10 + 4 * IVSHMEM_REGS_BAR, (uint32_t)regs);
     cfg_wr((uintptr_t)ecam, 0x10 + 4 * IVSHMEM_SHMEM_BAR, (uint32_t)shm);
@@ -131,11 +133,53 @@ static int reader(void)
     check(faulted, "readonly_write_faults", "the write was taken");
     check(shm_rd(canary) == 0, "readonly_write_changed_nothing", "reads 0x%x", shm_rd(canary));
     reg_wr(IVSHMEM_STATE, ST_READY);
-    WAIT_FOR(reg(IVSHMEM_PEER_STATE + 0) == ST_DONE);
+    /* Peer 0 writes the mark, then sets ST_DONE (which interrupts this peer) and resets at once:
+     * the state may read 0 again by the time this vCPU looks, the mark stays. */
+    WAIT_FOR(shm_rd(SHM_BOOT_MARK) == 1);
     uint32_t head = shm_rd(SHM_RING(0) + SHM_HEAD), last = shm_rd(SHM_RING(0) + SHM_SLOT(SHM_ROUNDS - 1));
     check(head == SHM_ROUNDS && last == SHM_MSG(SHM_ROUNDS - 1), "reader_sees_ring", "head %u last 0x%x", head, last);
     check(state_irqs > 0, "reader_woken_by_state_change", "no state interrupt");
     return guest_failures;
+}
+
+/* What a hostile guest can do to its own function, before the protocol starts: nothing that
+ * reaches another peer or the hypervisor. */
+static void hostile(uintptr_t ecam)
+{
+    uint64_t esr, far;
+    uint32_t before = doorbells;
+    reg_wr(IVSHMEM_DOORBELL, 3); /* peers 0..2 only */
+    reg_wr(IVSHMEM_DOORBELL, 0xffff);
+    reg_wr(IVSHMEM_DOORBELL, 0xffffffffu);
+    reg_wr(0xffc, 0xffffffffu); /* reserved: ignored */
+    check(reg(IVSHMEM_INT_STATUS) == 0 && doorbells == before && reg(0xffc) == 0, "bad_doorbells_ignored",
+          "INT_STATUS 0x%x, %u doorbells", reg(IVSHMEM_INT_STATUS), doorbells - before);
+    reg_wr(IVSHMEM_DOORBELL, 0); /* its own number: allowed */
+    WAIT_FOR(doorbells != before);
+    check(doorbells == before + 1, "self_doorbell", "%u doorbells", doorbells - before);
+    fault_expect();
+    mmio_wr8(regs + IVSHMEM_DOORBELL, 1);
+    bool f8 = fault_taken(&esr, &far);
+    fault_expect();
+    (void)mmio_rd64(regs + IVSHMEM_ID);
+    bool f64 = fault_taken(&esr, &far);
+    check(f8 && f64, "register_sizes_checked", "8-bit write %d, 64-bit read %d", f8, f64);
+    check(mmio_rd(ecam + (1u << 15)) == 0xffffffffu && mmio_rd(ecam + (1u << 12)) == 0xffffffffu, "only_function_0",
+          "device 1 or function 1 answered");
+    /* BAR2 outside the bar-window: the region disappears, and comes back where it was. */
+    cfg_wr(ecam, 0x10 + 4 * IVSHMEM_SHMEM_BAR, 0x20000000u);
+    fault_expect();
+    (void)shm_rd(0);
+    bool gone = fault_taken(&esr, &far);
+    fault_expect();
+    (void)mmio_rd(0x20000000u);
+    bool not_there = fault_taken(&esr, &far);
+    cfg_wr(ecam, 0x10 + 4 * IVSHMEM_SHMEM_BAR, (uint32_t)shm);
+    fault_expect();
+    (void)shm_rd(0);
+    bool back = !fault_taken(&esr, &far);
+    check(gone && not_there && back, "bar2_only_inside_window", "unmapped %d, outside %d, back %d", gone, not_there,
+          back);
 }
 
 /* Peer 0, first life. */
@@ -145,6 +189,7 @@ static void ping_pong(void)
     for (uint64_t o = 0; o < shm_size && zero; o += 4)
         zero = shm_rd(o) == 0;
     check(zero, "region_zeroed", "a nonzero word");
+    hostile(ecam_base);
     reg_wr(IVSHMEM_STATE, ST_READY);
     gprintf("shmem: waiting for the peers\n");
     WAIT_FOR(reg(IVSHMEM_PEER_STATE + 4) == ST_READY && reg(IVSHMEM_PEER_STATE + 8) == ST_READY);

@@ -962,35 +962,39 @@ static void test_pci_binding(void **state)
 /* The shared memory binding (docs/shmem.md): a region under /shared-memory with a size and its
  * peers, and in each peer an elvisor,ivshmem-pci device naming it, with a bar-window below 4 GiB
  * that holds twice the region. */
-#define SHM_NODE(props)                                                                                         \
-    " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;"              \
+#define SHM_NODE(props)                                                                           \
+    " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;" \
     " interrupts = <80>; bar-window = <0x0 0x10000000 0x0 0x100000>; " props " }; };"
 
 static void test_shmem_binding(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
     static char dts[16384];
-    snprintf(dts, sizeof(dts),
-             "/dts-v1/;\n/ { shared-memory {"
-             " ring { size = <0x0 0x10000>; peers = \"a\", \"ro\", \"no-irq\", \"on-ram\"; };"
-             " ghost { size = <0x0 0x10000>; peers = \"a\", \"nobody\"; };"
-             " odd { size = <0x0 0x3000>; peers = \"bad-size\"; };"
-             " big { size = <0x0 0x100000>; peers = \"small-window\"; };"
-             " dup { size = <0x0 0x1000>; peers = \"twice\", \"twice\"; };"
-             " }; vms {"
-             "a { " GOOD SHM_NODE("shmem = \"ring\";") " };"
-             "ro { " GOOD SHM_NODE("shmem = \"ring\"; read-only;") " };"
-             "outsider { " GOOD SHM_NODE("shmem = \"ring\";") " };"
-             "unknown-vm { " GOOD SHM_NODE("shmem = \"ghost\";") " };"
-             "no-region { " GOOD SHM_NODE("shmem = \"none\";") " };"
-             "bad-size { " GOOD SHM_NODE("shmem = \"odd\";") " };"
-             "small-window { " GOOD SHM_NODE("shmem = \"big\";") " };"
-             "twice { " GOOD SHM_NODE("shmem = \"dup\";") " };"
-             "no-irq { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 "
-             "0x100000>; bar-window = <0x0 0x10000000 0x0 0x100000>; shmem = \"ring\"; }; }; };"
-             "on-ram { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 "
-             "0x100000>; interrupts = <80>; bar-window = <0x0 0x40000000 0x0 0x100000>; shmem = \"ring\"; }; }; };"
-             "}; };\n");
+    static const char *const parts[] = {
+        "/dts-v1/;\n/ { shared-memory {",
+        " ring { size = <0x0 0x10000>; peers = \"a\", \"ro\", \"no-irq\", \"on-ram\"; };",
+        " ghost { size = <0x0 0x10000>; peers = \"a\", \"nobody\"; };",
+        " odd { size = <0x0 0x3000>; peers = \"bad-size\"; };",
+        " big { size = <0x0 0x100000>; peers = \"small-window\"; };",
+        " dup { size = <0x0 0x1000>; peers = \"twice\", \"twice\"; };",
+        " }; vms {",
+        "a { " GOOD SHM_NODE("shmem = \"ring\";") " };",
+        "ro { " GOOD SHM_NODE("shmem = \"ring\"; read-only;") " };",
+        "outsider { " GOOD SHM_NODE("shmem = \"ring\";") " };",
+        "unknown-vm { " GOOD SHM_NODE("shmem = \"ghost\";") " };",
+        "no-region { " GOOD SHM_NODE("shmem = \"none\";") " };",
+        "bad-size { " GOOD SHM_NODE("shmem = \"odd\";") " };",
+        "small-window { " GOOD SHM_NODE("shmem = \"big\";") " };",
+        "twice { " GOOD SHM_NODE("shmem = \"dup\";") " };",
+        "no-irq { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;"
+        " bar-window = <0x0 0x10000000 0x0 0x100000>; shmem = \"ring\"; }; }; };",
+        "on-ram { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;"
+        " interrupts = <80>; bar-window = <0x0 0x40000000 0x0 0x100000>; shmem = \"ring\"; }; }; };",
+        "}; };\n",
+    };
+    dts[0] = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        strcat(dts, parts[i]);
     size_t len;
     uint8_t *blob = compile(dts, &len);
     int n = parse_blob(blob, len, out);
