@@ -116,6 +116,20 @@ def test_linux_perf_counts():
         assert "HYPERVISOR CRASH" not in q.output()
 
 
+def test_linux_mte():
+    """Memory tagging from Linux user space on a machine with tag storage (QEMU virt,mte=on):
+    the kernel finds MTE, and tools/mtecheck.c (in the initramfs) maps a PROT_MTE page, keeps a
+    tag on a granule and gets SIGSEGV with SEGV_MTESERR through a pointer with another tag."""
+    with Qemu("linux-mte", machine_args(gic=3, cpu="max", smp=4, mte=True), kernel=IMG) as q:
+        q.expect(r"\[linux\] elvisor-guest: shell ready", timeout=600)
+        wait_shell(q, "linux")
+        assert sh(q, "linux", "grep -c ' mte' /proc/cpuinfo").split()[-1] != "0"
+        out = sh(q, "linux", "mtecheck", timeout=60)
+        assert "elvisor-guest: mte tagged granule kept tag 5" in out, out
+        assert "elvisor-guest: mte tag check fault si_code 9" in out, out
+        assert "HYPERVISOR CRASH" not in q.output()
+
+
 def test_two_linux_vms():
     img = os.path.join(BUILD, "tests/configs/linux2.img")
     with Qemu("linux-two-vms", machine_args(gic=3, smp=4), kernel=img) as q:
