@@ -163,7 +163,10 @@ static const struct mmio_ops win_ops = { .read = win_read, .write = win_write };
 static int ivshmem_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {
     struct ivshmem *s = state;
-    if (!s->region) { /* the VM's creation */
+    if (!s->region) { /* the VM's creation; vm and d stay the same across its resets, while
+                       * other peers may read them */
+        s->vm = vm;
+        s->d = d;
         s->region = shmem_region_get(vm->cfg.name, d->shmem, d->shmem_size, d->shmem_peers);
         if (!s->region)
             return -1;
@@ -171,8 +174,6 @@ static int ivshmem_attach(struct vm *vm, const struct vm_device *d, unsigned ind
     spin_lock(&s->lock);
     if (s->shm_mapped) /* a reset: the new guest places its BARs again */
         stage2_unmap(vm, s->shm_ipa, d->shmem_size);
-    s->vm = vm;
-    s->d = d;
     s->cmd = 0;
     s->int_line = 0;
     s->line = false;

@@ -76,7 +76,9 @@ int ivshmem_reg_read(struct ivshmem *s, uint64_t off, unsigned size, uint64_t *v
         *val = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
         break;
     case IVSHMEM_INT_STATUS:
-        *val = __atomic_load_n(&s->int_status, __ATOMIC_RELAXED);
+        spin_lock(&s->lock);
+        *val = s->int_status;
+        spin_unlock(&s->lock);
         break;
     default:
         if (off >= IVSHMEM_PEER_STATE && off < IVSHMEM_PEER_STATE + 4 * SHMEM_MAX_PEERS)

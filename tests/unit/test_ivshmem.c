@@ -141,7 +141,10 @@ static uint64_t rd(unsigned i, uint64_t ipa, unsigned size)
     return v;
 }
 
-static void wr(unsigned i, uint64_t ipa, unsigned size, uint64_t v) { assert_int_equal(access(i, ipa, size, 1, &v), 0); }
+static void wr(unsigned i, uint64_t ipa, unsigned size, uint64_t v)
+{
+    assert_int_equal(access(i, ipa, size, 1, &v), 0);
+}
 
 /* The guest places BAR0 at REGS and BAR2 at SHM and turns memory decoding on, INTx enabled. */
 static void enable(unsigned i)
