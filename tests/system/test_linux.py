@@ -56,11 +56,15 @@ def test_linux_vm_boots_to_shell(gic, cpu):
         # Pointer authentication (vdev/vpauth.c): advertised on max and used by the kernel;
         # cortex-a72 has none.
         features = sh(q, "linux", "grep -m1 ^Features /proc/cpuinfo").split()
+        # SVE and SVE2 (vdev/vsve.c) on max, at the VM's vector length; none on cortex-a72.
         if cpu == "max":
             assert "paca" in features and "pacg" in features, features
             assert "CPU features: detected: Address authentication" in dmesg
+            assert "sve" in features and "sve2" in features, features
+            assert re.search(r"SVE: maximum available vector length \d+ bytes per vector", dmesg)
         else:
             assert "paca" not in features and "pacg" not in features, features
+            assert "sve" not in features, features
         bad = [l for l in dmesg.splitlines()
                if re.search(r"\b(WARNING|BUG|Oops|Call trace|error|failed)\b", l, re.I)
                and "PCIe" not in l]
