@@ -6,7 +6,8 @@
  * sleeps in read() on /dev/uioN until the doorbell interrupt.
  *
  *   shmem-ping            answer peer 0's messages (ring 0) on ring 1, then wait for peer 0 to
- *                         reset and come back, and tell it so (state 4)
+ *                         reset and come back, and tell it so (state 4); once per life of
+ *                         the VM: it refuses to start when this peer's state is not 0
  *   shmem-ping info       print the function's registers and the region's first words
  *
  * Exit status 0 on success, 1 on a protocol error or a timeout, 2 when the device is missing.
@@ -197,6 +198,12 @@ int main(int argc, char **argv)
         return die("resource2");
     if (argc > 1 && strcmp(argv[1], "info") == 0)
         return info();
+    /* The protocol starts from state 0 (the VM's build or reset): not twice in one life. */
+    if (rd(regs, IVSHMEM_STATE) != 0) {
+        printf("shmem-ping: this peer's state is %u, not 0: it ran already (reset the VM to run it again)\n",
+               rd(regs, IVSHMEM_STATE));
+        return 1;
+    }
     printf("shmem-ping: %s is peer %u of %u\n", dir, rd(regs, IVSHMEM_ID), rd(regs, IVSHMEM_PEERS));
     fflush(stdout);
     wr(regs, IVSHMEM_STATE, ST_READY);
