@@ -217,13 +217,18 @@ lint: | $(DEPS_STAMP)
 	    -ffreestanding -nostdlib -mgeneral-regs-only -I. 2>/dev/null; done
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
-linux: $(B)/tools/elvisorctl | $(DEPS_STAMP)
-	@ELVISORCTL=$(B)/tools/elvisorctl bash tools/linux.sh
+linux: $(B)/tools/elvisorctl $(B)/tools/shmem-ping | $(DEPS_STAMP)
+	@ELVISORCTL=$(B)/tools/elvisorctl SHMEM_PING=$(B)/tools/shmem-ping bash tools/linux.sh
 
 # The control VM's command line (docs/control.md), static, for the Linux guest's initramfs.
 $(B)/tools/elvisorctl: tools/elvisorctl.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+# The Linux side of the shared memory test (docs/shmem.md), static, for the initramfs.
+$(B)/tools/shmem-ping: tools/shmem_ping.c vdev/ivshmem_regs.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
 qemu-test: | $(DEPS_STAMP)
 	$(MAKE) all images linux linux

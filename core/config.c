@@ -265,7 +265,7 @@ static const char *pci_owner(const struct parse *p, const struct vm_config *vm, 
     return 0;
 }
 
-static bool parse_pci(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+static bool parse_bar_window(struct parse *p, int node, const char *name, struct vm_device *d)
 {
     int len;
     if (!fdt_getprop(p->f, node, "bar-window", &len) || len != 16 ||
@@ -275,6 +275,14 @@ static bool parse_pci(struct parse *p, int node, const char *name, struct vm_con
     if (!in_ipa_space(p, d->win_ipa, d->win_size))
         REFUSE(p, "devices/%s: bar-window 0x%lx+0x%lx exceeds the %u-bit IPA space", name, (unsigned long)d->win_ipa,
                (unsigned long)d->win_size, p->lim->ipa_bits);
+    return true;
+}
+
+static bool parse_pci(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+{
+    int len;
+    if (!parse_bar_window(p, node, name, d))
+        return false;
     const char *list = fdt_getprop(p->f, node, "pci-devices", &len);
     if (!list || len <= 0 || list[len - 1])
         REFUSE(p, "devices/%s: pci-devices: need a list of host functions \"BB:DD.F\"", name);
@@ -292,6 +300,66 @@ static bool parse_pci(struct parse *p, int node, const char *name, struct vm_con
         at += n + 1;
     }
     d->dma_unsafe = fdt_getprop(p->f, node, "dma-unsafe", 0) != 0;
+    return true;
+}
+
+/* The subnode of parent called name, or -1. */
+static int subnode_named(const struct fdt *f, int parent, const char *name)
+{
+    for (int n = fdt_first_subnode(f, parent); n >= 0; n = fdt_next_subnode(f, n))
+        if (strcmp(fdt_node_name(f, n), name) == 0)
+            return n;
+    return -1;
+}
+
+/* shmem = "NAME": the region /shared-memory/NAME (size = <hi lo>, peers = "vm", ...) must name
+ * this VM among its peers, and every peer must be a VM of the configuration (docs/shmem.md). The
+ * guest places two 32-bit BARs in the bar-window: the registers (4 KiB) and the region. */
+static bool parse_shmem(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+{
+    if (!parse_bar_window(p, node, name, d) || !copy_string(p, node, "shmem", d->shmem, sizeof(d->shmem), true))
+        return false;
+    int top = fdt_path_offset(p->f, "/shared-memory");
+    int r = top < 0 ? -1 : subnode_named(p->f, top, d->shmem);
+    if (r < 0)
+        REFUSE(p, "devices/%s: shmem: no region /shared-memory/%s", name, d->shmem);
+    int len;
+    if (!fdt_getprop(p->f, r, "size", &len) || len != 8)
+        REFUSE(p, "shared-memory/%s: size: need <size-hi size-lo>", d->shmem);
+    const uint8_t *sz = fdt_getprop(p->f, r, "size", &len);
+    d->shmem_size = (uint64_t)fdt_cell(sz, 0) << 32 | fdt_cell(sz, 1);
+    if (d->shmem_size < 0x1000 || d->shmem_size > SHMEM_MAX_SIZE || (d->shmem_size & (d->shmem_size - 1)))
+        REFUSE(p, "shared-memory/%s: size 0x%lx: need a power of two from 4 KiB to %lu MiB", d->shmem,
+               (unsigned long)d->shmem_size, (unsigned long)(SHMEM_MAX_SIZE >> 20));
+    const char *peers = fdt_getprop(p->f, r, "peers", &len);
+    if (!peers || len <= 0 || peers[len - 1])
+        REFUSE(p, "shared-memory/%s: peers: need a list of VM names", d->shmem);
+    int vms = fdt_path_offset(p->f, "/vms");
+    unsigned n = 0;
+    bool me = false;
+    for (const char *s = peers, *end = peers + len; s < end; s += strlen(s) + 1, n++) {
+        if (n == SHMEM_MAX_PEERS)
+            REFUSE(p, "shared-memory/%s: peers: more than %d", d->shmem, SHMEM_MAX_PEERS);
+        if (subnode_named(p->f, vms, s) < 0)
+            REFUSE(p, "shared-memory/%s: peers: \"%.40s\" is not a VM under /vms", d->shmem, s);
+        for (const char *t = peers; t < s; t += strlen(t) + 1)
+            if (strcmp(t, s) == 0)
+                REFUSE(p, "shared-memory/%s: peers: \"%.40s\" is listed twice", d->shmem, s);
+        if (strcmp(s, vm->name) == 0) {
+            d->shmem_peer = (uint8_t)n;
+            me = true;
+        }
+    }
+    if (!me)
+        REFUSE(p, "devices/%s: shared-memory/%s does not name this VM in its peers", name, d->shmem);
+    d->shmem_peers = (uint8_t)n;
+    for (unsigned i = 0; i < vm->nr_devs; i++)
+        if (strcmp(vm->dev[i].shmem, d->shmem) == 0)
+            REFUSE(p, "devices/%s: shared-memory/%s is shown by another device of this VM", name, d->shmem);
+    /* Both BARs are 32-bit; the region's, naturally aligned, fits anywhere in twice its size. */
+    if (d->win_ipa + d->win_size > (1ULL << 32) || d->win_size < 2 * d->shmem_size)
+        REFUSE(p, "devices/%s: bar-window must lie below 4 GiB and hold at least twice the region (0x%lx)", name,
+               (unsigned long)(2 * d->shmem_size));
     return true;
 }
 
@@ -319,6 +387,8 @@ static bool parse_props(struct parse *p, int node, const char *name, struct vm_c
                    (unsigned long)size, (unsigned long)(VM_MAX_DISK >> 20));
     }
     if ((k->props & VDEV_PROP_PCI) && !parse_pci(p, node, name, vm, d))
+        return false;
+    if ((k->props & VDEV_PROP_SHMEM) && !parse_shmem(p, node, name, vm, d))
         return false;
     if (k->props & VDEV_PROP_MSI_SPIS) {
         uint32_t n;

@@ -16,6 +16,9 @@
 #define VM_BOOTARGS_LEN 256
 #define CONFIG_MAX_VMS  8
 #define VM_MAX_PCI_FNS  4 /* host PCI functions one virtual host bridge shows */
+#define SHMEM_MAX_PEERS 8 /* VMs that share one region (docs/shmem.md) */
+/* A shared region is a power of two from 4 KiB to this (it is a PCI BAR: docs/shmem.md). */
+#define SHMEM_MAX_SIZE (256ULL << 20)
 
 struct vdev_kind;
 
@@ -62,6 +65,12 @@ struct vm_device {
     uint8_t nr_pci;
     bool dma_unsafe;
     uint64_t win_ipa, win_size;
+    /* VDEV_PROP_SHMEM: the shared region /shared-memory/<shmem> this device shows (with
+     * bar-window and read_only), its size, this VM's peer number (its place in the region's
+     * `peers`) and how many peers it has (docs/shmem.md). */
+    char shmem[VM_NAME_LEN];
+    uint64_t shmem_size;
+    uint8_t shmem_peer, shmem_peers;
 };
 
 /* CPU features a VM's configuration can turn off (`cpu-features = "no-debug", ...`, docs/config.md).

@@ -36,6 +36,12 @@ int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
     return pt_map(&vm->s2, ipa, pa, size, PT_S2_DEVICE, 0);
 }
 
+int stage2_map_shared(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, bool read_only)
+{
+    /* S2AP RO (Arm ARM D8.4.5) for a read-only peer; XN: nobody runs code from a mailbox. */
+    return pt_map(&vm->s2, ipa, pa, size, (read_only ? PT_S2_RAM_RO : PT_S2_RAM) | PT_S2_XN, 0);
+}
+
 int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size)
 {
     vm->s2_unmapping = true;

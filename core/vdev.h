@@ -31,6 +31,9 @@ struct fdt_writer;
 /* "msi-spis": how many SPIs, from the one interrupts names, an MSI frame owns (d->msi_spis). */
 #define VDEV_PROP_MSI_SPIS (1u << 5)
 #define VDEV_MAX_MSI_SPIS  64
+/* "shmem" (a region under /shared-memory that names this VM among its peers) and "bar-window"
+ * (where the guest places the registers and the region); docs/shmem.md. */
+#define VDEV_PROP_SHMEM (1u << 6)
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {

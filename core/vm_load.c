@@ -49,6 +49,15 @@ void vm_load_zero(struct vm *vm, uint64_t off, uint64_t len)
     vm_load_clean(vm, off, len);
 }
 
+void vm_load_zero_pa(uint64_t start, uint64_t len)
+{
+    if (mte_tag_memory())
+        mte_zero_tagged(start, len);
+    else
+        memset((void *)(uintptr_t)start, 0, len);
+    vm_load_clean_pa(start, len);
+}
+
 void vm_load_publish(struct vm *vm)
 {
     dsb_ish();

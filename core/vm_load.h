@@ -17,6 +17,9 @@ void vm_load_zero(struct vm *vm, uint64_t off, uint64_t len);
 void vm_load_clean(struct vm *vm, uint64_t off, uint64_t len);
 /* The same for len bytes of other memory a guest reads (its flash), by hypervisor address. */
 void vm_load_clean_pa(uint64_t start, uint64_t len);
+/* Zeroes (with its tags, where RAM has them) and cleans len bytes of other memory guests map
+ * (a shared region, docs/shmem.md), by hypervisor address. */
+void vm_load_zero_pa(uint64_t start, uint64_t len);
 /* Before the VM (re)starts: no instruction cache holds old code, and no TLB holds a
  * translation of its VMID from before (a previous run or whatever ran before boot). */
 void vm_load_publish(struct vm *vm);

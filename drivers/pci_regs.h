@@ -26,8 +26,9 @@
 #define PCI_COMMAND_MASTER       0x0004 /* bus master: the function may issue DMA */
 #define PCI_COMMAND_INTX_DISABLE 0x0400
 
-#define PCI_STATUS_CAP_LIST 0x0010
-#define PCI_STATUS_W1C_MASK 0xf900 /* error bits the driver clears by writing 1 */
+#define PCI_STATUS_INTERRUPT 0x0008 /* INTx asserted, whatever INTx disable says (PCI 2.3) */
+#define PCI_STATUS_CAP_LIST  0x0010
+#define PCI_STATUS_W1C_MASK  0xf900 /* error bits the driver clears by writing 1 */
 
 #define PCI_HEADER_TYPE_MASK   0x7f
 #define PCI_HEADER_TYPE_NORMAL 0
@@ -48,7 +49,8 @@
 #define PCI_CAP_ID_EXP    0x10
 #define PCI_CAP_ID_MSIX   0x11
 
-#define PCI_CLASS_BRIDGE 0x06 /* base class of host, PCI-to-PCI and other bridges */
+#define PCI_CLASS_MEMORY_RAM 0x0500 /* base class and subclass: a RAM memory controller */
+#define PCI_CLASS_BRIDGE     0x06   /* base class of host, PCI-to-PCI and other bridges */
 
 /* Bus/device/function: the 16-bit requester ID (PCIe Base 2.2.6.2). */
 #define PCI_BDF(bus, dev, fn) ((uint16_t)(((bus) << 8) | ((dev) << 3) | (fn)))

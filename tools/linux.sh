@@ -23,7 +23,8 @@ ARCH=arm64
 # Modules a VM needs, by module name. Their dependencies are added automatically; names the
 # kernel has built in are skipped (the cloud kernel has ext4, crc32c, the PL011 and the GIC
 # built in, but virtio and its device drivers as modules).
-MODULES="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4"
+# uio_pci_generic: user space takes the shared memory doorbell (tools/shmem_ping.c, docs/shmem.md).
+MODULES="virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 uio_pci_generic"
 read -ra MODLIST <<< "$MODULES ${LINUX_EXTRA_MODULES:-}"
 
 say() { echo "tools/linux.sh: $*"; }
@@ -59,7 +60,7 @@ fi
 
 # What the build depends on besides the package versions.
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
-script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,mtecheck,elvisorctl}.c | sha256sum | cut -c1-16)"
+script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,mtecheck,elvisorctl,shmem_ping}.c | sha256sum | cut -c1-16)"
 outputs_present() {
     [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
 }
@@ -360,6 +361,10 @@ aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno
 ELVISORCTL=${ELVISORCTL:-build/tools/elvisorctl}
 [ -x "$ELVISORCTL" ] || die "$ELVISORCTL is missing: run make linux"
 cp "$ELVISORCTL" "$R/bin/elvisorctl"
+# The shared memory peer (tools/shmem_ping.c, built by the Makefile: make linux).
+SHMEM_PING=${SHMEM_PING:-build/tools/shmem-ping}
+[ -x "$SHMEM_PING" ] || die "$SHMEM_PING is missing: run make linux"
+cp "$SHMEM_PING" "$R/bin/shmem-ping"
 ln -s busybox "$R/bin/sh"
 echo "$RELEASE" > "$R/etc/kernel-release"
 # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.

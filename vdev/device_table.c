@@ -4,6 +4,7 @@
  * (HOST_TEST), so only the bindings are seen there. */
 #include "core/vdev.h"
 #include "drivers/gic_its_regs.h"
+#include "vdev/ivshmem.h"
 #include "vdev/vdebug.h"
 #include "vdev/vits.h"
 #include "vdev/vgicv2m.h"
@@ -53,6 +54,11 @@ const struct vdev_kind vdev_kinds[] = {
       .props = VDEV_PROP_PCI,
       .min_size = VPCI_ECAM_MIN_WINDOW,
       .ops = MODEL(&vpci_ops) },
+    { .compatible = "elvisor,ivshmem-pci",
+      .props = VDEV_PROP_SHMEM | VDEV_PROP_READ_ONLY,
+      .needs_irq = true,
+      .min_size = VPCI_ECAM_MIN_WINDOW,
+      .ops = MODEL(&ivshmem_ops) },
 };
 
 const unsigned vdev_nr_kinds = sizeof(vdev_kinds) / sizeof(vdev_kinds[0]);

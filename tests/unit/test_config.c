@@ -1038,6 +1038,70 @@ static void test_pci_binding(void **state)
 #undef PCI_NODE
 #undef PCI_WIN
 
+/* The shared memory binding (docs/shmem.md): a region under /shared-memory with a size and its
+ * peers, and in each peer an elvisor,ivshmem-pci device naming it, with a bar-window below 4 GiB
+ * that holds twice the region. */
+#define SHM_NODE(props)                                                                           \
+    " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;" \
+    " interrupts = <80>; bar-window = <0x0 0x10000000 0x0 0x100000>; " props " }; };"
+
+static void test_shmem_binding(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    static char dts[16384];
+    static const char *const parts[] = {
+        "/dts-v1/;\n/ { shared-memory {",
+        " ring { size = <0x0 0x10000>; peers = \"a\", \"ro\", \"no-irq\", \"on-ram\"; };",
+        " ghost { size = <0x0 0x10000>; peers = \"a\", \"nobody\"; };",
+        " odd { size = <0x0 0x3000>; peers = \"bad-size\"; };",
+        " big { size = <0x0 0x100000>; peers = \"small-window\"; };",
+        " dup { size = <0x0 0x1000>; peers = \"twice\", \"twice\"; };",
+        " }; vms {",
+        "a { " GOOD SHM_NODE("shmem = \"ring\";") " };",
+        "ro { " GOOD SHM_NODE("shmem = \"ring\"; read-only;") " };",
+        "outsider { " GOOD SHM_NODE("shmem = \"ring\";") " };",
+        "unknown-vm { " GOOD SHM_NODE("shmem = \"ghost\";") " };",
+        "no-region { " GOOD SHM_NODE("shmem = \"none\";") " };",
+        "bad-size { " GOOD SHM_NODE("shmem = \"odd\";") " };",
+        "small-window { " GOOD SHM_NODE("shmem = \"big\";") " };",
+        "twice { " GOOD SHM_NODE("shmem = \"dup\";") " };",
+        "no-irq { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;"
+        " bar-window = <0x0 0x10000000 0x0 0x100000>; shmem = \"ring\"; }; }; };",
+        "on-ram { " GOOD " devices { shm { compatible = \"elvisor,ivshmem-pci\"; reg = <0x0 0x30000000 0x0 0x100000>;"
+        " interrupts = <80>; bar-window = <0x0 0x40000000 0x0 0x100000>; shmem = \"ring\"; }; }; };",
+        "}; };\n",
+    };
+    dts[0] = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        strcat(dts, parts[i]);
+    size_t len;
+    uint8_t *blob = compile(dts, &len);
+    int n = parse_blob(blob, len, out);
+    free(blob);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].name, "a");
+    assert_ptr_equal(out[0].dev[0].kind, kind_named("elvisor,ivshmem-pci"));
+    assert_string_equal(out[0].dev[0].shmem, "ring");
+    assert_int_equal(out[0].dev[0].shmem_size, 0x10000);
+    assert_int_equal(out[0].dev[0].shmem_peer, 0);
+    assert_int_equal(out[0].dev[0].shmem_peers, 4);
+    assert_false(out[0].dev[0].read_only);
+    assert_int_equal(out[0].dev[0].intid, 80);
+    assert_string_equal(out[1].name, "ro");
+    assert_int_equal(out[1].dev[0].shmem_peer, 1);
+    assert_true(out[1].dev[0].read_only);
+    assert_int_equal(nreports, 8);
+    expect_refused("outsider", "devices/shm: shared-memory/ring does not name this VM in its peers");
+    expect_refused("unknown-vm", "shared-memory/ghost: peers: \"nobody\" is not a VM under /vms");
+    expect_refused("no-region", "devices/shm: shmem: no region /shared-memory/none");
+    expect_refused("bad-size", "shared-memory/odd: size 0x3000: need a power of two from 4 KiB to 256 MiB");
+    expect_refused("small-window", "devices/shm: bar-window must lie below 4 GiB and hold at least twice the region");
+    expect_refused("twice", "shared-memory/dup: peers: \"twice\" is listed twice");
+    expect_refused("no-irq", "devices/shm: \"elvisor,ivshmem-pci\" needs interrupts = <SPI>");
+    expect_refused("on-ram", "memory: 0x40000000+0x400000 overlaps a bar-window at 0x40000000");
+}
+#undef SHM_NODE
+
 static void test_overlaps_refused(void **state)
 {
     struct vm_config out[CONFIG_MAX_VMS];
@@ -1360,18 +1424,31 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_vm),         cmocka_unit_test(test_pci_binding),
-        cmocka_unit_test(test_limits_accepted), cmocka_unit_test(test_memory_refused),
-        cmocka_unit_test(test_vcpus_refused),   cmocka_unit_test(test_cpu_features),
-        cmocka_unit_test(test_sve_max_vl),      cmocka_unit_test(test_virtual_el2),
-        cmocka_unit_test(test_control),         cmocka_unit_test(test_control_autostart_off_refused),
-        cmocka_unit_test(test_images_refused),  cmocka_unit_test(test_images_at_text_offset),
-        cmocka_unit_test(test_firmware),        cmocka_unit_test(test_passthrough_refused),
-        cmocka_unit_test(test_devices_refused), cmocka_unit_test(test_v2m_binding),
-        cmocka_unit_test(test_virtio_bindings), cmocka_unit_test(test_overlaps_refused),
-        cmocka_unit_test(test_names),           cmocka_unit_test(test_duplicate_names),
-        cmocka_unit_test(test_too_many_vms),    cmocka_unit_test(test_whole_config_errors),
-        cmocka_unit_test(test_corrupted_bytes), cmocka_unit_test(test_real_configs),
+        cmocka_unit_test(test_full_vm),
+        cmocka_unit_test(test_pci_binding),
+        cmocka_unit_test(test_shmem_binding),
+        cmocka_unit_test(test_limits_accepted),
+        cmocka_unit_test(test_memory_refused),
+        cmocka_unit_test(test_vcpus_refused),
+        cmocka_unit_test(test_cpu_features),
+        cmocka_unit_test(test_sve_max_vl),
+        cmocka_unit_test(test_virtual_el2),
+        cmocka_unit_test(test_control),
+        cmocka_unit_test(test_control_autostart_off_refused),
+        cmocka_unit_test(test_images_refused),
+        cmocka_unit_test(test_images_at_text_offset),
+        cmocka_unit_test(test_firmware),
+        cmocka_unit_test(test_passthrough_refused),
+        cmocka_unit_test(test_devices_refused),
+        cmocka_unit_test(test_v2m_binding),
+        cmocka_unit_test(test_virtio_bindings),
+        cmocka_unit_test(test_overlaps_refused),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_too_many_vms),
+        cmocka_unit_test(test_whole_config_errors),
+        cmocka_unit_test(test_corrupted_bytes),
+        cmocka_unit_test(test_real_configs),
     };
 
     return cmocka_run_group_tests_name("config", tests, setup, NULL);
