@@ -48,6 +48,25 @@
 #define PCI_CAP_ID_EXP    0x10
 #define PCI_CAP_ID_MSIX   0x11
 
+/* The MSI capability (PCI Local Bus 3.0 6.8.1): Message Control at +2, Message Address at +4;
+ * with 64-bit addresses the upper half at +8 and Message Data at +0xc, else Message Data at +8;
+ * with per-vector masking the Mask and Pending Bits follow the data. */
+#define PCI_MSI_FLAGS         0x02
+#define PCI_MSI_ADDRESS_LO    0x04
+#define PCI_MSI_ADDRESS_HI    0x08
+#define PCI_MSI_DATA_32       0x08
+#define PCI_MSI_DATA_64       0x0c
+#define PCI_MSI_FLAGS_ENABLE  0x0001      /* MSI Enable */
+#define PCI_MSI_FLAGS_QMASK   0x000e      /* Multiple Message Capable */
+#define PCI_MSI_FLAGS_QSIZE   0x0070      /* Multiple Message Enable */
+#define PCI_MSI_FLAGS_64BIT   0x0080      /* 64 bit address capable */
+#define PCI_MSI_FLAGS_MASKBIT 0x0100      /* per-vector masking capable */
+#define PCI_MSI_ADDRESS_MASK  0xfffffffcu /* bits 1:0 of the address are zero (dword aligned) */
+#define PCI_MSI_DATA_MASK     0xffffu     /* Message Data: 16 bits */
+#define PCI_MSI_CAP_32        0x0c        /* bytes of a 32-bit capability without masking */
+#define PCI_MSI_CAP_64        0x10        /* ... of a 64-bit one */
+#define PCI_MSI_CAP_MAX       0x18        /* the largest: 64-bit with mask and pending bits */
+
 #define PCI_CLASS_BRIDGE 0x06 /* base class of host, PCI-to-PCI and other bridges */
 
 /* Bus/device/function: the 16-bit requester ID (PCIe Base 2.2.6.2). */

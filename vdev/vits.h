@@ -94,4 +94,12 @@ enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev);
 
 extern const struct vdev_ops vits_ops;
 
+/* For other models of the VM (vdev/vpci_msi.c): the index of its ITS among its configured
+ * devices (the first arm,gic-v3-its), -1 if it has none; known from the configuration, before
+ * any attach. */
+int vits_index(const struct vm *vm);
+/* A device's MSI: a write of EventID ev to the VM's GITS_TRANSLATER with DeviceID dev on the
+ * bus. Takes the ITS's lock; VITS_OK or why nothing was raised (counted in its->errors). */
+enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev);
+
 #endif

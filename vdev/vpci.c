@@ -6,13 +6,16 @@
  *     that BAR owns, placed by the hypervisor: drivers/pci_host.c). The host BARs never move.
  *   - the command register: memory decoding (virtual: the stage 2 mapping), bus mastering and
  *     INTx disable reach the host; I/O decoding is always off;
- *   - capabilities: MSI and MSI-X are unlinked from the list (no virtual ITS yet), writes are
- *     refused except the PCI Express Device Control register (without Initiate FLR); the
- *     extended configuration space reads as zeros; no expansion ROM;
+ *   - capabilities: MSI is a shadow routed to the VM's ITS when it has one (vdev/vpci_msi.c),
+ *     else unlinked like MSI-X (not routed yet); other writes are refused except the PCI
+ *     Express Device Control register (without Initiate FLR); the extended configuration space
+ *     reads as zeros; no expansion ROM;
  *   - INTx is the host's SPI, given to the VM (core/pci_assign.c), described by interrupt-map.
  * The host configuration space is reached only through these rules (PCI Local Bus 3.0 6.1,
  * 6.2; PCIe Base 7.5). */
 #include "vdev/vpci.h"
+#include "vdev/vpci_msi.h"
+#include "vdev/vits.h"
 #include "core/vm.h"
 #include "core/vdev.h"
 #include "core/pci_assign.h"
@@ -38,6 +41,7 @@ struct vpci_fn {
     uint8_t cap_id[MAX_CAPS];
     uint64_t bar[PCI_NR_BARS];     /* the guest's BAR address (size-aligned) */
     uint64_t map_ipa[PCI_NR_BARS]; /* where it is mapped */
+    struct vpci_msi msi;
 };
 
 struct vpci {
@@ -49,13 +53,19 @@ struct vpci {
 };
 VDEV_STATE_FITS(struct vpci);
 
-static bool cap_visible(uint8_t id) { return id != PCI_CAP_ID_MSI && id != PCI_CAP_ID_MSIX; }
+/* MSI is shown when it is routed (vpci_msi_attach), MSI-X never yet. */
+static bool cap_visible(const struct vpci_fn *f, unsigned i)
+{
+    if (f->cap_id[i] == PCI_CAP_ID_MSI)
+        return f->msi.cap == f->cap_off[i];
+    return f->cap_id[i] != PCI_CAP_ID_MSIX;
+}
 
 /* The first visible capability at or after list position i, 0 if none. */
 static uint8_t next_visible(const struct vpci_fn *f, unsigned i)
 {
     for (; i < f->nr_caps; i++)
-        if (cap_visible(f->cap_id[i]))
+        if (cap_visible(f, i))
             return f->cap_off[i];
     return 0;
 }
@@ -72,13 +82,13 @@ static uint32_t read_bar_dword(const struct vpci_fn *f, unsigned i)
     return 0;
 }
 
-static uint32_t cfg_read32(const struct vpci_fn *f, unsigned reg)
+static uint32_t cfg_read32(struct vpci_fn *f, unsigned reg)
 {
     uint16_t bdf = f->host->bdf;
     if (reg >= 0x100)
         return 0; /* no extended capabilities */
     if (reg >= PCI_HEADER_END) {
-        uint32_t v = pci_cfg_read(bdf, reg, 4);
+        uint32_t v = vpci_msi_owns(&f->msi, reg) ? vpci_msi_read(&f->msi, reg) : pci_cfg_read(bdf, reg, 4);
         for (unsigned i = 0; i < f->nr_caps; i++)
             if (f->cap_off[i] == reg) /* its header: link to the next visible one */
                 v = (v & ~0xff00u) | (uint32_t)next_visible(f, i + 1) << 8;
@@ -175,6 +185,10 @@ static void set_command(struct vpci *s, struct vpci_fn *f, uint16_t val)
 
 static void cap_write(struct vpci_fn *f, unsigned reg, unsigned size, uint32_t val)
 {
+    if (vpci_msi_owns(&f->msi, reg)) {
+        vpci_msi_write(&f->msi, reg, size, val);
+        return;
+    }
     for (unsigned i = 0; i < f->nr_caps; i++) {
         if (f->cap_id[i] != PCI_CAP_ID_EXP || reg != f->cap_off[i] + (unsigned)PCIE_DEVCTL || size != 2)
             continue;
@@ -283,6 +297,11 @@ static int vpci_attach(struct vm *vm, const struct vm_device *d, unsigned index,
         }
         f->spi = pci_assign_intx(f->host);
         read_caps(f);
+        uint8_t msi_cap = 0;
+        for (unsigned c = 0; c < f->nr_caps; c++)
+            if (f->cap_id[c] == PCI_CAP_ID_MSI && !msi_cap)
+                msi_cap = f->cap_off[c];
+        vpci_msi_attach(&f->msi, vm, f->host, msi_cap, PCI_BDF(0, s->nr, 0));
         s->nr++;
         set_command(s, f, 0);
     }
@@ -335,6 +354,11 @@ static void vpci_dt_node(const struct vm_device *d, void *state, struct vdev_dt 
     }
     if (n)
         fdtw_prop_cells(w, "interrupt-map", map, n);
+    /* msi-map (Linux pci-msi.txt): the functions' requester IDs to DeviceIDs of the VM's ITS. */
+    if (vits_index(s->vm) >= 0) {
+        uint32_t msi_map[4] = { 0, dt->its_phandle, VPCI_MSI_DEVID_BASE, VPCI_MSI_NR_RIDS };
+        fdtw_prop_cells(w, "msi-map", msi_map, 4);
+    }
     fdtw_prop_empty(w, "dma-coherent");
     fdtw_end_node(w);
 }
@@ -344,8 +368,10 @@ static void vpci_dt_node(const struct vm_device *d, void *state, struct vdev_dt 
 static void vpci_quiesce(void *state)
 {
     struct vpci *s = state;
-    for (unsigned i = 0; i < s->nr; i++)
+    for (unsigned i = 0; i < s->nr; i++) {
         pci_set_master(s->fn[i].host->bdf, false);
+        vpci_msi_quiesce(&s->fn[i].msi);
+    }
 }
 
 const struct vdev_ops vpci_ops = { .attach = vpci_attach, .dt_node = vpci_dt_node, .quiesce = vpci_quiesce };

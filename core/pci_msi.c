@@ -1,0 +1,161 @@
+/* Host side of assigned functions' MSIs (core/pci_msi.h, docs/pci.md "MSI").
+ *
+ * Path of one MSI: the function writes the data (the host EventID) to the address it was given,
+ * an IPA of its VM; the SMMU translates it with the VM's stage 2 (docs/pci.md: the STE shares
+ * the VM's tables), where the page at doorbell_ipa maps the host ITS's translation frame, so
+ * the write lands on GITS_TRANSLATER with the function's requester ID on the bus; the ITS
+ * turns (DeviceID = msi-map(RID), EventID) into the host LPI mapped here (IHI 0069H 5.2), which
+ * the hypervisor takes (core/irq.c) and hands to the device model's callback. A function can
+ * only raise its own DeviceID's events: the DeviceID comes from the bus, not from the data, and
+ * only EventID 0 of it is mapped. */
+#include "core/pci_msi.h"
+#include "core/pci_assign.h"
+#include "core/irq.h"
+#include "core/stage2.h"
+#include "core/vm.h"
+#include "drivers/gicv3_its.h"
+#include "drivers/pci_host.h"
+#include "lib/log.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+#define PAGE_BYTES 4096u
+#define MSI_EVENT  0u /* the one host EventID a function uses */
+#define EVENT_BITS 1u /* ITT size of a function's DeviceID: EventIDs 0 and 1 (the ITS's minimum) */
+
+/* One function's route, indexed like the host bridge's functions (one owner each). */
+struct route {
+    struct vm *vm; /* NULL: free */
+    uint32_t devid, lpi;
+    pci_msi_fn deliver;
+    void *arg;
+};
+
+static struct route routes[PCI_HOST_MAX_FNS];
+static uint64_t doorbell_at[CONFIG_MAX_VMS]; /* where each VM's doorbell page is mapped, 0: not */
+static spinlock_t lock = SPINLOCK_INIT;
+
+/* The host LPI of a function: its VM's model is called only while the VM runs or is paused,
+ * under vm->lock, which a reset takes to leave VM_RUNNING (vmm_request_reset) and which stop,
+ * pause and resume take: the model's state is not being rebuilt meanwhile. An LPI taken while
+ * the VM is reset or stopped is dropped (its functions' bus mastering is off then). */
+static bool msi_irq(uint32_t intid, void *arg)
+{
+    const struct route *r = arg;
+    struct vm *vm = r->vm;
+    if (!vm)
+        return false;
+    spin_lock(&vm->lock);
+    enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+    if ((st == VM_RUNNING || st == VM_PAUSED) && r->deliver)
+        r->deliver(r->arg);
+    spin_unlock(&vm->lock);
+    return false; /* LPIs have no active state: nothing to hand on */
+}
+
+static int fn_slot(const struct pci_fn *f)
+{
+    for (unsigned i = 0; i < pci_host_nr_fns() && i < PCI_HOST_MAX_FNS; i++)
+        if (pci_host_fn(i) == f)
+            return (int)i;
+    return -1;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+no_msi(const struct vm *vm, const struct pci_fn *f, const char *why, ...)
+{
+    char line[120];
+    va_list ap;
+    va_start(ap, why);
+    ev_vsnprintf(line, sizeof(line), why, ap);
+    va_end(ap);
+    printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: %s\n", vm->cfg.name, PCI_BDF_BUS(f->bdf), PCI_BDF_DEV(f->bdf),
+           PCI_BDF_FN(f->bdf), line);
+    return -1;
+}
+
+/* The doorbell page in vm's stage 2 (once per VM). */
+static int map_doorbell(struct vm *vm, uint64_t ipa)
+{
+    uint64_t *at = &doorbell_at[vm - vms];
+    if (*at)
+        return *at == ipa ? 0 : -1;
+    if (stage2_map_device(vm, ipa, gicv3_its_doorbell() & ~(uint64_t)(PAGE_BYTES - 1), PAGE_BYTES) < 0)
+        return -1;
+    *at = ipa;
+    return 0;
+}
+
+/* The host event of a function given to vm: MAPD, a fresh LPI with our handler, MAPTI to the
+ * CPU of the VM's first vCPU. Called with the lock held. */
+static int setup(struct vm *vm, const struct pci_fn *f, struct route *r)
+{
+    uint32_t devid, lpi;
+    if (!pci_assign_msi_devid(f->bdf, &devid))
+        return no_msi(vm, f, "the host bridge's msi-map gives it no ITS DeviceID");
+    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++)
+        if (routes[i].vm && routes[i].devid == devid)
+            return no_msi(vm, f, "its DeviceID 0x%x is another function's", devid);
+    if (gicv3_its_map_device(devid, EVENT_BITS, true) < 0)
+        return no_msi(vm, f, "the host ITS cannot map DeviceID 0x%x", devid);
+    lpi = gicv3_its_alloc_lpi();
+    r->vm = vm;
+    r->devid = devid;
+    r->lpi = lpi;
+    if (!lpi || irq_set_handler(lpi, msi_irq, r) < 0 ||
+        gicv3_its_map_event(devid, MSI_EVENT, lpi, vm->vcpu[0].pcpu) < 0) {
+        if (lpi) {
+            irq_set_handler(lpi, 0, 0);
+            gicv3_its_free_lpi(lpi);
+        }
+        gicv3_its_map_device(devid, EVENT_BITS, false);
+        memset(r, 0, sizeof(*r));
+        return no_msi(vm, f, "no host LPI left");
+    }
+    return 0;
+}
+
+int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, pci_msi_fn deliver, void *arg,
+                  struct pci_msi_msg *msg)
+{
+    int k = fn_slot(f);
+    if (!gicv3_its_ready())
+        return no_msi(vm, f, "the host has no usable ITS");
+    if (k < 0 || pci_assign_fn(vm, f->bdf) != f)
+        return no_msi(vm, f, "not given to this VM");
+    struct route *r = &routes[k];
+    spin_lock(&lock);
+    int err = 0;
+    if (r->vm != vm)
+        err = r->vm ? no_msi(vm, f, "its host event belongs to another VM") : setup(vm, f, r);
+    if (!err && map_doorbell(vm, doorbell_ipa) < 0)
+        err = no_msi(vm, f, "its doorbell page at 0x%lx cannot be mapped", (unsigned long)doorbell_ipa);
+    if (!err) {
+        r->deliver = deliver;
+        r->arg = arg;
+        msg->addr = doorbell_ipa + (gicv3_its_doorbell() & (PAGE_BYTES - 1));
+        msg->data = MSI_EVENT;
+    }
+    spin_unlock(&lock);
+    return err;
+}
+
+void pci_msi_release(struct vm *vm)
+{
+    spin_lock(&lock);
+    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++) {
+        struct route *r = &routes[i];
+        if (r->vm != vm)
+            continue;
+        gicv3_its_unmap_event(r->devid, MSI_EVENT);
+        gicv3_its_map_device(r->devid, EVENT_BITS, false);
+        irq_set_handler(r->lpi, 0, 0);
+        gicv3_its_free_lpi(r->lpi);
+        memset(r, 0, sizeof(*r));
+    }
+    if (doorbell_at[vm - vms])
+        stage2_unmap(vm, doorbell_at[vm - vms], PAGE_BYTES);
+    doorbell_at[vm - vms] = 0;
+    spin_unlock(&lock);
+}
