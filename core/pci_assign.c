@@ -304,6 +304,8 @@ void pci_assign_init(void)
     }
     if (hw.host_found)
         hw.pci_on = pci_host_init(&hw.host, hw.pci_err, sizeof(hw.pci_err)) == 0;
+    if (hw.pci_on)
+        pci_msi_boot();
 }
 
 void pci_assign_banner(void)

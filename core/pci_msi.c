@@ -15,24 +15,27 @@
 #include "core/vm.h"
 #include "drivers/gicv3_its.h"
 #include "drivers/pci_host.h"
+#include "drivers/pci_regs.h"
+#include "arch/aarch64/mmu.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define PAGE_BYTES 4096u
-#define MSI_EVENT  0u /* the one host EventID a function uses */
-#define EVENT_BITS 1u /* ITT size of a function's DeviceID: EventIDs 0 and 1 (the ITS's minimum) */
-
-/* One function's route, indexed like the host bridge's functions (one owner each). */
+/* One function's route, indexed like the host bridge's functions (one owner each): message v
+ * is host EventID v of its DeviceID, raising host LPI lpi[v]. */
 struct route {
     struct vm *vm; /* NULL: free */
-    uint32_t devid, lpi;
+    uint32_t devid;
+    unsigned nvec, event_bits;
+    uint32_t lpi[PCI_MSI_MAX_VECS];
     pci_msi_fn deliver;
     void *arg;
 };
 
 static struct route routes[PCI_HOST_MAX_FNS];
+static bool msix_mapped[PCI_HOST_MAX_FNS];
 static uint64_t doorbell_at[CONFIG_MAX_VMS]; /* where each VM's doorbell page is mapped, 0: not */
 static spinlock_t lock = SPINLOCK_INIT;
 
@@ -44,12 +47,15 @@ static bool msi_irq(uint32_t intid, void *arg)
 {
     const struct route *r = arg;
     struct vm *vm = r->vm;
-    if (!vm)
+    unsigned vec = 0;
+    while (vec < r->nvec && r->lpi[vec] != intid)
+        vec++;
+    if (!vm || vec == r->nvec)
         return false;
     spin_lock(&vm->lock);
     enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
     if ((st == VM_RUNNING || st == VM_PAUSED) && r->deliver)
-        r->deliver(r->arg);
+        r->deliver(r->arg, vec);
     spin_unlock(&vm->lock);
     return false; /* LPIs have no active state: nothing to hand on */
 }
@@ -87,55 +93,75 @@ static int map_doorbell(struct vm *vm, uint64_t ipa)
     return 0;
 }
 
-/* The host event of a function given to vm: MAPD, a fresh LPI with our handler, MAPTI to the
- * CPU of the VM's first vCPU. Called with the lock held. */
-static int setup(struct vm *vm, const struct pci_fn *f, struct route *r)
+/* Gives back what setup took: events discarded, LPIs freed, the DeviceID unmapped. */
+static void teardown(struct route *r)
 {
-    uint32_t devid, lpi;
+    for (unsigned v = 0; v < r->nvec; v++) {
+        if (!r->lpi[v])
+            continue;
+        gicv3_its_unmap_event(r->devid, v);
+        irq_set_handler(r->lpi[v], 0, 0);
+        gicv3_its_free_lpi(r->lpi[v]);
+    }
+    gicv3_its_map_device(r->devid, r->event_bits, false);
+    memset(r, 0, sizeof(*r));
+}
+
+/* The host events of a function given to vm: MAPD, then per message a fresh LPI with our
+ * handler, MAPTI to the CPU of the VM's first vCPU. Called with the lock held. */
+static int setup(struct vm *vm, const struct pci_fn *f, unsigned nvec, struct route *r)
+{
+    uint32_t devid;
+    unsigned bits = 1; /* the ITT holds 2^bits events: 2 at least */
+    while ((1u << bits) < nvec)
+        bits++;
     if (!pci_assign_msi_devid(f->bdf, &devid))
         return no_msi(vm, f, "the host bridge's msi-map gives it no ITS DeviceID");
     for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++)
         if (routes[i].vm && routes[i].devid == devid)
             return no_msi(vm, f, "its DeviceID 0x%x is another function's", devid);
-    if (gicv3_its_map_device(devid, EVENT_BITS, true) < 0)
+    if (gicv3_its_map_device(devid, bits, true) < 0)
         return no_msi(vm, f, "the host ITS cannot map DeviceID 0x%x", devid);
-    lpi = gicv3_its_alloc_lpi();
     r->vm = vm;
     r->devid = devid;
-    r->lpi = lpi;
-    if (!lpi || irq_set_handler(lpi, msi_irq, r) < 0 ||
-        gicv3_its_map_event(devid, MSI_EVENT, lpi, vm->vcpu[0].pcpu) < 0) {
-        if (lpi) {
-            irq_set_handler(lpi, 0, 0);
-            gicv3_its_free_lpi(lpi);
+    r->event_bits = bits;
+    for (r->nvec = 0; r->nvec < nvec; r->nvec++) {
+        uint32_t lpi = gicv3_its_alloc_lpi();
+        r->lpi[r->nvec] = lpi;
+        if (!lpi || irq_set_handler(lpi, msi_irq, r) < 0 ||
+            gicv3_its_map_event(devid, r->nvec, lpi, vm->vcpu[0].pcpu) < 0) {
+            r->nvec++;
+            teardown(r);
+            return no_msi(vm, f, "no host LPI left for its %u messages", nvec);
         }
-        gicv3_its_map_device(devid, EVENT_BITS, false);
-        memset(r, 0, sizeof(*r));
-        return no_msi(vm, f, "no host LPI left");
     }
     return 0;
 }
 
-int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, pci_msi_fn deliver, void *arg,
-                  struct pci_msi_msg *msg)
+int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, unsigned nvec, pci_msi_fn deliver,
+                  void *arg, struct pci_msi_msg *msg)
 {
     int k = fn_slot(f);
     if (!gicv3_its_ready())
         return no_msi(vm, f, "the host has no usable ITS");
     if (k < 0 || pci_assign_fn(vm, f->bdf) != f)
         return no_msi(vm, f, "not given to this VM");
+    if (!nvec || nvec > PCI_MSI_MAX_VECS)
+        return no_msi(vm, f, "%u messages asked", nvec);
     struct route *r = &routes[k];
     spin_lock(&lock);
     int err = 0;
     if (r->vm != vm)
-        err = r->vm ? no_msi(vm, f, "its host event belongs to another VM") : setup(vm, f, r);
+        err = r->vm ? no_msi(vm, f, "its host events belong to another VM") : setup(vm, f, nvec, r);
+    else if (r->nvec < nvec)
+        err = no_msi(vm, f, "%u messages asked, %u set up", nvec, r->nvec);
     if (!err && map_doorbell(vm, doorbell_ipa) < 0)
         err = no_msi(vm, f, "its doorbell page at 0x%lx cannot be mapped", (unsigned long)doorbell_ipa);
     if (!err) {
         r->deliver = deliver;
         r->arg = arg;
         msg->addr = doorbell_ipa + (gicv3_its_doorbell() & (PAGE_BYTES - 1));
-        msg->data = MSI_EVENT;
+        msg->data = 0; /* message v is host EventID v */
     }
     spin_unlock(&lock);
     return err;
@@ -144,18 +170,52 @@ int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, 
 void pci_msi_release(struct vm *vm)
 {
     spin_lock(&lock);
-    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++) {
-        struct route *r = &routes[i];
-        if (r->vm != vm)
-            continue;
-        gicv3_its_unmap_event(r->devid, MSI_EVENT);
-        gicv3_its_map_device(r->devid, EVENT_BITS, false);
-        irq_set_handler(r->lpi, 0, 0);
-        gicv3_its_free_lpi(r->lpi);
-        memset(r, 0, sizeof(*r));
-    }
+    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++)
+        if (routes[i].vm == vm)
+            teardown(&routes[i]);
     if (doorbell_at[vm - vms])
         stage2_unmap(vm, doorbell_at[vm - vms], PAGE_BYTES);
     doorbell_at[vm - vms] = 0;
     spin_unlock(&lock);
+}
+
+/* Pages [pa, pa + len) of a BAR at EL2, if the EL2 tables reach them. */
+static bool map_el2(uint64_t pa, uint64_t len)
+{
+    if (!pa || !len || (pa + len) >> mmu_va_bits())
+        return false;
+    mmu_map(pa, len, MMU_DEVICE);
+    return true;
+}
+
+void pci_msi_boot(void)
+{
+    for (unsigned i = 0; i < pci_host_nr_fns() && i < PCI_HOST_MAX_FNS; i++) {
+        const struct pci_fn *f = pci_host_fn(i);
+        unsigned cap = pci_find_cap(f->bdf, PCI_CAP_ID_MSIX);
+        if (!cap || f->header_type != PCI_HEADER_TYPE_NORMAL)
+            continue;
+        unsigned n = (pci_cfg_read(f->bdf, cap + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1;
+        uint32_t t = pci_cfg_read(f->bdf, cap + PCI_MSIX_TABLE, 4), p = pci_cfg_read(f->bdf, cap + PCI_MSIX_PBA, 4);
+        unsigned tb = t & PCI_MSIX_BIR_MASK, pb = p & PCI_MSIX_BIR_MASK;
+        if (tb >= PCI_NR_BARS || pb >= PCI_NR_BARS)
+            continue;
+        const struct pci_bar *tbar = &f->bar[tb], *pbar = &f->bar[pb];
+        uint64_t toff = t & PCI_MSIX_OFFSET_MASK, poff = p & PCI_MSIX_OFFSET_MASK;
+        uint64_t tlen = (uint64_t)n * PCI_MSIX_ENTRY_SIZE, plen = (n + 63) / 64 * 8;
+        if (toff + tlen > tbar->size || poff + plen > pbar->size)
+            continue;
+        if (tb == pb) { /* one span: the device model traps it whole (vdev/vpci_msix.c) */
+            uint64_t lo = toff < poff ? toff : poff, hi = toff + tlen > poff + plen ? toff + tlen : poff + plen;
+            msix_mapped[i] = map_el2(tbar->pa + lo, hi - lo);
+        } else {
+            msix_mapped[i] = map_el2(tbar->pa + toff, tlen) && map_el2(pbar->pa + poff, plen);
+        }
+    }
+}
+
+bool pci_msi_msix_mapped(const struct pci_fn *f)
+{
+    int k = fn_slot(f);
+    return k >= 0 && msix_mapped[k];
 }

@@ -49,13 +49,18 @@ static void sync_hw(struct vpci_msi *m)
     m->hw_on = true;
 }
 
-/* The host LPI of the function (core/pci_msi.c: vm->lock held, the VM running or paused). */
-static void deliver(void *arg)
+/* Host message vec of the function (core/pci_msi.c: vm->lock held, the VM running or paused):
+ * MSI-X entry vec while MSI-X is on, else the MSI message (vec 0). */
+static void deliver(void *arg, unsigned vec)
 {
     struct vpci_msi *m = arg;
+    uint32_t ev = 0;
     spin_lock(&m->lock);
-    bool ok = m->enabled && m->addr == m->translater;
-    uint32_t dev = m->devid, ev = m->data;
+    bool ok =
+        m->x.enabled ? vpci_msix_target(&m->x, vec, &ev) : vec == 0 && m->cap && m->enabled && m->addr == m->translater;
+    if (!m->x.enabled)
+        ev = m->data;
+    uint32_t dev = m->devid;
     spin_unlock(&m->lock);
     if (ok && vits_msi(m->vm, dev, ev) == VITS_OK)
         __atomic_fetch_add(&m->delivered, 1, __ATOMIC_RELAXED);
@@ -63,66 +68,88 @@ static void deliver(void *arg)
         __atomic_fetch_add(&m->dropped, 1, __ATOMIC_RELAXED);
 }
 
-void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint16_t rid)
+void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
+                     uint16_t rid, struct vpci_msix_entry *tab)
 {
     memset(m, 0, sizeof(*m));
     m->vm = vm;
     m->host = host;
-    if (!cap)
-        return;
-    uint16_t ctrl = (uint16_t)pci_cfg_read(host->bdf, cap + PCI_MSI_FLAGS, 2);
-    pci_cfg_write(host->bdf, cap + PCI_MSI_FLAGS, 2, 0); /* off until the guest turns it on */
+    uint16_t ctrl = cap ? (uint16_t)pci_cfg_read(host->bdf, cap + PCI_MSI_FLAGS, 2) : 0;
+    if (cap)
+        pci_cfg_write(host->bdf, cap + PCI_MSI_FLAGS, 2, 0); /* off until the guest turns it on */
+    vpci_msix_off(host, xcap);
     int its = vits_index(vm);
-    if (its < 0 || rid >= VPCI_MSI_NR_RIDS)
+    if ((!cap && !xcap) || its < 0 || rid >= VPCI_MSI_NR_RIDS)
         return; /* no ITS to send to: hidden, the guest uses INTx */
+    unsigned nx = 0;
+    if (xcap && pci_msi_msix_mapped(host)) {
+        nx = vpci_msix_host_entries(host, xcap);
+        nx = nx < PCI_MSI_MAX_VECS ? nx : PCI_MSI_MAX_VECS;
+    }
     uint64_t win = vm->cfg.dev[its].ipa, doorbell = win + VPCI_MSI_DOORBELL_OFF;
     struct pci_msi_msg msg;
-    if (pci_msi_route(vm, host, doorbell, deliver, m, &msg) < 0)
+    if ((!cap && !nx) || pci_msi_route(vm, host, doorbell, nx ? nx : 1, deliver, m, &msg) < 0)
         return;
-    if (!(ctrl & PCI_MSI_FLAGS_64BIT) && msg.addr >> 32) {
+    m->host_msg = msg;
+    m->translater = win + GITS_TRANSLATER;
+    m->devid = VPCI_MSI_DEVID_BASE + rid;
+    if (nx)
+        vpci_msix_attach(&m->x, host, xcap, nx, &msg, m->translater, tab);
+    if (cap && !(ctrl & PCI_MSI_FLAGS_64BIT) && msg.addr >> 32) {
         printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: it takes 32-bit addresses and its ITS lies above 4 GiB\n",
                vm->cfg.name, PCI_BDF_BUS(host->bdf), PCI_BDF_DEV(host->bdf), PCI_BDF_FN(host->bdf));
         return;
     }
-    m->cap = cap;
-    m->is64 = ctrl & PCI_MSI_FLAGS_64BIT;
-    m->size = (uint8_t)host_size(ctrl);
-    m->host_msg = msg;
-    m->translater = win + GITS_TRANSLATER;
-    m->devid = VPCI_MSI_DEVID_BASE + rid;
+    if (cap) {
+        m->cap = cap;
+        m->is64 = ctrl & PCI_MSI_FLAGS_64BIT;
+        m->size = (uint8_t)host_size(ctrl);
+    }
 }
 
-bool vpci_msi_owns(const struct vpci_msi *m, unsigned reg)
+static bool msi_owns(const struct vpci_msi *m, unsigned reg)
 {
-    if (!m->cap || reg < m->cap)
-        return false;
-    return reg - m->cap < m->size; /* the mask and pending bits too: hidden, not passed through */
+    /* The mask and pending bits too: hidden, not passed through. */
+    return m->cap && reg >= m->cap && reg - m->cap < m->size;
+}
+
+bool vpci_msi_owns(const struct vpci_msi *m, unsigned reg) { return msi_owns(m, reg) || vpci_msix_owns(&m->x, reg); }
+
+/* The MSI capability's dword at dw; the lock held. */
+static uint32_t msi_read(const struct vpci_msi *m, unsigned dw)
+{
+    if (dw == m->cap) {
+        uint16_t ctrl = (uint16_t)((m->is64 ? PCI_MSI_FLAGS_64BIT : 0) | (m->enabled ? PCI_MSI_FLAGS_ENABLE : 0));
+        return (pci_cfg_read(m->host->bdf, m->cap, 2) & 0xffffu) | (uint32_t)ctrl << 16; /* ID and next: the host's */
+    }
+    if (dw == m->cap + (unsigned)PCI_MSI_ADDRESS_LO)
+        return (uint32_t)m->addr;
+    if (m->is64 && dw == m->cap + (unsigned)PCI_MSI_ADDRESS_HI)
+        return (uint32_t)(m->addr >> 32);
+    if (dw == data_off(m))
+        return m->data;
+    return 0;
 }
 
 uint32_t vpci_msi_read(struct vpci_msi *m, unsigned dw)
 {
     spin_lock(&m->lock);
-    uint32_t v = 0;
-    if (dw == m->cap) {
-        uint16_t ctrl = (uint16_t)((m->is64 ? PCI_MSI_FLAGS_64BIT : 0) | (m->enabled ? PCI_MSI_FLAGS_ENABLE : 0));
-        v = (pci_cfg_read(m->host->bdf, m->cap, 2) & 0xffffu) | (uint32_t)ctrl << 16; /* ID and next: the host's */
-    } else if (dw == m->cap + (unsigned)PCI_MSI_ADDRESS_LO) {
-        v = (uint32_t)m->addr;
-    } else if (m->is64 && dw == m->cap + (unsigned)PCI_MSI_ADDRESS_HI) {
-        v = (uint32_t)(m->addr >> 32);
-    } else if (dw == data_off(m)) {
-        v = m->data;
-    }
+    uint32_t v = msi_owns(m, dw) ? msi_read(m, dw) : vpci_msix_read(&m->x, dw);
     spin_unlock(&m->lock);
     return v;
 }
 
 void vpci_msi_write(struct vpci_msi *m, unsigned reg, unsigned size, uint32_t val)
 {
+    spin_lock(&m->lock);
+    if (!msi_owns(m, reg)) {
+        vpci_msix_write(&m->x, reg, size, val);
+        spin_unlock(&m->lock);
+        return;
+    }
     unsigned dw = reg & ~3u, shift = (reg & 3) * 8;
     uint32_t mask = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
-    uint32_t v = (vpci_msi_read(m, dw) & ~mask) | ((val << shift) & mask);
-    spin_lock(&m->lock);
+    uint32_t v = (msi_read(m, dw) & ~mask) | ((val << shift) & mask);
     if (dw == m->cap) {
         if (mask & 0xffff0000u)
             m->enabled = (v >> 16) & PCI_MSI_FLAGS_ENABLE; /* Multiple Message Enable stays 0 */
@@ -137,12 +164,33 @@ void vpci_msi_write(struct vpci_msi *m, unsigned reg, unsigned size, uint32_t va
     spin_unlock(&m->lock);
 }
 
+bool vpci_msi_bar_hole(const struct vpci_msi *m, unsigned bar, uint64_t *off, uint64_t *len)
+{
+    return vpci_msix_hole(&m->x, bar, off, len);
+}
+
+int vpci_msi_bar_access(struct vpci_msi *m, unsigned bar, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+    spin_lock(&m->lock);
+    int rc = vpci_msix_access(&m->x, bar, off, size, write, val);
+    spin_unlock(&m->lock);
+    return rc;
+}
+
 void vpci_msi_quiesce(struct vpci_msi *m)
 {
-    if (!m->host || !m->cap)
+    if (!m->host)
         return;
     spin_lock(&m->lock);
-    m->enabled = false;
-    sync_hw(m);
+    if (m->cap) {
+        m->enabled = false;
+        sync_hw(m);
+    }
+    if (m->x.cap) {
+        m->x.enabled = false;
+        vpci_msix_off(m->host, m->x.cap);
+    }
     spin_unlock(&m->lock);
 }
+
+bool vpci_msix_shown(const struct vpci_msi *m, uint8_t cap) { return m->x.cap && m->x.cap == cap; }

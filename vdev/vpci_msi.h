@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/pci_msi.h"
+#include "vdev/vpci_msix.h"
 #include "lib/spinlock.h"
 
 struct vm;
@@ -37,20 +38,30 @@ struct vpci_msi {
     uint64_t translater; /* the only address that raises anything: its ITS's GITS_TRANSLATER */
     uint32_t devid;      /* its DeviceID in the guest (msi-map) */
     struct pci_msi_msg host_msg;
+    struct vpci_msix x;          /* its MSI-X, under the same lock */
     uint64_t delivered, dropped; /* host LPIs passed on / dropped (relaxed atomics) */
 };
 
 /* At the bridge's attach (creation, reset): function host, at guest requester ID rid, whose
- * MSI capability is at cap (0: it has none). The capability is shown only when the VM has an
- * ITS and the host can route the function's MSIs; the physical MSI starts disabled. */
-void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint16_t rid);
-/* Whether config register reg (a byte offset) lies in the shown capability. */
+ * MSI and MSI-X capabilities are at cap and xcap (0: it has none); tab: room for
+ * PCI_MSI_MAX_VECS MSI-X shadow entries, kept by the bridge. The capabilities are shown only
+ * when the VM has an ITS and the host can route the function's messages (MSI-X also needs its
+ * table mapped at EL2); the physical MSI and MSI-X start disabled. */
+void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
+                     uint16_t rid, struct vpci_msix_entry *tab);
+/* Whether config register reg (a byte offset) lies in a shown MSI or MSI-X capability. */
 bool vpci_msi_owns(const struct vpci_msi *m, unsigned reg);
 /* The capability's dword at dw (vpci_msi_owns): the shadow. The caller links the header. */
 uint32_t vpci_msi_read(struct vpci_msi *m, unsigned dw);
 /* A guest write of size bytes at reg inside it. */
 void vpci_msi_write(struct vpci_msi *m, unsigned reg, unsigned size, uint32_t val);
-/* The physical MSI off (before a reset, or the guest's stop). */
+/* The part of BAR bar that must stay out of stage 2 (the MSI-X table and PBA pages), and a
+ * guest access there (0, or -1 for an abort): vdev/vpci_msix.h. */
+bool vpci_msi_bar_hole(const struct vpci_msi *m, unsigned bar, uint64_t *off, uint64_t *len);
+int vpci_msi_bar_access(struct vpci_msi *m, unsigned bar, uint64_t off, unsigned size, bool write, uint64_t *val);
+/* The physical MSI and MSI-X off (before a reset, or the guest's stop). */
 void vpci_msi_quiesce(struct vpci_msi *m);
+/* Whether the MSI-X capability at cap is shown. */
+bool vpci_msix_shown(const struct vpci_msi *m, uint8_t cap);
 
 #endif
