@@ -7,7 +7,7 @@
  * turns (DeviceID = msi-map(RID), EventID) into the host LPI mapped here (IHI 0069H 5.2), which
  * the hypervisor takes (core/irq.c) and hands to the device model's callback. A function can
  * only raise its own DeviceID's events: the DeviceID comes from the bus, not from the data, and
- * only EventID 0 of it is mapped. */
+ * only its own messages' EventIDs of it are mapped. */
 #include "core/pci_msi.h"
 #include "core/pci_assign.h"
 #include "core/irq.h"

@@ -1,6 +1,7 @@
 /* Message-signalled interrupts of assigned PCI functions, host side (docs/pci.md "MSI"): each
- * function's MSIs are one event of the host ITS (drivers/gicv3_its.c), DeviceID from the host
- * bridge's msi-map, mapped to a host LPI that belongs to the function's VM; the ITS doorbell
+ * message of a function (its MSI, or an MSI-X entry) is one event of the host ITS
+ * (drivers/gicv3_its.c), DeviceID from the host bridge's msi-map, mapped to a host LPI that
+ * belongs to the function's VM; the ITS doorbell
  * page is mapped in that VM's stage 2, which is also what the SMMU translates the function's
  * writes with, so the function's MSI write reaches GITS_TRANSLATER through it. What the LPI
  * means to the guest is the device model's business (vdev/vpci_msi.c): core calls it back. */

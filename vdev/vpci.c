@@ -6,8 +6,9 @@
  *     that BAR owns, placed by the hypervisor: drivers/pci_host.c). The host BARs never move.
  *   - the command register: memory decoding (virtual: the stage 2 mapping), bus mastering and
  *     INTx disable reach the host; I/O decoding is always off;
- *   - capabilities: MSI is a shadow routed to the VM's ITS when it has one (vdev/vpci_msi.c),
- *     else unlinked like MSI-X (not routed yet); other writes are refused except the PCI
+ *   - capabilities: MSI and MSI-X are shadows routed to the VM's ITS when it has one
+ *     (vdev/vpci_msi.c, vdev/vpci_msix.c; the MSI-X table's pages of a BAR are left out of
+ *     stage 2 and trap through the bar-window), else unlinked; other writes are refused except the PCI
  *     Express Device Control register (without Initiate FLR); the extended configuration space
  *     reads as zeros; no expansion ROM;
  *   - INTx is the host's SPI, given to the VM (core/pci_assign.c), described by interrupt-map.

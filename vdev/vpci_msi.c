@@ -1,5 +1,6 @@
-/* The MSI capability of an assigned function, shadowed (vdev/vpci_msi.h, docs/pci.md "MSI";
- * PCI Local Bus 3.0 6.8.1 for the layout).
+/* The message-signalled interrupts of an assigned function (vdev/vpci_msi.h, docs/pci.md
+ * "MSI"): their route to the VM's ITS and the MSI capability, shadowed (PCI Local Bus 3.0
+ * 6.8.1 for the layout); MSI-X (vdev/vpci_msix.c) shares the route and the lock.
  *
  * What the guest sees: the host's capability with one message (Multiple Message Capable 0),
  * no per-vector masking (its mask and pending bits read as zero), its 64-bit address bit, and

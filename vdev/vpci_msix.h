@@ -19,11 +19,11 @@ struct vpci_msix_entry {
 
 struct vpci_msix {
     const struct pci_fn *host;
-    uint8_t cap;     /* the host's MSI-X capability, shown; 0: hidden */
-    uint16_t nvec;   /* entries shown (Table Size), at most PCI_MSI_MAX_VECS */
+    uint8_t cap;   /* the host's MSI-X capability, shown; 0: hidden */
+    uint16_t nvec; /* entries shown (Table Size), at most PCI_MSI_MAX_VECS */
     uint16_t host_nvec;
     uint8_t table_bar, pba_bar;
-    uint32_t table_off, pba_off;   /* in their BARs */
+    uint32_t table_off, pba_off;       /* in their BARs */
     uint64_t hole_off[2], hole_len[2]; /* per BAR kind (table, PBA): pages that trap */
     bool enabled, fmask;               /* the guest's MSI-X Enable and Function Mask */
     uint64_t translater;               /* the guest's GITS_TRANSLATER */
