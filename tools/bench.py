@@ -215,36 +215,82 @@ SWITCH_LINE = re.compile(r"^\[([^\]]+)\] SWITCH (begin|gap) (.*)$", re.M)
 
 def switch_costs(out):
     """Each VM records the gaps in its loop on the physical counter (common to all VMs): 'out'
-    is its last read before a gap, 'in' its first read after. An 'out' of one VM followed, on
-    the merged timeline, by an 'in' of the other is one switch; its cost is the distance minus
-    one loop iteration (the instructions of the two guests' loops inside that distance)."""
+    is its last read before a gap, 'in' its first read after, 'post' the length of the
+    iteration after 'in'. An 'out' of one VM followed, on the merged timeline, by an 'in' of the
+    other is one switch; its cost is the distance minus one loop iteration (the instructions of
+    the two guests' loops inside that distance), plus what 'post' has beyond one iteration: a
+    lazily switched feature's first-use trap after the switch, when it came after 'in'."""
     events, iters = [], []
     for vm, kind, rest in SWITCH_LINE.findall(out):
         f = rest.split()
+        if kind == "gap" and len(f) < 2:
+            continue                # the last line, cut off when QEMU was stopped
         if kind == "begin":
             iters.append(int(f[f.index("iter") + 1]))
         else:
-            events.append((int(f[0]), vm, "out"))
-            events.append((int(f[1]), vm, "in"))
-    events.sort()
+            events.append((int(f[0]), vm, "out", 0))
+            events.append((int(f[1]), vm, "in", int(f[2]) if len(f) > 2 else None))
+    events.sort(key=lambda e: e[0])
     it = min(iters) if iters else 0
-    return [b[0] - a[0] - it for a, b in zip(events, events[1:])
+    return [b[0] - a[0] - it + (max(0, b[3] - it) if b[3] is not None else 0)
+            for a, b in zip(events, events[1:])
             if a[2] == "out" and b[2] == "in" and a[1] != b[1]]
 
 
-def bench_switch(gic):
-    out, why = run_qemu("bench2-gic%d" % gic, machine(gic, smp=1) + ["-kernel", SWITCH_IMG],
+# The variants of vcpu_switch (issue 14 item 8): what each CPU feature costs a switch when the
+# two VMs leave it unused (vcpu_switch against vcpu_switch_off, where bench2.dts turns every
+# feature off) and when both use it in their loops (tests/guests/bench.c "use=NAME").
+SWITCH_FEATURES_OFF = '"no-debug", "no-pmu", "no-sve", "no-pauth", "no-mte"'
+SWITCH_VARIANTS = [
+    # name, bootargs word, cpu-features, extra -machine options
+    ("vcpu_switch", "", None, ""),
+    ("vcpu_switch_off", "", SWITCH_FEATURES_OFF, ""),
+    ("vcpu_switch_sve", "use=sve", None, ""),
+    ("vcpu_switch_pauth", "use=pauth", None, ""),
+    ("vcpu_switch_pmu", "use=pmu", None, ""),
+    ("vcpu_switch_debug", "use=debug", None, ""),
+    ("vcpu_switch_mte", "", None, ",mte=on"),
+]
+
+
+def switch_variant_image(name, use, features):
+    """bench2.dts with the variant's bootargs and cpu-features, packed into build/bench-switch/."""
+    if not use and features is None:
+        return SWITCH_IMG
+    src = open(os.path.join(ROOT, "tests", "configs", "bench2.dts"), encoding="utf-8").read()
+    line = 'bootargs = "bench=switch";'
+    if line not in src:
+        raise RuntimeError("tests/configs/bench2.dts has no '%s' line" % line)
+    repl = 'bootargs = "bench=switch%s";' % (" " + use if use else "")
+    if features is not None:
+        repl += "\n            cpu-features = %s;" % features
+    d = os.path.join(BUILD, "bench-switch")
+    os.makedirs(d, exist_ok=True)
+    dts, dtb, img = (os.path.join(d, name + ext) for ext in (".dts", ".dtb", ".img"))
+    with open(dts, "w", encoding="utf-8") as f:
+        f.write(src.replace(line, repl))
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], check=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pack.py"), img,
+                    os.path.join(BUILD, "elvisor.bin"), dtb], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return img
+
+
+def bench_switch(gic, name="vcpu_switch", use="", features=None, machine_extra=""):
+    img = switch_variant_image(name, use, features)
+    m = machine(gic, smp=1)
+    m[m.index("-machine") + 1] += machine_extra
+    out, why = run_qemu("%s-gic%d" % (name, gic), m + ["-kernel", img],
                         lambda o: o.count("stopped: guest called PSCI SYSTEM_OFF") >= 2)
     costs = switch_costs(out)
     if costs:
-        return measured("vcpu_switch", gic, min(costs), int(statistics.median_low(costs)), max(costs),
+        return measured(name, gic, min(costs), int(statistics.median_low(costs)), max(costs),
                         "instructions", None, len(costs))
     if why not in ("done",):
-        return not_measured("vcpu_switch", gic, "the two-VM run did not finish (%s)" % why)
+        return not_measured(name, gic, "the two-VM run did not finish (%s)" % why)
     m = re.search(r"BENCH vcpu_switch not-measured (.*)", out)
     if m:
-        return not_measured("vcpu_switch", gic, m.group(1).strip())
-    return not_measured("vcpu_switch", gic, "no switch between the two VMs sharing a CPU (each ran "
+        return not_measured(name, gic, m.group(1).strip())
+    return not_measured(name, gic, "no switch between the two VMs sharing a CPU (each ran "
                         "its whole loop alone: no time slicing)")
 
 
@@ -650,8 +696,9 @@ def main():
         results += bench_guest(gic)
         print("bench.py: GICv%d: lpi..." % gic, flush=True)
         results.append(bench_lpi(gic))
-        print("bench.py: GICv%d: vcpu_switch..." % gic, flush=True)
-        results.append(bench_switch(gic))
+        for name, use, features, machine_extra in SWITCH_VARIANTS:
+            print("bench.py: GICv%d: %s..." % (gic, name), flush=True)
+            results.append(bench_switch(gic, name, use, features, machine_extra))
         print("bench.py: GICv%d: timer latency beside noisy neighbours..." % gic, flush=True)
         results += bench_latency(gic)
         print("bench.py: GICv%d: Linux boot..." % gic, flush=True)

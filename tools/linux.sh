@@ -59,7 +59,7 @@ fi
 
 # What the build depends on besides the package versions.
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
-script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,elvisorctl}.c | sha256sum | cut -c1-16)"
+script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,mtecheck,elvisorctl}.c | sha256sum | cut -c1-16)"
 outputs_present() {
     [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
 }
@@ -352,6 +352,10 @@ aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno
 aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
     -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
     -o "$R/bin/perfcount" "$(dirname "${BASH_SOURCE[0]}")/perfcount.c"
+# The memory tagging probe (tools/mtecheck.c): a PROT_MTE page, a tag check fault from user space.
+aarch64-linux-gnu-gcc -std=c11 -O2 -static -no-pie -nostdlib -ffreestanding -fno-stack-protector \
+    -fno-tree-loop-distribute-patterns -mgeneral-regs-only -Wl,--build-id=none \
+    -o "$R/bin/mtecheck" "$(dirname "${BASH_SOURCE[0]}")/mtecheck.c"
 # The control VM's command line (tools/elvisorctl.c, built by the Makefile: make linux).
 ELVISORCTL=${ELVISORCTL:-build/tools/elvisorctl}
 [ -x "$ELVISORCTL" ] || die "$ELVISORCTL is missing: run make linux"

@@ -6,10 +6,10 @@
  * Lazily: a vCPU that has never touched its PMU costs a vCPU switch a test and nothing else.
  * MDCR_EL2.TPMCR and TPM (set by core for every guest) trap its first access to any PMU
  * register; from then on the vCPU "uses" its PMU (until its VM resets): its state is restored
- * on load and saved on put, and while it is loaded PMCR_EL0 no longer traps (Linux writes it
- * at every perf context switch), PMCR_EL0.N reading MDCR_EL2.HPMN (D24.6.18). Every other PMU
- * register still traps (TPM) to the rows below, which do the access on the hardware with what
- * the guest may not do taken out:
+ * on load and saved on put, the event counters only where the guest programmed or enabled them
+ * (hw_live below). Every access, PMCR_EL0's included (TPM covers all PMU registers; measured:
+ * a PMCR_EL0 read with TPMCR clear still traps), goes to the rows below, which do the access on
+ * the hardware with what the guest may not do taken out (PMCR_EL0.N reads the guest's count):
  *  - EL2 and EL3 are never counted: a type or filter written with NSH = 1 is written with
  *    NSH = 0, and with EL3 present M = !P, NSK = P, NSU = U (D13.4 "Filtering by Exception
  *    level"), so that only Non-secure EL1 and EL0 count as the guest asked; the guest sees a
@@ -56,8 +56,9 @@
 /* A vCPU's PMU as the hardware holds it while the vCPU runs (types and filters as written to
  * the hardware, see filter_to_hw). */
 struct vpmu {
-    bool used;  /* touched since the VM's last reset: switched with the vCPU */
-    bool level; /* the virtual PPI as last set on the vGIC */
+    bool used;     /* touched since the VM's last reset: switched with the vCPU */
+    bool level;    /* the virtual PPI as last set on the vGIC */
+    uint32_t live; /* event counters whose type or value the guest wrote, or that it enabled */
     uint64_t pmcr, selr, userenr, ccfiltr, ccntr, cntenset, intenset, ovsset;
     uint64_t evcntr[PMU_MAX_EVCOUNTERS], evtyper[PMU_MAX_EVCOUNTERS];
 };
@@ -72,6 +73,11 @@ static uint64_t version;          /* ID_AA64DFR0_EL1.PMUVer guests see; 0: the p
 static unsigned nr_counters;      /* event counters each guest has: the fewest a CPU has */
 static bool host_el3;             /* the NSK, NSU and M filters exist (D13.4) */
 static bool ppi_masked[MAX_CPUS]; /* this CPU's physical PPI is disabled (a guest's level is high) */
+/* Event counters of this CPU whose type or value may differ from the reset state: the live ones
+ * of the vCPU last loaded that uses its PMU (all of them at boot). Only these and the incoming
+ * vCPU's live ones are written at a load, and only a vCPU's live ones are saved at its put: a
+ * guest that never programs an event counter (Linux without perf running) switches none. */
+static uint32_t hw_live[MAX_CPUS];
 
 /* Whether vm's guests have a PMU: the part is active and the configuration does not say
  * "no-pmu" (cpu-features). A VM without one never uses it: every access traps (MDCR_EL2.TPM,
@@ -85,6 +91,7 @@ static struct vpmu *pmu_of(const struct vcpu *v)
 
 /* The guest's counters in the bitmask registers: event counters 0..N-1 and the cycle counter. */
 static uint64_t counter_mask(void) { return (REG_BIT(nr_counters) - 1) | PMU_CYCLE_BIT; }
+static uint32_t event_counters(void) { return (uint32_t)(REG_BIT(nr_counters) - 1); }
 
 /* ---- event counters and types by number (PMEVCNTR<n>_EL0, PMEVTYPER<n>_EL0) ---- */
 
@@ -222,10 +229,14 @@ static void quiesce(void)
  * PMCR_EL0 (which starts counting) last. */
 static void restore(const struct vpmu *p)
 {
-    for (unsigned i = 0; i < nr_counters; i++) {
+    unsigned cpu = cpu_index();
+    /* A counter that is not live holds its reset type and value in p (reset() and never saved). */
+    for (uint32_t m = (p->live | hw_live[cpu]) & event_counters(); m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         evtyper_write(i, p->evtyper[i]);
         evcntr_write(i, p->evcntr[i]);
     }
+    hw_live[cpu] = p->live;
     sysreg_write(pmccfiltr_el0, p->ccfiltr);
     sysreg_write(pmccntr_el0, p->ccntr);
     sysreg_write(pmselr_el0, p->selr);
@@ -285,7 +296,8 @@ static __attribute__((noinline)) void save(struct vcpu *v, struct vpmu *p)
     p->cntenset = sysreg_read(pmcntenset_el0) & mask;
     p->intenset = sysreg_read(pmintenset_el1) & mask;
     p->ovsset = sysreg_read(pmovsset_el0) & mask;
-    for (unsigned i = 0; i < nr_counters; i++) {
+    for (uint32_t m = p->live; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         p->evcntr[i] = evcntr_read(i);
         p->evtyper[i] = evtyper_read(i);
     }
@@ -318,6 +330,10 @@ static bool vpmu_irq(uint32_t intid, void *arg)
     return false;
 }
 
+/* The guest wrote event counter n's type or value, or enabled it (n < nr_counters): from now
+ * on it is switched. */
+static void mark_live(struct vpmu *p, uint32_t counters) { p->live |= counters & event_counters(); }
+
 /* ---- the registers (D24.6) ---- */
 
 /* Every row starts here: UNDEFINED without a PMU (the part not active, or the VM's
@@ -328,7 +344,7 @@ static bool vpmu_irq(uint32_t intid, void *arg)
     struct vpmu *p = use(v); \
     (void)p
 
-/* PMCR_EL0 traps only at the first access (then TPMCR is clear). N reads the guest's count. */
+/* PMCR_EL0: N reads the guest's count. */
 static bool pmcr_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
 {
     PMU_OR_UNDEF(v, p);
@@ -347,7 +363,7 @@ static bool pmcr_write(struct vcpu *v, const struct sysreg_access *a, uint64_t v
 
 /* The set/clear pairs of bitmask registers (PMCNTEN*, PMINTEN*, PMOVS*): both read the bits set;
  * a write sets or clears the guest's counters' bits given as 1. */
-#define MASK_REG_HANDLERS(name, set_reg, clr_reg)                                         \
+#define MASK_REG_HANDLERS(name, set_reg, clr_reg, live_on_set)                            \
     static bool name##_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val) \
     {                                                                                     \
         PMU_OR_UNDEF(v, p);                                                               \
@@ -357,6 +373,8 @@ static bool pmcr_write(struct vcpu *v, const struct sysreg_access *a, uint64_t v
     static bool name##_set(struct vcpu *v, const struct sysreg_access *a, uint64_t val)   \
     {                                                                                     \
         PMU_OR_UNDEF(v, p);                                                               \
+        if (live_on_set)                                                                  \
+            mark_live(p, (uint32_t)val);                                                  \
         sysreg_write(set_reg, val &counter_mask());                                       \
         isb();                                                                            \
         update_irq(v, p);                                                                 \
@@ -370,9 +388,9 @@ static bool pmcr_write(struct vcpu *v, const struct sysreg_access *a, uint64_t v
         update_irq(v, p);                                                                 \
         return true;                                                                      \
     }
-MASK_REG_HANDLERS(cnten, pmcntenset_el0, pmcntenclr_el0)
-MASK_REG_HANDLERS(inten, pmintenset_el1, pmintenclr_el1)
-MASK_REG_HANDLERS(ovs, pmovsset_el0, pmovsclr_el0)
+MASK_REG_HANDLERS(cnten, pmcntenset_el0, pmcntenclr_el0, true) /* an enabled counter counts: live */
+MASK_REG_HANDLERS(inten, pmintenset_el1, pmintenclr_el1, false)
+MASK_REG_HANDLERS(ovs, pmovsset_el0, pmovsclr_el0, false)
 
 /* PMSWINC_EL0: write-only; the cycle counter's bit is RES0. */
 static bool swinc_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
@@ -481,6 +499,7 @@ static bool evcntr_trap_write(struct vcpu *v, const struct sysreg_access *a, uin
     if (n >= nr_counters)
         return false;
     PMU_OR_UNDEF(v, p);
+    mark_live(p, 1u << n);
     evcntr_write(n, val);
     return true;
 }
@@ -501,6 +520,8 @@ static bool evtyper_trap_write(struct vcpu *v, const struct sysreg_access *a, ui
     if (n >= nr_counters && n != PMU_CYCLE_IDX)
         return false;
     PMU_OR_UNDEF(v, p);
+    if (n < nr_counters)
+        mark_live(p, 1u << n);
     type_write(n, val);
     return true;
 }
@@ -522,6 +543,8 @@ static bool xevtyper_write(struct vcpu *v, const struct sysreg_access *a, uint64
 {
     PMU_OR_UNDEF(v, p);
     unsigned n = selected();
+    if (n < nr_counters)
+        mark_live(p, 1u << n);
     if (n < nr_counters || n == PMU_CYCLE_IDX)
         type_write(n, val);
     return true;
@@ -539,8 +562,10 @@ static bool xevcntr_write(struct vcpu *v, const struct sysreg_access *a, uint64_
 {
     PMU_OR_UNDEF(v, p);
     unsigned n = selected();
-    if (n < nr_counters)
+    if (n < nr_counters) {
+        mark_live(p, 1u << n);
         evcntr_write(n, val);
+    }
     return true;
 }
 
@@ -616,6 +641,7 @@ static void vpmu_cpu_init(unsigned cpu)
     while (n < cur && !__atomic_compare_exchange_n(&nr_counters, &cur, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
     quiesce();
+    hw_live[cpu] = UINT32_MAX; /* whatever firmware left in the counters */
     ppi_masked[cpu] = false;
     gic_irq_set_priority(platform.pmu_intid, GIC_PRIO_HYP);
     gic_irq_enable(platform.pmu_intid);

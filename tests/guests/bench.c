@@ -1011,6 +1011,93 @@ static inline uint64_t pnow(void)
     return t;
 }
 
+/* What each VM of a vcpu_switch variant does with a CPU feature in its loop ("use=NAME" in the
+ * bootargs; bench.py's vcpu_switch_NAME): nothing, or a setup that makes the feature's state
+ * live, so that a lazily switched feature is switched on every switch, and one instruction of
+ * the feature per iteration (where one does not trap by itself). */
+enum switch_use { USE_NONE, USE_SVE, USE_PAUTH, USE_PMU, USE_DEBUG };
+
+#define CPACR_EL1_FPEN (3UL << 20)
+#define CPACR_EL1_ZEN  (3UL << 16)
+#define SCTLR_EL1_ENIA (1UL << 31)
+#define PMCR_E         (1UL << 0)
+#define PMCNTEN_C      (1UL << 31) /* PMCNTENSET_EL0: the cycle counter */
+#define MDSCR_MDE      (1UL << 15)
+#define DBGBCR_ENABLED (1UL | 3UL << 1 | 0xfUL << 5) /* E, PMC = EL1 and EL0, BAS all */
+
+static void switch_never_called(void) {}
+
+/* Returns false (with the bench's not-measured line) where the feature is not offered. */
+static bool switch_use_setup(enum switch_use use)
+{
+    uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1), isar1 = sysreg_read(id_aa64isar1_el1);
+    uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
+    switch (use) {
+    case USE_NONE:
+        return true;
+    case USE_SVE: /* ID_AA64PFR0_EL1.SVE [35:32] */
+        if (((pfr0 >> 32) & 0xf) == 0)
+            break;
+        sysreg_write(cpacr_el1, sysreg_read(cpacr_el1) | CPACR_EL1_FPEN | CPACR_EL1_ZEN);
+        __asm__ volatile("isb");
+        return true;
+    case USE_PAUTH: /* ID_AA64ISAR1_EL1.APA [7:4], API [11:8] */
+        if (((isar1 >> 4) & 0xff) == 0)
+            break;
+        sysreg_write(s3_0_c2_c1_0, 0x1234567890abcdefUL); /* APIAKeyLo_EL1 */
+        sysreg_write(sctlr_el1, sysreg_read(sctlr_el1) | SCTLR_EL1_ENIA);
+        __asm__ volatile("isb");
+        return true;
+    case USE_PMU: /* ID_AA64DFR0_EL1.PMUVer [11:8]: 0 none, 0xf IMPLEMENTATION DEFINED */
+        if (((dfr0 >> 8) & 0xf) == 0 || ((dfr0 >> 8) & 0xf) == 0xf)
+            break;
+        sysreg_write(pmcntenset_el0, PMCNTEN_C);
+        sysreg_write(pmcr_el0, sysreg_read(pmcr_el0) | PMCR_E);
+        __asm__ volatile("isb");
+        return true;
+    case USE_DEBUG: /* a breakpoint armed on a function that is never called */
+        sysreg_write(oslar_el1, 0);
+        sysreg_write(dbgbvr0_el1, (uint64_t)(uintptr_t)switch_never_called);
+        sysreg_write(dbgbcr0_el1, DBGBCR_ENABLED);
+        sysreg_write(mdscr_el1, sysreg_read(mdscr_el1) | MDSCR_MDE);
+        __asm__ volatile("isb");
+        return true;
+    }
+    not_measured("vcpu_switch", "the feature this variant uses is not offered to the VM");
+    return false;
+}
+
+/* One use of the feature; its value feeds a sink so that nothing is optimised away. */
+static inline uint64_t switch_use_once(enum switch_use use)
+{
+    uint64_t x = 0;
+    switch (use) {
+    case USE_NONE:
+        break;
+    case USE_SVE:
+        __asm__ volatile(".arch armv8.2-a+sve\n\trdvl %0, #1" : "=r"(x));
+        break;
+    case USE_PAUTH:
+        x = 0x1000;
+        __asm__ volatile(".arch armv8.3-a\n\tpacia %0, sp" : "+r"(x));
+        break;
+    case USE_PMU: /* nothing: every PMU register access traps (MDCR_EL2.TPM, vdev/vpmu.c); the
+                   * cycle counter enabled at setup keeps the PMU's state switched */
+        break;
+    case USE_DEBUG:
+        x = sysreg_read(dbgbvr0_el1);
+        break;
+    }
+    return x;
+}
+
+static enum switch_use switch_use_of_bootargs(void);
+
+/* Each gap is recorded with the length of the iteration after it ("post"): a feature's
+ * first-use trap after the VM runs again falls inside the gap (the VM stopped before that
+ * iteration's use) or in the iteration after it (stopped after), and bench.py adds both. */
+static uint64_t gap_post[SWITCH_MAX_GAPS];
+
 static void bench_switch(void)
 {
     uint64_t t;
@@ -1018,14 +1105,23 @@ static void bench_switch(void)
         not_measured("vcpu_switch", "CNTPCT_EL0 not readable at EL1");
         return;
     }
-    uint64_t begin = pnow(), prev = begin, iter = ~0ULL;
+    enum switch_use use = switch_use_of_bootargs();
+    if (!switch_use_setup(use))
+        return;
+    uint64_t begin = pnow(), prev = begin, iter = ~0ULL, sink = 0;
     unsigned n = 0;
+    bool after_gap = false;
     while (n < SWITCH_MAX_GAPS) {
         t = pnow();
+        sink += switch_use_once(use);
         uint64_t d = t - prev;
-        if (d > SWITCH_GAP) {
+        if (after_gap) {
+            gap_post[n - 1] = d;
+            after_gap = false;
+        } else if (d > SWITCH_GAP) {
             gap_out[n] = prev; /* last read before the VM stopped running */
             gap_in[n++] = t;   /* first read after it ran again */
+            after_gap = true;
         } else if (d < iter) {
             iter = d;
         }
@@ -1033,10 +1129,13 @@ static void bench_switch(void)
         if (t - begin > SWITCH_BUDGET)
             break;
     }
-    gprintf("SWITCH begin %lu end %lu iter %lu gaps %u\n", (unsigned long)begin, (unsigned long)prev,
-            (unsigned long)iter, n);
+    if (after_gap)
+        gap_post[n - 1] = iter;
+    gprintf("SWITCH begin %lu end %lu iter %lu gaps %u use %u sink %lu\n", (unsigned long)begin, (unsigned long)prev,
+            (unsigned long)iter, n, (unsigned)use, (unsigned long)(sink & 1));
     for (unsigned i = 0; i < n; i++)
-        gprintf("SWITCH gap %lu %lu\n", (unsigned long)gap_out[i], (unsigned long)gap_in[i]);
+        gprintf("SWITCH gap %lu %lu %lu\n", (unsigned long)gap_out[i], (unsigned long)gap_in[i],
+                (unsigned long)gap_post[i]);
 }
 
 /* --- main ----------------------------------------------------------------------------------- */
@@ -1050,6 +1149,19 @@ static bool bootarg(const char *word)
         if ((p == args || p[-1] == ' ') && strncmp(p, word, n) == 0 && (p[n] == 0 || p[n] == ' '))
             return true;
     return false;
+}
+
+static enum switch_use switch_use_of_bootargs(void)
+{
+    if (bootarg("use=sve"))
+        return USE_SVE;
+    if (bootarg("use=pauth"))
+        return USE_PAUTH;
+    if (bootarg("use=pmu"))
+        return USE_PMU;
+    if (bootarg("use=debug"))
+        return USE_DEBUG;
+    return USE_NONE;
 }
 
 int guest_main(void)

@@ -9,6 +9,8 @@
  * Bootargs "no-mte" (configured off), or a CPU without tag storage: ID_AA64PFR1_EL1.MTE reads
  * 0, and GCR_EL1, TFSR_EL1 and GMID_EL1 are UNDEFINED. */
 #include "tests/guests/common/guest.h"
+
+#define PSCI_SYSTEM_RESET 0x84000009u
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -129,6 +131,26 @@ static void test_on(unsigned mine)
     check(others == 0, "untrapped", "%lu other exits", (unsigned long)others);
 }
 
+/* bootargs "R": at every boot the tags of buf must be zero (the VM's RAM tags are cleared when
+ * it resets, vdev/vmte.c); then every granule gets a non-zero tag and the VM resets itself. */
+static void test_reset(void)
+{
+    mmu_on();
+    uint64_t base = (uint64_t)(uintptr_t)buf;
+    unsigned nonzero = 0;
+    for (unsigned off = 0; off < sizeof(buf); off += 16)
+        nonzero += ldg(base + off) != 0;
+    check(nonzero == 0, "reset_tags_zero", "%u of %u granules still tagged", nonzero, (unsigned)(sizeof(buf) / 16));
+    for (unsigned off = 0; off < sizeof(buf); off += 16)
+        stg(TAG(base + off, 1 + (off / 16) % 15));
+    unsigned tagged = 0;
+    for (unsigned off = 0; off < sizeof(buf); off += 16)
+        tagged += ldg(base + off) != 0;
+    gprintf("mte: %u granules tagged, resetting\n", tagged);
+    hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+    check(false, "reset_returned", "SYSTEM_RESET returned");
+}
+
 /* A VM without MTE (configured off, or on a CPU without tag storage). */
 static void test_off(void)
 {
@@ -156,6 +178,8 @@ int guest_main(void)
     const char *args = chosen >= 0 ? fdt_prop_string(&guest_fdt, chosen, "bootargs") : NULL;
     if (!args || strcmp(args, "no-mte") == 0 || mte_field() < 2)
         test_off();
+    else if (strcmp(args, "R") == 0)
+        test_reset();
     else
         test_on(args[0] == 'B' ? 9 : 3);
     return guest_failures;

@@ -56,11 +56,15 @@ def test_linux_vm_boots_to_shell(gic, cpu):
         # Pointer authentication (vdev/vpauth.c): advertised on max and used by the kernel;
         # cortex-a72 has none.
         features = sh(q, "linux", "grep -m1 ^Features /proc/cpuinfo").split()
+        # SVE and SVE2 (vdev/vsve.c) on max, at the VM's vector length; none on cortex-a72.
         if cpu == "max":
             assert "paca" in features and "pacg" in features, features
             assert "CPU features: detected: Address authentication" in dmesg
+            assert "sve" in features and "sve2" in features, features
+            assert re.search(r"SVE: maximum available vector length \d+ bytes per vector", dmesg)
         else:
             assert "paca" not in features and "pacg" not in features, features
+            assert "sve" not in features, features
         bad = [l for l in dmesg.splitlines()
                if re.search(r"\b(WARNING|BUG|Oops|Call trace|error|failed)\b", l, re.I)
                and "PCIe" not in l]
@@ -113,6 +117,20 @@ def test_linux_perf_counts():
         print("perfcount: %d cycles, %d instructions" % (cycles, instructions))
         assert cycles > 0
         assert 30000000 <= instructions < 40000000
+        assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_linux_mte():
+    """Memory tagging from Linux user space on a machine with tag storage (QEMU virt,mte=on):
+    the kernel finds MTE, and tools/mtecheck.c (in the initramfs) maps a PROT_MTE page, keeps a
+    tag on a granule and gets SIGSEGV with SEGV_MTESERR through a pointer with another tag."""
+    with Qemu("linux-mte", machine_args(gic=3, cpu="max", smp=4, mte=True), kernel=IMG) as q:
+        q.expect(r"\[linux\] elvisor-guest: shell ready", timeout=600)
+        wait_shell(q, "linux")
+        assert sh(q, "linux", "grep -c ' mte' /proc/cpuinfo").split()[-1] != "0"
+        out = sh(q, "linux", "mtecheck", timeout=60)
+        assert "elvisor-guest: mte tagged granule kept tag 5" in out, out
+        assert "elvisor-guest: mte tag check fault si_code 9" in out, out
         assert "HYPERVISOR CRASH" not in q.output()
 
 
