@@ -177,7 +177,7 @@ static void test_msi_enabled_only_for_its_translater(void **st)
     assert_int_equal((vpci_msi_read(&m, MSI_CAP) >> 16) & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE),
                      PCI_MSI_FLAGS_ENABLE);
     assert_int_equal(cfg16(MSI_CAP + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE, 0); /* not at its ITS: off */
-    assert_int_equal(cfg32(MSI_CAP + 0x10), 0);                                  /* mask bits untouched */
+    assert_int_equal(cfg32(MSI_CAP + 0x10), 0);                                 /* mask bits untouched */
     route_fn(route_arg, 0);
     assert_int_equal(raised, 0);
     /* Its own GITS_TRANSLATER, written a byte at a time: on, with the host's message. */
@@ -256,9 +256,9 @@ static void test_msix_hole_and_bounds(void **st)
     assert_int_equal(off, TABLE);
     assert_int_equal(len, 0x1000); /* table (64 x 16 = 0x400) and PBA share one page */
     assert_false(vpci_msi_bar_hole(&m, 0, &off, &len));
-    assert_int_equal(vpci_msi_bar_access(&m, 0, TABLE, 4, false, &v), -1); /* another BAR */
-    assert_int_equal(vpci_msi_bar_access(&m, 1, 0x0ffc, 4, false, &v), -1); /* below the hole */
-    assert_int_equal(vpci_msi_bar_access(&m, 1, 0x2000, 4, false, &v), -1); /* above it */
+    assert_int_equal(vpci_msi_bar_access(&m, 0, TABLE, 4, false, &v), -1);     /* another BAR */
+    assert_int_equal(vpci_msi_bar_access(&m, 1, 0x0ffc, 4, false, &v), -1);    /* below the hole */
+    assert_int_equal(vpci_msi_bar_access(&m, 1, 0x2000, 4, false, &v), -1);    /* above it */
     assert_int_equal(vpci_msi_bar_access(&m, 1, TABLE + 2, 4, false, &v), -1); /* misaligned */
     /* An entry beyond those shown: reads 0, a write changes nothing. */
     v = 0xffffffff;
