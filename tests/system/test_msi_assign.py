@@ -15,7 +15,7 @@ EDU = ["-device", "edu,addr=01.0,dma_mask=0xffffffffffffffff"]
 CHECKS = {
     "msi": [
         "msi_map_points_at_its", "msi_cap_shown", "its_mapped", "msi_shadow_reads_back", "msi_edu_raise_lpi",
-        "msi_edu_dma_completion_lpi", "msi_unmapped_event_nothing", "msi_event_beyond_itt_nothing",
+        "msi_edu_dma_completion_lpi", "msi_every_raise_delivered", "msi_unmapped_event_nothing", "msi_event_beyond_itt_nothing",
         "msi_address_not_its_nothing", "msi_bad_address_not_written", "msi_doorbell_page_address_nothing",
         "msi_disabled_nothing", "doorbell_cpu_write_nothing", "msi_after_discard_nothing", "no_stray_interrupts",
     ],
@@ -41,3 +41,5 @@ def test_msi_of_assigned_function():
         assert "DMA blocked" not in out, [l for l in out.splitlines() if "DMA blocked" in l][:3]
         m = re.search(r"\[its-peer\] its: peer raised (\d+) LPIs", out)
         assert m and int(m.group(1)) > 0
+        print(re.search(r"msi: edu raise to LPI handler: .*", out).group(0))
+
