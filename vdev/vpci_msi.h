@@ -38,8 +38,7 @@ struct vpci_msi {
     uint64_t translater; /* the only address that raises anything: its ITS's GITS_TRANSLATER */
     uint32_t devid;      /* its DeviceID in the guest (msi-map) */
     struct pci_msi_msg host_msg;
-    struct vpci_msix x;          /* its MSI-X, under the same lock */
-    uint64_t delivered, dropped; /* host LPIs passed on / dropped (relaxed atomics) */
+    struct vpci_msix x; /* its MSI-X, under the same lock */
 };
 
 /* At the bridge's attach (creation, reset): function host, at guest requester ID rid, whose
