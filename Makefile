@@ -113,7 +113,7 @@ $(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) $(wildcard $(B)/linux/Image $(B
 $(B)/disks/ext4-16M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	rm -f $@.tmp && truncate -s 16M $@.tmp && PATH="$$PATH:/sbin:/usr/sbin" mkfs.ext4 -q -F $@.tmp && mv $@.tmp $@
-$(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/configs/latency-noisy.img $(B)/tests/configs/bench-virtio.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
+$(B)/tests/configs/virtio-blk.img $(B)/tests/configs/blklat.img $(B)/tests/configs/latency-noisy.img $(B)/tests/configs/bench-virtio.img $(B)/tests/configs/control.img $(B)/configs/default.img: $(B)/disks/ext4-16M.img
 # The disk configs/pci.dts assigns (a virtio-blk-pci function, docs/pci.md): an empty 64 MiB ext4.
 $(B)/disks/ext4-64M.img: | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
