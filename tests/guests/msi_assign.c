@@ -6,7 +6,8 @@
  * completion interrupt as LPIs, each exactly once. Then what must raise nothing: an unmapped
  * EventID, one beyond its ITT, an address that is not its ITS (which must not be written
  * either), MSI disabled, the event DISCARDed, and a vCPU's own write to the host doorbell
- * page the hypervisor maps for the device; after each, a good message works again. Then MSI-X
+ * page the hypervisor maps for the device; after each, a good message works again. The event
+ * moved to vCPU 1 (on another physical CPU) with MOVI is taken there. Then MSI-X
  * with QEMU's e1000e at device 1: the shadow table, Function Mask, hostile entries. */
 #include "tests/guests/common/gic.h"
 #include "lib/string.h"
@@ -59,6 +60,7 @@
 
 static volatile uint8_t prop[NR_LPIS] __attribute__((aligned(4096)));
 static volatile uint8_t pend[65536] __attribute__((aligned(65536)));
+static volatile uint8_t pend1[65536] __attribute__((aligned(65536)));
 static volatile uint64_t cmdq[512] __attribute__((aligned(4096)));
 static volatile uint64_t devtab[512] __attribute__((aligned(4096)));
 static volatile uint64_t colltab[512] __attribute__((aligned(4096)));
@@ -72,6 +74,8 @@ static uintptr_t its, ecam, edu;
 static unsigned msi_cap, cmd_wr;
 static uint32_t devid;
 static volatile uint32_t seen[NR_LPIS], other_irqs;
+static volatile uint32_t seen_on1[NR_LPIS]; /* taken by vCPU 1 */
+static volatile bool vcpu1_up;
 static volatile uint64_t taken_at; /* cntvct at the handler's entry, of the last LPI */
 
 static void on_irq(uint64_t entry)
@@ -80,7 +84,9 @@ static void on_irq(uint64_t entry)
     uint32_t intid = gic_iar_intid(iar);
     if (intid >= 1020 && intid < LPI_BASE)
         return;
-    if (intid >= LPI_BASE && intid < LPI_BASE + NR_LPIS) {
+    if (intid >= LPI_BASE && intid < LPI_BASE + NR_LPIS && my_vcpu() == 1) {
+        seen_on1[intid - LPI_BASE]++;
+    } else if (intid >= LPI_BASE && intid < LPI_BASE + NR_LPIS) {
         taken_at = entry;
         seen[intid - LPI_BASE]++;
     } else
@@ -127,7 +133,7 @@ static uint32_t lpis_total(void)
 {
     uint32_t n = 0;
     for (unsigned i = 0; i < NR_LPIS; i++)
-        n += seen[i];
+        n += seen[i] + seen_on1[i];
     return n;
 }
 
@@ -355,6 +361,54 @@ static void test_msix(void)
     check(ok && quiet_since(before), "msix_after_discard_nothing", "an LPI came after DISCARD");
 }
 
+/* ---- the edu event moved to vCPU 1, on another physical CPU (MOVI) ---- */
+
+#define PSCI_CPU_ON 0xc4000003u
+#define CMD_MOVI    0x01
+
+void guest_secondary_main(uint64_t index)
+{
+    gic_cpu_init();
+    uintptr_t rd = gicr_of(1);
+    mmio_wr64(rd + GICR_PROPBASER, (uint64_t)(uintptr_t)prop | 13);
+    mmio_wr64(rd + GICR_PENDBASER, (uint64_t)(uintptr_t)pend1);
+    dsb();
+    mmio_wr(rd + GICR_CTLR, 1);
+    vcpu1_up = true;
+    irq_unmask();
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+static void test_moved_to_vcpu1(void)
+{
+    extern char guest_secondary_entry[];
+    bool up = hvc_call(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)guest_secondary_entry, 1) == 0;
+    uint64_t end = cntvct() + us_to_ticks(WAIT_US);
+    while (up && !vcpu1_up && cntvct() < end)
+        ;
+    cmd(CMD_MAPC, 0, VALID | 1UL << 16 | 1); /* collection 1: vCPU 1 (RDbase = processor number) */
+    cmd(CMD_MOVI | (uint64_t)devid << 32, 0, 1);
+    bool moved = cmd_wait();
+    msi_program(its + GITS_TRANSLATER, 0, true);
+    uint32_t on0 = seen[LPI_RAISE - LPI_BASE];
+    unsigned got = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        uint32_t before = seen_on1[LPI_RAISE - LPI_BASE];
+        mmio_wr(edu + EDU_IRQ_RAISE, 1);
+        uint64_t t = cntvct() + us_to_ticks(WAIT_US);
+        while (seen_on1[LPI_RAISE - LPI_BASE] == before && cntvct() < t)
+            ;
+        got += seen_on1[LPI_RAISE - LPI_BASE] > before;
+        mmio_wr(edu + EDU_IRQ_ACK, mmio_rd(edu + EDU_IRQ_STATUS));
+    }
+    check(vcpu1_up && moved && got == 8 && seen[LPI_RAISE - LPI_BASE] == on0, "msi_follows_movi_to_vcpu1",
+          "vCPU 1 up %d, MOVI %d, %u of 8 on vCPU 1, %u on vCPU 0", vcpu1_up, moved, got,
+          seen[LPI_RAISE - LPI_BASE] - on0);
+    cmd(CMD_MOVI | (uint64_t)devid << 32, 0, 0);
+    cmd_wait();
+}
+
 /* ---- the tests ---- */
 
 static void test_delivery(void)
@@ -492,6 +546,7 @@ int guest_main(void)
     test_delivery();
     msi_program(its + GITS_TRANSLATER, 0, true);
     measure_latency();
+    test_moved_to_vcpu1();
     test_nonsense();
     test_cpu_doorbell_write();
     test_discard();

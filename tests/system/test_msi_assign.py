@@ -16,7 +16,7 @@ EDU = ["-device", "edu,addr=01.0,dma_mask=0xffffffffffffffff", "-device", "e1000
 CHECKS = {
     "msi": [
         "msi_map_points_at_its", "msi_cap_shown", "its_mapped", "msi_shadow_reads_back", "msi_edu_raise_lpi",
-        "msi_edu_dma_completion_lpi", "msi_every_raise_delivered", "msi_unmapped_event_nothing", "msi_event_beyond_itt_nothing",
+        "msi_edu_dma_completion_lpi", "msi_every_raise_delivered", "msi_follows_movi_to_vcpu1", "msi_unmapped_event_nothing", "msi_event_beyond_itt_nothing",
         "msi_address_not_its_nothing", "msi_bad_address_not_written", "msi_doorbell_page_address_nothing",
         "msi_disabled_nothing", "doorbell_cpu_write_nothing", "msi_after_discard_nothing", "msix_cap_shown", "its_nic_mapped",
         "msix_table_reads_back", "msix_function_mask_holds_then_sends", "msix_nic_lpi", "msix_address_not_its_nothing",
