@@ -22,7 +22,8 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define PAGE_BYTES 4096u
+#define PAGE_BYTES    4096u
+#define CPU_DEVICE_ID 0u /* the DeviceID of a CPU's store to GITS_TRANSLATER on QEMU */
 /* One function's route, indexed like the host bridge's functions (one owner each): message v
  * is host EventID v of its DeviceID, raising host LPI lpi[v]. */
 struct route {
@@ -117,6 +118,11 @@ static int setup(struct vm *vm, const struct pci_fn *f, unsigned nvec, struct ro
         bits++;
     if (!pci_assign_msi_devid(f->bdf, &devid))
         return no_msi(vm, f, "the host bridge's msi-map gives it no ITS DeviceID");
+    /* A CPU's store to GITS_TRANSLATER carries an IMPLEMENTATION DEFINED DeviceID (IHI 0069H
+     * 5.2), 0 on QEMU (seen: with DeviceID 0 mapped, a vCPU's store to the doorbell page raised
+     * its event). Every VM with MSIs can store there, so DeviceID 0 is never routed. */
+    if (devid == CPU_DEVICE_ID)
+        return no_msi(vm, f, "its DeviceID 0x%x is the one CPU stores to the doorbell carry", devid);
     for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++)
         if (routes[i].vm && routes[i].devid == devid)
             return no_msi(vm, f, "its DeviceID 0x%x is another function's", devid);

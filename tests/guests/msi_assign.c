@@ -516,6 +516,7 @@ static void test_cpu_doorbell_write(void)
     mmio_wr(its + DOORBELL_PAGE + 0x40, 0);
     mmio_wr(its + DOORBELL_PAGE + 0x40, 1);
     bool aborted = fault_taken(&esr, &far);
+    gprintf("msi: a vCPU's stores to the host doorbell page %s\n", aborted ? "aborted" : "completed");
     check(quiet_since(before), "doorbell_cpu_write_nothing", "an LPI came (write aborted: %d)", aborted);
 }
 
