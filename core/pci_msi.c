@@ -36,6 +36,8 @@ struct route {
 };
 
 static struct route routes[PCI_HOST_MAX_FNS];
+/* The VM whose route of that function failed: its line is printed once, not at every reset. */
+static const struct vm *refused[PCI_HOST_MAX_FNS];
 static bool msix_mapped[PCI_HOST_MAX_FNS];
 static uint64_t doorbell_at[CONFIG_MAX_VMS]; /* where each VM's doorbell page is mapped, 0: not */
 static spinlock_t lock = SPINLOCK_INIT;
@@ -148,16 +150,18 @@ int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, 
                   void *arg, struct pci_msi_msg *msg)
 {
     int k = fn_slot(f);
-    if (!gicv3_its_ready())
-        return no_msi(vm, f, "the host has no usable ITS");
     if (k < 0 || pci_assign_fn(vm, f->bdf) != f)
         return no_msi(vm, f, "not given to this VM");
-    if (!nvec || nvec > PCI_MSI_MAX_VECS)
-        return no_msi(vm, f, "%u messages asked", nvec);
     struct route *r = &routes[k];
     spin_lock(&lock);
     int err = 0;
-    if (r->vm != vm)
+    if (refused[k] == vm)
+        err = -1; /* said at its first attach */
+    else if (!gicv3_its_ready())
+        err = no_msi(vm, f, "the host has no usable ITS");
+    else if (!nvec || nvec > PCI_MSI_MAX_VECS)
+        err = no_msi(vm, f, "%u messages asked", nvec);
+    else if (r->vm != vm)
         err = r->vm ? no_msi(vm, f, "its host events belong to another VM") : setup(vm, f, nvec, r);
     else if (r->nvec < nvec)
         err = no_msi(vm, f, "%u messages asked, %u set up", nvec, r->nvec);
@@ -168,6 +172,8 @@ int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, 
         r->arg = arg;
         msg->addr = doorbell_ipa + (gicv3_its_doorbell() & (PAGE_BYTES - 1));
         msg->data = 0; /* message v is host EventID v */
+    } else {
+        refused[k] = vm;
     }
     spin_unlock(&lock);
     return err;
@@ -176,9 +182,12 @@ int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, 
 void pci_msi_release(struct vm *vm)
 {
     spin_lock(&lock);
-    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++)
+    for (unsigned i = 0; i < PCI_HOST_MAX_FNS; i++) {
         if (routes[i].vm == vm)
             teardown(&routes[i]);
+        if (refused[i] == vm)
+            refused[i] = 0;
+    }
     if (doorbell_at[vm - vms])
         stage2_unmap(vm, doorbell_at[vm - vms], PAGE_BYTES);
     doorbell_at[vm - vms] = 0;

@@ -36,7 +36,8 @@ typedef void (*pci_msi_fn)(void *arg, unsigned vec);
  * doorbell mapped at doorbell_ipa (a free 4 KiB page of the VM's IPA space; the same for all
  * of a VM's functions). The events are set up once and kept until the VM is released; a later
  * call only changes the callback. 0 with *msg filled (message vec's data is msg->data + vec),
- * or -1 after one line naming the VM (the function then has no MSI). */
+ * or -1 after one line naming the VM (the function then has no MSI; at later attaches of the
+ * same VM, silently). */
 int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, unsigned nvec, pci_msi_fn deliver,
                   void *arg, struct pci_msi_msg *msg);
 /* Boot, from pci_assign_init before the secondaries start: the MSI-X table and PBA pages of
