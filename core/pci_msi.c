@@ -16,6 +16,7 @@
 #include "drivers/gicv3_its.h"
 #include "drivers/pci_host.h"
 #include "drivers/pci_regs.h"
+#include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -31,6 +32,7 @@ struct route {
     uint32_t devid;
     unsigned nvec, event_bits;
     uint32_t lpi[PCI_MSI_MAX_VECS];
+    uint8_t cpu[PCI_MSI_MAX_VECS]; /* the physical CPU each LPI is taken on (its collection) */
     pci_msi_fn deliver;
     void *arg;
 };
@@ -48,18 +50,28 @@ static spinlock_t lock = SPINLOCK_INIT;
  * the VM is reset or stopped is dropped (its functions' bus mastering is off then). */
 static bool msi_irq(uint32_t intid, void *arg)
 {
-    const struct route *r = arg;
+    struct route *r = arg;
     struct vm *vm = r->vm;
     unsigned vec = 0;
     while (vec < r->nvec && r->lpi[vec] != intid)
         vec++;
     if (!vm || vec == r->nvec)
         return false;
+    int want = -1;
     spin_lock(&vm->lock);
     enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
     if ((st == VM_RUNNING || st == VM_PAUSED) && r->deliver)
-        r->deliver(r->arg, vec);
+        want = r->deliver(r->arg, vec);
     spin_unlock(&vm->lock);
+    /* The guest's LPI went to a vCPU on another CPU: take the next one there, so it is injected
+     * where its vCPU runs instead of through a kick (a MOVI only when the guest's target moved). */
+    if (want >= 0 && want < MAX_CPUS && want != r->cpu[vec]) {
+        spin_lock(&lock);
+        if (r->vm == vm && vec < r->nvec && want != r->cpu[vec] &&
+            gicv3_its_move_event(r->devid, vec, (unsigned)want) == 0)
+            r->cpu[vec] = (uint8_t)want;
+        spin_unlock(&lock);
+    }
     return false; /* LPIs have no active state: nothing to hand on */
 }
 
@@ -136,6 +148,7 @@ static int setup(struct vm *vm, const struct pci_fn *f, unsigned nvec, struct ro
     for (r->nvec = 0; r->nvec < nvec; r->nvec++) {
         uint32_t lpi = gicv3_its_alloc_lpi();
         r->lpi[r->nvec] = lpi;
+        r->cpu[r->nvec] = (uint8_t)vm->vcpu[0].pcpu;
         if (!lpi || irq_set_handler(lpi, msi_irq, r) < 0 ||
             gicv3_its_map_event(devid, r->nvec, lpi, vm->vcpu[0].pcpu) < 0) {
             r->nvec++;

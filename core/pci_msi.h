@@ -26,10 +26,11 @@ struct pci_msi_msg {
  * guest is shown (vdev/vpci_msix.c). */
 #define PCI_MSI_MAX_VECS 32
 
-/* Called on the function's host LPI of message vec, on the CPU that took it, with vm->lock held and only while
- * the VM runs or is paused (never while a reset rebuilds its devices): it must not log through
- * vm_log (which takes vm->lock). */
-typedef void (*pci_msi_fn)(void *arg, unsigned vec);
+/* Called on the function's host LPI of message vec, on the CPU that took it, with vm->lock
+ * held and only while the VM runs or is paused (never while a reset rebuilds its devices): it
+ * must not log through vm_log (which takes vm->lock). It returns the physical CPU where that
+ * message is best taken (that of the vCPU it went to), or -1; core moves the host LPI there. */
+typedef int (*pci_msi_fn)(void *arg, unsigned vec);
 
 /* At a device model's attach (VM creation and every reset), for function f given to vm: its
  * host events 0..nvec-1 (nvec <= PCI_MSI_MAX_VECS) routed to deliver(arg, vec) and the host

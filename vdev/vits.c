@@ -150,14 +150,15 @@ int vits_index(const struct vm *vm)
     return -1;
 }
 
-enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev)
+enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *to)
 {
     int i = vits_index(vm);
+    *to = VITS_NO_TARGET;
     if (i < 0)
         return VITS_E_UNMAPPED_DEVICE;
     struct vits *its = (struct vits *)(void *)vm->dev_state[i];
     spin_lock(&its->lock);
-    enum vits_err e = vits_translate(its, dev, ev);
+    enum vits_err e = vits_translate_to(its, dev, ev, to);
     spin_unlock(&its->lock);
     return e;
 }

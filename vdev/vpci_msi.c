@@ -51,11 +51,13 @@ static void sync_hw(struct vpci_msi *m)
 }
 
 /* Host message vec of the function (core/pci_msi.c: vm->lock held, the VM running or paused):
- * MSI-X entry vec while MSI-X is on, else the MSI message (vec 0). */
-static void deliver(void *arg, unsigned vec)
+ * MSI-X entry vec while MSI-X is on, else the MSI message (vec 0). Returns the physical CPU of
+ * the vCPU the LPI went to, where the host LPI is best taken next time, or -1. */
+static int deliver(void *arg, unsigned vec)
 {
     struct vpci_msi *m = arg;
     uint32_t ev = 0;
+    unsigned to = VITS_NO_TARGET;
     spin_lock(&m->lock);
     bool ok =
         m->x.enabled ? vpci_msix_target(&m->x, vec, &ev) : vec == 0 && m->cap && m->enabled && m->addr == m->translater;
@@ -63,8 +65,10 @@ static void deliver(void *arg, unsigned vec)
         ev = m->data;
     uint32_t dev = m->devid;
     spin_unlock(&m->lock);
-    if (ok)
-        vits_msi(m->vm, dev, ev); /* what it raises is up to the guest's tables (errors counted there) */
+    /* What it raises is up to the guest's tables (errors are counted there). */
+    if (!ok || vits_msi(m->vm, dev, ev, &to) != VITS_OK || to >= m->vm->cfg.nr_vcpus)
+        return -1;
+    return (int)m->vm->vcpu[to].pcpu;
 }
 
 void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,

@@ -93,11 +93,12 @@ int vits_index(const struct vm *v) { return its_at; }
 
 static unsigned raised;
 static uint32_t raised_dev, raised_ev;
-enum vits_err vits_msi(struct vm *v, uint32_t dev, uint32_t ev)
+enum vits_err vits_msi(struct vm *v, uint32_t dev, uint32_t ev, unsigned *to)
 {
     raised++;
     raised_dev = dev;
     raised_ev = ev;
+    *to = 1; /* the guest's tables send it to vCPU 1 */
     return VITS_OK;
 }
 
@@ -136,6 +137,8 @@ static int setup(void **st)
     memset(&vm, 0, sizeof(vm));
     strcpy(vm.cfg.name, "msi");
     vm.cfg.nr_devs = 1;
+    vm.cfg.nr_vcpus = 2;
+    vm.vcpu[1].pcpu = 3;
     vm.cfg.dev[0].ipa = ITS_IPA;
     its_at = 0;
     route_fails = false;
@@ -178,7 +181,7 @@ static void test_msi_enabled_only_for_its_translater(void **st)
                      PCI_MSI_FLAGS_ENABLE);
     assert_int_equal(cfg16(MSI_CAP + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE, 0); /* not at its ITS: off */
     assert_int_equal(cfg32(MSI_CAP + 0x10), 0);                                 /* mask bits untouched */
-    route_fn(route_arg, 0);
+    assert_int_equal(route_fn(route_arg, 0), -1);
     assert_int_equal(raised, 0);
     /* Its own GITS_TRANSLATER, written a byte at a time: on, with the host's message. */
     uint32_t a = gtr();
@@ -189,7 +192,7 @@ static void test_msi_enabled_only_for_its_translater(void **st)
     assert_int_equal(cfg32(MSI_CAP + 4), (uint32_t)HOST_DB);
     assert_int_equal(cfg32(MSI_CAP + 8), 0);
     assert_int_equal(cfg16(MSI_CAP + 0xc), 0);
-    route_fn(route_arg, 0);
+    assert_int_equal(route_fn(route_arg, 0), 3); /* taken best where vCPU 1 runs */
     assert_int_equal(raised, 1);
     assert_int_equal(raised_dev, VPCI_MSI_DEVID_BASE + 0x10);
     assert_int_equal(raised_ev, 5);
