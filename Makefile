@@ -4,6 +4,7 @@
 #                   BOOT=kernel|uboot|uefi: QEMU loads it, or firmware does from a disk);
 #                   CONFIG=configs/pci.dts adds the SMMU and the PCIe devices it assigns
 #   make run BOARD=xlnx-zcu102   boot configs/<board>.dts on QEMU's model of that real board
+#                   (also imx8mp-evk, raspi4b)
 #                   (docs/boards.md; the board's device tree comes from Debian's kernel package)
 #   make test       unit tests, lint, QEMU tests
 #   make bench      instruction-exact benchmarks (QEMU -icount shift=0)
@@ -65,7 +66,7 @@ $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
 # (docs/performance.md, footprint).
-HV_COLD := lib/fdt_read.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/efi_mem.c core/image.c \
+HV_COLD := lib/fdt_read.c lib/fdt_addr.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/efi_mem.c core/image.c \
            core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/efi_stub.c arch/aarch64/mmu.c \
            arch/aarch64/pgtable.c
 $(patsubst %.c,$(B)/hv/%.o,$(HV_COLD)): OPT := -Os
@@ -171,10 +172,14 @@ comma := ,
 
 # QEMU's models of real boards (docs/boards.md, tests/system/test_boards.py): the machine, and
 # which of its serial ports the board's device tree names as the console (stdout-path).
-BOARDS := xlnx-zcu102 imx8mp-evk
+BOARDS := xlnx-zcu102 imx8mp-evk raspi4b
 BOARD_QEMU_xlnx-zcu102 := -machine xlnx-zcu102,virtualization=on -m 2G -serial mon:stdio
 # The EVK's console is UART2 (serial@30890000), QEMU's second serial port.
 BOARD_QEMU_imx8mp-evk := -machine imx8mp-evk -smp 4 -m 2G -serial null -serial mon:stdio
+# The Pi 4's DTB names the mini UART (serial1), which has no driver; elvisor takes the first
+# UART one knows, the PL011 (serial0), QEMU's first serial port. The model has 4 CPUs and 2 GiB
+# (960 MiB of it in the DTB QEMU hands over) whatever -smp and -m say.
+BOARD_QEMU_raspi4b := -machine raspi4b -serial mon:stdio
 BOARD_QEMU_ARGS = $(BOARD_QEMU_$(BOARD)) -nographic -net none -audio none -echr 0x14 \
                   -dtb $(B)/boards/$(BOARD).dtb -kernel $(CONFIG_IMG)
 

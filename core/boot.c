@@ -23,6 +23,7 @@
 #include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
+#include "drivers/timer.h"
 #include "drivers/uart.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -33,9 +34,11 @@
 static void __attribute__((noreturn)) boot_fail(const char *why)
 {
     printk("elvisor: cannot boot: %s\n", why);
-    /* Without a PSCI node, SMC is the conduit firmware below EL2 would use; if there is no
-     * firmware the SMC is UNDEFINED and the crash handler parks the CPU. */
-    psci_set_conduit(platform.psci_conduit != PSCI_CONDUIT_NONE ? platform.psci_conduit : PSCI_CONDUIT_SMC);
+    /* Before the PSCI node was looked for, SMC is the conduit firmware below EL2 would use; if
+     * there is no firmware the SMC is UNDEFINED and the crash handler parks the CPU. A DTB
+     * known to have no PSCI node parks without trying (core/power.c). */
+    if (!platform.psci_absent)
+        psci_set_conduit(platform.psci_conduit != PSCI_CONDUIT_NONE ? platform.psci_conduit : PSCI_CONDUIT_SMC);
     power_off();
 }
 
@@ -128,8 +131,11 @@ static void print_banner(void)
     pci_assign_banner();
     printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
            platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
-    printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
-           platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    if (platform.psci_absent)
+        printk("  PSCI: none (CPUs start by spin-table; power off parks them)\n");
+    else
+        printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
+               platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
     char spec[200];
     speculation_describe(0, spec, sizeof(spec));
     printk("  speculation, CPU0: %s\n", spec);
@@ -149,6 +155,8 @@ static void print_banner(void)
  * its guard page; "elvisor.wx_test" writes to the hypervisor's own text,
  * which W^X must refuse. Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
+/* Page 0 is RAM on some boards (the Raspberry Pi 4's starts at 0): 128 TiB is mapped nowhere. */
+static volatile uintptr_t late_crash_test_addr = UINT64_C(1) << 47;
 
 /* Recurses until the stack runs into its guard page (bootargs "elvisor.stack_test"); the
  * bound is far beyond any stack, only there to keep the recursion finite for the compiler. */
@@ -209,6 +217,20 @@ static void at_walk_test(void)
     printk("elvisor: AT walk test: %s\n", r < 0 ? "the walk failed, as it must" : "translated (wrong)");
 }
 
+/* elvisor.late_crash_test: the hypervisor crashes on CPU0 two seconds after the VMs started on
+ * the others, which must stop with it (tests/system/test_boards.py: on a board without PSCI,
+ * power off parks every CPU). */
+static void __attribute__((noinline)) maybe_late_crash_test(void)
+{
+    if (!platform_has_bootarg("elvisor.late_crash_test"))
+        return;
+    uint64_t until = timer_now() + 2 * sysreg_read(cntfrq_el0);
+    while (timer_now() < until)
+        cpu_relax();
+    printk("elvisor: late crash test requested by bootargs\n");
+    *(volatile uint64_t *)late_crash_test_addr = 0xdead;
+}
+
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
     if (platform_has_bootarg("elvisor.at_walk_test"))
@@ -245,7 +267,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     if ((err = platform_discover(efi)))
         boot_fail(err);
     psci_set_conduit(platform.psci_conduit);
-    platform.psci_version = psci_version();
+    platform.psci_version = platform.psci_absent ? 0 : psci_version();
     speculation_cpu_init(0);
     for (unsigned i = 0; i < platform.cpu_count; i++)
         percpu_data[i].mpidr = platform.cpu_mpidr[i];
@@ -266,6 +288,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     console_defer_output();
     console_input_init();
     vmm_start();
+    maybe_late_crash_test();
     smp_idle();
 }
 

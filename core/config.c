@@ -320,6 +320,13 @@ static bool parse_props(struct parse *p, int node, const char *name, struct vm_c
     }
     if ((k->props & VDEV_PROP_PCI) && !parse_pci(p, node, name, vm, d))
         return false;
+    if (k->props & VDEV_PROP_MSI_SPIS) {
+        uint32_t n;
+        if (fdt_prop_u32(p->f, node, "msi-spis", &n) < 0 || n == 0 || n > VDEV_MAX_MSI_SPIS || d->intid + n - 1 > 1019)
+            REFUSE(p, "devices/%s: msi-spis = <N>: 1 to %u SPIs from interrupts, all below 1020", name,
+                   VDEV_MAX_MSI_SPIS);
+        d->msi_spis = (uint16_t)n;
+    }
     if (k->props & VDEV_PROP_READ_ONLY)
         d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
     if (k->props & VDEV_PROP_PORT_SEC)

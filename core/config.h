@@ -56,6 +56,8 @@ struct vm_device {
     /* VDEV_PROP_PCI: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
      * the IPA window where the guest places their BARs, and whether the VM is trusted to do
      * DMA without an SMMU (docs/pci.md). */
+    /* VDEV_PROP_MSI_SPIS: the SPIs intid .. intid + msi_spis - 1 are the device's. */
+    uint16_t msi_spis;
     uint16_t pci_bdf[VM_MAX_PCI_FNS];
     uint8_t nr_pci;
     bool dma_unsafe;

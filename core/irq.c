@@ -10,6 +10,7 @@
 #include "core/platform.h"
 #include "core/console.h"
 #include "core/console_input.h"
+#include "core/power.h"
 #include "drivers/uart.h"
 #include "drivers/gic.h"
 #include "drivers/gicv3_its.h"
@@ -56,6 +57,7 @@ int irq_set_handler(uint32_t intid, irq_handler_fn fn, void *arg)
 static bool kick_irq(uint32_t intid, void *arg)
 {
     kicks[this_cpu()->id]++;
+    power_park_if_halting();
     struct vcpu *v = this_cpu()->vcpu;
     if (v && __atomic_exchange_n(&v->poll_kick, false, __ATOMIC_ACQ_REL))
         vcpu_trap_wfi(v, WFI_TRAP_KICK, true);

@@ -133,10 +133,46 @@ static void boot_cpu_first(void)
     uint64_t me = sysreg_read(mpidr_el1) & MPIDR_AFF_MASK;
     for (unsigned i = 1; i < platform.cpu_count; i++) {
         if (platform.cpu_mpidr[i] == me) {
+            uint64_t release = platform.cpu_release[i];
             platform.cpu_mpidr[i] = platform.cpu_mpidr[0];
+            platform.cpu_release[i] = platform.cpu_release[0];
             platform.cpu_mpidr[0] = me;
+            platform.cpu_release[0] = release;
         }
     }
+}
+
+static bool in_ram(uint64_t pa, uint64_t size)
+{
+    for (unsigned i = 0; i < platform.mem_count; i++)
+        if (pa >= platform.mem[i].base && size <= platform.mem[i].size &&
+            pa - platform.mem[i].base <= platform.mem[i].size - size)
+            return true;
+    return false;
+}
+
+/* How a CPU is started (DT spec 3.8.1 enable-method): "spin-table" with its cpu-release-addr,
+ * which must be a 64-bit aligned location in RAM (elvisor writes it through its RAM mapping)
+ * and is then kept from the page allocator; "psci" or none: PSCI CPU_ON. */
+static const char *cpu_enable_method(int n, unsigned index)
+{
+    const char *method = fdt_prop_string(&host_fdt, n, "enable-method");
+    if (!method || strcmp(method, "psci") == 0)
+        return NULL;
+    if (strcmp(method, "spin-table") != 0)
+        FAIL("CPU node %s has enable-method \"%s\" (elvisor starts CPUs with psci or spin-table)",
+             fdt_node_name(&host_fdt, n), method);
+    uint64_t release = 0;
+    if (fdt_prop_u64(&host_fdt, n, "cpu-release-addr", &release) < 0 || release == 0 || (release & 7) != 0 ||
+        !in_ram(release, sizeof(uint64_t)))
+        FAIL("CPU node %s: spin-table needs a cpu-release-addr, 8-byte aligned in RAM (got 0x%lx)",
+             fdt_node_name(&host_fdt, n), (unsigned long)release);
+    struct range_list rsv = { platform.reserved, platform.reserved_count, PLAT_MAX_RESERVED };
+    if (range_list_add(&rsv, release, sizeof(uint64_t)) < 0)
+        FAIL("more than %d reserved regions with the CPUs' cpu-release-addr", PLAT_MAX_RESERVED);
+    platform.reserved_count = rsv.count;
+    platform.cpu_release[index] = release;
+    return NULL;
 }
 
 static const char *find_cpus(void)
@@ -149,17 +185,26 @@ static const char *find_cpus(void)
         if (!type || strcmp(type, "cpu") != 0)
             continue;
         uint64_t mpidr, unused;
-        if (fdt_reg(&host_fdt, n, 0, &mpidr, &unused) < 0)
+        if (fdt_reg_raw(&host_fdt, n, 0, &mpidr, &unused) < 0)
             FAIL("CPU node %s has no reg (MPIDR)", fdt_node_name(&host_fdt, n));
         if (platform.cpu_count == MAX_CPUS) {
             platform.cpus_ignored++;
             continue;
         }
+        const char *err = cpu_enable_method(n, platform.cpu_count);
+        if (err)
+            return err;
         platform.cpu_mpidr[platform.cpu_count++] = mpidr;
     }
     if (platform.cpu_count == 0)
         FAIL("no CPU under /cpus");
     boot_cpu_first();
+    /* Without PSCI every CPU but the boot CPU needs a spin table. */
+    for (unsigned i = 1; i < platform.cpu_count && platform.psci_conduit == PSCI_CONDUIT_NONE; i++)
+        if (!platform.cpu_release[i])
+            FAIL("no PSCI node (arm,psci-1.0 or arm,psci-0.2) to start CPU MPIDR 0x%lx, whose enable-method is "
+                 "not spin-table",
+                 (unsigned long)platform.cpu_mpidr[i]);
     return NULL;
 }
 
@@ -254,8 +299,13 @@ static const char *find_psci(void)
     int node = fdt_next_compatible(&host_fdt, -1, "arm,psci-1.0");
     if (node < 0)
         node = fdt_next_compatible(&host_fdt, -1, "arm,psci-0.2");
-    if (node < 0)
-        FAIL("no PSCI 0.2+ node (arm,psci-1.0 or arm,psci-0.2)");
+    if (node < 0) {
+        /* Supported (docs/boards.md, "Boards without PSCI"): CPUs start by spin-table, power off
+         * and reset park the CPUs instead (core/power.c); VMs still get elvisor's PSCI. */
+        platform.psci_conduit = PSCI_CONDUIT_NONE;
+        platform.psci_absent = true;
+        return NULL;
+    }
     const char *method = fdt_prop_string(&host_fdt, node, "method");
     if (method && strcmp(method, "smc") == 0)
         platform.psci_conduit = PSCI_CONDUIT_SMC;

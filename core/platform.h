@@ -40,6 +40,9 @@ struct platform {
     uint64_t cpu_mpidr[MAX_CPUS]; /* by logical index: the boot CPU first, then DTB order */
     unsigned cpu_count;
     unsigned cpus_ignored; /* CPUs in the DTB beyond MAX_CPUS */
+    /* enable-method "spin-table": where firmware holds the CPU (cpu-release-addr, in RAM and
+     * reserved); 0: the CPU is started with PSCI CPU_ON. */
+    uint64_t cpu_release[MAX_CPUS];
 
     struct mem_range uart;
     const struct uart_driver *uart_drv; /* chosen by the node's compatible (drivers/uart.h) */
@@ -55,6 +58,7 @@ struct platform {
     uint32_t pmu_intid;             /* the PMU's overflow PPI (arm,armv8-pmuv3); 0 when absent */
 
     enum psci_conduit psci_conduit;
+    bool psci_absent; /* the DTB has no PSCI node (conduit NONE): docs/boards.md */
     uint32_t psci_version;
 };
 

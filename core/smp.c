@@ -5,6 +5,7 @@
 #include "core/sched.h"
 #include "core/speculation.h"
 #include "drivers/psci.h"
+#include "drivers/spin_table.h"
 #include "arch/aarch64/sysreg.h"
 
 extern char secondary_entry[];
@@ -17,7 +18,11 @@ void smp_start_secondaries(void)
     cpu_count = 1;
     uint64_t entry = (uint64_t)(uintptr_t)secondary_entry;
     for (unsigned i = 1; i < platform.cpu_count; i++) {
-        int64_t r = psci_cpu_on(platform.cpu_mpidr[i], entry, i);
+        int64_t r = PSCI_SUCCESS;
+        if (platform.cpu_release[i])
+            spin_table_release(platform.cpu_release[i], platform.cpu_mpidr[i], i);
+        else
+            r = psci_cpu_on(platform.cpu_mpidr[i], entry, i);
         if (r != PSCI_SUCCESS) {
             printk("elvisor: CPU%u (MPIDR 0x%lx) not started: PSCI CPU_ON returned %ld\n", i,
                    (unsigned long)platform.cpu_mpidr[i], (long)r);

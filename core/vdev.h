@@ -28,6 +28,9 @@ struct fdt_writer;
 /* "pci-devices" (host functions "BB:DD.F", each given to one VM), "bar-window" (the IPA window
  * of their BARs) and "dma-unsafe" (allow them without an SMMU); docs/pci.md. */
 #define VDEV_PROP_PCI (1u << 4)
+/* "msi-spis": how many SPIs, from the one interrupts names, an MSI frame owns (d->msi_spis). */
+#define VDEV_PROP_MSI_SPIS (1u << 5)
+#define VDEV_MAX_MSI_SPIS  64
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {

@@ -16,13 +16,14 @@ enum {
     FDT_E_NOTFOUND = -1, /* no such node, property or entry */
     FDT_E_BADMAGIC = -2,
     FDT_E_BADVERSION = -3,
-    FDT_E_TRUNCATED = -4, /* blob shorter than its header says, or a block runs past it */
-    FDT_E_BADLAYOUT = -5, /* header block offsets or sizes misaligned or overlapping */
-    FDT_E_BADSTRUCT = -6, /* malformed structure block */
-    FDT_E_BADOFFSET = -7, /* handle does not name a node or property */
-    FDT_E_BADVALUE = -8,  /* property present but of the wrong size or content */
-    FDT_E_NOSPACE = -9,   /* writer: buffer too small */
-    FDT_E_BADSTATE = -10, /* writer: call out of order (unbalanced nodes, late reserve...) */
+    FDT_E_TRUNCATED = -4,    /* blob shorter than its header says, or a block runs past it */
+    FDT_E_BADLAYOUT = -5,    /* header block offsets or sizes misaligned or overlapping */
+    FDT_E_BADSTRUCT = -6,    /* malformed structure block */
+    FDT_E_BADOFFSET = -7,    /* handle does not name a node or property */
+    FDT_E_BADVALUE = -8,     /* property present but of the wrong size or content */
+    FDT_E_NOSPACE = -9,      /* writer: buffer too small */
+    FDT_E_BADSTATE = -10,    /* writer: call out of order (unbalanced nodes, late reserve...) */
+    FDT_E_NOTRANSLATE = -11, /* reg: a bus on the way to the root maps no range holding it */
 };
 
 #define FDT_HDR_SIZE  40u /* v17 header; v16 lacks only the last field */

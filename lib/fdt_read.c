@@ -32,6 +32,8 @@ const char *fdt_strerror(int err)
         return "no space";
     case FDT_E_BADSTATE:
         return "calls out of order";
+    case FDT_E_NOTRANSLATE:
+        return "address not translatable to the root";
     default:
         return "unknown error";
     }
@@ -617,43 +619,3 @@ static int fdt_cells(const struct fdt *f, int node, const char *name, int dflt)
 int fdt_addr_cells(const struct fdt *f, int node) { return fdt_cells(f, node, "#address-cells", 2); }
 
 int fdt_size_cells(const struct fdt *f, int node) { return fdt_cells(f, node, "#size-cells", 1); }
-
-static uint64_t fdt_read_cells(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < n; i++)
-        v = v << 32 | fdt_be32(p + 4 * i);
-    return v;
-}
-
-/* Address and size cells come from the parent; 1 or 2 address cells and 0 to 2 size cells
- * (0 as under /cpus, where reg is an ID and the size reads as 0). */
-int fdt_reg(const struct fdt *f, int node, int index, uint64_t *addr, uint64_t *size)
-{
-    int parent = fdt_parent(f, node);
-
-    if (parent < 0)
-        return parent;
-    int ac = fdt_addr_cells(f, parent), sc = fdt_size_cells(f, parent);
-
-    if (ac < 0 || sc < 0)
-        return ac < 0 ? ac : sc;
-    if (ac < 1 || ac > 2 || sc > 2)
-        return FDT_E_BADVALUE;
-    int len;
-    const uint8_t *v = fdt_getprop(f, node, "reg", &len);
-
-    if (v == NULL)
-        return len;
-    int stride = 4 * (ac + sc);
-
-    if (len % stride != 0)
-        return FDT_E_BADVALUE;
-    if (index < 0 || index >= len / stride)
-        return FDT_E_NOTFOUND;
-    v += stride * index;
-    *addr = fdt_read_cells(v, ac);
-    *size = fdt_read_cells(v + 4 * ac, sc);
-    return 0;
-}

@@ -60,9 +60,14 @@ int fdt_node_by_phandle(const struct fdt *f, uint32_t phandle);
 /* Cell counts node declares for its children: default 2 and 1, FDT_E_BADVALUE above 4. */
 int fdt_addr_cells(const struct fdt *f, int node);
 int fdt_size_cells(const struct fdt *f, int node);
-/* The index-th (address, size) pair of node's "reg", sized by the parent's #address-cells (1 or
- * 2) and #size-cells (0 to 2; 0 reads as size 0, as for CPUs); FDT_E_NOTFOUND past the end. */
+/* The index-th (address, size) pair of node's "reg" (lib/fdt_addr.c), sized by the parent's
+ * #address-cells (1 or 2) and #size-cells (0 to 2; 0 reads as size 0); FDT_E_NOTFOUND past the
+ * end. fdt_reg gives the address the CPU uses: translated up to the root through every
+ * ancestor bus's "ranges" (FDT_E_NOTRANSLATE when a bus has none, or no entry holds the whole
+ * region). fdt_reg_raw gives it as written, in the parent's address space: for a "reg" that is
+ * an ID, such as a CPU's MPIDR under /cpus. */
 int fdt_reg(const struct fdt *f, int node, int index, uint64_t *addr, uint64_t *size);
+int fdt_reg_raw(const struct fdt *f, int node, int index, uint64_t *addr, uint64_t *size);
 /* The node named by /chosen stdout-path (or linux,stdout-path), path or alias, ":opts" ignored. */
 int fdt_stdout_node(const struct fdt *f);
 

@@ -16,6 +16,7 @@ OUT=$ROOT/build/boards
 declare -A DTB=(
     [xlnx-zcu102]=xilinx/zynqmp-zcu102-rev1.0.dtb
     [imx8mp-evk]=freescale/imx8mp-evk.dtb
+    [raspi4b]=broadcom/bcm2711-rpi-4-b.dtb
 )
 
 say() { echo "tools/boards.sh: $*"; }

@@ -6,6 +6,7 @@
 #include "drivers/gic_its_regs.h"
 #include "vdev/vdebug.h"
 #include "vdev/vits.h"
+#include "vdev/vgicv2m.h"
 #include "vdev/virtio_devices.h"
 #include "vdev/vpci.h"
 #include "vdev/vpl011.h"
@@ -20,6 +21,11 @@ const struct vdev_kind vdev_kinds[] = {
     { .compatible = "arm,pl011", .ops = MODEL(&vpl011_ops) },
     { .compatible = "elvisor,debug-regs", .ops = MODEL(&vdebug_ops) },
     { .compatible = "arm,gic-v3-its", .min_size = GITS_FRAME_SIZE, .ops = MODEL(&vits_ops) },
+    { .compatible = "arm,gic-v2m-frame",
+      .props = VDEV_PROP_MSI_SPIS,
+      .needs_irq = true,
+      .min_size = V2M_FRAME_SIZE,
+      .ops = MODEL(&vgicv2m_ops) },
     { .compatible = "elvisor,virtio-blk",
       .props = VDEV_PROP_DISK | VDEV_PROP_READ_ONLY,
       .needs_irq = true,

@@ -21,6 +21,7 @@
 #include "lib/fdt_write.h"
 #include "core/vdev.h"
 #include "core/vm_layout.h"
+#include "vdev/vgicv2m.h"
 
 struct virq *vgic_irq(struct vgic *g, unsigned vcpu, uint32_t intid)
 {
@@ -633,6 +634,39 @@ static void maint_cpu_init(unsigned cpu)
     }
 }
 
+int vgic_v2m_attach(struct vm *vm, uint64_t ipa, uint32_t first, uint32_t count)
+{
+    struct vgic *g = vgic_of(vm);
+    if (g->nr_v2m == VGIC_MAX_V2M_FRAMES)
+        return -1;
+    g->v2m[g->nr_v2m].ipa = ipa;
+    g->v2m[g->nr_v2m].first = first;
+    g->v2m[g->nr_v2m++].count = count;
+    return 0;
+}
+
+unsigned vgic_nr_irqs(const struct vm *vm) { return vgic_of((struct vm *)vm)->nr_irqs; }
+
+/* The GICv2m frames under the GICv2 node (Linux binding interrupt-controller/arm,gic.yaml,
+ * "v2m@": arm,gic-v2m-frame, msi-controller, and the SPI range so that the guest need not
+ * trust MSI_TYPER). */
+static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w)
+{
+    for (unsigned i = 0; i < g->nr_v2m; i++) {
+        char name[32];
+        uint64_t ipa = g->v2m[i].ipa;
+        ev_snprintf(name, sizeof(name), "v2m@%lx", (unsigned long)ipa);
+        fdtw_begin_node(w, name);
+        fdtw_prop_string(w, "compatible", "arm,gic-v2m-frame");
+        fdtw_prop_empty(w, "msi-controller");
+        uint32_t reg[4] = { (uint32_t)(ipa >> 32), (uint32_t)ipa, 0, V2M_FRAME_SIZE };
+        fdtw_prop_cells(w, "reg", reg, 4);
+        fdtw_prop_u32(w, "arm,msi-base-spi", g->v2m[i].first);
+        fdtw_prop_u32(w, "arm,msi-num-spis", g->v2m[i].count);
+        fdtw_end_node(w);
+    }
+}
+
 /* A refused VM's passthrough SPIs go back to nobody. */
 static void vgic_release(struct vm *vm) { irq_release_spis(vm); }
 
@@ -675,6 +709,11 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
         fdtw_prop_string(w, "compatible", "arm,cortex-a15-gic");
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
         fdtw_prop_cells(w, "reg", reg, 8);
+        const struct vgic *g = vgic_of((struct vm *)vm);
+        if (g->nr_v2m) {
+            fdtw_prop_empty(w, "ranges"); /* the frames' reg in the parent's address space */
+            v2m_dt_nodes(g, w);
+        }
     }
     fdtw_end_node(w);
 }

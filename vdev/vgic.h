@@ -64,6 +64,12 @@ static inline bool vgic_is_lpi(uint32_t intid)
  * ITS node under the GIC node of the guest's device tree. The others take an LPI INTID
  * (VGIC_LPI_BASE.. + VGIC_NR_LPIS; others are ignored) and a redistributor by vCPU index. */
 void vgic_lpi_attach(struct vm *vm, uint64_t its_ipa, uint64_t its_size);
+/* A GICv2m frame's attach (after the vGIC's): the frame at ipa owns SPIs [first, first +
+ * count) and is shown under the GIC node. -1: more than VGIC_MAX_V2M_FRAMES. */
+#define VGIC_MAX_V2M_FRAMES 4
+int vgic_v2m_attach(struct vm *vm, uint64_t ipa, uint32_t first, uint32_t count);
+/* 32 + the SPIs the VM's vGIC offers. */
+unsigned vgic_nr_irqs(const struct vm *vm);
 bool vgic_lpi_rd_enabled(struct vm *vm, unsigned rd); /* its GICR_CTLR.EnableLPIs */
 /* Map (MAPTI, MAPI, MOVI): the LPI now targets rd and reads its configuration from there. */
 void vgic_lpi_map(struct vm *vm, uint32_t intid, unsigned rd);

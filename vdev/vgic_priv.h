@@ -91,6 +91,13 @@ struct vgic {
     bool has_lpis;
     uint64_t its_ipa, its_size;
     struct virq lpi[VGIC_NR_LPIS];
+    /* GICv2m MSI frames (vdev/vgicv2m.c), which the guest's device tree shows under the GIC
+     * node: each one's window and SPIs. */
+    unsigned nr_v2m;
+    struct {
+        uint64_t ipa;
+        uint32_t first, count;
+    } v2m[VGIC_MAX_V2M_FRAMES];
 };
 
 extern const struct vgic_backend vgic_v2_backend, vgic_v3_backend;

@@ -7,6 +7,8 @@
 #include "arch/aarch64/asm.h"
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/efi.h"
+#include "arch/aarch64/regs/mpidr.h"
+#include "arch/aarch64/spin_table.h"
 
 /* Image header flags (booting.rst): bit 0 = 0 little-endian, bits [2:1] = 1 4 KiB pages,
  * bit 3 = 1 the image may be placed anywhere in physical memory. */
@@ -137,7 +139,35 @@ FUNC(secondary_entry)
     b       2b
 ENDFUNC(secondary_entry)
 
+/* Secondary CPUs released from a spin table (drivers/spin_table.c) arrive here with nothing in
+ * x0, MMU and caches off, at EL2: the index is the slot of spin_table_mpidr[] that holds this
+ * CPU's affinity with SPIN_TABLE_VALID (the boot CPU wrote it and cleaned it to the point of
+ * coherency before the release). A CPU named nowhere parks. */
+FUNC(spin_table_entry)
+    mrs     x1, mpidr_el1
+    and     x2, x1, #MPIDR_AFF_LOW_MASK
+    and     x3, x1, #MPIDR_AFF3_MASK
+    orr     x1, x2, x3
+    orr     x1, x1, #SPIN_TABLE_VALID
+    adr_l   x10, spin_table_mpidr
+    mov     x0, #1                      /* slot 0 is the boot CPU's */
+1:  cmp     x0, #MAX_CPUS
+    b.hs    2f
+    ldr     x2, [x10, x0, lsl #3]
+    cmp     x2, x1
+    b.eq    secondary_entry
+    add     x0, x0, #1
+    b       1b
+2:  wfe
+    b       2b
+ENDFUNC(spin_table_entry)
+
     .section .bss
+    /* Per CPU: its affinity for spin_table_entry (arch/aarch64/spin_table.h). */
+    .balign 8
+    .global spin_table_mpidr
+spin_table_mpidr:
+    .space  MAX_CPUS * 8
     /* Per CPU: a guard page (unmapped at boot), then its stack (arch/aarch64/config.h). */
     .balign STACK_GUARD_SIZE
     .global boot_stacks

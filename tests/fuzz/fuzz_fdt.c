@@ -187,9 +187,12 @@ static void walk_node(struct walk *w, int node, int depth)
     CHECK(ac == FDT_E_BADVALUE || (ac >= 0 && ac <= 4));
     CHECK(sc == FDT_E_BADVALUE || (sc >= 0 && sc <= 4));
     for (int i = 0; i < 4; i++) {
-        uint64_t a = 0, s = 0;
+        uint64_t a = 0, s = 0, ra = 0, rs = 0;
         int r = fdt_reg(f, node, i, &a, &s);
-        CHECK(r <= 0);
+        int raw = fdt_reg_raw(f, node, i, &ra, &rs);
+        CHECK(r <= 0 && r >= FDT_E_NOTRANSLATE && raw <= 0);
+        /* Translation through ranges keeps the size and needs the untranslated reg. */
+        CHECK(r < 0 || (raw == 0 && s == rs));
         if (r < 0)
             break;
     }

@@ -39,6 +39,31 @@ def dts_seeds():
             put("config", name, blob)
 
 
+# A bus behind ranges, as on the Raspberry Pi 4 (VideoCore addresses in 1 cell under a 2-cell
+# root, several entries) with an identity bus nested in it: fdt_reg's translation.
+RANGES_DTS = """/dts-v1/;
+/ {
+    #address-cells = <2>; #size-cells = <1>;
+    cpus { #address-cells = <1>; #size-cells = <0>;
+        cpu@0 { device_type = "cpu"; reg = <0>; enable-method = "spin-table"; cpu-release-addr = <0 0xd8>; }; };
+    soc { #address-cells = <1>; #size-cells = <1>;
+        ranges = <0x7e000000 0 0xfe000000 0x1800000 0x40000000 0 0xff800000 0x800000>;
+        serial@7e201000 { compatible = "arm,pl011"; reg = <0x7e201000 0x200>; };
+        gic@40041000 { compatible = "arm,gic-400"; reg = <0x40041000 0x1000 0x40042000 0x2000>; };
+        bus@7e300000 { #address-cells = <1>; #size-cells = <1>; ranges;
+            dev@7e300100 { reg = <0x7e300100 0x10>; }; }; };
+    memory@0 { device_type = "memory"; reg = <0 0 0x3c000000>; };
+};
+"""
+
+
+def ranges_seed():
+    with tempfile.NamedTemporaryFile("w", suffix=".dts") as f:
+        f.write(RANGES_DTS)
+        f.flush()
+        put("fdt", "ranges.dtb", dtb(f.name))
+
+
 # One of each load/store class a64_decode_ldst knows, plus neighbours it must refuse.
 A64 = """
     ldr x0, [x1]
@@ -635,6 +660,7 @@ def control_seeds():
 
 def main():
     dts_seeds()
+    ranges_seed()
     a64_seeds()
     esr_seeds()
     pgtable_seeds()

@@ -288,3 +288,6 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
     v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
 }
 void pci_assign_quiesce(struct vm *vm) {}
+
+/* ---- core/power.c: the host tests never power off, so no CPU is ever parked ---- */
+void power_park_if_halting(void) {}

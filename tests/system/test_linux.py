@@ -103,6 +103,15 @@ def focus_next(q, vm):
     q.wait_for(r"input now goes to VM '%s'" % vm)
 
 
+def focus_to(q, vm):
+    """Moves the console's input focus (Ctrl-a three times) until it reaches vm."""
+    for _ in range(8):
+        q.send("\x01\x01\x01")
+        if q.expect(r"input now goes to VM '([^']+)'", timeout=10).group(1) == vm:
+            return
+    raise AssertionError("input focus never reached VM '%s'" % vm)
+
+
 def test_linux_perf_counts():
     """Linux counts cycles and instructions with perf_event_open (tools/perfcount.c, in the
     initramfs) on the guest's PMU. Under -icount, the only mode in which QEMU counts

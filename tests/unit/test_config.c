@@ -814,6 +814,85 @@ static void test_devices_refused(void **state)
     expect_refused("ppi", "interrupts: 27 is not an SPI");
 }
 
+/* The GICv2m frame's binding: its first SPI (interrupts) and how many (msi-spis, 1 to 64, all
+ * below 1020). Whether they are free and the vGIC's is checked when the frame is attached. */
+static void test_v2m_binding(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+#define V2M(body) " devices { m { compatible = \"arm,gic-v2m-frame\"; reg = <0x0 0x08020000 0x0 0x1000>; " body " }; };"
+    int n = parse_vms(
+        "ok { " GOOD V2M(
+            "interrupts = <80>; msi-spis = <32>;") " };"
+                                                   "no-irq { " GOOD V2M(
+                                                       "msi-spis = <32>;") " };"
+                                                                           "no-count { " GOOD V2M(
+                                                                               "interrupts = <80>;") " };"
+                                                                                                     "zero { " GOOD V2M(
+                                                                                                         "interrupts = "
+                                                                                                         "<80>; "
+                                                                                                         "msi-spis = "
+                                                                                                         "<0>;") " };"
+                                                                                                                 "too-"
+                                                                                                                 "many "
+                                                                                                                 "{"
+                                                                                                                 " " GOOD V2M(
+                                                                                                                     "i"
+                                                                                                                     "n"
+                                                                                                                     "t"
+                                                                                                                     "e"
+                                                                                                                     "r"
+                                                                                                                     "r"
+                                                                                                                     "u"
+                                                                                                                     "p"
+                                                                                                                     "t"
+                                                                                                                     "s"
+                                                                                                                     " "
+                                                                                                                     "="
+                                                                                                                     " "
+                                                                                                                     "<"
+                                                                                                                     "8"
+                                                                                                                     "0"
+                                                                                                                     ">"
+                                                                                                                     ";"
+                                                                                                                     " "
+                                                                                                                     "m"
+                                                                                                                     "s"
+                                                                                                                     "i"
+                                                                                                                     "-"
+                                                                                                                     "s"
+                                                                                                                     "p"
+                                                                                                                     "i"
+                                                                                                                     "s"
+                                                                                                                     " "
+                                                                                                                     "="
+                                                                                                                     " "
+                                                                                                                     "<"
+                                                                                                                     "6"
+                                                                                                                     "5"
+                                                                                                                     ">"
+                                                                                                                     ";") " };"
+                                                                                                                          "past-1019 { " GOOD V2M(
+                                                                                                                              "interrupts = <1000>; msi-spis = <32>;") " };"
+                                                                                                                                                                       "small { " GOOD
+                                                                                                                                                                       " devices { m { compatible = \"arm,gic-v2m-frame\"; reg = <0x0 0x08020000 0x0 0x0>;"
+                                                                                                                                                                       " interrupts = <80>; msi-spis = <1>; }; }; };",
+        out);
+#undef V2M
+    static const char *const names[] = { "ok" };
+    expect_names(out, n, names, 1);
+    assert_int_equal(out[0].dev[0].intid, 80);
+    assert_int_equal(out[0].dev[0].msi_spis, 32);
+    assert_int_equal(nreports, 6);
+    expect_refused("no-irq", "devices/m: \"arm,gic-v2m-frame\" needs interrupts = <SPI>");
+    const char *count = "devices/m: msi-spis = <N>: 1 to 64 SPIs from interrupts, all below 1020";
+    expect_refused("no-count", count);
+    expect_refused("zero", count);
+    expect_refused("too-many", count);
+    expect_refused("past-1019", count);
+    expect_refused("small", "reg must be one 4 KiB aligned");
+    (void)state;
+}
+
 /* The bindings of the virtio kinds, read through the table of kinds: an SPI and a window of
  * at least 0x200 bytes for every virtio device, a packed disk of whole sectors for virtio-blk,
  * a unicast MAC (or a default one) for virtio-net. */
@@ -1281,29 +1360,18 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_vm),
-        cmocka_unit_test(test_pci_binding),
-        cmocka_unit_test(test_limits_accepted),
-        cmocka_unit_test(test_memory_refused),
-        cmocka_unit_test(test_vcpus_refused),
-        cmocka_unit_test(test_cpu_features),
-        cmocka_unit_test(test_sve_max_vl),
-        cmocka_unit_test(test_virtual_el2),
-        cmocka_unit_test(test_control),
-        cmocka_unit_test(test_control_autostart_off_refused),
-        cmocka_unit_test(test_images_refused),
-        cmocka_unit_test(test_images_at_text_offset),
-        cmocka_unit_test(test_firmware),
-        cmocka_unit_test(test_passthrough_refused),
-        cmocka_unit_test(test_devices_refused),
-        cmocka_unit_test(test_virtio_bindings),
-        cmocka_unit_test(test_overlaps_refused),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_duplicate_names),
-        cmocka_unit_test(test_too_many_vms),
-        cmocka_unit_test(test_whole_config_errors),
-        cmocka_unit_test(test_corrupted_bytes),
-        cmocka_unit_test(test_real_configs),
+        cmocka_unit_test(test_full_vm),         cmocka_unit_test(test_pci_binding),
+        cmocka_unit_test(test_limits_accepted), cmocka_unit_test(test_memory_refused),
+        cmocka_unit_test(test_vcpus_refused),   cmocka_unit_test(test_cpu_features),
+        cmocka_unit_test(test_sve_max_vl),      cmocka_unit_test(test_virtual_el2),
+        cmocka_unit_test(test_control),         cmocka_unit_test(test_control_autostart_off_refused),
+        cmocka_unit_test(test_images_refused),  cmocka_unit_test(test_images_at_text_offset),
+        cmocka_unit_test(test_firmware),        cmocka_unit_test(test_passthrough_refused),
+        cmocka_unit_test(test_devices_refused), cmocka_unit_test(test_v2m_binding),
+        cmocka_unit_test(test_virtio_bindings), cmocka_unit_test(test_overlaps_refused),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_too_many_vms),    cmocka_unit_test(test_whole_config_errors),
+        cmocka_unit_test(test_corrupted_bytes), cmocka_unit_test(test_real_configs),
     };
 
     return cmocka_run_group_tests_name("config", tests, setup, NULL);
