@@ -1,9 +1,10 @@
 /* PCI function assignment (core/pci_assign.h, docs/pci.md). The host DTB describes the SMMU
  * (arm,smmu-v3) and the host bridge (pci-host-ecam-generic) with its windows (ranges), the
- * StreamID of each requester ID (iommu-map, Documentation/devicetree/bindings/pci/pci-iommu.txt)
- * and where each INTx pin goes (interrupt-map, IEEE 1275 PCI binding). */
+ * StreamID of each requester ID (iommu-map, Documentation/devicetree/bindings/pci/pci-iommu.txt),
+ * the ITS DeviceID of each (msi-map, pci-msi.txt) and where each INTx pin goes (interrupt-map, IEEE 1275 PCI binding). */
 #include <stdarg.h>
 #include "core/pci_assign.h"
+#include "core/pci_msi.h"
 #include "core/vm.h"
 #include "core/console.h"
 #include "core/irq.h"
@@ -35,6 +36,12 @@ static struct {
         uint32_t rid, sid, len;
     } imap[MAX_IOMMU_MAP];
     unsigned nr_imap;
+    /* msi-map rows that point at a GICv3 ITS: requester IDs [rid, rid + len) are DeviceIDs
+     * [dev, dev + len). */
+    struct {
+        uint32_t rid, dev, len;
+    } mmap[MAX_IOMMU_MAP];
+    unsigned nr_mmap;
     /* interrupt-map rows: (phys.hi & mask, pin) -> SPI. */
     uint32_t imask_hi, imask_pin;
     struct {
@@ -118,6 +125,16 @@ static void find_host_bridge(const struct fdt *f)
             hw.imap[hw.nr_imap].sid = fdt_cell(v, 4 * i + 2);
             hw.imap[hw.nr_imap++].len = fdt_cell(v, 4 * i + 3);
         }
+    /* msi-map: <rid-base msi-controller-phandle msi-base length>, rows of an ITS only. */
+    v = fdt_getprop(f, n, "msi-map", &len);
+    for (int i = 0; v && (i + 1) * 16 <= len && hw.nr_mmap < MAX_IOMMU_MAP; i++) {
+        int ctl = fdt_node_by_phandle(f, fdt_cell(v, 4 * i + 1));
+        if (ctl < 0 || !fdt_is_compatible(f, ctl, "arm,gic-v3-its"))
+            continue;
+        hw.mmap[hw.nr_mmap].rid = fdt_cell(v, 4 * i);
+        hw.mmap[hw.nr_mmap].dev = fdt_cell(v, 4 * i + 2);
+        hw.mmap[hw.nr_mmap++].len = fdt_cell(v, 4 * i + 3);
+    }
     /* interrupt-map: <child unit address (3)> <pin (1)> <parent phandle> <parent unit address
      * (its #address-cells)> <parent specifier (its #interrupt-cells: the GIC's 3)>. */
     const uint8_t *mask = fdt_getprop(f, n, "interrupt-map-mask", &len);
@@ -287,6 +304,8 @@ void pci_assign_init(void)
     }
     if (hw.host_found)
         hw.pci_on = pci_host_init(&hw.host, hw.pci_err, sizeof(hw.pci_err)) == 0;
+    if (hw.pci_on)
+        pci_msi_boot();
 }
 
 void pci_assign_banner(void)
@@ -318,6 +337,16 @@ static bool stream_of(uint16_t rid, uint32_t *sid)
     for (unsigned i = 0; i < hw.nr_imap; i++)
         if (rid >= hw.imap[i].rid && rid - hw.imap[i].rid < hw.imap[i].len) {
             *sid = hw.imap[i].sid + (rid - hw.imap[i].rid);
+            return true;
+        }
+    return false;
+}
+
+bool pci_assign_msi_devid(uint16_t rid, uint32_t *devid)
+{
+    for (unsigned i = 0; i < hw.nr_mmap; i++)
+        if (rid >= hw.mmap[i].rid && rid - hw.mmap[i].rid < hw.mmap[i].len) {
+            *devid = hw.mmap[i].dev + (rid - hw.mmap[i].rid);
             return true;
         }
     return false;
@@ -435,6 +464,7 @@ void pci_assign_release(struct vm *vm)
 {
     struct vm_pci *p = pci_of(vm);
     pci_assign_quiesce(vm);
+    pci_msi_release(vm);
     for (unsigned i = 0; i < p->nr; i++) {
         if (p->translated[i])
             smmuv3_detach(p->sid[i]);

@@ -34,6 +34,8 @@ void pci_assign_s2_changed(struct vm *vm);
 
 /* What a virtual host bridge shows: the host function with this BDF if it was given to vm. */
 const struct pci_fn *pci_assign_fn(const struct vm *vm, uint16_t bdf);
+/* The host ITS DeviceID of requester ID rid (the host bridge's msi-map); false if none. */
+bool pci_assign_msi_devid(uint16_t rid, uint32_t *devid);
 /* The SPI a function's INTx reaches (host interrupt-map), 0 if none. */
 uint32_t pci_assign_intx(const struct pci_fn *f);
 

@@ -10,6 +10,7 @@
 
 #define PHANDLE_GIC   1
 #define PHANDLE_CLOCK 2
+#define PHANDLE_ITS   3
 
 /* One interrupt specifier of the arm,gic binding: an SPI (its number from 0), level high. */
 static void spi_cells(uint32_t cells[3], uint32_t intid)
@@ -115,6 +116,7 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     struct vdev_dt dt = { .w = &w,
                           .intc_phandle = PHANDLE_GIC,
                           .clock_phandle = PHANDLE_CLOCK,
+                          .its_phandle = PHANDLE_ITS,
                           .stdout_path = stdout_path,
                           .stdout_cap = sizeof(stdout_path) };
     vcpu_hw_dt(vm, &dt); /* the interrupt controller (phandle PHANDLE_GIC) and the timers */

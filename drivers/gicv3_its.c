@@ -293,6 +293,19 @@ int gicv3_its_map_event(uint32_t dev, uint32_t ev, uint32_t intid, unsigned cpu)
     return ok ? 0 : -1;
 }
 
+int gicv3_its_move_event(uint32_t dev, uint32_t ev, unsigned cpu)
+{
+    if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev] || ev >= (1u << its.itt_bits[dev]) || cpu >= MAX_CPUS ||
+        !its.cpu_up[cpu])
+        return -1;
+    spin_lock(&its.lock);
+    put_cmd(ITS_CMD_MOVI | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev, cpu, 0); /* ICID = cpu (5.3.17) */
+    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(cpu), 0);
+    bool ok = kick();
+    spin_unlock(&its.lock);
+    return ok ? 0 : -1;
+}
+
 void gicv3_its_unmap_event(uint32_t dev, uint32_t ev)
 {
     if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev])

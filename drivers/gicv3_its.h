@@ -40,6 +40,8 @@ void gicv3_its_free_lpi(uint32_t intid);
 int gicv3_its_map_device(uint32_t dev, unsigned event_bits, bool valid);
 /* MAPTI (dev, ev) -> LPI intid, on CPU cpu's collection, enabled; then INV + SYNC. */
 int gicv3_its_map_event(uint32_t dev, uint32_t ev, uint32_t intid, unsigned cpu);
+/* MOVI (dev, ev) to CPU cpu's collection + SYNC: its LPI is taken there from now on. */
+int gicv3_its_move_event(uint32_t dev, uint32_t ev, unsigned cpu);
 /* DISCARD (dev, ev) + SYNC: the event raises nothing any more. */
 void gicv3_its_unmap_event(uint32_t dev, uint32_t ev);
 /* INT (dev, ev) + SYNC: the ITS raises the event's LPI as if the device had written it. */

@@ -220,3 +220,17 @@ const struct pci_fn *pci_host_find(uint16_t bdf)
             return &fns[i];
     return 0;
 }
+
+unsigned pci_find_cap(uint16_t bdf, uint8_t id)
+{
+    if (!(pci_cfg_read(bdf, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return 0;
+    unsigned off = pci_cfg_read(bdf, PCI_CAP_PTR, 1) & 0xfc;
+    for (unsigned n = 0; n < 48 && off >= PCI_HEADER_END && off < 0x100; n++) {
+        uint32_t hdr = pci_cfg_read(bdf, off, 2);
+        if ((hdr & 0xff) == id)
+            return off;
+        off = (hdr >> 8) & 0xfc;
+    }
+    return 0;
+}

@@ -53,6 +53,9 @@ const struct pci_fn *pci_host_find(uint16_t bdf);
 /* Configuration accesses of 1, 2 or 4 bytes at an aligned offset below PCI_CFG_SIZE. */
 uint32_t pci_cfg_read(uint16_t bdf, unsigned off, unsigned size);
 void pci_cfg_write(uint16_t bdf, unsigned off, unsigned size, uint32_t val);
+/* Offset of the function's first capability with this ID, 0 if none (the list is walked at
+ * most 48 steps: a malformed list must not loop). */
+unsigned pci_find_cap(uint16_t bdf, uint8_t id);
 /* Bus mastering of a function on or off. */
 void pci_set_master(uint16_t bdf, bool on);
 

@@ -49,6 +49,44 @@
 #define PCI_CAP_ID_EXP    0x10
 #define PCI_CAP_ID_MSIX   0x11
 
+/* The MSI capability (PCI Local Bus 3.0 6.8.1): Message Control at +2, Message Address at +4;
+ * with 64-bit addresses the upper half at +8 and Message Data at +0xc, else Message Data at +8;
+ * with per-vector masking the Mask and Pending Bits follow the data. */
+#define PCI_MSI_FLAGS         0x02
+#define PCI_MSI_ADDRESS_LO    0x04
+#define PCI_MSI_ADDRESS_HI    0x08
+#define PCI_MSI_DATA_32       0x08
+#define PCI_MSI_DATA_64       0x0c
+#define PCI_MSI_FLAGS_ENABLE  0x0001      /* MSI Enable */
+#define PCI_MSI_FLAGS_QMASK   0x000e      /* Multiple Message Capable */
+#define PCI_MSI_FLAGS_QSIZE   0x0070      /* Multiple Message Enable */
+#define PCI_MSI_FLAGS_64BIT   0x0080      /* 64 bit address capable */
+#define PCI_MSI_FLAGS_MASKBIT 0x0100      /* per-vector masking capable */
+#define PCI_MSI_ADDRESS_MASK  0xfffffffcu /* bits 1:0 of the address are zero (dword aligned) */
+#define PCI_MSI_DATA_MASK     0xffffu     /* Message Data: 16 bits */
+#define PCI_MSI_CAP_32        0x0c        /* bytes of a 32-bit capability without masking */
+#define PCI_MSI_CAP_64        0x10        /* ... of a 64-bit one */
+#define PCI_MSI_CAP_MAX       0x18        /* the largest: 64-bit with mask and pending bits */
+
+/* The MSI-X capability (PCI Local Bus 3.0 6.8.2): Message Control at +2, Table Offset/BIR at
+ * +4, PBA Offset/BIR at +8; the table in a BAR, 16 bytes an entry (address low, high, data,
+ * vector control). */
+#define PCI_MSIX_FLAGS           0x02
+#define PCI_MSIX_TABLE           0x04
+#define PCI_MSIX_PBA             0x08
+#define PCI_MSIX_CAP_SIZE        0x0c
+#define PCI_MSIX_FLAGS_QSIZE     0x07ff /* Table Size - 1 */
+#define PCI_MSIX_FLAGS_MASKALL   0x4000 /* Function Mask */
+#define PCI_MSIX_FLAGS_ENABLE    0x8000 /* MSI-X Enable */
+#define PCI_MSIX_BIR_MASK        0x7u   /* which BAR */
+#define PCI_MSIX_OFFSET_MASK     0xfffffff8u
+#define PCI_MSIX_ENTRY_SIZE      16
+#define PCI_MSIX_ENTRY_ADDR_LO   0x0
+#define PCI_MSIX_ENTRY_ADDR_HI   0x4
+#define PCI_MSIX_ENTRY_DATA      0x8
+#define PCI_MSIX_ENTRY_CTRL      0xc
+#define PCI_MSIX_ENTRY_CTRL_MASK 0x1u /* Mask Bit */
+
 #define PCI_CLASS_MEMORY_RAM 0x0500 /* base class and subclass: a RAM memory controller */
 #define PCI_CLASS_BRIDGE     0x06   /* base class of host, PCI-to-PCI and other bridges */
 

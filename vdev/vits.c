@@ -142,6 +142,27 @@ static void its_release(void *state)
     its->t = 0;
 }
 
+int vits_index(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_devs; i++)
+        if (vm->cfg.dev[i].kind && vm->cfg.dev[i].kind->ops == &vits_ops)
+            return (int)i;
+    return -1;
+}
+
+enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *to)
+{
+    int i = vits_index(vm);
+    *to = VITS_NO_TARGET;
+    if (i < 0)
+        return VITS_E_UNMAPPED_DEVICE;
+    struct vits *its = (struct vits *)(void *)vm->dev_state[i];
+    spin_lock(&its->lock);
+    enum vits_err e = vits_translate_to(its, dev, ev, to);
+    spin_unlock(&its->lock);
+    return e;
+}
+
 /* No dt_node: the vGIC writes the ITS node under its own (vgic_lpi_attach). */
 const struct vdev_ops vits_ops = {
     .attach = its_attach,

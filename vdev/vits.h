@@ -89,9 +89,21 @@ void vits_set_baser(struct vits *its, unsigned n, uint64_t val);
 enum vits_err vits_cmd(struct vits *its, const uint64_t cmd[4]);
 /* Up to VITS_CMDS_PER_EXIT commands from CREADR towards CWRITER. */
 void vits_process(struct vits *its);
-/* A write of GITS_TRANSLATER: EventID ev of DeviceID dev. */
+/* A write of GITS_TRANSLATER: EventID ev of DeviceID dev. vits_translate_to also says which
+ * vCPU the LPI was made pending on (*to, VITS_NO_TARGET if none). */
 enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev);
+enum vits_err vits_translate_to(struct vits *its, uint32_t dev, uint32_t ev, unsigned *to);
+#define VITS_NO_TARGET (~0u)
 
 extern const struct vdev_ops vits_ops;
+
+/* For other models of the VM (vdev/vpci_msi.c): the index of its ITS among its configured
+ * devices (the first arm,gic-v3-its), -1 if it has none; known from the configuration, before
+ * any attach. */
+int vits_index(const struct vm *vm);
+/* A device's MSI: a write of EventID ev to the VM's GITS_TRANSLATER with DeviceID dev on the
+ * bus. Takes the ITS's lock; VITS_OK or why nothing was raised (counted in its->errors); *to:
+ * the vCPU the LPI went to (VITS_NO_TARGET if none). */
+enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *to);
 
 #endif

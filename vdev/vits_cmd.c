@@ -318,18 +318,27 @@ enum vits_err vits_cmd(struct vits *its, const uint64_t c[4])
     }
 }
 
-enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev)
+enum vits_err vits_translate_to(struct vits *its, uint32_t dev, uint32_t ev, unsigned *to)
 {
     struct vits_ite *ite;
-    unsigned rd;
+    unsigned rd = VITS_NO_TARGET;
     enum vits_err e;
+    *to = VITS_NO_TARGET;
     if (!its->enabled)
         return VITS_OK; /* a disabled ITS translates nothing (12.19.4) */
     if (!(e = find_target(its, dev, ev, &ite, &rd)) && !vgic_lpi_set_pending(its->vm, ite->lpi, true))
         e = VITS_E_LPIS_DISABLED;
     if (e)
         its->errors[e]++;
+    else
+        *to = rd;
     return e;
+}
+
+enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev)
+{
+    unsigned to;
+    return vits_translate_to(its, dev, ev, &to);
 }
 
 void vits_process(struct vits *its)

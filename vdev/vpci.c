@@ -6,17 +6,23 @@
  *     that BAR owns, placed by the hypervisor: drivers/pci_host.c). The host BARs never move.
  *   - the command register: memory decoding (virtual: the stage 2 mapping), bus mastering and
  *     INTx disable reach the host; I/O decoding is always off;
- *   - capabilities: MSI and MSI-X are unlinked from the list (no virtual ITS yet), writes are
- *     refused except the PCI Express Device Control register (without Initiate FLR); the
- *     extended configuration space reads as zeros; no expansion ROM;
+ *   - capabilities: MSI and MSI-X are shadows routed to the VM's ITS when it has one
+ *     (vdev/vpci_msi.c, vdev/vpci_msix.c; the MSI-X table's pages of a BAR are left out of
+ *     stage 2 and trap through the bar-window), else unlinked; other writes are refused except the PCI
+ *     Express Device Control register (without Initiate FLR); the extended configuration space
+ *     reads as zeros; no expansion ROM;
  *   - INTx is the host's SPI, given to the VM (core/pci_assign.c), described by interrupt-map.
  * The host configuration space is reached only through these rules (PCI Local Bus 3.0 6.1,
  * 6.2; PCIe Base 7.5). */
 #include "vdev/vpci.h"
+#include "vdev/vpci_msi.h"
+#include "vdev/vits.h"
 #include "core/vm.h"
 #include "core/vdev.h"
 #include "core/pci_assign.h"
 #include "core/stage2.h"
+#include "core/page_alloc.h"
+#include "core/mmio.h"
 #include "core/vm_dtb.h"
 #include "drivers/pci_host.h"
 #include "lib/fdt_write.h"
@@ -38,6 +44,7 @@ struct vpci_fn {
     uint8_t cap_id[MAX_CAPS];
     uint64_t bar[PCI_NR_BARS];     /* the guest's BAR address (size-aligned) */
     uint64_t map_ipa[PCI_NR_BARS]; /* where it is mapped */
+    struct vpci_msi *msi;          /* in the bridge's page (struct vpci_msgs) */
 };
 
 struct vpci {
@@ -46,16 +53,33 @@ struct vpci {
     unsigned nr;
     spinlock_t lock;
     struct vpci_fn fn[VM_MAX_PCI_FNS];
+    /* The functions' MSI and MSI-X state: a page taken at the first attach and kept across
+     * resets (the host LPIs' callbacks point into it). */
+    struct vpci_msgs *msgs;
 };
+
+struct vpci_msgs {
+    struct vpci_msi msi[VM_MAX_PCI_FNS];
+    struct vpci_msix_entry tab[VM_MAX_PCI_FNS][PCI_MSI_MAX_VECS];
+};
+#define MSGS_PAGES ((sizeof(struct vpci_msgs) + PA_PAGE_SIZE - 1) / PA_PAGE_SIZE)
 VDEV_STATE_FITS(struct vpci);
 
-static bool cap_visible(uint8_t id) { return id != PCI_CAP_ID_MSI && id != PCI_CAP_ID_MSIX; }
+/* MSI and MSI-X are shown when they are routed (vpci_msi_attach). */
+static bool cap_visible(const struct vpci_fn *f, unsigned i)
+{
+    if (f->cap_id[i] == PCI_CAP_ID_MSI)
+        return f->msi->cap == f->cap_off[i];
+    if (f->cap_id[i] == PCI_CAP_ID_MSIX)
+        return vpci_msix_shown(f->msi, f->cap_off[i]);
+    return true;
+}
 
 /* The first visible capability at or after list position i, 0 if none. */
 static uint8_t next_visible(const struct vpci_fn *f, unsigned i)
 {
     for (; i < f->nr_caps; i++)
-        if (cap_visible(f->cap_id[i]))
+        if (cap_visible(f, i))
             return f->cap_off[i];
     return 0;
 }
@@ -72,13 +96,13 @@ static uint32_t read_bar_dword(const struct vpci_fn *f, unsigned i)
     return 0;
 }
 
-static uint32_t cfg_read32(const struct vpci_fn *f, unsigned reg)
+static uint32_t cfg_read32(struct vpci_fn *f, unsigned reg)
 {
     uint16_t bdf = f->host->bdf;
     if (reg >= 0x100)
         return 0; /* no extended capabilities */
     if (reg >= PCI_HEADER_END) {
-        uint32_t v = pci_cfg_read(bdf, reg, 4);
+        uint32_t v = vpci_msi_owns(f->msi, reg) ? vpci_msi_read(f->msi, reg) : pci_cfg_read(bdf, reg, 4);
         for (unsigned i = 0; i < f->nr_caps; i++)
             if (f->cap_off[i] == reg) /* its header: link to the next visible one */
                 v = (v & ~0xff00u) | (uint32_t)next_visible(f, i + 1) << 8;
@@ -108,6 +132,40 @@ static uint32_t cfg_read32(const struct vpci_fn *f, unsigned reg)
     }
 }
 
+/* BAR k of f at IPA a in stage 2, but for the pages of its MSI-X table and PBA, which trap
+ * (bar_read/bar_write). */
+static int map_bar(struct vpci *s, struct vpci_fn *f, unsigned k, uint64_t a)
+{
+    const struct pci_bar *b = &f->host->bar[k];
+    uint64_t off = b->size, len = 0;
+    vpci_msi_bar_hole(f->msi, k, &off, &len);
+    if (off > b->size || len > b->size - off)
+        off = b->size, len = 0;
+    if (off && stage2_map_device(s->vm, a, b->pa, off) < 0)
+        return -1;
+    uint64_t rest = off + len;
+    if (rest < b->size && stage2_map_device(s->vm, a + rest, b->pa + rest, b->size - rest) < 0) {
+        if (off)
+            stage2_unmap(s->vm, a, off);
+        return -1;
+    }
+    return 0;
+}
+
+static void unmap_bar(struct vpci *s, struct vpci_fn *f, unsigned k)
+{
+    const struct pci_bar *b = &f->host->bar[k];
+    uint64_t off = b->size, len = 0, a = f->map_ipa[k];
+    vpci_msi_bar_hole(f->msi, k, &off, &len);
+    if (off > b->size || len > b->size - off)
+        off = b->size, len = 0;
+    if (off)
+        stage2_unmap(s->vm, a, off);
+    if (off + len < b->size)
+        stage2_unmap(s->vm, a + off + len, b->size - off - len);
+    f->mapped &= (uint8_t) ~(1u << k);
+}
+
 /* Brings the stage 2 mappings of f's BARs in line with its command register and BAR values:
  * a BAR is mapped while memory decoding is on and it lies wholly inside the bar-window. Called
  * with the lock held, from a vCPU of the VM or its attach; the stage 2 changes invalidate the
@@ -124,12 +182,11 @@ static void sync_bars(struct vpci *s, struct vpci_fn *f)
                     a - d->win_ipa <= d->win_size - b->size;
         bool is = f->mapped & (1u << k);
         if (is && (!want || f->map_ipa[k] != a)) {
-            stage2_unmap(s->vm, f->map_ipa[k], b->size);
-            f->mapped &= (uint8_t) ~(1u << k);
+            unmap_bar(s, f, k);
             is = false;
         }
         if (want && !is) {
-            if (stage2_map_device(s->vm, a, b->pa, b->size) < 0) {
+            if (map_bar(s, f, k, a) < 0) {
                 vm_log(s->vm, "PCI %02x:%02x.%x: BAR%u at 0x%lx overlaps another BAR: not mapped",
                        PCI_BDF_BUS(f->host->bdf), PCI_BDF_DEV(f->host->bdf), PCI_BDF_FN(f->host->bdf), k,
                        (unsigned long)a);
@@ -175,6 +232,10 @@ static void set_command(struct vpci *s, struct vpci_fn *f, uint16_t val)
 
 static void cap_write(struct vpci_fn *f, unsigned reg, unsigned size, uint32_t val)
 {
+    if (vpci_msi_owns(f->msi, reg)) {
+        vpci_msi_write(f->msi, reg, size, val);
+        return;
+    }
     for (unsigned i = 0; i < f->nr_caps; i++) {
         if (f->cap_id[i] != PCI_CAP_ID_EXP || reg != f->cap_off[i] + (unsigned)PCIE_DEVCTL || size != 2)
             continue;
@@ -247,6 +308,36 @@ static int ecam_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, ui
 
 static const struct mmio_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
 
+/* An access in the bar-window that stage 2 does not map: the MSI-X pages of a mapped BAR are
+ * emulated (vdev/vpci_msix.c); anything else aborts, as an unmapped IPA does. */
+static int bar_access(void *dev, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+    struct vpci *s = dev;
+    uint64_t ipa = s->d->win_ipa + off;
+    int rc = MMIO_NO_DEVICE;
+    spin_lock(&s->lock);
+    for (unsigned i = 0; i < s->nr; i++)
+        for (unsigned k = 0; k < PCI_NR_BARS; k++) {
+            struct vpci_fn *f = &s->fn[i];
+            if ((f->mapped & (1u << k)) && ipa >= f->map_ipa[k] && ipa - f->map_ipa[k] < f->host->bar[k].size)
+                rc = vpci_msi_bar_access(f->msi, k, ipa - f->map_ipa[k], size, write, val) < 0 ? MMIO_NO_DEVICE : 0;
+        }
+    spin_unlock(&s->lock);
+    return rc;
+}
+
+static int bar_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+    return bar_access(dev, off, size, false, val);
+}
+
+static int bar_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+    return bar_access(dev, off, size, true, &val);
+}
+
+static const struct mmio_ops bar_ops = { .read = bar_read, .write = bar_write };
+
 /* The host's capability list, bounded (a malformed list must not loop). */
 static void read_caps(struct vpci_fn *f)
 {
@@ -269,10 +360,16 @@ static int vpci_attach(struct vm *vm, const struct vm_device *d, unsigned index,
     for (unsigned i = 0; s->vm && i < s->nr; i++)
         for (unsigned k = 0; k < PCI_NR_BARS; k++)
             if (s->fn[i].mapped & (1u << k))
-                stage2_unmap(vm, s->fn[i].map_ipa[k], s->fn[i].host->bar[k].size);
+                unmap_bar(s, &s->fn[i], k);
+    struct vpci_msgs *msgs = s->msgs;
     memset(s, 0, sizeof(*s));
     s->vm = vm;
     s->d = d;
+    s->msgs = msgs ? msgs : page_alloc(MSGS_PAGES, PA_PAGE_SIZE);
+    if (!s->msgs) {
+        printk("elvisor: VM '%s' refused: memory: none left for its PCI functions' MSI-X tables\n", vm->cfg.name);
+        return -1;
+    }
     for (unsigned i = 0; i < d->nr_pci; i++) {
         struct vpci_fn *f = &s->fn[s->nr];
         f->host = pci_assign_fn(vm, d->pci_bdf[i]);
@@ -283,10 +380,15 @@ static int vpci_attach(struct vm *vm, const struct vm_device *d, unsigned index,
         }
         f->spi = pci_assign_intx(f->host);
         read_caps(f);
+        f->msi = &s->msgs->msi[s->nr];
+        vpci_msi_attach(f->msi, vm, f->host, (uint8_t)pci_find_cap(f->host->bdf, PCI_CAP_ID_MSI),
+                        (uint8_t)pci_find_cap(f->host->bdf, PCI_CAP_ID_MSIX), PCI_BDF(0, s->nr, 0),
+                        s->msgs->tab[s->nr]);
         s->nr++;
         set_command(s, f, 0);
     }
-    if (vm_add_mmio(vm, d->ipa, d->size, &ecam_ops, s) < 0) {
+    if (vm_add_mmio(vm, d->ipa, d->size, &ecam_ops, s) < 0 ||
+        vm_add_mmio(vm, d->win_ipa, d->win_size, &bar_ops, s) < 0) {
         printk("elvisor: VM '%s' refused: too many emulated MMIO windows\n", vm->cfg.name);
         return -1;
     }
@@ -335,6 +437,11 @@ static void vpci_dt_node(const struct vm_device *d, void *state, struct vdev_dt 
     }
     if (n)
         fdtw_prop_cells(w, "interrupt-map", map, n);
+    /* msi-map (Linux pci-msi.txt): the functions' requester IDs to DeviceIDs of the VM's ITS. */
+    if (vits_index(s->vm) >= 0) {
+        uint32_t msi_map[4] = { 0, dt->its_phandle, VPCI_MSI_DEVID_BASE, VPCI_MSI_NR_RIDS };
+        fdtw_prop_cells(w, "msi-map", msi_map, 4);
+    }
     fdtw_prop_empty(w, "dma-coherent");
     fdtw_end_node(w);
 }
@@ -344,8 +451,20 @@ static void vpci_dt_node(const struct vm_device *d, void *state, struct vdev_dt 
 static void vpci_quiesce(void *state)
 {
     struct vpci *s = state;
-    for (unsigned i = 0; i < s->nr; i++)
+    for (unsigned i = 0; i < s->nr; i++) {
         pci_set_master(s->fn[i].host->bdf, false);
+        vpci_msi_quiesce(s->fn[i].msi);
+    }
 }
 
-const struct vdev_ops vpci_ops = { .attach = vpci_attach, .dt_node = vpci_dt_node, .quiesce = vpci_quiesce };
+static void vpci_release(void *state)
+{
+    struct vpci *s = state;
+    if (s->msgs)
+        page_free(s->msgs, MSGS_PAGES);
+    s->msgs = 0;
+}
+
+const struct vdev_ops vpci_ops = {
+    .attach = vpci_attach, .dt_node = vpci_dt_node, .quiesce = vpci_quiesce, .release = vpci_release
+};

@@ -1,0 +1,199 @@
+/* The message-signalled interrupts of an assigned function (vdev/vpci_msi.h, docs/pci.md
+ * "MSI"): their route to the VM's ITS and the MSI capability, shadowed (PCI Local Bus 3.0
+ * 6.8.1 for the layout); MSI-X (vdev/vpci_msix.c) shares the route and the lock.
+ *
+ * What the guest sees: the host's capability with one message (Multiple Message Capable 0),
+ * no per-vector masking (its mask and pending bits read as zero), its 64-bit address bit, and
+ * the Enable, Message Address and Message Data it wrote. The physical capability instead holds
+ * the host doorbell's IPA and the host EventID (core/pci_msi.c), enabled only while the guest's
+ * MSI is enabled and aimed at its own ITS's GITS_TRANSLATER: an address anywhere else sends
+ * nothing at all. When the host LPI comes, the guest's write is done for it: EventID = its
+ * Message Data, DeviceID = what its device tree's msi-map says, through its virtual ITS, whose
+ * tables decide (an unmapped or out-of-range event raises nothing and is counted there). */
+#include "vdev/vpci_msi.h"
+#include "vdev/vits.h"
+#include "core/vm.h"
+#include "drivers/gic_its_regs.h"
+#include "drivers/pci_host.h"
+#include "drivers/pci_regs.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+static uint8_t ctrl_off(const struct vpci_msi *m) { return (uint8_t)(m->cap + PCI_MSI_FLAGS); }
+static unsigned data_off(const struct vpci_msi *m) { return m->cap + (m->is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32); }
+
+/* Bytes of the host's capability (with its mask and pending bits, if it has them). */
+static unsigned host_size(uint16_t ctrl)
+{
+    unsigned n = (ctrl & PCI_MSI_FLAGS_64BIT) ? PCI_MSI_CAP_64 : PCI_MSI_CAP_32;
+    return (ctrl & PCI_MSI_FLAGS_MASKBIT) ? n + 8 : n;
+}
+
+/* The physical capability follows the shadow: on only for an address that is the guest's
+ * GITS_TRANSLATER (PCI 3.0 6.8.3.1: address and data are written while MSI is disabled). */
+static void sync_hw(struct vpci_msi *m)
+{
+    bool want = m->enabled && m->addr == m->translater;
+    uint16_t bdf = m->host->bdf;
+    if (want == m->hw_on)
+        return;
+    if (!want) {
+        pci_cfg_write(bdf, ctrl_off(m), 2, 0);
+        m->hw_on = false;
+        return;
+    }
+    pci_cfg_write(bdf, m->cap + PCI_MSI_ADDRESS_LO, 4, (uint32_t)m->host_msg.addr);
+    if (m->is64)
+        pci_cfg_write(bdf, m->cap + PCI_MSI_ADDRESS_HI, 4, (uint32_t)(m->host_msg.addr >> 32));
+    pci_cfg_write(bdf, data_off(m), 2, m->host_msg.data);
+    pci_cfg_write(bdf, ctrl_off(m), 2, PCI_MSI_FLAGS_ENABLE); /* one message: Multiple Message Enable 0 */
+    m->hw_on = true;
+}
+
+/* Host message vec of the function (core/pci_msi.c: vm->lock held, the VM running or paused):
+ * MSI-X entry vec while MSI-X is on, else the MSI message (vec 0). Returns the physical CPU of
+ * the vCPU the LPI went to, where the host LPI is best taken next time, or -1. */
+static int deliver(void *arg, unsigned vec)
+{
+    struct vpci_msi *m = arg;
+    uint32_t ev = 0;
+    unsigned to = VITS_NO_TARGET;
+    spin_lock(&m->lock);
+    bool ok =
+        m->x.enabled ? vpci_msix_target(&m->x, vec, &ev) : vec == 0 && m->cap && m->enabled && m->addr == m->translater;
+    if (!m->x.enabled)
+        ev = m->data;
+    uint32_t dev = m->devid;
+    spin_unlock(&m->lock);
+    /* What it raises is up to the guest's tables (errors are counted there). */
+    if (!ok || vits_msi(m->vm, dev, ev, &to) != VITS_OK || to >= m->vm->cfg.nr_vcpus)
+        return -1;
+    return (int)m->vm->vcpu[to].pcpu;
+}
+
+void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
+                     uint16_t rid, struct vpci_msix_entry *tab)
+{
+    memset(m, 0, sizeof(*m));
+    m->vm = vm;
+    m->host = host;
+    uint16_t ctrl = cap ? (uint16_t)pci_cfg_read(host->bdf, cap + PCI_MSI_FLAGS, 2) : 0;
+    if (cap)
+        pci_cfg_write(host->bdf, cap + PCI_MSI_FLAGS, 2, 0); /* off until the guest turns it on */
+    vpci_msix_off(host, xcap);
+    int its = vits_index(vm);
+    if ((!cap && !xcap) || its < 0 || rid >= VPCI_MSI_NR_RIDS)
+        return; /* no ITS to send to: hidden, the guest uses INTx */
+    unsigned nx = 0;
+    if (xcap && pci_msi_msix_mapped(host)) {
+        nx = vpci_msix_host_entries(host, xcap);
+        nx = nx < PCI_MSI_MAX_VECS ? nx : PCI_MSI_MAX_VECS;
+    }
+    uint64_t win = vm->cfg.dev[its].ipa, doorbell = win + VPCI_MSI_DOORBELL_OFF;
+    struct pci_msi_msg msg;
+    if ((!cap && !nx) || pci_msi_route(vm, host, doorbell, nx ? nx : 1, deliver, m, &msg) < 0)
+        return;
+    m->host_msg = msg;
+    m->translater = win + GITS_TRANSLATER;
+    m->devid = VPCI_MSI_DEVID_BASE + rid;
+    if (nx)
+        vpci_msix_attach(&m->x, host, xcap, nx, &msg, m->translater, tab);
+    if (cap && !(ctrl & PCI_MSI_FLAGS_64BIT) && msg.addr >> 32) {
+        printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: it takes 32-bit addresses and its ITS lies above 4 GiB\n",
+               vm->cfg.name, PCI_BDF_BUS(host->bdf), PCI_BDF_DEV(host->bdf), PCI_BDF_FN(host->bdf));
+        return;
+    }
+    if (cap) {
+        m->cap = cap;
+        m->is64 = ctrl & PCI_MSI_FLAGS_64BIT;
+        m->size = (uint8_t)host_size(ctrl);
+    }
+}
+
+static bool msi_owns(const struct vpci_msi *m, unsigned reg)
+{
+    /* The mask and pending bits too: hidden, not passed through. */
+    return m->cap && reg >= m->cap && reg - m->cap < m->size;
+}
+
+bool vpci_msi_owns(const struct vpci_msi *m, unsigned reg) { return msi_owns(m, reg) || vpci_msix_owns(&m->x, reg); }
+
+/* The MSI capability's dword at dw; the lock held. */
+static uint32_t msi_read(const struct vpci_msi *m, unsigned dw)
+{
+    if (dw == m->cap) {
+        uint16_t ctrl = (uint16_t)((m->is64 ? PCI_MSI_FLAGS_64BIT : 0) | (m->enabled ? PCI_MSI_FLAGS_ENABLE : 0));
+        return (pci_cfg_read(m->host->bdf, m->cap, 2) & 0xffffu) | (uint32_t)ctrl << 16; /* ID and next: the host's */
+    }
+    if (dw == m->cap + (unsigned)PCI_MSI_ADDRESS_LO)
+        return (uint32_t)m->addr;
+    if (m->is64 && dw == m->cap + (unsigned)PCI_MSI_ADDRESS_HI)
+        return (uint32_t)(m->addr >> 32);
+    if (dw == data_off(m))
+        return m->data;
+    return 0;
+}
+
+uint32_t vpci_msi_read(struct vpci_msi *m, unsigned dw)
+{
+    spin_lock(&m->lock);
+    uint32_t v = msi_owns(m, dw) ? msi_read(m, dw) : vpci_msix_read(&m->x, dw);
+    spin_unlock(&m->lock);
+    return v;
+}
+
+void vpci_msi_write(struct vpci_msi *m, unsigned reg, unsigned size, uint32_t val)
+{
+    spin_lock(&m->lock);
+    if (!msi_owns(m, reg)) {
+        vpci_msix_write(&m->x, reg, size, val);
+        spin_unlock(&m->lock);
+        return;
+    }
+    unsigned dw = reg & ~3u, shift = (reg & 3) * 8;
+    uint32_t mask = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
+    uint32_t v = (msi_read(m, dw) & ~mask) | ((val << shift) & mask);
+    if (dw == m->cap) {
+        if (mask & 0xffff0000u)
+            m->enabled = (v >> 16) & PCI_MSI_FLAGS_ENABLE; /* Multiple Message Enable stays 0 */
+    } else if (dw == m->cap + (unsigned)PCI_MSI_ADDRESS_LO) {
+        m->addr = (m->addr & 0xffffffff00000000ULL) | (v & PCI_MSI_ADDRESS_MASK);
+    } else if (m->is64 && dw == m->cap + (unsigned)PCI_MSI_ADDRESS_HI) {
+        m->addr = (m->addr & 0xffffffffULL) | (uint64_t)v << 32;
+    } else if (dw == data_off(m)) {
+        m->data = (uint16_t)(v & PCI_MSI_DATA_MASK);
+    }
+    sync_hw(m);
+    spin_unlock(&m->lock);
+}
+
+bool vpci_msi_bar_hole(const struct vpci_msi *m, unsigned bar, uint64_t *off, uint64_t *len)
+{
+    return vpci_msix_hole(&m->x, bar, off, len);
+}
+
+int vpci_msi_bar_access(struct vpci_msi *m, unsigned bar, uint64_t off, unsigned size, bool write, uint64_t *val)
+{
+    spin_lock(&m->lock);
+    int rc = vpci_msix_access(&m->x, bar, off, size, write, val);
+    spin_unlock(&m->lock);
+    return rc;
+}
+
+void vpci_msi_quiesce(struct vpci_msi *m)
+{
+    if (!m->host)
+        return;
+    spin_lock(&m->lock);
+    if (m->cap) {
+        m->enabled = false;
+        sync_hw(m);
+    }
+    if (m->x.cap) {
+        m->x.enabled = false;
+        vpci_msix_off(m->host, m->x.cap);
+    }
+    spin_unlock(&m->lock);
+}
+
+bool vpci_msix_shown(const struct vpci_msi *m, uint8_t cap) { return m->x.cap && m->x.cap == cap; }
