@@ -56,12 +56,6 @@ int vcpu_hw_attach(struct vm *vm)
     return 0;
 }
 
-void vcpu_hw_switched(struct vcpu *v, unsigned part, bool on)
-{
-    uint16_t bit = (uint16_t)(1u << part);
-    v->hw_switched = on ? v->hw_switched | bit : v->hw_switched & (uint16_t)~bit;
-}
-
 void vcpu_hw_release(struct vm *vm)
 {
     for (unsigned i = 0; i < vm->nr_hw; i++)

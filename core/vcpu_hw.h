@@ -89,11 +89,6 @@ void vcpu_hw_dt(const struct vm *vm, struct vdev_dt *dt); /* every part's device
 bool vcpu_has_work(struct vcpu *v);
 /* Every part's vcpu_start for v (PSCI CPU_ON, core/vcpu_power.c). */
 void vcpu_hw_start(struct vcpu *v);
-/* Whether part's load and put run at v's switches. Every part's are on after each VM build and
- * reset, before the parts' attach; a part whose state is switched lazily turns them off in its
- * attach and on when v starts using it (on v's CPU, v loaded), so that a vCPU that does not use
- * it costs a switch not even a call. A part turns them off only when its load and put would do
- * nothing for v. */
-void vcpu_hw_switched(struct vcpu *v, unsigned part, bool on);
+/* vcpu_hw_switched(v, part, on) (core/vm.h): whether part's load and put run at v's switches. */
 
 #endif

@@ -93,6 +93,17 @@ struct vcpu {
     uint64_t exits[EXITC_NR];
 };
 
+/* Whether part's load and put run at v's switches (v->hw_switched, core/vcpu_hw.h). Every
+ * part's are on after each VM build and reset, before the parts' attach; a part whose state is
+ * switched lazily turns them off in its attach and on when v starts using it (on v's CPU, v
+ * loaded), so that a vCPU that does not use it costs a switch not even a call. A part turns
+ * them off only when its load and put would do nothing for v. */
+static inline void vcpu_hw_switched(struct vcpu *v, unsigned part, bool on)
+{
+    uint16_t bit = (uint16_t)(1u << part);
+    v->hw_switched = on ? v->hw_switched | bit : v->hw_switched & (uint16_t)~bit;
+}
+
 struct vm {
     struct vm_config cfg;
     unsigned id; /* VMID (1-based; 0 is never used for a guest) */

@@ -50,6 +50,7 @@ ELF = os.path.join(BUILD, "elvisor.elf")
 BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
 LPI_IMG = os.path.join(BUILD, "tests", "configs", "bench-lpi.img")
+BARMOVE_IMG = os.path.join(BUILD, "tests", "configs", "bench-barmove.img")
 LATENCY_IMGS = {w: os.path.join(BUILD, "tests", "configs", "latency-%s.img" % w) for w in ("alone", "noisy")}
 VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
 PCI_IMG = os.path.join(BUILD, "tests", "configs", "bench-pci.img")
@@ -206,6 +207,41 @@ def bench_lpi(gic):
                         lambda o: "VM 'bench-lpi' stopped" in o)
     r = parse_bench(out, gic).get("lpi")
     return r or not_measured("lpi", gic, "the bench-lpi VM did not report (QEMU run: %s)" % why)
+
+
+# --- bar_move: a stage 2 change with and without the SMMU (tests/configs/bench-barmove.dts) ---
+
+EDU = ["-device", "edu,addr=01.0,dma_mask=0xffffffffffffffff"]
+
+
+def bench_bar_move(gic):
+    """bar_move on a machine whose SMMUv3 translates the VM's function, and bar_move_nosmmu
+    without an SMMU (the same configuration with dma-unsafe): the SMMU's share is the
+    difference."""
+    res = []
+    m = machine(gic, smp=1)
+    m[m.index("-machine") + 1] += ",iommu=smmuv3"
+    out, why = run_qemu("bar-move-gic%d" % gic, m + ["-global", "arm-smmuv3.stage=2"] + EDU + ["-kernel", BARMOVE_IMG],
+                        lambda o: "VM 'barmove' stopped" in o)
+    res.append(parse_bench(out, gic).get("bar_move") or
+               not_measured("bar_move", gic, "the barmove VM did not report (QEMU run: %s)" % why))
+    src = open(os.path.join(ROOT, "tests", "configs", "bench-barmove.dts"), encoding="utf-8").read()
+    line = 'pci-devices = "00:01.0";'
+    d = os.path.join(BUILD, "bench-barmove")
+    os.makedirs(d, exist_ok=True)
+    dts, dtb, img = (os.path.join(d, "nosmmu" + ext) for ext in (".dts", ".dtb", ".img"))
+    with open(dts, "w", encoding="utf-8") as f:
+        f.write(src.replace(line, line + " dma-unsafe;"))
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], check=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pack.py"), img, os.path.join(BUILD, "elvisor.bin"), dtb],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    out, why = run_qemu("bar-move-nosmmu-gic%d" % gic, machine(gic, smp=1) + EDU + ["-kernel", img],
+                        lambda o: "VM 'barmove' stopped" in o)
+    r = parse_bench(out, gic).get("bar_move")
+    if r:
+        r = dict(r, name="bar_move_nosmmu")
+    res.append(r or not_measured("bar_move_nosmmu", gic, "the barmove VM did not report (QEMU run: %s)" % why))
+    return res
 
 
 # --- vcpu_switch: two VMs on one CPU (tests/configs/bench2.dts) ------------------------------
@@ -683,7 +719,7 @@ def main():
         else:
             sys.exit(__doc__)
     out = out or os.path.join(BUILD, "bench-native.json" if native else "bench.json")
-    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG, LPI_IMG):
+    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG, LPI_IMG, BARMOVE_IMG):
         if not os.path.isfile(f):
             sys.exit("bench.py: %s is missing: run `make all images` (or `make bench`)" % os.path.relpath(f, ROOT))
     results = []
@@ -696,6 +732,8 @@ def main():
         results += bench_guest(gic)
         print("bench.py: GICv%d: lpi..." % gic, flush=True)
         results.append(bench_lpi(gic))
+        print("bench.py: GICv%d: bar_move..." % gic, flush=True)
+        results += bench_bar_move(gic)
         for name, use, features, machine_extra in SWITCH_VARIANTS:
             print("bench.py: GICv%d: %s..." % (gic, name), flush=True)
             results.append(bench_switch(gic, name, use, features, machine_extra))

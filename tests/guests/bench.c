@@ -1138,6 +1138,58 @@ static void bench_switch(void)
                 (unsigned long)gap_post[i]);
 }
 
+/* --- bar_move (bench-barmove.dts): a stage 2 change of a VM with an assigned PCIe function ---
+ * The guest moves the BAR of its function (QEMU's edu, 1 MiB) between the two halves of its
+ * bar-window with one configuration write each: the hypervisor unmaps the BAR's pages from the
+ * VM's stage 2 (invalidating the CPUs' TLBs and, where an SMMU translates the VM's functions,
+ * the SMMU's) and maps the new place. */
+
+#define BAR_MOVES     200
+#define EDU_ID        0x11e81234u /* vendor 1234, device 11e8 */
+#define PCI_COMMAND   0x04
+#define PCI_BAR0      0x10
+#define PCI_CMD_MEM   0x2u
+#define EDU_BAR_SIZE  0x100000
+#define EDU_REG_IDENT 0x00 /* reads 0x010000ed */
+
+static void bench_bar_move(void)
+{
+    int node = fdt_next_compatible(&guest_fdt, -1, "pci-host-ecam-generic");
+    int len;
+    const uint8_t *r = node >= 0 ? fdt_getprop(&guest_fdt, node, "ranges", &len) : 0;
+    uintptr_t ecam = (uintptr_t)dt_reg_of("pci-host-ecam-generic");
+    if (!r || len != 28 || !ecam) {
+        not_measured("bar_move", "no pci-host-ecam-generic with one bar-window in the device tree");
+        return;
+    }
+    uint64_t win = (uint64_t)fdt_cell(r, 3) << 32 | fdt_cell(r, 4),
+             size = (uint64_t)fdt_cell(r, 5) << 32 | fdt_cell(r, 6);
+    uint32_t id = 0;
+    if (!rd32(ecam, &id) || id != EDU_ID || size < 2 * EDU_BAR_SIZE || win >> 32) {
+        not_measured("bar_move", "the VM's function 0 is not an edu, or its bar-window is under 2 MiB or above 4 GiB");
+        return;
+    }
+    uintptr_t bar0 = ecam + PCI_BAR0;
+    *(volatile uint32_t *)bar0 = (uint32_t)win;
+    *(volatile uint32_t *)(ecam + PCI_COMMAND) |= PCI_CMD_MEM;
+    uint32_t ident = 0;
+    if (!rd32((uintptr_t)win + EDU_REG_IDENT, &ident) || (ident & 0xff) != 0xed) {
+        not_measured("bar_move", "the edu's registers are not at its BAR");
+        return;
+    }
+    uint64_t base[MAX_CLASSES];
+    exits_snap(base);
+    for (unsigned i = 0; i < BAR_MOVES; i++)
+        samples[i] = minus_overhead(op_str32(bar0, (uint32_t)(win + (i % 2 ? 0 : EDU_BAR_SIZE))));
+    uint64_t exits = exits_since(base);
+    /* After an even number of moves the BAR is back at the window's start. */
+    if (!rd32((uintptr_t)win + EDU_REG_IDENT, &ident) || (ident & 0xff) != 0xed) {
+        not_measured("bar_move", "the edu's registers were not at its BAR after the moves");
+        return;
+    }
+    report("bar_move", samples, BAR_MOVES, per_op_x100(exits, BAR_MOVES));
+}
+
 /* --- main ----------------------------------------------------------------------------------- */
 
 static bool bootarg(const char *word)
@@ -1175,6 +1227,10 @@ int guest_main(void)
 
     if (bootarg("bench=switch")) {
         bench_switch();
+        return 0;
+    }
+    if (bootarg("bench=barmove")) {
+        bench_bar_move();
         return 0;
     }
     if (bootarg("bench=lpi")) { /* bench-lpi.dts: a VM with a virtual ITS (GICv3 only) */

@@ -6,6 +6,7 @@
 
 #include "tests/host/stubs.h"
 #include "core/irq.h"
+#include "core/power.h"
 #include "core/console.h"
 #include "core/vcpu.h"
 #include "core/page_alloc.h"
@@ -290,4 +291,5 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
 void pci_assign_quiesce(struct vm *vm) {}
 
 /* ---- core/power.c: the host tests never power off, so no CPU is ever parked ---- */
-void power_park_if_halting(void) {}
+bool power_parking;
+void power_park(void) { abort(); }
