@@ -11,6 +11,7 @@
 #include "vdev/ivshmem.h"
 #include "vdev/ivshmem_regs.h"
 #include "vdev/shmem_region.h"
+#include "vdev/pci_dt.h"
 #include "core/stage2.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
@@ -216,28 +217,7 @@ static void ivshmem_release(void *state)
 static void ivshmem_dt_node(const struct vm_device *d, void *state, struct vdev_dt *dt)
 {
     struct fdt_writer *w = dt->w;
-    char name[32];
-    ev_snprintf(name, sizeof(name), "pcie@%lx", (unsigned long)d->ipa);
-    fdtw_begin_node(w, name);
-    fdtw_prop_string(w, "compatible", "pci-host-ecam-generic");
-    fdtw_prop_string(w, "device_type", "pci");
-    fdtw_prop_reg(w, d->ipa, d->size);
-    uint32_t bus_range[2] = { 0, 0 };
-    fdtw_prop_cells(w, "bus-range", bus_range, 2);
-    fdtw_prop_u32(w, "#address-cells", 3);
-    fdtw_prop_u32(w, "#size-cells", 2);
-    fdtw_prop_u32(w, "#interrupt-cells", 1);
-    /* Bus addresses are IPAs; the window is below 4 GiB (config.c): 32-bit memory space. */
-    uint32_t ranges[7] = { (uint32_t)PCI_DT_SPACE_MEM32 << PCI_DT_SPACE_SHIFT,
-                           0,
-                           (uint32_t)d->win_ipa,
-                           (uint32_t)(d->win_ipa >> 32),
-                           (uint32_t)d->win_ipa,
-                           (uint32_t)(d->win_size >> 32),
-                           (uint32_t)d->win_size };
-    fdtw_prop_cells(w, "ranges", ranges, 7);
-    uint32_t mask[4] = { 0xf800, 0, 0, 7 };
-    fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
+    pci_dt_bridge_begin(w, d);
     /* INTA of 00:00.0 to the SPI, in the GIC binding (address cells 2, SPI, level high). */
     uint32_t map[10] = {
         PCI_DT_PHYS_HI(PCI_BDF(0, 0, 0)), 0, 0, IVSHMEM_INTA, dt->intc_phandle, 0, 0, 0, d->intid - 32, 4
