@@ -394,6 +394,30 @@ int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
 /* Handler of a passthrough SPI (irq_claim_spi, with the VM as arg). */
 static bool passthru_irq(uint32_t intid, void *vm) { return vgic_inject_hw_spi(vm, intid) == 0; }
 
+/* lr_fill for what fill_now mostly sees (a timer's HW-linked PPI, an LPI): an edge or HW-linked
+ * interrupt in no list register, pending, not active, not a GICv2 SGI, with nothing queued on c.
+ * The same list register lr_fill would write, without its general cases (a previous LR's
+ * state, SGI sources, levels, the queue). */
+static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
+                                                                uint32_t intid, struct virq *q)
+{
+    struct vgic_lr lr = { .intid = intid,
+                          .priority = q->priority,
+                          .group1 = q->group1,
+                          .pending = true,
+                          .hw = q->hw,
+                          .pintid = q->hw ? q->hw_intid : 0 };
+    q->pending = false;
+    q->unpend = false;
+    q->lr = (int8_t)n;
+    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    c->lr_intid[n] = (uint16_t)intid;
+    c->lr_used |= 1u << n;
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
+    c->lr_val[n] = g->be->lr_encode(&lr);
+    g->be->lr_write(n, c->lr_val[n]);
+}
+
 static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struct vcpu *v, uint32_t intid,
                                                            struct virq *q)
 {
@@ -405,7 +429,11 @@ static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struc
     if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c) || !free_lrs ||
         q->lr >= 0 || !wants_lr(g, intid, q))
         return false;
-    lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), intid, q);
+    unsigned n = (unsigned)__builtin_ctz(free_lrs);
+    if ((q->hw || q->edge) && q->pending && !q->active && !vgic_is_v2_sgi(g, intid))
+        lr_fill_fresh(g, c, n, intid, q);
+    else
+        lr_fill(g, c, n, intid, q);
     return true;
 }
 
