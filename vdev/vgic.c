@@ -167,7 +167,9 @@ void vgic_sync(struct vcpu *v)
     spin_unlock(&g->lock);
 }
 
-static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid, struct virq *q)
+/* Out of line: the paths that inline lr_fill_fresh for the common case stay small. */
+static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid,
+                                              struct virq *q)
 {
     struct vgic_lr lr = { .intid = intid, .priority = q->priority, .group1 = q->group1, .active = q->active };
     bool was_pending = false, dummy;
@@ -218,6 +220,42 @@ static void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t int
     g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
     c->lr_val[n] = g->be->lr_encode(&lr);
     queue_set(c, intid, false);
+    g->be->lr_write(n, c->lr_val[n]);
+}
+
+/* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
+ * edge or HW-linked interrupt in no list register, pending, enabled, not active, not a GICv2
+ * SGI. */
+static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    return (q->hw || q->edge) && q->pending && !q->active && q->lr < 0 && q->enabled && group_enabled(g, q) &&
+           !vgic_is_v2_sgi(g, intid);
+}
+
+/* lr_fill for a fresh interrupt: the same list register, without lr_fill's general cases (a
+ * previous LR's state, SGI sources, levels, interrupts no longer pending). The caller takes it
+ * off the queue if it was queued. */
+static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
+                                                                uint32_t intid, struct virq *q)
+{
+    struct vgic_lr lr; /* every field set: an initializer becomes a memset call here */
+    lr.intid = intid;
+    lr.pintid = q->hw ? q->hw_intid : 0;
+    lr.priority = q->priority;
+    lr.src = 0;
+    lr.pending = true;
+    lr.active = false;
+    lr.group1 = q->group1;
+    lr.hw = q->hw;
+    lr.eoi = false;
+    q->pending = false;
+    q->unpend = false;
+    q->lr = (int8_t)n;
+    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    c->lr_intid[n] = (uint16_t)intid;
+    c->lr_used |= 1u << n;
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
+    c->lr_val[n] = g->be->lr_encode(&lr);
     g->be->lr_write(n, c->lr_val[n]);
 }
 
@@ -302,7 +340,13 @@ void vgic_flush(struct vcpu *v)
             lr_retire(g, c, (unsigned)n, c->lr_val[n]);
             free_lrs = 1u << n;
         }
-        lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, vgic_irq(g, v->id, (uint32_t)intid));
+        struct virq *q = vgic_irq(g, v->id, (uint32_t)intid);
+        if (fresh(g, (uint32_t)intid, q)) {
+            lr_fill_fresh(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, q);
+            queue_set(c, (uint32_t)intid, false);
+        } else {
+            lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, q);
+        }
     }
     /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
      * at every entry, where a better one may replace a worse one). */
@@ -394,30 +438,6 @@ int vgic_inject_hw_spi(struct vm *vm, uint32_t intid)
 /* Handler of a passthrough SPI (irq_claim_spi, with the VM as arg). */
 static bool passthru_irq(uint32_t intid, void *vm) { return vgic_inject_hw_spi(vm, intid) == 0; }
 
-/* lr_fill for what fill_now mostly sees (a timer's HW-linked PPI, an LPI): an edge or HW-linked
- * interrupt in no list register, pending, not active, not a GICv2 SGI, with nothing queued on c.
- * The same list register lr_fill would write, without its general cases (a previous LR's
- * state, SGI sources, levels, the queue). */
-static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
-                                                                uint32_t intid, struct virq *q)
-{
-    struct vgic_lr lr = { .intid = intid,
-                          .priority = q->priority,
-                          .group1 = q->group1,
-                          .pending = true,
-                          .hw = q->hw,
-                          .pintid = q->hw ? q->hw_intid : 0 };
-    q->pending = false;
-    q->unpend = false;
-    q->lr = (int8_t)n;
-    q->lr_vcpu = (uint8_t)(c - g->cpu);
-    c->lr_intid[n] = (uint16_t)intid;
-    c->lr_used |= 1u << n;
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
-    c->lr_val[n] = g->be->lr_encode(&lr);
-    g->be->lr_write(n, c->lr_val[n]);
-}
-
 static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struct vcpu *v, uint32_t intid,
                                                            struct virq *q)
 {
@@ -430,8 +450,8 @@ static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struc
         q->lr >= 0 || !wants_lr(g, intid, q))
         return false;
     unsigned n = (unsigned)__builtin_ctz(free_lrs);
-    if ((q->hw || q->edge) && q->pending && !q->active && !vgic_is_v2_sgi(g, intid))
-        lr_fill_fresh(g, c, n, intid, q);
+    if (fresh(g, intid, q))
+        lr_fill_fresh(g, c, n, intid, q); /* nothing is queued */
     else
         lr_fill(g, c, n, intid, q);
     return true;
