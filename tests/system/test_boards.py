@@ -118,7 +118,9 @@ def test_raspi4b_power_off_without_psci_parks_every_cpu(tmp_path):
                                    "unix:%s,server,nowait" % mon, "-dtb", dtb,
                                    "-append", "elvisor.late_crash_test"]
     with Qemu("board-raspi4b-park", args, kernel=img) as q:
-        m = q.expect(r"image: (\d+) bytes at 0x([0-9a-f]+)", timeout=60)
+        # Up to the " (" after the address: pexpect matches as soon as it can, and a line read in
+        # two pieces would otherwise give a truncated address.
+        m = q.expect(r"image: (\d+) bytes at 0x([0-9a-f]+) \(", timeout=60)
         size, base = int(m.group(1)), int(m.group(2), 16)
         q.expect(r"4 of 4 CPUs online", timeout=30)
         q.expect(r"\[beat\] beat 5", timeout=30)

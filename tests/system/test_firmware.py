@@ -79,7 +79,7 @@ def test_uefi_starts_elvisor_as_efi_application():
         m = q.expect(r"firmware: UEFI memory map \((\d+) descriptors\), (\d+) KiB kept for runtime services")
         assert int(m.group(1)) > 4 and int(m.group(2)) > 0
         # UEFI loads the image wherever it likes (4 KiB aligned), not at QEMU's 0x40200000.
-        m = q.expect(r"image: \d+ bytes at 0x([0-9a-f]+)")
+        m = q.expect(r"image: \d+ bytes at 0x([0-9a-f]+) \(")  # the whole address, not a first piece
         assert int(m.group(1), 16) % 4096 == 0 and int(m.group(1), 16) != 0x40200000
         default_vms_come_up(q)
 
