@@ -196,16 +196,23 @@ static bool discover(void)
     return msi_cap != 0;
 }
 
+/* vCPU vcpu's redistributor: the shared LPI configuration table (14 INTID bits), its own pending
+ * table, LPIs enabled. */
+static void rd_lpis_on(unsigned vcpu, volatile void *pending)
+{
+    uintptr_t rd = gicr_of(vcpu);
+    mmio_wr64(rd + GICR_PROPBASER, (uint64_t)(uintptr_t)prop | 13);
+    mmio_wr64(rd + GICR_PENDBASER, (uint64_t)(uintptr_t)pending);
+    dsb();
+    mmio_wr(rd + GICR_CTLR, 1);
+}
+
 static void its_setup(void)
 {
     for (unsigned i = 0; i < NR_LPIS; i++)
         prop[i] = 0xa0 | 1;
     dsb();
-    uintptr_t rd = gicr_of(0);
-    mmio_wr64(rd + GICR_PROPBASER, (uint64_t)(uintptr_t)prop | 13);
-    mmio_wr64(rd + GICR_PENDBASER, (uint64_t)(uintptr_t)pend);
-    dsb();
-    mmio_wr(rd + GICR_CTLR, 1);
+    rd_lpis_on(0, pend);
     mmio_wr64(its + GITS_BASER(0), VALID | (uint64_t)(uintptr_t)devtab);
     mmio_wr64(its + GITS_BASER(1), VALID | (uint64_t)(uintptr_t)colltab);
     mmio_wr64(its + GITS_CBASER, VALID | (uint64_t)(uintptr_t)cmdq);
@@ -369,11 +376,7 @@ static void test_msix(void)
 void guest_secondary_main(uint64_t index)
 {
     gic_cpu_init();
-    uintptr_t rd = gicr_of(1);
-    mmio_wr64(rd + GICR_PROPBASER, (uint64_t)(uintptr_t)prop | 13);
-    mmio_wr64(rd + GICR_PENDBASER, (uint64_t)(uintptr_t)pend1);
-    dsb();
-    mmio_wr(rd + GICR_CTLR, 1);
+    rd_lpis_on(1, pend1);
     vcpu1_up = true;
     irq_unmask();
     for (;;)
