@@ -167,6 +167,19 @@ void vgic_sync(struct vcpu *v)
     spin_unlock(&g->lock);
 }
 
+/* Puts lr into list register n of c for q (intid), which the exit after the next entry syncs. */
+static inline __attribute__((always_inline)) void lr_install(struct vgic *g, struct vgic_cpu *c, unsigned n,
+                                                             uint32_t intid, struct virq *q, const struct vgic_lr *lr)
+{
+    q->lr = (int8_t)n;
+    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    c->lr_intid[n] = (uint16_t)intid;
+    c->lr_used |= 1u << n;
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
+    c->lr_val[n] = g->be->lr_encode(lr);
+    g->be->lr_write(n, c->lr_val[n]);
+}
+
 /* Out of line: the paths that inline lr_fill_fresh for the common case stay small. */
 static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid,
                                               struct virq *q)
@@ -213,14 +226,8 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
         vgic_update(g, intid, q);
         return;
     }
-    q->lr = (int8_t)n;
-    q->lr_vcpu = (uint8_t)(c - g->cpu);
-    c->lr_intid[n] = (uint16_t)intid;
-    c->lr_used |= 1u << n;
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
-    c->lr_val[n] = g->be->lr_encode(&lr);
     queue_set(c, intid, false);
-    g->be->lr_write(n, c->lr_val[n]);
+    lr_install(g, c, n, intid, q, &lr);
 }
 
 /* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
@@ -250,13 +257,7 @@ static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, 
     lr.eoi = false;
     q->pending = false;
     q->unpend = false;
-    q->lr = (int8_t)n;
-    q->lr_vcpu = (uint8_t)(c - g->cpu);
-    c->lr_intid[n] = (uint16_t)intid;
-    c->lr_used |= 1u << n;
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
-    c->lr_val[n] = g->be->lr_encode(&lr);
-    g->be->lr_write(n, c->lr_val[n]);
+    lr_install(g, c, n, intid, q, &lr);
 }
 
 /* The queued interrupt to present next: active ones first (they hold a place in the guest's
