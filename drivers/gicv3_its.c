@@ -275,55 +275,56 @@ int gicv3_its_map_device(uint32_t dev, unsigned event_bits, bool valid)
     return ok ? 0 : -1;
 }
 
+/* dev has an ITT (gicv3_its_map_device); and ev is one of its events. */
+static bool dev_ok(uint32_t dev) { return its.ready && dev < its.nr_devs && its.itt_bits[dev]; }
+static bool event_ok(uint32_t dev, uint32_t ev) { return dev_ok(dev) && ev < (1u << its.itt_bits[dev]); }
+
+/* One command about event ev of dev (op with its DeviceID, ev, then dw2) and a SYNC on the
+ * redistributor of sync_cpu, consumed by the ITS (its.lock held). */
+static bool event_cmd_locked(uint64_t op, uint32_t dev, uint32_t ev, uint64_t dw2, unsigned sync_cpu)
+{
+    put_cmd(op | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev, dw2, 0);
+    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(sync_cpu), 0);
+    return kick();
+}
+
+static bool event_cmd(uint64_t op, uint32_t dev, uint32_t ev, uint64_t dw2, unsigned sync_cpu)
+{
+    spin_lock(&its.lock);
+    bool ok = event_cmd_locked(op, dev, ev, dw2, sync_cpu);
+    spin_unlock(&its.lock);
+    return ok;
+}
+
 int gicv3_its_map_event(uint32_t dev, uint32_t ev, uint32_t intid, unsigned cpu)
 {
-    if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev] || ev >= (1u << its.itt_bits[dev]) || !lpi_ok(intid) ||
-        cpu >= MAX_CPUS || !its.cpu_up[cpu])
+    if (!event_ok(dev, ev) || !lpi_ok(intid) || cpu >= MAX_CPUS || !its.cpu_up[cpu])
         return -1;
     spin_lock(&its.lock);
     uint8_t *cfg = &its.prop[intid - GIC_LPI_BASE];
     *cfg = (GIC_PRIO_HYP & LPI_CFG_PRIO_MASK) | LPI_CFG_ENABLE;
     clean(cfg, 1);
-    uint64_t d0 = (uint64_t)dev << ITS_CMD_DEVID_SHIFT;
-    put_cmd(ITS_CMD_MAPTI | d0, ev | (uint64_t)intid << ITS_CMD_PINTID_SHIFT, cpu, 0);
-    put_cmd(ITS_CMD_INV | d0, ev, 0, 0);
-    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(cpu), 0);
-    bool ok = kick();
+    put_cmd(ITS_CMD_MAPTI | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev | (uint64_t)intid << ITS_CMD_PINTID_SHIFT, cpu, 0);
+    bool ok = event_cmd_locked(ITS_CMD_INV, dev, ev, 0, cpu);
     spin_unlock(&its.lock);
     return ok ? 0 : -1;
 }
 
 int gicv3_its_move_event(uint32_t dev, uint32_t ev, unsigned cpu)
 {
-    if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev] || ev >= (1u << its.itt_bits[dev]) || cpu >= MAX_CPUS ||
-        !its.cpu_up[cpu])
+    if (!event_ok(dev, ev) || cpu >= MAX_CPUS || !its.cpu_up[cpu])
         return -1;
-    spin_lock(&its.lock);
-    put_cmd(ITS_CMD_MOVI | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev, cpu, 0); /* ICID = cpu (5.3.17) */
-    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(cpu), 0);
-    bool ok = kick();
-    spin_unlock(&its.lock);
-    return ok ? 0 : -1;
+    return event_cmd(ITS_CMD_MOVI, dev, ev, cpu, cpu) ? 0 : -1; /* ICID = cpu (5.3.17) */
 }
 
 void gicv3_its_unmap_event(uint32_t dev, uint32_t ev)
 {
-    if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev])
-        return;
-    spin_lock(&its.lock);
-    put_cmd(ITS_CMD_DISCARD | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev, 0, 0);
-    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(0), 0);
-    kick();
-    spin_unlock(&its.lock);
+    if (dev_ok(dev))
+        event_cmd(ITS_CMD_DISCARD, dev, ev, 0, 0);
 }
 
 void gicv3_its_int(uint32_t dev, uint32_t ev)
 {
-    if (!its.ready || dev >= its.nr_devs || !its.itt_bits[dev])
-        return;
-    spin_lock(&its.lock);
-    put_cmd(ITS_CMD_INT | (uint64_t)dev << ITS_CMD_DEVID_SHIFT, ev, 0, 0);
-    put_cmd(ITS_CMD_SYNC, 0, sync_cmd(0), 0);
-    kick();
-    spin_unlock(&its.lock);
+    if (dev_ok(dev))
+        event_cmd(ITS_CMD_INT, dev, ev, 0, 0);
 }
