@@ -90,8 +90,8 @@ static struct vpmu *pmu_of(const struct vcpu *v)
 }
 
 /* The guest's counters in the bitmask registers: event counters 0..N-1 and the cycle counter. */
-static uint64_t counter_mask(void) { return (REG_BIT(nr_counters) - 1) | PMU_CYCLE_BIT; }
 static uint32_t event_counters(void) { return (uint32_t)(REG_BIT(nr_counters) - 1); }
+static uint64_t counter_mask(void) { return event_counters() | PMU_CYCLE_BIT; }
 
 /* ---- event counters and types by number (PMEVCNTR<n>_EL0, PMEVTYPER<n>_EL0) ---- */
 
@@ -331,8 +331,8 @@ static bool vpmu_irq(uint32_t intid, void *arg)
     return false;
 }
 
-/* The guest wrote event counter n's type or value, or enabled it (n < nr_counters): from now
- * on it is switched. */
+/* The guest wrote these event counters' types or values, or enabled them: from now on they are
+ * switched. Other bits (the cycle counter's, counters it does not have) are ignored. */
 static void mark_live(struct vpmu *p, uint32_t counters) { p->live |= counters & event_counters(); }
 
 /* ---- the registers (D24.6) ---- */
@@ -521,8 +521,7 @@ static bool evtyper_trap_write(struct vcpu *v, const struct sysreg_access *a, ui
     if (n >= nr_counters && n != PMU_CYCLE_IDX)
         return false;
     PMU_OR_UNDEF(v, p);
-    if (n < nr_counters)
-        mark_live(p, 1u << n);
+    mark_live(p, 1u << n);
     type_write(n, val);
     return true;
 }
@@ -544,8 +543,7 @@ static bool xevtyper_write(struct vcpu *v, const struct sysreg_access *a, uint64
 {
     PMU_OR_UNDEF(v, p);
     unsigned n = selected();
-    if (n < nr_counters)
-        mark_live(p, 1u << n);
+    mark_live(p, 1u << n);
     if (n < nr_counters || n == PMU_CYCLE_IDX)
         type_write(n, val);
     return true;
