@@ -209,6 +209,23 @@ def bench_lpi(gic):
     return r or not_measured("lpi", gic, "the bench-lpi VM did not report (QEMU run: %s)" % why)
 
 
+def variant_image(config, subdir, name, line, repl):
+    """tests/configs/<config> with `line` replaced by `repl`, packed with build/elvisor.bin into
+    build/<subdir>/<name>.img, as the Makefile packs a configuration."""
+    src = open(os.path.join(ROOT, "tests", "configs", config), encoding="utf-8").read()
+    if line not in src:
+        raise RuntimeError("tests/configs/%s has no '%s' line" % (config, line))
+    d = os.path.join(BUILD, subdir)
+    os.makedirs(d, exist_ok=True)
+    dts, dtb, img = (os.path.join(d, name + ext) for ext in (".dts", ".dtb", ".img"))
+    with open(dts, "w", encoding="utf-8") as f:
+        f.write(src.replace(line, repl))
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], check=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pack.py"), img,
+                    os.path.join(BUILD, "elvisor.bin"), dtb], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return img
+
+
 # --- bar_move: a stage 2 change with and without the SMMU (tests/configs/bench-barmove.dts) ---
 
 EDU = ["-device", "edu,addr=01.0,dma_mask=0xffffffffffffffff"]
@@ -225,16 +242,8 @@ def bench_bar_move(gic):
                         lambda o: "VM 'barmove' stopped" in o)
     res.append(parse_bench(out, gic).get("bar_move") or
                not_measured("bar_move", gic, "the barmove VM did not report (QEMU run: %s)" % why))
-    src = open(os.path.join(ROOT, "tests", "configs", "bench-barmove.dts"), encoding="utf-8").read()
     line = 'pci-devices = "00:01.0";'
-    d = os.path.join(BUILD, "bench-barmove")
-    os.makedirs(d, exist_ok=True)
-    dts, dtb, img = (os.path.join(d, "nosmmu" + ext) for ext in (".dts", ".dtb", ".img"))
-    with open(dts, "w", encoding="utf-8") as f:
-        f.write(src.replace(line, line + " dma-unsafe;"))
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], check=True)
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pack.py"), img, os.path.join(BUILD, "elvisor.bin"), dtb],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    img = variant_image("bench-barmove.dts", "bench-barmove", "nosmmu", line, line + " dma-unsafe;")
     out, why = run_qemu("bar-move-nosmmu-gic%d" % gic, machine(gic, smp=1) + EDU + ["-kernel", img],
                         lambda o: "VM 'barmove' stopped" in o)
     r = parse_bench(out, gic).get("bar_move")
@@ -293,22 +302,11 @@ def switch_variant_image(name, use, features):
     """bench2.dts with the variant's bootargs and cpu-features, packed into build/bench-switch/."""
     if not use and features is None:
         return SWITCH_IMG
-    src = open(os.path.join(ROOT, "tests", "configs", "bench2.dts"), encoding="utf-8").read()
     line = 'bootargs = "bench=switch";'
-    if line not in src:
-        raise RuntimeError("tests/configs/bench2.dts has no '%s' line" % line)
     repl = 'bootargs = "bench=switch%s";' % (" " + use if use else "")
     if features is not None:
         repl += "\n            cpu-features = %s;" % features
-    d = os.path.join(BUILD, "bench-switch")
-    os.makedirs(d, exist_ok=True)
-    dts, dtb, img = (os.path.join(d, name + ext) for ext in (".dts", ".dtb", ".img"))
-    with open(dts, "w", encoding="utf-8") as f:
-        f.write(src.replace(line, repl))
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts], check=True)
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "pack.py"), img,
-                    os.path.join(BUILD, "elvisor.bin"), dtb], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    return img
+    return variant_image("bench2.dts", "bench-switch", name, line, repl)
 
 
 def bench_switch(gic, name="vcpu_switch", use="", features=None, machine_extra=""):
