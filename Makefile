@@ -17,7 +17,12 @@ NM      := $(CROSS)nm
 HOSTCC  ?= gcc
 PYTHON  := /usr/bin/python3
 QEMU    := qemu-system-aarch64
-B       := build
+
+# The build configuration (docs/build.md): which optional parts are linked. The default build
+# (every part) goes to build/; another, BUILD_CONFIG=configs/build/NAME.conf, to build/NAME/.
+BUILD_CONFIG ?= configs/build/default.conf
+BUILD_NAME := $(basename $(notdir $(BUILD_CONFIG)))
+B       := $(if $(filter default,$(BUILD_NAME)),build,build/$(BUILD_NAME))
 
 GIC     ?= 3
 CPU     ?= max
@@ -38,22 +43,30 @@ $(DEPS_STAMP): tools/deps.sh
 	@bash tools/deps.sh
 	@touch $@
 
+# HV_LEFT_OUT, HV_OPT and CONFIG_* from the configuration (tools/buildcfg.py checks it);
+# build_config.h, its CONFIG_* for C, is force-included in every object.
+$(B)/build_config.h $(B)/build_config.mk: $(BUILD_CONFIG) tools/buildcfg.py
+	@mkdir -p $(B)
+	@$(PYTHON) tools/buildcfg.py $(BUILD_CONFIG) $(B)/build_config.h $(B)/build_config.mk
+include $(B)/build_config.mk
+CONFIG_INCLUDE := -include $(B)/build_config.h
+
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS  := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdlib -mgeneral-regs-only \
-           -fpie -include arch/aarch64/visibility.h -fno-stack-protector -fno-omit-frame-pointer \
+           -fpie -include arch/aarch64/visibility.h $(CONFIG_INCLUDE) -fno-stack-protector -fno-omit-frame-pointer \
            -march=armv8-a -mno-outline-atomics -mstrict-align -fno-common -MMD -MP -I. \
            -mbranch-protection=standard
-ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I.
+ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I. $(CONFIG_INCLUDE)
 LDFLAGS := -nostdlib -pie --no-dynamic-linker -z notext -z norelro --no-warn-rwx-segments \
            -T arch/aarch64/elvisor.ld
 
-HV_C    := $(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/*.c))
-HV_S    := $(sort $(wildcard arch/aarch64/*.S))
+HV_C    := $(filter-out $(HV_LEFT_OUT),$(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/*.c)))
+HV_S    := $(filter-out $(HV_LEFT_OUT),$(sort $(wildcard arch/aarch64/*.S)))
 HV_OBJ  := $(patsubst %.c,$(B)/hv/%.o,$(HV_C)) $(patsubst %.S,$(B)/hv/%.o,$(HV_S))
 # The flags live here: a change to them rebuilds every object.
-$(HV_OBJ): Makefile
+$(HV_OBJ): Makefile $(B)/build_config.h
 
-.PHONY: all run test unit lint format qemu-test bench fuzz clean guests deps images linux hostile-long
+.PHONY: all run test unit lint format qemu-test bench fuzz clean guests deps images linux hostile-long minimal minimal-images
 all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
@@ -61,7 +74,7 @@ deps: ; @bash tools/deps.sh
 $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(OPT) -c $< -o $@
+	@$(CC) $(CFLAGS) $(OPT) $(HV_OPT) -c $< -o $@
 
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
@@ -80,7 +93,13 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 # first pass produced; symbol addresses do not move because the table lives in its own section
 # placed after everything else. Only the sizes that include that section (head.S's image and
 # PE data sizes, absolute symbols) may change.
+# Without CONFIG_SYMBOLS one pass: the crash report's backtrace shows bare addresses.
 SYMS_MOVABLE := __syms_|__image_end|__image_size|__data_size| [aNn] 
+ifeq ($(CONFIG_SYMBOLS),n)
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $@
+else
 $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
@@ -90,6 +109,7 @@ $(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
 	@$(NM) -n $(B)/elvisor.pass1.elf | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/a.txt
 	@$(NM) -n $@ | grep -v -E '$(SYMS_MOVABLE)' | awk '{print $$1, $$3}' > $(B)/b.txt
 	@cmp -s $(B)/a.txt $(B)/b.txt || (echo "symbol addresses moved between link passes" >&2; exit 1)
+endif
 
 $(B)/elvisor.bin: $(B)/elvisor.elf
 	$(OBJCOPY) -O binary $< $@
@@ -146,6 +166,19 @@ images: | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory linux
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
+	@$(MAKE) --no-print-directory minimal-images
+
+# The minimal build (configs/build/minimal.conf, docs/build.md) in build/minimal/, and the
+# configurations tests/system/test_minimal.py boots with it (packed with build/guests/).
+MINIMAL_CONFIGS := tests/configs/basics.dts tests/configs/minimal-refused.dts
+minimal: | $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD_CONFIG=configs/build/minimal.conf all
+minimal-images: minimal $(GUEST_BINS)
+	@$(MAKE) --no-print-directory $(patsubst %.dts,build/minimal/%.img,$(MINIMAL_CONFIGS))
+build/minimal/tests/configs/%.img: tests/configs/%.dts build/minimal/elvisor.bin $(GUEST_BINS) tools/pack.py | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o build/minimal/tests/configs/$*.dtb $<
+	$(PYTHON) tools/pack.py $@ build/minimal/elvisor.bin build/minimal/tests/configs/$*.dtb
 
 # BOOT=kernel (default): QEMU loads the image itself (-kernel). BOOT=uboot: Debian's U-Boot
 # runs /boot.scr from the disk, which booti's the image. BOOT=uefi: Debian's EDK2 starts
@@ -204,17 +237,17 @@ FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/uni
 format: | $(DEPS_STAMP)
 	clang-format -i $(FORMAT_SRCS)
 
-lint: | $(DEPS_STAMP)
+lint: $(B)/build_config.h | $(DEPS_STAMP)
 	@echo "  clang-format (style in .clang-format; make format fixes it)"
 	@clang-format --dry-run -Werror $(FORMAT_SRCS)
 	@echo "  layers (tools/check_layers.py: includes point down only)"
 	@$(PYTHON) tools/check_layers.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. \
+	    --std=c11 --inline-suppr --suppress=missingIncludeSystem -I. --include=$(B)/build_config.h \
 	    arch drivers core vdev lib
 	@echo "  clang-tidy (checks in .clang-tidy)"
 	@set -e; for f in $(HV_C); do clang-tidy -quiet $$f -- --target=aarch64-linux-gnu -std=c11 \
-	    -ffreestanding -nostdlib -mgeneral-regs-only -I. 2>/dev/null; done
+	    -ffreestanding -nostdlib -mgeneral-regs-only -I. $(CONFIG_INCLUDE) 2>/dev/null; done
 
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
 linux: $(B)/tools/elvisorctl $(B)/tools/shmem-ping | $(DEPS_STAMP)
@@ -249,7 +282,7 @@ hostile-long: | $(DEPS_STAMP)
 
 # Instruction-exact benchmarks (docs/performance.md): QEMU -icount shift=0, GICv3 and GICv2.
 bench: | $(DEPS_STAMP)
-	$(MAKE) all images
+	$(MAKE) all images minimal
 	$(PYTHON) tools/bench.py
 
 clean:

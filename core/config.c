@@ -229,6 +229,25 @@ static const struct vdev_kind *device_kind(struct parse *p, int node)
     return 0;
 }
 
+/* The option that would bring back what this build left out (vdev/left_out.c), or NULL. */
+static const char *left_out_option(const char *what)
+{
+    for (const struct vdev_left_out *l = vdev_left_out; l->what; l++)
+        if (strcmp(l->what, what) == 0)
+            return l->option;
+    return 0;
+}
+
+/* Node n's compatible, as one line of a refusal: a device kind this build left out, or none. */
+static bool refuse_kind(struct parse *p, int n, const char *name)
+{
+    const char *compat = fdt_prop_string(p->f, n, "compatible");
+    for (const struct vdev_left_out *l = vdev_left_out; l->what; l++)
+        if (fdt_is_compatible(p->f, n, l->what))
+            REFUSE(p, "devices/%s: %s is not in this build (CONFIG_%s=n, docs/build.md)", name, l->what, l->option);
+    REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name, compat ? compat : "");
+}
+
 static int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
@@ -432,8 +451,7 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         struct vm_device *d = &vm->dev[vm->nr_devs];
         memset(d, 0, sizeof(*d));
         if (!(d->kind = device_kind(p, n)))
-            REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name,
-                   fdt_prop_string(p->f, n, "compatible") ? fdt_prop_string(p->f, n, "compatible") : "");
+            return refuse_kind(p, n, name);
         int len;
         if (!fdt_getprop(p->f, n, "reg", &len) || len != 16 || !read_pair(p, n, "reg", 0, &d->ipa, &d->size) ||
             d->size == 0 || ((d->ipa | d->size) & 0xfff))
@@ -544,6 +562,9 @@ static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
         return true;
     if (len != 0)
         REFUSE(p, "virtual-el2: takes no value (write \"virtual-el2;\")");
+    const char *option = left_out_option("virtual-el2");
+    if (option)
+        REFUSE(p, "virtual-el2: nested virtualization is not in this build (CONFIG_%s=n, docs/build.md)", option);
     vm->virtual_el2 = true;
     /* The guest hypervisor's own SVE controls (CPTR_EL2.ZEN, ZCR_EL2) are not emulated: SVE is
      * hidden from it rather than offered half-switched (docs/nested.md). */

@@ -13,6 +13,7 @@
 struct vm;
 struct pci_fn;
 
+#if CONFIG_PCI_ASSIGN
 /* Boot, before the EL2 MMU is on: finds the SMMU and the ECAM host bridge in the host DTB and
  * maps their registers. Nothing found is no error (no PCI assignment on this machine). */
 void pci_assign_discover(void);
@@ -31,6 +32,18 @@ void pci_assign_release(struct vm *vm);
 void pci_assign_quiesce(struct vm *vm);
 /* The VM's stage 2 tables changed (an entry invalidated): the SMMU forgets what it cached. */
 void pci_assign_s2_changed(struct vm *vm);
+#else
+/* Left out of this build (CONFIG_PCI_ASSIGN=n, docs/build.md): no function is assigned (the
+ * virtual bridge that names them has no row in vdev/device_table.c), so there is nothing to
+ * find, quiesce or release; the SMMU, if the machine has one, is left as firmware set it. */
+static inline void pci_assign_discover(void) {}
+static inline void pci_assign_init(void) {}
+static inline void pci_assign_banner(void) {}
+static inline int pci_assign_vm(struct vm *vm) { return 0; }
+static inline void pci_assign_release(struct vm *vm) {}
+static inline void pci_assign_quiesce(struct vm *vm) {}
+static inline void pci_assign_s2_changed(struct vm *vm) {}
+#endif
 
 /* What a virtual host bridge shows: the host function with this BDF if it was given to vm. */
 const struct pci_fn *pci_assign_fn(const struct vm *vm, uint16_t bdf);

@@ -86,4 +86,13 @@ struct vdev_kind {
 extern const struct vdev_kind vdev_kinds[];
 extern const unsigned vdev_nr_kinds;
 
+/* What the build configuration left out (docs/build.md) that a VM's configuration can name: a
+ * device kind's compatible, or a property such as "virtual-el2", with the option (CONFIG_ and
+ * this) that brings it back. vdev/left_out.c; the last row's `what` is NULL. */
+struct vdev_left_out {
+    const char *what;
+    const char *option;
+};
+extern const struct vdev_left_out vdev_left_out[];
+
 #endif

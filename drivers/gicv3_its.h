@@ -20,12 +20,25 @@ struct gicv3_its_desc {
     void *(*alloc)(size_t pages, size_t align);
 };
 
+#if CONFIG_ITS
 /* Boot CPU, after gic_init: checks the GIC has LPIs, builds the tables and the command queue
  * and enables the ITS. 0, or -1 with why filled (the ITS then stays unused). */
 int gicv3_its_init(const struct gicv3_its_desc *d, char *why, size_t cap);
 bool gicv3_its_ready(void);
 /* Every CPU, after its GIC interface: LPIs on in its redistributor, collection cpu maps to it. */
 void gicv3_its_cpu_init(unsigned cpu);
+#else
+#include "lib/printf.h"
+/* Left out of this build (CONFIG_ITS=n, docs/build.md): the host ITS is never used, so no
+ * caller reaches the functions below. */
+static inline int gicv3_its_init(const struct gicv3_its_desc *d, char *why, size_t cap)
+{
+    ev_snprintf(why, cap, "not in this build (CONFIG_ITS=n)");
+    return -1;
+}
+static inline bool gicv3_its_ready(void) { return false; }
+static inline void gicv3_its_cpu_init(unsigned cpu) {}
+#endif
 /* One line for the boot banner. */
 void gicv3_its_describe(char *buf, size_t cap);
 

@@ -4,8 +4,17 @@
 extern const struct uart_driver pl011_uart, cadence_uart, imx_uart;
 
 /* Every UART kind elvisor can use as its console, by the compatible strings of their bindings
- * (Linux Documentation/devicetree/bindings/serial/). */
-static const struct uart_driver *const drivers[] = { &pl011_uart, &cadence_uart, &imx_uart };
+ * (Linux Documentation/devicetree/bindings/serial/). The boards' UARTs are optional parts
+ * (docs/build.md): a driver left out of the build has no row. */
+static const struct uart_driver *const drivers[] = {
+    &pl011_uart,
+#if CONFIG_UART_CADENCE
+    &cadence_uart,
+#endif
+#if CONFIG_UART_IMX
+    &imx_uart,
+#endif
+};
 
 static const struct uart_driver *console;
 

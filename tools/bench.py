@@ -41,12 +41,16 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import buildcfg  # noqa: E402  (the optional parts of the build, docs/build.md)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 LOGS = os.path.join(BUILD, "bench-logs")
 QEMU = "qemu-system-aarch64"
 CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
 ELF = os.path.join(BUILD, "elvisor.elf")
+MINIMAL_ELF = os.path.join(BUILD, "minimal", "elvisor.elf")  # make minimal (docs/build.md)
 BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
 LPI_IMG = os.path.join(BUILD, "tests", "configs", "bench-lpi.img")
@@ -72,6 +76,7 @@ GOALS = {
     "timer_rt_eoi_first": ("median", 600), "vcpu_switch": ("median", 600),
     "eoi": ("exits_per_op", 0), "eoi_timer": ("exits_per_op", 0), "linux_boot": ("ratio", 1.03),
     "footprint_text": ("median", 64 * 1024),
+    "footprint_minimal_text": ("median", 64 * 1024),  # issue 18 item 5
     "timer_latency_noisy": ("max_ratio", 2.0),  # issue 13 item 7: worst case at most 2x alone
     "lpi": ("median", 1000),  # issue 16 item 7
 }
@@ -602,6 +607,58 @@ def stage2_pages(regions, ipa_bits=48):
 HW_STATE_STRUCTS = ("vgic", "vtimer_vm", "vptimer_vm")
 
 
+def berkeley(elf):
+    """size(1)'s text, data and bss of an ELF or object."""
+    return tuple(int(x) for x in tool("size", elf).splitlines()[1].split()[:3])
+
+
+def footprint_minimal():
+    """text, data and bss of the minimal build (configs/build/minimal.conf)."""
+    names = ("footprint_minimal_text", "footprint_minimal_data", "footprint_minimal_bss")
+    if not os.path.isfile(MINIMAL_ELF):
+        return [not_measured(n, "-", "build/minimal/elvisor.elf missing (make minimal)") for n in names]
+    return [measured(n, "-", v, v, v, "bytes", None, 1) for n, v in zip(names, berkeley(MINIMAL_ELF))]
+
+
+def footprint_parts():
+    """What each optional part (tools/buildcfg.py OPTIONS) adds to the default build: the sum
+    of size(1)'s figures over the objects only it links (a file several parts link is counted
+    once, in a row of its own), plus for SYMBOLS the embedded symbol table (.syms). Not counted:
+    the part's rows in the tables (vdev/*_table.c, a pointer or a few words each) and their
+    relocations, and code elsewhere that folds away without it (docs/build.md)."""
+    owners = {}
+    for name, _, _, files in buildcfg.OPTIONS:
+        for f in files:
+            owners.setdefault(f, []).append(name)
+    groups = {}
+    for f, names in owners.items():
+        groups.setdefault(names[0] if len(names) == 1 else "shared:" + ",".join(names), []).append(f)
+    rows = []
+    for part, files in groups.items():
+        text = data = bss = 0
+        for f in files:
+            obj = os.path.join(BUILD, "hv", os.path.splitext(f)[0] + ".o")
+            if not os.path.isfile(obj):
+                return [not_measured("footprint_part", "-", "%s missing (make)" % os.path.relpath(obj, ROOT))]
+            t, d, b = berkeley(obj)
+            text, data, bss = text + t, data + d, bss + b
+        if part == "SYMBOLS":
+            text += int(next(l.split()[1] for l in tool("size", "-A", ELF).splitlines() if l.startswith(".syms ")))
+        rows.append({"name": "footprint_part", "gic": "-", "part": part, "text": text, "data": data, "bss": bss,
+                     "files": sorted(files)})
+    return sorted(rows, key=lambda r: -r["text"])
+
+
+def parts_table(rows):
+    lines = ["%-60s %8s %6s %7s" % ("optional part of the default build", "text", "data", "bss")]
+    for r in rows:
+        if "status" in r:
+            lines.append("footprint_part: " + r["status"])
+        else:
+            lines.append("%-60s %8d %6d %7d" % (r["part"], r["text"], r["data"], r["bss"]))
+    return "\n".join(lines)
+
+
 def footprint():
     if not os.path.isfile(ELF):
         return [not_measured(n, "-", "build/elvisor.elf missing (make)") for n in
@@ -744,9 +801,14 @@ def main():
         print("bench.py: GICv%d: assigned PCIe disk..." % gic, flush=True)
         results += bench_pci(gic, linux)
         print("bench.py: GICv%d: %.0f s" % (gic, time.monotonic() - t), flush=True)
+    parts = []
     if not native:
-        results += footprint()
+        results += footprint() + footprint_minimal()
+        parts = footprint_parts()
     print(table(results, goals=not native))
+    if parts:
+        print(parts_table(parts))
+    results += parts
     with open(out, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1)
         f.write("\n")

@@ -155,9 +155,15 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 /* Pointer authentication (APA/API/GPA/GPI, APA3/GPA3) is the host's: its keys are switched per
  * vCPU (vdev/vpauth.c). MOPS is the host's too: HCRX_EL2.MSCEn enables it at EL1&0 (core/vcpu.c)
  * and its exceptions go to the guest's EL1. WFET and WFIT are hidden: their timeout operand is
- * not honoured by the WFx trap handler (core/exit.c). */
-#define ID_AA64ISAR1_HIDDEN 0
-#define ID_AA64ISAR2_HIDDEN ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT)
+ * not honoured by the WFx trap handler (core/exit.c). A build without CONFIG_PAUTH (docs/build.md)
+ * hides pointer authentication: HCR_EL2.API and APK stay clear, so its instructions trap to a
+ * class no row handles and are UNDEFINED. */
+#define ID_PAUTH_ISAR1                                                                                                 \
+    (ID_FIELD_MASK(ID_AA64ISAR1_EL1_APA) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_API) | ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPA) | \
+     ID_FIELD_MASK(ID_AA64ISAR1_EL1_GPI))
+#define ID_PAUTH_ISAR2      (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3))
+#define ID_AA64ISAR1_HIDDEN (CONFIG_PAUTH ? 0 : ID_PAUTH_ISAR1)
+#define ID_AA64ISAR2_HIDDEN (ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT) | (CONFIG_PAUTH ? 0 : ID_PAUTH_ISAR2))
 /* Counter offsets are EL2's business. */
 #define ID_AA64MMFR0_HIDDEN ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV)
 /* XNX and FWB are stage 2 features; VHE and NV are for hypervisors. */

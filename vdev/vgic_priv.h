@@ -155,7 +155,17 @@ void vgic_regs_access(struct vgic *g, unsigned owner, uint32_t off, unsigned siz
                       uint32_t lo, uint32_t hi);
 /* GICR_CTLR, GICR_PROPBASER and GICR_PENDBASER of redistributor idx (vdev/vgic_lpi.c, the
  * caller holds g->lock): true if off is one of them (then done). */
+#if CONFIG_ITS
 bool vgic_lpi_rd_access(struct vgic *g, unsigned idx, uint32_t off, unsigned size, bool write, uint64_t *val);
+#else
+/* Left out of this build (CONFIG_ITS=n): no LPIs, GICR_CTLR and the LPI tables' bases read as
+ * zero like any register the vGIC does not implement. */
+static inline bool vgic_lpi_rd_access(struct vgic *g, unsigned idx, uint32_t off, unsigned size, bool write,
+                                      uint64_t *val)
+{
+    return false;
+}
+#endif
 /* After a GICD_CTLR group enable changed: every interrupt re-evaluated. */
 void vgic_refresh_all(struct vgic *g);
 

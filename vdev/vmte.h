@@ -7,6 +7,11 @@
 
 /* Whether guests may be offered MTE: the boot CPU has tag storage (FEAT_MTE2). Per VM, also
  * not turned off ("no-mte", virtual-el2). */
+#if CONFIG_MTE
 bool vmte_offered(void);
+#else
+/* Left out of this build (CONFIG_MTE=n, docs/build.md): hidden, HCR_EL2.ATA clear. */
+static inline bool vmte_offered(void) { return false; }
+#endif
 
 #endif

@@ -10,7 +10,12 @@
 
 /* Every CPU has SVE, so that the part offers it to guests (a VM with cpu-features "no-sve" reads
  * it hidden, vdev/id_regs.c features[]). */
+#if CONFIG_SVE
 bool vsve_active(void);
+#else
+/* Left out of this build (CONFIG_SVE=n, docs/build.md): hidden, CPTR_EL2.TZ makes it UNDEFINED. */
+static inline bool vsve_active(void) { return false; }
+#endif
 
 /* ESR_EL2.EC 0x19: an SVE instruction or ZCR_EL1 access by a vCPU whose SVE is not live. */
 enum exit_result vsve_trap(struct vcpu *v, uint64_t esr);

@@ -10,7 +10,7 @@ FUZZ_CC     ?= clang-14
 FUZZ_TIME   ?= 120
 FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS   := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
-FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -I. -DHOST_TEST \
+FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -I. -DHOST_TEST $(CONFIG_INCLUDE) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Per-target options and smoke-run lengths (sized from measured execution rates: the smoke set
@@ -42,7 +42,7 @@ FUZZ_RUNS_s2walk  := 40000
 .PHONY: fuzz-smoke fuzz-build $(addprefix fuzz-smoke-,$(FUZZ_NAMES)) $(addprefix fuzz-long-,$(FUZZ_NAMES)) \
         $(addprefix fuzz-,$(FUZZ_NAMES))
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps $$(shell cat tests/fuzz/fuzz_$$*.deps 2>/dev/null) | $(DEPS_STAMP)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_%.deps $$(shell cat tests/fuzz/fuzz_$$*.deps 2>/dev/null) $(B)/build_config.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(shell cat tests/fuzz/fuzz_$*.deps) -o $@
 

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""The build configuration (docs/build.md): which optional parts of elvisor are linked.
+
+    tools/buildcfg.py CONF OUT_H OUT_MK
+
+CONF (configs/build/NAME.conf) sets every option below, one `CONFIG_NAME=y` or `=n` a line
+(`#` starts a comment). The options, what each links and what each needs are the table OPTIONS;
+this script checks the file against it (an unknown or missing option, a value other than y or n,
+an option on whose needs are off: one line naming the file, the option and the cause, exit 1)
+and writes
+
+  OUT_H   `#define CONFIG_NAME 1` or `0` for each option, force-included in every hypervisor
+          object (the Makefile's -include): the tables of vdev/ and drivers/ keep or drop their
+          rows by it, and a left-out part's header gives its callers the part's absent form.
+  OUT_MK  HV_LEFT_OUT (the source files no option that is on links), HV_OPT (-Os for every
+          object under OPTIMIZE_SIZE) and CONFIG_NAME := y|n for the Makefile.
+
+tools/bench.py reads OPTIONS too, to size each part of the default build.
+"""
+import os
+import re
+import sys
+
+# name, what it is, the options it needs, the source files it links. A file named by several
+# options is linked when any of them is on (the virtio transport, the PCI bridges' common node).
+VIRTIO = ["vdev/virtio_mmio.c", "vdev/virtio_mmio_dt.c", "vdev/virtqueue.c"]
+OPTIONS = [
+    ("GICV2", "host GICv2 driver and the vGICv2 (GICv3 is always built)", [],
+     ["drivers/gicv2.c", "vdev/vgic_v2.c"]),
+    ("ITS", "host GICv3 ITS and the VMs' virtual ITS (LPIs)", [],
+     ["drivers/gicv3_its.c", "vdev/vits.c", "vdev/vits_cmd.c", "vdev/vgic_lpi.c"]),
+    ("GICV2M", "the GICv2m MSI frame device", [], ["vdev/vgicv2m.c"]),
+    ("PCI_ASSIGN", "PCIe functions assigned to VMs: SMMUv3, host bridge, virtual bridge, MSI/MSI-X",
+     ["ITS"],
+     ["core/pci_assign.c", "core/pci_msi.c", "drivers/smmuv3.c", "drivers/pci_host.c", "vdev/vpci.c",
+      "vdev/vpci_msi.c", "vdev/vpci_msix.c", "vdev/pci_dt.c"]),
+    ("SHMEM", "memory shared between VMs (ivshmem-style PCI function, doorbells)", [],
+     ["vdev/ivshmem.c", "vdev/ivshmem_doorbell.c", "vdev/shmem_region.c", "vdev/pci_dt.c"]),
+    ("VIRTIO_BLK", "virtio-blk back end", [], ["vdev/virtio_blk.c"] + VIRTIO),
+    ("VIRTIO_NET", "virtio-net back end", ["VSWITCH"], ["vdev/virtio_net.c"] + VIRTIO),
+    ("VSWITCH", "the virtual switch between VMs' virtio-net ports", ["VIRTIO_NET"], ["vdev/vswitch.c"]),
+    ("VIRTIO_CONSOLE", "virtio-console back end", [], ["vdev/virtio_console.c"] + VIRTIO),
+    ("VIRTIO_RNG", "virtio-rng back end", [], ["vdev/virtio_rng.c"] + VIRTIO),
+    ("CONTROL", "the control VM's channel (virtio-control, requests)", [],
+     ["vdev/virtio_control.c", "core/control.c", "core/control_req.c"] + VIRTIO),
+    ("NESTED", "nested virtualization (virtual EL2, shadow stage 2)", [],
+     ["vdev/nested.c", "vdev/nested_regs.c", "vdev/nested_s2.c", "arch/aarch64/s2walk.c"]),
+    ("PMU", "PMUv3 virtualization (else hidden: ID_AA64DFR0_EL1.PMUVer 0, accesses UNDEFINED)", [],
+     ["vdev/vpmu.c"]),
+    ("SVE", "SVE virtualization (else hidden and trapped, UNDEFINED)", [], ["vdev/vsve.c", "arch/aarch64/sve_ctx.S"]),
+    ("PAUTH", "pointer authentication keys switched (else hidden and trapped, UNDEFINED)", [],
+     ["vdev/vpauth.c"]),
+    ("MTE", "memory tagging virtualization (else hidden, tags UNDEFINED)", [], ["vdev/vmte.c"]),
+    ("SYMBOLS", "the symbol table that names functions in a crash report's backtrace", [],
+     ["arch/aarch64/symbols.c"]),
+    ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
+    ("UART_IMX", "i.MX UART console driver", [], ["drivers/imx_uart.c"]),
+    ("OPTIMIZE_SIZE", "every object built with -Os (the default builds only boot-time code so)", [], []),
+]
+NAMES = [o[0] for o in OPTIONS]
+
+
+class ConfigError(Exception):
+    pass
+
+
+def parse(path):
+    """{option: bool} from the file at path; ConfigError names the first problem."""
+    values = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            m = re.fullmatch(r"CONFIG_([A-Z0-9_]+)=(\S*)", line)
+            if not m:
+                raise ConfigError("%s:%d: need CONFIG_NAME=y or CONFIG_NAME=n" % (path, n))
+            name, val = m.groups()
+            if name not in NAMES:
+                raise ConfigError("%s:%d: unknown option CONFIG_%s (known: %s)" % (path, n, name, ", ".join(NAMES)))
+            if val not in ("y", "n"):
+                raise ConfigError("%s:%d: CONFIG_%s=%s: need y or n" % (path, n, name, val))
+            if name in values:
+                raise ConfigError("%s:%d: CONFIG_%s set twice" % (path, n, name))
+            values[name] = val == "y"
+    for name in NAMES:
+        if name not in values:
+            raise ConfigError("%s: CONFIG_%s not set (y or n)" % (path, name))
+    for name, _, needs, _ in OPTIONS:
+        for need in needs:
+            if values[name] and not values[need]:
+                raise ConfigError("%s: CONFIG_%s=y needs CONFIG_%s=y" % (path, name, need))
+    return values
+
+
+def left_out(values):
+    """The source files no option that is on links, sorted."""
+    kept = {f for name, _, _, files in OPTIONS if values[name] for f in files}
+    return sorted({f for _, _, _, files in OPTIONS for f in files} - kept)
+
+
+def write_if_changed(path, text):
+    """Rewritten only when different, so that an unchanged configuration rebuilds nothing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: buildcfg.py CONF OUT_H OUT_MK")
+    conf, out_h, out_mk = sys.argv[1:]
+    try:
+        values = parse(conf)
+    except (ConfigError, OSError) as e:
+        sys.exit("build configuration: %s" % e)
+    h = ["/* Generated by tools/buildcfg.py from %s: do not edit. */" % conf,
+         "#ifndef ELVISOR_BUILD_CONFIG_H", "#define ELVISOR_BUILD_CONFIG_H"]
+    h += ["#define CONFIG_%s %d" % (name, values[name]) for name in NAMES]
+    h += ["#endif", ""]
+    mk = ["# Generated by tools/buildcfg.py from %s: do not edit." % conf,
+          "HV_LEFT_OUT := " + " ".join(left_out(values)),
+          "HV_OPT := " + ("-Os" if values["OPTIMIZE_SIZE"] else "")]
+    mk += ["CONFIG_%s := %s" % (name, "y" if values[name] else "n") for name in NAMES]
+    mk += [""]
+    write_if_changed(out_h, "\n".join(h))
+    write_if_changed(out_mk, "\n".join(mk))
+
+
+if __name__ == "__main__":
+    main()
