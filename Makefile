@@ -170,7 +170,7 @@ images: | $(DEPS_STAMP)
 
 # The minimal build (configs/build/minimal.conf, docs/build.md) in build/minimal/, and the
 # configurations tests/system/test_minimal.py boots with it (packed with build/guests/).
-MINIMAL_CONFIGS := tests/configs/basics.dts tests/configs/minimal-refused.dts
+MINIMAL_CONFIGS := tests/configs/basics.dts tests/configs/minimal-refused.dts tests/configs/linux.dts
 minimal: | $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD_CONFIG=configs/build/minimal.conf all
 minimal-images: minimal $(GUEST_BINS)

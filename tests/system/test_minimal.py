@@ -83,3 +83,21 @@ def test_minimal_stops_on_a_gicv2_host():
     img = os.path.join(MIN, "tests/configs/basics.img")
     with Qemu("minimal-gicv2", machine_args(gic=2, cpu="cortex-a72"), kernel=img) as q:
         q.wait_for(r"elvisor: host GICv2: not in this build \(CONFIG_GICV2=n", timeout=60)
+
+
+def test_minimal_runs_linux():
+    """A Linux VM on the minimal build: the features left out are neither advertised nor used."""
+    from test_linux import sh, wait_shell
+    img = os.path.join(MIN, "tests/configs/linux.img")
+    with Qemu("minimal-linux", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        q.expect(r"\[linux\] elvisor-guest: shell ready", timeout=300)
+        wait_shell(q, "linux")
+        assert sh(q, "linux", "grep -c ^processor /proc/cpuinfo").strip().splitlines()[-1].strip() == "2"
+        features = sh(q, "linux", "grep -m1 ^Features /proc/cpuinfo").split()
+        for gone in ("paca", "pacg", "sve", "mte"):
+            assert gone not in features, features
+        dmesg = sh(q, "linux", "dmesg")
+        assert "hw perfevents" not in dmesg
+        bad = [l for l in dmesg.splitlines() if re.search(r"\b(WARNING|BUG|Oops|Call trace)\b", l)]
+        assert not bad, "\n".join(bad)
+        assert "HYPERVISOR CRASH" not in q.output()
