@@ -43,7 +43,7 @@ $(DEPS_STAMP): tools/deps.sh
 	@bash tools/deps.sh
 	@touch $@
 
-# HV_LEFT_OUT, HV_OPT and CONFIG_* from the configuration (tools/buildcfg.py checks it);
+# HV_LEFT_OUT, HV_OPT, HV_LDFLAGS and CONFIG_* from the configuration (tools/buildcfg.py checks it);
 # build_config.h, its CONFIG_* for C, is force-included in every object.
 $(B)/build_config.h $(B)/build_config.mk: $(BUILD_CONFIG) tools/buildcfg.py
 	@mkdir -p $(B)
@@ -58,7 +58,7 @@ CFLAGS  := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdlib -mgeneral-regs-only 
            -mbranch-protection=standard
 ASFLAGS := -g -D__ASSEMBLY__ -MMD -MP -I. $(CONFIG_INCLUDE)
 LDFLAGS := -nostdlib -pie --no-dynamic-linker -z notext -z norelro --no-warn-rwx-segments \
-           -T arch/aarch64/elvisor.ld
+           -T arch/aarch64/elvisor.ld $(HV_LDFLAGS)
 
 HV_C    := $(filter-out $(HV_LEFT_OUT),$(sort $(wildcard arch/aarch64/*.c drivers/*.c core/*.c vdev/*.c lib/*.c)))
 HV_S    := $(filter-out $(HV_LEFT_OUT),$(sort $(wildcard arch/aarch64/*.S)))

@@ -101,3 +101,17 @@ def test_minimal_runs_linux():
         bad = [l for l in dmesg.splitlines() if re.search(r"\b(WARNING|BUG|Oops|Call trace)\b", l)]
         assert not bad, "\n".join(bad)
         assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_minimal_crash_report_without_symbols():
+    """Without CONFIG_SYMBOLS the crash report still decodes the exception and prints a
+    backtrace, of bare addresses, and powers off."""
+    with Qemu("minimal-crash", machine_args(gic=3, smp=2) + ["-append", "elvisor.crash_test"],
+              kernel=os.path.join(MIN, "elvisor.bin")) as q:
+        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: DABT_CUR")
+        q.expect(r"FAR_EL2 0000000000000008")
+        q.expect(r"backtrace:")
+        m = q.expect(r"#0 [0-9a-f]{16}([^\n]*)\n")
+        assert "<" not in m.group(1)
+        q.expect(r"powering off")
+        q.expect_exit()
