@@ -44,11 +44,15 @@ $(DEPS_STAMP): tools/deps.sh
 	@touch $@
 
 # HV_LEFT_OUT, HV_OPT, HV_LDFLAGS and CONFIG_* from the configuration (tools/buildcfg.py checks it);
-# build_config.h, its CONFIG_* for C, is force-included in every object.
-$(B)/build_config.h $(B)/build_config.mk: $(BUILD_CONFIG) tools/buildcfg.py
+# build_config.h, its CONFIG_* for C, is force-included in every object. Made (after the tools,
+# python3 among them) before anything else is read; `make clean` and `make deps` need neither.
+$(B)/build_config.h $(B)/build_config.mk: $(BUILD_CONFIG) tools/buildcfg.py | $(DEPS_STAMP)
 	@mkdir -p $(B)
 	@$(PYTHON) tools/buildcfg.py $(BUILD_CONFIG) $(B)/build_config.h $(B)/build_config.mk
+NEEDS_CONFIG := $(if $(MAKECMDGOALS),$(filter-out clean deps,$(MAKECMDGOALS)),all)
+ifneq ($(NEEDS_CONFIG),)
 include $(B)/build_config.mk
+endif
 CONFIG_INCLUDE := -include $(B)/build_config.h
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter

@@ -238,7 +238,8 @@ static const char *left_out_option(const char *what)
     return 0;
 }
 
-/* Node n's compatible, as one line of a refusal: a device kind this build left out, or none. */
+/* Refuses the VM over device node n, whose compatible has no kind: one this build left out (with
+ * the option that brings it back), else unknown. */
 static bool refuse_kind(struct parse *p, int n, const char *name)
 {
     const char *compat = fdt_prop_string(p->f, n, "compatible");
