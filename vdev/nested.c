@@ -18,6 +18,7 @@
 #include "vdev/nested.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpsci.h"
+#include "vdev/vgic.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
@@ -107,6 +108,8 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
     n->at_el1 = false;
     n->on_shadow = false;
+    n->gic_lent = false;
+    n->lr_links = 0;
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
@@ -200,16 +203,23 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
 /* An exception from its EL1 guest taken to virtual EL2 (D1.3 "Exception entry"): ELR_EL2 is
  * the preferred return address (the exit's PC), SPSR_EL2 the guest's PSTATE, ESR_EL2 the
  * syndrome; the vector is VBAR_EL2 + 0x400 (lower EL, AArch64); EL2h with DAIF masked. */
-static void enter_vel2(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
+static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector)
 {
+    if (n->gic_lent)
+        nested_gic_give_back(v, n);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
-    n->el2.esr = esr;
     el2_load(&n->el2);
     set_context(v, n, false);
-    v->regs.pc = n->el2.vbar + VBAR_LOWER_A64;
+    v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
     v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
+}
+
+static void enter_vel2(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
+{
+    n->el2.esr = esr;
+    enter_vel2_at(v, n, VBAR_SYNC);
 }
 
 /* An exception the guest hypervisor takes at virtual EL2 from virtual EL2 (an HVC): its own
@@ -302,6 +312,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     el2_save(&n->el2);
     guest_el1_load(n);
     set_context(v, n, true);
+    nested_gic_maint_update(v, n);
+    v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
     v->regs.pstate = keep | m;
     return EXIT_RESUME;
@@ -415,7 +427,44 @@ static void nested_load(struct vcpu *v)
     tlb_flush_el1_local();
 }
 
-static void nested_put(struct vcpu *v) { (void)v; }
+/* The lent interface goes back to the VNCR page; the VM's own was put already (vgic_put does
+ * nothing for a lent one) and is loaded again with the vCPU, the next entry lends it again. */
+static void nested_put(struct vcpu *v)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (n && n->gic_lent) {
+        nested_gic_save(v, n);
+        v->hw_flush.part[VCPU_HW_NESTED] = true;
+    }
+}
+
+/* Before entering its EL1 guest, with its HCR_EL2.IMO set, the physical interrupts being the
+ * guest hypervisor's (Arm ARM D1.3.x "Asynchronous exception routing"): the CPU's interface is
+ * lent to the guest, and an interrupt of the VM that would be taken now (or the lent
+ * interface's maintenance) is taken at virtual EL2's IRQ vector instead of entering. Without
+ * IMO its EL1 guest takes the VM's interrupts itself (a kernel under its own hypervisor). The
+ * byte stays set while lent: every entry looks again. */
+static void nested_flush(struct vcpu *v)
+{
+    struct nested_vcpu *n = nested_of(v);
+    if (!n->at_el1 || !(guest_hcr_el2(n) & HCR_EL2_IMO)) {
+        v->hw_flush.part[VCPU_HW_NESTED] = false;
+        if (n->gic_lent) {
+            nested_gic_give_back(v, n);
+            vgic_flush(v);
+        }
+        return;
+    }
+    if (!n->gic_lent)
+        nested_gic_lend(v, n);
+    else
+        nested_gic_links_done(v, n);
+    if (vgic_irq_deliverable(v) || nested_gic_maint_due()) {
+        v->hw_flush.part[VCPU_HW_NESTED] = false;
+        enter_vel2_at(v, n, VBAR_IRQ);
+        vgic_flush(v);
+    }
+}
 
 static void nested_vcpu_start(struct vcpu *v)
 {
@@ -430,5 +479,6 @@ const struct vcpu_hw_ops nested_hw_ops = {
     .release = nested_release,
     .load = nested_load,
     .put = nested_put,
+    .flush = nested_flush,
     .vcpu_start = nested_vcpu_start,
 };

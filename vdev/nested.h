@@ -25,7 +25,9 @@ struct nested_vcpu {
     uint64_t *vncr; /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
     bool at_el1;    /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     struct nested_el2 el2;
-    bool on_shadow; /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
+    bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
+    bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
+    uint16_t lr_links; /* list registers with HW = 1 (its view) loaded live, not yet ended */
     struct nested_shadow s2;
 };
 
@@ -44,9 +46,20 @@ extern const struct sysreg_table nested_gic_sysreg_table;
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */
-#define NESTED_GIC_MAX_LRS 16
+#define NESTED_GIC_MAX_LRS 16 /* ICH_MAX_LRS */
 unsigned nested_gic_nr_lrs(void);
 uint64_t nested_gic_misr(const struct nested_vcpu *n);
+/* Its EL1 guest gets the CPU's interface loaded with its list registers (lend; the VM's own
+ * interface put), and they go back to the VNCR page (save, at a vCPU put) and the VM's
+ * interface is loaded again (give_back). links_done: what that guest ended of the VM's
+ * interrupts linked to its list registers. maint_update: the VM's maintenance interrupt level
+ * from the VNCR page; maint_due: the lent interface asks for maintenance. */
+void nested_gic_lend(struct vcpu *v, struct nested_vcpu *n);
+void nested_gic_links_done(struct vcpu *v, struct nested_vcpu *n);
+void nested_gic_save(struct vcpu *v, struct nested_vcpu *n);
+void nested_gic_give_back(struct vcpu *v, struct nested_vcpu *n);
+void nested_gic_maint_update(struct vcpu *v, struct nested_vcpu *n);
+bool nested_gic_maint_due(void);
 
 /* v's nested state, or NULL when its VM is not at virtual EL2. */
 struct nested_vcpu *nested_of(struct vcpu *v);

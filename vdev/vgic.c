@@ -16,6 +16,7 @@
 #include "drivers/gic.h"
 #include "drivers/gic_regs.h"
 #include "arch/aarch64/esr.h"
+#include "arch/aarch64/regs/ich.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "lib/fdt_write.h"
@@ -319,6 +320,8 @@ void vgic_flush(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
+    if (!c->loaded)
+        return; /* the list registers are lent (vgic_put while running): at vgic_load */
     spin_lock(&g->lock);
     v->hw_flush.part[VCPU_HW_VGIC] = false;
     /* Rewrite what is already presented (pending state may have been added or withdrawn). */
@@ -389,6 +392,8 @@ void vgic_put(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
+    if (!c->loaded)
+        return; /* put already, its list registers lent to a guest hypervisor's guest */
     spin_lock(&g->lock);
     /* Nothing stays in the list registers of a vCPU that is not loaded. */
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
@@ -406,9 +411,60 @@ void vgic_maintenance(void)
     if (!v || !vgic_of(v->vm))
         return;
     struct vgic *g = vgic_of(v->vm);
-    /* Underflow or EOI: the exit path syncs and refills; lower the level until then. */
-    set_underflow(g, &g->cpu[v->id], false);
+    /* Underflow or EOI: the exit path syncs and refills; lower the level until then. With
+     * the interface lent (a guest hypervisor's guest runs on its list registers), the
+     * condition is that guest's: the flag makes its owner look (vdev/nested_gic.c). */
+    if (g->cpu[v->id].loaded)
+        set_underflow(g, &g->cpu[v->id], false);
     v->hw_flush.part[VCPU_HW_VGIC] = true;
+}
+
+/* While v's interface is lent (not loaded): an interrupt waits that v would take now,
+ * pending, not active, enabled, its group enabled, above the priority mask it had. */
+bool vgic_irq_deliverable(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    unsigned pmr = (c->vmcr >> ICH_VMCR_VPMR_SHIFT) & 0xff; /* GICv3 layout; GICv2: unused */
+    bool found = false;
+    spin_lock(&g->lock);
+    for (uint32_t words = c->queued_words; words && !found; words &= words - 1) {
+        unsigned w = (unsigned)__builtin_ctz(words);
+        for (uint64_t m = c->queued[w]; m && !found; m &= m - 1) {
+            uint32_t intid = vgic_slot_intid(w * 64 + (unsigned)__builtin_ctzl(m));
+            const struct virq *q = vgic_irq(g, v->id, intid);
+            found = !q->active && vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q) &&
+                    (g->be->version == 2 || q->priority < pmr);
+        }
+    }
+    spin_unlock(&g->lock);
+    return found;
+}
+
+bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    if (intid >= g->nr_irqs)
+        return false;
+    const struct virq *q = vgic_irq(g, v->id, intid);
+    if (!q->hw)
+        return false;
+    *pintid = q->hw_intid;
+    return true;
+}
+
+void vgic_deactivate(struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    if (intid >= g->nr_irqs)
+        return;
+    spin_lock(&g->lock);
+    struct virq *q = vgic_irq(g, v->id, intid);
+    if (q->lr < 0 && q->active) {
+        q->active = false;
+        vgic_update(g, intid, q);
+    }
+    spin_unlock(&g->lock);
 }
 
 /* ---- sources ---- */

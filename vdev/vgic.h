@@ -49,6 +49,14 @@ bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
 
+/* For a guest hypervisor's guest that runs on v's list registers (vdev/nested_gic.c), while
+ * v's interface is put (vgic_put, then vgic_load to take it back): whether an interrupt waits
+ * that v would take now; whether intid is linked to a physical interrupt (its INTID in
+ * *pintid); and intid deactivated by that guest through such a link. */
+bool vgic_irq_deliverable(struct vcpu *v);
+bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid);
+void vgic_deactivate(struct vcpu *v, uint32_t intid);
+
 /* The virtual maintenance interrupt of a guest hypervisor's GIC virtual interface (PPI 9, the
  * INTID Arm's SBSA recommends; vdev/nested_gic.c), in the device tree of a VM at virtual EL2. */
 #define VGIC_MAINT_VIRQ 25

@@ -7,6 +7,7 @@
 #include "drivers/gic_its_regs.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/ich.h"
+#include "arch/aarch64/ich_regs.h"
 
 /* GICD_CTLR with DS = 1 (12.9.4): EnableGrp0 [0], EnableGrp1 [1], ARE [4], DS [6]; affinity
  * routing is always on and there is one security state, so ARE and DS are RAO/WI. */
@@ -21,36 +22,6 @@
 #define SGI_FRAME    0x10000
 
 static unsigned nr_apr; /* ICH_AP0R<n>/AP1R<n> registers implemented */
-
-/* ICH_LR<n>_EL2 are separate system registers: one switch case per register. */
-/* clang-format off */
-#define LR_CASE(n) \
-    case n:        \
-        return sysreg_read(ich_lr##n##_el2);
-static uint64_t v3_lr_read(unsigned n)
-{
-    switch (n) {
-        LR_CASE(0) LR_CASE(1) LR_CASE(2) LR_CASE(3) LR_CASE(4) LR_CASE(5) LR_CASE(6) LR_CASE(7)
-        LR_CASE(8) LR_CASE(9) LR_CASE(10) LR_CASE(11) LR_CASE(12) LR_CASE(13) LR_CASE(14) LR_CASE(15)
-    default:
-        return 0;
-    }
-}
-
-#define LW_CASE(n)                          \
-    case n:                                 \
-        sysreg_write(ich_lr##n##_el2, val); \
-        break;
-static void v3_lr_write(unsigned n, uint64_t val)
-{
-    switch (n) {
-        LW_CASE(0) LW_CASE(1) LW_CASE(2) LW_CASE(3) LW_CASE(4) LW_CASE(5) LW_CASE(6) LW_CASE(7)
-        LW_CASE(8) LW_CASE(9) LW_CASE(10) LW_CASE(11) LW_CASE(12) LW_CASE(13) LW_CASE(14) LW_CASE(15)
-    default:
-        break;
-    }
-}
-/* clang-format on */
 
 static uint64_t v3_lr_encode(const struct vgic_lr *lr)
 {
@@ -77,21 +48,7 @@ static void v3_lr_state(uint64_t val, bool *pending, bool *active)
 static void v3_load(struct vgic_cpu *c)
 {
     sysreg_write(ich_vmcr_el2, c->vmcr);
-    switch (nr_apr) {
-    case 4:
-        sysreg_write(ich_ap0r3_el2, c->apr[3]);
-        sysreg_write(ich_ap0r2_el2, c->apr[2]);
-        sysreg_write(ich_ap1r3_el2, c->apr[7]);
-        sysreg_write(ich_ap1r2_el2, c->apr[6]);
-        /* fall through */
-    case 2:
-        sysreg_write(ich_ap0r1_el2, c->apr[1]);
-        sysreg_write(ich_ap1r1_el2, c->apr[5]);
-        /* fall through */
-    default:
-        sysreg_write(ich_ap0r0_el2, c->apr[0]);
-        sysreg_write(ich_ap1r0_el2, c->apr[4]);
-    }
+    ich_apr_restore(c->apr, nr_apr);
     sysreg_write(ich_hcr_el2, ICH_HCR_EN);
     isb();
 }
@@ -99,21 +56,7 @@ static void v3_load(struct vgic_cpu *c)
 static void v3_put(struct vgic_cpu *c)
 {
     c->vmcr = (uint32_t)sysreg_read(ich_vmcr_el2);
-    switch (nr_apr) {
-    case 4:
-        c->apr[3] = (uint32_t)sysreg_read(ich_ap0r3_el2);
-        c->apr[2] = (uint32_t)sysreg_read(ich_ap0r2_el2);
-        c->apr[7] = (uint32_t)sysreg_read(ich_ap1r3_el2);
-        c->apr[6] = (uint32_t)sysreg_read(ich_ap1r2_el2);
-        /* fall through */
-    case 2:
-        c->apr[1] = (uint32_t)sysreg_read(ich_ap0r1_el2);
-        c->apr[5] = (uint32_t)sysreg_read(ich_ap1r1_el2);
-        /* fall through */
-    default:
-        c->apr[0] = (uint32_t)sysreg_read(ich_ap0r0_el2);
-        c->apr[4] = (uint32_t)sysreg_read(ich_ap1r0_el2);
-    }
+    ich_apr_save(c->apr, nr_apr);
     sysreg_write(ich_hcr_el2, 0);
     isb();
 }
@@ -263,10 +206,9 @@ static int v3_attach(struct vm *vm)
     struct vgic *g = vgic_of(vm);
     uint64_t vtr = sysreg_read(ich_vtr_el2);
     g->nr_lrs = (unsigned)REG_GET(vtr, ICH_VTR_LISTREGS) + 1;
+    nr_apr = ich_nr_apr();
     if (g->nr_lrs > VGIC_MAX_LRS)
         g->nr_lrs = VGIC_MAX_LRS;
-    unsigned pre = (unsigned)REG_GET(vtr, ICH_VTR_PREBITS) + 1;
-    nr_apr = pre >= 7 ? 4 : pre == 6 ? 2 : 1;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
         g->cpu[c].waker = 2; /* asleep until the guest wakes it */
     if (vm_add_mmio(vm, VGIC_DIST_IPA, VGIC_DIST_SIZE, &gicd_ops, g) < 0 ||
@@ -282,8 +224,8 @@ const struct vgic_backend vgic_v3_backend = {
     .attach = v3_attach,
     .lr_encode = v3_lr_encode,
     .lr_state = v3_lr_state,
-    .lr_read = v3_lr_read,
-    .lr_write = v3_lr_write,
+    .lr_read = ich_lr_read,
+    .lr_write = ich_lr_write,
     .load = v3_load,
     .put = v3_put,
     .set_underflow = v3_set_underflow,

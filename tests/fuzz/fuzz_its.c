@@ -261,10 +261,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: { /* a vCPU entry and the guest taking everything */
             unsigned v = u8() % NVCPU;
             percpu_data[0].vcpu = &vm.vcpu[v];
+            g->cpu[v].loaded = true; /* the entry of a loaded vCPU; it is put again after */
             vgic_flush(&vm.vcpu[v]);
             if (u8() % 2)
                 memset(lrs, 0, sizeof(lrs));
             vgic_sync(&vm.vcpu[v]);
+            g->cpu[v].loaded = false;
             break;
         }
         default:

@@ -149,11 +149,13 @@ static void test_map_int_clear(void **state)
     assert_true(queued_on(0, 8193));
     assert_false(queued_on(1, 8193));
     /* The list register gets it at the next entry. */
+    g->cpu[0].loaded = true; /* an entry of the loaded vCPU */
     vgic_flush(&vm.vcpu[0]);
     assert_int_equal(lrs[0] & 0xffff, 8193);
     assert_true(lrs[0] >> 32 & 1);
     lrs[0] = 0; /* the guest took and completed it */
     vgic_sync(&vm.vcpu[0]);
+    g->cpu[0].loaded = false;
     assert_false(vgic_lpi_pending(&vm, 8193));
     assert_int_equal(devev(ITS_CMD_INT, 1, 3), VITS_OK);
     assert_int_equal(devev(ITS_CMD_CLEAR, 1, 3), VITS_OK);

@@ -52,8 +52,29 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
     return vgic_answer;
 }
 
-/* vdev/vptimer.c's rows are linked (vdev/trap_table.c lists them), not driven: test_vptimer. */
-void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level) {}
+/* vdev/vptimer.c's rows are linked (vdev/trap_table.c lists them), not driven: test_vptimer.
+ * vdev/nested_gic.c's calls into the vGIC: recorded (the maintenance level, the interface put
+ * and loaded, a deactivated interrupt) or answered (an interrupt for virtual EL2; INTID 27
+ * linked to physical 27). */
+static int maint_level = -1;
+static unsigned vgic_puts, vgic_loads, vgic_flushes;
+static uint32_t deactivated;
+static bool irq_waits;
+void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
+{
+    if (intid == VGIC_MAINT_VIRQ)
+        maint_level = level;
+}
+void vgic_put(struct vcpu *v) { vgic_puts++; }
+void vgic_load(struct vcpu *v) { vgic_loads++; }
+void vgic_flush(struct vcpu *v) { vgic_flushes++; }
+bool vgic_irq_deliverable(struct vcpu *v) { return irq_waits; }
+bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)
+{
+    *pintid = 27;
+    return intid == 27;
+}
+void vgic_deactivate(struct vcpu *v, uint32_t intid) { deactivated = intid; }
 
 static unsigned psci_hvcs, psci_smcs;
 enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
@@ -879,6 +900,9 @@ static void make_nested(void)
         nested_state.cpu[i].el2.sctlr = SCTLR_EL2_RES1;
     }
     tlb_local = tlb_all = vm_stops = psci_hvcs = psci_smcs = 0;
+    maint_level = -1;
+    vgic_puts = vgic_loads = vgic_flushes = deactivated = 0;
+    irq_waits = false;
 }
 
 /* Without virtual-el2 nothing changes: HVC and SMC are PSCI's, the EL2 registers and ERET are
@@ -965,6 +989,71 @@ static void test_nested_gic_regs(void **state)
 
     nested_state.cpu[0].at_el1 = true;
     assert_false(mrs(v0, SYSREG(3, 4, 12, 11, 1), &val));
+}
+
+/* Its EL1 guest under HCR_EL2.IMO gets the CPU's GIC interface loaded with the guest
+ * hypervisor's list registers (a HW link to the VM's timer INTID kept as the physical one, any
+ * other HW link turned into an EOI request), ICH_HCR_EL2 without its trap bits; what the guest
+ * ends goes back to the VNCR page and deactivates the VM's interrupt; an interrupt of the VM
+ * that waits sends the vCPU to virtual EL2's IRQ vector with the VM's interface back. */
+static void test_nested_gic_lend(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    uint64_t *vncr = n->vncr;
+    host_sysreg_write("ich_vtr_el2", REG_FIELD(4, ICH_VTR_PREBITS_SHIFT) | 3);
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40081000));
+    vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_IMO;
+    const uint64_t lr0 = ICH_LR_HW | REG_FIELD(27, ICH_LR_PINTID_SHIFT) | ICH_LR_PENDING | ICH_LR_GROUP | 27;
+    const uint64_t lr1 = ICH_LR_HW | REG_FIELD(40, ICH_LR_PINTID_SHIFT) | ICH_LR_ACTIVE | ICH_LR_GROUP | 33;
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 0] = lr0;
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 1] = lr1;
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_EN | ICH_HCR_UIE | REG_BIT(12) /* TALL1 */;
+    vncr[VNCR_ICH_VMCR_EL2 / 8] = ICH_VMCR_VENG1 | REG_FIELD(0xf0, ICH_VMCR_VPMR_SHIFT);
+    vncr[VNCR_ICH_AP1R0_EL2 / 8] = 0x1;
+    host_sysreg_write("elr_el1", 0x40090000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_int_equal(maint_level, 0); /* U needs UIE and at most one valid LR: two are */
+    assert_true(v0->hw_flush.part[VCPU_HW_NESTED]);
+
+    nested_hw_ops.flush(v0);
+    assert_true(n->gic_lent);
+    assert_int_equal(vgic_puts, 1);
+    assert_int_equal(host_sysreg_read("ich_lr0_el2"), lr0);
+    assert_int_equal(host_sysreg_read("ich_lr1_el2"), (lr1 & ~(ICH_LR_HW | ICH_LR_PINTID_MASK)) | ICH_LR_EOI);
+    assert_int_equal(host_sysreg_read("ich_hcr_el2"), ICH_HCR_EN | ICH_HCR_UIE);
+    assert_int_equal(host_sysreg_read("ich_vmcr_el2"), vncr[VNCR_ICH_VMCR_EL2 / 8]);
+    assert_int_equal(host_sysreg_read("ich_ap1r0_el2"), 1);
+    assert_true(v0->hw_flush.part[VCPU_HW_NESTED]); /* every entry looks again */
+
+    /* Its guest ends LR1's interrupt (an EOI request done): the VM's INTID 40 is deactivated
+     * and the LR emptied, without leaving the guest. */
+    host_sysreg_write("ich_lr1_el2", (lr1 & ~(ICH_LR_HW | ICH_LR_PINTID_MASK | ICH_LR_STATE_MASK)) | ICH_LR_EOI);
+    nested_hw_ops.flush(v0);
+    assert_int_equal(deactivated, 40);
+    assert_true(n->at_el1);
+    assert_int_equal(host_sysreg_read("ich_lr1_el2") & ICH_LR_EOI, 0);
+
+    /* It acknowledges LR0 (active now), then an interrupt of the VM waits. */
+    host_sysreg_write("ich_lr0_el2", (lr0 & ~ICH_LR_STATE_MASK) | ICH_LR_ACTIVE);
+    irq_waits = true;
+    v0->regs.pc = 0x40090040;
+    nested_hw_ops.flush(v0);
+    assert_false(n->at_el1);
+    assert_false(n->gic_lent);
+    assert_int_equal(v0->regs.pc, 0x40081000 + 0x400 + 0x80);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40090040);
+    assert_int_equal(vgic_loads, 1);
+    assert_int_equal(vgic_flushes, 1);
+    assert_int_equal(vncr[VNCR_ICH_LR0_EL2 / 8 + 0], (lr0 & ~ICH_LR_STATE_MASK) | ICH_LR_ACTIVE);
+    assert_int_equal(vncr[VNCR_ICH_LR0_EL2 / 8 + 1], lr1 & ~ICH_LR_STATE_MASK); /* its own encoding */
+    assert_int_equal(host_sysreg_read("ich_lr0_el2"), 0);
+    assert_int_equal(host_sysreg_read("ich_hcr_el2"), 0);
+    assert_int_equal(vncr[VNCR_ICH_HCR_EL2 / 8], ICH_HCR_EN | ICH_HCR_UIE | REG_BIT(12));
+    /* One valid LR left with UIE: the maintenance interrupt is raised for virtual EL2. */
+    assert_int_equal(maint_level, 1);
 }
 
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
@@ -1064,6 +1153,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_off, setup),
         cmocka_unit_test_setup(test_nested_el2_regs, setup),
         cmocka_unit_test_setup(test_nested_gic_regs, setup),
+        cmocka_unit_test_setup(test_nested_gic_lend, setup),
         cmocka_unit_test_setup(test_nested_eret_and_hvc, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
         cmocka_unit_test_setup(test_actlr, setup),
