@@ -449,9 +449,10 @@ chmod 755 "$R/init"
 # The virtio throughput workloads of make bench (tools/bench.py, docs/performance.md). Each
 # prints the virtual counter (instructions under -icount shift=0) before and after moving
 # 16 MiB: "elvisor-bench: NAME begin N" ... "elvisor-bench: NAME end N". In the control VM
-# (docs/control.md) every VM's exit counters are read around that window too, one line each:
-# "elvisor-bench: NAME begin|end VM COUNTER N" (elvisorctl stats), then "NAME counted".
-# `idle` is the same with nothing inside: what the reads themselves add.
+# (docs/control.md) every VM's exit counters are read around that window too (elvisorctl
+# stats) into a file, printed only after the second read (each character on the emulated
+# PL011 is an exit), one line each: "elvisor-bench: NAME begin|end VM COUNTER N", then
+# "NAME counted". `idle` is the same with nothing inside: what the reads themselves add.
 cat > "$R/bin/elvisor-bench" <<'BENCH'
 #!/bin/sh
 mib=16
@@ -462,10 +463,15 @@ counters() {
     for vm in $(cat /run/elvisor-vms); do
         elvisorctl stats "$vm" |
             awk -v p="elvisor-bench: $1 $2 $vm" '$1 ~ /^(exits\.|virtio\.|irqs$)/ { print p, $1, $2 }'
-    done
+    done >> /run/elvisor-counters
 }
-begin() { counters "$1" begin; at "$1" begin; }
-end() { at "$1" end; counters "$1" end; echo "elvisor-bench: $1 counted"; }
+begin() { rm -f /run/elvisor-counters; counters "$1" begin; at "$1" begin; }
+end() {
+    at "$1" end
+    counters "$1" end
+    cat /run/elvisor-counters 2>/dev/null
+    echo "elvisor-bench: $1 counted"
+}
 net_up() {
     ip addr add "$1/24" dev eth0 && ip link set eth0 up || echo "elvisor-bench: no eth0"
 }
