@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """elvisor's benchmarks, exact to the instruction (docs/performance.md).
 
-usage: tools/bench.py [--gic 3,2] [--no-linux] [--json PATH]
+usage: tools/bench.py [--gic 3,2] [--no-linux] [--only GROUP,...] [--json PATH]
        tools/bench.py --native [--gic 3,2] [--json PATH]
 
 Builds nothing: `make bench` builds the hypervisor and the images first. For each GIC version
@@ -28,6 +28,11 @@ Then footprint from the ELF. Prints a table and writes build/bench.json: a list 
 {name, gic, min, median, max, unit, exits_per_op, ...} or {name, gic, status} when a benchmark
 could not be measured. Every QEMU run has a time limit; its console log goes to
 build/bench-logs/.
+
+--only runs some groups of runs: guest, lpi, bar_move, switch, latency, linux, virtio, pci (the
+footprint comes only with all of them). With --only virtio the cost of each exit class, for the
+hypervisor's share, comes from the last build/bench.json that has the bench guest's figures:
+write this run's results elsewhere (--json) to keep that file.
 
 --native runs the bench guest alone on QEMU at EL1 (virtualization off, the real GIC) and writes
 build/bench-native.json: the part of each figure that is the guest's own (its vector code, the
@@ -467,22 +472,71 @@ def bench_linux(gic, enabled):
 # --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---
 
 VIRTIO_MARK = re.compile(r"^\[(\w+)\] elvisor-bench: ([\w-]+) (begin|end) (\d+)$", re.M)
+# The control VM's reads of every VM's counters around each window (elvisorctl stats).
+VIRTIO_COUNT = re.compile(r"^\[\w+\] elvisor-bench: ([\w-]+) (begin|end) (\S+) ([\w.]+) (\d+)$", re.M)
 VIRTIO_MIB = 16
 VIRTIO_BENCHES = [("virtio_blk_read", "tx", "blk-read"), ("virtio_blk_write", "tx", "blk-write"),
                   ("virtio_net_tcp", "tx", "net-send")]
+EXIT_CLASSES = ["hvc", "smc", "wfi", "wfe", "sysreg", "mmio", "iabt", "irq", "fp", "other"]
+# What one exit of each class costs, from the bench guest's figures (median, instructions):
+# an MMIO exit as a transport register write with no side effect (the back end's own work in a
+# notification, copying the data, is not counted: a device would do it anyway), an IRQ exit as
+# the timer's (the exit, the injection into a list register, the return), a trapped system
+# register as sysreg_trap; the other classes as a hypercall, the cheapest exit (a lower bound).
+EXIT_COST_BENCH = {"mmio": "mmio_write_emul", "irq": "timer_latency", "sysreg": "sysreg_trap"}
 
 
-def bench_virtio(gic, enabled):
+def exit_costs(gic, results):
+    """{class: (instructions per exit, where from)} from this run's bench guest figures, else
+    from the last build/bench.json; None when neither has them."""
+    def medians(rs):
+        return {r["name"]: r["median"] for r in rs if r.get("gic") == gic and "median" in r}
+    have, src = medians(results), "this run"
+    if "hvc" not in have:
+        try:
+            with open(os.path.join(BUILD, "bench.json"), encoding="utf-8") as f:
+                have, src = medians(json.load(f)), "build/bench.json"
+        except (OSError, ValueError):
+            return None
+    if not all(b in have for b in ["hvc"] + list(EXIT_COST_BENCH.values())):
+        return None
+    return {c: (have[EXIT_COST_BENCH.get(c, "hvc")], "%s %s" % (EXIT_COST_BENCH.get(c, "hvc"), src))
+            for c in EXIT_CLASSES}
+
+
+def virtio_counts(out):
+    """{(work, edge): {counter: sum over the VMs}} from the control VM's counter lines."""
+    counts = {}
+    for work, edge, _vm, key, n in VIRTIO_COUNT.findall(out):
+        c = counts.setdefault((work, edge), {})
+        c[key] = c.get(key, 0) + int(n)
+    return counts
+
+
+def window_exits(counts, work):
+    """Every VM's exits (by class), virtual interrupts and virtio notifications and interrupts
+    during `work`, less what the counter reads themselves add (the `idle` window)."""
+    def delta(w):
+        b, e = counts.get((w, "begin")), counts.get((w, "end"))
+        return None if b is None or e is None else {k: e[k] - b.get(k, 0) for k in e}
+    d, idle = delta(work), delta("idle")
+    if d is None:
+        return None
+    return {k: max(0, v - (idle or {}).get(k, 0)) for k, v in d.items()}
+
+
+def bench_virtio(gic, enabled, results=()):
     if not enabled:
         return [not_measured(n, gic, "skipped (--no-linux)") for n, _, _ in VIRTIO_BENCHES]
     if not os.path.isfile(VIRTIO_IMG):
         return [not_measured(n, gic, "%s missing (make images)" % os.path.relpath(VIRTIO_IMG, ROOT))
                 for n, _, _ in VIRTIO_BENCHES]
-    end = re.compile(r"elvisor-bench: blk-write end|HYPERVISOR CRASH|Kernel panic|stopped:")
+    end = re.compile(r"elvisor-bench: idle counted|HYPERVISOR CRASH|Kernel panic|stopped:")
     out, why = run_qemu("virtio-gic%d" % gic, machine(gic, smp=2) + ["-kernel", VIRTIO_IMG],
                         lambda o: end.search(o) is not None)
     marks = {(vm, work, edge): int(t) for vm, work, edge, t in VIRTIO_MARK.findall(out)}
     got = re.search(r"\[rx\] elvisor-bench: net-recv got (\d+) bytes", out)
+    counts, costs = virtio_counts(out), exit_costs(gic, results)
     res = []
     for name, vm, work in VIRTIO_BENCHES:
         t0, t1 = marks.get((vm, work, "begin")), marks.get((vm, work, "end"))
@@ -494,9 +548,40 @@ def bench_virtio(gic, enabled):
             res.append(not_measured(name, gic, "the receiver did not report %d bytes" % (VIRTIO_MIB << 20)))
             continue
         per = (t1 - t0) // VIRTIO_MIB
-        res.append(measured(name, gic, per, per, per, "instructions/MiB", None, 1,
-                            note="counter ticks of the whole machine while %d MiB moved" % VIRTIO_MIB))
+        extra = {"note": "counter ticks of the whole machine while %d MiB moved" % VIRTIO_MIB}
+        w = window_exits(counts, work)
+        exits = None
+        if w is not None:
+            by_class = {c: round(w.get("exits." + c, 0) / VIRTIO_MIB, 1) for c in EXIT_CLASSES}
+            exits = round(sum(w.get("exits." + c, 0) for c in EXIT_CLASSES) / VIRTIO_MIB, 1)
+            extra.update(exits_per_mib=exits, exits_per_mib_by_class=by_class,
+                         irqs_per_mib=round(w.get("irqs", 0) / VIRTIO_MIB, 1),
+                         virtio_notifies_per_mib=round(w.get("virtio.notifies", 0) / VIRTIO_MIB, 1),
+                         virtio_irqs_per_mib=round(w.get("virtio.irqs", 0) / VIRTIO_MIB, 1))
+            if costs:
+                hv = sum(by_class[c] * costs[c][0] for c in EXIT_CLASSES)
+                extra.update(hv_share=round(hv / per, 5),
+                             exit_costs={c: costs[c][0] for c in EXIT_CLASSES},
+                             exit_costs_from=sorted({costs[c][1] for c in EXIT_CLASSES}))
+        res.append(measured(name, gic, per, per, per, "instructions/MiB", exits, 1, **extra))
     return res
+
+
+def virtio_table(results):
+    """The exits behind each virtio figure: per MiB by class, and the hypervisor's share."""
+    rows = [r for r in results if "exits_per_mib" in r]
+    if not rows:
+        return ""
+    used = [c for c in EXIT_CLASSES if any(r["exits_per_mib_by_class"][c] for r in rows)]
+    lines = ["virtio exits per MiB (every VM, by class; hv share = exits x cost per exit / ticks):",
+             "  %-18s %3s %10s %s %8s %8s %8s" % ("benchmark", "gic", "exits/MiB", " ".join("%8s" % c for c in used),
+                                                  "notify", "v.irqs", "hv share")]
+    for r in rows:
+        share = "%.2f%%" % (100 * r["hv_share"]) if "hv_share" in r else "-"
+        lines.append("  %-18s %3s %10.1f %s %8.1f %8.1f %8s" % (
+            r["name"], r["gic"], r["exits_per_mib"], " ".join("%8.1f" % r["exits_per_mib_by_class"][c] for c in used),
+            r["virtio_notifies_per_mib"], r["virtio_irqs_per_mib"], share))
+    return "\n".join(lines)
 
 
 # --- an assigned PCIe disk (tests/configs/bench-pci.dts): DMA through the SMMU's stage 2 --------
@@ -758,8 +843,12 @@ def table(results, goals=True):
     return "\n".join(fmt(r) for r in [head] + rows)
 
 
+# The groups of runs, for --only (each GIC version runs them in this order).
+GROUPS = ["guest", "lpi", "bar_move", "switch", "latency", "linux", "virtio", "pci"]
+
+
 def main():
-    gics, linux, native, out = [3, 2], True, False, None
+    gics, linux, native, out, only = [3, 2], True, False, None, set(GROUPS)
     args = sys.argv[1:]
     while args:
         a = args.pop(0)
@@ -771,10 +860,15 @@ def main():
             native = True
         elif a == "--json" and args:
             out = args.pop(0)
+        elif a == "--only" and args:
+            only = set(args.pop(0).split(","))
+            if only - set(GROUPS):
+                sys.exit("bench.py: --only takes some of %s" % ",".join(GROUPS))
         else:
             sys.exit(__doc__)
     out = out or os.path.join(BUILD, "bench-native.json" if native else "bench.json")
-    for f in (GUEST_BIN,) if native else (ELF, BENCH_IMG, SWITCH_IMG, LPI_IMG, BARMOVE_IMG):
+    needed = {"guest": [BENCH_IMG], "switch": [SWITCH_IMG], "lpi": [LPI_IMG], "bar_move": [BARMOVE_IMG]}
+    for f in (GUEST_BIN,) if native else [ELF] + [f for g in sorted(only) for f in needed.get(g, [])]:
         if not os.path.isfile(f):
             sys.exit("bench.py: %s is missing: run `make all images` (or `make bench`)" % os.path.relpath(f, ROOT))
     results = []
@@ -783,29 +877,39 @@ def main():
         results += bench_guest(gic, native=True)
     for gic in [] if native else gics:
         t = time.monotonic()
-        print("bench.py: GICv%d: bench guest..." % gic, flush=True)
-        results += bench_guest(gic)
-        print("bench.py: GICv%d: lpi..." % gic, flush=True)
-        results.append(bench_lpi(gic))
-        print("bench.py: GICv%d: bar_move..." % gic, flush=True)
-        results += bench_bar_move(gic)
-        for name, use, features, machine_extra in SWITCH_VARIANTS:
+        if "guest" in only:
+            print("bench.py: GICv%d: bench guest..." % gic, flush=True)
+            results += bench_guest(gic)
+        if "lpi" in only:
+            print("bench.py: GICv%d: lpi..." % gic, flush=True)
+            results.append(bench_lpi(gic))
+        if "bar_move" in only:
+            print("bench.py: GICv%d: bar_move..." % gic, flush=True)
+            results += bench_bar_move(gic)
+        for name, use, features, machine_extra in SWITCH_VARIANTS if "switch" in only else []:
             print("bench.py: GICv%d: %s..." % (gic, name), flush=True)
             results.append(bench_switch(gic, name, use, features, machine_extra))
-        print("bench.py: GICv%d: timer latency beside noisy neighbours..." % gic, flush=True)
-        results += bench_latency(gic)
-        print("bench.py: GICv%d: Linux boot..." % gic, flush=True)
-        results += bench_linux(gic, linux)
-        print("bench.py: GICv%d: virtio throughput..." % gic, flush=True)
-        results += bench_virtio(gic, linux)
-        print("bench.py: GICv%d: assigned PCIe disk..." % gic, flush=True)
-        results += bench_pci(gic, linux)
+        if "latency" in only:
+            print("bench.py: GICv%d: timer latency beside noisy neighbours..." % gic, flush=True)
+            results += bench_latency(gic)
+        if "linux" in only:
+            print("bench.py: GICv%d: Linux boot..." % gic, flush=True)
+            results += bench_linux(gic, linux)
+        if "virtio" in only:
+            print("bench.py: GICv%d: virtio throughput..." % gic, flush=True)
+            results += bench_virtio(gic, linux, results)
+        if "pci" in only:
+            print("bench.py: GICv%d: assigned PCIe disk..." % gic, flush=True)
+            results += bench_pci(gic, linux)
         print("bench.py: GICv%d: %.0f s" % (gic, time.monotonic() - t), flush=True)
     parts = []
-    if not native:
+    if not native and only == set(GROUPS):
         results += footprint() + footprint_minimal()
         parts = footprint_parts()
     print(table(results, goals=not native))
+    vt = virtio_table(results)
+    if vt:
+        print(vt)
     if parts:
         print(parts_table(parts))
     results += parts

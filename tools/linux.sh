@@ -400,13 +400,6 @@ for m in $(cat /lib/modules/load-order); do
 done
 echo "elvisor-guest: $n modules loaded"
 
-# make bench (tools/bench.py) names a workload on the kernel command line.
-for arg in $(cat /proc/cmdline); do
-    case "$arg" in
-        elvisor.bench=*) /bin/elvisor-bench "${arg#elvisor.bench=}" ;;
-    esac
-done
-
 # A second shell on the virtio console, when the VM has one (virtio_console made hvc0). Not
 # through cttyhack, which picks the kernel's console (ttyAMA0) whatever stdin is: setsid -c
 # makes stdin, hvc0, the controlling terminal of a new session. The loop is not started with
@@ -435,6 +428,14 @@ if [ -n "$console" ] && [ -c /dev/$console ]; then
     echo "elvisor-guest: shell ready on $console"
 fi
 
+# make bench (tools/bench.py) names a workload on the kernel command line (after the
+# control channel's link: the workloads read the exit counters through it).
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+        elvisor.bench=*) /bin/elvisor-bench "${arg#elvisor.bench=}" ;;
+    esac
+done
+
 # A subshell is not a session leader, so setsid does not fork and the loop waits for the
 # shell; cttyhack makes the console the shell's controlling terminal (job control, Ctrl-C).
 while :; do
@@ -447,22 +448,41 @@ chmod 755 "$R/init"
 
 # The virtio throughput workloads of make bench (tools/bench.py, docs/performance.md). Each
 # prints the virtual counter (instructions under -icount shift=0) before and after moving
-# 16 MiB: "elvisor-bench: NAME begin N" ... "elvisor-bench: NAME end N".
+# 16 MiB: "elvisor-bench: NAME begin N" ... "elvisor-bench: NAME end N". In the control VM
+# (docs/control.md) every VM's exit counters are read around that window too (elvisorctl
+# stats) into a file, printed only after the second read (each character on the emulated
+# PL011 is an exit), one line each: "elvisor-bench: NAME begin|end VM COUNTER N", then
+# "NAME counted". `idle` is the same with nothing inside: what the reads themselves add.
 cat > "$R/bin/elvisor-bench" <<'BENCH'
 #!/bin/sh
 mib=16
 at() { echo "elvisor-bench: $1 $2 $(cntvct | cut -d' ' -f3)"; }
+counters() {
+    [ -e /dev/elvisor-control ] || return 0
+    [ -s /run/elvisor-vms ] || elvisorctl list | awk 'NR > 1 && NF { print $1 }' > /run/elvisor-vms
+    for vm in $(cat /run/elvisor-vms); do
+        elvisorctl stats "$vm" |
+            awk -v p="elvisor-bench: $1 $2 $vm" '$1 ~ /^(exits\.|virtio\.|irqs$)/ { print p, $1, $2 }'
+    done >> /run/elvisor-counters
+}
+begin() { rm -f /run/elvisor-counters; counters "$1" begin; at "$1" begin; }
+end() {
+    at "$1" end
+    counters "$1" end
+    cat /run/elvisor-counters 2>/dev/null
+    echo "elvisor-bench: $1 counted"
+}
 net_up() {
     ip addr add "$1/24" dev eth0 && ip link set eth0 up || echo "elvisor-bench: no eth0"
 }
 case "$1" in
 blk)        # read the whole of /dev/vda (cold page cache), then write it back and fsync
-    at blk-read begin
+    begin blk-read
     dd if=/dev/vda of=/dev/null bs=1M count=$mib 2>/dev/null
-    at blk-read end
-    at blk-write begin
+    end blk-read
+    begin blk-write
     dd if=/dev/zero of=/dev/vda bs=1M count=$mib conv=fsync 2>/dev/null
-    at blk-write end
+    end blk-write
     ;;
 net-recv)   # 10.0.0.2: take one TCP stream on port 5000 and count it
     net_up 10.0.0.2
@@ -478,9 +498,13 @@ net-send)   # 10.0.0.1: once 10.0.0.2 answers, send it 16 MiB
     n=0
     until ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1 || [ $n -ge 30 ]; do n=$((n + 1)); done
     sleep 1     # the receiver prints "listening" before it listens
-    at net-send begin
+    begin net-send
     dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.0.2 5000
-    at net-send end
+    end net-send
+    ;;
+idle)       # the counter reads alone
+    begin idle
+    end idle
     ;;
 *)
     echo "elvisor-bench: unknown workload '$1'"

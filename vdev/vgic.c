@@ -203,7 +203,12 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
         q->pending = false;
     } else {
         lr.pending = q->pending || q->level;
-        lr.eoi = true; /* level: re-sample the line when the guest is done */
+        /* Level: re-sample the line when the guest deactivates it (the EOI maintenance
+         * interrupt, ICH_LR<n>_EL2.EOI / GICH_LR.EOI), but only while the line is high. A
+         * driver that lowers the line before its EOI (virtio-mmio's InterruptACK) then costs
+         * no exit at the EOI: the ACK's exit rewrites this LR, and a line that rises again
+         * while the LR is held kicks the vCPU (vgic_update), whose next entry sets EOI again. */
+        lr.eoi = q->level;
     }
     if (!q->enabled || !group_enabled(g, q))
         lr.pending = false;

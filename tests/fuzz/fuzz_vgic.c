@@ -576,7 +576,7 @@ ORACLE static void check_after_flush(unsigned v)
         CHECK(lr_peek(p, n) == c->lr_val[n]);
         struct lr l = lr_decode(c->lr_val[n]);
         CHECK(l.prio == q->priority && l.group1 == q->group1 && l.hw == q->hw);
-        CHECK(l.eoi == (!q->hw && !q->edge && !v2sgi(intid)));
+        CHECK(l.eoi == (!q->hw && !q->edge && !v2sgi(intid) && q->level));
         CHECK(!l.pending || (q->enabled && group_on(q)));
         CHECK(l.active == q->active);
         if (!l.active && !q->hw && (int)q->priority > worst)

@@ -230,6 +230,36 @@ static void test_level_line(void **state)
     assert_false(vgic_vcpu_pending(&vm.vcpu[0]));
 }
 
+/* A driver that lowers the line before its EOI (virtio-mmio: InterruptACK in the handler):
+ * no EOI maintenance is asked for once the line is low, and one is asked for again when the
+ * line rises while the interrupt is still active. */
+static void test_level_acked_before_eoi(void **state)
+{
+    g->grp1_en = true;
+    reg_write(0x080 + 4, 4, ~0u, 32);
+    enable_spi(33, 0x80, false);
+    vgic_set_level(&vm, 0, 33, true);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_PEND) && (lrs[0] & F_EOI));
+    assert_int_equal(guest_ack(), 33);
+    vgic_sync(&vm.vcpu[0]); /* the ACK's exit lowers the line */
+    vgic_set_level(&vm, 0, 33, false);
+    vgic_flush(&vm.vcpu[0]);
+    assert_true((lrs[0] & F_ACT) && !(lrs[0] & F_PEND) && !(lrs[0] & F_EOI));
+    vgic_set_level(&vm, 0, 33, true); /* rises again before the EOI */
+    assert_true(vm.vcpu[0].hw_flush.part[VCPU_HW_VGIC]);
+    exit_and_enter();
+    assert_true((lrs[0] & F_ACT) && (lrs[0] & F_PEND) && (lrs[0] & F_EOI));
+    guest_eoi(33);
+    assert_int_equal(guest_ack(), 33); /* still pending: taken again */
+    vgic_set_level(&vm, 0, 33, false);
+    exit_and_enter();
+    guest_eoi(33); /* no maintenance: the LR goes invalid and the next exit frees it */
+    exit_and_enter();
+    assert_int_equal(lrs[0], 0);
+    assert_false(vgic_vcpu_pending(&vm.vcpu[0]));
+}
+
 static void test_hw_ppi_retract(void **state)
 {
     g->grp1_en = true;
@@ -407,6 +437,7 @@ int main(void)
         cmocka_unit_test_setup(test_refill_by_priority, setup),
         cmocka_unit_test_setup(test_eviction_keeps_active, setup),
         cmocka_unit_test_setup(test_level_line, setup),
+        cmocka_unit_test_setup(test_level_acked_before_eoi, setup),
         cmocka_unit_test_setup(test_hw_ppi_retract, setup),
         cmocka_unit_test_setup(test_passthrough, setup),
         cmocka_unit_test_setup(test_passthrough_cpending, setup),
