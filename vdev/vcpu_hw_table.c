@@ -2,9 +2,10 @@
 #include "vdev/vcpu_hw_table.h"
 
 const struct vcpu_hw_ops *const vcpu_hw_parts[] = {
-    [VCPU_HW_VGIC] = &vgic_hw_ops,     [VCPU_HW_VTIMER] = &vtimer_hw_ops, [VCPU_HW_VPTIMER] = &vptimer_hw_ops,
-    [VCPU_HW_VDEBUG] = &vdebug_hw_ops, [VCPU_HW_VPMU] = &vpmu_hw_ops,     [VCPU_HW_VPAUTH] = &vpauth_hw_ops,
-    [VCPU_HW_VSVE] = &vsve_hw_ops,     [VCPU_HW_NESTED] = &nested_hw_ops, [VCPU_HW_VMTE] = &vmte_hw_ops,
+    [VCPU_HW_VGIC] = &vgic_hw_ops,      [VCPU_HW_VTIMER] = &vtimer_hw_ops, [VCPU_HW_VPTIMER] = &vptimer_hw_ops,
+    [VCPU_HW_VDEBUG] = &vdebug_hw_ops,  [VCPU_HW_VPMU] = &vpmu_hw_ops,     [VCPU_HW_VPAUTH] = &vpauth_hw_ops,
+    [VCPU_HW_VSVE] = &vsve_hw_ops,      [VCPU_HW_NESTED] = &nested_hw_ops, [VCPU_HW_VMTE] = &vmte_hw_ops,
+    [VCPU_HW_VGICV4] = &vgic_v4_hw_ops,
 };
 const unsigned vcpu_hw_nr = VCPU_HW_NR;
 
