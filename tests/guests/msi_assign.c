@@ -76,7 +76,7 @@ static uint32_t devid;
 static volatile uint32_t seen[NR_LPIS], other_irqs;
 static volatile uint32_t seen_on1[NR_LPIS]; /* taken by vCPU 1 */
 static volatile bool vcpu1_up;
-static volatile uint64_t taken_at; /* cntvct at the handler's entry, of the last LPI */
+static volatile uint64_t taken_at;        /* cntvct at the handler's entry, of the last LPI */
 static volatile uint64_t vcpu1_wfi_exits; /* vCPU 1's trapped WFIs, after its last wake */
 static volatile bool vcpu1_asleep;        /* vCPU 1 is about to wait in WFI */
 
@@ -522,8 +522,7 @@ static void measure_latency(void)
     check(n == LAT_ROUNDS, "msi_every_raise_delivered", "%u of %u", n, LAT_ROUNDS);
     /* With GICv4 the vLPI reaches the running vCPU with no exit; emulated, each one is a
      * physical interrupt exit (tests/system/test_msi_assign.py checks which). */
-    gprintf("msi: exits during %u edu raises: irq %lu, all %lu\n", LAT_ROUNDS, (unsigned long)irq,
-            (unsigned long)all);
+    gprintf("msi: exits during %u edu raises: irq %lu, all %lu\n", LAT_ROUNDS, (unsigned long)irq, (unsigned long)all);
     if (n)
         gprintf("msi: edu raise to LPI handler: min %lu us, median %lu us, max %lu us over %u\n",
                 (unsigned long)ticks_to_us(lat[0]), (unsigned long)ticks_to_us(lat[n / 2]),
