@@ -111,6 +111,8 @@ static void v4_release(struct vm *vm) { give_back(vm, v4_of(vm)); }
 static void v4_load(struct vcpu *v)
 {
     struct vgic_v4_vm *s = v4_of(v->vm);
+    if (!s->on) /* switched only for the VMs it serves; a harness may call every part */
+        return;
     gicv4_vpe_load(v->pcpu, s->prop, s->vpt[v->id]);
     s->resident[v->id] = true;
 }
