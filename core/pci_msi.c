@@ -14,6 +14,8 @@
 #include "core/stage2.h"
 #include "core/vm.h"
 #include "drivers/gicv3_its.h"
+#include "drivers/gicv4.h"
+#include "core/vcpu.h"
 #include "drivers/pci_host.h"
 #include "drivers/pci_regs.h"
 #include "arch/aarch64/config.h"
@@ -33,6 +35,9 @@ struct route {
     unsigned nvec, event_bits;
     uint32_t lpi[PCI_MSI_MAX_VECS];
     uint8_t cpu[PCI_MSI_MAX_VECS]; /* the physical CPU each LPI is taken on (its collection) */
+    /* GICv4: the message is a vLPI (to[vec]) and its host LPI only its doorbell. */
+    bool direct[PCI_MSI_MAX_VECS];
+    struct pci_msi_vlpi to[PCI_MSI_MAX_VECS];
     pci_msi_fn deliver;
     void *arg;
 };
@@ -57,6 +62,15 @@ static bool msi_irq(uint32_t intid, void *arg)
         vec++;
     if (!vm || vec == r->nvec)
         return false;
+    /* A doorbell: the vLPI became pending while its vPE was not resident (IHI 0069H 5.4.1):
+     * wake its vCPU, which finds it in its pending table (vcpu_has_work) and, loaded, gets it
+     * from the GIC. */
+    if (__atomic_load_n(&r->direct[vec], __ATOMIC_ACQUIRE)) {
+        unsigned to = r->to[vec].vcpu;
+        if (to < vm->cfg.nr_vcpus)
+            vcpu_kick(&vm->vcpu[to]);
+        return false;
+    }
     int want = -1;
     spin_lock(&vm->lock);
     enum vm_state st = __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
@@ -205,6 +219,53 @@ void pci_msi_release(struct vm *vm)
         stage2_unmap(vm, doorbell_at[vm - vms], PAGE_BYTES);
     doorbell_at[vm - vms] = 0;
     spin_unlock(&lock);
+}
+
+int pci_msi_direct(struct vm *vm, const struct pci_fn *f, unsigned vec, const struct pci_msi_vlpi *to)
+{
+    int k = fn_slot(f);
+    if (k < 0)
+        return -1;
+    struct route *r = &routes[k];
+    spin_lock(&lock);
+    int rc = 0;
+    if (r->vm != vm || vec >= r->nvec || (to && to->vcpu >= vm->cfg.nr_vcpus)) {
+        rc = -1;
+    } else if (!to) {
+        if (r->direct[vec]) {
+            __atomic_store_n(&r->direct[vec], false, __ATOMIC_RELEASE);
+            rc = gicv4_vlpi_unmap(r->devid, vec, r->lpi[vec], r->cpu[vec]);
+        }
+    } else if (!r->direct[vec] || r->to[vec].vintid != to->vintid) {
+        r->to[vec] = *to;
+        rc = gicv4_vlpi_map(r->devid, vec, to->vpeid, to->vintid, r->lpi[vec]);
+        __atomic_store_n(&r->direct[vec], rc == 0, __ATOMIC_RELEASE);
+        if (rc < 0) /* the event is unmapped now: back to its host LPI */
+            gicv4_vlpi_unmap(r->devid, vec, r->lpi[vec], r->cpu[vec]);
+    } else {
+        if (r->to[vec].vpeid != to->vpeid)
+            rc = gicv4_vlpi_move(r->devid, vec, to->vpeid, r->lpi[vec]);
+        if (!rc && r->to[vec].cfg != to->cfg)
+            rc = gicv4_vlpi_inv(r->devid, vec, to->vpeid);
+        if (!rc)
+            r->to[vec] = *to;
+    }
+    spin_unlock(&lock);
+    return rc;
+}
+
+bool pci_msi_direct_of(struct vm *vm, const struct pci_fn *f, unsigned vec, struct pci_msi_vlpi *out)
+{
+    int k = fn_slot(f);
+    if (k < 0)
+        return false;
+    spin_lock(&lock);
+    struct route *r = &routes[k];
+    bool on = r->vm == vm && vec < r->nvec && r->direct[vec];
+    if (on)
+        *out = r->to[vec];
+    spin_unlock(&lock);
+    return on;
 }
 
 /* Pages [pa, pa + len) of a BAR at EL2, if the EL2 tables reach them. */

@@ -41,6 +41,22 @@ typedef int (*pci_msi_fn)(void *arg, unsigned vec);
  * same VM, silently). */
 int pci_msi_route(struct vm *vm, const struct pci_fn *f, uint64_t doorbell_ipa, unsigned nvec, pci_msi_fn deliver,
                   void *arg, struct pci_msi_msg *msg);
+/* A message's vLPI under GICv4 direct injection (docs/interrupts.md "GICv4 direct
+ * injection"): vCPU vcpu's vPE vpeid, vINTID vintid, whose byte in the VM's vLPI configuration
+ * table is cfg (a change of it is sent to the GIC with INV). */
+struct pci_msi_vlpi {
+    unsigned vcpu;
+    uint32_t vpeid;
+    uint32_t vintid;
+    uint8_t cfg;
+};
+/* Message vec of f (routed to vm) becomes that vLPI (VMAPTI, or VMOVI to another vPE of the
+ * same vINTID; the host LPI of the message is its doorbell, which kicks the vCPU), or with to
+ * NULL goes back to its host LPI and the callback. Only what changed is sent to the host ITS.
+ * 0, or -1 (then the message is on its host LPI, emulated). */
+int pci_msi_direct(struct vm *vm, const struct pci_fn *f, unsigned vec, const struct pci_msi_vlpi *to);
+/* Whether message vec of f is a vLPI now, and which (*out). */
+bool pci_msi_direct_of(struct vm *vm, const struct pci_fn *f, unsigned vec, struct pci_msi_vlpi *out);
 /* Boot, from pci_assign_init before the secondaries start: the MSI-X table and PBA pages of
  * every function are mapped at EL2 (Device), so that device models can shadow them. */
 void pci_msi_boot(void);

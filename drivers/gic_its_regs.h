@@ -19,8 +19,12 @@
 #define GICR_PENDBASER 0x0078
 /* GICR_CTLR (12.11.2): EnableLPIs [0]. */
 #define GICR_CTLR_ENABLE_LPIS REG_BIT(0)
-/* GICR_TYPER (12.11.33): PLPIS [0], physical LPIs supported. */
-#define GICR_TYPER_PLPIS REG_BIT(0)
+/* GICR_TYPER (12.11.33): PLPIS [0], physical LPIs supported; VLPIS [1], virtual LPIs (GICv4:
+ * the redistributor has a third 64 KiB frame, VLPI_base); RVPEID [7], GICv4.1's vPE
+ * residency by ID (0 on a GICv4.0). */
+#define GICR_TYPER_PLPIS  REG_BIT(0)
+#define GICR_TYPER_VLPIS  REG_BIT(1)
+#define GICR_TYPER_RVPEID REG_BIT(7)
 /* GICR_TYPER.Processor_Number [23:8]: the RDbase of MAPC when GITS_TYPER.PTA = 0. */
 #define GICR_TYPER_PROCNUM_SHIFT 8
 #define GICR_TYPER_PROCNUM_MASK  REG_MASK(16, GICR_TYPER_PROCNUM_SHIFT)
@@ -40,6 +44,18 @@
 #define GICR_PENDBASER_PA_SHIFT 16
 #define GICR_PENDBASER_PA_MASK  REG_MASK(36, GICR_PENDBASER_PA_SHIFT)
 #define GICR_PENDBASER_PTZ      REG_BIT(62)
+
+/* GICv4.0 VLPI_base frame, 128 KiB above RD_base (12.12): GICR_VPROPBASER (12.12.2, the
+ * virtual LPI configuration table: the fields of GICR_PROPBASER) and GICR_VPENDBASER (12.12.1:
+ * Physical_Address [51:16] of the vPE's virtual pending table, the attributes of
+ * GICR_PENDBASER, Dirty [60], PendingLast [61], IDAI [62], Valid [63]: the vPE is resident). */
+#define GICR_VLPI_FRAME              0x20000
+#define GICR_VPROPBASER              0x0070
+#define GICR_VPENDBASER              0x0078
+#define GICR_VPENDBASER_DIRTY        REG_BIT(60)
+#define GICR_VPENDBASER_PENDING_LAST REG_BIT(61)
+#define GICR_VPENDBASER_IDAI         REG_BIT(62)
+#define GICR_VPENDBASER_VALID        REG_BIT(63)
 
 /* An LPI configuration table entry (5.1.1): Priority [7:2], Enable [0]. */
 #define LPI_CFG_ENABLE    REG_BIT(0)
@@ -64,6 +80,8 @@
 /* GITS_TYPER (12.19.15): Physical [0], ITT_entry_size [7:4], ID_bits [12:8], Devbits [17:13],
  * SEIS [18], PTA [19], HCC [31:24], CIDbits [35:32], CIL [36]; each "bits" field is N - 1. */
 #define GITS_TYPER_PHYSICAL       REG_BIT(0)
+#define GITS_TYPER_VIRTUAL        REG_BIT(1)  /* GICv4: VMAPP, VMAPTI, ... (5.3) */
+#define GITS_TYPER_VMOVP          REG_BIT(37) /* VMOVP needs no ITSList sequence */
 #define GITS_TYPER_ITT_SIZE_SHIFT 4
 #define GITS_TYPER_IDBITS_SHIFT   8
 #define GITS_TYPER_DEVBITS_SHIFT  13
@@ -110,6 +128,7 @@
 #define GITS_BASER_INNER_SH        REG_FIELD(1, 10)
 #define GITS_BASER_INNER_WB        REG_FIELD(7, 59)
 #define GITS_BASER_TYPE_DEVICE     1
+#define GITS_BASER_TYPE_VPE        2 /* GICv4: the vPE table */
 #define GITS_BASER_TYPE_COLLECTION 4
 
 /* ITS commands (5.3): 32 bytes, four doublewords. DW0: command [7:0], DeviceID [63:32]; DW1:
@@ -140,5 +159,22 @@
 #define ITS_CMD_ITT_MASK     REG_MASK(44, ITS_CMD_ITT_SHIFT)
 #define ITS_CMD_VALID        REG_BIT(63)
 #define ITS_CMD_EVENT_MASK   0xffffffffu
+/* GICv4.0 commands (5.3): VMOVI (DW0 DeviceID, DW1 EventID and vPEID [47:32], DW2 D [0] and
+ * Doorbell pINTID [63:32]); VMOVP (DW1 vPEID, DW2 RDbase); VSYNC (DW1 vPEID); VMAPP (DW1
+ * vPEID, DW2 V [63] and RDbase [51:16], DW3 VPT_addr [51:16] and VPT_size [4:0], ID bits - 1);
+ * VMAPTI (DW0 DeviceID, DW1 EventID and vPEID, DW2 vINTID [31:0] and Doorbell pINTID [63:32];
+ * 1023 as Doorbell: none); VINVALL (DW1 vPEID). */
+#define ITS_CMD_VMOVI           0x21
+#define ITS_CMD_VMOVP           0x22
+#define ITS_CMD_VSYNC           0x25
+#define ITS_CMD_VMAPP           0x29
+#define ITS_CMD_VMAPTI          0x2a
+#define ITS_CMD_VINVALL         0x2d
+#define ITS_CMD_VPEID_SHIFT     32
+#define ITS_CMD_VMAPTI_DB_SHIFT 32
+#define ITS_CMD_VMOVI_DB_SHIFT  32
+#define ITS_CMD_VMOVI_D         REG_BIT(0)
+#define ITS_CMD_VPT_MASK        REG_MASK(36, 16)
+#define ITS_CMD_NO_DOORBELL     1023u
 
 #endif

@@ -7,10 +7,13 @@
  *   - one LPI configuration table for all redistributors (GICR_PROPBASER, IDbits covering
  *     ITS_HOST_NR_LPIS LPIs) and a pending table per redistributor (GICR_PENDBASER);
  *   - collection n = logical CPU n (MAPC with its RDbase: a physical address when
- *     GITS_TYPER.PTA, else GICR_TYPER.Processor_Number).
+ *     GITS_TYPER.PTA, else GICR_TYPER.Processor_Number);
+ *   - on a GICv4 ITS (GITS_TYPER.Virtual), a flat one-page vPE table (GITS_BASER type vPE),
+ *     for the virtual LPI commands of drivers/gicv4.c.
  * Tables are made inner shareable write-back; every byte the hypervisor writes is also cleaned
  * to memory, so an ITS that only reads memory non-coherently sees it too. */
 #include "drivers/gicv3_its.h"
+#include "drivers/gicv3_its_priv.h"
 #include "drivers/gic.h"
 #include "drivers/gic_regs.h"
 #include "drivers/gic_its_regs.h"
@@ -37,11 +40,13 @@ static struct {
     uint64_t base;
     void *(*alloc)(size_t pages, size_t align);
     uint64_t typer;
-    unsigned itt_entry; /* bytes per ITT entry */
-    unsigned nr_devs;   /* DeviceIDs the device table covers */
-    uint8_t *prop;      /* LPI configuration table, shared by the redistributors */
-    uint64_t *cmdq;     /* command queue */
-    uint32_t cwriter;   /* byte offset of the next command */
+    unsigned itt_entry;   /* bytes per ITT entry */
+    unsigned nr_devs;     /* DeviceIDs the device table covers */
+    unsigned nr_vpes;     /* vPEIDs the vPE table covers (0: no virtual LPIs) */
+    bool vlpis[MAX_CPUS]; /* the CPU's redistributor has GICR_TYPER.VLPIS */
+    uint8_t *prop;        /* LPI configuration table, shared by the redistributors */
+    uint64_t *cmdq;       /* command queue */
+    uint32_t cwriter;     /* byte offset of the next command */
     void *itt[NR_DEVS_MAX];
     uint8_t itt_bits[NR_DEVS_MAX];
     uint64_t rdbase[MAX_CPUS]; /* MAPC's RDbase field value, per CPU (0: not up yet) */
@@ -123,6 +128,10 @@ static bool setup_tables(char *why, size_t cap)
                 its.nr_devs = 1u << devbits;
             if (!set_baser(n, b, 1, why, cap))
                 return false;
+        } else if (type == GITS_BASER_TYPE_VPE && (its.typer & GITS_TYPER_VIRTUAL)) {
+            if (!set_baser(n, b, 1, why, cap))
+                return false;
+            its.nr_vpes = PAGE_BYTES / esz;
         } else if (type == GITS_BASER_TYPE_COLLECTION && hcc < MAX_CPUS) {
             if (!set_baser(n, b, 1, why, cap))
                 return false;
@@ -209,6 +218,7 @@ void gicv3_its_cpu_init(unsigned cpu)
     uint64_t rdbase = (its.typer & GITS_TYPER_PTA) ? rd >> ITS_CMD_RDBASE_SHIFT
                                                    : REG_GET(gic_rd64(rd, GICR_TYPER), GICR_TYPER_PROCNUM);
     spin_lock(&its.lock);
+    its.vlpis[cpu] = (gic_rd64(rd, GICR_TYPER) & GICR_TYPER_VLPIS) != 0;
     its.rdbase[cpu] = rdbase;
     put_cmd(ITS_CMD_MAPC, 0, ITS_CMD_VALID | (rdbase << ITS_CMD_RDBASE_SHIFT) | cpu, 0);
     put_cmd(ITS_CMD_SYNC, 0, sync_cmd(cpu), 0);
@@ -328,3 +338,26 @@ void gicv3_its_int(uint32_t dev, uint32_t ev)
     if (dev_ok(dev))
         event_cmd(ITS_CMD_INT, dev, ev, 0, 0);
 }
+
+/* ---- for drivers/gicv4.c (drivers/gicv3_its_priv.h) ---- */
+
+bool its_submit(const uint64_t (*cmd)[4], unsigned n)
+{
+    if (n >= CMDQ_BYTES / ITS_CMD_BYTES)
+        return false;
+    spin_lock(&its.lock);
+    bool ok = its.ready;
+    if (ok) {
+        for (unsigned i = 0; i < n; i++)
+            put_cmd(cmd[i][0], cmd[i][1], cmd[i][2], cmd[i][3]);
+        ok = kick();
+    }
+    spin_unlock(&its.lock);
+    return ok;
+}
+
+bool its_cpu_vlpis(unsigned cpu) { return cpu < MAX_CPUS && its.cpu_up[cpu] && its.vlpis[cpu]; }
+uint64_t its_rdbase(unsigned cpu) { return cpu < MAX_CPUS ? its.rdbase[cpu] : 0; }
+unsigned its_nr_vpes(void) { return its.ready && (its.typer & GITS_TYPER_VIRTUAL) ? its.nr_vpes : 0; }
+bool its_event_ok(uint32_t dev, uint32_t ev) { return event_ok(dev, ev); }
+bool its_lpi_ok(uint32_t intid) { return lpi_ok(intid); }

@@ -34,6 +34,8 @@ OPTIONS = [
      ["ITS"],
      ["core/pci_assign.c", "core/pci_msi.c", "drivers/smmuv3.c", "drivers/pci_host.c", "vdev/vpci.c",
       "vdev/vpci_msi.c", "vdev/vpci_msix.c", "vdev/pci_dt.c"]),
+    ("GICV4", "GICv4.0 direct injection of assigned functions' MSIs (vPEs on the host ITS)",
+     ["PCI_ASSIGN"], ["drivers/gicv4.c", "vdev/vgic_v4.c"]),
     ("SHMEM", "memory shared between VMs (ivshmem-style PCI function, doorbells)", [],
      ["vdev/ivshmem.c", "vdev/ivshmem_doorbell.c", "vdev/shmem_region.c", "vdev/pci_dt.c"]),
     ("VIRTIO_BLK", "virtio-blk back end", [], ["vdev/virtio_blk.c"] + VIRTIO),

@@ -21,10 +21,13 @@ const struct vcpu_hw_ops *const vcpu_hw_parts[] = {
 #if CONFIG_MTE
     [VCPU_HW_VMTE] = &vmte_hw_ops,
 #endif
+#if CONFIG_GICV4
+    [VCPU_HW_VGICV4] = &vgic_v4_hw_ops,
+#endif
 };
 const unsigned vcpu_hw_nr = VCPU_HW_NR;
 
 _Static_assert(sizeof(vcpu_hw_parts) / sizeof(vcpu_hw_parts[0]) == VCPU_HW_NR, "one row per part");
 _Static_assert(VCPU_HW_NR <= VCPU_HW_MAX, "struct vm has a slot per part");
-_Static_assert(VCPU_HW_NR - CONFIG_MTE <= VCPU_HW_MASKED,
-               "every part with flush or sync (all but vmte, the last) has a byte in union vcpu_hw_mask");
+_Static_assert(VCPU_HW_NR - CONFIG_MTE - CONFIG_GICV4 <= VCPU_HW_MASKED,
+               "every part with flush or sync (all but vmte and vgic_v4, the last) has a byte in union vcpu_hw_mask");

@@ -26,14 +26,17 @@ enum vcpu_hw_part {
     VCPU_HW_NESTED, /* vdev/nested.c: virtual EL2 (VNCR page, the guest hypervisor's context) */
 #endif
 /* Parts from here on have no byte in v->hw_sync / v->hw_flush (VCPU_HW_MASKED): no flush
-     * or sync. */
+ * or sync. */
 #if CONFIG_MTE
     VCPU_HW_VMTE, /* vdev/vmte.c: memory tagging (HCR_EL2.ATA, the tag-check registers) */
+#endif
+#if CONFIG_GICV4
+    VCPU_HW_VGICV4, /* vdev/vgic_v4.c: GICv4.0 vPEs (residency at load and put) */
 #endif
     VCPU_HW_NR
 };
 
 extern const struct vcpu_hw_ops vgic_hw_ops, vtimer_hw_ops, vptimer_hw_ops, vdebug_hw_ops, vpmu_hw_ops, vpauth_hw_ops,
-    vsve_hw_ops, nested_hw_ops, vmte_hw_ops;
+    vsve_hw_ops, nested_hw_ops, vmte_hw_ops, vgic_v4_hw_ops;
 
 #endif

@@ -13,6 +13,7 @@
  * outside reads as "disabled, not pending" and never touches other memory. */
 #include "vdev/vgic_priv.h"
 #include "vdev/vgic.h"
+#include "vdev/vgic_v4.h"
 #include "drivers/gic_its_regs.h"
 #include "arch/aarch64/cache.h"
 
@@ -40,6 +41,7 @@ static void read_config(struct vgic *g, unsigned rd, uint32_t intid, struct virq
     if (!c->lpis_enabled || REG_GET(c->propbaser, GICR_PROPBASER_IDBITS) < PROPBASER_MIN_IDBITS ||
         !guest_byte(g->vm, base + (intid - VGIC_LPI_BASE), &cfg))
         cfg = 0;
+    vgic_v4_set_config(g->vm, intid, cfg); /* the GIC's copy, for a directly injected vLPI */
     q->priority = (uint8_t)(cfg & LPI_CFG_PRIO_MASK & VGIC_PRIO_MASK);
     q->enabled = (cfg & LPI_CFG_ENABLE) != 0;
 }

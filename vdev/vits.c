@@ -10,6 +10,7 @@
 #include "core/console.h"
 #include "core/platform.h"
 #include "drivers/gic_its_regs.h"
+#include "lib/string.h"
 
 /* GITS_IIDR (12.19.6): ProductID 'E', Implementer Arm (0x43b), as the vGIC's; PIDR2.ArchRev 3. */
 #define VITS_IIDR  (0x45u << 24 | 0x43b)
@@ -38,6 +39,37 @@ static uint64_t half(uint64_t reg, uint64_t off, unsigned size)
     return size == 8 ? reg : (uint32_t)(reg >> ((off & 4) ? 32 : 0));
 }
 
+static struct watcher {
+    void (*fn)(void *);
+    void *arg;
+} watchers[CONFIG_MAX_VMS][VITS_WATCHERS];
+
+/* After the ITS's lock is dropped: tell the watchers if commands ran (translations may have
+ * changed). Called by the trapped accesses that run the queue. */
+static void notify(struct vits *its)
+{
+    spin_lock(&its->lock);
+    bool ran = its->ran;
+    its->ran = false;
+    spin_unlock(&its->lock);
+    if (!ran)
+        return;
+    const struct watcher *w = watchers[its->vm - vms];
+    for (unsigned i = 0; i < VITS_WATCHERS && w[i].fn; i++)
+        w[i].fn(w[i].arg);
+}
+
+bool vits_watch(struct vm *vm, void (*fn)(void *arg), void *arg)
+{
+    struct watcher *w = watchers[vm - vms];
+    for (unsigned i = 0; i < VITS_WATCHERS; i++)
+        if (!w[i].fn || w[i].arg == arg) {
+            w[i] = (struct watcher){ fn, arg };
+            return true;
+        }
+    return false;
+}
+
 static int its_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
     struct vits *its = dev;
@@ -64,6 +96,7 @@ static int its_read(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint
     } else if (reg >= GITS_BASER && reg < GITS_BASER + 8 * VITS_NR_BASER)
         *val = half(its->baser[(reg - GITS_BASER) / 8], off, size);
     spin_unlock(&its->lock);
+    notify(its);
     return 0;
 }
 
@@ -104,6 +137,7 @@ static int its_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uin
         vits_set_baser(its, n, merge(its->baser[n], off, size, val));
     }
     spin_unlock(&its->lock);
+    notify(its);
     return 0;
 }
 
@@ -140,6 +174,8 @@ static void its_release(void *state)
     if (its->t)
         page_free(its->t, TABLE_PAGES);
     its->t = 0;
+    if (its->vm)
+        memset(watchers[its->vm - vms], 0, sizeof(watchers[0]));
 }
 
 int vits_index(const struct vm *vm)
@@ -161,6 +197,18 @@ enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *to)
     enum vits_err e = vits_translate_to(its, dev, ev, to);
     spin_unlock(&its->lock);
     return e;
+}
+
+bool vits_msi_target(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *vcpu, uint32_t *lpi)
+{
+    int i = vits_index(vm);
+    if (i < 0)
+        return false;
+    struct vits *its = (struct vits *)(void *)vm->dev_state[i];
+    spin_lock(&its->lock);
+    bool ok = vits_lookup(its, dev, ev, vcpu, lpi) == VITS_OK;
+    spin_unlock(&its->lock);
+    return ok && vgic_lpi_rd_enabled(vm, *vcpu);
 }
 
 /* No dt_node: the vGIC writes the ITS node under its own (vgic_lpi_attach). */

@@ -74,6 +74,7 @@ struct vits {
     struct vits_tables *t;
     bool enabled;                       /* GITS_CTLR.Enabled */
     bool stalled;                       /* GITS_CREADR.Stalled: the queue is not in RAM */
+    bool ran;                           /* vits_process executed a command since last asked */
     uint64_t cbaser, cwriter, creadr;   /* CWRITER/CREADR: byte offsets into the queue */
     uint64_t baser[VITS_NR_BASER];      /* as the guest wrote them */
     unsigned dev_entries, coll_entries; /* usable entries of the tables the BASERs describe */
@@ -94,6 +95,8 @@ void vits_process(struct vits *its);
 enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev);
 enum vits_err vits_translate_to(struct vits *its, uint32_t dev, uint32_t ev, unsigned *to);
 #define VITS_NO_TARGET (~0u)
+/* What a write of (dev, ev) would raise, with no effect: its LPI and redistributor (vCPU). */
+enum vits_err vits_lookup(struct vits *its, uint32_t dev, uint32_t ev, unsigned *rd, uint32_t *lpi);
 
 extern const struct vdev_ops vits_ops;
 
@@ -105,5 +108,14 @@ int vits_index(const struct vm *vm);
  * bus. Takes the ITS's lock; VITS_OK or why nothing was raised (counted in its->errors); *to:
  * the vCPU the LPI went to (VITS_NO_TARGET if none). */
 enum vits_err vits_msi(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *to);
+/* For GICv4 direct injection (vdev/vpci_msi.c): the LPI and vCPU a device's (dev, ev) would
+ * raise now (the ITS enabled, the event and its collection mapped, LPIs enabled on the
+ * vCPU's redistributor), without raising it. */
+bool vits_msi_target(struct vm *vm, uint32_t dev, uint32_t ev, unsigned *vcpu, uint32_t *lpi);
+/* fn(arg) is called (with no lock held) after the VM's ITS has executed commands, which may
+ * have changed any translation; registered again by the same arg, it is replaced. At most
+ * VITS_WATCHERS per VM; false if full. */
+#define VITS_WATCHERS 8
+bool vits_watch(struct vm *vm, void (*fn)(void *arg), void *arg);
 
 #endif

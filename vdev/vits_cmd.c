@@ -341,6 +341,17 @@ enum vits_err vits_translate(struct vits *its, uint32_t dev, uint32_t ev)
     return vits_translate_to(its, dev, ev, &to);
 }
 
+enum vits_err vits_lookup(struct vits *its, uint32_t dev, uint32_t ev, unsigned *rd, uint32_t *lpi)
+{
+    struct vits_ite *ite;
+    if (!its->enabled)
+        return VITS_E_UNMAPPED_DEVICE;
+    enum vits_err e = find_target(its, dev, ev, &ite, rd);
+    if (!e)
+        *lpi = ite->lpi;
+    return e;
+}
+
 void vits_process(struct vits *its)
 {
     if (!its->enabled || its->stalled || !(its->cbaser & GITS_CBASER_VALID))
@@ -359,6 +370,7 @@ void vits_process(struct vits *its)
         dc_civac((uint64_t)(uintptr_t)p); /* 32 bytes, 32-aligned: within one cache line */
         uint64_t c[4] = { p[0], p[1], p[2], p[3] };
         enum vits_err e = vits_cmd(its, c);
+        its->ran = true;
         if (e) {
             its->errors[e]++;
             vm_log(its->vm, "vITS: command 0x%02x at 0x%lx ignored: %s", (unsigned)(c[0] & ITS_CMD_ID_MASK),

@@ -12,6 +12,8 @@
  * tables decide (an unmapped or out-of-range event raises nothing and is counted there). */
 #include "vdev/vpci_msi.h"
 #include "vdev/vits.h"
+#include "vdev/vgic_v4.h"
+#include "vdev/vgic.h"
 #include "core/vm.h"
 #include "drivers/gic_its_regs.h"
 #include "drivers/pci_host.h"
@@ -50,6 +52,48 @@ static void sync_hw(struct vpci_msi *m)
     m->hw_on = true;
 }
 
+/* The guest's EventID of message vec and whether it would raise anything (m->lock held). */
+static bool vec_event(const struct vpci_msi *m, unsigned vec, uint32_t *ev)
+{
+    if (m->x.enabled)
+        return vpci_msix_target(&m->x, vec, ev);
+    *ev = m->data;
+    return vec == 0 && m->cap && m->enabled && m->addr == m->translater;
+}
+
+/* GICv4 direct injection (docs/interrupts.md "GICv4 direct injection"): each message whose
+ * guest translation (its MSI or MSI-X entry, then the vITS's tables) names an LPI of a vCPU
+ * becomes that vLPI in the host ITS, signalled to the running vCPU with no exit; any other
+ * stays on its host LPI and deliver() below. Run after every change of either: ITS commands
+ * (vits_watch), the capability, the MSI-X table. A vLPI leaving direct injection takes its
+ * pending state to the emulated vGIC. No lock held on entry. */
+static void direct_sync(void *arg)
+{
+    struct vpci_msi *m = arg;
+    struct vm *vm = m->vm;
+    if (!vm || !m->host || !vgic_v4_on(vm))
+        return;
+    unsigned n = m->x.cap ? m->x.nvec : 1;
+    for (unsigned vec = 0; vec < n; vec++) {
+        uint32_t ev = 0, lpi = 0;
+        unsigned vcpu = 0;
+        spin_lock(&m->lock);
+        bool live = vec_event(m, vec, &ev);
+        uint32_t dev = m->devid;
+        spin_unlock(&m->lock);
+        struct pci_msi_vlpi to, cur;
+        bool direct = live && vits_msi_target(vm, dev, ev, &vcpu, &lpi) && vgic_v4_target(vm, vcpu, lpi, &to);
+        if (direct) {
+            pci_msi_direct(vm, m->host, vec, &to);
+        } else if (pci_msi_direct_of(vm, m->host, vec, &cur)) {
+            bool pending = vgic_v4_pending(vm, cur.vcpu, cur.vintid);
+            pci_msi_direct(vm, m->host, vec, 0);
+            if (pending) /* the LPI stays pending for whoever maps it (5.1.2) */
+                vgic_lpi_set_pending(vm, cur.vintid, true);
+        }
+    }
+}
+
 /* Host message vec of the function (core/pci_msi.c: vm->lock held, the VM running or paused):
  * MSI-X entry vec while MSI-X is on, else the MSI message (vec 0). Returns the physical CPU of
  * the vCPU the LPI went to, where the host LPI is best taken next time, or -1. */
@@ -59,10 +103,7 @@ static int deliver(void *arg, unsigned vec)
     uint32_t ev = 0;
     unsigned to = VITS_NO_TARGET;
     spin_lock(&m->lock);
-    bool ok =
-        m->x.enabled ? vpci_msix_target(&m->x, vec, &ev) : vec == 0 && m->cap && m->enabled && m->addr == m->translater;
-    if (!m->x.enabled)
-        ev = m->data;
+    bool ok = vec_event(m, vec, &ev);
     uint32_t dev = m->devid;
     spin_unlock(&m->lock);
     /* What it raises is up to the guest's tables (errors are counted there). */
@@ -108,6 +149,10 @@ void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *hos
         m->is64 = ctrl & PCI_MSI_FLAGS_64BIT;
         m->size = (uint8_t)host_size(ctrl);
     }
+    if (vgic_v4_on(vm) && !vits_watch(vm, direct_sync, m))
+        printk("elvisor: VM '%s': %02x:%02x.%x's MSIs stay emulated: too many functions for GICv4\n", vm->cfg.name,
+               PCI_BDF_BUS(host->bdf), PCI_BDF_DEV(host->bdf), PCI_BDF_FN(host->bdf));
+    direct_sync(m); /* what the previous life of the VM left in the host ITS goes back */
 }
 
 static bool msi_owns(const struct vpci_msi *m, unsigned reg)
@@ -165,6 +210,7 @@ void vpci_msi_write(struct vpci_msi *m, unsigned reg, unsigned size, uint32_t va
     }
     sync_hw(m);
     spin_unlock(&m->lock);
+    direct_sync(m);
 }
 
 bool vpci_msi_bar_hole(const struct vpci_msi *m, unsigned bar, uint64_t *off, uint64_t *len)
@@ -177,6 +223,8 @@ int vpci_msi_bar_access(struct vpci_msi *m, unsigned bar, uint64_t off, unsigned
     spin_lock(&m->lock);
     int rc = vpci_msix_access(&m->x, bar, off, size, write, val);
     spin_unlock(&m->lock);
+    if (write)
+        direct_sync(m);
     return rc;
 }
 

@@ -16,6 +16,8 @@
 
 #include "vdev/vpci_msi.h"
 #include "vdev/vits.h"
+#include "vdev/vgic.h"
+#include "vdev/vgic_v4.h"
 #include "core/vm.h"
 #include "drivers/pci_host.h"
 #include "drivers/pci_regs.h"
@@ -101,6 +103,16 @@ enum vits_err vits_msi(struct vm *v, uint32_t dev, uint32_t ev, unsigned *to)
     *to = 1; /* the guest's tables send it to vCPU 1 */
     return VITS_OK;
 }
+
+/* A host without GICv4: no message becomes a vLPI, so nothing below is reached. */
+bool vgic_v4_on(const struct vm *v) { return false; }
+bool vgic_v4_target(const struct vm *v, unsigned vcpu, uint32_t intid, struct pci_msi_vlpi *out) { abort(); }
+bool vgic_v4_pending(struct vm *v, unsigned vcpu, uint32_t intid) { abort(); }
+bool vits_msi_target(struct vm *v, uint32_t dev, uint32_t ev, unsigned *vcpu, uint32_t *lpi) { abort(); }
+bool vits_watch(struct vm *v, void (*fn)(void *arg), void *arg) { abort(); }
+int pci_msi_direct(struct vm *v, const struct pci_fn *f, unsigned vec, const struct pci_msi_vlpi *to) { abort(); }
+bool pci_msi_direct_of(struct vm *v, const struct pci_fn *f, unsigned vec, struct pci_msi_vlpi *out) { return false; }
+bool vgic_lpi_set_pending(struct vm *v, uint32_t intid, bool on) { abort(); }
 
 /* ---- helpers ---- */
 
