@@ -49,7 +49,8 @@ static void put_bytes(struct fdt_writer *w, const void *data, size_t len)
     size_t padded = (len + 3) & ~(size_t)3;
     if (padded > STRUCT_CAP - w->struct_len)
         die("device tree: the structure block outgrew its %d bytes", STRUCT_CAP);
-    memcpy(w->structure + w->struct_len, data, len);
+    if (len)
+        memcpy(w->structure + w->struct_len, data, len); /* data is NULL for an empty property */
     memset(w->structure + w->struct_len + len, 0, padded - len);
     w->struct_len += padded;
 }

@@ -1,5 +1,6 @@
 /* Boot files into guest RAM: an arm64 Linux Image (its header says where and how much), a raw
  * binary, an initramfs. Documentation/arch/arm64/booting.rst gives the header and the rules. */
+#define _DEFAULT_SOURCE /* pread, also under -std=c11 (tests/unit/test_minivmm.c) */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>

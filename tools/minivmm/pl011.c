@@ -2,8 +2,10 @@
  * and the test guests, use. Transmit is immediate (the FIFO is always empty); received bytes
  * come from stdin through a thread into a 32-byte FIFO. Its interrupt is SPI UART_SPI, a level
  * kept equal to (RIS & IMSC) != 0 through the in-kernel vGIC. */
+#define _DEFAULT_SOURCE /* usleep, termios flags, also under -std=c11 (tests/unit/test_minivmm.c) */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
@@ -218,6 +220,15 @@ void pl011_restore_terminal(void)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
 }
 
+/* A signal that ends minivmm leaves the terminal as it found it (tcsetattr is
+ * async-signal-safe), then ends it as the signal would have. */
+static void restore_and_die(int sig)
+{
+    pl011_restore_terminal();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* A terminal on stdin gives the guest each key as typed, not echoed here (the guest echoes);
  * signals stay on, so Ctrl-C still ends minivmm. */
 static void terminal_raw(void)
@@ -227,6 +238,9 @@ static void terminal_raw(void)
         return;
     termios_saved = 1;
     atexit(pl011_restore_terminal);
+    signal(SIGINT, restore_and_die);
+    signal(SIGTERM, restore_and_die);
+    signal(SIGHUP, restore_and_die);
     t = saved_termios;
     t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
     t.c_iflag &= ~(tcflag_t)ICRNL;
