@@ -40,6 +40,13 @@ struct nested_vm {
 
 extern const struct vcpu_hw_ops nested_hw_ops;
 extern const struct sysreg_table nested_sysreg_table;
+extern const struct sysreg_table nested_gic_sysreg_table;
+
+/* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
+ * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */
+#define NESTED_GIC_MAX_LRS 16
+unsigned nested_gic_nr_lrs(void);
+uint64_t nested_gic_misr(const struct nested_vcpu *n);
 
 /* v's nested state, or NULL when its VM is not at virtual EL2. */
 struct nested_vcpu *nested_of(struct vcpu *v);

@@ -732,6 +732,11 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
     fdtw_prop_u32(w, "#size-cells", 2);
     fdtw_prop_empty(w, "interrupt-controller");
     fdtw_prop_u32(w, "phandle", dt->intc_phandle); /* properties before the ITS child node */
+    if (vm->cfg.virtual_el2) {
+        /* A guest hypervisor's maintenance interrupt (vdev/nested_gic.c): a PPI, level-high. */
+        uint32_t maint[3] = { 1, VGIC_MAINT_VIRQ - 16, 4 };
+        fdtw_prop_cells(w, "interrupts", maint, 3);
+    }
     if (platform.gic_version == 3) {
         fdtw_prop_string(w, "compatible", "arm,gic-v3");
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,

@@ -49,6 +49,10 @@ bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
 
+/* The virtual maintenance interrupt of a guest hypervisor's GIC virtual interface (PPI 9, the
+ * INTID Arm's SBSA recommends; vdev/nested_gic.c), in the device tree of a VM at virtual EL2. */
+#define VGIC_MAINT_VIRQ 25
+
 /* LPIs (IHI 0069H 5.1): INTIDs from 8192. A VM with a vITS has VGIC_NR_LPIS of them,
  * 8192..8192+VGIC_NR_LPIS-1, which GICD_TYPER.num_LPIs advertises (12.9.38). */
 #define VGIC_LPI_BASE     8192

@@ -6,27 +6,7 @@
 #include "drivers/gic_regs.h"
 #include "drivers/gic_its_regs.h"
 #include "arch/aarch64/sysreg.h"
-
-/* ICH_LR<n>_EL2 (12.4.10): vINTID [31:0], pINTID [44:32] (HW = 1) or EOI [41] (HW = 0),
- * Priority [55:48], Group [60], HW [61], State [63:62] (1 pending, 2 active). */
-#define LR_EOI            (1UL << 41)
-#define LR_GROUP          (1UL << 60)
-#define LR_HW             (1UL << 61)
-#define LR_PENDING        (1UL << 62)
-#define LR_ACTIVE         (1UL << 63)
-#define LR_PINTID_SHIFT   32
-#define LR_PINTID_MASK    REG_MASK(13, LR_PINTID_SHIFT)
-#define LR_PRIORITY_SHIFT 48
-/* ICH_HCR_EL2 (12.4.3): En [0], UIE [1]. */
-#define HCR_EN  1UL
-#define HCR_UIE 2UL
-/* ICH_VMCR_EL2 (12.4.13): VPMR [31:24], the virtual priority mask. */
-#define VMCR_VPMR_SHIFT 24
-/* ICH_VTR_EL2 (12.4.12): ListRegs [4:0] = LRs - 1, PREbits [28:26] = preemption bits - 1. */
-#define VTR_LISTREGS_SHIFT 0
-#define VTR_LISTREGS_MASK  REG_MASK(5, VTR_LISTREGS_SHIFT)
-#define VTR_PREBITS_SHIFT  26
-#define VTR_PREBITS_MASK   REG_MASK(3, VTR_PREBITS_SHIFT)
+#include "arch/aarch64/regs/ich.h"
 
 /* GICD_CTLR with DS = 1 (12.9.4): EnableGrp0 [0], EnableGrp1 [1], ARE [4], DS [6]; affinity
  * routing is always on and there is one security state, so ARE and DS are RAO/WI. */
@@ -74,24 +54,24 @@ static void v3_lr_write(unsigned n, uint64_t val)
 
 static uint64_t v3_lr_encode(const struct vgic_lr *lr)
 {
-    uint64_t v = lr->intid | REG_FIELD(lr->priority, LR_PRIORITY_SHIFT);
+    uint64_t v = lr->intid | REG_FIELD(lr->priority, ICH_LR_PRIORITY_SHIFT);
     if (lr->group1)
-        v |= LR_GROUP;
+        v |= ICH_LR_GROUP;
     if (lr->hw)
-        v |= LR_HW | (REG_FIELD(lr->pintid, LR_PINTID_SHIFT) & LR_PINTID_MASK);
+        v |= ICH_LR_HW | (REG_FIELD(lr->pintid, ICH_LR_PINTID_SHIFT) & ICH_LR_PINTID_MASK);
     else if (lr->eoi)
-        v |= LR_EOI;
+        v |= ICH_LR_EOI;
     if (lr->pending)
-        v |= LR_PENDING;
+        v |= ICH_LR_PENDING;
     if (lr->active)
-        v |= LR_ACTIVE;
+        v |= ICH_LR_ACTIVE;
     return v;
 }
 
 static void v3_lr_state(uint64_t val, bool *pending, bool *active)
 {
-    *pending = (val & LR_PENDING) != 0;
-    *active = (val & LR_ACTIVE) != 0;
+    *pending = (val & ICH_LR_PENDING) != 0;
+    *active = (val & ICH_LR_ACTIVE) != 0;
 }
 
 static void v3_load(struct vgic_cpu *c)
@@ -112,7 +92,7 @@ static void v3_load(struct vgic_cpu *c)
         sysreg_write(ich_ap0r0_el2, c->apr[0]);
         sysreg_write(ich_ap1r0_el2, c->apr[4]);
     }
-    sysreg_write(ich_hcr_el2, HCR_EN);
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN);
     isb();
 }
 
@@ -140,11 +120,11 @@ static void v3_put(struct vgic_cpu *c)
 
 static void v3_set_underflow(bool on)
 {
-    sysreg_write(ich_hcr_el2, HCR_EN | (on ? HCR_UIE : 0));
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN | (on ? ICH_HCR_UIE : 0));
     isb();
 }
 
-static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> VMCR_VPMR_SHIFT); }
+static uint8_t v3_vpmr(void) { return (uint8_t)(sysreg_read(ich_vmcr_el2) >> ICH_VMCR_VPMR_SHIFT); }
 
 /* ---- GICD ---- */
 
@@ -282,10 +262,10 @@ static int v3_attach(struct vm *vm)
 {
     struct vgic *g = vgic_of(vm);
     uint64_t vtr = sysreg_read(ich_vtr_el2);
-    g->nr_lrs = (unsigned)REG_GET(vtr, VTR_LISTREGS) + 1;
+    g->nr_lrs = (unsigned)REG_GET(vtr, ICH_VTR_LISTREGS) + 1;
     if (g->nr_lrs > VGIC_MAX_LRS)
         g->nr_lrs = VGIC_MAX_LRS;
-    unsigned pre = (unsigned)REG_GET(vtr, VTR_PREBITS) + 1;
+    unsigned pre = (unsigned)REG_GET(vtr, ICH_VTR_PREBITS) + 1;
     nr_apr = pre >= 7 ? 4 : pre == 6 ? 2 : 1;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++)
         g->cpu[c].waker = 2; /* asleep until the guest wakes it */

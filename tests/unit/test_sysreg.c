@@ -21,6 +21,7 @@
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/vncr.h"
+#include "arch/aarch64/regs/ich.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpauth.h"
@@ -927,6 +928,45 @@ static void test_nested_el2_regs(void **state)
     assert_int_equal(val, 0);
 }
 
+/* Its GIC virtual interface: ICC_SRE_EL2 reads as system registers enabled, writes ignored;
+ * ICH_VTR_EL2 shows the CPU's list registers with nV4; ICH_EISR_EL2, ICH_ELRSR_EL2 and
+ * ICH_MISR_EL2 follow the list registers, ICH_HCR_EL2 and ICH_VMCR_EL2 in its VNCR page; the
+ * read-only ones cannot be written; at its EL1 guest they are not reached. */
+static void test_nested_gic_regs(void **state)
+{
+    make_nested();
+    uint64_t val, *vncr = nested_state.cpu[0].vncr;
+    host_sysreg_write("ich_vtr_el2", REG_FIELD(4, ICH_VTR_PREBITS_SHIFT) | ICH_VTR_TDS | 3);
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 9, 5), &val));
+    assert_int_equal(val, ICC_SRE_EL2_SRE | ICC_SRE_EL2_DFB | ICC_SRE_EL2_DIB | ICC_SRE_EL2_ENABLE);
+    assert_true(msr(v0, SYSREG(3, 4, 12, 9, 5), 0));
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 11, 1), &val));
+    assert_int_equal(val, REG_FIELD(4, ICH_VTR_PREBITS_SHIFT) | ICH_VTR_NV4 | 3);
+    assert_false(msr(v0, SYSREG(3, 4, 12, 11, 1), 0));
+
+    /* LR0 pending, LR1 invalid with an EOI request done, LR2 invalid HW, LR3 empty. */
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 0] = ICH_LR_PENDING | 27;
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 1] = ICH_LR_EOI | 28;
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 2] = ICH_LR_HW | ICH_LR_EOI | 29;
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 11, 3), &val));
+    assert_int_equal(val, 0x2);
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 11, 5), &val));
+    assert_int_equal(val, 0xc);
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_EN | ICH_HCR_UIE | ICH_HCR_NPIE | ICH_HCR_VGRP1EIE | ICH_HCR_VGRP0DIE;
+    vncr[VNCR_ICH_VMCR_EL2 / 8] = ICH_VMCR_VENG1;
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 11, 2), &val));
+    /* EOI (LR1), U (one valid LR), not NP (LR0 pending), group 1 enabled, group 0 disabled. */
+    assert_int_equal(val, ICH_MISR_EOI | ICH_MISR_U | ICH_MISR_VGRP1E | ICH_MISR_VGRP0D);
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 0] = ICH_LR_ACTIVE | 27;
+    vncr[VNCR_ICH_LR0_EL2 / 8 + 3] = ICH_LR_ACTIVE | 30;
+    vncr[VNCR_ICH_HCR_EL2 / 8] |= REG_FIELD(1, ICH_HCR_EOICOUNT_SHIFT) | ICH_HCR_LRENPIE;
+    assert_true(mrs(v0, SYSREG(3, 4, 12, 11, 2), &val));
+    assert_int_equal(val, ICH_MISR_EOI | ICH_MISR_LRENP | ICH_MISR_NP | ICH_MISR_VGRP1E | ICH_MISR_VGRP0D);
+
+    nested_state.cpu[0].at_el1 = true;
+    assert_false(mrs(v0, SYSREG(3, 4, 12, 11, 1), &val));
+}
+
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
  * ELR_EL2, SPSR_EL2 and ESR_EL2 as the CPU would set them; an illegal ERET sets PSTATE.IL; with
  * its own stage 2 its guest runs on the shadow's VTTBR_EL2, and the exit puts the VM's back. */
@@ -1023,6 +1063,7 @@ int main(void)
         cmocka_unit_test_setup(test_id_cpu_features, setup),
         cmocka_unit_test_setup(test_nested_off, setup),
         cmocka_unit_test_setup(test_nested_el2_regs, setup),
+        cmocka_unit_test_setup(test_nested_gic_regs, setup),
         cmocka_unit_test_setup(test_nested_eret_and_hvc, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
         cmocka_unit_test_setup(test_actlr, setup),

@@ -39,6 +39,14 @@
 #define VNCR_SP_EL1         0x240
 #define VNCR_VBAR_EL1       0x250
 
+/* The GICv3 virtual interface control registers (ICH_*_EL2): LR<n> at 0x400 + 8n, AP0R<n> and
+ * AP1R<n> at 0x480 / 0x4a0 + 8n, then HCR and VMCR. */
+#define VNCR_ICH_LR0_EL2   0x400
+#define VNCR_ICH_AP0R0_EL2 0x480
+#define VNCR_ICH_AP1R0_EL2 0x4a0
+#define VNCR_ICH_HCR_EL2   0x4c0
+#define VNCR_ICH_VMCR_EL2  0x4c8
+
 #define VNCR_PAGE_SIZE 4096 /* VNCR_EL2.BADDR is 4 KiB aligned: one page per vCPU */
 
 #endif
