@@ -256,6 +256,19 @@ lint: $(B)/build_config.h | $(DEPS_STAMP)
 # The Linux guest (docs/linux-guest.md): Debian's arm64 kernel and a busybox initramfs.
 linux: $(B)/tools/elvisorctl $(B)/tools/shmem-ping | $(DEPS_STAMP)
 	@ELVISORCTL=$(B)/tools/elvisorctl SHMEM_PING=$(B)/tools/shmem-ping bash tools/linux.sh
+	@$(MAKE) --no-print-directory $(B)/linux/initramfs-minivmm.cpio.gz
+
+# The project VMM (docs/nested.md), static, and the Linux guest's initramfs with it and its
+# L2 guests added (tools/minivmm/pack.sh).
+MINIVMM_SRCS := $(sort $(wildcard tools/minivmm/*.c))
+$(B)/tools/minivmm: $(MINIVMM_SRCS) tools/minivmm/minivmm.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -s -o $@ $(MINIVMM_SRCS) -lpthread
+
+$(B)/linux/initramfs-minivmm.cpio.gz: $(B)/linux/initramfs.cpio.gz $(B)/tools/minivmm $(B)/guests/l2_hello.bin \
+        $(B)/linux/Image $(B)/linux/initramfs-l2.cpio.gz tools/minivmm/pack.sh
+	@bash tools/minivmm/pack.sh $@ $(B)/linux/initramfs.cpio.gz $(B)/tools/minivmm $(B)/guests/l2_hello.bin \
+	    $(B)/linux/Image $(B)/linux/initramfs-l2.cpio.gz
 
 # The control VM's command line (docs/control.md), static, for the Linux guest's initramfs.
 $(B)/tools/elvisorctl: tools/elvisorctl.c | $(DEPS_STAMP)

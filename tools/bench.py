@@ -22,6 +22,9 @@ executed instruction:
   - Linux: the kernel of build/linux/ natively (virtualization off) and, when a configuration
     (configs/, then tests/configs/) runs it as a VM, under elvisor; linux_boot is the virtual
     counter that /init prints first thing (tools/cntvct.c);
+  - Linux at EL2 with KVM natively (build/linux/initramfs-minivmm.cpio.gz, GICv3 only): the
+    bare-metal L2 guest of tools/minivmm times its HVC and UART reads: kvm_hvc and
+    kvm_mmio_read_user, KVM's own figures on this QEMU;
   - build/tests/configs/bench-virtio.img: two Linux VMs; one reads and writes 16 MiB of its
     virtio disk and sends 16 MiB over TCP to the other through the switch (/bin/elvisor-bench
     in the initramfs): instructions per MiB moved;
@@ -33,7 +36,7 @@ Then footprint from the ELF. Prints a table and writes build/bench.json: a list 
 could not be measured. Every QEMU run has a time limit; its console log goes to
 build/bench-logs/.
 
---only runs some groups of runs: guest, lpi, bar_move, switch, latency, linux, virtio, pci, msi (the
+--only runs some groups of runs: guest, lpi, bar_move, switch, latency, linux, kvm, virtio, pci, msi (the
 footprint comes only with all of them). With --only virtio the cost of each exit class, for the
 hypervisor's share, comes from the last build/bench.json that has the bench guest's figures:
 write this run's results elsewhere (--json) to keep that file.
@@ -496,6 +499,35 @@ def bench_linux(gic, enabled):
     return res + [res_native]
 
 
+# --- KVM's own figures: the L2 guest of tools/minivmm under Linux+KVM at EL2, natively ---------
+
+MINIVMM_INITRD = os.path.join(BUILD, "linux", "initramfs-minivmm.cpio.gz")
+L2_BENCH_LINE = re.compile(r"^l2: bench (\S+) (\d+) (\d+) (\d+) ticks \((\d+) samples", re.M)
+
+
+def bench_kvm(gic, enabled):
+    """kvm_hvc and kvm_mmio_read_user: tests/guests/l2_hello.c's HVC and UART read round trips
+    in a VM of tools/minivmm, under Debian's kernel at EL2 (KVM, VHE) on the same QEMU: the
+    figures of a non-nested KVM guest that elvisor's hvc and issue 17's nested ones compare with."""
+    names = ("kvm_hvc", "kvm_mmio_read_user")
+    if not enabled:
+        return [not_measured(n, gic, "skipped (--no-linux)") for n in names]
+    if gic != 3:
+        return [not_measured(n, gic, "minivmm needs KVM's vGICv3") for n in names]
+    if not os.path.isfile(MINIVMM_INITRD):
+        return [not_measured(n, gic, "no %s (make linux)" % os.path.relpath(MINIVMM_INITRD, ROOT)) for n in names]
+    args = machine(gic, smp=1) + ["-kernel", os.path.join(ROOT, LINUX_IMAGE), "-initrd", MINIVMM_INITRD,
+                                  "-append", "console=ttyAMA0 elvisor.l2=bare"]
+    out, why = run_qemu("kvm-l2-gic%d" % gic, args, lambda o: "elvisor-l2: minivmm exited" in o)
+    found = {name: m for name, *m in L2_BENCH_LINE.findall(out)}
+    res = []
+    for n, key in zip(names, ("hvc", "mmio_read")):
+        m = found.get(key)
+        res.append(measured(n, gic, int(m[0]), int(m[1]), int(m[2]), "instructions", None, int(m[3]))
+                   if m else not_measured(n, gic, "no 'l2: bench %s' line (QEMU run: %s)" % (key, why)))
+    return res
+
+
 # --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---
 
 VIRTIO_MARK = re.compile(r"^\[(\w+)\] elvisor-bench: ([\w-]+) (begin|end) (\d+)$", re.M)
@@ -871,7 +903,7 @@ def table(results, goals=True):
 
 
 # The groups of runs, for --only (each GIC version runs them in this order).
-GROUPS = ["guest", "lpi", "bar_move", "switch", "latency", "linux", "virtio", "pci", "msi"]
+GROUPS = ["guest", "lpi", "bar_move", "switch", "latency", "linux", "kvm", "virtio", "pci", "msi"]
 
 
 def main():
@@ -923,6 +955,9 @@ def main():
         if "linux" in only:
             print("bench.py: GICv%d: Linux boot..." % gic, flush=True)
             results += bench_linux(gic, linux)
+        if "kvm" in only:
+            print("bench.py: GICv%d: KVM's own hvc and MMIO (tools/minivmm)..." % gic, flush=True)
+            results += bench_kvm(gic, linux)
         if "virtio" in only:
             print("bench.py: GICv%d: virtio throughput..." % gic, flush=True)
             results += bench_virtio(gic, linux, results)

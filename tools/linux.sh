@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the Linux guest from Debian's archive: the stock arm64 kernel and a busybox initramfs.
 #
-#   tools/linux.sh            produce build/linux/{Image,initramfs.cpio.gz,VERSION}
+#   tools/linux.sh            produce build/linux/{Image,initramfs.cpio.gz,VERSION} and
+#                             initramfs-l2.cpio.gz (the L2 guest's, for tools/minivmm)
 #
 # Idempotent: the .deb files are kept in cache/debs/, and nothing is rebuilt while the resolved
 # package versions, the module list and this script are unchanged. Runs on Debian 12 as root
@@ -62,7 +63,8 @@ fi
 CONF="flavour: $FLAVOUR modules: ${MODLIST[*]} \
 script: $(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/{cntvct,perfcount,mtecheck,elvisorctl,shmem_ping}.c | sha256sum | cut -c1-16)"
 outputs_present() {
-    [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/VERSION" ]
+    [ -f "$OUT/Image" ] && [ -f "$OUT/initramfs.cpio.gz" ] && [ -f "$OUT/initramfs-l2.cpio.gz" ] &&
+        [ -f "$OUT/VERSION" ]
 }
 
 # Fast path (no apt-cache, which takes a second or more): the last build had this
@@ -429,10 +431,17 @@ if [ -n "$console" ] && [ -c /dev/$console ]; then
 fi
 
 # make bench (tools/bench.py) names a workload on the kernel command line (after the
-# control channel's link: the workloads read the exit counters through it).
+# control channel's link: the workloads read the exit counters through it); elvisor.l2=bare or
+# elvisor.l2=linux runs an L2 guest in minivmm (initramfs-minivmm.cpio.gz, docs/nested.md).
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         elvisor.bench=*) /bin/elvisor-bench "${arg#elvisor.bench=}" ;;
+        elvisor.l2=*)
+            if [ -x /bin/elvisor-l2 ]; then
+                /bin/elvisor-l2 "${arg#elvisor.l2=}"
+            else
+                echo "elvisor-guest: elvisor.l2 needs the initramfs with minivmm (initramfs-minivmm.cpio.gz)"
+            fi ;;
     esac
 done
 
@@ -513,10 +522,43 @@ esac
 BENCH
 chmod 755 "$R/bin/elvisor-bench"
 
-# Reproducible archive: fixed owner, sorted names, fixed timestamps.
-find "$R" -exec touch -h -d @0 {} +
-(cd "$R" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
-    cpio --null -o -H newc -R 0:0 --reproducible --quiet) | gzip -9 -n > "$WORK/initramfs.cpio.gz"
+# Reproducible archive of directory $1 into $2: fixed owner, sorted names, fixed timestamps.
+pack_initramfs() {
+    find "$1" -exec touch -h -d @0 {} +
+    (cd "$1" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+        cpio --null -o -H newc -R 0:0 --reproducible --quiet) | gzip -9 -n > "$2"
+}
+pack_initramfs "$R" "$WORK/initramfs.cpio.gz"
+
+# The L2 guest's initramfs (minivmm's Linux guest, docs/nested.md): busybox, the counter reader
+# and an /init that says so and keeps a shell on the console; no modules (the L2 has no virtio).
+L2=$WORK/rootfs-l2
+mkdir -p "$L2"/{bin,dev,proc,sys}
+cp "$R/bin/busybox" "$R/bin/cntvct" "$L2/bin/"
+ln -s busybox "$L2/bin/sh"
+if [ "$(id -u)" -eq 0 ]; then
+    mknod -m 600 "$L2/dev/console" c 5 1
+fi
+cat > "$L2/init" <<'INIT'
+#!/bin/busybox sh
+# First: the L2's virtual counter, which KVM started at 0 when minivmm created the VM.
+/bin/cntvct
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/ TERM=vt100 PS1='l2# '
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+hostname l2
+echo "minivmm-l2: init started on $(grep -c ^processor /proc/cpuinfo) CPU, kernel $(uname -r)"
+while :; do
+    echo "minivmm-l2: shell ready"
+    (exec setsid cttyhack sh)
+    sleep 1
+done
+INIT
+chmod 755 "$L2/init"
+pack_initramfs "$L2" "$WORK/initramfs-l2.cpio.gz"
 
 cat > "$WORK/VERSION" <<EOF
 $RELEASE
@@ -528,6 +570,7 @@ EOF
 
 mv -f "$WORK/Image" "$OUT/Image"
 mv -f "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
+mv -f "$WORK/initramfs-l2.cpio.gz" "$OUT/initramfs-l2.cpio.gz"
 mv -f "$WORK/VERSION" "$OUT/VERSION"
 cp "$CONFIG" "$OUT/config"
 echo "$STAMP" > "$OUT/.stamp"
