@@ -6,8 +6,12 @@
  * bootargs "hostile": illegal ERETs (to EL3, to AArch32, to EL1 with TGE), garbage in the
  * registers that live in the VNCR page, then an ERET to an EL1 context made of garbage (which
  * never comes back). bootargs "stage2": its own stage 2 for its EL1 guest, with a remap, an
- * abort it answers by mapping the page, and a remap after a TLBI (elvisor's shadow stage 2). */
+ * abort it answers by mapping the page, and a remap after a TLBI (elvisor's shadow stage 2).
+ * bootargs "irq": its own vGIC for its EL1 guest with HCR_EL2.IMO (elvisor lends it the GIC
+ * virtual interface): a list register its guest takes and ends with no exit, the VM's own
+ * interrupt taken to virtual EL2 while its guest runs, and the maintenance interrupt. */
 #include "tests/guests/common/guest.h"
+#include "tests/guests/common/gic.h"
 #include "lib/string.h"
 
 #define EC_HVC64   0x16
@@ -21,7 +25,7 @@
 /* enter_lower(elr, spsr, x0): saves x19-x30 and SP, ERETs with ELR_EL2 = elr, SPSR_EL2 = spsr;
  * returns when the EL2 vector sends ELR_EL2 to el2_resume. */
 uint64_t enter_lower(uint64_t elr, uint64_t spsr, uint64_t x0);
-extern char el2_vectors[], el2_resume[], el1_entry[];
+extern char el2_vectors[], el1_vectors[], el2_resume[], el1_entry[];
 uint64_t el2_saved[14];
 
 __asm__(".text\n"
@@ -60,29 +64,39 @@ __asm__(".text\n"
         "    mov sp, x0\n"
         "    bl el1_main\n"
         "1:  b 1b\n"
-        /* EL2 vectors: x0-x30 in a frame, el2_exception(frame, offset), ERET. */
-        ".macro vec2 off\n"
+        /* Vectors: x0-x30 in a frame, handler(frame, offset), ERET. el2_vectors for the guest
+         * hypervisor (el2_exception), el1_vectors for its EL1 guest in "irq" (el1_exception). */
+        ".macro vec handler, off\n"
         "    .balign 0x80\n"
         "    sub sp, sp, #256\n"
         "    stp x0, x1, [sp]\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    adr x2, \\handler\n"
         "    mov x1, #\\off\n"
-        "    b vec2_common\n"
+        "    b vec_common\n"
+        ".endm\n"
+        ".macro vectors handler\n"
+        "    vec \\handler, 0x000\n vec \\handler, 0x080\n vec \\handler, 0x100\n vec \\handler, 0x180\n"
+        "    vec \\handler, 0x200\n vec \\handler, 0x280\n vec \\handler, 0x300\n vec \\handler, 0x380\n"
+        "    vec \\handler, 0x400\n vec \\handler, 0x480\n vec \\handler, 0x500\n vec \\handler, 0x580\n"
+        "    vec \\handler, 0x600\n vec \\handler, 0x680\n vec \\handler, 0x700\n vec \\handler, 0x780\n"
         ".endm\n"
         "    .balign 0x800\n"
         ".global el2_vectors\n"
         "el2_vectors:\n"
-        "    vec2 0x000\n vec2 0x080\n vec2 0x100\n vec2 0x180\n"
-        "    vec2 0x200\n vec2 0x280\n vec2 0x300\n vec2 0x380\n"
-        "    vec2 0x400\n vec2 0x480\n vec2 0x500\n vec2 0x580\n"
-        "    vec2 0x600\n vec2 0x680\n vec2 0x700\n vec2 0x780\n"
-        "vec2_common:\n"
-        "    stp x2, x3, [sp, #16]\n stp x4, x5, [sp, #32]\n stp x6, x7, [sp, #48]\n"
+        "    vectors el2_exception\n"
+        "    .balign 0x800\n"
+        ".global el1_vectors\n"
+        "el1_vectors:\n"
+        "    vectors el1_exception\n"
+        "vec_common:\n"
+        "    stp x4, x5, [sp, #32]\n stp x6, x7, [sp, #48]\n"
         "    stp x8, x9, [sp, #64]\n stp x10, x11, [sp, #80]\n stp x12, x13, [sp, #96]\n"
         "    stp x14, x15, [sp, #112]\n stp x16, x17, [sp, #128]\n stp x18, x19, [sp, #144]\n"
         "    stp x20, x21, [sp, #160]\n stp x22, x23, [sp, #176]\n stp x24, x25, [sp, #192]\n"
         "    stp x26, x27, [sp, #208]\n stp x28, x29, [sp, #224]\n str x30, [sp, #240]\n"
         "    mov x0, sp\n"
-        "    bl el2_exception\n"
+        "    blr x2\n"
         "    ldp x0, x1, [sp]\n ldp x2, x3, [sp, #16]\n ldp x4, x5, [sp, #32]\n"
         "    ldp x6, x7, [sp, #48]\n ldp x8, x9, [sp, #64]\n ldp x10, x11, [sp, #80]\n"
         "    ldp x12, x13, [sp, #96]\n ldp x14, x15, [sp, #112]\n ldp x16, x17, [sp, #128]\n"
@@ -111,6 +125,8 @@ void el1_main(void)
 
 static bool s2_mode;
 static void s2_exception(struct guest_frame *f, uint64_t esr);
+static bool irq_mode;
+static void irq_at_el2(void);
 
 static void resume_main(void)
 {
@@ -125,6 +141,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_esr = esr;
     last_spsr = sysreg_read(spsr_el2);
     last_elr = sysreg_read(elr_el2);
+    if (off == 0x480 && irq_mode) {
+        irq_at_el2();
+        return;
+    }
     if (off == 0x400 && s2_mode) {
         s2_exception(f, esr);
         return;
@@ -353,6 +373,156 @@ static int stage2(void)
     return guest_failures;
 }
 
+/* ---- "irq": its vGIC for its guest (docs/nested.md "Interrupts for its guest") ---- */
+
+/* ICH_LR<n>_EL2 (IHI 0069H 12.4.6), ICH_HCR_EL2 (12.4.2), ICH_VMCR_EL2 (12.4.11). */
+#define ICH_LR_PENDING   (1UL << 62)
+#define ICH_LR_STATE     (3UL << 62)
+#define ICH_LR_GROUP1    (1UL << 60)
+#define ICH_LR_EOI       (1UL << 41)
+#define ICH_LR_PRIO(p)   ((uint64_t)(p) << 48)
+#define ICH_HCR_EN       1UL
+#define ICH_MISR_EOI     1UL
+#define ICH_VMCR_VENG1   (1UL << 1)
+#define ICH_VMCR_VPMR(p) ((uint64_t)(p) << 24)
+#define HCR_IMO          (1UL << 4)
+#define L2_VINTID        42 /* what its list register gives its guest */
+#define L2_EOI_VINTID    43 /* the same, with the EOI maintenance request */
+#define SGI_TO_VM        3  /* the VM's own interrupt, raised by its guest */
+#define MAINT_PPI        25 /* the maintenance interrupt (the VM's GIC node) */
+#define L2_WAIT_US       2000000
+
+static volatile unsigned irq_phase, l2_irqs, l2_unexpected, el2_irqs;
+static volatile uint64_t l2_iar[4], l2_waited_out, el2_iar, el2_spsr, el2_elr, el2_misr, el2_eisr;
+
+/* Its guest's EL1 vector: IRQs from the lent interface, acknowledged and ended there. */
+void el1_exception(struct guest_frame *f, uint64_t off);
+void el1_exception(struct guest_frame *f, uint64_t off)
+{
+    (void)f;
+    if (off != 0x280) { /* IRQ, current EL with SP_EL1 */
+        l2_unexpected++;
+        __asm__ volatile("hvc #2" ::: "memory");
+        return;
+    }
+    uint64_t iar = sysreg_read(icc_iar1_el1);
+    if (l2_irqs < 4)
+        l2_iar[l2_irqs] = iar;
+    l2_irqs++;
+    if (iar < 1020)
+        sysreg_write(icc_eoir1_el1, iar);
+}
+
+static bool l2_wait(volatile unsigned *count, unsigned want)
+{
+    uint64_t end = cntvct() + us_to_ticks(L2_WAIT_US);
+    while (*count < want && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    return *count >= want;
+}
+
+/* Phase 1: take its list register's interrupt, then HVC #2 back. Phase 2: raise an SGI for the
+ * VM (trapped by elvisor, which must take the vCPU to virtual EL2, never coming back here).
+ * Phase 3: take the interrupt whose EOI asks for maintenance, then wait for virtual EL2 to take
+ * the maintenance interrupt. Waits are bounded: "waited out" then HVC #2. */
+void el1_irq_main(void);
+void el1_irq_main(void)
+{
+    irq_unmask(); /* after its stack is set (el1_irq_entry) */
+    if (irq_phase == 1) {
+        l2_wait(&l2_irqs, 1);
+    } else if (irq_phase == 2) {
+        sysreg_write(icc_sgi1r_el1, (uint64_t)SGI_TO_VM << 24 | 1); /* this vCPU (Aff 0.0.0) */
+        __asm__ volatile("isb");
+        l2_wait(&el2_irqs, 1);
+    } else {
+        if (l2_wait(&l2_irqs, 2))
+            l2_wait(&el2_irqs, 2);
+    }
+    l2_waited_out++;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_irq_entry\n"
+        "el1_irq_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_irq_main\n"
+        "1:  b 1b\n");
+extern char el1_irq_entry[];
+
+/* Its IRQ vector from its guest: the VM's interrupt, on elvisor's list registers again. */
+static void irq_at_el2(void)
+{
+    el2_spsr = last_spsr;
+    el2_elr = last_elr;
+    el2_misr = sysreg_read(ich_misr_el2);
+    el2_eisr = sysreg_read(ich_eisr_el2);
+    uint64_t iar = sysreg_read(icc_iar1_el1);
+    el2_iar = iar;
+    if (iar < 1020)
+        sysreg_write(icc_eoir1_el1, iar);
+    sysreg_write(ich_lr0_el2, 0); /* its guest's interrupt is done: no more maintenance */
+    el2_irqs++;
+    resume_main();
+}
+
+static void run_l2(unsigned phase)
+{
+    irq_phase = phase;
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
+    enter_lower((uint64_t)el1_irq_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+}
+
+static int irqs(void)
+{
+    if (gic_probe() < 0 || gic.version != 3)
+        return gprintf("irq: no GICv3 in the device tree\n"), guest_failures + 1;
+    gic_dist_init();
+    gic_cpu_init();
+    gic_set_prio(SGI_TO_VM, 0x80);
+    gic_set_prio(MAINT_PPI, 0x80);
+    gic_enable(SGI_TO_VM);
+    gic_enable(MAINT_PPI);
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO);
+    sysreg_write(ich_vmcr_el2, ICH_VMCR_VENG1 | ICH_VMCR_VPMR(0xff));
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN);
+    irq_mode = true;
+
+    /* 1: a pending vINTID in its list register, taken and ended by its guest. */
+    sysreg_write(ich_lr0_el2, ICH_LR_PENDING | ICH_LR_GROUP1 | ICH_LR_PRIO(0xa0) | L2_VINTID);
+    run_l2(1);
+    uint64_t lr0 = sysreg_read(ich_lr0_el2), elrsr = sysreg_read(ich_elrsr_el2);
+    gprintf("irq: its guest took %u, IAR 0x%lx; LR0 now 0x%lx\n", l2_irqs, (unsigned long)l2_iar[0],
+            (unsigned long)lr0);
+    check(l2_irqs == 1 && l2_iar[0] == L2_VINTID, "irq_l2_takes_its_list_register", "%u IRQs, IAR 0x%lx", l2_irqs,
+          (unsigned long)l2_iar[0]);
+    check(!(lr0 & ICH_LR_STATE) && (elrsr & 1), "irq_l2_eoi_seen_by_el2", "LR0 0x%lx ELRSR 0x%lx", (unsigned long)lr0,
+          (unsigned long)elrsr);
+
+    /* 2: the VM's own interrupt while its guest runs goes to virtual EL2 (VBAR_EL2 + 0x480). */
+    sysreg_write(ich_lr0_el2, 0);
+    run_l2(2);
+    gprintf("irq: at EL2 from its guest: IAR %lu, SPSR_EL2 0x%lx\n", (unsigned long)el2_iar, (unsigned long)el2_spsr);
+    check(el2_irqs == 1 && el2_iar == SGI_TO_VM && (el2_spsr & 0xf) == 5, "irq_vm_interrupt_to_el2",
+          "%u IRQs at EL2, IAR %lu, SPSR_EL2 0x%lx", el2_irqs, (unsigned long)el2_iar, (unsigned long)el2_spsr);
+
+    /* 3: an EOI maintenance request: its guest ends the interrupt, virtual EL2 takes PPI 25. */
+    sysreg_write(ich_lr0_el2, ICH_LR_PENDING | ICH_LR_GROUP1 | ICH_LR_EOI | ICH_LR_PRIO(0xa0) | L2_EOI_VINTID);
+    run_l2(3);
+    gprintf("irq: maintenance: IAR %lu, MISR 0x%lx, EISR 0x%lx\n", (unsigned long)el2_iar, (unsigned long)el2_misr,
+            (unsigned long)el2_eisr);
+    check(l2_irqs == 2 && l2_iar[1] == L2_EOI_VINTID, "irq_l2_takes_eoi_request", "%u IRQs, IAR 0x%lx", l2_irqs,
+          (unsigned long)l2_iar[1]);
+    check(el2_irqs == 2 && el2_iar == MAINT_PPI && (el2_misr & ICH_MISR_EOI) && (el2_eisr & 1),
+          "irq_maintenance_to_el2", "%u IRQs at EL2, IAR %lu, MISR 0x%lx, EISR 0x%lx", el2_irqs, (unsigned long)el2_iar,
+          (unsigned long)el2_misr, (unsigned long)el2_eisr);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(l2_waited_out == 1 && l2_unexpected == 0 && unexpected == 0, "irq_no_unexpected",
+          "waited out %lu, unexpected %u at EL1, %u at EL2", (unsigned long)l2_waited_out, l2_unexpected, unexpected);
+    return guest_failures;
+}
+
 int guest_main(void)
 {
     int chosen = fdt_path_offset(&guest_fdt, "/chosen");
@@ -361,5 +531,7 @@ int guest_main(void)
         return hostile();
     if (args && !strcmp(args, "stage2"))
         return stage2();
+    if (args && !strcmp(args, "irq"))
+        return irqs();
     return basic();
 }

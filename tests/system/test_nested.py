@@ -3,13 +3,18 @@ hypervisor (tests/guests/nested.c) reads CurrentEL = 2, sets its HCR_EL2 and VBA
 an EL1 payload whose HVC it takes at its own vector and answers; hostile guest hypervisors
 (illegal ERETs, garbage in the VNCR page, a garbage EL1 context) leave the hypervisor and a
 neighbour VM running; a guest hypervisor with its own stage 2 runs its guest on elvisor's shadow
-stage 2 (remap, a stage 2 abort it answers, a remap after TLBI); a CPU without FEAT_NV2 refuses
-the VM in one line."""
+stage 2 (remap, a stage 2 abort it answers, a remap after TLBI); a guest hypervisor with its own
+vGIC for its guest ("irq": elvisor lends it the GIC virtual interface) gives it an interrupt
+through a list register, takes the VM's own interrupt at VBAR_EL2 + 0x480 while its guest runs
+and the maintenance interrupt after its guest's EOI; a CPU without FEAT_NV2 refuses the VM in
+one line."""
 from qemu import Qemu, machine_args, BUILD
 
 STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vbar_el2", "nested_hcr_el2",
          "nested_eret_to_el1", "nested_hvc_taken_at_el2", "nested_hvc_answered", "nested_el2_syndrome",
          "nested_back_at_el2", "nested_hvc_at_el2_own_vector", "nested_psci_by_smc", "nested_no_unexpected")
+IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_vm_interrupt_to_el2",
+             "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_no_unexpected")
 
 
 def test_guest_hypervisor_runs_an_el1_guest():
@@ -17,10 +22,13 @@ def test_guest_hypervisor_runs_an_el1_guest():
     with Qemu("nested", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         m = q.wait_for(r"\[nested\] GUEST DONE: (\d+) failure", timeout=120)
         q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=120)
+        i = q.wait_for(r"\[irqs\] GUEST DONE: (\d+) failure", timeout=120)
         out = q.output()
         assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
-        for name in STEPS:
+        assert int(i.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        for name in STEPS + IRQ_STEPS:
             assert "TEST %s: PASS" % name in out, name
+        assert "HYPERVISOR CRASH" not in out
         assert "nested: EL1 payload at EL1 got 0x2234" in out
         assert "VM 'nested' stopped: guest called PSCI SYSTEM_OFF" in out
 
