@@ -127,6 +127,22 @@ static bool s2_mode;
 static void s2_exception(struct guest_frame *f, uint64_t esr);
 static bool irq_mode;
 static void irq_at_el2(void);
+static void run_l2(unsigned phase);
+static volatile unsigned l2_irqs, el2_irqs;
+/* ICH_LR<n>_EL2 (IHI 0069H 12.4.6), ICH_HCR_EL2 (12.4.2), ICH_VMCR_EL2 (12.4.11). */
+#define ICH_LR_PENDING   (1UL << 62)
+#define ICH_LR_STATE     (3UL << 62)
+#define ICH_LR_HW        (1UL << 61)
+#define ICH_LR_GROUP1    (1UL << 60)
+#define ICH_LR_PINTID(i) ((uint64_t)(i) << 32)
+#define ICH_LR_EOI       (1UL << 41)
+#define ICH_LR_PRIO(p)   ((uint64_t)(p) << 48)
+#define ICH_HCR_EN       1UL
+#define ICH_MISR_EOI     1UL
+#define ICH_VMCR_VENG1   (1UL << 1)
+#define ICH_VMCR_VPMR(p) ((uint64_t)(p) << 24)
+#define HCR_IMO          (1UL << 4)
+#define SGI_TO_VM        3 /* the VM's own interrupt, raised by its guest */
 
 static void resume_main(void)
 {
@@ -218,6 +234,35 @@ static bool illegal_eret(uint64_t spsr)
 
 #define GARBAGE 0xdeadbeefcafe0000UL
 
+/* Its vGIC made of garbage, lent to its guest (HCR_EL2.IMO): list registers in every state,
+ * HW = 1 naming one beyond the VM's, the VM's timer PPI and one beyond any INTID, every
+ * active priority bit, VMCR and ICH_HCR_EL2 all ones (trap bits, every maintenance enable).
+ * QEMU's CPU has four list registers and one APR per group: the others are UNDEFINED. Its guest takes what the GIC makes of it for a while; it comes back to virtual EL2
+ * by HVC or by the maintenance interrupt. */
+static bool hostile_ich(void)
+{
+    sysreg_write(ich_lr0_el2, ~0UL);
+    sysreg_write(ich_lr1_el2, ICH_LR_STATE | ICH_LR_HW | ICH_LR_PINTID(1023) | 27);
+    sysreg_write(ich_lr2_el2, ICH_LR_PENDING | ICH_LR_HW | ICH_LR_PINTID(27) | ICH_LR_GROUP1 | 27);
+    sysreg_write(ich_lr3_el2, ICH_LR_STATE | ICH_LR_HW | ICH_LR_PINTID(0x1fff) | 8192);
+    sysreg_write(ich_ap0r0_el2, ~0UL);
+    sysreg_write(ich_ap1r0_el2, ~0UL);
+    sysreg_write(ich_vmcr_el2, ~0UL);
+    sysreg_write(ich_hcr_el2, ~0UL);
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO);
+    irq_mode = true;
+    run_l2(4); /* maintenance at once: back at EL2 before its guest runs */
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN);
+    sysreg_write(ich_ap0r0_el2, 0);
+    sysreg_write(ich_ap1r0_el2, 0);
+    run_l2(4); /* the garbage list registers in its guest for the time of a wait */
+    irq_mode = false;
+    sysreg_write(ich_hcr_el2, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    gprintf("hostile: back from a garbage vGIC: %u IRQs in its guest, %u at EL2\n", l2_irqs, el2_irqs);
+    return (sysreg_read(CurrentEL) >> 2) == 2;
+}
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -250,6 +295,7 @@ static int hostile(void)
           (unsigned long)sysreg_read(mpidr_el1), (unsigned long)mpidr);
     uint64_t v = smc_call(0x84000000, 0, 0, 0);
     check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
+    check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -375,24 +421,12 @@ static int stage2(void)
 
 /* ---- "irq": its vGIC for its guest (docs/nested.md "Interrupts for its guest") ---- */
 
-/* ICH_LR<n>_EL2 (IHI 0069H 12.4.6), ICH_HCR_EL2 (12.4.2), ICH_VMCR_EL2 (12.4.11). */
-#define ICH_LR_PENDING   (1UL << 62)
-#define ICH_LR_STATE     (3UL << 62)
-#define ICH_LR_GROUP1    (1UL << 60)
-#define ICH_LR_EOI       (1UL << 41)
-#define ICH_LR_PRIO(p)   ((uint64_t)(p) << 48)
-#define ICH_HCR_EN       1UL
-#define ICH_MISR_EOI     1UL
-#define ICH_VMCR_VENG1   (1UL << 1)
-#define ICH_VMCR_VPMR(p) ((uint64_t)(p) << 24)
-#define HCR_IMO          (1UL << 4)
-#define L2_VINTID        42 /* what its list register gives its guest */
-#define L2_EOI_VINTID    43 /* the same, with the EOI maintenance request */
-#define SGI_TO_VM        3  /* the VM's own interrupt, raised by its guest */
-#define MAINT_PPI        25 /* the maintenance interrupt (the VM's GIC node) */
-#define L2_WAIT_US       2000000
+#define L2_VINTID     42 /* what its list register gives its guest */
+#define L2_EOI_VINTID 43 /* the same, with the EOI maintenance request */
+#define MAINT_PPI     25 /* the maintenance interrupt (the VM's GIC node) */
+#define L2_WAIT_US    2000000
 
-static volatile unsigned irq_phase, l2_irqs, l2_unexpected, el2_irqs;
+static volatile unsigned irq_phase, l2_unexpected;
 static volatile uint64_t l2_iar[4], l2_waited_out, el2_iar, el2_spsr, el2_elr, el2_misr, el2_eisr;
 
 /* Its guest's EL1 vector: IRQs from the lent interface, acknowledged and ended there. */
@@ -424,7 +458,7 @@ static bool l2_wait(volatile unsigned *count, unsigned want)
 /* Phase 1: take its list register's interrupt, then HVC #2 back. Phase 2: raise an SGI for the
  * VM (trapped by elvisor, which must take the vCPU to virtual EL2, never coming back here).
  * Phase 3: take the interrupt whose EOI asks for maintenance, then wait for virtual EL2 to take
- * the maintenance interrupt. Waits are bounded: "waited out" then HVC #2. */
+ * the maintenance interrupt. Phase 4 ("hostile"): take whatever a garbage vGIC gives. Waits are bounded: "waited out" then HVC #2. */
 void el1_irq_main(void);
 void el1_irq_main(void)
 {
@@ -435,6 +469,8 @@ void el1_irq_main(void)
         sysreg_write(icc_sgi1r_el1, (uint64_t)SGI_TO_VM << 24 | 1); /* this vCPU (Aff 0.0.0) */
         __asm__ volatile("isb");
         l2_wait(&el2_irqs, 1);
+    } else if (irq_phase == 4) {
+        l2_wait(&l2_irqs, ~0u); /* "hostile": take what comes for the time of a wait */
     } else {
         if (l2_wait(&l2_irqs, 2))
             l2_wait(&el2_irqs, 2);
