@@ -155,15 +155,22 @@ void vgic_sync(struct vcpu *v)
         g->be->lr_state(val, &pending, &active);
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
         q->active = active;
-        if (!pending && !active) {
-            /* A freed list register matters to the next entry only if something waits for
-             * one (what the retirement itself queues is kicked by vgic_update). */
+        if (!pending && !active && !q->unpend && !vgic_new_pending(g, c->lr_intid[n], q)) {
+            /* The guest is done with it and nothing new arrived meanwhile (an interrupt in a
+             * list register is never queued, vgic_update): the list register is simply free.
+             * The timer's and an IPI's usual case, without lr_retire's general one. */
+            q->lr = -1;
+            lr_free(g, c, n);
+        } else if (!pending && !active) {
             lr_retire(g, c, n, val);
-            if (any_queued(c))
-                v->hw_flush.part[VCPU_HW_VGIC] = true;
         } else {
             c->lr_val[n] = val;
+            continue;
         }
+        /* A freed list register matters to the next entry only if something waits for one
+         * (what the retirement itself queues is kicked by vgic_update). */
+        if (any_queued(c))
+            v->hw_flush.part[VCPU_HW_VGIC] = true;
     }
     spin_unlock(&g->lock);
 }
