@@ -139,18 +139,22 @@ void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    /* Most exits find the list registers as they were left (or none in use): no lock. */
-    bool changed = false;
+    /* Most exits find the list registers as they were left (or none in use): no lock. Each
+     * is read once: only the guest changes a list register, and it is not running now. */
+    uint64_t vals[VGIC_MAX_LRS];
+    uint32_t changed = 0;
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        changed |= g->be->lr_read(n) != c->lr_val[n];
+        vals[n] = g->be->lr_read(n);
+        if (vals[n] != c->lr_val[n])
+            changed |= 1u << n;
     }
     if (!changed)
         return;
     spin_lock(&g->lock);
-    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+    for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        uint64_t val = g->be->lr_read(n);
+        uint64_t val = vals[n];
         bool pending, active;
         g->be->lr_state(val, &pending, &active);
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
