@@ -144,6 +144,13 @@ static bool v2m_dest(const struct vm *vm, struct vpci_msi_dest *d, uint64_t *doo
     return *doorbell != 0;
 }
 
+bool vpci_msi_v2m(const struct vm *vm)
+{
+    struct vpci_msi_dest d = { 0 };
+    uint64_t doorbell = 0;
+    return vits_index(vm) < 0 && v2m_dest(vm, &d, &doorbell);
+}
+
 void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
                      uint16_t rid, struct vpci_msix_entry *tab)
 {

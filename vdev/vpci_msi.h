@@ -55,6 +55,9 @@ struct vpci_msi {
  * table mapped at EL2); the physical MSI and MSI-X start disabled. */
 void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
                      uint16_t rid, struct vpci_msix_entry *tab);
+/* Whether vm's functions can have MSIs through its GICv2m frames (a GICv2 machine: one of its
+ * frames has room for the host doorbell page). */
+bool vpci_msi_v2m(const struct vm *vm);
 /* Whether config register reg (a byte offset) lies in a shown MSI or MSI-X capability. */
 bool vpci_msi_owns(const struct vpci_msi *m, unsigned reg);
 /* The capability's dword at dw (vpci_msi_owns): the shadow. The caller links the header. */

@@ -157,18 +157,17 @@ static void test_delivery(void)
     cfg_wr(0, 0x10, (uint32_t)edu); /* BAR0 at the start of the bar-window */
     cfg_wr(0, PCI_COMMAND, 0x2 | 0x4);
     msi_program(setspi, a, true);
-    check((cfg_rd(0, msi_cap) & MSI_ENABLE) && cfg_rd(0, msi_cap + 4) == (uint32_t)setspi &&
-              cfg_rd(0, msi_cap + 12) == a,
-          "msi_shadow_reads_back", "0x%x 0x%x 0x%x", cfg_rd(0, msi_cap), cfg_rd(0, msi_cap + 4),
-          cfg_rd(0, msi_cap + 12));
+    check(
+        (cfg_rd(0, msi_cap) & MSI_ENABLE) && cfg_rd(0, msi_cap + 4) == (uint32_t)setspi && cfg_rd(0, msi_cap + 12) == a,
+        "msi_shadow_reads_back", "0x%x 0x%x 0x%x", cfg_rd(0, msi_cap), cfg_rd(0, msi_cap + 4), cfg_rd(0, msi_cap + 12));
     edu_raise();
     bool got = wait_seen(a, 1);
     uint32_t before = taken;
     check(got && quiet_since(before) && seen[a] == 1, "msi_v2m_edu_raise_spi", "SPI %u taken %u times", a, seen[a]);
     for (unsigned i = 0; i < 8; i++)
         edu_raise();
-    check(wait_seen(a, 9) && quiet_since(taken) && seen[a] == 9, "msi_v2m_every_raise_once", "SPI %u taken %u of 9",
-          a, seen[a]);
+    check(wait_seen(a, 9) && quiet_since(taken) && seen[a] == 9, "msi_v2m_every_raise_once", "SPI %u taken %u of 9", a,
+          seen[a]);
     /* The last SPI of the range, as a DMA's completion interrupt. */
     msi_program(setspi, b, true);
     for (unsigned i = 0; i < 512; i++)
