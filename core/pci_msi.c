@@ -13,8 +13,8 @@
  * message v is a write of host SPI spi + v to the frame's MSI_SETSPI_NS, whose page stage 2
  * maps at doorbell_ipa; the SPI's handler is the same callback. A write to that frame carries no
  * requester ID: any SPI of the frame can be raised by whoever reaches its page, the VM's CPUs
- * included. So one VM at a time owns the frame (the first whose function is routed, until it is
- * released), every SPI of the frame is the hypervisor's from boot (no VM can be given one as a
+ * included. So one VM owns the frame (the first whose function is routed, across its resets
+ * and stops; given back only if that VM is refused at creation), every SPI of the frame is the hypervisor's from boot (no VM can be given one as a
  * passthrough interrupt), and an SPI raised that belongs to no message of the owner's functions
  * is disabled and never taken: a VM can raise only its own messages (docs/security.md). */
 #include "core/pci_msi.h"

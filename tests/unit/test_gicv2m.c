@@ -26,8 +26,8 @@ static uint64_t typer(uint32_t first, uint32_t count)
 static void test_bad_typer_refused(void **st)
 {
     char why[96] = "";
-    assert_int_equal(gicv2m_init(typer(80, 0), why, sizeof(why)), -1); /* no SPIs */
-    assert_int_equal(gicv2m_init(typer(16, 8), why, sizeof(why)), -1); /* PPIs */
+    assert_int_equal(gicv2m_init(typer(80, 0), why, sizeof(why)), -1);   /* no SPIs */
+    assert_int_equal(gicv2m_init(typer(16, 8), why, sizeof(why)), -1);   /* PPIs */
     assert_int_equal(gicv2m_init(typer(240, 64), why, sizeof(why)), -1); /* beyond the GIC's 256 */
     assert_non_null(strstr(why, "SPIs 240..303"));
     assert_false(gicv2m_ready());
@@ -52,8 +52,8 @@ static void test_blocks(void **st)
     assert_int_equal(gicv2m_alloc_spis(5), 81);
     assert_int_equal(gicv2m_alloc_spis(2), 86);
     gicv2m_free_spis(80, 1);
-    assert_int_equal(gicv2m_alloc_spis(2), 88); /* the hole of one does not fit two */
-    assert_int_equal(gicv2m_alloc_spis(1), 80); /* it fits one */
+    assert_int_equal(gicv2m_alloc_spis(2), 88);  /* the hole of one does not fit two */
+    assert_int_equal(gicv2m_alloc_spis(1), 80);  /* it fits one */
     assert_int_equal(gicv2m_alloc_spis(54), 90); /* 90..143: the rest */
     assert_int_equal(gicv2m_alloc_spis(1), 0);   /* full */
     gicv2m_free_spis(81, 5);
