@@ -772,7 +772,7 @@ unsigned vgic_nr_irqs(const struct vm *vm) { return vgic_of((struct vm *)vm)->nr
 /* The GICv2m frames under the GICv2 node (Linux binding interrupt-controller/arm,gic.yaml,
  * "v2m@": arm,gic-v2m-frame, msi-controller, and the SPI range so that the guest need not
  * trust MSI_TYPER). */
-static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w)
+static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w, uint32_t phandle)
 {
     for (unsigned i = 0; i < g->nr_v2m; i++) {
         char name[32];
@@ -785,6 +785,8 @@ static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w)
         fdtw_prop_cells(w, "reg", reg, 4);
         fdtw_prop_u32(w, "arm,msi-base-spi", g->v2m[i].first);
         fdtw_prop_u32(w, "arm,msi-num-spis", g->v2m[i].count);
+        if (i == 0) /* the msi-parent of the VM's PCI host bridges (vdev/vpci.c) */
+            fdtw_prop_u32(w, "phandle", phandle);
         fdtw_end_node(w);
     }
 }
@@ -839,7 +841,7 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
         const struct vgic *g = vgic_of((struct vm *)vm);
         if (g->nr_v2m) {
             fdtw_prop_empty(w, "ranges"); /* the frames' reg in the parent's address space */
-            v2m_dt_nodes(g, w);
+            v2m_dt_nodes(g, w, dt->its_phandle);
         }
     }
     fdtw_end_node(w);
