@@ -41,3 +41,25 @@ def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
         q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=60)
         q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
         assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_minivmm_runs_linux_l2_under_nested_kvm():
+    with boot_l1("nested-minivmm-linux") as q:
+        q.send("/bin/elvisor-l2 linux\r")
+        q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB", timeout=60)
+        q.expect(r"\[l1\] \[ *[\d.]+\] Booting Linux on physical CPU 0x0", timeout=120)
+        q.expect(r"\[l1\] \[ *[\d.]+\] Machine model: minivmm", timeout=120)
+        q.expect(r"\[l1\] minivmm-l2: init started on 1 CPU", timeout=600)
+        q.expect(r"\[l1\] minivmm-l2: shell ready", timeout=120)
+        # The shell is the L2's (typed input reaches it through the L1's console, minivmm's
+        # stdin and the L2's UART): its hostname, one CPU, its timer ticking.
+        assert sh(q, "l1", "hostname").split() == ["l2"]
+        assert sh(q, "l1", "grep -c ^processor /proc/cpuinfo").split() == ["1"]
+        errors = [l for l in sh(q, "l1", "dmesg -r").splitlines() if re.match(r"<[0-3]>", l)]
+        assert errors == [], "kernel errors in the L2:\n" + "\n".join(errors)
+        out = q.output()
+        assert "soft lockup" not in out and "rcu_sched self-detected stall" not in out
+        assert "HYPERVISOR CRASH" not in out
+        q.send("poweroff -f\r")
+        q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
+        q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
