@@ -44,21 +44,32 @@ def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
 
 
 def test_minivmm_runs_linux_l2_under_nested_kvm():
+    """`quiet`: each character on the L2's console is an MMIO exit through elvisor, the L1's KVM
+    and minivmm (4x a native one, nested_kvm_mmio_read_user), and printing the whole boot log
+    keeps its kernel in console_unlock for so long on a TCG host that its soft-lockup watchdog
+    reports it (docs/nested.md "The L2 under Linux KVM")."""
     with boot_l1("nested-minivmm-linux") as q:
-        q.send("/bin/elvisor-l2 linux\r")
+        q.send("/bin/elvisor-l2 linux quiet\r")
         q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB", timeout=60)
-        q.expect(r"\[l1\] \[ *[\d.]+\] Booting Linux on physical CPU 0x0", timeout=120)
-        q.expect(r"\[l1\] \[ *[\d.]+\] Machine model: minivmm", timeout=120)
         q.expect(r"\[l1\] minivmm-l2: init started on 1 CPU", timeout=600)
         q.expect(r"\[l1\] minivmm-l2: shell ready", timeout=120)
         # The shell is the L2's (typed input reaches it through the L1's console, minivmm's
-        # stdin and the L2's UART): its hostname, one CPU, its timer ticking.
+        # stdin and the L2's UART): its hostname, one CPU, minivmm's machine.
         assert sh(q, "l1", "hostname").split() == ["l2"]
         assert sh(q, "l1", "grep -c ^processor /proc/cpuinfo").split() == ["1"]
+        assert "Machine model: minivmm" in sh(q, "l1", "dmesg | grep 'Machine model'")
+        # Its timer: sleeps end, and its virtual timer's interrupts (PPI 11, through the L1's
+        # KVM and elvisor's GIC lent to it) keep coming.
+        def timer_irqs():
+            line = sh(q, "l1", "grep arch_timer /proc/interrupts")
+            return int(line.split()[1])
+        before = timer_irqs()
+        assert sh(q, "l1", "sleep 2; echo slept").split() == ["slept"]
+        assert timer_irqs() > before
         errors = [l for l in sh(q, "l1", "dmesg -r").splitlines() if re.match(r"<[0-3]>", l)]
         assert errors == [], "kernel errors in the L2:\n" + "\n".join(errors)
         out = q.output()
-        assert "soft lockup" not in out and "rcu_sched self-detected stall" not in out
+        assert "soft lockup" not in out and "self-detected stall" not in out
         assert "HYPERVISOR CRASH" not in out
         q.send("poweroff -f\r")
         q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
