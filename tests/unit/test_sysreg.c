@@ -1082,7 +1082,7 @@ static void test_nested_trap_decision(void **state)
     assert_true(nested_trap_is_vel2s(esr_of(pfr0_32, 3, true), guest, pctl));
     assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 7, 7), 3, true), guest, pctl)); /* unallocated */
     assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, true), host, pctl));
-    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, false), guest, pctl));                /* a write */
+    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, false), guest, pctl));                 /* a write */
     assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 3, true), guest, pctl)); /* MPIDR: TID1 */
     assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 1, 0, 0, 0), 3, true), guest, pctl)); /* CCSIDR: TID2 */
     assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), guest, pctl)); /* ACTLR_EL1 */
