@@ -182,13 +182,15 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
     v->hcr = guest_hcr(v);
 }
 
-/* On the vCPU loaded on this CPU it applies at once, before the caller's next step (e.g. the
- * TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next entry
- * writes the same value again. */
+/* On the vCPU loaded on this CPU a change applies at once, before the caller's next step (e.g.
+ * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next
+ * entry writes the same value again. No change, no write: HCR_EL2 holds it already, or the next
+ * entry writes it (vcpu_entry_hcr). */
 static void hcr_changed(struct vcpu *v)
 {
+    uint64_t old = v->hcr;
     v->hcr = guest_hcr(v);
-    if (v->loaded && this_cpu()->vcpu == v) {
+    if (v->hcr != old && v->loaded && this_cpu()->vcpu == v) {
         write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
         isb();
     }

@@ -77,9 +77,19 @@ bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl)
     return (hcr & (HCR_EL2_TID3 | HCR_EL2_TACR)) || (~hcr & HCR_PAUTH) || !(cnthctl & CNTHCTL_EL2_EL1PCEN);
 }
 
+/* API/APK off while its guest runs without them, where elvisor's HCR_EL2 has them (clear ones
+ * trap already): again after each of that guest's traps elvisor handled, which may have made
+ * the VM's pointer authentication active (vdev/vpauth.c sets them then). */
+static void pauth_off(struct vcpu *v, uint64_t hcr)
+{
+    uint64_t off = ~hcr & HCR_PAUTH & v->hcr_parts;
+    if (off != v->hcr_off)
+        vcpu_hcr_off(v, off);
+}
+
 void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {
-    vcpu_hcr_off(v, ~hcr & HCR_PAUTH);
+    pauth_off(v, hcr);
     exit_overlay(v, nested_traps_wanted(hcr, n->el2.cnthctl));
 }
 
@@ -96,10 +106,15 @@ void nested_traps_leave(struct vcpu *v)
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
 {
     struct nested_vcpu *n = nested_of(v);
-    if (n && n->at_el1 &&
-        nested_trap_is_vel2s(esr, __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED), n->el2.cnthctl)) {
+    if (!n || !n->at_el1)
+        return exit_main(v, esr);
+    uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
+    if (nested_trap_is_vel2s(esr, hcr, n->el2.cnthctl)) {
         nested_take(v, n, esr);
         return EXIT_RESUME;
     }
-    return exit_main(v, esr);
+    enum exit_result r = exit_main(v, esr);
+    if (n->at_el1)
+        pauth_off(v, hcr);
+    return r;
 }
