@@ -329,6 +329,12 @@ void nested_s2_tlbi(struct vcpu *v)
 {
     struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
     __atomic_add_fetch(&s->s2_gen, 1, __ATOMIC_RELEASE);
+    /* v's own shadow is dropped at its next ERET to L2 (the count moved); the others may be
+     * running L2 on another CPU right now, so theirs are emptied before the TLBI completes, as
+     * a broadcast TLBI would (Arm ARM D8.13: complete once every PE's walks see the change). */
+    for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++)
+        if (i != v->id)
+            nested_s2_zap(&s->cpu[i].s2);
 }
 
 /* A stage 2 abort of the EL1 guest on its shadow (D24.2 ESR_EL2, HPFAR_EL2): the L2 IPA from
