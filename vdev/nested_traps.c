@@ -49,6 +49,9 @@ static bool el1_ptimer(const struct sysreg_access *a)
     return a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm == 2 && a->op2 <= 2;
 }
 
+/* The decision (docs/nested.md table "Its traps for its guest"): the exception class and, for a
+ * system register, its encoding, against the control that traps it (D24.2 HCR_EL2: API, APK,
+ * TID3, TACR; D24.10 CNTHCTL_EL2.EL1PCEN). */
 bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
 {
     struct sysreg_access a;
@@ -72,6 +75,7 @@ bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
     }
 }
 
+/* Whether any of those controls is on: then its guest's exits need the overlay. */
 bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl)
 {
     return (hcr & (HCR_EL2_TID3 | HCR_EL2_TACR)) || (~hcr & HCR_PAUTH) || !(cnthctl & CNTHCTL_EL2_EL1PCEN);
