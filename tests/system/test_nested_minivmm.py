@@ -44,9 +44,9 @@ def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
 
 def test_minivmm_runs_linux_l2_under_nested_kvm():
     """`quiet`: each character on the L2's console is an MMIO exit through elvisor, the L1's KVM
-    and minivmm (4x a native one, nested_kvm_mmio_read_user), and printing the whole boot log
-    keeps its kernel in console_unlock for so long on a TCG host that its soft-lockup watchdog
-    reports it (docs/nested.md "The L2 under Linux KVM")."""
+    and minivmm (4x a native one, nested_kvm_mmio_read_user); printing the whole boot log takes
+    long enough on a loaded TCG host for its soft-lockup watchdog to report it (docs/nested.md
+    "The L2 under Linux KVM")."""
     with boot_l1("nested-minivmm-linux") as q:
         q.send("/bin/elvisor-l2 linux quiet\r")
         q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB", timeout=60)
