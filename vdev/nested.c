@@ -110,6 +110,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
+    nested_traps_leave(v);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
@@ -207,6 +208,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
 {
     if (n->gic_lent)
         nested_gic_give_back(v, n);
+    nested_traps_leave(v);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
@@ -221,6 +223,8 @@ static void enter_vel2(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
     n->el2.esr = esr;
     enter_vel2_at(v, n, VBAR_SYNC);
 }
+
+void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr) { enter_vel2(v, n, esr); }
 
 /* An exception the guest hypervisor takes at virtual EL2 from virtual EL2 (an HVC): its own
  * current-EL vector, SP_EL0 or SP_EL2 as PSTATE.SP was; SPSR_EL2 reports EL2. */
@@ -312,6 +316,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     el2_save(&n->el2);
     guest_el1_load(n);
     set_context(v, n, true);
+    nested_traps_enter(v, n, hcr);
+    nested_timer_apply(n);
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
@@ -427,6 +433,7 @@ static void nested_load(struct vcpu *v)
     if (!n)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
+    nested_timer_apply(n);
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();

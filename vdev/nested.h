@@ -82,4 +82,24 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
  * for v, at its next entry to L2 for the others). */
 void nested_s2_tlbi(struct vcpu *v);
 
+/* An exception of its EL1 guest taken to virtual EL2 (VBAR_EL2 + 0x400, ESR_EL2 = esr,
+ * ELR_EL2 the exit's PC): the switch an HVC of that guest makes. */
+void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
+
+/* The guest hypervisor's trap controls for its guest (nested_traps.c). is_vel2s: whether an
+ * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr)
+ * or CNTHCTL_EL2 (cnthctl) traps to virtual EL2 (pure). wanted: whether its controls trap any
+ * of them. enter, at the ERET into its guest: that guest's exits go through the exit overlay
+ * when wanted, HCR_EL2.API/APK off as its are; leave, at the switch back (and at a vCPU's
+ * boot): as for any vCPU. guest_trap: the overlay's rows. */
+bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl);
+bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl);
+void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr);
+void nested_traps_leave(struct vcpu *v);
+enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
+
+/* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and
+ * each vCPU load. */
+void nested_timer_apply(const struct nested_vcpu *n);
+
 #endif
