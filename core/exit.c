@@ -69,9 +69,9 @@ static const struct exit_hook core_hooks[] = {
     { ESR_EC_SYS64, EXITC_SYSREG, sysreg_trap },
 };
 
-/* Indexed by ESR_EL2.EC; written once by exit_init. */
-static struct exit_hook ec_table[ESR_EC_MASK + 1];
-static struct exit_hook ec_overlay[ESR_EC_MASK + 1];
+/* Per mode, indexed by ESR_EL2.EC; written once by exit_init. */
+static struct exit_hook tables[EXIT_MODES_MAX][ESR_EC_MASK + 1];
+static struct exit_hook *const ec_table = tables[EXIT_MODE_MAIN];
 
 static void add_hooks(const struct exit_hook *h, unsigned n)
 {
@@ -91,20 +91,27 @@ __attribute__((cold)) void exit_init(void)
         ec_table[ec] = (struct exit_hook){ (uint8_t)ec, EXITC_OTHER, handle_unknown };
     add_hooks(core_hooks, sizeof(core_hooks) / sizeof(core_hooks[0]));
     add_hooks(vdev_exit_hooks, vdev_nr_exit_hooks);
-    for (unsigned ec = 0; ec <= ESR_EC_MASK; ec++)
-        ec_overlay[ec] = ec_table[ec];
-    for (unsigned i = 0; i < vdev_nr_overlay_exit_hooks; i++) {
-        const struct exit_hook *h = &vdev_overlay_exit_hooks[i];
-        if (h->ec > ESR_EC_MASK || !h->fn || h->cls != ec_table[h->ec].cls)
-            panic("exit overlay: bad row for EC 0x%x\n", h->ec);
-        ec_overlay[h->ec] = *h;
+    if (vdev_nr_exit_modes >= EXIT_MODES_MAX)
+        panic("exit table: %u modes, at most %u\n", vdev_nr_exit_modes, EXIT_MODES_MAX - 1);
+    for (unsigned m = 1; m <= vdev_nr_exit_modes; m++) {
+        for (unsigned ec = 0; ec <= ESR_EC_MASK; ec++)
+            tables[m][ec] = ec_table[ec];
+        for (unsigned i = 0; i < vdev_exit_modes[m - 1].nr; i++) {
+            const struct exit_hook *h = &vdev_exit_modes[m - 1].rows[i];
+            if (h->ec > ESR_EC_MASK || !h->fn || h->cls != ec_table[h->ec].cls)
+                panic("exit mode %u: bad row for EC 0x%x\n", m, h->ec);
+            tables[m][h->ec] = *h;
+        }
     }
     const char *err = sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables);
     if (err)
         panic("trapped system registers: %s\n", err);
 }
 
-void exit_overlay(struct vcpu *v, bool on) { v->exit_table = on ? ec_overlay : ec_table; }
+void exit_set_mode(struct vcpu *v, unsigned mode)
+{
+    v->exit_table = tables[mode <= vdev_nr_exit_modes ? mode : EXIT_MODE_MAIN];
+}
 
 enum exit_result exit_main(struct vcpu *v, uint64_t esr) { return ec_table[esr_ec(esr)].fn(v, esr); }
 

@@ -90,8 +90,8 @@ struct vcpu {
      * still hold live into v->fp (issue 13 item 9). */
     volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
-    /* The exit table its synchronous exits go through: the main one, or the overlay (core/exit.h
-     * exit_overlay). */
+    /* The exit table its synchronous exits go through: the main one or a mode's (core/exit.h
+     * exit_set_mode). */
     const struct exit_hook *exit_table;
     /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
     uint64_t on_entry, on_ctx;

@@ -171,7 +171,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
     __atomic_store_n(&v->fp_reset, true, __ATOMIC_RELEASE);
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
-    exit_overlay(v, false);
+    exit_set_mode(v, EXIT_MODE_MAIN);
 }
 
 /* Everything a VM starts from, at creation and again at each reset: vCPUs, device models,

@@ -86,12 +86,17 @@ void nested_s2_tlbi(struct vcpu *v);
  * ELR_EL2 the exit's PC): the switch an HVC of that guest makes. */
 void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
 
+/* Its vCPUs' exit modes (core/exit.h, rows in vdev/trap_table.c): at virtual EL2 or running its
+ * guest without trap controls of its own for that guest, and running its guest with some. */
+#define NESTED_EXIT_VEL2 1
+#define NESTED_EXIT_L2   2
+
 /* The guest hypervisor's trap controls for its guest (nested_traps.c). is_vel2s: whether an
  * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr)
  * or CNTHCTL_EL2 (cnthctl) traps to virtual EL2 (pure). wanted: whether its controls trap any
- * of them. enter, at the ERET into its guest: that guest's exits go through the exit overlay
+ * of them. enter, at the ERET into its guest: that guest's exits go through NESTED_EXIT_L2
  * when wanted, HCR_EL2.API/APK off as its are; leave, at the switch back (and at a vCPU's
- * boot): as for any vCPU. guest_trap: the overlay's rows. */
+ * boot): NESTED_EXIT_VEL2, HCR_EL2 as for any vCPU. guest_trap: NESTED_EXIT_L2's own rows. */
 bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl);
 bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl);
 void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr);

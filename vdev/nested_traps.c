@@ -8,7 +8,7 @@
  * of its guest (CNTHCTL_EL2.EL1PCEN = 0).
  *
  * Only its EL1 guest's exits pay for this: at the ERET into that guest the vCPU switches to the
- * exit-table overlay (core/exit.h) when the guest hypervisor asked for one of these traps, and
+ * exit mode NESTED_EXIT_L2 (core/exit.h) when the guest hypervisor asked for one of these traps, and
  * back at the exit to virtual EL2; every other vCPU dispatches as before. API and APK trap when
  * clear: elvisor's own HCR_EL2 sets them once the VM uses pointer authentication
  * (vdev/vpauth.c), so they are taken off (vcpu_hcr_off) while its guest runs without them.
@@ -75,7 +75,7 @@ bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
     }
 }
 
-/* Whether any of those controls is on: then its guest's exits need the overlay. */
+/* Whether any of those controls is on: then its guest's exits need NESTED_EXIT_L2. */
 bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl)
 {
     return (hcr & (HCR_EL2_TID3 | HCR_EL2_TACR)) || (~hcr & HCR_PAUTH) || !(cnthctl & CNTHCTL_EL2_EL1PCEN);
@@ -94,17 +94,17 @@ static void pauth_off(struct vcpu *v, uint64_t hcr)
 void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {
     pauth_off(v, hcr);
-    exit_overlay(v, nested_traps_wanted(hcr, n->el2.cnthctl));
+    exit_set_mode(v, nested_traps_wanted(hcr, n->el2.cnthctl) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
 }
 
 void nested_traps_leave(struct vcpu *v)
 {
     if (v->hcr_off)
         vcpu_hcr_off(v, 0);
-    exit_overlay(v, false);
+    exit_set_mode(v, NESTED_EXIT_VEL2);
 }
 
-/* The overlay's rows (vdev/trap_table.c): a trapped system register or PAC instruction of the
+/* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register or PAC instruction of the
  * guest hypervisor's guest goes to virtual EL2 when its controls say so, else where every
  * VM's goes. */
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)

@@ -15,18 +15,8 @@
 #include "vdev/vsve.h"
 
 const struct exit_hook vdev_exit_hooks[] = {
-#if CONFIG_NESTED
-    /* Virtual EL2 sees HVC, SMC, ERET and its shadow stage 2's aborts first; every other VM's
-     * go on to vpsci.c and core's exit_dabt/exit_iabt. */
-    { ESR_EC_HVC64, EXITC_HVC, nested_hvc },      { ESR_EC_SMC64, EXITC_SMC, nested_smc },
-    { ESR_EC_ERET, EXITC_OTHER, nested_eret },    { ESR_EC_DABT_LOW, EXITC_MMIO, nested_dabt },
-    { ESR_EC_IABT_LOW, EXITC_IABT, nested_iabt },
-#else
-    { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },
-    { ESR_EC_SMC64, EXITC_SMC, vpsci_smc },
-    { ESR_EC_DABT_LOW, EXITC_MMIO, exit_dabt },
-    { ESR_EC_IABT_LOW, EXITC_IABT, exit_iabt },
-#endif
+    { ESR_EC_HVC64, EXITC_HVC, vpsci_hvc },     { ESR_EC_SMC64, EXITC_SMC, vpsci_smc },
+    { ESR_EC_DABT_LOW, EXITC_MMIO, exit_dabt }, { ESR_EC_IABT_LOW, EXITC_IABT, exit_iabt },
 #if CONFIG_PAUTH
     { ESR_EC_PAC, EXITC_OTHER, vpauth_trap },
 #endif
@@ -36,17 +26,37 @@ const struct exit_hook vdev_exit_hooks[] = {
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 
-/* The overlay (core/exit.h): a guest hypervisor's guest whose traps that hypervisor asked for
- * (vdev/nested_traps.c) sees its trapped system registers and PAC instructions go to virtual
- * EL2 first; no other vCPU dispatches through it. */
-const struct exit_hook vdev_overlay_exit_hooks[] = {
 #if CONFIG_NESTED
+/* A VM at virtual EL2 (its vCPUs in NESTED_EXIT_VEL2 from their boot): HVC, SMC, ERET and its
+ * shadow stage 2's aborts are the guest hypervisor's business first; no other VM dispatches
+ * through these rows. Its guest, when that hypervisor asked for some of its traps
+ * (NESTED_EXIT_L2, vdev/nested_traps.c), also sends trapped system registers and PAC
+ * instructions to virtual EL2 first. */
+#define NESTED_VEL2_ROWS                                                                         \
+    { ESR_EC_HVC64, EXITC_HVC, nested_hvc }, { ESR_EC_SMC64, EXITC_SMC, nested_smc },            \
+        { ESR_EC_ERET, EXITC_OTHER, nested_eret }, { ESR_EC_DABT_LOW, EXITC_MMIO, nested_dabt }, \
+    {                                                                                            \
+        ESR_EC_IABT_LOW, EXITC_IABT, nested_iabt                                                 \
+    }
+static const struct exit_hook nested_vel2_rows[] = { NESTED_VEL2_ROWS };
+static const struct exit_hook nested_l2_rows[] = {
+    NESTED_VEL2_ROWS,
     { ESR_EC_SYS64, EXITC_SYSREG, nested_guest_trap },
     { ESR_EC_PAC, EXITC_OTHER, nested_guest_trap },
-#endif
-    { 0, 0, 0 }, /* no empty array in C; EC 0 (unknown) keeps the main row, see exit_init */
 };
-const unsigned vdev_nr_overlay_exit_hooks = sizeof(vdev_overlay_exit_hooks) / sizeof(vdev_overlay_exit_hooks[0]) - 1;
+#define ROWS(r)                     \
+    {                               \
+        r, sizeof(r) / sizeof(r[0]) \
+    }
+const struct exit_mode vdev_exit_modes[] = {
+    [NESTED_EXIT_VEL2 - 1] = ROWS(nested_vel2_rows),
+    [NESTED_EXIT_L2 - 1] = ROWS(nested_l2_rows),
+};
+const unsigned vdev_nr_exit_modes = sizeof(vdev_exit_modes) / sizeof(vdev_exit_modes[0]);
+#else
+const struct exit_mode vdev_exit_modes[] = { { 0, 0 } }; /* no empty array in C */
+const unsigned vdev_nr_exit_modes = 0;
+#endif
 
 const struct sysreg_table *const vdev_sysreg_tables[] = {
     &id_reg_table,        &vsysreg_table,           &vgic_sysreg_table, &vptimer_sysreg_table, &vdebug_sysreg_table,

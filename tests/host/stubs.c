@@ -292,10 +292,13 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
 __attribute__((weak)) void vcpu_hcr_off(struct vcpu *v, uint64_t bits) { v->hcr_off = bits; }
 void pci_assign_quiesce(struct vm *vm) {}
 
-/* ---- core/exit.c's overlay (weak: a program that links core/exit.c gets the real one) ---- */
-const struct exit_hook host_exit_overlay[1];
+/* ---- core/exit.c's modes (weak: a program that links core/exit.c gets the real one) ---- */
+const struct exit_hook host_exit_modes[EXIT_MODES_MAX][1];
 uint64_t host_exit_main_esr;
-__attribute__((weak)) void exit_overlay(struct vcpu *v, bool on) { v->exit_table = on ? host_exit_overlay : NULL; }
+__attribute__((weak)) void exit_set_mode(struct vcpu *v, unsigned mode)
+{
+    v->exit_table = mode < EXIT_MODES_MAX ? host_exit_modes[mode] : NULL;
+}
 __attribute__((weak)) enum exit_result exit_main(struct vcpu *v, uint64_t esr)
 {
     host_exit_main_esr = esr;

@@ -60,9 +60,9 @@ extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
 extern uint32_t host_refused_spi;     /* irq_claim_spi() refuses it (0: none) */
 extern bool host_verbose;             /* printk() to stderr (default: silent) */
-/* core/exit.c's overlay: the table exit_overlay(v, true) points v at, and the syndrome of the
- * last exit_main call (the stubs are weak, as core/vcpu.c's). */
-extern const struct exit_hook host_exit_overlay[1];
+/* core/exit.c's modes: the table exit_set_mode(v, m) points v at, and the syndrome of the last
+ * exit_main call (the stubs are weak, as core/vcpu.c's). */
+extern const struct exit_hook host_exit_modes[EXIT_MODES_MAX][1];
 extern uint64_t host_exit_main_esr;
 
 /* Everything back to zero; the calling CPU is 0; each CPU's TPIDR_EL2 points at its

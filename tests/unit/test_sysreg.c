@@ -790,15 +790,29 @@ static void test_exit_hooks(void **state)
         if (h->ec == ESR_EC_HVC64) {
             hvc = true;
             assert_int_equal(h->cls, EXITC_HVC);
-            assert_ptr_equal(h->fn, nested_hvc); /* vpsci_hvc but at virtual EL2 (test_nested_*) */
+            assert_ptr_equal(h->fn, vpsci_hvc);
         }
         if (h->ec == ESR_EC_SMC64) {
             smc = true;
             assert_int_equal(h->cls, EXITC_SMC);
-            assert_ptr_equal(h->fn, nested_smc);
+            assert_ptr_equal(h->fn, vpsci_smc);
         }
     }
     assert_true(hvc && smc);
+    /* A VM at virtual EL2 sees them first in its own modes (test_nested_*), with the main rows'
+     * classes; only its guest's mode takes the trapped system registers. */
+    assert_int_equal(vdev_nr_exit_modes, NESTED_EXIT_L2);
+    for (unsigned m = NESTED_EXIT_VEL2; m <= NESTED_EXIT_L2; m++) {
+        bool mhvc = false, msmc = false, msys = false;
+        for (unsigned i = 0; i < vdev_exit_modes[m - 1].nr; i++) {
+            const struct exit_hook *h = &vdev_exit_modes[m - 1].rows[i];
+            mhvc |= h->ec == ESR_EC_HVC64 && h->fn == nested_hvc && h->cls == EXITC_HVC;
+            msmc |= h->ec == ESR_EC_SMC64 && h->fn == nested_smc && h->cls == EXITC_SMC;
+            msys |= h->ec == ESR_EC_SYS64 && h->fn == nested_guest_trap && h->cls == EXITC_SYSREG;
+        }
+        assert_true(mhvc && msmc);
+        assert_int_equal(msys, m == NESTED_EXIT_L2);
+    }
 }
 
 /* Pointer authentication (vdev/vpauth.c): the key registers trap until first used; the first
@@ -1119,7 +1133,7 @@ static void test_nested_traps_switch(void **state)
     host_sysreg_write("spsr_el1", PSR_M_EL1h);
     assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
     assert_true(n->at_el1);
-    assert_ptr_equal(v0->exit_table, host_exit_overlay);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
     assert_int_equal(v0->hcr_off, HCR_EL2_APK);
     assert_int_equal(host_sysreg_read("cntvoff_el2"), 0x123456789);
 
@@ -1136,7 +1150,7 @@ static void test_nested_traps_switch(void **state)
     assert_int_equal(v0->regs.pc, 0x40090400);
     assert_int_equal(host_sysreg_read("esr_el1"), id);
     assert_int_equal(host_sysreg_read("elr_el1"), 0x40100010);
-    assert_null(v0->exit_table);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_VEL2]);
     assert_int_equal(v0->hcr_off, 0);
 
     /* Its own kernel's controls (Linux nVHE's host): no overlay, nothing taken off. */
@@ -1146,7 +1160,7 @@ static void test_nested_traps_switch(void **state)
     host_sysreg_write("spsr_el1", PSR_M_EL1h);
     nested_eret(v0, ESR_ERET);
     assert_true(n->at_el1);
-    assert_null(v0->exit_table);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_VEL2]);
     assert_int_equal(v0->hcr_off, 0);
     assert_int_equal(host_sysreg_read("cntvoff_el2"), 0);
 }
