@@ -19,6 +19,7 @@
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpsci.h"
 #include "vdev/vgic.h"
+#include "vdev/vptimer.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
@@ -484,8 +485,10 @@ static void nested_flush(struct vcpu *v)
 static void nested_vcpu_start(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
-    if (n)
+    if (n) {
         vcpu_boot(v, n);
+        vptimer_set_virq(v, VPTIMER_VIRQ); /* E2H = 0 again (nested_vhe.c) */
+    }
 }
 
 const struct vcpu_hw_ops nested_hw_ops = {

@@ -16,6 +16,7 @@
  * EL12 register access): Linux's hyp stub sets E2H and then reads CPACR_EL12, which traps
  * under NV1 = 1 and is done again after the switch. */
 #include "vdev/nested.h"
+#include "vdev/vptimer.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "arch/aarch64/stage2_hw.h"
@@ -88,6 +89,7 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
         nested_el2_load(&n->el2);
     }
     n->vhe = want;
+    vptimer_set_virq(v, want ? VPTIMER_EL2_VIRQ : VPTIMER_VIRQ);
     /* NV1 = 0 gives the EL1&0 regime its own descriptor format (AP[1], UXN), the EL2&0 one. */
     vcpu_set_hcr(v, HCR_EL2_NV1, !want);
     tlb_flush_el1_local();
@@ -100,13 +102,13 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
 {
     if (!n->vhe)
         return false;
-#define REG(reg, fld)              \
-    if (f == &n->el2.fld) {        \
-        if (write)                 \
+#define REG(reg, fld)                \
+    if (f == &n->el2.fld) {          \
+        if (write)                   \
             sysreg_write(reg, *val); \
-        else                       \
+        else                         \
             *val = sysreg_read(reg); \
-        return true;               \
+        return true;                 \
     }
     VHE_EL2(REG)
 #undef REG
