@@ -26,6 +26,7 @@
 #define SPSR_EL2H  0x3c9UL
 #define HCR_RW     (1UL << 31)
 #define HCR_TGE    (1UL << 27)
+#define HCR_E2H    (1UL << 34)
 #define HCR_VM     (1UL << 0)
 
 /* enter_lower(elr, spsr, x0): saves x19-x30 and SP, ERETs with ELR_EL2 = elr, SPSR_EL2 = spsr;
@@ -129,7 +130,8 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
-static bool s2_mode, vhe_mode;
+static bool s2_mode, vhe_mode, hostile_el0;
+static volatile unsigned el0_faults;
 static volatile bool undef_ok;
 static volatile unsigned undefs;
 static void vhe_svc(struct guest_frame *f, uint64_t esr);
@@ -173,6 +175,11 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
         undefs++;
         sysreg_write(elr_el2, last_elr + 4);
+        return;
+    }
+    if (off == 0x400 && hostile_el0 && (last_spsr & 0xf) == 0) { /* its EL0 at a garbage PC */
+        el0_faults++;
+        resume_main();
         return;
     }
     if (off == 0x400 && vhe_mode && ec == EC_SVC64) {
@@ -281,6 +288,37 @@ static bool hostile_ich(void)
     return (sysreg_read(CurrentEL) >> 2) == 2;
 }
 
+/* E2H = 1 with every HCR_EL2 bit set, garbage in its EL2&0 registers (the CPU's EL1 ones, no
+ * trap), E2H flipped back and forth, its EL0 at a garbage PC: it comes back to its own vector
+ * each time, and E2H = 0 again finds its VBAR_EL2. */
+static bool hostile_e2h(void)
+{
+    sysreg_write(hcr_el2, ~0UL);
+    (void)sysreg_read(s3_5_c1_c0_2); /* CPACR_EL12: the switch */
+    sysreg_write(tcr_el1, ~0UL);
+    sysreg_write(ttbr0_el1, GARBAGE);
+    sysreg_write(ttbr1_el1, GARBAGE);
+    sysreg_write(mair_el1, ~0UL);
+    sysreg_write(amair_el1, ~0UL);
+    sysreg_write(contextidr_el1, ~0UL);
+    sysreg_write(cpacr_el1, ~0UL);
+    sysreg_write(s3_5_c1_c0_0, ~0UL); /* SCTLR_EL12 */
+    bool vbar_ok = true;
+    for (unsigned i = 0; i < 100; i++) {
+        sysreg_write(hcr_el2, (i & 1) ? ~0UL : HCR_RW);
+        vbar_ok &= sysreg_read(vbar_el2) == (uint64_t)el2_vectors;
+    }
+    sysreg_write(hcr_el2, HCR_E2H | HCR_TGE | HCR_RW);
+    hostile_el0 = true;
+    enter_lower(GARBAGE, 0x3c0UL, GARBAGE);
+    hostile_el0 = false;
+    sysreg_write(hcr_el2, HCR_RW);
+    vbar_ok &= sysreg_read(vbar_el2) == (uint64_t)el2_vectors;
+    gprintf("hostile: E2H garbage: VBAR_EL2 %s, %u faults of its EL0, SPSR_EL2 0x%lx\n", vbar_ok ? "kept" : "lost",
+            el0_faults, (unsigned long)last_spsr);
+    return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
+}
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -314,6 +352,7 @@ static int hostile(void)
     uint64_t v = smc_call(0x84000000, 0, 0, 0);
     check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
     check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
