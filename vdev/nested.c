@@ -111,6 +111,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
     n->at_el1 = false;
     n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
+    n->cntkctl12 = 0;
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
@@ -160,7 +161,7 @@ static void guest_el1_save(struct nested_vcpu *n)
 }
 
 /* The guest hypervisor's EL2 context (E2H = 0) on the CPU's EL1 registers. */
-void nested_el2_load(const struct nested_el2 *e)
+static void el2_load(const struct nested_el2 *e)
 {
     sysreg_write(sctlr_el1, nested_sctlr_el1(e->sctlr));
     sysreg_write(cpacr_el1, nested_cpacr_el1(e->cptr));
@@ -182,7 +183,7 @@ void nested_el2_load(const struct nested_el2 *e)
 
 /* What the guest hypervisor changes in the CPU's EL1 registers without trapping: SP_EL2 and
  * the four redirected ones (ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2). */
-void nested_el2_save(struct nested_el2 *e)
+static void el2_save(struct nested_el2 *e)
 {
     e->sp = sysreg_read(sp_el1);
     e->elr = sysreg_read(elr_el1);
@@ -190,6 +191,9 @@ void nested_el2_save(struct nested_el2 *e)
     e->esr = sysreg_read(esr_el1);
     e->far = sysreg_read(far_el1);
 }
+
+void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
+void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
 
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
  * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
@@ -200,9 +204,9 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
         n->on_shadow = false;
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
-    if (n->vhe)
-        vcpu_set_hcr(v, HCR_EL2_NV1, false);
-    vcpu_set_hcr(v, n->vhe ? HCR_VEL2_VHE : HCR_VEL2, !at_el1);
+    /* With E2H = 1, NV1 stays clear (nested_vhe_sync cleared it): the switch to its guest
+     * clears all four, the way back sets three. */
+    vcpu_set_hcr(v, at_el1 || !n->vhe ? HCR_VEL2 : HCR_VEL2_VHE, !at_el1);
     tlb_flush_el1_local();
 }
 
@@ -216,10 +220,12 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
-    if (n->vhe)
+    if (__builtin_expect(n->vhe, 0)) {
+        nested_vhe_guest_save(n);
         nested_vhe_el2_load(&n->el2);
-    else
-        nested_el2_load(&n->el2);
+    } else {
+        el2_load(&n->el2);
+    }
     set_context(v, n, false);
     v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
     v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
@@ -297,7 +303,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         inject_undef(&v->regs); /* ERETAA/ERETAB: pointer authentication of ELR not emulated */
         return EXIT_RESUME;
     }
-    nested_vhe_sync(v, n);
+    if (__builtin_expect(nested_vhe_stale(n), 0))
+        nested_vhe_sync(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;
@@ -307,7 +314,7 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;
     }
     uint64_t hcr = guest_hcr_el2(n);
-    if (nested_vhe_eret_host_el0(v, n, hcr, m, elr, keep))
+    if (n->vhe && nested_vhe_eret_host_el0(v, n, hcr, m, elr, keep))
         return EXIT_RESUME;
     /* To EL1 or EL0 of AArch64 only, with EL1 AArch64 (RW) and not disabled by TGE (D1.4.x);
      * an EL0 return with TGE = 1 is also refused but with E2H = 1 (no E2H = 0 host mode). */
@@ -322,11 +329,13 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
                         __atomic_load_n(&VNCR(n, VNCR_VTTBR_EL2), __ATOMIC_RELAXED),
                         __atomic_load_n(&s->s2_gen, __ATOMIC_ACQUIRE));
     }
-    if (n->vhe)
+    if (__builtin_expect(n->vhe, 0))
         nested_vhe_el2_save(&n->el2);
     else
-        nested_el2_save(&n->el2);
+        el2_save(&n->el2);
     guest_el1_load(n);
+    if (__builtin_expect(n->vhe, 0))
+        nested_vhe_guest_load(n);
     set_context(v, n, true);
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */

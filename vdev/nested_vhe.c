@@ -40,6 +40,7 @@
     X(vbar_el1, vbar)             \
     X(cpacr_el1, cptr)            \
     X(contextidr_el1, contextidr) \
+    X(cntkctl_el1, cntkctl)       \
     X(afsr0_el1, afsr0)           \
     X(afsr1_el1, afsr1)           \
     X(sp_el1, sp)                 \
@@ -62,6 +63,22 @@ void nested_vhe_el2_save(struct nested_el2 *e)
 #undef SAVE
 }
 
+/* CNTKCTL_EL1's fields (D24.10): with E2H = 1 the same bits of CNTHCTL_EL2 (EL0PCTEN, EL0VCTEN,
+ * EVNTEN, EVNTDIR, EVNTI, EL0VTEN, EL0PTEN), which its CNTKCTL_EL1 accesses reach. */
+#define CNTHCTL_EL0_BITS 0x3ffUL
+
+void nested_vhe_guest_load(struct nested_vcpu *n)
+{
+    if (n->vhe)
+        sysreg_write(cntkctl_el1, n->cntkctl12);
+}
+
+void nested_vhe_guest_save(struct nested_vcpu *n)
+{
+    if (n->vhe)
+        n->cntkctl12 = sysreg_read(cntkctl_el1);
+}
+
 /* CPTR_EL2 between its two layouts (D24.2 CPTR_EL2): E2H = 0 traps FP with TFP (bit 10), E2H =
  * 1 with FPEN (bits [21:20], the CPACR_EL1 layout). Only the FP control is carried over: SVE,
  * SME and trace stay trapped to elvisor whatever it writes. */
@@ -79,14 +96,20 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
         return false;
     /* Changing E2H keeps each register's contents; only their meaning changes (D24.2): the
      * values it wrote go from the nested_el2 copy to the CPU raw, or back. */
+    /* CNTKCTL_EL1: with E2H = 0 one register for both contexts (docs/nested.md); with E2H = 1
+     * the CPU's holds CNTHCTL_EL2's EL0 controls and its guest's is kept aside. */
     if (want) {
         nested_el2_save(&n->el2);
         n->el2.cptr = cptr_to_vhe(n->el2.cptr);
+        n->cntkctl12 = sysreg_read(cntkctl_el1);
+        n->el2.cntkctl = n->el2.cnthctl & CNTHCTL_EL0_BITS;
         nested_vhe_el2_load(&n->el2);
     } else {
         nested_vhe_el2_save(&n->el2);
         n->el2.cptr = cptr_to_nvhe(n->el2.cptr);
+        n->el2.cnthctl = (n->el2.cnthctl & ~CNTHCTL_EL0_BITS) | (n->el2.cntkctl & CNTHCTL_EL0_BITS);
         nested_el2_load(&n->el2);
+        sysreg_write(cntkctl_el1, n->cntkctl12);
     }
     n->vhe = want;
     vptimer_set_virq(v, want ? VPTIMER_EL2_VIRQ : VPTIMER_VIRQ);
@@ -97,11 +120,21 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
 }
 
 /* The EL2 registers it reaches through their EL2 names (trapped, nested_regs.c) that are the
- * CPU's EL1 registers with E2H = 1: where each is. */
+ * CPU's EL1 registers with E2H = 1: where each is. CNTHCTL_EL2 is in two places: its EL0
+ * controls in the CPU's CNTKCTL_EL1, the rest (EL1PCTEN, EL1PCEN, ...) kept. */
 bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val, bool write)
 {
     if (!n->vhe)
         return false;
+    if (f == &n->el2.cnthctl) {
+        if (write) {
+            n->el2.cnthctl = *val;
+            sysreg_write(cntkctl_el1, *val & CNTHCTL_EL0_BITS);
+        } else {
+            *val = (n->el2.cnthctl & ~CNTHCTL_EL0_BITS) | (sysreg_read(cntkctl_el1) & CNTHCTL_EL0_BITS);
+        }
+        return true;
+    }
 #define REG(reg, fld)                \
     if (f == &n->el2.fld) {          \
         if (write)                   \
@@ -130,7 +163,8 @@ bool nested_vhe_eret_host_el0(struct vcpu *v, struct nested_vcpu *n, uint64_t hc
 /* Its *_EL12 and *_EL02 accesses (op0 = 3, op1 = 5) that trap: with NV1 = 1 (the arrangement
  * of E2H = 0) they trap whatever E2H says. If it has set E2H since, the arrangement follows and
  * the instruction runs again, now a VNCR page access; else they are UNDEFINED (E2H = 0), as
- * are those NV2 does not redirect (no row of elvisor's emulates them). */
+ * are those NV2 does not redirect, but CNTKCTL_EL12 (its guest's CNTKCTL_EL1, kept here). */
+#define CNTKCTL_EL12 SYSREG(3, 5, 14, 1, 0)
 static bool el12_retry(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
@@ -140,17 +174,30 @@ static bool el12_retry(struct vcpu *v)
     return true;
 }
 
+static struct nested_vcpu *vhe_at_el2(struct vcpu *v)
+{
+    struct nested_vcpu *n = nested_of(v);
+    return n && n->vhe && !n->at_el1 ? n : 0;
+}
+
 static bool el12_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
 {
-    (void)a;
+    struct nested_vcpu *n = vhe_at_el2(v);
     *val = 0;
+    if (n && a->id == CNTKCTL_EL12) {
+        *val = n->cntkctl12;
+        return true;
+    }
     return el12_retry(v);
 }
 
 static bool el12_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 {
-    (void)a;
-    (void)val;
+    struct nested_vcpu *n = vhe_at_el2(v);
+    if (n && a->id == CNTKCTL_EL12) {
+        n->cntkctl12 = val;
+        return true;
+    }
     return el12_retry(v);
 }
 

@@ -172,20 +172,6 @@ void el2_exception(struct guest_frame *f, uint64_t off)
         irq_at_el2();
         return;
     }
-    if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
-        undefs++;
-        sysreg_write(elr_el2, last_elr + 4);
-        return;
-    }
-    if (off == 0x400 && hostile_el0 && (last_spsr & 0xf) == 0) { /* its EL0 at a garbage PC */
-        el0_faults++;
-        resume_main();
-        return;
-    }
-    if (off == 0x400 && vhe_mode && ec == EC_SVC64) {
-        vhe_svc(f, esr);
-        return;
-    }
     if (off == 0x400 && s2_mode) {
         s2_exception(f, esr);
         return;
@@ -206,6 +192,21 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     if (off == 0x200 && ec == EC_ILLEGAL) {
         illegal_taken++;
         resume_main(); /* SPSR_EL2.IL would set PSTATE.IL again */
+        return;
+    }
+    /* "vhe" and "hostile" (after the paths "bench" times) */
+    if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
+        undefs++;
+        sysreg_write(elr_el2, last_elr + 4);
+        return;
+    }
+    if (off == 0x400 && hostile_el0 && (last_spsr & 0xf) == 0) { /* its EL0 at a garbage PC */
+        el0_faults++;
+        resume_main();
+        return;
+    }
+    if (off == 0x400 && vhe_mode && ec == EC_SVC64) {
+        vhe_svc(f, esr);
         return;
     }
     unexpected++;

@@ -1190,9 +1190,17 @@ static void test_nested_vhe(void **state)
     host_sysreg_write("vbar_el1", 0x40095000); /* VBAR_EL1: its VBAR_EL2, written with no trap */
     assert_true(mrs(v0, VBAR_EL2_ENC, &val));
     assert_int_equal(val, 0x40095000);
-    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), 0x3)); /* CNTHCTL_EL2 */
+    /* CNTHCTL_EL2: its EL0 controls are the CPU's CNTKCTL_EL1, the rest kept; CNTKCTL_EL12 (its
+     * guest's, not in the page) kept aside. */
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), 0xc03)); /* CNTHCTL_EL2: EL1PCEN, EL1PCTEN, EL0 */
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x3);
+    host_sysreg_write("cntkctl_el1", 0x2); /* CNTKCTL_EL1: its CNTHCTL_EL2, no trap */
     assert_true(mrs(v0, SYSREG(3, 4, 14, 1, 0), &val));
-    assert_int_equal(val, 0x3);
+    assert_int_equal(val, 0xc02);
+    assert_true(msr(v0, SYSREG(3, 5, 14, 1, 0), 0x1)); /* CNTKCTL_EL12 */
+    assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
+    assert_int_equal(val, 0x1);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x2);
 
     /* ERET to its EL0 under TGE: no switch; to EL1 under TGE: illegal. */
     host_sysreg_write("elr_el1", 0x400000);
@@ -1219,7 +1227,9 @@ static void test_nested_vhe(void **state)
     assert_int_equal(v0->hcr_parts, 0);
     assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d00800);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
     assert_int_equal(n->el2.vbar, 0x40095000);
+    host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */
     /* E2H changed in the page while its guest runs: nothing happens until virtual EL2. */
     n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
     assert_false(mrs(v0, SYSREG(3, 5, 1, 0, 2), &val));
@@ -1232,6 +1242,9 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d01805);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
     assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x2);
+    assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
+    assert_int_equal(val, 0x201);
     /* HVC at virtual EL2: the vector from the CPU's VBAR_EL1. */
     assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
     assert_int_equal(v0->regs.pc, 0x40095200);
@@ -1242,7 +1255,10 @@ static void test_nested_vhe(void **state)
     assert_int_equal(val, 0x41230000);
     assert_false(n->vhe);
     assert_int_equal(v0->hcr_parts, vel2 | HCR_EL2_NV1);
-    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0); /* no TTBR1 walks for the E2H = 0 regime */
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);       /* no TTBR1 walks for the E2H = 0 regime */
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x201); /* one CNTKCTL_EL1 again */
+    assert_true(mrs(v0, SYSREG(3, 4, 14, 1, 0), &val));
+    assert_int_equal(val, 0xc02);
     assert_int_equal(host_sysreg_read("vbar_el1"), 0x40095000);
     assert_true(mrs(v0, SCTLR_EL2_ENC, &val));
     assert_int_equal(val, 0x30d01805);
