@@ -1,5 +1,6 @@
 """Debian's stock kernel at virtual EL2 (issue 17; docs/nested.md): it boots as a hypervisor
-would on a machine with EL2 and FEAT_VHE. Left to itself it takes VHE (HCR_EL2.E2H = 1: the kernel
+would on a machine with EL2 and FEAT_VHE. Left to itself it takes VHE (two vCPUs, each setting
+E2H after its own PSCI CPU_ON) (HCR_EL2.E2H = 1: the kernel
 runs at virtual EL2, its user space at the EL0 of its EL2&0 regime, vdev/nested_vhe.c) and KVM
 reports "VHE mode initialized"; with kvm-arm.mode=nvhe it stays at E2H = 0, the kernel at its
 EL1 and KVM's hypervisor code at virtual EL2. Either way KVM initialises its vGIC on the virtual
@@ -42,6 +43,9 @@ def boot_and_check(config, vhe):
                if re.search(r"\b(WARNING|BUG|Oops|Call trace|error|failed)\b", l, re.I)
                and "PCIe" not in l]
         assert not bad, "\n".join(bad)
+        cpus = 2 if vhe else 1  # nested-linux-vhe.dts: the secondary takes E2H = 1 after PSCI CPU_ON
+        out = sh(q, "l1", "grep -c ^processor /proc/cpuinfo")
+        assert re.search(r"^%d\s*$" % cpus, out, re.M), out
         out = sh(q, "l1", "ls -l /dev/kvm")
         assert re.search(r"^c.* 10, +\d+ .*/dev/kvm", out, re.M), out
         # Its timer ticks (VHE: the EL2 physical timer, PPI 10) and user space sleeps on it.
