@@ -129,7 +129,7 @@ QEMU_MACHINE := -machine virt,virtualization=on,gic-version=$(GIC) -cpu $(CPU) -
                 -nographic -net none -serial mon:stdio -echr 0x14
 
 # A bootable image: the hypervisor with a configuration and the files it names packed behind it.
-$(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) $(wildcard $(B)/linux/Image $(B)/linux/initramfs.cpio.gz) tools/pack.py | $(DEPS_STAMP)
+$(B)/%.img: %.dts $(B)/elvisor.bin $(GUEST_BINS) $(wildcard $(B)/linux/Image $(B)/linux/initramfs.cpio.gz $(B)/linux/initramfs-minivmm.cpio.gz) tools/pack.py | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $(B)/$*.dtb $<
 	$(PYTHON) tools/pack.py $@ $(B)/elvisor.bin $(B)/$*.dtb

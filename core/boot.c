@@ -84,6 +84,8 @@ static void map_hypervisor(void)
         mmu_map(platform.gicr[i].base, platform.gicr[i].size, MMU_DEVICE);
     if (platform.its.size)
         mmu_map(platform.its.base, platform.its.size, MMU_DEVICE);
+    if (platform.v2m.size)
+        mmu_map(platform.v2m.base, platform.v2m.size, MMU_DEVICE);
     pci_assign_discover(); /* the SMMU's registers and the host bridge's ECAM */
 }
 

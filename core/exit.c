@@ -71,6 +71,7 @@ static const struct exit_hook core_hooks[] = {
 
 /* Indexed by ESR_EL2.EC; written once by exit_init. */
 static struct exit_hook ec_table[ESR_EC_MASK + 1];
+static struct exit_hook ec_overlay[ESR_EC_MASK + 1];
 
 static void add_hooks(const struct exit_hook *h, unsigned n)
 {
@@ -90,17 +91,29 @@ __attribute__((cold)) void exit_init(void)
         ec_table[ec] = (struct exit_hook){ (uint8_t)ec, EXITC_OTHER, handle_unknown };
     add_hooks(core_hooks, sizeof(core_hooks) / sizeof(core_hooks[0]));
     add_hooks(vdev_exit_hooks, vdev_nr_exit_hooks);
+    for (unsigned ec = 0; ec <= ESR_EC_MASK; ec++)
+        ec_overlay[ec] = ec_table[ec];
+    for (unsigned i = 0; i < vdev_nr_overlay_exit_hooks; i++) {
+        const struct exit_hook *h = &vdev_overlay_exit_hooks[i];
+        if (h->ec > ESR_EC_MASK || !h->fn || h->cls != ec_table[h->ec].cls)
+            panic("exit overlay: bad row for EC 0x%x\n", h->ec);
+        ec_overlay[h->ec] = *h;
+    }
     const char *err = sysreg_trap_init(vdev_sysreg_tables, vdev_nr_sysreg_tables);
     if (err)
         panic("trapped system registers: %s\n", err);
 }
+
+void exit_overlay(struct vcpu *v, bool on) { v->exit_table = on ? ec_overlay : ec_table; }
+
+enum exit_result exit_main(struct vcpu *v, uint64_t esr) { return ec_table[esr_ec(esr)].fn(v, esr); }
 
 /* Kept out of line so that exit_handle branches here before it builds a frame: the handler
  * is a tail call, and a synchronous exit costs no more than the table lookup. */
 static __attribute__((noinline)) enum exit_result handle_sync(struct vcpu *v)
 {
     uint64_t esr = sysreg_read(esr_el2);
-    const struct exit_hook *h = &ec_table[esr_ec(esr)];
+    const struct exit_hook *h = &v->exit_table[esr_ec(esr)];
     exit_fn *fn = h->fn;
     unsigned cls = h->cls;
     if (cls != EXITC_BY_HANDLER)

@@ -4,6 +4,7 @@
 #ifndef CORE_EXIT_H
 #define CORE_EXIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/vm.h"
 
@@ -36,8 +37,20 @@ struct exit_hook {
 extern const struct exit_hook vdev_exit_hooks[];
 extern const unsigned vdev_nr_exit_hooks;
 
+/* The overlay: a second table, the main one with the rows of vdev_overlay_exit_hooks in place of
+ * theirs, for a vCPU in a mode where some exceptions are first someone else's (a guest
+ * hypervisor's guest whose traps that hypervisor asked for, vdev/nested_traps.c). Each vCPU
+ * dispatches through its own table pointer, so choosing costs no exit anything. exit_overlay
+ * picks v's table (on v's CPU, or while v is not loaded; vcpu_init starts every vCPU on the
+ * main one); exit_main runs the main table's handler for an exception that an overlay row
+ * passes on (already counted by the overlay row, whose class must be the main row's). */
+extern const struct exit_hook vdev_overlay_exit_hooks[];
+extern const unsigned vdev_nr_overlay_exit_hooks;
+void exit_overlay(struct vcpu *v, bool on);
+enum exit_result exit_main(struct vcpu *v, uint64_t esr);
+
 /* Builds the exit table (core's rows, then vdev_exit_hooks; an exception class nobody handles
- * is UNDEFINED in the guest) and the trapped system register lookup (core/sysreg_trap.h).
+ * is UNDEFINED in the guest), the overlay and the trapped system register lookup (core/sysreg_trap.h).
  * Once, at boot, before any guest runs; panics if two rows claim one class. */
 void exit_init(void);
 

@@ -14,6 +14,7 @@
 #include "drivers/uart.h"
 #include "drivers/gic.h"
 #include "drivers/gicv3_its.h"
+#include "drivers/gicv2m.h"
 #include "core/page_alloc.h"
 #include "lib/printf.h"
 #include "drivers/timer.h"
@@ -83,6 +84,11 @@ void irq_init(void)
         if (gicv3_its_init(&id, why, sizeof(why)) < 0)
             printk("elvisor: host ITS at 0x%lx not used: %s\n", (unsigned long)platform.its.base, why);
     }
+    if (platform.gic_version == 2 && platform.v2m.size) {
+        char why[96];
+        if (gicv2m_init(platform.v2m.base, why, sizeof(why)) < 0)
+            printk("elvisor: host GICv2m frame at 0x%lx not used: %s\n", (unsigned long)platform.v2m.base, why);
+    }
     timer_init(platform.timer_intid[TIMER_HYP_PHYS]);
     irq_set_handler(IPI_KICK, kick_irq, 0);
     if (platform.timer_intid[TIMER_HYP_PHYS])
@@ -143,6 +149,12 @@ static void its_probe(void)
 
 void irq_banner(void)
 {
+    if (gicv2m_ready()) {
+        uint32_t first, count;
+        gicv2m_range(&first, &count);
+        printk("  host GICv2m frame at 0x%lx: SPIs %u..%u for assigned functions' MSIs\n",
+               (unsigned long)platform.v2m.base, first, first + count - 1);
+    }
     if (!gicv3_its_ready())
         return;
     char line[128];

@@ -21,7 +21,7 @@ typedef bool (*irq_handler_fn)(uint32_t intid, void *arg);
 
 void irq_init(void);             /* boot CPU: distributor and handlers, before the secondaries */
 void irq_cpu_init(unsigned cpu); /* every CPU: its GIC interface, timers, IPIs */
-/* The boot banner's line for the host ITS (drivers/gicv3_its.c), if it is in use. */
+/* The boot banner's lines for the host ITS (drivers/gicv3_its.c) or GICv2m frame (drivers/gicv2m.c), if in use. */
 void irq_banner(void);
 /* fn(intid, arg) handles intid from now on (0: nobody; the interrupt is then deactivated and
  * counted as spurious). For the hypervisor's own interrupts, at boot; -1 if intid is out of

@@ -259,6 +259,11 @@ static const char *find_gic(void)
             FAIL("GICv2 node %s lacks GICH/GICV reg: no virtualization extensions", fdt_node_name(&host_fdt, node));
         gicv2_unalias(&platform.gicc);
         gicv2_unalias(&platform.gicv);
+        /* The MSI frame (Linux binding interrupt-controller/arm,gic.yaml, "v2m@"): a child of
+         * the GIC node; its SPIs are read from the frame itself (drivers/gicv2m.c). */
+        int v2m = fdt_next_compatible(&host_fdt, node, "arm,gic-v2m-frame");
+        if (v2m >= 0 && fdt_parent(&host_fdt, v2m) == node)
+            fdt_reg(&host_fdt, v2m, 0, &platform.v2m.base, &platform.v2m.size);
     }
     int len;
     const uint8_t *irq = fdt_getprop(&host_fdt, node, "interrupts", &len);

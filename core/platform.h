@@ -50,6 +50,7 @@ struct platform {
 
     unsigned gic_version; /* 2 or 3 */
     struct mem_range gicd, gicc, gich, gicv, its;
+    struct mem_range v2m; /* GICv2: the first GICv2m MSI frame under the GIC node (size 0: none) */
     struct mem_range gicr[PLAT_MAX_GICR];
     unsigned gicr_count;
     uint32_t gic_maint_intid;

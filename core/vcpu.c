@@ -42,7 +42,7 @@
  * (core/irq.c, core/exit.c). */
 static uint64_t guest_hcr(const struct vcpu *v)
 {
-    return HCR_GUEST | v->hcr_parts | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0);
+    return (HCR_GUEST | v->hcr_parts | (sched_cpu_shared() || v->wfi_trap ? HCR_EL2_TWI : 0)) & ~v->hcr_off;
 }
 
 /* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SME, the activity monitors and the trace System
@@ -182,17 +182,30 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
     v->hcr = guest_hcr(v);
 }
 
-/* On the vCPU loaded on this CPU it applies at once, before the caller's next step (e.g. the
- * TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next entry
- * writes the same value again. */
-void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
+/* On the vCPU loaded on this CPU a change applies at once, before the caller's next step (e.g.
+ * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next
+ * entry writes the same value again. No change, no write: HCR_EL2 holds it already, or the next
+ * entry writes it (vcpu_entry_hcr). */
+static void hcr_changed(struct vcpu *v)
 {
-    v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
+    uint64_t old = v->hcr;
     v->hcr = guest_hcr(v);
-    if (v->loaded && this_cpu()->vcpu == v) {
+    if (v->hcr != old && v->loaded && this_cpu()->vcpu == v) {
         write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
         isb();
     }
+}
+
+void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
+{
+    v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
+    hcr_changed(v);
+}
+
+void vcpu_hcr_off(struct vcpu *v, uint64_t bits)
+{
+    v->hcr_off = bits;
+    hcr_changed(v);
 }
 
 void vcpu_poll_kick(struct vcpu *v)

@@ -20,6 +20,10 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on);
  * clears them again, on top of the hypervisor's own (e.g. HCR_EL2.API/APK once a vCPU uses
  * pointer authentication, vdev/vpauth.c). A VM reset clears them (vcpu_init). */
 void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on);
+/* HCR_EL2 `bits` that v runs without, whoever else sets them (replacing the previous set; 0:
+ * none): trap-when-clear controls a part wants trapping for a while (HCR_EL2.API/APK for a
+ * guest hypervisor's guest, vdev/nested_traps.c). Applies as vcpu_set_hcr does. */
+void vcpu_hcr_off(struct vcpu *v, uint64_t bits);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
  * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
  * (VSESR_EL2, with FEAT_RAS). */

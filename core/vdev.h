@@ -40,7 +40,9 @@ struct vdev_dt {
     struct fdt_writer *w;
     uint32_t intc_phandle;  /* the VM's interrupt controller, which writes it as its phandle */
     uint32_t clock_phandle; /* a fixed 24 MHz clock for devices that name one */
-    uint32_t its_phandle;   /* the VM's ITS, if it has one (msi-map of a host bridge) */
+    /* The VM's MSI controller: its ITS (msi-map of a host bridge), or on GICv2 its first GICv2m
+     * frame (msi-parent of a host bridge). */
+    uint32_t its_phandle;
     /* /chosen stdout-path: a console kind fills it if still empty. */
     char *stdout_path;
     size_t stdout_cap;

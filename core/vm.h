@@ -14,6 +14,7 @@
 
 struct vm;
 struct vcpu;
+struct exit_hook;
 
 /* Exit classes counted per vCPU (docs/performance.md; readable by the guest through the
  * ELVISOR_EXIT_COUNTERS hypercall). */
@@ -73,6 +74,7 @@ struct vcpu {
     uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
     uint64_t hcr_parts;      /* HCR_EL2 bits the virtual CPU hardware sets for it (vcpu_set_hcr) */
+    uint64_t hcr_off;        /* HCR_EL2 bits it runs without, whoever sets them (vcpu_hcr_off) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
     /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
@@ -88,6 +90,9 @@ struct vcpu {
      * still hold live into v->fp (issue 13 item 9). */
     volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
+    /* The exit table its synchronous exits go through: the main one, or the overlay (core/exit.h
+     * exit_overlay). */
+    const struct exit_hook *exit_table;
     /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
     uint64_t on_entry, on_ctx;
     uint64_t exits[EXITC_NR];

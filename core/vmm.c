@@ -11,6 +11,7 @@
 #include "core/platform.h"
 #include "core/stage2.h"
 #include "core/vcpu.h"
+#include "core/exit.h"
 #include "core/sched.h"
 #include "arch/aarch64/mte.h"
 #include "arch/aarch64/stage2_hw.h"
@@ -170,6 +171,7 @@ static void vcpu_init(struct vm *vm, unsigned i)
     v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h; /* EL1h, DAIF masked (booting.rst) */
     __atomic_store_n(&v->fp_reset, true, __ATOMIC_RELEASE);
     v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
+    exit_overlay(v, false);
 }
 
 /* Everything a VM starts from, at creation and again at each reset: vCPUs, device models,

@@ -27,6 +27,8 @@ executed instruction:
   - Linux at EL2 with KVM natively (build/linux/initramfs-minivmm.cpio.gz, GICv3 only): the
     bare-metal L2 guest of tools/minivmm times its HVC and UART reads: kvm_hvc and
     kvm_mmio_read_user, KVM's own figures on this QEMU;
+  - build/tests/configs/bench-nested-kvm.img (GICv3 only): the same L2 and minivmm under that
+    kernel at virtual EL2 (KVM nVHE) under elvisor: nested_kvm_hvc and nested_kvm_mmio_read_user;
   - build/tests/configs/bench-virtio.img: two Linux VMs; one reads and writes 16 MiB of its
     virtio disk and sends 16 MiB over TCP to the other through the switch (/bin/elvisor-bench
     in the initramfs): instructions per MiB moved;
@@ -38,7 +40,7 @@ Then footprint from the ELF. Prints a table and writes build/bench.json: a list 
 could not be measured. Every QEMU run has a time limit; its console log goes to
 build/bench-logs/.
 
---only runs some groups of runs: guest, lpi, nested, bar_move, switch, latency, linux, kvm, virtio, pci, msi (the
+--only runs some groups of runs: guest, lpi, nested, nested_kvm, bar_move, switch, latency, linux, kvm, virtio, pci, msi (the
 footprint comes only with all of them). With --only virtio the cost of each exit class, for the
 hypervisor's share, comes from the last build/bench.json that has the bench guest's figures:
 write this run's results elsewhere (--json) to keep that file.
@@ -69,6 +71,7 @@ BENCH_IMG = os.path.join(BUILD, "tests", "configs", "bench.img")
 SWITCH_IMG = os.path.join(BUILD, "tests", "configs", "bench2.img")
 LPI_IMG = os.path.join(BUILD, "tests", "configs", "bench-lpi.img")
 NESTED_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested.img")
+NESTED_KVM_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested-kvm.img")
 BARMOVE_IMG = os.path.join(BUILD, "tests", "configs", "bench-barmove.img")
 LATENCY_IMGS = {w: os.path.join(BUILD, "tests", "configs", "latency-%s.img" % w) for w in ("alone", "noisy")}
 VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
@@ -96,6 +99,7 @@ GOALS = {
     "timer_latency_noisy": ("max_ratio", 2.0),  # issue 13 item 7: worst case at most 2x alone
     "lpi": ("median", 1000),  # issue 16 item 7
     "nested_hvc": ("median", 3000),  # issue 17 item 7: by a bare-metal guest hypervisor
+    "nested_kvm_hvc": ("median", 9890),  # issue 17 item 7: at most 10x KVM's own (kvm_hvc 989)
     "lpi_direct": ("median", 2 * 255),  # issue 16 item 7: within 2x of native (255)
 }
 
@@ -543,6 +547,35 @@ def bench_kvm(gic, enabled):
     return res
 
 
+# --- nested_kvm_*: the same L2 under Linux+KVM at virtual EL2 (tests/configs/bench-nested-kvm.dts) ---
+
+NESTED_L2_LINE = re.compile(r"^\[l1\] l2: bench (\S+) (\d+) (\d+) (\d+) ticks \((\d+) samples", re.M)
+
+
+def bench_nested_kvm(gic, enabled):
+    """nested_kvm_hvc and nested_kvm_mmio_read_user: l2_hello's HVC and UART read round trips
+    when its KVM runs at virtual EL2: each is an exit of the L2 to elvisor, the switch to the
+    guest hypervisor, KVM's nVHE world switch out to its kernel (and for the UART to minivmm)
+    and back, every trapped access of KVM on the way an exit of its own."""
+    names = ("nested_kvm_hvc", "nested_kvm_mmio_read_user")
+    if not enabled:
+        return [not_measured(n, gic, "skipped (--no-linux)") for n in names]
+    if gic != 3:
+        return [not_measured(n, gic, "a guest hypervisor's vGIC needs a GICv3 machine") for n in names]
+    if not os.path.isfile(NESTED_KVM_IMG):
+        return [not_measured(n, gic, "no %s (make images after make linux)" % os.path.relpath(NESTED_KVM_IMG, ROOT))
+                for n in names]
+    out, why = run_qemu("nested-kvm-gic%d" % gic, machine(gic, smp=2, mem="2G") + ["-kernel", NESTED_KVM_IMG],
+                        lambda o: "elvisor-l2: minivmm exited" in o, timeout=900, idle=300)
+    found = {name: m for name, *m in NESTED_L2_LINE.findall(out)}
+    res = []
+    for n, key in zip(names, ("hvc", "mmio_read")):
+        m = found.get(key)
+        res.append(measured(n, gic, int(m[0]), int(m[1]), int(m[2]), "instructions", None, int(m[3]))
+                   if m else not_measured(n, gic, "no 'l2: bench %s' line (QEMU run: %s)" % (key, why)))
+    return res
+
+
 # --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---
 
 VIRTIO_MARK = re.compile(r"^\[(\w+)\] elvisor-bench: ([\w-]+) (begin|end) (\d+)$", re.M)
@@ -918,7 +951,7 @@ def table(results, goals=True):
 
 
 # The groups of runs, for --only (each GIC version runs them in this order).
-GROUPS = ["guest", "lpi", "nested", "bar_move", "switch", "latency", "linux", "kvm", "virtio", "pci", "msi"]
+GROUPS = ["guest", "lpi", "nested", "nested_kvm", "bar_move", "switch", "latency", "linux", "kvm", "virtio", "pci", "msi"]
 
 
 def main():
@@ -961,6 +994,9 @@ def main():
         if "nested" in only:
             print("bench.py: GICv%d: nested_hvc..." % gic, flush=True)
             results.append(bench_nested(gic))
+        if "nested_kvm" in only:
+            print("bench.py: GICv%d: nested_kvm (L2 under Linux KVM at virtual EL2)..." % gic, flush=True)
+            results += bench_nested_kvm(gic, linux)
         if "bar_move" in only:
             print("bench.py: GICv%d: bar_move..." % gic, flush=True)
             results += bench_bar_move(gic)

@@ -115,6 +115,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
+    nested_traps_leave(v);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
@@ -217,6 +218,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
 {
     if (n->gic_lent)
         nested_gic_give_back(v, n);
+    nested_traps_leave(v);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
@@ -227,6 +229,8 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
         el2_load(&n->el2);
     }
     set_context(v, n, false);
+    if (__builtin_expect(n->vhe, 0))
+        nested_timer_apply(n); /* its EL2&0 counter: no offset */
     v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
     v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
 }
@@ -236,6 +240,8 @@ static void enter_vel2(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
     n->el2.esr = esr;
     enter_vel2_at(v, n, VBAR_SYNC);
 }
+
+void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr) { enter_vel2(v, n, esr); }
 
 /* An exception the guest hypervisor takes at virtual EL2 from virtual EL2 (an HVC): its own
  * current-EL vector, SP_EL0 or SP_EL2 as PSTATE.SP was; SPSR_EL2 reports EL2. */
@@ -337,6 +343,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     if (__builtin_expect(n->vhe, 0))
         nested_vhe_guest_load(n);
     set_context(v, n, true);
+    nested_traps_enter(v, n, hcr);
+    nested_timer_apply(n);
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
@@ -348,6 +356,12 @@ void nested_s2_tlbi(struct vcpu *v)
 {
     struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
     __atomic_add_fetch(&s->s2_gen, 1, __ATOMIC_RELEASE);
+    /* v's own shadow is dropped at its next ERET to L2 (the count moved); the others may be
+     * running L2 on another CPU right now, so theirs are emptied before the TLBI completes, as
+     * a broadcast TLBI would (Arm ARM D8.13: complete once every PE's walks see the change). */
+    for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++)
+        if (i != v->id)
+            nested_s2_zap(&s->cpu[i].s2);
 }
 
 /* A stage 2 abort of the EL1 guest on its shadow (D24.2 ESR_EL2, HPFAR_EL2): the L2 IPA from
@@ -446,6 +460,7 @@ static void nested_load(struct vcpu *v)
     if (!n)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
+    nested_timer_apply(n);
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();

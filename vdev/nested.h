@@ -96,6 +96,8 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
 /* E2H = 1: its guest's CNTKCTL_EL1 to the CPU at the switch to that guest, and back. */
 void nested_vhe_guest_load(struct nested_vcpu *n);
 void nested_vhe_guest_save(struct nested_vcpu *n);
+/* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
+uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */
 bool nested_vhe_eret_host_el0(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t m, uint64_t elr,
                               uint64_t keep);
@@ -113,5 +115,25 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
 /* A trapped stage 2 TLBI of v's guest hypervisor: every shadow of the VM is dropped (at once
  * for v, at its next entry to L2 for the others). */
 void nested_s2_tlbi(struct vcpu *v);
+
+/* An exception of its EL1 guest taken to virtual EL2 (VBAR_EL2 + 0x400, ESR_EL2 = esr,
+ * ELR_EL2 the exit's PC): the switch an HVC of that guest makes. */
+void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
+
+/* The guest hypervisor's trap controls for its guest (nested_traps.c). is_vel2s: whether an
+ * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr)
+ * or CNTHCTL_EL2 (cnthctl) traps to virtual EL2 (pure). wanted: whether its controls trap any
+ * of them. enter, at the ERET into its guest: that guest's exits go through the exit overlay
+ * when wanted, HCR_EL2.API/APK off as its are; leave, at the switch back (and at a vCPU's
+ * boot): as for any vCPU. guest_trap: the overlay's rows. */
+bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl);
+bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl);
+void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr);
+void nested_traps_leave(struct vcpu *v);
+enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
+
+/* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and
+ * each vCPU load. */
+void nested_timer_apply(const struct nested_vcpu *n);
 
 #endif

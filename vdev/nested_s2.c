@@ -68,6 +68,7 @@ static void shadow_reset(struct nested_shadow *s)
 
 void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu)
 {
+    s->lock = (spinlock_t)SPINLOCK_INIT;
     s->pool = pool;
     s->vmid = SHADOW_VMID_BASE + (vm->id - 1) * VM_MAX_VCPUS + vcpu;
     /* Its VMID may hold entries of an earlier VM in this slot: flushed by the reset. */
@@ -81,12 +82,27 @@ void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, uns
 uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen)
 {
     if (vtcr != s->guest_vtcr || vttbr != s->guest_vttbr || gen != s->gen) {
+        spin_lock(&s->lock);
         shadow_reset(s);
         s->guest_vtcr = vtcr;
         s->guest_vttbr = vttbr;
         s->gen = gen;
+        spin_unlock(&s->lock);
     }
     return s->vttbr;
+}
+
+/* The tables below the root stay counted in the pool until the owner's next reset (at its
+ * next ERET to L2, since the VM's invalidation count moved, or when the pool runs out): a
+ * zap costs one page cleared and one VMID invalidation, never a refill of the whole pool.
+ * The root is always the pool's first page and the VMID fixed, so s->vttbr needs no lock. */
+void nested_s2_zap(struct nested_shadow *s)
+{
+    spin_lock(&s->lock);
+    memset(s->pt.root, 0, PT_PAGE_SIZE);
+    __atomic_store_n(&s->zaps, s->zaps + 1, __ATOMIC_RELEASE);
+    spin_unlock(&s->lock);
+    stage2_tlb_flush_vmid(s->vttbr); /* DSB ISHST first: the cleared root is seen by every walker */
 }
 
 /* The walker's reads: 8 bytes of the VM's RAM, nothing else. */
@@ -102,6 +118,7 @@ static bool ram_read(void *ctx, uint64_t addr, uint64_t *desc)
 int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc)
 {
     struct s2walk_result r;
+    unsigned zaps = __atomic_load_n(&s->zaps, __ATOMIC_ACQUIRE);
     s2walk(s->guest_vtcr, s->guest_vttbr, l2ipa, ram_read, vm, &r);
     if (!r.ok) {
         *fsc = r.fsc;
@@ -129,11 +146,19 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
         *fsc = ESR_FSC_TRANS_L0;
         return NESTED_S2_GUEST_FAULT;
     }
+    spin_lock(&s->lock);
+    if (s->zaps != zaps) {
+        /* Its guest hypervisor changed its tables and invalidated meanwhile: the walk may have
+         * read the old ones. Nothing is installed; the access is retried and walks again. */
+        spin_unlock(&s->lock);
+        return NESTED_S2_MAPPED;
+    }
     int rc = pt_map(&s->pt, l2page, (uint64_t)(uintptr_t)host, PT_PAGE_SIZE, attrs, PT_REPLACE);
     if (rc == PT_E_NOMEM) {
         shadow_reset(s); /* budget used up: start again with this page */
         rc = pt_map(&s->pt, l2page, (uint64_t)(uintptr_t)host, PT_PAGE_SIZE, attrs, PT_REPLACE);
     }
+    spin_unlock(&s->lock);
     *fsc = ESR_FSC_TRANS_L0 + 3;
     return rc == PT_OK ? NESTED_S2_MAPPED : NESTED_S2_GUEST_FAULT;
 }

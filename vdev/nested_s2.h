@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/aarch64/pgtable.h"
+#include "lib/spinlock.h"
 
 struct vm;
 
@@ -12,10 +13,12 @@ struct vm;
 #define NESTED_SHADOW_PAGES 64u
 
 struct nested_shadow {
-    uint8_t *pool; /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
-    unsigned used; /* pages of the pool in use */
+    spinlock_t lock; /* its tables: its own CPU fills them, another vCPU's TLBI empties them */
+    uint8_t *pool;   /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
+    unsigned used;   /* pages of the pool in use */
     unsigned vmid;
-    unsigned gen; /* the VM's invalidation count this shadow was filled under */
+    unsigned gen;  /* the VM's invalidation count this shadow was filled under */
+    unsigned zaps; /* zaps so far: a fill whose walk began before one is not installed */
     uint64_t resets;
     uint64_t guest_vtcr, guest_vttbr; /* the guest hypervisor's stage 2 it shadows */
     uint64_t vttbr;                   /* the shadow's root and VMID, for VTTBR_EL2 */
@@ -30,6 +33,9 @@ void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, uns
 /* Before running L2 on the guest hypervisor's (VTCR_EL2, VTTBR_EL2): the VTTBR_EL2 value of
  * the shadow, emptied first if those changed or the VM's invalidation count `gen` moved. */
 uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr, unsigned gen);
+/* Another vCPU's stage 2 TLBI: from any CPU, the shadow is emptied (its root cleared) and its
+ * VMID's TLB entries are gone on every CPU before this returns; its owner refills on demand. */
+void nested_s2_zap(struct nested_shadow *s);
 /* A stage 2 abort of L2 at `l2ipa`: maps its page, or says which fault the guest gets. */
 int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc);
 

@@ -112,6 +112,7 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
         sysreg_write(cntkctl_el1, n->cntkctl12);
     }
     n->vhe = want;
+    nested_timer_apply(n);
     vptimer_set_virq(v, want ? VPTIMER_EL2_VIRQ : VPTIMER_VIRQ);
     /* NV1 = 0 gives the EL1&0 regime its own descriptor format (AP[1], UXN), the EL2&0 one. */
     vcpu_set_hcr(v, HCR_EL2_NV1, !want);
@@ -146,6 +147,15 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
     VHE_EL2(REG)
 #undef REG
     return false;
+}
+
+/* Its CNTHCTL_EL2 in the E2H = 0 layout, for the decisions that read EL1PCEN and EL1PCTEN
+ * (nested_traps.c): with E2H = 1 they are bits 11 and 10 (D24.10 CNTHCTL_EL2), and bits [9:8]
+ * are EL0's. */
+uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n)
+{
+    uint64_t c = n->el2.cnthctl;
+    return n->vhe ? (c & ~UINT64_C(0xf03)) | ((c >> 10) & 3) : c;
 }
 
 /* ERET at virtual EL2 to EL0 with its HCR_EL2.{E2H,TGE} = {1,1}: its own user space, in its

@@ -36,6 +36,18 @@ const struct exit_hook vdev_exit_hooks[] = {
 };
 const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_hooks[0]);
 
+/* The overlay (core/exit.h): a guest hypervisor's guest whose traps that hypervisor asked for
+ * (vdev/nested_traps.c) sees its trapped system registers and PAC instructions go to virtual
+ * EL2 first; no other vCPU dispatches through it. */
+const struct exit_hook vdev_overlay_exit_hooks[] = {
+#if CONFIG_NESTED
+    { ESR_EC_SYS64, EXITC_SYSREG, nested_guest_trap },
+    { ESR_EC_PAC, EXITC_OTHER, nested_guest_trap },
+#endif
+    { 0, 0, 0 }, /* no empty array in C; EC 0 (unknown) keeps the main row, see exit_init */
+};
+const unsigned vdev_nr_overlay_exit_hooks = sizeof(vdev_overlay_exit_hooks) / sizeof(vdev_overlay_exit_hooks[0]) - 1;
+
 const struct sysreg_table *const vdev_sysreg_tables[] = {
     &id_reg_table,         &vsysreg_table,           &vgic_sysreg_table,
     &vptimer_sysreg_table, &vdebug_sysreg_table,

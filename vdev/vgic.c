@@ -139,31 +139,42 @@ void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    /* Most exits find the list registers as they were left (or none in use): no lock. */
-    bool changed = false;
+    /* Most exits find the list registers as they were left (or none in use): no lock. Each
+     * is read once: only the guest changes a list register, and it is not running now. */
+    uint64_t vals[VGIC_MAX_LRS];
+    uint32_t changed = 0;
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        changed |= g->be->lr_read(n) != c->lr_val[n];
+        vals[n] = g->be->lr_read(n);
+        if (vals[n] != c->lr_val[n])
+            changed |= 1u << n;
     }
     if (!changed)
         return;
     spin_lock(&g->lock);
-    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+    for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        uint64_t val = g->be->lr_read(n);
+        uint64_t val = vals[n];
         bool pending, active;
         g->be->lr_state(val, &pending, &active);
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
         q->active = active;
-        if (!pending && !active) {
-            /* A freed list register matters to the next entry only if something waits for
-             * one (what the retirement itself queues is kicked by vgic_update). */
+        if (!pending && !active && !q->unpend && !vgic_new_pending(g, c->lr_intid[n], q)) {
+            /* The guest is done with it and nothing new arrived meanwhile (an interrupt in a
+             * list register is never queued, vgic_update): the list register is simply free.
+             * The timer's and an IPI's usual case, without lr_retire's general one. */
+            q->lr = -1;
+            lr_free(g, c, n);
+        } else if (!pending && !active) {
             lr_retire(g, c, n, val);
-            if (any_queued(c))
-                v->hw_flush.part[VCPU_HW_VGIC] = true;
         } else {
             c->lr_val[n] = val;
+            continue;
         }
+        /* A freed list register matters to the next entry only if something waits for one
+         * (what the retirement itself queues is kicked by vgic_update). */
+        if (any_queued(c))
+            v->hw_flush.part[VCPU_HW_VGIC] = true;
     }
     spin_unlock(&g->lock);
 }
@@ -761,7 +772,7 @@ unsigned vgic_nr_irqs(const struct vm *vm) { return vgic_of((struct vm *)vm)->nr
 /* The GICv2m frames under the GICv2 node (Linux binding interrupt-controller/arm,gic.yaml,
  * "v2m@": arm,gic-v2m-frame, msi-controller, and the SPI range so that the guest need not
  * trust MSI_TYPER). */
-static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w)
+static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w, uint32_t phandle)
 {
     for (unsigned i = 0; i < g->nr_v2m; i++) {
         char name[32];
@@ -774,6 +785,8 @@ static void v2m_dt_nodes(const struct vgic *g, struct fdt_writer *w)
         fdtw_prop_cells(w, "reg", reg, 4);
         fdtw_prop_u32(w, "arm,msi-base-spi", g->v2m[i].first);
         fdtw_prop_u32(w, "arm,msi-num-spis", g->v2m[i].count);
+        if (i == 0) /* the msi-parent of the VM's PCI host bridges (vdev/vpci.c) */
+            fdtw_prop_u32(w, "phandle", phandle);
         fdtw_end_node(w);
     }
 }
@@ -828,7 +841,7 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
         const struct vgic *g = vgic_of((struct vm *)vm);
         if (g->nr_v2m) {
             fdtw_prop_empty(w, "ranges"); /* the frames' reg in the parent's address space */
-            v2m_dt_nodes(g, w);
+            v2m_dt_nodes(g, w, dt->its_phandle);
         }
     }
     fdtw_end_node(w);

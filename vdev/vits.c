@@ -48,13 +48,15 @@ static struct watcher {
  * changed). Called by the trapped accesses that run the queue. */
 static void notify(struct vits *its)
 {
+    const struct watcher *w = watchers[its->vm - vms];
+    if (!w[0].fn)
+        return; /* nobody watches (a VM without directly injected functions): no lock taken */
     spin_lock(&its->lock);
     bool ran = its->ran;
     its->ran = false;
     spin_unlock(&its->lock);
     if (!ran)
         return;
-    const struct watcher *w = watchers[its->vm - vms];
     for (unsigned i = 0; i < VITS_WATCHERS && w[i].fn; i++)
         w[i].fn(w[i].arg);
 }

@@ -9,11 +9,19 @@
  * MSI is enabled and aimed at its own ITS's GITS_TRANSLATER: an address anywhere else sends
  * nothing at all. When the host LPI comes, the guest's write is done for it: EventID = its
  * Message Data, DeviceID = what its device tree's msi-map says, through its virtual ITS, whose
- * tables decide (an unmapped or out-of-range event raises nothing and is counted there). */
+ * tables decide (an unmapped or out-of-range event raises nothing and is counted there).
+ *
+ * On a GICv2 machine, where the VM has GICv2m frames instead of an ITS (vdev/vgicv2m.c), the
+ * guest aims its message at a frame's MSI_SETSPI_NS with an SPI of that frame's range as the
+ * data, as it would for a device of its own; the physical side holds the host GICv2m frame's
+ * doorbell and a host SPI (core/pci_msi.c), enabled only for such a message, and the host SPI
+ * becomes the guest's SPI, an edge. An address that is not one of its frames, or an SPI outside
+ * the frame's range, sends nothing. */
 #include "vdev/vpci_msi.h"
 #include "vdev/vits.h"
 #include "vdev/vgic_v4.h"
 #include "vdev/vgic.h"
+#include "vdev/vgicv2m.h"
 #include "core/vm.h"
 #include "drivers/gic_its_regs.h"
 #include "drivers/pci_host.h"
@@ -31,11 +39,12 @@ static unsigned host_size(uint16_t ctrl)
     return (ctrl & PCI_MSI_FLAGS_MASKBIT) ? n + 8 : n;
 }
 
-/* The physical capability follows the shadow: on only for an address that is the guest's
- * GITS_TRANSLATER (PCI 3.0 6.8.3.1: address and data are written while MSI is disabled). */
+/* The physical capability follows the shadow: on only for a message aimed at the guest's
+ * GITS_TRANSLATER or GICv2m frame (PCI 3.0 6.8.3.1: address and data are written while MSI is
+ * disabled). */
 static void sync_hw(struct vpci_msi *m)
 {
-    bool want = m->enabled && m->addr == m->translater;
+    bool want = m->enabled && vpci_msi_dest_ok(&m->dest, m->addr, m->data);
     uint16_t bdf = m->host->bdf;
     if (want == m->hw_on)
         return;
@@ -58,7 +67,7 @@ static bool vec_event(const struct vpci_msi *m, unsigned vec, uint32_t *ev)
     if (m->x.enabled)
         return vpci_msix_target(&m->x, vec, ev);
     *ev = m->data;
-    return vec == 0 && m->cap && m->enabled && m->addr == m->translater;
+    return vec == 0 && m->cap && m->enabled && vpci_msi_dest_ok(&m->dest, m->addr, m->data);
 }
 
 /* GICv4 direct injection (docs/interrupts.md "GICv4 direct injection"): each message whose
@@ -105,11 +114,41 @@ static int deliver(void *arg, unsigned vec)
     spin_lock(&m->lock);
     bool ok = vec_event(m, vec, &ev);
     uint32_t dev = m->devid;
+    bool its = m->dest.translater != 0;
     spin_unlock(&m->lock);
+    if (ok && !its) { /* GICv2m: ev is an SPI of one of the VM's frames (vpci_msi_dest_ok) */
+        vgic_inject_edge(m->vm, 0, ev);
+        return -1;
+    }
     /* What it raises is up to the guest's tables (errors are counted there). */
     if (!ok || vits_msi(m->vm, dev, ev, &to) != VITS_OK || to >= m->vm->cfg.nr_vcpus)
         return -1;
     return (int)m->vm->vcpu[to].pcpu;
+}
+
+/* The VM's GICv2m frames as message destinations (from its configuration, so that the order of
+ * its devices does not matter), and the host doorbell's page: after the first frame whose reg
+ * has room for it. False if no frame has. */
+static bool v2m_dest(const struct vm *vm, struct vpci_msi_dest *d, uint64_t *doorbell)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_devs && d->nr_v2m < VPCI_MSI_MAX_V2M; i++) {
+        const struct vm_device *f = &vm->cfg.dev[i];
+        if (!f->kind || !f->kind->compatible || strcmp(f->kind->compatible, "arm,gic-v2m-frame") != 0)
+            continue;
+        d->v2m[d->nr_v2m].setspi = f->ipa + V2M_MSI_SETSPI_NS;
+        d->v2m[d->nr_v2m].first = f->intid;
+        d->v2m[d->nr_v2m++].count = f->msi_spis;
+        if (!*doorbell && f->size >= VPCI_MSI_V2M_SIZE)
+            *doorbell = f->ipa + VPCI_MSI_V2M_DOORBELL_OFF;
+    }
+    return *doorbell != 0;
+}
+
+bool vpci_msi_v2m(const struct vm *vm)
+{
+    struct vpci_msi_dest d = { 0 };
+    uint64_t doorbell = 0;
+    return vits_index(vm) < 0 && v2m_dest(vm, &d, &doorbell);
 }
 
 void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *host, uint8_t cap, uint8_t xcap,
@@ -123,24 +162,34 @@ void vpci_msi_attach(struct vpci_msi *m, struct vm *vm, const struct pci_fn *hos
         pci_cfg_write(host->bdf, cap + PCI_MSI_FLAGS, 2, 0); /* off until the guest turns it on */
     vpci_msix_off(host, xcap);
     int its = vits_index(vm);
-    if ((!cap && !xcap) || its < 0 || rid >= VPCI_MSI_NR_RIDS)
-        return; /* no ITS to send to: hidden, the guest uses INTx */
+    uint64_t doorbell = 0;
+    if (its >= 0) {
+        m->dest.translater = vm->cfg.dev[its].ipa + GITS_TRANSLATER;
+        doorbell = vm->cfg.dev[its].ipa + VPCI_MSI_DOORBELL_OFF;
+    } else if (!v2m_dest(vm, &m->dest, &doorbell) && m->dest.nr_v2m && (cap || xcap)) {
+        printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: no arm,gic-v2m-frame of its has a reg of 0x%x (the "
+               "page after the frame maps the host's)\n",
+               vm->cfg.name, PCI_BDF_BUS(host->bdf), PCI_BDF_DEV(host->bdf), PCI_BDF_FN(host->bdf), VPCI_MSI_V2M_SIZE);
+    }
+    if ((!cap && !xcap) || !doorbell || rid >= VPCI_MSI_NR_RIDS)
+        return; /* nowhere to send to: hidden, the guest uses INTx */
     unsigned nx = 0;
     if (xcap && pci_msi_msix_mapped(host)) {
         nx = vpci_msix_host_entries(host, xcap);
         nx = nx < PCI_MSI_MAX_VECS ? nx : PCI_MSI_MAX_VECS;
     }
-    uint64_t win = vm->cfg.dev[its].ipa, doorbell = win + VPCI_MSI_DOORBELL_OFF;
     struct pci_msi_msg msg;
-    if ((!cap && !nx) || pci_msi_route(vm, host, doorbell, nx ? nx : 1, deliver, m, &msg) < 0)
+    if ((!cap && !nx) || pci_msi_route(vm, host, doorbell, nx ? nx : 1, deliver, m, &msg) < 0) {
+        m->dest = (struct vpci_msi_dest){ 0 };
         return;
+    }
     m->host_msg = msg;
-    m->translater = win + GITS_TRANSLATER;
     m->devid = VPCI_MSI_DEVID_BASE + rid;
     if (nx)
-        vpci_msix_attach(&m->x, host, xcap, nx, &msg, m->translater, tab);
+        vpci_msix_attach(&m->x, host, xcap, nx, &msg, &m->dest, tab);
     if (cap && !(ctrl & PCI_MSI_FLAGS_64BIT) && msg.addr >> 32) {
-        printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: it takes 32-bit addresses and its ITS lies above 4 GiB\n",
+        printk("elvisor: VM '%s': %02x:%02x.%x has no MSI: it takes 32-bit addresses and its doorbell lies above 4 "
+               "GiB\n",
                vm->cfg.name, PCI_BDF_BUS(host->bdf), PCI_BDF_DEV(host->bdf), PCI_BDF_FN(host->bdf));
         return;
     }

@@ -8,8 +8,9 @@
  * writes it; the PBA and any other register of the device in those pages are the device's
  * own, reached through the hypervisor's mapping of them (core/pci_msi.c maps them at boot).
  * The physical table is the hypervisor's: entry i holds the host doorbell and host EventID i,
- * and is unmasked only while the guest's entry i is unmasked and addressed to its own
- * GITS_TRANSLATER; the physical Enable and Function Mask follow the guest's. */
+ * and is unmasked only while the guest's entry i is unmasked and aimed at its own
+ * GITS_TRANSLATER or GICv2m frame (vpci_msi_dest_ok); the physical Enable and Function Mask
+ * follow the guest's. */
 #include "vdev/vpci_msix.h"
 #include "drivers/pci_host.h"
 #include "drivers/pci_regs.h"
@@ -37,10 +38,21 @@ static volatile uint32_t *host_entry(const struct vpci_msix *x, unsigned i, unsi
     return (volatile uint32_t *)(uintptr_t)pa;
 }
 
+bool vpci_msi_dest_ok(const struct vpci_msi_dest *d, uint64_t addr, uint32_t data)
+{
+    if (d->translater && addr == d->translater)
+        return true;
+    for (unsigned i = 0; i < d->nr_v2m && i < VPCI_MSI_MAX_V2M; i++)
+        if (addr == d->v2m[i].setspi && data >= d->v2m[i].first && data - d->v2m[i].first < d->v2m[i].count)
+            return true;
+    return false;
+}
+
 static bool entry_live(const struct vpci_msix *x, unsigned i)
 {
     const struct vpci_msix_entry *e = &x->tab[i];
-    return !(e->ctrl & PCI_MSIX_ENTRY_CTRL_MASK) && ((uint64_t)e->addr_hi << 32 | e->addr_lo) == x->translater;
+    return !(e->ctrl & PCI_MSIX_ENTRY_CTRL_MASK) &&
+           vpci_msi_dest_ok(x->dest, (uint64_t)e->addr_hi << 32 | e->addr_lo, e->data);
 }
 
 /* Physical entry i masked unless the guest's is live (6.8.2.9: only the Mask Bit changes). */
@@ -56,7 +68,7 @@ static void sync_ctrl(const struct vpci_msix *x)
 }
 
 void vpci_msix_attach(struct vpci_msix *x, const struct pci_fn *host, uint8_t cap, unsigned nvec,
-                      const struct pci_msi_msg *msg, uint64_t translater, struct vpci_msix_entry *tab)
+                      const struct pci_msi_msg *msg, const struct vpci_msi_dest *dest, struct vpci_msix_entry *tab)
 {
     memset(x, 0, sizeof(*x));
     x->host = host;
@@ -71,7 +83,7 @@ void vpci_msix_attach(struct vpci_msix *x, const struct pci_fn *host, uint8_t ca
     x->hole_len[0] = page_up(x->table_off + (uint64_t)x->host_nvec * PCI_MSIX_ENTRY_SIZE) - x->hole_off[0];
     x->hole_off[1] = page_down(x->pba_off);
     x->hole_len[1] = page_up(x->pba_off + (x->host_nvec + 63u) / 64 * 8) - x->hole_off[1];
-    x->translater = translater;
+    x->dest = dest;
     x->tab = tab;
     vpci_msix_off(host, cap);
     for (unsigned i = 0; i < x->host_nvec; i++) {

@@ -86,11 +86,12 @@ static void expire(struct hyp_timer *t)
 }
 
 /* Arms the hypervisor timer for the deadline saved in v->el1 (physical counter =
- * virtual + CNTVOFF); already due counts as expired. */
+ * virtual + CNTVOFF); already due counts as expired. The offset is the one v ran with: the
+ * VM's, or its guest hypervisor's (vdev/nested_timer.c). */
 static void watch(struct vcpu *v)
 {
     struct vtimer *vt = vt_of(v);
-    uint64_t ctl = v->el1.cntv_ctl, cval = v->el1.cntv_cval, off = v->vm->cntvoff;
+    uint64_t ctl = v->el1.cntv_ctl, cval = v->el1.cntv_cval, off = sysreg_read(cntvoff_el2);
     vt->expired = false;
     if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE || cval > ~0UL - off)
         return;

@@ -138,6 +138,7 @@ static void boot_vcpus(struct vm *vm, unsigned k)
             v->regs.x[r] = 0x1000 * (k + 1) + 0x100 * i + r; /* recognizable */
         v->regs.pc = RAM_IPA + 0x80000;
         v->state = i == 0 ? VCPU_RUNNABLE : VCPU_OFF;
+        exit_overlay(v, false); /* as core/vmm.c */
         model[k][i] = v->state;
     }
     vm->state = VM_RUNNING;

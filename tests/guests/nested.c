@@ -10,6 +10,9 @@
  * bootargs "irq": its own vGIC for its EL1 guest with HCR_EL2.IMO (elvisor lends it the GIC
  * virtual interface): a list register its guest takes and ends with no exit, the VM's own
  * interrupt taken to virtual EL2 while its guest runs, and the maintenance interrupt.
+ * bootargs "s2smp" (two vCPUs): vCPU 1 runs its L2 on its stage 2 without exits while vCPU 0
+ * remaps the L2's page and invalidates: the L2 must see the new page at once (elvisor empties
+ * the other vCPUs' shadows in the trapped TLBI, not at their next ERET).
  * bootargs "vhe": HCR_EL2.E2H = 1 (FEAT_VHE, vdev/nested_vhe.c): its EL2 registers through the EL1
  * names, its guest's through the *_EL12 ones, its own EL0 (TGE = 1) taking an SVC to virtual
  * EL2, an EL1 guest (TGE = 0) whose HVC it takes, then back to E2H = 0.
@@ -443,11 +446,12 @@ static void s2_exception(struct guest_frame *f, uint64_t esr)
     resume_main();
 }
 
-static int stage2(void)
+/* Its stage 2 (X -> Y) and the pages' marks; false if its RAM is not where the tables expect. */
+static bool s2_tables(void)
 {
     uint64_t ram_gib = (uint64_t)s2_l1 >> 30;
     if (ram_gib == (S2_X >> 30) || ram_gib >= 512)
-        return gprintf("stage2: RAM at an unexpected place\n"), guest_failures + 1;
+        return false;
     s2_l1[ram_gib] = (ram_gib << 30) | S2_RAM_ATTRS | S2_BLOCK;
     s2_l1[S2_X >> 30] = (uint64_t)s2_l2 | S2_TABLE;
     s2_l2[0] = (uint64_t)s2_l3 | S2_TABLE;
@@ -455,10 +459,23 @@ static int stage2(void)
     page_y[0] = 0x5eed0001;
     page_y2[0] = 0x5eed0002;
     page_y3[0] = 0x5eed0003;
+    return true;
+}
+
+/* This vCPU's EL2 for an L2 on that stage 2. */
+static void s2_el2_setup(void)
+{
     sysreg_write(vtcr_el2, S2_VTCR);
     sysreg_write(vttbr_el2, (uint64_t)s2_l1);
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
     sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+}
+
+static int stage2(void)
+{
+    if (!s2_tables())
+        return gprintf("stage2: RAM at an unexpected place\n"), guest_failures + 1;
+    s2_el2_setup();
     s2_mode = true;
     gprintf("stage2: ERET to its L2 on its own stage 2\n");
     enter_lower((uint64_t)el1_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
@@ -474,6 +491,85 @@ static int stage2(void)
     check(l2_read_x1 == 0x5eed0002, "stage2_abort_then_mapped", "read 0x%lx", (unsigned long)l2_read_x1);
     check(l2_read_remap == 0x5eed0003, "stage2_remap_after_tlbi", "read 0x%lx", (unsigned long)l2_read_remap);
     check(unexpected == 0, "stage2_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
+/* ---- "s2smp": another vCPU's TLBI reaches this vCPU's L2 at once ---------------------------- */
+
+#define PSCI_CPU_ON_64 0xc4000003UL
+#define PSCI_CPU_OFF   0x84000002UL
+#define SMP_WAIT_US    3000000
+
+extern char guest_secondary_entry[];
+static bool smp_mode;
+static volatile unsigned smp_l2_started, smp_go, smp_l2_done;
+static volatile uint64_t smp_l2_before, smp_l2_after;
+static _Alignas(16) uint8_t el1_stack2[4096];
+
+/* vCPU 1's L2: reads X (its shadow now maps it to Y), then spins without a single exit until
+ * vCPU 0 has remapped X to Y3 and invalidated, and reads X again. */
+void el1_smp_main(void);
+void el1_smp_main(void)
+{
+    volatile uint64_t *x = (volatile uint64_t *)S2_X;
+    smp_l2_before = x[0];
+    smp_l2_started = 1;
+    while (!smp_go)
+        ;
+    smp_l2_after = x[0];
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+__asm__(".text\n"
+        ".global el1_smp_entry\n"
+        "el1_smp_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_smp_main\n"
+        "1:  b 1b\n");
+extern char el1_smp_entry[];
+
+/* vCPU 1, started at virtual EL2 by vCPU 0's PSCI CPU_ON. */
+void guest_secondary_main(uint64_t index)
+{
+    if (!smp_mode || index != 1) {
+        for (;;)
+            __asm__ volatile("wfi");
+    }
+    s2_el2_setup();
+    enter_lower((uint64_t)el1_smp_entry, SPSR_EL1H, (uint64_t)(el1_stack2 + sizeof(el1_stack2)));
+    smp_l2_done = 1;
+    smc_call(PSCI_CPU_OFF, 0, 0, 0);
+}
+
+static bool smp_wait(volatile unsigned *flag)
+{
+    uint64_t end = cntvct() + us_to_ticks(SMP_WAIT_US);
+    while (!*flag && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    return *flag != 0;
+}
+
+static int s2smp(void)
+{
+    if (!s2_tables())
+        return gprintf("s2smp: RAM at an unexpected place\n"), guest_failures + 1;
+    s2_mode = smp_mode = true;
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    uint64_t mpidr1 = (sysreg_read(mpidr_el1) & 0xff00ffff00UL) | 1; /* Aff0 = vCPU index */
+    uint64_t r = smc_call(PSCI_CPU_ON_64, mpidr1, (uint64_t)guest_secondary_entry, 1);
+    check(r == 0, "s2smp_cpu_on_at_el2", "PSCI CPU_ON returned %ld", (long)r);
+    bool started = smp_wait(&smp_l2_started);
+    check(started && smp_l2_before == 0x5eed0001, "s2smp_l2_runs_on_vcpu1", "started %d, read 0x%lx", started,
+          (unsigned long)smp_l2_before);
+    s2_l3[0] = (uint64_t)page_y3 | S2_RAM_ATTRS | S2_PAGE; /* X now shows Y3 */
+    tlbi_s2();
+    smp_go = 1;
+    bool done = smp_wait(&smp_l2_done);
+    gprintf("s2smp: vCPU 1's L2 read 0x%lx before, 0x%lx after vCPU 0's remap and TLBI\n", (unsigned long)smp_l2_before,
+            (unsigned long)smp_l2_after);
+    check(done && smp_l2_after == 0x5eed0003, "s2smp_tlbi_reaches_other_vcpu_at_once", "done %d, read 0x%lx", done,
+          (unsigned long)smp_l2_after);
+    check(unexpected == 0, "s2smp_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
 
@@ -809,6 +905,8 @@ int guest_main(void)
         return hostile();
     if (args && !strcmp(args, "stage2"))
         return stage2();
+    if (args && !strcmp(args, "s2smp"))
+        return s2smp();
     if (args && !strcmp(args, "irq"))
         return irqs();
     if (args && !strcmp(args, "vhe"))

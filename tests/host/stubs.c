@@ -9,6 +9,7 @@
 #include "core/power.h"
 #include "core/console.h"
 #include "core/vcpu.h"
+#include "core/exit.h"
 #include "core/page_alloc.h"
 
 struct platform platform;
@@ -288,7 +289,18 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
 {
     v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
 }
+__attribute__((weak)) void vcpu_hcr_off(struct vcpu *v, uint64_t bits) { v->hcr_off = bits; }
 void pci_assign_quiesce(struct vm *vm) {}
+
+/* ---- core/exit.c's overlay (weak: a program that links core/exit.c gets the real one) ---- */
+const struct exit_hook host_exit_overlay[1];
+uint64_t host_exit_main_esr;
+__attribute__((weak)) void exit_overlay(struct vcpu *v, bool on) { v->exit_table = on ? host_exit_overlay : NULL; }
+__attribute__((weak)) enum exit_result exit_main(struct vcpu *v, uint64_t esr)
+{
+    host_exit_main_esr = esr;
+    return EXIT_RESUME;
+}
 
 /* ---- core/power.c: the host tests never power off, so no CPU is ever parked ---- */
 bool power_parking;

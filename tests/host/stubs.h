@@ -7,7 +7,7 @@
  * the rest of the stand-ins' state is shared and unlocked: a register touched before the
  * threads start can be read from all of them).
  * The stand-ins of core/irq.c (irq_kick_cpu, irq_set_handler, irq_claim_spi, irq_release_spis)
- * and of core/vcpu.c (vcpu_trap_wfi, vcpu_set_hcr) are weak: a program that links the real file gets the real
+ * and of core/vcpu.c (vcpu_trap_wfi, vcpu_set_hcr, vcpu_hcr_off) are weak: a program that links the real file gets the real
  * functions, and then host_kicks / host_handlers stay empty (the real kick is an SGI through
  * the stand-in GIC, host_gic.sgis). */
 #ifndef TESTS_HOST_STUBS_H
@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/exit.h"
 #include "core/irq.h"
 #include "core/percpu.h"
 #include "core/platform.h"
@@ -59,6 +60,10 @@ extern struct percpu percpu_data[MAX_CPUS];
 extern unsigned host_kicks[MAX_CPUS]; /* irq_kick_cpu() calls per CPU */
 extern uint32_t host_refused_spi;     /* irq_claim_spi() refuses it (0: none) */
 extern bool host_verbose;             /* printk() to stderr (default: silent) */
+/* core/exit.c's overlay: the table exit_overlay(v, true) points v at, and the syndrome of the
+ * last exit_main call (the stubs are weak, as core/vcpu.c's). */
+extern const struct exit_hook host_exit_overlay[1];
+extern uint64_t host_exit_main_esr;
 
 /* Everything back to zero; the calling CPU is 0; each CPU's TPIDR_EL2 points at its
  * percpu_data entry (id set), so this_cpu() works. Keeps host_verbose. */

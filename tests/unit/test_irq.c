@@ -71,6 +71,10 @@ int gicv3_its_map_device(uint32_t dev, unsigned event_bits, bool valid) { return
 int gicv3_its_map_event(uint32_t dev, uint32_t ev, uint32_t intid, unsigned cpu) { return -1; }
 void gicv3_its_unmap_event(uint32_t dev, uint32_t ev) {}
 void gicv3_its_int(uint32_t dev, uint32_t ev) {}
+/* No host GICv2m frame either (platform.v2m is empty). */
+int gicv2m_init(uint64_t base, char *why, size_t cap) { return -1; }
+bool gicv2m_ready(void) { return false; }
+void gicv2m_range(uint32_t *first, uint32_t *count) { *first = *count = 0; }
 
 /* ---- one fake part of the virtual CPU hardware ---------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include "vdev/vpsci.h"
 #include "vdev/nested.h"
 #include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/vncr.h"
@@ -1060,6 +1061,97 @@ static void test_nested_gic_lend(void **state)
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
  * ELR_EL2, SPSR_EL2 and ESR_EL2 as the CPU would set them; an illegal ERET sets PSTATE.IL; with
  * its own stage 2 its guest runs on the shadow's VTTBR_EL2, and the exit puts the VM's back. */
+/* What its guest's trapped exceptions go to virtual EL2 for (vdev/nested_traps.c): a PAC
+ * instruction without its HCR_EL2.API, a key register without APK, an ID group 3 read with
+ * TID3 (not a write, not outside CRm 1..7), ACTLR_EL1 with TACR, the EL1 physical timer without
+ * its CNTHCTL_EL2.EL1PCEN; nothing else (SCTLR_EL1, CNTV_*, an HVC). */
+static void test_nested_trap_decision(void **state)
+{
+    const uint64_t pac = (uint64_t)ESR_EC_PAC << ESR_EC_SHIFT | ESR_IL;
+    const uint64_t pctl = CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN;
+    const uint64_t host = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK; /* Linux nVHE's own kernel */
+    const uint64_t guest = HCR_EL2_RW | HCR_EL2_VM | HCR_EL2_TID3 | HCR_EL2_TACR | HCR_EL2_TSC; /* its guests */
+    assert_false(nested_trap_is_vel2s(pac, host, pctl));
+    assert_true(nested_trap_is_vel2s(pac, guest, pctl));
+    assert_false(nested_trap_is_vel2s(pac, guest | HCR_EL2_API, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(APIAKEYLO, 1, false), guest | HCR_EL2_API, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(APGAKEYHI, 1, true), guest, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(APDBKEYLO, 1, true), host, pctl));
+    const uint32_t pfr0 = SYSREG(3, 0, 0, 4, 0), isar1 = SYSREG(3, 0, 0, 6, 1), pfr0_32 = SYSREG(3, 0, 0, 1, 0);
+    assert_true(nested_trap_is_vel2s(esr_of(pfr0, 3, true), guest, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(isar1, 3, true), guest, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(pfr0_32, 3, true), guest, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 7, 7), 3, true), guest, pctl)); /* unallocated */
+    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, true), host, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, false), guest, pctl));                 /* a write */
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 3, true), guest, pctl)); /* MPIDR: TID1 */
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 1, 0, 0, 0), 3, true), guest, pctl)); /* CCSIDR: TID2 */
+    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), guest, pctl)); /* ACTLR_EL1 */
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), host, pctl));
+    const uint32_t cntp_ctl = SYSREG(3, 3, 14, 2, 1), cntp_cval = SYSREG(3, 3, 14, 2, 2);
+    const uint32_t cntv_ctl = SYSREG(3, 3, 14, 3, 1);
+    assert_true(nested_trap_is_vel2s(esr_of(cntp_ctl, 2, false), guest, CNTHCTL_EL2_EL1PCTEN));
+    assert_true(nested_trap_is_vel2s(esr_of(cntp_cval, 2, true), guest, 0));
+    assert_false(nested_trap_is_vel2s(esr_of(cntp_ctl, 2, false), guest, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(cntv_ctl, 2, false), guest, 0));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 0), 3, false), ~0UL, 0)); /* SCTLR_EL1 */
+    assert_false(nested_trap_is_vel2s(ESR_HVC, ~0UL, 0));
+    assert_false(nested_trap_is_vel2s(ESR_SMC, 0, 0));
+    /* Wanted: by its guests' controls, not by its own kernel's. */
+    assert_false(nested_traps_wanted(host, pctl));
+    assert_true(nested_traps_wanted(guest | HCR_EL2_API | HCR_EL2_APK, pctl));
+    assert_true(nested_traps_wanted(host, CNTHCTL_EL2_EL1PCTEN));
+    assert_true(nested_traps_wanted(host & ~HCR_EL2_APK, pctl));
+}
+
+/* The switch into its guest with those controls: the overlay on, API/APK off as its are, its
+ * CNTVOFF_EL2 in the CPU; a forwarded ID register read goes to VBAR_EL2 + 0x400 with its
+ * syndrome, one that is not forwarded to the main table; back at EL2 all is as before. */
+static void test_nested_traps_switch(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN));
+    v0->hcr_parts |= HCR_EL2_API | HCR_EL2_APK; /* as vdev/vpauth.c after the VM's first use */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_TID3 | HCR_EL2_API;
+    n->vncr[VNCR_CNTVOFF_EL2 / 8] = 0x123456789;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_ptr_equal(v0->exit_table, host_exit_overlay);
+    assert_int_equal(v0->hcr_off, HCR_EL2_APK);
+    assert_int_equal(host_sysreg_read("cntvoff_el2"), 0x123456789);
+
+    /* Not its: SCTLR_EL1 (some trap of elvisor's) goes on to the main table. */
+    v0->regs.pc = 0x40100010;
+    uint64_t sctlr = esr_of(SYSREG(3, 0, 1, 0, 0), 2, true);
+    assert_int_equal(nested_guest_trap(v0, sctlr), EXIT_RESUME);
+    assert_int_equal(host_exit_main_esr, sctlr);
+    assert_true(n->at_el1);
+    /* Its: an ID register read, to virtual EL2 with the syndrome and the instruction's PC. */
+    uint64_t id = esr_of(SYSREG(3, 0, 0, 4, 0), 2, true);
+    assert_int_equal(nested_guest_trap(v0, id), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090400);
+    assert_int_equal(host_sysreg_read("esr_el1"), id);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100010);
+    assert_null(v0->exit_table);
+    assert_int_equal(v0->hcr_off, 0);
+
+    /* Its own kernel's controls (Linux nVHE's host): no overlay, nothing taken off. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK;
+    n->vncr[VNCR_CNTVOFF_EL2 / 8] = 0;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_null(v0->exit_table);
+    assert_int_equal(v0->hcr_off, 0);
+    assert_int_equal(host_sysreg_read("cntvoff_el2"), 0);
+}
+
 static void test_nested_eret_and_hvc(void **state)
 {
     make_nested();
@@ -1292,6 +1384,8 @@ int main(void)
         cmocka_unit_test_setup(test_routing_and_ranges, setup),
         cmocka_unit_test_setup(test_many_rows, setup),
         cmocka_unit_test_setup(test_exit_hooks, setup),
+        cmocka_unit_test_setup(test_nested_trap_decision, setup),
+        cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * route (core/pci_msi.c) and the VM's ITS (vdev/vits.c) are fakes that record what they were
  * asked. What a guest writes is hostile: every check is that the physical side only ever holds
  * the hypervisor's doorbell and EventIDs, unmasked or enabled only for the guest's own ITS, and
- * that a host message only raises what the guest's shadow says. */
+ * that a host message only raises what the guest's shadow says. On a GICv2 machine the VM has a
+ * GICv2m frame instead of an ITS: the same, with its frame's MSI_SETSPI_NS and an SPI of the
+ * frame's range as the only message that raises anything (an SPI injected as an edge). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include "vdev/vits.h"
 #include "vdev/vgic.h"
 #include "vdev/vgic_v4.h"
+#include "vdev/vgicv2m.h"
 #include "core/vm.h"
 #include "drivers/pci_host.h"
 #include "drivers/pci_regs.h"
@@ -31,7 +34,11 @@
 #define HOST_DB  0x08091040ULL /* what the fake route says the device writes to */
 #define TABLE    0x1000        /* MSI-X table offset in BAR 1, PBA at 0x1800 */
 #define PBA      0x1800
-#define HOST_N   64 /* host MSI-X entries: more than the guest is shown */
+#define HOST_N   64            /* host MSI-X entries: more than the guest is shown */
+#define V2M_IPA  0x08020000ULL /* the VM's GICv2m frame: SPIs 80..111, reg 8 KiB */
+#define V2M_SPI  80
+#define V2M_N    32
+#define HOST_SPI 0x90 /* the first host GICv2m SPI the fake route gives */
 
 static uint8_t cfg[256];
 static uint8_t bar1[0x4000] __attribute__((aligned(4096)));
@@ -73,19 +80,31 @@ static pci_msi_fn route_fn;
 static void *route_arg;
 static unsigned route_nvec;
 static bool route_fails, msix_mapped = true;
+static uint64_t want_doorbell = ITS_IPA + VPCI_MSI_DOORBELL_OFF;
+static uint32_t host_data; /* the first message's host data: EventID 0, or a GICv2m SPI */
 
 int pci_msi_route(struct vm *v, const struct pci_fn *f, uint64_t doorbell_ipa, unsigned nvec, pci_msi_fn deliver,
                   void *arg, struct pci_msi_msg *msg)
 {
-    assert_int_equal(doorbell_ipa, ITS_IPA + VPCI_MSI_DOORBELL_OFF);
+    assert_int_equal(doorbell_ipa, want_doorbell);
     if (route_fails)
         return -1;
     route_fn = deliver;
     route_arg = arg;
     route_nvec = nvec;
     msg->addr = HOST_DB;
-    msg->data = 0;
+    msg->data = host_data;
     return 0;
+}
+
+static unsigned injected;
+static uint32_t injected_spi;
+void vgic_inject_edge(struct vm *v, struct vcpu *vc, uint32_t intid)
+{
+    assert_ptr_equal(v, &vm);
+    assert_null(vc);
+    injected++;
+    injected_spi = intid;
 }
 
 bool pci_msi_msix_mapped(const struct pci_fn *f) { return msix_mapped; }
@@ -156,6 +175,9 @@ static int setup(void **st)
     route_fails = false;
     msix_mapped = true;
     raised = 0;
+    injected = 0;
+    want_doorbell = ITS_IPA + VPCI_MSI_DOORBELL_OFF;
+    host_data = 0;
     for (unsigned i = 0; i < HOST_N; i++) /* whatever was there: the attach must overwrite it */
         memset(&bar1[TABLE + i * 16], 0x5a, 16);
     vpci_msi_attach(&m, &vm, &fn, MSI_CAP, MSIX_CAP, 0x10, tab);
@@ -343,6 +365,120 @@ static void test_msix_entry_unmasked_only_for_its(void **st)
     assert_int_equal(raised, 2);
 }
 
+/* ---- GICv2m (a GICv2 machine: the VM has frames, no ITS) ---- */
+
+static const struct vdev_kind v2m_kind = { .compatible = "arm,gic-v2m-frame" };
+static const struct vdev_kind uart_kind = { .compatible = "arm,pl011" };
+
+/* The VM: a UART, then a GICv2m frame of reg size bytes at V2M_IPA with SPIs 80..111. */
+static void v2m_vm(uint64_t size)
+{
+    its_at = -1;
+    vm.cfg.nr_devs = 2;
+    vm.cfg.dev[0] = (struct vm_device){ .kind = &uart_kind, .ipa = 0x09000000, .size = 0x1000, .intid = 33 };
+    vm.cfg.dev[1] =
+        (struct vm_device){ .kind = &v2m_kind, .ipa = V2M_IPA, .size = size, .intid = V2M_SPI, .msi_spis = V2M_N };
+    want_doorbell = V2M_IPA + VPCI_MSI_V2M_DOORBELL_OFF;
+    host_data = HOST_SPI;
+    route_fn = 0;
+    vpci_msi_attach(&m, &vm, &fn, MSI_CAP, MSIX_CAP, 0x10, tab);
+}
+
+static void test_v2m_dest_pure(void **st)
+{
+    struct vpci_msi_dest d = { .nr_v2m = 2 };
+    d.v2m[0].setspi = V2M_IPA + V2M_MSI_SETSPI_NS;
+    d.v2m[0].first = 80;
+    d.v2m[0].count = 32;
+    d.v2m[1].setspi = 0x08030000 + V2M_MSI_SETSPI_NS;
+    d.v2m[1].first = 200;
+    d.v2m[1].count = 1;
+    assert_true(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 80));
+    assert_true(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 111));
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 79));
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 112));
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 200)); /* the other frame's SPI */
+    assert_true(vpci_msi_dest_ok(&d, 0x08030000 + V2M_MSI_SETSPI_NS, 200));
+    assert_false(vpci_msi_dest_ok(&d, 0x08030000 + V2M_MSI_SETSPI_NS, 0xffffffffu)); /* no wrap */
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA, 80));                                 /* MSI_TYPER's address */
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA + VPCI_MSI_V2M_DOORBELL_OFF + V2M_MSI_SETSPI_NS, 80)); /* the host's */
+    assert_false(vpci_msi_dest_ok(&d, 0, 0)); /* no ITS: address 0 is nothing */
+    d.nr_v2m = 0;
+    assert_false(vpci_msi_dest_ok(&d, V2M_IPA + V2M_MSI_SETSPI_NS, 80));
+}
+
+static void test_v2m_msi_only_for_its_frame_and_range(void **st)
+{
+    v2m_vm(VPCI_MSI_V2M_SIZE);
+    assert_true(vpci_msi_owns(&m, MSI_CAP));
+    uint32_t setspi = (uint32_t)(V2M_IPA + V2M_MSI_SETSPI_NS);
+    /* Its ITS's address means nothing here, nor the host doorbell's page, nor an SPI outside
+     * the frame's range: the device stays off and a host SPI raises nothing. */
+    const struct {
+        uint32_t addr, data;
+    } bad[] = { { (uint32_t)(ITS_IPA + GITS_TRANSLATER), V2M_SPI },
+                { (uint32_t)(V2M_IPA + VPCI_MSI_V2M_DOORBELL_OFF + V2M_MSI_SETSPI_NS), V2M_SPI },
+                { setspi, V2M_SPI - 1 },
+                { setspi, V2M_SPI + V2M_N },
+                { setspi, 33 /* its UART's SPI */ },
+                { (uint32_t)V2M_IPA, V2M_SPI } };
+    vpci_msi_write(&m, MSI_CAP + 2, 2, PCI_MSI_FLAGS_ENABLE);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vpci_msi_write(&m, MSI_CAP + 4, 4, bad[i].addr);
+        vpci_msi_write(&m, MSI_CAP + 0xc, 2, bad[i].data);
+        assert_int_equal(cfg16(MSI_CAP + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE, 0);
+        assert_int_equal(route_fn(route_arg, 0), -1);
+    }
+    assert_int_equal(injected, 0);
+    assert_int_equal(raised, 0);
+    /* Its frame and its last SPI: on, with the host's doorbell and host SPI; the host SPI is
+     * that SPI of the guest's. */
+    vpci_msi_write(&m, MSI_CAP + 4, 4, setspi);
+    vpci_msi_write(&m, MSI_CAP + 0xc, 2, V2M_SPI + V2M_N - 1);
+    assert_true(cfg16(MSI_CAP + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+    assert_int_equal(cfg32(MSI_CAP + 4), (uint32_t)HOST_DB);
+    assert_int_equal(cfg16(MSI_CAP + 0xc), HOST_SPI);
+    route_fn(route_arg, 0);
+    assert_int_equal(injected, 1);
+    assert_int_equal(injected_spi, V2M_SPI + V2M_N - 1);
+    assert_int_equal(raised, 0); /* never the ITS path */
+    route_fn(route_arg, 1);      /* a message MSI does not have */
+    assert_int_equal(injected, 1);
+    /* Data changed to one out of range while enabled: off at once. */
+    vpci_msi_write(&m, MSI_CAP + 0xc, 2, V2M_SPI + V2M_N);
+    assert_int_equal(cfg16(MSI_CAP + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE, 0);
+    route_fn(route_arg, 0);
+    assert_int_equal(injected, 1);
+}
+
+static void test_v2m_msix_entries(void **st)
+{
+    v2m_vm(VPCI_MSI_V2M_SIZE);
+    assert_true(vpci_msix_shown(&m, MSIX_CAP));
+    for (unsigned i = 0; i < PCI_MSI_MAX_VECS; i++) /* host SPI HOST_SPI + i for entry i */
+        assert_int_equal(hw_entry(i, PCI_MSIX_ENTRY_DATA), HOST_SPI + i);
+    vpci_msi_write(&m, MSIX_CAP + 2, 2, PCI_MSIX_FLAGS_ENABLE);
+    put(2, PCI_MSIX_ENTRY_ADDR_LO, 8, V2M_IPA + V2M_MSI_SETSPI_NS);
+    put(2, PCI_MSIX_ENTRY_DATA, 4, V2M_SPI + V2M_N); /* one past the range */
+    put(2, PCI_MSIX_ENTRY_CTRL, 4, 0);
+    assert_int_equal(hw_entry(2, PCI_MSIX_ENTRY_CTRL), PCI_MSIX_ENTRY_CTRL_MASK);
+    route_fn(route_arg, 2);
+    assert_int_equal(injected, 0);
+    put(2, PCI_MSIX_ENTRY_DATA, 4, V2M_SPI + 7);
+    assert_int_equal(hw_entry(2, PCI_MSIX_ENTRY_CTRL), 0);
+    assert_int_equal(hw_entry(2, PCI_MSIX_ENTRY_DATA), HOST_SPI + 2); /* never the guest's */
+    route_fn(route_arg, 2);
+    assert_int_equal(injected, 1);
+    assert_int_equal(injected_spi, V2M_SPI + 7);
+    route_fn(route_arg, 3); /* entry 3 never set: masked */
+    assert_int_equal(injected, 1);
+    /* A frame too small for the host doorbell page: nothing is routed, both stay hidden. */
+    v2m_vm(V2M_FRAME_SIZE);
+    assert_null(route_fn);
+    assert_false(vpci_msi_owns(&m, MSI_CAP));
+    assert_false(vpci_msix_shown(&m, MSIX_CAP));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +488,9 @@ int main(void)
         cmocka_unit_test_setup(test_msix_capability, setup),
         cmocka_unit_test_setup(test_msix_hole_and_bounds, setup),
         cmocka_unit_test_setup(test_msix_entry_unmasked_only_for_its, setup),
+        cmocka_unit_test_setup(test_v2m_dest_pure, setup),
+        cmocka_unit_test_setup(test_v2m_msi_only_for_its_frame_and_range, setup),
+        cmocka_unit_test_setup(test_v2m_msix_entries, setup),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }

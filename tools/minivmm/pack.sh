@@ -27,11 +27,13 @@ cp "$IMAGE" "$WORK/l2/Image"
 cp "$L2_INITRD" "$WORK/l2/initramfs.cpio.gz"
 cat > "$WORK/bin/elvisor-l2" <<'L2'
 #!/bin/sh
-# Runs an L2 guest in minivmm on the console (elvisor.l2=bare|linux on the command line).
+# Runs an L2 guest in minivmm on the console (elvisor.l2=bare|linux on the command line);
+# for linux, further arguments are added to the L2 kernel's command line (e.g. quiet).
 case "$1" in
 bare)  minivmm -m 64 /l2/l2_hello.bin ;;
-linux) minivmm -m 256 -i /l2/initramfs.cpio.gz \
-           -c "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1" /l2/Image ;;
+linux) shift
+       minivmm -m 256 -i /l2/initramfs.cpio.gz \
+           -c "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1${*:+ $*}" /l2/Image ;;
 *)     echo "elvisor-l2: unknown L2 guest '$1' (bare or linux)"; exit 1 ;;
 esac
 echo "elvisor-l2: minivmm exited with status $?"

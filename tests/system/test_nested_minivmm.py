@@ -1,0 +1,77 @@
+"""L2 guests under Linux+KVM at virtual EL2 (issue 17; docs/nested.md "The L2 under Linux KVM"):
+Debian's kernel boots at virtual EL2 with KVM in its nVHE mode, and the project VMM
+(tools/minivmm) in its initramfs runs an L2 guest on that KVM: the bare-metal
+tests/guests/l2_hello.c (hypercalls answered by the L1's KVM, UART accesses that exit to
+minivmm, the EL1 virtual timer's interrupt), then Linux to a shell."""
+import os
+
+import pytest
+
+from qemu import Qemu, machine_args, BUILD
+from test_linux import sh, wait_shell
+
+IMG = os.path.join(BUILD, "tests/configs/nested-minivmm.img")
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(os.path.join(BUILD, "linux/initramfs-minivmm.cpio.gz")),
+    reason="no Linux guest with minivmm: run `make linux` (tools/linux.sh)")
+
+
+def boot_l1(name):
+    q = Qemu(name, machine_args(gic=3, cpu="max", smp=2, mem="2G"), kernel=IMG)
+    q.expect(r"\[l1\] .*kvm \[1\]: Hyp mode initialized successfully", timeout=240)
+    wait_shell(q, "l1", timeout=180)
+    return q
+
+
+def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
+    with boot_l1("nested-minivmm-bare") as q:
+        q.send("/bin/elvisor-l2 bare\r")
+        q.expect(r"\[l1\] minivmm: starting /l2/l2_hello.bin with 64 MiB", timeout=60)
+        q.expect(r"\[l1\] l2: hello from EL1, UART at 0x9000000", timeout=120)
+        q.expect(r"\[l1\] GUEST DONE: (\d+) failure", timeout=180)
+        out = q.output()
+        for name in ("l2_psci_version", "l2_smccc_version", "l2_uart_id", "l2_uart_fr", "l2_uart_imsc",
+                     "l2_no_device", "l2_timer_irq"):
+            assert "TEST %s: PASS" % name in out, name
+        assert "FAIL" not in out and "UNEXPECTED" not in out
+        assert "[l1] l2: ok" in out
+        assert "minivmm: guest read of 4 bytes at 0xa000000: no device there" in out
+        q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=60)
+        q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
+        assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_minivmm_runs_linux_l2_under_nested_kvm():
+    """`quiet`: each character on the L2's console is an MMIO exit through elvisor, the L1's KVM
+    and minivmm (4x a native one, nested_kvm_mmio_read_user); printing the whole boot log takes
+    long enough on a loaded TCG host for its soft-lockup watchdog to report it (docs/nested.md
+    "The L2 under Linux KVM")."""
+    with boot_l1("nested-minivmm-linux") as q:
+        q.send("/bin/elvisor-l2 linux quiet\r")
+        q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB", timeout=60)
+        q.expect(r"\[l1\] minivmm-l2: init started on 1 CPU", timeout=600)
+        q.expect(r"\[l1\] minivmm-l2: shell ready", timeout=120)
+        # The shell is the L2's (typed input reaches it through the L1's console, minivmm's
+        # stdin and the L2's UART): its hostname, one CPU, minivmm's machine.
+        assert sh(q, "l1", "hostname").split() == ["l2"]
+        assert sh(q, "l1", "grep -c ^processor /proc/cpuinfo").split() == ["1"]
+        assert "Machine model: minivmm" in sh(q, "l1", "dmesg | grep 'Machine model'")
+        # Its timer: sleeps end, and its virtual timer's interrupts (PPI 11, through the L1's
+        # KVM and elvisor's GIC lent to it) keep coming.
+        def timer_irqs():
+            line = sh(q, "l1", "grep arch_timer /proc/interrupts")
+            return int(line.split()[1])
+        before = timer_irqs()
+        assert sh(q, "l1", "sleep 2; echo slept").split() == ["slept"]
+        assert timer_irqs() > before
+        # Filtered in the L2: its console is slow enough that printing all of dmesg takes
+        # minutes. Levels 0-3 include a soft lockup's and an RCU stall's reports.
+        errors = sh(q, "l1", "dmesg -r | grep '^<[0-3]>'", timeout=120).strip()
+        assert errors == "", "kernel errors in the L2:\n" + errors
+        assert sh(q, "l1", "dmesg | grep -c -e 'soft lockup' -e 'self-detected stall'").split() == ["0"]
+        out = q.output()
+        assert "HYPERVISOR CRASH" not in out
+        q.send("poweroff -f\r")
+        q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
+        q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
