@@ -23,6 +23,7 @@ struct nested_el2 {
     uint64_t sctlr, actlr, tcr, ttbr0, mair, amair, vbar, cptr, mdcr, hacr, cnthctl, afsr0, afsr1, hpfar;
     uint64_t ttbr1, contextidr;       /* FEAT_VHE's: used by its regime only with E2H = 1 */
     uint64_t cntkctl;                 /* E2H = 1: CNTHCTL_EL2[9:0] (CNTKCTL_EL1's layout) while its guest runs */
+    uint64_t cnthv_ctl, cnthv_cval;   /* E2H = 1: its EL2 virtual timer while its guest runs */
     uint64_t sp, elr, spsr, esr, far; /* SP_EL2, ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2 */
 };
 

@@ -67,16 +67,33 @@ void nested_vhe_el2_save(struct nested_el2 *e)
  * EVNTEN, EVNTDIR, EVNTI, EL0VTEN, EL0PTEN), which its CNTKCTL_EL1 accesses reach. */
 #define CNTHCTL_EL0_BITS 0x3ffUL
 
+/* Its guest's CNTKCTL_EL1 and EL1 virtual timer at the switch to that guest, and back. With
+ * E2H = 1 the CPU's EL1 virtual timer is its EL2 virtual timer (CNTHV_*, reached as CNTV_*_EL0)
+ * while virtual EL2 runs, and its guest's (CNTV_*_EL02, in the VNCR page) while that guest
+ * runs, as KVM in VHE mode expects: it programs its guest's timer through the EL02 names and
+ * takes its interrupt (the VM's PPI 27) when it fires. With E2H = 0 the guest hypervisor reaches
+ * the EL1 timer itself: one timer, nothing to switch. The values are EL1 registers its guest
+ * could write itself. */
 void nested_vhe_guest_load(struct nested_vcpu *n)
 {
-    if (n->vhe)
-        sysreg_write(cntkctl_el1, n->cntkctl12);
+    if (!n->vhe)
+        return;
+    sysreg_write(cntkctl_el1, n->cntkctl12);
+    n->el2.cnthv_ctl = sysreg_read(cntv_ctl_el0);
+    n->el2.cnthv_cval = sysreg_read(cntv_cval_el0);
+    sysreg_write(cntv_cval_el0, __atomic_load_n(&n->vncr[VNCR_CNTV_CVAL_EL0 / 8], __ATOMIC_RELAXED));
+    sysreg_write(cntv_ctl_el0, __atomic_load_n(&n->vncr[VNCR_CNTV_CTL_EL0 / 8], __ATOMIC_RELAXED));
 }
 
 void nested_vhe_guest_save(struct nested_vcpu *n)
 {
-    if (n->vhe)
-        n->cntkctl12 = sysreg_read(cntkctl_el1);
+    if (!n->vhe)
+        return;
+    n->cntkctl12 = sysreg_read(cntkctl_el1);
+    __atomic_store_n(&n->vncr[VNCR_CNTV_CTL_EL0 / 8], sysreg_read(cntv_ctl_el0), __ATOMIC_RELAXED);
+    __atomic_store_n(&n->vncr[VNCR_CNTV_CVAL_EL0 / 8], sysreg_read(cntv_cval_el0), __ATOMIC_RELAXED);
+    sysreg_write(cntv_ctl_el0, n->el2.cnthv_ctl);
+    sysreg_write(cntv_cval_el0, n->el2.cnthv_cval);
 }
 
 /* CPTR_EL2 between its two layouts (D24.2 CPTR_EL2): E2H = 0 traps FP with TFP (bit 10), E2H =
