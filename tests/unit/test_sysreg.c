@@ -1312,6 +1312,10 @@ static void test_nested_vhe(void **state)
     n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00800;
     n->vncr[VNCR_VBAR_EL1 / 8] = 0x400a0000;
     n->vncr[VNCR_TTBR1_EL1 / 8] = 0;
+    n->vncr[VNCR_CNTV_CTL_EL0 / 8] = 1;         /* its guest's timer (CNTV_CTL_EL02), enabled */
+    n->vncr[VNCR_CNTV_CVAL_EL0 / 8] = 0x123456; /* CNTV_CVAL_EL02 */
+    host_sysreg_write("cntv_ctl_el0", 3);       /* its own EL2 virtual timer, masked */
+    host_sysreg_write("cntv_cval_el0", 0x999);
     host_sysreg_write("spsr_el1", PSR_M_EL1h);
     host_sysreg_write("elr_el1", 0x40100000);
     assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
@@ -1320,6 +1324,9 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d00800);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 1);
+    assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x123456);
+    host_sysreg_write("cntv_cval_el0", 0x654321); /* its guest moves its deadline */
     assert_int_equal(n->el2.vbar, 0x40095000);
     host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */
     /* E2H changed in the page while its guest runs: nothing happens until virtual EL2. */
@@ -1335,6 +1342,9 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
     assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x2);
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 3);
+    assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x999);
+    assert_int_equal(n->vncr[VNCR_CNTV_CVAL_EL0 / 8], 0x654321);
     assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
     assert_int_equal(val, 0x201);
     /* HVC at virtual EL2: the vector from the CPU's VBAR_EL1. */
