@@ -1,9 +1,9 @@
 /* A guest hypervisor with HCR_EL2.E2H = 1 (FEAT_VHE; docs/nested.md "E2H = 1"; Arm ARM DDI
- * 0487K.a D8.11 and the EL2&0 regime of D8.1.x).
+ * 0487K.a D8.11 "Nested virtualization", and FEAT_VHE's EL2&0 translation regime).
  *
  * With E2H = 1 its EL2 registers have the layout of their EL1 counterparts, and its accesses
  * to the EL1 names (SCTLR_EL1, TCR_EL1, TTBR0/1_EL1, VBAR_EL1, CPACR_EL1, ...) mean the EL2
- * registers (the E2H redirection, D8.x "Register redirection"). So virtual EL2 runs with
+ * registers (FEAT_VHE's redirection of the EL1 names at EL2). So virtual EL2 runs with
  * HCR_EL2.{NV,NV1,NV2} = {1,0,1}: the CPU's EL1 registers *are* its EL2&0 regime, written by it
  * without a trap; its *_EL12 accesses (its EL1 guest's registers) become VNCR page accesses
  * (R_CSRPQ, NV1 = 0), at the same offsets as the EL1 names with NV1 = 1, so the page layout is
