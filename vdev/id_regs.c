@@ -94,12 +94,15 @@ static const struct {
  * replaced (core calls it only for such a VM). */
 static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 {
-    /* A VM at virtual EL2 (docs/nested.md) has EL2, AArch64 only (ID_AA64PFR0_EL1.EL2 = 1); it
-     * does not see FEAT_NV/NV2 (ID_AA64MMFR2_EL1.NV stays hidden: no nested-nested) nor
-     * FEAT_VHE (ID_AA64MMFR1_EL1.VH: E2H = 1 guest hypervisors are not handled yet). */
+    /* A VM at virtual EL2 (docs/nested.md) has EL2, AArch64 only (ID_AA64PFR0_EL1.EL2 = 1), and
+     * FEAT_VHE (ID_AA64MMFR1_EL1.VH = 1: HCR_EL2.E2H = 1 is handled, vdev/nested_vhe.c; E2H = 0
+     * too: ID_AA64MMFR4_EL1.E2H0 reads 0); it does not see FEAT_NV/NV2 (ID_AA64MMFR2_EL1.NV
+     * stays hidden: no nested-nested). */
     if (v->vm->cfg.virtual_el2 && id == SYSREG(3, 0, 0, 4, 0))
         val =
             (val & ~ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2)) | ID_FIELD_VAL(ID_AA64PFR0_EL1_EL2, ID_AA64PFR0_EL1_EL_AARCH64);
+    if (CONFIG_NESTED && v->vm->cfg.virtual_el2 && id == SYSREG(3, 0, 0, 7, 1))
+        val = (val & ~ID_FIELD_MASK(ID_AA64MMFR1_EL1_VH)) | ID_FIELD_VAL(ID_AA64MMFR1_EL1_VH, 1);
     uint32_t off = v->vm->cfg.cpu_features_off;
     for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
         if (features[i].enc == id && (off & CPU_FEAT_BIT(features[i].feature)))

@@ -19,6 +19,7 @@
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpsci.h"
 #include "vdev/vgic.h"
+#include "vdev/vptimer.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
@@ -41,9 +42,11 @@
 
 /* HCR_EL2 bits added while the guest hypervisor runs: NV (its EL2 accesses and ERET trap,
  * CurrentEL reads EL2), NV1 (E2H = 0: its EL1 registers are its guest's, in the VNCR page;
- * EL2 descriptor format), NV2 (the VNCR page) and AT (AT S1E0x/S1E1x, which would walk its own
- * regime rather than its guest's, trap: UNDEFINED for now). */
-#define HCR_VEL2 (HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT)
+ * EL2 descriptor format; not with E2H = 1, nested_vhe.c), NV2 (the VNCR page) and AT
+ * (AT S1E0x/S1E1x, which would walk its own regime rather than its guest's, trap: UNDEFINED for
+ * now). */
+#define HCR_VEL2     (HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT)
+#define HCR_VEL2_VHE (HCR_EL2_NV | HCR_EL2_NV2 | HCR_EL2_AT)
 
 /* The PSTATE fields an ERET restores from SPSR_EL2 (Arm ARM D1.4 "Exception return"); the
  * others (SS, ALLINT, M) are set by the emulation. */
@@ -107,6 +110,8 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
 {
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
     n->at_el1 = false;
+    n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
+    n->cntkctl12 = 0;
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
@@ -156,7 +161,7 @@ static void guest_el1_save(struct nested_vcpu *n)
 #undef SAVE
 }
 
-/* The guest hypervisor's EL2 context on the CPU's EL1 registers. */
+/* The guest hypervisor's EL2 context (E2H = 0) on the CPU's EL1 registers. */
 static void el2_load(const struct nested_el2 *e)
 {
     sysreg_write(sctlr_el1, nested_sctlr_el1(e->sctlr));
@@ -188,6 +193,9 @@ static void el2_save(struct nested_el2 *e)
     e->far = sysreg_read(far_el1);
 }
 
+void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
+void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
+
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
  * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
 static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
@@ -197,7 +205,9 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
         n->on_shadow = false;
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
-    vcpu_set_hcr(v, HCR_VEL2, !at_el1);
+    /* With E2H = 1, NV1 stays clear (nested_vhe_sync cleared it): the switch to its guest
+     * clears all four, the way back sets three. */
+    vcpu_set_hcr(v, at_el1 || !n->vhe ? HCR_VEL2 : HCR_VEL2_VHE, !at_el1);
     tlb_flush_el1_local();
 }
 
@@ -212,8 +222,15 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
-    el2_load(&n->el2);
+    if (__builtin_expect(n->vhe, 0)) {
+        nested_vhe_guest_save(n);
+        nested_vhe_el2_load(&n->el2);
+    } else {
+        el2_load(&n->el2);
+    }
     set_context(v, n, false);
+    if (__builtin_expect(n->vhe, 0))
+        nested_timer_apply(n); /* its EL2&0 counter: no offset */
     v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
     v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
 }
@@ -234,7 +251,8 @@ static void vel2_self_exception(struct vcpu *v, struct nested_vcpu *n, uint64_t 
     sysreg_write(elr_el1, v->regs.pc);
     sysreg_write(spsr_el1, (v->regs.pstate & ~PSR_M_MASK) | (m + (PSR_M_EL2t - PSR_M_EL1t)));
     sysreg_write(esr_el1, esr);
-    v->regs.pc = n->el2.vbar + (m == PSR_M_EL1t ? VBAR_CUR_SP0 : VBAR_CUR_SPX);
+    uint64_t vbar = n->vhe ? sysreg_read(vbar_el1) : n->el2.vbar; /* E2H = 1: VBAR_EL2 is the CPU's */
+    v->regs.pc = vbar + (m == PSR_M_EL1t ? VBAR_CUR_SP0 : VBAR_CUR_SPX);
     v->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK;
 }
 
@@ -291,6 +309,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         inject_undef(&v->regs); /* ERETAA/ERETAB: pointer authentication of ELR not emulated */
         return EXIT_RESUME;
     }
+    if (__builtin_expect(nested_vhe_stale(n), 0))
+        nested_vhe_sync(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;
@@ -300,8 +320,10 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;
     }
     uint64_t hcr = guest_hcr_el2(n);
+    if (n->vhe && nested_vhe_eret_host_el0(v, n, hcr, m, elr, keep))
+        return EXIT_RESUME;
     /* To EL1 or EL0 of AArch64 only, with EL1 AArch64 (RW) and not disabled by TGE (D1.4.x);
-     * an EL0 return with TGE = 1 is also refused (no E2H = 0 host mode here). */
+     * an EL0 return with TGE = 1 is also refused but with E2H = 1 (no E2H = 0 host mode). */
     if ((m != PSR_M_EL1h && m != PSR_M_EL1t && m != PSR_M_EL0t) || !(hcr & HCR_EL2_RW) || (hcr & HCR_EL2_TGE)) {
         illegal_return(v, elr, spsr);
         return EXIT_RESUME;
@@ -313,8 +335,13 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
                         __atomic_load_n(&VNCR(n, VNCR_VTTBR_EL2), __ATOMIC_RELAXED),
                         __atomic_load_n(&s->s2_gen, __ATOMIC_ACQUIRE));
     }
-    el2_save(&n->el2);
+    if (__builtin_expect(n->vhe, 0))
+        nested_vhe_el2_save(&n->el2);
+    else
+        el2_save(&n->el2);
     guest_el1_load(n);
+    if (__builtin_expect(n->vhe, 0))
+        nested_vhe_guest_load(n);
     set_context(v, n, true);
     nested_traps_enter(v, n, hcr);
     nested_timer_apply(n);
@@ -482,8 +509,10 @@ static void nested_flush(struct vcpu *v)
 static void nested_vcpu_start(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
-    if (n)
+    if (n) {
         vcpu_boot(v, n);
+        vptimer_set_virq(v, VPTIMER_VIRQ); /* E2H = 0 again (nested_vhe.c) */
+    }
 }
 
 const struct vcpu_hw_ops nested_hw_ops = {

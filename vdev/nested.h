@@ -12,18 +12,26 @@
 #include "core/sysreg_trap.h"
 #include "core/vcpu_hw.h"
 #include "vdev/nested_s2.h"
+#include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/vncr.h"
 
 /* The guest hypervisor's EL2 registers that NV2 neither puts in the VNCR page nor redirects to
  * an EL1 register, so that their accesses trap (nested_regs.c), and what the CPU holds for it
- * in EL1 registers while its EL1 guest runs. E2H = 0 layouts. */
+ * in EL1 registers while its EL1 guest runs. The layouts of its E2H at the time (with E2H = 1
+ * they are the CPU's EL1 registers while virtual EL2 runs, nested_vhe.c). */
 struct nested_el2 {
     uint64_t sctlr, actlr, tcr, ttbr0, mair, amair, vbar, cptr, mdcr, hacr, cnthctl, afsr0, afsr1, hpfar;
+    uint64_t ttbr1, contextidr;       /* FEAT_VHE's: used by its regime only with E2H = 1 */
+    uint64_t cntkctl;                 /* E2H = 1: CNTHCTL_EL2[9:0] (CNTKCTL_EL1's layout) while its guest runs */
+    uint64_t cnthv_ctl, cnthv_cval;   /* E2H = 1: its EL2 virtual timer while its guest runs */
     uint64_t sp, elr, spsr, esr, far; /* SP_EL2, ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2 */
 };
 
 struct nested_vcpu {
-    uint64_t *vncr; /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
-    bool at_el1;    /* running the guest hypervisor's EL1 guest, not virtual EL2 */
+    uint64_t *vncr;     /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
+    bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
+    bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
+    uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
@@ -43,6 +51,7 @@ struct nested_vm {
 extern const struct vcpu_hw_ops nested_hw_ops;
 extern const struct sysreg_table nested_sysreg_table;
 extern const struct sysreg_table nested_gic_sysreg_table;
+extern const struct sysreg_table nested_vhe_sysreg_table;
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */
@@ -67,6 +76,32 @@ struct nested_vcpu *nested_of(struct vcpu *v);
 uint64_t nested_sctlr_el1(uint64_t sctlr_el2);
 uint64_t nested_tcr_el1(uint64_t tcr_el2);
 uint64_t nested_cpacr_el1(uint64_t cptr_el2);
+
+/* Its EL2 registers on the CPU's EL1 registers and back (at virtual EL2): E2H = 0, translated
+ * (nested.c), and E2H = 1, as they are (nested_vhe.c). */
+void nested_el2_load(const struct nested_el2 *e);
+void nested_el2_save(struct nested_el2 *e);
+void nested_vhe_el2_load(const struct nested_el2 *e);
+void nested_vhe_el2_save(struct nested_el2 *e);
+/* At a trap from virtual EL2: the arrangement follows its HCR_EL2.E2H (in the VNCR page, written
+ * without a trap); true if it changed. */
+bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n);
+/* Its HCR_EL2.E2H differs from the arrangement (the test before nested_vhe_sync on hot paths). */
+static inline bool nested_vhe_stale(const struct nested_vcpu *n)
+{
+    return ((__atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED) & HCR_EL2_E2H) != 0) != n->vhe;
+}
+/* With E2H = 1, an EL2 register held in a CPU EL1 register: f (a field of n->el2) read or
+ * written there; false for the others and with E2H = 0. */
+bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val, bool write);
+/* E2H = 1: its guest's CNTKCTL_EL1 to the CPU at the switch to that guest, and back. */
+void nested_vhe_guest_load(struct nested_vcpu *n);
+void nested_vhe_guest_save(struct nested_vcpu *n);
+/* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
+uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
+/* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */
+bool nested_vhe_eret_host_el0(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t m, uint64_t elr,
+                              uint64_t keep);
 
 /* Exit-table rows (vdev/trap_table.c): HVC and SMC go to PSCI/SMCCC (vdev/vpsci.c) for every
  * VM but one at virtual EL2, where the guest hypervisor's HCR_EL2 decides; ERET is only

@@ -4,7 +4,8 @@
  * regime are applied at once to the EL1 register that runs it (the access comes from virtual
  * EL2, whose context is on the CPU). Kept but not applied: MDCR_EL2, HACR_EL2, CNTHCTL_EL2,
  * HPFAR_EL2, ACTLR_EL2. Not here, so UNDEFINED: the EL2 timers, ICH_*, AT S1E2x, and every
- * register of a feature the VM does not see (docs/nested.md). */
+ * register of a feature the VM does not see (docs/nested.md). With its E2H = 1 those that are
+ * the CPU's EL1 registers are read and written there (nested_vhe.c). */
 #include <stddef.h>
 #include "vdev/nested.h"
 #include "core/vm.h"
@@ -13,20 +14,22 @@
 #include "arch/aarch64/regs/vbar.h"
 #include "arch/aarch64/regs/vncr.h"
 
-#define EL2_REGS(X)                  \
-    X(SYSREG(3, 4, 1, 0, 0), sctlr)  \
-    X(SYSREG(3, 4, 1, 0, 1), actlr)  \
-    X(SYSREG(3, 4, 1, 1, 1), mdcr)   \
-    X(SYSREG(3, 4, 1, 1, 2), cptr)   \
-    X(SYSREG(3, 4, 1, 1, 7), hacr)   \
-    X(SYSREG(3, 4, 2, 0, 0), ttbr0)  \
-    X(SYSREG(3, 4, 2, 0, 2), tcr)    \
-    X(SYSREG(3, 4, 5, 1, 0), afsr0)  \
-    X(SYSREG(3, 4, 5, 1, 1), afsr1)  \
-    X(SYSREG(3, 4, 6, 0, 4), hpfar)  \
-    X(SYSREG(3, 4, 10, 2, 0), mair)  \
-    X(SYSREG(3, 4, 10, 3, 0), amair) \
-    X(SYSREG(3, 4, 12, 0, 0), vbar)  \
+#define EL2_REGS(X)                       \
+    X(SYSREG(3, 4, 1, 0, 0), sctlr)       \
+    X(SYSREG(3, 4, 1, 0, 1), actlr)       \
+    X(SYSREG(3, 4, 1, 1, 1), mdcr)        \
+    X(SYSREG(3, 4, 1, 1, 2), cptr)        \
+    X(SYSREG(3, 4, 1, 1, 7), hacr)        \
+    X(SYSREG(3, 4, 2, 0, 0), ttbr0)       \
+    X(SYSREG(3, 4, 2, 0, 1), ttbr1)       \
+    X(SYSREG(3, 4, 2, 0, 2), tcr)         \
+    X(SYSREG(3, 4, 5, 1, 0), afsr0)       \
+    X(SYSREG(3, 4, 5, 1, 1), afsr1)       \
+    X(SYSREG(3, 4, 6, 0, 4), hpfar)       \
+    X(SYSREG(3, 4, 10, 2, 0), mair)       \
+    X(SYSREG(3, 4, 10, 3, 0), amair)      \
+    X(SYSREG(3, 4, 12, 0, 0), vbar)       \
+    X(SYSREG(3, 4, 13, 0, 1), contextidr) \
     X(SYSREG(3, 4, 14, 1, 0), cnthctl)
 
 static uint64_t *el2_field(struct nested_vcpu *n, uint32_t id)
@@ -48,6 +51,9 @@ static bool el2_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *va
     uint64_t *f = n && !n->at_el1 ? el2_field(n, a->id) : 0;
     if (!f)
         return false;
+    nested_vhe_sync(v, n);
+    if (nested_vhe_el2_reg(n, f, val, false))
+        return true;
     *val = *f;
     return true;
 }
@@ -62,6 +68,9 @@ static bool el2_write(struct vcpu *v, const struct sysreg_access *a, uint64_t va
         return false;
     if (f == &n->el2.vbar)
         val &= ~(uint64_t)(VBAR_TABLE_ALIGN - 1);
+    nested_vhe_sync(v, n);
+    if (nested_vhe_el2_reg(n, f, &val, true))
+        return true;
     *f = val;
     if (f == &n->el2.sctlr)
         sysreg_write(sctlr_el1, nested_sctlr_el1(val));

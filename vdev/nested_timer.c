@@ -21,5 +21,8 @@
 
 void nested_timer_apply(const struct nested_vcpu *n)
 {
-    sysreg_write(cntvoff_el2, __atomic_load_n(&n->vncr[VNCR_CNTVOFF_EL2 / 8], __ATOMIC_RELAXED));
+    /* With E2H = 1 its EL2&0 regime reads the virtual counter with no offset (D12.1.3: the
+     * offset is zero for EL2 and, with TGE = 1, EL0), and virtual EL2 runs at EL1: 0 there. */
+    uint64_t off = n->vhe && !n->at_el1 ? 0 : __atomic_load_n(&n->vncr[VNCR_CNTVOFF_EL2 / 8], __ATOMIC_RELAXED);
+    sysreg_write(cntvoff_el2, off);
 }

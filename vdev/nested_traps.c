@@ -94,7 +94,7 @@ static void pauth_off(struct vcpu *v, uint64_t hcr)
 void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {
     pauth_off(v, hcr);
-    exit_set_mode(v, nested_traps_wanted(hcr, n->el2.cnthctl) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
+    exit_set_mode(v, nested_traps_wanted(hcr, nested_cnthctl_nvhe(n)) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
 }
 
 void nested_traps_leave(struct vcpu *v)
@@ -113,7 +113,7 @@ enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
     if (!n || !n->at_el1)
         return exit_main(v, esr);
     uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
-    if (nested_trap_is_vel2s(esr, hcr, n->el2.cnthctl)) {
+    if (nested_trap_is_vel2s(esr, hcr, nested_cnthctl_nvhe(n))) {
         nested_take(v, n, esr);
         return EXIT_RESUME;
     }

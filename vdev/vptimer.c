@@ -29,7 +29,8 @@ struct vptimer {
     struct vcpu *v;
     uint64_t ctl; /* ENABLE and IMASK as the guest wrote them */
     uint64_t cval;
-    bool level; /* the PPI as last asserted on the vGIC */
+    bool level;    /* the PPI as last asserted on the vGIC */
+    uint32_t virq; /* VPTIMER_VIRQ, or the EL2 one while it serves a guest hypervisor (E2H = 1) */
 };
 
 /* Per VM, allocated by core (vm->hw[VCPU_HW_VPTIMER].state): one per vCPU. */
@@ -63,7 +64,7 @@ static void update(struct vptimer *p)
     }
     if (level != p->level) {
         p->level = level;
-        vgic_set_level(p->vm, p->v, VPTIMER_VIRQ, level);
+        vgic_set_level(p->vm, p->v, p->virq, level);
     }
 }
 
@@ -82,6 +83,21 @@ static void expire(struct hyp_timer *t)
     if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_RUNNING)
         update(p);
     spin_unlock(&vm->lock);
+}
+
+/* A guest hypervisor with HCR_EL2.E2H = 1 (vdev/nested_vhe.c) reaches its EL2 physical timer
+ * (CNTHP_*_EL2) through the CNTP_*_EL0 names (Arm ARM D24.10), which trap here: this timer is
+ * then that one, and its interrupt the EL2 physical timer's PPI. The level moves with it. */
+void vptimer_set_virq(struct vcpu *v, uint32_t virq)
+{
+    struct vptimer *p = pt_of(v);
+    if (p->virq == virq)
+        return;
+    if (p->level)
+        vgic_set_level(p->vm, p->v, p->virq, false);
+    p->virq = virq;
+    p->level = false;
+    update(p);
 }
 
 /* ---- the registers (Arm ARM D24.10 CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTP_TVAL_EL0) ---- */
@@ -175,6 +191,7 @@ static int vptimer_attach(struct vm *vm)
         p->ctl = 0;
         p->cval = 0;
         p->level = false;
+        p->virq = VPTIMER_VIRQ;
     }
     return 0;
 }

@@ -13,6 +13,9 @@
  * bootargs "s2smp" (two vCPUs): vCPU 1 runs its L2 on its stage 2 without exits while vCPU 0
  * remaps the L2's page and invalidates: the L2 must see the new page at once (elvisor empties
  * the other vCPUs' shadows in the trapped TLBI, not at their next ERET).
+ * bootargs "vhe": HCR_EL2.E2H = 1 (FEAT_VHE, vdev/nested_vhe.c): its EL2 registers through the EL1
+ * names, its guest's through the *_EL12 ones, its own EL0 (TGE = 1) taking an SVC to virtual
+ * EL2, an EL1 guest (TGE = 0) whose HVC it takes, then back to E2H = 0.
  * bootargs "bench": `make bench` nested_hvc, its EL1 guest's HVC answered by it and back,
  * timed by that guest with the virtual counter (instructions under -icount shift=0). */
 #include "tests/guests/common/guest.h"
@@ -21,10 +24,12 @@
 
 #define EC_HVC64   0x16
 #define EC_ILLEGAL 0x0e
+#define EC_SVC64   0x15
 #define SPSR_EL1H  0x3c5UL /* DAIF masked, EL1h */
 #define SPSR_EL2H  0x3c9UL
 #define HCR_RW     (1UL << 31)
 #define HCR_TGE    (1UL << 27)
+#define HCR_E2H    (1UL << 34)
 #define HCR_VM     (1UL << 0)
 
 /* enter_lower(elr, spsr, x0): saves x19-x30 and SP, ERETs with ELR_EL2 = elr, SPSR_EL2 = spsr;
@@ -128,7 +133,11 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
-static bool s2_mode;
+static bool s2_mode, vhe_mode, hostile_el0;
+static volatile unsigned el0_faults;
+static volatile bool undef_ok;
+static volatile unsigned undefs;
+static void vhe_svc(struct guest_frame *f, uint64_t esr);
 static void s2_exception(struct guest_frame *f, uint64_t esr);
 static bool irq_mode;
 static void irq_at_el2(void);
@@ -186,6 +195,21 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     if (off == 0x200 && ec == EC_ILLEGAL) {
         illegal_taken++;
         resume_main(); /* SPSR_EL2.IL would set PSTATE.IL again */
+        return;
+    }
+    /* "vhe" and "hostile" (after the paths "bench" times) */
+    if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
+        undefs++;
+        sysreg_write(elr_el2, last_elr + 4);
+        return;
+    }
+    if (off == 0x400 && hostile_el0 && (last_spsr & 0xf) == 0) { /* its EL0 at a garbage PC */
+        el0_faults++;
+        resume_main();
+        return;
+    }
+    if (off == 0x400 && vhe_mode && ec == EC_SVC64) {
+        vhe_svc(f, esr);
         return;
     }
     unexpected++;
@@ -268,6 +292,37 @@ static bool hostile_ich(void)
     return (sysreg_read(CurrentEL) >> 2) == 2;
 }
 
+/* E2H = 1 with every HCR_EL2 bit set, garbage in its EL2&0 registers (the CPU's EL1 ones, no
+ * trap), E2H flipped back and forth, its EL0 at a garbage PC: it comes back to its own vector
+ * each time, and E2H = 0 again finds its VBAR_EL2. */
+static bool hostile_e2h(void)
+{
+    sysreg_write(hcr_el2, ~0UL);
+    (void)sysreg_read(s3_5_c1_c0_2); /* CPACR_EL12: the switch */
+    sysreg_write(tcr_el1, ~0UL);
+    sysreg_write(ttbr0_el1, GARBAGE);
+    sysreg_write(ttbr1_el1, GARBAGE);
+    sysreg_write(mair_el1, ~0UL);
+    sysreg_write(amair_el1, ~0UL);
+    sysreg_write(contextidr_el1, ~0UL);
+    sysreg_write(cpacr_el1, ~0UL);
+    sysreg_write(s3_5_c1_c0_0, ~0UL); /* SCTLR_EL12 */
+    bool vbar_ok = true;
+    for (unsigned i = 0; i < 100; i++) {
+        sysreg_write(hcr_el2, (i & 1) ? ~0UL : HCR_RW);
+        vbar_ok &= sysreg_read(vbar_el2) == (uint64_t)el2_vectors;
+    }
+    sysreg_write(hcr_el2, HCR_E2H | HCR_TGE | HCR_RW);
+    hostile_el0 = true;
+    enter_lower(GARBAGE, 0x3c0UL, GARBAGE);
+    hostile_el0 = false;
+    sysreg_write(hcr_el2, HCR_RW);
+    vbar_ok &= sysreg_read(vbar_el2) == (uint64_t)el2_vectors;
+    gprintf("hostile: E2H garbage: VBAR_EL2 %s, %u faults of its EL0, SPSR_EL2 0x%lx\n", vbar_ok ? "kept" : "lost",
+            el0_faults, (unsigned long)last_spsr);
+    return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
+}
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -301,6 +356,7 @@ static int hostile(void)
     uint64_t v = smc_call(0x84000000, 0, 0, 0);
     check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
     check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -717,6 +773,130 @@ static int bench(void)
     return 0;
 }
 
+/* ---- "vhe": its HCR_EL2.E2H = 1 (docs/nested.md "E2H = 1") ---- */
+
+#define HCR_E2H    (1UL << 34)
+#define SPSR_EL0T  0x3c0UL              /* DAIF masked, EL0t */
+#define SCTLR_L2   0x30d00800UL         /* SCTLR_EL1's RES1 bits: MMU off */
+#define TTBR1_MARK 0x00420000cafe0000UL /* ASID 0x42, a table address: never walked (MMU off) */
+#define CTXID_MARK 0x5a5a1234UL
+
+static volatile unsigned svcs;
+static volatile uint64_t svc_esr, svc_spsr, el0_got;
+static _Alignas(16) uint8_t el0_stack[4096];
+
+/* Its user space: a system call (SVC #0x42, x0 in and out), then SVC #0x43 to end. */
+void el0_main(void);
+void el0_main(void)
+{
+    register uint64_t x0 __asm__("x0") = 0x77;
+    __asm__ volatile("svc #0x42" : "+r"(x0)::"memory");
+    el0_got = x0;
+    __asm__ volatile("svc #0x43" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el0_entry\n"
+        "el0_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el0_main\n"
+        "1:  b 1b\n");
+extern char el0_entry[];
+
+/* The SVC of its EL0, taken at VBAR_EL2 + 0x400 with its HCR_EL2.TGE = 1. */
+static void vhe_svc(struct guest_frame *f, uint64_t esr)
+{
+    svcs++;
+    svc_esr = esr;
+    svc_spsr = sysreg_read(spsr_el2);
+    if ((esr & 0xffff) == 0x42)
+        f->x[0] += 0x100;
+    else
+        resume_main();
+}
+
+static int vhe(void)
+{
+    uint64_t mmfr1 = sysreg_read(id_aa64mmfr1_el1);
+    check(((mmfr1 >> 8) & 0xf) == 1, "vhe_id_vh", "ID_AA64MMFR1_EL1 0x%lx", (unsigned long)mmfr1);
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors); /* E2H = 0 still: a trapped EL2 register */
+    undef_ok = true;
+    sysreg_write(s3_5_c12_c0_0, (uint64_t)el1_vectors); /* VBAR_EL12: UNDEFINED with E2H = 0 */
+    undef_ok = false;
+    check(undefs == 1 && (last_esr >> 26) == 0, "vhe_el12_undef_with_e2h0", "%u, ESR_EL2 0x%lx", undefs,
+          (unsigned long)last_esr);
+
+    sysreg_write(hcr_el2, HCR_E2H | HCR_TGE | HCR_RW);
+    __asm__ volatile("isb" ::: "memory");
+    /* As Linux's hyp stub does after setting E2H: an EL12 access (its guest's CPACR_EL1). */
+    (void)sysreg_read(s3_5_c1_c0_2);
+    vhe_mode = true;
+    uint64_t hcr = sysreg_read(hcr_el2), el = sysreg_read(CurrentEL) >> 2;
+    check(hcr == (HCR_E2H | HCR_TGE | HCR_RW) && el == 2, "vhe_hcr_e2h", "HCR_EL2 0x%lx CurrentEL %lu",
+          (unsigned long)hcr, (unsigned long)el);
+
+    /* The EL1 names are its EL2 registers, the EL2 names too (trapped), the same registers. */
+    uint64_t vbar1 = sysreg_read(vbar_el1);
+    sysreg_write(ttbr1_el1, TTBR1_MARK);
+    sysreg_write(s3_4_c13_c0_1, CTXID_MARK);                                          /* CONTEXTIDR_EL2 */
+    uint64_t ttbr1_2 = sysreg_read(s3_4_c2_c0_1), ctx1 = sysreg_read(contextidr_el1); /* TTBR1_EL2 */
+    check(vbar1 == (uint64_t)el2_vectors && ttbr1_2 == TTBR1_MARK && ctx1 == CTXID_MARK, "vhe_el1_names_are_el2",
+          "VBAR_EL1 0x%lx TTBR1_EL2 0x%lx CONTEXTIDR_EL1 0x%lx", (unsigned long)vbar1, (unsigned long)ttbr1_2,
+          (unsigned long)ctx1);
+
+    /* The EL12 names are its guest's (the VNCR page): they leave its own alone. */
+    sysreg_write(s3_5_c1_c0_0, SCTLR_L2);               /* SCTLR_EL12 */
+    sysreg_write(s3_5_c12_c0_0, (uint64_t)el1_vectors); /* VBAR_EL12 */
+    sysreg_write(s3_5_c2_c0_1, 0);                      /* TTBR1_EL12 */
+    uint64_t sctlr12 = sysreg_read(s3_5_c1_c0_0), vbar12 = sysreg_read(s3_5_c12_c0_0);
+    uint64_t vbar_own = sysreg_read(vbar_el2), ttbr1_own = sysreg_read(ttbr1_el1);
+    check(sctlr12 == SCTLR_L2 && vbar12 == (uint64_t)el1_vectors && vbar_own == (uint64_t)el2_vectors &&
+              ttbr1_own == TTBR1_MARK,
+          "vhe_el12_are_its_guests", "SCTLR_EL12 0x%lx VBAR_EL12 0x%lx VBAR_EL2 0x%lx TTBR1_EL1 0x%lx",
+          (unsigned long)sctlr12, (unsigned long)vbar12, (unsigned long)vbar_own, (unsigned long)ttbr1_own);
+
+    /* Its own user space (E2H = TGE = 1): a system call taken at its VBAR_EL2 + 0x400. */
+    gprintf("vhe: ERET to its EL0\n");
+    enter_lower((uint64_t)el0_entry, SPSR_EL0T, (uint64_t)(el0_stack + sizeof(el0_stack)));
+    check(svcs == 2 && (svc_esr >> 26) == EC_SVC64 && (svc_esr & 0xffff) == 0x43 && (svc_spsr & 0xf) == 0,
+          "vhe_el0_svc_to_el2", "%u SVCs, ESR_EL2 0x%lx SPSR_EL2 0x%lx", svcs, (unsigned long)svc_esr,
+          (unsigned long)svc_spsr);
+    check(el0_got == 0x177, "vhe_el0_svc_answered", "EL0 got 0x%lx", (unsigned long)el0_got);
+
+    /* An EL1 guest (E2H = 1, TGE = 0) on the registers it wrote through the EL12 names. */
+    sysreg_write(hcr_el2, HCR_E2H | HCR_RW);
+    gprintf("vhe: ERET to its EL1 guest\n");
+    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    check(el1_saw_el == 1 && hvc_from_el1 == 1 && el1_saw_reply == 0x2234, "vhe_l2_hvc_taken",
+          "payload at EL%lu, %u HVCs, got 0x%lx", (unsigned long)el1_saw_el, hvc_from_el1,
+          (unsigned long)el1_saw_reply);
+    check((last_spsr & 0xf) == 5 && (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2, "vhe_l2_syndrome",
+          "ESR_EL2 0x%lx SPSR_EL2 0x%lx", (unsigned long)last_esr, (unsigned long)last_spsr);
+    vbar1 = sysreg_read(vbar_el1);
+    ttbr1_own = sysreg_read(ttbr1_el1);
+    vbar12 = sysreg_read(s3_5_c12_c0_0);
+    check(vbar1 == (uint64_t)el2_vectors && ttbr1_own == TTBR1_MARK && vbar12 == (uint64_t)el1_vectors,
+          "vhe_el2_regs_kept_across_l2", "VBAR_EL1 0x%lx TTBR1_EL1 0x%lx VBAR_EL12 0x%lx", (unsigned long)vbar1,
+          (unsigned long)ttbr1_own, (unsigned long)vbar12);
+    __asm__ volatile("hvc #3" ::: "memory");
+    check(hvc_at_el2 == 1 && (last_spsr & 0xf) == 9, "vhe_hvc_at_el2_own_vector", "%u, SPSR_EL2 0x%lx", hvc_at_el2,
+          (unsigned long)last_spsr);
+
+    /* Back to E2H = 0: its EL2 registers keep their values, the EL12 names are UNDEFINED. */
+    sysreg_write(hcr_el2, HCR_RW);
+    uint64_t vbar2 = sysreg_read(vbar_el2), ttbr1_2b = sysreg_read(s3_4_c2_c0_1);
+    vhe_mode = false;
+    undef_ok = true;
+    (void)sysreg_read(s3_5_c12_c0_0);
+    undef_ok = false;
+    check(vbar2 == (uint64_t)el2_vectors && ttbr1_2b == TTBR1_MARK && undefs == 2 && (last_esr >> 26) == 0,
+          "vhe_back_to_e2h0", "VBAR_EL2 0x%lx TTBR1_EL2 0x%lx, %u UNDEFINED, ESR_EL2 0x%lx", (unsigned long)vbar2,
+          (unsigned long)ttbr1_2b, undefs, (unsigned long)last_esr);
+    __asm__ volatile("hvc #3" ::: "memory");
+    check(hvc_at_el2 == 2, "vhe_e2h0_hvc_own_vector", "%u", hvc_at_el2);
+    check(unexpected == 0, "vhe_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
 int guest_main(void)
 {
     int chosen = fdt_path_offset(&guest_fdt, "/chosen");
@@ -729,6 +909,8 @@ int guest_main(void)
         return s2smp();
     if (args && !strcmp(args, "irq"))
         return irqs();
+    if (args && !strcmp(args, "vhe"))
+        return vhe();
     if (args && !strcmp(args, "bench"))
         return bench();
     return basic();

@@ -7,12 +7,18 @@ stage 2 (remap, a stage 2 abort it answers, a remap after TLBI); a guest hypervi
 vGIC for its guest ("irq": elvisor lends it the GIC virtual interface) gives it an interrupt
 through a list register, takes the VM's own interrupt at VBAR_EL2 + 0x480 while its guest runs
 and the maintenance interrupt after its guest's EOI; a CPU without FEAT_NV2 refuses the VM in
-one line."""
+one line. A guest hypervisor with HCR_EL2.E2H = 1 ("vhe", FEAT_VHE) reaches its EL2 registers through
+the EL1 names and its guest's through the EL12 ones, takes its own EL0's SVC (TGE = 1) and its EL1
+guest's HVC (TGE = 0), and goes back to E2H = 0."""
 from qemu import Qemu, machine_args, BUILD
 
 STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vbar_el2", "nested_hcr_el2",
          "nested_eret_to_el1", "nested_hvc_taken_at_el2", "nested_hvc_answered", "nested_el2_syndrome",
          "nested_back_at_el2", "nested_hvc_at_el2_own_vector", "nested_psci_by_smc", "nested_no_unexpected")
+VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_names_are_el2",
+             "vhe_el12_are_its_guests", "vhe_el0_svc_to_el2", "vhe_el0_svc_answered", "vhe_l2_hvc_taken",
+             "vhe_l2_syndrome", "vhe_el2_regs_kept_across_l2", "vhe_hvc_at_el2_own_vector", "vhe_back_to_e2h0",
+             "vhe_e2h0_hvc_own_vector", "vhe_no_unexpected")
 IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_vm_interrupt_to_el2",
              "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_no_unexpected")
 
@@ -33,6 +39,20 @@ def test_guest_hypervisor_runs_an_el1_guest():
         assert "VM 'nested' stopped: guest called PSCI SYSTEM_OFF" in out
 
 
+def test_guest_hypervisor_with_e2h():
+    img = "%s/tests/configs/nested-vhe.img" % BUILD
+    with Qemu("nested-vhe", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        h = q.wait_for(r"\[vhe\] GUEST DONE: (\d+) failure", timeout=120)
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=120)
+        out = q.output()
+        assert int(h.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        for name in VHE_STEPS + ("victim_memory_intact",):
+            assert "TEST %s: PASS" % name in out, name
+        assert "nested: EL1 payload at EL1 got 0x2234" in out
+        assert "VM 'vhe' stopped: guest called PSCI SYSTEM_OFF" in out
+        assert "HYPERVISOR CRASH" not in out
+
+
 def test_hostile_guest_hypervisors_harm_nobody():
     img = "%s/tests/configs/nested-hostile.img" % BUILD
     with Qemu("nested-hostile", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
@@ -43,7 +63,7 @@ def test_hostile_guest_hypervisors_harm_nobody():
         out = q.output()
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
-                     "hostile_ich_garbage_lent",
+                     "hostile_ich_garbage_lent", "hostile_e2h_garbage",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_no_unexpected"):

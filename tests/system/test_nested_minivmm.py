@@ -1,8 +1,10 @@
 """L2 guests under Linux+KVM at virtual EL2 (issue 17; docs/nested.md "The L2 under Linux KVM"):
-Debian's kernel boots at virtual EL2 with KVM in its nVHE mode, and the project VMM
-(tools/minivmm) in its initramfs runs an L2 guest on that KVM: the bare-metal
+Debian's kernel boots at virtual EL2 with KVM in its nVHE mode (kvm-arm.mode=nvhe), and the
+project VMM (tools/minivmm) in its initramfs runs an L2 guest on that KVM: the bare-metal
 tests/guests/l2_hello.c (hypercalls answered by the L1's KVM, UART accesses that exit to
-minivmm, the EL1 virtual timer's interrupt), then Linux to a shell."""
+minivmm, the EL1 virtual timer's interrupt), then Linux to a shell. The bare-metal L2 also runs
+under KVM in its VHE mode (E2H = 1: the L1 kernel at virtual EL2, its guest's registers and
+timer through the EL12/EL02 names, vdev/nested_vhe.c)."""
 import os
 
 import pytest
@@ -11,21 +13,23 @@ from qemu import Qemu, machine_args, BUILD
 from test_linux import sh, wait_shell
 
 IMG = os.path.join(BUILD, "tests/configs/nested-minivmm.img")
+IMG_VHE = os.path.join(BUILD, "tests/configs/nested-minivmm-vhe.img")
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(os.path.join(BUILD, "linux/initramfs-minivmm.cpio.gz")),
     reason="no Linux guest with minivmm: run `make linux` (tools/linux.sh)")
 
 
-def boot_l1(name):
-    q = Qemu(name, machine_args(gic=3, cpu="max", smp=2, mem="2G"), kernel=IMG)
-    q.expect(r"\[l1\] .*kvm \[1\]: Hyp mode initialized successfully", timeout=240)
+def boot_l1(name, vhe=False):
+    q = Qemu(name, machine_args(gic=3, cpu="max", smp=2, mem="2G"), kernel=IMG_VHE if vhe else IMG)
+    mode = "VHE mode" if vhe else "Hyp mode"
+    q.expect(r"\[l1\] .*kvm \[1\]: %s initialized successfully" % mode, timeout=240)
     wait_shell(q, "l1", timeout=180)
     return q
 
 
-def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
-    with boot_l1("nested-minivmm-bare") as q:
+def run_bare_metal_l2(name, vhe):
+    with boot_l1(name, vhe) as q:
         q.send("/bin/elvisor-l2 bare\r")
         q.expect(r"\[l1\] minivmm: starting /l2/l2_hello.bin with 64 MiB", timeout=60)
         q.expect(r"\[l1\] l2: hello from EL1, UART at 0x9000000", timeout=120)
@@ -40,6 +44,14 @@ def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
         q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=60)
         q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
         assert "HYPERVISOR CRASH" not in q.output()
+
+
+def test_minivmm_runs_bare_metal_l2_under_nested_kvm():
+    run_bare_metal_l2("nested-minivmm-bare", vhe=False)
+
+
+def test_minivmm_runs_bare_metal_l2_under_nested_kvm_vhe():
+    run_bare_metal_l2("nested-minivmm-bare-vhe", vhe=True)
 
 
 def test_minivmm_runs_linux_l2_under_nested_kvm():

@@ -22,6 +22,7 @@
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/vncr.h"
+#include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/ich.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
@@ -1250,6 +1251,136 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(host_sysreg_read("vttbr_el2"), vm.vttbr);
 }
 
+/* E2H = 1 (vdev/nested_vhe.c): VH shown; the EL12 names UNDEFINED until its HCR_EL2 (in the
+ * VNCR page) says E2H, then the next trap rearranges (NV1 off, its EL2 registers on the CPU's
+ * EL1 ones as written) and the access is done again; its EL2 names reach the CPU's registers;
+ * an ERET to EL0 under TGE stays in its context; its EL1 guest switches as with E2H = 0 and
+ * comes back with its EL2 registers; clearing E2H brings the E2H = 0 arrangement back. */
+static void test_nested_vhe(void **state)
+{
+    make_nested();
+    static _Alignas(16) uint8_t ptimer_state[8192];
+    assert_true(vptimer_hw_ops.vm_state_size <= sizeof(ptimer_state));
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    const uint64_t vel2 = HCR_EL2_NV | HCR_EL2_NV2 | HCR_EL2_AT;
+    v0->hcr_parts = vel2 | HCR_EL2_NV1;
+    uint64_t val;
+    set_host_ids(~0UL);
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 7, 1), &val));
+    assert_int_equal((val >> 8) & 0xf, 1); /* ID_AA64MMFR1_EL1.VH */
+
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    assert_true(msr(v0, SYSREG(3, 4, 2, 0, 1), 0x41230000)); /* TTBR1_EL2, kept with E2H = 0 */
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);
+    assert_false(mrs(v0, SYSREG(3, 5, 1, 0, 2), &val)); /* CPACR_EL12: UNDEFINED with E2H = 0 */
+    assert_false(n->vhe);
+
+    /* E2H set in the page: the EL12 access rearranges and is done again (PC unchanged). */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_TGE | HCR_EL2_RW;
+    unsigned before = undefs;
+    v0->regs.pc = PC0;
+    assert_int_equal(sysreg_trap(v0, esr_of(SYSREG(3, 5, 1, 0, 2), 5, true)), EXIT_RESUME);
+    assert_int_equal(undefs, before);
+    assert_int_equal(v0->regs.pc, PC0);
+    assert_true(n->vhe);
+    assert_int_equal(v0->hcr_parts, vel2);
+    assert_int_equal(host_sysreg_read("vbar_el1"), 0x40090000);
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), SCTLR_EL2_RES1); /* as written, E2H = 1 layout */
+    assert_int_equal(host_sysreg_read("cpacr_el1"), CPACR_EL1_FPEN_ALL);
+    /* Its EL2 names are the CPU's EL1 registers now; the others are kept as before. */
+    assert_true(msr(v0, SCTLR_EL2_ENC, 0x30d01805));
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d01805);
+    host_sysreg_write("vbar_el1", 0x40095000); /* VBAR_EL1: its VBAR_EL2, written with no trap */
+    assert_true(mrs(v0, VBAR_EL2_ENC, &val));
+    assert_int_equal(val, 0x40095000);
+    /* CNTHCTL_EL2: its EL0 controls are the CPU's CNTKCTL_EL1, the rest kept; CNTKCTL_EL12 (its
+     * guest's, not in the page) kept aside. */
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), 0xc03)); /* CNTHCTL_EL2: EL1PCEN, EL1PCTEN, EL0 */
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x3);
+    host_sysreg_write("cntkctl_el1", 0x2); /* CNTKCTL_EL1: its CNTHCTL_EL2, no trap */
+    assert_true(mrs(v0, SYSREG(3, 4, 14, 1, 0), &val));
+    assert_int_equal(val, 0xc02);
+    assert_true(msr(v0, SYSREG(3, 5, 14, 1, 0), 0x1)); /* CNTKCTL_EL12 */
+    assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
+    assert_int_equal(val, 0x1);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x2);
+
+    /* ERET to its EL0 under TGE: no switch; to EL1 under TGE: illegal. */
+    host_sysreg_write("elr_el1", 0x400000);
+    host_sysreg_write("spsr_el1", PSR_M_EL0t | PSR_C);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x400000);
+    assert_int_equal(v0->regs.pstate, PSR_M_EL0t | PSR_C);
+    assert_int_equal(v0->hcr_parts, vel2);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(v0->regs.pstate & PSR_IL);
+    assert_false(n->at_el1);
+
+    /* Its EL1 guest (TGE = 0) from the page (written through the EL12 names), and back. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_RW;
+    n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00800;
+    n->vncr[VNCR_VBAR_EL1 / 8] = 0x400a0000;
+    n->vncr[VNCR_TTBR1_EL1 / 8] = 0;
+    n->vncr[VNCR_CNTV_CTL_EL0 / 8] = 1;         /* its guest's timer (CNTV_CTL_EL02), enabled */
+    n->vncr[VNCR_CNTV_CVAL_EL0 / 8] = 0x123456; /* CNTV_CVAL_EL02 */
+    host_sysreg_write("cntv_ctl_el0", 3);       /* its own EL2 virtual timer, masked */
+    host_sysreg_write("cntv_cval_el0", 0x999);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    host_sysreg_write("elr_el1", 0x40100000);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->hcr_parts, 0);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d00800);
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 1);
+    assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x123456);
+    host_sysreg_write("cntv_cval_el0", 0x654321); /* its guest moves its deadline */
+    assert_int_equal(n->el2.vbar, 0x40095000);
+    host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */
+    /* E2H changed in the page while its guest runs: nothing happens until virtual EL2. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    assert_false(mrs(v0, SYSREG(3, 5, 1, 0, 2), &val));
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_RW;
+    v0->regs.pc = 0x40100008;
+    assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->hcr_parts, vel2);
+    assert_int_equal(v0->regs.pc, 0x40095400);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d01805);
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x2);
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 3);
+    assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x999);
+    assert_int_equal(n->vncr[VNCR_CNTV_CVAL_EL0 / 8], 0x654321);
+    assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
+    assert_int_equal(val, 0x201);
+    /* HVC at virtual EL2: the vector from the CPU's VBAR_EL1. */
+    assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
+    assert_int_equal(v0->regs.pc, 0x40095200);
+
+    /* E2H cleared: its registers go back to the E2H = 0 places at the next trap. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    assert_true(mrs(v0, SYSREG(3, 4, 2, 0, 1), &val));
+    assert_int_equal(val, 0x41230000);
+    assert_false(n->vhe);
+    assert_int_equal(v0->hcr_parts, vel2 | HCR_EL2_NV1);
+    assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);       /* no TTBR1 walks for the E2H = 0 regime */
+    assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x201); /* one CNTKCTL_EL1 again */
+    assert_true(mrs(v0, SYSREG(3, 4, 14, 1, 0), &val));
+    assert_int_equal(val, 0xc02);
+    assert_int_equal(host_sysreg_read("vbar_el1"), 0x40095000);
+    assert_true(mrs(v0, SCTLR_EL2_ENC, &val));
+    assert_int_equal(val, 0x30d01805);
+    assert_false(mrs(v0, SYSREG(3, 5, 1, 0, 2), &val));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1261,6 +1392,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_gic_regs, setup),
         cmocka_unit_test_setup(test_nested_gic_lend, setup),
         cmocka_unit_test_setup(test_nested_eret_and_hvc, setup),
+        cmocka_unit_test_setup(test_nested_vhe, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),
         cmocka_unit_test_setup(test_actlr, setup),
         cmocka_unit_test_setup(test_debug_lazy, setup),
