@@ -26,7 +26,9 @@ def test_each_cpu_prints_its_choice_and_guests_run(cpu):
     v2, bhb, v4 = EXPECTED[cpu]
     line = "Spectre-v2 %s, Spectre-BHB %s, Spectre-v4 %s" % (v2, bhb, v4)
     with Qemu("speculation-%s" % cpu, machine_args(gic=3, cpu=cpu, smp=2), kernel=img) as q:
-        q.expect(r"speculation, CPU0: .*", timeout=60)
+        # pexpect compiles with DOTALL: a trailing ".*" would swallow every later line already
+        # read (the CPU1 line below) whenever the whole boot arrives in one read.
+        q.expect(r"speculation, CPU0: [^\r\n]*", timeout=60)
         q.expect(r"CPU1 \(MPIDR 0x[0-9a-f]+\) online; speculation: ", timeout=60)
         # The guest runs on CPU1 with the mitigation in its exit path: every exit passes it.
         m = q.wait_for(r"\[hiddenregs\] GUEST DONE: (\d+) failure", timeout=120)
