@@ -538,7 +538,12 @@ def bench_kvm(gic, enabled):
     args = machine(gic, smp=1) + ["-kernel", os.path.join(ROOT, LINUX_IMAGE), "-initrd", MINIVMM_INITRD,
                                   "-append", "console=ttyAMA0 elvisor.l2=bare"]
     out, why = run_qemu("kvm-l2-gic%d" % gic, args, lambda o: "elvisor-l2: minivmm exited" in o)
-    found = {name: m for name, *m in L2_BENCH_LINE.findall(out)}
+    return l2_results(names, gic, L2_BENCH_LINE, out, why)
+
+
+def l2_results(names, gic, line, out, why):
+    """l2_hello's 'l2: bench hvc|mmio_read MIN MEDIAN MAX ticks (N samples' lines, as names."""
+    found = {name: m for name, *m in line.findall(out)}
     res = []
     for n, key in zip(names, ("hvc", "mmio_read")):
         m = found.get(key)
@@ -567,13 +572,7 @@ def bench_nested_kvm(gic, enabled):
                 for n in names]
     out, why = run_qemu("nested-kvm-gic%d" % gic, machine(gic, smp=2, mem="2G") + ["-kernel", NESTED_KVM_IMG],
                         lambda o: "elvisor-l2: minivmm exited" in o, timeout=900, idle=300)
-    found = {name: m for name, *m in NESTED_L2_LINE.findall(out)}
-    res = []
-    for n, key in zip(names, ("hvc", "mmio_read")):
-        m = found.get(key)
-        res.append(measured(n, gic, int(m[0]), int(m[1]), int(m[2]), "instructions", None, int(m[3]))
-                   if m else not_measured(n, gic, "no 'l2: bench %s' line (QEMU run: %s)" % (key, why)))
-    return res
+    return l2_results(names, gic, NESTED_L2_LINE, out, why)
 
 
 # --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---

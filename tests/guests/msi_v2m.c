@@ -12,6 +12,7 @@
  * and SPI is taken; out of range, elsewhere, masked: nothing. */
 #include "tests/guests/common/guest.h"
 #include "tests/guests/common/gic.h"
+#include "tests/guests/common/e1000e.h"
 #include "lib/string.h"
 
 #define MSI_TYPER     0x008
@@ -239,48 +240,21 @@ static void test_cpu_host_page(void)
 /* ---- MSI-X: QEMU's e1000e (82574) at device 1, its "other" interrupt cause raised by a
  * write of its Interrupt Cause Set register and sent to the MSI-X vector IVAR names ---- */
 
-#define NIC_DEV         1
-#define E1000_ICR       0x00c0
-#define E1000_ICS       0x00c8
-#define E1000_IMS       0x00d0
-#define E1000_IVAR      0x00e4
-#define ICR_OTHER       (1u << 24)
-#define IVAR_OTHER(vec) ((0x8u | (vec)) << 16) /* valid bit and vector of the "other" causes */
-#define NIC_VEC         2
+#define NIC_DEV 1
+#define NIC_VEC 2
 
 static uintptr_t nic, nic_tab;
 static unsigned msix_cap;
-
-static uintptr_t entry(unsigned i, unsigned field) { return nic_tab + 16 * i + field; }
-
-/* QEMU's model sometimes sends a second message for one ICS write (tests/guests/msi_assign.c):
- * a good message counts "at least once", and a late second one settles before silence. */
-static void nic_raise(void)
-{
-    mmio_wr(nic + E1000_ICS, ICR_OTHER);
-    udelay(QUIET_US);
-    (void)mmio_rd(nic + E1000_ICR);
-}
-
-static void set_entry(unsigned i, uint64_t addr, uint32_t data, bool masked)
-{
-    mmio_wr(entry(i, 12), 1);
-    mmio_wr(entry(i, 0), (uint32_t)addr);
-    mmio_wr(entry(i, 4), (uint32_t)(addr >> 32));
-    mmio_wr(entry(i, 8), data);
-    if (!masked)
-        mmio_wr(entry(i, 12), 0);
-}
 
 static void msix_bad_then_good(const char *name, uint32_t spi)
 {
     udelay(QUIET_US);
     uint32_t before = taken;
-    nic_raise();
+    e1000e_raise(nic, QUIET_US);
     bool quiet = quiet_since(before);
     uint32_t n = seen[spi];
-    set_entry(NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
-    nic_raise();
+    e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
+    e1000e_raise(nic, QUIET_US);
     bool back = wait_seen(spi, n + 1);
     check(quiet && back, name, "quiet %d, good entry afterwards %d", quiet, back);
 }
@@ -306,18 +280,18 @@ static void test_msix(void)
     mmio_wr(nic + E1000_IMS, ICR_OTHER);
     cfg_wr(NIC_DEV, msix_cap, h | MSIX_ENABLE);
     for (unsigned i = 0; i < size; i++)
-        set_entry(i, 0, 0, true);
+        e1000e_msix_set(nic_tab, i, 0, 0, true);
     uint32_t spi = first + 10;
-    set_entry(NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
-    nic_raise();
+    e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
+    e1000e_raise(nic, QUIET_US);
     check(wait_seen(spi, 1), "msix_v2m_spi", "SPI %u taken %u times", spi, seen[spi]);
-    set_entry(NIC_VEC, frame + MSI_SETSPI_NS, first + count, false);
+    e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, first + count, false);
     msix_bad_then_good("msix_v2m_spi_out_of_range_nothing", spi);
-    set_entry(NIC_VEC, (uint64_t)(uintptr_t)&target[8], spi, false);
+    e1000e_msix_set(nic_tab, NIC_VEC, (uint64_t)(uintptr_t)&target[8], spi, false);
     msix_bad_then_good("msix_v2m_address_not_frame_nothing", spi);
-    set_entry(NIC_VEC, frame + HOST_PAGE + MSI_SETSPI_NS, spi, false);
+    e1000e_msix_set(nic_tab, NIC_VEC, frame + HOST_PAGE + MSI_SETSPI_NS, spi, false);
     msix_bad_then_good("msix_v2m_host_page_address_nothing", spi);
-    set_entry(NIC_VEC, frame + MSI_SETSPI_NS, spi, true);
+    e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, spi, true);
     msix_bad_then_good("msix_v2m_masked_entry_nothing", spi);
     cfg_wr(NIC_DEV, msix_cap, cfg_rd(NIC_DEV, msix_cap) & ~MSIX_ENABLE);
 }
