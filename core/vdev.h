@@ -42,7 +42,7 @@ struct vdev_dt {
     uint32_t clock_phandle; /* a fixed 24 MHz clock for devices that name one */
     /* The VM's MSI controller: its ITS (msi-map of a host bridge), or on GICv2 its first GICv2m
      * frame (msi-parent of a host bridge). */
-    uint32_t its_phandle;
+    uint32_t msi_phandle;
     /* /chosen stdout-path: a console kind fills it if still empty. */
     char *stdout_path;
     size_t stdout_cap;

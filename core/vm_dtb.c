@@ -116,7 +116,7 @@ int vm_dtb_build(struct vm *vm, void *buf, size_t cap, uint64_t initrd_ipa, uint
     struct vdev_dt dt = { .w = &w,
                           .intc_phandle = PHANDLE_GIC,
                           .clock_phandle = PHANDLE_CLOCK,
-                          .its_phandle = PHANDLE_ITS,
+                          .msi_phandle = PHANDLE_ITS,
                           .stdout_path = stdout_path,
                           .stdout_cap = sizeof(stdout_path) };
     vcpu_hw_dt(vm, &dt); /* the interrupt controller (phandle PHANDLE_GIC) and the timers */

@@ -828,7 +828,7 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
             fdtw_prop_string(w, "compatible", "arm,gic-v3-its");
             fdtw_prop_empty(w, "msi-controller");
             fdtw_prop_u32(w, "#msi-cells", 1);
-            fdtw_prop_u32(w, "phandle", dt->its_phandle);
+            fdtw_prop_u32(w, "phandle", dt->msi_phandle);
             uint32_t its_reg[4] = { (uint32_t)(g->its_ipa >> 32), (uint32_t)g->its_ipa, (uint32_t)(g->its_size >> 32),
                                     (uint32_t)g->its_size };
             fdtw_prop_cells(w, "reg", its_reg, 4);
@@ -841,7 +841,7 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
         const struct vgic *g = vgic_of((struct vm *)vm);
         if (g->nr_v2m) {
             fdtw_prop_empty(w, "ranges"); /* the frames' reg in the parent's address space */
-            v2m_dt_nodes(g, w, dt->its_phandle);
+            v2m_dt_nodes(g, w, dt->msi_phandle);
         }
     }
     fdtw_end_node(w);

@@ -417,12 +417,12 @@ static void vpci_dt_node(const struct vm_device *d, void *state, struct vdev_dt 
         fdtw_prop_cells(w, "interrupt-map", map, n);
     /* msi-map (Linux pci-msi.txt): the functions' requester IDs to DeviceIDs of the VM's ITS. */
     if (vits_index(s->vm) >= 0) {
-        uint32_t msi_map[4] = { 0, dt->its_phandle, VPCI_MSI_DEVID_BASE, VPCI_MSI_NR_RIDS };
+        uint32_t msi_map[4] = { 0, dt->msi_phandle, VPCI_MSI_DEVID_BASE, VPCI_MSI_NR_RIDS };
         fdtw_prop_cells(w, "msi-map", msi_map, 4);
     } else if (vpci_msi_v2m(s->vm)) {
         /* GICv2: the functions' MSIs go to the VM's first GICv2m frame (Linux pci-msi.txt); any
          * of its frames takes them (vdev/vpci_msi.c). */
-        fdtw_prop_u32(w, "msi-parent", dt->its_phandle);
+        fdtw_prop_u32(w, "msi-parent", dt->msi_phandle);
     }
     fdtw_prop_empty(w, "dma-coherent");
     fdtw_end_node(w);

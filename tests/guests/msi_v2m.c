@@ -84,16 +84,6 @@ static bool quiet_since(uint32_t before)
     return taken == before;
 }
 
-/* Edge-triggered (GICD_ICFGR: 0b10 per interrupt), enabled, to vCPU 0. */
-static void spi_setup(uint32_t intid)
-{
-    uintptr_t cfg = gic.d + GICD_ICFGR + (intid / 16) * 4;
-    mmio_wr(cfg, mmio_rd(cfg) | 2u << ((intid % 16) * 2));
-    gic_set_prio(intid, 0x80);
-    gic_route(intid, 0);
-    gic_enable(intid);
-}
-
 static unsigned find_cap(unsigned dev, unsigned id)
 {
     for (unsigned p = cfg_rd(dev, PCI_CAP_PTR) & 0xfc, n = 0; p && n < 48; n++) {
@@ -309,7 +299,7 @@ int guest_main(void)
         return guest_failures;
     /* Every SPI of the range, and the one on each side: a delivery anywhere would be seen. */
     for (uint32_t s = first - 1; s <= first + count; s++)
-        spi_setup(s);
+        gic_spi_edge_setup(s);
     irq_unmask();
     test_delivery();
     test_nonsense();

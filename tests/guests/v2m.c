@@ -46,16 +46,6 @@ static bool quiet(void)
     return taken == before;
 }
 
-/* Edge-triggered (GICD_ICFGR: 0b10 per interrupt), enabled, to vCPU 0. */
-static void spi_setup(uint32_t intid)
-{
-    uintptr_t cfg = gic.d + GICD_ICFGR + (intid / 16) * 4;
-    mmio_wr(cfg, mmio_rd(cfg) | 2u << ((intid % 16) * 2));
-    gic_set_prio(intid, 0x80);
-    gic_route(intid, 0);
-    gic_enable(intid);
-}
-
 int guest_main(void)
 {
     if (gic_probe() < 0 || gic.version != 2) {
@@ -84,10 +74,10 @@ int guest_main(void)
     gic_dist_init();
     gic_cpu_init();
     uint32_t last = first + count - 1;
-    spi_setup(first);
-    spi_setup(last);
-    spi_setup(first - 1); /* enabled too: a delivery outside the range would be seen */
-    spi_setup(last + 1);
+    gic_spi_edge_setup(first);
+    gic_spi_edge_setup(last);
+    gic_spi_edge_setup(first - 1); /* enabled too: a delivery outside the range would be seen */
+    gic_spi_edge_setup(last + 1);
     irq_unmask();
 
     mmio_wr(f + MSI_SETSPI_NS, first);

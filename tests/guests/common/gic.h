@@ -187,6 +187,16 @@ static inline void gic_route(uint32_t intid, unsigned vcpu)
         mmio_wr8(gic.d + GICD_ITARGETSR + intid, (uint8_t)(1u << vcpu));
 }
 
+/* SPI intid edge-triggered (GICD_ICFGR: 0b10 per interrupt), priority 0x80, to vCPU 0, enabled. */
+static inline void gic_spi_edge_setup(uint32_t intid)
+{
+    uintptr_t cfg = gic.d + GICD_ICFGR + (intid / 16) * 4;
+    mmio_wr(cfg, mmio_rd(cfg) | 2u << ((intid % 16) * 2));
+    gic_set_prio(intid, 0x80);
+    gic_route(intid, 0);
+    gic_enable(intid);
+}
+
 /* SGI to the vCPUs in mask (bit n = vCPU n). */
 static inline void gic_sgi(unsigned sgi, uint32_t mask)
 {
