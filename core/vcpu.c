@@ -208,6 +208,13 @@ void vcpu_hcr_off(struct vcpu *v, uint64_t bits)
     hcr_changed(v);
 }
 
+void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
+{
+    v->hcr_parts = (v->hcr_parts & ~clear) | set;
+    v->hcr_off = off;
+    hcr_changed(v);
+}
+
 void vcpu_poll_kick(struct vcpu *v)
 {
     __atomic_store_n(&v->poll_kick, true, __ATOMIC_RELEASE);

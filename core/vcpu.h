@@ -24,6 +24,9 @@ void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on);
  * none): trap-when-clear controls a part wants trapping for a while (HCR_EL2.API/APK for a
  * guest hypervisor's guest, vdev/nested_traps.c). Applies as vcpu_set_hcr does. */
 void vcpu_hcr_off(struct vcpu *v, uint64_t bits);
+/* Both at once, one HCR_EL2 write: the bits `clear` then `set` of vcpu_set_hcr, and the
+ * vcpu_hcr_off set `off` (a switch that changes all three, vdev/nested.c). */
+void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
  * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
  * (VSESR_EL2, with FEAT_RAS). */

@@ -116,12 +116,12 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->gic_lent = false;
     n->lr_links = 0;
     nested_traps_leave(v);
+    vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
     v->el1.cpacr = nested_cpacr_el1(n->el2.cptr);
     v->el1.ttbr0 = v->el1.ttbr1 = v->el1.vbar = 0;
-    vcpu_set_hcr(v, HCR_VEL2, true);
 }
 
 /* The EL1 registers the two contexts do not share, by VNCR offset (R_CSRPQ, NV1 = 1). The
@@ -197,17 +197,21 @@ void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
 void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
 
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
- * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
-static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
+ * stage 2, the VM's otherwise. HCR_EL2 in one change: to its guest, NV, NV1, NV2 and AT off,
+ * its trap controls for that guest on (set) and API/APK off where its are (off,
+ * nested_traps_enter); back, the reverse (with E2H = 1, NV1 stays clear: nested_vhe_sync
+ * cleared it). The TLB flush is of that VMID. */
+static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint64_t set, uint64_t off)
 {
     n->at_el1 = at_el1;
     if (!at_el1)
         n->on_shadow = false;
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
-    /* With E2H = 1, NV1 stays clear (nested_vhe_sync cleared it): the switch to its guest
-     * clears all four, the way back sets three. */
-    vcpu_set_hcr(v, at_el1 || !n->vhe ? HCR_VEL2 : HCR_VEL2_VHE, !at_el1);
+    if (at_el1)
+        vcpu_hcr_update(v, HCR_VEL2, set, off);
+    else
+        vcpu_hcr_update(v, NESTED_TRAPS_ADDED, n->vhe ? HCR_VEL2_VHE : HCR_VEL2, 0);
     tlb_flush_el1_local();
 }
 
@@ -228,7 +232,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     } else {
         el2_load(&n->el2);
     }
-    set_context(v, n, false);
+    set_context(v, n, false, 0, 0);
     if (__builtin_expect(n->vhe, 0))
         nested_timer_apply(n); /* its EL2&0 counter: no offset */
     v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
@@ -342,8 +346,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     guest_el1_load(n);
     if (__builtin_expect(n->vhe, 0))
         nested_vhe_guest_load(n);
-    set_context(v, n, true);
-    nested_traps_enter(v, n, hcr);
+    uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
+    set_context(v, n, true, set, off);
     nested_timer_apply(n);
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
@@ -415,6 +419,7 @@ static int nested_attach(struct vm *vm)
                vm->cfg.name, (unsigned long)nv);
         return -1;
     }
+    nested_traps_init();
     if (!s->pages) {
         s->pages = page_alloc(vm->cfg.nr_vcpus, PA_PAGE_SIZE);
         if (!s->pages) {

@@ -127,14 +127,23 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
 #define NESTED_EXIT_L2   2
 
 /* The guest hypervisor's trap controls for its guest (nested_traps.c). is_vel2s: whether an
- * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr)
- * or CNTHCTL_EL2 (cnthctl) traps to virtual EL2 (pure). wanted: whether its controls trap any
- * of them. enter, at the ERET into its guest: that guest's exits go through NESTED_EXIT_L2
- * when wanted, HCR_EL2.API/APK off as its are; leave, at the switch back (and at a vCPU's
- * boot): NESTED_EXIT_VEL2, HCR_EL2 as for any vCPU. guest_trap: NESTED_EXIT_L2's own rows. */
+ * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr,
+ * as hcr_of leaves it: without the controls this CPU lacks) or CNTHCTL_EL2 (cnthctl) traps to
+ * virtual EL2 (pure). wanted: whether its controls trap any of them. traps_hcr: the controls
+ * of hcr that the CPU's HCR_EL2 gains while its guest runs (NESTED_TRAPS_ADDED, pure). enter,
+ * at the ERET into its guest: that guest's exits go through NESTED_EXIT_L2 when wanted; *set
+ * gets traps_hcr, and the result is HCR_EL2.API/APK where the CPU must drop them as its are
+ * clear; leave, at the switch back (and at a vCPU's boot): NESTED_EXIT_VEL2. guest_trap:
+ * NESTED_EXIT_L2's own rows. init: once, what the CPU has (FEAT_EVT). */
+#define NESTED_TRAPS_ADDED                                                                                    \
+    (HCR_EL2_TWI | HCR_EL2_TID1 | HCR_EL2_TID2 | HCR_EL2_TVM | HCR_EL2_TRVM | HCR_EL2_TPU | HCR_EL2_TPCP | \
+     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
+void nested_traps_init(void);
+uint64_t nested_traps_hcr_of(uint64_t hcr);
 bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl);
 bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl);
-void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr);
+uint64_t nested_traps_hcr(uint64_t hcr);
+uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
 void nested_traps_leave(struct vcpu *v);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 

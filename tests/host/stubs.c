@@ -290,6 +290,11 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
     v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
 }
 __attribute__((weak)) void vcpu_hcr_off(struct vcpu *v, uint64_t bits) { v->hcr_off = bits; }
+__attribute__((weak)) void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
+{
+    v->hcr_parts = (v->hcr_parts & ~clear) | set;
+    v->hcr_off = off;
+}
 void pci_assign_quiesce(struct vm *vm) {}
 
 /* ---- core/exit.c's modes (weak: a program that links core/exit.c gets the real one) ---- */

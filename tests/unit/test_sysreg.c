@@ -1108,7 +1108,7 @@ static void test_nested_trap_decision(void **state)
     assert_true(nested_trap_is_vel2s(esr_of(cntp_cval, 2, true), guest, 0));
     assert_false(nested_trap_is_vel2s(esr_of(cntp_ctl, 2, false), guest, pctl));
     assert_false(nested_trap_is_vel2s(esr_of(cntv_ctl, 2, false), guest, 0));
-    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 0), 3, false), ~0UL, 0)); /* SCTLR_EL1 */
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 0), 3, false), ~HCR_EL2_TVM, 0)); /* SCTLR_EL1 */
     assert_false(nested_trap_is_vel2s(ESR_HVC, ~0UL, 0));
     assert_false(nested_trap_is_vel2s(ESR_SMC, 0, 0));
     /* Wanted: by its guests' controls, not by its own kernel's. */
@@ -1116,6 +1116,93 @@ static void test_nested_trap_decision(void **state)
     assert_true(nested_traps_wanted(guest | HCR_EL2_API | HCR_EL2_APK, pctl));
     assert_true(nested_traps_wanted(host, CNTHCTL_EL2_EL1PCTEN));
     assert_true(nested_traps_wanted(host & ~HCR_EL2_APK, pctl));
+}
+
+/* The controls elvisor sets in the CPU for its guest (TWI, TID1, TID2/TID4, TVM/TRVM, TSW,
+ * TPU, TPCP, TTLB and FEAT_EVT's): each forwards what it traps and nothing else; FEAT_EVT's
+ * only where the CPU has them (nested_traps_init, ID_AA64MMFR2_EL1.EVT). */
+static void test_nested_trap_controls(void **state)
+{
+    const uint64_t pctl = CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN;
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK; /* nothing forwarded */
+    const uint64_t wfx = (uint64_t)ESR_EC_WFX << ESR_EC_SHIFT | ESR_IL;
+    /* WFI and WFIT with TWI, WFE and WFET with TWE. */
+    assert_true(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFI, base | HCR_EL2_TWI, pctl));
+    assert_true(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFIT, base | HCR_EL2_TWI, pctl));
+    assert_false(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFE, base | HCR_EL2_TWI, pctl));
+    assert_true(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFE, base | HCR_EL2_TWE, pctl));
+    assert_true(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFET, base | HCR_EL2_TWE, pctl));
+    assert_false(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFI, base | HCR_EL2_TWE, pctl));
+    assert_false(nested_trap_is_vel2s(wfx | ESR_WFX_TI_WFI, base, pctl));
+    /* TID1: REVIDR, AIDR; not MIDR or MPIDR (never trapped), not a write. */
+    const uint32_t revidr = SYSREG(3, 0, 0, 0, 6), aidr = SYSREG(3, 1, 0, 0, 7);
+    assert_true(nested_trap_is_vel2s(esr_of(revidr, 1, true), base | HCR_EL2_TID1, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(aidr, 1, true), base | HCR_EL2_TID1, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(revidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 1, true), base | HCR_EL2_TID1, pctl));
+    /* TID2: CTR_EL0, CCSIDR, CLIDR, CSSELR (both ways); TID4: the same but CTR_EL0. */
+    const uint32_t ctr = SYSREG(3, 3, 0, 0, 1), ccsidr = SYSREG(3, 1, 0, 0, 0), clidr = SYSREG(3, 1, 0, 0, 1),
+                   csselr = SYSREG(3, 2, 0, 0, 0);
+    assert_true(nested_trap_is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ccsidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(clidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(csselr, 1, false), base | HCR_EL2_TID2, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(csselr, 1, true), base | HCR_EL2_TID4, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID4, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID1, pctl));
+    /* TVM traps writes of the VM controls, TRVM reads. */
+    const uint32_t sctlr = SYSREG(3, 0, 1, 0, 0), ttbr1 = SYSREG(3, 0, 2, 0, 1), ctxid = SYSREG(3, 0, 13, 0, 1);
+    assert_true(nested_trap_is_vel2s(esr_of(sctlr, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ttbr1, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ctxid, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(sctlr, 1, true), base | HCR_EL2_TVM, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(sctlr, 1, true), base | HCR_EL2_TRVM, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(sctlr, 1, false), base | HCR_EL2_TRVM, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 4, 0, 0), 1, false), ~0UL, pctl)); /* SPSR_EL1 */
+    /* Set/way with TSW; DC by VA to PoC with TPCP; PoU with TPU (and TOCU); IC IALLUIS with
+     * TPU or TICAB; EL1 TLBIs with TTLB (TTLBIS the IS ones, TTLBOS the OS ones). */
+    const uint32_t dc_isw = SYSREG(1, 0, 7, 6, 2), dc_cisw = SYSREG(1, 0, 7, 14, 2), dc_civac = SYSREG(1, 3, 7, 14, 1),
+                   dc_ivac = SYSREG(1, 0, 7, 6, 1), dc_cvau = SYSREG(1, 3, 7, 11, 1), ic_ivau = SYSREG(1, 3, 7, 5, 1),
+                   ic_iallu = SYSREG(1, 0, 7, 5, 0), ic_ialluis = SYSREG(1, 0, 7, 1, 0),
+                   dc_zva = SYSREG(1, 3, 7, 4, 1), tlbi_is = SYSREG(1, 0, 8, 3, 0), tlbi_os = SYSREG(1, 0, 8, 1, 0),
+                   tlbi_local = SYSREG(1, 0, 8, 7, 0);
+    assert_true(nested_trap_is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TSW, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(dc_cisw, 1, false), base | HCR_EL2_TSW, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TPCP | HCR_EL2_TPU, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(dc_civac, 1, false), base | HCR_EL2_TPCP, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(dc_ivac, 1, false), base | HCR_EL2_TPCP, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(dc_civac, 1, false), base | HCR_EL2_TPU | HCR_EL2_TSW, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(dc_cvau, 1, false), base | HCR_EL2_TPU, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ic_ivau, 1, false), base | HCR_EL2_TOCU, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ic_iallu, 1, false), base | HCR_EL2_TPU, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TICAB, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TOCU, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(dc_zva, 1, false), ~0UL, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLB, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLBIS, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(tlbi_os, 1, false), base | HCR_EL2_TTLBIS, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(tlbi_os, 1, false), base | HCR_EL2_TTLBOS, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(tlbi_local, 1, false), base | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS, pctl));
+    assert_true(nested_trap_is_vel2s(esr_of(tlbi_local, 1, false), base | HCR_EL2_TTLB, pctl));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(1, 4, 8, 7, 0), 1, false), ~0UL, pctl)); /* EL2's TLBI */
+    /* Each of them wants NESTED_EXIT_L2; the CPU gains only those elvisor does not set. */
+    assert_true(nested_traps_wanted(base | HCR_EL2_TWE, pctl));
+    assert_true(nested_traps_wanted(base | HCR_EL2_TVM, pctl));
+    assert_true(nested_traps_wanted(base | HCR_EL2_TSW, pctl));
+    assert_int_equal(nested_traps_hcr(~0UL), NESTED_TRAPS_ADDED);
+    assert_int_equal(nested_traps_hcr(base | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_VM | HCR_EL2_IMO), 0);
+    /* FEAT_EVT's: without it, RES0: gone before any decision. */
+    host_sysreg_write("s3_0_c0_c7_2", 0);
+    nested_traps_init();
+    assert_int_equal(nested_traps_hcr_of(~0UL) & (HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS |
+                                                 HCR_EL2_TTLBOS), 0);
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TWI | HCR_EL2_TID2), HCR_EL2_TWI | HCR_EL2_TID2);
+    host_sysreg_write("s3_0_c0_c7_2", (uint64_t)1 << ID_AA64MMFR2_EL1_EVT_SHIFT);
+    nested_traps_init();
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TOCU | HCR_EL2_TTLBIS), HCR_EL2_TOCU);
+    host_sysreg_write("s3_0_c0_c7_2", (uint64_t)2 << ID_AA64MMFR2_EL1_EVT_SHIFT);
+    nested_traps_init();
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TOCU | HCR_EL2_TTLBIS), HCR_EL2_TOCU | HCR_EL2_TTLBIS);
 }
 
 /* The switch into its guest with those controls: the overlay on, API/APK off as its are, its
@@ -1164,6 +1251,43 @@ static void test_nested_traps_switch(void **state)
     assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_VEL2]);
     assert_int_equal(v0->hcr_off, 0);
     assert_int_equal(host_sysreg_read("cntvoff_el2"), 0);
+
+    /* Its TWI and TVM: in the CPU's HCR_EL2 while its guest runs (not its NV bits); a WFI of
+     * its guest goes to virtual EL2 with its syndrome, ELR_EL2 the WFI; back at EL2, they are
+     * off and NV, NV1, NV2, AT on again. */
+    v0->regs.pc = 0x40300000;
+    nested_hw_ops.vcpu_start(v0);
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN));
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK | HCR_EL2_TWI | HCR_EL2_TVM;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM | HCR_EL2_NV), HCR_EL2_TWI | HCR_EL2_TVM);
+    const uint64_t wfi = (uint64_t)ESR_EC_WFX << ESR_EC_SHIFT | ESR_IL | ESR_WFX_TI_WFI;
+    v0->regs.pc = 0x40100020;
+    assert_int_equal(nested_guest_trap(v0, wfi), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090400);
+    assert_int_equal(host_sysreg_read("esr_el1"), wfi);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100020);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM), 0);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT),
+                     HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    /* Without TWI its guest's WFI is elvisor's (the main table). */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK | HCR_EL2_TVM;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM), HCR_EL2_TVM);
+    assert_int_equal(nested_guest_trap(v0, wfi), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_int_equal(host_exit_main_esr, wfi);
+    /* A boot (PSCI CPU_ON, reset) of a vCPU that was in its guest takes them off too. */
+    nested_hw_ops.vcpu_start(v0);
+    assert_int_equal(v0->hcr_parts & NESTED_TRAPS_ADDED, 0);
 }
 
 static void test_nested_eret_and_hvc(void **state)
@@ -1409,6 +1533,7 @@ int main(void)
         cmocka_unit_test_setup(test_many_rows, setup),
         cmocka_unit_test_setup(test_exit_hooks, setup),
         cmocka_unit_test_setup(test_nested_trap_decision, setup),
+        cmocka_unit_test_setup(test_nested_trap_controls, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
