@@ -16,6 +16,9 @@
  * bootargs "vhe": HCR_EL2.E2H = 1 (FEAT_VHE, vdev/nested_vhe.c): its EL2 registers through the EL1
  * names, its guest's through the *_EL12 ones, its own EL0 (TGE = 1) taking an SVC to virtual
  * EL2, an EL1 guest (TGE = 0) whose HVC it takes, then back to E2H = 0.
+ * bootargs "traps": its trap controls for its guest (HCR_EL2.TWI, TWE, TID1, TID2, TVM, TRVM, TSW,
+ * TPU, TPCP, TTLB): its guest does the trapped thing and it takes the exception at VBAR_EL2 +
+ * 0x400 with the syndrome the CPU gives, or does not when the control is clear.
  * bootargs "bench": `make bench` nested_hvc, its EL1 guest's HVC answered by it and back,
  * timed by that guest with the virtual counter (instructions under -icount shift=0). */
 #include "tests/guests/common/guest.h"
@@ -133,7 +136,8 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
-static bool s2_mode, vhe_mode, hostile_el0;
+static bool s2_mode, vhe_mode, hostile_el0, traps_mode;
+static void traps_exception(struct guest_frame *f, uint64_t esr);
 static volatile unsigned el0_faults;
 static volatile bool undef_ok;
 static volatile unsigned undefs;
@@ -173,6 +177,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_elr = sysreg_read(elr_el2);
     if (off == 0x480 && irq_mode) {
         irq_at_el2();
+        return;
+    }
+    if (off == 0x400 && traps_mode && ec != EC_HVC64) {
+        traps_exception(f, esr);
         return;
     }
     if (off == 0x400 && s2_mode) {
@@ -897,6 +905,163 @@ static int vhe(void)
     return guest_failures;
 }
 
+/* ---- "traps": its trap controls for its guest (docs/nested.md "Its traps for its guest") ---- */
+
+#define EC_WFX     0x01
+#define EC_SYS64   0x18
+#define HCR_TWI    (1UL << 13)
+#define HCR_TWE    (1UL << 14)
+#define HCR_TID1   (1UL << 16)
+#define HCR_TID2   (1UL << 17)
+#define HCR_TSW    (1UL << 22)
+#define HCR_TPCP   (1UL << 23)
+#define HCR_TPU    (1UL << 24)
+#define HCR_TTLB   (1UL << 25)
+#define HCR_TVM    (1UL << 26)
+#define HCR_TRVM   (1UL << 30)
+#define TRAP_MARK  0x7a9b0000UL /* what it "reads" for its guest */
+/* ESR_EL2.ISS of a trapped MSR/MRS/SYS (D24.2 ESR_EL2, EC 0x18): Op0, Op2, Op1, CRn, CRm,
+ * direction; Rt masked out. */
+#define SYS_ISS(op0, op1, crn, crm, op2, rd)                                                                \
+    ((uint64_t)(op0) << 20 | (uint64_t)(op2) << 17 | (uint64_t)(op1) << 14 | (uint64_t)(crn) << 10 |      \
+     (uint64_t)(crm) << 1 | (rd))
+#define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
+
+static volatile unsigned trap_phase, traps_taken;
+static volatile uint64_t trap_esr, trap_elr, l2_got;
+extern char l2_trap_insn[];
+
+/* Its guest: one trapped thing per phase, at l2_trap_insn, then HVC #2. Reads land in x9. */
+void el1_traps_main(void);
+void el1_traps_main(void)
+{
+    register uint64_t x9 __asm__("x9") = 0;
+    static _Alignas(64) volatile uint64_t line[8];
+    switch (trap_phase) {
+    case 1:
+        __asm__ volatile(".global l2_trap_insn\nl2_trap_insn: wfi" ::: "memory");
+        break;
+    case 2:
+        __asm__ volatile("wfe" ::: "memory");
+        break;
+    case 3:
+        __asm__ volatile("mrs %0, ctr_el0" : "+r"(x9)::"memory");
+        break;
+    case 4:
+        __asm__ volatile("mrs %0, revidr_el1" : "+r"(x9)::"memory");
+        break;
+    case 5:
+        __asm__ volatile("mrs %0, sctlr_el1\n msr sctlr_el1, %0\n isb" : "+r"(x9)::"memory");
+        break;
+    case 6:
+        __asm__ volatile("mrs %0, ttbr0_el1" : "+r"(x9)::"memory");
+        break;
+    case 7:
+        __asm__ volatile("dc cisw, %0" ::"r"(x9) : "memory");
+        break;
+    case 8:
+        __asm__ volatile("tlbi vmalle1\n dsb nsh" ::: "memory");
+        break;
+    case 9:
+        __asm__ volatile("ic iallu\n isb" ::: "memory");
+        break;
+    case 10:
+        __asm__ volatile("dc civac, %0" ::"r"(&line[0]) : "memory");
+        break;
+    }
+    l2_got = x9;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_traps_entry\n"
+        "el1_traps_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_traps_main\n"
+        "1:  b 1b\n");
+extern char el1_traps_entry[];
+
+/* The forwarded exception: its syndrome and return address kept, the instruction stepped
+ * over, a read answered with TRAP_MARK. */
+static void traps_exception(struct guest_frame *f, uint64_t esr)
+{
+    traps_taken++;
+    trap_esr = esr;
+    trap_elr = last_elr;
+    if ((esr >> 26) == EC_SYS64 && (esr & 1)) {
+        unsigned rt = (esr >> 5) & 31;
+        if (rt < 31)
+            f->x[rt] = TRAP_MARK;
+    }
+    sysreg_write(elr_el2, last_elr + 4);
+}
+
+/* Runs phase p of its guest under HCR_EL2 = RW | controls; true if what it saw matches: taken
+ * (once, at EC ec with ISS bits iss under mask) or not taken at all. */
+static bool trap_run(unsigned p, uint64_t controls, bool taken, uint64_t ec, uint64_t iss, uint64_t mask)
+{
+    unsigned before = traps_taken;
+    trap_phase = p;
+    trap_esr = 0;
+    l2_got = 0;
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(hcr_el2, HCR_RW);
+    bool back = (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
+    if (!taken)
+        return back && traps_taken == before;
+    return back && traps_taken == before + 1 && (trap_esr >> 26) == ec && (trap_esr & (1UL << 25)) &&
+           (trap_esr & mask) == iss;
+}
+
+static int traps(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    traps_mode = true;
+    /* WFI with TWI: EC 0x01, TI = 0 (WFI), ELR_EL2 the WFI. */
+    bool ok = trap_run(1, HCR_TWI, true, EC_WFX, 0, 3);
+    check(ok && trap_elr == (uint64_t)l2_trap_insn, "traps_twi_wfi_to_el2", "ESR_EL2 0x%lx ELR_EL2 0x%lx (WFI at %p)",
+          (unsigned long)trap_esr, (unsigned long)trap_elr, (void *)l2_trap_insn);
+    /* WFE with TWE: TI = 1. QEMU takes WFE as a hint that never sleeps and so never traps
+     * (target/arm: "we never take a configurable trap"): not taken there either way. */
+    ok = trap_run(2, HCR_TWE, true, EC_WFX, 1, 3);
+    gprintf("traps: WFE under TWE %s (ESR_EL2 0x%lx)\n", ok ? "taken" : "not taken", (unsigned long)trap_esr);
+    check(trap_run(2, 0, false, 0, 0, 0), "traps_twe_clear_wfe_stays", "%u taken", traps_taken);
+    /* CTR_EL0 with TID2 (answered by it), and without (the CPU's, as it reads it). */
+    ok = trap_run(3, HCR_TID2, true, EC_SYS64, SYS_ISS(3, 3, 0, 0, 1, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tid2_ctr_to_el2", "ESR_EL2 0x%lx, its guest read 0x%lx",
+          (unsigned long)trap_esr, (unsigned long)l2_got);
+    ok = trap_run(3, 0, false, 0, 0, 0);
+    check(ok && l2_got == sysreg_read(ctr_el0), "traps_tid2_clear_ctr_read", "its guest read 0x%lx",
+          (unsigned long)l2_got);
+    ok = trap_run(4, HCR_TID1, true, EC_SYS64, SYS_ISS(3, 0, 0, 0, 6, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tid1_revidr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    /* SCTLR_EL1 read (not trapped by TVM) and written back (trapped: a write, direction 0). */
+    ok = trap_run(5, HCR_TVM, true, EC_SYS64, SYS_ISS(3, 0, 1, 0, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_tvm_sctlr_write_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(5, 0, false, 0, 0, 0), "traps_tvm_clear_not_taken", "%u taken", traps_taken);
+    ok = trap_run(6, HCR_TRVM, true, EC_SYS64, SYS_ISS(3, 0, 2, 0, 0, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_trvm_ttbr0_read_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(7, HCR_TSW, true, EC_SYS64, SYS_ISS(1, 0, 7, 14, 2, 0), SYS_ISS_MASK);
+    check(ok, "traps_tsw_dc_cisw_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(7, 0, false, 0, 0, 0), "traps_tsw_clear_elvisors", "%u taken", traps_taken);
+    ok = trap_run(8, HCR_TTLB, true, EC_SYS64, SYS_ISS(1, 0, 8, 7, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_ttlb_tlbi_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(9, HCR_TPU, true, EC_SYS64, SYS_ISS(1, 0, 7, 5, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_tpu_ic_iallu_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(10, HCR_TPCP, true, EC_SYS64, SYS_ISS(1, 3, 7, 14, 1, 0), SYS_ISS_MASK);
+    check(ok, "traps_tpcp_dc_civac_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(10, HCR_TPU | HCR_TSW | HCR_TTLB, false, 0, 0, 0), "traps_other_controls_not_taken", "%u taken",
+          traps_taken);
+    /* Every trap control at once (and every other bit but those that change the context: E2H,
+     * TGE, VM, the routing ones): its guest's WFI is still its, and it comes back. */
+    ok = trap_run(1, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 3) | (1UL << 5) | (1UL << 29)), true, EC_WFX, 0,
+                  3);
+    check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    traps_mode = false;
+    check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
 int guest_main(void)
 {
     int chosen = fdt_path_offset(&guest_fdt, "/chosen");
@@ -911,6 +1076,8 @@ int guest_main(void)
         return irqs();
     if (args && !strcmp(args, "vhe"))
         return vhe();
+    if (args && !strcmp(args, "traps"))
+        return traps();
     if (args && !strcmp(args, "bench"))
         return bench();
     return basic();

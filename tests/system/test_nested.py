@@ -52,6 +52,30 @@ def test_guest_hypervisor_with_e2h():
         assert "VM 'vhe' stopped: guest called PSCI SYSTEM_OFF" in out
         assert "HYPERVISOR CRASH" not in out
 
+TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_ctr_to_el2",
+              "traps_tid2_clear_ctr_read", "traps_tid1_revidr_to_el2", "traps_tvm_sctlr_write_to_el2",
+              "traps_tvm_clear_not_taken", "traps_trvm_ttbr0_read_to_el2", "traps_tsw_dc_cisw_to_el2",
+              "traps_tsw_clear_elvisors", "traps_ttlb_tlbi_to_el2", "traps_tpu_ic_iallu_to_el2",
+              "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
+              "traps_no_unexpected")
+
+
+def test_guest_hypervisor_trap_controls():
+    """Its HCR_EL2 trap controls for its guest (docs/nested.md "Its traps for its guest"): its
+    guest's WFI (TWI), CTR_EL0 (TID2), REVIDR_EL1 (TID1), SCTLR_EL1 write (TVM), TTBR0_EL1 read
+    (TRVM), DC CISW (TSW), TLBI VMALLE1 (TTLB), IC IALLU (TPU), DC CIVAC (TPCP) each reach it at
+    VBAR_EL2 + 0x400 with the syndrome the CPU gives and ELR_EL2 the instruction; with the
+    control clear they do not (and a read gets the CPU's value)."""
+    img = "%s/tests/configs/nested-traps.img" % BUILD
+    with Qemu("nested-traps", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        m = q.wait_for(r"\[traps\] GUEST DONE: (\d+) failure", timeout=120)
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=120)
+        out = q.output()
+        assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        for name in TRAP_STEPS:
+            assert "TEST %s: PASS" % name in out, name
+        assert "HYPERVISOR CRASH" not in out
+
 
 def test_hostile_guest_hypervisors_harm_nobody():
     img = "%s/tests/configs/nested-hostile.img" % BUILD
