@@ -313,7 +313,9 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         inject_undef(&v->regs); /* ERETAA/ERETAB: pointer authentication of ELR not emulated */
         return EXIT_RESUME;
     }
-    if (__builtin_expect(nested_vhe_stale(n), 0))
+    uint64_t hcr = guest_hcr_el2(n);
+    /* Its HCR_EL2.E2H against the arrangement (nested_vhe_stale, on the value read once). */
+    if (__builtin_expect(((hcr & HCR_EL2_E2H) != 0) != n->vhe, 0))
         nested_vhe_sync(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
@@ -323,7 +325,6 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         v->regs.pstate = keep | (m - (PSR_M_EL2t - PSR_M_EL1t));
         return EXIT_RESUME;
     }
-    uint64_t hcr = guest_hcr_el2(n);
     if (n->vhe && nested_vhe_eret_host_el0(v, n, hcr, m, elr, keep))
         return EXIT_RESUME;
     /* To EL1 or EL0 of AArch64 only, with EL1 AArch64 (RW) and not disabled by TGE (D1.4.x);
@@ -348,7 +349,7 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         nested_vhe_guest_load(n);
     uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
     set_context(v, n, true, set, off);
-    nested_timer_apply(n);
+    sysreg_write(cntvoff_el2, __atomic_load_n(&VNCR(n, VNCR_CNTVOFF_EL2), __ATOMIC_RELAXED)); /* nested_timer_apply */
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
