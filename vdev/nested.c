@@ -517,7 +517,7 @@ static void nested_vcpu_start(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     if (n) {
         vcpu_boot(v, n);
-        vptimer_set_virq(v, VPTIMER_VIRQ); /* E2H = 0 again (nested_vhe.c) */
+        vptimer_vhe(v, false); /* E2H = 0 again (nested_vhe.c) */
     }
 }
 

@@ -52,6 +52,7 @@ extern const struct vcpu_hw_ops nested_hw_ops;
 extern const struct sysreg_table nested_sysreg_table;
 extern const struct sysreg_table nested_gic_sysreg_table;
 extern const struct sysreg_table nested_vhe_sysreg_table;
+extern const struct sysreg_table nested_timer_sysreg_table;
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */

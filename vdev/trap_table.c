@@ -69,7 +69,7 @@ const struct sysreg_table *const vdev_sysreg_tables[] = {
     &vpauth_sysreg_table,
 #endif
 #if CONFIG_NESTED
-    &nested_sysreg_table,  &nested_gic_sysreg_table, &nested_vhe_sysreg_table,
+    &nested_sysreg_table,  &nested_gic_sysreg_table, &nested_vhe_sysreg_table, &nested_timer_sysreg_table,
 #endif
 };
 const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);

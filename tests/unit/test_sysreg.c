@@ -17,6 +17,7 @@
 #include "vdev/vgic.h"
 #include "vdev/vpsci.h"
 #include "vdev/nested.h"
+#include "vdev/vptimer.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/psr.h"
@@ -62,10 +63,13 @@ static int maint_level = -1;
 static unsigned vgic_puts, vgic_loads, vgic_flushes;
 static uint32_t deactivated;
 static bool irq_waits;
+static int timer_level[32]; /* the PPIs' levels the timers set (vdev/vptimer.c) */
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 {
     if (intid == VGIC_MAINT_VIRQ)
         maint_level = level;
+    else if (intid < 32)
+        timer_level[intid] = level;
 }
 void vgic_put(struct vcpu *v) { vgic_puts++; }
 void vgic_load(struct vcpu *v) { vgic_loads++; }
@@ -1375,6 +1379,86 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(host_sysreg_read("vttbr_el2"), vm.vttbr);
 }
 
+/* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
+static void n_vhe_on(void)
+{
+    nested_state.cpu[0].vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_TGE | HCR_EL2_RW;
+    uint64_t val;
+    assert_true(mrs(v0, SYSREG(3, 4, 1, 0, 0), &val)); /* SCTLR_EL2 */
+    assert_true(nested_state.cpu[0].vhe);
+}
+
+/* Its EL2 timers (vdev/nested_timer.c): with E2H = 0 CNTHP_* and CNTHV_* are two emulated
+ * timers raising PPIs 10 and 12 (INTIDs 26, 28) at their deadlines, CTL.ISTATUS and TVAL as
+ * the architecture has them; with E2H = 1 CNTHP_* and CNTP_*_EL0 reach the same timer, with its
+ * contents, and CNTHV_* the CPU's EL1 virtual timer; from its guest they are UNDEFINED. */
+static void test_nested_el2_timers(void **state)
+{
+    make_nested();
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    assert_true(vptimer_hw_ops.vm_state_size <= sizeof(ptimer_state));
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    memset(timer_level, 0, sizeof(timer_level));
+    const uint32_t hp_tval = SYSREG(3, 4, 14, 2, 0), hp_ctl = SYSREG(3, 4, 14, 2, 1), hp_cval = SYSREG(3, 4, 14, 2, 2);
+    const uint32_t hv_tval = SYSREG(3, 4, 14, 3, 0), hv_ctl = SYSREG(3, 4, 14, 3, 1), hv_cval = SYSREG(3, 4, 14, 3, 2);
+    const uint32_t p_cval = SYSREG(3, 3, 14, 2, 2);
+    uint64_t val;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1000;
+    assert_true(msr(v0, hp_cval, 1500));
+    assert_true(msr(v0, hp_ctl, CNT_CTL_ENABLE | 0xf0)); /* RES0 bits dropped */
+    assert_true(mrs(v0, hp_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE);
+    assert_true(mrs(v0, hp_tval, &val));
+    assert_int_equal(val, 500);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, hv_tval, (uint32_t)-10)); /* a deadline already passed */
+    assert_true(mrs(v0, hv_cval, &val));
+    assert_int_equal(val, 990);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE));
+    assert_true(timer_level[VPTIMER_EL2V_VIRQ]);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE | CNT_CTL_IMASK)); /* masked: the level drops */
+    assert_false(timer_level[VPTIMER_EL2V_VIRQ]);
+    /* Its deadline passes: ISTATUS, the vCPU has work, and the PPI once the timer looks. */
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1600;
+    assert_true(mrs(v0, hp_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+    assert_true(vptimer_hw_ops.has_work(v0));
+    assert_true(msr(v0, hp_cval, 1500));
+    assert_true(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    /* The EL1 physical timer is another one. */
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 0);
+
+    /* E2H = 1: CNTHP_* and CNTP_*_EL0 are the EL2 physical timer, its level still up. */
+    n_vhe_on();
+    assert_true(mrs(v0, hp_cval, &val));
+    assert_int_equal(val, 1500);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 1500);
+    assert_true(timer_level[VPTIMER_EL2_VIRQ]);
+    host_sysreg_write("cntv_cval_el0", 0x4242);
+    assert_true(mrs(v0, hv_cval, &val));
+    assert_int_equal(val, 0x4242);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE));
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), CNT_CTL_ENABLE);
+    /* From its guest: UNDEFINED. */
+    nested_state.cpu[0].at_el1 = true;
+    assert_false(mrs(v0, hp_ctl, &val));
+    assert_false(msr(v0, hv_cval, 1));
+    nested_state.cpu[0].at_el1 = false;
+    /* A boot puts E2H = 0 back: CNTHP_* is its own timer again, the EL1 one in its place. */
+    nested_hw_ops.vcpu_start(v0);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 0);
+    assert_true(mrs(v0, hp_cval, &val));
+    assert_int_equal(val, 1500);
+}
+
 /* E2H = 1 (vdev/nested_vhe.c): VH shown; the EL12 names UNDEFINED until its HCR_EL2 (in the
  * VNCR page) says E2H, then the next trap rearranges (NV1 off, its EL2 registers on the CPU's
  * EL1 ones as written) and the access is done again; its EL2 names reach the CPU's registers;
@@ -1534,6 +1618,7 @@ int main(void)
         cmocka_unit_test_setup(test_exit_hooks, setup),
         cmocka_unit_test_setup(test_nested_trap_decision, setup),
         cmocka_unit_test_setup(test_nested_trap_controls, setup),
+        cmocka_unit_test_setup(test_nested_el2_timers, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
