@@ -136,8 +136,9 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
-static bool s2_mode, vhe_mode, hostile_el0, traps_mode;
+static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
 static void traps_exception(struct guest_frame *f, uint64_t esr);
+static void timer_irq(uint64_t off);
 static volatile unsigned el0_faults;
 static volatile bool undef_ok;
 static volatile unsigned undefs;
@@ -177,6 +178,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_elr = sysreg_read(elr_el2);
     if (off == 0x480 && irq_mode) {
         irq_at_el2();
+        return;
+    }
+    if ((off == 0x280 || off == 0x480) && timers_mode) {
+        timer_irq(off);
         return;
     }
     if (off == 0x400 && traps_mode && ec != EC_HVC64) {
@@ -1013,6 +1018,114 @@ static bool trap_run(unsigned p, uint64_t controls, bool taken, uint64_t ec, uin
            (trap_esr & mask) == iss;
 }
 
+/* Its EL2 timers with E2H = 0: CNTHP_*_EL2 (PPI 10, INTID 26) and CNTHV_*_EL2 (PPI 12, INTID 28). */
+#define PPI_HP 26
+#define PPI_HV 28
+static volatile unsigned timer_irqs;
+static volatile uint64_t timer_intid, timer_off, timer_ctl;
+
+/* Its IRQ vector, at EL2 (0x280) or from its guest (0x480): the timer's interrupt, the timer
+ * stopped (its level drops), ended; from its guest, the run ends. */
+static void timer_irq(uint64_t off)
+{
+    uint64_t iar = sysreg_read(icc_iar1_el1);
+    timer_intid = iar;
+    timer_off = off;
+    if (iar == PPI_HP) {
+        timer_ctl = sysreg_read(cnthp_ctl_el2);
+        sysreg_write(cnthp_ctl_el2, 0);
+    } else if (iar == PPI_HV) {
+        timer_ctl = sysreg_read(s3_4_c14_c3_1); /* CNTHV_CTL_EL2 */
+        sysreg_write(s3_4_c14_c3_1, 0);
+    }
+    if (iar < 1020)
+        sysreg_write(icc_eoir1_el1, iar);
+    timer_irqs++;
+    if (off == 0x480)
+        resume_main();
+}
+
+static bool wait_timer_irq(unsigned want)
+{
+    uint64_t end = cntvct() + us_to_ticks(L2_WAIT_US);
+    while (timer_irqs < want && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    return timer_irqs >= want;
+}
+
+/* Its guest while the EL2 physical timer runs out: spins (bounded), then HVC #2. */
+void el1_spin_main(void);
+void el1_spin_main(void)
+{
+    uint64_t end = cntvct() + us_to_ticks(L2_WAIT_US);
+    while (cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_spin_entry\n"
+        "el1_spin_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_spin_main\n"
+        "1:  b 1b\n");
+extern char el1_spin_entry[];
+
+static void el2_timers(void)
+{
+    if (gic_probe() < 0 || gic.version != 3) {
+        check(false, "timers_gicv3", "no GICv3 in the device tree");
+        return;
+    }
+    gic_dist_init();
+    gic_cpu_init();
+    gic_set_prio(PPI_HP, 0x80);
+    gic_set_prio(PPI_HV, 0x80);
+    gic_enable(PPI_HP);
+    gic_enable(PPI_HV);
+    timers_mode = true;
+    /* CNTHP: CVAL read back, TVAL counts down, ISTATUS clear before the deadline (10 s away:
+     * TCG on a loaded host is slow). */
+    uint64_t now = sysreg_read(cntpct_el0), ahead = us_to_ticks(10000000);
+    sysreg_write(cnthp_cval_el2, now + ahead);
+    sysreg_write(cnthp_ctl_el2, 1);
+    uint64_t cval = sysreg_read(cnthp_cval_el2), tval = sysreg_read(cnthp_tval_el2),
+             ctl = sysreg_read(cnthp_ctl_el2);
+    check(cval == now + ahead && tval > 0 && tval <= ahead && ctl == 1, "timers_cnthp_regs",
+          "CVAL 0x%lx (now 0x%lx) TVAL 0x%lx CTL 0x%lx", (unsigned long)cval, (unsigned long)now, (unsigned long)tval,
+          (unsigned long)ctl);
+    sysreg_write(cnthp_ctl_el2, 0);
+    /* Fired at virtual EL2: its IRQ at VBAR_EL2 + 0x280, INTID 26, ISTATUS set. */
+    sysreg_write(cnthp_tval_el2, us_to_ticks(1000));
+    sysreg_write(cnthp_ctl_el2, 1);
+    irq_unmask();
+    bool got = wait_timer_irq(1);
+    __asm__ volatile("msr daifset, #2; isb" ::: "memory");
+    check(got && timer_intid == PPI_HP && timer_off == 0x280 && (timer_ctl & 4), "timers_cnthp_fires_at_el2",
+          "%u IRQs, INTID %lu at 0x%lx, CTL 0x%lx", timer_irqs, (unsigned long)timer_intid, (unsigned long)timer_off,
+          (unsigned long)timer_ctl);
+    /* CNTHV the same, on INTID 28. */
+    sysreg_write(s3_4_c14_c3_0, us_to_ticks(1000)); /* CNTHV_TVAL_EL2 */
+    sysreg_write(s3_4_c14_c3_1, 1);
+    irq_unmask();
+    got = wait_timer_irq(2);
+    __asm__ volatile("msr daifset, #2; isb" ::: "memory");
+    check(got && timer_intid == PPI_HV && (timer_ctl & 4), "timers_cnthv_fires_at_el2", "%u IRQs, INTID %lu, CTL 0x%lx",
+          timer_irqs, (unsigned long)timer_intid, (unsigned long)timer_ctl);
+    /* While its guest runs with HCR_EL2.IMO: taken at VBAR_EL2 + 0x480 from that guest. */
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO);
+    sysreg_write(ich_vmcr_el2, ICH_VMCR_VENG1 | ICH_VMCR_VPMR(0xff));
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN);
+    sysreg_write(cnthp_tval_el2, us_to_ticks(2000));
+    sysreg_write(cnthp_ctl_el2, 1);
+    enter_lower((uint64_t)el1_spin_entry, SPSR_EL1H & ~0x80UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(ich_hcr_el2, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(timer_irqs == 3 && timer_intid == PPI_HP && timer_off == 0x480 && (last_spsr & 0xf) == 5,
+          "timers_cnthp_fires_while_its_guest_runs", "%u IRQs, INTID %lu at 0x%lx, SPSR_EL2 0x%lx", timer_irqs,
+          (unsigned long)timer_intid, (unsigned long)timer_off, (unsigned long)last_spsr);
+    timers_mode = false;
+}
+
 static int traps(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -1058,6 +1171,7 @@ static int traps(void)
                   3);
     check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
     traps_mode = false;
+    el2_timers();
     check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
