@@ -32,5 +32,8 @@ void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
  * (VSESR_EL2, with FEAT_RAS). */
 enum vcpu_vline { VLINE_IRQ, VLINE_FIQ, VLINE_SERROR };
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on);
+/* The syndrome VLINE_SERROR gives the guest (VSESR_EL2, with FEAT_RAS; Arm ARM D24.2): 0 unless
+ * set (a guest hypervisor's virtual SError for its guest, vdev/nested.c), until set back. */
+void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr);
 
 #endif

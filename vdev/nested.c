@@ -104,6 +104,8 @@ static void el2_reset(struct nested_el2 *e)
     *e = (struct nested_el2){ .sctlr = SCTLR_EL2_RES1, .tcr = TCR_EL2_RES1, .cptr = CPTR_EL2_RES1 };
 }
 
+static void vlines_leave(struct vcpu *v, struct nested_vcpu *n);
+
 /* A vCPU starts at virtual EL2 (VM build or reset, PSCI CPU_ON), not loaded: its VNCR page
  * cleared, its EL1 registers those that run its EL2 regime. */
 static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
@@ -115,6 +117,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
+    vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
     nested_traps_leave(v);
     vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
     el2_reset(&n->el2);
@@ -215,6 +218,38 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint
     tlb_flush_el1_local();
 }
 
+/* Its virtual FIQ and SError for its guest (D24.2 HCR_EL2.VF, VSE; D1.3.x "Virtual
+ * interrupts"): with its HCR_EL2.FMO (AMO) set, VF (VSE) makes one pending for its guest, as
+ * the VM's own lines do for the VM (core: vcpu_set_vline), so the CPU delivers it while that
+ * guest runs. The SError's syndrome is its VSESR_EL2 (ISS and IDS, bits [24:0]). VSE is
+ * one-shot: taken by its guest, it is cleared in its HCR_EL2, as the CPU clears it; not taken,
+ * it stays there for its next ERET. Without FMO (AMO) VF (VSE) has no effect. */
+#define VSESR_MASK 0x1ffffffUL
+static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
+{
+    n->l2_vlines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
+    if (n->l2_vlines & HCR_EL2_VSE) {
+        vcpu_set_vsesr(v, __atomic_load_n(&VNCR(n, VNCR_VSESR_EL2), __ATOMIC_RELAXED) & VSESR_MASK);
+        vcpu_set_vline(v, VLINE_SERROR, true);
+    }
+    if (n->l2_vlines & HCR_EL2_VF)
+        vcpu_set_vline(v, VLINE_FIQ, true);
+}
+
+static void vlines_leave(struct vcpu *v, struct nested_vcpu *n)
+{
+    if (n->l2_vlines & HCR_EL2_VF)
+        vcpu_set_vline(v, VLINE_FIQ, false);
+    if (n->l2_vlines & HCR_EL2_VSE) {
+        if (__atomic_load_n(&v->vlines, __ATOMIC_RELAXED) & HCR_EL2_VSE)
+            vcpu_set_vline(v, VLINE_SERROR, false);
+        else
+            __atomic_fetch_and(&VNCR(n, VNCR_HCR_EL2), ~HCR_EL2_VSE, __ATOMIC_RELAXED);
+        vcpu_set_vsesr(v, 0);
+    }
+    n->l2_vlines = 0;
+}
+
 /* An exception from its EL1 guest taken to virtual EL2 (D1.3 "Exception entry"): ELR_EL2 is
  * the preferred return address (the exit's PC), SPSR_EL2 the guest's PSTATE, ESR_EL2 the
  * syndrome; the vector is VBAR_EL2 + 0x400 (lower EL, AArch64); EL2h with DAIF masked. */
@@ -222,6 +257,8 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
 {
     if (n->gic_lent)
         nested_gic_give_back(v, n);
+    if (__builtin_expect(n->l2_vlines != 0, 0))
+        vlines_leave(v, n);
     nested_traps_leave(v);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
@@ -349,6 +386,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         nested_vhe_guest_load(n);
     uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
     set_context(v, n, true, set, off);
+    if (__builtin_expect(hcr & (HCR_EL2_VF | HCR_EL2_VSE), 0))
+        vlines_enter(v, n, hcr);
     sysreg_write(cntvoff_el2, __atomic_load_n(&VNCR(n, VNCR_CNTVOFF_EL2), __ATOMIC_RELAXED)); /* nested_timer_apply */
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */

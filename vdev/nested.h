@@ -36,6 +36,7 @@ struct nested_vcpu {
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
     uint16_t lr_links; /* list registers with HW = 1 (its view) loaded live, not yet ended */
+    uint64_t l2_vlines; /* its HCR_EL2.VF/VSE raised for its guest while it runs (nested.c) */
     struct nested_shadow s2;
 };
 

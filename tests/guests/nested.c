@@ -139,6 +139,7 @@ void el1_main(void)
 static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
 static void traps_exception(struct guest_frame *f, uint64_t esr);
 static void timer_irq(uint64_t off);
+static void l2_vexc(uint64_t off);
 static volatile unsigned el0_faults;
 static volatile bool undef_ok;
 static volatile unsigned undefs;
@@ -601,6 +602,10 @@ void el1_exception(struct guest_frame *f, uint64_t off);
 void el1_exception(struct guest_frame *f, uint64_t off)
 {
     (void)f;
+    if (traps_mode && (off == 0x300 || off == 0x380)) { /* "traps": its virtual FIQ or SError */
+        l2_vexc(off);
+        return;
+    }
     if (off != 0x280) { /* IRQ, current EL with SP_EL1 */
         l2_unexpected++;
         __asm__ volatile("hvc #2" ::: "memory");
@@ -973,6 +978,12 @@ void el1_traps_main(void)
     case 10:
         __asm__ volatile("dc civac, %0" ::"r"(&line[0]) : "memory");
         break;
+    case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
+        uint64_t end = cntvct() + us_to_ticks(20000);
+        while (cntvct() < end)
+            __asm__ volatile("isb" ::: "memory");
+        break;
+    }
     }
     l2_got = x9;
     __asm__ volatile("hvc #2" ::: "memory");
@@ -1126,6 +1137,61 @@ static void el2_timers(void)
     timers_mode = false;
 }
 
+/* Its virtual FIQ (HCR_EL2.FMO + VF) and SError (AMO + VSE, VSESR_EL2's syndrome) for its
+ * guest: taken at its guest's vector (VBAR_EL1 + 0x300, + 0x380), which ends the run. */
+#define HCR_FMO   (1UL << 3)
+#define HCR_AMO   (1UL << 5)
+#define HCR_VF    (1UL << 6)
+#define HCR_VSE   (1UL << 8)
+#define EC_SERROR 0x2f
+#define VSESR_VAL ((1UL << 24) | 0x1234) /* IDS: an IMPLEMENTATION DEFINED syndrome */
+static volatile uint64_t vexc_off, vexc_esr;
+static volatile unsigned vexcs;
+
+static void l2_vexc(uint64_t off)
+{
+    vexc_off = off;
+    vexc_esr = sysreg_read(esr_el1);
+    vexcs++;
+    __asm__ volatile("hvc #2" ::: "memory"); /* back to virtual EL2's main line */
+}
+
+/* Phase 11 under HCR_EL2 = RW | controls, its guest with DAIF = D, I (F and A open): true if
+ * it came back, the number of virtual exceptions it took in *taken. */
+static bool vexc_run(uint64_t controls, unsigned *taken)
+{
+    unsigned before = vexcs;
+    trap_phase = 11;
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~0x140UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    *taken = vexcs - before;
+    return (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
+}
+
+static void virtual_exceptions(void)
+{
+    unsigned taken;
+    bool back = vexc_run(HCR_FMO | HCR_VF, &taken);
+    check(back && taken == 1 && vexc_off == 0x300, "vexc_fmo_vf_fiq_to_its_guest", "%u taken, at 0x%lx", taken,
+          (unsigned long)vexc_off);
+    check(vexc_run(HCR_VF, &taken) && taken == 0, "vexc_vf_without_fmo_nothing", "%u taken", taken);
+    sysreg_write(s3_4_c5_c2_3, VSESR_VAL); /* VSESR_EL2 (the VNCR page's slot) */
+    back = vexc_run(HCR_AMO | HCR_VSE, &taken);
+    uint64_t hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(back && taken == 1 && vexc_off == 0x380 && (vexc_esr >> 26) == EC_SERROR &&
+              (vexc_esr & 0x1ffffff) == VSESR_VAL,
+          "vexc_amo_vse_serror_with_vsesr", "%u taken, at 0x%lx, ESR_EL1 0x%lx", taken, (unsigned long)vexc_off,
+          (unsigned long)vexc_esr);
+    check(!(hcr & HCR_VSE), "vexc_vse_cleared_once_taken", "HCR_EL2 0x%lx", (unsigned long)hcr);
+    back = vexc_run(HCR_VSE, &taken);
+    hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(back && taken == 0 && (hcr & HCR_VSE), "vexc_vse_without_amo_nothing", "%u taken, HCR_EL2 0x%lx", taken,
+          (unsigned long)hcr);
+}
+
 static int traps(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -1170,6 +1236,7 @@ static int traps(void)
     ok = trap_run(1, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 3) | (1UL << 5) | (1UL << 29)), true, EC_WFX, 0,
                   3);
     check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    virtual_exceptions();
     traps_mode = false;
     el2_timers();
     check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);

@@ -1259,6 +1259,9 @@ static void test_nested_traps_switch(void **state)
     /* Its TWI and TVM: in the CPU's HCR_EL2 while its guest runs (not its NV bits); a WFI of
      * its guest goes to virtual EL2 with its syndrome, ELR_EL2 the WFI; back at EL2, they are
      * off and NV, NV1, NV2, AT on again. */
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
     v0->regs.pc = 0x40300000;
     nested_hw_ops.vcpu_start(v0);
     assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
@@ -1377,6 +1380,42 @@ static void test_nested_eret_and_hvc(void **state)
     nested_hvc(v0, ESR_HVC);
     assert_false(n->at_el1 || n->on_shadow);
     assert_int_equal(host_sysreg_read("vttbr_el2"), vm.vttbr);
+}
+
+/* Its virtual FIQ and SError for its guest (HCR_EL2.VF with FMO, VSE with AMO): raised on the
+ * VM's lines at the ERET into its guest, VSESR_EL2 from its page; at the way back VF dropped,
+ * VSE cleared in its HCR_EL2 once taken, kept there if not; without FMO/AMO nothing. */
+static void test_nested_vlines(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK;
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_FMO | HCR_EL2_VF | HCR_EL2_AMO | HCR_EL2_VSE;
+    n->vncr[VNCR_VSESR_EL2 / 8] = 0xdead1234;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VF | HCR_EL2_VSE);
+    assert_int_equal(v0->vsesr, 0xad1234); /* ISS and IDS only */
+    v0->vlines &= ~HCR_EL2_VSE; /* its guest took the SError (core's vlines_exit) */
+    nested_hvc(v0, ESR_HVC);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->vlines, 0);
+    assert_int_equal(v0->vsesr, 0);
+    assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_FMO | HCR_EL2_VF | HCR_EL2_AMO);
+    /* Not taken (its guest masked SErrors): pending in its HCR_EL2 still, off the VM's line. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_AMO | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hvc(v0, ESR_HVC);
+    assert_int_equal(v0->vlines, 0);
+    assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_AMO | HCR_EL2_VSE);
+    /* VF and VSE without FMO and AMO: no effect. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_VF | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, 0);
 }
 
 /* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
@@ -1619,6 +1658,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_trap_decision, setup),
         cmocka_unit_test_setup(test_nested_trap_controls, setup),
         cmocka_unit_test_setup(test_nested_el2_timers, setup),
+        cmocka_unit_test_setup(test_nested_vlines, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
