@@ -258,7 +258,7 @@ static uint64_t vlines_exit(struct vcpu *v, uint64_t cur)
     return cur;
 }
 
-void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = vsesr; }
+void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = (uint32_t)vsesr; }
 
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 {

@@ -72,12 +72,12 @@ struct vcpu {
     volatile bool loaded;    /* its state is live on its physical CPU */
     volatile bool waiting;   /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
-    uint64_t vsesr;          /* VSESR_EL2 for a virtual SError (FEAT_RAS): 0, but vcpu_set_vsesr */
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
     uint64_t hcr_parts;      /* HCR_EL2 bits the virtual CPU hardware sets for it (vcpu_set_hcr) */
     uint64_t hcr_off;        /* HCR_EL2 bits it runs without, whoever sets them (vcpu_hcr_off) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
+    uint32_t vsesr;          /* VSESR_EL2[24:0] for a virtual SError (FEAT_RAS): 0, but vcpu_set_vsesr */
     /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
      * their flush before each entry; one load each on every exit and entry. Only v's CPU
      * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */

@@ -225,22 +225,25 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint
  * one-shot: taken by its guest, it is cleared in its HCR_EL2, as the CPU clears it; not taken,
  * it stays there for its next ERET. Without FMO (AMO) VF (VSE) has no effect. */
 #define VSESR_MASK 0x1ffffffUL
+#define VLINES_SHIFT 6 /* n->l2_vlines: HCR_EL2.VF (bit 6) and VSE (bit 8) shifted down */
 static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {
-    n->l2_vlines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
-    if (n->l2_vlines & HCR_EL2_VSE) {
+    uint64_t lines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
+    n->l2_vlines = (uint8_t)(lines >> VLINES_SHIFT);
+    if (lines & HCR_EL2_VSE) {
         vcpu_set_vsesr(v, __atomic_load_n(&VNCR(n, VNCR_VSESR_EL2), __ATOMIC_RELAXED) & VSESR_MASK);
         vcpu_set_vline(v, VLINE_SERROR, true);
     }
-    if (n->l2_vlines & HCR_EL2_VF)
+    if (lines & HCR_EL2_VF)
         vcpu_set_vline(v, VLINE_FIQ, true);
 }
 
 static void vlines_leave(struct vcpu *v, struct nested_vcpu *n)
 {
-    if (n->l2_vlines & HCR_EL2_VF)
+    uint64_t lines = (uint64_t)n->l2_vlines << VLINES_SHIFT;
+    if (lines & HCR_EL2_VF)
         vcpu_set_vline(v, VLINE_FIQ, false);
-    if (n->l2_vlines & HCR_EL2_VSE) {
+    if (lines & HCR_EL2_VSE) {
         if (__atomic_load_n(&v->vlines, __ATOMIC_RELAXED) & HCR_EL2_VSE)
             vcpu_set_vline(v, VLINE_SERROR, false);
         else

@@ -31,12 +31,12 @@ struct nested_vcpu {
     uint64_t *vncr;     /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
     bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
+    uint8_t l2_vlines;  /* its HCR_EL2.VF/VSE raised for its guest while it runs, >> 6 (nested.c) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
     uint16_t lr_links; /* list registers with HW = 1 (its view) loaded live, not yet ended */
-    uint64_t l2_vlines; /* its HCR_EL2.VF/VSE raised for its guest while it runs (nested.c) */
     struct nested_shadow s2;
 };
 

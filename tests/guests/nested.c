@@ -181,14 +181,6 @@ void el2_exception(struct guest_frame *f, uint64_t off)
         irq_at_el2();
         return;
     }
-    if ((off == 0x280 || off == 0x480) && timers_mode) {
-        timer_irq(off);
-        return;
-    }
-    if (off == 0x400 && traps_mode && ec != EC_HVC64) {
-        traps_exception(f, esr);
-        return;
-    }
     if (off == 0x400 && s2_mode) {
         s2_exception(f, esr);
         return;
@@ -211,7 +203,15 @@ void el2_exception(struct guest_frame *f, uint64_t off)
         resume_main(); /* SPSR_EL2.IL would set PSTATE.IL again */
         return;
     }
-    /* "vhe" and "hostile" (after the paths "bench" times) */
+    /* "vhe", "hostile", "traps" (after the paths "bench" times) */
+    if ((off == 0x280 || off == 0x480) && timers_mode) {
+        timer_irq(off);
+        return;
+    }
+    if (off == 0x400 && traps_mode && ec != EC_HVC64) {
+        traps_exception(f, esr);
+        return;
+    }
     if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
         undefs++;
         sysreg_write(elr_el2, last_elr + 4);

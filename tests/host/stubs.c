@@ -296,7 +296,7 @@ __attribute__((weak)) void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, 
     uint64_t bit = line == VLINE_IRQ ? HCR_EL2_VI : line == VLINE_FIQ ? HCR_EL2_VF : HCR_EL2_VSE;
     v->vlines = on ? v->vlines | bit : v->vlines & ~bit;
 }
-__attribute__((weak)) void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = vsesr; }
+__attribute__((weak)) void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = (uint32_t)vsesr; }
 __attribute__((weak)) void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
 {
     v->hcr_parts = (v->hcr_parts & ~clear) | set;
