@@ -118,7 +118,8 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->gic_lent = false;
     n->lr_links = 0;
     vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
-    nested_traps_leave(v);
+    n->l2_cptr = 0;     /* the CPU's CPTR_EL2 was put back when the vCPU was put */
+    nested_traps_leave(v, n);
     vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
@@ -262,7 +263,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
         nested_gic_give_back(v, n);
     if (__builtin_expect(n->l2_vlines != 0, 0))
         vlines_leave(v, n);
-    nested_traps_leave(v);
+    nested_traps_leave(v, n);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
@@ -509,6 +510,8 @@ static void nested_load(struct vcpu *v)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
+    if (n->at_el1)
+        nested_traps_cptr(n, true);
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();
@@ -520,6 +523,8 @@ static void nested_load(struct vcpu *v)
 static void nested_put(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
+    if (n && n->at_el1)
+        nested_traps_cptr(n, false);
     if (n && n->gic_lent) {
         nested_gic_save(v, n);
         v->hw_flush.part[VCPU_HW_NESTED] = true;

@@ -30,7 +30,9 @@
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/vncr.h"
 
@@ -161,14 +163,43 @@ static uint64_t maint_control(const struct sysreg_access *a)
     return 0;
 }
 
+/* The debug System registers (op0 = 2; D24.3, D24.2 MDCR_EL2) and the trace unit's (op0 = 2,
+ * op1 = 1; CPTR_EL2.TTA): the control that traps them. */
+static uint64_t debug_control(const struct sysreg_access *a, const struct nested_ctls *c)
+{
+    if (a->op1 == 1)
+        return c->cptr & CPTR_EL2_TTA;
+    if (a->id == ENC(2, 0, 1, 0, 0)) /* MDRAR_EL1 */
+        return c->mdcr & MDCR_EL2_TDRA;
+    if (a->op1 == 0 && a->crn == 1 && a->op2 == 4) /* OSLAR, OSLSR, OSDLR, DBGPRCR_EL1 */
+        return c->mdcr & MDCR_EL2_TDOSA;
+    return c->mdcr & MDCR_EL2_TDA; /* breakpoints, watchpoints, MDSCR, claim tags, DCC */
+}
+
+/* The PMU's registers (D24.2 MDCR_EL2.TPM, TPMCR): PMCR_EL0 (either control), the others of
+ * op1 = 3, CRn = 9, CRm = 12..14 and CRn = 14, CRm = 8..15 (the event counters), and
+ * PMINTENSET/CLR_EL1, PMMIR_EL1 (op1 = 0, CRn = 9, CRm = 14). */
+static uint64_t pmu_control(const struct sysreg_access *a, const struct nested_ctls *c)
+{
+    if (a->id == ENC(3, 3, 9, 12, 0)) /* PMCR_EL0 */
+        return c->mdcr & (MDCR_EL2_TPM | MDCR_EL2_TPMCR);
+    bool pmu = (a->op1 == 3 && a->crn == 9 && a->crm >= 12 && a->crm <= 14) ||
+               (a->op1 == 3 && a->crn == 14 && a->crm >= 8) || (a->op1 == 0 && a->crn == 9 && a->crm == 14);
+    return pmu ? c->mdcr & MDCR_EL2_TPM : 0;
+}
+
 /* The decision (docs/nested.md table "Its traps for its guest"): the exception class and, for a
  * system register, its encoding, against the control that traps it (D24.2 HCR_EL2: API, APK,
- * TWI, TWE, TID1-4, TACR, TVM, TRVM, TSW, TPU, TPCP, TTLB, TOCU, TICAB, TTLBIS, TTLBOS; D24.10
- * CNTHCTL_EL2.EL1PCEN). hcr is its HCR_EL2 as nested_traps_hcr_of leaves it. */
-bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
+ * TWI, TWE, TID1-4, TACR, TVM, TRVM, TSW, TPU, TPCP, TTLB, TOCU, TICAB, TTLBIS, TTLBOS; CPTR_EL2:
+ * TFP, TTA, TCPAC; MDCR_EL2: TDA, TDOSA, TDRA, TPM, TPMCR; D24.10 CNTHCTL_EL2.EL1PCEN). c->hcr is
+ * its HCR_EL2 as nested_traps_hcr_of leaves it, c->cptr and c->cnthctl in the E2H = 0 layouts. */
+bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
 {
     struct sysreg_access a;
+    uint64_t hcr = c->hcr, cnthctl = c->cnthctl;
     switch (esr_ec(esr)) {
+    case ESR_EC_FP_ASIMD: /* FP/SIMD: CPTR_EL2.TFP (SVE and SME stay elvisor's: EC 0x19, 0x1d) */
+        return (c->cptr & CPTR_EL2_TFP) != 0;
     case ESR_EC_WFX: /* WFI, WFIT: TWI; WFE, WFET: TWE */
         return (hcr & (esr_wfx_is_wfe(esr) ? HCR_EL2_TWE : HCR_EL2_TWI)) != 0;
     case ESR_EC_PAC:
@@ -178,8 +209,14 @@ bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
             return false;
         if (a.op0 == 1)
             return (hcr & maint_control(&a)) != 0;
+        if (a.op0 == 2)
+            return debug_control(&a, c) != 0;
         if (a.op0 != 3)
             return false;
+        if (a.id == ENC(3, 0, 1, 0, 2)) /* CPACR_EL1 */
+            return (c->cptr & CPTR_EL2_TCPAC) != 0;
+        if (pmu_control(&a, c))
+            return true;
         if (pauth_key(&a))
             return !(hcr & HCR_EL2_APK);
         if (id_group3(&a))
@@ -197,9 +234,54 @@ bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
 }
 
 /* Whether any of those controls is on: then its guest's exits need NESTED_EXIT_L2. */
-bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl)
+#define CPTR_FORWARDED (CPTR_EL2_TFP | CPTR_EL2_TTA | CPTR_EL2_TCPAC)
+#define MDCR_FORWARDED (MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPM | MDCR_EL2_TPMCR)
+bool nested_traps_wanted(const struct nested_ctls *c)
 {
-    return (hcr & HCR_FORWARDED) || (~hcr & HCR_PAUTH) || !(cnthctl & CNTHCTL_EL2_EL1PCEN);
+    return (c->hcr & HCR_FORWARDED) || (~c->hcr & HCR_PAUTH) || !(c->cnthctl & CNTHCTL_EL2_EL1PCEN) ||
+           (c->cptr & CPTR_FORWARDED) || (c->mdcr & MDCR_FORWARDED);
+}
+
+/* Its CPTR_EL2 in the E2H = 0 layout (D24.2 CPTR_EL2): with E2H = 1, FPEN (bits [21:20]) traps its
+ * guest's FP unless FPEN[0] (0b01 traps only EL0 under TGE, 0b11 nothing), TTA is bit 28. */
+static uint64_t cptr_nvhe(const struct nested_vcpu *n)
+{
+    uint64_t c = n->el2.cptr;
+    if (!n->vhe)
+        return c;
+    return (c & CPTR_EL2_TCPAC) | ((c & REG_BIT(CPACR_EL1_FPEN_SHIFT)) ? 0 : CPTR_EL2_TFP) |
+           ((c & REG_BIT(28)) ? CPTR_EL2_TTA : 0);
+}
+
+/* Its controls for its guest as the decision reads them. */
+static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctls *c)
+{
+    c->hcr = nested_traps_hcr_of(hcr);
+    c->cnthctl = nested_cnthctl_nvhe(n);
+    c->cptr = cptr_nvhe(n);
+    c->mdcr = n->el2.mdcr;
+}
+
+/* The CPU's CPTR_EL2 traps its guest's FP/SIMD (TFP) and CPACR_EL1 accesses (TCPAC) when its
+ * CPTR_EL2 does (TTA: elvisor's own, always): set at the ERET into that guest, cleared at the
+ * switch back and whenever the vCPU is put (TFP traps EL2's own FP/SIMD too: the FP registers
+ * of the next vCPU are switched with it clear; nothing of elvisor's exit path uses them, and
+ * its guest's SIMD loads and stores trap as FP before they can reach the MMIO emulation). */
+#define CPTR_ADDED (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
+#define L2_CPTR_TFP   1 /* n->l2_cptr: the CPU's CPTR_EL2 has TFP for its guest */
+#define L2_CPTR_TCPAC 2 /* and TCPAC */
+static uint64_t l2_cptr_bits(uint8_t f)
+{
+    return ((f & L2_CPTR_TFP) ? CPTR_EL2_TFP : 0) | ((f & L2_CPTR_TCPAC) ? CPTR_EL2_TCPAC : 0);
+}
+
+void nested_traps_cptr(const struct nested_vcpu *n, bool on)
+{
+    if (!n->l2_cptr)
+        return;
+    uint64_t cptr = sysreg_read(cptr_el2), bits = l2_cptr_bits(n->l2_cptr);
+    sysreg_write(cptr_el2, on ? cptr | bits : cptr & ~bits);
+    isb();
 }
 
 /* API/APK off while its guest runs without them, where elvisor's HCR_EL2 has them (clear ones
@@ -216,13 +298,25 @@ static void pauth_off(struct vcpu *v, uint64_t hcr)
  * those it runs without (returned; vdev/nested.c applies both with its own change). */
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set)
 {
-    hcr = nested_traps_hcr_of(hcr);
-    *set = hcr & HCR_L2_ADDED;
-    exit_set_mode(v, nested_traps_wanted(hcr, nested_cnthctl_nvhe(n)) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
-    return ~hcr & HCR_PAUTH & v->hcr_parts;
+    struct nested_ctls c;
+    ctls_of(n, hcr, &c);
+    *set = c.hcr & HCR_L2_ADDED;
+    exit_set_mode(v, nested_traps_wanted(&c) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
+    if (__builtin_expect((c.cptr & CPTR_ADDED) != 0, 0)) {
+        n->l2_cptr = (uint8_t)(((c.cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((c.cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
+        nested_traps_cptr(n, true);
+    }
+    return ~c.hcr & HCR_PAUTH & v->hcr_parts;
 }
 
-void nested_traps_leave(struct vcpu *v) { exit_set_mode(v, NESTED_EXIT_VEL2); }
+void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
+{
+    if (__builtin_expect(n->l2_cptr, 0)) {
+        nested_traps_cptr(n, false);
+        n->l2_cptr = 0;
+    }
+    exit_set_mode(v, NESTED_EXIT_VEL2);
+}
 
 /* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register, PAC or WFx
  * instruction of the guest hypervisor's guest goes to virtual EL2 when its controls say so,
@@ -232,8 +326,10 @@ enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
     struct nested_vcpu *n = nested_of(v);
     if (!n || !n->at_el1)
         return exit_main(v, esr);
-    uint64_t hcr = nested_traps_hcr_of(__atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED));
-    if (nested_trap_is_vel2s(esr, hcr, nested_cnthctl_nvhe(n))) {
+    uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
+    struct nested_ctls c;
+    ctls_of(n, hcr, &c);
+    if (nested_trap_is_vel2s(esr, &c)) {
         nested_take(v, n, esr);
         return EXIT_RESUME;
     }

@@ -30,8 +30,8 @@ const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_h
 /* A VM at virtual EL2 (its vCPUs in NESTED_EXIT_VEL2 from their boot): HVC, SMC, ERET and its
  * shadow stage 2's aborts are the guest hypervisor's business first; no other VM dispatches
  * through these rows. Its guest, when that hypervisor asked for some of its traps
- * (NESTED_EXIT_L2, vdev/nested_traps.c), also sends trapped system registers, PAC and WFx
- * instructions to virtual EL2 first. */
+ * (NESTED_EXIT_L2, vdev/nested_traps.c), also sends trapped system registers, PAC, WFx
+ * and FP/SIMD instructions to virtual EL2 first. */
 #define NESTED_VEL2_ROWS                                                                         \
     { ESR_EC_HVC64, EXITC_HVC, nested_hvc }, { ESR_EC_SMC64, EXITC_SMC, nested_smc },            \
         { ESR_EC_ERET, EXITC_OTHER, nested_eret }, { ESR_EC_DABT_LOW, EXITC_MMIO, nested_dabt }, \
@@ -44,6 +44,7 @@ static const struct exit_hook nested_l2_rows[] = {
     { ESR_EC_SYS64, EXITC_SYSREG, nested_guest_trap },
     { ESR_EC_PAC, EXITC_OTHER, nested_guest_trap },
     { ESR_EC_WFX, EXITC_BY_HANDLER, nested_guest_trap },
+    { ESR_EC_FP_ASIMD, EXITC_OTHER, nested_guest_trap },
 };
 #define ROWS(r)                     \
     {                               \

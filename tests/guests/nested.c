@@ -978,6 +978,18 @@ void el1_traps_main(void)
     case 10:
         __asm__ volatile("dc civac, %0" ::"r"(&line[0]) : "memory");
         break;
+    case 12:
+        __asm__ volatile("fmov d0, xzr" ::: "memory");
+        break;
+    case 13:
+        __asm__ volatile("mrs %0, cpacr_el1" : "+r"(x9)::"memory");
+        break;
+    case 14:
+        __asm__ volatile("mrs %0, mdscr_el1" : "+r"(x9)::"memory");
+        break;
+    case 15:
+        __asm__ volatile("mrs %0, oslsr_el1" : "+r"(x9)::"memory");
+        break;
     case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
         uint64_t end = cntvct() + us_to_ticks(20000);
         while (cntvct() < end)
@@ -1137,6 +1149,41 @@ static void el2_timers(void)
     timers_mode = false;
 }
 
+/* Its CPTR_EL2 (TFP, TCPAC) and MDCR_EL2 (TDA, TDOSA) for its guest. */
+#define EC_FP       0x07
+#define CPTR_RES1   0x22ffUL
+#define CPTR_TFP    (1UL << 10)
+#define CPTR_TCPAC  (1UL << 31)
+#define MDCR_TDA    (1UL << 9)
+#define MDCR_TDOSA  (1UL << 10)
+#define CPACR_FPEN  (3UL << 20)
+
+static void cptr_mdcr(void)
+{
+    sysreg_write(cpacr_el1, CPACR_FPEN); /* its guest's (the VNCR page's slot): FP on at EL1 */
+    sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
+    bool ok = trap_run(12, 0, true, EC_FP, 0, 0); /* ISS: CV, COND as the CPU gives them */
+    check(ok && trap_elr != 0, "cptr_tfp_fp_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cptr_el2, CPTR_RES1);
+    check(trap_run(12, 0, false, 0, 0, 0), "cptr_tfp_clear_fp_runs", "%u taken", traps_taken);
+    sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TCPAC);
+    ok = trap_run(13, 0, true, EC_SYS64, SYS_ISS(3, 0, 1, 0, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "cptr_tcpac_cpacr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cptr_el2, CPTR_RES1);
+    ok = trap_run(13, 0, false, 0, 0, 0);
+    check(ok && l2_got == CPACR_FPEN, "cptr_tcpac_clear_cpacr_read", "its guest read 0x%lx", (unsigned long)l2_got);
+    sysreg_write(cpacr_el1, 0);
+    sysreg_write(mdcr_el2, MDCR_TDA);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tda_mdscr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, MDCR_TDOSA);
+    ok = trap_run(15, 0, true, EC_SYS64, SYS_ISS(2, 0, 1, 1, 4, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tdosa_oslsr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, 0);
+    ok = trap_run(14, 0, false, 0, 0, 0);
+    check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
+}
+
 /* Its virtual FIQ (HCR_EL2.FMO + VF) and SError (AMO + VSE, VSESR_EL2's syndrome) for its
  * guest: taken at its guest's vector (VBAR_EL1 + 0x300, + 0x380), which ends the run. */
 #define HCR_FMO   (1UL << 3)
@@ -1236,6 +1283,7 @@ static int traps(void)
     ok = trap_run(1, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 3) | (1UL << 5) | (1UL << 29)), true, EC_WFX, 0,
                   3);
     check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    cptr_mdcr();
     virtual_exceptions();
     traps_mode = false;
     el2_timers();

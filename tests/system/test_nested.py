@@ -57,6 +57,8 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "traps_tvm_clear_not_taken", "traps_trvm_ttbr0_read_to_el2", "traps_tsw_dc_cisw_to_el2",
               "traps_tsw_clear_elvisors", "traps_ttlb_tlbi_to_el2", "traps_tpu_ic_iallu_to_el2",
               "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
+              "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
+              "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
               "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_amo_vse_serror_with_vsesr",
               "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
               "timers_cnthp_regs", "timers_cnthp_fires_at_el2", "timers_cnthv_fires_at_el2",
@@ -72,7 +74,8 @@ def test_guest_hypervisor_trap_controls():
     (CNTHP_*_EL2, CNTHV_*_EL2): registers read back, each fires its PPI (10, 12) at virtual EL2,
     and the EL2 physical one while its guest runs (taken at VBAR_EL2 + 0x480). Its virtual FIQ
     (FMO + VF) and SError (AMO + VSE, with VSESR_EL2's syndrome) reach its guest, VSE cleared
-    once taken; without FMO/AMO they do not."""
+    once taken; without FMO/AMO they do not. Its CPTR_EL2.TFP/TCPAC and MDCR_EL2.TDA/TDOSA send its
+    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it."""
     img = "%s/tests/configs/nested-traps.img" % BUILD
     with Qemu("nested-traps", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         m = q.wait_for(r"\[traps\] GUEST DONE: (\d+) failure", timeout=120)
