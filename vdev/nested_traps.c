@@ -244,7 +244,7 @@ bool nested_traps_wanted(const struct nested_ctls *c)
 
 /* Its CPTR_EL2 in the E2H = 0 layout (D24.2 CPTR_EL2): with E2H = 1, FPEN (bits [21:20]) traps its
  * guest's FP unless FPEN[0] (0b01 traps only EL0 under TGE, 0b11 nothing), TTA is bit 28. */
-static uint64_t cptr_nvhe(const struct nested_vcpu *n)
+static inline uint64_t cptr_nvhe(const struct nested_vcpu *n)
 {
     uint64_t c = n->el2.cptr;
     if (!n->vhe)
@@ -298,15 +298,19 @@ static void pauth_off(struct vcpu *v, uint64_t hcr)
  * those it runs without (returned; vdev/nested.c applies both with its own change). */
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set)
 {
-    struct nested_ctls c;
-    ctls_of(n, hcr, &c);
-    *set = c.hcr & HCR_L2_ADDED;
-    exit_set_mode(v, nested_traps_wanted(&c) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
-    if (__builtin_expect((c.cptr & CPTR_ADDED) != 0, 0)) {
-        n->l2_cptr = (uint8_t)(((c.cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((c.cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
+    /* nested_traps_wanted, in the order that decides soonest for the usual controls (Linux's
+     * KVM: its own kernel's HCR_EL2 asks for nothing, its guests' for API/APK and TID3). */
+    hcr = nested_traps_hcr_of(hcr);
+    *set = hcr & HCR_L2_ADDED;
+    uint64_t cptr = cptr_nvhe(n);
+    bool want = (hcr & HCR_FORWARDED) || (~hcr & HCR_PAUTH) || (cptr & CPTR_FORWARDED) ||
+                (n->el2.mdcr & MDCR_FORWARDED) || !(nested_cnthctl_nvhe(n) & CNTHCTL_EL2_EL1PCEN);
+    exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
+    if (__builtin_expect((cptr & CPTR_ADDED) != 0, 0)) {
+        n->l2_cptr = (uint8_t)(((cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
         nested_traps_cptr(n, true);
     }
-    return ~c.hcr & HCR_PAUTH & v->hcr_parts;
+    return ~hcr & HCR_PAUTH & v->hcr_parts;
 }
 
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
