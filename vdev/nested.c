@@ -225,7 +225,7 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint
  * guest runs. The SError's syndrome is its VSESR_EL2 (ISS and IDS, bits [24:0]). VSE is
  * one-shot: taken by its guest, it is cleared in its HCR_EL2, as the CPU clears it; not taken,
  * it stays there for its next ERET. Without FMO (AMO) VF (VSE) has no effect. */
-#define VSESR_MASK 0x1ffffffUL
+#define VSESR_MASK   0x1ffffffUL
 #define VLINES_SHIFT 6 /* n->l2_vlines: HCR_EL2.VF (bit 6) and VSE (bit 8) shifted down */
 static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {

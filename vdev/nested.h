@@ -139,7 +139,7 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
  * gets traps_hcr, and the result is HCR_EL2.API/APK where the CPU must drop them as its are
  * clear; leave, at the switch back (and at a vCPU's boot): NESTED_EXIT_VEL2. guest_trap:
  * NESTED_EXIT_L2's own rows. init: once, what the CPU has (FEAT_EVT). */
-#define NESTED_TRAPS_ADDED                                                                                    \
+#define NESTED_TRAPS_ADDED                                                                                 \
     (HCR_EL2_TWI | HCR_EL2_TID1 | HCR_EL2_TID2 | HCR_EL2_TVM | HCR_EL2_TRVM | HCR_EL2_TPU | HCR_EL2_TPCP | \
      HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
 /* Its controls the decision reads: HCR_EL2 (nested_traps_hcr_of), CNTHCTL_EL2 and CPTR_EL2 in

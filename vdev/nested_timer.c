@@ -41,7 +41,7 @@ static struct nested_vcpu *at_vel2(struct vcpu *v, const struct sysreg_access *a
 /* E2H = 1: its EL2 virtual timer is the CPU's EL1 virtual timer now. */
 static uint64_t cpu_vtimer_read(unsigned reg)
 {
-    return reg == VPTIMER_TVAL ? sysreg_read(cntv_tval_el0)
+    return reg == VPTIMER_TVAL  ? sysreg_read(cntv_tval_el0)
            : reg == VPTIMER_CTL ? sysreg_read(cntv_ctl_el0)
                                 : sysreg_read(cntv_cval_el0);
 }

@@ -136,8 +136,8 @@ static bool vm_control(const struct sysreg_access *a)
 static uint64_t maint_control(const struct sysreg_access *a)
 {
     bool va_op = a->op2 == 1 || a->op2 == 3 || a->op2 == 5; /* DC by VA (and FEAT_MTE's G/GD forms) */
-    if (a->crn == 8 || a->crn == 9) /* CRn = 9: FEAT_XS's nXS forms */
-        return a->op1 != 0                   ? 0
+    if (a->crn == 8 || a->crn == 9)                         /* CRn = 9: FEAT_XS's nXS forms */
+        return a->op1 != 0                  ? 0
                : a->crm == 2 || a->crm == 3 ? HCR_EL2_TTLB | HCR_EL2_TTLBIS /* ...IS, RVA*IS */
                : a->crm == 1 || a->crm == 5 ? HCR_EL2_TTLB | HCR_EL2_TTLBOS /* ...OS, RVA*OS */
                                             : HCR_EL2_TTLB;
@@ -267,7 +267,7 @@ static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctl
  * switch back and whenever the vCPU is put (TFP traps EL2's own FP/SIMD too: the FP registers
  * of the next vCPU are switched with it clear; nothing of elvisor's exit path uses them, and
  * its guest's SIMD loads and stores trap as FP before they can reach the MMIO emulation). */
-#define CPTR_ADDED (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
+#define CPTR_ADDED    (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
 #define L2_CPTR_TFP   1 /* n->l2_cptr: the CPU's CPTR_EL2 has TFP for its guest */
 #define L2_CPTR_TCPAC 2 /* and TCPAC */
 static uint64_t l2_cptr_bits(uint8_t f)
@@ -307,7 +307,8 @@ uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr,
                 (n->el2.mdcr & MDCR_FORWARDED) || !(nested_cnthctl_nvhe(n) & CNTHCTL_EL2_EL1PCEN);
     exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
     if (__builtin_expect((cptr & CPTR_ADDED) != 0, 0)) {
-        n->l2_cptr = (uint8_t)(((cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
+        n->l2_cptr =
+            (uint8_t)(((cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
         nested_traps_cptr(n, true);
     }
     return ~hcr & HCR_PAUTH & v->hcr_parts;

@@ -142,7 +142,10 @@ static void reg_write(struct vptimer *p, unsigned reg, uint64_t val)
 
 uint64_t vptimer_read(struct vcpu *v, unsigned which, unsigned reg) { return reg_read(timer_of(v, which), reg); }
 
-void vptimer_write(struct vcpu *v, unsigned which, unsigned reg, uint64_t val) { reg_write(timer_of(v, which), reg, val); }
+void vptimer_write(struct vcpu *v, unsigned which, unsigned reg, uint64_t val)
+{
+    reg_write(timer_of(v, which), reg, val);
+}
 
 /* CNTP_*_EL0: op2 is the register (0 TVAL, 1 CTL, 2 CVAL). */
 static bool el1_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)

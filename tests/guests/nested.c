@@ -917,23 +917,23 @@ static int vhe(void)
 
 /* ---- "traps": its trap controls for its guest (docs/nested.md "Its traps for its guest") ---- */
 
-#define EC_WFX     0x01
-#define EC_SYS64   0x18
-#define HCR_TWI    (1UL << 13)
-#define HCR_TWE    (1UL << 14)
-#define HCR_TID1   (1UL << 16)
-#define HCR_TID2   (1UL << 17)
-#define HCR_TSW    (1UL << 22)
-#define HCR_TPCP   (1UL << 23)
-#define HCR_TPU    (1UL << 24)
-#define HCR_TTLB   (1UL << 25)
-#define HCR_TVM    (1UL << 26)
-#define HCR_TRVM   (1UL << 30)
-#define TRAP_MARK  0x7a9b0000UL /* what it "reads" for its guest */
+#define EC_WFX    0x01
+#define EC_SYS64  0x18
+#define HCR_TWI   (1UL << 13)
+#define HCR_TWE   (1UL << 14)
+#define HCR_TID1  (1UL << 16)
+#define HCR_TID2  (1UL << 17)
+#define HCR_TSW   (1UL << 22)
+#define HCR_TPCP  (1UL << 23)
+#define HCR_TPU   (1UL << 24)
+#define HCR_TTLB  (1UL << 25)
+#define HCR_TVM   (1UL << 26)
+#define HCR_TRVM  (1UL << 30)
+#define TRAP_MARK 0x7a9b0000UL /* what it "reads" for its guest */
 /* ESR_EL2.ISS of a trapped MSR/MRS/SYS (D24.2 ESR_EL2, EC 0x18): Op0, Op2, Op1, CRn, CRm,
  * direction; Rt masked out. */
-#define SYS_ISS(op0, op1, crn, crm, op2, rd)                                                                \
-    ((uint64_t)(op0) << 20 | (uint64_t)(op2) << 17 | (uint64_t)(op1) << 14 | (uint64_t)(crn) << 10 |      \
+#define SYS_ISS(op0, op1, crn, crm, op2, rd)                                                         \
+    ((uint64_t)(op0) << 20 | (uint64_t)(op2) << 17 | (uint64_t)(op1) << 14 | (uint64_t)(crn) << 10 | \
      (uint64_t)(crm) << 1 | (rd))
 #define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
 
@@ -1111,8 +1111,7 @@ static void el2_timers(void)
     uint64_t now = sysreg_read(cntpct_el0), ahead = us_to_ticks(10000000);
     sysreg_write(cnthp_cval_el2, now + ahead);
     sysreg_write(cnthp_ctl_el2, 1);
-    uint64_t cval = sysreg_read(cnthp_cval_el2), tval = sysreg_read(cnthp_tval_el2),
-             ctl = sysreg_read(cnthp_ctl_el2);
+    uint64_t cval = sysreg_read(cnthp_cval_el2), tval = sysreg_read(cnthp_tval_el2), ctl = sysreg_read(cnthp_ctl_el2);
     check(cval == now + ahead && tval > 0 && tval <= ahead && ctl == 1, "timers_cnthp_regs",
           "CVAL 0x%lx (now 0x%lx) TVAL 0x%lx CTL 0x%lx", (unsigned long)cval, (unsigned long)now, (unsigned long)tval,
           (unsigned long)ctl);
@@ -1150,13 +1149,13 @@ static void el2_timers(void)
 }
 
 /* Its CPTR_EL2 (TFP, TCPAC) and MDCR_EL2 (TDA, TDOSA) for its guest. */
-#define EC_FP       0x07
-#define CPTR_RES1   0x22ffUL
-#define CPTR_TFP    (1UL << 10)
-#define CPTR_TCPAC  (1UL << 31)
-#define MDCR_TDA    (1UL << 9)
-#define MDCR_TDOSA  (1UL << 10)
-#define CPACR_FPEN  (3UL << 20)
+#define EC_FP      0x07
+#define CPTR_RES1  0x22ffUL
+#define CPTR_TFP   (1UL << 10)
+#define CPTR_TCPAC (1UL << 31)
+#define MDCR_TDA   (1UL << 9)
+#define MDCR_TDOSA (1UL << 10)
+#define CPACR_FPEN (3UL << 20)
 
 static void cptr_mdcr(void)
 {

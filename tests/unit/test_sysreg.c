@@ -1181,9 +1181,8 @@ static void test_nested_trap_controls(void **state)
      * TPU or TICAB; EL1 TLBIs with TTLB (TTLBIS the IS ones, TTLBOS the OS ones). */
     const uint32_t dc_isw = SYSREG(1, 0, 7, 6, 2), dc_cisw = SYSREG(1, 0, 7, 14, 2), dc_civac = SYSREG(1, 3, 7, 14, 1),
                    dc_ivac = SYSREG(1, 0, 7, 6, 1), dc_cvau = SYSREG(1, 3, 7, 11, 1), ic_ivau = SYSREG(1, 3, 7, 5, 1),
-                   ic_iallu = SYSREG(1, 0, 7, 5, 0), ic_ialluis = SYSREG(1, 0, 7, 1, 0),
-                   dc_zva = SYSREG(1, 3, 7, 4, 1), tlbi_is = SYSREG(1, 0, 8, 3, 0), tlbi_os = SYSREG(1, 0, 8, 1, 0),
-                   tlbi_local = SYSREG(1, 0, 8, 7, 0);
+                   ic_iallu = SYSREG(1, 0, 7, 5, 0), ic_ialluis = SYSREG(1, 0, 7, 1, 0), dc_zva = SYSREG(1, 3, 7, 4, 1),
+                   tlbi_is = SYSREG(1, 0, 8, 3, 0), tlbi_os = SYSREG(1, 0, 8, 1, 0), tlbi_local = SYSREG(1, 0, 8, 7, 0);
     assert_true(is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TSW, pctl));
     assert_true(is_vel2s(esr_of(dc_cisw, 1, false), base | HCR_EL2_TSW, pctl));
     assert_false(is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TPCP | HCR_EL2_TPU, pctl));
@@ -1212,8 +1211,8 @@ static void test_nested_trap_controls(void **state)
     /* FEAT_EVT's: without it, RES0: gone before any decision. */
     host_sysreg_write("s3_0_c0_c7_2", 0);
     nested_traps_init();
-    assert_int_equal(nested_traps_hcr_of(~0UL) & (HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS |
-                                                 HCR_EL2_TTLBOS), 0);
+    assert_int_equal(
+        nested_traps_hcr_of(~0UL) & (HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS), 0);
     assert_int_equal(nested_traps_hcr_of(HCR_EL2_TWI | HCR_EL2_TID2), HCR_EL2_TWI | HCR_EL2_TID2);
     host_sysreg_write("s3_0_c0_c7_2", (uint64_t)1 << ID_AA64MMFR2_EL1_EVT_SHIFT);
     nested_traps_init();
@@ -1479,7 +1478,7 @@ static void test_nested_vlines(void **state)
     nested_eret(v0, ESR_ERET);
     assert_int_equal(v0->vlines, HCR_EL2_VF | HCR_EL2_VSE);
     assert_int_equal(v0->vsesr, 0xad1234); /* ISS and IDS only */
-    v0->vlines &= ~HCR_EL2_VSE; /* its guest took the SError (core's vlines_exit) */
+    v0->vlines &= ~HCR_EL2_VSE;            /* its guest took the SError (core's vlines_exit) */
     nested_hvc(v0, ESR_HVC);
     assert_false(n->at_el1);
     assert_int_equal(v0->vlines, 0);
