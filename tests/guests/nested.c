@@ -337,6 +337,37 @@ static bool hostile_e2h(void)
     return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
+/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones, its EL2 timers
+ * with any deadline, VSESR_EL2 all ones, HCR_EL2 with every bit but those that change the
+ * context (E2H, TGE, VM, IMO, HCD), so VF and VSE pending with FMO and AMO: its EL1 guest, all
+ * of DAIF masked, runs its HVCs and comes back; the SError it never took is still pending in
+ * its HCR_EL2. */
+static bool hostile_ctls(void)
+{
+    sysreg_write(sctlr_el1, 0); /* its guest's, after hostile_e2h's garbage: MMU off */
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors);
+    sysreg_write(cptr_el2, ~0UL);
+    sysreg_write(mdcr_el2, ~0UL);
+    sysreg_write(cnthp_cval_el2, ~0UL);
+    sysreg_write(cnthp_ctl_el2, ~0UL);
+    sysreg_write(s3_4_c14_c3_0, ~0UL); /* CNTHV_TVAL_EL2: a deadline passed */
+    sysreg_write(s3_4_c14_c3_1, 1);    /* CNTHV_CTL_EL2: enabled, its PPI raised (not enabled in its GIC) */
+    sysreg_write(s3_4_c5_c2_3, ~0UL);  /* VSESR_EL2 */
+    unsigned before = hvc_from_el1;
+    sysreg_write(hcr_el2, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 29)));
+    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    uint64_t hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(s3_4_c14_c3_1, 0);
+    sysreg_write(cnthp_ctl_el2, 0);
+    sysreg_write(cptr_el2, 0x22ffUL);
+    sysreg_write(mdcr_el2, 0);
+    gprintf("hostile: garbage controls: %u HVC from its guest, HCR_EL2 0x%lx after\n", hvc_from_el1 - before,
+            (unsigned long)hcr);
+    return hvc_from_el1 == before + 1 && (hcr & (1UL << 8)) && (sysreg_read(CurrentEL) >> 2) == 2 &&
+           smc_call(0x84000000, 0, 0, 0) == 0x10001;
+}
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -371,6 +402,7 @@ static int hostile(void)
     check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
     check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_ctls(), "hostile_ctls_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);

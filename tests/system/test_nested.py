@@ -97,7 +97,7 @@ def test_hostile_guest_hypervisors_harm_nobody():
         out = q.output()
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
-                     "hostile_ich_garbage_lent", "hostile_e2h_garbage",
+                     "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_no_unexpected"):
