@@ -914,49 +914,74 @@ static void test_virtio_bindings(void **state)
                                                                                    "net\"; interrupts = "
                                                                                    "<49>;"
                                                                                    " mac = [02 11 22 33 "
-                                                                                   "44 55]; port-security;") " };"
-                                                                                                             "no-irq "
-                                                                                                             "{ " GOOD VDEV(
-                                                                                                                 "compa"
-                                                                                                                 "t"
-                                                                                                                 "ible "
-                                                                                                                 "= "
-                                                                                                                 "\"elv"
-                                                                                                                 "i"
-                                                                                                                 "sor,"
-                                                                                                                 "virti"
-                                                                                                                 "o"
-                                                                                                                 "-rng"
-                                                                                                                 "\""
-                                                                                                                 ";") " "
-                                                                                                                      "}"
-                                                                                                                      ";"
-                                                                                                                      "n"
-                                                                                                                      "o"
-                                                                                                                      "-"
-                                                                                                                      "d"
-                                                                                                                      "i"
-                                                                                                                      "s"
-                                                                                                                      "k"
-                                                                                                                      " "
-                                                                                                                      "{"
-                                                                                                                      " " GOOD VDEV(
-                                                                                                                          "compatible "
-                                                                                                                          "= "
-                                                                                                                          "\"elvisor,"
-                                                                                                                          "virtio-"
-                                                                                                                          "blk\"; "
-                                                                                                                          "interrupts "
-                                                                                                                          "= <48>;") " };"
-                                                                                                                                     "odd-disk { " GOOD VDEV(
-                                                                                                                                         "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
-                                                                                                                                         " disk = \"huge.bin\";") " };"
-                                                                                                                                                                  "bad-mac { " GOOD VDEV(
-                                                                                                                                                                      "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
-                                                                                                                                                                      " mac = [03 11 22 33 44 55];") " };"
-                                                                                                                                                                                                     "console { " GOOD
-                                                                                                                                                                                                         VDEV(
-                                                                                                                                                                                                             "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
+                                                                                   "44 55]; port-security; "
+                                                                                   "no-offloads;") " };"
+                                                                                                   "no-irq "
+                                                                                                   "{ " GOOD VDEV(
+                                                                                                       "compa"
+                                                                                                       "t"
+                                                                                                       "ible "
+                                                                                                       "= "
+                                                                                                       "\"elv"
+                                                                                                       "i"
+                                                                                                       "sor,"
+                                                                                                       "virti"
+                                                                                                       "o"
+                                                                                                       "-rng"
+                                                                                                       "\""
+                                                                                                       ";") " "
+                                                                                                            "}"
+                                                                                                            ";"
+                                                                                                            "n"
+                                                                                                            "o"
+                                                                                                            "-"
+                                                                                                            "d"
+                                                                                                            "i"
+                                                                                                            "s"
+                                                                                                            "k"
+                                                                                                            " "
+                                                                                                            "{"
+                                                                                                            " " GOOD
+                                                                                                                VDEV(
+                                                                                                                    "co"
+                                                                                                                    "mp"
+                                                                                                                    "at"
+                                                                                                                    "ib"
+                                                                                                                    "le"
+                                                                                                                    " "
+                                                                                                                    "= "
+                                                                                                                    "\""
+                                                                                                                    "el"
+                                                                                                                    "vi"
+                                                                                                                    "so"
+                                                                                                                    "r,"
+                                                                                                                    "vi"
+                                                                                                                    "rt"
+                                                                                                                    "io"
+                                                                                                                    "-"
+                                                                                                                    "bl"
+                                                                                                                    "k"
+                                                                                                                    "\""
+                                                                                                                    "; "
+                                                                                                                    "in"
+                                                                                                                    "te"
+                                                                                                                    "rr"
+                                                                                                                    "up"
+                                                                                                                    "ts"
+                                                                                                                    " "
+                                                                                                                    "= "
+                                                                                                                    "<4"
+                                                                                                                    "8>"
+                                                                                                                    ";") " };"
+                                                                                                                         "odd-disk { " GOOD VDEV(
+                                                                                                                             "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
+                                                                                                                             " disk = \"huge.bin\";") " };"
+                                                                                                                                                      "bad-mac { " GOOD VDEV(
+                                                                                                                                                          "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
+                                                                                                                                                          " mac = [03 11 22 33 44 55];") " };"
+                                                                                                                                                                                         "console { " GOOD
+                                                                                                                                                                                             VDEV(
+                                                                                                                                                                                                 "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
         out);
 #undef VDEV
     assert_int_equal(n, 4);
@@ -969,6 +994,8 @@ static void test_virtio_bindings(void **state)
     assert_memory_equal(out[2].dev[0].mac, set_mac, 6);
     assert_false(out[1].dev[0].port_security);
     assert_true(out[2].dev[0].port_security);
+    assert_false(out[1].dev[0].no_offloads);
+    assert_true(out[2].dev[0].no_offloads);
     assert_ptr_equal(out[3].dev[0].kind, kind_named("elvisor,virtio-console"));
     assert_int_equal(nreports, 4);
     expect_refused("no-irq", "devices/v: \"elvisor,virtio-rng\" needs interrupts = <SPI>");
