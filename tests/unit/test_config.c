@@ -893,6 +893,19 @@ static void test_v2m_binding(void **state)
     (void)state;
 }
 
+/* virtio-net's no-offloads: absent, the device offers them; present, it does not. */
+static void test_virtio_net_offloads(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    static const char *const vms = "a { " GOOD " devices { n { reg = <0x0 0x0a000000 0x0 0x1000>;"
+                                   " compatible = \"elvisor,virtio-net\"; interrupts = <49>; }; }; };"
+                                   "b { " GOOD " devices { n { reg = <0x0 0x0a000000 0x0 0x1000>;"
+                                   " compatible = \"elvisor,virtio-net\"; interrupts = <49>; no-offloads; }; }; };";
+    assert_int_equal(parse_vms(vms, out), 2);
+    assert_false(out[0].dev[0].no_offloads);
+    assert_true(out[1].dev[0].no_offloads);
+}
+
 /* The bindings of the virtio kinds, read through the table of kinds: an SPI and a window of
  * at least 0x200 bytes for every virtio device, a packed disk of whole sectors for virtio-blk,
  * a unicast MAC (or a default one) for virtio-net. */
@@ -914,74 +927,49 @@ static void test_virtio_bindings(void **state)
                                                                                    "net\"; interrupts = "
                                                                                    "<49>;"
                                                                                    " mac = [02 11 22 33 "
-                                                                                   "44 55]; port-security; "
-                                                                                   "no-offloads;") " };"
-                                                                                                   "no-irq "
-                                                                                                   "{ " GOOD VDEV(
-                                                                                                       "compa"
-                                                                                                       "t"
-                                                                                                       "ible "
-                                                                                                       "= "
-                                                                                                       "\"elv"
-                                                                                                       "i"
-                                                                                                       "sor,"
-                                                                                                       "virti"
-                                                                                                       "o"
-                                                                                                       "-rng"
-                                                                                                       "\""
-                                                                                                       ";") " "
-                                                                                                            "}"
-                                                                                                            ";"
-                                                                                                            "n"
-                                                                                                            "o"
-                                                                                                            "-"
-                                                                                                            "d"
-                                                                                                            "i"
-                                                                                                            "s"
-                                                                                                            "k"
-                                                                                                            " "
-                                                                                                            "{"
-                                                                                                            " " GOOD
-                                                                                                                VDEV(
-                                                                                                                    "co"
-                                                                                                                    "mp"
-                                                                                                                    "at"
-                                                                                                                    "ib"
-                                                                                                                    "le"
-                                                                                                                    " "
-                                                                                                                    "= "
-                                                                                                                    "\""
-                                                                                                                    "el"
-                                                                                                                    "vi"
-                                                                                                                    "so"
-                                                                                                                    "r,"
-                                                                                                                    "vi"
-                                                                                                                    "rt"
-                                                                                                                    "io"
-                                                                                                                    "-"
-                                                                                                                    "bl"
-                                                                                                                    "k"
-                                                                                                                    "\""
-                                                                                                                    "; "
-                                                                                                                    "in"
-                                                                                                                    "te"
-                                                                                                                    "rr"
-                                                                                                                    "up"
-                                                                                                                    "ts"
-                                                                                                                    " "
-                                                                                                                    "= "
-                                                                                                                    "<4"
-                                                                                                                    "8>"
-                                                                                                                    ";") " };"
-                                                                                                                         "odd-disk { " GOOD VDEV(
-                                                                                                                             "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
-                                                                                                                             " disk = \"huge.bin\";") " };"
-                                                                                                                                                      "bad-mac { " GOOD VDEV(
-                                                                                                                                                          "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
-                                                                                                                                                          " mac = [03 11 22 33 44 55];") " };"
-                                                                                                                                                                                         "console { " GOOD
-                                                                                                                                                                                             VDEV(
-                                                                                                                                                                                                 "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
+                                                                                   "44 55]; port-security;") " };"
+                                                                                                             "no-irq "
+                                                                                                             "{ " GOOD VDEV(
+                                                                                                                 "compa"
+                                                                                                                 "t"
+                                                                                                                 "ible "
+                                                                                                                 "= "
+                                                                                                                 "\"elv"
+                                                                                                                 "i"
+                                                                                                                 "sor,"
+                                                                                                                 "virti"
+                                                                                                                 "o"
+                                                                                                                 "-rng"
+                                                                                                                 "\""
+                                                                                                                 ";") " "
+                                                                                                                      "}"
+                                                                                                                      ";"
+                                                                                                                      "n"
+                                                                                                                      "o"
+                                                                                                                      "-"
+                                                                                                                      "d"
+                                                                                                                      "i"
+                                                                                                                      "s"
+                                                                                                                      "k"
+                                                                                                                      " "
+                                                                                                                      "{"
+                                                                                                                      " " GOOD VDEV(
+                                                                                                                          "compatible "
+                                                                                                                          "= "
+                                                                                                                          "\"elvisor,"
+                                                                                                                          "virtio-"
+                                                                                                                          "blk\"; "
+                                                                                                                          "interrupts "
+                                                                                                                          "= <48>;") " };"
+                                                                                                                                     "odd-disk { " GOOD VDEV(
+                                                                                                                                         "compatible = \"elvisor,virtio-blk\"; interrupts = <48>;"
+                                                                                                                                         " disk = \"huge.bin\";") " };"
+                                                                                                                                                                  "bad-mac { " GOOD VDEV(
+                                                                                                                                                                      "compatible = \"elvisor,virtio-net\"; interrupts = <49>;"
+                                                                                                                                                                      " mac = [03 11 22 33 44 55];") " };"
+                                                                                                                                                                                                     "console { " GOOD
+                                                                                                                                                                                                         VDEV(
+                                                                                                                                                                                                             "compatible = \"elvisor,virtio-console\"; interrupts = <50>;") " };",
         out);
 #undef VDEV
     assert_int_equal(n, 4);
@@ -994,8 +982,6 @@ static void test_virtio_bindings(void **state)
     assert_memory_equal(out[2].dev[0].mac, set_mac, 6);
     assert_false(out[1].dev[0].port_security);
     assert_true(out[2].dev[0].port_security);
-    assert_false(out[1].dev[0].no_offloads);
-    assert_true(out[2].dev[0].no_offloads);
     assert_ptr_equal(out[3].dev[0].kind, kind_named("elvisor,virtio-console"));
     assert_int_equal(nreports, 4);
     expect_refused("no-irq", "devices/v: \"elvisor,virtio-rng\" needs interrupts = <SPI>");
@@ -1469,6 +1455,7 @@ int main(void)
         cmocka_unit_test(test_devices_refused),
         cmocka_unit_test(test_v2m_binding),
         cmocka_unit_test(test_virtio_bindings),
+        cmocka_unit_test(test_virtio_net_offloads),
         cmocka_unit_test(test_overlaps_refused),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_duplicate_names),
