@@ -15,13 +15,7 @@
 
 #include "vdev/net_offload.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define MAX_SEGMENT 1514
 
