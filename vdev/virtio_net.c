@@ -121,15 +121,18 @@ static int net_pop(struct virtio_dev *d, unsigned q, struct virtq_chain *c)
     return rc;
 }
 
-/* Whether the driver negotiated what o asks of the device. */
-static bool tx_offload_negotiated(const struct virtio_dev *d, const struct net_offload *o)
+/* Whether the driver negotiated the features o needs: the checksum one, and the segmentation
+ * one of its IP version. The device's side (transmit) and the driver's (receive) differ only
+ * in which bits those are. */
+static bool offloads_negotiated(const struct virtio_dev *d, const struct net_offload *o, uint64_t csum, uint64_t tso4,
+                                uint64_t tso6)
 {
-    if (o->needs_csum && !virtio_has_feature(d, VIRTIO_NET_F_CSUM))
+    if (o->needs_csum && !virtio_has_feature(d, csum))
         return false;
     if (o->gso == NET_HDR_GSO_TCPV4)
-        return virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4);
+        return virtio_has_feature(d, tso4);
     if (o->gso == NET_HDR_GSO_TCPV6)
-        return virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6);
+        return virtio_has_feature(d, tso6);
     return true;
 }
 
@@ -150,8 +153,9 @@ static int tx_take(struct net_dev *n, uint8_t *frame, struct net_offload *o)
     }
     uint64_t len = c.out_len - NET_HDR_LEN;
     int ret = 0;
-    if (net_hdr_decode(hdr, o) && tx_offload_negotiated(d, o) && len >= ETH_HLEN &&
-        len <= (o->gso ? NET_GSO_MAX_FRAME : VSWITCH_MAX_FRAME) &&
+    if (net_hdr_decode(hdr, o) &&
+        offloads_negotiated(d, o, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6) &&
+        len >= ETH_HLEN && len <= (o->gso ? NET_GSO_MAX_FRAME : VSWITCH_MAX_FRAME) &&
         virtq_copy_from_chain(&c, NET_HDR_LEN, frame, len) == len &&
         net_offload_check(frame, (unsigned)len, VSWITCH_MAX_FRAME, o))
         ret = (int)len;
@@ -276,13 +280,7 @@ static enum vswitch_delivery rx_one(struct virtio_dev *d, const uint8_t *frame, 
  * reset in between makes the frame one the driver may refuse, as any frame racing a reset. */
 static bool rx_offload_taken(const struct virtio_dev *d, const struct net_offload *o)
 {
-    if (o->needs_csum && !virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM))
-        return false;
-    if (o->gso == NET_HDR_GSO_TCPV4)
-        return virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4);
-    if (o->gso == NET_HDR_GSO_TCPV6)
-        return virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO6);
-    return true;
+    return offloads_negotiated(d, o, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6);
 }
 
 /* The segments of a frame for a driver that did not take segmentation. */
