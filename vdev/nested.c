@@ -20,6 +20,7 @@
 #include "vdev/vpsci.h"
 #include "vdev/vgic.h"
 #include "vdev/vptimer.h"
+#include "vdev/vtimer.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
@@ -223,7 +224,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
     if (__builtin_expect(n->vhe, 0)) {
-        nested_vhe_guest_save(n);
+        nested_vhe_guest_save(v, n);
         nested_vhe_el2_load(&n->el2);
     } else {
         el2_load(&n->el2);
@@ -341,7 +342,7 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         el2_save(&n->el2);
     guest_el1_load(n);
     if (__builtin_expect(n->vhe, 0))
-        nested_vhe_guest_load(n);
+        nested_vhe_guest_load(v, n);
     set_context(v, n, true);
     nested_traps_enter(v, n, hcr);
     nested_timer_apply(n);
@@ -512,6 +513,7 @@ static void nested_vcpu_start(struct vcpu *v)
     if (n) {
         vcpu_boot(v, n);
         vptimer_set_virq(v, VPTIMER_VIRQ); /* E2H = 0 again (nested_vhe.c) */
+        vtimer_park(v, 0, 0, 0);           /* the CPU's virtual timer is the VM's EL1 one */
     }
 }
 

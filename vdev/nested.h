@@ -94,9 +94,10 @@ static inline bool nested_vhe_stale(const struct nested_vcpu *n)
 /* With E2H = 1, an EL2 register held in a CPU EL1 register: f (a field of n->el2) read or
  * written there; false for the others and with E2H = 0. */
 bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val, bool write);
-/* E2H = 1: its guest's CNTKCTL_EL1 to the CPU at the switch to that guest, and back. */
-void nested_vhe_guest_load(struct nested_vcpu *n);
-void nested_vhe_guest_save(struct nested_vcpu *n);
+/* E2H = 1: its guest's CNTKCTL_EL1 and EL1 virtual timer to the CPU at the switch to that
+ * guest, and back (the timer then parked in the VNCR page, vdev/vtimer.h). */
+void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n);
+void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n);
 /* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */
