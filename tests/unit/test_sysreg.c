@@ -78,6 +78,21 @@ bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)
 }
 void vgic_deactivate(struct vcpu *v, uint32_t intid) { deactivated = intid; }
 
+/* vdev/vtimer.c's view of the VM's EL1 virtual timer, parked by vdev/nested_vhe.c while
+ * virtual EL2 runs with E2H = 1: recorded. */
+static const uint64_t *parked_ctl, *parked_cval, *parked_off;
+void vtimer_park(struct vcpu *v, const uint64_t *ctl, const uint64_t *cval, const uint64_t *off)
+{
+    parked_ctl = ctl;
+    parked_cval = cval;
+    parked_off = off;
+}
+static bool parked_in(const struct nested_vcpu *n)
+{
+    return parked_ctl == &n->vncr[VNCR_CNTV_CTL_EL0 / 8] && parked_cval == &n->vncr[VNCR_CNTV_CVAL_EL0 / 8] &&
+           parked_off == &n->vncr[VNCR_CNTVOFF_EL2 / 8];
+}
+
 static unsigned psci_hvcs, psci_smcs;
 enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
 {
@@ -919,6 +934,7 @@ static void make_nested(void)
     maint_level = -1;
     vgic_puts = vgic_loads = vgic_flushes = deactivated = 0;
     irq_waits = false;
+    parked_ctl = parked_cval = parked_off = 0;
 }
 
 /* Without virtual-el2 nothing changes: HVC and SMC are PSCI's, the EL2 registers and ERET are
@@ -1286,6 +1302,8 @@ static void test_nested_vhe(void **state)
     assert_int_equal(v0->regs.pc, PC0);
     assert_true(n->vhe);
     assert_int_equal(v0->hcr_parts, vel2);
+    /* Its guest's EL1 virtual timer is the page's CNTV_*_EL02 now (the CPU's is its EL2 one). */
+    assert_true(parked_in(n));
     assert_int_equal(host_sysreg_read("vbar_el1"), 0x40090000);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
     assert_int_equal(host_sysreg_read("sctlr_el1"), SCTLR_EL2_RES1); /* as written, E2H = 1 layout */
@@ -1340,6 +1358,7 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
     assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 1);
     assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x123456);
+    assert_null(parked_ctl); /* the CPU's timer is the VM's EL1 one while its guest runs */
     host_sysreg_write("cntv_cval_el0", 0x654321); /* its guest moves its deadline */
     assert_int_equal(n->el2.vbar, 0x40095000);
     host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */
@@ -1359,6 +1378,7 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 3);
     assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x999);
     assert_int_equal(n->vncr[VNCR_CNTV_CVAL_EL0 / 8], 0x654321);
+    assert_true(parked_in(n)); /* parked again, with the deadline its guest left */
     assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
     assert_int_equal(val, 0x201);
     /* HVC at virtual EL2: the vector from the CPU's VBAR_EL1. */
@@ -1370,6 +1390,7 @@ static void test_nested_vhe(void **state)
     assert_true(mrs(v0, SYSREG(3, 4, 2, 0, 1), &val));
     assert_int_equal(val, 0x41230000);
     assert_false(n->vhe);
+    assert_null(parked_ctl); /* E2H = 0: one EL1 virtual timer, the CPU's */
     assert_int_equal(v0->hcr_parts, vel2 | HCR_EL2_NV1);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);       /* no TTBR1 walks for the E2H = 0 regime */
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x201); /* one CNTKCTL_EL1 again */
