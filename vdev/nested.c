@@ -116,6 +116,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
+    n->maint = NESTED_MAINT_UNKNOWN;
     nested_traps_leave(v);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
@@ -312,6 +313,12 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     }
     if (__builtin_expect(nested_vhe_stale(n), 0))
         nested_vhe_sync(v, n);
+    /* Its maintenance interrupt follows its ICH_HCR_EL2 and list registers, which it writes in
+     * the page with no trap: an ERET is where a level left high by the last exit of its guest is
+     * looked at again. Linux's KVM in VHE mode clears ICH_HCR_EL2.En after that exit and then
+     * unmasks its interrupts at virtual EL2: a stale level is taken once, and dropped at the
+     * ERET of that handler (before, it came back at every ERET: the L1 livelocked). */
+    nested_gic_maint_update(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;
@@ -346,7 +353,6 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     set_context(v, n, true);
     nested_traps_enter(v, n, hcr);
     nested_timer_apply(n);
-    nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
     v->regs.pstate = keep | m;
