@@ -1086,6 +1086,23 @@ static void test_nested_gic_lend(void **state)
     assert_int_equal(vncr[VNCR_ICH_HCR_EL2 / 8], ICH_HCR_EN | ICH_HCR_UIE | REG_BIT(12));
     /* One valid LR left with UIE: the maintenance interrupt is raised for virtual EL2. */
     assert_int_equal(maint_level, 1);
+
+    /* It clears ICH_HCR_EL2.En in the page (no trap), as KVM does after its guest's exit, and
+     * returns within virtual EL2 (from the handler of that stale interrupt, say): the ERET
+     * drops the level. Another ERET with nothing changed does not tell the vGIC again. */
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_UIE;
+    host_sysreg_write("spsr_el1", PSR_M_EL2h);
+    host_sysreg_write("elr_el1", 0x40081234);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40081234);
+    assert_int_equal(maint_level, 0);
+    maint_level = -1;
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_int_equal(maint_level, -1);
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_EN | ICH_HCR_UIE;
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_int_equal(maint_level, 1);
 }
 
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
