@@ -81,8 +81,7 @@ void nested_vhe_el2_save(struct nested_el2 *e)
  * condition holds there, not while the CPU's (then its EL2 virtual timer, mostly off) does. */
 static void park(struct vcpu *v, struct nested_vcpu *n)
 {
-    vtimer_park(v, &n->vncr[VNCR_CNTV_CTL_EL0 / 8], &n->vncr[VNCR_CNTV_CVAL_EL0 / 8],
-                &n->vncr[VNCR_CNTVOFF_EL2 / 8]);
+    vtimer_park(v, &n->vncr[VNCR_CNTV_CTL_EL0 / 8], &n->vncr[VNCR_CNTV_CVAL_EL0 / 8], &n->vncr[VNCR_CNTVOFF_EL2 / 8]);
 }
 
 void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n)

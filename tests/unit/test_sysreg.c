@@ -1375,7 +1375,7 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
     assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 1);
     assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x123456);
-    assert_null(parked_ctl); /* the CPU's timer is the VM's EL1 one while its guest runs */
+    assert_null(parked_ctl);                      /* the CPU's timer is the VM's EL1 one while its guest runs */
     host_sysreg_write("cntv_cval_el0", 0x654321); /* its guest moves its deadline */
     assert_int_equal(n->el2.vbar, 0x40095000);
     host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */

@@ -350,8 +350,8 @@ static void test_vtimer_parked_keeps_guest_timer_irq(void **state)
     vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
     /* The page: CNTV_CTL_EL02 enabled, CNTV_CVAL_EL02 1000, CNTVOFF_EL2 100. */
     uint64_t ctl = CNT_CTL_ENABLE | CNT_CTL_ISTATUS, cval = 1000, off = 100;
-    host_sysreg_write("cntpct_el0", 1100);  /* its virtual count: 1000, the deadline */
-    host_sysreg_write("cntv_ctl_el0", 0);   /* the CPU's (its EL2 virtual timer): off */
+    host_sysreg_write("cntpct_el0", 1100); /* its virtual count: 1000, the deadline */
+    host_sysreg_write("cntv_ctl_el0", 0);  /* the CPU's (its EL2 virtual timer): off */
     assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
     vtimer_park(v, &ctl, &cval, &off);
     vtimer_hw_ops.sync(v);
