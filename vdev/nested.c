@@ -110,6 +110,10 @@ static void el2_reset(struct nested_el2 *e)
 static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
 {
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
+    /* VMPIDR_EL2 and VPIDR_EL2 reset UNKNOWN (D24.2): the values firmware would leave, the
+     * vCPU's own MPIDR and the MIDR, for a guest hypervisor that never writes them. */
+    VNCR(n, VNCR_VMPIDR_EL2) = v->vmpidr;
+    VNCR(n, VNCR_VPIDR_EL2) = sysreg_read(midr_el1);
     n->at_el1 = false;
     n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
     n->cntkctl12 = 0;
@@ -198,6 +202,21 @@ static void el2_save(struct nested_el2 *e)
 void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
 void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
 
+/* What its EL1 guest reads as MPIDR_EL1 and MIDR_EL1 (D24.2 VMPIDR_EL2, VPIDR_EL2): the guest
+ * hypervisor's VMPIDR_EL2 and VPIDR_EL2 from the page while that guest runs (KVM gives each of
+ * its vCPUs its own MPIDR, which its guest's GIC driver looks up in its device tree), else the
+ * vCPU's own (core/vcpu.c). Any value only changes what this VM's EL1 reads. */
+static void id_context(struct vcpu *v, struct nested_vcpu *n)
+{
+    if (n->at_el1) {
+        sysreg_write(vmpidr_el2, __atomic_load_n(&VNCR(n, VNCR_VMPIDR_EL2), __ATOMIC_RELAXED));
+        sysreg_write(vpidr_el2, __atomic_load_n(&VNCR(n, VNCR_VPIDR_EL2), __ATOMIC_RELAXED));
+    } else {
+        sysreg_write(vmpidr_el2, v->vmpidr);
+        sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+    }
+}
+
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
  * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
 static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
@@ -205,6 +224,7 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
     n->at_el1 = at_el1;
     if (!at_el1)
         n->on_shadow = false;
+    id_context(v, n);
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
     /* With E2H = 1, NV1 stays clear (nested_vhe_sync cleared it): the switch to its guest
@@ -468,6 +488,8 @@ static void nested_load(struct vcpu *v)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
+    if (n->at_el1)
+        id_context(v, n);
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();
@@ -479,6 +501,9 @@ static void nested_load(struct vcpu *v)
 static void nested_put(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
+    /* VPIDR_EL2 is set once per CPU (core/vcpu.c): the next VM here must read the MIDR. */
+    if (n && n->at_el1)
+        sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     if (n && n->gic_lent) {
         nested_gic_save(v, n);
         v->hw_flush.part[VCPU_HW_NESTED] = true;

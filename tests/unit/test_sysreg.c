@@ -1207,6 +1207,10 @@ static void test_nested_eret_and_hvc(void **state)
     n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
     n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00800;
     n->vncr[VNCR_VBAR_EL1 / 8] = 0x400a0000;
+    n->vncr[VNCR_VMPIDR_EL2 / 8] = 0x80000000; /* its guest's MPIDR: KVM's vCPU 0 */
+    n->vncr[VNCR_VPIDR_EL2 / 8] = 0x410fd0c0;
+    v0->vmpidr = 0x80000001;
+    host_sysreg_write("midr_el1", 0x000f0510);
     host_sysreg_write("sp_el1", 0x40200000); /* SP_EL2 */
 
     /* Illegal: to EL3, and to AArch32. */
@@ -1234,6 +1238,9 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(host_sysreg_read("vbar_el1"), 0x400a0000);
     assert_int_equal(n->el2.sp, 0x40200000);
     assert_int_equal(tlb_local, 1);
+    /* Its guest reads the MPIDR and MIDR it gave it. */
+    assert_int_equal(host_sysreg_read("vmpidr_el2"), 0x80000000);
+    assert_int_equal(host_sysreg_read("vpidr_el2"), 0x410fd0c0);
     /* Its EL2 registers do not exist at its EL1. */
     uint64_t val;
     assert_false(mrs(v0, VBAR_EL2_ENC, &val));
@@ -1245,6 +1252,8 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
     assert_false(n->at_el1);
     assert_int_equal(v0->hcr_parts, HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    assert_int_equal(host_sysreg_read("vmpidr_el2"), 0x80000001); /* virtual EL2: the vCPU's own */
+    assert_int_equal(host_sysreg_read("vpidr_el2"), 0x000f0510);
     assert_int_equal(v0->regs.pc, 0x40090400);
     assert_int_equal(v0->regs.pstate, PSR_M_EL1h | PSR_DAIF_MASK);
     assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
