@@ -101,3 +101,29 @@ def test_minivmm_runs_linux_l2_under_nested_kvm_vhe():
     and the L2 got its ticks only when KVM next loaded its vCPU: it stalled after its early
     console (docs/nested.md "E2H = 1")."""
     run_linux_l2("nested-minivmm-linux-vhe", vhe=True)
+
+
+def test_minivmm_runs_linux_l2_on_the_second_vcpu():
+    """The shipped configuration (configs/nested.dts: two L1 vCPUs, KVM in VHE mode) with
+    minivmm pinned to the L1's second vCPU, whose MPIDR has Aff0 = 1: KVM gives its L2 vCPU
+    MPIDR 0 through VMPIDR_EL2, which the L2 finds in minivmm's device tree. Before elvisor
+    loaded the guest hypervisor's VMPIDR_EL2 for its guest, the L2 read 1 ("Failed to find
+    device node for boot cpu") and oopsed in its GIC driver."""
+    img = os.path.join(BUILD, "configs/nested.img")
+    with Qemu("nested-minivmm-linux-cpu1", machine_args(gic=3, cpu="max", smp=4, mem="2G"), kernel=img) as q:
+        q.expect(r"\[l1\] .*kvm \[1\]: VHE mode initialized successfully", timeout=240)
+        wait_shell(q, "l1", timeout=180)
+        assert sh(q, "l1", "taskset 2 true && echo pinned").split() == ["pinned"]
+        q.send("taskset 2 /bin/elvisor-l2 linux quiet\r")
+        q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB", timeout=60)
+        q.expect(r"\[l1\] minivmm-l2: init started on 1 CPU", timeout=600)
+        q.expect(r"\[l1\] minivmm-l2: shell ready", timeout=120)
+        assert sh(q, "l1", "hostname").split() == ["l2"]
+        booted = sh(q, "l1", "dmesg | grep -e 'Booting Linux' -e 'boot cpu'")
+        assert "Booting Linux on physical CPU 0x0000000000 " in booted and "boot cpu" not in booted, booted
+        errors = sh(q, "l1", "dmesg -r | grep '^<[0-3]>'", timeout=120).strip()
+        assert errors == "", "kernel errors in the L2:\n" + errors
+        q.send("poweroff -f\r")
+        q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
+        q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
+        assert "HYPERVISOR CRASH" not in q.output()
