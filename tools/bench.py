@@ -30,6 +30,10 @@ executed instruction:
   - build/tests/configs/bench-nested-kvm.img (GICv3 only): the same L2 and minivmm under that
     kernel at virtual EL2 (KVM in VHE mode, and _nvhe with kvm-arm.mode=nvhe) under elvisor:
     nested_kvm_hvc and nested_kvm_mmio_read_user;
+  - build/tests/configs/bench-nested-boot.img (GICv3 only): that kernel at virtual EL2 (KVM in
+    VHE mode) boots and runs the same kernel as an L2 in minivmm: the virtual counter each
+    /init prints first, nested_boot_l1 (from power-on) and nested_boot_l2 (from the L2 VM's
+    creation);
   - build/tests/configs/bench-virtio.img: two Linux VMs; one reads and writes 16 MiB of its
     virtio disk and sends 16 MiB over TCP to the other through the switch (/bin/elvisor-bench
     in the initramfs): instructions per MiB moved;
@@ -41,7 +45,7 @@ Then footprint from the ELF. Prints a table and writes build/bench.json: a list 
 could not be measured. Every QEMU run has a time limit; its console log goes to
 build/bench-logs/.
 
---only runs some groups of runs: guest, lpi, nested, nested_kvm, bar_move, switch, latency, linux, kvm, virtio, pci, msi (the
+--only runs some groups of runs: guest, lpi, nested, nested_kvm, nested_boot, bar_move, switch, latency, linux, kvm, virtio, pci, msi (the
 footprint comes only with all of them). With --only virtio the cost of each exit class, for the
 hypervisor's share, comes from the last build/bench.json that has the bench guest's figures:
 write this run's results elsewhere (--json) to keep that file.
@@ -74,6 +78,7 @@ LPI_IMG = os.path.join(BUILD, "tests", "configs", "bench-lpi.img")
 NESTED_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested.img")
 NESTED_KVM_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested-kvm.img")
 NESTED_KVM_NVHE_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested-kvm-nvhe.img")
+NESTED_BOOT_IMG = os.path.join(BUILD, "tests", "configs", "bench-nested-boot.img")
 BARMOVE_IMG = os.path.join(BUILD, "tests", "configs", "bench-barmove.img")
 LATENCY_IMGS = {w: os.path.join(BUILD, "tests", "configs", "latency-%s.img" % w) for w in ("alone", "noisy")}
 VIRTIO_IMG = os.path.join(BUILD, "tests", "configs", "bench-virtio.img")
@@ -585,6 +590,41 @@ def bench_nested_kvm(gic, enabled):
     return res
 
 
+# --- nested_boot: Linux as L2 under Linux+KVM at virtual EL2 (tests/configs/bench-nested-boot.dts) ---
+
+# Each /init's first line (tools/cntvct.c), the L1's then its L2's (through minivmm's console).
+NESTED_INIT_LINE = re.compile(r"^\[l1\] elvisor-guest: cntvct (\d+)$", re.M)
+
+
+def bench_nested_boot(gic, enabled):
+    """nested_boot_l1 and nested_boot_l2 (issue 17 item 7, "L2 boot time vs L1 boot time"):
+    instructions to /init of Debian's kernel at virtual EL2 (KVM in VHE mode; its virtual
+    counter there has no offset: from power-on, elvisor's own boot included) and of the same
+    kernel, with the L2 initramfs, as L2 in minivmm under that KVM (KVM starts its guest's
+    counter at 0 at KVM_CREATE_VM: from minivmm's VM creation). Both print their whole boot log
+    on their console; every L2 instruction, exit and console character on the way (through
+    elvisor, KVM and minivmm) is in the L2's count."""
+    names = ("nested_boot_l1", "nested_boot_l2")
+    if not enabled:
+        return [not_measured(n, gic, "skipped (--no-linux)") for n in names]
+    if gic != 3:
+        return [not_measured(n, gic, "a guest hypervisor's vGIC needs a GICv3 machine") for n in names]
+    if not os.path.isfile(NESTED_BOOT_IMG):
+        return [not_measured(n, gic, "no %s (make images after make linux)" % os.path.relpath(NESTED_BOOT_IMG, ROOT))
+                for n in names]
+    out, why = run_qemu("nested-boot-gic%d" % gic, machine(gic, smp=2, mem="2G") + ["-kernel", NESTED_BOOT_IMG],
+                        lambda o: len(NESTED_INIT_LINE.findall(o)) >= 2 or "HYPERVISOR CRASH" in o,
+                        timeout=900, idle=300)
+    counts = [int(c) for c in NESTED_INIT_LINE.findall(out)]
+    if len(counts) < 2 or "minivmm: starting /l2/Image" not in out:
+        return [measured(names[0], gic, counts[0], counts[0], counts[0], "instructions", None, 1)
+                if counts else not_measured(names[0], gic, "no 'cntvct' line from the L1's /init (QEMU run: %s)" % why),
+                not_measured(names[1], gic, "no 'cntvct' line from the L2's /init (QEMU run: %s)" % why)]
+    l1, l2 = counts[0], counts[1]
+    return [measured(names[0], gic, l1, l1, l1, "instructions", None, 1, mode="KVM VHE at virtual EL2"),
+            measured(names[1], gic, l2, l2, l2, "instructions", None, 1, l1=l1, l1_ratio=round(l2 / l1, 4))]
+
+
 # --- virtio throughput (tests/configs/bench-virtio.dts, /bin/elvisor-bench from tools/linux.sh) ---
 
 VIRTIO_MARK = re.compile(r"^\[(\w+)\] elvisor-bench: ([\w-]+) (begin|end) (\d+)$", re.M)
@@ -944,6 +984,7 @@ def table(results, goals=True):
             continue
         ex = "-" if r.get("exits_per_op") is None else "%.2f" % r["exits_per_op"]
         unit = r["unit"] + (" (%.3fx native)" % r["ratio"] if "ratio" in r else "")
+        unit += " (%.3fx the L1's)" % r["l1_ratio"] if "l1_ratio" in r else ""
         rows.append((r["name"], str(r["gic"]), str(r["min"]), str(r["median"]), str(r["max"]),
                      unit, ex, goal_text(r) if goals else ""))
     full = [head] + [r for r in rows if len(r) == len(head)]
@@ -960,7 +1001,7 @@ def table(results, goals=True):
 
 
 # The groups of runs, for --only (each GIC version runs them in this order).
-GROUPS = ["guest", "lpi", "nested", "nested_kvm", "bar_move", "switch", "latency", "linux", "kvm", "virtio", "pci", "msi"]
+GROUPS = ["guest", "lpi", "nested", "nested_kvm", "nested_boot", "bar_move", "switch", "latency", "linux", "kvm", "virtio", "pci", "msi"]
 
 
 def main():
@@ -1006,6 +1047,9 @@ def main():
         if "nested_kvm" in only:
             print("bench.py: GICv%d: nested_kvm (L2 under Linux KVM at virtual EL2)..." % gic, flush=True)
             results += bench_nested_kvm(gic, linux)
+        if "nested_boot" in only:
+            print("bench.py: GICv%d: nested_boot (Linux L2 under Linux KVM at virtual EL2)..." % gic, flush=True)
+            results += bench_nested_boot(gic, linux)
         if "bar_move" in only:
             print("bench.py: GICv%d: bar_move..." % gic, flush=True)
             results += bench_bar_move(gic)

@@ -20,6 +20,7 @@
 #include "vdev/vpsci.h"
 #include "vdev/vgic.h"
 #include "vdev/vptimer.h"
+#include "vdev/vtimer.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/percpu.h"
@@ -111,6 +112,10 @@ static void vlines_leave(struct vcpu *v, struct nested_vcpu *n);
 static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
 {
     memset(n->vncr, 0, VNCR_PAGE_SIZE);
+    /* VMPIDR_EL2 and VPIDR_EL2 reset UNKNOWN (D24.2): the values firmware would leave, the
+     * vCPU's own MPIDR and the MIDR, for a guest hypervisor that never writes them. */
+    VNCR(n, VNCR_VMPIDR_EL2) = v->vmpidr;
+    VNCR(n, VNCR_VPIDR_EL2) = sysreg_read(midr_el1);
     n->at_el1 = false;
     n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
     n->cntkctl12 = 0;
@@ -119,6 +124,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->lr_links = 0;
     vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
     n->l2_cptr = 0;     /* the CPU's CPTR_EL2 was put back when the vCPU was put */
+    n->maint = NESTED_MAINT_UNKNOWN;
     nested_traps_leave(v, n);
     vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
     el2_reset(&n->el2);
@@ -200,6 +206,21 @@ static void el2_save(struct nested_el2 *e)
 void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
 void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
 
+/* What its EL1 guest reads as MPIDR_EL1 and MIDR_EL1 (D24.2 VMPIDR_EL2, VPIDR_EL2): the guest
+ * hypervisor's VMPIDR_EL2 and VPIDR_EL2 from the page while that guest runs (KVM gives each of
+ * its vCPUs its own MPIDR, which its guest's GIC driver looks up in its device tree), else the
+ * vCPU's own (core/vcpu.c). Any value only changes what this VM's EL1 reads. */
+static void id_context(struct vcpu *v, struct nested_vcpu *n)
+{
+    if (n->at_el1) {
+        sysreg_write(vmpidr_el2, __atomic_load_n(&VNCR(n, VNCR_VMPIDR_EL2), __ATOMIC_RELAXED));
+        sysreg_write(vpidr_el2, __atomic_load_n(&VNCR(n, VNCR_VPIDR_EL2), __ATOMIC_RELAXED));
+    } else {
+        sysreg_write(vmpidr_el2, v->vmpidr);
+        sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+    }
+}
+
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
  * stage 2, the VM's otherwise. HCR_EL2 in one change: to its guest, NV, NV1, NV2 and AT off,
  * its trap controls for that guest on (set) and API/APK off where its are (off,
@@ -210,6 +231,7 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint
     n->at_el1 = at_el1;
     if (!at_el1)
         n->on_shadow = false;
+    id_context(v, n);
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
     if (at_el1)
@@ -268,7 +290,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
     if (__builtin_expect(n->vhe, 0)) {
-        nested_vhe_guest_save(n);
+        nested_vhe_guest_save(v, n);
         nested_vhe_el2_load(&n->el2);
     } else {
         el2_load(&n->el2);
@@ -358,6 +380,12 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     /* Its HCR_EL2.E2H against the arrangement (nested_vhe_stale, on the value read once). */
     if (__builtin_expect(((hcr & HCR_EL2_E2H) != 0) != n->vhe, 0))
         nested_vhe_sync(v, n);
+    /* Its maintenance interrupt follows its ICH_HCR_EL2 and list registers, which it writes in
+     * the page with no trap: an ERET is where a level left high by the last exit of its guest is
+     * looked at again. Linux's KVM in VHE mode clears ICH_HCR_EL2.En after that exit and then
+     * unmasks its interrupts at virtual EL2: a stale level is taken once, and dropped at the
+     * ERET of that handler (before, it came back at every ERET: the L1 livelocked). */
+    nested_gic_maint_update(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;
@@ -387,13 +415,12 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         el2_save(&n->el2);
     guest_el1_load(n);
     if (__builtin_expect(n->vhe, 0))
-        nested_vhe_guest_load(n);
+        nested_vhe_guest_load(v, n);
     uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
     set_context(v, n, true, set, off);
     if (__builtin_expect(hcr & (HCR_EL2_VF | HCR_EL2_VSE), 0))
         vlines_enter(v, n, hcr);
     sysreg_write(cntvoff_el2, __atomic_load_n(&VNCR(n, VNCR_CNTVOFF_EL2), __ATOMIC_RELAXED)); /* nested_timer_apply */
-    nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
     v->regs.pstate = keep | m;
@@ -510,8 +537,10 @@ static void nested_load(struct vcpu *v)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
-    if (n->at_el1)
+    if (n->at_el1) {
         nested_traps_cptr(n, true);
+        id_context(v, n);
+    }
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();
@@ -523,8 +552,11 @@ static void nested_load(struct vcpu *v)
 static void nested_put(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
-    if (n && n->at_el1)
+    /* VPIDR_EL2 is set once per CPU (core/vcpu.c): the next VM here must read the MIDR. */
+    if (n && n->at_el1) {
         nested_traps_cptr(n, false);
+        sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+    }
     if (n && n->gic_lent) {
         nested_gic_save(v, n);
         v->hw_flush.part[VCPU_HW_NESTED] = true;
@@ -564,7 +596,8 @@ static void nested_vcpu_start(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     if (n) {
         vcpu_boot(v, n);
-        vptimer_vhe(v, false); /* E2H = 0 again (nested_vhe.c) */
+        vptimer_vhe(v, false);   /* E2H = 0 again (nested_vhe.c) */
+        vtimer_park(v, 0, 0, 0); /* the CPU's virtual timer is the VM's EL1 one */
     }
 }
 

@@ -38,8 +38,14 @@ struct nested_vcpu {
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
     uint16_t lr_links; /* list registers with HW = 1 (its view) loaded live, not yet ended */
+    uint8_t maint;     /* the level last given to the VM's maintenance interrupt (NESTED_MAINT_*) */
     struct nested_shadow s2;
 };
+
+/* nested_vcpu.maint: not set since the vCPU's boot, low, high. */
+#define NESTED_MAINT_UNKNOWN 0
+#define NESTED_MAINT_LOW     1
+#define NESTED_MAINT_HIGH    2
 
 /* The part's per-VM state. */
 struct nested_vm {
@@ -65,7 +71,8 @@ uint64_t nested_gic_misr(const struct nested_vcpu *n);
  * interface put), and they go back to the VNCR page (save, at a vCPU put) and the VM's
  * interface is loaded again (give_back). links_done: what that guest ended of the VM's
  * interrupts linked to its list registers. maint_update: the VM's maintenance interrupt level
- * from the VNCR page; maint_due: the lent interface asks for maintenance. */
+ * from the VNCR page (the vGIC told only of changes); maint_due: the lent interface asks for
+ * maintenance. */
 void nested_gic_lend(struct vcpu *v, struct nested_vcpu *n);
 void nested_gic_links_done(struct vcpu *v, struct nested_vcpu *n);
 void nested_gic_save(struct vcpu *v, struct nested_vcpu *n);
@@ -97,9 +104,10 @@ static inline bool nested_vhe_stale(const struct nested_vcpu *n)
 /* With E2H = 1, an EL2 register held in a CPU EL1 register: f (a field of n->el2) read or
  * written there; false for the others and with E2H = 0. */
 bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val, bool write);
-/* E2H = 1: its guest's CNTKCTL_EL1 to the CPU at the switch to that guest, and back. */
-void nested_vhe_guest_load(struct nested_vcpu *n);
-void nested_vhe_guest_save(struct nested_vcpu *n);
+/* E2H = 1: its guest's CNTKCTL_EL1 and EL1 virtual timer to the CPU at the switch to that
+ * guest, and back (the timer then parked in the VNCR page, vdev/vtimer.h). */
+void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n);
+void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n);
 /* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */

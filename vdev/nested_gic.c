@@ -240,11 +240,17 @@ void nested_gic_give_back(struct vcpu *v, struct nested_vcpu *n)
 }
 
 /* The maintenance interrupt is a level (IHI 0069H 12.4.9): asserted while ICH_HCR_EL2.En and
- * some reason in ICH_MISR_EL2, from the VNCR copy. */
+ * some reason in ICH_MISR_EL2, from the VNCR copy. Looked at on each ERET of virtual EL2, so
+ * the vGIC (a lock) is told only when it changes. */
 void nested_gic_maint_update(struct vcpu *v, struct nested_vcpu *n)
 {
     uint64_t hcr = __atomic_load_n(&VNCR_SLOT(n, VNCR_ICH_HCR_EL2), __ATOMIC_RELAXED);
-    vgic_set_level(v->vm, v, VGIC_MAINT_VIRQ, (hcr & ICH_HCR_EN) && nested_gic_misr(n));
+    bool high = (hcr & ICH_HCR_EN) && nested_gic_misr(n);
+    uint8_t level = high ? NESTED_MAINT_HIGH : NESTED_MAINT_LOW;
+    if (level == n->maint)
+        return;
+    n->maint = level;
+    vgic_set_level(v->vm, v, VGIC_MAINT_VIRQ, high);
 }
 
 /* While lent: the CPU's interface asks for maintenance (the guest hypervisor's reasons). */

@@ -17,6 +17,7 @@
  * under NV1 = 1 and is done again after the switch. */
 #include "vdev/nested.h"
 #include "vdev/vptimer.h"
+#include "vdev/vtimer.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "arch/aarch64/stage2_hw.h"
@@ -73,8 +74,17 @@ void nested_vhe_el2_save(struct nested_el2 *e)
  * runs, as KVM in VHE mode expects: it programs its guest's timer through the EL02 names and
  * takes its interrupt (the VM's PPI 27) when it fires. With E2H = 0 the guest hypervisor reaches
  * the EL1 timer itself: one timer, nothing to switch. The values are EL1 registers its guest
- * could write itself. */
-void nested_vhe_guest_load(struct nested_vcpu *n)
+ * could write itself.
+ *
+ * While virtual EL2 runs, the VM's EL1 virtual timer is *parked* in the page (vtimer_park): its
+ * interrupt, taken at virtual EL2 when it fired in its guest, stays pending while that timer's
+ * condition holds there, not while the CPU's (then its EL2 virtual timer, mostly off) does. */
+static void park(struct vcpu *v, struct nested_vcpu *n)
+{
+    vtimer_park(v, &n->vncr[VNCR_CNTV_CTL_EL0 / 8], &n->vncr[VNCR_CNTV_CVAL_EL0 / 8], &n->vncr[VNCR_CNTVOFF_EL2 / 8]);
+}
+
+void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n)
 {
     if (!n->vhe)
         return;
@@ -83,9 +93,10 @@ void nested_vhe_guest_load(struct nested_vcpu *n)
     n->el2.cnthv_cval = sysreg_read(cntv_cval_el0);
     sysreg_write(cntv_cval_el0, __atomic_load_n(&n->vncr[VNCR_CNTV_CVAL_EL0 / 8], __ATOMIC_RELAXED));
     sysreg_write(cntv_ctl_el0, __atomic_load_n(&n->vncr[VNCR_CNTV_CTL_EL0 / 8], __ATOMIC_RELAXED));
+    vtimer_park(v, 0, 0, 0);
 }
 
-void nested_vhe_guest_save(struct nested_vcpu *n)
+void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n)
 {
     if (!n->vhe)
         return;
@@ -94,6 +105,7 @@ void nested_vhe_guest_save(struct nested_vcpu *n)
     __atomic_store_n(&n->vncr[VNCR_CNTV_CVAL_EL0 / 8], sysreg_read(cntv_cval_el0), __ATOMIC_RELAXED);
     sysreg_write(cntv_ctl_el0, n->el2.cnthv_ctl);
     sysreg_write(cntv_cval_el0, n->el2.cnthv_cval);
+    park(v, n);
 }
 
 /* CPTR_EL2 between its two layouts (D24.2 CPTR_EL2): E2H = 0 traps FP with TFP (bit 10), E2H =
@@ -129,6 +141,10 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
         sysreg_write(cntkctl_el1, n->cntkctl12);
     }
     n->vhe = want;
+    if (want)
+        park(v, n);
+    else
+        vtimer_park(v, 0, 0, 0);
     nested_timer_apply(n);
     vptimer_vhe(v, want);
     /* NV1 = 0 gives the EL1&0 regime its own descriptor format (AP[1], UXN), the EL2&0 one. */

@@ -6,6 +6,7 @@
  * 30) is emulated by vdev/vptimer.c; this node names both (docs/interrupts.md). */
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vgic.h"
+#include "vdev/vtimer.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "core/irq.h"
@@ -25,6 +26,8 @@ struct vtimer {
     struct hyp_timer t; /* watches the deadline while the vCPU is not loaded */
     volatile bool expired;
     bool phys_active; /* the physical PPI was active (guest had not deactivated it) */
+    /* vtimer_park: the VM's EL1 virtual timer while the CPU's is another of its timers */
+    const uint64_t *park_ctl, *park_cval, *park_off;
 };
 
 /* Per VM, allocated by core (vm->hw[VCPU_HW_VTIMER].state): one per vCPU. */
@@ -63,6 +66,33 @@ static bool fires(uint64_t ctl)
     return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) == (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
 }
 
+void vtimer_park(struct vcpu *v, const uint64_t *ctl, const uint64_t *cval, const uint64_t *off)
+{
+    struct vtimer *vt = vt_of(v);
+    vt->park_ctl = ctl;
+    vt->park_cval = cval;
+    vt->park_off = off;
+}
+
+/* The level of PPI 27 while the vCPU is loaded (Arm ARM D12, a timer's condition):
+ * the CPU's timer condition, and while the VM's EL1 virtual timer is parked, also that timer's,
+ * computed from its kept registers (enabled, not masked, CNTPCT_EL0 - CNTVOFF_EL2 >= CVAL). The
+ * CPU's timer is then the guest hypervisor's EL2 virtual timer, whose interrupt the VM gets on
+ * the same PPI (its device tree has no PPI 12). The kept values are the guest's (its VNCR page):
+ * they decide only this VM's PPI. */
+static bool ppi_level(struct vcpu *v)
+{
+    const struct vtimer *vt = vt_of(v);
+    if (fires(sysreg_read(cntv_ctl_el0)))
+        return true;
+    if (!vt->park_ctl)
+        return false;
+    uint64_t ctl = __atomic_load_n(vt->park_ctl, __ATOMIC_RELAXED);
+    uint64_t cval = __atomic_load_n(vt->park_cval, __ATOMIC_RELAXED);
+    uint64_t off = __atomic_load_n(vt->park_off, __ATOMIC_RELAXED);
+    return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && timer_now() - off >= cval;
+}
+
 /* After an exit with a timer interrupt in flight: withdraws it if its condition went false
  * before the guest took it (the guest masked, stopped or moved its timer). */
 static void vtimer_sync(struct vcpu *v)
@@ -74,7 +104,7 @@ static void vtimer_sync(struct vcpu *v)
             vcpu_trap_wfi(v, WFI_TRAP_TIMER, false);
         return;
     }
-    if (!fires(sysreg_read(cntv_ctl_el0)))
+    if (!ppi_level(v))
         vgic_retract_hw_ppi(v, VTIMER_VIRQ);
 }
 

@@ -83,6 +83,21 @@ bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)
 }
 void vgic_deactivate(struct vcpu *v, uint32_t intid) { deactivated = intid; }
 
+/* vdev/vtimer.c's view of the VM's EL1 virtual timer, parked by vdev/nested_vhe.c while
+ * virtual EL2 runs with E2H = 1: recorded. */
+static const uint64_t *parked_ctl, *parked_cval, *parked_off;
+void vtimer_park(struct vcpu *v, const uint64_t *ctl, const uint64_t *cval, const uint64_t *off)
+{
+    parked_ctl = ctl;
+    parked_cval = cval;
+    parked_off = off;
+}
+static bool parked_in(const struct nested_vcpu *n)
+{
+    return parked_ctl == &n->vncr[VNCR_CNTV_CTL_EL0 / 8] && parked_cval == &n->vncr[VNCR_CNTV_CVAL_EL0 / 8] &&
+           parked_off == &n->vncr[VNCR_CNTVOFF_EL2 / 8];
+}
+
 static unsigned psci_hvcs, psci_smcs;
 enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
 {
@@ -924,6 +939,7 @@ static void make_nested(void)
     maint_level = -1;
     vgic_puts = vgic_loads = vgic_flushes = deactivated = 0;
     irq_waits = false;
+    parked_ctl = parked_cval = parked_off = 0;
 }
 
 /* Without virtual-el2 nothing changes: HVC and SMC are PSCI's, the EL2 registers and ERET are
@@ -1074,6 +1090,23 @@ static void test_nested_gic_lend(void **state)
     assert_int_equal(host_sysreg_read("ich_hcr_el2"), 0);
     assert_int_equal(vncr[VNCR_ICH_HCR_EL2 / 8], ICH_HCR_EN | ICH_HCR_UIE | REG_BIT(12));
     /* One valid LR left with UIE: the maintenance interrupt is raised for virtual EL2. */
+    assert_int_equal(maint_level, 1);
+
+    /* It clears ICH_HCR_EL2.En in the page (no trap), as KVM does after its guest's exit, and
+     * returns within virtual EL2 (from the handler of that stale interrupt, say): the ERET
+     * drops the level. Another ERET with nothing changed does not tell the vGIC again. */
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_UIE;
+    host_sysreg_write("spsr_el1", PSR_M_EL2h);
+    host_sysreg_write("elr_el1", 0x40081234);
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40081234);
+    assert_int_equal(maint_level, 0);
+    maint_level = -1;
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+    assert_int_equal(maint_level, -1);
+    vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_EN | ICH_HCR_UIE;
+    assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
     assert_int_equal(maint_level, 1);
 }
 
@@ -1318,6 +1351,10 @@ static void test_nested_eret_and_hvc(void **state)
     n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
     n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00800;
     n->vncr[VNCR_VBAR_EL1 / 8] = 0x400a0000;
+    n->vncr[VNCR_VMPIDR_EL2 / 8] = 0x80000000; /* its guest's MPIDR: KVM's vCPU 0 */
+    n->vncr[VNCR_VPIDR_EL2 / 8] = 0x410fd0c0;
+    v0->vmpidr = 0x80000001;
+    host_sysreg_write("midr_el1", 0x000f0510);
     host_sysreg_write("sp_el1", 0x40200000); /* SP_EL2 */
 
     /* Illegal: to EL3, and to AArch32. */
@@ -1345,6 +1382,9 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(host_sysreg_read("vbar_el1"), 0x400a0000);
     assert_int_equal(n->el2.sp, 0x40200000);
     assert_int_equal(tlb_local, 1);
+    /* Its guest reads the MPIDR and MIDR it gave it. */
+    assert_int_equal(host_sysreg_read("vmpidr_el2"), 0x80000000);
+    assert_int_equal(host_sysreg_read("vpidr_el2"), 0x410fd0c0);
     /* Its EL2 registers do not exist at its EL1. */
     uint64_t val;
     assert_false(mrs(v0, VBAR_EL2_ENC, &val));
@@ -1356,6 +1396,8 @@ static void test_nested_eret_and_hvc(void **state)
     assert_int_equal(nested_hvc(v0, ESR_HVC), EXIT_RESUME);
     assert_false(n->at_el1);
     assert_int_equal(v0->hcr_parts, HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    assert_int_equal(host_sysreg_read("vmpidr_el2"), 0x80000001); /* virtual EL2: the vCPU's own */
+    assert_int_equal(host_sysreg_read("vpidr_el2"), 0x000f0510);
     assert_int_equal(v0->regs.pc, 0x40090400);
     assert_int_equal(v0->regs.pstate, PSR_M_EL1h | PSR_DAIF_MASK);
     assert_int_equal(host_sysreg_read("elr_el1"), 0x40100008);
@@ -1613,6 +1655,8 @@ static void test_nested_vhe(void **state)
     assert_int_equal(v0->regs.pc, PC0);
     assert_true(n->vhe);
     assert_int_equal(v0->hcr_parts, vel2);
+    /* Its guest's EL1 virtual timer is the page's CNTV_*_EL02 now (the CPU's is its EL2 one). */
+    assert_true(parked_in(n));
     assert_int_equal(host_sysreg_read("vbar_el1"), 0x40090000);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0x41230000);
     assert_int_equal(host_sysreg_read("sctlr_el1"), SCTLR_EL2_RES1); /* as written, E2H = 1 layout */
@@ -1667,6 +1711,7 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x1); /* its guest's CNTKCTL_EL1 */
     assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 1);
     assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x123456);
+    assert_null(parked_ctl);                      /* the CPU's timer is the VM's EL1 one while its guest runs */
     host_sysreg_write("cntv_cval_el0", 0x654321); /* its guest moves its deadline */
     assert_int_equal(n->el2.vbar, 0x40095000);
     host_sysreg_write("cntkctl_el1", 0x201); /* its guest changes it */
@@ -1686,6 +1731,7 @@ static void test_nested_vhe(void **state)
     assert_int_equal(host_sysreg_read("cntv_ctl_el0"), 3);
     assert_int_equal(host_sysreg_read("cntv_cval_el0"), 0x999);
     assert_int_equal(n->vncr[VNCR_CNTV_CVAL_EL0 / 8], 0x654321);
+    assert_true(parked_in(n)); /* parked again, with the deadline its guest left */
     assert_true(mrs(v0, SYSREG(3, 5, 14, 1, 0), &val));
     assert_int_equal(val, 0x201);
     /* HVC at virtual EL2: the vector from the CPU's VBAR_EL1. */
@@ -1697,6 +1743,7 @@ static void test_nested_vhe(void **state)
     assert_true(mrs(v0, SYSREG(3, 4, 2, 0, 1), &val));
     assert_int_equal(val, 0x41230000);
     assert_false(n->vhe);
+    assert_null(parked_ctl); /* E2H = 0: one EL1 virtual timer, the CPU's */
     assert_int_equal(v0->hcr_parts, vel2 | HCR_EL2_NV1);
     assert_int_equal(host_sysreg_read("ttbr1_el1"), 0);       /* no TTBR1 walks for the E2H = 0 regime */
     assert_int_equal(host_sysreg_read("cntkctl_el1"), 0x201); /* one CNTKCTL_EL1 again */

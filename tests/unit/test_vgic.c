@@ -1,6 +1,7 @@
 /* Unit tests for vdev/vgic.c, the version-independent vGIC: list-register allocation and
  * refill by priority, eviction, level and HW interrupts, SGI routing and the register arrays,
- * against a fake back end whose "list registers" are an array the test plays the guest on. */
+ * against a fake back end whose "list registers" are an array the test plays the guest on;
+ * and vdev/vtimer.c's withdrawal of the timer's HW PPI. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,9 @@
 #include <cmocka.h>
 
 #include "vdev/vgic_priv.h"
+#include "vdev/vcpu_hw_table.h"
+#include "vdev/vtimer.h"
+#include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/esr.h"
 #include "tests/host/stubs.h"
 
@@ -330,6 +334,57 @@ static void test_timer_cpending_keeps_latch(void **state)
     assert_int_equal(host_gic.nr_deactivates, 1);
 }
 
+/* vdev/vtimer.c withdraws the timer's HW PPI after an exit when the timer stopped firing. While
+ * the VM's EL1 virtual timer is parked (a guest hypervisor with E2H = 1 at virtual EL2 has its
+ * EL2 virtual timer on the CPU, its guest's in its VNCR page: vdev/nested_vhe.c), that timer's
+ * condition keeps it: KVM in VHE mode takes its guest's timer interrupt there and injects it.
+ * Withdrawn on the CPU's timer, the L2 under it got its ticks only at KVM's next vCPU load. */
+static void test_vtimer_parked_keeps_guest_timer_irq(void **state)
+{
+    static _Alignas(16) uint8_t vtimer_state[4096];
+    assert_true(vtimer_hw_ops.vm_state_size <= sizeof(vtimer_state));
+    vm.hw[VCPU_HW_VTIMER].state = vtimer_state;
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp1_en = true;
+    vgic_regs_access(g, 0, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
+    /* The page: CNTV_CTL_EL02 enabled, CNTV_CVAL_EL02 1000, CNTVOFF_EL2 100. */
+    uint64_t ctl = CNT_CTL_ENABLE | CNT_CTL_ISTATUS, cval = 1000, off = 100;
+    host_sysreg_write("cntpct_el0", 1100); /* its virtual count: 1000, the deadline */
+    host_sysreg_write("cntv_ctl_el0", 0);  /* the CPU's (its EL2 virtual timer): off */
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    vtimer_park(v, &ctl, &cval, &off);
+    vtimer_hw_ops.sync(v);
+    assert_true(vgic_irq_is_pending(v, 27));
+    /* Its hypervisor moves its deadline on (KVM's vCPU put stores CNTV_CTL_EL02 = 0 too). */
+    cval = 1001;
+    vtimer_hw_ops.sync(v);
+    assert_false(vgic_irq_is_pending(v, 27));
+    vgic_flush(v);
+    assert_int_equal(lrs[0], 0);
+    assert_int_equal(host_gic.last_deactivated, 27);
+    /* Masked, or disabled: not firing. Due again: kept. A huge offset wraps as the hardware's
+     * subtraction does. */
+    cval = 1000;
+    ctl |= CNT_CTL_IMASK;
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    vtimer_hw_ops.sync(v);
+    assert_false(vgic_irq_is_pending(v, 27));
+    ctl = CNT_CTL_ENABLE;
+    off = ~0UL; /* virtual count 1101 */
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    vtimer_hw_ops.sync(v);
+    assert_true(vgic_irq_is_pending(v, 27));
+    /* The CPU's timer is the VM's EL1 one again: it alone decides. */
+    vtimer_park(v, 0, 0, 0);
+    vtimer_hw_ops.sync(v);
+    assert_false(vgic_irq_is_pending(v, 27));
+    host_sysreg_write("cntv_ctl_el0", CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    vtimer_hw_ops.sync(v);
+    assert_true(vgic_irq_is_pending(v, 27));
+}
+
 static void test_attach_refuses_bad_spi(void **state)
 {
     vm.cfg.passthru_irq[0] = 300; /* beyond the VM's INTIDs */
@@ -442,6 +497,7 @@ int main(void)
         cmocka_unit_test_setup(test_passthrough, setup),
         cmocka_unit_test_setup(test_passthrough_cpending, setup),
         cmocka_unit_test_setup(test_timer_cpending_keeps_latch, setup),
+        cmocka_unit_test_setup(test_vtimer_parked_keeps_guest_timer_irq, setup),
         cmocka_unit_test_setup(test_attach_refuses_bad_spi, setup),
         cmocka_unit_test_setup(test_register_arrays, setup),
         cmocka_unit_test_setup(test_v2_targets_and_sgis, setup_v2),
