@@ -248,10 +248,11 @@ static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint
  * one-shot: taken by its guest, it is cleared in its HCR_EL2, as the CPU clears it; not taken,
  * it stays there for its next ERET. Without FMO (AMO) VF (VSE) has no effect. */
 #define VSESR_MASK   0x1ffffffUL
-#define VLINES_SHIFT 6 /* n->l2_vlines: HCR_EL2.VF (bit 6) and VSE (bit 8) shifted down */
+#define VLINES_SHIFT 6 /* n->l2_vlines: HCR_EL2.VF (bit 6), VI (bit 7) and VSE (bit 8) shifted down */
 static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
 {
-    uint64_t lines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
+    uint64_t lines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_IMO) ? hcr & HCR_EL2_VI : 0) |
+                     ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
     n->l2_vlines = (uint8_t)(lines >> VLINES_SHIFT);
     if (lines & HCR_EL2_VSE) {
         vcpu_set_vsesr(v, __atomic_load_n(&VNCR(n, VNCR_VSESR_EL2), __ATOMIC_RELAXED) & VSESR_MASK);
@@ -259,6 +260,8 @@ static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
     }
     if (lines & HCR_EL2_VF)
         vcpu_set_vline(v, VLINE_FIQ, true);
+    if (lines & HCR_EL2_VI)
+        vcpu_set_vline(v, VLINE_IRQ, true);
 }
 
 static void vlines_leave(struct vcpu *v, struct nested_vcpu *n)
@@ -266,6 +269,8 @@ static void vlines_leave(struct vcpu *v, struct nested_vcpu *n)
     uint64_t lines = (uint64_t)n->l2_vlines << VLINES_SHIFT;
     if (lines & HCR_EL2_VF)
         vcpu_set_vline(v, VLINE_FIQ, false);
+    if (lines & HCR_EL2_VI)
+        vcpu_set_vline(v, VLINE_IRQ, false);
     if (lines & HCR_EL2_VSE) {
         if (__atomic_load_n(&v->vlines, __ATOMIC_RELAXED) & HCR_EL2_VSE)
             vcpu_set_vline(v, VLINE_SERROR, false);
@@ -418,7 +423,7 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         nested_vhe_guest_load(v, n);
     uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
     set_context(v, n, true, set, off);
-    if (__builtin_expect(hcr & (HCR_EL2_VF | HCR_EL2_VSE), 0))
+    if (__builtin_expect(hcr & (HCR_EL2_VF | HCR_EL2_VI | HCR_EL2_VSE), 0))
         vlines_enter(v, n, hcr);
     sysreg_write(cntvoff_el2, __atomic_load_n(&VNCR(n, VNCR_CNTVOFF_EL2), __ATOMIC_RELAXED)); /* nested_timer_apply */
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */

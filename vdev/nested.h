@@ -31,7 +31,7 @@ struct nested_vcpu {
     uint64_t *vncr;     /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
     bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
-    uint8_t l2_vlines;  /* its HCR_EL2.VF/VSE raised for its guest while it runs, >> 6 (nested.c) */
+    uint8_t l2_vlines;  /* its HCR_EL2.VF/VI/VSE raised for its guest while it runs, >> 6 (nested.c) */
     uint8_t l2_cptr;    /* its CPTR_EL2.TFP/TCPAC in the CPU's while its guest runs (nested_traps.c) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
     struct nested_el2 el2;

@@ -634,7 +634,7 @@ void el1_exception(struct guest_frame *f, uint64_t off);
 void el1_exception(struct guest_frame *f, uint64_t off)
 {
     (void)f;
-    if (traps_mode && (off == 0x300 || off == 0x380)) { /* "traps": its virtual FIQ or SError */
+    if (traps_mode && (off == 0x280 || off == 0x300 || off == 0x380)) { /* "traps": its virtual IRQ, FIQ, SError */
         l2_vexc(off);
         return;
     }
@@ -1215,11 +1215,14 @@ static void cptr_mdcr(void)
     check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
 }
 
-/* Its virtual FIQ (HCR_EL2.FMO + VF) and SError (AMO + VSE, VSESR_EL2's syndrome) for its
- * guest: taken at its guest's vector (VBAR_EL1 + 0x300, + 0x380), which ends the run. */
+/* Its virtual IRQ (HCR_EL2.IMO + VI), FIQ (FMO + VF) and SError (AMO + VSE, VSESR_EL2's
+ * syndrome) for its guest: taken at its guest's vector (VBAR_EL1 + 0x280, + 0x300, + 0x380),
+ * which ends the run. */
+#define HCR_IMO   (1UL << 4)
 #define HCR_FMO   (1UL << 3)
 #define HCR_AMO   (1UL << 5)
 #define HCR_VF    (1UL << 6)
+#define HCR_VI    (1UL << 7)
 #define HCR_VSE   (1UL << 8)
 #define EC_SERROR 0x2f
 #define VSESR_VAL ((1UL << 24) | 0x1234) /* IDS: an IMPLEMENTATION DEFINED syndrome */
@@ -1234,15 +1237,17 @@ static void l2_vexc(uint64_t off)
     __asm__ volatile("hvc #2" ::: "memory"); /* back to virtual EL2's main line */
 }
 
-/* Phase 11 under HCR_EL2 = RW | controls, its guest with DAIF = D, I (F and A open): true if
- * it came back, the number of virtual exceptions it took in *taken. */
+/* Phase 11 under HCR_EL2 = RW | controls, its guest with DAIF = D, I (F and A open), or D alone
+ * when VI is asked for (this VM raises no interrupt of its own meanwhile): true if it came
+ * back, the number of virtual exceptions it took in *taken. */
 static bool vexc_run(uint64_t controls, unsigned *taken)
 {
     unsigned before = vexcs;
     trap_phase = 11;
     sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
     sysreg_write(hcr_el2, HCR_RW | controls);
-    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~0x140UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    uint64_t daif_open = (controls & HCR_VI) ? 0x1c0UL : 0x140UL; /* A, I, F / A, F */
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~daif_open, (uint64_t)(el1_stack + sizeof(el1_stack)));
     *taken = vexcs - before;
     return (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
 }
@@ -1254,6 +1259,10 @@ static void virtual_exceptions(void)
     check(back && taken == 1 && vexc_off == 0x300, "vexc_fmo_vf_fiq_to_its_guest", "%u taken, at 0x%lx", taken,
           (unsigned long)vexc_off);
     check(vexc_run(HCR_VF, &taken) && taken == 0, "vexc_vf_without_fmo_nothing", "%u taken", taken);
+    back = vexc_run(HCR_IMO | HCR_VI, &taken);
+    check(back && taken == 1 && vexc_off == 0x280, "vexc_imo_vi_irq_to_its_guest", "%u taken, at 0x%lx", taken,
+          (unsigned long)vexc_off);
+    check(vexc_run(HCR_VI, &taken) && taken == 0, "vexc_vi_without_imo_nothing", "%u taken", taken);
     sysreg_write(s3_4_c5_c2_3, VSESR_VAL); /* VSESR_EL2 (the VNCR page's slot) */
     back = vexc_run(HCR_AMO | HCR_VSE, &taken);
     uint64_t hcr = sysreg_read(hcr_el2);

@@ -59,7 +59,8 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
               "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
               "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
-              "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_amo_vse_serror_with_vsesr",
+              "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_imo_vi_irq_to_its_guest",
+              "vexc_vi_without_imo_nothing", "vexc_amo_vse_serror_with_vsesr",
               "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
               "timers_cnthp_regs", "timers_cnthp_fires_at_el2", "timers_cnthv_fires_at_el2",
               "timers_cnthp_fires_while_its_guest_runs", "traps_no_unexpected")

@@ -1533,8 +1533,15 @@ static void test_nested_vlines(void **state)
     nested_hvc(v0, ESR_HVC);
     assert_int_equal(v0->vlines, 0);
     assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_AMO | HCR_EL2_VSE);
-    /* VF and VSE without FMO and AMO: no effect. */
-    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_VF | HCR_EL2_VSE;
+    /* VI with IMO: the VM's IRQ line while its guest runs, dropped on the way back. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_IMO | HCR_EL2_VI;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VI);
+    nested_hvc(v0, ESR_HVC);
+    assert_int_equal(v0->vlines, 0);
+    assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_IMO | HCR_EL2_VI);
+    /* VF, VI and VSE without FMO, IMO and AMO: no effect. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_VF | HCR_EL2_VI | HCR_EL2_VSE;
     nested_eret(v0, ESR_ERET);
     assert_true(n->at_el1);
     assert_int_equal(v0->vlines, 0);
