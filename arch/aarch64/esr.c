@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 
-/* Names indexed by EC; NULL marks an unallocated value. Designated initializers keep the
- * table readable against the Arm ARM's list. */
-static const char *const esr_ec_names[64] = {
+/* Names indexed by EC; an empty name marks an unallocated value. Designated initializers keep
+ * the table readable against the Arm ARM's list. The names are held in the table, not pointed
+ * to: a table of pointers would need a relocation for each (docs/build.md "Size"). */
+#define ESR_EC_NAME_MAX 14 /* "ILLEGAL_STATE" and its NUL */
+static const char esr_ec_names[64][ESR_EC_NAME_MAX] = {
     [ESR_EC_UNKNOWN] = "UNKNOWN",
     [ESR_EC_WFX] = "WFX",
     [ESR_EC_CP15_32] = "CP15_32",
@@ -59,7 +61,7 @@ static const char *const esr_ec_names[64] = {
 
 const char *esr_ec_name(uint32_t ec)
 {
-    if (ec >= sizeof(esr_ec_names) / sizeof(esr_ec_names[0]) || esr_ec_names[ec] == NULL)
+    if (ec >= sizeof(esr_ec_names) / sizeof(esr_ec_names[0]) || esr_ec_names[ec][0] == '\0')
         return "UNKNOWN_EC";
     return esr_ec_names[ec];
 }
