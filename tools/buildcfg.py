@@ -12,7 +12,8 @@ and writes
   OUT_H   `#define CONFIG_NAME 1` or `0` for each option, force-included in every hypervisor
           object (the Makefile's -include): the tables of vdev/ and drivers/ keep or drop their
           rows by it, and a left-out part's header gives its callers the part's absent form.
-  OUT_MK  HV_LEFT_OUT (the source files no option that is on links), HV_OPT and HV_LDFLAGS
+  OUT_MK  HV_LEFT_OUT (the source files no option that is on links, and those of the absent
+          forms in ABSENT whose option is on), HV_OPT and HV_LDFLAGS
           (OPTIMIZE_SIZE's compiler and linker flags) and CONFIG_NAME := y|n for the Makefile.
 
 tools/bench.py reads OPTIONS too, to size each part of the default build.
@@ -59,10 +60,15 @@ OPTIONS = [
      ["arch/aarch64/symbols.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
     ("UART_IMX", "i.MX UART console driver", [], ["drivers/imx_uart.c"]),
+    ("CONSOLE_MUX", "the console's filter, line discipline and input focus for several VMs (else each VM's output "
+     "as it comes, control characters shown as '.', input to the first VM)", [],
+     ["core/console_mux.c", "core/console_stream.c", "core/escape.c"]),
     ("OPTIMIZE_SIZE", "every object built with -Os (the default builds only boot-time code so), each function and "
      "object in a section of its own, and the link drops those nothing references (--gc-sections)", [], []),
 ]
 NAMES = [o[0] for o in OPTIONS]
+# The source files an option's absent form links: linked only when that option is off.
+ABSENT = {"CONSOLE_MUX": ["core/console_plain.c"]}
 
 
 class ConfigError(Exception):
@@ -99,9 +105,11 @@ def parse(path):
 
 
 def left_out(values):
-    """The source files no option that is on links, sorted."""
+    """The source files no option that is on links and the absent forms' of options that are on, sorted."""
     kept = {f for name, _, _, files in OPTIONS if values[name] for f in files}
-    return sorted({f for _, _, _, files in OPTIONS for f in files} - kept)
+    kept |= {f for name, files in ABSENT.items() if not values[name] for f in files}
+    every = {f for _, _, _, files in OPTIONS for f in files} | {f for files in ABSENT.values() for f in files}
+    return sorted(every - kept)
 
 
 def write_if_changed(path, text):
