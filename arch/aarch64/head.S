@@ -162,6 +162,15 @@ FUNC(spin_table_entry)
     b       2b
 ENDFUNC(spin_table_entry)
 
+    .data
+    /* Where apply_relocations (asm.h) last relocated the image for: 0, where it is linked,
+     * until it runs. */
+    .balign 8
+    .global reloc_base
+    .hidden reloc_base
+reloc_base:
+    .quad   0
+
     .section .bss
     /* Per CPU: its affinity for spin_table_entry (arch/aarch64/spin_table.h). */
     .balign 8
