@@ -59,6 +59,8 @@ OPTIONS = [
     ("MTE", "memory tagging virtualization (else hidden, tags UNDEFINED)", [], ["vdev/vmte.c"]),
     ("SYMBOLS", "the symbol table that names functions in a crash report's backtrace", [],
      ["arch/aarch64/symbols.c"]),
+    ("CRASH_NAMES", "the names of exception classes and fault status codes in a crash report (else their numbers)", [],
+     ["arch/aarch64/esr_names.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
     ("UART_IMX", "i.MX UART console driver", [], ["drivers/imx_uart.c"]),
     ("CONSOLE_MUX", "the console's filter, line discipline and input focus for several VMs (else each VM's output "
