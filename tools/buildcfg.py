@@ -59,6 +59,9 @@ OPTIONS = [
     ("MTE", "memory tagging virtualization (else hidden, tags UNDEFINED)", [], ["vdev/vmte.c"]),
     ("SYMBOLS", "the symbol table that names functions in a crash report's backtrace", [],
      ["arch/aarch64/symbols.c"]),
+    ("EFI", "booting as an EFI application (the EFI stub, for UEFI or U-Boot's bootefi) with the EFI memory map "
+     "it hands over; else UEFI gets EFI_UNSUPPORTED and a boot loader starts the Image (booti, -kernel)", [],
+     ["arch/aarch64/efi_stub.c", "arch/aarch64/efi_entry.S", "core/efi_mem.c"]),
     ("CRASH_NAMES", "the names of exception classes and fault status codes in a crash report (else their numbers)", [],
      ["arch/aarch64/esr_names.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
