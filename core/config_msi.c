@@ -9,13 +9,11 @@
 #include <string.h>
 #endif
 
-bool config_bind_msi_spis(struct config_parse *p, int node, const char *name, struct vm_config *vm,
-                          struct vm_device *d)
+bool config_bind_msi_spis(struct config_parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
 {
     uint32_t n;
     if (fdt_prop_u32(p->f, node, "msi-spis", &n) < 0 || n == 0 || n > VDEV_MAX_MSI_SPIS || d->intid + n - 1 > 1019)
-        REFUSE(p, "devices/%s: msi-spis = <N>: 1 to %u SPIs from interrupts, all below 1020", name,
-               VDEV_MAX_MSI_SPIS);
+        REFUSE(p, "devices/%s: msi-spis = <N>: 1 to %u SPIs from interrupts, all below 1020", name, VDEV_MAX_MSI_SPIS);
     d->msi_spis = (uint16_t)n;
     return true;
 }

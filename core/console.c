@@ -150,8 +150,8 @@ void console_report_dropped(const char *name, uint64_t *dropped)
     if (!*dropped || byte_ring_used(&out_ring) >= VM_OUTPUT_LIMIT / 2)
         return;
     char note[96];
-    int n = ev_snprintf(note, sizeof(note), "elvisor: VM '%s': %lu bytes of console output dropped (UART busy)\n",
-                        name, (unsigned long)*dropped);
+    int n = ev_snprintf(note, sizeof(note), "elvisor: VM '%s': %lu bytes of console output dropped (UART busy)\n", name,
+                        (unsigned long)*dropped);
     if (last_queued != '\n')
         console_emit(0, "\r\n", 2); /* the text cut short may have ended mid-line */
     console_term_log_text(note, n > 0 && (unsigned)n < sizeof(note) ? (unsigned)n : 0);

@@ -16,7 +16,7 @@ struct console_out {
     const void *vm;
     const char *name; /* the prefix is "[name] " */
     bool used;
-    bool line_start; /* the next byte starts a line: the prefix goes first */
+    bool line_start;  /* the next byte starts a line: the prefix goes first */
     uint64_t dropped; /* bytes the ring had no room for, not yet reported */
 };
 

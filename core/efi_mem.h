@@ -17,8 +17,8 @@ const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size
                           struct range_list *reserved);
 #else
 /* Without CONFIG_EFI no EFI stub hands over a map (docs/build.md). */
-static inline const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size,
-                                        struct range_list *ram, struct range_list *reserved)
+static inline const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size, struct range_list *ram,
+                                        struct range_list *reserved)
 {
     return "EFI memory map: not in this build (CONFIG_EFI=n, docs/build.md)";
 }

@@ -87,11 +87,11 @@ struct vdev_ops {
 /* A device kind: its configuration binding (pure data, also used by the host tests of the
  * configuration parser) and its model. */
 struct vdev_kind {
-    const char *compatible; /* of its node under a VM's devices { } */
+    const char *compatible;   /* of its node under a VM's devices { } */
     vdev_binding_fn *binding; /* its own properties; NULL: none */
-    bool needs_irq;         /* interrupts = <SPI> is required */
-    uint64_t min_size;      /* smallest reg window, 0 = any */
-    bool control;           /* the control channel: only in the VM marked `control;` */
+    bool needs_irq;           /* interrupts = <SPI> is required */
+    uint64_t min_size;        /* smallest reg window, 0 = any */
+    bool control;             /* the control channel: only in the VM marked `control;` */
     const struct vdev_ops *ops;
 };
 

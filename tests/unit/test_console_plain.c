@@ -90,7 +90,8 @@ static void test_lines_prefixed_as_they_come(void **state)
 static void test_nothing_drives_the_terminal(void **state)
 {
     /* ESC[2J (erase), an OSC title, BEL, DEL, UTF-8 and the 8-bit CSI: each byte a '.'. */
-    put(a, "x\033[2J\033]0;t\007\177\xc3\xa9\x9b" "6n\tq\bz\n");
+    put(a, "x\033[2J\033]0;t\007\177\xc3\xa9\x9b"
+           "6n\tq\bz\n");
     assert_string_equal(got(), "[a] x.[2J.]0;t.....6n\tq\bz\r\n");
 }
 
