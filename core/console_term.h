@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/config.h"
 
 /* Every device of every VM could be a console. */
 #define CONSOLE_STREAMS (CONFIG_MAX_VMS * VM_MAX_DEVICES)
