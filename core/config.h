@@ -56,6 +56,7 @@ struct vm_device {
     /* config_bind_net: a network port's MAC address; with port_security it sends from no other. */
     uint8_t mac[6];
     bool port_security;
+    bool no_offloads; /* config_bind_net */
     /* config_bind_pci: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
      * the IPA window where the guest places their BARs, and whether the VM is trusted to do
      * DMA without an SMMU (docs/pci.md). */

@@ -1,7 +1,7 @@
 /* The bindings of the virtio back ends' own properties (docs/virtio.md, docs/config.md):
  * virtio-blk's disk (a packed image of whole 512-byte sectors) and read-only, virtio-net's mac
- * (unicast; default 02:00:00:00:<vm>:<device>) and port-security. Linked with CONFIG_VIRTIO_BLK
- * or CONFIG_VIRTIO_NET. */
+ * (unicast; default 02:00:00:00:<vm>:<device>), port-security and no-offloads. Linked with
+ * CONFIG_VIRTIO_BLK or CONFIG_VIRTIO_NET. */
 #include "core/config_parse.h"
 #include "core/vdev.h"
 #include "lib/fdt_read.h"
@@ -33,6 +33,7 @@ bool config_bind_net(struct config_parse *p, int node, const char *name, struct 
 {
     int len;
     d->port_security = fdt_getprop(p->f, node, "port-security", 0) != 0;
+    d->no_offloads = fdt_getprop(p->f, node, "no-offloads", 0) != 0;
     const uint8_t *mac = fdt_getprop(p->f, node, "mac", &len);
     if (mac) {
         if (len != 6 || (mac[0] & 1))

@@ -30,8 +30,9 @@ typedef bool vdev_binding_fn(struct config_parse *p, int node, const char *name,
 /* virtio-blk: "disk" (a packed disk image, whole 512-byte sectors) and "read-only" (the guest
  * may not write it); core/config_virtio.c. */
 vdev_binding_fn config_bind_blk;
-/* virtio-net: "mac" (6 bytes, unicast; default 02:00:00:00:<vm>:<dev>) and "port-security"
- * (sends only from its mac); core/config_virtio.c. */
+/* virtio-net: "mac" (6 bytes, unicast; default 02:00:00:00:<vm>:<dev>), "port-security"
+ * (sends only from its mac) and "no-offloads" (offers its driver no checksum or segmentation
+ * offload); core/config_virtio.c. */
 vdev_binding_fn config_bind_net;
 /* The virtual PCIe host bridge: "pci-devices" (host functions "BB:DD.F", each given to one VM),
  * "bar-window" (the IPA window of their BARs) and "dma-unsafe" (allow them without an SMMU);
