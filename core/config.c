@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/config_parse.h"
 #include "core/vdev.h"
 #include "core/vm_layout.h"
 #include "lib/fdt_read.h"
@@ -9,31 +10,15 @@
 #include <string.h>
 #endif
 
-struct parse {
-    const struct fdt *f;
-    const struct config_limits *lim;
-    unsigned vm_index;                /* position of the VM's node under /vms */
-    const struct vm_config *accepted; /* the VMs accepted before this one */
-    int nr_accepted;
-    char why[160];
-};
-
-#define REFUSE(p, ...)                                        \
-    do {                                                      \
-        ev_snprintf((p)->why, sizeof((p)->why), __VA_ARGS__); \
-        return false;                                         \
-    } while (0)
-
 static bool ranges_overlap(uint64_t a, uint64_t asz, uint64_t b, uint64_t bsz) { return a < b + bsz && b < a + asz; }
 
-/* The window lies wholly inside the IPA space, so its end cannot wrap around either. */
-static bool in_ipa_space(const struct parse *p, uint64_t a, uint64_t s)
+bool config_in_ipa_space(const struct config_parse *p, uint64_t a, uint64_t s)
 {
     uint64_t ipa_end = 1ULL << p->lim->ipa_bits;
     return a < ipa_end && s <= ipa_end - a;
 }
 
-static bool copy_string(struct parse *p, int node, const char *prop, char *dst, size_t cap, bool required)
+bool config_copy_string(struct config_parse *p, int node, const char *prop, char *dst, size_t cap, bool required)
 {
     int len;
     const char *s = fdt_getprop(p->f, node, prop, &len);
@@ -49,8 +34,7 @@ static bool copy_string(struct parse *p, int node, const char *prop, char *dst, 
     return true;
 }
 
-/* Reads a <hi lo hi lo> (address, size) pair of 2-cell numbers. */
-static bool read_pair(struct parse *p, int node, const char *prop, int index, uint64_t *a, uint64_t *s)
+bool config_read_pair(struct config_parse *p, int node, const char *prop, int index, uint64_t *a, uint64_t *s)
 {
     int len;
     const uint8_t *v = fdt_getprop(p->f, node, prop, &len);
@@ -62,11 +46,11 @@ static bool read_pair(struct parse *p, int node, const char *prop, int index, ui
     return true;
 }
 
-static bool parse_memory(struct parse *p, int node, struct vm_config *vm)
+static bool parse_memory(struct config_parse *p, int node, struct vm_config *vm)
 {
     int len;
     if (!fdt_getprop(p->f, node, "memory", &len) || len != 16 ||
-        !read_pair(p, node, "memory", 0, &vm->ram_ipa, &vm->ram_size))
+        !config_read_pair(p, node, "memory", 0, &vm->ram_ipa, &vm->ram_size))
         REFUSE(p, "memory: need <ipa-hi ipa-lo size-hi size-lo>");
     if (vm->ram_size < 0x200000 || (vm->ram_size & 0x1fffff) || (vm->ram_ipa & 0x1fffff))
         REFUSE(p, "memory: base and size must be 2 MiB aligned and size at least 2 MiB");
@@ -77,7 +61,7 @@ static bool parse_memory(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
-static bool parse_vcpus(struct parse *p, int node, struct vm_config *vm)
+static bool parse_vcpus(struct config_parse *p, int node, struct vm_config *vm)
 {
     uint32_t n;
     if (fdt_prop_u32(p->f, node, "vcpus", &n) < 0 || n == 0 || n > VM_MAX_VCPUS)
@@ -101,7 +85,7 @@ static bool parse_vcpus(struct parse *p, int node, struct vm_config *vm)
 /* firmware = "path" and flash = <ipa size>: the VM starts in a boot loader run from a read-only
  * flash region (by default at IPA 0, the firmware's size rounded up to 2 MiB), with its device
  * tree at the start of its RAM, as QEMU's virt machine does for -bios. */
-static bool parse_firmware(struct parse *p, int node, struct vm_config *vm)
+static bool parse_firmware(struct config_parse *p, int node, struct vm_config *vm)
 {
     uint64_t fsize;
     if (vm->kernel[0] || vm->initrd[0])
@@ -113,7 +97,7 @@ static bool parse_firmware(struct parse *p, int node, struct vm_config *vm)
                (unsigned long)(VM_MAX_FLASH >> 20));
     int len;
     if (fdt_getprop(p->f, node, "flash", &len)) {
-        if (len != 16 || !read_pair(p, node, "flash", 0, &vm->flash_ipa, &vm->flash_size))
+        if (len != 16 || !config_read_pair(p, node, "flash", 0, &vm->flash_ipa, &vm->flash_size))
             REFUSE(p, "flash: need <ipa-hi ipa-lo size-hi size-lo>");
     } else {
         vm->flash_ipa = 0;
@@ -125,7 +109,7 @@ static bool parse_firmware(struct parse *p, int node, struct vm_config *vm)
     if (vm->flash_size < fsize)
         REFUSE(p, "flash: %lu KiB is too small for firmware \"%s\" (%lu KiB)", (unsigned long)(vm->flash_size >> 10),
                vm->firmware, (unsigned long)(fsize >> 10));
-    if (!in_ipa_space(p, vm->flash_ipa, vm->flash_size))
+    if (!config_in_ipa_space(p, vm->flash_ipa, vm->flash_size))
         REFUSE(p, "flash: 0x%lx+0x%lx exceeds the %u-bit IPA space", (unsigned long)vm->flash_ipa,
                (unsigned long)vm->flash_size, p->lim->ipa_bits);
     if (vm->ram_size < VM_DTB_MAX)
@@ -133,12 +117,12 @@ static bool parse_firmware(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
-static bool parse_images(struct parse *p, int node, struct vm_config *vm)
+static bool parse_images(struct config_parse *p, int node, struct vm_config *vm)
 {
-    if (!copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), false) ||
-        !copy_string(p, node, "initrd", vm->initrd, sizeof(vm->initrd), false) ||
-        !copy_string(p, node, "firmware", vm->firmware, sizeof(vm->firmware), false) ||
-        !copy_string(p, node, "bootargs", vm->bootargs, sizeof(vm->bootargs), false))
+    if (!config_copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), false) ||
+        !config_copy_string(p, node, "initrd", vm->initrd, sizeof(vm->initrd), false) ||
+        !config_copy_string(p, node, "firmware", vm->firmware, sizeof(vm->firmware), false) ||
+        !config_copy_string(p, node, "bootargs", vm->bootargs, sizeof(vm->bootargs), false))
         return false;
     if (vm->firmware[0])
         return parse_firmware(p, node, vm);
@@ -162,7 +146,7 @@ static bool parse_images(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
-static bool parse_irqs(struct parse *p, int node, uint32_t *out, unsigned *count, unsigned max)
+static bool parse_irqs(struct config_parse *p, int node, uint32_t *out, unsigned *count, unsigned max)
 {
     int len;
     const uint8_t *v = fdt_getprop(p->f, node, "interrupts", &len);
@@ -179,7 +163,7 @@ static bool parse_irqs(struct parse *p, int node, uint32_t *out, unsigned *count
     return true;
 }
 
-static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
+static bool parse_passthrough(struct config_parse *p, int vmnode, struct vm_config *vm)
 {
     int parent = -1;
     for (int n = fdt_first_subnode(p->f, vmnode); n >= 0; n = fdt_next_subnode(p->f, n))
@@ -200,12 +184,12 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
         /* A reg that is not whole pairs would otherwise be skipped and pass nothing through. */
         if (fdt_getprop(p->f, n, "reg", &len) && (len == 0 || len % 16))
             REFUSE(p, "passthrough/%s: reg must be <addr-hi addr-lo size-hi size-lo> pairs", fdt_node_name(p->f, n));
-        for (int i = 0; read_pair(p, n, "reg", i, &r.pa, &r.size); i++) {
+        for (int i = 0; config_read_pair(p, n, "reg", i, &r.pa, &r.size); i++) {
             if (vm->nr_passthru == VM_MAX_PASSTHRU)
                 REFUSE(p, "passthrough: more than %d regions", VM_MAX_PASSTHRU);
             if ((r.pa | r.size) & 0xfff || r.size == 0)
                 REFUSE(p, "passthrough/%s: reg must be 4 KiB aligned and non-empty", fdt_node_name(p->f, n));
-            if (!in_ipa_space(p, r.pa, r.size))
+            if (!config_in_ipa_space(p, r.pa, r.size))
                 REFUSE(p, "passthrough/%s: 0x%lx+0x%lx exceeds the %u-bit IPA space", fdt_node_name(p->f, n),
                        (unsigned long)r.pa, (unsigned long)r.size, p->lim->ipa_bits);
             r.ipa = r.pa; /* passthrough devices appear at their physical address */
@@ -221,7 +205,7 @@ static bool parse_passthrough(struct parse *p, int vmnode, struct vm_config *vm)
     return true;
 }
 
-static const struct vdev_kind *device_kind(struct parse *p, int node)
+static const struct vdev_kind *device_kind(struct config_parse *p, int node)
 {
     for (unsigned i = 0; i < vdev_nr_kinds; i++)
         if (fdt_is_compatible(p->f, node, vdev_kinds[i].compatible))
@@ -240,7 +224,7 @@ static const char *left_out_option(const char *what)
 
 /* Refuses the VM over device node n, whose compatible has no kind: one this build left out (with
  * the option that brings it back), else unknown. */
-static bool refuse_kind(struct parse *p, int n, const char *name)
+static bool refuse_kind(struct config_parse *p, int n, const char *name)
 {
     const char *compat = fdt_prop_string(p->f, n, "compatible");
     for (const struct vdev_left_out *l = vdev_left_out; l->what; l++)
@@ -249,142 +233,9 @@ static bool refuse_kind(struct parse *p, int n, const char *name)
     REFUSE(p, "devices/%s: unknown device (compatible \"%s\")", name, compat ? compat : "");
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* "BB:DD.F" in hexadecimal, as lspci prints it: bus 00-ff, device 00-1f, function 0-7. */
-static bool parse_bdf(const char *s, int len, uint16_t *bdf)
-{
-    if (len != 7 || s[2] != ':' || s[5] != '.')
-        return false;
-    int b1 = hex_digit(s[0]), b0 = hex_digit(s[1]), d1 = hex_digit(s[3]), d0 = hex_digit(s[4]), f = hex_digit(s[6]);
-    if (b1 < 0 || b0 < 0 || d1 < 0 || d0 < 0 || f < 0 || f > 7 || d1 * 16 + d0 > 0x1f)
-        return false;
-    *bdf = (uint16_t)((b1 * 16 + b0) << 8 | (d1 * 16 + d0) << 3 | f);
-    return true;
-}
-
-/* Which VM (this one or one accepted before) a function is already given to, or NULL. */
-static const char *pci_owner(const struct parse *p, const struct vm_config *vm, uint16_t bdf)
-{
-    for (int v = 0; v <= p->nr_accepted; v++) {
-        const struct vm_config *c = v < p->nr_accepted ? &p->accepted[v] : vm;
-        for (unsigned i = 0; i < c->nr_devs + (c == vm); i++)
-            for (unsigned j = 0; j < c->dev[i].nr_pci; j++)
-                if (c->dev[i].pci_bdf[j] == bdf)
-                    return c->name;
-    }
-    return 0;
-}
-
-static bool parse_bar_window(struct parse *p, int node, const char *name, struct vm_device *d)
-{
-    int len;
-    if (!fdt_getprop(p->f, node, "bar-window", &len) || len != 16 ||
-        !read_pair(p, node, "bar-window", 0, &d->win_ipa, &d->win_size) || d->win_size == 0 ||
-        ((d->win_ipa | d->win_size) & 0xfff))
-        REFUSE(p, "devices/%s: bar-window must be one 4 KiB aligned <addr size> pair of 2 cells each", name);
-    if (!in_ipa_space(p, d->win_ipa, d->win_size))
-        REFUSE(p, "devices/%s: bar-window 0x%lx+0x%lx exceeds the %u-bit IPA space", name, (unsigned long)d->win_ipa,
-               (unsigned long)d->win_size, p->lim->ipa_bits);
-    return true;
-}
-
-static bool parse_pci(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
-{
-    int len;
-    if (!parse_bar_window(p, node, name, d))
-        return false;
-    const char *list = fdt_getprop(p->f, node, "pci-devices", &len);
-    if (!list || len <= 0 || list[len - 1])
-        REFUSE(p, "devices/%s: pci-devices: need a list of host functions \"BB:DD.F\"", name);
-    for (int at = 0; at < len;) {
-        int n = (int)strlen(list + at);
-        uint16_t bdf;
-        if (!parse_bdf(list + at, n, &bdf))
-            REFUSE(p, "devices/%s: pci-devices: \"%s\" is not a function \"BB:DD.F\" (hexadecimal)", name, list + at);
-        if (d->nr_pci == VM_MAX_PCI_FNS)
-            REFUSE(p, "devices/%s: pci-devices: more than %d functions", name, VM_MAX_PCI_FNS);
-        const char *owner = pci_owner(p, vm, bdf);
-        if (owner)
-            REFUSE(p, "devices/%s: pci-devices: %s is already given to VM '%s'", name, list + at, owner);
-        d->pci_bdf[d->nr_pci++] = bdf;
-        at += n + 1;
-    }
-    d->dma_unsafe = fdt_getprop(p->f, node, "dma-unsafe", 0) != 0;
-    return true;
-}
-
-/* The subnode of parent called name, or -1. */
-static int subnode_named(const struct fdt *f, int parent, const char *name)
-{
-    for (int n = fdt_first_subnode(f, parent); n >= 0; n = fdt_next_subnode(f, n))
-        if (strcmp(fdt_node_name(f, n), name) == 0)
-            return n;
-    return -1;
-}
-
-/* shmem = "NAME": the region /shared-memory/NAME (size = <hi lo>, peers = "vm", ...) must name
- * this VM among its peers, and every peer must be a VM of the configuration (docs/shmem.md). The
- * guest places two 32-bit BARs in the bar-window: the registers (4 KiB) and the region. */
-static bool parse_shmem(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
-{
-    if (!parse_bar_window(p, node, name, d) || !copy_string(p, node, "shmem", d->shmem, sizeof(d->shmem), true))
-        return false;
-    int top = fdt_path_offset(p->f, "/shared-memory");
-    int r = top < 0 ? -1 : subnode_named(p->f, top, d->shmem);
-    if (r < 0)
-        REFUSE(p, "devices/%s: shmem: no region /shared-memory/%s", name, d->shmem);
-    int len;
-    if (!fdt_getprop(p->f, r, "size", &len) || len != 8)
-        REFUSE(p, "shared-memory/%s: size: need <size-hi size-lo>", d->shmem);
-    const uint8_t *sz = fdt_getprop(p->f, r, "size", &len);
-    d->shmem_size = (uint64_t)fdt_cell(sz, 0) << 32 | fdt_cell(sz, 1);
-    if (d->shmem_size < 0x1000 || d->shmem_size > SHMEM_MAX_SIZE || (d->shmem_size & (d->shmem_size - 1)))
-        REFUSE(p, "shared-memory/%s: size 0x%lx: need a power of two from 4 KiB to %lu MiB", d->shmem,
-               (unsigned long)d->shmem_size, (unsigned long)(SHMEM_MAX_SIZE >> 20));
-    const char *peers = fdt_getprop(p->f, r, "peers", &len);
-    if (!peers || len <= 0 || peers[len - 1])
-        REFUSE(p, "shared-memory/%s: peers: need a list of VM names", d->shmem);
-    int vms = fdt_path_offset(p->f, "/vms");
-    unsigned n = 0;
-    bool me = false;
-    for (const char *s = peers, *end = peers + len; s < end; s += strlen(s) + 1, n++) {
-        if (n == SHMEM_MAX_PEERS)
-            REFUSE(p, "shared-memory/%s: peers: more than %d", d->shmem, SHMEM_MAX_PEERS);
-        if (subnode_named(p->f, vms, s) < 0)
-            REFUSE(p, "shared-memory/%s: peers: \"%.40s\" is not a VM under /vms", d->shmem, s);
-        for (const char *t = peers; t < s; t += strlen(t) + 1)
-            if (strcmp(t, s) == 0)
-                REFUSE(p, "shared-memory/%s: peers: \"%.40s\" is listed twice", d->shmem, s);
-        if (strcmp(s, vm->name) == 0) {
-            d->shmem_peer = (uint8_t)n;
-            me = true;
-        }
-    }
-    if (!me)
-        REFUSE(p, "devices/%s: shared-memory/%s does not name this VM in its peers", name, d->shmem);
-    d->shmem_peers = (uint8_t)n;
-    for (unsigned i = 0; i < vm->nr_devs; i++)
-        if (strcmp(vm->dev[i].shmem, d->shmem) == 0)
-            REFUSE(p, "devices/%s: shared-memory/%s is shown by another device of this VM", name, d->shmem);
-    /* Both BARs are 32-bit; the region's, naturally aligned, fits anywhere in twice its size. */
-    if (d->win_ipa + d->win_size > (1ULL << 32) || d->win_size < 2 * d->shmem_size)
-        REFUSE(p, "devices/%s: bar-window must lie below 4 GiB and hold at least twice the region (0x%lx)", name,
-               (unsigned long)(2 * d->shmem_size));
-    return true;
-}
-
-/* The properties a kind's binding names (core/vdev.h VDEV_PROP_*, docs/config.md). */
-static bool parse_props(struct parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
+/* What every kind's binding has, then the properties of its own (core/vdev.h: the kind's
+ * binding, in the file of its part). */
+static bool parse_props(struct config_parse *p, int node, const char *name, struct vm_config *vm, struct vm_device *d)
 {
     const struct vdev_kind *k = d->kind;
     if (k->needs_irq && !d->intid)
@@ -392,54 +243,10 @@ static bool parse_props(struct parse *p, int node, const char *name, struct vm_c
     if (d->size < k->min_size)
         REFUSE(p, "devices/%s: a \"%s\" window is at least 0x%lx bytes", name, k->compatible,
                (unsigned long)k->min_size);
-    if (k->props & VDEV_PROP_DISK) {
-        uint64_t size;
-        int len;
-        const char *disk = fdt_getprop(p->f, node, "disk", &len);
-        if (!disk || len <= 1 || disk[len - 1] || (size_t)len > sizeof(d->disk))
-            REFUSE(p, "devices/%s: disk: need the path of a disk image (at most %u bytes)", name,
-                   (unsigned)sizeof(d->disk) - 1);
-        memcpy(d->disk, disk, (size_t)len);
-        if (p->lim->file_size(d->disk, &size) < 0)
-            REFUSE(p, "devices/%s: disk \"%s\" is not in the image pack", name, d->disk);
-        if (size == 0 || size % 512 || size > VM_MAX_DISK)
-            REFUSE(p, "devices/%s: disk \"%s\" is %lu bytes: it must be a multiple of 512 up to %lu MiB", name, d->disk,
-                   (unsigned long)size, (unsigned long)(VM_MAX_DISK >> 20));
-    }
-    if ((k->props & VDEV_PROP_PCI) && !parse_pci(p, node, name, vm, d))
-        return false;
-    if ((k->props & VDEV_PROP_SHMEM) && !parse_shmem(p, node, name, vm, d))
-        return false;
-    if (k->props & VDEV_PROP_MSI_SPIS) {
-        uint32_t n;
-        if (fdt_prop_u32(p->f, node, "msi-spis", &n) < 0 || n == 0 || n > VDEV_MAX_MSI_SPIS || d->intid + n - 1 > 1019)
-            REFUSE(p, "devices/%s: msi-spis = <N>: 1 to %u SPIs from interrupts, all below 1020", name,
-                   VDEV_MAX_MSI_SPIS);
-        d->msi_spis = (uint16_t)n;
-    }
-    if (k->props & VDEV_PROP_READ_ONLY)
-        d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
-    if (k->props & VDEV_PROP_PORT_SEC)
-        d->port_security = fdt_getprop(p->f, node, "port-security", 0) != 0;
-    if (k->props & VDEV_PROP_NO_OFFLOADS)
-        d->no_offloads = fdt_getprop(p->f, node, "no-offloads", 0) != 0;
-    if (k->props & VDEV_PROP_MAC) {
-        int len;
-        const uint8_t *mac = fdt_getprop(p->f, node, "mac", &len);
-        if (mac) {
-            if (len != 6 || (mac[0] & 1))
-                REFUSE(p, "devices/%s: mac must be 6 bytes of a unicast address", name);
-            memcpy(d->mac, mac, 6);
-        } else {
-            d->mac[0] = 0x02; /* locally administered, unicast */
-            d->mac[5] = (uint8_t)vm->nr_devs;
-            d->mac[4] = (uint8_t)p->vm_index;
-        }
-    }
-    return true;
+    return !k->binding || k->binding(p, node, name, vm, d);
 }
 
-static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
+static bool parse_devices(struct config_parse *p, int vmnode, struct vm_config *vm)
 {
     int parent = -1;
     for (int n = fdt_first_subnode(p->f, vmnode); n >= 0; n = fdt_next_subnode(p->f, n))
@@ -456,10 +263,10 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
         if (!(d->kind = device_kind(p, n)))
             return refuse_kind(p, n, name);
         int len;
-        if (!fdt_getprop(p->f, n, "reg", &len) || len != 16 || !read_pair(p, n, "reg", 0, &d->ipa, &d->size) ||
+        if (!fdt_getprop(p->f, n, "reg", &len) || len != 16 || !config_read_pair(p, n, "reg", 0, &d->ipa, &d->size) ||
             d->size == 0 || ((d->ipa | d->size) & 0xfff))
             REFUSE(p, "devices/%s: reg must be one 4 KiB aligned <addr size> pair of 2 cells each", name);
-        if (!in_ipa_space(p, d->ipa, d->size))
+        if (!config_in_ipa_space(p, d->ipa, d->size))
             REFUSE(p, "devices/%s: 0x%lx+0x%lx exceeds the %u-bit IPA space", name, (unsigned long)d->ipa,
                    (unsigned long)d->size, p->lim->ipa_bits);
         uint32_t irq[1];
@@ -475,7 +282,7 @@ static bool parse_devices(struct parse *p, int vmnode, struct vm_config *vm)
 }
 
 /* Every IPA window of the VM must be disjoint from the others and from the hypervisor's. */
-static bool check_layout(struct parse *p, const struct vm_config *vm)
+static bool check_layout(struct config_parse *p, const struct vm_config *vm)
 {
     struct {
         const char *what;
@@ -519,7 +326,7 @@ static bool check_layout(struct parse *p, const struct vm_config *vm)
 }
 
 /* cpu-features = "no-debug", "no-pmu", ...: a string list, each "no-" and a feature's name. */
-static bool parse_cpu_features(struct parse *p, int node, struct vm_config *vm)
+static bool parse_cpu_features(struct config_parse *p, int node, struct vm_config *vm)
 {
     static const char *const names[CPU_FEAT_NR] = {
         [CPU_FEAT_DEBUG] = "no-debug", [CPU_FEAT_PMU] = "no-pmu",     [CPU_FEAT_SVE] = "no-sve",
@@ -544,7 +351,7 @@ static bool parse_cpu_features(struct parse *p, int node, struct vm_config *vm)
 
 /* sve-max-vl = <bits>: caps the VM's SVE vector length (vdev/vsve.c). A power of two from 128 to
  * 2048 (Arm ARM D24.2.214: the lengths a CPU may implement). */
-static bool parse_sve_max_vl(struct parse *p, int node, struct vm_config *vm)
+static bool parse_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm)
 {
     uint32_t bits;
     int len;
@@ -558,7 +365,7 @@ static bool parse_sve_max_vl(struct parse *p, int node, struct vm_config *vm)
 
 /* virtual-el2: an empty property (docs/config.md, docs/nested.md); whether the CPU can offer it
  * (FEAT_NV2) is checked when the VM is built (vdev/nested.c). */
-static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
+static bool parse_virtual_el2(struct config_parse *p, int node, struct vm_config *vm)
 {
     int len;
     if (!fdt_getprop(p->f, node, "virtual-el2", &len))
@@ -579,7 +386,7 @@ static bool parse_virtual_el2(struct parse *p, int node, struct vm_config *vm)
 
 /* control: an empty property, one VM only, with one elvisor,virtio-control device; that
  * device in any other VM is refused (docs/control.md). autostart: <0> or <1>, default 1. */
-static bool parse_control(struct parse *p, int node, struct vm_config *vm)
+static bool parse_control(struct config_parse *p, int node, struct vm_config *vm)
 {
     int len;
     uint32_t on = 1;
@@ -607,7 +414,7 @@ static bool parse_control(struct parse *p, int node, struct vm_config *vm)
     return true;
 }
 
-static bool parse_vm(struct parse *p, int node, struct vm_config *vm)
+static bool parse_vm(struct config_parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
            parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
@@ -631,7 +438,7 @@ int config_parse(const void *blob, size_t size, const struct config_limits *lim,
         report(0, "configuration has no /vms node");
         return -1;
     }
-    struct parse p = { .f = &f, .lim = lim, .accepted = out };
+    struct config_parse p = { .f = &f, .lim = lim, .accepted = out };
     int count = 0;
     for (int n = fdt_first_subnode(&f, vms); n >= 0; n = fdt_next_subnode(&f, n)) {
         const char *name = fdt_node_name(&f, n);

@@ -22,7 +22,7 @@
 
 struct vdev_kind;
 
-/* Disk images (VDEV_PROP_DISK) are copied into hypervisor RAM (docs/virtio.md): at most this
+/* Disk images (virtio-blk's disk) are copied into hypervisor RAM (docs/virtio.md): at most this
  * many bytes each. */
 #define VM_MAX_DISK (256ULL << 20)
 
@@ -49,24 +49,24 @@ struct vm_device {
     uint64_t ipa;
     uint64_t size;
     uint32_t intid; /* the SPI the device raises, 0 = none */
-    /* VDEV_PROP_DISK, VDEV_PROP_READ_ONLY: a disk image (a packed file), whether the guest may
+    /* config_bind_blk (core/vdev.h): a disk image (a packed file), whether the guest may
      * write it. */
     char disk[VM_PATH_LEN];
     bool read_only;
-    /* VDEV_PROP_MAC: a network port's MAC address; with port_security it sends from no other. */
+    /* config_bind_net: a network port's MAC address; with port_security it sends from no other. */
     uint8_t mac[6];
     bool port_security;
-    bool no_offloads; /* VDEV_PROP_NO_OFFLOADS */
-    /* VDEV_PROP_PCI: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
+    bool no_offloads; /* config_bind_net */
+    /* config_bind_pci: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
      * the IPA window where the guest places their BARs, and whether the VM is trusted to do
      * DMA without an SMMU (docs/pci.md). */
-    /* VDEV_PROP_MSI_SPIS: the SPIs intid .. intid + msi_spis - 1 are the device's. */
+    /* config_bind_msi_spis: the SPIs intid .. intid + msi_spis - 1 are the device's. */
     uint16_t msi_spis;
     uint16_t pci_bdf[VM_MAX_PCI_FNS];
     uint8_t nr_pci;
     bool dma_unsafe;
     uint64_t win_ipa, win_size;
-    /* VDEV_PROP_SHMEM: the shared region /shared-memory/<shmem> this device shows (with
+    /* config_bind_shmem: the shared region /shared-memory/<shmem> this device shows (with
      * bar-window and read_only), its size, this VM's peer number (its place in the region's
      * `peers`) and how many peers it has (docs/shmem.md). */
     char shmem[VM_NAME_LEN];

@@ -5,24 +5,23 @@
 #define CORE_EFI_MEM_H
 
 #include <stdint.h>
-#include "core/platform.h"
-
-/* A list of ranges kept sorted and merged: touching or overlapping ranges become one. */
-struct range_list {
-    struct mem_range *r;
-    unsigned count;
-    unsigned max;
-};
-
-/* Adds [base, base + size) to the list; -1 when it would need more than max ranges. */
-int range_list_add(struct range_list *l, uint64_t base, uint64_t size);
+#include "core/range_list.h"
 
 /* Reads map_size bytes of descriptors desc_size apart. Every write-back cacheable range of a
  * type that is system memory goes to ram; the parts of it that must stay untouched after boot
  * services are gone (runtime services code and data, ACPI tables and NVS) go to reserved too.
  * Reserved, unusable, MMIO and persistent memory are not RAM for the hypervisor. Appends to
  * both lists (merging); returns NULL or a one-line reason the map cannot be used. */
+#if CONFIG_EFI
 const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size, struct range_list *ram,
                           struct range_list *reserved);
+#else
+/* Without CONFIG_EFI no EFI stub hands over a map (docs/build.md). */
+static inline const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size, struct range_list *ram,
+                                        struct range_list *reserved)
+{
+    return "EFI memory map: not in this build (CONFIG_EFI=n, docs/build.md)";
+}
+#endif
 
 #endif

@@ -3,7 +3,7 @@
  * DMA translated by the VM's own stage 2 (SMMUv3 stage 2 STE, the VM's VMID), its INTx given to
  * the VM as a passthrough SPI, its bus mastering turned off before the VM is reset or stopped.
  * Core names no device model: the VM's functions are the pci_bdf lists of its configured
- * devices (VDEV_PROP_PCI). */
+ * devices (config_bind_pci). */
 #ifndef CORE_PCI_ASSIGN_H
 #define CORE_PCI_ASSIGN_H
 

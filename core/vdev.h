@@ -19,23 +19,33 @@ struct fdt_writer;
 #define VDEV_STATE_BYTES      1024
 #define VDEV_STATE_FITS(type) _Static_assert(sizeof(type) <= VDEV_STATE_BYTES, #type " fits a device slot")
 
-/* Configuration properties a kind's node may carry besides reg and interrupts (docs/config.md);
- * core/config.c reads them into struct vm_device. */
-#define VDEV_PROP_DISK      (1u << 0) /* "disk": a packed disk image, whole 512-byte sectors (d->file) */
-#define VDEV_PROP_READ_ONLY (1u << 1) /* "read-only": the guest may not write it (d->read_only) */
-#define VDEV_PROP_MAC       (1u << 2) /* "mac": 6 bytes, unicast; default 02:00:00:00:<vm>:<dev> */
-#define VDEV_PROP_PORT_SEC  (1u << 3) /* "port-security": sends only from its mac (d->port_security) */
-/* "pci-devices" (host functions "BB:DD.F", each given to one VM), "bar-window" (the IPA window
- * of their BARs) and "dma-unsafe" (allow them without an SMMU); docs/pci.md. */
-#define VDEV_PROP_PCI (1u << 4)
-/* "msi-spis": how many SPIs, from the one interrupts names, an MSI frame owns (d->msi_spis). */
-#define VDEV_PROP_MSI_SPIS (1u << 5)
-#define VDEV_MAX_MSI_SPIS  64
-/* "shmem" (a region under /shared-memory that names this VM among its peers) and "bar-window"
- * (where the guest places the registers and the region); docs/shmem.md. */
-#define VDEV_PROP_SHMEM (1u << 6)
-/* "no-offloads": a network port offers its driver no checksum or segmentation offload. */
-#define VDEV_PROP_NO_OFFLOADS (1u << 7)
+/* A kind's binding: the properties its node carries besides reg and interrupts (docs/config.md),
+ * read into the struct vm_device; false refuses the VM, the reason in p (core/config_parse.h).
+ * Each is in a file of the optional part it belongs to, so that a build without the part leaves
+ * out its parsing (docs/build.md). */
+struct config_parse;
+struct vm_config;
+typedef bool vdev_binding_fn(struct config_parse *p, int node, const char *name, struct vm_config *vm,
+                             struct vm_device *d);
+/* virtio-blk: "disk" (a packed disk image, whole 512-byte sectors) and "read-only" (the guest
+ * may not write it); core/config_virtio.c. */
+vdev_binding_fn config_bind_blk;
+/* virtio-net: "mac" (6 bytes, unicast; default 02:00:00:00:<vm>:<dev>), "port-security"
+ * (sends only from its mac) and "no-offloads" (offers its driver no checksum or segmentation
+ * offload); core/config_virtio.c. */
+vdev_binding_fn config_bind_net;
+/* The virtual PCIe host bridge: "pci-devices" (host functions "BB:DD.F", each given to one VM),
+ * "bar-window" (the IPA window of their BARs) and "dma-unsafe" (allow them without an SMMU);
+ * docs/pci.md, core/config_pci.c. */
+vdev_binding_fn config_bind_pci;
+/* The GICv2m frame: "msi-spis", how many SPIs, from the one interrupts names, it owns
+ * (d->msi_spis); core/config_msi.c. */
+vdev_binding_fn config_bind_msi_spis;
+#define VDEV_MAX_MSI_SPIS 64
+/* ivshmem: "shmem" (a region under /shared-memory that names this VM among its peers),
+ * "bar-window" (where the guest places the registers and the region) and "read-only";
+ * docs/shmem.md, core/config_shmem.c. */
+vdev_binding_fn config_bind_shmem;
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {
@@ -78,11 +88,11 @@ struct vdev_ops {
 /* A device kind: its configuration binding (pure data, also used by the host tests of the
  * configuration parser) and its model. */
 struct vdev_kind {
-    const char *compatible; /* of its node under a VM's devices { } */
-    unsigned props;         /* VDEV_PROP_* */
-    bool needs_irq;         /* interrupts = <SPI> is required */
-    uint64_t min_size;      /* smallest reg window, 0 = any */
-    bool control;           /* the control channel: only in the VM marked `control;` */
+    const char *compatible;   /* of its node under a VM's devices { } */
+    vdev_binding_fn *binding; /* its own properties; NULL: none */
+    bool needs_irq;           /* interrupts = <SPI> is required */
+    uint64_t min_size;        /* smallest reg window, 0 = any */
+    bool control;             /* the control channel: only in the VM marked `control;` */
     const struct vdev_ops *ops;
 };
 

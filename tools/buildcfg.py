@@ -12,7 +12,8 @@ and writes
   OUT_H   `#define CONFIG_NAME 1` or `0` for each option, force-included in every hypervisor
           object (the Makefile's -include): the tables of vdev/ and drivers/ keep or drop their
           rows by it, and a left-out part's header gives its callers the part's absent form.
-  OUT_MK  HV_LEFT_OUT (the source files no option that is on links), HV_OPT and HV_LDFLAGS
+  OUT_MK  HV_LEFT_OUT (the source files no option that is on links, and those of the absent
+          forms in ABSENT whose option is on), HV_OPT and HV_LDFLAGS
           (OPTIMIZE_SIZE's compiler and linker flags) and CONFIG_NAME := y|n for the Makefile.
 
 tools/bench.py reads OPTIONS too, to size each part of the default build.
@@ -30,17 +31,19 @@ OPTIONS = [
     ("ITS", "host GICv3 ITS and the VMs' virtual ITS (LPIs)", [],
      ["drivers/gicv3_its.c", "vdev/vits.c", "vdev/vits_cmd.c", "vdev/vgic_lpi.c"]),
     ("GICV2M", "the GICv2m MSI frame device, and the host frame that carries assigned functions' MSIs on GICv2",
-     [], ["vdev/vgicv2m.c", "drivers/gicv2m.c"]),
+     [], ["vdev/vgicv2m.c", "drivers/gicv2m.c", "core/config_msi.c"]),
     ("PCI_ASSIGN", "PCIe functions assigned to VMs: SMMUv3, host bridge, virtual bridge, MSI/MSI-X",
      ["ITS"],
      ["core/pci_assign.c", "core/pci_msi.c", "drivers/smmuv3.c", "drivers/pci_host.c", "vdev/vpci.c",
-      "vdev/vpci_msi.c", "vdev/vpci_msix.c", "vdev/pci_dt.c"]),
+      "vdev/vpci_msi.c", "vdev/vpci_msix.c", "vdev/pci_dt.c", "core/config_pci.c", "core/config_bar.c"]),
     ("GICV4", "GICv4.0 direct injection of assigned functions' MSIs (vPEs on the host ITS)",
      ["PCI_ASSIGN"], ["drivers/gicv4.c", "vdev/vgic_v4.c"]),
     ("SHMEM", "memory shared between VMs (ivshmem-style PCI function, doorbells)", [],
-     ["vdev/ivshmem.c", "vdev/ivshmem_doorbell.c", "vdev/shmem_region.c", "vdev/pci_dt.c"]),
-    ("VIRTIO_BLK", "virtio-blk back end", [], ["vdev/virtio_blk.c"] + VIRTIO),
-    ("VIRTIO_NET", "virtio-net back end", ["VSWITCH"], ["vdev/virtio_net.c", "vdev/net_offload.c"] + VIRTIO),
+     ["vdev/ivshmem.c", "vdev/ivshmem_doorbell.c", "vdev/shmem_region.c", "vdev/pci_dt.c", "core/config_shmem.c",
+      "core/config_bar.c"]),
+    ("VIRTIO_BLK", "virtio-blk back end", [], ["vdev/virtio_blk.c", "core/config_virtio.c"] + VIRTIO),
+    ("VIRTIO_NET", "virtio-net back end", ["VSWITCH"],
+     ["vdev/virtio_net.c", "vdev/net_offload.c", "core/config_virtio.c"] + VIRTIO),
     ("VSWITCH", "the virtual switch between VMs' virtio-net ports", ["VIRTIO_NET"], ["vdev/vswitch.c"]),
     ("VIRTIO_CONSOLE", "virtio-console back end", [], ["vdev/virtio_console.c"] + VIRTIO),
     ("VIRTIO_RNG", "virtio-rng back end", [], ["vdev/virtio_rng.c"] + VIRTIO),
@@ -57,12 +60,22 @@ OPTIONS = [
     ("MTE", "memory tagging virtualization (else hidden, tags UNDEFINED)", [], ["vdev/vmte.c"]),
     ("SYMBOLS", "the symbol table that names functions in a crash report's backtrace", [],
      ["arch/aarch64/symbols.c"]),
+    ("EFI", "booting as an EFI application (the EFI stub, for UEFI or U-Boot's bootefi) with the EFI memory map "
+     "it hands over; else UEFI gets EFI_UNSUPPORTED and a boot loader starts the Image (booti, -kernel)", [],
+     ["arch/aarch64/efi_stub.c", "arch/aarch64/efi_entry.S", "core/efi_mem.c"]),
+    ("CRASH_NAMES", "the names of exception classes and fault status codes in a crash report (else their numbers)", [],
+     ["arch/aarch64/esr_names.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
     ("UART_IMX", "i.MX UART console driver", [], ["drivers/imx_uart.c"]),
+    ("CONSOLE_MUX", "the console's filter, line discipline and input focus for several VMs (else each VM's output "
+     "as it comes, control characters shown as '.', input to the first VM)", [],
+     ["core/console_mux.c", "core/console_stream.c", "core/escape.c"]),
     ("OPTIMIZE_SIZE", "every object built with -Os (the default builds only boot-time code so), each function and "
      "object in a section of its own, and the link drops those nothing references (--gc-sections)", [], []),
 ]
 NAMES = [o[0] for o in OPTIONS]
+# The source files an option's absent form links: linked only when that option is off.
+ABSENT = {"CONSOLE_MUX": ["core/console_plain.c"]}
 
 
 class ConfigError(Exception):
@@ -99,9 +112,11 @@ def parse(path):
 
 
 def left_out(values):
-    """The source files no option that is on links, sorted."""
+    """The source files no option that is on links and the absent forms' of options that are on, sorted."""
     kept = {f for name, _, _, files in OPTIONS if values[name] for f in files}
-    return sorted({f for _, _, _, files in OPTIONS for f in files} - kept)
+    kept |= {f for name, files in ABSENT.items() if not values[name] for f in files}
+    every = {f for _, _, _, files in OPTIONS for f in files} | {f for files in ABSENT.values() for f in files}
+    return sorted(every - kept)
 
 
 def write_if_changed(path, text):

@@ -19,7 +19,7 @@ qemu_ok() {
 }
 
 all_ok() {
-    for t in aarch64-linux-gnu-gcc dtc cppcheck clang clang-tidy clang-format cpio; do
+    for t in aarch64-linux-gnu-gcc ld.lld dtc cppcheck clang clang-tidy clang-format cpio; do
         command -v "$t" >/dev/null 2>&1 || return 1
     done
     qemu_ok || return 1

@@ -28,21 +28,21 @@ const struct vdev_kind vdev_kinds[] = {
 #endif
 #if CONFIG_GICV2M
     { .compatible = "arm,gic-v2m-frame",
-      .props = VDEV_PROP_MSI_SPIS,
+      .binding = config_bind_msi_spis,
       .needs_irq = true,
       .min_size = V2M_FRAME_SIZE,
       .ops = MODEL(&vgicv2m_ops) },
 #endif
 #if CONFIG_VIRTIO_BLK
     { .compatible = "elvisor,virtio-blk",
-      .props = VDEV_PROP_DISK | VDEV_PROP_READ_ONLY,
+      .binding = config_bind_blk,
       .needs_irq = true,
       .min_size = VIRTIO_MMIO_MIN_WINDOW,
       .ops = MODEL(&virtio_blk_ops) },
 #endif
 #if CONFIG_VIRTIO_NET
     { .compatible = "elvisor,virtio-net",
-      .props = VDEV_PROP_MAC | VDEV_PROP_PORT_SEC | VDEV_PROP_NO_OFFLOADS,
+      .binding = config_bind_net,
       .needs_irq = true,
       .min_size = VIRTIO_MMIO_MIN_WINDOW,
       .ops = MODEL(&virtio_net_ops) },
@@ -68,13 +68,13 @@ const struct vdev_kind vdev_kinds[] = {
 #endif
 #if CONFIG_PCI_ASSIGN
     { .compatible = "pci-host-ecam-generic",
-      .props = VDEV_PROP_PCI,
+      .binding = config_bind_pci,
       .min_size = VPCI_ECAM_MIN_WINDOW,
       .ops = MODEL(&vpci_ops) },
 #endif
 #if CONFIG_SHMEM
     { .compatible = "elvisor,ivshmem-pci",
-      .props = VDEV_PROP_SHMEM | VDEV_PROP_READ_ONLY,
+      .binding = config_bind_shmem,
       .needs_irq = true,
       .min_size = VPCI_ECAM_MIN_WINDOW,
       .ops = MODEL(&ivshmem_ops) },

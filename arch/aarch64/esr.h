@@ -100,8 +100,13 @@ static inline uint16_t esr_imm16(uint64_t esr) { return (uint16_t)(esr & ESR_IMM
 
 static inline bool esr_wfx_is_wfe(uint64_t esr) { return (esr & ESR_WFX_TI_WFE) != 0; /* TI[0] set for WFE and WFET */ }
 
-/* Human-readable name of an exception class, "UNKNOWN_EC" for unallocated values. */
+/* Human-readable name of an exception class, "UNKNOWN_EC" for unallocated values
+ * (arch/aarch64/esr_names.c); without CONFIG_CRASH_NAMES "?" (the number is printed beside it). */
+#if CONFIG_CRASH_NAMES
 const char *esr_ec_name(uint32_t ec);
+#else
+static inline const char *esr_ec_name(uint32_t ec) { return "?"; }
+#endif
 
 /*
  * Data abort ISS (Arm ARM D24.2 ESR_EL2, "ISS encoding for an exception from a Data Abort").
@@ -134,8 +139,13 @@ const char *esr_ec_name(uint32_t ec);
 #define ESR_FSC_TRANS_LM1    0x2b /* translation fault, level -1 (FEAT_LPA2) */
 #define ESR_FSC_TLB_CONFLICT 0x30
 
-/* Human-readable name of a DFSC/IFSC value, "UNKNOWN_FSC" for reserved values. */
+/* Human-readable name of a DFSC/IFSC value, "UNKNOWN_FSC" for reserved values
+ * (arch/aarch64/esr_names.c); without CONFIG_CRASH_NAMES "?". */
+#if CONFIG_CRASH_NAMES
 const char *esr_dfsc_name(uint32_t fsc);
+#else
+static inline const char *esr_dfsc_name(uint32_t fsc) { return "?"; }
+#endif
 
 /* One emulated MMIO access, as described by the data-abort syndrome. */
 struct mmio_access {

@@ -99,6 +99,16 @@ pe_sections:
     .long   PE_SCN_INITIALIZED_DATA | PE_SCN_MEM_READ | PE_SCN_MEM_WRITE
 
     .section .text.boot, "ax"
+#if !CONFIG_EFI
+/* Not an EFI application in this build (CONFIG_EFI=n, docs/build.md): UEFI's StartImage gets
+ * EFI_UNSUPPORTED back (UEFI 2.10, Appendix D: high bit set, code 3). */
+FUNC(efi_pe_entry)
+    mov     x0, #3
+    movk    x0, #0x8000, lsl #48
+    ret
+ENDFUNC(efi_pe_entry)
+#endif
+
 FUNC(primary_entry)
     mov     x19, x0                     /* DTB */
     ldr     x9, =EFI_HANDOFF_MAGIC
@@ -161,6 +171,15 @@ FUNC(spin_table_entry)
 2:  wfe
     b       2b
 ENDFUNC(spin_table_entry)
+
+    .data
+    /* Where apply_relocations (asm.h) last relocated the image for: 0, where it is linked,
+     * until it runs. */
+    .balign 8
+    .global reloc_base
+    .hidden reloc_base
+reloc_base:
+    .quad   0
 
     .section .bss
     /* Per CPU: its affinity for spin_table_entry (arch/aarch64/spin_table.h). */

@@ -138,9 +138,9 @@ static void check_vm(const struct vm_config *vm)
         if (d->kind->needs_irq)
             CHECK(d->intid != 0);
         CHECK(d->size >= d->kind->min_size);
-        if (d->kind->props & VDEV_PROP_DISK)
+        if (d->kind->binding == config_bind_blk)
             CHECK(d->disk[0] && memchr(d->disk, 0, sizeof(d->disk)));
-        if (d->kind->props & VDEV_PROP_MAC)
+        if (d->kind->binding == config_bind_net)
             CHECK(!(d->mac[0] & 1));
         CHECK(d->size != 0 && !((d->ipa | d->size) & 0xfff));
         CHECK(in_ipa(d->ipa, d->size));

@@ -1,6 +1,7 @@
 """The minimal build (configs/build/minimal.conf, docs/build.md): it builds, boots a bare-metal
 VM whose checks of the hidden CPU features pass, refuses VMs that ask for a part it leaves out
-with one line each while the others run, and stops on a GICv2 host with one line."""
+with one line each while the others run, stops on a GICv2 host with one line, and is refused by
+UEFI as an EFI application (CONFIG_EFI=n)."""
 import os
 import re
 import subprocess
@@ -104,14 +105,26 @@ def test_minimal_runs_linux():
 
 
 def test_minimal_crash_report_without_symbols():
-    """Without CONFIG_SYMBOLS the crash report still decodes the exception and prints a
-    backtrace, of bare addresses, and powers off."""
+    """Without CONFIG_SYMBOLS and CONFIG_CRASH_NAMES the crash report still gives the exception
+    (its class by number), the registers and a backtrace, of bare addresses, and powers off."""
     with Qemu("minimal-crash", machine_args(gic=3, smp=2) + ["-append", "elvisor.crash_test"],
               kernel=os.path.join(MIN, "elvisor.bin")) as q:
-        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: DABT_CUR")
+        q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: \? \*\*\*")
+        q.expect(r"ESR_EL2 [0-9a-f]{16} \(EC 0x25 \?, ISS")
         q.expect(r"FAR_EL2 0000000000000008")
         q.expect(r"backtrace:")
         m = q.expect(r"#0 [0-9a-f]{16}([^\n]*)\n")
         assert "<" not in m.group(1)
         q.expect(r"powering off")
         q.expect_exit()
+
+
+def test_minimal_is_not_an_efi_application():
+    """Without CONFIG_EFI the image still carries its PE/COFF header, but its entry point hands
+    UEFI EFI_UNSUPPORTED at once: the firmware says so and goes on to its next boot option."""
+    disk = os.path.join(MIN, "tests/configs/basics.disk")
+    args = ["-machine", "acpi=off", "-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
+            "-drive", "if=none,format=raw,readonly=on,file=%s,id=esp" % disk, "-device", "virtio-blk-device,drive=esp"]
+    with Qemu("minimal-uefi", machine_args(gic=3, smp=1) + args, kernel=False) as q:
+        q.expect(r"failed to start Boot\w+ \"UEFI Misc Device\"[^\n]*: Unsupported", timeout=120)
+        assert "elvisor" not in q.output()

@@ -35,6 +35,9 @@ static void test_ec_names(void **state)
         const char *n = esr_ec_name(ec);
 
         assert_non_null(n);
+        /* The names are held in 14-byte slots (esr_names.c): a 14-character name would have
+         * no NUL there. */
+        assert_non_null(memchr(n, 0, 14));
         if (is_alloc[ec])
             assert_string_not_equal(n, "UNKNOWN_EC");
         else
