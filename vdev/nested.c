@@ -382,7 +382,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;
     }
     uint64_t hcr = guest_hcr_el2(n);
-    /* Its HCR_EL2.E2H against the arrangement (nested_vhe_stale, on the value read once). */
+    /* Its HCR_EL2.E2H against the arrangement, on the value read once (nested_vhe_sync if it
+     * changed). */
     if (__builtin_expect(((hcr & HCR_EL2_E2H) != 0) != n->vhe, 0))
         nested_vhe_sync(v, n);
     /* Its maintenance interrupt follows its ICH_HCR_EL2 and list registers, which it writes in

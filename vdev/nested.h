@@ -96,11 +96,6 @@ void nested_vhe_el2_save(struct nested_el2 *e);
 /* At a trap from virtual EL2: the arrangement follows its HCR_EL2.E2H (in the VNCR page, written
  * without a trap); true if it changed. */
 bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n);
-/* Its HCR_EL2.E2H differs from the arrangement (the test before nested_vhe_sync on hot paths). */
-static inline bool nested_vhe_stale(const struct nested_vcpu *n)
-{
-    return ((__atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED) & HCR_EL2_E2H) != 0) != n->vhe;
-}
 /* With E2H = 1, an EL2 register held in a CPU EL1 register: f (a field of n->el2) read or
  * written there; false for the others and with E2H = 0. */
 bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val, bool write);
