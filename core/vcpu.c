@@ -157,7 +157,8 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
     v->hcr = guest_hcr(v);
-    write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+    v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    write_guest_hcr(v->hcr_live);
     isb();
     pc->vcpu = v;
     v->loaded = true;
@@ -191,7 +192,8 @@ static void hcr_changed(struct vcpu *v)
     uint64_t old = v->hcr;
     v->hcr = guest_hcr(v);
     if (v->hcr != old && v->loaded && this_cpu()->vcpu == v) {
-        write_guest_hcr(v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+        v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+        write_guest_hcr(v->hcr_live);
         isb();
     }
 }
@@ -230,24 +232,23 @@ void vcpu_kick(struct vcpu *v)
 
 /* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr) with the
  * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). */
-static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
+static inline void entry_hcr(struct vcpu *v)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-    if (want != cur) {
+    if (want != v->hcr_live) {
+        v->hcr_live = want;
         write_guest_hcr(want);
         isb();
     }
-    return want;
 }
 
 /* The guest taking the virtual SError clears HCR_EL2.VSE: it is one-shot. */
-static uint64_t vlines_exit(struct vcpu *v, uint64_t cur)
+static inline void vlines_exit(struct vcpu *v)
 {
-    if ((cur & HCR_EL2_VSE) && !(sysreg_read(hcr_el2) & HCR_EL2_VSE)) {
+    if (__builtin_expect((v->hcr_live & HCR_EL2_VSE) && !(sysreg_read(hcr_el2) & HCR_EL2_VSE), 0)) {
         __atomic_fetch_and(&v->vlines, ~HCR_EL2_VSE, __ATOMIC_RELAXED);
-        cur &= ~HCR_EL2_VSE;
+        v->hcr_live &= ~HCR_EL2_VSE;
     }
-    return cur;
 }
 
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
@@ -261,6 +262,22 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
         vcpu_kick(v);
 }
 
+/* Whether v goes on running on this CPU: still runnable, its VM running, its slice not over. */
+static inline bool keeps_cpu(const struct vcpu *v)
+{
+    return v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !this_cpu()->resched;
+}
+
+/* Before each entry: the virtual CPU hardware (one load and branch unless a part has work),
+ * then HCR_EL2 if it changed. */
+static inline void entry_prepare(struct vcpu *v)
+{
+    uint64_t m = v->hw_flush.any;
+    if (m)
+        hw_marked(v, &v->hw_flush, m, false);
+    entry_hcr(v);
+}
+
 void vcpu_run(struct vcpu *v)
 {
     /* Claim v before looking at its VM's state once more: a reset that marked the VM
@@ -272,21 +289,42 @@ void vcpu_run(struct vcpu *v)
         return;
     }
     vcpu_load(v);
-    uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-    struct percpu *pc = this_cpu();
-    while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
-        /* The virtual CPU hardware: one load and branch each way unless a part has work. */
-        uint64_t m = v->hw_flush.any;
-        if (m)
-            hw_marked(v, &v->hw_flush, m, false);
-        hcr = vcpu_entry_hcr(v, hcr);
-        unsigned kind = vcpu_enter(&v->regs);
-        hcr = vlines_exit(v, hcr);
-        m = v->hw_sync.any;
-        if (m)
-            hw_marked(v, &v->hw_sync, m, true);
-        if (exit_handle(v, kind) == EXIT_YIELD)
-            break;
+    if (keeps_cpu(v)) {
+        entry_prepare(v);
+        vcpu_enter(&v->regs); /* exits are handled by vcpu_exit until one ends the run */
     }
     vcpu_put(v);
+}
+
+/* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
+ * the parts that asked to sync, the exit's handler, then, if v keeps its CPU, what vcpu_run
+ * would do before the next entry, and straight back into the guest (v's register file). NULL
+ * ends the run: vcpu_enter returns to vcpu_run, which puts v. */
+static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
+{
+    vlines_exit(v);
+    uint64_t m = v->hw_sync.any;
+    if (m)
+        hw_marked(v, &v->hw_sync, m, true);
+    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
+    if (r == EXIT_YIELD || !keeps_cpu(v))
+        return NULL;
+    entry_prepare(v);
+    return &v->regs;
+}
+
+/* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
+ * nothing but v across the calls. */
+static __attribute__((noinline)) struct guest_regs *exit_async(struct vcpu *v, unsigned kind)
+{
+    return exit_body(v, kind);
+}
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "struct vcpu: regs first");
+struct guest_regs *vcpu_exit(struct guest_regs *regs, unsigned kind)
+{
+    struct vcpu *v = (struct vcpu *)(void *)regs;
+    if (__builtin_expect(kind != EXIT_SYNC, 0))
+        return exit_async(v, kind);
+    return exit_body(v, EXIT_SYNC);
 }
