@@ -73,6 +73,7 @@ static void slice_over(struct hyp_timer *t)
 {
     struct percpu *pc = t->arg;
     pc->resched = true;
+    cpu_attention(pc->id);
 }
 
 bool sched_cpu_shared(void) { return this_cpu()->sharing > 1; }

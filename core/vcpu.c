@@ -181,20 +181,25 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
     v->hcr = guest_hcr(v);
+    cpu_attention(v->pcpu); /* the next entry writes it */
 }
 
 /* On the vCPU loaded on this CPU a change applies at once, before the caller's next step (e.g.
- * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next
- * entry writes the same value again. No change, no write: HCR_EL2 holds it already, or the next
- * entry writes it (vcpu_entry_hcr). */
+ * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c). No change, no
+ * write: HCR_EL2 holds it already, or the next load or entry writes it (entry_hcr, after the
+ * attention it is given). */
 static void hcr_changed(struct vcpu *v)
 {
     uint64_t old = v->hcr;
     v->hcr = guest_hcr(v);
-    if (v->hcr != old && v->loaded && this_cpu()->vcpu == v) {
+    if (v->hcr == old)
+        return;
+    if (v->loaded && this_cpu()->vcpu == v) {
         v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
         write_guest_hcr(v->hcr_live);
         isb();
+    } else {
+        cpu_attention(v->pcpu);
     }
 }
 
@@ -230,9 +235,10 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
-/* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr) with the
- * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). */
-static inline void entry_hcr(struct vcpu *v)
+/* HCR_EL2 for the next entry, written only when it changed: v->hcr (guest_hcr) with the
+ * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). Every change of
+ * either gives v's CPU attention (cpu_attention), so an exit looks only then. */
+static void entry_hcr(struct vcpu *v)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != v->hcr_live) {
@@ -258,6 +264,7 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
         __atomic_fetch_or(&v->vlines, bit, __ATOMIC_RELAXED);
     else
         __atomic_fetch_and(&v->vlines, ~bit, __ATOMIC_RELAXED);
+    cpu_attention(v->pcpu); /* the next entry writes HCR_EL2 */
     if (v->pcpu != this_cpu()->id)
         vcpu_kick(v);
 }
@@ -268,14 +275,24 @@ static inline bool keeps_cpu(const struct vcpu *v)
     return v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !this_cpu()->resched;
 }
 
-/* Before each entry: the virtual CPU hardware (one load and branch unless a part has work),
- * then HCR_EL2 if it changed. */
-static inline void entry_prepare(struct vcpu *v)
+/* The parts' flush before an entry: one load and branch unless a part has work. */
+static inline void hw_flush(struct vcpu *v)
 {
     uint64_t m = v->hw_flush.any;
     if (m)
         hw_marked(v, &v->hw_flush, m, false);
+}
+
+/* What this CPU's attention word asks for (core/percpu.h): cleared first, then everything it
+ * may stand for is looked at, so that a change made after the clear sets it again for the next
+ * exit. False: v leaves its CPU. */
+static bool attention(struct vcpu *v)
+{
+    __atomic_exchange_n(&this_cpu()->attn, 0, __ATOMIC_SEQ_CST);
+    if (!keeps_cpu(v))
+        return false;
     entry_hcr(v);
+    return true;
 }
 
 void vcpu_run(struct vcpu *v)
@@ -289,17 +306,18 @@ void vcpu_run(struct vcpu *v)
         return;
     }
     vcpu_load(v);
-    if (keeps_cpu(v)) {
-        entry_prepare(v);
+    hw_flush(v);
+    if (attention(v))
         vcpu_enter(&v->regs); /* exits are handled by vcpu_exit until one ends the run */
-    }
     vcpu_put(v);
 }
 
 /* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
- * the parts that asked to sync, the exit's handler, then, if v keeps its CPU, what vcpu_run
- * would do before the next entry, and straight back into the guest (v's register file). NULL
- * ends the run: vcpu_enter returns to vcpu_run, which puts v. */
+ * the parts that asked to sync, the exit's handler, the parts' flush, then, only if this CPU's
+ * attention word is set, the checks of the run loop (is v still to run here, HCR_EL2), and
+ * straight back into the guest (v's register file). NULL ends the run: vcpu_enter returns to
+ * vcpu_run, which puts v. The flush comes before the attention check, so that what a part's
+ * flush changes (a virtual interrupt line) is applied before the entry. */
 static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
 {
     vlines_exit(v);
@@ -307,12 +325,13 @@ static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct
     if (m)
         hw_marked(v, &v->hw_sync, m, true);
     enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
-    if (r == EXIT_YIELD || !keeps_cpu(v))
+    if (r == EXIT_YIELD)
         return NULL;
-    entry_prepare(v);
+    hw_flush(v);
+    if (__builtin_expect(this_cpu()->attn != 0, 0) && !attention(v))
+        return NULL;
     return &v->regs;
 }
-
 /* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
  * nothing but v across the calls. */
 static __attribute__((noinline)) struct guest_regs *exit_async(struct vcpu *v, unsigned kind)

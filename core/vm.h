@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/vdev.h"
 #include "core/vcpu_hw.h"
+#include "core/percpu.h"
 #include "lib/spinlock.h"
 
 struct vm;
@@ -158,6 +159,14 @@ extern unsigned nr_vms;
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);
 /* Stops the whole VM with a reason; its vCPUs leave their pCPUs at their next exit. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* After vm->state or its vCPUs' states changed: each vCPU's CPU looks before entering it again
+ * (cpu_attention). */
+static inline void vm_attention(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        cpu_attention(vm->vcpu[i].pcpu);
+}
 /* One rate-limited console line about something the VM did: "elvisor: VM 'name' <text>". */
 void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */

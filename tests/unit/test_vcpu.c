@@ -315,8 +315,17 @@ static void test_parts_run_first_to_last_and_see_what_earlier_ones_marked(void *
     assert_int_equal(v0->hw_sync.any, 0);
 }
 
-static void stop_vm(struct vcpu *v, unsigned exit) { v->vm->state = VM_STOPPED; }
-static void resched_at_second_exit(struct vcpu *v, unsigned exit) { this_cpu()->resched = exit == 2; }
+/* As vm_stop and the scheduler's slice timer do: the change, then the CPU's attention. */
+static void stop_vm(struct vcpu *v, unsigned exit)
+{
+    v->vm->state = VM_STOPPED;
+    vm_attention(v->vm);
+}
+static void resched_at_second_exit(struct vcpu *v, unsigned exit)
+{
+    this_cpu()->resched = exit == 2;
+    cpu_attention(this_cpu()->id);
+}
 
 static void test_the_run_ends_when_the_vm_stops_or_the_slice_is_over(void **state)
 {
