@@ -43,8 +43,7 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
 
 enum exit_result exit_dabt(struct vcpu *v, uint64_t esr)
 {
-    mmio_abort(v, esr);
-    return EXIT_RESUME;
+    return mmio_abort(v, esr);
 }
 
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
