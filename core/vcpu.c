@@ -283,17 +283,23 @@ static inline void hw_flush(struct vcpu *v)
         hw_marked(v, &v->hw_flush, m, false);
 }
 
-/* What this CPU's attention word asks for (core/percpu.h): cleared first, then everything it
- * may stand for is looked at, so that a change made after the clear sets it again for the next
- * exit. False: v leaves its CPU. */
-static bool attention(struct vcpu *v)
+/* Before an entry when this CPU's attention word (core/percpu.h) is set: the word is cleared
+ * first, then everything it may stand for is looked at, so that a change made after the clear
+ * sets it again for the next exit. The run loop's checks come before the parts' flush (a vCPU
+ * that leaves its CPU is not flushed for nothing), HCR_EL2 after it (a virtual interrupt line
+ * the flush changed). False: v leaves its CPU. */
+static inline __attribute__((always_inline)) bool look(struct vcpu *v)
 {
     __atomic_exchange_n(&this_cpu()->attn, 0, __ATOMIC_SEQ_CST);
     if (!keeps_cpu(v))
         return false;
+    hw_flush(v);
     entry_hcr(v);
     return true;
 }
+
+/* look, out of line for the exit path. */
+static __attribute__((noinline)) bool resume_look(struct vcpu *v) { return look(v); }
 
 void vcpu_run(struct vcpu *v)
 {
@@ -306,18 +312,17 @@ void vcpu_run(struct vcpu *v)
         return;
     }
     vcpu_load(v);
-    hw_flush(v);
-    if (attention(v))
+    if (look(v))
         vcpu_enter(&v->regs); /* exits are handled by vcpu_exit until one ends the run */
     vcpu_put(v);
 }
 
 /* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
- * the parts that asked to sync, the exit's handler, the parts' flush, then, only if this CPU's
- * attention word is set, the checks of the run loop (is v still to run here, HCR_EL2), and
- * straight back into the guest (v's register file). NULL ends the run: vcpu_enter returns to
- * vcpu_run, which puts v. The flush comes before the attention check, so that what a part's
- * flush changes (a virtual interrupt line) is applied before the entry. */
+ * the parts that asked to sync, the exit's handler, the parts' flush and straight back into the
+ * guest (v's register file), unless this CPU's attention word is set: then the checks of the
+ * run loop (is v still to run here, HCR_EL2), around the flush (resume_look). NULL ends the
+ * run: vcpu_enter returns to vcpu_run, which puts v. The word is read again after the flush,
+ * so that what a part's flush changes (a virtual interrupt line) is applied before the entry. */
 static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
 {
     vlines_exit(v);
@@ -327,9 +332,14 @@ static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct
     enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
     if (r == EXIT_YIELD)
         return NULL;
-    hw_flush(v);
-    if (__builtin_expect(this_cpu()->attn != 0, 0) && !attention(v))
-        return NULL;
+    if (__builtin_expect(this_cpu()->attn != 0, 0))
+        return resume_look(v) ? &v->regs : NULL;
+    uint64_t f = v->hw_flush.any;
+    if (f) {
+        hw_marked(v, &v->hw_flush, f, false);
+        if (this_cpu()->attn && !resume_look(v)) /* the flush changed a line */
+            return NULL;
+    }
     return &v->regs;
 }
 /* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
