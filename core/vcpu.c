@@ -298,8 +298,10 @@ static inline __attribute__((always_inline)) bool look(struct vcpu *v)
     return true;
 }
 
-/* look, out of line for the exit path. */
-static __attribute__((noinline)) bool resume_look(struct vcpu *v) { return look(v); }
+/* look, for the exit path: a vCPU that leaves its CPU leaves without clearing the word (the
+ * next vcpu_run looks again before any entry), and the rest is out of line. */
+static __attribute__((noinline)) bool look_out_of_line(struct vcpu *v) { return look(v); }
+static inline bool resume_look(struct vcpu *v) { return keeps_cpu(v) && look_out_of_line(v); }
 
 void vcpu_run(struct vcpu *v)
 {
