@@ -41,10 +41,7 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-enum exit_result exit_dabt(struct vcpu *v, uint64_t esr)
-{
-    return mmio_abort(v, esr);
-}
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return mmio_abort(v, esr); }
 
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
 {

@@ -121,4 +121,3 @@ const char *esr_dfsc_name(uint32_t fsc)
         return "UNKNOWN_FSC";
     return esr_fsc_names[fsc];
 }
-
