@@ -147,11 +147,9 @@ static enum exit_result fake_exit(struct vcpu *v, uint64_t esr)
     return EXIT_YIELD;
 }
 
-#define FAKE_ROW                       \
-    {                                  \
-        0, EXITC_BY_HANDLER, fake_exit \
-    }
-static const struct exit_hook fake_table[ESR_EC_MASK + 1] = { [0 ... ESR_EC_MASK] = FAKE_ROW };
+static const struct exit_hook fake_table[ESR_EC_MASK + 1] = {
+    [0 ... ESR_EC_MASK] = { .ec = 0, .cls = EXITC_BY_HANDLER, .fn = fake_exit },
+};
 
 /* As vectors.S does: enter, and at each exit call vcpu_exit, which says whether to enter
  * again at once (the same register file) or to return to vcpu_run. */
