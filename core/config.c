@@ -421,6 +421,8 @@ static bool parse_props(struct parse *p, int node, const char *name, struct vm_c
         d->read_only = fdt_getprop(p->f, node, "read-only", 0) != 0;
     if (k->props & VDEV_PROP_PORT_SEC)
         d->port_security = fdt_getprop(p->f, node, "port-security", 0) != 0;
+    if (k->props & VDEV_PROP_NO_OFFLOADS)
+        d->no_offloads = fdt_getprop(p->f, node, "no-offloads", 0) != 0;
     if (k->props & VDEV_PROP_MAC) {
         int len;
         const uint8_t *mac = fdt_getprop(p->f, node, "mac", &len);

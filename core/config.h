@@ -56,6 +56,7 @@ struct vm_device {
     /* VDEV_PROP_MAC: a network port's MAC address; with port_security it sends from no other. */
     uint8_t mac[6];
     bool port_security;
+    bool no_offloads; /* VDEV_PROP_NO_OFFLOADS */
     /* VDEV_PROP_PCI: host PCI functions (bus << 8 | device << 3 | function) given to the VM,
      * the IPA window where the guest places their BARs, and whether the VM is trusted to do
      * DMA without an SMMU (docs/pci.md). */

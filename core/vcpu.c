@@ -125,12 +125,13 @@ static inline void hw_marked(struct vcpu *v, const volatile union vcpu_hw_mask *
 }
 
 /* Writes HCR_EL2 for the guest. With a virtual SError pending (VSE) and FEAT_RAS, the guest's
- * ESR_EL1 for it comes from VSESR_EL2: 0, an uncategorized error (Arm ARM D24.2.197), written
- * first, whether the SError was raised while the vCPU ran or before it was loaded. */
-static void write_guest_hcr(uint64_t hcr)
+ * ESR_EL1 for it comes from VSESR_EL2: v->vsesr, 0 (an uncategorized error, Arm ARM D24.2.197)
+ * unless a guest hypervisor chose one for its guest (vcpu_set_vsesr), written first, whether
+ * the SError was raised while the vCPU ran or before it was loaded. */
+static void write_guest_hcr(const struct vcpu *v, uint64_t hcr)
 {
     if ((hcr & HCR_EL2_VSE) && ID_FIELD_GET(sysreg_read(id_aa64pfr0_el1), ID_AA64PFR0_EL1_RAS))
-        sysreg_write(s3_4_c5_c2_3, 0);
+        sysreg_write(s3_4_c5_c2_3, v->vsesr);
     sysreg_write(hcr_el2, hcr);
 }
 
@@ -158,7 +159,7 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
     v->hcr = guest_hcr(v);
     v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-    write_guest_hcr(v->hcr_live);
+    write_guest_hcr(v, v->hcr_live);
     isb();
     pc->vcpu = v;
     v->loaded = true;
@@ -196,7 +197,7 @@ static void hcr_changed(struct vcpu *v)
         return;
     if (v->loaded && this_cpu()->vcpu == v) {
         v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-        write_guest_hcr(v->hcr_live);
+        write_guest_hcr(v, v->hcr_live);
         isb();
     } else {
         cpu_attention(v->pcpu);
@@ -212,6 +213,13 @@ void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
 void vcpu_hcr_off(struct vcpu *v, uint64_t bits)
 {
     v->hcr_off = bits;
+    hcr_changed(v);
+}
+
+void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
+{
+    v->hcr_parts = (v->hcr_parts & ~clear) | set;
+    v->hcr_off = off;
     hcr_changed(v);
 }
 
@@ -243,7 +251,7 @@ static void entry_hcr(struct vcpu *v)
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
     if (want != v->hcr_live) {
         v->hcr_live = want;
-        write_guest_hcr(want);
+        write_guest_hcr(v, want);
         isb();
     }
 }
@@ -256,6 +264,8 @@ static inline void vlines_exit(struct vcpu *v)
         v->hcr_live &= ~HCR_EL2_VSE;
     }
 }
+
+void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = (uint32_t)vsesr; }
 
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
 {

@@ -24,10 +24,16 @@ void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on);
  * none): trap-when-clear controls a part wants trapping for a while (HCR_EL2.API/APK for a
  * guest hypervisor's guest, vdev/nested_traps.c). Applies as vcpu_set_hcr does. */
 void vcpu_hcr_off(struct vcpu *v, uint64_t bits);
+/* Both at once, one HCR_EL2 write: the bits `clear` then `set` of vcpu_set_hcr, and the
+ * vcpu_hcr_off set `off` (a switch that changes all three, vdev/nested.c). */
+void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off);
 /* Virtual interrupt lines outside the GIC (HCR_EL2.VI/VF/VSE) for device models. VLINE_SERROR
  * is one-shot (cleared when the guest takes it): an asynchronous external abort, syndrome 0
  * (VSESR_EL2, with FEAT_RAS). */
 enum vcpu_vline { VLINE_IRQ, VLINE_FIQ, VLINE_SERROR };
 void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on);
+/* The syndrome VLINE_SERROR gives the guest (VSESR_EL2, with FEAT_RAS; Arm ARM D24.2): 0 unless
+ * set (a guest hypervisor's virtual SError for its guest, vdev/nested.c), until set back. */
+void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr);
 
 #endif

@@ -34,6 +34,8 @@ struct fdt_writer;
 /* "shmem" (a region under /shared-memory that names this VM among its peers) and "bar-window"
  * (where the guest places the registers and the region); docs/shmem.md. */
 #define VDEV_PROP_SHMEM (1u << 6)
+/* "no-offloads": a network port offers its driver no checksum or segmentation offload. */
+#define VDEV_PROP_NO_OFFLOADS (1u << 7)
 
 /* Where a kind writes its node in the VM's device tree (core/vm_dtb.c). */
 struct vdev_dt {

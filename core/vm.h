@@ -79,6 +79,7 @@ struct vcpu {
     uint64_t hcr_off;        /* HCR_EL2 bits it runs without, whoever sets them (vcpu_hcr_off) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
+    uint32_t vsesr;          /* VSESR_EL2[24:0] for a virtual SError (FEAT_RAS): 0, but vcpu_set_vsesr */
     /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
      * their flush before each entry; one load each on every exit and entry. Only v's CPU
      * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */

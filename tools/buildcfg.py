@@ -40,7 +40,7 @@ OPTIONS = [
     ("SHMEM", "memory shared between VMs (ivshmem-style PCI function, doorbells)", [],
      ["vdev/ivshmem.c", "vdev/ivshmem_doorbell.c", "vdev/shmem_region.c", "vdev/pci_dt.c"]),
     ("VIRTIO_BLK", "virtio-blk back end", [], ["vdev/virtio_blk.c"] + VIRTIO),
-    ("VIRTIO_NET", "virtio-net back end", ["VSWITCH"], ["vdev/virtio_net.c"] + VIRTIO),
+    ("VIRTIO_NET", "virtio-net back end", ["VSWITCH"], ["vdev/virtio_net.c", "vdev/net_offload.c"] + VIRTIO),
     ("VSWITCH", "the virtual switch between VMs' virtio-net ports", ["VIRTIO_NET"], ["vdev/vswitch.c"]),
     ("VIRTIO_CONSOLE", "virtio-console back end", [], ["vdev/virtio_console.c"] + VIRTIO),
     ("VIRTIO_RNG", "virtio-rng back end", [], ["vdev/virtio_rng.c"] + VIRTIO),

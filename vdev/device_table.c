@@ -42,7 +42,7 @@ const struct vdev_kind vdev_kinds[] = {
 #endif
 #if CONFIG_VIRTIO_NET
     { .compatible = "elvisor,virtio-net",
-      .props = VDEV_PROP_MAC | VDEV_PROP_PORT_SEC,
+      .props = VDEV_PROP_MAC | VDEV_PROP_PORT_SEC | VDEV_PROP_NO_OFFLOADS,
       .needs_irq = true,
       .min_size = VIRTIO_MMIO_MIN_WINDOW,
       .ops = MODEL(&virtio_net_ops) },

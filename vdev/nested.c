@@ -104,6 +104,8 @@ static void el2_reset(struct nested_el2 *e)
     *e = (struct nested_el2){ .sctlr = SCTLR_EL2_RES1, .tcr = TCR_EL2_RES1, .cptr = CPTR_EL2_RES1 };
 }
 
+static void vlines_leave(struct vcpu *v, struct nested_vcpu *n);
+
 /* A vCPU starts at virtual EL2 (VM build or reset, PSCI CPU_ON), not loaded: its VNCR page
  * cleared, its EL1 registers those that run its EL2 regime. */
 static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
@@ -115,13 +117,15 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
-    nested_traps_leave(v);
+    vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
+    n->l2_cptr = 0;     /* the CPU's CPTR_EL2 was put back when the vCPU was put */
+    nested_traps_leave(v, n);
+    vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
     el2_reset(&n->el2);
     v->el1.sctlr = nested_sctlr_el1(n->el2.sctlr);
     v->el1.tcr = nested_tcr_el1(n->el2.tcr);
     v->el1.cpacr = nested_cpacr_el1(n->el2.cptr);
     v->el1.ttbr0 = v->el1.ttbr1 = v->el1.vbar = 0;
-    vcpu_set_hcr(v, HCR_VEL2, true);
 }
 
 /* The EL1 registers the two contexts do not share, by VNCR offset (R_CSRPQ, NV1 = 1). The
@@ -197,18 +201,57 @@ void nested_el2_load(const struct nested_el2 *e) { el2_load(e); }
 void nested_el2_save(struct nested_el2 *e) { el2_save(e); }
 
 /* The stage 2 of the context: the shadow for an EL1 guest under the guest hypervisor's own
- * stage 2, the VM's otherwise. The TLB flush is of that VMID. */
-static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1)
+ * stage 2, the VM's otherwise. HCR_EL2 in one change: to its guest, NV, NV1, NV2 and AT off,
+ * its trap controls for that guest on (set) and API/APK off where its are (off,
+ * nested_traps_enter); back, the reverse (with E2H = 1, NV1 stays clear: nested_vhe_sync
+ * cleared it). The TLB flush is of that VMID. */
+static void set_context(struct vcpu *v, struct nested_vcpu *n, bool at_el1, uint64_t set, uint64_t off)
 {
     n->at_el1 = at_el1;
     if (!at_el1)
         n->on_shadow = false;
     sysreg_write(vttbr_el2, n->on_shadow ? n->s2.vttbr : v->vm->vttbr);
     isb();
-    /* With E2H = 1, NV1 stays clear (nested_vhe_sync cleared it): the switch to its guest
-     * clears all four, the way back sets three. */
-    vcpu_set_hcr(v, at_el1 || !n->vhe ? HCR_VEL2 : HCR_VEL2_VHE, !at_el1);
+    if (at_el1)
+        vcpu_hcr_update(v, HCR_VEL2, set, off);
+    else
+        vcpu_hcr_update(v, NESTED_TRAPS_ADDED, n->vhe ? HCR_VEL2_VHE : HCR_VEL2, 0);
     tlb_flush_el1_local();
+}
+
+/* Its virtual FIQ and SError for its guest (D24.2 HCR_EL2.VF, VSE; D1.3.x "Virtual
+ * interrupts"): with its HCR_EL2.FMO (AMO) set, VF (VSE) makes one pending for its guest, as
+ * the VM's own lines do for the VM (core: vcpu_set_vline), so the CPU delivers it while that
+ * guest runs. The SError's syndrome is its VSESR_EL2 (ISS and IDS, bits [24:0]). VSE is
+ * one-shot: taken by its guest, it is cleared in its HCR_EL2, as the CPU clears it; not taken,
+ * it stays there for its next ERET. Without FMO (AMO) VF (VSE) has no effect. */
+#define VSESR_MASK   0x1ffffffUL
+#define VLINES_SHIFT 6 /* n->l2_vlines: HCR_EL2.VF (bit 6) and VSE (bit 8) shifted down */
+static void vlines_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
+{
+    uint64_t lines = ((hcr & HCR_EL2_FMO) ? hcr & HCR_EL2_VF : 0) | ((hcr & HCR_EL2_AMO) ? hcr & HCR_EL2_VSE : 0);
+    n->l2_vlines = (uint8_t)(lines >> VLINES_SHIFT);
+    if (lines & HCR_EL2_VSE) {
+        vcpu_set_vsesr(v, __atomic_load_n(&VNCR(n, VNCR_VSESR_EL2), __ATOMIC_RELAXED) & VSESR_MASK);
+        vcpu_set_vline(v, VLINE_SERROR, true);
+    }
+    if (lines & HCR_EL2_VF)
+        vcpu_set_vline(v, VLINE_FIQ, true);
+}
+
+static void vlines_leave(struct vcpu *v, struct nested_vcpu *n)
+{
+    uint64_t lines = (uint64_t)n->l2_vlines << VLINES_SHIFT;
+    if (lines & HCR_EL2_VF)
+        vcpu_set_vline(v, VLINE_FIQ, false);
+    if (lines & HCR_EL2_VSE) {
+        if (__atomic_load_n(&v->vlines, __ATOMIC_RELAXED) & HCR_EL2_VSE)
+            vcpu_set_vline(v, VLINE_SERROR, false);
+        else
+            __atomic_fetch_and(&VNCR(n, VNCR_HCR_EL2), ~HCR_EL2_VSE, __ATOMIC_RELAXED);
+        vcpu_set_vsesr(v, 0);
+    }
+    n->l2_vlines = 0;
 }
 
 /* An exception from its EL1 guest taken to virtual EL2 (D1.3 "Exception entry"): ELR_EL2 is
@@ -218,7 +261,9 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
 {
     if (n->gic_lent)
         nested_gic_give_back(v, n);
-    nested_traps_leave(v);
+    if (__builtin_expect(n->l2_vlines != 0, 0))
+        vlines_leave(v, n);
+    nested_traps_leave(v, n);
     guest_el1_save(n);
     n->el2.elr = v->regs.pc;
     n->el2.spsr = v->regs.pstate;
@@ -228,7 +273,7 @@ static void enter_vel2_at(struct vcpu *v, struct nested_vcpu *n, uint64_t vector
     } else {
         el2_load(&n->el2);
     }
-    set_context(v, n, false);
+    set_context(v, n, false, 0, 0);
     if (__builtin_expect(n->vhe, 0))
         nested_timer_apply(n); /* its EL2&0 counter: no offset */
     v->regs.pc = n->el2.vbar + VBAR_LOWER_A64 + vector;
@@ -309,7 +354,9 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         inject_undef(&v->regs); /* ERETAA/ERETAB: pointer authentication of ELR not emulated */
         return EXIT_RESUME;
     }
-    if (__builtin_expect(nested_vhe_stale(n), 0))
+    uint64_t hcr = guest_hcr_el2(n);
+    /* Its HCR_EL2.E2H against the arrangement (nested_vhe_stale, on the value read once). */
+    if (__builtin_expect(((hcr & HCR_EL2_E2H) != 0) != n->vhe, 0))
         nested_vhe_sync(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
@@ -319,7 +366,6 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
         v->regs.pstate = keep | (m - (PSR_M_EL2t - PSR_M_EL1t));
         return EXIT_RESUME;
     }
-    uint64_t hcr = guest_hcr_el2(n);
     if (n->vhe && nested_vhe_eret_host_el0(v, n, hcr, m, elr, keep))
         return EXIT_RESUME;
     /* To EL1 or EL0 of AArch64 only, with EL1 AArch64 (RW) and not disabled by TGE (D1.4.x);
@@ -342,9 +388,11 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
     guest_el1_load(n);
     if (__builtin_expect(n->vhe, 0))
         nested_vhe_guest_load(n);
-    set_context(v, n, true);
-    nested_traps_enter(v, n, hcr);
-    nested_timer_apply(n);
+    uint64_t set, off = nested_traps_enter(v, n, hcr, &set);
+    set_context(v, n, true, set, off);
+    if (__builtin_expect(hcr & (HCR_EL2_VF | HCR_EL2_VSE), 0))
+        vlines_enter(v, n, hcr);
+    sysreg_write(cntvoff_el2, __atomic_load_n(&VNCR(n, VNCR_CNTVOFF_EL2), __ATOMIC_RELAXED)); /* nested_timer_apply */
     nested_gic_maint_update(v, n);
     v->hw_flush.part[VCPU_HW_NESTED] = true; /* nested_flush: its guest's interrupts */
     v->regs.pc = elr;
@@ -415,6 +463,7 @@ static int nested_attach(struct vm *vm)
                vm->cfg.name, (unsigned long)nv);
         return -1;
     }
+    nested_traps_init();
     if (!s->pages) {
         s->pages = page_alloc(vm->cfg.nr_vcpus, PA_PAGE_SIZE);
         if (!s->pages) {
@@ -461,6 +510,8 @@ static void nested_load(struct vcpu *v)
         return;
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
+    if (n->at_el1)
+        nested_traps_cptr(n, true);
     if (n->on_shadow)
         sysreg_write(vttbr_el2, n->s2.vttbr);
     isb();
@@ -472,6 +523,8 @@ static void nested_load(struct vcpu *v)
 static void nested_put(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
+    if (n && n->at_el1)
+        nested_traps_cptr(n, false);
     if (n && n->gic_lent) {
         nested_gic_save(v, n);
         v->hw_flush.part[VCPU_HW_NESTED] = true;
@@ -511,7 +564,7 @@ static void nested_vcpu_start(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     if (n) {
         vcpu_boot(v, n);
-        vptimer_set_virq(v, VPTIMER_VIRQ); /* E2H = 0 again (nested_vhe.c) */
+        vptimer_vhe(v, false); /* E2H = 0 again (nested_vhe.c) */
     }
 }
 

@@ -31,6 +31,8 @@ struct nested_vcpu {
     uint64_t *vncr;     /* its VNCR page: hypervisor memory, never in the VM's stage 2 */
     bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
+    uint8_t l2_vlines;  /* its HCR_EL2.VF/VSE raised for its guest while it runs, >> 6 (nested.c) */
+    uint8_t l2_cptr;    /* its CPTR_EL2.TFP/TCPAC in the CPU's while its guest runs (nested_traps.c) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
@@ -52,6 +54,7 @@ extern const struct vcpu_hw_ops nested_hw_ops;
 extern const struct sysreg_table nested_sysreg_table;
 extern const struct sysreg_table nested_gic_sysreg_table;
 extern const struct sysreg_table nested_vhe_sysreg_table;
+extern const struct sysreg_table nested_timer_sysreg_table;
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */
@@ -127,15 +130,32 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
 #define NESTED_EXIT_L2   2
 
 /* The guest hypervisor's trap controls for its guest (nested_traps.c). is_vel2s: whether an
- * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr)
- * or CNTHCTL_EL2 (cnthctl) traps to virtual EL2 (pure). wanted: whether its controls trap any
- * of them. enter, at the ERET into its guest: that guest's exits go through NESTED_EXIT_L2
- * when wanted, HCR_EL2.API/APK off as its are; leave, at the switch back (and at a vCPU's
- * boot): NESTED_EXIT_VEL2, HCR_EL2 as for any vCPU. guest_trap: NESTED_EXIT_L2's own rows. */
-bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl);
-bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl);
-void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr);
-void nested_traps_leave(struct vcpu *v);
+ * exception of its guest that trapped to elvisor (syndrome esr) is one that its HCR_EL2 (hcr,
+ * as hcr_of leaves it: without the controls this CPU lacks) or CNTHCTL_EL2 (cnthctl) traps to
+ * virtual EL2 (pure; also its CPTR_EL2 and MDCR_EL2, struct nested_ctls). wanted: whether its
+ * controls trap any of them. traps_hcr: the controls
+ * of hcr that the CPU's HCR_EL2 gains while its guest runs (NESTED_TRAPS_ADDED, pure). enter,
+ * at the ERET into its guest: that guest's exits go through NESTED_EXIT_L2 when wanted; *set
+ * gets traps_hcr, and the result is HCR_EL2.API/APK where the CPU must drop them as its are
+ * clear; leave, at the switch back (and at a vCPU's boot): NESTED_EXIT_VEL2. guest_trap:
+ * NESTED_EXIT_L2's own rows. init: once, what the CPU has (FEAT_EVT). */
+#define NESTED_TRAPS_ADDED                                                                                 \
+    (HCR_EL2_TWI | HCR_EL2_TID1 | HCR_EL2_TID2 | HCR_EL2_TVM | HCR_EL2_TRVM | HCR_EL2_TPU | HCR_EL2_TPCP | \
+     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
+/* Its controls the decision reads: HCR_EL2 (nested_traps_hcr_of), CNTHCTL_EL2 and CPTR_EL2 in
+ * their E2H = 0 layouts, MDCR_EL2. */
+struct nested_ctls {
+    uint64_t hcr, cnthctl, cptr, mdcr;
+};
+void nested_traps_init(void);
+uint64_t nested_traps_hcr_of(uint64_t hcr);
+bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c);
+bool nested_traps_wanted(const struct nested_ctls *c);
+uint64_t nested_traps_hcr(uint64_t hcr);
+uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
+void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
+/* Its CPTR_EL2 controls in the CPU's (on: its guest runs and the vCPU is loaded) or not. */
+void nested_traps_cptr(const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 
 /* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and

@@ -1,11 +1,18 @@
-/* The guest hypervisor's trap controls for its EL1 guest (docs/nested.md "What is forwarded";
+/* The guest hypervisor's trap controls for its EL1 guest (docs/nested.md "Its traps for its guest";
  * Arm ARM DDI 0487K.a D24.2 HCR_EL2, D24.10 CNTHCTL_EL2). While its guest runs, an exception
  * that trapped to elvisor and that the guest hypervisor's own HCR_EL2 or CNTHCTL_EL2 also traps
  * is its, not elvisor's: it is taken to virtual EL2 (VBAR_EL2 + 0x400, ESR_EL2 the syndrome,
  * ELR_EL2 the trapped instruction) as the CPU would take it to EL2. Linux's KVM relies on this:
  * it shows its guest sanitised ID registers (TID3), emulates ACTLR_EL1 (TACR), turns pointer
- * authentication on for a vCPU at its first use (API, APK) and emulates the EL1 physical timer
- * of its guest (CNTHCTL_EL2.EL1PCEN = 0).
+ * authentication on for a vCPU at its first use (API, APK), emulates the EL1 physical timer
+ * of its guest (CNTHCTL_EL2.EL1PCEN = 0), blocks its vCPU on WFI (TWI), emulates set/way
+ * maintenance and watches its guest's caches come on (TSW, TVM).
+ *
+ * Controls elvisor sets for every VM (TWE, TSW, TID3, TACR, SMC's TSC in vdev/nested.c) trap
+ * anyway; the others (TWI where the vCPU has its CPU alone, TID1, TID2, TID4, TVM, TRVM, TPU,
+ * TPCP, TTLB and FEAT_EVT's TOCU, TICAB, TTLBIS, TTLBOS) are set in the CPU's HCR_EL2 while its
+ * guest runs, when and only when its HCR_EL2 has them (nested_traps_hcr): every such trap is
+ * then one to forward, and its guest pays for exactly what its hypervisor asked.
  *
  * Only its EL1 guest's exits pay for this: at the ERET into that guest the vCPU switches to the
  * exit mode NESTED_EXIT_L2 (core/exit.h) when the guest hypervisor asked for one of these traps, and
@@ -13,21 +20,47 @@
  * clear: elvisor's own HCR_EL2 sets them once the VM uses pointer authentication
  * (vdev/vpauth.c), so they are taken off (vcpu_hcr_off) while its guest runs without them.
  *
- * Not forwarded (elvisor handles them for the VM, as the guest hypervisor would for its guest,
- * or they are not trapped): TWI/TWE (its guest's WFI sleeps until the VM has an interrupt),
- * TSW (set/way), TIDCP, TLOR, TVM/TRVM, TID1/TID2/TID4, CNTHCTL_EL2.EL1PCTEN (the physical
- * counter does not trap). HCR_EL2.TSC and HCD: vdev/nested.c. */
+ * Not forwarded (elvisor handles them for the VM, or they are not trapped): TIDCP, TLOR,
+ * CNTHCTL_EL2.EL1PCTEN (the physical counter does not trap). HCR_EL2.TSC and HCD:
+ * vdev/nested.c. */
 #include "vdev/nested.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "arch/aarch64/esr.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/regs/id_regs.h"
+#include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/hcr.h"
+#include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/vncr.h"
 
 /* The trap-when-clear controls. */
 #define HCR_PAUTH (HCR_EL2_API | HCR_EL2_APK)
+/* FEAT_EVT's controls (RES0 without it: never set in the CPU, never acted on). */
+#define HCR_EVT1 (HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU)
+#define HCR_EVT2 (HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
+/* Trap-when-set controls elvisor sets in the CPU for its guest when its HCR_EL2 has them. */
+#define HCR_L2_ADDED NESTED_TRAPS_ADDED
+/* Trap-when-set controls whose traps are forwarded: those, and elvisor's own it shares. */
+#define HCR_FORWARDED (HCR_L2_ADDED | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_TACR)
+
+/* The FEAT_EVT controls this CPU lacks (ID_AA64MMFR2_EL1.EVT, D19.2): taken out of its HCR_EL2
+ * before anything reads it. Set once by nested_traps_init; all of them until then. */
+static uint64_t hcr_unsupported = HCR_EVT1 | HCR_EVT2;
+
+void nested_traps_init(void)
+{
+    uint64_t evt = ID_FIELD_GET(sysreg_read(s3_0_c0_c7_2), ID_AA64MMFR2_EL1_EVT);
+    hcr_unsupported = evt >= 2 ? 0 : evt == 1 ? HCR_EVT2 : HCR_EVT1 | HCR_EVT2;
+}
+
+uint64_t nested_traps_hcr_of(uint64_t hcr) { return hcr & ~hcr_unsupported; }
+
+uint64_t nested_traps_hcr(uint64_t hcr) { return hcr & HCR_L2_ADDED; }
+
+#define ENC(op0, op1, crn, crm, op2) SYSREG(op0, op1, crn, crm, op2)
 
 /* ID group 3 (HCR_EL2.TID3): reads of op0 = 3, op1 = 0, CRn = 0, CRm = 1..7, any op2 (the
  * AArch32 and AArch64 ID registers and the unallocated encodings among them). */
@@ -49,18 +82,141 @@ static bool el1_ptimer(const struct sysreg_access *a)
     return a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm == 2 && a->op2 <= 2;
 }
 
+/* The ID and cache ID registers (D24.2 HCR_EL2.TID1, TID2, TID4): the control that traps a
+ * read (a write: CSSELR_EL1 only), 0 for none. */
+static uint64_t id_control(const struct sysreg_access *a)
+{
+    switch (a->id) {
+    case ENC(3, 0, 0, 0, 6): /* REVIDR_EL1 */
+    case ENC(3, 1, 0, 0, 7): /* AIDR_EL1 */
+    case ENC(3, 1, 0, 0, 6): /* SMIDR_EL1 */
+        return a->read ? HCR_EL2_TID1 : 0;
+    case ENC(3, 3, 0, 0, 1): /* CTR_EL0 */
+        return a->read ? HCR_EL2_TID2 : 0;
+    case ENC(3, 1, 0, 0, 0): /* CCSIDR_EL1 */
+    case ENC(3, 1, 0, 0, 1): /* CLIDR_EL1 */
+    case ENC(3, 1, 0, 0, 2): /* CCSIDR2_EL1 */
+        return a->read ? HCR_EL2_TID2 | HCR_EL2_TID4 : 0;
+    case ENC(3, 2, 0, 0, 0): /* CSSELR_EL1 */
+        return HCR_EL2_TID2 | HCR_EL2_TID4;
+    default:
+        return 0;
+    }
+}
+
+/* The EL1 virtual memory controls (D24.2 HCR_EL2.TVM for writes, TRVM for reads). */
+static bool vm_control(const struct sysreg_access *a)
+{
+    switch (a->id) {
+    case ENC(3, 0, 1, 0, 0):  /* SCTLR_EL1 */
+    case ENC(3, 0, 1, 0, 3):  /* SCTLR2_EL1 */
+    case ENC(3, 0, 2, 0, 0):  /* TTBR0_EL1 */
+    case ENC(3, 0, 2, 0, 1):  /* TTBR1_EL1 */
+    case ENC(3, 0, 2, 0, 2):  /* TCR_EL1 */
+    case ENC(3, 0, 2, 0, 3):  /* TCR2_EL1 */
+    case ENC(3, 0, 5, 1, 0):  /* AFSR0_EL1 */
+    case ENC(3, 0, 5, 1, 1):  /* AFSR1_EL1 */
+    case ENC(3, 0, 5, 2, 0):  /* ESR_EL1 */
+    case ENC(3, 0, 6, 0, 0):  /* FAR_EL1 */
+    case ENC(3, 0, 10, 2, 0): /* MAIR_EL1 */
+    case ENC(3, 0, 10, 2, 1): /* MAIR2_EL1 */
+    case ENC(3, 0, 10, 2, 2): /* PIRE0_EL1 */
+    case ENC(3, 0, 10, 2, 3): /* PIR_EL1 */
+    case ENC(3, 0, 10, 3, 0): /* AMAIR_EL1 */
+    case ENC(3, 0, 10, 3, 1): /* AMAIR2_EL1 */
+    case ENC(3, 0, 13, 0, 1): /* CONTEXTIDR_EL1 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Cache maintenance (op0 = 1, CRn = 7; C5.3) and TLB maintenance of EL1 (op0 = 1, op1 = 0,
+ * CRn = 8; C5.5): the controls that trap the instruction (D24.2 HCR_EL2). */
+static uint64_t maint_control(const struct sysreg_access *a)
+{
+    bool va_op = a->op2 == 1 || a->op2 == 3 || a->op2 == 5; /* DC by VA (and FEAT_MTE's G/GD forms) */
+    if (a->crn == 8 || a->crn == 9)                         /* CRn = 9: FEAT_XS's nXS forms */
+        return a->op1 != 0                  ? 0
+               : a->crm == 2 || a->crm == 3 ? HCR_EL2_TTLB | HCR_EL2_TTLBIS /* ...IS, RVA*IS */
+               : a->crm == 1 || a->crm == 5 ? HCR_EL2_TTLB | HCR_EL2_TTLBOS /* ...OS, RVA*OS */
+                                            : HCR_EL2_TTLB;
+    if (a->crn != 7)
+        return 0;
+    if (a->op1 == 0) {
+        if (a->crm == 1 && a->op2 == 0) /* IC IALLUIS */
+            return HCR_EL2_TPU | HCR_EL2_TICAB;
+        if (a->crm == 5 && a->op2 == 0) /* IC IALLU */
+            return HCR_EL2_TPU | HCR_EL2_TOCU;
+        if ((a->crm == 6 || a->crm == 10 || a->crm == 14) && (a->op2 == 2 || a->op2 == 4 || a->op2 == 6))
+            return HCR_EL2_TSW; /* DC ISW, CSW, CISW and their tag forms */
+        if (a->crm == 6 && va_op)
+            return HCR_EL2_TPCP; /* DC IVAC, IGVAC, IGDVAC */
+        return 0;
+    }
+    if (a->op1 != 3)
+        return 0;
+    if ((a->crm == 5 && a->op2 == 1) || (a->crm == 11 && a->op2 == 1)) /* IC IVAU, DC CVAU */
+        return HCR_EL2_TPU | HCR_EL2_TOCU;
+    if ((a->crm == 10 || a->crm == 12 || a->crm == 13 || a->crm == 14) && va_op)
+        return HCR_EL2_TPCP; /* DC CVAC, CVAP, CVADP, CIVAC and their tag forms */
+    return 0;
+}
+
+/* The debug System registers (op0 = 2; D24.3, D24.2 MDCR_EL2) and the trace unit's (op0 = 2,
+ * op1 = 1; CPTR_EL2.TTA): the control that traps them. */
+static uint64_t debug_control(const struct sysreg_access *a, const struct nested_ctls *c)
+{
+    if (a->op1 == 1)
+        return c->cptr & CPTR_EL2_TTA;
+    if (a->id == ENC(2, 0, 1, 0, 0)) /* MDRAR_EL1 */
+        return c->mdcr & MDCR_EL2_TDRA;
+    if (a->op1 == 0 && a->crn == 1 && a->op2 == 4) /* OSLAR, OSLSR, OSDLR, DBGPRCR_EL1 */
+        return c->mdcr & MDCR_EL2_TDOSA;
+    return c->mdcr & MDCR_EL2_TDA; /* breakpoints, watchpoints, MDSCR, claim tags, DCC */
+}
+
+/* The PMU's registers (D24.2 MDCR_EL2.TPM, TPMCR): PMCR_EL0 (either control), the others of
+ * op1 = 3, CRn = 9, CRm = 12..14 and CRn = 14, CRm = 8..15 (the event counters), and
+ * PMINTENSET/CLR_EL1, PMMIR_EL1 (op1 = 0, CRn = 9, CRm = 14). */
+static uint64_t pmu_control(const struct sysreg_access *a, const struct nested_ctls *c)
+{
+    if (a->id == ENC(3, 3, 9, 12, 0)) /* PMCR_EL0 */
+        return c->mdcr & (MDCR_EL2_TPM | MDCR_EL2_TPMCR);
+    bool pmu = (a->op1 == 3 && a->crn == 9 && a->crm >= 12 && a->crm <= 14) ||
+               (a->op1 == 3 && a->crn == 14 && a->crm >= 8) || (a->op1 == 0 && a->crn == 9 && a->crm == 14);
+    return pmu ? c->mdcr & MDCR_EL2_TPM : 0;
+}
+
 /* The decision (docs/nested.md table "Its traps for its guest"): the exception class and, for a
  * system register, its encoding, against the control that traps it (D24.2 HCR_EL2: API, APK,
- * TID3, TACR; D24.10 CNTHCTL_EL2.EL1PCEN). */
-bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
+ * TWI, TWE, TID1-4, TACR, TVM, TRVM, TSW, TPU, TPCP, TTLB, TOCU, TICAB, TTLBIS, TTLBOS; CPTR_EL2:
+ * TFP, TTA, TCPAC; MDCR_EL2: TDA, TDOSA, TDRA, TPM, TPMCR; D24.10 CNTHCTL_EL2.EL1PCEN). c->hcr is
+ * its HCR_EL2 as nested_traps_hcr_of leaves it, c->cptr and c->cnthctl in the E2H = 0 layouts. */
+bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
 {
     struct sysreg_access a;
+    uint64_t hcr = c->hcr, cnthctl = c->cnthctl;
     switch (esr_ec(esr)) {
+    case ESR_EC_FP_ASIMD: /* FP/SIMD: CPTR_EL2.TFP (SVE and SME stay elvisor's: EC 0x19, 0x1d) */
+        return (c->cptr & CPTR_EL2_TFP) != 0;
+    case ESR_EC_WFX: /* WFI, WFIT: TWI; WFE, WFET: TWE */
+        return (hcr & (esr_wfx_is_wfe(esr) ? HCR_EL2_TWE : HCR_EL2_TWI)) != 0;
     case ESR_EC_PAC:
         return !(hcr & HCR_EL2_API);
     case ESR_EC_SYS64:
         if (esr_sysreg_decode(esr, &a) < 0)
             return false;
+        if (a.op0 == 1)
+            return (hcr & maint_control(&a)) != 0;
+        if (a.op0 == 2)
+            return debug_control(&a, c) != 0;
+        if (a.op0 != 3)
+            return false;
+        if (a.id == ENC(3, 0, 1, 0, 2)) /* CPACR_EL1 */
+            return (c->cptr & CPTR_EL2_TCPAC) != 0;
+        if (pmu_control(&a, c))
+            return true;
         if (pauth_key(&a))
             return !(hcr & HCR_EL2_APK);
         if (id_group3(&a))
@@ -69,16 +225,63 @@ bool nested_trap_is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
             return (hcr & HCR_EL2_TACR) != 0;
         if (el1_ptimer(&a))
             return !(cnthctl & CNTHCTL_EL2_EL1PCEN);
-        return false;
+        if (vm_control(&a))
+            return (hcr & (a.read ? HCR_EL2_TRVM : HCR_EL2_TVM)) != 0;
+        return (hcr & id_control(&a)) != 0;
     default:
         return false;
     }
 }
 
 /* Whether any of those controls is on: then its guest's exits need NESTED_EXIT_L2. */
-bool nested_traps_wanted(uint64_t hcr, uint64_t cnthctl)
+#define CPTR_FORWARDED (CPTR_EL2_TFP | CPTR_EL2_TTA | CPTR_EL2_TCPAC)
+#define MDCR_FORWARDED (MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPM | MDCR_EL2_TPMCR)
+bool nested_traps_wanted(const struct nested_ctls *c)
 {
-    return (hcr & (HCR_EL2_TID3 | HCR_EL2_TACR)) || (~hcr & HCR_PAUTH) || !(cnthctl & CNTHCTL_EL2_EL1PCEN);
+    return (c->hcr & HCR_FORWARDED) || (~c->hcr & HCR_PAUTH) || !(c->cnthctl & CNTHCTL_EL2_EL1PCEN) ||
+           (c->cptr & CPTR_FORWARDED) || (c->mdcr & MDCR_FORWARDED);
+}
+
+/* Its CPTR_EL2 in the E2H = 0 layout (D24.2 CPTR_EL2): with E2H = 1, FPEN (bits [21:20]) traps its
+ * guest's FP unless FPEN[0] (0b01 traps only EL0 under TGE, 0b11 nothing), TTA is bit 28. */
+static inline uint64_t cptr_nvhe(const struct nested_vcpu *n)
+{
+    uint64_t c = n->el2.cptr;
+    if (!n->vhe)
+        return c;
+    return (c & CPTR_EL2_TCPAC) | ((c & REG_BIT(CPACR_EL1_FPEN_SHIFT)) ? 0 : CPTR_EL2_TFP) |
+           ((c & REG_BIT(28)) ? CPTR_EL2_TTA : 0);
+}
+
+/* Its controls for its guest as the decision reads them. */
+static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctls *c)
+{
+    c->hcr = nested_traps_hcr_of(hcr);
+    c->cnthctl = nested_cnthctl_nvhe(n);
+    c->cptr = cptr_nvhe(n);
+    c->mdcr = n->el2.mdcr;
+}
+
+/* The CPU's CPTR_EL2 traps its guest's FP/SIMD (TFP) and CPACR_EL1 accesses (TCPAC) when its
+ * CPTR_EL2 does (TTA: elvisor's own, always): set at the ERET into that guest, cleared at the
+ * switch back and whenever the vCPU is put (TFP traps EL2's own FP/SIMD too: the FP registers
+ * of the next vCPU are switched with it clear; nothing of elvisor's exit path uses them, and
+ * its guest's SIMD loads and stores trap as FP before they can reach the MMIO emulation). */
+#define CPTR_ADDED    (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
+#define L2_CPTR_TFP   1 /* n->l2_cptr: the CPU's CPTR_EL2 has TFP for its guest */
+#define L2_CPTR_TCPAC 2 /* and TCPAC */
+static uint64_t l2_cptr_bits(uint8_t f)
+{
+    return ((f & L2_CPTR_TFP) ? CPTR_EL2_TFP : 0) | ((f & L2_CPTR_TCPAC) ? CPTR_EL2_TCPAC : 0);
+}
+
+void nested_traps_cptr(const struct nested_vcpu *n, bool on)
+{
+    if (!n->l2_cptr)
+        return;
+    uint64_t cptr = sysreg_read(cptr_el2), bits = l2_cptr_bits(n->l2_cptr);
+    sysreg_write(cptr_el2, on ? cptr | bits : cptr & ~bits);
+    isb();
 }
 
 /* API/APK off while its guest runs without them, where elvisor's HCR_EL2 has them (clear ones
@@ -91,29 +294,47 @@ static void pauth_off(struct vcpu *v, uint64_t hcr)
         vcpu_hcr_off(v, off);
 }
 
-void nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
+/* At the ERET into its guest: the exit mode, the controls the CPU's HCR_EL2 gains (*set) and
+ * those it runs without (returned; vdev/nested.c applies both with its own change). */
+uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set)
 {
-    pauth_off(v, hcr);
-    exit_set_mode(v, nested_traps_wanted(hcr, nested_cnthctl_nvhe(n)) ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
+    /* nested_traps_wanted, in the order that decides soonest for the usual controls (Linux's
+     * KVM: its own kernel's HCR_EL2 asks for nothing, its guests' for API/APK and TID3). */
+    hcr = nested_traps_hcr_of(hcr);
+    *set = hcr & HCR_L2_ADDED;
+    uint64_t cptr = cptr_nvhe(n);
+    bool want = (hcr & HCR_FORWARDED) || (~hcr & HCR_PAUTH) || (cptr & CPTR_FORWARDED) ||
+                (n->el2.mdcr & MDCR_FORWARDED) || !(nested_cnthctl_nvhe(n) & CNTHCTL_EL2_EL1PCEN);
+    exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
+    if (__builtin_expect((cptr & CPTR_ADDED) != 0, 0)) {
+        n->l2_cptr =
+            (uint8_t)(((cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
+        nested_traps_cptr(n, true);
+    }
+    return ~hcr & HCR_PAUTH & v->hcr_parts;
 }
 
-void nested_traps_leave(struct vcpu *v)
+void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
 {
-    if (v->hcr_off)
-        vcpu_hcr_off(v, 0);
+    if (__builtin_expect(n->l2_cptr, 0)) {
+        nested_traps_cptr(n, false);
+        n->l2_cptr = 0;
+    }
     exit_set_mode(v, NESTED_EXIT_VEL2);
 }
 
-/* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register or PAC instruction of the
- * guest hypervisor's guest goes to virtual EL2 when its controls say so, else where every
- * VM's goes. */
+/* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register, PAC or WFx
+ * instruction of the guest hypervisor's guest goes to virtual EL2 when its controls say so,
+ * else where every VM's goes. */
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
 {
     struct nested_vcpu *n = nested_of(v);
     if (!n || !n->at_el1)
         return exit_main(v, esr);
     uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
-    if (nested_trap_is_vel2s(esr, hcr, nested_cnthctl_nvhe(n))) {
+    struct nested_ctls c;
+    ctls_of(n, hcr, &c);
+    if (nested_trap_is_vel2s(esr, &c)) {
         nested_take(v, n, esr);
         return EXIT_RESUME;
     }

@@ -130,7 +130,7 @@ bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n)
     }
     n->vhe = want;
     nested_timer_apply(n);
-    vptimer_set_virq(v, want ? VPTIMER_EL2_VIRQ : VPTIMER_VIRQ);
+    vptimer_vhe(v, want);
     /* NV1 = 0 gives the EL1&0 regime its own descriptor format (AP[1], UXN), the EL2&0 one. */
     vcpu_set_hcr(v, HCR_EL2_NV1, !want);
     tlb_flush_el1_local();

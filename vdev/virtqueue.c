@@ -204,14 +204,24 @@ int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_chain *
 
 void virtq_unpop(struct virtq *q) { q->last_avail--; }
 
-void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+void virtq_put_used(struct virtq *q, unsigned nth, uint16_t head, uint32_t written)
 {
-    uint8_t *e = q->used + 4 + 8 * (q->used_idx & (q->size - 1));
+    uint8_t *e = q->used + 4 + 8 * ((uint16_t)(q->used_idx + nth) & (q->size - 1));
     uint32_t elem[2] = { head, written };
     memcpy(e, elem, sizeof(elem));
-    q->used_idx++;
-    /* Entry before index (release), as the driver reads them in the other order. */
+}
+
+void virtq_publish_used(struct virtq *q, unsigned count)
+{
+    q->used_idx = (uint16_t)(q->used_idx + count);
+    /* Entries before index (release), as the driver reads them in the other order. */
     store16(q->used + 2, q->used_idx);
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+{
+    virtq_put_used(q, 0, head, written);
+    virtq_publish_used(q, 1);
 }
 
 bool virtq_should_interrupt(struct virtq *q)

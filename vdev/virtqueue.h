@@ -76,6 +76,11 @@ int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_chain *
 void virtq_unpop(struct virtq *q);
 /* Returns chain `head` with `written` bytes written into its device-writable buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
+/* The same for several chains the driver must see at once (a frame over mergeable receive
+ * buffers, 5.1.6.4): each written as the nth entry after the published ones, then all
+ * published by one index update. */
+void virtq_put_used(struct virtq *q, unsigned nth, uint16_t head, uint32_t written);
+void virtq_publish_used(struct virtq *q, unsigned count);
 /* Whether the driver wants an interrupt for what was pushed since the last one
  * (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with event_idx: 2.7.7.2, 2.7.10). */
 bool virtq_should_interrupt(struct virtq *q);

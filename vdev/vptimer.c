@@ -1,4 +1,5 @@
-/* The guest's EL1 physical timer (CNTP_*_EL0, PPI 14 = INTID 30), a part of the virtual CPU
+/* The guest's EL1 physical timer (CNTP_*_EL0, PPI 14 = INTID 30) and a guest hypervisor's EL2
+ * physical and virtual timers (PPIs 10 and 12, vdev/nested_timer.c), a part of the virtual CPU
  * hardware (core/vcpu_hw.h), emulated in software so that it works on every CPU (no FEAT_ECV):
  * CNTHCTL_EL2.EL1PCEN = 0 traps its registers to the rows below, which keep its CTL (ENABLE,
  * IMASK) and CVAL per vCPU. The guest's physical counter is the host's CNTPCT_EL0 (EL1PCTEN = 1:
@@ -33,15 +34,21 @@ struct vptimer {
     uint32_t virq; /* VPTIMER_VIRQ, or the EL2 one while it serves a guest hypervisor (E2H = 1) */
 };
 
-/* Per VM, allocated by core (vm->hw[VCPU_HW_VPTIMER].state): one per vCPU. */
+/* Per VM, allocated by core (vm->hw[VCPU_HW_VPTIMER].state): per vCPU, its EL1 physical timer
+ * and, for a guest hypervisor at virtual EL2 (reached only from there, vdev/nested_timer.c),
+ * its EL2 physical and EL2 virtual timers. */
 struct vptimer_vm {
-    struct vptimer cpu[VM_MAX_VCPUS];
+    struct vptimer cpu[VM_MAX_VCPUS][VPTIMER_NR];
 };
 
-static struct vptimer *pt_of(const struct vcpu *v)
+static const uint32_t reset_virq[VPTIMER_NR] = { VPTIMER_VIRQ, VPTIMER_EL2_VIRQ, VPTIMER_EL2V_VIRQ };
+
+static struct vptimer *timer_of(const struct vcpu *v, unsigned which)
 {
-    return &((struct vptimer_vm *)v->vm->hw[VCPU_HW_VPTIMER].state)->cpu[v->id];
+    return &((struct vptimer_vm *)v->vm->hw[VCPU_HW_VPTIMER].state)->cpu[v->id][which];
 }
+
+static struct vptimer *pt_of(const struct vcpu *v) { return timer_of(v, VPTIMER_EL1_PHYS); }
 
 /* Its interrupt can be asserted: enabled and not masked. */
 static bool watched(const struct vptimer *p) { return (p->ctl & CTL_WRITABLE) == CNT_CTL_ENABLE; }
@@ -86,68 +93,70 @@ static void expire(struct hyp_timer *t)
 }
 
 /* A guest hypervisor with HCR_EL2.E2H = 1 (vdev/nested_vhe.c) reaches its EL2 physical timer
- * (CNTHP_*_EL2) through the CNTP_*_EL0 names (Arm ARM D24.10), which trap here: this timer is
- * then that one, and its interrupt the EL2 physical timer's PPI. The level moves with it. */
-void vptimer_set_virq(struct vcpu *v, uint32_t virq)
+ * (CNTHP_*_EL2) through the CNTP_*_EL0 names (Arm ARM D24.10), which trap to the EL1 physical
+ * timer's rows: with on, the EL1 physical timer and the EL2 physical one change places, each
+ * with its contents, deadline, interrupt and level (the EL1 one, unreachable but by its
+ * CNTP_*_EL02 names, keeps counting). Off puts them back. */
+void vptimer_vhe(struct vcpu *v, bool on)
 {
-    struct vptimer *p = pt_of(v);
-    if (p->virq == virq)
+    struct vptimer *a = timer_of(v, VPTIMER_EL1_PHYS), *b = timer_of(v, VPTIMER_EL2_PHYS);
+    if ((a->virq == VPTIMER_EL2_VIRQ) == on)
         return;
-    if (p->level)
-        vgic_set_level(p->vm, p->v, p->virq, false);
-    p->virq = virq;
-    p->level = false;
+    struct vptimer t = *a;
+    a->ctl = b->ctl, a->cval = b->cval, a->virq = b->virq, a->level = b->level;
+    b->ctl = t.ctl, b->cval = t.cval, b->virq = t.virq, b->level = t.level;
+    update(a);
+    update(b);
+}
+
+/* ---- the registers (Arm ARM D24.10 CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTP_TVAL_EL0; the EL2 timers'
+ * CNTHP_* and CNTHV_* have the same layout) ---- */
+
+/* CTL: ISTATUS is the condition (enabled and CNTPCT >= CVAL), whatever IMASK says. TVAL, the
+ * TimerValue view (Arm ARM D11.2.4): a read gives CVAL - CNTPCT as a signed 32-bit value (bits
+ * [63:32] RES0), which counts down and goes negative after the deadline; a write sets CVAL to
+ * CNTPCT + the value sign-extended. The EL2 virtual timer counts the same physical count: the
+ * virtual offset is zero at EL2 (D12.1.3). */
+static uint64_t reg_read(const struct vptimer *p, unsigned reg)
+{
+    switch (reg) {
+    case VPTIMER_TVAL:
+        return (uint32_t)(p->cval - timer_now());
+    case VPTIMER_CTL:
+        return p->ctl | ((p->ctl & CNT_CTL_ENABLE) && timer_now() >= p->cval ? CNT_CTL_ISTATUS : 0);
+    default:
+        return p->cval;
+    }
+}
+
+static void reg_write(struct vptimer *p, unsigned reg, uint64_t val)
+{
+    if (reg == VPTIMER_TVAL)
+        p->cval = timer_now() + (uint64_t)(int64_t)(int32_t)(uint32_t)val;
+    else if (reg == VPTIMER_CTL)
+        p->ctl = val & CTL_WRITABLE;
+    else
+        p->cval = val;
     update(p);
 }
 
-/* ---- the registers (Arm ARM D24.10 CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTP_TVAL_EL0) ---- */
+uint64_t vptimer_read(struct vcpu *v, unsigned which, unsigned reg) { return reg_read(timer_of(v, which), reg); }
 
-/* ISTATUS: the condition is met (enabled and CNTPCT >= CVAL), whatever IMASK says. */
-static bool ctl_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
+void vptimer_write(struct vcpu *v, unsigned which, unsigned reg, uint64_t val)
 {
-    const struct vptimer *p = pt_of(v);
-    *val = p->ctl;
-    if ((p->ctl & CNT_CTL_ENABLE) && timer_now() >= p->cval)
-        *val |= CNT_CTL_ISTATUS;
+    reg_write(timer_of(v, which), reg, val);
+}
+
+/* CNTP_*_EL0: op2 is the register (0 TVAL, 1 CTL, 2 CVAL). */
+static bool el1_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
+{
+    *val = reg_read(pt_of(v), a->op2);
     return true;
 }
 
-static bool ctl_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+static bool el1_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 {
-    struct vptimer *p = pt_of(v);
-    p->ctl = val & CTL_WRITABLE;
-    update(p);
-    return true;
-}
-
-static bool cval_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
-{
-    *val = pt_of(v)->cval;
-    return true;
-}
-
-static bool cval_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
-{
-    struct vptimer *p = pt_of(v);
-    p->cval = val;
-    update(p);
-    return true;
-}
-
-/* The TimerValue view (Arm ARM D11.2.4, "Operation of the TimerValue views of the timers"): a
- * read gives CVAL - CNTPCT as a signed 32-bit value (bits [63:32] RES0), which counts down and
- * goes negative after the deadline; a write sets CVAL to CNTPCT + the value sign-extended. */
-static bool tval_read(struct vcpu *v, const struct sysreg_access *a, uint64_t *val)
-{
-    *val = (uint32_t)(pt_of(v)->cval - timer_now());
-    return true;
-}
-
-static bool tval_write(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
-{
-    struct vptimer *p = pt_of(v);
-    p->cval = timer_now() + (uint64_t)(int64_t)(int32_t)(uint32_t)val;
-    update(p);
+    reg_write(pt_of(v), a->op2, val);
     return true;
 }
 
@@ -156,20 +165,20 @@ static const struct sysreg_desc rows[] = {
       .enc = SYSREG(3, 3, 14, 2, 0),
       .rd = SR_RD_CALL,
       .wr = SR_WR_CALL,
-      .read = tval_read,
-      .write = tval_write },
+      .read = el1_read,
+      .write = el1_write },
     { .name = "CNTP_CTL_EL0",
       .enc = SYSREG(3, 3, 14, 2, 1),
       .rd = SR_RD_CALL,
       .wr = SR_WR_CALL,
-      .read = ctl_read,
-      .write = ctl_write },
+      .read = el1_read,
+      .write = el1_write },
     { .name = "CNTP_CVAL_EL0",
       .enc = SYSREG(3, 3, 14, 2, 2),
       .rd = SR_RD_CALL,
       .wr = SR_WR_CALL,
-      .read = cval_read,
-      .write = cval_write },
+      .read = el1_read,
+      .write = el1_write },
 };
 
 const struct sysreg_table vptimer_sysreg_table = { rows, sizeof(rows) / sizeof(rows[0]) };
@@ -182,17 +191,18 @@ const struct sysreg_table vptimer_sysreg_table = { rows, sizeof(rows) / sizeof(r
 static int vptimer_attach(struct vm *vm)
 {
     struct vptimer_vm *s = vm->hw[VCPU_HW_VPTIMER].state;
-    for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
-        struct vptimer *p = &s->cpu[i];
-        if (p->vm != vm) { /* the first attach: written before any timer can fire */
-            p->vm = vm;
-            p->v = &vm->vcpu[i];
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+        for (unsigned w = 0; w < VPTIMER_NR; w++) {
+            struct vptimer *p = &s->cpu[i][w];
+            if (p->vm != vm) { /* the first attach: written before any timer can fire */
+                p->vm = vm;
+                p->v = &vm->vcpu[i];
+            }
+            p->ctl = 0;
+            p->cval = 0;
+            p->level = false;
+            p->virq = reset_virq[w];
         }
-        p->ctl = 0;
-        p->cval = 0;
-        p->level = false;
-        p->virq = VPTIMER_VIRQ;
-    }
     return 0;
 }
 
@@ -202,15 +212,20 @@ static int vptimer_attach(struct vm *vm)
 static void vptimer_put(struct vcpu *v)
 {
     if (v->vm->state != VM_RUNNING)
-        timer_stop(&pt_of(v)->t);
+        for (unsigned w = 0; w < VPTIMER_NR; w++)
+            timer_stop(&timer_of(v, w)->t);
 }
 
 /* The condition holds (enabled, not masked, deadline passed), whether or not the guest can
  * take the interrupt (WFI may complete at any time); loaded or not, the counter says. */
 static bool vptimer_has_work(struct vcpu *v)
 {
-    const struct vptimer *p = pt_of(v);
-    return watched(p) && timer_now() >= p->cval;
+    for (unsigned w = 0; w < VPTIMER_NR; w++) {
+        const struct vptimer *p = timer_of(v, w);
+        if (watched(p) && timer_now() >= p->cval)
+            return true;
+    }
+    return false;
 }
 
 const struct vcpu_hw_ops vptimer_hw_ops = {

@@ -226,12 +226,12 @@ void vswitch_tx_drop(int port)
         count(&ports[port].tx_drops, 1);
 }
 
-static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, bool unicast)
+static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, const struct net_offload *off, bool unicast)
 {
     struct port *dp = &ports[p];
     if (!__atomic_load_n(&dp->vm, __ATOMIC_ACQUIRE))
         return; /* detached: its VM was refused */
-    switch (dp->deliver(dp->ctx, frame, len)) {
+    switch (dp->deliver(dp->ctx, frame, len, off)) {
     case VSWITCH_DELIVERED:
         count(&dp->rx_packets, 1);
         count(&dp->rx_bytes, len);
@@ -247,14 +247,14 @@ static void deliver_to(unsigned p, const uint8_t *frame, unsigned len, bool unic
     }
 }
 
-void vswitch_forward(int src, const uint8_t *frame, unsigned len)
+void vswitch_forward(int src, const uint8_t *frame, unsigned len, const struct net_offload *off)
 {
     unsigned n = published_ports();
     if (src < 0 || (unsigned)src >= n)
         return;
     struct port *sp = &ports[src];
     const uint8_t *dst = frame, *smac = frame + ETH_ALEN;
-    if (len < ETH_HLEN || len > VSWITCH_MAX_FRAME || is_multicast(smac)) {
+    if (len < ETH_HLEN || len > (off->gso ? NET_GSO_MAX_FRAME : VSWITCH_MAX_FRAME) || is_multicast(smac)) {
         count(&sp->tx_drops, 1); /* no station sends from a group address */
         return;
     }
@@ -276,12 +276,12 @@ void vswitch_forward(int src, const uint8_t *frame, unsigned len)
     if (to == src)
         return; /* the destination sits behind the sender's own port */
     if (to >= 0) {
-        deliver_to((unsigned)to, frame, len, true);
+        deliver_to((unsigned)to, frame, len, off, true);
         return;
     }
     for (unsigned p = 0; p < n; p++)
         if (p != (unsigned)src)
-            deliver_to(p, frame, len, false);
+            deliver_to(p, frame, len, off, false);
 }
 
 /* A port whose VM was refused after its devices were attached is detached (vm NULL): it

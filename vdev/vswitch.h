@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/vm.h"
+#include "vdev/net_offload.h"
 
 #define ETH_ALEN          6
 #define ETH_HLEN          14   /* destination, source, EtherType */
@@ -26,8 +27,12 @@ enum vswitch_delivery {
     VSWITCH_NOT_READY, /* driver not ready, VM not running or resetting: not a receiver */
 };
 
-/* Puts a frame into the port's VM. Called with no lock held; takes the port's own lock. */
-typedef enum vswitch_delivery (*vswitch_deliver_fn)(void *ctx, const uint8_t *frame, unsigned len);
+/* Puts a frame into the port's VM, with what its sender left to do (off: a checksum to finish
+ * or TCP segmentation, checked by net_offload_check), which the port hands to its driver if it
+ * took that offload and does itself otherwise. Called with no lock held; takes the port's own
+ * lock. */
+typedef enum vswitch_delivery (*vswitch_deliver_fn)(void *ctx, const uint8_t *frame, unsigned len,
+                                                    const struct net_offload *off);
 
 /* At every attach of a port (VM creation and each VM reset): registers the port identified by
  * ctx (static storage, the same pointer at every reset), or finds it again and forgets the
@@ -44,12 +49,13 @@ int vswitch_attach(struct vm *vm, const uint8_t mac[ETH_ALEN], bool port_securit
  * addresses); the slot is found again if the same device attaches later. */
 void vswitch_detach(int port);
 
-/* A frame that port `src`'s VM transmitted (ETH_HLEN to VSWITCH_MAX_FRAME bytes, in
- * hypervisor memory): learns its source address and delivers it to the port that owns its
+/* A frame that port `src`'s VM transmitted (ETH_HLEN to VSWITCH_MAX_FRAME bytes, or to
+ * NET_GSO_MAX_FRAME for TCP segmentation, in hypervisor memory) with its checked offloads:
+ * learns its source address and delivers it to the port that owns its
  * destination, or to every other port for broadcast, multicast and unknown destinations.
  * Never back to src. A frame from a source address src may not use is dropped (counted).
  * Call with no lock held. */
-void vswitch_forward(int src, const uint8_t *frame, unsigned len);
+void vswitch_forward(int src, const uint8_t *frame, unsigned len, const struct net_offload *off);
 
 /* A frame from port's VM that was not forwarded (bad length): counted as a transmit drop. */
 void vswitch_tx_drop(int port);

@@ -26,6 +26,7 @@ FUZZ_OPTS_smccc   := -max_len=512 -use_value_profile=1
 FUZZ_OPTS_console := -max_len=2048 -dict=tests/fuzz/console.dict
 FUZZ_OPTS_control := -max_len=256 -dict=tests/fuzz/control.dict
 FUZZ_OPTS_s2walk  := -max_len=16432 -use_value_profile=1
+FUZZ_OPTS_net_offload := -max_len=66000 -use_value_profile=1
 FUZZ_RUNS_fdt     := 60000
 FUZZ_RUNS_config  := 60000
 FUZZ_RUNS_a64     := 300000
@@ -38,6 +39,7 @@ FUZZ_RUNS_smccc   := 150000
 FUZZ_RUNS_console := 200000
 FUZZ_RUNS_control := 100000
 FUZZ_RUNS_s2walk  := 40000
+FUZZ_RUNS_net_offload := 300000
 
 .PHONY: fuzz-smoke fuzz-build $(addprefix fuzz-smoke-,$(FUZZ_NAMES)) $(addprefix fuzz-long-,$(FUZZ_NAMES)) \
         $(addprefix fuzz-,$(FUZZ_NAMES))

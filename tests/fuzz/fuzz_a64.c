@@ -20,13 +20,7 @@
 
 #include "arch/aarch64/a64_ldst.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* ---- fake memory ------------------------------------------------------------------------ */
 

@@ -21,13 +21,7 @@
 #include "lib/fdt_read.h"
 #include "lib/fdt_write.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* ---- the machine ------------------------------------------------------------------------ */
 

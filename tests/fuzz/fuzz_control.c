@@ -12,13 +12,7 @@
 
 #include "core/control_req.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 static const char *const names[3] = { "linux1", "linux2", "echo" };
 static enum control_state st[3];

@@ -13,13 +13,7 @@
 
 #include "arch/aarch64/esr.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 static uint64_t take64(const uint8_t **p, size_t *n)
 {

@@ -19,13 +19,7 @@
 #include "drivers/gic_its_regs.h"
 #include "tests/host/stubs.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 void host_cache_op(const char *op, uint64_t va) {}
 

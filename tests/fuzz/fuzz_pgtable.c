@@ -18,13 +18,7 @@
 
 #include "arch/aarch64/pgtable.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define PG   PT_PAGE_SIZE
 #define MiB2 (UINT64_C(1) << 21)

@@ -16,13 +16,7 @@
 #include "arch/aarch64/regs/vtcr.h"
 #include "arch/aarch64/s2walk.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define RAM_MAX (16u * 4096u)
 

@@ -44,13 +44,7 @@
 #include "core/vcpu_power.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define MAX_OPS  400
 #define RAM_IPA  0x40000000UL

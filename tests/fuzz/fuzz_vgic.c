@@ -56,13 +56,7 @@
 #include "tests/host/stubs.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* Build with -DFUZZ_DEBUG to see each operation on stderr. */
 #ifdef FUZZ_DEBUG

@@ -41,13 +41,7 @@
 #include "vdev/vgic.h"
 #include "core/console.h"
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 #define NR_QUEUES 2
 #define FAKE_FEAT (UINT64_C(1) << 0)

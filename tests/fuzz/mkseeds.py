@@ -658,6 +658,27 @@ def control_seeds():
         put("control", "seed-" + r.replace(" ", "_"), bytes([0x05, 0x10]) + r.encode())
 
 
+def net_offload_seeds():
+    """The 12-byte virtio_net_hdr, then the frame: TCP segmentation over IPv4 and IPv6, a
+    checksum to finish, a plain frame."""
+    def hdr(flags, gso, gso_size=0, start=0, off=0):
+        return struct.pack("<BBHHHHH", flags, gso, 0, gso_size, start, off, 0)
+
+    def tcp(v6, payload):
+        eth = b"\x02" * 12 + (b"\x86\xdd" if v6 else b"\x08\x00")
+        t = struct.pack(">HHIIBBHHH", 40000, 5001, 1, 0, 8 << 4, 0x18, 512, 0, 0) + b"\x01\x01" + b"\x08\x0a" + bytes(8)
+        if v6:
+            ip = struct.pack(">IHBB", 6 << 28, len(t) + payload, 6, 64) + bytes(range(32))
+        else:
+            ip = struct.pack(">BBHHHBBH", 0x45, 0, 20 + len(t) + payload, 1, 0x4000, 64, 6, 0) + bytes([10, 0, 0, 1, 10, 0, 0, 2])
+        return eth + ip + t + bytes(i * 7 % 256 for i in range(payload))
+
+    put("net_offload", "tso4", hdr(1, 1, 1448, 34, 16) + tcp(False, 4000))
+    put("net_offload", "tso6", hdr(1, 4, 1428, 54, 16) + tcp(True, 3000))
+    put("net_offload", "csum", hdr(1, 0, 0, 34, 16) + tcp(False, 200))
+    put("net_offload", "plain", hdr(0, 0) + tcp(False, 64))
+
+
 def main():
     dts_seeds()
     ranges_seed()
@@ -671,6 +692,7 @@ def main():
     console_seeds()
     control_seeds()
     s2walk_seeds()
+    net_offload_seeds()
     return 0
 
 

@@ -16,6 +16,9 @@
  * bootargs "vhe": HCR_EL2.E2H = 1 (FEAT_VHE, vdev/nested_vhe.c): its EL2 registers through the EL1
  * names, its guest's through the *_EL12 ones, its own EL0 (TGE = 1) taking an SVC to virtual
  * EL2, an EL1 guest (TGE = 0) whose HVC it takes, then back to E2H = 0.
+ * bootargs "traps": its trap controls for its guest (HCR_EL2.TWI, TWE, TID1, TID2, TVM, TRVM, TSW,
+ * TPU, TPCP, TTLB): its guest does the trapped thing and it takes the exception at VBAR_EL2 +
+ * 0x400 with the syndrome the CPU gives, or does not when the control is clear.
  * bootargs "bench": `make bench` nested_hvc, its EL1 guest's HVC answered by it and back,
  * timed by that guest with the virtual counter (instructions under -icount shift=0). */
 #include "tests/guests/common/guest.h"
@@ -133,7 +136,10 @@ void el1_main(void)
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
-static bool s2_mode, vhe_mode, hostile_el0;
+static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
+static void traps_exception(struct guest_frame *f, uint64_t esr);
+static void timer_irq(uint64_t off);
+static void l2_vexc(uint64_t off);
 static volatile unsigned el0_faults;
 static volatile bool undef_ok;
 static volatile unsigned undefs;
@@ -197,7 +203,15 @@ void el2_exception(struct guest_frame *f, uint64_t off)
         resume_main(); /* SPSR_EL2.IL would set PSTATE.IL again */
         return;
     }
-    /* "vhe" and "hostile" (after the paths "bench" times) */
+    /* "vhe", "hostile", "traps" (after the paths "bench" times) */
+    if ((off == 0x280 || off == 0x480) && timers_mode) {
+        timer_irq(off);
+        return;
+    }
+    if (off == 0x400 && traps_mode && ec != EC_HVC64) {
+        traps_exception(f, esr);
+        return;
+    }
     if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
         undefs++;
         sysreg_write(elr_el2, last_elr + 4);
@@ -323,6 +337,37 @@ static bool hostile_e2h(void)
     return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
+/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones, its EL2 timers
+ * with any deadline, VSESR_EL2 all ones, HCR_EL2 with every bit but those that change the
+ * context (E2H, TGE, VM, IMO, HCD), so VF and VSE pending with FMO and AMO: its EL1 guest, all
+ * of DAIF masked, runs its HVCs and comes back; the SError it never took is still pending in
+ * its HCR_EL2. */
+static bool hostile_ctls(void)
+{
+    sysreg_write(sctlr_el1, 0); /* its guest's, after hostile_e2h's garbage: MMU off */
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors);
+    sysreg_write(cptr_el2, ~0UL);
+    sysreg_write(mdcr_el2, ~0UL);
+    sysreg_write(cnthp_cval_el2, ~0UL);
+    sysreg_write(cnthp_ctl_el2, ~0UL);
+    sysreg_write(s3_4_c14_c3_0, ~0UL); /* CNTHV_TVAL_EL2: a deadline passed */
+    sysreg_write(s3_4_c14_c3_1, 1);    /* CNTHV_CTL_EL2: enabled, its PPI raised (not enabled in its GIC) */
+    sysreg_write(s3_4_c5_c2_3, ~0UL);  /* VSESR_EL2 */
+    unsigned before = hvc_from_el1;
+    sysreg_write(hcr_el2, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 29)));
+    enter_lower((uint64_t)el1_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    uint64_t hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(s3_4_c14_c3_1, 0);
+    sysreg_write(cnthp_ctl_el2, 0);
+    sysreg_write(cptr_el2, 0x22ffUL);
+    sysreg_write(mdcr_el2, 0);
+    gprintf("hostile: garbage controls: %u HVC from its guest, HCR_EL2 0x%lx after\n", hvc_from_el1 - before,
+            (unsigned long)hcr);
+    return hvc_from_el1 == before + 1 && (hcr & (1UL << 8)) && (sysreg_read(CurrentEL) >> 2) == 2 &&
+           smc_call(0x84000000, 0, 0, 0) == 0x10001;
+}
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -357,6 +402,7 @@ static int hostile(void)
     check(v == 0x10001, "hostile_psci_still_answers", "PSCI_VERSION 0x%lx", (unsigned long)v);
     check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_ctls(), "hostile_ctls_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -588,6 +634,10 @@ void el1_exception(struct guest_frame *f, uint64_t off);
 void el1_exception(struct guest_frame *f, uint64_t off)
 {
     (void)f;
+    if (traps_mode && (off == 0x300 || off == 0x380)) { /* "traps": its virtual FIQ or SError */
+        l2_vexc(off);
+        return;
+    }
     if (off != 0x280) { /* IRQ, current EL with SP_EL1 */
         l2_unexpected++;
         __asm__ volatile("hvc #2" ::: "memory");
@@ -897,6 +947,381 @@ static int vhe(void)
     return guest_failures;
 }
 
+/* ---- "traps": its trap controls for its guest (docs/nested.md "Its traps for its guest") ---- */
+
+#define EC_WFX    0x01
+#define EC_SYS64  0x18
+#define HCR_TWI   (1UL << 13)
+#define HCR_TWE   (1UL << 14)
+#define HCR_TID1  (1UL << 16)
+#define HCR_TID2  (1UL << 17)
+#define HCR_TSW   (1UL << 22)
+#define HCR_TPCP  (1UL << 23)
+#define HCR_TPU   (1UL << 24)
+#define HCR_TTLB  (1UL << 25)
+#define HCR_TVM   (1UL << 26)
+#define HCR_TRVM  (1UL << 30)
+#define TRAP_MARK 0x7a9b0000UL /* what it "reads" for its guest */
+/* ESR_EL2.ISS of a trapped MSR/MRS/SYS (D24.2 ESR_EL2, EC 0x18): Op0, Op2, Op1, CRn, CRm,
+ * direction; Rt masked out. */
+#define SYS_ISS(op0, op1, crn, crm, op2, rd)                                                         \
+    ((uint64_t)(op0) << 20 | (uint64_t)(op2) << 17 | (uint64_t)(op1) << 14 | (uint64_t)(crn) << 10 | \
+     (uint64_t)(crm) << 1 | (rd))
+#define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
+
+static volatile unsigned trap_phase, traps_taken;
+static volatile uint64_t trap_esr, trap_elr, l2_got;
+extern char l2_trap_insn[];
+
+/* Its guest: one trapped thing per phase, at l2_trap_insn, then HVC #2. Reads land in x9. */
+void el1_traps_main(void);
+void el1_traps_main(void)
+{
+    register uint64_t x9 __asm__("x9") = 0;
+    static _Alignas(64) volatile uint64_t line[8];
+    switch (trap_phase) {
+    case 1:
+        __asm__ volatile(".global l2_trap_insn\nl2_trap_insn: wfi" ::: "memory");
+        break;
+    case 2:
+        __asm__ volatile("wfe" ::: "memory");
+        break;
+    case 3:
+        __asm__ volatile("mrs %0, ctr_el0" : "+r"(x9)::"memory");
+        break;
+    case 4:
+        __asm__ volatile("mrs %0, revidr_el1" : "+r"(x9)::"memory");
+        break;
+    case 5:
+        __asm__ volatile("mrs %0, sctlr_el1\n msr sctlr_el1, %0\n isb" : "+r"(x9)::"memory");
+        break;
+    case 6:
+        __asm__ volatile("mrs %0, ttbr0_el1" : "+r"(x9)::"memory");
+        break;
+    case 7:
+        __asm__ volatile("dc cisw, %0" ::"r"(x9) : "memory");
+        break;
+    case 8:
+        __asm__ volatile("tlbi vmalle1\n dsb nsh" ::: "memory");
+        break;
+    case 9:
+        __asm__ volatile("ic iallu\n isb" ::: "memory");
+        break;
+    case 10:
+        __asm__ volatile("dc civac, %0" ::"r"(&line[0]) : "memory");
+        break;
+    case 12:
+        __asm__ volatile("fmov d0, xzr" ::: "memory");
+        break;
+    case 13:
+        __asm__ volatile("mrs %0, cpacr_el1" : "+r"(x9)::"memory");
+        break;
+    case 14:
+        __asm__ volatile("mrs %0, mdscr_el1" : "+r"(x9)::"memory");
+        break;
+    case 15:
+        __asm__ volatile("mrs %0, oslsr_el1" : "+r"(x9)::"memory");
+        break;
+    case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
+        uint64_t end = cntvct() + us_to_ticks(20000);
+        while (cntvct() < end)
+            __asm__ volatile("isb" ::: "memory");
+        break;
+    }
+    }
+    l2_got = x9;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_traps_entry\n"
+        "el1_traps_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_traps_main\n"
+        "1:  b 1b\n");
+extern char el1_traps_entry[];
+
+/* The forwarded exception: its syndrome and return address kept, the instruction stepped
+ * over, a read answered with TRAP_MARK. */
+static void traps_exception(struct guest_frame *f, uint64_t esr)
+{
+    traps_taken++;
+    trap_esr = esr;
+    trap_elr = last_elr;
+    if ((esr >> 26) == EC_SYS64 && (esr & 1)) {
+        unsigned rt = (esr >> 5) & 31;
+        if (rt < 31)
+            f->x[rt] = TRAP_MARK;
+    }
+    sysreg_write(elr_el2, last_elr + 4);
+}
+
+/* Runs phase p of its guest under HCR_EL2 = RW | controls; true if what it saw matches: taken
+ * (once, at EC ec with ISS bits iss under mask) or not taken at all. */
+static bool trap_run(unsigned p, uint64_t controls, bool taken, uint64_t ec, uint64_t iss, uint64_t mask)
+{
+    unsigned before = traps_taken;
+    trap_phase = p;
+    trap_esr = 0;
+    l2_got = 0;
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(hcr_el2, HCR_RW);
+    bool back = (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
+    if (!taken)
+        return back && traps_taken == before;
+    return back && traps_taken == before + 1 && (trap_esr >> 26) == ec && (trap_esr & (1UL << 25)) &&
+           (trap_esr & mask) == iss;
+}
+
+/* Its EL2 timers with E2H = 0: CNTHP_*_EL2 (PPI 10, INTID 26) and CNTHV_*_EL2 (PPI 12, INTID 28). */
+#define PPI_HP 26
+#define PPI_HV 28
+static volatile unsigned timer_irqs;
+static volatile uint64_t timer_intid, timer_off, timer_ctl;
+
+/* Its IRQ vector, at EL2 (0x280) or from its guest (0x480): the timer's interrupt, the timer
+ * stopped (its level drops), ended; from its guest, the run ends. */
+static void timer_irq(uint64_t off)
+{
+    uint64_t iar = sysreg_read(icc_iar1_el1);
+    timer_intid = iar;
+    timer_off = off;
+    if (iar == PPI_HP) {
+        timer_ctl = sysreg_read(cnthp_ctl_el2);
+        sysreg_write(cnthp_ctl_el2, 0);
+    } else if (iar == PPI_HV) {
+        timer_ctl = sysreg_read(s3_4_c14_c3_1); /* CNTHV_CTL_EL2 */
+        sysreg_write(s3_4_c14_c3_1, 0);
+    }
+    if (iar < 1020)
+        sysreg_write(icc_eoir1_el1, iar);
+    timer_irqs++;
+    if (off == 0x480)
+        resume_main();
+}
+
+static bool wait_timer_irq(unsigned want)
+{
+    uint64_t end = cntvct() + us_to_ticks(L2_WAIT_US);
+    while (timer_irqs < want && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    return timer_irqs >= want;
+}
+
+/* Its guest while the EL2 physical timer runs out: spins (bounded), then HVC #2. */
+void el1_spin_main(void);
+void el1_spin_main(void)
+{
+    uint64_t end = cntvct() + us_to_ticks(L2_WAIT_US);
+    while (cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_spin_entry\n"
+        "el1_spin_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_spin_main\n"
+        "1:  b 1b\n");
+extern char el1_spin_entry[];
+
+static void el2_timers(void)
+{
+    if (gic_probe() < 0 || gic.version != 3) {
+        check(false, "timers_gicv3", "no GICv3 in the device tree");
+        return;
+    }
+    gic_dist_init();
+    gic_cpu_init();
+    gic_set_prio(PPI_HP, 0x80);
+    gic_set_prio(PPI_HV, 0x80);
+    gic_enable(PPI_HP);
+    gic_enable(PPI_HV);
+    timers_mode = true;
+    /* CNTHP: CVAL read back, TVAL counts down, ISTATUS clear before the deadline (10 s away:
+     * TCG on a loaded host is slow). */
+    uint64_t now = sysreg_read(cntpct_el0), ahead = us_to_ticks(10000000);
+    sysreg_write(cnthp_cval_el2, now + ahead);
+    sysreg_write(cnthp_ctl_el2, 1);
+    uint64_t cval = sysreg_read(cnthp_cval_el2), tval = sysreg_read(cnthp_tval_el2), ctl = sysreg_read(cnthp_ctl_el2);
+    check(cval == now + ahead && tval > 0 && tval <= ahead && ctl == 1, "timers_cnthp_regs",
+          "CVAL 0x%lx (now 0x%lx) TVAL 0x%lx CTL 0x%lx", (unsigned long)cval, (unsigned long)now, (unsigned long)tval,
+          (unsigned long)ctl);
+    sysreg_write(cnthp_ctl_el2, 0);
+    /* Fired at virtual EL2: its IRQ at VBAR_EL2 + 0x280, INTID 26, ISTATUS set. */
+    sysreg_write(cnthp_tval_el2, us_to_ticks(1000));
+    sysreg_write(cnthp_ctl_el2, 1);
+    irq_unmask();
+    bool got = wait_timer_irq(1);
+    __asm__ volatile("msr daifset, #2; isb" ::: "memory");
+    check(got && timer_intid == PPI_HP && timer_off == 0x280 && (timer_ctl & 4), "timers_cnthp_fires_at_el2",
+          "%u IRQs, INTID %lu at 0x%lx, CTL 0x%lx", timer_irqs, (unsigned long)timer_intid, (unsigned long)timer_off,
+          (unsigned long)timer_ctl);
+    /* CNTHV the same, on INTID 28. */
+    sysreg_write(s3_4_c14_c3_0, us_to_ticks(1000)); /* CNTHV_TVAL_EL2 */
+    sysreg_write(s3_4_c14_c3_1, 1);
+    irq_unmask();
+    got = wait_timer_irq(2);
+    __asm__ volatile("msr daifset, #2; isb" ::: "memory");
+    check(got && timer_intid == PPI_HV && (timer_ctl & 4), "timers_cnthv_fires_at_el2", "%u IRQs, INTID %lu, CTL 0x%lx",
+          timer_irqs, (unsigned long)timer_intid, (unsigned long)timer_ctl);
+    /* While its guest runs with HCR_EL2.IMO: taken at VBAR_EL2 + 0x480 from that guest. */
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO);
+    sysreg_write(ich_vmcr_el2, ICH_VMCR_VENG1 | ICH_VMCR_VPMR(0xff));
+    sysreg_write(ich_hcr_el2, ICH_HCR_EN);
+    sysreg_write(cnthp_tval_el2, us_to_ticks(2000));
+    sysreg_write(cnthp_ctl_el2, 1);
+    enter_lower((uint64_t)el1_spin_entry, SPSR_EL1H & ~0x80UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(ich_hcr_el2, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(timer_irqs == 3 && timer_intid == PPI_HP && timer_off == 0x480 && (last_spsr & 0xf) == 5,
+          "timers_cnthp_fires_while_its_guest_runs", "%u IRQs, INTID %lu at 0x%lx, SPSR_EL2 0x%lx", timer_irqs,
+          (unsigned long)timer_intid, (unsigned long)timer_off, (unsigned long)last_spsr);
+    timers_mode = false;
+}
+
+/* Its CPTR_EL2 (TFP, TCPAC) and MDCR_EL2 (TDA, TDOSA) for its guest. */
+#define EC_FP      0x07
+#define CPTR_RES1  0x22ffUL
+#define CPTR_TFP   (1UL << 10)
+#define CPTR_TCPAC (1UL << 31)
+#define MDCR_TDA   (1UL << 9)
+#define MDCR_TDOSA (1UL << 10)
+#define CPACR_FPEN (3UL << 20)
+
+static void cptr_mdcr(void)
+{
+    sysreg_write(cpacr_el1, CPACR_FPEN); /* its guest's (the VNCR page's slot): FP on at EL1 */
+    sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TFP);
+    bool ok = trap_run(12, 0, true, EC_FP, 0, 0); /* ISS: CV, COND as the CPU gives them */
+    check(ok && trap_elr != 0, "cptr_tfp_fp_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cptr_el2, CPTR_RES1);
+    check(trap_run(12, 0, false, 0, 0, 0), "cptr_tfp_clear_fp_runs", "%u taken", traps_taken);
+    sysreg_write(cptr_el2, CPTR_RES1 | CPTR_TCPAC);
+    ok = trap_run(13, 0, true, EC_SYS64, SYS_ISS(3, 0, 1, 0, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "cptr_tcpac_cpacr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cptr_el2, CPTR_RES1);
+    ok = trap_run(13, 0, false, 0, 0, 0);
+    check(ok && l2_got == CPACR_FPEN, "cptr_tcpac_clear_cpacr_read", "its guest read 0x%lx", (unsigned long)l2_got);
+    sysreg_write(cpacr_el1, 0);
+    sysreg_write(mdcr_el2, MDCR_TDA);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tda_mdscr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, MDCR_TDOSA);
+    ok = trap_run(15, 0, true, EC_SYS64, SYS_ISS(2, 0, 1, 1, 4, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tdosa_oslsr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, 0);
+    ok = trap_run(14, 0, false, 0, 0, 0);
+    check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
+}
+
+/* Its virtual FIQ (HCR_EL2.FMO + VF) and SError (AMO + VSE, VSESR_EL2's syndrome) for its
+ * guest: taken at its guest's vector (VBAR_EL1 + 0x300, + 0x380), which ends the run. */
+#define HCR_FMO   (1UL << 3)
+#define HCR_AMO   (1UL << 5)
+#define HCR_VF    (1UL << 6)
+#define HCR_VSE   (1UL << 8)
+#define EC_SERROR 0x2f
+#define VSESR_VAL ((1UL << 24) | 0x1234) /* IDS: an IMPLEMENTATION DEFINED syndrome */
+static volatile uint64_t vexc_off, vexc_esr;
+static volatile unsigned vexcs;
+
+static void l2_vexc(uint64_t off)
+{
+    vexc_off = off;
+    vexc_esr = sysreg_read(esr_el1);
+    vexcs++;
+    __asm__ volatile("hvc #2" ::: "memory"); /* back to virtual EL2's main line */
+}
+
+/* Phase 11 under HCR_EL2 = RW | controls, its guest with DAIF = D, I (F and A open): true if
+ * it came back, the number of virtual exceptions it took in *taken. */
+static bool vexc_run(uint64_t controls, unsigned *taken)
+{
+    unsigned before = vexcs;
+    trap_phase = 11;
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~0x140UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    *taken = vexcs - before;
+    return (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
+}
+
+static void virtual_exceptions(void)
+{
+    unsigned taken;
+    bool back = vexc_run(HCR_FMO | HCR_VF, &taken);
+    check(back && taken == 1 && vexc_off == 0x300, "vexc_fmo_vf_fiq_to_its_guest", "%u taken, at 0x%lx", taken,
+          (unsigned long)vexc_off);
+    check(vexc_run(HCR_VF, &taken) && taken == 0, "vexc_vf_without_fmo_nothing", "%u taken", taken);
+    sysreg_write(s3_4_c5_c2_3, VSESR_VAL); /* VSESR_EL2 (the VNCR page's slot) */
+    back = vexc_run(HCR_AMO | HCR_VSE, &taken);
+    uint64_t hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(back && taken == 1 && vexc_off == 0x380 && (vexc_esr >> 26) == EC_SERROR &&
+              (vexc_esr & 0x1ffffff) == VSESR_VAL,
+          "vexc_amo_vse_serror_with_vsesr", "%u taken, at 0x%lx, ESR_EL1 0x%lx", taken, (unsigned long)vexc_off,
+          (unsigned long)vexc_esr);
+    check(!(hcr & HCR_VSE), "vexc_vse_cleared_once_taken", "HCR_EL2 0x%lx", (unsigned long)hcr);
+    back = vexc_run(HCR_VSE, &taken);
+    hcr = sysreg_read(hcr_el2);
+    sysreg_write(hcr_el2, HCR_RW);
+    check(back && taken == 0 && (hcr & HCR_VSE), "vexc_vse_without_amo_nothing", "%u taken, HCR_EL2 0x%lx", taken,
+          (unsigned long)hcr);
+}
+
+static int traps(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    traps_mode = true;
+    /* WFI with TWI: EC 0x01, TI = 0 (WFI), ELR_EL2 the WFI. */
+    bool ok = trap_run(1, HCR_TWI, true, EC_WFX, 0, 3);
+    check(ok && trap_elr == (uint64_t)l2_trap_insn, "traps_twi_wfi_to_el2", "ESR_EL2 0x%lx ELR_EL2 0x%lx (WFI at %p)",
+          (unsigned long)trap_esr, (unsigned long)trap_elr, (void *)l2_trap_insn);
+    /* WFE with TWE: TI = 1. QEMU takes WFE as a hint that never sleeps and so never traps
+     * (target/arm: "we never take a configurable trap"): not taken there either way. */
+    ok = trap_run(2, HCR_TWE, true, EC_WFX, 1, 3);
+    gprintf("traps: WFE under TWE %s (ESR_EL2 0x%lx)\n", ok ? "taken" : "not taken", (unsigned long)trap_esr);
+    check(trap_run(2, 0, false, 0, 0, 0), "traps_twe_clear_wfe_stays", "%u taken", traps_taken);
+    /* CTR_EL0 with TID2 (answered by it), and without (the CPU's, as it reads it). */
+    ok = trap_run(3, HCR_TID2, true, EC_SYS64, SYS_ISS(3, 3, 0, 0, 1, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tid2_ctr_to_el2", "ESR_EL2 0x%lx, its guest read 0x%lx",
+          (unsigned long)trap_esr, (unsigned long)l2_got);
+    ok = trap_run(3, 0, false, 0, 0, 0);
+    check(ok && l2_got == sysreg_read(ctr_el0), "traps_tid2_clear_ctr_read", "its guest read 0x%lx",
+          (unsigned long)l2_got);
+    ok = trap_run(4, HCR_TID1, true, EC_SYS64, SYS_ISS(3, 0, 0, 0, 6, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tid1_revidr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    /* SCTLR_EL1 read (not trapped by TVM) and written back (trapped: a write, direction 0). */
+    ok = trap_run(5, HCR_TVM, true, EC_SYS64, SYS_ISS(3, 0, 1, 0, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_tvm_sctlr_write_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(5, 0, false, 0, 0, 0), "traps_tvm_clear_not_taken", "%u taken", traps_taken);
+    ok = trap_run(6, HCR_TRVM, true, EC_SYS64, SYS_ISS(3, 0, 2, 0, 0, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_trvm_ttbr0_read_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(7, HCR_TSW, true, EC_SYS64, SYS_ISS(1, 0, 7, 14, 2, 0), SYS_ISS_MASK);
+    check(ok, "traps_tsw_dc_cisw_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(7, 0, false, 0, 0, 0), "traps_tsw_clear_elvisors", "%u taken", traps_taken);
+    ok = trap_run(8, HCR_TTLB, true, EC_SYS64, SYS_ISS(1, 0, 8, 7, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_ttlb_tlbi_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(9, HCR_TPU, true, EC_SYS64, SYS_ISS(1, 0, 7, 5, 0, 0), SYS_ISS_MASK);
+    check(ok, "traps_tpu_ic_iallu_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(10, HCR_TPCP, true, EC_SYS64, SYS_ISS(1, 3, 7, 14, 1, 0), SYS_ISS_MASK);
+    check(ok, "traps_tpcp_dc_civac_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    check(trap_run(10, HCR_TPU | HCR_TSW | HCR_TTLB, false, 0, 0, 0), "traps_other_controls_not_taken", "%u taken",
+          traps_taken);
+    /* Every trap control at once (and every other bit but those that change the context: E2H,
+     * TGE, VM, the routing ones): its guest's WFI is still its, and it comes back. */
+    ok = trap_run(1, ~(HCR_E2H | HCR_TGE | HCR_VM | HCR_IMO | (1UL << 3) | (1UL << 5) | (1UL << 29)), true, EC_WFX, 0,
+                  3);
+    check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    cptr_mdcr();
+    virtual_exceptions();
+    traps_mode = false;
+    el2_timers();
+    check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
 int guest_main(void)
 {
     int chosen = fdt_path_offset(&guest_fdt, "/chosen");
@@ -911,6 +1336,8 @@ int guest_main(void)
         return irqs();
     if (args && !strcmp(args, "vhe"))
         return vhe();
+    if (args && !strcmp(args, "traps"))
+        return traps();
     if (args && !strcmp(args, "bench"))
         return bench();
     return basic();

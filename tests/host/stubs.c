@@ -11,6 +11,7 @@
 #include "core/vcpu.h"
 #include "core/exit.h"
 #include "core/page_alloc.h"
+#include "arch/aarch64/regs/hcr.h"
 
 struct platform platform;
 struct host_gic host_gic;
@@ -290,6 +291,17 @@ __attribute__((weak)) void vcpu_set_hcr(struct vcpu *v, uint64_t bits, bool on)
     v->hcr_parts = on ? v->hcr_parts | bits : v->hcr_parts & ~bits;
 }
 __attribute__((weak)) void vcpu_hcr_off(struct vcpu *v, uint64_t bits) { v->hcr_off = bits; }
+__attribute__((weak)) void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
+{
+    uint64_t bit = line == VLINE_IRQ ? HCR_EL2_VI : line == VLINE_FIQ ? HCR_EL2_VF : HCR_EL2_VSE;
+    v->vlines = on ? v->vlines | bit : v->vlines & ~bit;
+}
+__attribute__((weak)) void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = (uint32_t)vsesr; }
+__attribute__((weak)) void vcpu_hcr_update(struct vcpu *v, uint64_t clear, uint64_t set, uint64_t off)
+{
+    v->hcr_parts = (v->hcr_parts & ~clear) | set;
+    v->hcr_off = off;
+}
 void pci_assign_quiesce(struct vm *vm) {}
 
 /* ---- core/exit.c's modes (weak: a program that links core/exit.c gets the real one) ---- */

@@ -5,4 +5,6 @@
 
 #include "vdev/vptimer.h"
 
-void vptimer_set_virq(struct vcpu *v, uint32_t virq) { abort(); }
+void vptimer_vhe(struct vcpu *v, bool on) { abort(); }
+uint64_t vptimer_read(struct vcpu *v, unsigned which, unsigned reg) { abort(); }
+void vptimer_write(struct vcpu *v, unsigned which, unsigned reg, uint64_t val) { abort(); }

@@ -52,6 +52,40 @@ def test_guest_hypervisor_with_e2h():
         assert "VM 'vhe' stopped: guest called PSCI SYSTEM_OFF" in out
         assert "HYPERVISOR CRASH" not in out
 
+TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_ctr_to_el2",
+              "traps_tid2_clear_ctr_read", "traps_tid1_revidr_to_el2", "traps_tvm_sctlr_write_to_el2",
+              "traps_tvm_clear_not_taken", "traps_trvm_ttbr0_read_to_el2", "traps_tsw_dc_cisw_to_el2",
+              "traps_tsw_clear_elvisors", "traps_ttlb_tlbi_to_el2", "traps_tpu_ic_iallu_to_el2",
+              "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
+              "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
+              "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
+              "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_amo_vse_serror_with_vsesr",
+              "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
+              "timers_cnthp_regs", "timers_cnthp_fires_at_el2", "timers_cnthv_fires_at_el2",
+              "timers_cnthp_fires_while_its_guest_runs", "traps_no_unexpected")
+
+
+def test_guest_hypervisor_trap_controls():
+    """Its HCR_EL2 trap controls for its guest (docs/nested.md "Its traps for its guest"): its
+    guest's WFI (TWI), CTR_EL0 (TID2), REVIDR_EL1 (TID1), SCTLR_EL1 write (TVM), TTBR0_EL1 read
+    (TRVM), DC CISW (TSW), TLBI VMALLE1 (TTLB), IC IALLU (TPU), DC CIVAC (TPCP) each reach it at
+    VBAR_EL2 + 0x400 with the syndrome the CPU gives and ELR_EL2 the instruction; with the
+    control clear they do not (and a read gets the CPU's value). Its EL2 timers with E2H = 0
+    (CNTHP_*_EL2, CNTHV_*_EL2): registers read back, each fires its PPI (10, 12) at virtual EL2,
+    and the EL2 physical one while its guest runs (taken at VBAR_EL2 + 0x480). Its virtual FIQ
+    (FMO + VF) and SError (AMO + VSE, with VSESR_EL2's syndrome) reach its guest, VSE cleared
+    once taken; without FMO/AMO they do not. Its CPTR_EL2.TFP/TCPAC and MDCR_EL2.TDA/TDOSA send its
+    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it."""
+    img = "%s/tests/configs/nested-traps.img" % BUILD
+    with Qemu("nested-traps", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        m = q.wait_for(r"\[traps\] GUEST DONE: (\d+) failure", timeout=120)
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=120)
+        out = q.output()
+        assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        for name in TRAP_STEPS:
+            assert "TEST %s: PASS" % name in out, name
+        assert "HYPERVISOR CRASH" not in out
+
 
 def test_hostile_guest_hypervisors_harm_nobody():
     img = "%s/tests/configs/nested-hostile.img" % BUILD
@@ -63,7 +97,7 @@ def test_hostile_guest_hypervisors_harm_nobody():
         out = q.output()
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
-                     "hostile_ich_garbage_lent", "hostile_e2h_garbage",
+                     "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_no_unexpected"):

@@ -893,6 +893,19 @@ static void test_v2m_binding(void **state)
     (void)state;
 }
 
+/* virtio-net's no-offloads: absent, the device offers them; present, it does not. */
+static void test_virtio_net_offloads(void **state)
+{
+    struct vm_config out[CONFIG_MAX_VMS];
+    static const char *const vms = "a { " GOOD " devices { n { reg = <0x0 0x0a000000 0x0 0x1000>;"
+                                   " compatible = \"elvisor,virtio-net\"; interrupts = <49>; }; }; };"
+                                   "b { " GOOD " devices { n { reg = <0x0 0x0a000000 0x0 0x1000>;"
+                                   " compatible = \"elvisor,virtio-net\"; interrupts = <49>; no-offloads; }; }; };";
+    assert_int_equal(parse_vms(vms, out), 2);
+    assert_false(out[0].dev[0].no_offloads);
+    assert_true(out[1].dev[0].no_offloads);
+}
+
 /* The bindings of the virtio kinds, read through the table of kinds: an SPI and a window of
  * at least 0x200 bytes for every virtio device, a packed disk of whole sectors for virtio-blk,
  * a unicast MAC (or a default one) for virtio-net. */
@@ -1442,6 +1455,7 @@ int main(void)
         cmocka_unit_test(test_devices_refused),
         cmocka_unit_test(test_v2m_binding),
         cmocka_unit_test(test_virtio_bindings),
+        cmocka_unit_test(test_virtio_net_offloads),
         cmocka_unit_test(test_overlaps_refused),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_duplicate_names),

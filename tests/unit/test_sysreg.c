@@ -17,12 +17,14 @@
 #include "vdev/vgic.h"
 #include "vdev/vpsci.h"
 #include "vdev/nested.h"
+#include "vdev/vptimer.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/psr.h"
 #include "arch/aarch64/regs/sctlr.h"
 #include "arch/aarch64/regs/vncr.h"
 #include "arch/aarch64/regs/cptr.h"
+#include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/ich.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
@@ -62,10 +64,13 @@ static int maint_level = -1;
 static unsigned vgic_puts, vgic_loads, vgic_flushes;
 static uint32_t deactivated;
 static bool irq_waits;
+static int timer_level[32]; /* the PPIs' levels the timers set (vdev/vptimer.c) */
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 {
     if (intid == VGIC_MAINT_VIRQ)
         maint_level = level;
+    else if (intid < 32)
+        timer_level[intid] = level;
 }
 void vgic_put(struct vcpu *v) { vgic_puts++; }
 void vgic_load(struct vcpu *v) { vgic_loads++; }
@@ -1075,6 +1080,19 @@ static void test_nested_gic_lend(void **state)
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
  * ELR_EL2, SPSR_EL2 and ESR_EL2 as the CPU would set them; an illegal ERET sets PSTATE.IL; with
  * its own stage 2 its guest runs on the shadow's VTTBR_EL2, and the exit puts the VM's back. */
+/* The decision with its HCR_EL2 and CNTHCTL_EL2 (CPTR_EL2 and MDCR_EL2 trapping nothing). */
+static bool is_vel2s(uint64_t esr, uint64_t hcr, uint64_t cnthctl)
+{
+    struct nested_ctls c = { .hcr = hcr, .cnthctl = cnthctl };
+    return nested_trap_is_vel2s(esr, &c);
+}
+
+static bool wanted(uint64_t hcr, uint64_t cnthctl)
+{
+    struct nested_ctls c = { .hcr = hcr, .cnthctl = cnthctl };
+    return nested_traps_wanted(&c);
+}
+
 /* What its guest's trapped exceptions go to virtual EL2 for (vdev/nested_traps.c): a PAC
  * instruction without its HCR_EL2.API, a key register without APK, an ID group 3 read with
  * TID3 (not a write, not outside CRm 1..7), ACTLR_EL1 with TACR, the EL1 physical timer without
@@ -1085,37 +1103,123 @@ static void test_nested_trap_decision(void **state)
     const uint64_t pctl = CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN;
     const uint64_t host = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK; /* Linux nVHE's own kernel */
     const uint64_t guest = HCR_EL2_RW | HCR_EL2_VM | HCR_EL2_TID3 | HCR_EL2_TACR | HCR_EL2_TSC; /* its guests */
-    assert_false(nested_trap_is_vel2s(pac, host, pctl));
-    assert_true(nested_trap_is_vel2s(pac, guest, pctl));
-    assert_false(nested_trap_is_vel2s(pac, guest | HCR_EL2_API, pctl));
-    assert_true(nested_trap_is_vel2s(esr_of(APIAKEYLO, 1, false), guest | HCR_EL2_API, pctl));
-    assert_true(nested_trap_is_vel2s(esr_of(APGAKEYHI, 1, true), guest, pctl));
-    assert_false(nested_trap_is_vel2s(esr_of(APDBKEYLO, 1, true), host, pctl));
+    assert_false(is_vel2s(pac, host, pctl));
+    assert_true(is_vel2s(pac, guest, pctl));
+    assert_false(is_vel2s(pac, guest | HCR_EL2_API, pctl));
+    assert_true(is_vel2s(esr_of(APIAKEYLO, 1, false), guest | HCR_EL2_API, pctl));
+    assert_true(is_vel2s(esr_of(APGAKEYHI, 1, true), guest, pctl));
+    assert_false(is_vel2s(esr_of(APDBKEYLO, 1, true), host, pctl));
     const uint32_t pfr0 = SYSREG(3, 0, 0, 4, 0), isar1 = SYSREG(3, 0, 0, 6, 1), pfr0_32 = SYSREG(3, 0, 0, 1, 0);
-    assert_true(nested_trap_is_vel2s(esr_of(pfr0, 3, true), guest, pctl));
-    assert_true(nested_trap_is_vel2s(esr_of(isar1, 3, true), guest, pctl));
-    assert_true(nested_trap_is_vel2s(esr_of(pfr0_32, 3, true), guest, pctl));
-    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 7, 7), 3, true), guest, pctl)); /* unallocated */
-    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, true), host, pctl));
-    assert_false(nested_trap_is_vel2s(esr_of(pfr0, 3, false), guest, pctl));                 /* a write */
-    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 3, true), guest, pctl)); /* MPIDR: TID1 */
-    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 1, 0, 0, 0), 3, true), guest, pctl)); /* CCSIDR: TID2 */
-    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), guest, pctl)); /* ACTLR_EL1 */
-    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), host, pctl));
+    assert_true(is_vel2s(esr_of(pfr0, 3, true), guest, pctl));
+    assert_true(is_vel2s(esr_of(isar1, 3, true), guest, pctl));
+    assert_true(is_vel2s(esr_of(pfr0_32, 3, true), guest, pctl));
+    assert_true(is_vel2s(esr_of(SYSREG(3, 0, 0, 7, 7), 3, true), guest, pctl)); /* unallocated */
+    assert_false(is_vel2s(esr_of(pfr0, 3, true), host, pctl));
+    assert_false(is_vel2s(esr_of(pfr0, 3, false), guest, pctl));                 /* a write */
+    assert_false(is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 3, true), guest, pctl)); /* MPIDR: TID1 */
+    assert_false(is_vel2s(esr_of(SYSREG(3, 1, 0, 0, 0), 3, true), guest, pctl)); /* CCSIDR: TID2 */
+    assert_true(is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), guest, pctl)); /* ACTLR_EL1 */
+    assert_false(is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 1), 3, false), host, pctl));
     const uint32_t cntp_ctl = SYSREG(3, 3, 14, 2, 1), cntp_cval = SYSREG(3, 3, 14, 2, 2);
     const uint32_t cntv_ctl = SYSREG(3, 3, 14, 3, 1);
-    assert_true(nested_trap_is_vel2s(esr_of(cntp_ctl, 2, false), guest, CNTHCTL_EL2_EL1PCTEN));
-    assert_true(nested_trap_is_vel2s(esr_of(cntp_cval, 2, true), guest, 0));
-    assert_false(nested_trap_is_vel2s(esr_of(cntp_ctl, 2, false), guest, pctl));
-    assert_false(nested_trap_is_vel2s(esr_of(cntv_ctl, 2, false), guest, 0));
-    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 0), 3, false), ~0UL, 0)); /* SCTLR_EL1 */
-    assert_false(nested_trap_is_vel2s(ESR_HVC, ~0UL, 0));
-    assert_false(nested_trap_is_vel2s(ESR_SMC, 0, 0));
+    assert_true(is_vel2s(esr_of(cntp_ctl, 2, false), guest, CNTHCTL_EL2_EL1PCTEN));
+    assert_true(is_vel2s(esr_of(cntp_cval, 2, true), guest, 0));
+    assert_false(is_vel2s(esr_of(cntp_ctl, 2, false), guest, pctl));
+    assert_false(is_vel2s(esr_of(cntv_ctl, 2, false), guest, 0));
+    assert_false(is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 0), 3, false), ~HCR_EL2_TVM, 0)); /* SCTLR_EL1 */
+    assert_false(is_vel2s(ESR_HVC, ~0UL, 0));
+    assert_false(is_vel2s(ESR_SMC, 0, 0));
     /* Wanted: by its guests' controls, not by its own kernel's. */
-    assert_false(nested_traps_wanted(host, pctl));
-    assert_true(nested_traps_wanted(guest | HCR_EL2_API | HCR_EL2_APK, pctl));
-    assert_true(nested_traps_wanted(host, CNTHCTL_EL2_EL1PCTEN));
-    assert_true(nested_traps_wanted(host & ~HCR_EL2_APK, pctl));
+    assert_false(wanted(host, pctl));
+    assert_true(wanted(guest | HCR_EL2_API | HCR_EL2_APK, pctl));
+    assert_true(wanted(host, CNTHCTL_EL2_EL1PCTEN));
+    assert_true(wanted(host & ~HCR_EL2_APK, pctl));
+}
+
+/* The controls elvisor sets in the CPU for its guest (TWI, TID1, TID2/TID4, TVM/TRVM, TSW,
+ * TPU, TPCP, TTLB and FEAT_EVT's): each forwards what it traps and nothing else; FEAT_EVT's
+ * only where the CPU has them (nested_traps_init, ID_AA64MMFR2_EL1.EVT). */
+static void test_nested_trap_controls(void **state)
+{
+    const uint64_t pctl = CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN;
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK; /* nothing forwarded */
+    const uint64_t wfx = (uint64_t)ESR_EC_WFX << ESR_EC_SHIFT | ESR_IL;
+    /* WFI and WFIT with TWI, WFE and WFET with TWE. */
+    assert_true(is_vel2s(wfx | ESR_WFX_TI_WFI, base | HCR_EL2_TWI, pctl));
+    assert_true(is_vel2s(wfx | ESR_WFX_TI_WFIT, base | HCR_EL2_TWI, pctl));
+    assert_false(is_vel2s(wfx | ESR_WFX_TI_WFE, base | HCR_EL2_TWI, pctl));
+    assert_true(is_vel2s(wfx | ESR_WFX_TI_WFE, base | HCR_EL2_TWE, pctl));
+    assert_true(is_vel2s(wfx | ESR_WFX_TI_WFET, base | HCR_EL2_TWE, pctl));
+    assert_false(is_vel2s(wfx | ESR_WFX_TI_WFI, base | HCR_EL2_TWE, pctl));
+    assert_false(is_vel2s(wfx | ESR_WFX_TI_WFI, base, pctl));
+    /* TID1: REVIDR, AIDR; not MIDR or MPIDR (never trapped), not a write. */
+    const uint32_t revidr = SYSREG(3, 0, 0, 0, 6), aidr = SYSREG(3, 1, 0, 0, 7);
+    assert_true(is_vel2s(esr_of(revidr, 1, true), base | HCR_EL2_TID1, pctl));
+    assert_true(is_vel2s(esr_of(aidr, 1, true), base | HCR_EL2_TID1, pctl));
+    assert_false(is_vel2s(esr_of(revidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_false(is_vel2s(esr_of(SYSREG(3, 0, 0, 0, 5), 1, true), base | HCR_EL2_TID1, pctl));
+    /* TID2: CTR_EL0, CCSIDR, CLIDR, CSSELR (both ways); TID4: the same but CTR_EL0. */
+    const uint32_t ctr = SYSREG(3, 3, 0, 0, 1), ccsidr = SYSREG(3, 1, 0, 0, 0), clidr = SYSREG(3, 1, 0, 0, 1),
+                   csselr = SYSREG(3, 2, 0, 0, 0);
+    assert_true(is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(is_vel2s(esr_of(ccsidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(is_vel2s(esr_of(clidr, 1, true), base | HCR_EL2_TID2, pctl));
+    assert_true(is_vel2s(esr_of(csselr, 1, false), base | HCR_EL2_TID2, pctl));
+    assert_true(is_vel2s(esr_of(csselr, 1, true), base | HCR_EL2_TID4, pctl));
+    assert_false(is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID4, pctl));
+    assert_false(is_vel2s(esr_of(ctr, 1, true), base | HCR_EL2_TID1, pctl));
+    /* TVM traps writes of the VM controls, TRVM reads. */
+    const uint32_t sctlr = SYSREG(3, 0, 1, 0, 0), ttbr1 = SYSREG(3, 0, 2, 0, 1), ctxid = SYSREG(3, 0, 13, 0, 1);
+    assert_true(is_vel2s(esr_of(sctlr, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_true(is_vel2s(esr_of(ttbr1, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_true(is_vel2s(esr_of(ctxid, 1, false), base | HCR_EL2_TVM, pctl));
+    assert_false(is_vel2s(esr_of(sctlr, 1, true), base | HCR_EL2_TVM, pctl));
+    assert_true(is_vel2s(esr_of(sctlr, 1, true), base | HCR_EL2_TRVM, pctl));
+    assert_false(is_vel2s(esr_of(sctlr, 1, false), base | HCR_EL2_TRVM, pctl));
+    assert_false(is_vel2s(esr_of(SYSREG(3, 0, 4, 0, 0), 1, false), ~0UL, pctl)); /* SPSR_EL1 */
+    /* Set/way with TSW; DC by VA to PoC with TPCP; PoU with TPU (and TOCU); IC IALLUIS with
+     * TPU or TICAB; EL1 TLBIs with TTLB (TTLBIS the IS ones, TTLBOS the OS ones). */
+    const uint32_t dc_isw = SYSREG(1, 0, 7, 6, 2), dc_cisw = SYSREG(1, 0, 7, 14, 2), dc_civac = SYSREG(1, 3, 7, 14, 1),
+                   dc_ivac = SYSREG(1, 0, 7, 6, 1), dc_cvau = SYSREG(1, 3, 7, 11, 1), ic_ivau = SYSREG(1, 3, 7, 5, 1),
+                   ic_iallu = SYSREG(1, 0, 7, 5, 0), ic_ialluis = SYSREG(1, 0, 7, 1, 0), dc_zva = SYSREG(1, 3, 7, 4, 1),
+                   tlbi_is = SYSREG(1, 0, 8, 3, 0), tlbi_os = SYSREG(1, 0, 8, 1, 0), tlbi_local = SYSREG(1, 0, 8, 7, 0);
+    assert_true(is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TSW, pctl));
+    assert_true(is_vel2s(esr_of(dc_cisw, 1, false), base | HCR_EL2_TSW, pctl));
+    assert_false(is_vel2s(esr_of(dc_isw, 1, false), base | HCR_EL2_TPCP | HCR_EL2_TPU, pctl));
+    assert_true(is_vel2s(esr_of(dc_civac, 1, false), base | HCR_EL2_TPCP, pctl));
+    assert_true(is_vel2s(esr_of(dc_ivac, 1, false), base | HCR_EL2_TPCP, pctl));
+    assert_false(is_vel2s(esr_of(dc_civac, 1, false), base | HCR_EL2_TPU | HCR_EL2_TSW, pctl));
+    assert_true(is_vel2s(esr_of(dc_cvau, 1, false), base | HCR_EL2_TPU, pctl));
+    assert_true(is_vel2s(esr_of(ic_ivau, 1, false), base | HCR_EL2_TOCU, pctl));
+    assert_true(is_vel2s(esr_of(ic_iallu, 1, false), base | HCR_EL2_TPU, pctl));
+    assert_true(is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TICAB, pctl));
+    assert_false(is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TOCU, pctl));
+    assert_false(is_vel2s(esr_of(dc_zva, 1, false), ~0UL, pctl));
+    assert_true(is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLB, pctl));
+    assert_true(is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLBIS, pctl));
+    assert_false(is_vel2s(esr_of(tlbi_os, 1, false), base | HCR_EL2_TTLBIS, pctl));
+    assert_true(is_vel2s(esr_of(tlbi_os, 1, false), base | HCR_EL2_TTLBOS, pctl));
+    assert_false(is_vel2s(esr_of(tlbi_local, 1, false), base | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS, pctl));
+    assert_true(is_vel2s(esr_of(tlbi_local, 1, false), base | HCR_EL2_TTLB, pctl));
+    assert_false(is_vel2s(esr_of(SYSREG(1, 4, 8, 7, 0), 1, false), ~0UL, pctl)); /* EL2's TLBI */
+    /* Each of them wants NESTED_EXIT_L2; the CPU gains only those elvisor does not set. */
+    assert_true(wanted(base | HCR_EL2_TWE, pctl));
+    assert_true(wanted(base | HCR_EL2_TVM, pctl));
+    assert_true(wanted(base | HCR_EL2_TSW, pctl));
+    assert_int_equal(nested_traps_hcr(~0UL), NESTED_TRAPS_ADDED);
+    assert_int_equal(nested_traps_hcr(base | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_VM | HCR_EL2_IMO), 0);
+    /* FEAT_EVT's: without it, RES0: gone before any decision. */
+    host_sysreg_write("s3_0_c0_c7_2", 0);
+    nested_traps_init();
+    assert_int_equal(
+        nested_traps_hcr_of(~0UL) & (HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS), 0);
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TWI | HCR_EL2_TID2), HCR_EL2_TWI | HCR_EL2_TID2);
+    host_sysreg_write("s3_0_c0_c7_2", (uint64_t)1 << ID_AA64MMFR2_EL1_EVT_SHIFT);
+    nested_traps_init();
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TOCU | HCR_EL2_TTLBIS), HCR_EL2_TOCU);
+    host_sysreg_write("s3_0_c0_c7_2", (uint64_t)2 << ID_AA64MMFR2_EL1_EVT_SHIFT);
+    nested_traps_init();
+    assert_int_equal(nested_traps_hcr_of(HCR_EL2_TOCU | HCR_EL2_TTLBIS), HCR_EL2_TOCU | HCR_EL2_TTLBIS);
 }
 
 /* The switch into its guest with those controls: the overlay on, API/APK off as its are, its
@@ -1164,6 +1268,46 @@ static void test_nested_traps_switch(void **state)
     assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_VEL2]);
     assert_int_equal(v0->hcr_off, 0);
     assert_int_equal(host_sysreg_read("cntvoff_el2"), 0);
+
+    /* Its TWI and TVM: in the CPU's HCR_EL2 while its guest runs (not its NV bits); a WFI of
+     * its guest goes to virtual EL2 with its syndrome, ELR_EL2 the WFI; back at EL2, they are
+     * off and NV, NV1, NV2, AT on again. */
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    v0->regs.pc = 0x40300000;
+    nested_hw_ops.vcpu_start(v0);
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN));
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK | HCR_EL2_TWI | HCR_EL2_TVM;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM | HCR_EL2_NV), HCR_EL2_TWI | HCR_EL2_TVM);
+    const uint64_t wfi = (uint64_t)ESR_EC_WFX << ESR_EC_SHIFT | ESR_IL | ESR_WFX_TI_WFI;
+    v0->regs.pc = 0x40100020;
+    assert_int_equal(nested_guest_trap(v0, wfi), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090400);
+    assert_int_equal(host_sysreg_read("esr_el1"), wfi);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100020);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM), 0);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT),
+                     HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    /* Without TWI its guest's WFI is elvisor's (the main table). */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK | HCR_EL2_TVM;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->hcr_parts & (HCR_EL2_TWI | HCR_EL2_TVM), HCR_EL2_TVM);
+    assert_int_equal(nested_guest_trap(v0, wfi), EXIT_RESUME);
+    assert_true(n->at_el1);
+    assert_int_equal(host_exit_main_esr, wfi);
+    /* A boot (PSCI CPU_ON, reset) of a vCPU that was in its guest takes them off too. */
+    nested_hw_ops.vcpu_start(v0);
+    assert_int_equal(v0->hcr_parts & NESTED_TRAPS_ADDED, 0);
 }
 
 static void test_nested_eret_and_hvc(void **state)
@@ -1249,6 +1393,189 @@ static void test_nested_eret_and_hvc(void **state)
     nested_hvc(v0, ESR_HVC);
     assert_false(n->at_el1 || n->on_shadow);
     assert_int_equal(host_sysreg_read("vttbr_el2"), vm.vttbr);
+}
+
+/* Its CPTR_EL2 and MDCR_EL2 for its guest: FP/SIMD with TFP (E2H = 1: FPEN), trace with TTA,
+ * CPACR_EL1 with TCPAC; the debug registers with TDA, the OS lock with TDOSA, MDRAR with TDRA,
+ * the PMU with TPM (PMCR_EL0 also TPMCR). The CPU's CPTR_EL2 gains TFP/TCPAC as asked while its
+ * guest runs and the vCPU is loaded. */
+static void test_nested_cptr_mdcr(void **state)
+{
+    const uint64_t fp = (uint64_t)ESR_EC_FP_ASIMD << ESR_EC_SHIFT | ESR_IL;
+    const uint64_t pauth = HCR_EL2_API | HCR_EL2_APK, pctl = CNTHCTL_EL2_EL1PCEN;
+    struct nested_ctls c = { .hcr = pauth, .cnthctl = pctl, .cptr = CPTR_EL2_TFP };
+    assert_true(nested_trap_is_vel2s(fp, &c));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(2, 1, 0, 0, 0), 1, true), &c)); /* trace, no TTA */
+    assert_true(nested_traps_wanted(&c));
+    c.cptr = CPTR_EL2_TTA | CPTR_EL2_TCPAC;
+    assert_false(nested_trap_is_vel2s(fp, &c));
+    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(2, 1, 0, 0, 0), 1, true), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 2), 1, false), &c)); /* CPACR_EL1 */
+    c.cptr = 0;
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 0, 1, 0, 2), 1, false), &c));
+    assert_false(nested_traps_wanted(&c));
+    const uint32_t mdscr = SYSREG(2, 0, 0, 2, 2), bvr0 = SYSREG(2, 0, 0, 0, 4), oslsr = SYSREG(2, 0, 1, 1, 4),
+                   mdrar = SYSREG(2, 0, 1, 0, 0), pmcr = SYSREG(3, 3, 9, 12, 0), pmccntr = SYSREG(3, 3, 9, 13, 0),
+                   pmevcntr3 = SYSREG(3, 3, 14, 8, 3), pmintenset = SYSREG(3, 0, 9, 14, 1);
+    c.mdcr = MDCR_EL2_TDA;
+    assert_true(nested_trap_is_vel2s(esr_of(mdscr, 1, true), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(bvr0, 1, false), &c));
+    assert_false(nested_trap_is_vel2s(esr_of(oslsr, 1, true), &c));
+    assert_false(nested_trap_is_vel2s(esr_of(mdrar, 1, true), &c));
+    assert_true(nested_traps_wanted(&c));
+    c.mdcr = MDCR_EL2_TDOSA | MDCR_EL2_TDRA;
+    assert_true(nested_trap_is_vel2s(esr_of(oslsr, 1, true), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(mdrar, 1, true), &c));
+    assert_false(nested_trap_is_vel2s(esr_of(mdscr, 1, true), &c));
+    c.mdcr = MDCR_EL2_TPMCR;
+    assert_true(nested_trap_is_vel2s(esr_of(pmcr, 1, true), &c));
+    assert_false(nested_trap_is_vel2s(esr_of(pmccntr, 1, true), &c));
+    c.mdcr = MDCR_EL2_TPM;
+    assert_true(nested_trap_is_vel2s(esr_of(pmcr, 1, true), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(pmccntr, 1, true), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(pmevcntr3, 1, false), &c));
+    assert_true(nested_trap_is_vel2s(esr_of(pmintenset, 1, false), &c));
+    assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 3, 14, 0, 2), 1, true), &c)); /* CNTVCT_EL0 */
+
+    /* The switch: TFP in the CPU's CPTR_EL2 while its guest runs; off at a put, on at a load,
+     * off back at virtual EL2. */
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    assert_true(msr(v0, SYSREG(3, 4, 1, 1, 2), CPTR_EL2_RES1 | CPTR_EL2_TFP)); /* CPTR_EL2 */
+    host_sysreg_write("cptr_el2", CPTR_EL2_RES1 | CPTR_EL2_TTA);
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | pauth;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_RES1 | CPTR_EL2_TTA | CPTR_EL2_TFP);
+    nested_hw_ops.put(v0);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_RES1 | CPTR_EL2_TTA);
+    nested_hw_ops.load(v0);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_RES1 | CPTR_EL2_TTA | CPTR_EL2_TFP);
+    v0->regs.pc = 0x40100040;
+    assert_int_equal(nested_guest_trap(v0, fp), EXIT_RESUME);
+    assert_false(n->at_el1);
+    assert_int_equal(host_sysreg_read("esr_el1"), fp);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100040);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_RES1 | CPTR_EL2_TTA);
+}
+
+/* Its virtual FIQ and SError for its guest (HCR_EL2.VF with FMO, VSE with AMO): raised on the
+ * VM's lines at the ERET into its guest, VSESR_EL2 from its page; at the way back VF dropped,
+ * VSE cleared in its HCR_EL2 once taken, kept there if not; without FMO/AMO nothing. */
+static void test_nested_vlines(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK;
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_FMO | HCR_EL2_VF | HCR_EL2_AMO | HCR_EL2_VSE;
+    n->vncr[VNCR_VSESR_EL2 / 8] = 0xdead1234;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VF | HCR_EL2_VSE);
+    assert_int_equal(v0->vsesr, 0xad1234); /* ISS and IDS only */
+    v0->vlines &= ~HCR_EL2_VSE;            /* its guest took the SError (core's vlines_exit) */
+    nested_hvc(v0, ESR_HVC);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->vlines, 0);
+    assert_int_equal(v0->vsesr, 0);
+    assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_FMO | HCR_EL2_VF | HCR_EL2_AMO);
+    /* Not taken (its guest masked SErrors): pending in its HCR_EL2 still, off the VM's line. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_AMO | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hvc(v0, ESR_HVC);
+    assert_int_equal(v0->vlines, 0);
+    assert_int_equal(n->vncr[VNCR_HCR_EL2 / 8], base | HCR_EL2_AMO | HCR_EL2_VSE);
+    /* VF and VSE without FMO and AMO: no effect. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_VF | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, 0);
+}
+
+/* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
+static void n_vhe_on(void)
+{
+    nested_state.cpu[0].vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_TGE | HCR_EL2_RW;
+    uint64_t val;
+    assert_true(mrs(v0, SYSREG(3, 4, 1, 0, 0), &val)); /* SCTLR_EL2 */
+    assert_true(nested_state.cpu[0].vhe);
+}
+
+/* Its EL2 timers (vdev/nested_timer.c): with E2H = 0 CNTHP_* and CNTHV_* are two emulated
+ * timers raising PPIs 10 and 12 (INTIDs 26, 28) at their deadlines, CTL.ISTATUS and TVAL as
+ * the architecture has them; with E2H = 1 CNTHP_* and CNTP_*_EL0 reach the same timer, with its
+ * contents, and CNTHV_* the CPU's EL1 virtual timer; from its guest they are UNDEFINED. */
+static void test_nested_el2_timers(void **state)
+{
+    make_nested();
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    assert_true(vptimer_hw_ops.vm_state_size <= sizeof(ptimer_state));
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    memset(timer_level, 0, sizeof(timer_level));
+    const uint32_t hp_tval = SYSREG(3, 4, 14, 2, 0), hp_ctl = SYSREG(3, 4, 14, 2, 1), hp_cval = SYSREG(3, 4, 14, 2, 2);
+    const uint32_t hv_tval = SYSREG(3, 4, 14, 3, 0), hv_ctl = SYSREG(3, 4, 14, 3, 1), hv_cval = SYSREG(3, 4, 14, 3, 2);
+    const uint32_t p_cval = SYSREG(3, 3, 14, 2, 2);
+    uint64_t val;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1000;
+    assert_true(msr(v0, hp_cval, 1500));
+    assert_true(msr(v0, hp_ctl, CNT_CTL_ENABLE | 0xf0)); /* RES0 bits dropped */
+    assert_true(mrs(v0, hp_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE);
+    assert_true(mrs(v0, hp_tval, &val));
+    assert_int_equal(val, 500);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, hv_tval, (uint32_t)-10)); /* a deadline already passed */
+    assert_true(mrs(v0, hv_cval, &val));
+    assert_int_equal(val, 990);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE));
+    assert_true(timer_level[VPTIMER_EL2V_VIRQ]);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE | CNT_CTL_IMASK)); /* masked: the level drops */
+    assert_false(timer_level[VPTIMER_EL2V_VIRQ]);
+    /* Its deadline passes: ISTATUS, the vCPU has work, and the PPI once the timer looks. */
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1600;
+    assert_true(mrs(v0, hp_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+    assert_true(vptimer_hw_ops.has_work(v0));
+    assert_true(msr(v0, hp_cval, 1500));
+    assert_true(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    /* The EL1 physical timer is another one. */
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 0);
+
+    /* E2H = 1: CNTHP_* and CNTP_*_EL0 are the EL2 physical timer, its level still up. */
+    n_vhe_on();
+    assert_true(mrs(v0, hp_cval, &val));
+    assert_int_equal(val, 1500);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 1500);
+    assert_true(timer_level[VPTIMER_EL2_VIRQ]);
+    host_sysreg_write("cntv_cval_el0", 0x4242);
+    assert_true(mrs(v0, hv_cval, &val));
+    assert_int_equal(val, 0x4242);
+    assert_true(msr(v0, hv_ctl, CNT_CTL_ENABLE));
+    assert_int_equal(host_sysreg_read("cntv_ctl_el0"), CNT_CTL_ENABLE);
+    /* From its guest: UNDEFINED. */
+    nested_state.cpu[0].at_el1 = true;
+    assert_false(mrs(v0, hp_ctl, &val));
+    assert_false(msr(v0, hv_cval, 1));
+    nested_state.cpu[0].at_el1 = false;
+    /* A boot puts E2H = 0 back: CNTHP_* is its own timer again, the EL1 one in its place. */
+    nested_hw_ops.vcpu_start(v0);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 0);
+    assert_true(mrs(v0, hp_cval, &val));
+    assert_int_equal(val, 1500);
 }
 
 /* E2H = 1 (vdev/nested_vhe.c): VH shown; the EL12 names UNDEFINED until its HCR_EL2 (in the
@@ -1409,6 +1736,10 @@ int main(void)
         cmocka_unit_test_setup(test_many_rows, setup),
         cmocka_unit_test_setup(test_exit_hooks, setup),
         cmocka_unit_test_setup(test_nested_trap_decision, setup),
+        cmocka_unit_test_setup(test_nested_trap_controls, setup),
+        cmocka_unit_test_setup(test_nested_el2_timers, setup),
+        cmocka_unit_test_setup(test_nested_vlines, setup),
+        cmocka_unit_test_setup(test_nested_cptr_mdcr, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

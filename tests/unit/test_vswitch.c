@@ -23,6 +23,7 @@
 
 struct vm vms[CONFIG_MAX_VMS];
 unsigned nr_vms;
+static const struct net_offload no_offload; /* complete frames */
 static uint64_t now;
 static char printed[4096];
 
@@ -53,18 +54,20 @@ struct fake {
     unsigned got;                 /* frames delivered (or offered) since the last clear */
     uint8_t last[VSWITCH_MAX_FRAME];
     unsigned last_len;
+    const struct net_offload *last_off;
     int port;
     uint8_t mac[ETH_ALEN];
 };
 
 static struct fake fakes[NPORTS];
 
-static enum vswitch_delivery deliver(void *ctx, const uint8_t *frame, unsigned len)
+static enum vswitch_delivery deliver(void *ctx, const uint8_t *frame, unsigned len, const struct net_offload *off)
 {
     struct fake *f = ctx;
     f->got++;
+    f->last_off = off;
     if (f->answer == VSWITCH_DELIVERED) {
-        memcpy(f->last, frame, len);
+        memcpy(f->last, frame, len < sizeof(f->last) ? len : sizeof(f->last));
         f->last_len = len;
     }
     return f->answer;
@@ -91,7 +94,7 @@ static void send(unsigned from, const uint8_t *dst, const uint8_t *src, unsigned
 {
     uint8_t buf[VSWITCH_MAX_FRAME + 16];
     clear();
-    vswitch_forward(fakes[from].port, buf, frame(buf, dst, src, len));
+    vswitch_forward(fakes[from].port, buf, frame(buf, dst, src, len), &no_offload);
 }
 
 /* Which fake ports got the last frame, as a bit mask. */
@@ -205,9 +208,27 @@ static void bad_frames_are_transmit_drops(void **state)
     assert_int_equal(after.tx_p, before.tx_p);
     send(3, BCAST, fakes[3].mac, ETH_HLEN); /* the shortest frame is fine */
     assert_int_equal(got(), 0x7);
-    vswitch_forward(-1, fakes[0].last, 60); /* unknown ports are ignored */
-    vswitch_forward(NPORTS + 3, fakes[0].last, 60);
+    vswitch_forward(-1, fakes[0].last, 60, &no_offload); /* unknown ports are ignored */
+    vswitch_forward(NPORTS + 3, fakes[0].last, 60, &no_offload);
     vswitch_tx_drop(-1);
+}
+
+/* A segmentation frame may be up to NET_GSO_MAX_FRAME bytes; its offloads reach every port. */
+static void segmentation_frames_pass_with_their_offloads(void **state)
+{
+    static uint8_t big[NET_GSO_MAX_FRAME + 1];
+    struct net_offload tso = { .gso = NET_HDR_GSO_TCPV4, .needs_csum = true, .gso_size = 1448 };
+    clear();
+    vswitch_forward(fakes[1].port, big, frame(big, BCAST, fakes[1].mac, NET_GSO_MAX_FRAME), &tso);
+    assert_int_equal(got(), 0xd);
+    assert_ptr_equal(fakes[0].last_off, &tso);
+    assert_int_equal(fakes[0].last_len, NET_GSO_MAX_FRAME);
+    struct counters before = counters_of(1);
+    clear();
+    vswitch_forward(fakes[1].port, big, frame(big, BCAST, fakes[1].mac, NET_GSO_MAX_FRAME + 1), &tso);
+    vswitch_forward(fakes[1].port, big, frame(big, BCAST, fakes[1].mac, VSWITCH_MAX_FRAME + 1), &no_offload);
+    assert_int_equal(got(), 0);
+    assert_int_equal(counters_of(1).tx_d, before.tx_d + 2);
 }
 
 static void ports_not_ready_are_skipped_and_full_ones_drop(void **state)
@@ -418,6 +439,7 @@ int main(void)
         cmocka_unit_test(unknown_unicast_floods),
         cmocka_unit_test(never_back_to_the_source),
         cmocka_unit_test(bad_frames_are_transmit_drops),
+        cmocka_unit_test(segmentation_frames_pass_with_their_offloads),
         cmocka_unit_test(ports_not_ready_are_skipped_and_full_ones_drop),
         cmocka_unit_test(counters_count_packets_and_bytes),
         cmocka_unit_test(entries_age_out),

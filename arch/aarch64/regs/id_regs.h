@@ -122,6 +122,8 @@
 #define ID_AA64MMFR2_EL1_NV_WIDTH  4
 #define ID_AA64MMFR2_EL1_FWB_SHIFT 40 /* FEAT_S2FWB */
 #define ID_AA64MMFR2_EL1_FWB_WIDTH 4
+#define ID_AA64MMFR2_EL1_EVT_SHIFT 56 /* FEAT_EVT: 1 HCR_EL2.TOCU/TICAB/TID4, 2 also TTLBIS/TTLBOS */
+#define ID_AA64MMFR2_EL1_EVT_WIDTH 4
 
 /* Features whose EL2 controls the hypervisor initialises (core/vcpu.c vcpu_cpu_init). */
 #define ID_AA64MMFR0_EL1_FGT_SHIFT 56 /* FEAT_FGT: fine-grained trap registers */

@@ -48,6 +48,7 @@
 #define VNCR_ICH_AP1R0_EL2 0x4a0
 #define VNCR_ICH_HCR_EL2   0x4c0
 #define VNCR_ICH_VMCR_EL2  0x4c8
+#define VNCR_VSESR_EL2     0x508 /* FEAT_RAS: the syndrome of its virtual SError */
 
 #define VNCR_PAGE_SIZE 4096 /* VNCR_EL2.BADDR is 4 KiB aligned: one page per vCPU */
 
