@@ -333,8 +333,8 @@ void vcpu_run(struct vcpu *v)
  * the parts that asked to sync, the exit's handler, the parts' flush and straight back into the
  * guest (v's register file), unless this CPU's attention word is set: then the checks of the
  * run loop (is v still to run here, HCR_EL2), around the flush (resume_look). NULL ends the
- * run: vcpu_enter returns to vcpu_run, which puts v. The word is read again after the flush,
- * so that what a part's flush changes (a virtual interrupt line) is applied before the entry. */
+ * run: vcpu_enter returns to vcpu_run, which puts v. After a flush the word is read again, so
+ * that what the flush changed (a virtual interrupt line) is applied before the entry. */
 static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
 {
     vlines_exit(v);
@@ -354,6 +354,7 @@ static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct
     }
     return &v->regs;
 }
+
 /* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
  * nothing but v across the calls. */
 static __attribute__((noinline)) struct guest_regs *exit_async(struct vcpu *v, unsigned kind)
