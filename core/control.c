@@ -63,8 +63,10 @@ static int switch_state(struct vm *vm, enum vm_state from, enum vm_state to)
 {
     spin_lock(&vm->lock);
     bool ok = vm->state == from;
-    if (ok)
+    if (ok) {
         __atomic_store_n(&vm->state, to, __ATOMIC_SEQ_CST);
+        vm_attention(vm);
+    }
     spin_unlock(&vm->lock);
     if (!ok)
         return -1;

@@ -41,11 +41,7 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-enum exit_result exit_dabt(struct vcpu *v, uint64_t esr)
-{
-    mmio_abort(v, esr);
-    return EXIT_RESUME;
-}
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return mmio_abort(v, esr); }
 
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
 {
@@ -115,23 +111,10 @@ void exit_set_mode(struct vcpu *v, unsigned mode)
 
 enum exit_result exit_main(struct vcpu *v, uint64_t esr) { return ec_table[esr_ec(esr)].fn(v, esr); }
 
-/* Kept out of line so that exit_handle branches here before it builds a frame: the handler
- * is a tail call, and a synchronous exit costs no more than the table lookup. */
-static __attribute__((noinline)) enum exit_result handle_sync(struct vcpu *v)
-{
-    uint64_t esr = sysreg_read(esr_el2);
-    const struct exit_hook *h = &v->exit_table[esr_ec(esr)];
-    exit_fn *fn = h->fn;
-    unsigned cls = h->cls;
-    if (cls != EXITC_BY_HANDLER)
-        v->exits[cls]++;
-    return fn(v, esr);
-}
-
 enum exit_result exit_handle(struct vcpu *v, unsigned kind)
 {
     if (kind == EXIT_SYNC)
-        return handle_sync(v);
+        return exit_sync(v);
     switch (kind) {
     case EXIT_IRQ:
     case EXIT_FIQ:

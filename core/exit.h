@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/vm.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/sysreg.h"
 
 enum exit_result { EXIT_RESUME, EXIT_YIELD };
 
@@ -22,7 +24,8 @@ typedef enum exit_result exit_fn(struct vcpu *v, uint64_t esr);
 enum exit_result exit_dabt(struct vcpu *v, uint64_t esr);
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr);
 
-/* In exit_hook.cls: the handler counts the exit itself (WFx: WFI or WFE). */
+/* In exit_hook.cls: the handler counts the exit itself (WFx: WFI or WFE); struct vcpu's exits[]
+ * has a spare slot at this index. */
 #define EXITC_BY_HANDLER EXITC_NR
 
 /* A row of the exit table: exceptions of class ec go to fn and count in exit class cls
@@ -55,6 +58,16 @@ extern const struct exit_mode vdev_exit_modes[];
 extern const unsigned vdev_nr_exit_modes; /* modes 1..vdev_nr_exit_modes, < EXIT_MODES_MAX */
 void exit_set_mode(struct vcpu *v, unsigned mode);
 enum exit_result exit_main(struct vcpu *v, uint64_t esr);
+
+/* A synchronous exit of v: its row in v's table by ESR_EL2.EC, counted, then the handler.
+ * Inline in the exit path (core/vcpu.c vcpu_exit); exit_handle does the same. */
+static inline enum exit_result exit_sync(struct vcpu *v)
+{
+    uint64_t esr = sysreg_read(esr_el2);
+    const struct exit_hook *h = &v->exit_table[esr_ec(esr)];
+    v->exits[h->cls]++; /* EXITC_BY_HANDLER: a slot nobody reads, so that no test is needed */
+    return h->fn(v, esr);
+}
 
 /* Builds the exit table (core's rows, then vdev_exit_hooks; an exception class nobody handles
  * is UNDEFINED in the guest), the modes' tables and the trapped system register lookup (core/sysreg_trap.h).

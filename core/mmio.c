@@ -14,7 +14,9 @@ static bool region_holds(const struct mmio_region *r, uint64_t ipa, unsigned siz
     return ipa >= r->base && ipa - r->base < r->size && size <= r->size - (ipa - r->base);
 }
 
-int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64_t *val)
+/* Inline in the syndrome path (every MMIO exit); mmio_dispatch for the instruction emulator. */
+static inline __attribute__((always_inline)) int dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write,
+                                                          uint64_t *val)
 {
     struct vm *vm = v->vm;
     /* A vCPU tends to hit the window it hit last (a driver polling or filling one device):
@@ -38,6 +40,11 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
     if (rc == MMIO_OPS_RETRY)
         return MMIO_RETRY;
     return rc ? MMIO_REFUSED : 0;
+}
+
+int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64_t *val)
+{
+    return dispatch(v, ipa, size, write, val);
 }
 
 /* The guest register value as the access sees it: register 31 is XZR. */
@@ -65,7 +72,7 @@ static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size,
 static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
 {
     uint64_t val = a->write ? reg_value(v, a->reg) : 0;
-    int rc = mmio_dispatch(v, a->ipa, a->size, a->write, &val);
+    int rc = dispatch(v, a->ipa, a->size, a->write, &val);
     if (rc < 0) {
         report_abort(v, a->ipa, a->write, a->size,
                      rc == MMIO_NO_DEVICE ? "with no device there" : "refused by the device");
@@ -186,35 +193,36 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
     guest_skip_insn(&v->regs, 4);
 }
 
-void mmio_abort(struct vcpu *v, uint64_t esr)
+enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
     uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
+    bool write = (esr & ESR_DABT_WNR) != 0;
     /* A Permission fault: a write to memory stage 2 maps read-only (a VM's flash). It is no
      * device access: the write is refused with an external abort. HPFAR_EL2 may be UNKNOWN
      * for it (Arm ARM D24.2.75), so the IPA is not used to find a device, only logged. */
     uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
     if (!(esr & ESR_DABT_S1PTW) && fsc >= ESR_FSC_PERM_L0 && fsc <= ESR_FSC_PERM_L0 + 3) {
-        bool write = (esr & ESR_DABT_WNR) != 0;
         report_abort(v, ipa, write, 0, "to read-only memory");
         inject_dabt(&v->regs, far, write);
-        return;
+        return EXIT_RESUME;
     }
     struct mmio_access a;
     int rc = esr_decode_dabt(esr, ipa, &a);
-    if (rc == ESR_DABT_OK && a.cm) {
-        guest_skip_insn(&v->regs, 4); /* cache maintenance on a device window: nothing to do */
-        return;
+    if (__builtin_expect(rc == ESR_DABT_OK && !a.cm, 1)) {
+        emulate_syndrome(v, &a, far);
+        return EXIT_RESUME;
     }
     if (rc == ESR_DABT_OK) {
-        emulate_syndrome(v, &a, far);
-        return;
+        guest_skip_insn(&v->regs, 4); /* cache maintenance on a device window: nothing to do */
+        return EXIT_RESUME;
     }
     if (rc == ESR_DABT_NO_ISV) {
-        emulate_insn(v, ipa, far, a.write);
-        return;
+        emulate_insn(v, ipa, far, write);
+        return EXIT_RESUME;
     }
-    report_abort(v, ipa, a.write, 0,
+    report_abort(v, ipa, write, 0,
                  rc == ESR_DABT_S1PTW_ERR ? "during its page-table walk" : "of a kind that is not an MMIO access");
-    inject_dabt(&v->regs, far, a.write);
+    inject_dabt(&v->regs, far, write);
+    return EXIT_RESUME;
 }

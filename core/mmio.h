@@ -3,10 +3,12 @@
 
 #include <stdint.h>
 #include "core/vm.h"
+#include "core/exit.h"
 
 /* A stage 2 data abort from v: emulate the access (ISV=1 syndrome, or the decoded
- * instruction when ISV=0) or inject an external abort. */
-void mmio_abort(struct vcpu *v, uint64_t esr);
+ * instruction when ISV=0) or inject an external abort. Always EXIT_RESUME (exit_dabt's
+ * tail call). */
+enum exit_result mmio_abort(struct vcpu *v, uint64_t esr);
 #define MMIO_NO_DEVICE (-1)
 #define MMIO_REFUSED   (-2)
 #define MMIO_RETRY     1

@@ -23,6 +23,11 @@ struct percpu {
     struct vcpu *fp_owner; /* whose FP/SIMD registers are live here */
     unsigned sharing;      /* vCPUs placed here (more than 1: time slices) */
     volatile bool resched; /* the running vCPU's slice is over */
+    /* Nonzero: something the run loop must look at before the vCPU loaded here enters its guest
+     * again: its state or its VM's, the end of its slice (resched), the HCR_EL2 it runs with.
+     * Set by cpu_attention; an exit that finds it 0 (most) skips those checks and goes straight
+     * back into the guest (core/vcpu.c vcpu_exit), one that finds it set clears it and looks. */
+    volatile uint32_t attn;
     /* In sched_loop's sleep with no vCPU loaded: a vCPU placed here that gets work needs an
      * IPI to be looked at (vcpu_kick); otherwise the next scheduling point finds it. */
     volatile bool idle;
@@ -40,5 +45,11 @@ extern unsigned cpu_count;
 static inline struct percpu *this_cpu(void) { return (struct percpu *)sysreg_read(tpidr_el2); }
 
 void percpu_install(unsigned id);
+
+/* After a change that the run loop on `cpu` must see before it enters its vCPU again (a store
+ * of vm->state, a vCPU's state, HCR_EL2 bits or lines for it, resched): ordered after that
+ * store. A vCPU running there leaves its guest at its next exit at the latest; whoever needs
+ * it out sooner kicks it as before (vcpu_kick). */
+static inline void cpu_attention(unsigned cpu) { __atomic_store_n(&percpu_data[cpu].attn, 1, __ATOMIC_SEQ_CST); }
 
 #endif

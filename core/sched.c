@@ -73,6 +73,7 @@ static void slice_over(struct hyp_timer *t)
 {
     struct percpu *pc = t->arg;
     pc->resched = true;
+    __atomic_store_n(&pc->attn, 1, __ATOMIC_SEQ_CST); /* cpu_attention, for this CPU */
 }
 
 bool sched_cpu_shared(void) { return this_cpu()->sharing > 1; }

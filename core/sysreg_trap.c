@@ -139,7 +139,25 @@ static uint64_t *vcpu_copy(struct vcpu *v, const struct sysreg_desc *d)
     return (uint64_t *)(void *)((char *)v + d->state);
 }
 
-static bool do_read(struct vcpu *v, const struct sysreg_desc *d, const struct sysreg_access *a, uint64_t *val)
+/* A row's handler takes the whole decoded access; the other kinds need only the encoding, Rt and
+ * the direction, which sysreg_trap takes from the syndrome itself. */
+static __attribute__((noinline)) bool call_read(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr,
+                                                uint64_t *val)
+{
+    struct sysreg_access a;
+    esr_sysreg_decode(esr, &a);
+    return d->read(v, &a, val);
+}
+
+static __attribute__((noinline)) bool call_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr,
+                                                 uint64_t val)
+{
+    struct sysreg_access a;
+    esr_sysreg_decode(esr, &a);
+    return d->write(v, &a, val);
+}
+
+static bool do_read(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, uint32_t id, uint64_t *val)
 {
     switch (d->rd) {
     case SR_RD_FIXED:
@@ -152,16 +170,16 @@ static bool do_read(struct vcpu *v, const struct sysreg_desc *d, const struct sy
         *val = *vcpu_copy(v, d);
         return true;
     case SR_RD_CALL:
-        return d->read(v, a, val);
+        return call_read(v, d, esr, val);
     default:
         return false;
     }
     if (__builtin_expect(d->vm_filter && (v->vm->cfg.cpu_features_off || v->vm->cfg.virtual_el2), 0))
-        *val = d->vm_filter(v, a->id, *val);
+        *val = d->vm_filter(v, id, *val);
     return true;
 }
 
-static bool do_write(struct vcpu *v, const struct sysreg_desc *d, const struct sysreg_access *a, uint64_t val)
+static bool do_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, uint64_t val)
 {
     switch (d->wr) {
     case SR_WR_IGNORE:
@@ -170,7 +188,7 @@ static bool do_write(struct vcpu *v, const struct sysreg_desc *d, const struct s
         *vcpu_copy(v, d) = val & d->wmask;
         return true;
     case SR_WR_CALL:
-        return d->write(v, a, val);
+        return call_write(v, d, esr, val);
     default:
         return false;
     }
@@ -178,17 +196,20 @@ static bool do_write(struct vcpu *v, const struct sysreg_desc *d, const struct s
 
 enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
 {
-    struct sysreg_access a;
+    /* The fields of the syndrome (arch/aarch64/esr.h esr_sysreg_decode) this path needs. */
+    uint32_t iss = esr_iss(esr);
+    uint32_t id = iss & SYSREG_ISS_MASK;
+    unsigned rt = (iss >> ESR_SYS_RT_SHIFT) & ESR_SYS_RT_MASK;
     const struct sysreg_desc *d;
-    if (esr_sysreg_decode(esr, &a) < 0 || !(d = lookup(a.id)))
+    if (esr_ec(esr) != ESR_EC_SYS64 || !(d = lookup(id)))
         goto undef;
-    if (a.read) {
+    if (iss & ESR_SYS_DIR_READ) {
         uint64_t val;
-        if (!do_read(v, d, &a, &val))
+        if (!do_read(v, d, esr, id, &val))
             goto undef;
-        if (a.rt != 31)
-            v->regs.x[a.rt] = val;
-    } else if (!do_write(v, d, &a, a.rt == 31 ? 0 : v->regs.x[a.rt])) {
+        if (rt != 31)
+            v->regs.x[rt] = val;
+    } else if (!do_write(v, d, esr, rt == 31 ? 0 : v->regs.x[rt])) {
         goto undef;
     }
     guest_skip_insn(&v->regs, 4);

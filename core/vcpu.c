@@ -158,7 +158,8 @@ void vcpu_load(struct vcpu *v)
     sysreg_write(vmpidr_el2, v->vmpidr);
     sysreg_write(cntvoff_el2, v->vm->cntvoff);
     v->hcr = guest_hcr(v);
-    write_guest_hcr(v, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+    v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+    write_guest_hcr(v, v->hcr_live);
     isb();
     pc->vcpu = v;
     v->loaded = true;
@@ -181,19 +182,25 @@ void vcpu_trap_wfi(struct vcpu *v, unsigned reason, bool on)
 {
     v->wfi_trap = (uint8_t)(on ? v->wfi_trap | reason : v->wfi_trap & ~reason);
     v->hcr = guest_hcr(v);
+    cpu_attention(v->pcpu); /* the next entry writes it */
 }
 
 /* On the vCPU loaded on this CPU a change applies at once, before the caller's next step (e.g.
- * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c); vcpu_run's next
- * entry writes the same value again. No change, no write: HCR_EL2 holds it already, or the next
- * entry writes it (vcpu_entry_hcr). */
+ * the TLB invalidation that follows a change of HCR_EL2.NV1, vdev/nested.c). No change, no
+ * write: HCR_EL2 holds it already, or the next load or entry writes it (entry_hcr, after the
+ * attention it is given). */
 static void hcr_changed(struct vcpu *v)
 {
     uint64_t old = v->hcr;
     v->hcr = guest_hcr(v);
-    if (v->hcr != old && v->loaded && this_cpu()->vcpu == v) {
-        write_guest_hcr(v, v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED));
+    if (v->hcr == old)
+        return;
+    if (v->loaded && this_cpu()->vcpu == v) {
+        v->hcr_live = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
+        write_guest_hcr(v, v->hcr_live);
         isb();
+    } else {
+        cpu_attention(v->pcpu);
     }
 }
 
@@ -236,26 +243,26 @@ void vcpu_kick(struct vcpu *v)
         irq_kick_cpu(v->pcpu);
 }
 
-/* HCR_EL2 for the next entry, written only when it changes: v->hcr (guest_hcr) with the
- * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). */
-static uint64_t vcpu_entry_hcr(struct vcpu *v, uint64_t cur)
+/* HCR_EL2 for the next entry, written only when it changed: v->hcr (guest_hcr) with the
+ * virtual interrupt lines outside the GIC, VF, VI and VSE (Arm ARM D24.2.62). Every change of
+ * either gives v's CPU attention (cpu_attention), so an exit looks only then. */
+static void entry_hcr(struct vcpu *v)
 {
     uint64_t want = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-    if (want != cur) {
+    if (want != v->hcr_live) {
+        v->hcr_live = want;
         write_guest_hcr(v, want);
         isb();
     }
-    return want;
 }
 
 /* The guest taking the virtual SError clears HCR_EL2.VSE: it is one-shot. */
-static uint64_t vlines_exit(struct vcpu *v, uint64_t cur)
+static inline void vlines_exit(struct vcpu *v)
 {
-    if ((cur & HCR_EL2_VSE) && !(sysreg_read(hcr_el2) & HCR_EL2_VSE)) {
+    if (__builtin_expect((v->hcr_live & HCR_EL2_VSE) && !(sysreg_read(hcr_el2) & HCR_EL2_VSE), 0)) {
         __atomic_fetch_and(&v->vlines, ~HCR_EL2_VSE, __ATOMIC_RELAXED);
-        cur &= ~HCR_EL2_VSE;
+        v->hcr_live &= ~HCR_EL2_VSE;
     }
-    return cur;
 }
 
 void vcpu_set_vsesr(struct vcpu *v, uint64_t vsesr) { v->vsesr = (uint32_t)vsesr; }
@@ -267,9 +274,44 @@ void vcpu_set_vline(struct vcpu *v, enum vcpu_vline line, bool on)
         __atomic_fetch_or(&v->vlines, bit, __ATOMIC_RELAXED);
     else
         __atomic_fetch_and(&v->vlines, ~bit, __ATOMIC_RELAXED);
+    cpu_attention(v->pcpu); /* the next entry writes HCR_EL2 */
     if (v->pcpu != this_cpu()->id)
         vcpu_kick(v);
 }
+
+/* Whether v goes on running on this CPU: still runnable, its VM running, its slice not over. */
+static inline bool keeps_cpu(const struct vcpu *v)
+{
+    return v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !this_cpu()->resched;
+}
+
+/* The parts' flush before an entry: one load and branch unless a part has work. */
+static inline void hw_flush(struct vcpu *v)
+{
+    uint64_t m = v->hw_flush.any;
+    if (m)
+        hw_marked(v, &v->hw_flush, m, false);
+}
+
+/* Before an entry when this CPU's attention word (core/percpu.h) is set: the word is cleared
+ * first, then everything it may stand for is looked at, so that a change made after the clear
+ * sets it again for the next exit. The run loop's checks come before the parts' flush (a vCPU
+ * that leaves its CPU is not flushed for nothing), HCR_EL2 after it (a virtual interrupt line
+ * the flush changed). False: v leaves its CPU. */
+static inline __attribute__((always_inline)) bool look(struct vcpu *v)
+{
+    __atomic_exchange_n(&this_cpu()->attn, 0, __ATOMIC_SEQ_CST);
+    if (!keeps_cpu(v))
+        return false;
+    hw_flush(v);
+    entry_hcr(v);
+    return true;
+}
+
+/* look, for the exit path: a vCPU that leaves its CPU leaves without clearing the word (the
+ * next vcpu_run looks again before any entry), and the rest is out of line. */
+static __attribute__((noinline)) bool look_out_of_line(struct vcpu *v) { return look(v); }
+static inline bool resume_look(struct vcpu *v) { return keeps_cpu(v) && look_out_of_line(v); }
 
 void vcpu_run(struct vcpu *v)
 {
@@ -282,21 +324,49 @@ void vcpu_run(struct vcpu *v)
         return;
     }
     vcpu_load(v);
-    uint64_t hcr = v->hcr | __atomic_load_n(&v->vlines, __ATOMIC_RELAXED);
-    struct percpu *pc = this_cpu();
-    while (v->state == VCPU_RUNNABLE && v->vm->state == VM_RUNNING && !pc->resched) {
-        /* The virtual CPU hardware: one load and branch each way unless a part has work. */
-        uint64_t m = v->hw_flush.any;
-        if (m)
-            hw_marked(v, &v->hw_flush, m, false);
-        hcr = vcpu_entry_hcr(v, hcr);
-        unsigned kind = vcpu_enter(&v->regs);
-        hcr = vlines_exit(v, hcr);
-        m = v->hw_sync.any;
-        if (m)
-            hw_marked(v, &v->hw_sync, m, true);
-        if (exit_handle(v, kind) == EXIT_YIELD)
-            break;
-    }
+    if (look(v))
+        vcpu_enter(&v->regs); /* exits are handled by vcpu_exit until one ends the run */
     vcpu_put(v);
+}
+
+/* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
+ * the parts that asked to sync, the exit's handler, the parts' flush and straight back into the
+ * guest (v's register file), unless this CPU's attention word is set: then the checks of the
+ * run loop (is v still to run here, HCR_EL2), around the flush (resume_look). NULL ends the
+ * run: vcpu_enter returns to vcpu_run, which puts v. After a flush the word is read again, so
+ * that what the flush changed (a virtual interrupt line) is applied before the entry. */
+static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
+{
+    vlines_exit(v);
+    uint64_t m = v->hw_sync.any;
+    if (m)
+        hw_marked(v, &v->hw_sync, m, true);
+    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
+    if (r == EXIT_YIELD)
+        return NULL;
+    if (__builtin_expect(this_cpu()->attn != 0, 0))
+        return resume_look(v) ? &v->regs : NULL;
+    uint64_t f = v->hw_flush.any;
+    if (f) {
+        hw_marked(v, &v->hw_flush, f, false);
+        if (this_cpu()->attn && !resume_look(v)) /* the flush changed a line */
+            return NULL;
+    }
+    return &v->regs;
+}
+
+/* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
+ * nothing but v across the calls. */
+static __attribute__((noinline)) struct guest_regs *exit_async(struct vcpu *v, unsigned kind)
+{
+    return exit_body(v, kind);
+}
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "struct vcpu: regs first");
+struct guest_regs *vcpu_exit(struct guest_regs *regs, unsigned kind)
+{
+    struct vcpu *v = (struct vcpu *)(void *)regs;
+    if (__builtin_expect(kind != EXIT_SYNC, 0))
+        return exit_async(v, kind);
+    return exit_body(v, EXIT_SYNC);
 }

@@ -41,8 +41,10 @@ int64_t vcpu_power_on(struct vcpu *t, uint64_t entry, uint64_t ctx)
 void vcpu_power_off(struct vcpu *v)
 {
     spin_lock(&v->vm->lock);
-    if (v->state == VCPU_RUNNABLE)
+    if (v->state == VCPU_RUNNABLE) {
         v->state = VCPU_OFF;
+        cpu_attention(v->pcpu);
+    }
     spin_unlock(&v->vm->lock);
 }
 

@@ -26,6 +26,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
     vm->state = VM_STOPPED;
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
         vm->vcpu[i].state = VCPU_STOPPED;
+    vm_attention(vm);
     spin_unlock(&vm->lock);
     pci_assign_quiesce(vm); /* its devices stop writing into its memory */
     if (was_running)

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/vdev.h"
 #include "core/vcpu_hw.h"
+#include "core/percpu.h"
 #include "lib/spinlock.h"
 
 struct vm;
@@ -73,6 +74,7 @@ struct vcpu {
     volatile bool waiting;   /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
+    uint64_t hcr_live;       /* HCR_EL2 as last written for it, while loaded (core/vcpu.c) */
     uint64_t hcr_parts;      /* HCR_EL2 bits the virtual CPU hardware sets for it (vcpu_set_hcr) */
     uint64_t hcr_off;        /* HCR_EL2 bits it runs without, whoever sets them (vcpu_hcr_off) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
@@ -96,7 +98,7 @@ struct vcpu {
     const struct exit_hook *exit_table;
     /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
     uint64_t on_entry, on_ctx;
-    uint64_t exits[EXITC_NR];
+    uint64_t exits[EXITC_NR + 1]; /* by class; the last counts nothing (core/exit.h exit_sync) */
 };
 
 /* Whether part's load and put run at v's switches (v->hw_switched, core/vcpu_hw.h). Every
@@ -158,6 +160,14 @@ extern unsigned nr_vms;
 int vm_add_mmio(struct vm *vm, uint64_t base, uint64_t size, const struct mmio_ops *ops, void *dev);
 /* Stops the whole VM with a reason; its vCPUs leave their pCPUs at their next exit. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* After vm->state or its vCPUs' states changed: each vCPU's CPU looks before entering it again
+ * (cpu_attention). */
+static inline void vm_attention(const struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        cpu_attention(vm->vcpu[i].pcpu);
+}
 /* One rate-limited console line about something the VM did: "elvisor: VM 'name' <text>". */
 void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */

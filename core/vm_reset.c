@@ -46,6 +46,7 @@ int vm_reset_request(struct vm *vm, bool stop)
     vm->reset_stop = stop;
     steps_from_start(vm);
     __atomic_store_n(&vm->state, VM_RESETTING, __ATOMIC_SEQ_CST);
+    vm_attention(vm);
     spin_unlock(&vm->lock);
     /* by's CPU does the steps; its count is also changed by that CPU, hence atomic. */
     __atomic_add_fetch(&percpu_data[by->pcpu].resets, 1, __ATOMIC_SEQ_CST);

@@ -246,6 +246,7 @@ void vmm_request_reset(struct vcpu *v)
     if (vm->state == VM_RUNNING) {
         vm->state = VM_RESETTING;
         vm->reset_by = v;
+        vm_attention(vm);
     }
     spin_unlock(&vm->lock);
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)

@@ -4,8 +4,8 @@
 Runs a bench image under QEMU (-icount shift=0, one instruction per translation block) with
 the execution log of the hypervisor's addresses, streamed through a FIFO, and cuts each CPU's
 log into exit records: from a lower-EL vector (el2_vectors + 0x400 synchronous, + 0x480 IRQ)
-to the `eret` of vcpu_enter. Identical records are counted; the most frequent ones (each
-benchmark repeats its exit 1000 times) are printed with their length in instructions and the
+to the `eret` of vcpu_enter (after its label guest_enter_regs). Identical records are counted;
+the most frequent ones (each benchmark repeats its exit 1000 times) are printed with their length in instructions and the
 instructions spent in each function, in the order first reached.
 
     tools/profile_exits.py [--gic 3|2] [--image build/tests/configs/bench.img] [--smp 2]
@@ -86,7 +86,7 @@ def main():
     addrs, names = symbols()
     vectors = addrs[names.index("el2_vectors")]
     starts = {LOAD + vectors + 0x400, LOAD + vectors + 0x480}
-    end = LOAD + eret_of("vcpu_enter")
+    end = LOAD + eret_of("guest_enter_regs")
 
     fifo, serial = os.path.join(tmp, "trace"), os.path.join(tmp, "serial.log")
     os.mkfifo(fifo)

@@ -130,17 +130,11 @@ static int64_t psci_features(uint32_t fid)
     }
 }
 
-enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
+/* The calls that act (power, reset) or ask further: out of line, so that the queries answered
+ * from a constant or a counter (vpsci_hvc) need no frame. */
+static __attribute__((noinline)) enum exit_result hvc_call(struct vcpu *v, uint32_t fid)
 {
-    uint32_t fid = (uint32_t)v->regs.x[0];
-    if (v->regs.x[0] >> 32) {
-        ret(v, SMCCC_NOT_SUPPORTED); /* SMCCC: the upper half of W0 must be zero */
-        return EXIT_RESUME;
-    }
     switch (fid) {
-    case SMCCC_VERSION:
-        ret(v, SMCCC_VERSION_1_1);
-        break;
     case SMCCC_ARCH_FEATURES:
         ret(v, arch_features(v->vm, (uint32_t)arg(v, 1, fid)));
         break;
@@ -148,9 +142,6 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
     case SMCCC_ARCH_WORKAROUND_2:
     case SMCCC_ARCH_WORKAROUND_3:
         ret(v, workaround_call(v->vm, fid));
-        break;
-    case PSCI_0_2_VERSION:
-        ret(v, PSCI_VERSION_1_1);
         break;
     case PSCI_1_0_FEATURES:
         ret(v, psci_features((uint32_t)arg(v, 1, fid)));
@@ -162,17 +153,9 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
     case PSCI_0_2_CPU_OFF:
         vcpu_power_off(v);
         return EXIT_YIELD;
-    case PSCI_0_2_CPU_SUSPEND64:
-    case 0x84000001u:
-        /* A standby or powerdown request may return at once as if woken (PSCI 5.4). */
-        ret(v, PSCI_SUCCESS);
-        break;
     case PSCI_0_2_AFFINITY_INFO64:
     case 0x84000004u:
         ret(v, affinity_info(v, arg(v, 1, fid), arg(v, 2, fid)));
-        break;
-    case PSCI_0_2_MIGRATE_INFO_TYPE:
-        ret(v, 2); /* no Trusted OS: migration not required */
         break;
     case PSCI_0_2_SYSTEM_OFF:
         vm_stop(v->vm, "guest called PSCI SYSTEM_OFF");
@@ -181,14 +164,42 @@ enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
         vm_log(v->vm, "restarting: guest called PSCI SYSTEM_RESET"); /* rate-limited: a guest may loop */
         vmm_request_reset(v);
         return EXIT_YIELD;
+    default:
+        ret(v, SMCCC_NOT_SUPPORTED);
+        break;
+    }
+    return EXIT_RESUME;
+}
+
+enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
+{
+    uint32_t fid = (uint32_t)v->regs.x[0];
+    if (v->regs.x[0] >> 32) {
+        ret(v, SMCCC_NOT_SUPPORTED); /* SMCCC: the upper half of W0 must be zero */
+        return EXIT_RESUME;
+    }
+    switch (fid) {
+    case SMCCC_VERSION:
+        ret(v, SMCCC_VERSION_1_1);
+        break;
+    case PSCI_0_2_VERSION:
+        ret(v, PSCI_VERSION_1_1);
+        break;
+    case PSCI_0_2_CPU_SUSPEND64:
+    case 0x84000001u:
+        /* A standby or powerdown request may return at once as if woken (PSCI 5.4). */
+        ret(v, PSCI_SUCCESS);
+        break;
+    case PSCI_0_2_MIGRATE_INFO_TYPE:
+        ret(v, 2); /* no Trusted OS: migration not required */
+        break;
     case ELVISOR_HVC_EXIT_COUNTERS: {
         uint64_t cls = v->regs.x[1];
         ret(v, cls < EXITC_NR ? (int64_t)v->exits[cls] : SMCCC_NOT_SUPPORTED);
         break;
     }
     default:
-        ret(v, SMCCC_NOT_SUPPORTED);
-        break;
+        return hvc_call(v, fid);
     }
     return EXIT_RESUME;
 }

@@ -11,7 +11,7 @@
 #define TRAP_EL2_FIQ    3
 #define TRAP_EL2_SERROR 4
 
-/* Exits from a guest: the value vcpu_enter() returns. */
+/* Exits from a guest: the kind the exit path gives vcpu_exit(). */
 #define EXIT_SYNC    0
 #define EXIT_IRQ     1
 #define EXIT_FIQ     2
@@ -64,7 +64,12 @@ static inline void guest_skip_insn(struct guest_regs *regs, unsigned len)
     regs->pstate &= ~PSR_SS;
 }
 
-unsigned vcpu_enter(struct guest_regs *regs);
+/* Runs the guest whose register file is regs (its system registers loaded) and calls
+ * vcpu_exit() after each of its exits, on this stack: while vcpu_exit returns regs, the guest is
+ * entered again at once (the hypervisor's callee-saved registers stay saved); when it returns
+ * NULL, vcpu_enter returns. vcpu_exit is core's (core/vcpu.c). */
+void vcpu_enter(struct guest_regs *regs);
+struct guest_regs *vcpu_exit(struct guest_regs *regs, unsigned kind);
 extern char el2_vectors[];
 
 void el2_fatal_trap(struct trap_frame *f, unsigned kind) __attribute__((noreturn));

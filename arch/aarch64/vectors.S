@@ -2,8 +2,8 @@
  *  - From EL2 itself: the hypervisor's own IRQs are handled and return; anything synchronous,
  *    an FIQ or an SError is a hypervisor bug and ends in the crash report.
  *  - From a guest (lower EL, AArch64): the guest's GPRs go into its vCPU's register file and
- *    control returns from vcpu_enter() with the exit kind, so that every exit is handled in
- *    ordinary C on the hypervisor stack. */
+ *    vcpu_exit() handles the exit in ordinary C on the hypervisor stack, inside vcpu_enter()'s
+ *    frame; the guest is entered again from there, or vcpu_enter() returns to vcpu_run(). */
 #include "arch/aarch64/asm.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/config.h"
@@ -106,12 +106,16 @@
     add     sp, sp, #TRAP_FRAME_SIZE
 .endm
 
-/* Guest exit: x0/x1 are parked on the hypervisor stack, the rest go to the register file
- * whose address percpu->guest_regs (offset 0 of the per-CPU block in TPIDR_EL2) holds. */
+/* vcpu_enter's frame on the hypervisor stack, where SP_EL2 points while the guest runs: the
+ * hypervisor's x29/x30 (the frame record) and x19-x28, then the guest's register file. */
+#define ENTER_FRAME_SIZE (16 * 7)
+#define ENTER_FRAME_REGS (16 * 6)
+
+/* Guest exit: x0/x1 are parked below vcpu_enter's frame, the rest go to the register file whose
+ * address the frame holds. Then x0 = the register file, x1 = the exit kind. */
 .macro guest_exit kind
     stp     x0, x1, [sp, #-16]!
-    mrs     x0, tpidr_el2
-    ldr     x0, [x0]
+    ldr     x0, [sp, #16 + ENTER_FRAME_REGS]
     stp     x2, x3, [x0, #16 * 1]
     stp     x4, x5, [x0, #16 * 2]
     stp     x6, x7, [x0, #16 * 3]
@@ -132,8 +136,7 @@
     str     x1, [x0, #16 * 16]
     ldp     x2, x3, [sp], #16
     stp     x2, x3, [x0, #16 * 0]
-    mov     x1, x0
-    mov     x0, #\kind
+    mov     x1, #\kind
     b       guest_exit_common
 .endm
 
@@ -202,8 +205,8 @@ el2_fiq:
     b       el2_fatal_trap
 el2_serror:
     /* Taken in guest_exit_common's window: the guest's error, charged to the guest that just
-     * exited (EXIT_SERROR for its vCPU; x1 is free there). The window then ends with SError
-     * masked again (SPSR_EL2.A). Anywhere else: a hypervisor bug. */
+     * exited (x1 = EXIT_SERROR for its vCPU; x0, its register file, is kept). The window then
+     * ends with SError masked again (SPSR_EL2.A). Anywhere else: a hypervisor bug. */
     stp     x0, x1, [sp, #-16]!
     mrs     x0, elr_el2
     adr     x1, serror_window_start
@@ -212,11 +215,11 @@ el2_serror:
     adr     x1, serror_window_end
     cmp     x0, x1
     b.hi    1f
-    add     sp, sp, #16
     mrs     x1, spsr_el2
     orr     x1, x1, #PSR_A
     msr     spsr_el2, x1
-    mov     x0, #EXIT_SERROR
+    ldr     x0, [sp], #16
+    mov     x1, #EXIT_SERROR
     eret_sb
 1:  ldp     x0, x1, [sp], #16
     fatal_frame TRAP_EL2_SERROR
@@ -233,28 +236,33 @@ guest_fiq:      guest_exit EXIT_FIQ
 guest_serror:   guest_exit EXIT_SERROR
 guest_aarch32:  guest_exit EXIT_AARCH32
 
-/* Restore the hypervisor's callee-saved registers pushed by vcpu_enter and return from it.
- * x0 = the exit kind, x1 = the guest's register file. */
+/* Every exit from a guest: x0 = the guest's register file (saved above), x1 = the exit kind.
+ * The hypervisor's callee-saved registers stay on the stack where vcpu_enter pushed them, and
+ * SP_EL2 points at that frame: the exit is handled by vcpu_exit (core/vcpu.c), an ordinary C
+ * function called on this stack, which either returns the register file to enter again at once
+ * (the guest's x19-x29, already saved, are free here) or NULL: then vcpu_enter returns to
+ * vcpu_run. An exit that needs nothing of vcpu_run (most do not: the vCPU keeps its CPU) never
+ * saves or restores x19-x30 of the hypervisor. */
 guest_exit_common:
     /* A guest that uses pointer authentication ran with its own instruction key A, the
      * register EL2 signs its return addresses with (struct guest_regs, traps.h): save the
      * guest's and put back EL2's before the first C code; the ISB below makes it effective
      * (Arm ARM D8.8: a key write needs a context synchronization event before it is used). */
-    ldr     x2, [x1, #GUEST_REGS_PAUTH_LIVE]
+    ldr     x2, [x0, #GUEST_REGS_PAUTH_LIVE]
     cbz     x2, 1f
     mrs     x2, s3_0_c2_c1_0            /* APIAKeyLo_EL1 */
     mrs     x3, s3_0_c2_c1_1            /* APIAKeyHi_EL1 */
-    stp     x2, x3, [x1, #GUEST_REGS_APIA]
-    adr_l   x1, branch_prot_key
-    ldp     x2, x3, [x1]
+    stp     x2, x3, [x0, #GUEST_REGS_APIA]
+    adr_l   x2, branch_prot_key
+    ldp     x2, x3, [x2]
     msr     s3_0_c2_c1_0, x2
     msr     s3_0_c2_c1_1, x3
 1:
     /* An asynchronous external abort the guest caused may still be on its way (Arm ARM
      * D1.4.5, D17.2: an SError is taken when it is not masked). DSB SY completes the guest's
      * memory accesses, then a window with SError unmasked takes any that is pending here, so
-     * it is charged to this guest (el2_serror) and never to the next VM entered on this CPU
-     * (issue 13 item 3). */
+     * it is charged to this guest (el2_serror: x1 becomes EXIT_SERROR) and never to the next
+     * VM entered on this CPU (issue 13 item 3). */
     dsb     sy
 serror_window_start:
     msr     daifclr, #DAIFSET_A
@@ -262,26 +270,33 @@ serror_window_start:
 serror_window_end:
     msr     daifset, #DAIFSET_A
     /* Spectre-v2/BHB (issue 13 item 1): what this CPU needs (arch/aarch64/spectre.h), before
-     * the first indirect branch since the guest ran (the RET below): the code from the vector
-     * to here has only direct branches. A CPU that needs nothing pays this load and branch. */
-    mrs     x1, tpidr_el2
-    ldr     w1, [x1, #CPU_LOCAL_SPECTRE_OFFSET]
-    cbnz    w1, spectre_exit
+     * the first indirect branch since the guest ran (in vcpu_exit): the code from the vector to
+     * the BL below has only direct branches. A CPU that needs nothing pays this load and branch. */
+    mrs     x2, tpidr_el2
+    ldr     w2, [x2, #CPU_LOCAL_SPECTRE_OFFSET]
+    cbnz    w2, spectre_exit
 spectre_exit_done:
+    /* A frame pointer for vcpu_exit's frame record: the one vcpu_enter pushed at SP, so that a
+     * backtrace from the exit path runs on into vcpu_run (AAPCS64 6.4.6), never into the
+     * guest's x29. */
+    mov     x29, sp
+    bl      vcpu_exit
+    cbnz    x0, guest_enter_regs        /* straight back into the guest */
     ldp     x19, x20, [sp, #16 * 1]
     ldp     x21, x22, [sp, #16 * 2]
     ldp     x23, x24, [sp, #16 * 3]
     ldp     x25, x26, [sp, #16 * 4]
     ldp     x27, x28, [sp, #16 * 5]
-    ldp     x29, x30, [sp], #16 * 6
+    ldp     x29, x30, [sp], #ENTER_FRAME_SIZE
     ret
 
-/* w1 = this CPU's SPECTRE_EXIT_* word, x0 = the exit kind; x1-x20 are free (the guest's
- * registers are saved, x19/x20 are restored from the stack after). The firmware calls keep
- * x4-x17 (SMCCC 1.1) and may change x0-x3. */
+/* w2 = this CPU's SPECTRE_EXIT_* word, x0 = the register file, x1 = the exit kind; x2-x21 are
+ * free (the guest's registers are saved). The firmware calls keep x4-x17 (SMCCC 1.1) and may
+ * change x0-x3. */
 spectre_exit:
     mov     x19, x0
-    mov     w20, w1
+    mov     w20, w2
+    mov     x21, x1
     tbz     w20, #SPECTRE_EXIT_FW_WA3, 1f
     mov     w0, #(SMCCC_ARCH_WORKAROUND_3 & 0xffff)
     movk    w0, #(SMCCC_ARCH_WORKAROUND_3 >> 16), lsl #16
@@ -295,29 +310,34 @@ spectre_exit:
     hint    #22                         /* CLRBHB (FEAT_CLRBHB), then ISB as Arm requires */
     isb
     b       4f
-3:  ands    w1, w20, #SPECTRE_EXIT_LOOP_MASK
+3:  ands    w2, w20, #SPECTRE_EXIT_LOOP_MASK
     b.eq    4f
     /* The branch history loop (Arm's Spectre-BHB whitepaper): as many taken branches as the
      * core's history holds, then the barriers that stop speculation past the loop. */
 5:  b       6f
-6:  subs    w1, w1, #1
+6:  subs    w2, w2, #1
     b.ne    5b
     dsb     nsh
     isb
 4:  mov     x0, x19
+    mov     x1, x21
     b       spectre_exit_done
 
-/* unsigned vcpu_enter(struct guest_regs *regs): run the guest until it exits; returns the
- * EXIT_* kind. The caller has loaded the vCPU's system-register state. */
+/* void vcpu_enter(struct guest_regs *regs): run the guest, handling its exits (vcpu_exit),
+ * until one needs vcpu_run. The caller has loaded the vCPU's system-register state. The
+ * callee-saved registers are pushed once here, for every exit until then; SP_EL2 stays at
+ * their frame while the guest runs (the exit path calls vcpu_exit there). */
 FUNC(vcpu_enter)
-    stp     x29, x30, [sp, #-16 * 6]!
+    stp     x29, x30, [sp, #-ENTER_FRAME_SIZE]!
     stp     x19, x20, [sp, #16 * 1]
     stp     x21, x22, [sp, #16 * 2]
     stp     x23, x24, [sp, #16 * 3]
     stp     x25, x26, [sp, #16 * 4]
     stp     x27, x28, [sp, #16 * 5]
-    mrs     x1, tpidr_el2
-    str     x0, [x1]
+    str     x0, [sp, #ENTER_FRAME_REGS]
+    /* x0 = the register file, already in the frame: the guest's registers, then ERET.
+     * vcpu_exit returns here with the same register file when the guest goes on at once. */
+guest_enter_regs:
     /* The guest's instruction key A, if it uses pointer authentication (see
      * guest_exit_common); from here to the ERET (a context synchronization event) nothing
      * signs or authenticates. */

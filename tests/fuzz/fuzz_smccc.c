@@ -76,7 +76,11 @@ static void note(int what, uint64_t arg)
     handled_arg = arg;
     nr_handled++;
 }
-void mmio_abort(struct vcpu *v, uint64_t esr) { note(H_MMIO, esr); }
+enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
+{
+    note(H_MMIO, esr);
+    return EXIT_RESUME;
+}
 enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
 {
     note(H_SYSREG, esr);

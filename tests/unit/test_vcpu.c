@@ -2,8 +2,8 @@
  * (core/vcpu_hw.c), through the seams rather than around them: the table of parts
  * (vcpu_hw_parts, core/vcpu_hw.h) is three fake parts that log every call and answer has_work
  * as the case says; the guest is a fake vcpu_enter (arch/aarch64/traps.h) that records the
- * HCR_EL2 it was entered with and returns an exit; the exit path is a fake exit_handle that
- * lets the case act between exits and stop the loop; FP/SIMD and EL1 context switching are
+ * HCR_EL2 it was entered with and calls vcpu_exit as the exit path does; the exit table's rows
+ * are a fake handler that lets the case act between exits and stop the loop; FP/SIMD and EL1 context switching are
  * counting fakes of arch/aarch64/el1_ctx.h; system registers, per-CPU data and IPIs are the
  * stand-ins of tests/host/stubs.c. What is checked is what the hardware and the parts see:
  * the order of the parts' calls, the HCR_EL2 each entry runs with, which FP/SIMD registers are
@@ -130,33 +130,51 @@ const unsigned vcpu_hw_nr = NR_PARTS;
 
 static struct fake_guest {
     struct vcpu *v;                                 /* whose registers vcpu_enter must be given */
-    unsigned entries, exits_left;                   /* exit_handle yields when exits_left reaches 0 */
+    unsigned entries, exits_left;                   /* fake_exit yields when exits_left reaches 0 */
     uint64_t hcr[MAX_ENTRIES];                      /* HCR_EL2 at each entry */
     bool takes_serror;                              /* a pending virtual SError is taken: the CPU clears VSE */
-    void (*between)(struct vcpu *v, unsigned exit); /* runs in exit_handle, exit counted from 1 */
+    void (*between)(struct vcpu *v, unsigned exit); /* runs in fake_exit, exit counted from 1 */
 } guest;
 
-unsigned vcpu_enter(struct guest_regs *regs)
-{
-    assert_ptr_equal(regs, &guest.v->regs);
-    if (guest.entries == MAX_ENTRIES)
-        fail_msg("the run loop did not stop");
-    uint64_t hcr = host_sysreg_read("hcr_el2");
-    guest.hcr[guest.entries++] = hcr;
-    note("enter", -1);
-    if (guest.takes_serror && (hcr & HCR_EL2_VSE))
-        host_sysreg_write("hcr_el2", hcr & ~HCR_EL2_VSE);
-    return EXIT_SYNC;
-}
-
-enum exit_result exit_handle(struct vcpu *v, unsigned kind)
+/* The guest's synchronous exit: what the exit table's row runs (every row of fake_table). */
+static enum exit_result fake_exit(struct vcpu *v, uint64_t esr)
 {
     note("exit", -1);
-    assert_int_equal(kind, EXIT_SYNC);
     if (guest.between)
         guest.between(v, guest.entries);
     if (guest.exits_left && --guest.exits_left)
         return EXIT_RESUME;
+    return EXIT_YIELD;
+}
+
+static const struct exit_hook fake_table[ESR_EC_MASK + 1] = {
+    [0 ... ESR_EC_MASK] = { .ec = 0, .cls = EXITC_BY_HANDLER, .fn = fake_exit },
+};
+
+/* As vectors.S does: enter, and at each exit call vcpu_exit, which says whether to enter
+ * again at once (the same register file) or to return to vcpu_run. */
+void vcpu_enter(struct guest_regs *regs)
+{
+    assert_ptr_equal(regs, &guest.v->regs);
+    for (;;) {
+        if (guest.entries == MAX_ENTRIES)
+            fail_msg("the run loop did not stop");
+        uint64_t hcr = host_sysreg_read("hcr_el2");
+        guest.hcr[guest.entries++] = hcr;
+        note("enter", -1);
+        if (guest.takes_serror && (hcr & HCR_EL2_VSE))
+            host_sysreg_write("hcr_el2", hcr & ~HCR_EL2_VSE);
+        struct guest_regs *next = vcpu_exit(regs, EXIT_SYNC);
+        if (!next)
+            return;
+        assert_ptr_equal(next, regs);
+    }
+}
+
+/* Only synchronous exits here: they go through the vCPU's exit table (fake_table). */
+enum exit_result exit_handle(struct vcpu *v, unsigned kind)
+{
+    fail_msg("exit_handle for an exit of kind %u", kind);
     return EXIT_YIELD;
 }
 
@@ -213,6 +231,7 @@ static int setup(void **state)
         v->pcpu = 0;
         v->vmpidr = 0x80000000UL | i;
         v->state = VCPU_RUNNABLE;
+        v->exit_table = fake_table;
     }
     v0 = &vm.vcpu[0];
     v1 = &vm.vcpu[1];
@@ -297,8 +316,17 @@ static void test_parts_run_first_to_last_and_see_what_earlier_ones_marked(void *
     assert_int_equal(v0->hw_sync.any, 0);
 }
 
-static void stop_vm(struct vcpu *v, unsigned exit) { v->vm->state = VM_STOPPED; }
-static void resched_at_second_exit(struct vcpu *v, unsigned exit) { this_cpu()->resched = exit == 2; }
+/* As vm_stop and the scheduler's slice timer do: the change, then the CPU's attention. */
+static void stop_vm(struct vcpu *v, unsigned exit)
+{
+    v->vm->state = VM_STOPPED;
+    vm_attention(v->vm);
+}
+static void resched_at_second_exit(struct vcpu *v, unsigned exit)
+{
+    this_cpu()->resched = exit == 2;
+    cpu_attention(this_cpu()->id);
+}
 
 static void test_the_run_ends_when_the_vm_stops_or_the_slice_is_over(void **state)
 {
