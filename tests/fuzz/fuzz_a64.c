@@ -20,7 +20,7 @@
 
 #include "arch/aarch64/a64_ldst.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 /* ---- fake memory ------------------------------------------------------------------------ */
 

@@ -21,7 +21,7 @@
 #include "lib/fdt_read.h"
 #include "lib/fdt_write.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 /* ---- the machine ------------------------------------------------------------------------ */
 

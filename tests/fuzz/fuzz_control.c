@@ -12,7 +12,7 @@
 
 #include "core/control_req.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 static const char *const names[3] = { "linux1", "linux2", "echo" };
 static enum control_state st[3];

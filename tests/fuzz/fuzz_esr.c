@@ -13,7 +13,7 @@
 
 #include "arch/aarch64/esr.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 static uint64_t take64(const uint8_t **p, size_t *n)
 {

@@ -19,7 +19,7 @@
 #include "lib/fdt_read.h"
 #include "lib/fdt_write.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 static const uint8_t *blob_lo, *blob_hi;
 

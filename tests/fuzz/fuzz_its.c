@@ -19,7 +19,7 @@
 #include "drivers/gic_its_regs.h"
 #include "tests/host/stubs.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 void host_cache_op(const char *op, uint64_t va) {}
 

@@ -15,7 +15,7 @@
 
 #include "vdev/net_offload.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 #define MAX_SEGMENT 1514
 

@@ -18,7 +18,7 @@
 
 #include "arch/aarch64/pgtable.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 #define PG   PT_PAGE_SIZE
 #define MiB2 (UINT64_C(1) << 21)

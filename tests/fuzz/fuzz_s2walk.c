@@ -16,7 +16,7 @@
 #include "arch/aarch64/regs/vtcr.h"
 #include "arch/aarch64/s2walk.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 #define RAM_MAX (16u * 4096u)
 

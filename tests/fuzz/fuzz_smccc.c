@@ -44,7 +44,7 @@
 #include "core/vcpu_power.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 #define MAX_OPS  400
 #define RAM_IPA  0x40000000UL

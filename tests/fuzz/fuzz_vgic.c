@@ -56,7 +56,7 @@
 #include "tests/host/stubs.h"
 #include "tests/fuzz/fuzz_input.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 /* Build with -DFUZZ_DEBUG to see each operation on stderr. */
 #ifdef FUZZ_DEBUG

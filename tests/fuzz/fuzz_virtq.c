@@ -41,7 +41,7 @@
 #include "vdev/vgic.h"
 #include "core/console.h"
 
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/host/check.h"
 
 #define NR_QUEUES 2
 #define FAKE_FEAT (UINT64_C(1) << 0)

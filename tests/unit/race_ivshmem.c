@@ -25,13 +25,7 @@
 #define ROUNDS 20000
 #define SPI    80
 
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/host/check.h"
 
 struct vm vms[CONFIG_MAX_VMS];
 unsigned nr_vms;

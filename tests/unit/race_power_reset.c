@@ -36,13 +36,7 @@
 #define ROUNDS 20000
 
 /* In the threads: cmocka's asserts may only fail on the main thread. */
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                              \
-        }                                                                         \
-    } while (0)
+#include "tests/host/check.h"
 
 static struct vm vm;
 

@@ -1,7 +1,9 @@
-/* A harness's oracle: a CHECK that fails prints where and what, then aborts, which libFuzzer
- * reports as a crash with the input that caused it. */
-#ifndef TESTS_FUZZ_CHECK_H
-#define TESTS_FUZZ_CHECK_H
+/* A check for host code where cmocka's asserts cannot be used: a fuzz harness's oracle (libFuzzer
+ * reports the abort as a crash with the input that caused it) and the threads of the race tests
+ * (cmocka's asserts may only fail on the main thread). A failed CHECK prints where and what,
+ * then aborts. */
+#ifndef TESTS_HOST_CHECK_H
+#define TESTS_HOST_CHECK_H
 
 #include <stdio.h>
 #include <stdlib.h>
