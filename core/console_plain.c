@@ -91,25 +91,28 @@ void console_out_put(struct console_out *o, const char *buf, unsigned len)
     console_unlock(flags);
 }
 
-/* Device or VM reset: an unfinished line is ended. */
-void console_out_reset(struct console_out *o)
+/* Ends o's own unfinished line (a reset, a release). Console lock held. */
+static void end_own_line(struct console_out *o)
 {
-    uint64_t flags = console_lock();
     if (mid_line == o) {
         console_emit(&o->dropped, "\r\n", 2);
         mid_line = 0;
     }
     o->line_start = true;
+}
+
+/* Device or VM reset: an unfinished line is ended. */
+void console_out_reset(struct console_out *o)
+{
+    uint64_t flags = console_lock();
+    end_own_line(o);
     console_unlock(flags);
 }
 
 void console_out_release(struct console_out *o)
 {
     uint64_t flags = console_lock();
-    if (mid_line == o) {
-        console_emit(&o->dropped, "\r\n", 2);
-        mid_line = 0;
-    }
+    end_own_line(o);
     o->used = false;
     console_unlock(flags);
 }
