@@ -263,9 +263,9 @@ linux: $(B)/tools/elvisorctl $(B)/tools/shmem-ping | $(DEPS_STAMP)
 # The project VMM (docs/nested.md), static, and the Linux guest's initramfs with it and its
 # L2 guests added (tools/minivmm/pack.sh).
 MINIVMM_SRCS := $(sort $(wildcard tools/minivmm/*.c))
-$(B)/tools/minivmm: $(MINIVMM_SRCS) tools/minivmm/minivmm.h | $(DEPS_STAMP)
+$(B)/tools/minivmm: $(MINIVMM_SRCS) tools/minivmm/minivmm.h drivers/pl011_regs.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -s -o $@ $(MINIVMM_SRCS) -lpthread
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -s -o $@ $(MINIVMM_SRCS) -lpthread
 
 $(B)/linux/initramfs-minivmm.cpio.gz: $(B)/linux/initramfs.cpio.gz $(B)/tools/minivmm $(B)/guests/l2_hello.bin \
         $(B)/linux/Image $(B)/linux/initramfs-l2.cpio.gz tools/minivmm/pack.sh
