@@ -77,10 +77,12 @@ all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
 
+# CONFIG_LTO: clang (HV_CC) compiles the C objects to LLVM bitcode that ld.lld optimizes as one;
+# the assembly stays GCC's.
 $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(OPT) $(HV_OPT) -c $< -o $@
+	@$(or $(HV_CC),$(CC)) $(CFLAGS) $(OPT) $(HV_OPT) -c $< -o $@
 
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
