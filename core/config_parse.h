@@ -34,6 +34,16 @@ bool config_read_pair(struct config_parse *p, int node, const char *prop, int in
 /* String property prop into dst (at most cap bytes with its NUL); absent: "" unless required. */
 bool config_copy_string(struct config_parse *p, int node, const char *prop, char *dst, size_t cap, bool required);
 
+/* firmware = "path" and flash = <ipa size>, vm->firmware set (core/config_firmware.c). */
+#if CONFIG_VM_FIRMWARE
+bool config_firmware(struct config_parse *p, int node, struct vm_config *vm);
+#else
+static inline bool config_firmware(struct config_parse *p, int node, struct vm_config *vm)
+{
+    REFUSE(p, "firmware: booting a VM from firmware is not in this build (CONFIG_VM_FIRMWARE=n, docs/build.md)");
+}
+#endif
+
 /* bar-window = <addr size>: where the guest places a PCI function's BARs (core/config_bar.c). */
 bool config_bar_window(struct config_parse *p, int node, const char *name, struct vm_device *d);
 
