@@ -88,6 +88,7 @@ $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 # tables, printing) is built for size; the exit path and the device models stay at -O2
 # (docs/performance.md, footprint).
 HV_COLD := lib/fdt_read.c lib/fdt_addr.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/config_firmware.c \
+           core/config_control.c core/config_sve.c \
            core/efi_mem.c core/range_list.c core/image.c core/selftest.c core/vm_firmware.c \
            core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/efi_stub.c arch/aarch64/mmu.c \
            arch/aarch64/pgtable.c

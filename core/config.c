@@ -314,20 +314,6 @@ static bool parse_cpu_features(struct config_parse *p, int node, struct vm_confi
     return true;
 }
 
-/* sve-max-vl = <bits>: caps the VM's SVE vector length (vdev/vsve.c). A power of two from 128 to
- * 2048 (Arm ARM D24.2.214: the lengths a CPU may implement). */
-static bool parse_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm)
-{
-    uint32_t bits;
-    int len;
-    if (!fdt_getprop(p->f, node, "sve-max-vl", &len))
-        return true;
-    if (fdt_prop_u32(p->f, node, "sve-max-vl", &bits) < 0 || bits < 128 || bits > 2048 || (bits & (bits - 1)))
-        REFUSE(p, "sve-max-vl: need a power of two from 128 to 2048 (bits)");
-    vm->sve_max_vl = bits;
-    return true;
-}
-
 /* virtual-el2: an empty property (docs/config.md, docs/nested.md); whether the CPU can offer it
  * (FEAT_NV2) is checked when the VM is built (vdev/nested.c). */
 static bool parse_virtual_el2(struct config_parse *p, int node, struct vm_config *vm)
@@ -349,41 +335,21 @@ static bool parse_virtual_el2(struct config_parse *p, int node, struct vm_config
     return true;
 }
 
-/* control: an empty property, one VM only, with one elvisor,virtio-control device; that
- * device in any other VM is refused (docs/control.md). autostart: <0> or <1>, default 1. */
-static bool parse_control(struct config_parse *p, int node, struct vm_config *vm)
+/* autostart: <0> or <1>, default 1; then `control;` (core/config_control.c). */
+static bool parse_autostart(struct config_parse *p, int node, struct vm_config *vm)
 {
-    int len;
     uint32_t on = 1;
     if (fdt_getprop(p->f, node, "autostart", 0) && (fdt_prop_u32(p->f, node, "autostart", &on) < 0 || on > 1))
         REFUSE(p, "autostart: need one cell, 0 or 1");
     vm->autostart = on;
-    unsigned channels = 0;
-    for (unsigned i = 0; i < vm->nr_devs; i++)
-        channels += vm->dev[i].kind->control;
-    if (!fdt_getprop(p->f, node, "control", &len)) {
-        if (channels)
-            REFUSE(p, "elvisor,virtio-control: only the VM marked \"control;\" may have the control channel");
-        return true;
-    }
-    if (len != 0)
-        REFUSE(p, "control: takes no value (write \"control;\")");
-    if (channels != 1)
-        REFUSE(p, "control: needs exactly one elvisor,virtio-control device");
-    if (!vm->autostart)
-        REFUSE(p, "control: the control VM cannot have autostart = <0> (nothing could start it)");
-    for (int i = 0; i < p->nr_accepted; i++)
-        if (p->accepted[i].control)
-            REFUSE(p, "control: VM '%s' is already the control VM", p->accepted[i].name);
-    vm->control = true;
-    return true;
+    return config_control(p, node, vm);
 }
 
 static bool parse_vm(struct config_parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
-           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && parse_control(p, node, vm) &&
+           parse_cpu_features(p, node, vm) && config_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
+           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && parse_autostart(p, node, vm) &&
            check_layout(p, vm);
 }
 

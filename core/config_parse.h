@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/config.h"
+#include "lib/fdt_read.h"
 #include "lib/printf.h"
 
 struct fdt;
@@ -41,6 +42,34 @@ bool config_firmware(struct config_parse *p, int node, struct vm_config *vm);
 static inline bool config_firmware(struct config_parse *p, int node, struct vm_config *vm)
 {
     REFUSE(p, "firmware: booting a VM from firmware is not in this build (CONFIG_VM_FIRMWARE=n, docs/build.md)");
+}
+#endif
+
+/* sve-max-vl = <bits> (core/config_sve.c). */
+#if CONFIG_SVE
+bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm);
+#else
+/* SVE is hidden from every VM in this build: a cap on its vector length is refused, not ignored. */
+static inline bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm)
+{
+    if (fdt_getprop(p->f, node, "sve-max-vl", 0))
+        REFUSE(p, "sve-max-vl: SVE is not in this build (CONFIG_SVE=n, docs/build.md)");
+    return true;
+}
+#endif
+
+/* `control;` after autostart is read (core/config_control.c). */
+#if CONFIG_CONTROL
+bool config_control(struct config_parse *p, int node, struct vm_config *vm);
+#else
+/* No control VM in this build; nor a VM that only it could start. */
+static inline bool config_control(struct config_parse *p, int node, struct vm_config *vm)
+{
+    if (fdt_getprop(p->f, node, "control", 0))
+        REFUSE(p, "control: the control VM is not in this build (CONFIG_CONTROL=n, docs/build.md)");
+    if (!vm->autostart)
+        REFUSE(p, "autostart = <0>: only the control VM could start it (CONFIG_CONTROL=n, docs/build.md)");
+    return true;
 }
 #endif
 
