@@ -76,7 +76,7 @@ static void map_hypervisor(void)
     mmu_map((uintptr_t)platform.dtb, platform.dtb_size, MMU_RODATA);
     mmu_map(platform.uart.base, platform.uart.size ? platform.uart.size : 0x1000, MMU_DEVICE);
     mmu_map(platform.gicd.base, platform.gicd.size, MMU_DEVICE);
-    if (platform.gic_version == 2) {
+    if (platform_gic_v2()) {
         mmu_map(platform.gicc.base, platform.gicc.size, MMU_DEVICE);
         mmu_map(platform.gich.base, platform.gich.size, MMU_DEVICE);
     }
@@ -122,7 +122,7 @@ static void print_banner(void)
                platform.efi_descs, (unsigned long)(platform.efi_kept >> 10));
     printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
            (unsigned long)(mem_total >> 20));
-    if (platform.gic_version == 3)
+    if (!platform_gic_v2())
         printk("  GIC: v3 (GICD 0x%lx, GICR 0x%lx%s)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicr[0].base, platform.its.size ? ", ITS" : "");
     else

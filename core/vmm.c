@@ -227,8 +227,8 @@ void vmm_start(void)
     }
     struct vm_region reserved[2] = {
         { VGIC_DIST_IPA, 0, VGIC_DIST_SIZE },
-        { platform.gic_version == 3 ? VGIC_REDIST_IPA : VGIC_CPU_IPA, 0,
-          platform.gic_version == 3 ? VGIC_REDIST_STRIDE * VM_MAX_VCPUS : VGIC_CPU_SIZE },
+        { !platform_gic_v2() ? VGIC_REDIST_IPA : VGIC_CPU_IPA, 0,
+          !platform_gic_v2() ? VGIC_REDIST_STRIDE * VM_MAX_VCPUS : VGIC_CPU_SIZE },
     };
     struct config_limits lim = {
         .nr_cpus = platform.cpu_count,
