@@ -9,6 +9,7 @@
 #include "arch/aarch64/regs/id_regs.h"
 #include "core/console.h"
 #include "core/console_input.h"
+#include "core/efi_mem.h"
 #include "core/entropy.h"
 #include "core/exit.h"
 #include "core/image.h"
@@ -117,7 +118,7 @@ static void print_banner(void)
                (unsigned long)(platform.mem[i].size >> 20));
         mem_total += platform.mem[i].size;
     }
-    if (platform.efi_descs)
+    if (efi_mem_in_build() && platform.efi_descs)
         printk("  firmware: UEFI memory map (%u descriptors), %lu KiB kept for runtime services and ACPI\n",
                platform.efi_descs, (unsigned long)(platform.efi_kept >> 10));
     printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
