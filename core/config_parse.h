@@ -49,13 +49,8 @@ static inline bool config_firmware(struct config_parse *p, int node, struct vm_c
 #if CONFIG_SVE
 bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm);
 #else
-/* SVE is hidden from every VM in this build: a cap on its vector length is refused, not ignored. */
-static inline bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm)
-{
-    if (fdt_getprop(p->f, node, "sve-max-vl", 0))
-        REFUSE(p, "sve-max-vl: SVE is not in this build (CONFIG_SVE=n, docs/build.md)");
-    return true;
-}
+/* SVE is hidden from every VM in this build: its cap is meaningless, as on a CPU without SVE. */
+static inline bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm) { return true; }
 #endif
 
 /* `control;` after autostart is read (core/config_control.c). */

@@ -52,11 +52,3 @@ int vm_firmware_boot(struct vm *vm)
     vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
     return 0;
 }
-
-const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len)
-{
-    uint64_t off = ipa - vm->cfg.flash_ipa;
-    if (!vm->flash_pa || ipa < vm->cfg.flash_ipa || off >= vm->cfg.flash_size || len > vm->cfg.flash_size - off)
-        return 0;
-    return (const void *)(uintptr_t)(vm->flash_pa + off);
-}

@@ -67,7 +67,7 @@ OPTIONS = [
     ("CRASH_NAMES", "the names of exception classes and fault status codes in a crash report (else their numbers)", [],
      ["arch/aarch64/esr_names.c"]),
     ("VM_FIRMWARE", "VMs that boot firmware (a boot loader in a read-only flash region, docs/booting.md); else a VM "
-     "with `firmware` is refused", [], ["core/config_firmware.c", "core/vm_firmware.c"]),
+     "with `firmware` is refused", [], ["core/config_firmware.c", "core/vm_firmware.c", "core/vm_flash.c"]),
     ("SELFTEST", "the machine owner's self-tests of the hardening asked for by bootargs (stack guard, W^X, BTI, PAC, "
      "the AT walk's abort, a late crash); else those bootargs ask for nothing", [], ["core/selftest.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
