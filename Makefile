@@ -106,11 +106,11 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 # Without CONFIG_SYMBOLS one pass: the crash report's backtrace shows bare addresses.
 SYMS_MOVABLE := __syms_|__image_end|__image_size|__data_size| [aNn] 
 ifeq ($(CONFIG_SYMBOLS),n)
-$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld $(B)/build_config.mk
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $@
 else
-$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld $(B)/build_config.mk tools/mksyms.py
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
 	@$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
