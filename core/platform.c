@@ -326,8 +326,8 @@ static const char *find_psci(void)
 const char *platform_discover(const struct efi_handoff *efi)
 {
     const char *err;
-    if ((err = find_psci()) || (err = efi && efi_mem_in_build() ? find_memory_efi(efi) : find_memory()) || (err = find_reserved()) ||
-        (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
+    if ((err = find_psci()) || (err = efi && efi_mem_in_build() ? find_memory_efi(efi) : find_memory()) ||
+        (err = find_reserved()) || (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
         return err;
     find_pmu();
     return NULL;
