@@ -122,6 +122,9 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
 /* A trapped stage 2 TLBI of v's guest hypervisor: every shadow of the VM is dropped (at once
  * for v, at its next entry to L2 for the others). */
 void nested_s2_tlbi(struct vcpu *v);
+/* A trapped TLBI of v's guest hypervisor by L2 IPA (or range): those L2 IPAs dropped from every
+ * shadow of the VM before it returns, the rest kept. */
+void nested_s2_tlbi_ipa(struct vcpu *v, uint64_t ipa, uint64_t size);
 
 /* An exception of its EL1 guest taken to virtual EL2 (VBAR_EL2 + 0x400, ESR_EL2 = esr,
  * ELR_EL2 the exit's PC): the switch an HVC of that guest makes. */
