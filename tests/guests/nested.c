@@ -145,6 +145,10 @@ static volatile bool undef_ok;
 static volatile unsigned undefs;
 static void vhe_svc(struct guest_frame *f, uint64_t esr);
 static void s2_exception(struct guest_frame *f, uint64_t esr);
+static bool hostile_s2_mode;
+static void hostile_s2_exception(struct guest_frame *f, uint64_t esr);
+static void hostile_s2_l2_fault(void);
+static bool hostile_s2(void);
 static bool irq_mode;
 static void irq_at_el2(void);
 static void run_l2(unsigned phase);
@@ -179,6 +183,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_elr = sysreg_read(elr_el2);
     if (off == 0x480 && irq_mode) {
         irq_at_el2();
+        return;
+    }
+    if (off == 0x400 && hostile_s2_mode) {
+        hostile_s2_exception(f, esr);
         return;
     }
     if (off == 0x400 && s2_mode) {
@@ -403,6 +411,7 @@ static int hostile(void)
     check(hostile_ich(), "hostile_ich_garbage_lent", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_ctls(), "hostile_ctls_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_s2(), "hostile_s2_device_tables_and_tlbis", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -750,6 +759,144 @@ static int stage2(void)
     return guest_failures;
 }
 
+/* ---- "hostile": its stage 2 made of entries toward the VM's devices, garbage TLBIs ---------- */
+
+#define GICD_IPA 0x08000000UL
+#define GICR_IPA 0x080a0000UL
+/* X's level 3 indexes: 12 the GICD with every upper attribute bit set, 13 a GICR frame, 14 an
+ * output beyond its VTCR_EL2.PS (36 bits), 15 the UART executable. X + 2 MiB: a block at the
+ * UART (its 4 KiB, then nothing); X + 4 MiB: a table "at" the UART. */
+#define PG_GICD  12
+#define PG_GICR  13
+#define PG_BIGPA 14
+#define PG_UARTX 15
+
+static volatile unsigned hs2_forwarded, hs2_l2_faults;
+static volatile uint64_t hs2_fsc[8], hs2_read_x, hs2_read_uart, hs2_read_gicd;
+
+static void hostile_s2_exception(struct guest_frame *f, uint64_t esr)
+{
+    uint64_t ec = esr >> 26;
+    if (ec == EC_DABT_LOW || ec == 0x20) { /* its stage 2 refused: skip (a fetch: return) */
+        if (hs2_forwarded < 8)
+            hs2_fsc[hs2_forwarded] = (ec << 8) | (esr & 0x3f);
+        hs2_forwarded++;
+        sysreg_write(elr_el2, ec == 0x20 ? f->x[30] : sysreg_read(elr_el2) + 4);
+        return;
+    }
+    if (ec == EC_HVC64 && (esr & 0xffff) == 2) {
+        resume_main();
+        return;
+    }
+    unexpected++;
+    gprintf("hostile: unexpected ESR 0x%lx ELR 0x%lx\n", (unsigned long)esr, (unsigned long)sysreg_read(elr_el2));
+    resume_main();
+}
+
+/* What the devices refuse (sizes, offsets) and alignment faults: aborts at its own EL1. */
+static void hostile_s2_l2_fault(void)
+{
+    hs2_l2_faults++;
+    sysreg_write(elr_el1, sysreg_read(elr_el1) + 4);
+}
+
+/* Its guest: every access size, pairs and writeback at the VM's GICD and a GICR frame, garbage
+ * written to the GICD, the UART through a block, the rest of that block (no device), a walk
+ * through a "table" at the UART, an output beyond PS, a fetch from the UART. */
+void el1_hostile_s2_main(void);
+void el1_hostile_s2_main(void)
+{
+    hs2_read_x = *(volatile uint64_t *)S2_X;
+    uint64_t g = S2_X + PG_GICD * 4096UL, r = S2_X + PG_GICR * 4096UL, sink;
+    for (unsigned off = 0; off < 0x100; off += 0x1c) {
+        __asm__ volatile("ldrb %w0, [%1]" : "=r"(sink) : "r"(g + off) : "memory");
+        __asm__ volatile("ldrh %w0, [%1]" : "=r"(sink) : "r"(g + off) : "memory");
+        __asm__ volatile("ldr %w0, [%1]" : "=r"(sink) : "r"(g + off) : "memory");
+        __asm__ volatile("ldr %0, [%1]" : "=r"(sink) : "r"(g + off) : "memory");
+        __asm__ volatile("ldr %0, [%1]" : "=r"(sink) : "r"(r + off) : "memory");
+    }
+    uint64_t a = g + 0x100, b, c;
+    __asm__ volatile("ldp %0, %1, [%2]" : "=r"(b), "=r"(c) : "r"(a) : "memory");
+    __asm__ volatile("ldr %w0, [%1, #4]!" : "=r"(b), "+r"(a)::"memory");
+    __asm__ volatile("stp %0, %0, [%1]" ::"r"(GARBAGE), "r"(g + 0x180) : "memory"); /* ICPENDR */
+    __asm__ volatile("str %w0, [%1]" ::"r"(~0UL), "r"(g + 0x104) : "memory");        /* ISENABLER1 */
+    __asm__ volatile("str %0, [%1]" ::"r"(GARBAGE), "r"(g + 0x6100) : "memory"); /* not mapped: its fault */
+    __asm__ volatile("ldr %0, [%1]" : "=r"(sink) : "r"(g + 0xfff) : "memory");   /* across into the GICR */
+    hs2_read_gicd = *(volatile uint32_t *)(g + 8);                                 /* GICD_IIDR */
+    hs2_read_uart = *(volatile uint32_t *)(S2_X + (2UL << 20) + UARTFR);
+    (void)*(volatile uint32_t *)(S2_X + (2UL << 20) + 0x1000);
+    (void)*(volatile uint32_t *)(S2_X + (4UL << 20) - 4096);
+    (void)*(volatile uint32_t *)(S2_X + (4UL << 20));
+    (void)*(volatile uint32_t *)(S2_X + PG_BIGPA * 4096UL);
+    ((void (*)(void))(S2_X + PG_UARTX * 4096UL))();
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+__asm__(".text\n"
+        ".global el1_hostile_s2_entry\n"
+        "el1_hostile_s2_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_hostile_s2_main\n"
+        "1:  b 1b\n");
+extern char el1_hostile_s2_entry[];
+
+/* Garbage operands for every TLBI by IPA and range (IS, OS, local; "last level" too): IPAs
+ * beyond any IPA size, all ones, reserved granules, the largest ranges. */
+static void hostile_tlbis(void)
+{
+    static const uint64_t xt[] = { ~0UL, 0, GARBAGE, 1UL << 63, RANGE_XT(~0UL & ((1UL << 49) - 1), 3, 31),
+                                   RANGE_XT(S2_X, 3, 31), (0UL << 46) | 5, (3UL << 46) | GARBAGE };
+    for (unsigned i = 0; i < sizeof(xt) / sizeof(xt[0]); i++) {
+        uint64_t v = xt[i];
+        __asm__ volatile("tlbi ipas2e1is, %0\n tlbi ipas2le1is, %0\n tlbi ipas2e1, %0\n tlbi ipas2le1, %0\n"
+                         "sys #4, c8, c4, #0, %0\n sys #4, c8, c4, #4, %0\n" /* IPAS2E1OS, IPAS2LE1OS */
+                         "sys #4, c8, c0, #2, %0\n sys #4, c8, c0, #6, %0\n" /* RIPAS2E1IS, RIPAS2LE1IS */
+                         "sys #4, c8, c4, #2, %0\n sys #4, c8, c4, #3, %0\n" /* RIPAS2E1, RIPAS2E1OS */
+                         "sys #4, c8, c4, #6, %0\n sys #4, c8, c4, #7, %0\n" /* RIPAS2LE1, RIPAS2LE1OS */
+                         "dsb ish\n isb" ::"r"(v)
+                         : "memory");
+    }
+}
+
+static bool hostile_s2(void)
+{
+    if (!s2_tables())
+        return false;
+    s2_l3[PG_GICD] = GICD_IPA | 0xfff8000000000000UL | S2_RAM_ATTRS | S2_PAGE;
+    s2_l3[PG_GICR] = GICR_IPA | S2_DEV_ATTRS | S2_PAGE;
+    s2_l3[PG_BIGPA] = (0xfffffffff000UL) | S2_RAM_ATTRS | S2_PAGE;
+    s2_l3[PG_UARTX] = UART_IPA | S2_RAM_ATTRS | S2_PAGE; /* XN clear */
+    s2_l2[1] = UART_IPA | S2_DEV_ATTRS | S2_BLOCK;
+    s2_l2[2] = UART_IPA | S2_TABLE;
+    sysreg_write(sctlr_el1, 0); /* its guest's: MMU off (Device accesses), after the garbage above */
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors);
+    s2_el2_setup();
+    hostile_tlbis();
+    hostile_s2_mode = true;
+    enter_lower((uint64_t)el1_hostile_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    hostile_tlbis();
+    hs2_read_x = 0;
+    enter_lower((uint64_t)el1_hostile_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    hostile_s2_mode = false;
+    sysreg_write(hcr_el2, HCR_RW);
+    uint32_t iidr = *(volatile uint32_t *)(GICD_IPA + 8);
+    gprintf("hostile: its guest on device tables: read 0x%lx, UART 0x%lx, GICD_IIDR 0x%lx (0x%x at EL2); %u aborts at "
+            "EL2 (",
+            (unsigned long)hs2_read_x, (unsigned long)hs2_read_uart, (unsigned long)hs2_read_gicd, iidr, hs2_forwarded);
+    for (unsigned i = 0; i < hs2_forwarded && i < 8; i++)
+        gprintf(" 0x%lx", (unsigned long)hs2_fsc[i]);
+    gprintf(" ), %u at its EL1\n", hs2_l2_faults);
+    /* Per run: 0x07 (the write beyond the GICD page it maps), 0x10 twice (no device in the
+     * UART's block: at 0x1000 and in its last page), 0x17 (a walk through the "table" at the
+     * UART), 0x03 (beyond PS), EC 0x20 0x10 (the fetch from the UART). */
+    static const uint64_t want[] = { 0x2407, 0x2410, 0x2410, 0x2417, 0x2403, 0x2010 };
+    bool fsc_ok = hs2_forwarded == 12;
+    for (unsigned i = 0; i < 6 && fsc_ok; i++)
+        fsc_ok = hs2_fsc[i] == want[i];
+    return (sysreg_read(CurrentEL) >> 2) == 2 && hs2_read_x == 0x5eed0001 && hs2_read_uart == 0x90 &&
+           hs2_read_gicd == iidr && fsc_ok && unexpected == 0;
+}
+
 /* ---- "s2smp": another vCPU's TLBI reaches this vCPU's L2 at once ---------------------------- */
 
 #define PSCI_CPU_ON_64 0xc4000003UL
@@ -844,6 +991,10 @@ void el1_exception(struct guest_frame *f, uint64_t off);
 void el1_exception(struct guest_frame *f, uint64_t off)
 {
     (void)f;
+    if (hostile_s2_mode && off == 0x200) { /* "hostile": an abort of its own, skipped */
+        hostile_s2_l2_fault();
+        return;
+    }
     if (traps_mode && (off == 0x280 || off == 0x300 || off == 0x380)) { /* "traps": its virtual IRQ, FIQ, SError */
         l2_vexc(off);
         return;

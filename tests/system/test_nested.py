@@ -80,6 +80,7 @@ def test_hostile_guest_hypervisors_harm_nobody():
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
                      "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
+                     "hostile_s2_device_tables_and_tlbis",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_l2_ran_every_phase", "stage2_tlbi_ipa_drops_only_that_page",
