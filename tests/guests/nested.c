@@ -445,17 +445,17 @@ static int hostile(void)
 #define S2_X         (100UL << 30)                                          /* L2 IPA window, GiB 100 */
 #define EC_DABT_LOW  0x24
 
-#define S2_DEV_ATTRS ((0x1UL << 2) | (3UL << 6) | (1UL << 10) | (1UL << 54))     /* Device nGnRE, RW, AF, XN */
-#define S2_RO        (~(2UL << 6))                                          /* S2AP[1] (write) clear */
-#define S2_Z         (101UL << 30)                                          /* 2 MiB blocks, GiB 101 */
-#define S2_P         (102UL << 30)                                          /* the pool test, GiB 102 */
-#define UART_IPA     0x09000000UL
-#define NODEV_IPA    0x0a000000UL /* nothing of the VM there */
-#define UARTDR       0x00
-#define UARTFR       0x18
-#define PL011_ID0    0xfe0
+#define S2_DEV_ATTRS  ((0x1UL << 2) | (3UL << 6) | (1UL << 10) | (1UL << 54)) /* Device nGnRE, RW, AF, XN */
+#define S2_RO         (~(2UL << 6))                                           /* S2AP[1] (write) clear */
+#define S2_Z          (101UL << 30)                                           /* 2 MiB blocks, GiB 101 */
+#define S2_P          (102UL << 30)                                           /* the pool test, GiB 102 */
+#define UART_IPA      0x09000000UL
+#define NODEV_IPA     0x0a000000UL /* nothing of the VM there */
+#define UARTDR        0x00
+#define UARTFR        0x18
+#define PL011_ID0     0xfe0
 #define EXIT_COUNTERS 0xc6000001UL /* ELVISOR_HVC_EXIT_COUNTERS (SMC at virtual EL2): x1 = class */
-#define EXITC_MMIO   5              /* core/vm.h enum exit_class: stage 2 data aborts */
+#define EXITC_MMIO    5            /* core/vm.h enum exit_class: stage 2 data aborts */
 /* X's pages (level 3 indexes): 0 Y, 1 mapped at the abort, 4 B, 6 D, 8 the UART, 9 the UART
  * read-only, 10 an IPA with no device. */
 #define PG_B     4
@@ -543,7 +543,7 @@ void el1_s2_main(void)
     for (const char *c = "<ro-leak>"; *c; c++) /* each forwarded as a permission fault, skipped */
         uro[UARTDR / 4] = (uint32_t)*c;
     (void)*(volatile uint32_t *)(S2_X + PG_NODEV * 4096UL); /* no device: an external abort at EL2 */
-    l2_mark(); /* 4 */
+    l2_mark();                                              /* 4 */
     volatile uint64_t *pl = (volatile uint64_t *)S2_P;
     for (unsigned k = 0; k < POOL_N; k++) /* page k of the pool: L2 IPA P + k * (2 MiB + 4 KiB) */
         pl[k * (262144 + 512)] = 0xb00d0000 + k;
@@ -717,10 +717,12 @@ static int stage2(void)
      * shows the page it had (its shadow entry kept) and costs no exit. */
     uint64_t d = mark_exits[1] - mark_exits[0];
     check(l2_a1 == 0x5eed0001 && l2_b1 == 0x5eedb001 && d == 1, "stage2_tlbi_ipa_drops_only_that_page",
-          "X read 0x%lx, B read 0x%lx, %lu stage 2 aborts", (unsigned long)l2_a1, (unsigned long)l2_b1, (unsigned long)d);
+          "X read 0x%lx, B read 0x%lx, %lu stage 2 aborts", (unsigned long)l2_a1, (unsigned long)l2_b1,
+          (unsigned long)d);
     d = mark_exits[2] - mark_exits[1];
     check(l2_b3 == 0x5eedb003 && l2_d1 == 0x5eedd001 && d == 1, "stage2_tlbi_range_drops_only_its_pages",
-          "B read 0x%lx, D read 0x%lx, %lu stage 2 aborts", (unsigned long)l2_b3, (unsigned long)l2_d1, (unsigned long)d);
+          "B read 0x%lx, D read 0x%lx, %lu stage 2 aborts", (unsigned long)l2_b3, (unsigned long)l2_d1,
+          (unsigned long)d);
     /* 512 pages of a 2 MiB block written with one abort: the shadow maps the block. */
     uint64_t blk = ((uint64_t)s2_l1 & ~((1UL << 30) - 1)) + (10UL << 20);
     unsigned wrong = 0;
@@ -736,15 +738,16 @@ static int stage2(void)
           (unsigned long)l2_zro, (unsigned long)perm_faults, (unsigned long)perm_esr[0], (unsigned long)perm_hpfar[0]);
     gprintf("stage2: its L2 read UARTFR 0x%lx ID 0x%lx 0x%lx (0x%x 0x%x 0x%x at EL2)\n", (unsigned long)l2_fr,
             (unsigned long)l2_id0, (unsigned long)l2_id1, fr, id0, id1);
-    check(l2_fr == fr && l2_id0 == id0 && l2_id1 == id1 && id0 == 0x11, "stage2_l2_reads_vm_uart", "UARTFR 0x%lx ID0 0x%lx",
-          (unsigned long)l2_fr, (unsigned long)l2_id0);
+    check(l2_fr == fr && l2_id0 == id0 && l2_id1 == id1 && id0 == 0x11, "stage2_l2_reads_vm_uart",
+          "UARTFR 0x%lx ID0 0x%lx", (unsigned long)l2_fr, (unsigned long)l2_id0);
     check(l2_fr_isv0 == fr && l2_isv0_step == 4, "stage2_l2_uart_isv0_decoded", "read 0x%lx, base moved by %lu",
           (unsigned long)l2_fr_isv0, (unsigned long)l2_isv0_step);
     /* 1 for the block above, 9 for "<ro-leak>": level 3 permission faults, writes, at the page. */
     check(l2_fr_ro == fr && perm_faults == 10 && (perm_esr[1] & 0x3f) == 0x0f && (perm_esr[1] & (1UL << 6)) &&
               ((perm_hpfar[1] >> 4) << 12) == S2_X + PG_URO * 4096UL,
-          "stage2_l2_uart_read_only_write_forwarded", "read 0x%lx, %lu permission faults, ESR_EL2 0x%lx HPFAR_EL2 0x%lx",
-          (unsigned long)l2_fr_ro, (unsigned long)perm_faults, (unsigned long)perm_esr[1], (unsigned long)perm_hpfar[1]);
+          "stage2_l2_uart_read_only_write_forwarded",
+          "read 0x%lx, %lu permission faults, ESR_EL2 0x%lx HPFAR_EL2 0x%lx", (unsigned long)l2_fr_ro,
+          (unsigned long)perm_faults, (unsigned long)perm_esr[1], (unsigned long)perm_hpfar[1]);
     check(sea_faults == 1 && (sea_esr >> 26) == EC_DABT_LOW, "stage2_l2_no_device_external_abort",
           "%lu external aborts, ESR_EL2 0x%lx", (unsigned long)sea_faults, (unsigned long)sea_esr);
     /* More L2 pages than 64 tables map, each in its own 2 MiB: the shadow is dropped and
@@ -754,7 +757,8 @@ static int stage2(void)
         wrong += pool_pages[k][0] != 0xb00d0000 + k;
     d = mark_exits[5] - mark_exits[4];
     check(wrong == 0 && l2_pool_bad == 0 && d >= 2 * POOL_N - 64, "stage2_pool_reset_refills",
-          "%u pages wrong, %lu read back wrong, %lu stage 2 aborts", wrong, (unsigned long)l2_pool_bad, (unsigned long)d);
+          "%u pages wrong, %lu read back wrong, %lu stage 2 aborts", wrong, (unsigned long)l2_pool_bad,
+          (unsigned long)d);
     check(unexpected == 0, "stage2_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
@@ -819,10 +823,10 @@ void el1_hostile_s2_main(void)
     __asm__ volatile("ldp %0, %1, [%2]" : "=r"(b), "=r"(c) : "r"(a) : "memory");
     __asm__ volatile("ldr %w0, [%1, #4]!" : "=r"(b), "+r"(a)::"memory");
     __asm__ volatile("stp %0, %0, [%1]" ::"r"(GARBAGE), "r"(g + 0x180) : "memory"); /* ICPENDR */
-    __asm__ volatile("str %w0, [%1]" ::"r"(~0UL), "r"(g + 0x104) : "memory");        /* ISENABLER1 */
-    __asm__ volatile("str %0, [%1]" ::"r"(GARBAGE), "r"(g + 0x6100) : "memory"); /* not mapped: its fault */
-    __asm__ volatile("ldr %0, [%1]" : "=r"(sink) : "r"(g + 0xfff) : "memory");   /* across into the GICR */
-    hs2_read_gicd = *(volatile uint32_t *)(g + 8);                                 /* GICD_IIDR */
+    __asm__ volatile("str %w0, [%1]" ::"r"(~0UL), "r"(g + 0x104) : "memory");       /* ISENABLER1 */
+    __asm__ volatile("str %0, [%1]" ::"r"(GARBAGE), "r"(g + 0x6100) : "memory");    /* not mapped: its fault */
+    __asm__ volatile("ldr %0, [%1]" : "=r"(sink) : "r"(g + 0xfff) : "memory");      /* across into the GICR */
+    hs2_read_gicd = *(volatile uint32_t *)(g + 8);                                  /* GICD_IIDR */
     hs2_read_uart = *(volatile uint32_t *)(S2_X + (2UL << 20) + UARTFR);
     (void)*(volatile uint32_t *)(S2_X + (2UL << 20) + 0x1000);
     (void)*(volatile uint32_t *)(S2_X + (4UL << 20) - 4096);
@@ -844,8 +848,14 @@ extern char el1_hostile_s2_entry[];
  * beyond any IPA size, all ones, reserved granules, the largest ranges. */
 static void hostile_tlbis(void)
 {
-    static const uint64_t xt[] = { ~0UL, 0, GARBAGE, 1UL << 63, RANGE_XT(~0UL & ((1UL << 49) - 1), 3, 31),
-                                   RANGE_XT(S2_X, 3, 31), (0UL << 46) | 5, (3UL << 46) | GARBAGE };
+    static const uint64_t xt[] = { ~0UL,
+                                   0,
+                                   GARBAGE,
+                                   1UL << 63,
+                                   RANGE_XT(~0UL & ((1UL << 49) - 1), 3, 31),
+                                   RANGE_XT(S2_X, 3, 31),
+                                   (0UL << 46) | 5,
+                                   (3UL << 46) | GARBAGE };
     for (unsigned i = 0; i < sizeof(xt) / sizeof(xt[0]); i++) {
         uint64_t v = xt[i];
         __asm__ volatile("tlbi ipas2e1is, %0\n tlbi ipas2le1is, %0\n tlbi ipas2e1, %0\n tlbi ipas2le1, %0\n"
