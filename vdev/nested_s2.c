@@ -63,7 +63,7 @@ static void shadow_tlb_flush(void *ctx, uint64_t va, uint64_t size)
 static void shadow_sync(void *ctx)
 {
     (void)ctx;
-    __asm__ volatile("dsb ishst" ::: "memory");
+    dsb_ishst();
 }
 
 static const struct pt_ops shadow_ops = {
