@@ -6,7 +6,11 @@
  * bootargs "hostile": illegal ERETs (to EL3, to AArch32, to EL1 with TGE), garbage in the
  * registers that live in the VNCR page, then an ERET to an EL1 context made of garbage (which
  * never comes back). bootargs "stage2": its own stage 2 for its EL1 guest, with a remap, an
- * abort it answers by mapping the page, and a remap after a TLBI (elvisor's shadow stage 2).
+ * abort it answers by mapping the page, and a remap after a TLBI (elvisor's shadow stage 2);
+ * then TLBIs by IPA and range that drop only their pages, 2 MiB blocks (RW and read-only), the
+ * VM's UART through its stage 2 (read, ISV = 0, written, read-only, no device) and more pages
+ * than the shadow's budget maps. "hostile" also gives its guest a stage 2 toward the VM's
+ * devices and garbage TLBI operands.
  * bootargs "irq": its own vGIC for its EL1 guest with HCR_EL2.IMO (elvisor lends it the GIC
  * virtual interface): a list register its guest takes and ends with no exit, the VM's own
  * interrupt taken to virtual EL2 while its guest runs, and the maintenance interrupt.

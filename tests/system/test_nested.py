@@ -3,7 +3,9 @@ hypervisor (tests/guests/nested.c) reads CurrentEL = 2, sets its HCR_EL2 and VBA
 an EL1 payload whose HVC it takes at its own vector and answers; hostile guest hypervisors
 (illegal ERETs, garbage in the VNCR page, a garbage EL1 context) leave the hypervisor and a
 neighbour VM running; a guest hypervisor with its own stage 2 runs its guest on elvisor's shadow
-stage 2 (remap, a stage 2 abort it answers, a remap after TLBI); a guest hypervisor with its own
+stage 2 (remap, a stage 2 abort it answers, a remap after TLBI; its guest reaches the VM's UART
+through that stage 2; TLBIs by IPA and range drop only their pages; 2 MiB blocks; more pages than
+the shadow's budget); a guest hypervisor with its own
 vGIC for its guest ("irq": elvisor lends it the GIC virtual interface) gives it an interrupt
 through a list register, takes the VM's own interrupt at VBAR_EL2 + 0x480 while its guest runs
 and the maintenance interrupt after its guest's EOI; a CPU without FEAT_NV2 refuses the VM in
