@@ -52,7 +52,7 @@ struct nested_vm {
     uint8_t *pages; /* the VNCR pages, one per vCPU, allocated at the VM's first build */
     unsigned nr_pages;
     uint8_t *s2pool; /* the shadows' table pages, NESTED_SHADOW_PAGES per vCPU */
-    unsigned s2_gen; /* counts stage 2 TLBIs: a shadow filled under an older count is dropped */
+    unsigned s2_gen; /* counts stage 2 TLBIs but those by IPA: a shadow filled under an older count is dropped */
     struct nested_vcpu cpu[VM_MAX_VCPUS];
 };
 
@@ -119,8 +119,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr);
  * virtual EL2 (nested_s2.c), every other to core (exit_dabt, exit_iabt). */
 enum exit_result nested_dabt(struct vcpu *v, uint64_t esr);
 enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
-/* A trapped stage 2 TLBI of v's guest hypervisor: every shadow of the VM is dropped (at once
- * for v, at its next entry to L2 for the others). */
+/* A trapped stage 2 TLBI of v's guest hypervisor other than by IPA (VMALLS12E1, ALLE1, EL2's):
+ * every shadow of the VM is dropped (the others' at once, v's at its next entry to L2). */
 void nested_s2_tlbi(struct vcpu *v);
 /* A trapped TLBI of v's guest hypervisor by L2 IPA (or range): those L2 IPAs dropped from every
  * shadow of the VM before it returns, the rest kept. */

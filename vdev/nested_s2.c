@@ -278,8 +278,6 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
         shadow_reset(s); /* budget used up: start again with this page */
         rc = pt_map(&s->pt, l2base, pa, size, attrs, PT_REPLACE);
     }
-    if (rc == PT_OK)
-        s->fills++;
     spin_unlock(&s->lock);
     *fsc = ESR_FSC_TRANS_L0 + 3;
     return rc == PT_OK ? NESTED_S2_MAPPED : NESTED_S2_GUEST_FAULT;

@@ -13,11 +13,10 @@ struct vm;
 #define NESTED_SHADOW_PAGES 64u
 
 struct nested_shadow {
-    spinlock_t lock; /* its tables: its own CPU fills them, another vCPU's TLBI empties them */
+    spinlock_t lock; /* its tables: its own CPU fills them, a TLBI of any vCPU of the VM empties them */
     uint8_t *pool;   /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
     unsigned used;   /* pages of the pool in use */
     uint64_t *free;  /* pool pages a per-IPA invalidation gave back, linked through their first word */
-    uint64_t fills;  /* entries installed (pages or blocks) */
     unsigned vmid;
     unsigned gen;  /* the VM's invalidation count this shadow was filled under */
     unsigned zaps; /* zaps so far: a fill whose walk began before one is not installed */

@@ -919,8 +919,8 @@ static bool hostile_s2(void)
 
 extern char guest_secondary_entry[];
 static bool smp_mode;
-static volatile unsigned smp_l2_started, smp_go, smp_l2_done;
-static volatile uint64_t smp_l2_before, smp_l2_after;
+static volatile unsigned smp_l2_started, smp_go, smp_l2_mid, smp_go2, smp_l2_done;
+static volatile uint64_t smp_l2_before, smp_l2_after, smp_l2_after_ipa;
 static _Alignas(16) uint8_t el1_stack2[4096];
 
 /* vCPU 1's L2: reads X (its shadow now maps it to Y), then spins without a single exit until
@@ -934,6 +934,10 @@ void el1_smp_main(void)
     while (!smp_go)
         ;
     smp_l2_after = x[0];
+    smp_l2_mid = 1;
+    while (!smp_go2) /* again, for a TLBI by IPA */
+        ;
+    smp_l2_after_ipa = x[0];
     __asm__ volatile("hvc #2" ::: "memory");
 }
 
@@ -981,11 +985,17 @@ static int s2smp(void)
     s2_l3[0] = (uint64_t)page_y3 | S2_RAM_ATTRS | S2_PAGE; /* X now shows Y3 */
     tlbi_s2();
     smp_go = 1;
-    bool done = smp_wait(&smp_l2_done);
+    bool mid = smp_wait(&smp_l2_mid);
+    s2_l3[0] = (uint64_t)page_y2 | S2_RAM_ATTRS | S2_PAGE; /* X now shows Y2 */
+    tlbi_ipa(S2_X >> 12);
+    smp_go2 = 1;
+    bool done = mid && smp_wait(&smp_l2_done);
     gprintf("s2smp: vCPU 1's L2 read 0x%lx before, 0x%lx after vCPU 0's remap and TLBI\n", (unsigned long)smp_l2_before,
             (unsigned long)smp_l2_after);
-    check(done && smp_l2_after == 0x5eed0003, "s2smp_tlbi_reaches_other_vcpu_at_once", "done %d, read 0x%lx", done,
+    check(mid && smp_l2_after == 0x5eed0003, "s2smp_tlbi_reaches_other_vcpu_at_once", "done %d, read 0x%lx", mid,
           (unsigned long)smp_l2_after);
+    check(done && smp_l2_after_ipa == 0x5eed0002, "s2smp_tlbi_ipa_reaches_other_vcpu_at_once", "done %d, read 0x%lx",
+          done, (unsigned long)smp_l2_after_ipa);
     check(unexpected == 0, "s2smp_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }

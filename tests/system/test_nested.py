@@ -104,13 +104,14 @@ def test_hostile_guest_hypervisors_harm_nobody():
 def test_tlbi_reaches_another_vcpus_guest_at_once():
     """vCPU 1 of a guest hypervisor runs its L2 on a shadow stage 2 and spins without exits;
     vCPU 0 remaps the L2's page and issues TLBI VMALLS12E1IS: the L2 reads the new page right
-    after (before the fix it kept the old one until its next ERET, which never came)."""
+    after (before the fix it kept the old one until its next ERET, which never came); then the
+    same with TLBI IPAS2E1IS of that page only."""
     img = "%s/tests/configs/nested-smp.img" % BUILD
     with Qemu("nested-smp", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         m = q.wait_for(r"\[s2smp\] GUEST DONE: (\d+) failure", timeout=120)
         out = q.output()
         for name in ("s2smp_cpu_on_at_el2", "s2smp_l2_runs_on_vcpu1", "s2smp_tlbi_reaches_other_vcpu_at_once",
-                     "s2smp_no_unexpected"):
+                     "s2smp_tlbi_ipa_reaches_other_vcpu_at_once", "s2smp_no_unexpected"):
             assert "TEST %s: PASS" % name in out, name
         assert int(m.group(1)) == 0
         assert "HYPERVISOR CRASH" not in out
