@@ -77,7 +77,8 @@ static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size,
            what, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
 }
 
-static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
+static inline __attribute__((always_inline)) void emulate_syndrome(struct vcpu *v, const struct mmio_access *a,
+                                                                   uint64_t far)
 {
     uint64_t val = a->write ? reg_value(v, a->reg) : 0;
     int rc = dispatch(v, a->ipa, a->size, a->write, &val);
