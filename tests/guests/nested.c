@@ -189,12 +189,11 @@ void el2_exception(struct guest_frame *f, uint64_t off)
         irq_at_el2();
         return;
     }
-    if (off == 0x400 && hostile_s2_mode) {
-        hostile_s2_exception(f, esr);
-        return;
-    }
     if (off == 0x400 && s2_mode) {
-        s2_exception(f, esr);
+        if (hostile_s2_mode)
+            hostile_s2_exception(f, esr);
+        else
+            s2_exception(f, esr);
         return;
     }
     if (off == 0x400 && ec == EC_HVC64) {
@@ -886,12 +885,12 @@ static bool hostile_s2(void)
     sysreg_write(vbar_el1, (uint64_t)el1_vectors);
     s2_el2_setup();
     hostile_tlbis();
-    hostile_s2_mode = true;
+    hostile_s2_mode = s2_mode = true;
     enter_lower((uint64_t)el1_hostile_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
     hostile_tlbis();
     hs2_read_x = 0;
     enter_lower((uint64_t)el1_hostile_s2_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
-    hostile_s2_mode = false;
+    hostile_s2_mode = s2_mode = false;
     sysreg_write(hcr_el2, HCR_RW);
     uint32_t iidr = *(volatile uint32_t *)(GICD_IPA + 8);
     gprintf("hostile: its guest on device tables: read 0x%lx, UART 0x%lx, GICD_IIDR 0x%lx (0x%x at EL2); %u aborts at "
