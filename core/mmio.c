@@ -47,6 +47,7 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
     return dispatch(v, ipa, size, write, val);
 }
 
+#if CONFIG_NESTED
 bool mmio_is_device(const struct vm *vm, uint64_t ipa)
 {
     for (unsigned i = 0; i < vm->nr_mmio; i++)
@@ -54,6 +55,7 @@ bool mmio_is_device(const struct vm *vm, uint64_t ipa)
             return true;
     return false;
 }
+#endif
 
 /* The guest register value as the access sees it: register 31 is XZR. */
 static uint64_t reg_value(const struct vcpu *v, unsigned reg) { return reg == 31 ? 0 : v->regs.x[reg]; }
@@ -266,7 +268,9 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
     return abort_at(v, esr, ipa, far, 0);
 }
 
+#if CONFIG_NESTED
 enum exit_result mmio_abort_via(struct vcpu *v, uint64_t esr, uint64_t vm_ipa, const struct mmio_xlate *x)
 {
     return abort_at(v, esr, vm_ipa, sysreg_read(far_el2), x);
 }
+#endif

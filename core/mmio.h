@@ -24,6 +24,7 @@ struct mmio_xlate {
     bool (*to_vm)(struct vcpu *v, uint64_t ipa, int kind, uint64_t *vm_ipa);
 };
 
+#if CONFIG_NESTED /* their one user: a guest hypervisor's shadow stage 2 (docs/nested.md) */
 /* Whether ipa is in one of vm's emulated windows (a device mmio_dispatch reaches). */
 bool mmio_is_device(const struct vm *vm, uint64_t ipa);
 
@@ -31,6 +32,7 @@ bool mmio_is_device(const struct vm *vm, uint64_t ipa);
  * space (one of its devices): emulated as mmio_abort does (ISV=1 syndrome, or the instruction
  * decoded, its other addresses through x). Always EXIT_RESUME. */
 enum exit_result mmio_abort_via(struct vcpu *v, uint64_t esr, uint64_t vm_ipa, const struct mmio_xlate *x);
+#endif
 
 /* One access to the VM's emulated windows: 0, MMIO_NO_DEVICE, MMIO_REFUSED (a size or
  * offset the device does not accept) or MMIO_RETRY (done in part: execute it again). */
