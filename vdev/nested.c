@@ -123,7 +123,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->gic_lent = false;
     n->lr_links = 0;
     vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
-    n->l2_cptr = 0;     /* the CPU's CPTR_EL2 was put back when the vCPU was put */
+    n->l2_cpu = 0;      /* the CPU's CPTR/CNTHCTL/MDCR_EL2 were put back when the vCPU was put */
     n->maint = NESTED_MAINT_UNKNOWN;
     nested_traps_leave(v, n);
     vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
@@ -544,7 +544,7 @@ static void nested_load(struct vcpu *v)
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
     if (n->at_el1) {
-        nested_traps_cptr(n, true);
+        nested_traps_cpu(n, true);
         id_context(v, n);
     }
     if (n->on_shadow)
@@ -560,7 +560,7 @@ static void nested_put(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     /* VPIDR_EL2 is set once per CPU (core/vcpu.c): the next VM here must read the MIDR. */
     if (n && n->at_el1) {
-        nested_traps_cptr(n, false);
+        nested_traps_cpu(n, false);
         sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     }
     if (n && n->gic_lent) {

@@ -32,7 +32,7 @@ struct nested_vcpu {
     bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
     uint8_t l2_vlines;  /* its HCR_EL2.VF/VI/VSE raised for its guest while it runs, >> 6 (nested.c) */
-    uint8_t l2_cptr;    /* its CPTR_EL2.TFP/TCPAC in the CPU's while its guest runs (nested_traps.c) */
+    uint8_t l2_cpu;     /* its controls in the CPU's CPTR/CNTHCTL/MDCR_EL2 while its guest runs (NESTED_L2_*) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
@@ -144,7 +144,7 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
  * NESTED_EXIT_L2's own rows. init: once, what the CPU has (FEAT_EVT). */
 #define NESTED_TRAPS_ADDED                                                                                 \
     (HCR_EL2_TWI | HCR_EL2_TID1 | HCR_EL2_TID2 | HCR_EL2_TVM | HCR_EL2_TRVM | HCR_EL2_TPU | HCR_EL2_TPCP | \
-     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
+     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS | HCR_EL2_TDZ)
 /* Its controls the decision reads: HCR_EL2 (nested_traps_hcr_of), CNTHCTL_EL2 and CPTR_EL2 in
  * their E2H = 0 layouts, MDCR_EL2. */
 struct nested_ctls {
@@ -157,8 +157,13 @@ bool nested_traps_wanted(const struct nested_ctls *c);
 uint64_t nested_traps_hcr(uint64_t hcr);
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
-/* Its CPTR_EL2 controls in the CPU's (on: its guest runs and the vCPU is loaded) or not. */
-void nested_traps_cptr(const struct nested_vcpu *n, bool on);
+/* Its controls in the CPU's CPTR_EL2 (TFP, TCPAC), CNTHCTL_EL2 (EL1PCTEN clear) and MDCR_EL2
+ * (TDE) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
+#define NESTED_L2_TFP   1
+#define NESTED_L2_TCPAC 2
+#define NESTED_L2_PCT   4 /* its CNTHCTL_EL2.EL1PCTEN is clear: the CPU's is cleared */
+#define NESTED_L2_TDE   8
+void nested_traps_cpu(const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 
 /* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and
