@@ -148,7 +148,8 @@ static void s2_exception(struct guest_frame *f, uint64_t esr);
 static bool irq_mode;
 static void irq_at_el2(void);
 static void run_l2(unsigned phase);
-static volatile unsigned l2_irqs, el2_irqs;
+static volatile unsigned l2_irqs, el2_irqs, l2_syncs;
+static volatile uint64_t l2_sync_esr;
 /* ICH_LR<n>_EL2 (IHI 0069H 12.4.6), ICH_HCR_EL2 (12.4.2), ICH_VMCR_EL2 (12.4.11). */
 #define ICH_LR_PENDING   (1UL << 62)
 #define ICH_LR_STATE     (3UL << 62)
@@ -337,7 +338,8 @@ static bool hostile_e2h(void)
     return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
-/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones, its EL2 timers
+/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones (TDE among them),
+ * CNTHCTL_EL2 zero, its EL2 timers
  * with any deadline, VSESR_EL2 all ones, HCR_EL2 with every bit but those that change the
  * context (E2H, TGE, VM, IMO, HCD), so VF and VSE pending with FMO and AMO: its EL1 guest, all
  * of DAIF masked, runs its HVCs and comes back; the SError it never took is still pending in
@@ -348,6 +350,7 @@ static bool hostile_ctls(void)
     sysreg_write(vbar_el1, (uint64_t)el1_vectors);
     sysreg_write(cptr_el2, ~0UL);
     sysreg_write(mdcr_el2, ~0UL);
+    sysreg_write(cnthctl_el2, 0); /* every trap-when-clear control of its guest's timer and counter */
     sysreg_write(cnthp_cval_el2, ~0UL);
     sysreg_write(cnthp_ctl_el2, ~0UL);
     sysreg_write(s3_4_c14_c3_0, ~0UL); /* CNTHV_TVAL_EL2: a deadline passed */
@@ -362,6 +365,7 @@ static bool hostile_ctls(void)
     sysreg_write(cnthp_ctl_el2, 0);
     sysreg_write(cptr_el2, 0x22ffUL);
     sysreg_write(mdcr_el2, 0);
+    sysreg_write(cnthctl_el2, 3);
     gprintf("hostile: garbage controls: %u HVC from its guest, HCR_EL2 0x%lx after\n", hvc_from_el1 - before,
             (unsigned long)hcr);
     return hvc_from_el1 == before + 1 && (hcr & (1UL << 8)) && (sysreg_read(CurrentEL) >> 2) == 2 &&
@@ -636,6 +640,12 @@ void el1_exception(struct guest_frame *f, uint64_t off)
     (void)f;
     if (traps_mode && (off == 0x280 || off == 0x300 || off == 0x380)) { /* "traps": its virtual IRQ, FIQ, SError */
         l2_vexc(off);
+        return;
+    }
+    if (traps_mode && off == 0x200) { /* "traps": an exception its own controls keep at its EL1 */
+        l2_sync_esr = sysreg_read(esr_el1);
+        l2_syncs++;
+        sysreg_write(elr_el1, sysreg_read(elr_el1) + 4);
         return;
     }
     if (off != 0x280) { /* IRQ, current EL with SP_EL1 */
@@ -970,8 +980,9 @@ static int vhe(void)
 #define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
 
 static volatile unsigned trap_phase, traps_taken;
-static volatile uint64_t trap_esr, trap_elr, l2_got;
-extern char l2_trap_insn[];
+static volatile uint64_t trap_esr, trap_elr, l2_got, l2_dczid;
+static _Alignas(2048) volatile uint8_t zva_block[2048];
+extern char l2_trap_insn[], l2_zva_insn[], l2_brk_insn[];
 
 /* Its guest: one trapped thing per phase, at l2_trap_insn, then HVC #2. Reads land in x9. */
 void el1_traps_main(void);
@@ -1021,6 +1032,25 @@ void el1_traps_main(void)
         break;
     case 15:
         __asm__ volatile("mrs %0, oslsr_el1" : "+r"(x9)::"memory");
+        break;
+    case 16: /* an IMPLEMENTATION DEFINED register (CRn = 15) */
+        __asm__ volatile("mrs %0, s3_0_c15_c0_0" : "+r"(x9)::"memory");
+        break;
+    case 17: /* LORID_EL1 */
+        __asm__ volatile("mrs %0, s3_0_c10_c4_7" : "+r"(x9)::"memory");
+        break;
+    case 18: /* DCZID_EL0 (kept), then DC ZVA: the CPU zeroes nothing when it traps */
+        __asm__ volatile("mrs %0, dczid_el0" : "=r"(l2_dczid)::"memory");
+        __asm__ volatile(".global l2_zva_insn\nl2_zva_insn: dc zva, %0" ::"r"(&zva_block[0]) : "memory");
+        break;
+    case 19:
+        __asm__ volatile("mrs %0, dczid_el0" : "=r"(l2_dczid)::"memory");
+        break;
+    case 20:
+        __asm__ volatile("mrs %0, cntpct_el0" : "+r"(x9)::"memory");
+        break;
+    case 21:
+        __asm__ volatile(".global l2_brk_insn\nl2_brk_insn: brk #0x42" ::: "memory");
         break;
     case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
         uint64_t end = cntvct() + us_to_ticks(20000);
@@ -1215,6 +1245,62 @@ static void cptr_mdcr(void)
     check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
 }
 
+/* Its HCR_EL2.TIDCP, TLOR, TDZ, CNTHCTL_EL2.EL1PCTEN and MDCR_EL2.TDE for its guest: each
+ * thing they trap at VBAR_EL2 + 0x400 with its syndrome; with the control clear, what the VM
+ * gives (an IMPLEMENTATION DEFINED register UNDEFINED at its guest's own vector, LORID_EL1 0: no
+ * LORegions, DCZID_EL0.DZP = 0, the counter, BRK at its guest's own vector). */
+#define HCR_TIDCP    (1UL << 20)
+#define HCR_TDZ      (1UL << 28)
+#define HCR_TLOR     (1UL << 35)
+#define EC_BRK64     0x3c
+#define DCZID_DZP    (1UL << 4)
+#define CNTHCTL_PCEN (1UL << 1) /* EL1PCEN: its guest's EL1 physical timer not trapped */
+#define CNTHCTL_PCT  (1UL << 0) /* EL1PCTEN: its guest's CNTPCT_EL0 not trapped */
+#define MDCR_TDE     (1UL << 8)
+
+static void more_controls(void)
+{
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN | CNTHCTL_PCT);
+    bool ok = trap_run(16, HCR_TIDCP, true, EC_SYS64, SYS_ISS(3, 0, 15, 0, 0, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tidcp_impdef_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    unsigned syncs = l2_syncs;
+    ok = trap_run(16, 0, false, 0, 0, 0);
+    check(ok && l2_syncs == syncs + 1 && (l2_sync_esr >> 26) == 0, "traps_tidcp_clear_undefined_at_its_guest",
+          "%u at its guest, ESR_EL1 0x%lx", l2_syncs - syncs, (unsigned long)l2_sync_esr);
+    ok = trap_run(17, HCR_TLOR, true, EC_SYS64, SYS_ISS(3, 0, 10, 4, 7, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tlor_lorid_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(17, 0, false, 0, 0, 0);
+    check(ok && l2_got == 0, "traps_tlor_clear_lorid_elvisors", "its guest read 0x%lx", (unsigned long)l2_got);
+    ok = trap_run(18, HCR_TDZ, true, EC_SYS64, SYS_ISS(1, 3, 7, 4, 1, 0), SYS_ISS_MASK);
+    check(ok && trap_elr == (uint64_t)l2_zva_insn && (l2_dczid & DCZID_DZP), "traps_tdz_dc_zva_to_el2",
+          "ESR_EL2 0x%lx, its guest's DCZID_EL0 0x%lx", (unsigned long)trap_esr, (unsigned long)l2_dczid);
+    ok = trap_run(19, 0, false, 0, 0, 0);
+    check(ok && !(l2_dczid & DCZID_DZP), "traps_tdz_clear_dczid_dzp_0", "its guest's DCZID_EL0 0x%lx",
+          (unsigned long)l2_dczid);
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN); /* its guest's physical counter trapped */
+    ok = trap_run(20, 0, true, EC_SYS64, SYS_ISS(3, 3, 14, 0, 1, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_el1pcten_cntpct_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN | CNTHCTL_PCT);
+    uint64_t before = sysreg_read(cntpct_el0);
+    ok = trap_run(20, 0, false, 0, 0, 0);
+    check(ok && l2_got != TRAP_MARK && l2_got >= before && l2_got <= sysreg_read(cntpct_el0),
+          "traps_el1pcten_set_cntpct_read", "its guest read 0x%lx (from 0x%lx)", (unsigned long)l2_got,
+          (unsigned long)before);
+    sysreg_write(mdcr_el2, MDCR_TDE);
+    ok = trap_run(21, 0, true, EC_BRK64, 0x42, 0xffff);
+    check(ok && trap_elr == (uint64_t)l2_brk_insn, "mdcr_tde_brk_to_el2", "ESR_EL2 0x%lx ELR_EL2 0x%lx",
+          (unsigned long)trap_esr, (unsigned long)trap_elr);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tde_mdscr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, 0);
+    syncs = l2_syncs;
+    ok = trap_run(21, 0, false, 0, 0, 0);
+    check(ok && l2_syncs == syncs + 1 && (l2_sync_esr >> 26) == EC_BRK64 && (l2_sync_esr & 0xffff) == 0x42,
+          "mdcr_tde_clear_brk_at_its_guest", "%u at its guest, ESR_EL1 0x%lx", l2_syncs - syncs,
+          (unsigned long)l2_sync_esr);
+}
+
 /* Its virtual IRQ (HCR_EL2.IMO + VI), FIQ (FMO + VF) and SError (AMO + VSE, VSESR_EL2's
  * syndrome) for its guest: taken at its guest's vector (VBAR_EL1 + 0x280, + 0x300, + 0x380),
  * which ends the run. */
@@ -1324,6 +1410,7 @@ static int traps(void)
                   3);
     check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
     cptr_mdcr();
+    more_controls();
     virtual_exceptions();
     traps_mode = false;
     el2_timers();

@@ -46,6 +46,10 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
               "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
               "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
+              "traps_tidcp_impdef_to_el2", "traps_tidcp_clear_undefined_at_its_guest", "traps_tlor_lorid_to_el2",
+              "traps_tlor_clear_lorid_elvisors", "traps_tdz_dc_zva_to_el2", "traps_tdz_clear_dczid_dzp_0",
+              "traps_el1pcten_cntpct_to_el2", "traps_el1pcten_set_cntpct_read", "mdcr_tde_brk_to_el2",
+              "mdcr_tde_mdscr_to_el2", "mdcr_tde_clear_brk_at_its_guest",
               "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_imo_vi_irq_to_its_guest",
               "vexc_vi_without_imo_nothing", "vexc_amo_vse_serror_with_vsesr",
               "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
@@ -63,7 +67,11 @@ def test_guest_hypervisor_trap_controls():
     and the EL2 physical one while its guest runs (taken at VBAR_EL2 + 0x480). Its virtual FIQ
     (FMO + VF) and SError (AMO + VSE, with VSESR_EL2's syndrome) reach its guest, VSE cleared
     once taken; without FMO/AMO they do not. Its CPTR_EL2.TFP/TCPAC and MDCR_EL2.TDA/TDOSA send its
-    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it."""
+    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it. Its TIDCP (an
+    IMPLEMENTATION DEFINED register), TLOR (LORID_EL1), TDZ (DC ZVA; its guest's DCZID_EL0.DZP reads
+    1), CNTHCTL_EL2.EL1PCTEN clear (CNTPCT_EL0) and MDCR_EL2.TDE (BRK, MDSCR_EL1) the same; with
+    each clear, what the VM gives (UNDEFINED at its guest's own vector, LORID_EL1 0, DZP 0, the
+    counter, BRK at its guest's own vector)."""
     img = "%s/tests/configs/nested-traps.img" % BUILD
     with Qemu("nested-traps", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         guest_checks_pass(q, {"traps": TRAP_STEPS, "plain": []})
