@@ -138,6 +138,7 @@ void el1_main(void)
 
 static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
 static void traps_exception(struct guest_frame *f, uint64_t esr);
+static void own_line_at_el2(uint64_t off, uint64_t esr);
 static void timer_irq(uint64_t off);
 static void l2_vexc(uint64_t off);
 static volatile unsigned el0_faults;
@@ -211,6 +212,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     }
     if (off == 0x400 && traps_mode && ec != EC_HVC64) {
         traps_exception(f, esr);
+        return;
+    }
+    if (traps_mode && (off == 0x480 || off == 0x500 || off == 0x580)) { /* the VM's own line, routed */
+        own_line_at_el2(off, esr);
         return;
     }
     if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
@@ -979,7 +984,9 @@ static int vhe(void)
      (uint64_t)(crm) << 1 | (rd))
 #define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
 
+#define DEBUG_REGS 0x09010000UL /* elvisor,debug-regs in tests/configs/nested-traps.dts */
 static volatile unsigned trap_phase, traps_taken;
+static volatile uint64_t own_line;
 static volatile uint64_t trap_esr, trap_elr, l2_got, l2_dczid;
 static _Alignas(2048) volatile uint8_t zva_block[2048];
 extern char l2_trap_insn[], l2_zva_insn[], l2_brk_insn[];
@@ -1052,6 +1059,9 @@ void el1_traps_main(void)
     case 21:
         __asm__ volatile(".global l2_brk_insn\nl2_brk_insn: brk #0x42" ::: "memory");
         break;
+    case 22: /* the VM's own line (elvisor,debug-regs DEBUG_VLINE), then as phase 11 */
+        *(volatile uint64_t *)(DEBUG_REGS + 0x110) = own_line;
+        /* fall through */
     case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
         uint64_t end = cntvct() + us_to_ticks(20000);
         while (cntvct() < end)
@@ -1338,6 +1348,61 @@ static bool vexc_run(uint64_t controls, unsigned *taken)
     return (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
 }
 
+/* The VM's own IRQ, FIQ and SError lines (elvisor,debug-regs) raised by its guest: with its
+ * HCR_EL2.IMO, FMO, AMO they are its, taken at VBAR_EL2 + 0x480, 0x500, 0x580 (the SError with
+ * ESR_EL2 EC 0x2f); without, its guest's (at VBAR_EL1 + 0x280, 0x300, 0x380). It lowers the
+ * level lines before anything unmasks them. */
+static volatile uint64_t line_off, line_esr;
+static volatile unsigned lines_at_el2;
+
+static void own_line_at_el2(uint64_t off, uint64_t esr)
+{
+    line_off = off;
+    line_esr = esr;
+    lines_at_el2++;
+    *(volatile uint64_t *)(DEBUG_REGS + 0x110) = 0;
+    resume_main();
+}
+
+/* Phase 22: its guest raises `line` (DEBUG_VLINE bits: 1 IRQ, 2 FIQ, 4 SError) with its DAIF
+ * open but D, under HCR_EL2 = RW | controls: where it was taken (0 nowhere), and whether its
+ * guest took it. */
+static uint64_t own_line_run(uint64_t controls, uint64_t line, unsigned *at_its_guest)
+{
+    unsigned before = vexcs, el2_before = lines_at_el2;
+    trap_phase = 22;
+    own_line = line;
+    line_off = 0;
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors);
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~0x1c0UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(hcr_el2, HCR_RW);
+    *(volatile uint64_t *)(DEBUG_REGS + 0x110) = 0;
+    *at_its_guest = vexcs - before;
+    return lines_at_el2 == el2_before + 1 ? line_off : 0;
+}
+
+static void own_lines(void)
+{
+    unsigned l2;
+    uint64_t off = own_line_run(HCR_AMO, 4, &l2);
+    check(off == 0x580 && l2 == 0 && (line_esr >> 26) == EC_SERROR, "lines_serror_amo_to_el2",
+          "at 0x%lx, ESR_EL2 0x%lx, %u at its guest", (unsigned long)off, (unsigned long)line_esr, l2);
+    off = own_line_run(0, 4, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x380, "lines_serror_without_amo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
+    off = own_line_run(HCR_FMO, 2, &l2);
+    check(off == 0x500 && l2 == 0, "lines_fiq_fmo_to_el2", "at 0x%lx, %u at its guest", (unsigned long)off, l2);
+    off = own_line_run(0, 2, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x300, "lines_fiq_without_fmo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
+    off = own_line_run(HCR_IMO, 1, &l2);
+    check(off == 0x480 && l2 == 0, "lines_irq_imo_to_el2", "at 0x%lx, %u at its guest", (unsigned long)off, l2);
+    off = own_line_run(HCR_AMO | HCR_IMO, 2, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x300, "lines_fiq_with_amo_imo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
+}
+
 static void virtual_exceptions(void)
 {
     unsigned taken;
@@ -1412,6 +1477,7 @@ static int traps(void)
     cptr_mdcr();
     more_controls();
     virtual_exceptions();
+    own_lines();
     traps_mode = false;
     el2_timers();
     check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);

@@ -53,6 +53,8 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_imo_vi_irq_to_its_guest",
               "vexc_vi_without_imo_nothing", "vexc_amo_vse_serror_with_vsesr",
               "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
+              "lines_serror_amo_to_el2", "lines_serror_without_amo_its_guests", "lines_fiq_fmo_to_el2",
+              "lines_fiq_without_fmo_its_guests", "lines_irq_imo_to_el2", "lines_fiq_with_amo_imo_its_guests",
               "timers_cnthp_regs", "timers_cnthp_fires_at_el2", "timers_cnthv_fires_at_el2",
               "timers_cnthp_fires_while_its_guest_runs", "traps_no_unexpected")
 

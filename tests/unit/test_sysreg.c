@@ -1548,6 +1548,76 @@ static void test_nested_vlines(void **state)
     assert_int_equal(v0->vlines, 0);
 }
 
+/* The VM's own lines (the diagnostic device's VI, VF, VSE) while its guest runs: taken to
+ * virtual EL2 (VBAR_EL2 + 0x480, 0x500, 0x580) at the next entry when its IMO, FMO, AMO route
+ * them there, the SError consumed with its syndrome in ESR_EL2; else left to its guest; the
+ * lines its own VF/VSE raised for its guest are not the VM's and stay its guest's. */
+static void own_line_run(uint64_t hcr, uint64_t line)
+{
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    n->vncr[VNCR_HCR_EL2 / 8] = hcr;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_true(v0->hw_flush.part[VCPU_HW_NESTED] != 0);
+    v0->vlines |= line;      /* vdev/vdebug.c, through core's vcpu_set_vline */
+    v0->regs.pc = 0x40100010;
+    v0->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK; /* its masks do not hold back EL2's */
+    nested_hw_ops.flush(v0);
+}
+
+static void test_nested_own_lines(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK;
+    own_line_run(base | HCR_EL2_AMO, HCR_EL2_VSE);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x580);
+    assert_int_equal(host_sysreg_read("esr_el1"), (uint64_t)ESR_EC_SERROR << ESR_EC_SHIFT | ESR_IL);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100010);
+    assert_int_equal(host_sysreg_read("spsr_el1"), PSR_M_EL1h | PSR_DAIF_MASK);
+    assert_int_equal(v0->vlines, 0); /* consumed */
+    own_line_run(base | HCR_EL2_FMO, HCR_EL2_VF);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x500);
+    assert_int_equal(v0->vlines, HCR_EL2_VF); /* a level: until the device lowers it */
+    v0->vlines = 0;
+    own_line_run(base | HCR_EL2_IMO, HCR_EL2_VI);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x480);
+    v0->vlines = 0;
+    /* Not routed: its guest's. */
+    own_line_run(base | HCR_EL2_IMO | HCR_EL2_FMO, HCR_EL2_VSE);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    v0->vlines = 0;
+    nested_hvc(v0, ESR_HVC);
+    own_line_run(base | HCR_EL2_AMO, HCR_EL2_VF | HCR_EL2_VI);
+    assert_true(n->at_el1);
+    nested_hvc(v0, ESR_HVC);
+    v0->vlines = 0;
+    /* Its own VSE for its guest (with AMO) is its guest's, not the VM's. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_AMO | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hw_ops.flush(v0);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hvc(v0, ESR_HVC);
+    /* None of IMO, FMO, AMO: the byte is dropped, nothing looked at. */
+    v0->vlines = 0;
+    n->vncr[VNCR_HCR_EL2 / 8] = base;
+    nested_eret(v0, ESR_ERET);
+    v0->vlines = HCR_EL2_VSE;
+    nested_hw_ops.flush(v0);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->hw_flush.part[VCPU_HW_NESTED], 0);
+    v0->vlines = 0;
+}
+
 /* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
 static void n_vhe_on(void)
 {
@@ -1794,6 +1864,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_trap_controls, setup),
         cmocka_unit_test_setup(test_nested_el2_timers, setup),
         cmocka_unit_test_setup(test_nested_vlines, setup),
+        cmocka_unit_test_setup(test_nested_own_lines, setup),
         cmocka_unit_test_setup(test_nested_cptr_mdcr, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
