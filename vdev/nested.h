@@ -61,6 +61,14 @@ extern const struct sysreg_table nested_sysreg_table;
 extern const struct sysreg_table nested_gic_sysreg_table;
 extern const struct sysreg_table nested_vhe_sysreg_table;
 extern const struct sysreg_table nested_timer_sysreg_table;
+extern const struct sysreg_table nested_at_sysreg_table;
+
+/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op; *el2 when it
+ * walks its EL2 regime; -1 for those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
+ * elvisor's stage 2 or an aborted walk turned into an External abort on its walk; own_stage2:
+ * the walk ran on the shadow of its own stage 2, whose faults are its). Pure. */
+int nested_at_op(const struct sysreg_access *a, bool *el2);
+uint64_t nested_at_par(uint64_t par, bool own_stage2);
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */

@@ -242,9 +242,11 @@ bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
         return (hcr & (esr_wfx_is_wfe(esr) ? HCR_EL2_TWE : HCR_EL2_TWI)) != 0;
     case ESR_EC_PAC:
         return !(hcr & HCR_EL2_API);
-    case ESR_EC_BREAKPT_LOW:  /* its guest's debug exceptions: MDCR_EL2.TDE (D2.4 "Routing debug */
-    case ESR_EC_SOFTSTP_LOW:  /* exceptions"); the CPU's MDCR_EL2 has TDE only while it does, */
-    case ESR_EC_WATCHPT_LOW:  /* nested_traps_cpu */
+    /* Its guest's debug exceptions: MDCR_EL2.TDE (D2.4 "Routing debug exceptions"); the CPU's
+     * MDCR_EL2 has TDE only while its does (nested_traps_cpu). */
+    case ESR_EC_BREAKPT_LOW:
+    case ESR_EC_SOFTSTP_LOW:
+    case ESR_EC_WATCHPT_LOW:
     case ESR_EC_BRK64:
         return (c->mdcr & MDCR_EL2_TDE) != 0;
     case ESR_EC_SYS64:

@@ -66,7 +66,7 @@ const unsigned vdev_nr_exit_modes = 0;
 #endif
 
 const struct sysreg_table *const vdev_sysreg_tables[] = {
-    &id_reg_table,        &vsysreg_table,           &vgic_sysreg_table,       &vptimer_sysreg_table,
+    &id_reg_table,           &vsysreg_table,           &vgic_sysreg_table,       &vptimer_sysreg_table,
     &vdebug_sysreg_table,
 #if CONFIG_PMU
     &vpmu_sysreg_table,
@@ -75,7 +75,8 @@ const struct sysreg_table *const vdev_sysreg_tables[] = {
     &vpauth_sysreg_table,
 #endif
 #if CONFIG_NESTED
-    &nested_sysreg_table, &nested_gic_sysreg_table, &nested_vhe_sysreg_table, &nested_timer_sysreg_table,
+    &nested_sysreg_table,    &nested_gic_sysreg_table, &nested_vhe_sysreg_table, &nested_timer_sysreg_table,
+    &nested_at_sysreg_table,
 #endif
 };
 const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);

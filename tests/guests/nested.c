@@ -879,6 +879,69 @@ static void vhe_svc(struct guest_frame *f, uint64_t esr)
         resume_main();
 }
 
+/* Its AT instructions (docs/nested.md "Address translation"): a stage 1 for its guest (4 KiB
+ * granule, 39-bit VAs from level 1): VA 0x40000000 a 2 MiB block at PA 0x40400000, EL1 read/write
+ * and no EL0; VA 0x40200000 one at 0x40600000, EL1 read-only; nothing from 1 GiB up. */
+#define AT_VA_RW   0x40000000UL
+#define AT_VA_RO   0x40200000UL
+#define AT_VA_NONE 0x80000000UL
+#define AT_PA_RW   0x40400000UL
+#define AT_PA_RO   0x40600000UL
+#define AT_BLOCK   (1UL | 3UL << 8 | 1UL << 10) /* valid block, inner shareable, AF; AttrIndx 0 */
+#define AT_AP_RO   (1UL << 7)                   /* AP[2]: read-only */
+#define AT_TCR     (25UL | 1UL << 8 | 1UL << 10 | 3UL << 12 | 1UL << 23 | 2UL << 32) /* T0SZ 25, WBWA, EPD1, 40-bit IPA */
+#define AT_SCTLR   (SCTLR_L2 | 1UL)                                                  /* M */
+#define PAR_F      1UL
+#define PAR_FST(p) (((p) >> 1) & 0x3f)
+#define PAR_PA(p)  ((p)&0xfffffffff000UL)
+static _Alignas(4096) uint64_t at_l1[512], at_l2[512];
+
+static uint64_t at_s1e1r(uint64_t va)
+{
+    __asm__ volatile("at s1e1r, %0\n isb" ::"r"(va) : "memory");
+    return sysreg_read(par_el1);
+}
+
+/* With E2H = 1 (TGE = 0): its guest's regime through the EL12 names. */
+static void vhe_at(void)
+{
+    at_l1[1] = (uint64_t)at_l2 | 3;
+    at_l2[0] = AT_PA_RW | AT_BLOCK;
+    at_l2[1] = AT_PA_RO | AT_BLOCK | AT_AP_RO;
+    sysreg_write(s3_5_c10_c2_0, 0xffUL);         /* MAIR_EL12: Attr0 Normal write-back */
+    sysreg_write(s3_5_c2_c0_2, AT_TCR);          /* TCR_EL12 */
+    sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1); /* TTBR0_EL12 */
+    sysreg_write(s3_5_c1_c0_0, AT_SCTLR);        /* SCTLR_EL12: its guest's MMU on */
+    uint64_t par = at_s1e1r(AT_VA_RW + 0x1234);
+    check(!(par & PAR_F) && PAR_PA(par) == AT_PA_RW + 0x1000, "vhe_at_s1e1r_its_guests_regime", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    __asm__ volatile("at s1e1w, %0\n isb" ::"r"(AT_VA_RO) : "memory");
+    par = sysreg_read(par_el1);
+    check((par & PAR_F) && PAR_FST(par) == 0x0e, "vhe_at_s1e1w_read_only_permission_fault", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    __asm__ volatile("at s1e0r, %0\n isb" ::"r"(AT_VA_RW) : "memory");
+    par = sysreg_read(par_el1);
+    check((par & PAR_F) && PAR_FST(par) == 0x0e, "vhe_at_s1e0r_no_el0_permission_fault", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    par = at_s1e1r(AT_VA_NONE);
+    check((par & PAR_F) && PAR_FST(par) == 0x05, "vhe_at_unmapped_translation_fault_l1", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    /* Its own EL2&0 regime, MMU off: the output is the VA (flat). */
+    __asm__ volatile("at s1e2r, %0\n isb" ::"r"(0x40123456UL) : "memory");
+    par = sysreg_read(par_el1);
+    check(!(par & PAR_F) && PAR_PA(par) == 0x40123000UL, "vhe_at_s1e2r_own_regime_flat", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    /* Garbage for its guest's regime: a PAR_EL1, nothing else. */
+    sysreg_write(s3_5_c2_c0_2, ~0UL);
+    sysreg_write(s3_5_c2_c0_0, GARBAGE);
+    par = at_s1e1r(GARBAGE);
+    gprintf("vhe: AT on a garbage regime: PAR_EL1 0x%lx\n", (unsigned long)par);
+    sysreg_write(s3_5_c2_c0_2, AT_TCR);
+    sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1);
+    check((par & PAR_F) && sysreg_read(vbar_el1) == (uint64_t)el2_vectors, "vhe_at_garbage_regime_faults",
+          "PAR_EL1 0x%lx", (unsigned long)par);
+}
+
 static int vhe(void)
 {
     uint64_t mmfr1 = sysreg_read(id_aa64mmfr1_el1);
@@ -945,6 +1008,7 @@ static int vhe(void)
     __asm__ volatile("hvc #3" ::: "memory");
     check(hvc_at_el2 == 1 && (last_spsr & 0xf) == 9, "vhe_hvc_at_el2_own_vector", "%u, SPSR_EL2 0x%lx", hvc_at_el2,
           (unsigned long)last_spsr);
+    vhe_at();
 
     /* Back to E2H = 0: its EL2 registers keep their values, the EL12 names are UNDEFINED. */
     sysreg_write(hcr_el2, HCR_RW);
@@ -958,6 +1022,10 @@ static int vhe(void)
           (unsigned long)ttbr1_2b, undefs, (unsigned long)last_esr);
     __asm__ volatile("hvc #3" ::: "memory");
     check(hvc_at_el2 == 2, "vhe_e2h0_hvc_own_vector", "%u", hvc_at_el2);
+    /* With E2H = 0 the same AT reaches the same registers of its guest (the VNCR page). */
+    uint64_t par = at_s1e1r(AT_VA_RW + 0x1234);
+    check(!(par & PAR_F) && PAR_PA(par) == AT_PA_RW + 0x1000, "vhe_at_e2h0_s1e1r_its_guests_regime", "PAR_EL1 0x%lx",
+          (unsigned long)par);
     check(unexpected == 0, "vhe_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }

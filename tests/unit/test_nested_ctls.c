@@ -21,6 +21,8 @@
 #include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/vncr.h"
+#include "arch/aarch64/regs/par.h"
+#include "arch/aarch64/guest_at.h"
 #include "tests/host/stubs.h"
 
 /* ---- stand-ins for vdev/nested.c and vdev/nested_vhe.c ---- */
@@ -40,6 +42,11 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
 }
 /* E2H = 0 only here: the layout is the register's (test_sysreg.c test_nested_vhe has E2H = 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n) { return n->el2.cnthctl; }
+bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n) { return false; }
+/* vdev/nested_at.c's AT on the CPU and TLB flush: its decisions are pure (test_at_*); the
+ * switch is test_sysreg.c's test_nested_at. */
+uint64_t guest_at_raw(uint64_t va, unsigned op) { return 0; }
+void tlb_flush_el1_local(void) {}
 
 static int setup(void **state)
 {
@@ -233,13 +240,73 @@ static void test_garbage_controls(void **state)
     }
 }
 
+/* Which AT an encoding is: S1E1R/W, S1E0R/W, S1E1RP/WP on its guest's regime, S1E2R/W on its
+ * own; none of S12E*, S1E1A, S1E2A or the unallocated ones. */
+static void test_at_op(void **state)
+{
+    struct sysreg_access a = { .op0 = 1, .crn = 7 };
+    bool el2;
+    static const struct {
+        uint8_t op1, crm, op2;
+        int op;
+        bool el2;
+    } t[] = {
+        { 0, 8, 0, GUEST_AT_S1E1R, false },
+        { 0, 8, 1, GUEST_AT_S1E1W, false },
+        { 0, 8, 2, GUEST_AT_S1E0R, false },
+        { 0, 8, 3, GUEST_AT_S1E0W, false },
+        { 0, 9, 0, GUEST_AT_S1E1RP, false },
+        { 0, 9, 1, GUEST_AT_S1E1WP, false },
+        { 4, 8, 0, GUEST_AT_S1E1R, true },
+        { 4, 8, 1, GUEST_AT_S1E1W, true },
+        { 4, 8, 4, -1, true },
+        { 4, 8, 5, -1, true },
+        { 4, 8, 6, -1, true },
+        { 4, 8, 7, -1, true },
+        { 0, 9, 2, -1, false },
+        { 4, 9, 2, -1, true },
+        { 0, 8, 4, -1, false },
+        { 6, 8, 0, -1, false },
+        { 0, 9, 7, -1, false },
+    };
+    for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        a.op1 = t[i].op1;
+        a.crm = t[i].crm;
+        a.op2 = t[i].op2;
+        assert_int_equal(nested_at_op(&a, &el2), t[i].op);
+        if (t[i].op >= 0)
+            assert_int_equal(el2, t[i].el2);
+    }
+}
+
+/* PAR_EL1 as the guest hypervisor sees it: a success as the CPU gives it; a stage 1 fault as
+ * well; a fault of elvisor's stage 2 on the walk (S, PTW, FST translation level 2) an External
+ * abort on the walk at that level, S and PTW clear; one of its own stage 2's shadow as given;
+ * an aborted walk an External abort on the walk. */
+static void test_at_par(void **state)
+{
+    const uint64_t ok = 0x0000000040a00f80UL, s1 = PAR_EL1_F | PAR_EL1_RES1_F | (0x07u << PAR_EL1_FST_SHIFT);
+    const uint64_t s2 = PAR_EL1_F | PAR_EL1_RES1_F | PAR_EL1_S | PAR_EL1_PTW | (0x06u << PAR_EL1_FST_SHIFT);
+    assert_int_equal(nested_at_par(ok, false), ok);
+    assert_int_equal(nested_at_par(s1, false), s1);
+    assert_int_equal(nested_at_par(s2, false), PAR_EL1_F | PAR_EL1_RES1_F | (0x16u << PAR_EL1_FST_SHIFT));
+    assert_int_equal(nested_at_par(s2, true), s2);
+    assert_int_equal(nested_at_par(GUEST_AT_ABORTED, false), PAR_EL1_F | PAR_EL1_RES1_F | (0x14u << PAR_EL1_FST_SHIFT));
+    assert_int_equal(nested_at_par(GUEST_AT_ABORTED, true), PAR_EL1_F | PAR_EL1_RES1_F | (0x14u << PAR_EL1_FST_SHIFT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_tidcp, setup),         cmocka_unit_test_setup(test_tlor, setup),
-        cmocka_unit_test_setup(test_tdz, setup),           cmocka_unit_test_setup(test_el1pcten, setup),
-        cmocka_unit_test_setup(test_tde, setup),           cmocka_unit_test_setup(test_cpu_registers, setup),
+        cmocka_unit_test_setup(test_tidcp, setup),
+        cmocka_unit_test_setup(test_tlor, setup),
+        cmocka_unit_test_setup(test_tdz, setup),
+        cmocka_unit_test_setup(test_el1pcten, setup),
+        cmocka_unit_test_setup(test_tde, setup),
+        cmocka_unit_test_setup(test_cpu_registers, setup),
         cmocka_unit_test_setup(test_garbage_controls, setup),
+        cmocka_unit_test_setup(test_at_op, setup),
+        cmocka_unit_test_setup(test_at_par, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/ich.h"
+#include "arch/aarch64/regs/par.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpauth.h"
@@ -117,6 +118,22 @@ void tlb_flush_el1_all(void) { tlb_all++; }
 enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return EXIT_YIELD; }
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr) { return EXIT_YIELD; }
 void vm_stop(struct vm *vm, const char *fmt, ...) { vm_stops++; }
+
+/* vdev/nested_at.c's AT on the CPU: the op, the VA and the regime and stage 2 it ran on are
+ * recorded; the answer is at_answer. */
+static unsigned at_calls, at_op;
+static uint64_t at_va, at_answer, at_ttbr0, at_sctlr, at_hcr, at_vttbr;
+uint64_t guest_at_raw(uint64_t va, unsigned op)
+{
+    at_calls++;
+    at_op = op;
+    at_va = va;
+    at_ttbr0 = host_sysreg_read("ttbr0_el1");
+    at_sctlr = host_sysreg_read("sctlr_el1");
+    at_hcr = host_sysreg_read("hcr_el2");
+    at_vttbr = host_sysreg_read("vttbr_el2");
+    return at_answer;
+}
 
 /* ---- a guest ---- */
 
@@ -1561,7 +1578,7 @@ static void own_line_run(uint64_t hcr, uint64_t line)
     nested_eret(v0, ESR_ERET);
     assert_true(n->at_el1);
     assert_true(v0->hw_flush.part[VCPU_HW_NESTED] != 0);
-    v0->vlines |= line;      /* vdev/vdebug.c, through core's vcpu_set_vline */
+    v0->vlines |= line; /* vdev/vdebug.c, through core's vcpu_set_vline */
     v0->regs.pc = 0x40100010;
     v0->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK; /* its masks do not hold back EL2's */
     nested_hw_ops.flush(v0);
@@ -1616,6 +1633,67 @@ static void test_nested_own_lines(void **state)
     assert_true(n->at_el1);
     assert_int_equal(v0->hw_flush.part[VCPU_HW_NESTED], 0);
     v0->vlines = 0;
+}
+
+/* Its AT instructions at virtual EL2 (vdev/nested_at.c): AT S1E2R on its own regime as the CPU
+ * holds it, AT S1E1R/S1E0W/S1E1RP on its guest's from the VNCR page (NV1 off, the CPU's EL1
+ * registers and HCR_EL2 back after, the TLB flushed), PAR_EL1 the CPU's answer; a fault of
+ * elvisor's stage 2 an External abort on the walk; S12E1R and any AT of its guest UNDEFINED. */
+#define AT_ENC(op1, crm, op2) SYSREG(1, op1, 7, crm, op2)
+static void test_nested_at(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    host_sysreg_write("ttbr0_el1", 0x40300000); /* its EL2 regime, on the CPU at virtual EL2 */
+    host_sysreg_write("sctlr_el1", 0x30d0199d);
+    host_sysreg_write("hcr_el2", HCR_EL2_VM | HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    host_sysreg_write("vttbr_el2", 0x1234);
+    vm.vttbr = 0x1234;
+    n->vncr[VNCR_TTBR0_EL1 / 8] = 0x40500000; /* its guest's */
+    n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00801;
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    at_answer = 0x40a00f80;
+    assert_true(msr(v0, AT_ENC(4, 8, 0), 0xffff000000001000)); /* AT S1E2R */
+    assert_int_equal(at_op, 0);
+    assert_int_equal(at_va, 0xffff000000001000);
+    assert_int_equal(at_ttbr0, 0x40300000);
+    assert_int_equal(host_sysreg_read("par_el1"), 0x40a00f80);
+    unsigned tlb = tlb_local;
+    assert_true(msr(v0, AT_ENC(0, 8, 0), 0x2000)); /* AT S1E1R */
+    assert_int_equal(at_op, 0);
+    assert_int_equal(at_ttbr0, 0x40500000);
+    assert_int_equal(at_sctlr, 0x30d00801);
+    assert_int_equal(at_hcr & HCR_EL2_NV1, 0);
+    assert_int_equal(at_vttbr, 0x1234);
+    assert_int_equal(host_sysreg_read("ttbr0_el1"), 0x40300000);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d0199d);
+    assert_true(host_sysreg_read("hcr_el2") & HCR_EL2_NV1);
+    assert_int_equal(tlb_local, tlb + 1);
+    assert_true(msr(v0, AT_ENC(0, 8, 3), 0x3000)); /* AT S1E0W */
+    assert_int_equal(at_op, 3);
+    assert_true(msr(v0, AT_ENC(0, 9, 0), 0x3000)); /* AT S1E1RP */
+    assert_int_equal(at_op, 4);
+    /* A stage 2 fault of elvisor's (S = 1, PTW, FST translation level 2): an External abort on
+     * its walk. */
+    at_answer = PAR_EL1_F | PAR_EL1_S | PAR_EL1_PTW | (0x06u << 1) | REG_BIT(11);
+    assert_true(msr(v0, AT_ENC(0, 8, 1), 0x4000));
+    assert_int_equal(host_sysreg_read("par_el1"), PAR_EL1_F | (0x16u << 1) | REG_BIT(11));
+    /* With its HCR_EL2.VM = 1 the walk runs on its shadow, whose faults are its. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_VM;
+    n->s2.vttbr = 0x5678;
+    assert_true(msr(v0, AT_ENC(0, 8, 1), 0x4000));
+    assert_int_equal(at_vttbr, 0x5678);
+    assert_int_equal(host_sysreg_read("vttbr_el2"), 0x1234);
+    assert_int_equal(host_sysreg_read("par_el1"), at_answer);
+    /* Not emulated: S12E1R; and nothing from its guest. */
+    unsigned calls = at_calls;
+    assert_false(msr(v0, AT_ENC(4, 8, 4), 0x4000));
+    n->at_el1 = true;
+    assert_false(msr(v0, AT_ENC(0, 8, 0), 0x4000));
+    n->at_el1 = false;
+    assert_int_equal(at_calls, calls);
+    vm.cfg.virtual_el2 = false;
+    assert_false(msr(v0, AT_ENC(4, 8, 0), 0x4000));
 }
 
 /* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
@@ -1865,6 +1943,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_el2_timers, setup),
         cmocka_unit_test_setup(test_nested_vlines, setup),
         cmocka_unit_test_setup(test_nested_own_lines, setup),
+        cmocka_unit_test_setup(test_nested_at, setup),
         cmocka_unit_test_setup(test_nested_cptr_mdcr, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
