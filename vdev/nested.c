@@ -392,6 +392,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
      * unmasks its interrupts at virtual EL2: a stale level is taken once, and dropped at the
      * ERET of that handler (before, it came back at every ERET: the L1 livelocked). */
     nested_gic_maint_update(v, n);
+    if (__builtin_expect(n->vhe, 0))
+        nested_vhe_ptimer_follow(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;

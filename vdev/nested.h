@@ -111,6 +111,9 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
  * guest, and back (the timer then parked in the VNCR page, vdev/vtimer.h). */
 void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n);
 void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n);
+/* E2H = 1, at virtual EL2 (each of its ERETs): its guest's EL1 physical timer follows
+ * CNTP_CTL_EL02/CNTP_CVAL_EL02 as it wrote them in the page. */
+void nested_vhe_ptimer_follow(struct vcpu *v, struct nested_vcpu *n);
 /* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */

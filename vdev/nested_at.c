@@ -101,15 +101,14 @@ static uint64_t at_its_guest(struct vcpu *v, struct nested_vcpu *n, uint64_t va,
 
 /* AT S1E1RP/WP check permissions with PSTATE.PAN (C5.4.9): the guest hypervisor's, around the
  * instruction (PAN, S3_0_C4_C2_3: FEAT_PAN, which FEAT_PAN2 implies). */
-#define PAN_SYSREG s3_0_c4_c2_3
 static uint64_t at_op(struct vcpu *v, uint64_t va, unsigned op, uint64_t (*run)(struct vcpu *, uint64_t, unsigned))
 {
     if (op != GUEST_AT_S1E1RP && op != GUEST_AT_S1E1WP)
         return run(v, va, op);
-    uint64_t pan = sysreg_read(PAN_SYSREG);
-    sysreg_write(PAN_SYSREG, v->regs.pstate & PSR_PAN);
+    uint64_t pan = sysreg_read(s3_0_c4_c2_3);
+    sysreg_write(s3_0_c4_c2_3, v->regs.pstate & PSR_PAN);
     uint64_t par = run(v, va, op);
-    sysreg_write(PAN_SYSREG, pan);
+    sysreg_write(s3_0_c4_c2_3, pan);
     return par;
 }
 

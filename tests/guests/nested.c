@@ -902,6 +902,42 @@ static uint64_t at_s1e1r(uint64_t va)
     return sysreg_read(par_el1);
 }
 
+/* With E2H = 1 and its CNTHCTL_EL2.EL1PCEN set (bit 11 in that layout, as Linux's KVM in VHE
+ * mode leaves it): its guest's CNTP_CVAL_EL0 is that guest's own timer, the CNTP_CVAL_EL02 it
+ * wrote, not its own EL2 physical timer (its CNTP_CVAL_EL0); what its guest writes there it
+ * reads back through CNTP_CVAL_EL02. */
+#define L2_CNTP_GIVEN 0x123456789aUL
+#define L2_CNTP_NEW   0x2233445566UL
+#define OWN_CNTP      0x7777777777UL
+static volatile uint64_t l2_cntp_read;
+void el1_cntp_main(void);
+void el1_cntp_main(void)
+{
+    l2_cntp_read = sysreg_read(cntp_cval_el0);
+    sysreg_write(cntp_cval_el0, L2_CNTP_NEW);
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_cntp_entry\n"
+        "el1_cntp_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_cntp_main\n"
+        "1:  b 1b\n");
+extern char el1_cntp_entry[];
+
+static void vhe_guest_ptimer(void)
+{
+    sysreg_write(cnthctl_el2, (1UL << 11) | (1UL << 10) | 3); /* EL1PCEN, EL1PCTEN, EL0PCTEN, EL0VCTEN */
+    sysreg_write(cntp_cval_el0, OWN_CNTP);                    /* its EL2 physical timer */
+    sysreg_write(s3_5_c14_c2_2, L2_CNTP_GIVEN);               /* CNTP_CVAL_EL02 */
+    sysreg_write(hcr_el2, HCR_E2H | HCR_RW);
+    enter_lower((uint64_t)el1_cntp_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    uint64_t el02 = sysreg_read(s3_5_c14_c2_2), own = sysreg_read(cntp_cval_el0);
+    check(l2_cntp_read == L2_CNTP_GIVEN && el02 == L2_CNTP_NEW && own == OWN_CNTP, "vhe_l2_cntp_is_its_own",
+          "its guest read 0x%lx, CNTP_CVAL_EL02 0x%lx, its CNTP_CVAL_EL0 0x%lx", (unsigned long)l2_cntp_read,
+          (unsigned long)el02, (unsigned long)own);
+}
+
 /* With E2H = 1 (TGE = 0): its guest's regime through the EL12 names. */
 static void vhe_at(void)
 {
@@ -1008,6 +1044,7 @@ static int vhe(void)
     __asm__ volatile("hvc #3" ::: "memory");
     check(hvc_at_el2 == 1 && (last_spsr & 0xf) == 9, "vhe_hvc_at_el2_own_vector", "%u, SPSR_EL2 0x%lx", hvc_at_el2,
           (unsigned long)last_spsr);
+    vhe_guest_ptimer();
     vhe_at();
 
     /* Back to E2H = 0: its EL2 registers keep their values, the EL12 names are UNDEFINED. */

@@ -18,7 +18,7 @@ STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vba
 VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_names_are_el2",
              "vhe_el12_are_its_guests", "vhe_el0_svc_to_el2", "vhe_el0_svc_answered", "vhe_l2_hvc_taken",
              "vhe_l2_syndrome", "vhe_el2_regs_kept_across_l2", "vhe_hvc_at_el2_own_vector",
-             "vhe_at_s1e1r_its_guests_regime", "vhe_at_s1e1w_read_only_permission_fault",
+             "vhe_l2_cntp_is_its_own", "vhe_at_s1e1r_its_guests_regime", "vhe_at_s1e1w_read_only_permission_fault",
              "vhe_at_s1e0r_no_el0_permission_fault", "vhe_at_unmapped_translation_fault_l1",
              "vhe_at_s1e2r_own_regime_flat", "vhe_at_garbage_regime_faults", "vhe_back_to_e2h0",
              "vhe_e2h0_hvc_own_vector", "vhe_at_e2h0_s1e1r_its_guests_regime", "vhe_no_unexpected")

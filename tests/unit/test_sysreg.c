@@ -1776,6 +1776,61 @@ static void test_nested_el2_timers(void **state)
     assert_int_equal(val, 1500);
 }
 
+/* E2H = 1: its guest's EL1 physical timer is its own, CNTP_*_EL02 in the VNCR page, loaded at
+ * the switch to that guest (its CNTP_* reach it, not its hypervisor's EL2 physical timer) and
+ * stored back at the exit; at virtual EL2 it keeps running (its PPI 14) and follows what the
+ * page says at each ERET (turned off there: its level drops). */
+static void test_nested_vhe_guest_ptimer(void **state)
+{
+    make_nested();
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    memset(timer_level, 0, sizeof(timer_level));
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    const uint32_t p_ctl = SYSREG(3, 3, 14, 2, 1), p_cval = SYSREG(3, 3, 14, 2, 2);
+    uint64_t val;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1000;
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    n_vhe_on();
+    assert_true(msr(v0, p_cval, 5000));    /* its own EL2 physical timer */
+    n->vncr[VNCR_CNTP_CVAL_EL0 / 8] = 800; /* its guest's: CNTP_CVAL_EL02, already passed */
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = CNT_CTL_ENABLE;
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_RW;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_true(mrs(v0, p_cval, &val)); /* its guest's CNTP_CVAL_EL0 */
+    assert_int_equal(val, 800);
+    assert_true(mrs(v0, p_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+    assert_true(timer_level[VPTIMER_VIRQ]); /* PPI 14 */
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, p_cval, 1200)); /* its guest moves its deadline on: the level drops */
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    nested_hvc(v0, ESR_HVC);
+    assert_false(n->at_el1);
+    assert_int_equal(n->vncr[VNCR_CNTP_CVAL_EL0 / 8], 1200);
+    assert_int_equal(n->vncr[VNCR_CNTP_CTL_EL0 / 8], CNT_CTL_ENABLE);
+    assert_true(mrs(v0, p_cval, &val)); /* its own again */
+    assert_int_equal(val, 5000);
+    /* At virtual EL2 it follows the page at each ERET: a deadline written there that has passed
+     * raises PPI 14 (not its EL2 timer's); turned off there, the next ERET drops it. */
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1300;
+    n->vncr[VNCR_CNTP_CVAL_EL0 / 8] = 1250;
+    host_sysreg_write("spsr_el1", PSR_M_EL2h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(timer_level[VPTIMER_VIRQ]);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = 0;
+    nested_eret(v0, ESR_ERET);
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    assert_false(n->at_el1);
+}
+
 /* E2H = 1 (vdev/nested_vhe.c): VH shown; the EL12 names UNDEFINED until its HCR_EL2 (in the
  * VNCR page) says E2H, then the next trap rearranges (NV1 off, its EL2 registers on the CPU's
  * EL1 ones as written) and the access is done again; its EL2 names reach the CPU's registers;
@@ -1944,6 +1999,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_vlines, setup),
         cmocka_unit_test_setup(test_nested_own_lines, setup),
         cmocka_unit_test_setup(test_nested_at, setup),
+        cmocka_unit_test_setup(test_nested_vhe_guest_ptimer, setup),
         cmocka_unit_test_setup(test_nested_cptr_mdcr, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };
