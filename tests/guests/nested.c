@@ -39,13 +39,16 @@
  * returns when the EL2 vector sends ELR_EL2 to el2_resume. */
 uint64_t enter_lower(uint64_t elr, uint64_t spsr, uint64_t x0);
 extern char el2_vectors[], el1_vectors[], el2_resume[], el1_entry[];
-uint64_t el2_saved[14];
+uint64_t el2_saved[2][16]; /* by vCPU (MPIDR_EL1.Aff0, 0 or 1): "l2smp" runs an L2 on both at once */
 
 __asm__(".text\n"
         ".global enter_lower\n"
         "enter_lower:\n"
         "    adrp x9, el2_saved\n"
         "    add x9, x9, :lo12:el2_saved\n"
+        "    mrs x10, mpidr_el1\n"
+        "    and x10, x10, #1\n"
+        "    add x9, x9, x10, lsl #7\n"
         "    stp x19, x20, [x9, #0]\n"
         "    stp x21, x22, [x9, #16]\n"
         "    stp x23, x24, [x9, #32]\n"
@@ -62,6 +65,9 @@ __asm__(".text\n"
         "el2_resume:\n"
         "    adrp x9, el2_saved\n"
         "    add x9, x9, :lo12:el2_saved\n"
+        "    mrs x10, mpidr_el1\n"
+        "    and x10, x10, #1\n"
+        "    add x9, x9, x10, lsl #7\n"
         "    ldp x19, x20, [x9, #0]\n"
         "    ldp x21, x22, [x9, #16]\n"
         "    ldp x23, x24, [x9, #32]\n"
@@ -138,6 +144,9 @@ void el1_main(void)
 
 static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
 static void traps_exception(struct guest_frame *f, uint64_t esr);
+static bool l2smp_mode;
+static void l2smp_psci(struct guest_frame *f);
+static void l2smp_secondary(void);
 static void own_line_at_el2(uint64_t off, uint64_t esr);
 static void timer_irq(uint64_t off);
 static void l2_vexc(uint64_t off);
@@ -185,6 +194,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     }
     if (off == 0x400 && s2_mode) {
         s2_exception(f, esr);
+        return;
+    }
+    if (off == 0x400 && ec == EC_HVC64 && l2smp_mode && (esr & 0xffff) == 0) {
+        l2smp_psci(f); /* its L2's PSCI call */
         return;
     }
     if (off == 0x400 && ec == EC_HVC64) {
@@ -586,6 +599,8 @@ extern char el1_smp_entry[];
 /* vCPU 1, started at virtual EL2 by vCPU 0's PSCI CPU_ON. */
 void guest_secondary_main(uint64_t index)
 {
+    if (l2smp_mode && index == 1)
+        l2smp_secondary();
     if (!smp_mode || index != 1) {
         for (;;)
             __asm__ volatile("wfi");
@@ -625,6 +640,113 @@ static int s2smp(void)
     check(done && smp_l2_after == 0x5eed0003, "s2smp_tlbi_reaches_other_vcpu_at_once", "done %d, read 0x%lx", done,
           (unsigned long)smp_l2_after);
     check(unexpected == 0, "s2smp_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
+/* ---- "l2smp": an L2 of two vCPUs on its two vCPUs (docs/nested.md "Its guest on several vCPUs")
+ * ---- vCPU 0 runs L2 vCPU 0, whose PSCI CPU_ON by HVC it answers by having its own vCPU 1
+ * (started by PSCI at virtual EL2, waiting) enter L2 vCPU 1 at the entry and context asked for,
+ * with MPIDR Aff0 = 1 (its VMPIDR_EL2). Both L2 vCPUs count until each has counted L2SMP_COUNT
+ * (bounded in time), then HVC #2. No stage 2 of its own: the L2 shares the VM's IPA space. */
+#define L2SMP_COUNT   100000
+#define L2SMP_WAIT_US 5000000
+#define MPIDR_RES1    (1UL << 31)
+static volatile uint64_t l2smp_count[2], l2smp_mpidr[2], l2smp_entry, l2smp_ctx, l2smp_target;
+static volatile int64_t l2smp_on_ret = -1;
+static volatile unsigned l2smp_req, l2smp_stop, l2smp_done;
+static _Alignas(16) uint8_t l2smp_stack1[4096];
+extern char el1_l2smp_entry[], el1_l2smp_secondary_entry[];
+
+void el1_l2smp_main(void);
+void el1_l2smp_main(void)
+{
+    l2smp_mpidr[0] = sysreg_read(mpidr_el1);
+    register uint64_t x0 __asm__("x0") = PSCI_CPU_ON_64;
+    register uint64_t x1 __asm__("x1") = 1; /* its vCPU 1 (Aff0 = 1) */
+    register uint64_t x2 __asm__("x2") = (uint64_t)el1_l2smp_secondary_entry;
+    register uint64_t x3 __asm__("x3") = (uint64_t)(l2smp_stack1 + sizeof(l2smp_stack1));
+    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+    l2smp_on_ret = (int64_t)x0;
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while ((l2smp_count[0] < L2SMP_COUNT || l2smp_count[1] < L2SMP_COUNT) && cntvct() < end)
+        l2smp_count[0]++;
+    l2smp_stop = 1;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+void el1_l2smp_secondary_main(void);
+void el1_l2smp_secondary_main(void)
+{
+    l2smp_mpidr[1] = sysreg_read(mpidr_el1);
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while (!l2smp_stop && cntvct() < end)
+        l2smp_count[1]++;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+__asm__(".text\n"
+        ".global el1_l2smp_entry\n"
+        "el1_l2smp_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_l2smp_main\n"
+        "1:  b 1b\n"
+        ".global el1_l2smp_secondary_entry\n"
+        "el1_l2smp_secondary_entry:\n" /* x0: the context its CPU_ON passed, its stack */
+        "    mov sp, x0\n"
+        "    bl el1_l2smp_secondary_main\n"
+        "2:  b 2b\n");
+
+/* Its HVC #0 from L2 vCPU 0: PSCI CPU_ON of Aff0 = 1, once; anything else INVALID_PARAMETERS. */
+static void l2smp_psci(struct guest_frame *f)
+{
+    if (f->x[0] == PSCI_CPU_ON_64 && f->x[1] == 1 && !l2smp_req) {
+        l2smp_entry = f->x[2];
+        l2smp_ctx = f->x[3];
+        l2smp_req = 1;
+        f->x[0] = 0;
+    } else {
+        f->x[0] = (uint64_t)-2;
+    }
+}
+
+/* Its vCPU 1: waits for the request, then runs L2 vCPU 1 until its HVC #2. */
+static void l2smp_secondary(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(vmpidr_el2, MPIDR_RES1 | 1);
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while (!l2smp_req && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    if (l2smp_req)
+        enter_lower(l2smp_entry, SPSR_EL1H, l2smp_ctx);
+    l2smp_done = 1;
+    smc_call(PSCI_CPU_OFF, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+static int l2smp(void)
+{
+    l2smp_mode = true;
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(vmpidr_el2, MPIDR_RES1); /* L2 vCPU 0: Aff0 = 0 */
+    uint64_t mpidr1 = (sysreg_read(mpidr_el1) & 0xff00ffff00UL) | 1;
+    uint64_t r = smc_call(PSCI_CPU_ON_64, mpidr1, (uint64_t)guest_secondary_entry, 1);
+    check(r == 0, "l2smp_its_vcpu1_on", "PSCI CPU_ON returned %ld", (long)r);
+    enter_lower((uint64_t)el1_l2smp_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    bool done = smp_wait(&l2smp_done);
+    gprintf("l2smp: L2 vCPU 0 counted %lu, L2 vCPU 1 %lu; MPIDRs 0x%lx 0x%lx\n", (unsigned long)l2smp_count[0],
+            (unsigned long)l2smp_count[1], (unsigned long)l2smp_mpidr[0], (unsigned long)l2smp_mpidr[1]);
+    check(l2smp_req && l2smp_on_ret == 0, "l2smp_l2_cpu_on_answered_by_it", "request %u, CPU_ON returned %ld",
+          l2smp_req, (long)l2smp_on_ret);
+    check((l2smp_mpidr[0] & 0xffffff) == 0 && (l2smp_mpidr[1] & 0xffffff) == 1, "l2smp_l2_mpidrs_its_choice",
+          "0x%lx 0x%lx", (unsigned long)l2smp_mpidr[0], (unsigned long)l2smp_mpidr[1]);
+    check(l2smp_count[0] >= L2SMP_COUNT && l2smp_count[1] >= L2SMP_COUNT, "l2smp_both_l2_vcpus_progress", "%lu and %lu",
+          (unsigned long)l2smp_count[0], (unsigned long)l2smp_count[1]);
+    check(done, "l2smp_vcpu1_back_at_el2", "done %u", l2smp_done);
+    check(unexpected == 0, "l2smp_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
 
@@ -1599,6 +1721,8 @@ int guest_main(void)
         return stage2();
     if (args && !strcmp(args, "s2smp"))
         return s2smp();
+    if (args && !strcmp(args, "l2smp"))
+        return l2smp();
     if (args && !strcmp(args, "irq"))
         return irqs();
     if (args && !strcmp(args, "vhe"))

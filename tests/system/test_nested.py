@@ -118,6 +118,19 @@ def test_tlbi_reaches_another_vcpus_guest_at_once():
         assert "HYPERVISOR CRASH" not in out
 
 
+def test_guest_hypervisor_runs_a_two_vcpu_l2():
+    """Its L2 on two vCPUs: L2 vCPU 0's PSCI CPU_ON (an HVC) is answered by the guest hypervisor,
+    whose own vCPU 1 (started at virtual EL2 by elvisor's PSCI) enters L2 vCPU 1 with the MPIDR it
+    chose; both L2 vCPUs count past 100000 at the same time and come back to virtual EL2."""
+    img = "%s/tests/configs/nested-l2smp.img" % BUILD
+    with Qemu("nested-l2smp", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        out = guest_checks_pass(q, {"l2smp": ("l2smp_its_vcpu1_on", "l2smp_l2_cpu_on_answered_by_it",
+                                              "l2smp_l2_mpidrs_its_choice", "l2smp_both_l2_vcpus_progress",
+                                              "l2smp_vcpu1_back_at_el2", "l2smp_no_unexpected"),
+                                    "plain": ["victim_memory_intact"]})
+        assert "VM 'l2smp' stopped: guest called PSCI SYSTEM_OFF" in out
+
+
 def test_refused_without_feat_nv2():
     img = "%s/tests/configs/nested.img" % BUILD
     with Qemu("nested-a72", machine_args(gic=3, cpu="cortex-a72", smp=4), kernel=img) as q:
