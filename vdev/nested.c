@@ -119,6 +119,7 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->at_el1 = false;
     n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
     n->cntkctl12 = 0;
+    n->ptimer_lazy = false;
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;

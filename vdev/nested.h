@@ -34,6 +34,7 @@ struct nested_vcpu {
     uint8_t l2_vlines;  /* its HCR_EL2.VF/VI/VSE raised for its guest while it runs, >> 6 (nested.c) */
     uint8_t l2_cpu;     /* its controls in the CPU's CPTR/CNTHCTL/MDCR_EL2 while its guest runs (NESTED_L2_*) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
+    bool ptimer_lazy;   /* E2H = 1, its guest runs: its EL1 physical timer not yet in place (nested_vhe.c) */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
@@ -112,8 +113,10 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
 void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n);
 void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n);
 /* E2H = 1, at virtual EL2 (each of its ERETs): its guest's EL1 physical timer follows
- * CNTP_CTL_EL02/CNTP_CVAL_EL02 as it wrote them in the page. */
+ * CNTP_CTL_EL02/CNTP_CVAL_EL02 as it wrote them in the page. claim: while its guest runs with
+ * n->ptimer_lazy, at its first CNTP_* access: that timer put where those accesses reach it. */
 void nested_vhe_ptimer_follow(struct vcpu *v, struct nested_vcpu *n);
+void nested_vhe_ptimer_claim(struct vcpu *v, struct nested_vcpu *n);
 /* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */

@@ -378,7 +378,7 @@ uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr,
     *set = hcr & HCR_L2_ADDED;
     uint64_t cptr = cptr_nvhe(n);
     bool want = (hcr & HCR_FORWARDED) || (~hcr & HCR_PAUTH) || (cptr & CPTR_FORWARDED) ||
-                (n->el2.mdcr & MDCR_FORWARDED) || (~nested_cnthctl_nvhe(n) & CNTHCTL_FORWARDED);
+                (n->el2.mdcr & MDCR_FORWARDED) || (~nested_cnthctl_nvhe(n) & CNTHCTL_FORWARDED) || n->ptimer_lazy;
     exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
     n->l2_cpu = want ? l2_cpu_of(n, cptr) : 0;
     if (__builtin_expect(n->l2_cpu != 0, 0))
@@ -403,6 +403,11 @@ enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
     struct nested_vcpu *n = nested_of(v);
     if (!n || !n->at_el1)
         return exit_main(v, esr);
+    /* E2H = 1: its guest's EL1 physical timer put in place at its first CNTP_* access
+     * (op0 = 3, op1 = 3, CRn = 14, CRm = 2), before anything reads it. */
+    if (__builtin_expect(n->ptimer_lazy, 0) && esr_ec(esr) == ESR_EC_SYS64 &&
+        (esr & SYSREG(3, 7, 15, 15, 0)) == SYSREG(3, 3, 14, 2, 0))
+        nested_vhe_ptimer_claim(v, n);
     uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
     struct nested_ctls c;
     ctls_of(n, hcr, &c);

@@ -948,6 +948,9 @@ static int bench(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
     sysreg_write(hcr_el2, HCR_RW);
+    /* CNTHCTL_EL2 as Linux's KVM (nVHE) has it for its guests: EL1PCTEN set (the counter is
+     * theirs), EL1PCEN clear (their physical timer trapped); at reset it reads 0. */
+    sysreg_write(cnthctl_el2, 1);
     enter_lower((uint64_t)el1_bench_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
     if (hvc_from_el1 != BENCH_SAMPLES + 1 || unexpected)
         return gprintf("BENCH nested_hvc not-measured %u HVCs answered, %u unexpected exceptions\n", hvc_from_el1,

@@ -43,6 +43,7 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr)
 /* E2H = 0 only here: the layout is the register's (test_sysreg.c test_nested_vhe has E2H = 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n) { return n->el2.cnthctl; }
 bool nested_vhe_sync(struct vcpu *v, struct nested_vcpu *n) { return false; }
+void nested_vhe_ptimer_claim(struct vcpu *v, struct nested_vcpu *n) { n->ptimer_lazy = false; }
 /* vdev/nested_at.c's AT on the CPU and TLB flush: its decisions are pure (test_at_*); the
  * switch is test_sysreg.c's test_nested_at. */
 uint64_t guest_at_raw(uint64_t va, unsigned op) { return 0; }

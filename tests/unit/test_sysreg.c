@@ -1816,6 +1816,25 @@ static void test_nested_vhe_guest_ptimer(void **state)
     assert_int_equal(n->vncr[VNCR_CNTP_CTL_EL0 / 8], CNT_CTL_ENABLE);
     assert_true(mrs(v0, p_cval, &val)); /* its own again */
     assert_int_equal(val, 5000);
+    /* Its timer off in the page: not put in place at the switch (its guest's exits go through
+     * the nested rows), but at that guest's first CNTP_* access, which with its
+     * CNTHCTL_EL2.EL1PCEN (bit 11 with E2H = 1) set is not forwarded. */
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), REG_BIT(11) | REG_BIT(10))); /* CNTHCTL_EL2 */
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = 0;
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->ptimer_lazy);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
+    assert_true(mrs(v0, p_cval, &val)); /* elvisor's row alone: still its EL2 timer's place */
+    assert_int_equal(val, 5000);
+    nested_guest_trap(v0, esr_of(p_cval, 1, true));
+    assert_false(n->ptimer_lazy);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 1200);
+    nested_hvc(v0, ESR_HVC);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 5000);
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = CNT_CTL_ENABLE;
     /* At virtual EL2 it follows the page at each ERET: a deadline written there that has passed
      * raises PPI 14 (not its EL2 timer's); turned off there, the next ERET drops it. */
     for (unsigned c = 0; c < MAX_CPUS; c++)
