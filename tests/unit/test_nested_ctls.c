@@ -2,7 +2,8 @@
  * traps for its guest" lists beyond the first ones (vdev/nested_traps.c): HCR_EL2.TIDCP, TLOR,
  * TDZ, MDCR_EL2.TDE, CNTHCTL_EL2.EL1PCTEN; which of its guest's exceptions each sends to virtual
  * EL2 (the pure decision), and what each puts in the CPU's EL2 registers while that guest runs
- * (nested_traps_enter, nested_traps_cpu, nested_traps_leave on stand-in system registers).
+ * (nested_traps_enter, nested_traps_cpu, nested_traps_leave on stand-in system registers); and
+ * the pure parts of its AT instructions (vdev/nested_at.c: which AT, PAR_EL1 as it sees it).
  * tests/unit/test_sysreg.c has the earlier controls and the whole switch. */
 #include <setjmp.h>
 #include <stdarg.h>
