@@ -1009,6 +1009,8 @@ static void vhe_svc(struct guest_frame *f, uint64_t esr)
  * and no EL0; VA 0x40200000 one at 0x40600000, EL1 read-only; nothing from 1 GiB up. */
 #define AT_VA_RW   0x40000000UL
 #define AT_VA_RO   0x40200000UL
+#define AT_VA_EL0  0x40400000UL /* a block its EL0 may use too (AP[1]): PAN's business */
+#define AT_AP_EL0  (1UL << 6)
 #define AT_VA_NONE 0x80000000UL
 #define AT_PA_RW   0x40400000UL
 #define AT_PA_RO   0x40600000UL
@@ -1069,6 +1071,7 @@ static void vhe_at(void)
     at_l1[1] = (uint64_t)at_l2 | 3;
     at_l2[0] = AT_PA_RW | AT_BLOCK;
     at_l2[1] = AT_PA_RO | AT_BLOCK | AT_AP_RO;
+    at_l2[2] = AT_PA_RW | AT_BLOCK | AT_AP_EL0;
     sysreg_write(s3_5_c10_c2_0, 0xffUL);         /* MAIR_EL12: Attr0 Normal write-back */
     sysreg_write(s3_5_c2_c0_2, AT_TCR);          /* TCR_EL12 */
     sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1); /* TTBR0_EL12 */
@@ -1086,6 +1089,19 @@ static void vhe_at(void)
           (unsigned long)par);
     par = at_s1e1r(AT_VA_NONE);
     check((par & PAR_F) && PAR_FST(par) == 0x05, "vhe_at_unmapped_translation_fault_l1", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    /* AT S1E1RP (FEAT_PAN2) with its PSTATE.PAN: on a block its EL0 may use, a permission fault
+     * with PAN = 1, none with PAN = 0 (MSR PAN, #imm spelled as .inst for an Armv8.0 assembler). */
+    __asm__ volatile(".inst 0xd500419f\n" /* msr pan, #1 */
+                     "sys #0, c7, c9, #0, %0\n isb\n"
+                     ".inst 0xd500409f" /* msr pan, #0 */
+                     ::"r"(AT_VA_EL0)
+                     : "memory");
+    uint64_t par_pan = sysreg_read(par_el1);
+    __asm__ volatile("sys #0, c7, c9, #0, %0\n isb" ::"r"(AT_VA_EL0) : "memory");
+    par = sysreg_read(par_el1);
+    check((par_pan & PAR_F) && PAR_FST(par_pan) == 0x0e && !(par & PAR_F) && PAR_PA(par) == AT_PA_RW,
+          "vhe_at_s1e1rp_with_its_pan", "PAR_EL1 0x%lx with PAN, 0x%lx without", (unsigned long)par_pan,
           (unsigned long)par);
     /* Its own EL2&0 regime, MMU off: the output is the VA (flat). */
     __asm__ volatile("at s1e2r, %0\n isb" ::"r"(0x40123456UL) : "memory");
