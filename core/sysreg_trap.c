@@ -13,7 +13,7 @@
 #define HASH_BITS    7
 #define NR_HASH      (1u << HASH_BITS)
 #define MAX_EXACT    (NR_HASH / 2)
-#define MAX_RANGES   12
+#define MAX_RANGES   16
 
 #define FREE_ENC UINT32_MAX /* outside SYSREG_ISS_MASK: matches no access */
 

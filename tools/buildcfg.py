@@ -52,7 +52,7 @@ OPTIONS = [
      ["vdev/virtio_control.c", "core/control.c", "core/control_req.c", "core/config_control.c"] + VIRTIO),
     ("NESTED", "nested virtualization (virtual EL2, shadow stage 2)", [],
      ["vdev/nested.c", "vdev/nested_regs.c", "vdev/nested_s2.c", "vdev/nested_gic.c", "vdev/nested_traps.c",
-      "vdev/nested_timer.c", "vdev/nested_vhe.c", "arch/aarch64/s2walk.c"]),
+      "vdev/nested_timer.c", "vdev/nested_vhe.c", "vdev/nested_at.c", "arch/aarch64/s2walk.c"]),
     ("PMU", "PMUv3 virtualization (else hidden: ID_AA64DFR0_EL1.PMUVer 0, accesses UNDEFINED)", [],
      ["vdev/vpmu.c"]),
     ("SVE", "SVE virtualization (else hidden and trapped, UNDEFINED)", [], ["vdev/vsve.c", "arch/aarch64/sve_ctx.S", "core/config_sve.c"]),

@@ -167,10 +167,13 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
 #define ID_PAUTH_ISAR2      (ID_FIELD_MASK(ID_AA64ISAR2_EL1_GPA3) | ID_FIELD_MASK(ID_AA64ISAR2_EL1_APA3))
 #define ID_AA64ISAR1_HIDDEN (CONFIG_PAUTH ? 0 : ID_PAUTH_ISAR1)
 #define ID_AA64ISAR2_HIDDEN (ID_FIELD_MASK(ID_AA64ISAR2_EL1_WFXT) | (CONFIG_PAUTH ? 0 : ID_PAUTH_ISAR2))
-/* Counter offsets are EL2's business. */
-#define ID_AA64MMFR0_HIDDEN ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV)
+/* Counter offsets are EL2's business. FEAT_FGT's fine-grained traps (HFGRTR_EL2, ...) and
+ * FEAT_HCX's HCRX_EL2 are a hypervisor's, and a guest hypervisor's (virtual-el2, docs/nested.md)
+ * are not applied to its guest: hidden from every VM, so that none is advertised unswitched. */
+#define ID_AA64MMFR0_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR0_EL1_ECV) | ID_FIELD_MASK(ID_AA64MMFR0_EL1_FGT))
 /* XNX and FWB are stage 2 features; VHE and NV are for hypervisors. */
-#define ID_AA64MMFR1_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR1_EL1_VH) | ID_FIELD_MASK(ID_AA64MMFR1_EL1_XNX))
+#define ID_AA64MMFR1_HIDDEN \
+    (ID_FIELD_MASK(ID_AA64MMFR1_EL1_VH) | ID_FIELD_MASK(ID_AA64MMFR1_EL1_XNX) | ID_FIELD_MASK(ID_AA64MMFR1_EL1_HCX))
 #define ID_AA64MMFR2_HIDDEN (ID_FIELD_MASK(ID_AA64MMFR2_EL1_NV) | ID_FIELD_MASK(ID_AA64MMFR2_EL1_FWB))
 
 static const struct sysreg_desc rows[] = {

@@ -120,11 +120,12 @@ static void vcpu_boot(struct vcpu *v, struct nested_vcpu *n)
     n->at_el1 = false;
     n->vhe = false; /* its HCR_EL2 reads 0: E2H = 0 at reset (docs/nested.md "E2H = 1") */
     n->cntkctl12 = 0;
+    n->ptimer_lazy = false;
     n->on_shadow = false;
     n->gic_lent = false;
     n->lr_links = 0;
     vlines_leave(v, n); /* a vCPU that left its guest by PSCI CPU_OFF or a reset */
-    n->l2_cptr = 0;     /* the CPU's CPTR_EL2 was put back when the vCPU was put */
+    n->l2_cpu = 0;      /* the CPU's CPTR/CNTHCTL/MDCR_EL2 were put back when the vCPU was put */
     n->maint = NESTED_MAINT_UNKNOWN;
     nested_traps_leave(v, n);
     vcpu_hcr_update(v, NESTED_TRAPS_ADDED, HCR_VEL2, 0);
@@ -393,6 +394,8 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr)
      * unmasks its interrupts at virtual EL2: a stale level is taken once, and dropped at the
      * ERET of that handler (before, it came back at every ERET: the L1 livelocked). */
     nested_gic_maint_update(v, n);
+    if (__builtin_expect(n->vhe, 0))
+        nested_vhe_ptimer_follow(v, n);
     uint64_t spsr = sysreg_read(spsr_el1), elr = sysreg_read(elr_el1);
     uint64_t m = spsr & (PSR_M_MASK | PSR_M4);
     uint64_t keep = spsr & SPSR_KEEP;
@@ -568,7 +571,7 @@ static void nested_load(struct vcpu *v)
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
     if (n->at_el1) {
-        nested_traps_cptr(n, true);
+        nested_traps_cpu(n, true);
         id_context(v, n);
     }
     if (n->on_shadow)
@@ -584,7 +587,7 @@ static void nested_put(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     /* VPIDR_EL2 is set once per CPU (core/vcpu.c): the next VM here must read the MIDR. */
     if (n && n->at_el1) {
-        nested_traps_cptr(n, false);
+        nested_traps_cpu(n, false);
         sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     }
     if (n && n->gic_lent) {
@@ -593,20 +596,53 @@ static void nested_put(struct vcpu *v)
     }
 }
 
+/* The VM's own virtual lines outside the GIC (core vcpu_set_vline: the diagnostic device's
+ * IRQ, FIQ and SError, vdev/vdebug.c) while its guest runs: they are the machine's physical
+ * IRQ, FIQ and SError to the guest hypervisor, taken to virtual EL2 when its HCR_EL2.IMO, FMO,
+ * AMO routes them there (D1.3.x "Asynchronous exception routing"; the guest's PSTATE masks do
+ * not apply to an exception taken to a higher EL), at VBAR_EL2 + 0x480, 0x500, 0x580, else left
+ * to its guest, which takes them as any EL1 does. The lines its own VI, VF, VSE raised for its
+ * guest (n->l2_vlines) are not the VM's: those stay its guest's. An SError taken to virtual EL2
+ * is consumed (the VM's VSE line dropped; ESR_EL2 EC 0x2f with the syndrome the VM's VSESR
+ * holds); the IRQ and FIQ are levels, taken again at virtual EL2 itself (the CPU's virtual
+ * line, at its own vector) until the device lowers them. Returns the vector, 0 for none. */
+#define VEL2_ROUTED (HCR_EL2_IMO | HCR_EL2_FMO | HCR_EL2_AMO)
+static uint64_t own_line_vector(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr)
+{
+    uint64_t own = __atomic_load_n(&v->vlines, __ATOMIC_RELAXED) & ~((uint64_t)n->l2_vlines << VLINES_SHIFT);
+    if ((own & HCR_EL2_VSE) && (hcr & HCR_EL2_AMO)) {
+        n->el2.esr = (uint64_t)ESR_EC_SERROR << ESR_EC_SHIFT | ESR_IL | (v->vsesr & VSESR_MASK);
+        vcpu_set_vline(v, VLINE_SERROR, false);
+        return VBAR_SERROR;
+    }
+    if ((own & HCR_EL2_VF) && (hcr & HCR_EL2_FMO))
+        return VBAR_FIQ;
+    if ((own & HCR_EL2_VI) && (hcr & HCR_EL2_IMO))
+        return VBAR_IRQ;
+    return 0;
+}
+
 /* Before entering its EL1 guest, with its HCR_EL2.IMO set, the physical interrupts being the
  * guest hypervisor's (Arm ARM D1.3.x "Asynchronous exception routing"): the CPU's interface is
  * lent to the guest, and an interrupt of the VM that would be taken now (or the lent
  * interface's maintenance) is taken at virtual EL2's IRQ vector instead of entering. Without
- * IMO its EL1 guest takes the VM's interrupts itself (a kernel under its own hypervisor). The
- * byte stays set while lent: every entry looks again. */
+ * IMO its EL1 guest takes the VM's interrupts itself (a kernel under its own hypervisor). With
+ * any of IMO, FMO, AMO the VM's own lines are looked at too (own_line_vector). The byte stays
+ * set while its guest runs with one of them: every entry looks again. */
 static void nested_flush(struct vcpu *v)
 {
     struct nested_vcpu *n = nested_of(v);
-    if (!n->at_el1 || !(guest_hcr_el2(n) & HCR_EL2_IMO)) {
-        v->hw_flush.part[VCPU_HW_NESTED] = false;
+    uint64_t hcr = n->at_el1 ? guest_hcr_el2(n) : 0, vector;
+    if (!(hcr & HCR_EL2_IMO)) {
         if (n->gic_lent) {
             nested_gic_give_back(v, n);
             vgic_flush(v);
+        }
+        if (!(hcr & VEL2_ROUTED)) {
+            v->hw_flush.part[VCPU_HW_NESTED] = false;
+        } else if ((vector = own_line_vector(v, n, hcr)) != 0) {
+            v->hw_flush.part[VCPU_HW_NESTED] = false;
+            enter_vel2_at(v, n, vector);
         }
         return;
     }
@@ -614,9 +650,10 @@ static void nested_flush(struct vcpu *v)
         nested_gic_lend(v, n);
     else
         nested_gic_links_done(v, n);
-    if (vgic_irq_deliverable(v) || nested_gic_maint_due()) {
+    vector = own_line_vector(v, n, hcr);
+    if (vector || vgic_irq_deliverable(v) || nested_gic_maint_due()) {
         v->hw_flush.part[VCPU_HW_NESTED] = false;
-        enter_vel2_at(v, n, VBAR_IRQ);
+        enter_vel2_at(v, n, vector ? vector : VBAR_IRQ);
         vgic_flush(v);
     }
 }

@@ -32,8 +32,9 @@ struct nested_vcpu {
     bool at_el1;        /* running the guest hypervisor's EL1 guest, not virtual EL2 */
     bool vhe;           /* its EL2 regime is arranged for its HCR_EL2.E2H = 1 (nested_vhe.c) */
     uint8_t l2_vlines;  /* its HCR_EL2.VF/VI/VSE raised for its guest while it runs, >> 6 (nested.c) */
-    uint8_t l2_cptr;    /* its CPTR_EL2.TFP/TCPAC in the CPU's while its guest runs (nested_traps.c) */
+    uint8_t l2_cpu;     /* its controls in the CPU's CPTR/CNTHCTL/MDCR_EL2 while its guest runs (NESTED_L2_*) */
     uint64_t cntkctl12; /* E2H = 1: its guest's CNTKCTL_EL1 (not in the VNCR page) at virtual EL2 */
+    bool ptimer_lazy;   /* E2H = 1, its guest runs: its EL1 physical timer not yet in place (nested_vhe.c) */
     struct nested_el2 el2;
     bool on_shadow;    /* its EL1 guest runs on the shadow stage 2 (its HCR_EL2.VM was 1) */
     bool gic_lent;     /* the CPU's GIC virtual interface holds its guest's (nested_gic.c) */
@@ -61,6 +62,14 @@ extern const struct sysreg_table nested_sysreg_table;
 extern const struct sysreg_table nested_gic_sysreg_table;
 extern const struct sysreg_table nested_vhe_sysreg_table;
 extern const struct sysreg_table nested_timer_sysreg_table;
+extern const struct sysreg_table nested_at_sysreg_table;
+
+/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op; *el2 when it
+ * walks its EL2 regime; -1 for those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
+ * elvisor's stage 2 or an aborted walk turned into an External abort on its walk; own_stage2:
+ * the walk ran on the shadow of its own stage 2, whose faults are its). Pure. */
+int nested_at_op(const struct sysreg_access *a, bool *el2);
+uint64_t nested_at_par(uint64_t par, bool own_stage2);
 
 /* The guest hypervisor's GICv3 virtual interface (nested_gic.c): as many list registers as the
  * CPU has, at most NESTED_GIC_MAX_LRS; ICH_MISR_EL2 computed from its VNCR page. */
@@ -103,6 +112,11 @@ bool nested_vhe_el2_reg(struct nested_vcpu *n, const uint64_t *f, uint64_t *val,
  * guest, and back (the timer then parked in the VNCR page, vdev/vtimer.h). */
 void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n);
 void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n);
+/* E2H = 1, at virtual EL2 (each of its ERETs): its guest's EL1 physical timer follows
+ * CNTP_CTL_EL02/CNTP_CVAL_EL02 as it wrote them in the page. claim: while its guest runs with
+ * n->ptimer_lazy, at its first CNTP_* access: that timer put where those accesses reach it. */
+void nested_vhe_ptimer_follow(struct vcpu *v, struct nested_vcpu *n);
+void nested_vhe_ptimer_claim(struct vcpu *v, struct nested_vcpu *n);
 /* Its CNTHCTL_EL2 as the E2H = 0 layout has it (EL1PCTEN bit 0, EL1PCEN bit 1). */
 uint64_t nested_cnthctl_nvhe(const struct nested_vcpu *n);
 /* ERET to its own EL0 with E2H = TGE = 1 (no switch); false if the ERET is not that. */
@@ -147,7 +161,7 @@ void nested_take(struct vcpu *v, struct nested_vcpu *n, uint64_t esr);
  * NESTED_EXIT_L2's own rows. init: once, what the CPU has (FEAT_EVT). */
 #define NESTED_TRAPS_ADDED                                                                                 \
     (HCR_EL2_TWI | HCR_EL2_TID1 | HCR_EL2_TID2 | HCR_EL2_TVM | HCR_EL2_TRVM | HCR_EL2_TPU | HCR_EL2_TPCP | \
-     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
+     HCR_EL2_TTLB | HCR_EL2_TID4 | HCR_EL2_TICAB | HCR_EL2_TOCU | HCR_EL2_TTLBIS | HCR_EL2_TTLBOS | HCR_EL2_TDZ)
 /* Its controls the decision reads: HCR_EL2 (nested_traps_hcr_of), CNTHCTL_EL2 and CPTR_EL2 in
  * their E2H = 0 layouts, MDCR_EL2. */
 struct nested_ctls {
@@ -160,8 +174,13 @@ bool nested_traps_wanted(const struct nested_ctls *c);
 uint64_t nested_traps_hcr(uint64_t hcr);
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
-/* Its CPTR_EL2 controls in the CPU's (on: its guest runs and the vCPU is loaded) or not. */
-void nested_traps_cptr(const struct nested_vcpu *n, bool on);
+/* Its controls in the CPU's CPTR_EL2 (TFP, TCPAC), CNTHCTL_EL2 (EL1PCTEN clear) and MDCR_EL2
+ * (TDE) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
+#define NESTED_L2_TFP   1
+#define NESTED_L2_TCPAC 2
+#define NESTED_L2_PCT   4 /* its CNTHCTL_EL2.EL1PCTEN is clear: the CPU's is cleared */
+#define NESTED_L2_TDE   8
+void nested_traps_cpu(const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 
 /* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and

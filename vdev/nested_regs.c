@@ -2,8 +2,9 @@
  * D8.11): those that FEAT_NV2 neither turns into VNCR page accesses nor redirects to an EL1
  * register. Each is kept in the vCPU's nested state (vdev/nested.h); those that shape its EL2
  * regime are applied at once to the EL1 register that runs it (the access comes from virtual
- * EL2, whose context is on the CPU). Kept but not applied: MDCR_EL2, HACR_EL2, CNTHCTL_EL2,
- * HPFAR_EL2, ACTLR_EL2. Not here, so UNDEFINED: the EL2 timers, ICH_*, AT S1E2x, and every
+ * EL2, whose context is on the CPU). Kept, not applied at virtual EL2: MDCR_EL2, HACR_EL2,
+ * CNTHCTL_EL2, HPFAR_EL2, ACTLR_EL2 (MDCR_EL2 and CNTHCTL_EL2 decide its traps for its guest,
+ * nested_traps.c). Not here: the EL2 timers, ICH_*, AT S1E2x (their own files), and every
  * register of a feature the VM does not see (docs/nested.md). With its E2H = 1 those that are
  * the CPU's EL1 registers are read and written there (nested_vhe.c). */
 #include <stddef.h>

@@ -8,11 +8,12 @@
  * of its guest (CNTHCTL_EL2.EL1PCEN = 0), blocks its vCPU on WFI (TWI), emulates set/way
  * maintenance and watches its guest's caches come on (TSW, TVM).
  *
- * Controls elvisor sets for every VM (TWE, TSW, TID3, TACR, SMC's TSC in vdev/nested.c) trap
- * anyway; the others (TWI where the vCPU has its CPU alone, TID1, TID2, TID4, TVM, TRVM, TPU,
- * TPCP, TTLB and FEAT_EVT's TOCU, TICAB, TTLBIS, TTLBOS) are set in the CPU's HCR_EL2 while its
- * guest runs, when and only when its HCR_EL2 has them (nested_traps_hcr): every such trap is
- * then one to forward, and its guest pays for exactly what its hypervisor asked.
+ * Controls elvisor sets for every VM (TWE, TSW, TID3, TACR, TIDCP, TLOR, SMC's TSC in
+ * vdev/nested.c) trap anyway; the others (TWI where the vCPU has its CPU alone, TID1, TID2,
+ * TID4, TVM, TRVM, TPU, TPCP, TTLB, TDZ and FEAT_EVT's TOCU, TICAB, TTLBIS, TTLBOS) are set in
+ * the CPU's HCR_EL2 while its guest runs, when and only when its HCR_EL2 has them
+ * (nested_traps_hcr): every such trap is then one to forward, and its guest pays for exactly
+ * what its hypervisor asked. With TDZ the CPU also shows that guest DCZID_EL0.DZP = 1.
  *
  * Only its EL1 guest's exits pay for this: at the ERET into that guest the vCPU switches to the
  * exit mode NESTED_EXIT_L2 (core/exit.h) when the guest hypervisor asked for one of these traps, and
@@ -20,9 +21,12 @@
  * clear: elvisor's own HCR_EL2 sets them once the VM uses pointer authentication
  * (vdev/vpauth.c), so they are taken off (vcpu_hcr_off) while its guest runs without them.
  *
- * Not forwarded (elvisor handles them for the VM, or they are not trapped): TIDCP, TLOR,
- * CNTHCTL_EL2.EL1PCTEN (the physical counter does not trap). HCR_EL2.TSC and HCD:
- * vdev/nested.c. */
+ * Beyond HCR_EL2: its CPTR_EL2.TFP/TCPAC, CNTHCTL_EL2.EL1PCTEN = 0 (its guest's physical counter
+ * reads) and MDCR_EL2.TDE (its guest's debug exceptions, and the debug registers as TDA, TDOSA
+ * and TDRA would) are put in the CPU's CPTR_EL2, CNTHCTL_EL2 and MDCR_EL2 while its guest runs
+ * (nested_traps_cpu). HCR_EL2.TSC and HCD: vdev/nested.c. Not forwarded: TERR and TEA (RAS is
+ * hidden, external aborts are elvisor's, core/mmio.c), FEAT_FGT's registers (hidden from the
+ * VM, vdev/id_regs.c). */
 #include "vdev/nested.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
@@ -43,8 +47,10 @@
 #define HCR_EVT2 (HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
 /* Trap-when-set controls elvisor sets in the CPU for its guest when its HCR_EL2 has them. */
 #define HCR_L2_ADDED NESTED_TRAPS_ADDED
-/* Trap-when-set controls whose traps are forwarded: those, and elvisor's own it shares. */
-#define HCR_FORWARDED (HCR_L2_ADDED | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_TACR)
+/* Trap-when-set controls whose traps are forwarded: those, and elvisor's own it shares (TIDCP,
+ * TLOR: core/vcpu.c sets them for every VM). */
+#define HCR_FORWARDED \
+    (HCR_L2_ADDED | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_TACR | HCR_EL2_TIDCP | HCR_EL2_TLOR)
 
 /* The FEAT_EVT controls this CPU lacks (ID_AA64MMFR2_EL1.EVT, D19.2): taken out of its HCR_EL2
  * before anything reads it. Set once by nested_traps_init; all of them until then. */
@@ -80,6 +86,35 @@ static bool pauth_key(const struct sysreg_access *a)
 static bool el1_ptimer(const struct sysreg_access *a)
 {
     return a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm == 2 && a->op2 <= 2;
+}
+
+/* CNTPCT_EL0 and FEAT_ECV's CNTPCTSS_EL0 (CNTHCTL_EL2.EL1PCTEN, E2H = 0; D24.10): reads of
+ * op0 = 3, op1 = 3, CRn = 14, CRm = 0, op2 = 1 or 5. */
+static bool phys_counter(const struct sysreg_access *a)
+{
+    return a->read && a->op0 == 3 && a->op1 == 3 && a->crn == 14 && a->crm == 0 && (a->op2 == 1 || a->op2 == 5);
+}
+
+/* The encodings reserved for IMPLEMENTATION DEFINED registers and System instructions
+ * (HCR_EL2.TIDCP; D24.2, "Reserved encodings for IMPLEMENTATION DEFINED registers" D18.3):
+ * op0 = 1 or 3 with CRn = 11 or 15, any op1, CRm, op2. */
+static bool impdef(const struct sysreg_access *a)
+{
+    return (a->op0 == 1 || a->op0 == 3) && (a->crn == 11 || a->crn == 15);
+}
+
+/* FEAT_LOR's LORSA, LOREA, LORN, LORC and LORID_EL1 (HCR_EL2.TLOR): op0 = 3, op1 = 0, CRn = 10,
+ * CRm = 4, op2 = 0..3 or 7. */
+static bool lor_reg(const struct sysreg_access *a)
+{
+    return a->op0 == 3 && a->op1 == 0 && a->crn == 10 && a->crm == 4 && (a->op2 <= 3 || a->op2 == 7);
+}
+
+/* DC ZVA, and FEAT_MTE's DC GVA and DC GZVA (HCR_EL2.TDZ): op0 = 1, op1 = 3, CRn = 7, CRm = 4,
+ * op2 = 1, 3, 4. */
+static bool dc_zva(const struct sysreg_access *a)
+{
+    return a->op0 == 1 && a->op1 == 3 && a->crn == 7 && a->crm == 4 && (a->op2 == 1 || a->op2 == 3 || a->op2 == 4);
 }
 
 /* The ID and cache ID registers (D24.2 HCR_EL2.TID1, TID2, TID4): the control that traps a
@@ -164,16 +199,18 @@ static uint64_t maint_control(const struct sysreg_access *a)
 }
 
 /* The debug System registers (op0 = 2; D24.3, D24.2 MDCR_EL2) and the trace unit's (op0 = 2,
- * op1 = 1; CPTR_EL2.TTA): the control that traps them. */
+ * op1 = 1; CPTR_EL2.TTA): the control that traps them. MDCR_EL2.TDE = 1 makes TDA, TDOSA and
+ * TDRA behave as 1 for all purposes but a direct read (D24.3 MDCR_EL2.TDE). */
 static uint64_t debug_control(const struct sysreg_access *a, const struct nested_ctls *c)
 {
+    uint64_t mdcr = c->mdcr & MDCR_EL2_TDE ? c->mdcr | MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA : c->mdcr;
     if (a->op1 == 1)
         return c->cptr & CPTR_EL2_TTA;
     if (a->id == ENC(2, 0, 1, 0, 0)) /* MDRAR_EL1 */
-        return c->mdcr & MDCR_EL2_TDRA;
+        return mdcr & MDCR_EL2_TDRA;
     if (a->op1 == 0 && a->crn == 1 && a->op2 == 4) /* OSLAR, OSLSR, OSDLR, DBGPRCR_EL1 */
-        return c->mdcr & MDCR_EL2_TDOSA;
-    return c->mdcr & MDCR_EL2_TDA; /* breakpoints, watchpoints, MDSCR, claim tags, DCC */
+        return mdcr & MDCR_EL2_TDOSA;
+    return mdcr & MDCR_EL2_TDA; /* breakpoints, watchpoints, MDSCR, claim tags, DCC */
 }
 
 /* The PMU's registers (D24.2 MDCR_EL2.TPM, TPMCR): PMCR_EL0 (either control), the others of
@@ -191,8 +228,9 @@ static uint64_t pmu_control(const struct sysreg_access *a, const struct nested_c
 /* The decision (docs/nested.md table "Its traps for its guest"): the exception class and, for a
  * system register, its encoding, against the control that traps it (D24.2 HCR_EL2: API, APK,
  * TWI, TWE, TID1-4, TACR, TVM, TRVM, TSW, TPU, TPCP, TTLB, TOCU, TICAB, TTLBIS, TTLBOS; CPTR_EL2:
- * TFP, TTA, TCPAC; MDCR_EL2: TDA, TDOSA, TDRA, TPM, TPMCR; D24.10 CNTHCTL_EL2.EL1PCEN). c->hcr is
- * its HCR_EL2 as nested_traps_hcr_of leaves it, c->cptr and c->cnthctl in the E2H = 0 layouts. */
+ * TFP, TTA, TCPAC; MDCR_EL2: TDA, TDOSA, TDRA, TPM, TPMCR, TDE; D24.10 CNTHCTL_EL2.EL1PCEN,
+ * EL1PCTEN; HCR_EL2 TIDCP, TLOR, TDZ). c->hcr is its HCR_EL2 as nested_traps_hcr_of leaves it,
+ * c->cptr and c->cnthctl in the E2H = 0 layouts. */
 bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
 {
     struct sysreg_access a;
@@ -204,9 +242,20 @@ bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
         return (hcr & (esr_wfx_is_wfe(esr) ? HCR_EL2_TWE : HCR_EL2_TWI)) != 0;
     case ESR_EC_PAC:
         return !(hcr & HCR_EL2_API);
+    /* Its guest's debug exceptions: MDCR_EL2.TDE (D2.4 "Routing debug exceptions"); the CPU's
+     * MDCR_EL2 has TDE only while its does (nested_traps_cpu). */
+    case ESR_EC_BREAKPT_LOW:
+    case ESR_EC_SOFTSTP_LOW:
+    case ESR_EC_WATCHPT_LOW:
+    case ESR_EC_BRK64:
+        return (c->mdcr & MDCR_EL2_TDE) != 0;
     case ESR_EC_SYS64:
         if (esr_sysreg_decode(esr, &a) < 0)
             return false;
+        if (impdef(&a))
+            return (hcr & HCR_EL2_TIDCP) != 0;
+        if (a.op0 == 1 && dc_zva(&a))
+            return (hcr & HCR_EL2_TDZ) != 0;
         if (a.op0 == 1)
             return (hcr & maint_control(&a)) != 0;
         if (a.op0 == 2)
@@ -225,6 +274,10 @@ bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
             return (hcr & HCR_EL2_TACR) != 0;
         if (el1_ptimer(&a))
             return !(cnthctl & CNTHCTL_EL2_EL1PCEN);
+        if (phys_counter(&a))
+            return !(cnthctl & CNTHCTL_EL2_EL1PCTEN);
+        if (lor_reg(&a))
+            return (hcr & HCR_EL2_TLOR) != 0;
         if (vm_control(&a))
             return (hcr & (a.read ? HCR_EL2_TRVM : HCR_EL2_TVM)) != 0;
         return (hcr & id_control(&a)) != 0;
@@ -234,11 +287,12 @@ bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
 }
 
 /* Whether any of those controls is on: then its guest's exits need NESTED_EXIT_L2. */
-#define CPTR_FORWARDED (CPTR_EL2_TFP | CPTR_EL2_TTA | CPTR_EL2_TCPAC)
-#define MDCR_FORWARDED (MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPM | MDCR_EL2_TPMCR)
+#define CPTR_FORWARDED    (CPTR_EL2_TFP | CPTR_EL2_TTA | CPTR_EL2_TCPAC)
+#define MDCR_FORWARDED    (MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDE)
+#define CNTHCTL_FORWARDED (CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN) /* trap when clear */
 bool nested_traps_wanted(const struct nested_ctls *c)
 {
-    return (c->hcr & HCR_FORWARDED) || (~c->hcr & HCR_PAUTH) || !(c->cnthctl & CNTHCTL_EL2_EL1PCEN) ||
+    return (c->hcr & HCR_FORWARDED) || (~c->hcr & HCR_PAUTH) || (~c->cnthctl & CNTHCTL_FORWARDED) ||
            (c->cptr & CPTR_FORWARDED) || (c->mdcr & MDCR_FORWARDED);
 }
 
@@ -262,25 +316,45 @@ static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctl
     c->mdcr = n->el2.mdcr;
 }
 
-/* The CPU's CPTR_EL2 traps its guest's FP/SIMD (TFP) and CPACR_EL1 accesses (TCPAC) when its
- * CPTR_EL2 does (TTA: elvisor's own, always): set at the ERET into that guest, cleared at the
- * switch back and whenever the vCPU is put (TFP traps EL2's own FP/SIMD too: the FP registers
- * of the next vCPU are switched with it clear; nothing of elvisor's exit path uses them, and
- * its guest's SIMD loads and stores trap as FP before they can reach the MMIO emulation). */
-#define CPTR_ADDED    (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
-#define L2_CPTR_TFP   1 /* n->l2_cptr: the CPU's CPTR_EL2 has TFP for its guest */
-#define L2_CPTR_TCPAC 2 /* and TCPAC */
-static uint64_t l2_cptr_bits(uint8_t f)
+/* The controls elvisor puts in the CPU's other EL2 registers for its guest, while it runs and
+ * the vCPU is loaded (n->l2_cpu, NESTED_L2_*): the CPU's CPTR_EL2 traps its guest's FP/SIMD (TFP)
+ * and CPACR_EL1 accesses (TCPAC) when its CPTR_EL2 does (TTA: elvisor's own, always); its
+ * CNTHCTL_EL2 traps that guest's physical counter reads when its EL1PCTEN is clear (elvisor's
+ * has it set: the counter is every VM's); its MDCR_EL2 takes that guest's debug exceptions to
+ * EL2 (TDE, which also traps the debug registers) when its TDE is set. Set at the ERET into
+ * that guest and at a vCPU load while it runs; cleared at the switch back and whenever the vCPU
+ * is put (TFP traps EL2's own FP/SIMD too: the FP registers of the next vCPU are switched with
+ * it clear; nothing of elvisor's exit path uses them, and its guest's SIMD loads and stores
+ * trap as FP before they can reach the MMIO emulation). Each is a read-modify-write of only
+ * its own bits: vdev/vdebug_regs.c and vdev/vpmu.c change other fields of MDCR_EL2. */
+#define CPTR_ADDED (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
+
+static uint8_t l2_cpu_of(const struct nested_vcpu *n, uint64_t cptr)
 {
-    return ((f & L2_CPTR_TFP) ? CPTR_EL2_TFP : 0) | ((f & L2_CPTR_TCPAC) ? CPTR_EL2_TCPAC : 0);
+    uint64_t cnthctl = nested_cnthctl_nvhe(n);
+    return (uint8_t)(((cptr & CPTR_EL2_TFP) ? NESTED_L2_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? NESTED_L2_TCPAC : 0) |
+                     ((cnthctl & CNTHCTL_EL2_EL1PCTEN) ? 0 : NESTED_L2_PCT) |
+                     ((n->el2.mdcr & MDCR_EL2_TDE) ? NESTED_L2_TDE : 0));
 }
 
-void nested_traps_cptr(const struct nested_vcpu *n, bool on)
+void nested_traps_cpu(const struct nested_vcpu *n, bool on)
 {
-    if (!n->l2_cptr)
+    uint8_t f = n->l2_cpu;
+    if (!f)
         return;
-    uint64_t cptr = sysreg_read(cptr_el2), bits = l2_cptr_bits(n->l2_cptr);
-    sysreg_write(cptr_el2, on ? cptr | bits : cptr & ~bits);
+    if (f & (NESTED_L2_TFP | NESTED_L2_TCPAC)) {
+        uint64_t bits = ((f & NESTED_L2_TFP) ? CPTR_EL2_TFP : 0) | ((f & NESTED_L2_TCPAC) ? CPTR_EL2_TCPAC : 0);
+        uint64_t cptr = sysreg_read(cptr_el2);
+        sysreg_write(cptr_el2, on ? cptr | bits : cptr & ~bits);
+    }
+    if (f & NESTED_L2_PCT) {
+        uint64_t c = sysreg_read(cnthctl_el2);
+        sysreg_write(cnthctl_el2, on ? c & ~CNTHCTL_EL2_EL1PCTEN : c | CNTHCTL_EL2_EL1PCTEN);
+    }
+    if (f & NESTED_L2_TDE) {
+        uint64_t m = sysreg_read(mdcr_el2);
+        sysreg_write(mdcr_el2, on ? m | MDCR_EL2_TDE : m & ~MDCR_EL2_TDE);
+    }
     isb();
 }
 
@@ -304,37 +378,42 @@ uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr,
     *set = hcr & HCR_L2_ADDED;
     uint64_t cptr = cptr_nvhe(n);
     bool want = (hcr & HCR_FORWARDED) || (~hcr & HCR_PAUTH) || (cptr & CPTR_FORWARDED) ||
-                (n->el2.mdcr & MDCR_FORWARDED) || !(nested_cnthctl_nvhe(n) & CNTHCTL_EL2_EL1PCEN);
+                (n->el2.mdcr & MDCR_FORWARDED) || (~nested_cnthctl_nvhe(n) & CNTHCTL_FORWARDED) || n->ptimer_lazy;
     exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
-    if (__builtin_expect((cptr & CPTR_ADDED) != 0, 0)) {
-        n->l2_cptr =
-            (uint8_t)(((cptr & CPTR_EL2_TFP) ? L2_CPTR_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? L2_CPTR_TCPAC : 0));
-        nested_traps_cptr(n, true);
-    }
+    n->l2_cpu = want ? l2_cpu_of(n, cptr) : 0;
+    if (__builtin_expect(n->l2_cpu != 0, 0))
+        nested_traps_cpu(n, true);
     return ~hcr & HCR_PAUTH & v->hcr_parts;
 }
 
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
 {
-    if (__builtin_expect(n->l2_cptr, 0)) {
-        nested_traps_cptr(n, false);
-        n->l2_cptr = 0;
+    if (__builtin_expect(n->l2_cpu, 0)) {
+        nested_traps_cpu(n, false);
+        n->l2_cpu = 0;
     }
     exit_set_mode(v, NESTED_EXIT_VEL2);
 }
 
-/* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register, PAC or WFx
- * instruction of the guest hypervisor's guest goes to virtual EL2 when its controls say so,
- * else where every VM's goes. */
+/* NESTED_EXIT_L2's own rows (vdev/trap_table.c): a trapped system register, PAC, WFx or FP/SIMD
+ * instruction or a debug exception of the guest hypervisor's guest goes to virtual EL2 when its
+ * controls say so, else where every VM's goes. */
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
 {
     struct nested_vcpu *n = nested_of(v);
     if (!n || !n->at_el1)
         return exit_main(v, esr);
+    /* E2H = 1: its guest's EL1 physical timer put in place at its first CNTP_* access
+     * (op0 = 3, op1 = 3, CRn = 14, CRm = 2), before anything reads it. */
+    if (__builtin_expect(n->ptimer_lazy, 0) && esr_ec(esr) == ESR_EC_SYS64 &&
+        (esr & SYSREG(3, 7, 15, 15, 0)) == SYSREG(3, 3, 14, 2, 0))
+        nested_vhe_ptimer_claim(v, n);
     uint64_t hcr = __atomic_load_n(&n->vncr[VNCR_HCR_EL2 / 8], __ATOMIC_RELAXED);
     struct nested_ctls c;
     ctls_of(n, hcr, &c);
     if (nested_trap_is_vel2s(esr, &c)) {
+        if (esr_ec(esr) == ESR_EC_WATCHPT_LOW) /* FAR_EL2: the address the watchpoint matched */
+            n->el2.far = sysreg_read(far_el2);
         nested_take(v, n, esr);
         return EXIT_RESUME;
     }

@@ -26,6 +26,7 @@
 #include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/psr.h"
+#include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/regs/vncr.h"
 
 /* The EL1 registers that hold its EL2&0 regime while virtual EL2 runs with E2H = 1, and the
@@ -84,10 +85,53 @@ static void park(struct vcpu *v, struct nested_vcpu *n)
     vtimer_park(v, &n->vncr[VNCR_CNTV_CTL_EL0 / 8], &n->vncr[VNCR_CNTV_CVAL_EL0 / 8], &n->vncr[VNCR_CNTVOFF_EL2 / 8]);
 }
 
+/* Its guest's EL1 physical timer (CNTP_*_EL02 in the VNCR page, 0x178 and 0x180): with E2H = 1
+ * the VM's emulated EL1 physical timer (vdev/vptimer.c, PPI 14) is that guest's, and its EL2
+ * physical timer (PPI 10) the one its own CNTP_*_EL0 reach (vptimer_vhe). While its guest runs
+ * the two are put back in their E2H = 0 places, so that the guest's CNTP_* accesses (trapped:
+ * elvisor's CNTHCTL_EL2.EL1PCEN is 0; not forwarded when its EL1PCEN is 1, as Linux's KVM in
+ * VHE mode sets it) reach its own timer, loaded from the page at the switch and stored back at
+ * the exit. At virtual EL2 that timer keeps running from its place (a deadline passed there
+ * raises PPI 14, taken there as any interrupt of the VM), and follows what the guest
+ * hypervisor writes in the page at each of its ERETs (ptimer_follow): KVM's vCPU put turns it
+ * off through CNTP_CTL_EL02, and a level it left high is then dropped at the ERET of the
+ * handler that took it, as for the maintenance interrupt ("Interrupts for its guest").
+ *
+ * The move costs two timer updates each way, so it is made only when that guest needs its timer:
+ * at the switch if the page has it enabled, else at that guest's first CNTP_* access
+ * (nested_vhe_ptimer_claim from nested_traps.c, whose rows its exits then go through:
+ * n->ptimer_lazy); a guest that never touches it (Linux's, on its virtual timer) pays nothing. */
+static void ptimer_from_page(struct vcpu *v, struct nested_vcpu *n, unsigned which)
+{
+    uint64_t cval = __atomic_load_n(&n->vncr[VNCR_CNTP_CVAL_EL0 / 8], __ATOMIC_RELAXED);
+    uint64_t ctl =
+        __atomic_load_n(&n->vncr[VNCR_CNTP_CTL_EL0 / 8], __ATOMIC_RELAXED) & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+    if (vptimer_read(v, which, VPTIMER_CVAL) != cval)
+        vptimer_write(v, which, VPTIMER_CVAL, cval);
+    if ((vptimer_read(v, which, VPTIMER_CTL) & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != ctl)
+        vptimer_write(v, which, VPTIMER_CTL, ctl);
+}
+
+void nested_vhe_ptimer_follow(struct vcpu *v, struct nested_vcpu *n)
+{
+    if (n->vhe && !n->at_el1)
+        ptimer_from_page(v, n, VPTIMER_EL2_PHYS); /* its guest's, in the other place (vptimer_vhe) */
+}
+
+void nested_vhe_ptimer_claim(struct vcpu *v, struct nested_vcpu *n)
+{
+    n->ptimer_lazy = false;
+    vptimer_vhe(v, false);
+    ptimer_from_page(v, n, VPTIMER_EL1_PHYS);
+}
+
 void nested_vhe_guest_load(struct vcpu *v, struct nested_vcpu *n)
 {
     if (!n->vhe)
         return;
+    n->ptimer_lazy = true;
+    if (__atomic_load_n(&n->vncr[VNCR_CNTP_CTL_EL0 / 8], __ATOMIC_RELAXED) & CNT_CTL_ENABLE)
+        nested_vhe_ptimer_claim(v, n);
     sysreg_write(cntkctl_el1, n->cntkctl12);
     n->el2.cnthv_ctl = sysreg_read(cntv_ctl_el0);
     n->el2.cnthv_cval = sysreg_read(cntv_cval_el0);
@@ -101,6 +145,14 @@ void nested_vhe_guest_save(struct vcpu *v, struct nested_vcpu *n)
     if (!n->vhe)
         return;
     n->cntkctl12 = sysreg_read(cntkctl_el1);
+    if (!n->ptimer_lazy) {
+        __atomic_store_n(&n->vncr[VNCR_CNTP_CVAL_EL0 / 8], vptimer_read(v, VPTIMER_EL1_PHYS, VPTIMER_CVAL),
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&n->vncr[VNCR_CNTP_CTL_EL0 / 8], vptimer_read(v, VPTIMER_EL1_PHYS, VPTIMER_CTL),
+                         __ATOMIC_RELAXED);
+        vptimer_vhe(v, true);
+    }
+    n->ptimer_lazy = false;
     __atomic_store_n(&n->vncr[VNCR_CNTV_CTL_EL0 / 8], sysreg_read(cntv_ctl_el0), __ATOMIC_RELAXED);
     __atomic_store_n(&n->vncr[VNCR_CNTV_CVAL_EL0 / 8], sysreg_read(cntv_cval_el0), __ATOMIC_RELAXED);
     sysreg_write(cntv_ctl_el0, n->el2.cnthv_ctl);

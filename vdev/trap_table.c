@@ -31,7 +31,7 @@ const unsigned vdev_nr_exit_hooks = sizeof(vdev_exit_hooks) / sizeof(vdev_exit_h
  * shadow stage 2's aborts are the guest hypervisor's business first; no other VM dispatches
  * through these rows. Its guest, when that hypervisor asked for some of its traps
  * (NESTED_EXIT_L2, vdev/nested_traps.c), also sends trapped system registers, PAC, WFx
- * and FP/SIMD instructions to virtual EL2 first. */
+ * and FP/SIMD instructions and debug exceptions to virtual EL2 first. */
 #define NESTED_VEL2_ROWS                                                                         \
     { ESR_EC_HVC64, EXITC_HVC, nested_hvc }, { ESR_EC_SMC64, EXITC_SMC, nested_smc },            \
         { ESR_EC_ERET, EXITC_OTHER, nested_eret }, { ESR_EC_DABT_LOW, EXITC_MMIO, nested_dabt }, \
@@ -45,6 +45,11 @@ static const struct exit_hook nested_l2_rows[] = {
     { ESR_EC_PAC, EXITC_OTHER, nested_guest_trap },
     { ESR_EC_WFX, EXITC_BY_HANDLER, nested_guest_trap },
     { ESR_EC_FP_ASIMD, EXITC_OTHER, nested_guest_trap },
+    /* its MDCR_EL2.TDE: the CPU's has it while its guest runs (vdev/nested_traps.c) */
+    { ESR_EC_BREAKPT_LOW, EXITC_OTHER, nested_guest_trap },
+    { ESR_EC_SOFTSTP_LOW, EXITC_OTHER, nested_guest_trap },
+    { ESR_EC_WATCHPT_LOW, EXITC_OTHER, nested_guest_trap },
+    { ESR_EC_BRK64, EXITC_OTHER, nested_guest_trap },
 };
 #define ROWS(r)                     \
     {                               \
@@ -61,7 +66,7 @@ const unsigned vdev_nr_exit_modes = 0;
 #endif
 
 const struct sysreg_table *const vdev_sysreg_tables[] = {
-    &id_reg_table,        &vsysreg_table,           &vgic_sysreg_table,       &vptimer_sysreg_table,
+    &id_reg_table,           &vsysreg_table,           &vgic_sysreg_table,       &vptimer_sysreg_table,
     &vdebug_sysreg_table,
 #if CONFIG_PMU
     &vpmu_sysreg_table,
@@ -70,7 +75,8 @@ const struct sysreg_table *const vdev_sysreg_tables[] = {
     &vpauth_sysreg_table,
 #endif
 #if CONFIG_NESTED
-    &nested_sysreg_table, &nested_gic_sysreg_table, &nested_vhe_sysreg_table, &nested_timer_sysreg_table,
+    &nested_sysreg_table,    &nested_gic_sysreg_table, &nested_vhe_sysreg_table, &nested_timer_sysreg_table,
+    &nested_at_sysreg_table,
 #endif
 };
 const unsigned vdev_nr_sysreg_tables = sizeof(vdev_sysreg_tables) / sizeof(vdev_sysreg_tables[0]);

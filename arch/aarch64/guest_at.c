@@ -14,15 +14,21 @@ extern const char guest_at_insns[], guest_at_insns_end[], guest_at_fixup[];
  * than a device read) is reported in PAR_EL1 with F set; an external abort may come as an
  * exception instead, which guest_at_fixup_check resumes at guest_at_fixup: the vector that
  * takes it uses SP_EL0 and TPIDRRO_EL0 (the guest's) as scratch, so they are put back here. */
-int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
+uint64_t guest_at_raw(uint64_t va, unsigned op)
 {
-    uint64_t saved = sysreg_read(par_el1);
     uint64_t sp0 = sysreg_read(sp_el0), tpidrro = sysreg_read(tpidrro_el0);
-    uint64_t par = guest_at_walk(va, (el0 ? 2u : 0u) | (write ? 1u : 0u));
-    if (par == ~UINT64_C(0)) {
+    uint64_t par = guest_at_walk(va, op);
+    if (par == GUEST_AT_ABORTED) {
         sysreg_write(sp_el0, sp0);
         sysreg_write(tpidrro_el0, tpidrro);
     }
+    return par;
+}
+
+int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
+{
+    uint64_t saved = sysreg_read(par_el1);
+    uint64_t par = guest_at_raw(va, (el0 ? GUEST_AT_S1E0R : GUEST_AT_S1E1R) | (write ? 1u : 0u));
     sysreg_write(par_el1, saved);
     if (par & PAR_EL1_F)
         return -1;

@@ -55,7 +55,7 @@
 /* The trapped system registers are core/sysreg_trap.c's (tests/unit/test_sysreg.c): here the
  * SYS64 row only has to reach sysreg_trap, and trap_table.c's tables are empty stand-ins. */
 const struct sysreg_table id_reg_table, vsysreg_table, vgic_sysreg_table, vptimer_sysreg_table, vdebug_sysreg_table,
-    vpmu_sysreg_table, vpauth_sysreg_table, nested_sysreg_table;
+    vpmu_sysreg_table, vpauth_sysreg_table, nested_sysreg_table, nested_at_sysreg_table;
 const char *sysreg_trap_init(const struct sysreg_table *const *tables, unsigned nr) { return NULL; }
 void panic(const char *fmt, ...) { CHECK(0); }
 /* vdev/nested.c is linked (its HVC and SMC rows hand these VMs, none at virtual EL2, to

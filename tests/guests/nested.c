@@ -43,13 +43,16 @@
  * returns when the EL2 vector sends ELR_EL2 to el2_resume. */
 uint64_t enter_lower(uint64_t elr, uint64_t spsr, uint64_t x0);
 extern char el2_vectors[], el1_vectors[], el2_resume[], el1_entry[];
-uint64_t el2_saved[14];
+uint64_t el2_saved[2][16]; /* by vCPU (MPIDR_EL1.Aff0, 0 or 1): "l2smp" runs an L2 on both at once */
 
 __asm__(".text\n"
         ".global enter_lower\n"
         "enter_lower:\n"
         "    adrp x9, el2_saved\n"
         "    add x9, x9, :lo12:el2_saved\n"
+        "    mrs x10, mpidr_el1\n"
+        "    and x10, x10, #1\n"
+        "    add x9, x9, x10, lsl #7\n"
         "    stp x19, x20, [x9, #0]\n"
         "    stp x21, x22, [x9, #16]\n"
         "    stp x23, x24, [x9, #32]\n"
@@ -66,6 +69,9 @@ __asm__(".text\n"
         "el2_resume:\n"
         "    adrp x9, el2_saved\n"
         "    add x9, x9, :lo12:el2_saved\n"
+        "    mrs x10, mpidr_el1\n"
+        "    and x10, x10, #1\n"
+        "    add x9, x9, x10, lsl #7\n"
         "    ldp x19, x20, [x9, #0]\n"
         "    ldp x21, x22, [x9, #16]\n"
         "    ldp x23, x24, [x9, #32]\n"
@@ -142,6 +148,10 @@ void el1_main(void)
 
 static bool s2_mode, vhe_mode, hostile_el0, traps_mode, timers_mode;
 static void traps_exception(struct guest_frame *f, uint64_t esr);
+static bool l2smp_mode;
+static void l2smp_psci(struct guest_frame *f);
+static void l2smp_secondary(void);
+static void own_line_at_el2(uint64_t off, uint64_t esr);
 static void timer_irq(uint64_t off);
 static void l2_vexc(uint64_t off);
 static volatile unsigned el0_faults;
@@ -156,7 +166,8 @@ static bool hostile_s2(void);
 static bool irq_mode;
 static void irq_at_el2(void);
 static void run_l2(unsigned phase);
-static volatile unsigned l2_irqs, el2_irqs;
+static volatile unsigned l2_irqs, el2_irqs, l2_syncs;
+static volatile uint64_t l2_sync_esr;
 /* ICH_LR<n>_EL2 (IHI 0069H 12.4.6), ICH_HCR_EL2 (12.4.2), ICH_VMCR_EL2 (12.4.11). */
 #define ICH_LR_PENDING   (1UL << 62)
 #define ICH_LR_STATE     (3UL << 62)
@@ -196,6 +207,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
             s2_exception(f, esr);
         return;
     }
+    if (off == 0x400 && ec == EC_HVC64 && l2smp_mode && (esr & 0xffff) == 0) {
+        l2smp_psci(f); /* its L2's PSCI call */
+        return;
+    }
     if (off == 0x400 && ec == EC_HVC64) {
         if ((esr & 0xffff) == 1) {
             hvc_from_el1++;
@@ -221,6 +236,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     }
     if (off == 0x400 && traps_mode && ec != EC_HVC64) {
         traps_exception(f, esr);
+        return;
+    }
+    if (traps_mode && (off == 0x480 || off == 0x500 || off == 0x580)) { /* the VM's own line, routed */
+        own_line_at_el2(off, esr);
         return;
     }
     if (off == 0x200 && ec == 0 && undef_ok) { /* an UNDEFINED access it makes on purpose */
@@ -348,7 +367,8 @@ static bool hostile_e2h(void)
     return vbar_ok && el0_faults == 1 && (sysreg_read(CurrentEL) >> 2) == 2 && smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
-/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones, its EL2 timers
+/* Its controls for its guest made of garbage: CPTR_EL2 and MDCR_EL2 all ones (TDE among them),
+ * CNTHCTL_EL2 zero, its EL2 timers
  * with any deadline, VSESR_EL2 all ones, HCR_EL2 with every bit but those that change the
  * context (E2H, TGE, VM, IMO, HCD), so VF and VSE pending with FMO and AMO: its EL1 guest, all
  * of DAIF masked, runs its HVCs and comes back; the SError it never took is still pending in
@@ -359,6 +379,7 @@ static bool hostile_ctls(void)
     sysreg_write(vbar_el1, (uint64_t)el1_vectors);
     sysreg_write(cptr_el2, ~0UL);
     sysreg_write(mdcr_el2, ~0UL);
+    sysreg_write(cnthctl_el2, 0); /* every trap-when-clear control of its guest's timer and counter */
     sysreg_write(cnthp_cval_el2, ~0UL);
     sysreg_write(cnthp_ctl_el2, ~0UL);
     sysreg_write(s3_4_c14_c3_0, ~0UL); /* CNTHV_TVAL_EL2: a deadline passed */
@@ -373,6 +394,7 @@ static bool hostile_ctls(void)
     sysreg_write(cnthp_ctl_el2, 0);
     sysreg_write(cptr_el2, 0x22ffUL);
     sysreg_write(mdcr_el2, 0);
+    sysreg_write(cnthctl_el2, 3);
     gprintf("hostile: garbage controls: %u HVC from its guest, HCR_EL2 0x%lx after\n", hvc_from_el1 - before,
             (unsigned long)hcr);
     return hvc_from_el1 == before + 1 && (hcr & (1UL << 8)) && (sysreg_read(CurrentEL) >> 2) == 2 &&
@@ -951,6 +973,8 @@ extern char el1_smp_entry[];
 /* vCPU 1, started at virtual EL2 by vCPU 0's PSCI CPU_ON. */
 void guest_secondary_main(uint64_t index)
 {
+    if (l2smp_mode && index == 1)
+        l2smp_secondary();
     if (!smp_mode || index != 1) {
         for (;;)
             __asm__ volatile("wfi");
@@ -999,6 +1023,113 @@ static int s2smp(void)
     return guest_failures;
 }
 
+/* ---- "l2smp": an L2 of two vCPUs on its two vCPUs (docs/nested.md "Its guest on several vCPUs")
+ * ---- vCPU 0 runs L2 vCPU 0, whose PSCI CPU_ON by HVC it answers by having its own vCPU 1
+ * (started by PSCI at virtual EL2, waiting) enter L2 vCPU 1 at the entry and context asked for,
+ * with MPIDR Aff0 = 1 (its VMPIDR_EL2). Both L2 vCPUs count until each has counted L2SMP_COUNT
+ * (bounded in time), then HVC #2. No stage 2 of its own: the L2 shares the VM's IPA space. */
+#define L2SMP_COUNT   100000
+#define L2SMP_WAIT_US 5000000
+#define MPIDR_RES1    (1UL << 31)
+static volatile uint64_t l2smp_count[2], l2smp_mpidr[2], l2smp_entry, l2smp_ctx, l2smp_target;
+static volatile int64_t l2smp_on_ret = -1;
+static volatile unsigned l2smp_req, l2smp_stop, l2smp_done;
+static _Alignas(16) uint8_t l2smp_stack1[4096];
+extern char el1_l2smp_entry[], el1_l2smp_secondary_entry[];
+
+void el1_l2smp_main(void);
+void el1_l2smp_main(void)
+{
+    l2smp_mpidr[0] = sysreg_read(mpidr_el1);
+    register uint64_t x0 __asm__("x0") = PSCI_CPU_ON_64;
+    register uint64_t x1 __asm__("x1") = 1; /* its vCPU 1 (Aff0 = 1) */
+    register uint64_t x2 __asm__("x2") = (uint64_t)el1_l2smp_secondary_entry;
+    register uint64_t x3 __asm__("x3") = (uint64_t)(l2smp_stack1 + sizeof(l2smp_stack1));
+    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+    l2smp_on_ret = (int64_t)x0;
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while ((l2smp_count[0] < L2SMP_COUNT || l2smp_count[1] < L2SMP_COUNT) && cntvct() < end)
+        l2smp_count[0]++;
+    l2smp_stop = 1;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+void el1_l2smp_secondary_main(void);
+void el1_l2smp_secondary_main(void)
+{
+    l2smp_mpidr[1] = sysreg_read(mpidr_el1);
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while (!l2smp_stop && cntvct() < end)
+        l2smp_count[1]++;
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+
+__asm__(".text\n"
+        ".global el1_l2smp_entry\n"
+        "el1_l2smp_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_l2smp_main\n"
+        "1:  b 1b\n"
+        ".global el1_l2smp_secondary_entry\n"
+        "el1_l2smp_secondary_entry:\n" /* x0: the context its CPU_ON passed, its stack */
+        "    mov sp, x0\n"
+        "    bl el1_l2smp_secondary_main\n"
+        "2:  b 2b\n");
+
+/* Its HVC #0 from L2 vCPU 0: PSCI CPU_ON of Aff0 = 1, once; anything else INVALID_PARAMETERS. */
+static void l2smp_psci(struct guest_frame *f)
+{
+    if (f->x[0] == PSCI_CPU_ON_64 && f->x[1] == 1 && !l2smp_req) {
+        l2smp_entry = f->x[2];
+        l2smp_ctx = f->x[3];
+        l2smp_req = 1;
+        f->x[0] = 0;
+    } else {
+        f->x[0] = (uint64_t)-2;
+    }
+}
+
+/* Its vCPU 1: waits for the request, then runs L2 vCPU 1 until its HVC #2. */
+static void l2smp_secondary(void)
+{
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(vmpidr_el2, MPIDR_RES1 | 1);
+    uint64_t end = cntvct() + us_to_ticks(L2SMP_WAIT_US);
+    while (!l2smp_req && cntvct() < end)
+        __asm__ volatile("isb" ::: "memory");
+    if (l2smp_req)
+        enter_lower(l2smp_entry, SPSR_EL1H, l2smp_ctx);
+    l2smp_done = 1;
+    smc_call(PSCI_CPU_OFF, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+static int l2smp(void)
+{
+    l2smp_mode = true;
+    sysreg_write(vbar_el2, (uint64_t)el2_vectors);
+    sysreg_write(hcr_el2, HCR_RW);
+    sysreg_write(vmpidr_el2, MPIDR_RES1); /* L2 vCPU 0: Aff0 = 0 */
+    uint64_t mpidr1 = (sysreg_read(mpidr_el1) & 0xff00ffff00UL) | 1;
+    uint64_t r = smc_call(PSCI_CPU_ON_64, mpidr1, (uint64_t)guest_secondary_entry, 1);
+    check(r == 0, "l2smp_its_vcpu1_on", "PSCI CPU_ON returned %ld", (long)r);
+    enter_lower((uint64_t)el1_l2smp_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    bool done = smp_wait(&l2smp_done);
+    gprintf("l2smp: L2 vCPU 0 counted %lu, L2 vCPU 1 %lu; MPIDRs 0x%lx 0x%lx\n", (unsigned long)l2smp_count[0],
+            (unsigned long)l2smp_count[1], (unsigned long)l2smp_mpidr[0], (unsigned long)l2smp_mpidr[1]);
+    check(l2smp_req && l2smp_on_ret == 0, "l2smp_l2_cpu_on_answered_by_it", "request %u, CPU_ON returned %ld",
+          l2smp_req, (long)l2smp_on_ret);
+    check((l2smp_mpidr[0] & 0xffffff) == 0 && (l2smp_mpidr[1] & 0xffffff) == 1, "l2smp_l2_mpidrs_its_choice",
+          "0x%lx 0x%lx", (unsigned long)l2smp_mpidr[0], (unsigned long)l2smp_mpidr[1]);
+    check(l2smp_count[0] >= L2SMP_COUNT && l2smp_count[1] >= L2SMP_COUNT, "l2smp_both_l2_vcpus_progress", "%lu and %lu",
+          (unsigned long)l2smp_count[0], (unsigned long)l2smp_count[1]);
+    check(done, "l2smp_vcpu1_back_at_el2", "done %u", l2smp_done);
+    check(unexpected == 0, "l2smp_no_unexpected", "%u unexpected exceptions", unexpected);
+    return guest_failures;
+}
+
 /* ---- "irq": its vGIC for its guest (docs/nested.md "Interrupts for its guest") ---- */
 
 #define L2_VINTID     42 /* what its list register gives its guest */
@@ -1020,6 +1151,12 @@ void el1_exception(struct guest_frame *f, uint64_t off)
     }
     if (traps_mode && (off == 0x280 || off == 0x300 || off == 0x380)) { /* "traps": its virtual IRQ, FIQ, SError */
         l2_vexc(off);
+        return;
+    }
+    if (traps_mode && off == 0x200) { /* "traps": an exception its own controls keep at its EL1 */
+        l2_sync_esr = sysreg_read(esr_el1);
+        l2_syncs++;
+        sysreg_write(elr_el1, sysreg_read(elr_el1) + 4);
         return;
     }
     if (off != 0x280) { /* IRQ, current EL with SP_EL1 */
@@ -1227,6 +1364,9 @@ static int bench(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
     sysreg_write(hcr_el2, HCR_RW);
+    /* CNTHCTL_EL2 as Linux's KVM (nVHE) has it for its guests: EL1PCTEN set (the counter is
+     * theirs), EL1PCEN clear (their physical timer trapped); at reset it reads 0. */
+    sysreg_write(cnthctl_el2, 1);
     enter_lower((uint64_t)el1_bench_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
     if (hvc_from_el1 != BENCH_SAMPLES + 1 || unexpected)
         return gprintf("BENCH nested_hvc not-measured %u HVCs answered, %u unexpected exceptions\n", hvc_from_el1,
@@ -1284,6 +1424,121 @@ static void vhe_svc(struct guest_frame *f, uint64_t esr)
         f->x[0] += 0x100;
     else
         resume_main();
+}
+
+/* Its AT instructions (docs/nested.md "Address translation"): a stage 1 for its guest (4 KiB
+ * granule, 39-bit VAs from level 1): VA 0x40000000 a 2 MiB block at PA 0x40400000, EL1 read/write
+ * and no EL0; VA 0x40200000 one at 0x40600000, EL1 read-only; nothing from 1 GiB up. */
+#define AT_VA_RW   0x40000000UL
+#define AT_VA_RO   0x40200000UL
+#define AT_VA_EL0  0x40400000UL /* a block its EL0 may use too (AP[1]): PAN's business */
+#define AT_AP_EL0  (1UL << 6)
+#define AT_VA_NONE 0x80000000UL
+#define AT_PA_RW   0x40400000UL
+#define AT_PA_RO   0x40600000UL
+#define AT_BLOCK   (1UL | 3UL << 8 | 1UL << 10) /* valid block, inner shareable, AF; AttrIndx 0 */
+#define AT_AP_RO   (1UL << 7)                   /* AP[2]: read-only */
+#define AT_TCR     (25UL | 1UL << 8 | 1UL << 10 | 3UL << 12 | 1UL << 23 | 2UL << 32) /* T0SZ 25, WBWA, EPD1, 40-bit IPA */
+#define AT_SCTLR   (SCTLR_L2 | 1UL)                                                  /* M */
+#define PAR_F      1UL
+#define PAR_FST(p) (((p) >> 1) & 0x3f)
+#define PAR_PA(p)  ((p)&0xfffffffff000UL)
+static _Alignas(4096) uint64_t at_l1[512], at_l2[512];
+
+static uint64_t at_s1e1r(uint64_t va)
+{
+    __asm__ volatile("at s1e1r, %0\n isb" ::"r"(va) : "memory");
+    return sysreg_read(par_el1);
+}
+
+/* With E2H = 1 and its CNTHCTL_EL2.EL1PCEN set (bit 11 in that layout, as Linux's KVM in VHE
+ * mode leaves it): its guest's CNTP_CVAL_EL0 is that guest's own timer, the CNTP_CVAL_EL02 it
+ * wrote, not its own EL2 physical timer (its CNTP_CVAL_EL0); what its guest writes there it
+ * reads back through CNTP_CVAL_EL02. */
+#define L2_CNTP_GIVEN 0x123456789aUL
+#define L2_CNTP_NEW   0x2233445566UL
+#define OWN_CNTP      0x7777777777UL
+static volatile uint64_t l2_cntp_read;
+void el1_cntp_main(void);
+void el1_cntp_main(void)
+{
+    l2_cntp_read = sysreg_read(cntp_cval_el0);
+    sysreg_write(cntp_cval_el0, L2_CNTP_NEW);
+    __asm__ volatile("hvc #2" ::: "memory");
+}
+__asm__(".text\n"
+        ".global el1_cntp_entry\n"
+        "el1_cntp_entry:\n"
+        "    mov sp, x0\n"
+        "    bl el1_cntp_main\n"
+        "1:  b 1b\n");
+extern char el1_cntp_entry[];
+
+static void vhe_guest_ptimer(void)
+{
+    sysreg_write(cnthctl_el2, (1UL << 11) | (1UL << 10) | 3); /* EL1PCEN, EL1PCTEN, EL0PCTEN, EL0VCTEN */
+    sysreg_write(cntp_cval_el0, OWN_CNTP);                    /* its EL2 physical timer */
+    sysreg_write(s3_5_c14_c2_2, L2_CNTP_GIVEN);               /* CNTP_CVAL_EL02 */
+    sysreg_write(hcr_el2, HCR_E2H | HCR_RW);
+    enter_lower((uint64_t)el1_cntp_entry, SPSR_EL1H, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    uint64_t el02 = sysreg_read(s3_5_c14_c2_2), own = sysreg_read(cntp_cval_el0);
+    check(l2_cntp_read == L2_CNTP_GIVEN && el02 == L2_CNTP_NEW && own == OWN_CNTP, "vhe_l2_cntp_is_its_own",
+          "its guest read 0x%lx, CNTP_CVAL_EL02 0x%lx, its CNTP_CVAL_EL0 0x%lx", (unsigned long)l2_cntp_read,
+          (unsigned long)el02, (unsigned long)own);
+}
+
+/* With E2H = 1 (TGE = 0): its guest's regime through the EL12 names. */
+static void vhe_at(void)
+{
+    at_l1[1] = (uint64_t)at_l2 | 3;
+    at_l2[0] = AT_PA_RW | AT_BLOCK;
+    at_l2[1] = AT_PA_RO | AT_BLOCK | AT_AP_RO;
+    at_l2[2] = AT_PA_RW | AT_BLOCK | AT_AP_EL0;
+    sysreg_write(s3_5_c10_c2_0, 0xffUL);         /* MAIR_EL12: Attr0 Normal write-back */
+    sysreg_write(s3_5_c2_c0_2, AT_TCR);          /* TCR_EL12 */
+    sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1); /* TTBR0_EL12 */
+    sysreg_write(s3_5_c1_c0_0, AT_SCTLR);        /* SCTLR_EL12: its guest's MMU on */
+    uint64_t par = at_s1e1r(AT_VA_RW + 0x1234);
+    check(!(par & PAR_F) && PAR_PA(par) == AT_PA_RW + 0x1000, "vhe_at_s1e1r_its_guests_regime", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    __asm__ volatile("at s1e1w, %0\n isb" ::"r"(AT_VA_RO) : "memory");
+    par = sysreg_read(par_el1);
+    check((par & PAR_F) && PAR_FST(par) == 0x0e, "vhe_at_s1e1w_read_only_permission_fault", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    __asm__ volatile("at s1e0r, %0\n isb" ::"r"(AT_VA_RW) : "memory");
+    par = sysreg_read(par_el1);
+    check((par & PAR_F) && PAR_FST(par) == 0x0e, "vhe_at_s1e0r_no_el0_permission_fault", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    par = at_s1e1r(AT_VA_NONE);
+    check((par & PAR_F) && PAR_FST(par) == 0x05, "vhe_at_unmapped_translation_fault_l1", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    /* AT S1E1RP (FEAT_PAN2) with its PSTATE.PAN: on a block its EL0 may use, a permission fault
+     * with PAN = 1, none with PAN = 0 (MSR PAN, #imm spelled as .inst for an Armv8.0 assembler). */
+    __asm__ volatile(".inst 0xd500419f\n" /* msr pan, #1 */
+                     "sys #0, c7, c9, #0, %0\n isb\n"
+                     ".inst 0xd500409f" /* msr pan, #0 */
+                     ::"r"(AT_VA_EL0)
+                     : "memory");
+    uint64_t par_pan = sysreg_read(par_el1);
+    __asm__ volatile("sys #0, c7, c9, #0, %0\n isb" ::"r"(AT_VA_EL0) : "memory");
+    par = sysreg_read(par_el1);
+    check((par_pan & PAR_F) && PAR_FST(par_pan) == 0x0e && !(par & PAR_F) && PAR_PA(par) == AT_PA_RW,
+          "vhe_at_s1e1rp_with_its_pan", "PAR_EL1 0x%lx with PAN, 0x%lx without", (unsigned long)par_pan,
+          (unsigned long)par);
+    /* Its own EL2&0 regime, MMU off: the output is the VA (flat). */
+    __asm__ volatile("at s1e2r, %0\n isb" ::"r"(0x40123456UL) : "memory");
+    par = sysreg_read(par_el1);
+    check(!(par & PAR_F) && PAR_PA(par) == 0x40123000UL, "vhe_at_s1e2r_own_regime_flat", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    /* Garbage for its guest's regime: a PAR_EL1, nothing else. */
+    sysreg_write(s3_5_c2_c0_2, ~0UL);
+    sysreg_write(s3_5_c2_c0_0, GARBAGE);
+    par = at_s1e1r(GARBAGE);
+    gprintf("vhe: AT on a garbage regime: PAR_EL1 0x%lx\n", (unsigned long)par);
+    sysreg_write(s3_5_c2_c0_2, AT_TCR);
+    sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1);
+    check((par & PAR_F) && sysreg_read(vbar_el1) == (uint64_t)el2_vectors, "vhe_at_garbage_regime_faults",
+          "PAR_EL1 0x%lx", (unsigned long)par);
 }
 
 static int vhe(void)
@@ -1352,6 +1607,8 @@ static int vhe(void)
     __asm__ volatile("hvc #3" ::: "memory");
     check(hvc_at_el2 == 1 && (last_spsr & 0xf) == 9, "vhe_hvc_at_el2_own_vector", "%u, SPSR_EL2 0x%lx", hvc_at_el2,
           (unsigned long)last_spsr);
+    vhe_guest_ptimer();
+    vhe_at();
 
     /* Back to E2H = 0: its EL2 registers keep their values, the EL12 names are UNDEFINED. */
     sysreg_write(hcr_el2, HCR_RW);
@@ -1365,6 +1622,10 @@ static int vhe(void)
           (unsigned long)ttbr1_2b, undefs, (unsigned long)last_esr);
     __asm__ volatile("hvc #3" ::: "memory");
     check(hvc_at_el2 == 2, "vhe_e2h0_hvc_own_vector", "%u", hvc_at_el2);
+    /* With E2H = 0 the same AT reaches the same registers of its guest (the VNCR page). */
+    uint64_t par = at_s1e1r(AT_VA_RW + 0x1234);
+    check(!(par & PAR_F) && PAR_PA(par) == AT_PA_RW + 0x1000, "vhe_at_e2h0_s1e1r_its_guests_regime", "PAR_EL1 0x%lx",
+          (unsigned long)par);
     check(unexpected == 0, "vhe_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
@@ -1391,9 +1652,12 @@ static int vhe(void)
      (uint64_t)(crm) << 1 | (rd))
 #define SYS_ISS_MASK 0x3ffc1fUL /* ISS[21:0] without Rt [9:5] */
 
+#define DEBUG_REGS 0x09010000UL /* elvisor,debug-regs in tests/configs/nested-traps.dts */
 static volatile unsigned trap_phase, traps_taken;
-static volatile uint64_t trap_esr, trap_elr, l2_got;
-extern char l2_trap_insn[];
+static volatile uint64_t own_line;
+static volatile uint64_t trap_esr, trap_elr, l2_got, l2_dczid;
+static _Alignas(2048) volatile uint8_t zva_block[2048];
+extern char l2_trap_insn[], l2_zva_insn[], l2_brk_insn[];
 
 /* Its guest: one trapped thing per phase, at l2_trap_insn, then HVC #2. Reads land in x9. */
 void el1_traps_main(void);
@@ -1444,6 +1708,28 @@ void el1_traps_main(void)
     case 15:
         __asm__ volatile("mrs %0, oslsr_el1" : "+r"(x9)::"memory");
         break;
+    case 16: /* an IMPLEMENTATION DEFINED register (CRn = 15) */
+        __asm__ volatile("mrs %0, s3_0_c15_c0_0" : "+r"(x9)::"memory");
+        break;
+    case 17: /* LORID_EL1 */
+        __asm__ volatile("mrs %0, s3_0_c10_c4_7" : "+r"(x9)::"memory");
+        break;
+    case 18: /* DCZID_EL0 (kept), then DC ZVA: the CPU zeroes nothing when it traps */
+        __asm__ volatile("mrs %0, dczid_el0" : "=r"(l2_dczid)::"memory");
+        __asm__ volatile(".global l2_zva_insn\nl2_zva_insn: dc zva, %0" ::"r"(&zva_block[0]) : "memory");
+        break;
+    case 19:
+        __asm__ volatile("mrs %0, dczid_el0" : "=r"(l2_dczid)::"memory");
+        break;
+    case 20:
+        __asm__ volatile("mrs %0, cntpct_el0" : "+r"(x9)::"memory");
+        break;
+    case 21:
+        __asm__ volatile(".global l2_brk_insn\nl2_brk_insn: brk #0x42" ::: "memory");
+        break;
+    case 22: /* the VM's own line (elvisor,debug-regs DEBUG_VLINE), then as phase 11 */
+        *(volatile uint64_t *)(DEBUG_REGS + 0x110) = own_line;
+        /* fall through */
     case 11: { /* a virtual FIQ or SError, if any, is taken at once: a short bounded wait */
         uint64_t end = cntvct() + us_to_ticks(20000);
         while (cntvct() < end)
@@ -1637,6 +1923,62 @@ static void cptr_mdcr(void)
     check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
 }
 
+/* Its HCR_EL2.TIDCP, TLOR, TDZ, CNTHCTL_EL2.EL1PCTEN and MDCR_EL2.TDE for its guest: each
+ * thing they trap at VBAR_EL2 + 0x400 with its syndrome; with the control clear, what the VM
+ * gives (an IMPLEMENTATION DEFINED register UNDEFINED at its guest's own vector, LORID_EL1 0: no
+ * LORegions, DCZID_EL0.DZP = 0, the counter, BRK at its guest's own vector). */
+#define HCR_TIDCP    (1UL << 20)
+#define HCR_TDZ      (1UL << 28)
+#define HCR_TLOR     (1UL << 35)
+#define EC_BRK64     0x3c
+#define DCZID_DZP    (1UL << 4)
+#define CNTHCTL_PCEN (1UL << 1) /* EL1PCEN: its guest's EL1 physical timer not trapped */
+#define CNTHCTL_PCT  (1UL << 0) /* EL1PCTEN: its guest's CNTPCT_EL0 not trapped */
+#define MDCR_TDE     (1UL << 8)
+
+static void more_controls(void)
+{
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors); /* its guest's (NV1: the VNCR page's slot) */
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN | CNTHCTL_PCT);
+    bool ok = trap_run(16, HCR_TIDCP, true, EC_SYS64, SYS_ISS(3, 0, 15, 0, 0, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tidcp_impdef_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    unsigned syncs = l2_syncs;
+    ok = trap_run(16, 0, false, 0, 0, 0);
+    check(ok && l2_syncs == syncs + 1 && (l2_sync_esr >> 26) == 0, "traps_tidcp_clear_undefined_at_its_guest",
+          "%u at its guest, ESR_EL1 0x%lx", l2_syncs - syncs, (unsigned long)l2_sync_esr);
+    ok = trap_run(17, HCR_TLOR, true, EC_SYS64, SYS_ISS(3, 0, 10, 4, 7, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_tlor_lorid_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    ok = trap_run(17, 0, false, 0, 0, 0);
+    check(ok && l2_got == 0, "traps_tlor_clear_lorid_elvisors", "its guest read 0x%lx", (unsigned long)l2_got);
+    ok = trap_run(18, HCR_TDZ, true, EC_SYS64, SYS_ISS(1, 3, 7, 4, 1, 0), SYS_ISS_MASK);
+    check(ok && trap_elr == (uint64_t)l2_zva_insn && (l2_dczid & DCZID_DZP), "traps_tdz_dc_zva_to_el2",
+          "ESR_EL2 0x%lx, its guest's DCZID_EL0 0x%lx", (unsigned long)trap_esr, (unsigned long)l2_dczid);
+    ok = trap_run(19, 0, false, 0, 0, 0);
+    check(ok && !(l2_dczid & DCZID_DZP), "traps_tdz_clear_dczid_dzp_0", "its guest's DCZID_EL0 0x%lx",
+          (unsigned long)l2_dczid);
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN); /* its guest's physical counter trapped */
+    ok = trap_run(20, 0, true, EC_SYS64, SYS_ISS(3, 3, 14, 0, 1, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "traps_el1pcten_cntpct_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(cnthctl_el2, CNTHCTL_PCEN | CNTHCTL_PCT);
+    uint64_t before = sysreg_read(cntpct_el0);
+    ok = trap_run(20, 0, false, 0, 0, 0);
+    check(ok && l2_got != TRAP_MARK && l2_got >= before && l2_got <= sysreg_read(cntpct_el0),
+          "traps_el1pcten_set_cntpct_read", "its guest read 0x%lx (from 0x%lx)", (unsigned long)l2_got,
+          (unsigned long)before);
+    sysreg_write(mdcr_el2, MDCR_TDE);
+    ok = trap_run(21, 0, true, EC_BRK64, 0x42, 0xffff);
+    check(ok && trap_elr == (uint64_t)l2_brk_insn, "mdcr_tde_brk_to_el2", "ESR_EL2 0x%lx ELR_EL2 0x%lx",
+          (unsigned long)trap_esr, (unsigned long)trap_elr);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    check(ok && l2_got == TRAP_MARK, "mdcr_tde_mdscr_to_el2", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
+    sysreg_write(mdcr_el2, 0);
+    syncs = l2_syncs;
+    ok = trap_run(21, 0, false, 0, 0, 0);
+    check(ok && l2_syncs == syncs + 1 && (l2_sync_esr >> 26) == EC_BRK64 && (l2_sync_esr & 0xffff) == 0x42,
+          "mdcr_tde_clear_brk_at_its_guest", "%u at its guest, ESR_EL1 0x%lx", l2_syncs - syncs,
+          (unsigned long)l2_sync_esr);
+}
+
 /* Its virtual IRQ (HCR_EL2.IMO + VI), FIQ (FMO + VF) and SError (AMO + VSE, VSESR_EL2's
  * syndrome) for its guest: taken at its guest's vector (VBAR_EL1 + 0x280, + 0x300, + 0x380),
  * which ends the run. */
@@ -1672,6 +2014,61 @@ static bool vexc_run(uint64_t controls, unsigned *taken)
     enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~daif_open, (uint64_t)(el1_stack + sizeof(el1_stack)));
     *taken = vexcs - before;
     return (last_esr >> 26) == EC_HVC64 && (last_esr & 0xffff) == 2;
+}
+
+/* The VM's own IRQ, FIQ and SError lines (elvisor,debug-regs) raised by its guest: with its
+ * HCR_EL2.IMO, FMO, AMO they are its, taken at VBAR_EL2 + 0x480, 0x500, 0x580 (the SError with
+ * ESR_EL2 EC 0x2f); without, its guest's (at VBAR_EL1 + 0x280, 0x300, 0x380). It lowers the
+ * level lines before anything unmasks them. */
+static volatile uint64_t line_off, line_esr;
+static volatile unsigned lines_at_el2;
+
+static void own_line_at_el2(uint64_t off, uint64_t esr)
+{
+    line_off = off;
+    line_esr = esr;
+    lines_at_el2++;
+    *(volatile uint64_t *)(DEBUG_REGS + 0x110) = 0;
+    resume_main();
+}
+
+/* Phase 22: its guest raises `line` (DEBUG_VLINE bits: 1 IRQ, 2 FIQ, 4 SError) with its DAIF
+ * open but D, under HCR_EL2 = RW | controls: where it was taken (0 nowhere), and whether its
+ * guest took it. */
+static uint64_t own_line_run(uint64_t controls, uint64_t line, unsigned *at_its_guest)
+{
+    unsigned before = vexcs, el2_before = lines_at_el2;
+    trap_phase = 22;
+    own_line = line;
+    line_off = 0;
+    sysreg_write(vbar_el1, (uint64_t)el1_vectors);
+    sysreg_write(hcr_el2, HCR_RW | controls);
+    enter_lower((uint64_t)el1_traps_entry, SPSR_EL1H & ~0x1c0UL, (uint64_t)(el1_stack + sizeof(el1_stack)));
+    sysreg_write(hcr_el2, HCR_RW);
+    *(volatile uint64_t *)(DEBUG_REGS + 0x110) = 0;
+    *at_its_guest = vexcs - before;
+    return lines_at_el2 == el2_before + 1 ? line_off : 0;
+}
+
+static void own_lines(void)
+{
+    unsigned l2;
+    uint64_t off = own_line_run(HCR_AMO, 4, &l2);
+    check(off == 0x580 && l2 == 0 && (line_esr >> 26) == EC_SERROR, "lines_serror_amo_to_el2",
+          "at 0x%lx, ESR_EL2 0x%lx, %u at its guest", (unsigned long)off, (unsigned long)line_esr, l2);
+    off = own_line_run(0, 4, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x380, "lines_serror_without_amo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
+    off = own_line_run(HCR_FMO, 2, &l2);
+    check(off == 0x500 && l2 == 0, "lines_fiq_fmo_to_el2", "at 0x%lx, %u at its guest", (unsigned long)off, l2);
+    off = own_line_run(0, 2, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x300, "lines_fiq_without_fmo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
+    off = own_line_run(HCR_IMO, 1, &l2);
+    check(off == 0x480 && l2 == 0, "lines_irq_imo_to_el2", "at 0x%lx, %u at its guest", (unsigned long)off, l2);
+    off = own_line_run(HCR_AMO | HCR_IMO, 2, &l2);
+    check(off == 0 && l2 == 1 && vexc_off == 0x300, "lines_fiq_with_amo_imo_its_guests",
+          "at 0x%lx, %u at its guest (0x%lx)", (unsigned long)off, l2, (unsigned long)vexc_off);
 }
 
 static void virtual_exceptions(void)
@@ -1746,7 +2143,9 @@ static int traps(void)
                   3);
     check(ok, "traps_all_controls_at_once", "ESR_EL2 0x%lx", (unsigned long)trap_esr);
     cptr_mdcr();
+    more_controls();
     virtual_exceptions();
+    own_lines();
     traps_mode = false;
     el2_timers();
     check(unexpected == 0, "traps_no_unexpected", "%u unexpected exceptions", unexpected);
@@ -1763,6 +2162,8 @@ int guest_main(void)
         return stage2();
     if (args && !strcmp(args, "s2smp"))
         return s2smp();
+    if (args && !strcmp(args, "l2smp"))
+        return l2smp();
     if (args && !strcmp(args, "irq"))
         return irqs();
     if (args && !strcmp(args, "vhe"))

@@ -19,8 +19,12 @@ STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vba
          "nested_back_at_el2", "nested_hvc_at_el2_own_vector", "nested_psci_by_smc", "nested_no_unexpected")
 VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_names_are_el2",
              "vhe_el12_are_its_guests", "vhe_el0_svc_to_el2", "vhe_el0_svc_answered", "vhe_l2_hvc_taken",
-             "vhe_l2_syndrome", "vhe_el2_regs_kept_across_l2", "vhe_hvc_at_el2_own_vector", "vhe_back_to_e2h0",
-             "vhe_e2h0_hvc_own_vector", "vhe_no_unexpected")
+             "vhe_l2_syndrome", "vhe_el2_regs_kept_across_l2", "vhe_hvc_at_el2_own_vector",
+             "vhe_l2_cntp_is_its_own", "vhe_at_s1e1r_its_guests_regime", "vhe_at_s1e1w_read_only_permission_fault",
+             "vhe_at_s1e0r_no_el0_permission_fault", "vhe_at_unmapped_translation_fault_l1",
+             "vhe_at_s1e1rp_with_its_pan",
+             "vhe_at_s1e2r_own_regime_flat", "vhe_at_garbage_regime_faults", "vhe_back_to_e2h0",
+             "vhe_e2h0_hvc_own_vector", "vhe_at_e2h0_s1e1r_its_guests_regime", "vhe_no_unexpected")
 IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_vm_interrupt_to_el2",
              "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_no_unexpected")
 
@@ -48,9 +52,15 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
               "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
               "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
+              "traps_tidcp_impdef_to_el2", "traps_tidcp_clear_undefined_at_its_guest", "traps_tlor_lorid_to_el2",
+              "traps_tlor_clear_lorid_elvisors", "traps_tdz_dc_zva_to_el2", "traps_tdz_clear_dczid_dzp_0",
+              "traps_el1pcten_cntpct_to_el2", "traps_el1pcten_set_cntpct_read", "mdcr_tde_brk_to_el2",
+              "mdcr_tde_mdscr_to_el2", "mdcr_tde_clear_brk_at_its_guest",
               "vexc_fmo_vf_fiq_to_its_guest", "vexc_vf_without_fmo_nothing", "vexc_imo_vi_irq_to_its_guest",
               "vexc_vi_without_imo_nothing", "vexc_amo_vse_serror_with_vsesr",
               "vexc_vse_cleared_once_taken", "vexc_vse_without_amo_nothing",
+              "lines_serror_amo_to_el2", "lines_serror_without_amo_its_guests", "lines_fiq_fmo_to_el2",
+              "lines_fiq_without_fmo_its_guests", "lines_irq_imo_to_el2", "lines_fiq_with_amo_imo_its_guests",
               "timers_cnthp_regs", "timers_cnthp_fires_at_el2", "timers_cnthv_fires_at_el2",
               "timers_cnthp_fires_while_its_guest_runs", "traps_no_unexpected")
 
@@ -65,7 +75,11 @@ def test_guest_hypervisor_trap_controls():
     and the EL2 physical one while its guest runs (taken at VBAR_EL2 + 0x480). Its virtual FIQ
     (FMO + VF) and SError (AMO + VSE, with VSESR_EL2's syndrome) reach its guest, VSE cleared
     once taken; without FMO/AMO they do not. Its CPTR_EL2.TFP/TCPAC and MDCR_EL2.TDA/TDOSA send its
-    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it."""
+    guest's FP instruction, CPACR_EL1, MDSCR_EL1 and OSLSR_EL1 accesses to it. Its TIDCP (an
+    IMPLEMENTATION DEFINED register), TLOR (LORID_EL1), TDZ (DC ZVA; its guest's DCZID_EL0.DZP reads
+    1), CNTHCTL_EL2.EL1PCTEN clear (CNTPCT_EL0) and MDCR_EL2.TDE (BRK, MDSCR_EL1) the same; with
+    each clear, what the VM gives (UNDEFINED at its guest's own vector, LORID_EL1 0, DZP 0, the
+    counter, BRK at its guest's own vector)."""
     img = "%s/tests/configs/nested-traps.img" % BUILD
     with Qemu("nested-traps", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         guest_checks_pass(q, {"traps": TRAP_STEPS, "plain": []})
@@ -115,6 +129,19 @@ def test_tlbi_reaches_another_vcpus_guest_at_once():
             assert "TEST %s: PASS" % name in out, name
         assert int(m.group(1)) == 0
         assert "HYPERVISOR CRASH" not in out
+
+
+def test_guest_hypervisor_runs_a_two_vcpu_l2():
+    """Its L2 on two vCPUs: L2 vCPU 0's PSCI CPU_ON (an HVC) is answered by the guest hypervisor,
+    whose own vCPU 1 (started at virtual EL2 by elvisor's PSCI) enters L2 vCPU 1 with the MPIDR it
+    chose; both L2 vCPUs count past 100000 at the same time and come back to virtual EL2."""
+    img = "%s/tests/configs/nested-l2smp.img" % BUILD
+    with Qemu("nested-l2smp", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
+        out = guest_checks_pass(q, {"l2smp": ("l2smp_its_vcpu1_on", "l2smp_l2_cpu_on_answered_by_it",
+                                              "l2smp_l2_mpidrs_its_choice", "l2smp_both_l2_vcpus_progress",
+                                              "l2smp_vcpu1_back_at_el2", "l2smp_no_unexpected"),
+                                    "plain": ["victim_memory_intact"]})
+        assert "VM 'l2smp' stopped: guest called PSCI SYSTEM_OFF" in out
 
 
 def test_refused_without_feat_nv2():

@@ -26,6 +26,7 @@
 #include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/ich.h"
+#include "arch/aarch64/regs/par.h"
 #include "vdev/vsysreg.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vpauth.h"
@@ -117,6 +118,22 @@ void tlb_flush_el1_all(void) { tlb_all++; }
 enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return EXIT_YIELD; }
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr) { return EXIT_YIELD; }
 void vm_stop(struct vm *vm, const char *fmt, ...) { vm_stops++; }
+
+/* vdev/nested_at.c's AT on the CPU: the op, the VA and the regime and stage 2 it ran on are
+ * recorded; the answer is at_answer. */
+static unsigned at_calls, at_op;
+static uint64_t at_va, at_answer, at_ttbr0, at_sctlr, at_hcr, at_vttbr;
+uint64_t guest_at_raw(uint64_t va, unsigned op)
+{
+    at_calls++;
+    at_op = op;
+    at_va = va;
+    at_ttbr0 = host_sysreg_read("ttbr0_el1");
+    at_sctlr = host_sysreg_read("sctlr_el1");
+    at_hcr = host_sysreg_read("hcr_el2");
+    at_vttbr = host_sysreg_read("vttbr_el2");
+    return at_answer;
+}
 
 /* ---- a guest ---- */
 
@@ -224,10 +241,10 @@ static uint64_t old_id_value(uint32_t id, uint64_t host)
         return host;
     case SYSREG(3, 0, 0, 6, 2): /* and MOPS; WFxT [3:0] hidden */
         return hide4(host, 0);
-    case SYSREG(3, 0, 0, 7, 0):
-        return hide4(host, 60);
-    case SYSREG(3, 0, 0, 7, 1):
-        return hide4(hide4(host, 8), 28);
+    case SYSREG(3, 0, 0, 7, 0): /* ECV [63:60]; FGT [59:56], a hypervisor's (docs/nested.md) */
+        return hide4(hide4(host, 60), 56);
+    case SYSREG(3, 0, 0, 7, 1): /* VH, XNX; HCX [43:40], a hypervisor's */
+        return hide4(hide4(hide4(host, 8), 28), 40);
     case SYSREG(3, 0, 0, 7, 2):
         return hide4(hide4(host, 24), 40);
     case SYSREG(3, 0, 0, 6, 0):
@@ -1227,7 +1244,8 @@ static void test_nested_trap_controls(void **state)
     assert_true(is_vel2s(esr_of(ic_iallu, 1, false), base | HCR_EL2_TPU, pctl));
     assert_true(is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TICAB, pctl));
     assert_false(is_vel2s(esr_of(ic_ialluis, 1, false), base | HCR_EL2_TOCU, pctl));
-    assert_false(is_vel2s(esr_of(dc_zva, 1, false), ~0UL, pctl));
+    assert_true(is_vel2s(esr_of(dc_zva, 1, false), ~0UL, pctl)); /* TDZ (test_nested_more_controls) */
+    assert_false(is_vel2s(esr_of(dc_zva, 1, false), ~HCR_EL2_TDZ, pctl));
     assert_true(is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLB, pctl));
     assert_true(is_vel2s(esr_of(tlbi_is, 1, false), base | HCR_EL2_TTLBIS, pctl));
     assert_false(is_vel2s(esr_of(tlbi_os, 1, false), base | HCR_EL2_TTLBIS, pctl));
@@ -1444,7 +1462,7 @@ static void test_nested_eret_and_hvc(void **state)
 static void test_nested_cptr_mdcr(void **state)
 {
     const uint64_t fp = (uint64_t)ESR_EC_FP_ASIMD << ESR_EC_SHIFT | ESR_IL;
-    const uint64_t pauth = HCR_EL2_API | HCR_EL2_APK, pctl = CNTHCTL_EL2_EL1PCEN;
+    const uint64_t pauth = HCR_EL2_API | HCR_EL2_APK, pctl = CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EL1PCTEN;
     struct nested_ctls c = { .hcr = pauth, .cnthctl = pctl, .cptr = CPTR_EL2_TFP };
     assert_true(nested_trap_is_vel2s(fp, &c));
     assert_false(nested_trap_is_vel2s(esr_of(SYSREG(2, 1, 0, 0, 0), 1, true), &c)); /* trace, no TTA */
@@ -1547,6 +1565,137 @@ static void test_nested_vlines(void **state)
     assert_int_equal(v0->vlines, 0);
 }
 
+/* The VM's own lines (the diagnostic device's VI, VF, VSE) while its guest runs: taken to
+ * virtual EL2 (VBAR_EL2 + 0x480, 0x500, 0x580) at the next entry when its IMO, FMO, AMO route
+ * them there, the SError consumed with its syndrome in ESR_EL2; else left to its guest; the
+ * lines its own VF/VSE raised for its guest are not the VM's and stay its guest's. */
+static void own_line_run(uint64_t hcr, uint64_t line)
+{
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    n->vncr[VNCR_HCR_EL2 / 8] = hcr;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_true(v0->hw_flush.part[VCPU_HW_NESTED] != 0);
+    v0->vlines |= line; /* vdev/vdebug.c, through core's vcpu_set_vline */
+    v0->regs.pc = 0x40100010;
+    v0->regs.pstate = PSR_M_EL1h | PSR_DAIF_MASK; /* its masks do not hold back EL2's */
+    nested_hw_ops.flush(v0);
+}
+
+static void test_nested_own_lines(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    const uint64_t base = HCR_EL2_RW | HCR_EL2_API | HCR_EL2_APK;
+    own_line_run(base | HCR_EL2_AMO, HCR_EL2_VSE);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x580);
+    assert_int_equal(host_sysreg_read("esr_el1"), (uint64_t)ESR_EC_SERROR << ESR_EC_SHIFT | ESR_IL);
+    assert_int_equal(host_sysreg_read("elr_el1"), 0x40100010);
+    assert_int_equal(host_sysreg_read("spsr_el1"), PSR_M_EL1h | PSR_DAIF_MASK);
+    assert_int_equal(v0->vlines, 0); /* consumed */
+    own_line_run(base | HCR_EL2_FMO, HCR_EL2_VF);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x500);
+    assert_int_equal(v0->vlines, HCR_EL2_VF); /* a level: until the device lowers it */
+    v0->vlines = 0;
+    own_line_run(base | HCR_EL2_IMO, HCR_EL2_VI);
+    assert_false(n->at_el1);
+    assert_int_equal(v0->regs.pc, 0x40090000 + 0x480);
+    v0->vlines = 0;
+    /* Not routed: its guest's. */
+    own_line_run(base | HCR_EL2_IMO | HCR_EL2_FMO, HCR_EL2_VSE);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    v0->vlines = 0;
+    nested_hvc(v0, ESR_HVC);
+    own_line_run(base | HCR_EL2_AMO, HCR_EL2_VF | HCR_EL2_VI);
+    assert_true(n->at_el1);
+    nested_hvc(v0, ESR_HVC);
+    v0->vlines = 0;
+    /* Its own VSE for its guest (with AMO) is its guest's, not the VM's. */
+    n->vncr[VNCR_HCR_EL2 / 8] = base | HCR_EL2_AMO | HCR_EL2_VSE;
+    nested_eret(v0, ESR_ERET);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hw_ops.flush(v0);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->vlines, HCR_EL2_VSE);
+    nested_hvc(v0, ESR_HVC);
+    /* None of IMO, FMO, AMO: the byte is dropped, nothing looked at. */
+    v0->vlines = 0;
+    n->vncr[VNCR_HCR_EL2 / 8] = base;
+    nested_eret(v0, ESR_ERET);
+    v0->vlines = HCR_EL2_VSE;
+    nested_hw_ops.flush(v0);
+    assert_true(n->at_el1);
+    assert_int_equal(v0->hw_flush.part[VCPU_HW_NESTED], 0);
+    v0->vlines = 0;
+}
+
+/* Its AT instructions at virtual EL2 (vdev/nested_at.c): AT S1E2R on its own regime as the CPU
+ * holds it, AT S1E1R/S1E0W/S1E1RP on its guest's from the VNCR page (NV1 off, the CPU's EL1
+ * registers and HCR_EL2 back after, the TLB flushed), PAR_EL1 the CPU's answer; a fault of
+ * elvisor's stage 2 an External abort on the walk; S12E1R and any AT of its guest UNDEFINED. */
+#define AT_ENC(op1, crm, op2) SYSREG(1, op1, 7, crm, op2)
+static void test_nested_at(void **state)
+{
+    make_nested();
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    host_sysreg_write("ttbr0_el1", 0x40300000); /* its EL2 regime, on the CPU at virtual EL2 */
+    host_sysreg_write("sctlr_el1", 0x30d0199d);
+    host_sysreg_write("hcr_el2", HCR_EL2_VM | HCR_EL2_NV | HCR_EL2_NV1 | HCR_EL2_NV2 | HCR_EL2_AT);
+    host_sysreg_write("vttbr_el2", 0x1234);
+    vm.vttbr = 0x1234;
+    n->vncr[VNCR_TTBR0_EL1 / 8] = 0x40500000; /* its guest's */
+    n->vncr[VNCR_SCTLR_EL1 / 8] = 0x30d00801;
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    at_answer = 0x40a00f80;
+    assert_true(msr(v0, AT_ENC(4, 8, 0), 0xffff000000001000)); /* AT S1E2R */
+    assert_int_equal(at_op, 0);
+    assert_int_equal(at_va, 0xffff000000001000);
+    assert_int_equal(at_ttbr0, 0x40300000);
+    assert_int_equal(host_sysreg_read("par_el1"), 0x40a00f80);
+    unsigned tlb = tlb_local;
+    assert_true(msr(v0, AT_ENC(0, 8, 0), 0x2000)); /* AT S1E1R */
+    assert_int_equal(at_op, 0);
+    assert_int_equal(at_ttbr0, 0x40500000);
+    assert_int_equal(at_sctlr, 0x30d00801);
+    assert_int_equal(at_hcr & HCR_EL2_NV1, 0);
+    assert_int_equal(at_vttbr, 0x1234);
+    assert_int_equal(host_sysreg_read("ttbr0_el1"), 0x40300000);
+    assert_int_equal(host_sysreg_read("sctlr_el1"), 0x30d0199d);
+    assert_true(host_sysreg_read("hcr_el2") & HCR_EL2_NV1);
+    assert_int_equal(tlb_local, tlb + 1);
+    assert_true(msr(v0, AT_ENC(0, 8, 3), 0x3000)); /* AT S1E0W */
+    assert_int_equal(at_op, 3);
+    assert_true(msr(v0, AT_ENC(0, 9, 0), 0x3000)); /* AT S1E1RP */
+    assert_int_equal(at_op, 4);
+    /* A stage 2 fault of elvisor's (S = 1, PTW, FST translation level 2): an External abort on
+     * its walk. */
+    at_answer = PAR_EL1_F | PAR_EL1_S | PAR_EL1_PTW | (0x06u << 1) | REG_BIT(11);
+    assert_true(msr(v0, AT_ENC(0, 8, 1), 0x4000));
+    assert_int_equal(host_sysreg_read("par_el1"), PAR_EL1_F | (0x16u << 1) | REG_BIT(11));
+    /* With its HCR_EL2.VM = 1 the walk runs on its shadow, whose faults are its. */
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_VM;
+    n->s2.vttbr = 0x5678;
+    assert_true(msr(v0, AT_ENC(0, 8, 1), 0x4000));
+    assert_int_equal(at_vttbr, 0x5678);
+    assert_int_equal(host_sysreg_read("vttbr_el2"), 0x1234);
+    assert_int_equal(host_sysreg_read("par_el1"), at_answer);
+    /* Not emulated: S12E1R; and nothing from its guest. */
+    unsigned calls = at_calls;
+    assert_false(msr(v0, AT_ENC(4, 8, 4), 0x4000));
+    n->at_el1 = true;
+    assert_false(msr(v0, AT_ENC(0, 8, 0), 0x4000));
+    n->at_el1 = false;
+    assert_int_equal(at_calls, calls);
+    vm.cfg.virtual_el2 = false;
+    assert_false(msr(v0, AT_ENC(4, 8, 0), 0x4000));
+}
+
 /* Its HCR_EL2.E2H set in the VNCR page and the next trap from virtual EL2 rearranging. */
 static void n_vhe_on(void)
 {
@@ -1625,6 +1774,80 @@ static void test_nested_el2_timers(void **state)
     assert_int_equal(val, 0);
     assert_true(mrs(v0, hp_cval, &val));
     assert_int_equal(val, 1500);
+}
+
+/* E2H = 1: its guest's EL1 physical timer is its own, CNTP_*_EL02 in the VNCR page, loaded at
+ * the switch to that guest (its CNTP_* reach it, not its hypervisor's EL2 physical timer) and
+ * stored back at the exit; at virtual EL2 it keeps running (its PPI 14) and follows what the
+ * page says at each ERET (turned off there: its level drops). */
+static void test_nested_vhe_guest_ptimer(void **state)
+{
+    make_nested();
+    static _Alignas(16) uint8_t ptimer_state[16384];
+    vm.hw[VCPU_HW_VPTIMER].state = ptimer_state;
+    assert_int_equal(vptimer_hw_ops.attach(&vm), 0);
+    memset(timer_level, 0, sizeof(timer_level));
+    struct nested_vcpu *n = &nested_state.cpu[0];
+    const uint32_t p_ctl = SYSREG(3, 3, 14, 2, 1), p_cval = SYSREG(3, 3, 14, 2, 2);
+    uint64_t val;
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1000;
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
+    n_vhe_on();
+    assert_true(msr(v0, p_cval, 5000));    /* its own EL2 physical timer */
+    n->vncr[VNCR_CNTP_CVAL_EL0 / 8] = 800; /* its guest's: CNTP_CVAL_EL02, already passed */
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = CNT_CTL_ENABLE;
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_E2H | HCR_EL2_RW;
+    host_sysreg_write("elr_el1", 0x40100000);
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->at_el1);
+    assert_true(mrs(v0, p_cval, &val)); /* its guest's CNTP_CVAL_EL0 */
+    assert_int_equal(val, 800);
+    assert_true(mrs(v0, p_ctl, &val));
+    assert_int_equal(val, CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+    assert_true(timer_level[VPTIMER_VIRQ]); /* PPI 14 */
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    assert_true(msr(v0, p_cval, 1200)); /* its guest moves its deadline on: the level drops */
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    nested_hvc(v0, ESR_HVC);
+    assert_false(n->at_el1);
+    assert_int_equal(n->vncr[VNCR_CNTP_CVAL_EL0 / 8], 1200);
+    assert_int_equal(n->vncr[VNCR_CNTP_CTL_EL0 / 8], CNT_CTL_ENABLE);
+    assert_true(mrs(v0, p_cval, &val)); /* its own again */
+    assert_int_equal(val, 5000);
+    /* Its timer off in the page: not put in place at the switch (its guest's exits go through
+     * the nested rows), but at that guest's first CNTP_* access, which with its
+     * CNTHCTL_EL2.EL1PCEN (bit 11 with E2H = 1) set is not forwarded. */
+    assert_true(msr(v0, SYSREG(3, 4, 14, 1, 0), REG_BIT(11) | REG_BIT(10))); /* CNTHCTL_EL2 */
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = 0;
+    host_sysreg_write("spsr_el1", PSR_M_EL1h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(n->ptimer_lazy);
+    assert_ptr_equal(v0->exit_table, host_exit_modes[NESTED_EXIT_L2]);
+    assert_true(mrs(v0, p_cval, &val)); /* elvisor's row alone: still its EL2 timer's place */
+    assert_int_equal(val, 5000);
+    nested_guest_trap(v0, esr_of(p_cval, 1, true));
+    assert_false(n->ptimer_lazy);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 1200);
+    nested_hvc(v0, ESR_HVC);
+    assert_true(mrs(v0, p_cval, &val));
+    assert_int_equal(val, 5000);
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = CNT_CTL_ENABLE;
+    /* At virtual EL2 it follows the page at each ERET: a deadline written there that has passed
+     * raises PPI 14 (not its EL2 timer's); turned off there, the next ERET drops it. */
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        *host_sysreg(c, "cntpct_el0") = 1300;
+    n->vncr[VNCR_CNTP_CVAL_EL0 / 8] = 1250;
+    host_sysreg_write("spsr_el1", PSR_M_EL2h);
+    nested_eret(v0, ESR_ERET);
+    assert_true(timer_level[VPTIMER_VIRQ]);
+    assert_false(timer_level[VPTIMER_EL2_VIRQ]);
+    n->vncr[VNCR_CNTP_CTL_EL0 / 8] = 0;
+    nested_eret(v0, ESR_ERET);
+    assert_false(timer_level[VPTIMER_VIRQ]);
+    assert_false(n->at_el1);
 }
 
 /* E2H = 1 (vdev/nested_vhe.c): VH shown; the EL12 names UNDEFINED until its HCR_EL2 (in the
@@ -1793,6 +2016,9 @@ int main(void)
         cmocka_unit_test_setup(test_nested_trap_controls, setup),
         cmocka_unit_test_setup(test_nested_el2_timers, setup),
         cmocka_unit_test_setup(test_nested_vlines, setup),
+        cmocka_unit_test_setup(test_nested_own_lines, setup),
+        cmocka_unit_test_setup(test_nested_at, setup),
+        cmocka_unit_test_setup(test_nested_vhe_guest_ptimer, setup),
         cmocka_unit_test_setup(test_nested_cptr_mdcr, setup),
         cmocka_unit_test_setup(test_nested_traps_switch, setup),
     };

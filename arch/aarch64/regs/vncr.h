@@ -34,6 +34,8 @@
 #define VNCR_SPSR_EL1       0x160
 #define VNCR_CNTV_CVAL_EL0  0x168 /* CNTV_CVAL_EL02 with E2H = 1 */
 #define VNCR_CNTV_CTL_EL0   0x170 /* CNTV_CTL_EL02 */
+#define VNCR_CNTP_CVAL_EL0  0x178 /* CNTP_CVAL_EL02 with E2H = 1 */
+#define VNCR_CNTP_CTL_EL0   0x180 /* CNTP_CTL_EL02 */
 #define VNCR_TTBR0_EL1      0x200
 #define VNCR_TTBR1_EL1      0x210
 #define VNCR_FAR_EL1        0x220
