@@ -166,14 +166,15 @@ static void record(struct console_stream *s, const char *b, unsigned n, bool tex
         s->plain = false;
 }
 
-/* Unfocused: prints what was not printed of the line, as a line; with all, an empty line. */
-static void print_line(struct console_stream *s, bool all)
+/* Unfocused: prints the line from byte `from` if anything of it was not printed yet (with
+ * all, even an empty line). */
+static void print_line(struct console_stream *s, unsigned from, bool all)
 {
     struct console_term *t = s->term;
     if (all || s->len > s->shown) {
         claim(t, s);
         prefix(s);
-        out(t, s->line + s->shown, s->len - s->shown);
+        out(t, s->line + from, s->len - from);
         out(t, "\r\n", 2);
         done(t, s);
     }
@@ -197,7 +198,7 @@ static void text(struct console_stream *s, const char *b, unsigned n)
         return;
     }
     if (s->len + n > CONSOLE_LINE_MAX) {
-        print_line(s, false);
+        print_line(s, s->shown, false);
         line_reset(s);
     }
     for (unsigned i = 0; i < n; i++)
@@ -209,8 +210,9 @@ static void control(struct console_stream *s, char c)
 {
     if (!s->focused) {
         if (c == '\n') {
-            /* A line a pause printed whole is not printed again. */
-            print_line(s, s->len == 0);
+            /* A line a pause printed whole is not printed again; one it printed the start of
+             * is printed whole, so that every line can be read (and searched) in one piece. */
+            print_line(s, 0, s->len == 0);
             line_reset(s);
         } else if (c != '\r') {
             text(s, ".", 1);
@@ -461,7 +463,7 @@ void console_stream_flush(struct console_stream *s)
 {
     if (!console_stream_pending(s))
         return;
-    print_line(s, false);
+    print_line(s, s->shown, false);
     s->shown = s->len;
 }
 
@@ -475,8 +477,8 @@ void console_stream_set_focus(struct console_stream *s, bool focused)
     if (t->redraw == s)
         t->redraw = 0;
     if (!focused) {
-        /* The rest of an unfinished line is printed on a line of its own: whoever writes next
-         * ends the line on the terminal first. */
+        /* An unfinished line is ended on the terminal by whoever writes next, and printed
+         * whole once the VM ends it (as after a pause). */
         if (t->owner == s)
             t->owner = 0;
         if (s->plain && !s->no_redraw && !s->line_start)
