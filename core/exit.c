@@ -41,8 +41,6 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return mmio_abort(v, esr); }
-
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);

@@ -35,6 +35,10 @@ struct exit_hook {
     uint8_t cls;
     exit_fn *fn;
 };
+/* The exit path in vectors.S reads the rows too (arch/aarch64/traps.h). */
+_Static_assert(__builtin_offsetof(struct exit_hook, cls) == EXIT_ROW_CLS, "exit_hook: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct exit_hook, fn) == EXIT_ROW_FN, "exit_hook: vectors.S layout");
+_Static_assert(sizeof(struct exit_hook) == 1u << EXIT_ROW_SIZE_SHIFT, "exit_hook: vectors.S layout");
 
 /* The rows vdev provides (vdev/trap_table.c); core never names their handlers. */
 extern const struct exit_hook vdev_exit_hooks[];

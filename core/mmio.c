@@ -226,3 +226,6 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
     inject_dabt(&v->regs, far, write);
     return EXIT_RESUME;
 }
+
+/* The exit table's row for a stage 2 data abort (core/exit.h) is mmio_abort itself. */
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) __attribute__((alias("mmio_abort")));
