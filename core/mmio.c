@@ -269,7 +269,9 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
 {
     /* The ISS fields are read from esr itself (bits [24:0]), so that one register holds them. */
     uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
-    if (__builtin_expect((esr & DABT_PLAIN_MASK) != ESR_DABT_ISV || fsc - ESR_FSC_TRANS_L0 > ESR_FSC_ACCESS_L0 + 3 - ESR_FSC_TRANS_L0, 0))
+    if (__builtin_expect((esr & DABT_PLAIN_MASK) != ESR_DABT_ISV ||
+                             fsc - ESR_FSC_TRANS_L0 > ESR_FSC_ACCESS_L0 + 3 - ESR_FSC_TRANS_L0,
+                         0))
         return abort_slow(v, esr);
     uint64_t far = sysreg_read(far_el2);
     uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
