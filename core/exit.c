@@ -116,9 +116,7 @@ enum exit_result exit_handle(struct vcpu *v, unsigned kind)
     switch (kind) {
     case EXIT_IRQ:
     case EXIT_FIQ:
-        v->exits[EXITC_IRQ]++;
-        irq_handle_pending();
-        return EXIT_RESUME;
+        return exit_async(v, kind);
     case EXIT_SERROR:
         vm_stop(v->vm, "SError from the guest (ESR_EL2 0x%lx)", (unsigned long)sysreg_read(esr_el2));
         return EXIT_YIELD;

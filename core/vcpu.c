@@ -358,7 +358,7 @@ static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct
     uint64_t m = v->hw_sync.any;
     if (m)
         hw_marked(v, &v->hw_sync, m, true);
-    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
+    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_async(v, kind);
     if (r == EXIT_YIELD)
         return NULL;
     return exit_tail(v);
