@@ -239,9 +239,11 @@ static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uin
  * (SSE), then 32 bits for a Wt (SF = 0). */
 static inline uint64_t extend_syndrome(uint64_t val, uint32_t iss)
 {
-    unsigned bits = 8u << ((iss >> ESR_DABT_SAS_SHIFT) & ESR_DABT_SAS_MASK);
-    if (__builtin_expect(iss & ESR_DABT_SSE, 0) && bits < 64 && (val >> (bits - 1)) & 1)
-        val |= ~0UL << bits;
+    if (__builtin_expect(iss & ESR_DABT_SSE, 0)) {
+        unsigned bits = 8u << ((iss >> ESR_DABT_SAS_SHIFT) & ESR_DABT_SAS_MASK);
+        if (bits < 64 && (val >> (bits - 1)) & 1)
+            val |= ~0UL << bits;
+    }
     return (iss & ESR_DABT_SF) ? val : (uint32_t)val;
 }
 
@@ -279,17 +281,21 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
     unsigned reg = (esr >> ESR_DABT_SRT_SHIFT) & ESR_DABT_SRT_MASK;
     const struct vm *vm = v->vm;
     unsigned i = v->mmio_hint;
-    if (__builtin_expect(i >= vm->nr_mmio || !region_holds(&vm->mmio[i], ipa, size), 0))
+    if (__builtin_expect(i >= vm->nr_mmio, 0))
         return abort_slow(v, esr);
+    /* region_holds, with the offset computed once (below the base it wraps to beyond size). */
     const struct mmio_region *r = &vm->mmio[i];
+    uint64_t off = ipa - r->base;
+    if (__builtin_expect(off >= r->size || r->size - off < size, 0))
+        return abort_slow(v, esr);
     int rc;
     if (esr & ESR_DABT_WNR) {
-        rc = r->ops->write(v, r->dev, ipa - r->base, size, reg_value(v, reg));
+        rc = r->ops->write(v, r->dev, off, size, reg_value(v, reg));
         if (__builtin_expect(rc != 0, 0))
             return device_refused(v, rc, (uint32_t)esr);
     } else {
         uint64_t val = 0;
-        rc = r->ops->read(v, r->dev, ipa - r->base, size, &val);
+        rc = r->ops->read(v, r->dev, off, size, &val);
         if (__builtin_expect(rc != 0, 0))
             return device_refused(v, rc, (uint32_t)esr);
         if (reg != 31)
