@@ -193,9 +193,9 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
     guest_skip_insn(&v->regs, 4);
 }
 
-/* Every other stage 2 data abort: a permission fault, a window other than the vCPU's last, a
- * device that refused, cache maintenance, no syndrome (the instruction emulated), a fault on
- * the guest's own walk. */
+/* Every other stage 2 data abort: a permission fault, an access outside the window the vCPU
+ * hit last (searched here), cache maintenance, no syndrome (the instruction emulated), a fault
+ * on the guest's own walk. */
 static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
@@ -231,7 +231,7 @@ static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uin
 }
 
 /* The syndrome bits that, with only ISV of them set, make a data abort a plain load or store
- * whose syndrome says it all (Arm ARM D24.2.43, ISS encoding for a Data Abort): no fault on the
+ * whose syndrome says it all (Arm ARM D24.2 ESR_EL2, ISS encoding for a Data Abort): no fault on the
  * guest's own walk (S1PTW), no cache maintenance (CM), no NV2 access (VNCR), FAR valid (FnV). */
 #define DABT_PLAIN_MASK (ESR_DABT_ISV | ESR_DABT_S1PTW | ESR_DABT_CM | ESR_DABT_VNCR | ESR_DABT_FNV)
 
@@ -248,10 +248,10 @@ static inline uint64_t extend_syndrome(uint64_t val, uint32_t iss)
 }
 
 /* A refused access, or one done in part (MMIO_OPS_RETRY): out of line. FAR_EL2 and HPFAR_EL2
- * still hold this abort's: EL2 takes no synchronous exception while a device model runs (the
- * one that returns, an AT walk's abort, is taken only by the instruction emulator in
- * abort_slow; an IRQ changes neither, Arm ARM D1.10.4), so the fast path keeps neither across
- * the device's call. */
+ * still hold this abort's: only an exception taken to EL2 with a syndrome writes them (Arm ARM
+ * D24.2 FAR_EL2, HPFAR_EL2; an IRQ writes neither), and EL2 takes none while a device model
+ * runs (the one that returns, an AT walk's abort, is taken only by the instruction emulator
+ * in abort_slow), so the fast path keeps neither across the device's call. */
 static __attribute__((noinline)) enum exit_result device_refused(struct vcpu *v, int rc, uint32_t iss)
 {
     if (rc == MMIO_OPS_RETRY)

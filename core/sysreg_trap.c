@@ -196,7 +196,7 @@ enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
         goto undef;
     if (iss & ESR_SYS_DIR_READ) {
         uint64_t val;
-        /* The kinds in the order of their traffic: the ID registers (HOST, FIXED) first. */
+        /* The ID registers' kind (HOST) first: the most frequent trapped reads. */
         if (d->rd == SR_RD_HOST)
             val = filtered(v, d, id, (d->host() & ~d->hide) | d->val); /* .val lies within .hide (check_row) */
         else if (d->rd == SR_RD_STATE)

@@ -301,7 +301,7 @@ spectre_exit_done:
     tbnz    x2, #HCR_EL2_VSE_SHIFT, exit_in_c
     ldr     x2, [x19, #VCPU_HW_SYNC]
     cbnz    x2, exit_in_c
-    /* The row of ESR_EL2.EC (Arm ARM D24.2.43: EC is ESR_EL2[31:26]) in the vCPU's exit
+    /* The row of ESR_EL2.EC (Arm ARM D24.2 ESR_EL2: EC is bits [31:26]) in the vCPU's exit
      * table: its class counted, then its handler(v, esr). The Spectre check above ran before
      * this first indirect branch. */
     mrs     x1, esr_el2
