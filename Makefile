@@ -77,15 +77,19 @@ all: $(B)/elvisor.bin
 
 deps: ; @bash tools/deps.sh
 
+# CONFIG_LTO: clang (HV_CC) compiles the C objects to LLVM bitcode that ld.lld optimizes as one;
+# the assembly stays GCC's.
 $(B)/hv/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) $(OPT) $(HV_OPT) -c $< -o $@
+	@$(or $(HV_CC),$(CC)) $(CFLAGS) $(OPT) $(HV_OPT) -c $< -o $@
 
 # Code that runs at boot or when a VM is built or reset (device trees, the configuration, page
 # tables, printing) is built for size; the exit path and the device models stay at -O2
 # (docs/performance.md, footprint).
-HV_COLD := lib/fdt_read.c lib/fdt_addr.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/efi_mem.c core/range_list.c core/image.c \
+HV_COLD := lib/fdt_read.c lib/fdt_addr.c lib/fdt_write.c lib/printf.c core/boot.c core/config.c core/config_firmware.c \
+           core/config_control.c core/config_sve.c \
+           core/efi_mem.c core/range_list.c core/image.c core/selftest.c core/vm_firmware.c \
            core/platform.c core/smp.c core/vm_dtb.c core/vmm.c arch/aarch64/efi_stub.c arch/aarch64/mmu.c \
            arch/aarch64/pgtable.c
 $(patsubst %.c,$(B)/hv/%.o,$(HV_COLD)): OPT := -Os
@@ -102,11 +106,11 @@ $(B)/hv/%.o: %.S | $(DEPS_STAMP)
 # Without CONFIG_SYMBOLS one pass: the crash report's backtrace shows bare addresses.
 SYMS_MOVABLE := __syms_|__image_end|__image_size|__data_size| [aNn] 
 ifeq ($(CONFIG_SYMBOLS),n)
-$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld $(B)/build_config.mk
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $@
 else
-$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld tools/mksyms.py
+$(B)/elvisor.elf: $(HV_OBJ) arch/aarch64/elvisor.ld $(B)/build_config.mk tools/mksyms.py
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) $(HV_OBJ) -o $(B)/elvisor.pass1.elf
 	@$(NM) -n $(B)/elvisor.pass1.elf | $(PYTHON) tools/mksyms.py > $(B)/syms.S
@@ -263,9 +267,9 @@ linux: $(B)/tools/elvisorctl $(B)/tools/shmem-ping | $(DEPS_STAMP)
 # The project VMM (docs/nested.md), static, and the Linux guest's initramfs with it and its
 # L2 guests added (tools/minivmm/pack.sh).
 MINIVMM_SRCS := $(sort $(wildcard tools/minivmm/*.c))
-$(B)/tools/minivmm: $(MINIVMM_SRCS) tools/minivmm/minivmm.h | $(DEPS_STAMP)
+$(B)/tools/minivmm: $(MINIVMM_SRCS) tools/minivmm/minivmm.h drivers/pl011_regs.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -s -o $@ $(MINIVMM_SRCS) -lpthread
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -s -o $@ $(MINIVMM_SRCS) -lpthread
 
 $(B)/linux/initramfs-minivmm.cpio.gz: $(B)/linux/initramfs.cpio.gz $(B)/tools/minivmm $(B)/guests/l2_hello.bin \
         $(B)/linux/Image $(B)/linux/initramfs-l2.cpio.gz tools/minivmm/pack.sh

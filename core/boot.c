@@ -4,12 +4,12 @@
 #include "arch/aarch64/config.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/branch_prot.h"
-#include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "core/console.h"
 #include "core/console_input.h"
+#include "core/efi_mem.h"
 #include "core/entropy.h"
 #include "core/exit.h"
 #include "core/image.h"
@@ -18,6 +18,7 @@
 #include "core/pci_assign.h"
 #include "core/percpu.h"
 #include "core/platform.h"
+#include "core/selftest.h"
 #include "core/power.h"
 #include "core/smp.h"
 #include "core/speculation.h"
@@ -76,7 +77,7 @@ static void map_hypervisor(void)
     mmu_map((uintptr_t)platform.dtb, platform.dtb_size, MMU_RODATA);
     mmu_map(platform.uart.base, platform.uart.size ? platform.uart.size : 0x1000, MMU_DEVICE);
     mmu_map(platform.gicd.base, platform.gicd.size, MMU_DEVICE);
-    if (platform.gic_version == 2) {
+    if (platform_gic_v2()) {
         mmu_map(platform.gicc.base, platform.gicc.size, MMU_DEVICE);
         mmu_map(platform.gich.base, platform.gich.size, MMU_DEVICE);
     }
@@ -117,12 +118,12 @@ static void print_banner(void)
                (unsigned long)(platform.mem[i].size >> 20));
         mem_total += platform.mem[i].size;
     }
-    if (platform.efi_descs)
+    if (efi_mem_in_build() && platform.efi_descs)
         printk("  firmware: UEFI memory map (%u descriptors), %lu KiB kept for runtime services and ACPI\n",
                platform.efi_descs, (unsigned long)(platform.efi_kept >> 10));
     printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
            (unsigned long)(mem_total >> 20));
-    if (platform.gic_version == 3)
+    if (!platform_gic_v2())
         printk("  GIC: v3 (GICD 0x%lx, GICR 0x%lx%s)\n", (unsigned long)platform.gicd.base,
                (unsigned long)platform.gicr[0].base, platform.its.size ? ", ITS" : "");
     else
@@ -152,103 +153,15 @@ static void print_banner(void)
            (unsigned long)image_span(__data_start, __bss_end));
 }
 
-/* Machine-owner debugging aids: bootargs "elvisor.crash_test" makes the boot CPU fault at EL2
- * on purpose, to show the crash report; "elvisor.stack_test" overflows the boot CPU's stack into
- * its guard page; "elvisor.wx_test" writes to the hypervisor's own text,
- * which W^X must refuse. Guests cannot set host bootargs. */
+/* bootargs "elvisor.crash_test" makes the boot CPU fault at EL2 on purpose, to show the crash
+ * report (the hardening's own tests are core/selftest.c's). Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
-/* Page 0 is RAM on some boards (the Raspberry Pi 4's starts at 0): 128 TiB is mapped nowhere. */
-static volatile uintptr_t late_crash_test_addr = UINT64_C(1) << 47;
-
-/* Recurses until the stack runs into its guard page (bootargs "elvisor.stack_test"); the
- * bound is far beyond any stack, only there to keep the recursion finite for the compiler. */
-static unsigned __attribute__((noipa)) overflow_stack(volatile char *caller, unsigned depth)
-{
-    volatile char frame[512];
-    frame[0] = (char)depth;
-    if (depth > (1u << 20))
-        return caller[0];
-    return overflow_stack(frame, depth + 1) + frame[0];
-}
-
-/* Branch protection tests (bootargs "elvisor.bti_test", "elvisor.pac_test"): an indirect call
- * past a function's landing pad, and a return through a saved return address replaced by one
- * that was never signed. Both must end in the crash report on a CPU with BTI and PAuth. */
-static void __attribute__((noipa)) bti_target(void) { printk("elvisor: BTI did not stop the call\n"); }
-
-static void __attribute__((noipa)) forge_return_address(void)
-{
-    volatile uint64_t *frame = __builtin_frame_address(0); /* AAPCS64 frame record: fp, then lr */
-    frame[1] = (uint64_t)(uintptr_t)bti_target;
-}
-
-static void __attribute__((noipa)) branch_protection_tests(void)
-{
-    if (platform_has_bootarg("elvisor.bti_test")) {
-        printk("elvisor: BTI test requested by bootargs\n");
-        void (*volatile past_pad)(void) = (void (*)(void))((uintptr_t)bti_target + 4);
-        past_pad();
-    }
-    if (platform_has_bootarg("elvisor.pac_test")) {
-        printk("elvisor: PAC test requested by bootargs\n");
-        forge_return_address();
-        printk("elvisor: PAC did not stop the return\n");
-    }
-}
-
-/* "elvisor.at_walk_test": the hypervisor's walk of EL1 tables (guest_va_to_ipa, as for a
- * guest's ISV=0 access) takes a synchronous external abort: EL1's stage 1 is pointed at a table
- * in the physical address space just past the last RAM region, where nothing answers (QEMU
- * raises the abort as an exception at EL2, not in PAR_EL1). The walk must fail and boot go on. */
-static void at_walk_test(void)
-{
-    const struct mem_range *last = &platform.mem[platform.mem_count - 1];
-    uint64_t sctlr = sysreg_read(sctlr_el1), tcr = sysreg_read(tcr_el1), ttbr = sysreg_read(ttbr0_el1);
-    printk("elvisor: AT walk test requested by bootargs: EL1 tables at 0x%lx\n",
-           (unsigned long)(last->base + last->size));
-    sysreg_write(ttbr0_el1, last->base + last->size);
-    sysreg_write(tcr_el1, 25 | (UINT64_C(1) << 23)); /* T0SZ 25: walks from level 1; EPD1 */
-    sysreg_write(sctlr_el1, sctlr | 1);              /* M: EL1's stage 1 on (EL1 runs nothing) */
-    isb();
-    uint64_t ipa = 0;
-    int r = guest_va_to_ipa(0x1000, false, false, &ipa);
-    sysreg_write(sctlr_el1, sctlr);
-    sysreg_write(tcr_el1, tcr);
-    sysreg_write(ttbr0_el1, ttbr);
-    isb();
-    printk("elvisor: AT walk test: %s\n", r < 0 ? "the walk failed, as it must" : "translated (wrong)");
-}
-
-/* elvisor.late_crash_test: the hypervisor crashes on CPU0 two seconds after the VMs started on
- * the others, which must stop with it (tests/system/test_boards.py: on a board without PSCI,
- * power off parks every CPU). */
-static void __attribute__((noinline)) maybe_late_crash_test(void)
-{
-    if (!platform_has_bootarg("elvisor.late_crash_test"))
-        return;
-    uint64_t until = timer_now() + 2 * sysreg_read(cntfrq_el0);
-    while (timer_now() < until)
-        cpu_relax();
-    printk("elvisor: late crash test requested by bootargs\n");
-    *(volatile uint64_t *)late_crash_test_addr = 0xdead;
-}
 
 static void __attribute__((noinline)) maybe_crash_test(void)
 {
-    if (platform_has_bootarg("elvisor.at_walk_test"))
-        at_walk_test();
-    branch_protection_tests();
     if (platform_has_bootarg("elvisor.crash_test")) {
         printk("elvisor: crash test requested by bootargs\n");
         *(volatile uint64_t *)crash_test_addr = 0xdead;
-    }
-    if (platform_has_bootarg("elvisor.stack_test")) {
-        printk("elvisor: stack overflow test requested by bootargs\n");
-        overflow_stack(0, 0);
-    }
-    if (platform_has_bootarg("elvisor.wx_test")) {
-        printk("elvisor: W^X test requested by bootargs: writing to the hypervisor's text\n");
-        *(volatile uint32_t *)(uintptr_t)__text_start = 0;
     }
 }
 
@@ -284,13 +197,14 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     pci_assign_init(); /* SMMU and PCI before the banner, which reports them */
     print_banner();
     maybe_crash_test();
+    selftest_boot();
     exit_init();
 
     smp_start_secondaries();
     console_defer_output();
     console_input_init();
     vmm_start();
-    maybe_late_crash_test();
+    selftest_late();
     smp_idle();
 }
 

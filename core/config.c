@@ -82,41 +82,6 @@ static bool parse_vcpus(struct config_parse *p, int node, struct vm_config *vm)
     return true;
 }
 
-/* firmware = "path" and flash = <ipa size>: the VM starts in a boot loader run from a read-only
- * flash region (by default at IPA 0, the firmware's size rounded up to 2 MiB), with its device
- * tree at the start of its RAM, as QEMU's virt machine does for -bios. */
-static bool parse_firmware(struct config_parse *p, int node, struct vm_config *vm)
-{
-    uint64_t fsize;
-    if (vm->kernel[0] || vm->initrd[0])
-        REFUSE(p, "firmware: give either firmware or kernel/initrd, not both");
-    if (p->lim->file_size(vm->firmware, &fsize) < 0)
-        REFUSE(p, "firmware: \"%s\" is not in the image pack", vm->firmware);
-    if (fsize == 0 || fsize > VM_MAX_FLASH)
-        REFUSE(p, "firmware: \"%s\" is empty or larger than %lu MiB", vm->firmware,
-               (unsigned long)(VM_MAX_FLASH >> 20));
-    int len;
-    if (fdt_getprop(p->f, node, "flash", &len)) {
-        if (len != 16 || !config_read_pair(p, node, "flash", 0, &vm->flash_ipa, &vm->flash_size))
-            REFUSE(p, "flash: need <ipa-hi ipa-lo size-hi size-lo>");
-    } else {
-        vm->flash_ipa = 0;
-        vm->flash_size = (fsize + 0x1fffff) & ~UINT64_C(0x1fffff);
-    }
-    if ((vm->flash_ipa | vm->flash_size) & 0xfff || vm->flash_size > VM_MAX_FLASH)
-        REFUSE(p, "flash: base and size must be 4 KiB aligned, size at most %lu MiB",
-               (unsigned long)(VM_MAX_FLASH >> 20));
-    if (vm->flash_size < fsize)
-        REFUSE(p, "flash: %lu KiB is too small for firmware \"%s\" (%lu KiB)", (unsigned long)(vm->flash_size >> 10),
-               vm->firmware, (unsigned long)(fsize >> 10));
-    if (!config_in_ipa_space(p, vm->flash_ipa, vm->flash_size))
-        REFUSE(p, "flash: 0x%lx+0x%lx exceeds the %u-bit IPA space", (unsigned long)vm->flash_ipa,
-               (unsigned long)vm->flash_size, p->lim->ipa_bits);
-    if (vm->ram_size < VM_DTB_MAX)
-        REFUSE(p, "memory: too small for the device tree");
-    return true;
-}
-
 static bool parse_images(struct config_parse *p, int node, struct vm_config *vm)
 {
     if (!config_copy_string(p, node, "kernel", vm->kernel, sizeof(vm->kernel), false) ||
@@ -125,7 +90,7 @@ static bool parse_images(struct config_parse *p, int node, struct vm_config *vm)
         !config_copy_string(p, node, "bootargs", vm->bootargs, sizeof(vm->bootargs), false))
         return false;
     if (vm->firmware[0])
-        return parse_firmware(p, node, vm);
+        return config_firmware(p, node, vm);
     int len;
     if (fdt_getprop(p->f, node, "flash", &len))
         REFUSE(p, "flash: only with firmware");
@@ -349,20 +314,6 @@ static bool parse_cpu_features(struct config_parse *p, int node, struct vm_confi
     return true;
 }
 
-/* sve-max-vl = <bits>: caps the VM's SVE vector length (vdev/vsve.c). A power of two from 128 to
- * 2048 (Arm ARM D24.2.214: the lengths a CPU may implement). */
-static bool parse_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm)
-{
-    uint32_t bits;
-    int len;
-    if (!fdt_getprop(p->f, node, "sve-max-vl", &len))
-        return true;
-    if (fdt_prop_u32(p->f, node, "sve-max-vl", &bits) < 0 || bits < 128 || bits > 2048 || (bits & (bits - 1)))
-        REFUSE(p, "sve-max-vl: need a power of two from 128 to 2048 (bits)");
-    vm->sve_max_vl = bits;
-    return true;
-}
-
 /* virtual-el2: an empty property (docs/config.md, docs/nested.md); whether the CPU can offer it
  * (FEAT_NV2) is checked when the VM is built (vdev/nested.c). */
 static bool parse_virtual_el2(struct config_parse *p, int node, struct vm_config *vm)
@@ -384,41 +335,21 @@ static bool parse_virtual_el2(struct config_parse *p, int node, struct vm_config
     return true;
 }
 
-/* control: an empty property, one VM only, with one elvisor,virtio-control device; that
- * device in any other VM is refused (docs/control.md). autostart: <0> or <1>, default 1. */
-static bool parse_control(struct config_parse *p, int node, struct vm_config *vm)
+/* autostart: <0> or <1>, default 1; then `control;` (core/config_control.c). */
+static bool parse_autostart(struct config_parse *p, int node, struct vm_config *vm)
 {
-    int len;
     uint32_t on = 1;
     if (fdt_getprop(p->f, node, "autostart", 0) && (fdt_prop_u32(p->f, node, "autostart", &on) < 0 || on > 1))
         REFUSE(p, "autostart: need one cell, 0 or 1");
     vm->autostart = on;
-    unsigned channels = 0;
-    for (unsigned i = 0; i < vm->nr_devs; i++)
-        channels += vm->dev[i].kind->control;
-    if (!fdt_getprop(p->f, node, "control", &len)) {
-        if (channels)
-            REFUSE(p, "elvisor,virtio-control: only the VM marked \"control;\" may have the control channel");
-        return true;
-    }
-    if (len != 0)
-        REFUSE(p, "control: takes no value (write \"control;\")");
-    if (channels != 1)
-        REFUSE(p, "control: needs exactly one elvisor,virtio-control device");
-    if (!vm->autostart)
-        REFUSE(p, "control: the control VM cannot have autostart = <0> (nothing could start it)");
-    for (int i = 0; i < p->nr_accepted; i++)
-        if (p->accepted[i].control)
-            REFUSE(p, "control: VM '%s' is already the control VM", p->accepted[i].name);
-    vm->control = true;
-    return true;
+    return config_control(p, node, vm);
 }
 
 static bool parse_vm(struct config_parse *p, int node, struct vm_config *vm)
 {
     return parse_memory(p, node, vm) && parse_vcpus(p, node, vm) && parse_images(p, node, vm) &&
-           parse_cpu_features(p, node, vm) && parse_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
-           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && parse_control(p, node, vm) &&
+           parse_cpu_features(p, node, vm) && config_sve_max_vl(p, node, vm) && parse_virtual_el2(p, node, vm) &&
+           parse_passthrough(p, node, vm) && parse_devices(p, node, vm) && parse_autostart(p, node, vm) &&
            check_layout(p, vm);
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/config.h"
+#include "lib/fdt_read.h"
 #include "lib/printf.h"
 
 struct fdt;
@@ -33,6 +34,39 @@ bool config_in_ipa_space(const struct config_parse *p, uint64_t a, uint64_t s);
 bool config_read_pair(struct config_parse *p, int node, const char *prop, int index, uint64_t *a, uint64_t *s);
 /* String property prop into dst (at most cap bytes with its NUL); absent: "" unless required. */
 bool config_copy_string(struct config_parse *p, int node, const char *prop, char *dst, size_t cap, bool required);
+
+/* firmware = "path" and flash = <ipa size>, vm->firmware set (core/config_firmware.c). */
+#if CONFIG_VM_FIRMWARE
+bool config_firmware(struct config_parse *p, int node, struct vm_config *vm);
+#else
+static inline bool config_firmware(struct config_parse *p, int node, struct vm_config *vm)
+{
+    REFUSE(p, "firmware: booting a VM from firmware is not in this build (CONFIG_VM_FIRMWARE=n, docs/build.md)");
+}
+#endif
+
+/* sve-max-vl = <bits> (core/config_sve.c). */
+#if CONFIG_SVE
+bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm);
+#else
+/* SVE is hidden from every VM in this build: its cap is meaningless, as on a CPU without SVE. */
+static inline bool config_sve_max_vl(struct config_parse *p, int node, struct vm_config *vm) { return true; }
+#endif
+
+/* `control;` after autostart is read (core/config_control.c). */
+#if CONFIG_CONTROL
+bool config_control(struct config_parse *p, int node, struct vm_config *vm);
+#else
+/* No control VM in this build; nor a VM that only it could start. */
+static inline bool config_control(struct config_parse *p, int node, struct vm_config *vm)
+{
+    if (fdt_getprop(p->f, node, "control", 0))
+        REFUSE(p, "control: the control VM is not in this build (CONFIG_CONTROL=n, docs/build.md)");
+    if (!vm->autostart)
+        REFUSE(p, "autostart = <0>: only the control VM could start it (CONFIG_CONTROL=n, docs/build.md)");
+    return true;
+}
+#endif
 
 /* bar-window = <addr size>: where the guest places a PCI function's BARs (core/config_bar.c). */
 bool config_bar_window(struct config_parse *p, int node, const char *name, struct vm_device *d);

@@ -4,6 +4,7 @@
 #ifndef CORE_EFI_MEM_H
 #define CORE_EFI_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/range_list.h"
 
@@ -12,6 +13,10 @@
  * services are gone (runtime services code and data, ACPI tables and NVS) go to reserved too.
  * Reserved, unusable, MMIO and persistent memory are not RAM for the hypervisor. Appends to
  * both lists (merging); returns NULL or a one-line reason the map cannot be used. */
+/* Whether this build boots from UEFI at all (CONFIG_EFI): without it there is no EFI stub to
+ * hand over a map, so a handoff block is never real and every path that reads one folds away. */
+static inline bool efi_mem_in_build(void) { return CONFIG_EFI; }
+
 #if CONFIG_EFI
 const char *efi_mem_parse(const void *map, uint64_t map_size, uint64_t desc_size, struct range_list *ram,
                           struct range_list *reserved);

@@ -78,13 +78,13 @@ void irq_init(void)
     struct gic_desc d;
     platform_gic_desc(&d);
     gic_init(&d);
-    if (platform.gic_version == 3 && platform.its.size) {
+    if (!platform_gic_v2() && platform.its.size) {
         char why[96];
         struct gicv3_its_desc id = { .gicd = platform.gicd.base, .base = platform.its.base, .alloc = its_alloc };
         if (gicv3_its_init(&id, why, sizeof(why)) < 0)
             printk("elvisor: host ITS at 0x%lx not used: %s\n", (unsigned long)platform.its.base, why);
     }
-    if (platform.gic_version == 2 && platform.v2m.size) {
+    if (platform_gic_v2() && platform.v2m.size) {
         char why[96];
         if (gicv2m_init(platform.v2m.base, why, sizeof(why)) < 0)
             printk("elvisor: host GICv2m frame at 0x%lx not used: %s\n", (unsigned long)platform.v2m.base, why);

@@ -47,6 +47,16 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
     return dispatch(v, ipa, size, write, val);
 }
 
+#if CONFIG_NESTED
+bool mmio_is_device(const struct vm *vm, uint64_t ipa)
+{
+    for (unsigned i = 0; i < vm->nr_mmio; i++)
+        if (region_holds(&vm->mmio[i], ipa, 1))
+            return true;
+    return false;
+}
+#endif
+
 /* The guest register value as the access sees it: register 31 is XZR. */
 static uint64_t reg_value(const struct vcpu *v, unsigned reg) { return reg == 31 ? 0 : v->regs.x[reg]; }
 
@@ -69,7 +79,8 @@ static void report_abort(struct vcpu *v, uint64_t ipa, int write, unsigned size,
            what, (unsigned long)ipa, (unsigned long)v->regs.pc, why);
 }
 
-static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64_t far)
+static inline __attribute__((always_inline)) void emulate_syndrome(struct vcpu *v, const struct mmio_access *a,
+                                                                   uint64_t far)
 {
     uint64_t val = a->write ? reg_value(v, a->reg) : 0;
     int rc = dispatch(v, a->ipa, a->size, a->write, &val);
@@ -89,16 +100,28 @@ static void emulate_syndrome(struct vcpu *v, const struct mmio_access *a, uint64
 /* ISV=0: the instruction itself says what to do. */
 struct emul_ctx {
     struct vcpu *v;
-    uint64_t far, ipa; /* the access that faulted */
+    uint64_t far, ipa; /* the access that faulted (ipa: in the VM's IPA space) */
     bool el0;
+    const struct mmio_xlate *x; /* NULL: the context's IPAs are the VM's */
 };
 
-static int access_at(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, int write)
+/* The VM IPA of va for the faulting context: its stage 1 (the CPU's AT), then x's stage. */
+static int va_to_vm_ipa(struct vcpu *v, const struct mmio_xlate *x, uint64_t va, bool el0, int kind, uint64_t *ipa)
+{
+    if (guest_va_to_ipa(va, el0, kind == MMIO_XLATE_WRITE, ipa) < 0)
+        return -1;
+    if (x && !x->to_vm(v, *ipa, kind, ipa))
+        return -1;
+    return 0;
+}
+
+/* One piece of the access, within one page of va (its translation holds for that page only). */
+static int access_page(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, int write)
 {
     uint64_t ipa;
     if ((va >> 12) == (c->far >> 12))
         ipa = (c->ipa & ~0xfffUL) | (va & 0xfff);
-    else if (guest_va_to_ipa(va, c->el0, write, &ipa) < 0)
+    else if (va_to_vm_ipa(c->v, c->x, va, c->el0, write ? MMIO_XLATE_WRITE : MMIO_XLATE_READ, &ipa) < 0)
         return -1;
     void *ram = vm_ram_ptr(c->v->vm, ipa, len);
     if (ram) {
@@ -126,6 +149,17 @@ static int access_at(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, i
     return 0;
 }
 
+/* An access that crosses a page of va is two pieces: the pages need not be adjacent in IPA. */
+static int access_at(struct emul_ctx *c, uint64_t va, void *buf, unsigned len, int write)
+{
+    unsigned first = 0x1000 - (unsigned)(va & 0xfff);
+    if (len <= first)
+        return access_page(c, va, buf, len, write);
+    if (access_page(c, va, buf, first, write) < 0)
+        return -1;
+    return access_page(c, va + first, (char *)buf + first, len - first, write);
+}
+
 static int emul_read(void *ctx, uint64_t addr, void *buf, unsigned len) { return access_at(ctx, addr, buf, len, 0); }
 static int emul_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
 {
@@ -134,10 +168,10 @@ static int emul_write(void *ctx, uint64_t addr, const void *buf, unsigned len)
 
 static const struct a64_mem_ops emul_ops = { .read = emul_read, .write = emul_write };
 
-static int fetch_insn(struct vcpu *v, bool el0, uint32_t *insn)
+static int fetch_insn(struct vcpu *v, const struct mmio_xlate *x, bool el0, uint32_t *insn)
 {
     uint64_t ipa;
-    if (guest_va_to_ipa(v->regs.pc, el0, false, &ipa) < 0)
+    if (va_to_vm_ipa(v, x, v->regs.pc, el0, MMIO_XLATE_EXEC, &ipa) < 0)
         return -1;
     const uint32_t *p = vm_ram_ptr(v->vm, ipa, 4);
     if (!p)
@@ -148,12 +182,12 @@ static int fetch_insn(struct vcpu *v, bool el0, uint32_t *insn)
     return 0;
 }
 
-static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
+static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write, const struct mmio_xlate *x)
 {
     bool el0 = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL0t;
     uint32_t insn;
     struct a64_ldst d;
-    if (fetch_insn(v, el0, &insn) < 0) {
+    if (fetch_insn(v, x, el0, &insn) < 0) {
         report_abort(v, ipa, write, 0, "from an instruction elvisor cannot fetch");
         inject_dabt(&v->regs, far, write);
         return;
@@ -171,7 +205,7 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
         fp_ctx_save(&v->fp);
         memcpy(regs.v, v->fp.v, sizeof(regs.v));
     }
-    struct emul_ctx c = { .v = v, .far = far, .ipa = ipa, .el0 = el0 };
+    struct emul_ctx c = { .v = v, .far = far, .ipa = ipa, .el0 = el0, .x = x };
     if (a64_ldst_emulate(&d, &regs, &emul_ops, &c) != A64_LDST_OK) {
         report_abort(v, ipa, write, d.size, "and the emulated access failed");
         inject_dabt(&v->regs, far, write);
@@ -193,23 +227,11 @@ static void emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write)
     guest_skip_insn(&v->regs, 4);
 }
 
-/* Every other stage 2 data abort: a permission fault, an access outside the window the vCPU
- * hit last (searched here), cache maintenance, no syndrome (the instruction emulated), a fault
- * on the guest's own walk. */
-static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uint64_t esr)
+/* The access at ipa (the VM's IPA space) that a data abort with syndrome esr reports. */
+static inline __attribute__((always_inline)) enum exit_result abort_at(struct vcpu *v, uint64_t esr, uint64_t ipa,
+                                                                       uint64_t far, const struct mmio_xlate *x)
 {
-    uint64_t far = sysreg_read(far_el2);
-    uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
     bool write = (esr & ESR_DABT_WNR) != 0;
-    /* A Permission fault: a write to memory stage 2 maps read-only (a VM's flash). It is no
-     * device access: the write is refused with an external abort. HPFAR_EL2 may be UNKNOWN
-     * for it (Arm ARM D24.2.75), so the IPA is not used to find a device, only logged. */
-    uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
-    if (!(esr & ESR_DABT_S1PTW) && fsc >= ESR_FSC_PERM_L0 && fsc <= ESR_FSC_PERM_L0 + 3) {
-        report_abort(v, ipa, write, 0, "to read-only memory");
-        inject_dabt(&v->regs, far, write);
-        return EXIT_RESUME;
-    }
     struct mmio_access a;
     int rc = esr_decode_dabt(esr, ipa, &a);
     if (__builtin_expect(rc == ESR_DABT_OK && !a.cm, 1)) {
@@ -221,13 +243,32 @@ static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uin
         return EXIT_RESUME;
     }
     if (rc == ESR_DABT_NO_ISV) {
-        emulate_insn(v, ipa, far, write);
+        emulate_insn(v, ipa, far, write, x);
         return EXIT_RESUME;
     }
     report_abort(v, ipa, write, 0,
                  rc == ESR_DABT_S1PTW_ERR ? "during its page-table walk" : "of a kind that is not an MMIO access");
     inject_dabt(&v->regs, far, write);
     return EXIT_RESUME;
+}
+
+/* Every other stage 2 data abort: a permission fault, an access outside the window the vCPU
+ * hit last (searched here), cache maintenance, no syndrome (the instruction emulated), a fault
+ * on the guest's own walk. */
+static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uint64_t esr)
+{
+    uint64_t far = sysreg_read(far_el2);
+    uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
+    /* A Permission fault: a write to memory stage 2 maps read-only (a VM's flash). It is no
+     * device access: the write is refused with an external abort. HPFAR_EL2 may be UNKNOWN
+     * for it (Arm ARM D24.2.75), so the IPA is not used to find a device, only logged. */
+    uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
+    if (!(esr & ESR_DABT_S1PTW) && fsc >= ESR_FSC_PERM_L0 && fsc <= ESR_FSC_PERM_L0 + 3) {
+        report_abort(v, ipa, (esr & ESR_DABT_WNR) != 0, 0, "to read-only memory");
+        inject_dabt(&v->regs, far, (esr & ESR_DABT_WNR) != 0);
+        return EXIT_RESUME;
+    }
+    return abort_at(v, esr, ipa, far, 0);
 }
 
 /* The syndrome bits that, with only ISV of them set, make a data abort a plain load or store
@@ -304,6 +345,13 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
     guest_skip_insn(&v->regs, 4);
     return EXIT_RESUME;
 }
+
+#if CONFIG_NESTED
+enum exit_result mmio_abort_via(struct vcpu *v, uint64_t esr, uint64_t vm_ipa, const struct mmio_xlate *x)
+{
+    return abort_at(v, esr, vm_ipa, sysreg_read(far_el2), x);
+}
+#endif
 
 /* The exit table's row for a stage 2 data abort (core/exit.h) is mmio_abort itself. */
 enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) __attribute__((alias("mmio_abort")));

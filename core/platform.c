@@ -251,6 +251,8 @@ static const char *find_gic(void)
         if (node < 0)
             FAIL("no interrupt controller: neither arm,gic-v3 nor a GICv2-compatible node");
         platform.gic_version = 2;
+        if (!platform_gic_v2())
+            return NULL; /* not in this build: gic_init says so */
         if (fdt_reg(&host_fdt, node, 0, &platform.gicd.base, &platform.gicd.size) < 0 ||
             fdt_reg(&host_fdt, node, 1, &platform.gicc.base, &platform.gicc.size) < 0)
             FAIL("GICv2 node %s lacks GICD/GICC reg", fdt_node_name(&host_fdt, node));
@@ -324,8 +326,8 @@ static const char *find_psci(void)
 const char *platform_discover(const struct efi_handoff *efi)
 {
     const char *err;
-    if ((err = find_psci()) || (err = efi ? find_memory_efi(efi) : find_memory()) || (err = find_reserved()) ||
-        (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
+    if ((err = find_psci()) || (err = efi && efi_mem_in_build() ? find_memory_efi(efi) : find_memory()) ||
+        (err = find_reserved()) || (err = find_cpus()) || (err = find_gic()) || (err = find_timer()))
         return err;
     find_pmu();
     return NULL;

@@ -41,14 +41,6 @@ void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len)
     return (void *)(uintptr_t)(vm->ram_pa + off);
 }
 
-const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len)
-{
-    uint64_t off = ipa - vm->cfg.flash_ipa;
-    if (!vm->flash_pa || ipa < vm->cfg.flash_ipa || off >= vm->cfg.flash_size || len > vm->cfg.flash_size - off)
-        return 0;
-    return (const void *)(uintptr_t)(vm->flash_pa + off);
-}
-
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 {
     for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)

@@ -181,8 +181,13 @@ void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2
 /* Translates a guest IPA range inside the VM's RAM to a hypervisor pointer, or NULL. */
 void *vm_ram_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
 /* Like vm_ram_ptr for the VM's read-only flash (instruction fetches for emulation only:
- * nothing may write through it). */
+ * nothing may write through it); core/vm_firmware.c. */
+#if CONFIG_VM_FIRMWARE
 const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len);
+#else
+/* Left out of this build (CONFIG_VM_FIRMWARE=n): no VM has a flash. */
+static inline const void *vm_flash_ptr(struct vm *vm, uint64_t ipa, uint64_t len) { return 0; }
+#endif
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 
 #endif

@@ -18,6 +18,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/regs/mpidr.h"
 #include "core/vm_devices.h"
+#include "core/vm_firmware.h"
 #include "core/vcpu_hw.h"
 #include "core/irq.h"
 #include "lib/string.h"
@@ -85,30 +86,12 @@ static const char *passthru_conflict(const struct vm_region *r)
     return 0;
 }
 
-/* A VM that boots firmware: the firmware already sits in its flash (vm_create), the device
- * tree goes at the start of RAM and vCPU 0 starts at the flash base, as on QEMU's virt machine,
- * whose firmware (U-Boot's qemu_arm64 build) looks for the device tree there. */
-static int load_firmware_dtb(struct vm *vm)
-{
-    vm->dtb_ipa = vm->cfg.ram_ipa;
-    int dtb_size = vm_dtb_build(vm, (char *)(uintptr_t)vm->ram_pa, VM_DTB_MAX, 0, 0);
-    if (dtb_size < 0) {
-        printk("elvisor: VM '%s' refused: its device tree does not fit in %lu bytes\n", vm->cfg.name,
-               (unsigned long)VM_DTB_MAX);
-        return -1;
-    }
-    vm_load_clean(vm, 0, (uint64_t)dtb_size);
-    vm->vcpu[0].regs.pc = vm->cfg.flash_ipa;
-    vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
-    return 0;
-}
-
 /* Checked before anything is copied (the configuration check uses the same layout: this is
  * the second line of defence), so that no image is ever written past the VM's RAM. */
 static int load_images(struct vm *vm)
 {
     if (vm->cfg.firmware[0])
-        return load_firmware_dtb(vm);
+        return vm_firmware_boot(vm);
     struct pack_file k, initrd = { 0, 0 };
     pack_find(vm->cfg.kernel, &k); /* presence checked by config_parse */
     if (vm->cfg.initrd[0])
@@ -136,25 +119,6 @@ static int load_images(struct vm *vm)
     vm_load_clean(vm, l.dtb, (uint64_t)dtb_size);
     vm->vcpu[0].regs.pc = vm->cfg.ram_ipa + koff;
     vm->vcpu[0].regs.x[0] = vm->dtb_ipa;
-    return 0;
-}
-
-/* The flash: zeroed host pages holding the firmware, written once at creation (the guest
- * cannot write them: stage 2 maps them read-only, so a reset has nothing to restore). */
-static int load_flash(struct vm *vm)
-{
-    const struct vm_config *cfg = &vm->cfg;
-    struct pack_file fw;
-    pack_find(cfg->firmware, &fw); /* presence and size checked by config_parse */
-    void *flash = page_alloc(cfg->flash_size >> 12, 0x1000);
-    if (!flash) {
-        printk("elvisor: VM '%s' refused: flash: %lu KiB requested, %lu MiB free\n", cfg->name,
-               (unsigned long)(cfg->flash_size >> 10), (unsigned long)(page_free_count() >> 8));
-        return -1;
-    }
-    memcpy(flash, fw.data, fw.size);
-    vm->flash_pa = (uint64_t)(uintptr_t)flash;
-    vm_load_clean_pa(vm->flash_pa, cfg->flash_size);
     return 0;
 }
 
@@ -212,7 +176,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         vm_load_zero(vm, 0, cfg->ram_size); /* its tags as well (MTE, arch/aarch64/mte.h) */
     else
         vm_load_clean(vm, 0, cfg->ram_size); /* page_alloc zeroed it through the cache */
-    if (cfg->firmware[0] && load_flash(vm) < 0) {
+    if (cfg->firmware[0] && vm_firmware_flash(vm) < 0) {
         page_free(ram, cfg->ram_size >> 12);
         return -1;
     }
@@ -222,8 +186,7 @@ static int vm_create(struct vm *vm, const struct vm_config *cfg, unsigned vmid)
         vm_devices_release(vm);
         vcpu_hw_release(vm);
         stage2_destroy(vm);
-        if (vm->flash_pa)
-            page_free((void *)(uintptr_t)vm->flash_pa, cfg->flash_size >> 12);
+        vm_firmware_release(vm);
         page_free(ram, cfg->ram_size >> 12);
         return -1;
     }
@@ -264,8 +227,8 @@ void vmm_start(void)
     }
     struct vm_region reserved[2] = {
         { VGIC_DIST_IPA, 0, VGIC_DIST_SIZE },
-        { platform.gic_version == 3 ? VGIC_REDIST_IPA : VGIC_CPU_IPA, 0,
-          platform.gic_version == 3 ? VGIC_REDIST_STRIDE * VM_MAX_VCPUS : VGIC_CPU_SIZE },
+        { !platform_gic_v2() ? VGIC_REDIST_IPA : VGIC_CPU_IPA, 0,
+          !platform_gic_v2() ? VGIC_REDIST_STRIDE * VM_MAX_VCPUS : VGIC_CPU_SIZE },
     };
     struct config_limits lim = {
         .nr_cpus = platform.cpu_count,

@@ -1,14 +1,6 @@
 /* Arm PrimeCell UART PL011 (TRM DDI 0183) as the hypervisor's console. */
 #include "drivers/uart.h"
-
-#define UARTDR   0x000
-#define UARTFR   0x018
-#define UARTIMSC 0x038
-#define UARTICR  0x044
-#define FR_TXFF  (1u << 5) /* transmit FIFO full */
-#define FR_RXFE  (1u << 4) /* receive FIFO empty */
-#define INT_RX   (1u << 4)
-#define INT_RT   (1u << 6)
+#include "drivers/pl011_regs.h"
 
 static volatile uint8_t *pl011_base;
 

@@ -26,6 +26,7 @@
 #include "core/percpu.h"
 #include "core/page_alloc.h"
 #include "core/exit.h"
+#include "core/mmio.h"
 #include "lib/string.h"
 #include "lib/log.h"
 #include "arch/aarch64/esr.h"
@@ -445,6 +446,25 @@ void nested_s2_tlbi(struct vcpu *v)
             nested_s2_zap(&s->cpu[i].s2);
 }
 
+void nested_s2_tlbi_ipa(struct vcpu *v, uint64_t ipa, uint64_t size)
+{
+    struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
+    /* Every shadow of the VM, v's too (no count moves: the rest of each shadow stays), before
+     * the TLBI completes; whatever VMID each shadows (more than asked, never less). */
+    for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++)
+        nested_s2_zap_ipa(&s->cpu[i].s2, ipa, size);
+}
+
+/* Its guest's other accesses of an emulated instruction (core/mmio.c, ISV = 0): the L2 IPAs its
+ * stage 1 gives go through its hypervisor's stage 2 too. */
+static bool l2_to_vm(struct vcpu *v, uint64_t ipa, int kind, uint64_t *vm_ipa)
+{
+    struct nested_vcpu *n = nested_of(v);
+    return n && nested_s2_translate(v->vm, &n->s2, ipa, kind == MMIO_XLATE_WRITE, kind == MMIO_XLATE_EXEC, vm_ipa);
+}
+
+static const struct mmio_xlate l2_xlate = { .to_vm = l2_to_vm };
+
 /* A stage 2 abort of the EL1 guest on its shadow (D24.2 ESR_EL2, HPFAR_EL2): the L2 IPA from
  * HPFAR_EL2 and FAR_EL2; the page is mapped and the access retried, or the guest hypervisor
  * takes the abort the CPU would have given it: the same EC and ISS (the instruction syndrome
@@ -455,8 +475,12 @@ static enum exit_result shadow_abort(struct vcpu *v, struct nested_vcpu *n, uint
     uint64_t l2ipa = esr_fault_ipa(hpfar, far);
     bool write = !exec && (esr & ESR_DABT_WNR) && !(esr & ESR_DABT_CM) && !(esr & ESR_DABT_S1PTW);
     uint8_t fsc = 0;
-    if (nested_s2_fault(v->vm, &n->s2, l2ipa, write, exec, &fsc) == NESTED_S2_MAPPED)
+    uint64_t l1ipa = 0;
+    int rc = nested_s2_fault(v->vm, &n->s2, l2ipa, write, exec, &fsc, &l1ipa);
+    if (rc == NESTED_S2_MAPPED)
         return EXIT_RESUME;
+    if (rc == NESTED_S2_MMIO) /* one of the VM's devices, at the L1 IPA its stage 2 gave */
+        return mmio_abort_via(v, esr, l1ipa, &l2_xlate);
     n->el2.far = far;
     n->el2.hpfar = hpfar & ((HPFAR_EL2_FIPA_MASK << HPFAR_EL2_FIPA_SHIFT));
     enter_vel2(v, n, (esr & ~(uint64_t)ESR_DABT_DFSC_MASK) | fsc);

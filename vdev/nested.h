@@ -52,7 +52,7 @@ struct nested_vm {
     uint8_t *pages; /* the VNCR pages, one per vCPU, allocated at the VM's first build */
     unsigned nr_pages;
     uint8_t *s2pool; /* the shadows' table pages, NESTED_SHADOW_PAGES per vCPU */
-    unsigned s2_gen; /* counts stage 2 TLBIs: a shadow filled under an older count is dropped */
+    unsigned s2_gen; /* counts stage 2 TLBIs but those by IPA: a shadow filled under an older count is dropped */
     struct nested_vcpu cpu[VM_MAX_VCPUS];
 };
 
@@ -119,9 +119,12 @@ enum exit_result nested_eret(struct vcpu *v, uint64_t esr);
  * virtual EL2 (nested_s2.c), every other to core (exit_dabt, exit_iabt). */
 enum exit_result nested_dabt(struct vcpu *v, uint64_t esr);
 enum exit_result nested_iabt(struct vcpu *v, uint64_t esr);
-/* A trapped stage 2 TLBI of v's guest hypervisor: every shadow of the VM is dropped (at once
- * for v, at its next entry to L2 for the others). */
+/* A trapped stage 2 TLBI of v's guest hypervisor other than by IPA (VMALLS12E1, ALLE1, EL2's):
+ * every shadow of the VM is dropped (the others' at once, v's at its next entry to L2). */
 void nested_s2_tlbi(struct vcpu *v);
+/* A trapped TLBI of v's guest hypervisor by L2 IPA (or range): those L2 IPAs dropped from every
+ * shadow of the VM before it returns, the rest kept. */
+void nested_s2_tlbi_ipa(struct vcpu *v, uint64_t ipa, uint64_t size);
 
 /* An exception of its EL1 guest taken to virtual EL2 (VBAR_EL2 + 0x400, ESR_EL2 = esr,
  * ELR_EL2 the exit's PC): the switch an HVC of that guest makes. */

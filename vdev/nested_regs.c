@@ -115,14 +115,19 @@ static bool sp_el1_write(struct vcpu *v, const struct sysreg_access *a, uint64_t
 
 /* TLBI of the EL2 and stage 2 regimes (op0 = 1, op1 = 4, CRn = 8): both of the guest
  * hypervisor's contexts are EL1&0 entries of the VM's VMID, so every such TLBI invalidates them
- * all, on every CPU (more than asked, never less). */
+ * all, on every CPU (more than asked, never less). Its shadows stage 2 lose what it names: the
+ * entries of those L2 IPAs for the by-IPA and range forms, everything for the others. */
 static bool tlbi_el2(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
 {
     struct nested_vcpu *n = nested_of(v);
     if (!n || n->at_el1)
         return false;
     tlb_flush_el1_all();
-    nested_s2_tlbi(v);
+    uint64_t ipa, size;
+    if (nested_s2_tlbi_range(a->crm, a->op2, val, &ipa, &size))
+        nested_s2_tlbi_ipa(v, ipa, size);
+    else
+        nested_s2_tlbi(v);
     return true;
 }
 

@@ -2,15 +2,18 @@
  * 0487K.a D8.2 translation process, D8.4.2 stage 2 permissions, D24.2 ESR_EL2/HPFAR_EL2).
  *
  * While the guest hypervisor runs its EL1 guest (L2) with its own HCR_EL2.VM = 1, the CPU's
- * stage 2 is a shadow: a table per vCPU, with its own VMID, mapping L2 IPA pages straight to
- * host PAs. It starts empty; each stage 2 abort of L2 walks the guest hypervisor's tables
- * (arch/aarch64/s2walk.c, reads only of the VM's RAM), takes the L1 IPA through the VM's own
- * stage 2 (RAM only) and maps one 4 KiB page with the intersection of both stages' permissions.
- * Tables come from a fixed pool per vCPU taken at the VM's build: when it is used up the whole
- * shadow is dropped and refilled on demand, so a guest can never make elvisor allocate. */
+ * stage 2 is a shadow: a table per vCPU, with its own VMID, mapping L2 IPAs straight to host
+ * PAs. It starts empty; each stage 2 abort of L2 walks the guest hypervisor's tables
+ * (arch/aarch64/s2walk.c, reads only of the VM's RAM) and takes the L1 IPA through the VM's own
+ * stage 2: RAM is mapped (a 2 MiB block where its block covers one of the VM's RAM, else one
+ * 4 KiB page) with the intersection of both stages' permissions; one of the VM's emulated
+ * devices is left unmapped and the access emulated (core/mmio.c, mmio_abort_via). Tables come
+ * from a fixed pool per vCPU taken at the VM's build: when it is used up the whole shadow is
+ * dropped and refilled on demand, so a guest can never make elvisor allocate. */
 #include <stddef.h>
 #include "vdev/nested.h"
 #include "vdev/nested_s2.h"
+#include "core/mmio.h"
 #include "core/vm.h"
 #include "core/vcpu.h"
 #include "lib/string.h"
@@ -26,16 +29,30 @@
 _Static_assert(SHADOW_VMID_BASE > CONFIG_MAX_VMS, "shadow VMIDs overlap the VMs' own");
 _Static_assert(SHADOW_VMID_BASE + CONFIG_MAX_VMS * VM_MAX_VCPUS <= 256, "8-bit VMIDs");
 
-/* Table pages from the vCPU's pool, bump-allocated; freed only all at once (shadow_reset). */
+/* Table pages from the vCPU's pool: those a per-IPA invalidation freed first (pgtable frees a
+ * table only after its TLB flush, so no walker still holds it), then bump-allocated; all of
+ * them back at once by shadow_reset. Under s->lock. */
 static void *pool_alloc(void *ctx)
 {
     struct nested_shadow *s = ctx;
+    if (s->free) {
+        uint64_t *t = s->free;
+        s->free = (uint64_t *)(uintptr_t)t[0];
+        memset(t, 0, PT_PAGE_SIZE);
+        return t;
+    }
     if (s->used >= NESTED_SHADOW_PAGES)
         return NULL;
     return s->pool + (uint64_t)s->used++ * PT_PAGE_SIZE;
 }
 
-static void pool_free(void *ctx, void *table) { (void)ctx, (void)table; }
+static void pool_free(void *ctx, void *table)
+{
+    struct nested_shadow *s = ctx;
+    uint64_t *t = table;
+    t[0] = (uint64_t)(uintptr_t)s->free;
+    s->free = t;
+}
 
 static void shadow_tlb_flush(void *ctx, uint64_t va, uint64_t size)
 {
@@ -46,7 +63,7 @@ static void shadow_tlb_flush(void *ctx, uint64_t va, uint64_t size)
 static void shadow_sync(void *ctx)
 {
     (void)ctx;
-    __asm__ volatile("dsb ishst" ::: "memory");
+    dsb_ishst();
 }
 
 static const struct pt_ops shadow_ops = {
@@ -60,6 +77,7 @@ static void shadow_reset(struct nested_shadow *s)
         stage2_tlb_flush_vmid(s->vttbr);
     memset(s->pool, 0, NESTED_SHADOW_PAGES * PT_PAGE_SIZE);
     s->used = 0;
+    s->free = NULL;
     s->resets++;
     /* The root is the pool's first page: pt_init cannot fail on an empty pool. */
     pt_init(&s->pt, stage2_ipa_bits(), &shadow_ops, s);
@@ -105,6 +123,67 @@ void nested_s2_zap(struct nested_shadow *s)
     stage2_tlb_flush_vmid(s->vttbr); /* DSB ISHST first: the cleared root is seen by every walker */
 }
 
+/* Only the shadow's entries for [ipa, ipa + size): a leaf that covers more (a 2 MiB block) goes
+ * whole, so nothing is split and nothing allocated. Larger ranges empty the whole shadow, as
+ * does a range beyond its input size (nothing is mapped there: only the count moves). */
+void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size)
+{
+    const uint64_t blk = PT_LEVEL_SIZE(2);
+    uint64_t limit = UINT64_C(1) << s->pt.va_bits;
+    if (size > NESTED_S2_ZAP_MAX || ipa >= limit || size > limit - ipa) {
+        if (ipa < limit)
+            nested_s2_zap(s);
+        else
+            __atomic_add_fetch(&s->zaps, 1, __ATOMIC_RELEASE);
+        return;
+    }
+    uint64_t start = ipa & ~(PT_PAGE_SIZE - 1), end = (ipa + size + PT_PAGE_SIZE - 1) & ~(PT_PAGE_SIZE - 1);
+    spin_lock(&s->lock);
+    for (uint64_t a = start; a < end;) {
+        uint64_t chunk = (a & ~(blk - 1)) + blk, stop = chunk < end ? chunk : end;
+        int level = 3;
+        if (pt_walk(&s->pt, a & ~(blk - 1), NULL, NULL, &level) == PT_OK && level < 3)
+            pt_unmap(&s->pt, a & ~(blk - 1), blk); /* its block: whole, no split */
+        else
+            pt_unmap(&s->pt, a, stop - a); /* pages only (the shadow makes no 1 GiB blocks) */
+        a = stop;
+    }
+    __atomic_store_n(&s->zaps, s->zaps + 1, __ATOMIC_RELEASE);
+    spin_unlock(&s->lock);
+}
+
+/* TLBI encodings with op1 = 4, CRn = 8 (Arm ARM C5.5): CRm 0 the inner shareable ones, CRm 4
+ * the local and outer shareable ones; op2 picks the operation. By IPA: IPAS2E1IS (0, 1),
+ * IPAS2LE1IS (0, 5), IPAS2E1OS (4, 0), IPAS2E1 (4, 1), IPAS2LE1OS (4, 4), IPAS2LE1 (4, 5); by
+ * range (FEAT_TLBIRANGE): RIPAS2E1IS (0, 2), RIPAS2LE1IS (0, 6), RIPAS2E1 (4, 2), RIPAS2E1OS
+ * (4, 3), RIPAS2LE1 (4, 6), RIPAS2LE1OS (4, 7). The "last level" forms drop more here than
+ * asked (the leaf whatever its level), which the architecture allows. */
+bool nested_s2_tlbi_range(unsigned crm, unsigned op2, uint64_t xt, uint64_t *ipa, uint64_t *size)
+{
+    bool by_ipa = (crm == 0 && (op2 == 1 || op2 == 5)) || (crm == 4 && (op2 == 0 || op2 == 1 || op2 == 4 || op2 == 5));
+    bool range = (crm == 0 && (op2 == 2 || op2 == 6)) || (crm == 4 && (op2 == 2 || op2 == 3 || op2 == 6 || op2 == 7));
+    if (by_ipa) {
+        /* Xt[35:0] = IPA[47:12]; [47:44] TTL, a hint of the level, and [63] NS are ignored. */
+        *ipa = (xt & ((UINT64_C(1) << 36) - 1)) << 12;
+        *size = PT_PAGE_SIZE;
+        return true;
+    }
+    if (!range)
+        return false;
+    /* D8.14.5 range operands: TG [47:46], SCALE [45:44], NUM [43:39], TTL [38:37], BaseADDR
+     * [36:0]; the range is (NUM + 1) << (5 * SCALE + 1) granules from BaseADDR x granule. Only
+     * the 4 KiB granule (TG = 0b01) is walked (s2walk): any other TG drops everything. */
+    unsigned tg = (unsigned)(xt >> 46) & 3u, scale = (unsigned)(xt >> 44) & 3u, num = (unsigned)(xt >> 39) & 31u;
+    if (tg != 1) {
+        *ipa = 0;
+        *size = UINT64_MAX;
+        return true;
+    }
+    *ipa = (xt & ((UINT64_C(1) << 37) - 1)) << 12;
+    *size = ((uint64_t)num + 1) << (5 * scale + 1 + 12);
+    return true;
+}
+
 /* The walker's reads: 8 bytes of the VM's RAM, nothing else. */
 static bool ram_read(void *ctx, uint64_t addr, uint64_t *desc)
 {
@@ -115,34 +194,75 @@ static bool ram_read(void *ctx, uint64_t addr, uint64_t *desc)
     return true;
 }
 
-int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc)
+/* The guest hypervisor's stage 2 for one access at l2ipa: 0 and the walk, or its fault code. */
+static uint8_t guest_walk(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                          struct s2walk_result *r)
+{
+    s2walk(s->guest_vtcr, s->guest_vttbr, l2ipa, ram_read, vm, r);
+    if (!r->ok)
+        return r->fsc;
+    return s2walk_check(r, write, exec);
+}
+
+bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                         uint64_t *l1ipa)
+{
+    struct s2walk_result r;
+    if (guest_walk(vm, s, l2ipa, write, exec, &r))
+        return false;
+    *l1ipa = r.out;
+    return true;
+}
+
+/* The shadow entry for l2ipa whose L1 IPA is RAM at host (the walk r): a 2 MiB block where the
+ * guest's leaf covers the L2 IPA's whole 2 MiB block and that block's L1 IPAs are one 2 MiB of
+ * the VM's RAM at a 2 MiB aligned host address (the VM's stage 2 maps RAM contiguously, RW and
+ * executable: the guest's permissions are the intersection), else the 4 KiB page. */
+static uint64_t fill_size(struct vm *vm, const struct s2walk_result *r, uint64_t l2ipa)
+{
+    const uint64_t blk = PT_LEVEL_SIZE(2);
+    if (r->size < blk)
+        return PT_PAGE_SIZE;
+    uint64_t l1blk = r->out - (l2ipa & (blk - 1)); /* the leaf's output is aligned to its size */
+    const uint8_t *host = vm_ram_ptr(vm, l1blk, blk);
+    if (!host || ((uintptr_t)host & (blk - 1)) || ((l2ipa & ~(blk - 1)) + blk - 1) >> stage2_ipa_bits())
+        return PT_PAGE_SIZE;
+    return blk;
+}
+
+int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc,
+                    uint64_t *l1ipa)
 {
     struct s2walk_result r;
     unsigned zaps = __atomic_load_n(&s->zaps, __ATOMIC_ACQUIRE);
-    s2walk(s->guest_vtcr, s->guest_vttbr, l2ipa, ram_read, vm, &r);
-    if (!r.ok) {
-        *fsc = r.fsc;
+    uint8_t f = guest_walk(vm, s, l2ipa, write, exec, &r);
+    if (f) {
+        *fsc = f;
         return NESTED_S2_GUEST_FAULT;
     }
-    uint8_t perm = s2walk_check(&r, write, exec);
-    if (perm) {
-        *fsc = perm;
-        return NESTED_S2_GUEST_FAULT;
-    }
-    /* The L1 IPA: RAM of the VM only (a device of the VM is refused, docs/nested.md). */
-    uint64_t l1page = r.out & ~(PT_PAGE_SIZE - 1);
-    void *host = vm_ram_ptr(vm, l1page, PT_PAGE_SIZE);
+    void *host = vm_ram_ptr(vm, r.out & ~(PT_PAGE_SIZE - 1), PT_PAGE_SIZE);
     if (!host) {
+        /* One of the VM's emulated devices is emulated for a data access, as the VM's own
+         * access there would be (never mapped: each access comes back here); anything else
+         * outside RAM (no device, a fetch) is an external abort for the guest hypervisor. */
         *fsc = ESR_FSC_SEA;
-        return NESTED_S2_GUEST_FAULT;
+        if (exec || !mmio_is_device(vm, r.out))
+            return NESTED_S2_GUEST_FAULT;
+        *l1ipa = r.out;
+        /* A walk that began before a zap may have read tables its hypervisor had already
+         * changed and invalidated: walked again, as for a fill below. */
+        return __atomic_load_n(&s->zaps, __ATOMIC_ACQUIRE) == zaps ? NESTED_S2_MMIO : NESTED_S2_MAPPED;
     }
     /* VM RAM is RW and executable in the VM's own stage 2: the guest's S2AP/XN decide; its
      * device memory types are kept (the stronger type), Normal otherwise. */
     uint64_t attrs = PT_AF | PT_SH_INNER;
     attrs |= (r.memattr & 0xcu) == 0 ? PT_S2_MEMATTR(r.memattr) : PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB);
     attrs |= (r.r ? PT_S2_AP_RO : 0) | (r.w ? PT_S2_AP_WO : 0) | (r.x ? 0 : PT_S2_XN);
-    uint64_t l2page = l2ipa & ~(PT_PAGE_SIZE - 1);
-    if (l2page >> stage2_ipa_bits()) {
+    uint64_t size = fill_size(vm, &r, l2ipa);
+    uint64_t l2base = l2ipa & ~(size - 1);
+    uint64_t pa = size == PT_PAGE_SIZE ? (uint64_t)(uintptr_t)host
+                                       : (uint64_t)(uintptr_t)vm_ram_ptr(vm, r.out - (l2ipa & (size - 1)), size);
+    if (l2base >> stage2_ipa_bits()) {
         *fsc = ESR_FSC_TRANS_L0;
         return NESTED_S2_GUEST_FAULT;
     }
@@ -153,10 +273,10 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
         spin_unlock(&s->lock);
         return NESTED_S2_MAPPED;
     }
-    int rc = pt_map(&s->pt, l2page, (uint64_t)(uintptr_t)host, PT_PAGE_SIZE, attrs, PT_REPLACE);
+    int rc = pt_map(&s->pt, l2base, pa, size, attrs, PT_REPLACE);
     if (rc == PT_E_NOMEM) {
         shadow_reset(s); /* budget used up: start again with this page */
-        rc = pt_map(&s->pt, l2page, (uint64_t)(uintptr_t)host, PT_PAGE_SIZE, attrs, PT_REPLACE);
+        rc = pt_map(&s->pt, l2base, pa, size, attrs, PT_REPLACE);
     }
     spin_unlock(&s->lock);
     *fsc = ESR_FSC_TRANS_L0 + 3;

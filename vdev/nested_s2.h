@@ -13,20 +13,27 @@ struct vm;
 #define NESTED_SHADOW_PAGES 64u
 
 struct nested_shadow {
-    spinlock_t lock; /* its tables: its own CPU fills them, another vCPU's TLBI empties them */
-    uint8_t *pool;   /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
+    spinlock_t lock; /* its tables: its own CPU fills them, a TLBI of any vCPU of the VM empties them */
     unsigned used;   /* pages of the pool in use */
     unsigned vmid;
-    unsigned gen;  /* the VM's invalidation count this shadow was filled under */
-    unsigned zaps; /* zaps so far: a fill whose walk began before one is not installed */
-    uint64_t resets;
+    unsigned gen;                     /* the VM's invalidation count this shadow was filled under */
+    unsigned zaps;                    /* zaps so far: a fill whose walk began before one is not installed */
+    unsigned resets;                  /* whole drops: budget used up, new VTTBR/VTCR, a TLBI of all */
+    uint8_t *pool;                    /* NESTED_SHADOW_PAGES pages, hypervisor memory taken at the VM's build */
+    uint64_t *free;                   /* pool pages a per-IPA invalidation gave back, linked through their first word */
     uint64_t guest_vtcr, guest_vttbr; /* the guest hypervisor's stage 2 it shadows */
     uint64_t vttbr;                   /* the shadow's root and VMID, for VTTBR_EL2 */
     struct pgtable pt;
 };
+/* 96 bytes: struct nested_vcpu stays 320, whose index arithmetic every nested exit pays. */
+_Static_assert(sizeof(struct nested_shadow) == 96, "struct nested_shadow grew");
 
-#define NESTED_S2_MAPPED      0 /* one page mapped: retry the access */
+#define NESTED_S2_MAPPED      0 /* one page or block mapped (or the walk is stale): retry the access */
 #define NESTED_S2_GUEST_FAULT 1 /* *fsc: the stage 2 abort for the guest hypervisor */
+#define NESTED_S2_MMIO        2 /* *l1ipa: one of the VM's emulated devices, for the access to be emulated */
+
+/* A per-IPA invalidation of more than this empties the whole shadow instead (bounded work). */
+#define NESTED_S2_ZAP_MAX (UINT64_C(64) << 21)
 
 /* At the VM's build: the shadow of vCPU `vcpu`, empty, on `pool`. */
 void nested_s2_attach(struct vm *vm, struct nested_shadow *s, uint8_t *pool, unsigned vcpu);
@@ -36,7 +43,20 @@ uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr,
 /* Another vCPU's stage 2 TLBI: from any CPU, the shadow is emptied (its root cleared) and its
  * VMID's TLB entries are gone on every CPU before this returns; its owner refills on demand. */
 void nested_s2_zap(struct nested_shadow *s);
-/* A stage 2 abort of L2 at `l2ipa`: maps its page, or says which fault the guest gets. */
-int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc);
+/* The same for the shadow's entries of L2 IPAs [ipa, ipa + size) only (TLBI IPAS2E1 and its
+ * range forms); more than NESTED_S2_ZAP_MAX bytes: the whole shadow. */
+void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size);
+/* A trapped TLBI with op1 = 4, CRn = 8 (CRm, op2) and operand xt: true for those that name L2
+ * IPAs, with the range they name ([*ipa, *ipa + *size), *size UINT64_MAX: everything); false
+ * for the others (by VMID, all, and the EL2 regime's). Pure. */
+bool nested_s2_tlbi_range(unsigned crm, unsigned op2, uint64_t xt, uint64_t *ipa, uint64_t *size);
+/* A stage 2 abort of L2 at `l2ipa`: maps its page or block, says which fault the guest
+ * hypervisor gets (*fsc), or gives the L1 IPA of a device of the VM to emulate the access at. */
+int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc,
+                    uint64_t *l1ipa);
+/* The guest hypervisor's stage 2 alone: the L1 IPA of l2ipa for that access, or false if its
+ * tables refuse it (no fill). */
+bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                         uint64_t *l1ipa);
 
 #endif

@@ -756,6 +756,7 @@ static void maint_cpu_init(unsigned cpu)
     }
 }
 
+#if CONFIG_GICV2M
 int vgic_v2m_attach(struct vm *vm, uint64_t ipa, uint32_t first, uint32_t count)
 {
     struct vgic *g = vgic_of(vm);
@@ -766,6 +767,7 @@ int vgic_v2m_attach(struct vm *vm, uint64_t ipa, uint32_t first, uint32_t count)
     g->v2m[g->nr_v2m++].count = count;
     return 0;
 }
+#endif
 
 unsigned vgic_nr_irqs(const struct vm *vm) { return vgic_of((struct vm *)vm)->nr_irqs; }
 
@@ -807,18 +809,19 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
     fdtw_prop_u32(w, "#size-cells", 2);
     fdtw_prop_empty(w, "interrupt-controller");
     fdtw_prop_u32(w, "phandle", dt->intc_phandle); /* properties before the ITS child node */
-    if (vm->cfg.virtual_el2) {
+    /* Each CONFIG_ below: a build without the part never has what the test looks for. */
+    if (CONFIG_NESTED && vm->cfg.virtual_el2) {
         /* A guest hypervisor's maintenance interrupt (vdev/nested_gic.c): a PPI, level-high. */
         uint32_t maint[3] = { 1, VGIC_MAINT_VIRQ - 16, 4 };
         fdtw_prop_cells(w, "interrupts", maint, 3);
     }
-    if (platform.gic_version == 3) {
+    if (!platform_gic_v2()) {
         fdtw_prop_string(w, "compatible", "arm,gic-v3");
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA,   0, (uint32_t)VGIC_DIST_SIZE,
                             0, (uint32_t)VGIC_REDIST_IPA, 0, (uint32_t)(VGIC_REDIST_STRIDE * vm->cfg.nr_vcpus) };
         fdtw_prop_cells(w, "reg", reg, 8);
         const struct vgic *g = vgic_of((struct vm *)vm);
-        if (g->has_lpis) {
+        if (CONFIG_ITS && g->has_lpis) {
             /* The vITS (vdev/vits.c), a child of the GIC node (Linux binding
              * interrupt-controller/arm,gic-v3.yaml, "^msi-controller@"); its reg in the
              * parent's address space, hence an empty ranges. */
@@ -839,7 +842,7 @@ static void vgic_dt_node(const struct vm *vm, struct vdev_dt *dt)
         uint32_t reg[8] = { 0, (uint32_t)VGIC_DIST_IPA, 0, 0x1000, 0, (uint32_t)VGIC_CPU_IPA, 0, 0x2000 };
         fdtw_prop_cells(w, "reg", reg, 8);
         const struct vgic *g = vgic_of((struct vm *)vm);
-        if (g->nr_v2m) {
+        if (CONFIG_GICV2M && g->nr_v2m) {
             fdtw_prop_empty(w, "ranges"); /* the frames' reg in the parent's address space */
             v2m_dt_nodes(g, w, dt->msi_phandle);
         }

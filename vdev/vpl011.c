@@ -1,5 +1,6 @@
 /* Register map: Arm PrimeCell UART (PL011) TRM, DDI 0183, 3.2 "Summary of registers". */
 #include "vdev/vpl011.h"
+#include "drivers/pl011_regs.h"
 #include "core/vm.h"
 #include "core/vm_dtb.h"
 #include "lib/fdt_write.h"
@@ -9,27 +10,6 @@
 #include "lib/string.h"
 #include "core/vcpu.h"
 #include "vdev/vgic.h"
-
-#define UARTDR    0x000
-#define UARTRSR   0x004
-#define UARTFR    0x018
-#define UARTILPR  0x020
-#define UARTIBRD  0x024
-#define UARTFBRD  0x028
-#define UARTLCR_H 0x02c
-#define UARTCR    0x030
-#define UARTIFLS  0x034
-#define UARTIMSC  0x038
-#define UARTRIS   0x03c
-#define UARTMIS   0x040
-#define UARTICR   0x044
-#define UARTDMACR 0x048
-
-#define FR_RXFE (1u << 4)
-#define FR_TXFE (1u << 7)
-#define INT_RX  (1u << 4)
-#define INT_TX  (1u << 5)
-#define INT_RT  (1u << 6)
 
 #define RX_SIZE 256 /* typed input a busy guest has not read yet: a few command lines */
 

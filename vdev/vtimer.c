@@ -189,7 +189,7 @@ static void vtimer_cpu_init(unsigned cpu)
 static void vtimer_dt_node(const struct vm *vm, struct vdev_dt *dt)
 {
     uint32_t flags = 4;
-    if (platform.gic_version == 2)
+    if (platform_gic_v2())
         flags |= ((1u << vm->cfg.nr_vcpus) - 1) << 8;
     const uint32_t ppis[4] = { 13, 14, VTIMER_VIRQ - 16, 10 };
     uint32_t cells[12];

@@ -12,6 +12,7 @@
  * and SPI is taken; out of range, elsewhere, masked: nothing. */
 #include "tests/guests/common/guest.h"
 #include "tests/guests/common/gic.h"
+#include "tests/guests/common/irq_tally.h"
 #include "tests/guests/common/e1000e.h"
 #include "lib/string.h"
 
@@ -40,11 +41,9 @@
 #define MSIX_ENABLE  (1u << 31) /* Message Control bit 15 */
 #define MSIX_FMASK   (1u << 30)
 
-#define MAX_INTID 1020
-#define WAIT_US   1000000
-#define QUIET_US  20000
+#define WAIT_US  1000000
+#define QUIET_US 20000
 
-static volatile uint32_t seen[MAX_INTID], taken;
 static volatile uint64_t target[512] __attribute__((aligned(4096))); /* a bad MSI address in RAM */
 static uint64_t src[512] __attribute__((aligned(4096)));
 
@@ -52,37 +51,9 @@ static uintptr_t frame, ecam, edu;
 static uint32_t first, count;
 static unsigned msi_cap;
 
-static void on_irq(uint64_t entry)
-{
-    (void)entry;
-    uint32_t iar = gic_ack();
-    uint32_t intid = gic_iar_intid(iar);
-    if (intid >= MAX_INTID)
-        return;
-    seen[intid]++;
-    taken++;
-    gic_eoi(iar);
-}
-
 static void dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static uint32_t cfg_rd(unsigned dev, unsigned reg) { return mmio_rd(ecam + (dev << 15) + reg); }
 static void cfg_wr(unsigned dev, unsigned reg, uint32_t v) { mmio_wr(ecam + (dev << 15) + reg, v); }
-
-static bool wait_seen(uint32_t intid, uint32_t n)
-{
-    uint64_t end = cntvct() + us_to_ticks(WAIT_US);
-    while (seen[intid] < n)
-        if (cntvct() > end)
-            return false;
-    return true;
-}
-
-/* Nothing at all arrives within QUIET_US. */
-static bool quiet_since(uint32_t before)
-{
-    udelay(QUIET_US);
-    return taken == before;
-}
 
 static unsigned find_cap(unsigned dev, unsigned id)
 {
@@ -152,13 +123,14 @@ static void test_delivery(void)
         (cfg_rd(0, msi_cap) & MSI_ENABLE) && cfg_rd(0, msi_cap + 4) == (uint32_t)setspi && cfg_rd(0, msi_cap + 12) == a,
         "msi_shadow_reads_back", "0x%x 0x%x 0x%x", cfg_rd(0, msi_cap), cfg_rd(0, msi_cap + 4), cfg_rd(0, msi_cap + 12));
     edu_raise();
-    bool got = wait_seen(a, 1);
-    uint32_t before = taken;
-    check(got && quiet_since(before) && seen[a] == 1, "msi_v2m_edu_raise_spi", "SPI %u taken %u times", a, seen[a]);
+    bool got = tally_wait(a, 1, WAIT_US);
+    uint32_t before = tally_taken;
+    check(got && tally_quiet_since(before, QUIET_US) && tally_seen[a] == 1, "msi_v2m_edu_raise_spi",
+          "SPI %u taken %u times", a, tally_seen[a]);
     for (unsigned i = 0; i < 8; i++)
         edu_raise();
-    check(wait_seen(a, 9) && quiet_since(taken) && seen[a] == 9, "msi_v2m_every_raise_once", "SPI %u taken %u of 9", a,
-          seen[a]);
+    check(tally_wait(a, 9, WAIT_US) && tally_quiet_since(tally_taken, QUIET_US) && tally_seen[a] == 9,
+          "msi_v2m_every_raise_once", "SPI %u taken %u of 9", a, tally_seen[a]);
     /* The last SPI of the range, as a DMA's completion interrupt. */
     msi_program(setspi, b, true);
     for (unsigned i = 0; i < 512; i++)
@@ -168,23 +140,23 @@ static void test_delivery(void)
     mmio_wr64(edu + EDU_DMA_DST, EDU_BUF);
     mmio_wr64(edu + EDU_DMA_COUNT, sizeof(src));
     mmio_wr64(edu + EDU_DMA_CMD, EDU_DMA_RUN | EDU_DMA_IRQ);
-    bool dma = wait_seen(b, 1);
+    bool dma = tally_wait(b, 1, WAIT_US);
     mmio_wr(edu + EDU_IRQ_ACK, mmio_rd(edu + EDU_IRQ_STATUS));
-    check(dma && seen[a] == 9, "msi_v2m_last_spi_dma_completion", "SPI %u taken %u times", b, seen[b]);
+    check(dma && tally_seen[a] == 9, "msi_v2m_last_spi_dma_completion", "SPI %u taken %u times", b, tally_seen[b]);
 }
 
 /* Each bad message raises nothing; the good one afterwards does (once). */
 static void bad_then_good(const char *name, uint64_t addr, uint32_t data, bool enable)
 {
     uint32_t good = first + 3;
-    uint32_t before = taken;
+    uint32_t before = tally_taken;
     msi_program(addr, data, enable);
     edu_raise();
-    bool quiet = quiet_since(before);
+    bool quiet = tally_quiet_since(before, QUIET_US);
     msi_program(frame + MSI_SETSPI_NS, good, true);
-    uint32_t n = seen[good];
+    uint32_t n = tally_seen[good];
     edu_raise();
-    bool back = wait_seen(good, n + 1);
+    bool back = tally_wait(good, n + 1, WAIT_US);
     check(quiet && back, name, "quiet %d, good message afterwards %d", quiet, back);
 }
 
@@ -211,20 +183,20 @@ static void test_nonsense(void)
 static void test_cpu_host_page(void)
 {
     msi_program(frame + MSI_SETSPI_NS, first + 3, false);
-    uint32_t before = taken;
+    uint32_t before = tally_taken;
     uint64_t esr = 0, far = 0;
     fault_expect();
     for (uint32_t v = 0; v < 1024; v++)
         mmio_wr(frame + HOST_PAGE + MSI_SETSPI_NS, v);
     bool aborted = fault_taken(&esr, &far);
     gprintf("msi-v2m: the vCPU's stores to the host frame page %s\n", aborted ? "aborted" : "completed");
-    bool quiet = quiet_since(before);
+    bool quiet = tally_quiet_since(before, QUIET_US);
     msi_program(frame + MSI_SETSPI_NS, first + 3, true);
-    uint32_t n = seen[first + 3];
+    uint32_t n = tally_seen[first + 3];
     edu_raise();
-    bool back = wait_seen(first + 3, n + 1);
+    bool back = tally_wait(first + 3, n + 1, WAIT_US);
     check(quiet && back, "v2m_host_page_cpu_writes_nothing", "quiet %d (%u taken), good message afterwards %d", quiet,
-          taken - before, back);
+          tally_taken - before, back);
 }
 
 /* ---- MSI-X: QEMU's e1000e (82574) at device 1, its "other" interrupt cause raised by a
@@ -239,13 +211,13 @@ static unsigned msix_cap;
 static void msix_bad_then_good(const char *name, uint32_t spi)
 {
     udelay(QUIET_US);
-    uint32_t before = taken;
+    uint32_t before = tally_taken;
     e1000e_raise(nic, QUIET_US);
-    bool quiet = quiet_since(before);
-    uint32_t n = seen[spi];
+    bool quiet = tally_quiet_since(before, QUIET_US);
+    uint32_t n = tally_seen[spi];
     e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
     e1000e_raise(nic, QUIET_US);
-    bool back = wait_seen(spi, n + 1);
+    bool back = tally_wait(spi, n + 1, WAIT_US);
     check(quiet && back, name, "quiet %d, good entry afterwards %d", quiet, back);
 }
 
@@ -274,7 +246,7 @@ static void test_msix(void)
     uint32_t spi = first + 10;
     e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, spi, false);
     e1000e_raise(nic, QUIET_US);
-    check(wait_seen(spi, 1), "msix_v2m_spi", "SPI %u taken %u times", spi, seen[spi]);
+    check(tally_wait(spi, 1, WAIT_US), "msix_v2m_spi", "SPI %u taken %u times", spi, tally_seen[spi]);
     e1000e_msix_set(nic_tab, NIC_VEC, frame + MSI_SETSPI_NS, first + count, false);
     msix_bad_then_good("msix_v2m_spi_out_of_range_nothing", spi);
     e1000e_msix_set(nic_tab, NIC_VEC, (uint64_t)(uintptr_t)&target[8], spi, false);
@@ -292,7 +264,7 @@ int guest_main(void)
         check(false, "gicv2_found", "no GICv2 in the device tree");
         return guest_failures;
     }
-    guest_set_irq_hook(on_irq);
+    guest_set_irq_hook(tally_irq);
     gic_dist_init();
     gic_cpu_init();
     if (!discover())
@@ -305,9 +277,9 @@ int guest_main(void)
     test_nonsense();
     test_cpu_host_page();
     test_msix();
-    uint32_t stray = taken - seen[first + 3] - seen[first + count - 1] - seen[first + 10];
-    check(stray == 0 && seen[first - 1] == 0 && seen[first + count] == 0, "no_stray_interrupts",
-          "%u others, %u below the range, %u above", stray, seen[first - 1], seen[first + count]);
+    uint32_t stray = tally_taken - tally_seen[first + 3] - tally_seen[first + count - 1] - tally_seen[first + 10];
+    check(stray == 0 && tally_seen[first - 1] == 0 && tally_seen[first + count] == 0, "no_stray_interrupts",
+          "%u others, %u below the range, %u above", stray, tally_seen[first - 1], tally_seen[first + count]);
     irq_mask();
     return guest_failures;
 }

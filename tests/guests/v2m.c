@@ -5,46 +5,13 @@
  * another size or at another offset deliver nothing. */
 #include "tests/guests/common/guest.h"
 #include "tests/guests/common/gic.h"
+#include "tests/guests/common/irq_tally.h"
 
 #define MSI_TYPER     0x008
 #define MSI_SETSPI_NS 0x040
 #define MSI_IIDR      0xfcc
 #define WAIT_US       20000
 #define QUIET_US      2000
-#define MAX_INTID     1020
-
-static volatile uint32_t seen[MAX_INTID];
-static volatile uint32_t taken;
-
-static void on_irq(uint64_t entry)
-{
-    (void)entry;
-    uint32_t iar = gic_ack();
-    uint32_t intid = gic_iar_intid(iar);
-    if (intid >= MAX_INTID)
-        return;
-    seen[intid]++;
-    taken++;
-    gic_eoi(iar);
-}
-
-static bool wait_seen(uint32_t intid, uint32_t count)
-{
-    uint64_t end = cntvct() + us_to_ticks(WAIT_US);
-    while (seen[intid] < count)
-        if (cntvct() > end)
-            return false;
-    return true;
-}
-
-static bool quiet(void)
-{
-    uint32_t before = taken;
-    uint64_t end = cntvct() + us_to_ticks(QUIET_US);
-    while (cntvct() < end)
-        ;
-    return taken == before;
-}
 
 int guest_main(void)
 {
@@ -70,7 +37,7 @@ int guest_main(void)
     check(mmio_rd(f + MSI_IIDR) == 0 && mmio_rd(f + 0x100) == 0, "v2m_other_regs_zero", "IIDR 0x%x",
           mmio_rd(f + MSI_IIDR));
 
-    guest_set_irq_hook(on_irq);
+    guest_set_irq_hook(tally_irq);
     gic_dist_init();
     gic_cpu_init();
     uint32_t last = first + count - 1;
@@ -81,11 +48,11 @@ int guest_main(void)
     irq_unmask();
 
     mmio_wr(f + MSI_SETSPI_NS, first);
-    check(wait_seen(first, 1), "v2m_first_spi", "SPI %u not taken", first);
+    check(tally_wait(first, 1, WAIT_US), "v2m_first_spi", "SPI %u not taken", first);
     mmio_wr(f + MSI_SETSPI_NS, last);
-    check(wait_seen(last, 1), "v2m_last_spi", "SPI %u not taken", last);
+    check(tally_wait(last, 1, WAIT_US), "v2m_last_spi", "SPI %u not taken", last);
     mmio_wr(f + MSI_SETSPI_NS, first);
-    check(wait_seen(first, 2), "v2m_again", "SPI %u not taken twice", first);
+    check(tally_wait(first, 2, WAIT_US), "v2m_again", "SPI %u not taken twice", first);
 
     mmio_wr(f + MSI_SETSPI_NS, first - 1);
     mmio_wr(f + MSI_SETSPI_NS, last + 1);
@@ -93,8 +60,10 @@ int guest_main(void)
     *(volatile uint16_t *)(f + MSI_SETSPI_NS) = (uint16_t)first;
     mmio_wr(f + MSI_SETSPI_NS + 4, first);
     mmio_wr(f + MSI_TYPER, first);
-    check(quiet() && seen[first - 1] == 0 && seen[last + 1] == 0 && seen[first] == 2, "v2m_rejects",
-          "taken: %u below, %u above, %u of the first", seen[first - 1], seen[last + 1], seen[first]);
+    check(tally_quiet_since(tally_taken, QUIET_US) && tally_seen[first - 1] == 0 && tally_seen[last + 1] == 0 &&
+              tally_seen[first] == 2,
+          "v2m_rejects", "taken: %u below, %u above, %u of the first", tally_seen[first - 1], tally_seen[last + 1],
+          tally_seen[first]);
     irq_mask();
     return guest_failures;
 }

@@ -87,7 +87,7 @@ def test_no_branch_protection_without_the_features():
 def test_text_is_not_writable():
     with Qemu("wx-text", machine_args(gic=2, smp=1) + ["-append", "elvisor.wx_test"]) as q:
         q.expect(r"HYPERVISOR CRASH on CPU0: synchronous exception at EL2: DABT_CUR")
-        q.expect(r"<maybe_crash_test\+0x[0-9a-f]+>")
+        q.expect(r"<selftest_boot\+0x[0-9a-f]+>")
         q.expect_exit()
 
 

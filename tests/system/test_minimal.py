@@ -73,6 +73,7 @@ def test_minimal_refuses_vms_that_need_left_out_parts():
         "wants-net": r"devices/net@a001000: elvisor,virtio-net is not in this build \(CONFIG_VIRTIO_NET=n",
         "wants-its": r"devices/its@8080000: arm,gic-v3-its is not in this build \(CONFIG_ITS=n",
         "wants-el2": r"virtual-el2: nested virtualization is not in this build \(CONFIG_NESTED=n",
+        "wants-firmware": r"firmware: booting a VM from firmware is not in this build \(CONFIG_VM_FIRMWARE=n",
     }
     for vm, why in expected.items():
         lines = [l for l in out.splitlines() if "VM '%s' refused" % vm in l]

@@ -3,7 +3,9 @@ hypervisor (tests/guests/nested.c) reads CurrentEL = 2, sets its HCR_EL2 and VBA
 an EL1 payload whose HVC it takes at its own vector and answers; hostile guest hypervisors
 (illegal ERETs, garbage in the VNCR page, a garbage EL1 context) leave the hypervisor and a
 neighbour VM running; a guest hypervisor with its own stage 2 runs its guest on elvisor's shadow
-stage 2 (remap, a stage 2 abort it answers, a remap after TLBI); a guest hypervisor with its own
+stage 2 (remap, a stage 2 abort it answers, a remap after TLBI; its guest reaches the VM's UART
+through that stage 2; TLBIs by IPA and range drop only their pages; 2 MiB blocks; more pages than
+the shadow's budget); a guest hypervisor with its own
 vGIC for its guest ("irq": elvisor lends it the GIC virtual interface) gives it an interrupt
 through a list register, takes the VM's own interrupt at VBAR_EL2 + 0x480 while its guest runs
 and the maintenance interrupt after its guest's EOI; a CPU without FEAT_NV2 refuses the VM in
@@ -80,10 +82,19 @@ def test_hostile_guest_hypervisors_harm_nobody():
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
                      "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
+                     "hostile_s2_device_tables_and_tlbis",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
-                     "stage2_remap_after_tlbi", "stage2_no_unexpected"):
-            assert "TEST %s: PASS" % name in out, name
+                     "stage2_remap_after_tlbi", "stage2_l2_ran_every_phase", "stage2_tlbi_ipa_drops_only_that_page",
+                     "stage2_tlbi_range_drops_only_its_pages", "stage2_block_mapped_whole",
+                     "stage2_block_read_only_write_forwarded", "stage2_l2_reads_vm_uart", "stage2_l2_uart_isv0_decoded",
+                     "stage2_l2_uart_read_only_write_forwarded", "stage2_l2_no_device_external_abort",
+                     "stage2_pool_reset_refills", "stage2_no_unexpected"):
+            assert "TEST %s: PASS" % name in out, (name, out[-6000:])
+        # The L2's writes to the VM's UART through its hypervisor's stage 2 reach that VM's
+        # console; those through the read-only mapping do not.
+        assert "[stage2] nested-l2: hello through its stage 2" in out
+        assert "<ro-leak>" not in out and "ro-leak" not in out
         assert "FAIL" not in out
         assert int(m.group(1)) == 0
         assert "came back" not in out
@@ -93,13 +104,14 @@ def test_hostile_guest_hypervisors_harm_nobody():
 def test_tlbi_reaches_another_vcpus_guest_at_once():
     """vCPU 1 of a guest hypervisor runs its L2 on a shadow stage 2 and spins without exits;
     vCPU 0 remaps the L2's page and issues TLBI VMALLS12E1IS: the L2 reads the new page right
-    after (before the fix it kept the old one until its next ERET, which never came)."""
+    after (before the fix it kept the old one until its next ERET, which never came); then the
+    same with TLBI IPAS2E1IS of that page only."""
     img = "%s/tests/configs/nested-smp.img" % BUILD
     with Qemu("nested-smp", machine_args(gic=3, cpu="max", smp=4), kernel=img) as q:
         m = q.wait_for(r"\[s2smp\] GUEST DONE: (\d+) failure", timeout=120)
         out = q.output()
         for name in ("s2smp_cpu_on_at_el2", "s2smp_l2_runs_on_vcpu1", "s2smp_tlbi_reaches_other_vcpu_at_once",
-                     "s2smp_no_unexpected"):
+                     "s2smp_tlbi_ipa_reaches_other_vcpu_at_once", "s2smp_no_unexpected"):
             assert "TEST %s: PASS" % name in out, name
         assert int(m.group(1)) == 0
         assert "HYPERVISOR CRASH" not in out

@@ -272,6 +272,99 @@ static void test_unfetchable_instruction(void **state)
     assert_int_equal(host_sysreg_read("esr_el1") >> 26, 0x25);
 }
 
+/* ---- mmio_abort_via: a guest hypervisor's guest (L2), its IPAs behind another stage ------- */
+
+#define L2_CODE 0x70000000UL /* -> the VM's RAM */
+#define L2_DEV  0x80000000UL /* -> DEV_A, and + 4 KiB -> DEV_B */
+static unsigned xlate_calls;
+static int xlate_kind[8];
+
+static bool l2_to_vm(struct vcpu *vc, uint64_t ipa, int kind, uint64_t *out)
+{
+    xlate_kind[xlate_calls++ % 8] = kind;
+    if (ipa >= L2_CODE && ipa < L2_CODE + RAM_SIZE)
+        *out = RAM_IPA + (ipa - L2_CODE);
+    else if (ipa >= L2_DEV && ipa < L2_DEV + 0x2000)
+        *out = DEV_A + (ipa - L2_DEV);
+    else
+        return false;
+    return true;
+}
+
+static const struct mmio_xlate l2_xlate = { .to_vm = l2_to_vm };
+
+/* The abort reports an L2 address (FAR, HPFAR); the access is emulated at vm_ipa. */
+static void abort_via(uint64_t l2ipa, uint64_t vm_ipa, uint32_t iss)
+{
+    host_sysreg_write("far_el2", l2ipa); /* VA = IPA */
+    host_sysreg_write("hpfar_el2", (l2ipa >> 12) << 4);
+    mmio_abort_via(v, (uint64_t)ESR_EC_DABT_LOW << 26 | 1UL << 25 | iss, vm_ipa, &l2_xlate);
+}
+
+/* ISV=1: the syndrome at the VM IPA the caller gives; nothing else translated. */
+static void test_via_syndrome_at_the_vm_ipa(void **state)
+{
+    xlate_calls = 0;
+    v->regs.x[3] = 0x77;
+    abort_via(L2_DEV + 0x18, DEV_A + 0x18, iss(2, 3, true, false, false));
+    assert_int_equal(a.writes, 1);
+    assert_int_equal(a.last_off, 0x18);
+    assert_int_equal(a.last_val, 0x77);
+    assert_int_equal(xlate_calls, 0);
+    assert_int_equal(v->regs.pc, PC + 4);
+}
+
+/* ISV=0: the instruction is fetched through the other stage (for execution) and decoded. */
+static void test_via_instruction_fetched_through_the_stage(void **state)
+{
+    const uint32_t ldp_w1_w2_x0 = 0x29400801u;
+    memcpy(ram + 0x100, &ldp_w1_w2_x0, 4);
+    xlate_calls = 0;
+    v->regs.pc = L2_CODE + 0x100;
+    v->regs.x[0] = L2_DEV + 0x10;
+    a.value = 0x1234;
+    abort_via(L2_DEV + 0x10, DEV_A + 0x10, DFSC_TRANSLATION_L3);
+    assert_int_equal(a.reads, 2);
+    assert_int_equal(v->regs.x[2], 0x1234);
+    assert_int_equal(v->regs.pc, L2_CODE + 0x104);
+    assert_int_equal(xlate_calls, 1);
+    assert_int_equal(xlate_kind[0], MMIO_XLATE_EXEC);
+}
+
+/* ISV=0, an access across two pages: each page is its own translation (here two devices). */
+static void test_via_access_across_pages(void **state)
+{
+    const uint32_t ldr_x1_x0 = 0xf9400001u;
+    memcpy(ram + 0x100, &ldr_x1_x0, 4);
+    xlate_calls = 0;
+    v->regs.pc = L2_CODE + 0x100;
+    v->regs.x[0] = L2_DEV + 0xffc;
+    a.value = 0x11111111;
+    b.value = 0x22222222;
+    abort_via(L2_DEV + 0xffc, DEV_A + 0xffc, DFSC_TRANSLATION_L3);
+    assert_int_equal(a.reads, 1);
+    assert_int_equal(a.last_off, 0xffc);
+    assert_int_equal(a.last_size, 4);
+    assert_int_equal(b.reads, 1);
+    assert_int_equal(b.last_off, 0);
+    assert_int_equal(b.last_size, 4);
+    assert_int_equal(v->regs.x[1], 0x2222222211111111UL);
+    assert_int_equal(xlate_kind[1], MMIO_XLATE_READ);
+}
+
+/* The other stage refuses the second page: after the first piece (a read), an abort for the guest. */
+static void test_via_refused_page_is_an_abort(void **state)
+{
+    const uint32_t ldr_x1_x0 = 0xf9400001u;
+    memcpy(ram + 0x100, &ldr_x1_x0, 4);
+    v->regs.pc = L2_CODE + 0x100;
+    v->regs.x[0] = L2_DEV + 0x1ffc;
+    abort_via(L2_DEV + 0x1ffc, DEV_B + 0xffc, DFSC_TRANSLATION_L3);
+    assert_int_equal(b.reads, 1);
+    assert_int_equal(host_sysreg_read("esr_el1") >> 26, 0x25);
+    assert_int_equal(host_sysreg_read("elr_el1"), L2_CODE + 0x100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +381,10 @@ int main(void)
         cmocka_unit_test_setup(test_other_faults_are_not_mmio, setup),
         cmocka_unit_test_setup(test_instruction_decoded_without_syndrome, setup),
         cmocka_unit_test_setup(test_unfetchable_instruction, setup),
+        cmocka_unit_test_setup(test_via_syndrome_at_the_vm_ipa, setup),
+        cmocka_unit_test_setup(test_via_instruction_fetched_through_the_stage, setup),
+        cmocka_unit_test_setup(test_via_access_across_pages, setup),
+        cmocka_unit_test_setup(test_via_refused_page_is_an_abort, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,35 +10,12 @@
 #include <termios.h>
 #include <unistd.h>
 #include "minivmm.h"
+#include "drivers/pl011_regs.h"
 
-/* Register offsets (DDI 0183G, 3.2 Summary of registers) */
-#define UARTDR     0x000
-#define UARTRSR    0x004
-#define UARTFR     0x018
-#define UARTILPR   0x020
-#define UARTIBRD   0x024
-#define UARTFBRD   0x028
-#define UARTLCR_H  0x02c
-#define UARTCR     0x030
-#define UARTIFLS   0x034
-#define UARTIMSC   0x038
-#define UARTRIS    0x03c
-#define UARTMIS    0x040
-#define UARTICR    0x044
-#define UARTDMACR  0x048
-#define UART_ID    0xfe0 /* UARTPeriphID0-3, UARTPCellID0-3: one byte per word */
-#define UART_ID_NR 8
+#define UART_ID_NR 8 /* UARTPeriphID0-3, UARTPCellID0-3 */
 
-/* UARTFR (3.3.3) */
-#define FR_RXFE (1u << 4)
-#define FR_TXFE (1u << 7)
 /* UARTCR (3.3.8): loopback sends transmitted bytes to the receive FIFO */
 #define CR_LBE (1u << 7)
-/* UARTRIS/IMSC/MIS bits (3.3.10-3.3.13): receive, transmit, receive timeout */
-#define INT_RX  (1u << 4)
-#define INT_TX  (1u << 5)
-#define INT_RT  (1u << 6)
-#define INT_ALL 0x7ffu
 
 #define RX_FIFO_SIZE 32
 
