@@ -41,8 +41,6 @@ static enum exit_result handle_wfx(struct vcpu *v, uint64_t esr)
     return EXIT_RESUME;
 }
 
-enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) { return mmio_abort(v, esr); }
-
 enum exit_result exit_iabt(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
@@ -118,9 +116,7 @@ enum exit_result exit_handle(struct vcpu *v, unsigned kind)
     switch (kind) {
     case EXIT_IRQ:
     case EXIT_FIQ:
-        v->exits[EXITC_IRQ]++;
-        irq_handle_pending();
-        return EXIT_RESUME;
+        return exit_async(v, kind);
     case EXIT_SERROR:
         vm_stop(v->vm, "SError from the guest (ESR_EL2 0x%lx)", (unsigned long)sysreg_read(esr_el2));
         return EXIT_YIELD;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/vm.h"
+#include "core/irq.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -35,6 +36,10 @@ struct exit_hook {
     uint8_t cls;
     exit_fn *fn;
 };
+/* The exit path in vectors.S reads the rows too (arch/aarch64/traps.h). */
+_Static_assert(__builtin_offsetof(struct exit_hook, cls) == EXIT_ROW_CLS, "exit_hook: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct exit_hook, fn) == EXIT_ROW_FN, "exit_hook: vectors.S layout");
+_Static_assert(sizeof(struct exit_hook) == 1u << EXIT_ROW_SIZE_SHIFT, "exit_hook: vectors.S layout");
 
 /* The rows vdev provides (vdev/trap_table.c); core never names their handlers. */
 extern const struct exit_hook vdev_exit_hooks[];
@@ -67,6 +72,20 @@ static inline enum exit_result exit_sync(struct vcpu *v)
     const struct exit_hook *h = &v->exit_table[esr_ec(esr)];
     v->exits[h->cls]++; /* EXITC_BY_HANDLER: a slot nobody reads, so that no test is needed */
     return h->fn(v, esr);
+}
+
+/* An exit that is not synchronous: a physical IRQ or FIQ, counted and dispatched by INTID
+ * (core/irq.c), inline in the exit path (core/vcpu.c vcpu_exit_async) as every interrupt that
+ * lands while a guest runs takes it (a kick, a device, the time slice's end); an SError or an
+ * illegal state in exit_handle. */
+static inline enum exit_result exit_async(struct vcpu *v, unsigned kind)
+{
+    if (__builtin_expect(kind == EXIT_IRQ || kind == EXIT_FIQ, 1)) {
+        v->exits[EXITC_IRQ]++;
+        irq_handle_pending();
+        return EXIT_RESUME;
+    }
+    return exit_handle(v, kind);
 }
 
 /* Builds the exit table (core's rows, then vdev_exit_hooks; an exception class nobody handles

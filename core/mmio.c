@@ -252,7 +252,10 @@ static inline __attribute__((always_inline)) enum exit_result abort_at(struct vc
     return EXIT_RESUME;
 }
 
-enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
+/* Every other stage 2 data abort: a permission fault, an access outside the window the vCPU
+ * hit last (searched here), cache maintenance, no syndrome (the instruction emulated), a fault
+ * on the guest's own walk. */
+static __attribute__((noinline)) enum exit_result abort_slow(struct vcpu *v, uint64_t esr)
 {
     uint64_t far = sysreg_read(far_el2);
     uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
@@ -268,9 +271,87 @@ enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
     return abort_at(v, esr, ipa, far, 0);
 }
 
+/* The syndrome bits that, with only ISV of them set, make a data abort a plain load or store
+ * whose syndrome says it all (Arm ARM D24.2 ESR_EL2, ISS encoding for a Data Abort): no fault on the
+ * guest's own walk (S1PTW), no cache maintenance (CM), no NV2 access (VNCR), FAR valid (FnV). */
+#define DABT_PLAIN_MASK (ESR_DABT_ISV | ESR_DABT_S1PTW | ESR_DABT_CM | ESR_DABT_VNCR | ESR_DABT_FNV)
+
+/* A load's value as the syndrome says it goes into its register: sign-extended from its size
+ * (SSE), then 32 bits for a Wt (SF = 0). */
+static inline uint64_t extend_syndrome(uint64_t val, uint32_t iss)
+{
+    if (__builtin_expect(iss & ESR_DABT_SSE, 0)) {
+        unsigned bits = 8u << ((iss >> ESR_DABT_SAS_SHIFT) & ESR_DABT_SAS_MASK);
+        if (bits < 64 && (val >> (bits - 1)) & 1)
+            val |= ~0UL << bits;
+    }
+    return (iss & ESR_DABT_SF) ? val : (uint32_t)val;
+}
+
+/* A refused access, or one done in part (MMIO_OPS_RETRY): out of line. FAR_EL2 and HPFAR_EL2
+ * still hold this abort's: only an exception taken to EL2 with a syndrome writes them (Arm ARM
+ * D24.2 FAR_EL2, HPFAR_EL2; an IRQ writes neither), and EL2 takes none while a device model
+ * runs (the one that returns, an AT walk's abort, is taken only by the instruction emulator
+ * in abort_slow), so the fast path keeps neither across the device's call. */
+static __attribute__((noinline)) enum exit_result device_refused(struct vcpu *v, int rc, uint32_t iss)
+{
+    if (rc == MMIO_OPS_RETRY)
+        return EXIT_RESUME; /* the guest executes the access again after this exit */
+    uint64_t far = sysreg_read(far_el2);
+    bool write = (iss & ESR_DABT_WNR) != 0;
+    report_abort(v, esr_fault_ipa(sysreg_read(hpfar_el2), far), write,
+                 1u << ((iss >> ESR_DABT_SAS_SHIFT) & ESR_DABT_SAS_MASK), "refused by the device");
+    inject_dabt(&v->regs, far, write);
+    return EXIT_RESUME;
+}
+
+/* A stage 2 data abort, the exit table's row (exit_dabt). The common one, a translation or
+ * access flag fault with a full syndrome in the window the vCPU accessed last, is done here
+ * with the fields kept in registers; everything else in abort_slow. */
+enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
+{
+    /* The ISS fields are read from esr itself (bits [24:0]), so that one register holds them. */
+    uint32_t fsc = (uint32_t)esr & ESR_DABT_DFSC_MASK;
+    if (__builtin_expect((esr & DABT_PLAIN_MASK) != ESR_DABT_ISV ||
+                             fsc - ESR_FSC_TRANS_L0 > ESR_FSC_ACCESS_L0 + 3 - ESR_FSC_TRANS_L0,
+                         0))
+        return abort_slow(v, esr);
+    uint64_t far = sysreg_read(far_el2);
+    uint64_t ipa = esr_fault_ipa(sysreg_read(hpfar_el2), far);
+    unsigned size = 1u << ((esr >> ESR_DABT_SAS_SHIFT) & ESR_DABT_SAS_MASK);
+    unsigned reg = (esr >> ESR_DABT_SRT_SHIFT) & ESR_DABT_SRT_MASK;
+    const struct vm *vm = v->vm;
+    unsigned i = v->mmio_hint;
+    if (__builtin_expect(i >= vm->nr_mmio, 0))
+        return abort_slow(v, esr);
+    /* region_holds, with the offset computed once (below the base it wraps to beyond size). */
+    const struct mmio_region *r = &vm->mmio[i];
+    uint64_t off = ipa - r->base;
+    if (__builtin_expect(off >= r->size || r->size - off < size, 0))
+        return abort_slow(v, esr);
+    int rc;
+    if (esr & ESR_DABT_WNR) {
+        rc = r->ops->write(v, r->dev, off, size, reg_value(v, reg));
+        if (__builtin_expect(rc != 0, 0))
+            return device_refused(v, rc, (uint32_t)esr);
+    } else {
+        uint64_t val = 0;
+        rc = r->ops->read(v, r->dev, off, size, &val);
+        if (__builtin_expect(rc != 0, 0))
+            return device_refused(v, rc, (uint32_t)esr);
+        if (reg != 31)
+            v->regs.x[reg] = extend_syndrome(val, (uint32_t)esr);
+    }
+    guest_skip_insn(&v->regs, 4);
+    return EXIT_RESUME;
+}
+
 #if CONFIG_NESTED
 enum exit_result mmio_abort_via(struct vcpu *v, uint64_t esr, uint64_t vm_ipa, const struct mmio_xlate *x)
 {
     return abort_at(v, esr, vm_ipa, sysreg_read(far_el2), x);
 }
 #endif
+
+/* The exit table's row for a stage 2 data abort (core/exit.h) is mmio_abort itself. */
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr) __attribute__((alias("mmio_abort")));

@@ -30,24 +30,36 @@ static bool eligible(struct vcpu *v)
     return true;
 }
 
-/* Round-robin over the vCPUs placed on this CPU, starting after the last one picked. Static
- * so that it is inlined into sched_loop (vcpu_switch: a call here cost about 30 instructions);
- * sched_pick is the same for host tests. */
+/* The vCPUs placed on each CPU, in the order of the VM table: rebuilt by that CPU's loop when
+ * the number of VMs changes (place), read only by it. */
+#define MAX_PLACED (CONFIG_MAX_VMS * VM_MAX_VCPUS)
+static struct vcpu *placed[MAX_CPUS][MAX_PLACED];
+static unsigned nr_placed[MAX_CPUS];
+
+static void place(unsigned cpu)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < nr_vms; i++)
+        for (unsigned j = 0; j < vms[i].cfg.nr_vcpus; j++)
+            if (vms[i].vcpu[j].pcpu == cpu && n < MAX_PLACED)
+                placed[cpu][n++] = &vms[i].vcpu[j];
+    nr_placed[cpu] = n;
+}
+
+/* Round-robin over the vCPUs placed on this CPU (*cursor: the index in placed[cpu] to try
+ * first), starting after the last one picked. Static so that it is inlined into sched_loop
+ * (vcpu_switch: a call here cost about 30 instructions); sched_pick is the same for host
+ * tests. */
 static inline __attribute__((always_inline)) struct vcpu *pick(unsigned cpu, unsigned *cursor, bool *someone_waits)
 {
-    unsigned total = 0;
-    for (unsigned i = 0; i < nr_vms; i++)
-        total += vms[i].cfg.nr_vcpus;
+    unsigned total = nr_placed[cpu], k = *cursor;
     *someone_waits = false;
-    for (unsigned n = 0; n < total; n++) {
-        unsigned k = (*cursor + n) % total, vmi = 0;
-        while (k >= vms[vmi].cfg.nr_vcpus)
-            k -= vms[vmi++].cfg.nr_vcpus;
-        struct vcpu *v = &vms[vmi].vcpu[k];
-        if (v->pcpu != cpu || vms[vmi].state != VM_RUNNING)
+    for (unsigned n = 0; n < total; n++, k = k + 1 == total ? 0 : k + 1) {
+        struct vcpu *v = placed[cpu][k];
+        if (v->vm->state != VM_RUNNING)
             continue;
         if (eligible(v)) {
-            *cursor = (*cursor + n + 1) % total;
+            *cursor = k + 1 == total ? 0 : k + 1;
             return v;
         }
         *someone_waits |= v->waiting;
@@ -57,16 +69,10 @@ static inline __attribute__((always_inline)) struct vcpu *pick(unsigned cpu, uns
 
 struct vcpu *sched_pick(unsigned cpu, unsigned *cursor, bool *someone_waits)
 {
+    place(cpu); /* host tests change the placement between picks */
+    if (*cursor >= nr_placed[cpu])
+        *cursor = 0;
     return pick(cpu, cursor, someone_waits);
-}
-
-static void count_sharing(unsigned cpu)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < nr_vms; i++)
-        for (unsigned j = 0; j < vms[i].cfg.nr_vcpus; j++)
-            n += vms[i].vcpu[j].pcpu == cpu;
-    this_cpu()->sharing = n;
 }
 
 static void slice_over(struct hyp_timer *t)
@@ -102,7 +108,9 @@ void sched_loop(void)
     for (;;) {
         if (seen_vms != nr_vms) {
             seen_vms = nr_vms;
-            count_sharing(cpu);
+            place(cpu);
+            pc->sharing = nr_placed[cpu];
+            cursor = 0;
         }
         if (pc->resets)
             vm_reset_work(); /* one bounded step of each, between two picks */
@@ -128,7 +136,8 @@ void sched_loop(void)
         if (pc->sharing > 1)
             timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
         vcpu_run(v);
-        timer_stop(&pc->slice_timer);
+        if (pc->slice_timer.armed) /* not when the slice ran out: its timer fired (this CPU's) */
+            timer_stop(&pc->slice_timer);
         if (v->vm->state == VM_RESETTING)
             vm_reset_begin(v);
     }

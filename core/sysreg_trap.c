@@ -141,12 +141,16 @@ static uint64_t *vcpu_copy(struct vcpu *v, const struct sysreg_desc *d)
 
 /* A row's handler takes the whole decoded access; the other kinds need only the encoding, Rt and
  * the direction, which sysreg_trap takes from the syndrome itself. */
-static __attribute__((noinline)) bool call_read(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr,
-                                                uint64_t *val)
+static __attribute__((noinline)) bool call_read(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr)
 {
     struct sysreg_access a;
+    uint64_t val;
     esr_sysreg_decode(esr, &a);
-    return d->read(v, &a, val);
+    if (!d->read(v, &a, &val))
+        return false;
+    if (a.rt != 31)
+        v->regs.x[a.rt] = val;
+    return true;
 }
 
 static __attribute__((noinline)) bool call_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr,
@@ -157,26 +161,12 @@ static __attribute__((noinline)) bool call_write(struct vcpu *v, const struct sy
     return d->write(v, &a, val);
 }
 
-static bool do_read(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, uint32_t id, uint64_t *val)
+/* What a read of d gives v, after the configuration's filter (SR_RD_FIXED, SR_RD_HOST). */
+static inline uint64_t filtered(const struct vcpu *v, const struct sysreg_desc *d, uint32_t id, uint64_t val)
 {
-    switch (d->rd) {
-    case SR_RD_FIXED:
-        *val = d->val;
-        break;
-    case SR_RD_HOST:
-        *val = (d->host() & ~d->hide) | d->val; /* .val lies within .hide (check_row) */
-        break;
-    case SR_RD_STATE:
-        *val = *vcpu_copy(v, d);
-        return true;
-    case SR_RD_CALL:
-        return call_read(v, d, esr, val);
-    default:
-        return false;
-    }
     if (__builtin_expect(d->vm_filter && (v->vm->cfg.cpu_features_off || v->vm->cfg.virtual_el2), 0))
-        *val = d->vm_filter(v, id, *val);
-    return true;
+        val = d->vm_filter(v, id, val);
+    return val;
 }
 
 static bool do_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, uint64_t val)
@@ -194,24 +184,35 @@ static bool do_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, 
     }
 }
 
+/* The exit table's row for ESR_EC_SYS64 (core/exit.c): only syndromes of that class come here. */
 enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
 {
     /* The fields of the syndrome (arch/aarch64/esr.h esr_sysreg_decode) this path needs. */
     uint32_t iss = esr_iss(esr);
     uint32_t id = iss & SYSREG_ISS_MASK;
     unsigned rt = (iss >> ESR_SYS_RT_SHIFT) & ESR_SYS_RT_MASK;
-    const struct sysreg_desc *d;
-    if (esr_ec(esr) != ESR_EC_SYS64 || !(d = lookup(id)))
+    const struct sysreg_desc *d = lookup(id);
+    if (!d)
         goto undef;
     if (iss & ESR_SYS_DIR_READ) {
         uint64_t val;
-        if (!do_read(v, d, esr, id, &val))
+        /* The ID registers' kind (HOST) first: the most frequent trapped reads. */
+        if (d->rd == SR_RD_HOST)
+            val = filtered(v, d, id, (d->host() & ~d->hide) | d->val); /* .val lies within .hide (check_row) */
+        else if (d->rd == SR_RD_STATE)
+            val = *vcpu_copy(v, d);
+        else if (d->rd == SR_RD_FIXED)
+            val = filtered(v, d, id, d->val);
+        else if (d->rd == SR_RD_CALL && call_read(v, d, esr)) /* writes Rt itself */
+            goto done;
+        else
             goto undef;
         if (rt != 31)
             v->regs.x[rt] = val;
     } else if (!do_write(v, d, esr, rt == 31 ? 0 : v->regs.x[rt])) {
         goto undef;
     }
+done:
     guest_skip_insn(&v->regs, 4);
     return EXIT_RESUME;
 undef:

@@ -329,21 +329,13 @@ void vcpu_run(struct vcpu *v)
     vcpu_put(v);
 }
 
-/* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
- * the parts that asked to sync, the exit's handler, the parts' flush and straight back into the
- * guest (v's register file), unless this CPU's attention word is set: then the checks of the
- * run loop (is v still to run here, HCR_EL2), around the flush (resume_look). NULL ends the
- * run: vcpu_enter returns to vcpu_run, which puts v. After a flush the word is read again, so
- * that what the flush changed (a virtual interrupt line) is applied before the entry. */
-static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
+/* After a handler that resumes the guest: the parts' flush and straight back into the guest
+ * (v's register file), unless this CPU's attention word is set: then the checks of the run loop
+ * (is v still to run here, HCR_EL2), around the flush (resume_look). NULL ends the run. After a
+ * flush the word is read again, so that what the flush changed (a virtual interrupt line) is
+ * applied before the entry. */
+static inline __attribute__((always_inline)) struct guest_regs *exit_tail(struct vcpu *v)
 {
-    vlines_exit(v);
-    uint64_t m = v->hw_sync.any;
-    if (m)
-        hw_marked(v, &v->hw_sync, m, true);
-    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_handle(v, kind);
-    if (r == EXIT_YIELD)
-        return NULL;
     if (__builtin_expect(this_cpu()->attn != 0, 0))
         return resume_look(v) ? &v->regs : NULL;
     uint64_t f = v->hw_flush.any;
@@ -355,18 +347,35 @@ static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct
     return &v->regs;
 }
 
-/* IRQ, FIQ, SError and illegal-state exits: out of line, so that a synchronous exit keeps
- * nothing but v across the calls. */
-static __attribute__((noinline)) struct guest_regs *exit_async(struct vcpu *v, unsigned kind)
+/* Each exit of the guest vcpu_enter runs, on this CPU's stack inside vcpu_enter (vectors.S):
+ * the parts that asked to sync, the exit's handler, then exit_tail. NULL ends the run:
+ * vcpu_enter returns to vcpu_run, which puts v. A synchronous exit that needs neither the sync
+ * before its handler nor exit_tail's work after it is dispatched by vectors.S itself, the same
+ * way (arch/aarch64/traps.h): this is the rest. */
+static inline __attribute__((always_inline)) struct guest_regs *exit_body(struct vcpu *v, unsigned kind)
 {
-    return exit_body(v, kind);
+    vlines_exit(v);
+    uint64_t m = v->hw_sync.any;
+    if (m)
+        hw_marked(v, &v->hw_sync, m, true);
+    enum exit_result r = kind == EXIT_SYNC ? exit_sync(v) : exit_async(v, kind);
+    if (r == EXIT_YIELD)
+        return NULL;
+    return exit_tail(v);
 }
 
-_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "struct vcpu: regs first");
+/* IRQ, FIQ, SError and illegal-state exits (vectors.S calls this one for them): out of line,
+ * so that a synchronous exit keeps nothing but v across the calls. */
+__attribute__((noinline)) struct guest_regs *vcpu_exit_async(struct guest_regs *regs, unsigned kind)
+{
+    return exit_body((struct vcpu *)(void *)regs, kind);
+}
+
 struct guest_regs *vcpu_exit(struct guest_regs *regs, unsigned kind)
 {
-    struct vcpu *v = (struct vcpu *)(void *)regs;
     if (__builtin_expect(kind != EXIT_SYNC, 0))
-        return exit_async(v, kind);
-    return exit_body(v, EXIT_SYNC);
+        return vcpu_exit_async(regs, kind);
+    return exit_body((struct vcpu *)(void *)regs, EXIT_SYNC);
 }
+
+struct guest_regs *vcpu_exit_tail(struct guest_regs *regs) { return exit_tail((struct vcpu *)(void *)regs); }

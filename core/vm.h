@@ -63,6 +63,18 @@ struct mmio_region {
 
 struct vcpu {
     struct guest_regs regs; /* first: its address is what vcpu_enter() takes */
+    /* Next, what the exit path reads on every synchronous exit (arch/aarch64/traps.h
+     * VCPU_HCR_LIVE and after; checked below). */
+    uint64_t hcr_live; /* HCR_EL2 as last written for it, while loaded (core/vcpu.c) */
+    /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
+     * their flush before each entry; one load each on every exit and entry. Only v's CPU
+     * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
+    union vcpu_hw_mask hw_sync;
+    volatile union vcpu_hw_mask hw_flush;
+    /* The exit table its synchronous exits go through: the main one or a mode's (core/exit.h
+     * exit_set_mode). */
+    const struct exit_hook *exit_table;
+    uint64_t exits[EXITC_NR + 1]; /* by class; the last counts nothing (core/exit.h exit_sync) */
     struct el1_ctx el1;
     struct fp_ctx fp;
     struct vm *vm;
@@ -74,32 +86,28 @@ struct vcpu {
     volatile bool waiting;   /* in WFI off its shared CPU, until an interrupt (sched.c) */
     uint64_t vlines;         /* HCR_EL2.VF/VI/VSE requested by vcpu_set_vline() */
     uint64_t hcr;            /* HCR_EL2 for the guest without vlines (set by vcpu_load) */
-    uint64_t hcr_live;       /* HCR_EL2 as last written for it, while loaded (core/vcpu.c) */
     uint64_t hcr_parts;      /* HCR_EL2 bits the virtual CPU hardware sets for it (vcpu_set_hcr) */
     uint64_t hcr_off;        /* HCR_EL2 bits it runs without, whoever sets them (vcpu_hcr_off) */
     uint8_t wfi_trap;        /* why WFI traps even alone on its CPU: WFI_TRAP_* (vcpu_trap_wfi) */
     volatile bool poll_kick; /* vcpu_poll_kick: news for a guest that polls between WFIs */
     uint32_t vsesr;          /* VSESR_EL2[24:0] for a virtual SError (FEAT_RAS): 0, but vcpu_set_vsesr */
-    /* Virtual CPU hardware parts (core/vcpu_hw.h) that want their sync after each exit and
-     * their flush before each entry; one load each on every exit and entry. Only v's CPU
-     * writes hw_sync; hw_flush is also set from other CPUs (an interrupt injected). */
-    union vcpu_hw_mask hw_sync;
     /* The parts whose load and put run when v is switched, one bit per part (core/vcpu_hw.h,
      * vcpu_hw_switched): written on v's CPU, or while v is not loaded. */
     uint16_t hw_switched;
-    volatile union vcpu_hw_mask hw_flush;
     /* Set by a reset (vcpu_init, any CPU): v's FP/SIMD registers start at zero. The CPU that
      * runs v zeroes v->fp at its next load, and never saves the pre-reset registers it may
      * still hold live into v->fp (issue 13 item 9). */
     volatile bool fp_reset;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
-    /* The exit table its synchronous exits go through: the main one or a mode's (core/exit.h
-     * exit_set_mode). */
-    const struct exit_hook *exit_table;
     /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
     uint64_t on_entry, on_ctx;
-    uint64_t exits[EXITC_NR + 1]; /* by class; the last counts nothing (core/exit.h exit_sync) */
 };
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "struct vcpu: regs first (vectors.S)");
+_Static_assert(__builtin_offsetof(struct vcpu, hcr_live) == VCPU_HCR_LIVE, "struct vcpu: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct vcpu, hw_sync) == VCPU_HW_SYNC, "struct vcpu: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct vcpu, hw_flush) == VCPU_HW_FLUSH, "struct vcpu: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct vcpu, exit_table) == VCPU_EXIT_TABLE, "struct vcpu: vectors.S layout");
+_Static_assert(__builtin_offsetof(struct vcpu, exits) == VCPU_EXITS, "struct vcpu: vectors.S layout");
 
 /* Whether part's load and put run at v's switches (v->hw_switched, core/vcpu_hw.h). Every
  * part's are on after each VM build and reset, before the parts' attach; a part whose state is

@@ -171,35 +171,29 @@ static __attribute__((noinline)) enum exit_result hvc_call(struct vcpu *v, uint3
     return EXIT_RESUME;
 }
 
+/* The calls answered from a constant or a counter, without a frame: SMCCC_VERSION first (a
+ * guest's first call, and the null call exit costs are measured with), each one compare of the
+ * whole X0 (so a value with the upper half of W0 set, which SMCCC refuses, falls through to
+ * hvc_call); the rest in hvc_call. */
 enum exit_result vpsci_hvc(struct vcpu *v, uint64_t esr)
 {
-    uint32_t fid = (uint32_t)v->regs.x[0];
-    if (v->regs.x[0] >> 32) {
-        ret(v, SMCCC_NOT_SUPPORTED); /* SMCCC: the upper half of W0 must be zero */
-        return EXIT_RESUME;
-    }
-    switch (fid) {
-    case SMCCC_VERSION:
+    uint64_t x0 = v->regs.x[0];
+    if (x0 == SMCCC_VERSION) {
         ret(v, SMCCC_VERSION_1_1);
-        break;
-    case PSCI_0_2_VERSION:
-        ret(v, PSCI_VERSION_1_1);
-        break;
-    case PSCI_0_2_CPU_SUSPEND64:
-    case 0x84000001u:
-        /* A standby or powerdown request may return at once as if woken (PSCI 5.4). */
-        ret(v, PSCI_SUCCESS);
-        break;
-    case PSCI_0_2_MIGRATE_INFO_TYPE:
-        ret(v, 2); /* no Trusted OS: migration not required */
-        break;
-    case ELVISOR_HVC_EXIT_COUNTERS: {
+    } else if (x0 == ELVISOR_HVC_EXIT_COUNTERS) {
         uint64_t cls = v->regs.x[1];
         ret(v, cls < EXITC_NR ? (int64_t)v->exits[cls] : SMCCC_NOT_SUPPORTED);
-        break;
-    }
-    default:
-        return hvc_call(v, fid);
+    } else if (x0 == PSCI_0_2_VERSION) {
+        ret(v, PSCI_VERSION_1_1);
+    } else if (x0 == PSCI_0_2_CPU_SUSPEND64 || x0 == 0x84000001u) {
+        /* A standby or powerdown request may return at once as if woken (PSCI 5.4). */
+        ret(v, PSCI_SUCCESS);
+    } else if (x0 == PSCI_0_2_MIGRATE_INFO_TYPE) {
+        ret(v, 2); /* no Trusted OS: migration not required */
+    } else if (x0 >> 32) {
+        ret(v, SMCCC_NOT_SUPPORTED); /* SMCCC: the upper half of W0 must be zero */
+    } else {
+        return hvc_call(v, (uint32_t)x0);
     }
     return EXIT_RESUME;
 }

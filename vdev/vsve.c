@@ -56,10 +56,8 @@ static bool cpu_seen[MAX_CPUS];
 static uint8_t cpu_vq[MAX_CPUS];
 
 /* Every CPU that came up has SVE: computed when VMs are built (attach), after every CPU's
- * cpu_init, and read by the ID registers' rows while guests run. */
-static bool active;
-
-bool vsve_active(void) { return active; }
+ * cpu_init, and read by the ID registers' rows while guests run (vsve_active). */
+bool vsve_all_cpus;
 
 static void update_active(void)
 {
@@ -69,7 +67,7 @@ static void update_active(void)
             all = false;
         any |= cpu_seen[c];
     }
-    active = any && all;
+    vsve_all_cpus = any && all;
 }
 
 static struct vsve_vm *vm_state(const struct vm *vm) { return vm->hw[VCPU_HW_VSVE].state; }

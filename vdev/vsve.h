@@ -11,7 +11,10 @@
 /* Every CPU has SVE, so that the part offers it to guests (a VM with cpu-features "no-sve" reads
  * it hidden, vdev/id_regs.c features[]). */
 #if CONFIG_SVE
-bool vsve_active(void);
+/* Computed when VMs are built (vdev/vsve.c), read on every ID register trap that shows SVE:
+ * inline, so that the row's host value needs no frame. */
+extern bool vsve_all_cpus;
+static inline bool vsve_active(void) { return vsve_all_cpus; }
 #else
 /* Left out of this build (CONFIG_SVE=n, docs/build.md): hidden, CPTR_EL2.TZ makes it UNDEFINED. */
 static inline bool vsve_active(void) { return false; }

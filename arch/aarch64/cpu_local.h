@@ -1,8 +1,9 @@
 /* This CPU's logical index, for the layers below core that keep per-CPU state in arrays of
  * MAX_CPUS (drivers/timer.c, drivers/gicv3.c). TPIDR_EL2 holds the address of the per-CPU
  * block that core/percpu.h lays out; the arch contract is only its head: the guest register
- * file pointer at offset 0 (vectors.S) and the logical index (0 = boot CPU) at
- * CPU_LOCAL_ID_OFFSET, which core/percpu.h checks at build time. One load, as this_cpu()->id. */
+ * file pointer at offset 0 (vectors.S), the logical index (0 = boot CPU) at
+ * CPU_LOCAL_ID_OFFSET and the exit path's two words below, which core/percpu.h checks at build
+ * time. One load, as this_cpu()->id. */
 #ifndef ARCH_CPU_LOCAL_H
 #define ARCH_CPU_LOCAL_H
 
@@ -11,6 +12,9 @@
 /* What the exit path does against Spectre-v2/BHB on this CPU (arch/aarch64/spectre.h,
  * SPECTRE_EXIT_*), a 32-bit word read by vectors.S (guest_exit_common). */
 #define CPU_LOCAL_SPECTRE_OFFSET 12
+/* The run loop's attention word (core/percpu.h), a 32-bit word the exit path reads after each
+ * synchronous exit's handler (vectors.S, traps.h). */
+#define CPU_LOCAL_ATTN_OFFSET 16
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -9,6 +9,11 @@
 #ifndef ARCH_ESR_H
 #define ARCH_ESR_H
 
+/* ESR_EL2.EC's place, also for the exit path's dispatch (vectors.S). */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_WIDTH 6
+
+#ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -64,7 +69,6 @@ enum esr_ec {
 };
 
 /* Top-level fields (Arm ARM D24.2 ESR_EL2). */
-#define ESR_EC_SHIFT   26
 #define ESR_EC_MASK    0x3fu
 #define ESR_IL         (UINT64_C(1) << 25) /* 1: 32-bit instruction trapped */
 #define ESR_ISS_MASK   UINT64_C(0x1ffffff)
@@ -284,5 +288,7 @@ static inline int esr_sysreg_decode(uint64_t esr, struct sysreg_access *out)
     out->read = (iss & ESR_SYS_DIR_READ) != 0;
     return 0;
 }
+
+#endif /* __ASSEMBLY__ */
 
 #endif /* ARCH_ESR_H */

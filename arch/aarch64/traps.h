@@ -23,6 +23,25 @@
 /* Offsets in struct guest_regs that vectors.S uses beyond the registers. */
 #define GUEST_REGS_PAUTH_LIVE 264
 #define GUEST_REGS_APIA       272
+#define GUEST_REGS_SIZE       288
+
+/* What the exit path's dispatch of a synchronous exit reads around the register file
+ * (vectors.S guest_exit_common): core's vCPU (core/vm.h struct vcpu) has the register file
+ * first and these words right after it, and its exit table rows (core/exit.h struct exit_hook)
+ * this layout; core checks both at build time. The dispatch goes to C (vcpu_exit) when the
+ * word at VCPU_HCR_LIVE has HCR_EL2.VSE set or the one at VCPU_HW_SYNC is nonzero; else it calls
+ * the row of ESR_EL2.EC in the table at VCPU_EXIT_TABLE, after adding one to the 64-bit counter
+ * at VCPU_EXITS + 8 * the row's class; after a handler that resumes, back to C
+ * (vcpu_exit_tail) when the per-CPU attention word (cpu_local.h) or the word at VCPU_HW_FLUSH
+ * is nonzero, else straight into the guest. */
+#define VCPU_HCR_LIVE       (GUEST_REGS_SIZE + 0)
+#define VCPU_HW_SYNC        (GUEST_REGS_SIZE + 8)
+#define VCPU_HW_FLUSH       (GUEST_REGS_SIZE + 16)
+#define VCPU_EXIT_TABLE     (GUEST_REGS_SIZE + 24)
+#define VCPU_EXITS          (GUEST_REGS_SIZE + 32)
+#define EXIT_ROW_CLS        1 /* uint8_t: the exit class counted */
+#define EXIT_ROW_FN         8 /* the handler, enum exit_result fn(struct vcpu *, uint64_t esr) */
+#define EXIT_ROW_SIZE_SHIFT 4 /* 16 bytes a row */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -52,6 +71,7 @@ struct guest_regs {
 };
 _Static_assert(__builtin_offsetof(struct guest_regs, pauth_live) == GUEST_REGS_PAUTH_LIVE, "guest_regs layout");
 _Static_assert(__builtin_offsetof(struct guest_regs, apia) == GUEST_REGS_APIA, "guest_regs layout");
+_Static_assert(sizeof(struct guest_regs) == GUEST_REGS_SIZE, "guest_regs layout");
 
 /* The hypervisor performed the trapped instruction of len bytes at regs->pc for the guest: the
  * guest resumes after it. PSTATE.SS is cleared so that a guest single-stepping that instruction
@@ -70,6 +90,11 @@ static inline void guest_skip_insn(struct guest_regs *regs, unsigned len)
  * NULL, vcpu_enter returns. vcpu_exit is core's (core/vcpu.c). */
 void vcpu_enter(struct guest_regs *regs);
 struct guest_regs *vcpu_exit(struct guest_regs *regs, unsigned kind);
+/* vcpu_exit for an exit that is not synchronous (kind != EXIT_SYNC). */
+struct guest_regs *vcpu_exit_async(struct guest_regs *regs, unsigned kind);
+/* The rest of a synchronous exit after its handler resumed, when the dispatch in vectors.S
+ * found the attention word or the flush word set (core/vcpu.c): regs to enter again, or NULL. */
+struct guest_regs *vcpu_exit_tail(struct guest_regs *regs);
 extern char el2_vectors[];
 
 void el2_fatal_trap(struct trap_frame *f, unsigned kind) __attribute__((noreturn));

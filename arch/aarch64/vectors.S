@@ -10,6 +10,8 @@
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/regs/vbar.h"
 #include "arch/aarch64/spectre.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/regs/hcr.h"
 
 /* After every ERET: a barrier that execution never reaches, so that the CPU does not run the
  * instructions after the ERET speculatively (straight-line speculation, Arm's SLS guidance:
@@ -145,6 +147,15 @@
     b       \target
 .endm
 
+.macro vec_guest_exit name, kind
+    .balign VBAR_ENTRY_SIZE
+\name:
+    guest_exit \kind
+    .if . - \name > VBAR_ENTRY_SIZE
+    .error "guest_exit does not fit in a vector slot"
+    .endif
+.endm
+
     .text
     .balign VBAR_TABLE_ALIGN
     .global el2_vectors
@@ -157,10 +168,12 @@ el2_vectors:
     vec_entry el2_irq
     vec_entry el2_fiq
     vec_entry el2_serror
-    vec_entry guest_sync            /* lower EL, AArch64 */
-    vec_entry guest_irq
-    vec_entry guest_fiq
-    vec_entry guest_serror
+    /* Lower EL, AArch64: each saves the guest's registers in its own slot (one branch less on
+     * every exit; guest_exit fits in the 32 instructions of a slot, checked below). */
+    vec_guest_exit guest_sync, EXIT_SYNC
+    vec_guest_exit guest_irq, EXIT_IRQ
+    vec_guest_exit guest_fiq, EXIT_FIQ
+    vec_guest_exit guest_serror, EXIT_SERROR
     vec_entry guest_aarch32         /* lower EL, AArch32: guests are AArch64 only (HCR_EL2.RW) */
     vec_entry guest_aarch32
     vec_entry guest_aarch32
@@ -230,19 +243,13 @@ el2_irq:
     restore_el2_frame
     eret_sb
 
-guest_sync:     guest_exit EXIT_SYNC
-guest_irq:      guest_exit EXIT_IRQ
-guest_fiq:      guest_exit EXIT_FIQ
-guest_serror:   guest_exit EXIT_SERROR
 guest_aarch32:  guest_exit EXIT_AARCH32
 
 /* Every exit from a guest: x0 = the guest's register file (saved above), x1 = the exit kind.
  * The hypervisor's callee-saved registers stay on the stack where vcpu_enter pushed them, and
- * SP_EL2 points at that frame: the exit is handled by vcpu_exit (core/vcpu.c), an ordinary C
- * function called on this stack, which either returns the register file to enter again at once
- * (the guest's x19-x29, already saved, are free here) or NULL: then vcpu_enter returns to
- * vcpu_run. An exit that needs nothing of vcpu_run (most do not: the vCPU keeps its CPU) never
- * saves or restores x19-x30 of the hypervisor. */
+ * SP_EL2 points at that frame: the exit is handled on this stack, and the guest's x19-x29,
+ * already saved, are free here. An exit that needs nothing of vcpu_run (most do not: the vCPU
+ * keeps its CPU) never saves or restores x19-x30 of the hypervisor. */
 guest_exit_common:
     /* A guest that uses pointer authentication ran with its own instruction key A, the
      * register EL2 signs its return addresses with (struct guest_regs, traps.h): save the
@@ -270,73 +277,54 @@ serror_window_start:
 serror_window_end:
     msr     daifset, #DAIFSET_A
     /* Spectre-v2/BHB (issue 13 item 1): what this CPU needs (arch/aarch64/spectre.h), before
-     * the first indirect branch since the guest ran (in vcpu_exit): the code from the vector to
-     * the BL below has only direct branches. A CPU that needs nothing pays this load and branch. */
-    mrs     x2, tpidr_el2
-    ldr     w2, [x2, #CPU_LOCAL_SPECTRE_OFFSET]
+     * the first indirect branch since the guest ran (the handler's call below, or in
+     * vcpu_exit): the code from the vector to there has only direct branches. A CPU that needs
+     * nothing pays this load and branch. x20 keeps this CPU's block (cpu_local.h) for the
+     * attention word below. */
+    mrs     x20, tpidr_el2
+    ldr     w2, [x20, #CPU_LOCAL_SPECTRE_OFFSET]
     cbnz    w2, spectre_exit
 spectre_exit_done:
-    /* A frame pointer for vcpu_exit's frame record: the one vcpu_enter pushed at SP, so that a
-     * backtrace from the exit path runs on into vcpu_run (AAPCS64 6.4.6), never into the
-     * guest's x29. */
+    /* A frame pointer for the frame records of the C code called from here: the one
+     * vcpu_enter pushed at SP, so that a backtrace from the exit path runs on into vcpu_run
+     * (AAPCS64 6.4.6), never into the guest's x29. x19 keeps the vCPU across the calls (its
+     * register file is its first member, traps.h). */
     mov     x29, sp
-    bl      vcpu_exit
-    cbnz    x0, guest_enter_regs        /* straight back into the guest */
-    ldp     x19, x20, [sp, #16 * 1]
-    ldp     x21, x22, [sp, #16 * 2]
-    ldp     x23, x24, [sp, #16 * 3]
-    ldp     x25, x26, [sp, #16 * 4]
-    ldp     x27, x28, [sp, #16 * 5]
-    ldp     x29, x30, [sp], #ENTER_FRAME_SIZE
-    ret
-
-/* w2 = this CPU's SPECTRE_EXIT_* word, x0 = the register file, x1 = the exit kind; x2-x21 are
- * free (the guest's registers are saved). The firmware calls keep x4-x17 (SMCCC 1.1) and may
- * change x0-x3. */
-spectre_exit:
+    cbnz    w1, exit_async_in_c         /* IRQ, FIQ, SError, AArch32: core/vcpu.c */
     mov     x19, x0
-    mov     w20, w2
-    mov     x21, x1
-    tbz     w20, #SPECTRE_EXIT_FW_WA3, 1f
-    mov     w0, #(SMCCC_ARCH_WORKAROUND_3 & 0xffff)
-    movk    w0, #(SMCCC_ARCH_WORKAROUND_3 >> 16), lsl #16
-    smc     #0
-    b       4f                          /* WORKAROUND_3 covers WORKAROUND_1 */
-1:  tbz     w20, #SPECTRE_EXIT_FW_WA1, 2f
-    mov     w0, #(SMCCC_ARCH_WORKAROUND_1 & 0xffff)
-    movk    w0, #(SMCCC_ARCH_WORKAROUND_1 >> 16), lsl #16
-    smc     #0
-2:  tbz     w20, #SPECTRE_EXIT_CLRBHB, 3f
-    hint    #22                         /* CLRBHB (FEAT_CLRBHB), then ISB as Arm requires */
-    isb
-    b       4f
-3:  ands    w2, w20, #SPECTRE_EXIT_LOOP_MASK
-    b.eq    4f
-    /* The branch history loop (Arm's Spectre-BHB whitepaper): as many taken branches as the
-     * core's history holds, then the barriers that stop speculation past the loop. */
-5:  b       6f
-6:  subs    w2, w2, #1
-    b.ne    5b
-    dsb     nsh
-    isb
-4:  mov     x0, x19
-    mov     x1, x21
-    b       spectre_exit_done
-
-/* void vcpu_enter(struct guest_regs *regs): run the guest, handling its exits (vcpu_exit),
- * until one needs vcpu_run. The caller has loaded the vCPU's system-register state. The
- * callee-saved registers are pushed once here, for every exit until then; SP_EL2 stays at
- * their frame while the guest runs (the exit path calls vcpu_exit there). */
-FUNC(vcpu_enter)
-    stp     x29, x30, [sp, #-ENTER_FRAME_SIZE]!
-    stp     x19, x20, [sp, #16 * 1]
-    stp     x21, x22, [sp, #16 * 2]
-    stp     x23, x24, [sp, #16 * 3]
-    stp     x25, x26, [sp, #16 * 4]
-    stp     x27, x28, [sp, #16 * 5]
-    str     x0, [sp, #ENTER_FRAME_REGS]
-    /* x0 = the register file, already in the frame: the guest's registers, then ERET.
-     * vcpu_exit returns here with the same register file when the guest goes on at once. */
+    /* A synchronous exit (kind 0, unless the SError window changed it) is dispatched here,
+     * as vcpu_exit would (core/vcpu.c exit_body), when nothing needs C before the handler: no
+     * virtual SError was pending (the guest taking one clears HCR_EL2.VSE, which vcpu_exit
+     * records) and no part of the virtual CPU hardware asked to sync (traps.h). x0 stays the
+     * register file, the handler's first argument (v). */
+    ldr     x2, [x19, #VCPU_HCR_LIVE]
+    tbnz    x2, #HCR_EL2_VSE_SHIFT, exit_in_c
+    ldr     x2, [x19, #VCPU_HW_SYNC]
+    cbnz    x2, exit_in_c
+    /* The row of ESR_EL2.EC (Arm ARM D24.2 ESR_EL2: EC is bits [31:26]) in the vCPU's exit
+     * table: its class counted, then its handler(v, esr). The Spectre check above ran before
+     * this first indirect branch. */
+    mrs     x1, esr_el2
+    ldr     x2, [x19, #VCPU_EXIT_TABLE]
+    ubfx    x3, x1, #ESR_EC_SHIFT, #ESR_EC_WIDTH
+    add     x2, x2, x3, lsl #EXIT_ROW_SIZE_SHIFT
+    ldrb    w3, [x2, #EXIT_ROW_CLS]
+    ldr     x4, [x2, #EXIT_ROW_FN]
+    add     x3, x19, x3, lsl #3
+    ldr     x5, [x3, #VCPU_EXITS]
+    add     x5, x5, #1
+    str     x5, [x3, #VCPU_EXITS]
+    blr     x4
+    cbnz    w0, exit_return             /* EXIT_YIELD: back to vcpu_run */
+    /* EXIT_RESUME: straight back into the guest, unless the run loop's attention word or a
+     * part's flush says otherwise (core/vcpu.c vcpu_exit_tail). */
+    ldr     w2, [x20, #CPU_LOCAL_ATTN_OFFSET]
+    cbnz    w2, exit_tail_in_c
+    ldr     x2, [x19, #VCPU_HW_FLUSH]
+    cbnz    x2, exit_tail_in_c
+    mov     x0, x19
+    /* Into the guest whose register file is x0: its registers, then ERET. vcpu_enter comes
+     * here for a run's first entry, the exit path for every further one. */
 guest_enter_regs:
     /* The guest's instruction key A, if it uses pointer authentication (see
      * guest_exit_common); from here to the ERET (a context synchronization event) nothing
@@ -367,4 +355,75 @@ guest_enter_regs:
     ldp     x28, x29, [x0, #16 * 14]
     ldp     x0, x1, [x0, #16 * 0]
     eret_sb
+exit_tail_in_c:
+    mov     x0, x19
+    bl      vcpu_exit_tail
+    cbnz    x0, guest_enter_regs
+    b       exit_return
+    /* Everything else: in C, which returns the register file to enter again at once (straight
+     * back into the guest) or NULL. x0 = the register file, x1 = the kind. */
+exit_async_in_c:
+    bl      vcpu_exit_async
+    cbnz    x0, guest_enter_regs
+    b       exit_return
+exit_in_c:
+    bl      vcpu_exit
+    cbnz    x0, guest_enter_regs
+exit_return:
+    ldp     x19, x20, [sp, #16 * 1]
+    ldp     x21, x22, [sp, #16 * 2]
+    ldp     x23, x24, [sp, #16 * 3]
+    ldp     x25, x26, [sp, #16 * 4]
+    ldp     x27, x28, [sp, #16 * 5]
+    ldp     x29, x30, [sp], #ENTER_FRAME_SIZE
+    ret
+
+/* w2 = this CPU's SPECTRE_EXIT_* word, x0 = the register file, x1 = the exit kind, x20 = this
+ * CPU's block (kept); the other registers are free (the guest's are saved). The firmware calls
+ * keep x4-x17 (SMCCC 1.1) and may change x0-x3. */
+spectre_exit:
+    mov     x21, x0
+    mov     w22, w2
+    mov     x23, x1
+    tbz     w22, #SPECTRE_EXIT_FW_WA3, 1f
+    mov     w0, #(SMCCC_ARCH_WORKAROUND_3 & 0xffff)
+    movk    w0, #(SMCCC_ARCH_WORKAROUND_3 >> 16), lsl #16
+    smc     #0
+    b       4f                          /* WORKAROUND_3 covers WORKAROUND_1 */
+1:  tbz     w22, #SPECTRE_EXIT_FW_WA1, 2f
+    mov     w0, #(SMCCC_ARCH_WORKAROUND_1 & 0xffff)
+    movk    w0, #(SMCCC_ARCH_WORKAROUND_1 >> 16), lsl #16
+    smc     #0
+2:  tbz     w22, #SPECTRE_EXIT_CLRBHB, 3f
+    hint    #22                         /* CLRBHB (FEAT_CLRBHB), then ISB as Arm requires */
+    isb
+    b       4f
+3:  ands    w2, w22, #SPECTRE_EXIT_LOOP_MASK
+    b.eq    4f
+    /* The branch history loop (Arm's Spectre-BHB whitepaper): as many taken branches as the
+     * core's history holds, then the barriers that stop speculation past the loop. */
+5:  b       6f
+6:  subs    w2, w2, #1
+    b.ne    5b
+    dsb     nsh
+    isb
+4:  mov     x0, x21
+    mov     x1, x23
+    b       spectre_exit_done
+
+/* void vcpu_enter(struct guest_regs *regs): run the guest, handling its exits (vcpu_exit),
+ * until one needs vcpu_run. The caller has loaded the vCPU's system-register state. The
+ * callee-saved registers are pushed once here, for every exit until then; SP_EL2 stays at
+ * their frame while the guest runs (the exit path calls vcpu_exit there). */
+FUNC(vcpu_enter)
+    stp     x29, x30, [sp, #-ENTER_FRAME_SIZE]!
+    stp     x19, x20, [sp, #16 * 1]
+    stp     x21, x22, [sp, #16 * 2]
+    stp     x23, x24, [sp, #16 * 3]
+    stp     x25, x26, [sp, #16 * 4]
+    stp     x27, x28, [sp, #16 * 5]
+    str     x0, [sp, #ENTER_FRAME_REGS]
+    /* x0 = the register file, already in the frame: the guest's registers, then ERET
+     * (guest_enter_regs, beside the exit path that enters the guest again there). */
+    b       guest_enter_regs
 ENDFUNC(vcpu_enter)

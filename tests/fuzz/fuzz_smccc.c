@@ -76,7 +76,8 @@ static void note(int what, uint64_t arg)
     handled_arg = arg;
     nr_handled++;
 }
-enum exit_result mmio_abort(struct vcpu *v, uint64_t esr)
+/* The stage 2 data abort row's handler: mmio_abort, which core/mmio.c also names exit_dabt. */
+enum exit_result exit_dabt(struct vcpu *v, uint64_t esr)
 {
     note(H_MMIO, esr);
     return EXIT_RESUME;

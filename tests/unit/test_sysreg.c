@@ -427,9 +427,6 @@ static void test_unknown_is_undefined(void **state)
         assert_false(msr(v0, unknown[i], 0x55));
     }
     assert_int_equal(undefs, 2 * sizeof(unknown) / sizeof(unknown[0]));
-    /* Not a SYS64 syndrome. */
-    assert_int_equal(sysreg_trap(v0, (uint64_t)ESR_EC_HVC64 << ESR_EC_SHIFT | ESR_IL), EXIT_RESUME);
-    assert_int_equal(v0->regs.pc, PC0);
 }
 
 static void test_actlr(void **state)

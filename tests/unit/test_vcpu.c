@@ -177,6 +177,7 @@ enum exit_result exit_handle(struct vcpu *v, unsigned kind)
     fail_msg("exit_handle for an exit of kind %u", kind);
     return EXIT_YIELD;
 }
+void irq_handle_pending(void) { fail_msg("an interrupt exit"); }
 
 /* ---- fakes of the rest of what core/vcpu.c calls --------------------------------------------- */
 

@@ -6,17 +6,18 @@
 
 #include "arch/aarch64/regs/bits.h"
 
-#define HCR_EL2_VM           REG_BIT(0) /* stage 2 translation for EL1&0 */
-#define HCR_EL2_SWIO         REG_BIT(1) /* DC ISW becomes DC CISW */
-#define HCR_EL2_PTW          REG_BIT(2) /* stage 1 walks to Device memory fault */
-#define HCR_EL2_FMO          REG_BIT(3) /* physical FIQ to EL2, virtual FIQ to EL1 */
-#define HCR_EL2_IMO          REG_BIT(4) /* physical IRQ to EL2, virtual IRQ to EL1 */
-#define HCR_EL2_AMO          REG_BIT(5) /* physical SError to EL2, virtual SError to EL1 */
-#define HCR_EL2_VF           REG_BIT(6) /* virtual FIQ pending */
-#define HCR_EL2_VI           REG_BIT(7) /* virtual IRQ pending */
-#define HCR_EL2_VSE          REG_BIT(8) /* virtual SError pending */
-#define HCR_EL2_FB           REG_BIT(9) /* broadcast TLB and I-cache maintenance */
-#define HCR_EL2_BSU_SHIFT    10         /* BSU[11:10]: barrier shareability upgrade */
+#define HCR_EL2_VM           REG_BIT(0)                 /* stage 2 translation for EL1&0 */
+#define HCR_EL2_SWIO         REG_BIT(1)                 /* DC ISW becomes DC CISW */
+#define HCR_EL2_PTW          REG_BIT(2)                 /* stage 1 walks to Device memory fault */
+#define HCR_EL2_FMO          REG_BIT(3)                 /* physical FIQ to EL2, virtual FIQ to EL1 */
+#define HCR_EL2_IMO          REG_BIT(4)                 /* physical IRQ to EL2, virtual IRQ to EL1 */
+#define HCR_EL2_AMO          REG_BIT(5)                 /* physical SError to EL2, virtual SError to EL1 */
+#define HCR_EL2_VF           REG_BIT(6)                 /* virtual FIQ pending */
+#define HCR_EL2_VI           REG_BIT(7)                 /* virtual IRQ pending */
+#define HCR_EL2_VSE_SHIFT    8                          /* also for the exit path (vectors.S) */
+#define HCR_EL2_VSE          REG_BIT(HCR_EL2_VSE_SHIFT) /* virtual SError pending */
+#define HCR_EL2_FB           REG_BIT(9)                 /* broadcast TLB and I-cache maintenance */
+#define HCR_EL2_BSU_SHIFT    10                         /* BSU[11:10]: barrier shareability upgrade */
 #define HCR_EL2_BSU_MASK     REG_MASK(2, HCR_EL2_BSU_SHIFT)
 #define HCR_EL2_BSU_IS       REG_FIELD(1, HCR_EL2_BSU_SHIFT) /* Inner Shareable */
 #define HCR_EL2_BSU_OS       REG_FIELD(2, HCR_EL2_BSU_SHIFT) /* Outer Shareable */
