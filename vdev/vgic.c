@@ -103,10 +103,18 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 
 /* ---- list registers (the vCPU is loaded on this CPU) ---- */
 
+/* The vGIC's byte in hw_sync: only a list register the guest can still change needs a look
+ * after an exit; an emptied one stays as it is until the hypervisor writes it. */
+static void sync_mark(struct vgic *g, struct vgic_cpu *c)
+{
+    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0;
+}
+
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
     c->lr_used &= ~(1u << n);
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = c->lr_used != 0;
+    c->lr_empty &= ~(1u << n);
+    sync_mark(g, c);
     c->lr_val[n] = 0;
     g->be->lr_write(n, 0);
 }
@@ -135,15 +143,33 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
     vgic_update(g, intid, q);
 }
 
+/* An edge or HW-linked interrupt (never the EOI bit) that the guest has ended: its list
+ * register reads back with neither pending nor active state, and it had been presented without
+ * the active state (so q->active is false and stays so until someone writes it, which kicks).
+ * Nothing new arrived for it (no edge, latch or withdrawal: each of those kicks the vCPU too,
+ * since the interrupt is in a list register, vgic_update). Read without the lock: a change
+ * racing with this look comes with a kick, and the next entry's vgic_flush rewrites the list
+ * register from the state under the lock. */
+static inline __attribute__((always_inline)) bool lr_emptied(const struct vgic *g, uint64_t old, uint64_t val,
+                                                             uint32_t intid, const struct virq *q)
+{
+    bool pending, active, was_pending, was_active;
+    g->be->lr_state(val, &pending, &active);
+    g->be->lr_state(old, &was_pending, &was_active);
+    return !pending && !active && !was_active && (q->edge || q->hw) && !q->unpend && !q->active &&
+           !vgic_new_pending(g, intid, q);
+}
+
 void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
     /* Most exits find the list registers as they were left (or none in use): no lock. Each
-     * is read once: only the guest changes a list register, and it is not running now. */
+     * is read once: only the guest changes a list register, and it is not running now. Those
+     * it emptied (lr_empty) cannot change again and are not read. */
     uint64_t vals[VGIC_MAX_LRS];
     uint32_t changed = 0;
-    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
         vals[n] = g->be->lr_read(n);
         if (vals[n] != c->lr_val[n])
@@ -151,6 +177,28 @@ void vgic_sync(struct vcpu *v)
     }
     if (!changed)
         return;
+    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): the
+     * list register is emptied, and kept as it is with its interrupt in it, without the lock:
+     * the next injection of the same interrupt rewrites it in place (fill_now, vgic_flush),
+     * anything else that needs it frees it under the lock (lr_fill, at the next flush). */
+    uint32_t slow = 0;
+    for (uint32_t m = changed; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        if (lr_emptied(g, c->lr_val[n], vals[n], c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]))) {
+            /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
+            __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
+            c->lr_empty |= 1u << n;
+        } else {
+            slow |= 1u << n;
+        }
+    }
+    sync_mark(g, c);
+    /* A list register emptied matters to the next entry if something waits for one. */
+    if (any_queued(c))
+        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    if (!slow)
+        return;
+    changed = slow;
     spin_lock(&g->lock);
     for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
@@ -162,7 +210,7 @@ void vgic_sync(struct vcpu *v)
         if (!pending && !active && !q->unpend && !vgic_new_pending(g, c->lr_intid[n], q)) {
             /* The guest is done with it and nothing new arrived meanwhile (an interrupt in a
              * list register is never queued, vgic_update): the list register is simply free.
-             * The timer's and an IPI's usual case, without lr_retire's general one. */
+             * A level interrupt's usual case, without lr_retire's general one. */
             q->lr = -1;
             lr_free(g, c, n);
         } else if (!pending && !active) {
@@ -187,6 +235,7 @@ static inline __attribute__((always_inline)) void lr_install(struct vgic *g, str
     q->lr_vcpu = (uint8_t)(c - g->cpu);
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
+    c->lr_empty &= ~(1u << n);
     g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
     c->lr_val[n] = g->be->lr_encode(lr);
     g->be->lr_write(n, c->lr_val[n]);
@@ -248,17 +297,29 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
 }
 
 /* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
- * edge or HW-linked interrupt in no list register, pending, enabled, not active, not a GICv2
- * SGI. */
-static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, uint32_t intid, const struct virq *q)
+ * edge or HW-linked interrupt, pending, enabled, not active, not a GICv2 SGI, not withdrawn,
+ * in no list register (fresh) or in one of c's that the guest emptied (refill: vgic_sync left
+ * it there). */
+static inline __attribute__((always_inline)) bool fresh_state(const struct vgic *g, uint32_t intid,
+                                                              const struct virq *q)
 {
-    return (q->hw || q->edge) && q->pending && !q->active && q->lr < 0 && q->enabled && group_enabled(g, q) &&
+    return (q->hw || q->edge) && q->pending && !q->active && !q->unpend && q->enabled && group_enabled(g, q) &&
            !vgic_is_v2_sgi(g, intid);
 }
+static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    return q->lr < 0 && fresh_state(g, intid, q);
+}
+static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c,
+                                                         uint32_t intid, const struct virq *q)
+{
+    return q->lr >= 0 && q->lr_vcpu == (unsigned)(c - g->cpu) && ((c->lr_empty >> q->lr) & 1) &&
+           fresh_state(g, intid, q);
+}
 
-/* lr_fill for a fresh interrupt: the same list register, without lr_fill's general cases (a
- * previous LR's state, SGI sources, levels, interrupts no longer pending). The caller takes it
- * off the queue if it was queued. */
+/* lr_fill for a fresh interrupt (or one refilled into its emptied list register n): the same
+ * list register, without lr_fill's general cases (a previous LR's state, SGI sources, levels,
+ * interrupts no longer pending). The caller takes it off the queue if it was queued. */
 static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
                                                                 uint32_t intid, struct virq *q)
 {
@@ -340,10 +401,17 @@ void vgic_flush(struct vcpu *v)
         return; /* the list registers are lent (vgic_put while running): at vgic_load */
     spin_lock(&g->lock);
     v->hw_flush.part[VCPU_HW_VGIC] = false;
-    /* Rewrite what is already presented (pending state may have been added or withdrawn). */
+    /* Rewrite what is already presented (pending state may have been added or withdrawn);
+     * an emptied list register is refilled with its interrupt's new edge (an IPI's SGI again)
+     * or freed. */
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        lr_fill(g, c, n, c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]));
+        uint32_t intid = c->lr_intid[n];
+        struct virq *q = vgic_irq(g, v->id, intid);
+        if (refill(g, c, intid, q))
+            lr_fill_fresh(g, c, n, intid, q);
+        else
+            lr_fill(g, c, n, intid, q);
     }
     /* Then the queue, best first; a better one replaces the worst pending-only LR. */
     for (unsigned tries = 0; any_queued(c) && tries < VGIC_MAX_LRS * 2; tries++) {
@@ -515,12 +583,18 @@ static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struc
                                                            struct virq *q)
 {
     struct vgic_cpu *c = &g->cpu[v->id];
-    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
     /* Loaded on this CPU: v is the vCPU whose list registers this CPU holds now. Nothing else
      * waits for a list register and one is free, so the interrupt goes straight where
      * vgic_flush would put it, without a queue entry and a flush before the next entry. */
-    if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c) || !free_lrs ||
-        q->lr >= 0 || !wants_lr(g, intid, q))
+    if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c))
+        return false;
+    /* The guest ended its previous instance (the timer's last tick): the same list register. */
+    if (refill(g, c, intid, q)) {
+        lr_fill_fresh(g, c, (unsigned)q->lr, intid, q);
+        return true;
+    }
+    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
+    if (!free_lrs || q->lr >= 0 || !wants_lr(g, intid, q))
         return false;
     unsigned n = (unsigned)__builtin_ctz(free_lrs);
     if (fresh(g, intid, q))
@@ -573,11 +647,13 @@ void vgic_retract_hw_ppi(struct vcpu *v, uint32_t intid)
     struct vgic *g = vgic_of(v->vm);
     spin_lock(&g->lock);
     struct virq *q = vgic_irq(g, v->id, intid);
+    /* A latched instance is never in a list register (one the guest emptied may still name
+     * the interrupt): its physical copy is active here and nobody else will end it. */
+    if (q->pending && q->hw && !q->active && !vgic_lr_holds(g, q))
+        gic_deactivate(q->hw_intid);
     q->pending = false;
     if (q->lr >= 0)
         q->unpend = true;
-    else if (q->hw && !q->active)
-        gic_deactivate(q->hw_intid);
     vgic_update(g, intid, q);
     spin_unlock(&g->lock);
 }

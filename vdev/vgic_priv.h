@@ -46,6 +46,10 @@ struct vgic_cpu {
     uint64_t lr_val[VGIC_MAX_LRS];       /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
     uint32_t lr_used; /* bitmap of list registers in use */
+    /* Of those, the ones the guest emptied (state invalid, EOI bit clear) whose interrupt had
+     * nothing new: kept, with the interrupt still in them, until they are wanted (vgic_sync).
+     * Written only on the vCPU's own CPU. */
+    uint32_t lr_empty;
     bool loaded;
     uint32_t vmcr;   /* saved ICH_VMCR_EL2 / GICH_VMCR */
     uint32_t apr[8]; /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
@@ -136,6 +140,12 @@ static inline bool vgic_new_pending(const struct vgic *g, uint32_t intid, const 
     if (!q->edge && !q->hw)
         return q->pending || q->level;
     return q->pending;
+}
+
+/* q is in a list register that the guest has not emptied (vgic_sync's lr_empty). */
+static inline bool vgic_lr_holds(const struct vgic *g, const struct virq *q)
+{
+    return q->lr >= 0 && !((g->cpu[q->lr_vcpu].lr_empty >> q->lr) & 1);
 }
 
 /* Pending state that a list register holds for q. */
