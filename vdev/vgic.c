@@ -105,16 +105,16 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 
 /* The vGIC's byte in hw_sync: only a list register the guest can still change needs a look
  * after an exit; an emptied one stays as it is until the hypervisor writes it. */
-static void sync_mark(struct vgic *g, struct vgic_cpu *c)
+static void sync_mark(struct vgic_cpu *c)
 {
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0;
+    c->vcpu->hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0;
 }
 
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
     c->lr_used &= ~(1u << n);
     c->lr_empty &= ~(1u << n);
-    sync_mark(g, c);
+    sync_mark(c);
     c->lr_val[n] = 0;
     g->be->lr_write(n, 0);
 }
@@ -123,7 +123,7 @@ static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t val)
 {
     uint32_t intid = c->lr_intid[n];
-    struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), intid);
+    struct virq *q = vgic_irq(g, c->id, intid);
     bool pending, active;
     g->be->lr_state(val, &pending, &active);
     if (pending && !q->unpend) {
@@ -143,22 +143,6 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
     vgic_update(g, intid, q);
 }
 
-/* An edge or HW-linked interrupt (never the EOI bit) that the guest has ended: its list
- * register reads back with neither pending nor active state, and it had been presented without
- * the active state (so q->active is false and stays so until someone writes it, which kicks).
- * Nothing new arrived for it (no edge, latch or withdrawal: each of those kicks the vCPU too,
- * since the interrupt is in a list register, vgic_update). Read without the lock: a change
- * racing with this look comes with a kick, and the next entry's vgic_flush rewrites the list
- * register from the state under the lock. */
-static inline __attribute__((always_inline)) bool lr_emptied(const struct vgic *g, uint64_t old, uint64_t val,
-                                                             uint32_t intid, const struct virq *q)
-{
-    bool pending, active, was_pending, was_active;
-    g->be->lr_state(val, &pending, &active);
-    g->be->lr_state(old, &was_pending, &was_active);
-    return !pending && !active && !was_active && (q->edge || q->hw) && !q->unpend && !q->active &&
-           !vgic_new_pending(g, intid, q);
-}
 
 void vgic_sync(struct vcpu *v)
 {
@@ -177,22 +161,28 @@ void vgic_sync(struct vcpu *v)
     }
     if (!changed)
         return;
-    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): the
-     * list register is emptied, and kept as it is with its interrupt in it, without the lock:
-     * the next injection of the same interrupt rewrites it in place (fill_now, vgic_flush),
-     * anything else that needs it frees it under the lock (lr_fill, at the next flush). */
-    uint32_t slow = 0;
-    for (uint32_t m = changed; m; m &= m - 1) {
+    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
+     * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
+     * and ended, its list register back with neither state. It is kept as it is, with its
+     * interrupt in it, without the lock and without a look at the interrupt's state: this
+     * changes none of it, and whatever changed it since the list register was written (a new
+     * edge or latch, a withdrawal, a configuration write) kicked the vCPU, since the interrupt
+     * is in a list register (vgic_update); the next entry's vgic_flush then refills or frees
+     * the list register from the state, under the lock. The next injection of the same
+     * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
+     * latch cleared at the end) and one that was seen active (q->active to clear) go below. */
+    uint32_t slow = changed & ~c->lr_quick;
+    for (uint32_t m = changed & c->lr_quick; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        if (lr_emptied(g, c->lr_val[n], vals[n], c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]))) {
-            /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
-            __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
-            c->lr_empty |= 1u << n;
-        } else {
+        if (vals[n] & g->be->lr_state_bits) {
             slow |= 1u << n;
+            continue;
         }
+        /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
+        __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
+        c->lr_empty |= 1u << n;
     }
-    sync_mark(g, c);
+    sync_mark(c);
     /* A list register emptied matters to the next entry if something waits for one. */
     if (any_queued(c))
         v->hw_flush.part[VCPU_HW_VGIC] = true;
@@ -217,6 +207,7 @@ void vgic_sync(struct vcpu *v)
             lr_retire(g, c, n, val);
         } else {
             c->lr_val[n] = val;
+            c->lr_quick &= ~(1u << n); /* seen active: its end clears q->active */
             continue;
         }
         /* A freed list register matters to the next entry only if something waits for one
@@ -232,11 +223,15 @@ static inline __attribute__((always_inline)) void lr_install(struct vgic *g, str
                                                              uint32_t intid, struct virq *q, const struct vgic_lr *lr)
 {
     q->lr = (int8_t)n;
-    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    q->lr_vcpu = (uint8_t)c->id;
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
     c->lr_empty &= ~(1u << n);
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
+    if ((q->edge || q->hw) && !lr->active && !lr->eoi)
+        c->lr_quick |= 1u << n;
+    else
+        c->lr_quick &= ~(1u << n);
+    c->vcpu->hw_sync.part[VCPU_HW_VGIC] = true;
     c->lr_val[n] = g->be->lr_encode(lr);
     g->be->lr_write(n, c->lr_val[n]);
 }
@@ -313,7 +308,7 @@ static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, ui
 static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c,
                                                          uint32_t intid, const struct virq *q)
 {
-    return q->lr >= 0 && q->lr_vcpu == (unsigned)(c - g->cpu) && ((c->lr_empty >> q->lr) & 1) &&
+    return q->lr >= 0 && q->lr_vcpu == c->id && ((c->lr_empty >> q->lr) & 1) &&
            fresh_state(g, intid, q);
 }
 
@@ -371,7 +366,7 @@ static int worst_pending_lr(struct vgic *g, struct vgic_cpu *c, unsigned *prio_o
         unsigned n = (unsigned)__builtin_ctz(m);
         bool pending, active;
         g->be->lr_state(c->lr_val[n], &pending, &active);
-        struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), c->lr_intid[n]);
+        struct virq *q = vgic_irq(g, c->id, c->lr_intid[n]);
         if (active || q->hw)
             continue;
         if (worst < 0 || q->priority >= worst_prio) {
@@ -725,7 +720,26 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
                    REG_FIELD(REG_GET(val, ICC_SGIR_AFF3), MPIDR_AFF3_SHIFT);
     unsigned rs = (unsigned)REG_GET(val, ICC_SGIR_RS);
     bool irm = (val >> ICC_SGIR_IRM_SHIFT) & 1;
+    uint32_t list = (uint32_t)val & ((1u << ICC_SGIR_TARGETLIST_BITS) - 1);
     spin_lock(&g->lock);
+    /* The usual target list: vCPUs whose Aff0 is their index (core/vmm.c gives vCPU i the
+     * MPIDR Aff0 = i), each found by index and its MPIDR checked, without a look at the
+     * others; a list that names anything else takes the general search. */
+    uint32_t hits = 0;
+    for (uint32_t m = irm ? 0 : list; m; m &= m - 1) {
+        unsigned i = rs * ICC_SGIR_TARGETLIST_BITS + (unsigned)__builtin_ctz(m);
+        if (i >= v->vm->cfg.nr_vcpus || (v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) != (aff | i)) {
+            hits = 0;
+            break;
+        }
+        hits |= 1u << i;
+    }
+    if (hits) {
+        for (; hits; hits &= hits - 1)
+            vgic_send_sgi(g, v->id, (unsigned)__builtin_ctz(hits), sgi, group1);
+        spin_unlock(&g->lock);
+        return true;
+    }
     for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++) {
         uint64_t mp = v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK;
         bool hit;
@@ -759,6 +773,8 @@ int vgic_attach(struct vm *vm)
     g->nr_irqs = VGIC_NR_IRQS;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
         vm->vcpu[c].hw_flush.part[VCPU_HW_VGIC] = vm->vcpu[c].hw_sync.part[VCPU_HW_VGIC] = false;
+        g->cpu[c].vcpu = &vm->vcpu[c];
+        g->cpu[c].id = c;
         for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
             struct virq *q = &g->cpu[c].priv[i];
             q->lr = -1;

@@ -38,6 +38,8 @@ struct virq {
 };
 
 struct vgic_cpu {
+    struct vcpu *vcpu; /* whose these are (its index: id) */
+    unsigned id;
     struct virq priv[VGIC_NR_PRIVATE];
     uint64_t queued[VGIC_NR_SLOTS / 64]; /* want a list register, not in one (by slot) */
     uint16_t nr_queued;                  /* bits set in queued[]: the exit path's quick test */
@@ -50,6 +52,9 @@ struct vgic_cpu {
      * nothing new: kept, with the interrupt still in them, until they are wanted (vgic_sync).
      * Written only on the vCPU's own CPU. */
     uint32_t lr_empty;
+    /* Of those, the ones whose emptying needs no look at the state: an edge or HW-linked
+     * interrupt written pending only (never the EOI bit) and not seen active since. */
+    uint32_t lr_quick;
     bool loaded;
     uint32_t vmcr;   /* saved ICH_VMCR_EL2 / GICH_VMCR */
     uint32_t apr[8]; /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
@@ -72,6 +77,7 @@ struct vgic_backend {
     unsigned version;
     int (*attach)(struct vm *vm);
     uint64_t (*lr_encode)(const struct vgic_lr *lr);
+    uint64_t lr_state_bits; /* an LR's pending and active bits: none set, the LR is invalid */
     void (*lr_state)(uint64_t val, bool *pending, bool *active);
     uint64_t (*lr_read)(unsigned n);
     void (*lr_write)(unsigned n, uint64_t val);
