@@ -144,51 +144,12 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
 }
 
 
-void vgic_sync(struct vcpu *v)
+/* The list registers in changed (values in vals) that the guest did more with than end an edge
+ * or HW-linked interrupt: under the lock, the interrupt's state follows them. Out of line: the
+ * exits that only find emptied ones keep a small frame. */
+static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *v, struct vgic_cpu *c,
+                                                   uint32_t changed, const uint64_t *vals)
 {
-    struct vgic *g = vgic_of(v->vm);
-    struct vgic_cpu *c = &g->cpu[v->id];
-    /* Most exits find the list registers as they were left (or none in use): no lock. Each
-     * is read once: only the guest changes a list register, and it is not running now. Those
-     * it emptied (lr_empty) cannot change again and are not read. */
-    uint64_t vals[VGIC_MAX_LRS];
-    uint32_t changed = 0;
-    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        vals[n] = g->be->lr_read(n);
-        if (vals[n] != c->lr_val[n])
-            changed |= 1u << n;
-    }
-    if (!changed)
-        return;
-    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
-     * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
-     * and ended, its list register back with neither state. It is kept as it is, with its
-     * interrupt in it, without the lock and without a look at the interrupt's state: this
-     * changes none of it, and whatever changed it since the list register was written (a new
-     * edge or latch, a withdrawal, a configuration write) kicked the vCPU, since the interrupt
-     * is in a list register (vgic_update); the next entry's vgic_flush then refills or frees
-     * the list register from the state, under the lock. The next injection of the same
-     * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
-     * latch cleared at the end) and one that was seen active (q->active to clear) go below. */
-    uint32_t slow = changed & ~c->lr_quick;
-    for (uint32_t m = changed & c->lr_quick; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        if (vals[n] & g->be->lr_state_bits) {
-            slow |= 1u << n;
-            continue;
-        }
-        /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
-        __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
-        c->lr_empty |= 1u << n;
-    }
-    sync_mark(c);
-    /* A list register emptied matters to the next entry if something waits for one. */
-    if (any_queued(c))
-        v->hw_flush.part[VCPU_HW_VGIC] = true;
-    if (!slow)
-        return;
-    changed = slow;
     spin_lock(&g->lock);
     for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
@@ -216,6 +177,53 @@ void vgic_sync(struct vcpu *v)
             v->hw_flush.part[VCPU_HW_VGIC] = true;
     }
     spin_unlock(&g->lock);
+}
+
+void vgic_sync(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    /* Most exits find the list registers as they were left (or none in use): no lock. Each
+     * is read once: only the guest changes a list register, and it is not running now. Those
+     * it emptied (lr_empty) cannot change again and are not read. */
+    uint64_t vals[VGIC_MAX_LRS];
+    uint32_t changed = 0;
+    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        vals[n] = g->be->lr_read(n);
+        if (vals[n] != c->lr_val[n])
+            changed |= 1u << n;
+    }
+    if (!changed)
+        return;
+    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
+     * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
+     * and ended, its list register back with neither state. It is kept as it is, with its
+     * interrupt in it, without the lock and without a look at the interrupt's state: this
+     * changes none of it, and whatever changed it since the list register was written (a new
+     * edge or latch, a withdrawal, a configuration write) kicked the vCPU, since the interrupt
+     * is in a list register (vgic_update); the next entry's vgic_flush then refills or frees
+     * the list register from the state, under the lock. The next injection of the same
+     * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
+     * latch cleared at the end) and one that was seen active (q->active to clear) go to
+     * sync_changed. */
+    uint32_t slow = changed & ~c->lr_quick;
+    for (uint32_t m = changed & c->lr_quick; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        if (vals[n] & g->be->lr_state_bits) {
+            slow |= 1u << n;
+            continue;
+        }
+        /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
+        __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
+        c->lr_empty |= 1u << n;
+    }
+    sync_mark(c);
+    /* A list register emptied matters to the next entry if something waits for one. */
+    if (any_queued(c))
+        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    if (slow)
+        sync_changed(g, v, c, slow, vals);
 }
 
 /* Puts lr into list register n of c for q (intid), which the exit after the next entry syncs. */
@@ -583,9 +591,18 @@ static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struc
      * vgic_flush would put it, without a queue entry and a flush before the next entry. */
     if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c))
         return false;
-    /* The guest ended its previous instance (the timer's last tick): the same list register. */
-    if (refill(g, c, intid, q)) {
-        lr_fill_fresh(g, c, (unsigned)q->lr, intid, q);
+    /* The guest ended its previous instance (the timer's last tick) and nothing about the
+     * interrupt changed since its list register was written (any change would have set
+     * hw_flush, which only the flush that rewrites every list register clears): the same
+     * value again, pending. */
+    if (refill(g, c, intid, q) && ((c->lr_quick >> q->lr) & 1)) {
+        unsigned n = (unsigned)q->lr;
+        uint64_t val = c->lr_val[n] | g->be->lr_pending_bit;
+        q->pending = false;
+        c->lr_empty &= ~(1u << n);
+        c->lr_val[n] = val;
+        v->hw_sync.part[VCPU_HW_VGIC] = true;
+        g->be->lr_write(n, val);
         return true;
     }
     uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
@@ -629,6 +646,15 @@ bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid)
     struct vgic *g = vgic_of(v->vm);
     struct virq *q = vgic_irq(g, v->id, intid);
     return q->pending || vgic_lr_pending(g, q);
+}
+
+unsigned vgic_ppi_state(struct vcpu *v, uint32_t intid)
+{
+    struct vgic *g = vgic_of(v->vm);
+    const struct vgic_cpu *c = &g->cpu[v->id];
+    const struct virq *q = &c->priv[intid % VGIC_NR_PRIVATE];
+    bool in_lr = q->lr >= 0 && !q->unpend && (c->lr_val[q->lr] & g->be->lr_pending_bit); /* c: a private one's */
+    return (q->pending || in_lr ? VGIC_IRQ_PENDING : 0) | (q->active ? VGIC_IRQ_ACTIVE : 0);
 }
 
 bool vgic_irq_is_active(struct vcpu *v, uint32_t intid)

@@ -78,6 +78,7 @@ struct vgic_backend {
     int (*attach)(struct vm *vm);
     uint64_t (*lr_encode)(const struct vgic_lr *lr);
     uint64_t lr_state_bits; /* an LR's pending and active bits: none set, the LR is invalid */
+    uint64_t lr_pending_bit;
     void (*lr_state)(uint64_t val, bool *pending, bool *active);
     uint64_t (*lr_read)(unsigned n);
     void (*lr_write)(unsigned n, uint64_t val);

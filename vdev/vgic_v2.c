@@ -214,6 +214,7 @@ const struct vgic_backend vgic_v2_backend = {
     .attach = v2_attach,
     .lr_encode = v2_lr_encode,
     .lr_state_bits = LR_PENDING | LR_ACTIVE,
+    .lr_pending_bit = LR_PENDING,
     .lr_state = v2_lr_state,
     .lr_read = v2_lr_read,
     .lr_write = v2_lr_write,

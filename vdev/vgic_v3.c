@@ -224,6 +224,7 @@ const struct vgic_backend vgic_v3_backend = {
     .attach = v3_attach,
     .lr_encode = v3_lr_encode,
     .lr_state_bits = ICH_LR_STATE_MASK,
+    .lr_pending_bit = ICH_LR_PENDING,
     .lr_state = v3_lr_state,
     .lr_read = ich_lr_read,
     .lr_write = ich_lr_write,
