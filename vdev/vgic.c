@@ -226,22 +226,23 @@ void vgic_sync(struct vcpu *v)
         sync_changed(g, v, c, slow, vals);
 }
 
-/* Puts lr into list register n of c for q (intid), which the exit after the next entry syncs. */
+/* Puts val into list register n of c for q (intid), which the exit after the next entry
+ * syncs; quick: an edge or HW-linked interrupt pending only, without the EOI bit (lr_quick). */
 static inline __attribute__((always_inline)) void lr_install(struct vgic *g, struct vgic_cpu *c, unsigned n,
-                                                             uint32_t intid, struct virq *q, const struct vgic_lr *lr)
+                                                             uint32_t intid, struct virq *q, uint64_t val, bool quick)
 {
     q->lr = (int8_t)n;
     q->lr_vcpu = (uint8_t)c->id;
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
     c->lr_empty &= ~(1u << n);
-    if ((q->edge || q->hw) && !lr->active && !lr->eoi)
+    if (quick)
         c->lr_quick |= 1u << n;
     else
         c->lr_quick &= ~(1u << n);
     c->vcpu->hw_sync.part[VCPU_HW_VGIC] = true;
-    c->lr_val[n] = g->be->lr_encode(lr);
-    g->be->lr_write(n, c->lr_val[n]);
+    c->lr_val[n] = val;
+    g->be->lr_write(n, val);
 }
 
 /* Out of line: the paths that inline lr_fill_fresh for the common case stay small. */
@@ -296,7 +297,7 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
         return;
     }
     queue_set(c, intid, false);
-    lr_install(g, c, n, intid, q, &lr);
+    lr_install(g, c, n, intid, q, g->be->lr_encode(&lr), (q->edge || q->hw) && !lr.active && !lr.eoi);
 }
 
 /* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
@@ -326,19 +327,10 @@ static inline __attribute__((always_inline)) bool refill(const struct vgic *g, c
 static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
                                                                 uint32_t intid, struct virq *q)
 {
-    struct vgic_lr lr; /* every field set: an initializer becomes a memset call here */
-    lr.intid = intid;
-    lr.pintid = q->hw ? q->hw_intid : 0;
-    lr.priority = q->priority;
-    lr.src = 0;
-    lr.pending = true;
-    lr.active = false;
-    lr.group1 = q->group1;
-    lr.hw = q->hw;
-    lr.eoi = false;
+    uint64_t val = g->be->lr_encode_pending(intid, q->priority, q->group1, q->hw ? q->hw_intid : 0);
     q->pending = false;
     q->unpend = false;
-    lr_install(g, c, n, intid, q, &lr);
+    lr_install(g, c, n, intid, q, val, true);
 }
 
 /* The queued interrupt to present next: active ones first (they hold a place in the guest's

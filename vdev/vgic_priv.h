@@ -77,6 +77,9 @@ struct vgic_backend {
     unsigned version;
     int (*attach)(struct vm *vm);
     uint64_t (*lr_encode)(const struct vgic_lr *lr);
+    /* The same for the usual case: intid pending only, linked to physical pintid (0: none),
+     * not a GICv2 SGI, no EOI maintenance. */
+    uint64_t (*lr_encode_pending)(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid);
     uint64_t lr_state_bits; /* an LR's pending and active bits: none set, the LR is invalid */
     uint64_t lr_pending_bit;
     void (*lr_state)(uint64_t val, bool *pending, bool *active);

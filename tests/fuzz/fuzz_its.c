@@ -25,6 +25,11 @@ void host_cache_op(const char *op, uint64_t va) {}
 
 static uint64_t lrs[16];
 static uint64_t f_encode(const struct vgic_lr *lr) { return lr->intid | (uint64_t)lr->pending << 32; }
+static uint64_t f_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    struct vgic_lr lr = { .intid = intid, .priority = priority, .group1 = group1, .pending = true, .hw = pintid != 0, .pintid = (uint16_t)pintid };
+    return f_encode(&lr);
+}
 static void f_state(uint64_t v, bool *p, bool *a)
 {
     *p = (v >> 32) & 1;
@@ -44,6 +49,7 @@ const struct vgic_backend vgic_v3_backend = {
     .version = 3,
     .attach = f_attach,
     .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
     .lr_state_bits = 3UL << 32,
     .lr_pending_bit = 1UL << 32,
     .lr_state = f_state,
@@ -58,6 +64,7 @@ const struct vgic_backend vgic_v2_backend = {
     .version = 2,
     .attach = f_attach,
     .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
     .lr_state_bits = 3UL << 32,
     .lr_pending_bit = 1UL << 32,
     .lr_state = f_state,
