@@ -144,16 +144,17 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
 }
 
 
-/* The list registers in changed (values in vals) that the guest did more with than end an edge
- * or HW-linked interrupt: under the lock, the interrupt's state follows them. Out of line: the
- * exits that only find emptied ones keep a small frame. */
+/* The list registers in changed that the guest did more with than end an edge or HW-linked
+ * interrupt: under the lock, the interrupt's state follows them. Out of line, and each read
+ * again (the guest is not running: the same value): the exits that only find emptied ones keep
+ * a small frame. */
 static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *v, struct vgic_cpu *c,
-                                                   uint32_t changed, const uint64_t *vals)
+                                                   uint32_t changed)
 {
     spin_lock(&g->lock);
     for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        uint64_t val = vals[n];
+        uint64_t val = g->be->lr_read(n);
         bool pending, active;
         g->be->lr_state(val, &pending, &active);
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
@@ -183,20 +184,11 @@ void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
-    /* Most exits find the list registers as they were left (or none in use): no lock. Each
-     * is read once: only the guest changes a list register, and it is not running now. Those
-     * it emptied (lr_empty) cannot change again and are not read. */
-    uint64_t vals[VGIC_MAX_LRS];
-    uint32_t changed = 0;
-    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        vals[n] = g->be->lr_read(n);
-        if (vals[n] != c->lr_val[n])
-            changed |= 1u << n;
-    }
-    if (!changed)
-        return;
-    /* The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
+    /* Most exits find the list registers as they were left (or none in use): no lock. Only
+     * the guest changes a list register, and it is not running now; those it emptied
+     * (lr_empty) cannot change again and are not read.
+     *
+     * The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
      * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
      * and ended, its list register back with neither state. It is kept as it is, with its
      * interrupt in it, without the lock and without a look at the interrupt's state: this
@@ -207,23 +199,29 @@ void vgic_sync(struct vcpu *v)
      * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
      * latch cleared at the end) and one that was seen active (q->active to clear) go to
      * sync_changed. */
-    uint32_t slow = changed & ~c->lr_quick;
-    for (uint32_t m = changed & c->lr_quick; m; m &= m - 1) {
+    uint32_t slow = 0, emptied = 0;
+    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        if (vals[n] & g->be->lr_state_bits) {
+        uint64_t val = g->be->lr_read(n);
+        if (val == c->lr_val[n])
+            continue;
+        if (!((c->lr_quick >> n) & 1) || (val & g->be->lr_state_bits)) {
             slow |= 1u << n;
             continue;
         }
         /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
-        __atomic_store_n(&c->lr_val[n], vals[n], __ATOMIC_RELAXED);
-        c->lr_empty |= 1u << n;
+        __atomic_store_n(&c->lr_val[n], val, __ATOMIC_RELAXED);
+        emptied |= 1u << n;
     }
+    if (!(slow | emptied))
+        return;
+    c->lr_empty |= emptied;
     sync_mark(c);
     /* A list register emptied matters to the next entry if something waits for one. */
     if (any_queued(c))
         v->hw_flush.part[VCPU_HW_VGIC] = true;
     if (slow)
-        sync_changed(g, v, c, slow, vals);
+        sync_changed(g, v, c, slow);
 }
 
 /* Puts val into list register n of c for q (intid), which the exit after the next entry
