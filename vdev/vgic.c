@@ -301,7 +301,7 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
 /* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
  * edge or HW-linked interrupt, pending, enabled, not active, not a GICv2 SGI, not withdrawn,
  * in no list register (fresh) or in one of c's that the guest emptied (refill: vgic_sync left
- * it there). */
+ * it there) while it still targets c's vCPU (an SPI or LPI moved since goes to its new one). */
 static inline __attribute__((always_inline)) bool fresh_state(const struct vgic *g, uint32_t intid,
                                                               const struct virq *q)
 {
@@ -315,7 +315,7 @@ static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, ui
 static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c,
                                                          uint32_t intid, const struct virq *q)
 {
-    return q->lr >= 0 && q->lr_vcpu == c->id && ((c->lr_empty >> q->lr) & 1) &&
+    return q->lr >= 0 && q->lr_vcpu == c->id && q->target == c->id && ((c->lr_empty >> q->lr) & 1) &&
            fresh_state(g, intid, q);
 }
 
@@ -401,10 +401,17 @@ void vgic_flush(struct vcpu *v)
         unsigned n = (unsigned)__builtin_ctz(m);
         uint32_t intid = c->lr_intid[n];
         struct virq *q = vgic_irq(g, v->id, intid);
-        if (refill(g, c, intid, q))
+        if (refill(g, c, intid, q)) {
             lr_fill_fresh(g, c, n, intid, q);
-        else
+        } else if (((c->lr_empty >> n) & 1) && q->target != c->id) {
+            /* Emptied, and moved to another vCPU since (MOVI, MOVALL, IROUTER): nothing holds
+             * it here any more; whatever it has now goes to its target. */
+            q->lr = -1;
+            lr_free(g, c, n);
+            vgic_update(g, intid, q);
+        } else {
             lr_fill(g, c, n, intid, q);
+        }
     }
     /* Then the queue, best first; a better one replaces the worst pending-only LR. */
     for (unsigned tries = 0; any_queued(c) && tries < VGIC_MAX_LRS * 2; tries++) {
@@ -640,11 +647,14 @@ bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid)
 
 unsigned vgic_ppi_state(struct vcpu *v, uint32_t intid)
 {
-    struct vgic *g = vgic_of(v->vm);
+    const struct vgic *g = vgic_of(v->vm);
     const struct vgic_cpu *c = &g->cpu[v->id];
     const struct virq *q = &c->priv[intid % VGIC_NR_PRIVATE];
-    bool in_lr = q->lr >= 0 && !q->unpend && (c->lr_val[q->lr] & g->be->lr_pending_bit); /* c: a private one's */
-    return (q->pending || in_lr ? VGIC_IRQ_PENDING : 0) | (q->active ? VGIC_IRQ_ACTIVE : 0);
+    int lr = q->lr; /* a private interrupt's list register is one of c's */
+    bool pending = q->pending, active = q->active, unpend = q->unpend;
+    if (lr >= 0 && !unpend && (c->lr_val[lr] & g->be->lr_pending_bit))
+        pending = true;
+    return (pending ? VGIC_IRQ_PENDING : 0) | (active ? VGIC_IRQ_ACTIVE : 0);
 }
 
 bool vgic_irq_is_active(struct vcpu *v, uint32_t intid)

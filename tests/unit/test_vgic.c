@@ -373,6 +373,29 @@ static void test_emptied_lr_sgi_and_level(void **state)
     assert_int_equal(lrs[0], 0);
 }
 
+/* An edge SPI moved to another vCPU (IROUTER) while vCPU 0's emptied list register still
+ * names it: its next edge goes to the new target, and vCPU 0's list register is freed. (Found
+ * by test_its's MOVALL: refilled in place, the LPI went to the vCPU it had left.) */
+static void test_emptied_lr_moved_interrupt(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp1_en = true;
+    reg_write(0x080 + 8, 4, ~0u, 32);
+    enable_spi(64, 0x80, true);
+    vgic_inject_edge(&vm, 0, 64);
+    vgic_flush(v);
+    assert_int_equal(guest_ack(), 64);
+    guest_eoi(64);
+    vgic_sync(v);
+    assert_int_equal(g->cpu[0].lr_empty, 1);
+    vgic_set_target(g, 64, 1);
+    vgic_inject_edge(&vm, 0, 64);
+    vgic_flush(v);
+    assert_int_equal(g->cpu[0].lr_used, 0);
+    assert_int_equal(lrs[0], 0);
+    assert_true(g->cpu[1].nr_queued == 1 && vm.vcpu[1].hw_flush.part[VCPU_HW_VGIC]);
+}
+
 static void test_passthrough(void **state)
 {
     /* Enabling the VM's passthrough SPI enables the physical one, nothing else does. */
@@ -598,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup(test_hw_ppi_retract, setup),
         cmocka_unit_test_setup(test_emptied_lr_refilled_in_place, setup),
         cmocka_unit_test_setup(test_emptied_lr_sgi_and_level, setup),
+        cmocka_unit_test_setup(test_emptied_lr_moved_interrupt, setup),
         cmocka_unit_test_setup(test_passthrough, setup),
         cmocka_unit_test_setup(test_passthrough_cpending, setup),
         cmocka_unit_test_setup(test_timer_cpending_keeps_latch, setup),
