@@ -105,10 +105,7 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 
 /* The vGIC's byte in hw_sync: only a list register the guest can still change needs a look
  * after an exit; an emptied one stays as it is until the hypervisor writes it. */
-static void sync_mark(struct vgic_cpu *c)
-{
-    c->vcpu->hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0;
-}
+static void sync_mark(struct vgic_cpu *c) { c->vcpu->hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0; }
 
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
@@ -143,13 +140,11 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
     vgic_update(g, intid, q);
 }
 
-
 /* The list registers in changed that the guest did more with than end an edge or HW-linked
  * interrupt: under the lock, the interrupt's state follows them. Out of line, and each read
  * again (the guest is not running: the same value): the exits that only find emptied ones keep
  * a small frame. */
-static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *v, struct vgic_cpu *c,
-                                                   uint32_t changed)
+static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *v, struct vgic_cpu *c, uint32_t changed)
 {
     spin_lock(&g->lock);
     for (uint32_t m = changed; m; m &= m - 1) {
@@ -312,8 +307,8 @@ static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, ui
 {
     return q->lr < 0 && fresh_state(g, intid, q);
 }
-static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c,
-                                                         uint32_t intid, const struct virq *q)
+static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c, uint32_t intid,
+                                                         const struct virq *q)
 {
     return q->lr >= 0 && q->lr_vcpu == c->id && q->target == c->id && ((c->lr_empty >> q->lr) & 1) &&
            fresh_state(g, intid, q);
@@ -650,9 +645,9 @@ unsigned vgic_ppi_state(struct vcpu *v, uint32_t intid)
     const struct vgic *g = vgic_of(v->vm);
     const struct vgic_cpu *c = &g->cpu[v->id];
     const struct virq *q = &c->priv[intid % VGIC_NR_PRIVATE];
-    int lr = q->lr; /* a private interrupt's list register is one of c's */
+    int8_t lr = q->lr; /* a private interrupt's list register is one of c's */
     bool pending = q->pending, active = q->active, unpend = q->unpend;
-    if (lr >= 0 && !unpend && (c->lr_val[lr] & g->be->lr_pending_bit))
+    if (lr >= 0 && !unpend && (c->lr_val[(uint8_t)lr] & g->be->lr_pending_bit))
         pending = true;
     return (pending ? VGIC_IRQ_PENDING : 0) | (active ? VGIC_IRQ_ACTIVE : 0);
 }
