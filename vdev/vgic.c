@@ -432,11 +432,13 @@ void vgic_flush(struct vcpu *v)
         }
     }
     /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
-     * at every entry, where a better one may replace a worse one). */
+     * at every entry, where a better one may replace a worse one). Written either way: an
+     * emptied list register freed above may have queued and kicked its own interrupt again
+     * (a GICv2 SGI from another source), which the queue's loop has then placed; other CPUs
+     * kick only under the lock, held here. */
     bool more = any_queued(c);
     set_underflow(g, c, more);
-    if (more)
-        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    v->hw_flush.part[VCPU_HW_VGIC] = more;
     spin_unlock(&g->lock);
 }
 
