@@ -103,10 +103,15 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu)
 
 /* ---- list registers (the vCPU is loaded on this CPU) ---- */
 
+/* The vGIC's byte in hw_sync: only a list register the guest can still change needs a look
+ * after an exit; an emptied one stays as it is until the hypervisor writes it. */
+static void sync_mark(struct vgic_cpu *c) { c->vcpu->hw_sync.part[VCPU_HW_VGIC] = (c->lr_used & ~c->lr_empty) != 0; }
+
 static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 {
     c->lr_used &= ~(1u << n);
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = c->lr_used != 0;
+    c->lr_empty &= ~(1u << n);
+    sync_mark(c);
     c->lr_val[n] = 0;
     g->be->lr_write(n, 0);
 }
@@ -115,7 +120,7 @@ static void lr_free(struct vgic *g, struct vgic_cpu *c, unsigned n)
 static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t val)
 {
     uint32_t intid = c->lr_intid[n];
-    struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), intid);
+    struct virq *q = vgic_irq(g, c->id, intid);
     bool pending, active;
     g->be->lr_state(val, &pending, &active);
     if (pending && !q->unpend) {
@@ -135,26 +140,16 @@ static void lr_retire(struct vgic *g, struct vgic_cpu *c, unsigned n, uint64_t v
     vgic_update(g, intid, q);
 }
 
-void vgic_sync(struct vcpu *v)
+/* The list registers in changed that the guest did more with than end an edge or HW-linked
+ * interrupt: under the lock, the interrupt's state follows them. Out of line, and each read
+ * again (the guest is not running: the same value): the exits that only find emptied ones keep
+ * a small frame. */
+static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *v, struct vgic_cpu *c, uint32_t changed)
 {
-    struct vgic *g = vgic_of(v->vm);
-    struct vgic_cpu *c = &g->cpu[v->id];
-    /* Most exits find the list registers as they were left (or none in use): no lock. Each
-     * is read once: only the guest changes a list register, and it is not running now. */
-    uint64_t vals[VGIC_MAX_LRS];
-    uint32_t changed = 0;
-    for (uint32_t m = c->lr_used; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        vals[n] = g->be->lr_read(n);
-        if (vals[n] != c->lr_val[n])
-            changed |= 1u << n;
-    }
-    if (!changed)
-        return;
     spin_lock(&g->lock);
     for (uint32_t m = changed; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        uint64_t val = vals[n];
+        uint64_t val = g->be->lr_read(n);
         bool pending, active;
         g->be->lr_state(val, &pending, &active);
         struct virq *q = vgic_irq(g, v->id, c->lr_intid[n]);
@@ -162,13 +157,14 @@ void vgic_sync(struct vcpu *v)
         if (!pending && !active && !q->unpend && !vgic_new_pending(g, c->lr_intid[n], q)) {
             /* The guest is done with it and nothing new arrived meanwhile (an interrupt in a
              * list register is never queued, vgic_update): the list register is simply free.
-             * The timer's and an IPI's usual case, without lr_retire's general one. */
+             * A level interrupt's usual case, without lr_retire's general one. */
             q->lr = -1;
             lr_free(g, c, n);
         } else if (!pending && !active) {
             lr_retire(g, c, n, val);
         } else {
             c->lr_val[n] = val;
+            c->lr_quick &= ~(1u << n); /* seen active: its end clears q->active */
             continue;
         }
         /* A freed list register matters to the next entry only if something waits for one
@@ -179,17 +175,67 @@ void vgic_sync(struct vcpu *v)
     spin_unlock(&g->lock);
 }
 
-/* Puts lr into list register n of c for q (intid), which the exit after the next entry syncs. */
+void vgic_sync(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    /* Most exits find the list registers as they were left (or none in use): no lock. Only
+     * the guest changes a list register, and it is not running now; those it emptied
+     * (lr_empty) cannot change again and are not read.
+     *
+     * The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
+     * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
+     * and ended, its list register back with neither state. It is kept as it is, with its
+     * interrupt in it, without the lock and without a look at the interrupt's state: this
+     * changes none of it, and whatever changed it since the list register was written (a new
+     * edge or latch, a withdrawal, a configuration write) kicked the vCPU, since the interrupt
+     * is in a list register (vgic_update); the next entry's vgic_flush then refills or frees
+     * the list register from the state, under the lock. The next injection of the same
+     * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
+     * latch cleared at the end) and one that was seen active (q->active to clear) go to
+     * sync_changed. */
+    uint32_t slow = 0, emptied = 0;
+    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        uint64_t val = g->be->lr_read(n);
+        if (val == c->lr_val[n])
+            continue;
+        if (!((c->lr_quick >> n) & 1) || (val & g->be->lr_state_bits)) {
+            slow |= 1u << n;
+            continue;
+        }
+        /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
+        __atomic_store_n(&c->lr_val[n], val, __ATOMIC_RELAXED);
+        emptied |= 1u << n;
+    }
+    if (!(slow | emptied))
+        return;
+    c->lr_empty |= emptied;
+    sync_mark(c);
+    /* A list register emptied matters to the next entry if something waits for one. */
+    if (any_queued(c))
+        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    if (slow)
+        sync_changed(g, v, c, slow);
+}
+
+/* Puts val into list register n of c for q (intid), which the exit after the next entry
+ * syncs; quick: an edge or HW-linked interrupt pending only, without the EOI bit (lr_quick). */
 static inline __attribute__((always_inline)) void lr_install(struct vgic *g, struct vgic_cpu *c, unsigned n,
-                                                             uint32_t intid, struct virq *q, const struct vgic_lr *lr)
+                                                             uint32_t intid, struct virq *q, uint64_t val, bool quick)
 {
     q->lr = (int8_t)n;
-    q->lr_vcpu = (uint8_t)(c - g->cpu);
+    q->lr_vcpu = (uint8_t)c->id;
     c->lr_intid[n] = (uint16_t)intid;
     c->lr_used |= 1u << n;
-    g->vm->vcpu[c - g->cpu].hw_sync.part[VCPU_HW_VGIC] = true;
-    c->lr_val[n] = g->be->lr_encode(lr);
-    g->be->lr_write(n, c->lr_val[n]);
+    c->lr_empty &= ~(1u << n);
+    if (quick)
+        c->lr_quick |= 1u << n;
+    else
+        c->lr_quick &= ~(1u << n);
+    c->vcpu->hw_sync.part[VCPU_HW_VGIC] = true;
+    c->lr_val[n] = val;
+    g->be->lr_write(n, val);
 }
 
 /* Out of line: the paths that inline lr_fill_fresh for the common case stay small. */
@@ -244,37 +290,40 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
         return;
     }
     queue_set(c, intid, false);
-    lr_install(g, c, n, intid, q, &lr);
+    lr_install(g, c, n, intid, q, g->be->lr_encode(&lr), (q->edge || q->hw) && !lr.active && !lr.eoi);
 }
 
 /* What fill_now and vgic_flush mostly see (a timer's HW-linked PPI, an LPI, a GICv3 SGI): an
- * edge or HW-linked interrupt in no list register, pending, enabled, not active, not a GICv2
- * SGI. */
-static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, uint32_t intid, const struct virq *q)
+ * edge or HW-linked interrupt, pending, enabled, not active, not a GICv2 SGI, not withdrawn,
+ * in no list register (fresh) or in one of c's that the guest emptied (refill: vgic_sync left
+ * it there) while it still targets c's vCPU (an SPI or LPI moved since goes to its new one). */
+static inline __attribute__((always_inline)) bool fresh_state(const struct vgic *g, uint32_t intid,
+                                                              const struct virq *q)
 {
-    return (q->hw || q->edge) && q->pending && !q->active && q->lr < 0 && q->enabled && group_enabled(g, q) &&
+    return (q->hw || q->edge) && q->pending && !q->active && !q->unpend && q->enabled && group_enabled(g, q) &&
            !vgic_is_v2_sgi(g, intid);
 }
+static inline __attribute__((always_inline)) bool fresh(const struct vgic *g, uint32_t intid, const struct virq *q)
+{
+    return q->lr < 0 && fresh_state(g, intid, q);
+}
+static inline __attribute__((always_inline)) bool refill(const struct vgic *g, const struct vgic_cpu *c, uint32_t intid,
+                                                         const struct virq *q)
+{
+    return q->lr >= 0 && q->lr_vcpu == c->id && q->target == c->id && ((c->lr_empty >> q->lr) & 1) &&
+           fresh_state(g, intid, q);
+}
 
-/* lr_fill for a fresh interrupt: the same list register, without lr_fill's general cases (a
- * previous LR's state, SGI sources, levels, interrupts no longer pending). The caller takes it
- * off the queue if it was queued. */
+/* lr_fill for a fresh interrupt (or one refilled into its emptied list register n): the same
+ * list register, without lr_fill's general cases (a previous LR's state, SGI sources, levels,
+ * interrupts no longer pending). The caller takes it off the queue if it was queued. */
 static inline __attribute__((always_inline)) void lr_fill_fresh(struct vgic *g, struct vgic_cpu *c, unsigned n,
                                                                 uint32_t intid, struct virq *q)
 {
-    struct vgic_lr lr; /* every field set: an initializer becomes a memset call here */
-    lr.intid = intid;
-    lr.pintid = q->hw ? q->hw_intid : 0;
-    lr.priority = q->priority;
-    lr.src = 0;
-    lr.pending = true;
-    lr.active = false;
-    lr.group1 = q->group1;
-    lr.hw = q->hw;
-    lr.eoi = false;
+    uint64_t val = g->be->lr_encode_pending(intid, q->priority, q->group1, q->hw ? q->hw_intid : 0);
     q->pending = false;
     q->unpend = false;
-    lr_install(g, c, n, intid, q, &lr);
+    lr_install(g, c, n, intid, q, val, true);
 }
 
 /* The queued interrupt to present next: active ones first (they hold a place in the guest's
@@ -310,7 +359,7 @@ static int worst_pending_lr(struct vgic *g, struct vgic_cpu *c, unsigned *prio_o
         unsigned n = (unsigned)__builtin_ctz(m);
         bool pending, active;
         g->be->lr_state(c->lr_val[n], &pending, &active);
-        struct virq *q = vgic_irq(g, (unsigned)(c - g->cpu), c->lr_intid[n]);
+        struct virq *q = vgic_irq(g, c->id, c->lr_intid[n]);
         if (active || q->hw)
             continue;
         if (worst < 0 || q->priority >= worst_prio) {
@@ -340,10 +389,24 @@ void vgic_flush(struct vcpu *v)
         return; /* the list registers are lent (vgic_put while running): at vgic_load */
     spin_lock(&g->lock);
     v->hw_flush.part[VCPU_HW_VGIC] = false;
-    /* Rewrite what is already presented (pending state may have been added or withdrawn). */
+    /* Rewrite what is already presented (pending state may have been added or withdrawn);
+     * an emptied list register is refilled with its interrupt's new edge (an IPI's SGI again)
+     * or freed. */
     for (uint32_t m = c->lr_used; m; m &= m - 1) {
         unsigned n = (unsigned)__builtin_ctz(m);
-        lr_fill(g, c, n, c->lr_intid[n], vgic_irq(g, v->id, c->lr_intid[n]));
+        uint32_t intid = c->lr_intid[n];
+        struct virq *q = vgic_irq(g, v->id, intid);
+        if (refill(g, c, intid, q)) {
+            lr_fill_fresh(g, c, n, intid, q);
+        } else if (((c->lr_empty >> n) & 1) && q->target != c->id) {
+            /* Emptied, and moved to another vCPU since (MOVI, MOVALL, IROUTER): nothing holds
+             * it here any more; whatever it has now goes to its target. */
+            q->lr = -1;
+            lr_free(g, c, n);
+            vgic_update(g, intid, q);
+        } else {
+            lr_fill(g, c, n, intid, q);
+        }
     }
     /* Then the queue, best first; a better one replaces the worst pending-only LR. */
     for (unsigned tries = 0; any_queued(c) && tries < VGIC_MAX_LRS * 2; tries++) {
@@ -369,11 +432,13 @@ void vgic_flush(struct vcpu *v)
         }
     }
     /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
-     * at every entry, where a better one may replace a worse one). */
+     * at every entry, where a better one may replace a worse one). Written either way: an
+     * emptied list register freed above may have queued and kicked its own interrupt again
+     * (a GICv2 SGI from another source), which the queue's loop has then placed; other CPUs
+     * kick only under the lock, held here. */
     bool more = any_queued(c);
     set_underflow(g, c, more);
-    if (more)
-        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    v->hw_flush.part[VCPU_HW_VGIC] = more;
     spin_unlock(&g->lock);
 }
 
@@ -515,12 +580,27 @@ static inline __attribute__((always_inline)) bool fill_now(struct vgic *g, struc
                                                            struct virq *q)
 {
     struct vgic_cpu *c = &g->cpu[v->id];
-    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
     /* Loaded on this CPU: v is the vCPU whose list registers this CPU holds now. Nothing else
      * waits for a list register and one is free, so the interrupt goes straight where
      * vgic_flush would put it, without a queue entry and a flush before the next entry. */
-    if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c) || !free_lrs ||
-        q->lr >= 0 || !wants_lr(g, intid, q))
+    if (!c->loaded || v->pcpu != this_cpu()->id || v->hw_flush.part[VCPU_HW_VGIC] || any_queued(c))
+        return false;
+    /* The guest ended its previous instance (the timer's last tick) and nothing about the
+     * interrupt changed since its list register was written (any change would have set
+     * hw_flush, which only the flush that rewrites every list register clears): the same
+     * value again, pending. */
+    if (refill(g, c, intid, q) && ((c->lr_quick >> q->lr) & 1)) {
+        unsigned n = (unsigned)q->lr;
+        uint64_t val = c->lr_val[n] | g->be->lr_pending_bit;
+        q->pending = false;
+        c->lr_empty &= ~(1u << n);
+        c->lr_val[n] = val;
+        v->hw_sync.part[VCPU_HW_VGIC] = true;
+        g->be->lr_write(n, val);
+        return true;
+    }
+    uint32_t free_lrs = ~c->lr_used & ((1u << g->nr_lrs) - 1);
+    if (!free_lrs || q->lr >= 0 || !wants_lr(g, intid, q))
         return false;
     unsigned n = (unsigned)__builtin_ctz(free_lrs);
     if (fresh(g, intid, q))
@@ -562,6 +642,18 @@ bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid)
     return q->pending || vgic_lr_pending(g, q);
 }
 
+unsigned vgic_ppi_state(struct vcpu *v, uint32_t intid)
+{
+    const struct vgic *g = vgic_of(v->vm);
+    const struct vgic_cpu *c = &g->cpu[v->id];
+    const struct virq *q = &c->priv[intid % VGIC_NR_PRIVATE];
+    int8_t lr = q->lr; /* a private interrupt's list register is one of c's */
+    bool pending = q->pending, active = q->active, unpend = q->unpend;
+    if (lr >= 0 && !unpend && (c->lr_val[(uint8_t)lr] & g->be->lr_pending_bit))
+        pending = true;
+    return (pending ? VGIC_IRQ_PENDING : 0) | (active ? VGIC_IRQ_ACTIVE : 0);
+}
+
 bool vgic_irq_is_active(struct vcpu *v, uint32_t intid)
 {
     struct vgic *g = vgic_of(v->vm);
@@ -573,11 +665,13 @@ void vgic_retract_hw_ppi(struct vcpu *v, uint32_t intid)
     struct vgic *g = vgic_of(v->vm);
     spin_lock(&g->lock);
     struct virq *q = vgic_irq(g, v->id, intid);
+    /* A latched instance is never in a list register (one the guest emptied may still name
+     * the interrupt): its physical copy is active here and nobody else will end it. */
+    if (q->pending && q->hw && !q->active && !vgic_lr_holds(g, q))
+        gic_deactivate(q->hw_intid);
     q->pending = false;
     if (q->lr >= 0)
         q->unpend = true;
-    else if (q->hw && !q->active)
-        gic_deactivate(q->hw_intid);
     vgic_update(g, intid, q);
     spin_unlock(&g->lock);
 }
@@ -649,7 +743,26 @@ bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
                    REG_FIELD(REG_GET(val, ICC_SGIR_AFF3), MPIDR_AFF3_SHIFT);
     unsigned rs = (unsigned)REG_GET(val, ICC_SGIR_RS);
     bool irm = (val >> ICC_SGIR_IRM_SHIFT) & 1;
+    uint32_t list = (uint32_t)val & ((1u << ICC_SGIR_TARGETLIST_BITS) - 1);
     spin_lock(&g->lock);
+    /* The usual target list: vCPUs whose Aff0 is their index (core/vmm.c gives vCPU i the
+     * MPIDR Aff0 = i), each found by index and its MPIDR checked, without a look at the
+     * others; a list that names anything else takes the general search. */
+    uint32_t hits = 0;
+    for (uint32_t m = irm ? 0 : list; m; m &= m - 1) {
+        unsigned i = rs * ICC_SGIR_TARGETLIST_BITS + (unsigned)__builtin_ctz(m);
+        if (i >= v->vm->cfg.nr_vcpus || (v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) != (aff | i)) {
+            hits = 0;
+            break;
+        }
+        hits |= 1u << i;
+    }
+    if (hits) {
+        for (; hits; hits &= hits - 1)
+            vgic_send_sgi(g, v->id, (unsigned)__builtin_ctz(hits), sgi, group1);
+        spin_unlock(&g->lock);
+        return true;
+    }
     for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++) {
         uint64_t mp = v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK;
         bool hit;
@@ -683,6 +796,8 @@ int vgic_attach(struct vm *vm)
     g->nr_irqs = VGIC_NR_IRQS;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
         vm->vcpu[c].hw_flush.part[VCPU_HW_VGIC] = vm->vcpu[c].hw_sync.part[VCPU_HW_VGIC] = false;
+        g->cpu[c].vcpu = &vm->vcpu[c];
+        g->cpu[c].id = c;
         for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++) {
             struct virq *q = &g->cpu[c].priv[i];
             q->lr = -1;

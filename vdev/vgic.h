@@ -44,6 +44,11 @@ int vgic_inject_hw_ppi(struct vcpu *v, uint32_t intid, uint32_t pintid);
 void vgic_retract_hw_ppi(struct vcpu *v, uint32_t intid);
 bool vgic_irq_is_pending(struct vcpu *v, uint32_t intid);
 bool vgic_irq_is_active(struct vcpu *v, uint32_t intid);
+/* Both for a private interrupt (intid < 32) of v, in one look: VGIC_IRQ_PENDING (latched, or
+ * in a list register that holds it pending), VGIC_IRQ_ACTIVE. */
+#define VGIC_IRQ_PENDING 1u
+#define VGIC_IRQ_ACTIVE  2u
+unsigned vgic_ppi_state(struct vcpu *v, uint32_t intid);
 /* Software interrupt lines for device models: edge (a pulse) or level. intid is an SPI of
  * vm, or a PPI of vcpu (v non-NULL). */
 void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);

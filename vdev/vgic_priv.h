@@ -38,6 +38,8 @@ struct virq {
 };
 
 struct vgic_cpu {
+    struct vcpu *vcpu; /* whose these are (its index: id) */
+    unsigned id;
     struct virq priv[VGIC_NR_PRIVATE];
     uint64_t queued[VGIC_NR_SLOTS / 64]; /* want a list register, not in one (by slot) */
     uint16_t nr_queued;                  /* bits set in queued[]: the exit path's quick test */
@@ -46,6 +48,13 @@ struct vgic_cpu {
     uint64_t lr_val[VGIC_MAX_LRS];       /* as last read or written */
     uint16_t lr_intid[VGIC_MAX_LRS];
     uint32_t lr_used; /* bitmap of list registers in use */
+    /* Of those, the ones the guest emptied (state invalid, EOI bit clear) whose interrupt had
+     * nothing new: kept, with the interrupt still in them, until they are wanted (vgic_sync).
+     * Written only on the vCPU's own CPU. */
+    uint32_t lr_empty;
+    /* Of those, the ones whose emptying needs no look at the state: an edge or HW-linked
+     * interrupt written pending only (never the EOI bit) and not seen active since. */
+    uint32_t lr_quick;
     bool loaded;
     uint32_t vmcr;   /* saved ICH_VMCR_EL2 / GICH_VMCR */
     uint32_t apr[8]; /* ICH_AP0R0-3 + ICH_AP1R0-3 / GICH_APR */
@@ -68,6 +77,11 @@ struct vgic_backend {
     unsigned version;
     int (*attach)(struct vm *vm);
     uint64_t (*lr_encode)(const struct vgic_lr *lr);
+    /* The same for the usual case: intid pending only, linked to physical pintid (0: none),
+     * not a GICv2 SGI, no EOI maintenance. */
+    uint64_t (*lr_encode_pending)(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid);
+    uint64_t lr_state_bits; /* an LR's pending and active bits: none set, the LR is invalid */
+    uint64_t lr_pending_bit;
     void (*lr_state)(uint64_t val, bool *pending, bool *active);
     uint64_t (*lr_read)(unsigned n);
     void (*lr_write)(unsigned n, uint64_t val);
@@ -136,6 +150,12 @@ static inline bool vgic_new_pending(const struct vgic *g, uint32_t intid, const 
     if (!q->edge && !q->hw)
         return q->pending || q->level;
     return q->pending;
+}
+
+/* q is in a list register that the guest has not emptied (vgic_sync's lr_empty). */
+static inline bool vgic_lr_holds(const struct vgic *g, const struct virq *q)
+{
+    return q->lr >= 0 && !((g->cpu[q->lr_vcpu].lr_empty >> q->lr) & 1);
 }
 
 /* Pending state that a list register holds for q. */

@@ -35,8 +35,9 @@ static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned
         /* An instance latched here was taken by the hypervisor and is still active in the
          * physical GIC, and no list register will deactivate it: end it there as well, or
          * the line stays active and never fires again (a level line still asserted simply
-         * fires again). An SPI's active state is global: any CPU may clear it. */
-        if (q->pending && q->lr < 0 && !q->active)
+         * fires again). An SPI's active state is global: any CPU may clear it. The latch is
+         * never in a list register: one the guest emptied may still name the interrupt. */
+        if (q->pending && !vgic_lr_holds(g, q) && !q->active)
             gic_irq_set_active(q->hw_intid, false);
     } else if (q->hw && !on && q->lr < 0) {
         /* A latched HW private interrupt (the virtual timer) is a level line whose physical

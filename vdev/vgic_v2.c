@@ -62,6 +62,14 @@ static uint64_t v2_lr_encode(const struct vgic_lr *lr)
     return v;
 }
 
+static uint64_t v2_lr_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    uint32_t v = (intid & 0x3ff) | (uint32_t)(priority >> 3) << 23 | LR_PENDING | (group1 ? LR_GRP1 : 0);
+    if (pintid)
+        v |= LR_HW | (pintid & 0x3ff) << 10;
+    return v;
+}
+
 static void v2_lr_state(uint64_t val, bool *pending, bool *active)
 {
     *pending = (val & LR_PENDING) != 0;
@@ -213,6 +221,9 @@ const struct vgic_backend vgic_v2_backend = {
     .version = 2,
     .attach = v2_attach,
     .lr_encode = v2_lr_encode,
+    .lr_encode_pending = v2_lr_encode_pending,
+    .lr_state_bits = LR_PENDING | LR_ACTIVE,
+    .lr_pending_bit = LR_PENDING,
     .lr_state = v2_lr_state,
     .lr_read = v2_lr_read,
     .lr_write = v2_lr_write,

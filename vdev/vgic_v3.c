@@ -39,6 +39,14 @@ static uint64_t v3_lr_encode(const struct vgic_lr *lr)
     return v;
 }
 
+static uint64_t v3_lr_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    uint64_t v = intid | REG_FIELD(priority, ICH_LR_PRIORITY_SHIFT) | ICH_LR_PENDING | (group1 ? ICH_LR_GROUP : 0);
+    if (pintid)
+        v |= ICH_LR_HW | (REG_FIELD(pintid, ICH_LR_PINTID_SHIFT) & ICH_LR_PINTID_MASK);
+    return v;
+}
+
 static void v3_lr_state(uint64_t val, bool *pending, bool *active)
 {
     *pending = (val & ICH_LR_PENDING) != 0;
@@ -223,6 +231,9 @@ const struct vgic_backend vgic_v3_backend = {
     .version = 3,
     .attach = v3_attach,
     .lr_encode = v3_lr_encode,
+    .lr_encode_pending = v3_lr_encode_pending,
+    .lr_state_bits = ICH_LR_STATE_MASK,
+    .lr_pending_bit = ICH_LR_PENDING,
     .lr_state = v3_lr_state,
     .lr_read = ich_lr_read,
     .lr_write = ich_lr_write,

@@ -97,8 +97,9 @@ static bool ppi_level(struct vcpu *v)
  * before the guest took it (the guest masked, stopped or moved its timer). */
 static void vtimer_sync(struct vcpu *v)
 {
-    if (!vgic_irq_is_pending(v, VTIMER_VIRQ)) {
-        bool inflight = vgic_irq_is_active(v, VTIMER_VIRQ);
+    unsigned state = vgic_ppi_state(v, VTIMER_VIRQ);
+    if (!(state & VGIC_IRQ_PENDING)) {
+        bool inflight = state & VGIC_IRQ_ACTIVE;
         set_inflight(v, inflight);
         if (!inflight && (v->wfi_trap & WFI_TRAP_TIMER))
             vcpu_trap_wfi(v, WFI_TRAP_TIMER, false);

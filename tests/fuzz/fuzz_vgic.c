@@ -508,7 +508,9 @@ ORACLE static void check_all(void)
         struct vgic_cpu *cc = &g->cpu[c];
         unsigned p = vc->pcpu;
         CHECK((cc->lr_used & ~all) == 0);
-        CHECK(vc->hw_sync.part[VCPU_HW_VGIC] == (cc->lr_used != 0));
+        CHECK((cc->lr_empty & ~cc->lr_used) == 0);
+        /* Only list registers the guest can still change are looked at after an exit. */
+        CHECK(vc->hw_sync.part[VCPU_HW_VGIC] == ((cc->lr_used & ~cc->lr_empty) != 0));
         CHECK(cc->loaded == (phase[c] != OFF));
         CHECK(phase[c] == OFF ? on_pcpu[p] != (int)c && cc->lr_used == 0 : on_pcpu[p] == (int)c);
         if (any_queued(c))
@@ -520,7 +522,11 @@ ORACLE static void check_all(void)
             const struct virq *q = vgic_irq(g, c, intid);
             CHECK(q->lr == (int)n && q->lr_vcpu == c);
             struct lr l = lr_decode(cc->lr_val[n]);
-            CHECK(l.intid == intid && (l.pending || l.active));
+            /* One the guest emptied, kept with its interrupt (vgic_sync): never with the EOI
+             * bit (its maintenance interrupt would stay asserted). */
+            bool emptied = (cc->lr_empty >> n) & 1;
+            CHECK(l.intid == intid && (l.pending || l.active) != emptied);
+            CHECK(!emptied || !l.eoi);
             CHECK(!l.hw || (q->hw && l.pintid == q->hw_intid && l.pintid >= 16));
             if (!l.hw)
                 CHECK(l.src == (v2sgi(intid) ? q->lr_src : 0u) && l.src < nvcpu);
@@ -1250,7 +1256,8 @@ static void drain(void)
             break;
     }
     for (unsigned c = 0; c < nvcpu; c++) {
-        CHECK(g->cpu[c].lr_used == 0 && !any_queued(c));
+        /* Every list register empty; those the guest emptied may still name their interrupt. */
+        CHECK((g->cpu[c].lr_used & ~g->cpu[c].lr_empty) == 0 && !any_queued(c));
         for (uint32_t i = 0; i < g->nr_irqs; i++) {
             if (i >= VGIC_NR_PRIVATE && c > 0)
                 break;

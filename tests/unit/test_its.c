@@ -24,6 +24,16 @@ static uint64_t f_encode(const struct vgic_lr *lr)
 {
     return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 | (uint64_t)lr->active << 33;
 }
+static uint64_t f_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    struct vgic_lr lr = { .intid = intid,
+                          .priority = priority,
+                          .group1 = group1,
+                          .pending = true,
+                          .hw = pintid != 0,
+                          .pintid = (uint16_t)pintid };
+    return f_encode(&lr);
+}
 static void f_state(uint64_t v, bool *p, bool *a)
 {
     *p = (v >> 32) & 1;
@@ -39,10 +49,36 @@ static int f_attach(struct vm *vm)
     vgic_of(vm)->nr_lrs = 4;
     return 0;
 }
-const struct vgic_backend vgic_v3_backend = { 3,          f_attach, f_encode, f_state,     f_lr_read,
-                                              f_lr_write, f_ld,     f_ld,     f_underflow, f_vpmr };
-const struct vgic_backend vgic_v2_backend = { 2,          f_attach, f_encode, f_state,     f_lr_read,
-                                              f_lr_write, f_ld,     f_ld,     f_underflow, f_vpmr };
+const struct vgic_backend vgic_v3_backend = {
+    .version = 3,
+    .attach = f_attach,
+    .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
+    .lr_state_bits = 3UL << 32,
+    .lr_pending_bit = 1UL << 32,
+    .lr_state = f_state,
+    .lr_read = f_lr_read,
+    .lr_write = f_lr_write,
+    .load = f_ld,
+    .put = f_ld,
+    .set_underflow = f_underflow,
+    .vpmr = f_vpmr,
+};
+const struct vgic_backend vgic_v2_backend = {
+    .version = 2,
+    .attach = f_attach,
+    .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
+    .lr_state_bits = 3UL << 32,
+    .lr_pending_bit = 1UL << 32,
+    .lr_state = f_state,
+    .lr_read = f_lr_read,
+    .lr_write = f_lr_write,
+    .load = f_ld,
+    .put = f_ld,
+    .set_underflow = f_underflow,
+    .vpmr = f_vpmr,
+};
 
 #define RAM_IPA  0x40000000UL
 #define RAM_SIZE 0x100000UL

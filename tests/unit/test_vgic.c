@@ -34,6 +34,16 @@ static uint64_t f_encode(const struct vgic_lr *lr)
     return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 | (uint64_t)lr->active << 33 |
            (uint64_t)lr->hw << 34 | (uint64_t)lr->eoi << 35 | (uint64_t)lr->group1 << 36 | (uint64_t)lr->pintid << 40;
 }
+static uint64_t f_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    struct vgic_lr lr = { .intid = intid,
+                          .priority = priority,
+                          .group1 = group1,
+                          .pending = true,
+                          .hw = pintid != 0,
+                          .pintid = (uint16_t)pintid };
+    return f_encode(&lr);
+}
 static void f_state(uint64_t v, bool *p, bool *a)
 {
     *p = (v & F_PEND) != 0;
@@ -54,6 +64,9 @@ const struct vgic_backend vgic_v3_backend = {
     .version = 3,
     .attach = f_attach,
     .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
+    .lr_state_bits = F_PEND | F_ACT,
+    .lr_pending_bit = F_PEND,
     .lr_state = f_state,
     .lr_read = f_lr_read,
     .lr_write = f_lr_write,
@@ -66,6 +79,9 @@ const struct vgic_backend vgic_v2_backend = {
     .version = 2,
     .attach = f_attach,
     .lr_encode = f_encode,
+    .lr_encode_pending = f_encode_pending,
+    .lr_state_bits = F_PEND | F_ACT,
+    .lr_pending_bit = F_PEND,
     .lr_state = f_state,
     .lr_read = f_lr_read,
     .lr_write = f_lr_write,
@@ -280,6 +296,111 @@ static void test_hw_ppi_retract(void **state)
     assert_int_equal(host_gic.last_deactivated, 27);
 }
 
+/* The timer's HW-linked PPI that the guest acknowledged and ended without an exit: the next
+ * exit keeps its emptied list register with the interrupt in it, without looking at it after
+ * later exits, and the next tick goes back into it as the same value, pending. */
+static void test_emptied_lr_refilled_in_place(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp1_en = true;
+    vgic_regs_access(g, 0, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    vgic_flush(v);
+    uint64_t written = lrs[0];
+    assert_true((written & F_HW) && (written & F_PEND));
+    assert_int_equal(guest_ack(), 27);
+    guest_eoi(27); /* the physical PPI is deactivated through the HW bit */
+    vgic_sync(v);
+    assert_int_equal(g->cpu[0].lr_empty, 1);
+    assert_int_equal(g->cpu[0].lr_used, 1);
+    assert_int_equal(lrs[0], written & ~F_PEND);
+    assert_false(v->hw_sync.part[VCPU_HW_VGIC]); /* nothing there can change */
+    assert_false(vgic_irq_is_pending(v, 27));
+    assert_int_equal(vgic_ppi_state(v, 27), 0);
+    assert_false(vgic_vcpu_pending(v));
+    assert_int_equal(host_gic.nr_deactivates, 0);
+    /* Fires again while the vCPU runs here: the same list register, at once. */
+    assert_int_equal(vgic_inject_hw_ppi(v, 27, 27), 0);
+    assert_int_equal(lrs[0], written);
+    assert_int_equal(g->cpu[0].lr_empty, 0);
+    assert_true(v->hw_sync.part[VCPU_HW_VGIC]);
+    assert_false(v->hw_flush.part[VCPU_HW_VGIC]);
+    assert_int_equal(vgic_ppi_state(v, 27), VGIC_IRQ_PENDING);
+    /* Emptied again, then withdrawn by the guest's ICPENDR before the next tick: nothing to
+     * end in the physical GIC (the guest's EOI did), and the list register is freed. */
+    guest_ack();
+    guest_eoi(27);
+    vgic_sync(v);
+    vgic_regs_access(g, 0, 0x280, 4, true, &(uint64_t){ 1UL << 27 }, 0, 32);
+    vgic_flush(v);
+    assert_int_equal(g->cpu[0].lr_used, 0);
+    assert_int_equal(lrs[0], 0);
+    assert_int_equal(host_gic.nr_deactivates, 0);
+}
+
+/* An IPI's SGI again while the receiver's list register still names the last one: kicked, not
+ * queued, and refilled in place at its entry; a level interrupt's emptied list register is freed
+ * at once (its pending latch ends with it). */
+static void test_emptied_lr_sgi_and_level(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp1_en = true;
+    vgic_regs_access(g, 0, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
+    vgic_send_sgi(g, 1, 0, 3, true);
+    vgic_flush(v);
+    assert_int_equal(guest_ack(), 3);
+    guest_eoi(3);
+    vgic_sync(v);
+    assert_int_equal(g->cpu[0].lr_empty, 1);
+    vgic_send_sgi(g, 1, 0, 3, true);
+    assert_true(v->hw_flush.part[VCPU_HW_VGIC]);
+    assert_false(g->cpu[0].nr_queued);
+    vgic_flush(v);
+    assert_true((lrs[0] & 0xffff) == 3 && (lrs[0] & F_PEND));
+    assert_int_equal(g->cpu[0].lr_empty, 0);
+    guest_ack();
+    guest_eoi(3);
+    vgic_sync(v);
+    /* A level SPI latched by ISPENDR with its line low: handled, freed, not pending again. */
+    reg_write(0x080 + 4, 4, ~0u, 32);
+    enable_spi(33, 0x80, false);
+    reg_write(0x200 + 4, 4, 1u << 1, 32);
+    vgic_flush(v); /* LR 0, emptied, is freed; the SPI goes to LR 0 */
+    assert_true((lrs[0] & 0xffff) == 33 && (lrs[0] & F_PEND) && !(lrs[0] & F_EOI));
+    assert_int_equal(guest_ack(), 33);
+    guest_eoi(33);
+    vgic_sync(v);
+    assert_int_equal(g->cpu[0].lr_used, 0);
+    assert_int_equal(reg_read(0x200 + 4, 4, 32), 0);
+    vgic_flush(v);
+    assert_int_equal(lrs[0], 0);
+}
+
+/* An edge SPI moved to another vCPU (IROUTER) while vCPU 0's emptied list register still
+ * names it: its next edge goes to the new target, and vCPU 0's list register is freed. (Found
+ * by test_its's MOVALL: refilled in place, the LPI went to the vCPU it had left.) */
+static void test_emptied_lr_moved_interrupt(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp1_en = true;
+    reg_write(0x080 + 8, 4, ~0u, 32);
+    enable_spi(64, 0x80, true);
+    vgic_inject_edge(&vm, 0, 64);
+    vgic_flush(v);
+    assert_int_equal(guest_ack(), 64);
+    guest_eoi(64);
+    vgic_sync(v);
+    assert_int_equal(g->cpu[0].lr_empty, 1);
+    vgic_set_target(g, 64, 1);
+    vgic_inject_edge(&vm, 0, 64);
+    vgic_flush(v);
+    assert_int_equal(g->cpu[0].lr_used, 0);
+    assert_int_equal(lrs[0], 0);
+    assert_true(g->cpu[1].nr_queued == 1 && vm.vcpu[1].hw_flush.part[VCPU_HW_VGIC]);
+}
+
 static void test_passthrough(void **state)
 {
     /* Enabling the VM's passthrough SPI enables the physical one, nothing else does. */
@@ -469,6 +590,15 @@ static void test_v3_sgi_routing(void **state)
     assert_true(g->cpu[1].priv[5].pending);
     assert_false(g->cpu[0].priv[5].pending);
     assert_true(host_kicks[1] > 0);
+    /* A vCPU whose MPIDR is not its index (Aff1 = 1, Aff0 = 0) is found by the general search,
+     * and its index in a target list names nobody. */
+    vm.vcpu[1].vmpidr = (1UL << 31) | 1UL << 8;
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 9UL << 24 | 1UL << 16 | 0x1));
+    assert_true(g->cpu[1].priv[9].pending);
+    assert_false(g->cpu[0].priv[9].pending);
+    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 10UL << 24 | 0x2));
+    assert_false(g->cpu[0].priv[10].pending || g->cpu[1].priv[10].pending);
+    vm.vcpu[1].vmpidr = (1UL << 31) | 1;
     /* Affinities and range selectors naming no vCPU of this VM: nothing. */
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 16 | 0xffff));
     assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 44 | 0xffff));
@@ -494,6 +624,9 @@ int main(void)
         cmocka_unit_test_setup(test_level_line, setup),
         cmocka_unit_test_setup(test_level_acked_before_eoi, setup),
         cmocka_unit_test_setup(test_hw_ppi_retract, setup),
+        cmocka_unit_test_setup(test_emptied_lr_refilled_in_place, setup),
+        cmocka_unit_test_setup(test_emptied_lr_sgi_and_level, setup),
+        cmocka_unit_test_setup(test_emptied_lr_moved_interrupt, setup),
         cmocka_unit_test_setup(test_passthrough, setup),
         cmocka_unit_test_setup(test_passthrough_cpending, setup),
         cmocka_unit_test_setup(test_timer_cpending_keeps_latch, setup),
