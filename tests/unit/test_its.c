@@ -15,6 +15,7 @@
 #include "vdev/vits.h"
 #include "drivers/gic_its_regs.h"
 #include "tests/host/stubs.h"
+#include "tests/host/fake_vgic_backends.h"
 
 void host_cache_op(const char *op, uint64_t va) {}
 
@@ -49,36 +50,7 @@ static int f_attach(struct vm *vm)
     vgic_of(vm)->nr_lrs = 4;
     return 0;
 }
-const struct vgic_backend vgic_v3_backend = {
-    .version = 3,
-    .attach = f_attach,
-    .lr_encode = f_encode,
-    .lr_encode_pending = f_encode_pending,
-    .lr_state_bits = 3UL << 32,
-    .lr_pending_bit = 1UL << 32,
-    .lr_state = f_state,
-    .lr_read = f_lr_read,
-    .lr_write = f_lr_write,
-    .load = f_ld,
-    .put = f_ld,
-    .set_underflow = f_underflow,
-    .vpmr = f_vpmr,
-};
-const struct vgic_backend vgic_v2_backend = {
-    .version = 2,
-    .attach = f_attach,
-    .lr_encode = f_encode,
-    .lr_encode_pending = f_encode_pending,
-    .lr_state_bits = 3UL << 32,
-    .lr_pending_bit = 1UL << 32,
-    .lr_state = f_state,
-    .lr_read = f_lr_read,
-    .lr_write = f_lr_write,
-    .load = f_ld,
-    .put = f_ld,
-    .set_underflow = f_underflow,
-    .vpmr = f_vpmr,
-};
+FAKE_VGIC_BACKENDS(3UL << 32, 1UL << 32);
 
 #define RAM_IPA  0x40000000UL
 #define RAM_SIZE 0x100000UL

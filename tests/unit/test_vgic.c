@@ -16,6 +16,7 @@
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/esr.h"
 #include "tests/host/stubs.h"
+#include "tests/host/fake_vgic_backends.h"
 
 /* The rest of the hypervisor: tests/host/stubs.c (physical GIC, kicks, per-CPU data). */
 
@@ -60,36 +61,7 @@ static int f_attach(struct vm *vm)
     return 0;
 }
 
-const struct vgic_backend vgic_v3_backend = {
-    .version = 3,
-    .attach = f_attach,
-    .lr_encode = f_encode,
-    .lr_encode_pending = f_encode_pending,
-    .lr_state_bits = F_PEND | F_ACT,
-    .lr_pending_bit = F_PEND,
-    .lr_state = f_state,
-    .lr_read = f_lr_read,
-    .lr_write = f_lr_write,
-    .load = f_ld,
-    .put = f_ld,
-    .set_underflow = f_underflow,
-    .vpmr = f_vpmr,
-};
-const struct vgic_backend vgic_v2_backend = {
-    .version = 2,
-    .attach = f_attach,
-    .lr_encode = f_encode,
-    .lr_encode_pending = f_encode_pending,
-    .lr_state_bits = F_PEND | F_ACT,
-    .lr_pending_bit = F_PEND,
-    .lr_state = f_state,
-    .lr_read = f_lr_read,
-    .lr_write = f_lr_write,
-    .load = f_ld,
-    .put = f_ld,
-    .set_underflow = f_underflow,
-    .vpmr = f_vpmr,
-};
+FAKE_VGIC_BACKENDS(F_PEND | F_ACT, F_PEND);
 
 static struct vm vm;
 static struct vgic *g;

@@ -1,0 +1,19 @@
+/* The two vGIC back ends (vgic_v2_backend, vgic_v3_backend) as fakes for host tests that run
+ * vdev/vgic*.c without a GIC: both point at the f_* functions the including file defines
+ * (f_attach, f_encode, f_encode_pending, f_state, f_lr_read, f_lr_write, f_ld, f_underflow,
+ * f_vpmr); STATE_BITS and PENDING_BIT are where its list register format keeps them. */
+#ifndef TESTS_HOST_FAKE_VGIC_BACKENDS_H
+#define TESTS_HOST_FAKE_VGIC_BACKENDS_H
+
+#define FAKE_VGIC_BACKEND(VERSION, STATE_BITS, PENDING_BIT)                                                        \
+    {                                                                                                              \
+        .version = (VERSION), .attach = f_attach, .lr_encode = f_encode, .lr_encode_pending = f_encode_pending,    \
+        .lr_state_bits = (STATE_BITS), .lr_pending_bit = (PENDING_BIT), .lr_state = f_state, .lr_read = f_lr_read, \
+        .lr_write = f_lr_write, .load = f_ld, .put = f_ld, .set_underflow = f_underflow, .vpmr = f_vpmr,           \
+    }
+
+#define FAKE_VGIC_BACKENDS(STATE_BITS, PENDING_BIT)                                            \
+    const struct vgic_backend vgic_v3_backend = FAKE_VGIC_BACKEND(3, STATE_BITS, PENDING_BIT); \
+    const struct vgic_backend vgic_v2_backend = FAKE_VGIC_BACKEND(2, STATE_BITS, PENDING_BIT)
+
+#endif
