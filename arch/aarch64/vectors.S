@@ -40,6 +40,24 @@
     stp     x28, x29, [sp, #16 * 14]
 .endm
 
+/* x2-x29 from a struct trap_frame (or a guest register file, same layout) at base. */
+.macro load_x2_to_x29 base
+    ldp     x2, x3, [\base, #16 * 1]
+    ldp     x4, x5, [\base, #16 * 2]
+    ldp     x6, x7, [\base, #16 * 3]
+    ldp     x8, x9, [\base, #16 * 4]
+    ldp     x10, x11, [\base, #16 * 5]
+    ldp     x12, x13, [\base, #16 * 6]
+    ldp     x14, x15, [\base, #16 * 7]
+    ldp     x16, x17, [\base, #16 * 8]
+    ldp     x18, x19, [\base, #16 * 9]
+    ldp     x20, x21, [\base, #16 * 10]
+    ldp     x22, x23, [\base, #16 * 11]
+    ldp     x24, x25, [\base, #16 * 12]
+    ldp     x26, x27, [\base, #16 * 13]
+    ldp     x28, x29, [\base, #16 * 14]
+.endm
+
 /* struct trap_frame, see traps.h */
 .macro save_el2_frame kind
     sub     sp, sp, #TRAP_FRAME_SIZE
@@ -91,20 +109,7 @@
     ldr     x0, [sp, #16 * 16]
     msr     spsr_el2, x0
     ldp     x0, x1, [sp, #16 * 0]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldp     x18, x19, [sp, #16 * 9]
-    ldp     x20, x21, [sp, #16 * 10]
-    ldp     x22, x23, [sp, #16 * 11]
-    ldp     x24, x25, [sp, #16 * 12]
-    ldp     x26, x27, [sp, #16 * 13]
-    ldp     x28, x29, [sp, #16 * 14]
+    load_x2_to_x29 sp
     add     sp, sp, #TRAP_FRAME_SIZE
 .endm
 
@@ -194,20 +199,7 @@ el2_sync:
     ldp     x1, x2, [x0, #16 * 16]
     msr     spsr_el2, x1
     mov     sp, x2
-    ldp     x2, x3, [x0, #16 * 1]
-    ldp     x4, x5, [x0, #16 * 2]
-    ldp     x6, x7, [x0, #16 * 3]
-    ldp     x8, x9, [x0, #16 * 4]
-    ldp     x10, x11, [x0, #16 * 5]
-    ldp     x12, x13, [x0, #16 * 6]
-    ldp     x14, x15, [x0, #16 * 7]
-    ldp     x16, x17, [x0, #16 * 8]
-    ldp     x18, x19, [x0, #16 * 9]
-    ldp     x20, x21, [x0, #16 * 10]
-    ldp     x22, x23, [x0, #16 * 11]
-    ldp     x24, x25, [x0, #16 * 12]
-    ldp     x26, x27, [x0, #16 * 13]
-    ldp     x28, x29, [x0, #16 * 14]
+    load_x2_to_x29 x0
     ldp     x0, x1, [x0, #16 * 0]
     eret_sb
 1:  mov     x0, sp
@@ -339,20 +331,7 @@ guest_enter_regs:
     msr     elr_el2, x1
     ldr     x1, [x0, #16 * 16]
     msr     spsr_el2, x1
-    ldp     x2, x3, [x0, #16 * 1]
-    ldp     x4, x5, [x0, #16 * 2]
-    ldp     x6, x7, [x0, #16 * 3]
-    ldp     x8, x9, [x0, #16 * 4]
-    ldp     x10, x11, [x0, #16 * 5]
-    ldp     x12, x13, [x0, #16 * 6]
-    ldp     x14, x15, [x0, #16 * 7]
-    ldp     x16, x17, [x0, #16 * 8]
-    ldp     x18, x19, [x0, #16 * 9]
-    ldp     x20, x21, [x0, #16 * 10]
-    ldp     x22, x23, [x0, #16 * 11]
-    ldp     x24, x25, [x0, #16 * 12]
-    ldp     x26, x27, [x0, #16 * 13]
-    ldp     x28, x29, [x0, #16 * 14]
+    load_x2_to_x29 x0
     ldp     x0, x1, [x0, #16 * 0]
     eret_sb
 exit_tail_in_c:
