@@ -1,9 +1,24 @@
 /* The two vGIC back ends (vgic_v2_backend, vgic_v3_backend) as fakes for host tests that run
  * vdev/vgic*.c without a GIC: both point at the f_* functions the including file defines
- * (f_attach, f_encode, f_encode_pending, f_state, f_lr_read, f_lr_write, f_ld, f_underflow,
- * f_vpmr); STATE_BITS and PENDING_BIT are where its list register format keeps them. */
+ * (f_attach, f_encode, f_state, f_lr_read, f_lr_write, f_ld, f_underflow, f_vpmr) and at
+ * f_encode_pending below; STATE_BITS and PENDING_BIT are where its list register format keeps
+ * them. */
 #ifndef TESTS_HOST_FAKE_VGIC_BACKENDS_H
 #define TESTS_HOST_FAKE_VGIC_BACKENDS_H
+
+static uint64_t f_encode(const struct vgic_lr *lr);
+
+/* A pending-only list register, through the including file's f_encode (its own format). */
+static uint64_t f_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
+{
+    struct vgic_lr lr = { .intid = intid,
+                          .priority = priority,
+                          .group1 = group1,
+                          .pending = true,
+                          .hw = pintid != 0,
+                          .pintid = (uint16_t)pintid };
+    return f_encode(&lr);
+}
 
 #define FAKE_VGIC_BACKEND(VERSION, STATE_BITS, PENDING_BIT)                                                        \
     {                                                                                                              \

@@ -35,16 +35,6 @@ static uint64_t f_encode(const struct vgic_lr *lr)
     return lr->intid | (uint64_t)lr->priority << 16 | (uint64_t)lr->pending << 32 | (uint64_t)lr->active << 33 |
            (uint64_t)lr->hw << 34 | (uint64_t)lr->eoi << 35 | (uint64_t)lr->group1 << 36 | (uint64_t)lr->pintid << 40;
 }
-static uint64_t f_encode_pending(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid)
-{
-    struct vgic_lr lr = { .intid = intid,
-                          .priority = priority,
-                          .group1 = group1,
-                          .pending = true,
-                          .hw = pintid != 0,
-                          .pintid = (uint16_t)pintid };
-    return f_encode(&lr);
-}
 static void f_state(uint64_t v, bool *p, bool *a)
 {
     *p = (v & F_PEND) != 0;
