@@ -6,10 +6,9 @@
 #include "arch/aarch64/branch_prot.h"
 #include "arch/aarch64/traps.h"
 #include "arch/aarch64/regs/hcr.h"
-#include "arch/aarch64/regs/id_regs.h"
+#include "core/banner.h"
 #include "core/console.h"
 #include "core/console_input.h"
-#include "core/efi_mem.h"
 #include "core/entropy.h"
 #include "core/exit.h"
 #include "core/image.h"
@@ -24,12 +23,7 @@
 #include "core/speculation.h"
 #include "core/vmm.h"
 #include "drivers/psci.h"
-#include "drivers/timer.h"
-#include "drivers/uart.h"
 #include "lib/printf.h"
-#include "lib/string.h"
-
-#define ELVISOR_VERSION "0.1"
 
 /* The DTB is not usable: say why (if there is a console) and power off. */
 static void __attribute__((noreturn)) boot_fail(const char *why)
@@ -99,60 +93,6 @@ static void el2_cpu_init(unsigned id)
     isb();
 }
 
-static void print_banner(void)
-{
-    uint64_t mem_total = 0;
-    printk("\nelvisor %s: type-1 hypervisor for AArch64\n", ELVISOR_VERSION);
-    bool vhe = ID_FIELD_GET(sysreg_read(id_aa64mmfr1_el1), ID_AA64MMFR1_EL1_VH) != 0;
-    printk("  exception level: EL%u (VHE %s, PA %u bits)\n", current_el(), vhe ? "available" : "not available",
-           pa_range_bits());
-    char list[MAX_CPUS * 20] = "";
-    unsigned len = 0;
-    for (unsigned i = 0; i < platform.cpu_count; i++)
-        len += (unsigned)ev_snprintf(list + len, sizeof(list) - len, " 0x%lx", (unsigned long)platform.cpu_mpidr[i]);
-    printk("  CPUs: %u (MPIDR%s)%s\n", platform.cpu_count, list,
-           platform.cpus_ignored ? " (more in the DTB than elvisor supports: ignored)" : "");
-    for (unsigned i = 0; i < platform.mem_count; i++) {
-        printk("  memory: 0x%lx-0x%lx (%lu MiB)\n", (unsigned long)platform.mem[i].base,
-               (unsigned long)(platform.mem[i].base + platform.mem[i].size - 1),
-               (unsigned long)(platform.mem[i].size >> 20));
-        mem_total += platform.mem[i].size;
-    }
-    if (efi_mem_in_build() && platform.efi_descs)
-        printk("  firmware: UEFI memory map (%u descriptors), %lu KiB kept for runtime services and ACPI\n",
-               platform.efi_descs, (unsigned long)(platform.efi_kept >> 10));
-    printk("  free for VMs: %lu MiB of %lu MiB\n", (unsigned long)(page_free_count() >> 8),
-           (unsigned long)(mem_total >> 20));
-    if (!platform_gic_v2())
-        printk("  GIC: v3 (GICD 0x%lx, GICR 0x%lx%s)\n", (unsigned long)platform.gicd.base,
-               (unsigned long)platform.gicr[0].base, platform.its.size ? ", ITS" : "");
-    else
-        printk("  GIC: v2 (GICD 0x%lx, GICC 0x%lx, GICH 0x%lx, GICV 0x%lx)\n", (unsigned long)platform.gicd.base,
-               (unsigned long)platform.gicc.base, (unsigned long)platform.gich.base, (unsigned long)platform.gicv.base);
-    irq_banner();
-    printk("  UART: %s at 0x%lx\n", uart_name(), (unsigned long)platform.uart.base);
-    pci_assign_banner();
-    printk("  timer: %lu Hz, PPIs phys %u virt %u hyp %u\n", (unsigned long)sysreg_read(cntfrq_el0),
-           platform.timer_intid[TIMER_PHYS], platform.timer_intid[TIMER_VIRT], platform.timer_intid[TIMER_HYP_PHYS]);
-    if (platform.psci_absent)
-        printk("  PSCI: none (CPUs start by spin-table; power off parks them)\n");
-    else
-        printk("  PSCI: %u.%u via %s\n", platform.psci_version >> 16, platform.psci_version & 0xffff,
-               platform.psci_conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
-    char spec[200];
-    speculation_describe(0, spec, sizeof(spec));
-    printk("  speculation, CPU0: %s\n", spec);
-    bool bti = branch_prot_has_bti(), pac = branch_prot_has_pac();
-    printk("  branch protection at EL2: %s%s%s\n", bti ? "BTI" : "", bti && pac ? ", " : "",
-           pac   ? "PAC (return addresses, key A)"
-           : bti ? ""
-                 : "none (the CPU has neither BTI nor PAuth)");
-    printk("  image: %lu bytes at 0x%lx (text %lu, rodata %lu, data+bss %lu)\n",
-           (unsigned long)image_span(__image_start, __image_end), (unsigned long)image_base(),
-           (unsigned long)image_span(__text_start, __text_end), (unsigned long)image_span(__rodata_start, __rodata_end),
-           (unsigned long)image_span(__data_start, __bss_end));
-}
-
 /* bootargs "elvisor.crash_test" makes the boot CPU fault at EL2 on purpose, to show the crash
  * report (the hardening's own tests are core/selftest.c's). Guests cannot set host bootargs. */
 static volatile uintptr_t crash_test_addr = 0x8; /* page 0 is never mapped */
@@ -195,7 +135,7 @@ void __attribute__((noreturn)) boot_primary(const void *dtb, const struct efi_ha
     irq_init();
     irq_cpu_init(0);
     pci_assign_init(); /* SMMU and PCI before the banner, which reports them */
-    print_banner();
+    banner_print();
     maybe_crash_test();
     selftest_boot();
     exit_init();

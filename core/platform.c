@@ -228,6 +228,8 @@ static const char *find_gic(void)
     int node = fdt_next_compatible(&host_fdt, -1, "arm,gic-v3");
     if (node >= 0) {
         platform.gic_version = 3;
+        if (platform_gic_v2())
+            return NULL; /* true here only in a build without CONFIG_GICV3: gic_init says so */
         uint32_t nr_gicr = 1;
         fdt_prop_u32(&host_fdt, node, "#redistributor-regions", &nr_gicr);
         if (nr_gicr == 0 || nr_gicr > PLAT_MAX_GICR)

@@ -65,10 +65,11 @@ struct platform {
 
 extern struct platform platform;
 
-/* The host's GIC is a GICv2 that this build drives. Without CONFIG_GICV2 (docs/build.md) it is
- * always false (gic_init stops a GICv2 host with one line before anything uses the GIC), so
- * every GICv2 path folds away. */
-static inline bool platform_gic_v2(void) { return CONFIG_GICV2 && platform.gic_version == 2; }
+/* The host's GIC is a GICv2 that this build drives. A build drives one or both versions
+ * (CONFIG_GICV2, CONFIG_GICV3; docs/build.md) and gic_init stops a host whose version it does
+ * not drive with one line before anything uses the GIC: so in a build of one version this is
+ * a constant, and the other version's paths fold away. */
+static inline bool platform_gic_v2(void) { return CONFIG_GICV2 && (!CONFIG_GICV3 || platform.gic_version == 2); }
 
 /* Finds the console first, so that later errors can be printed. Returns NULL on success or
  * a one-line reason naming what is wrong with the DTB. */

@@ -27,9 +27,11 @@ import sys
 # options is linked when any of them is on (the virtio transport, the PCI bridges' common node).
 VIRTIO = ["vdev/virtio_mmio.c", "vdev/virtio_mmio_dt.c", "vdev/virtqueue.c"]
 OPTIONS = [
-    ("GICV2", "host GICv2 driver and the vGICv2 (GICv3 is always built)", [],
+    ("GICV2", "host GICv2 driver and the vGICv2 (a GICv2 host is stopped with one line without it)", [],
      ["drivers/gicv2.c", "vdev/vgic_v2.c"]),
-    ("ITS", "host GICv3 ITS and the VMs' virtual ITS (LPIs)", [],
+    ("GICV3", "host GICv3 driver and the vGICv3 with its trapped ICC_SGI*R registers (a GICv3 host is stopped "
+     "with one line without it)", [], ["drivers/gicv3.c", "vdev/vgic_v3.c", "vdev/vgic_sysregs.c"]),
+    ("ITS", "host GICv3 ITS and the VMs' virtual ITS (LPIs)", ["GICV3"],
      ["drivers/gicv3_its.c", "vdev/vits.c", "vdev/vits_cmd.c", "vdev/vgic_lpi.c"]),
     ("GICV2M", "the GICv2m MSI frame device, and the host frame that carries assigned functions' MSIs on GICv2",
      [], ["vdev/vgicv2m.c", "drivers/gicv2m.c", "core/config_msi.c"]),
@@ -72,6 +74,11 @@ OPTIONS = [
      "the AT walk's abort, a late crash); else those bootargs ask for nothing", [], ["core/selftest.c"]),
     ("UART_CADENCE", "Cadence UART console driver (Xilinx boards)", [], ["drivers/cadence_uart.c"]),
     ("UART_IMX", "i.MX UART console driver", [], ["drivers/imx_uart.c"]),
+    ("MMIO_DECODE", "MMIO emulation of data aborts without a syndrome (ISV=0: pairs, writeback, SIMD&FP), decoded "
+     "from the guest's instruction; else such an access gets an external abort and one line", [],
+     ["core/mmio_decode.c", "arch/aarch64/a64_ldst.c"]),
+    ("BANNER", "the boot banner's summary of what was found and chosen (CPUs, memory, GIC, UART, timer, PSCI, "
+     "speculation, branch protection, image); else the version line alone", [], ["core/banner.c"]),
     ("CONSOLE_MUX", "the console's filter, line discipline and input focus for several VMs (else each VM's output "
      "as it comes, control characters shown as '.', input to the first VM)", [],
      ["core/console_mux.c", "core/console_stream.c", "core/escape.c"]),
@@ -115,6 +122,8 @@ def parse(path):
         for need in needs:
             if values[name] and not values[need]:
                 raise ConfigError("%s: CONFIG_%s=y needs CONFIG_%s=y" % (path, name, need))
+    if not values["GICV2"] and not values["GICV3"]:
+        raise ConfigError("%s: CONFIG_GICV2=n and CONFIG_GICV3=n: a build drives at least one GIC" % path)
     return values
 
 

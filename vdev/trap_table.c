@@ -66,8 +66,11 @@ const unsigned vdev_nr_exit_modes = 0;
 #endif
 
 const struct sysreg_table *const vdev_sysreg_tables[] = {
-    &id_reg_table,           &vsysreg_table,           &vgic_sysreg_table,       &vptimer_sysreg_table,
-    &vdebug_sysreg_table,
+    &id_reg_table,           &vsysreg_table,
+#if CONFIG_GICV3 /* in this place: the order rows go into the hash */
+    &vgic_sysreg_table,
+#endif
+    &vptimer_sysreg_table,   &vdebug_sysreg_table,
 #if CONFIG_PMU
     &vpmu_sysreg_table,
 #endif

@@ -791,8 +791,9 @@ int vgic_attach(struct vm *vm)
     spin_lock(&g->lock);
     memset((char *)g + offsetof(struct vgic, be), 0, sizeof(*g) - offsetof(struct vgic, be));
     g->vm = vm;
-    /* gic_init refused a GICv2 host in a build without CONFIG_GICV2: vgic_v2.c is not linked. */
-    g->be = platform.gic_version == 3 || !CONFIG_GICV2 ? &vgic_v3_backend : &vgic_v2_backend;
+    /* gic_init refused a host whose GIC the build leaves out: in a build of one version
+     * (CONFIG_GICV2, CONFIG_GICV3) the other's back end is not linked. */
+    g->be = platform_gic_v2() ? &vgic_v2_backend : &vgic_v3_backend;
     g->nr_irqs = VGIC_NR_IRQS;
     for (unsigned c = 0; c < vm->cfg.nr_vcpus; c++) {
         vm->vcpu[c].hw_flush.part[VCPU_HW_VGIC] = vm->vcpu[c].hw_sync.part[VCPU_HW_VGIC] = false;

@@ -45,7 +45,7 @@ static const struct mmio_ops v2m_mmio = { .read = v2m_read, .write = v2m_write }
 /* The range must be SPIs of the VM's vGIC that no other device or passthrough interrupt uses. */
 static const char *range_error(const struct vm *vm, const struct vm_device *d, uint32_t first, uint32_t count)
 {
-    if (platform.gic_version != 2)
+    if (!platform_gic_v2())
         return "a GICv2m frame needs a GICv2 machine (on GICv3 use an arm,gic-v3-its)";
     if (first + count > vgic_nr_irqs(vm))
         return "its SPIs go beyond the vGIC's";

@@ -665,7 +665,7 @@ static void vpmu_dt_node(const struct vm *vm, struct vdev_dt *dt)
     if (!pmu_on(vm))
         return;
     uint32_t flags = 4;
-    if (platform.gic_version == 2)
+    if (platform_gic_v2())
         flags |= ((1u << vm->cfg.nr_vcpus) - 1) << 8;
     const uint32_t cells[3] = { 1, VPMU_VIRQ - 16, flags };
     fdtw_begin_node(dt->w, "pmu");

@@ -1,7 +1,9 @@
 """The minimal build (configs/build/minimal.conf, docs/build.md): it builds, boots a bare-metal
-VM whose checks of the hidden CPU features pass, refuses VMs that ask for a part it leaves out
-with one line each while the others run, stops on a GICv2 host with one line, and is refused by
-UEFI as an EFI application (CONFIG_EFI=n)."""
+VM whose checks of the hidden CPU features pass, refuses VMs that ask for a part it leaves out with one line each while the others run, stops on
+a GICv2 host with one line, and is refused by UEFI as an EFI application (CONFIG_EFI=n). Its
+GICv2 form (configs/build/minimal-gicv2.conf) links no GICv3 code, runs the same VM on a GICv2
+host and stops on a GICv3 host with one line. Without CONFIG_MMIO_DECODE a VM's access without a
+syndrome gets an external abort and one line."""
 import os
 import re
 import subprocess
@@ -24,9 +26,10 @@ def test_minimal_builds_without_the_left_out_parts():
     subprocess.run(["make", "-s", "--no-print-directory", "minimal"], cwd=ROOT, check=True, timeout=600)
     elf = os.path.join(MIN, "elvisor.elf")
     syms = subprocess.run(["aarch64-linux-gnu-nm", elf], check=True, capture_output=True, text=True).stdout
-    for gone in ("virtio_mmio_", "vswitch_", "vpmu_", "vsve_", "nested_", "gicv3_its_", "pci_assign_", "symbol_lookup"):
+    for gone in ("virtio_mmio_", "vswitch_", "vpmu_", "vsve_", "nested_", "gicv3_its_", "pci_assign_", "symbol_lookup",
+                 "gicv2_", "vgic_v2_"):
         assert not re.search(r" %s" % gone, syms), gone
-    assert "vgic_flush" in syms and "vpsci_hvc" in syms
+    assert "vgic_flush" in syms and "vpsci_hvc" in syms and "vgic_v3_backend" in syms
     assert size_text(elf) < size_text(os.path.join(BUILD, "elvisor.elf")) * 0.6
 
 
@@ -85,6 +88,70 @@ def test_minimal_stops_on_a_gicv2_host():
     img = os.path.join(MIN, "tests/configs/basics.img")
     with Qemu("minimal-gicv2", machine_args(gic=2, cpu="cortex-a72"), kernel=img) as q:
         q.wait_for(r"elvisor: host GICv2: not in this build \(CONFIG_GICV2=n", timeout=60)
+
+
+MIN2 = os.path.join(BUILD, "minimal-gicv2")
+
+
+def pack(tmp_path, config, build):
+    """tests/configs/CONFIG.dts packed with build/.../elvisor.bin: the image's path."""
+    dtb, img = str(tmp_path / (config + ".dtb")), str(tmp_path / (config + ".img"))
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, "tests/configs/%s.dts" % config], cwd=ROOT,
+                   check=True)
+    subprocess.run([sys.executable, "tools/pack.py", img, os.path.join(build, "elvisor.bin"), dtb], cwd=ROOT, check=True)
+    return img
+
+
+def test_minimal_gicv2_links_no_gicv3_and_runs_on_gicv2(tmp_path):
+    """The minimal build for a GICv2 board: no GICv3 driver or vGICv3; the VM runs on a GICv2
+    host, and a GICv3 host stops it with one line."""
+    subprocess.run(["make", "-s", "--no-print-directory", "BUILD_CONFIG=configs/build/minimal-gicv2.conf", "all"],
+                   cwd=ROOT, check=True, timeout=900)
+    elf = os.path.join(MIN2, "elvisor.elf")
+    syms = subprocess.run(["aarch64-linux-gnu-nm", elf], check=True, capture_output=True, text=True).stdout
+    for gone in ("gicv3_", "vgic_v3_", "vgic_sysreg", "gicr_", "ich_"):
+        assert not re.search(r" %s" % gone, syms), gone
+    assert "vgic_v2_backend" in syms and "vgic_flush" in syms
+    img = pack(tmp_path, "basics", MIN2)
+    with Qemu("minimal-gicv2-basics", machine_args(gic=2, cpu="cortex-a72"), kernel=img) as q:
+        m = q.wait_for(r"\[basics\] GUEST DONE: (\d+) failure", timeout=120)
+        out = q.output()
+        assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+        assert "HYPERVISOR CRASH" not in out
+    with Qemu("minimal-gicv2-on-gicv3", machine_args(gic=3, cpu="max"), kernel=img) as q:
+        q.expect(r"elvisor: PANIC on CPU0: elvisor: host GICv3: not in this build \(CONFIG_GICV3=n, docs/build.md\)")
+        q.expect_exit()
+        assert "GUEST" not in q.output()
+
+
+def test_without_mmio_decode_an_access_without_syndrome_aborts(tmp_path):
+    """minimal.conf with CONFIG_MMIO_DECODE=n: no A64 load/store decoder; a guest's STP to an
+    emulated device gets a synchronous external abort, the device is unchanged, and one line
+    names the VM, the access and the option."""
+    conf = os.path.join(str(tmp_path), "minimal-no-mmio-decode.conf")
+    lines = open(os.path.join(ROOT, "configs/build/minimal.conf"), encoding="utf-8").read()
+    assert "CONFIG_MMIO_DECODE=y" in lines
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write(lines.replace("CONFIG_MMIO_DECODE=y", "CONFIG_MMIO_DECODE=n"))
+    subprocess.run(["make", "-s", "--no-print-directory", "BUILD_CONFIG=" + conf, "all"], cwd=ROOT, check=True,
+                   timeout=900)
+    build = os.path.join(BUILD, "minimal-no-mmio-decode")
+    elf = os.path.join(build, "elvisor.elf")
+    syms = subprocess.run(["aarch64-linux-gnu-nm", elf], check=True, capture_output=True, text=True).stdout
+    for gone in ("a64_decode_ldst", "a64_ldst_emulate", "mmio_emulate_insn"):
+        assert not re.search(r" %s" % gone, syms), gone
+    assert "mmio_abort" in syms
+    assert size_text(elf) < size_text(os.path.join(MIN, "elvisor.elf")) - 2048
+    img = pack(tmp_path, "basics-no-isv0", build)
+    with Qemu("minimal-no-mmio-decode", machine_args(gic=3, cpu="max"), kernel=img) as q:
+        m = q.wait_for(r"\[basics\] GUEST DONE: (\d+) failure", timeout=120)
+        out = q.output()
+        assert int(m.group(1)) == 0, "\n".join(l for l in out.splitlines() if "FAIL" in l)
+    assert "TEST mmio_isv0_aborts: PASS" in out
+    lines = [l for l in out.splitlines() if "CONFIG_MMIO_DECODE=n" in l]
+    assert len(lines) == 1, lines
+    assert re.search(r"VM 'basics' vCPU\d: write at IPA 0x9010010 .*without a syndrome", lines[0]), lines[0]
+    assert "HYPERVISOR CRASH" not in out
 
 
 def test_minimal_runs_linux():
