@@ -64,10 +64,12 @@ extern const struct sysreg_table nested_vhe_sysreg_table;
 extern const struct sysreg_table nested_timer_sysreg_table;
 extern const struct sysreg_table nested_at_sysreg_table;
 
-/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op; *el2 when it
- * walks its EL2 regime; -1 for those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
+/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op, with
+ * NESTED_AT_S12 for AT S12E* whose stage 1 that op is; *el2 when it walks its EL2 regime; -1 for
+ * those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
  * elvisor's stage 2 or an aborted walk turned into an External abort on its walk; own_stage2:
  * the walk ran on the shadow of its own stage 2, whose faults are its). Pure. */
+#define NESTED_AT_S12 0x10u
 int nested_at_op(const struct sysreg_access *a, bool *el2);
 uint64_t nested_at_par(uint64_t par, bool own_stage2);
 

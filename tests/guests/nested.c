@@ -401,6 +401,8 @@ static bool hostile_ctls(void)
            smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
+static bool hostile_at_s12(void);
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -437,6 +439,8 @@ static int hostile(void)
     check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_ctls(), "hostile_ctls_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_s2(), "hostile_s2_device_tables_and_tlbis", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_at_s12(), "hostile_at_s12_garbage_stage2_faults", "CurrentEL 0x%lx",
+          (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -711,6 +715,8 @@ static void s2_el2_setup(void)
     sysreg_write(hcr_el2, HCR_RW | HCR_VM);
 }
 
+static void stage2_at(void);
+
 static int stage2(void)
 {
     if (!s2_tables() || !s2_more_tables())
@@ -784,6 +790,7 @@ static int stage2(void)
     check(wrong == 0 && l2_pool_bad == 0 && d >= 2 * POOL_N - 64, "stage2_pool_reset_refills",
           "%u pages wrong, %lu read back wrong, %lu stage 2 aborts", wrong, (unsigned long)l2_pool_bad,
           (unsigned long)d);
+    stage2_at();
     check(unexpected == 0, "stage2_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
@@ -1539,6 +1546,122 @@ static void vhe_at(void)
     sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1);
     check((par & PAR_F) && sysreg_read(vbar_el1) == (uint64_t)el2_vectors, "vhe_at_garbage_regime_faults",
           "PAR_EL1 0x%lx", (unsigned long)par);
+}
+
+/* ---- "stage2": its AT S12E* and AT S1E1R on a shadow not filled yet ------------------------ */
+
+/* Its guest's stage 1 (in its RAM, which its stage 2 maps 1:1): VA S12_VA a 2 MiB block at L2
+ * IPA X (its stage 2's window: Y, the UART, a read-only UART, nothing at page 20), S12_VA +
+ * 2 MiB one at X + 2 MiB (nothing in its stage 2), S12_VA + 4 MiB X read-only; its level 2
+ * table for VA 3 GiB at X + 20 pages, which its stage 2 does not map. */
+#define S12_VA       0x80000000UL
+#define S12_VA_TABLE 0xc0000000UL  /* its level 2 table where its stage 2 maps nothing */
+#define S12_VA_NONE  0x100000000UL /* nothing at stage 1 */
+#define PG_NONE      20
+#define PAR_S        (1UL << 9)
+#define PAR_PTW      (1UL << 8)
+#define PAR_SH(p)    (((p) >> 7) & 3)
+#define PAR_ATTR(p)  ((p) >> 56)
+static _Alignas(4096) uint64_t s12_l2[512];
+
+#define AT_S12(name, va)                                                \
+    ({                                                                  \
+        __asm__ volatile("at " name ", %0\n isb" ::"r"(va) : "memory"); \
+        sysreg_read(par_el1);                                           \
+    })
+
+static void s12_stage1(void)
+{
+    at_l1[2] = (uint64_t)s12_l2 | 3;
+    at_l1[3] = (S2_X + PG_NONE * 4096UL) | 3;
+    s12_l2[0] = S2_X | AT_BLOCK;
+    s12_l2[1] = (S2_X + (2UL << 20)) | AT_BLOCK;
+    s12_l2[2] = S2_X | AT_BLOCK | AT_AP_RO;
+    sysreg_write(mair_el1, 0xffUL); /* its guest's (E2H = 0: the VNCR page), Attr0 Normal write-back */
+    sysreg_write(tcr_el1, AT_TCR);
+    sysreg_write(ttbr0_el1, (uint64_t)at_l1);
+    sysreg_write(sctlr_el1, AT_SCTLR);
+    __asm__ volatile("dsb ish\n isb" ::: "memory");
+}
+
+static void stage2_at(void)
+{
+    s12_stage1();
+    sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+    /* Right after a TLBI of its stage 2 the shadow is empty: the walk's table pages are filled
+     * and the AT answers as its stage 2 says (before: a stage 2 fault on the walk). */
+    tlbi_s2();
+    uint64_t par = at_s1e1r(S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == S2_X, "at_s1e1r_fills_shadow_for_its_tables", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    par = at_s1e1r(S12_VA_TABLE);
+    check((par & PAR_F) && (par & PAR_S) && (par & PAR_PTW) && PAR_FST(par) == 0x07, "at_s1e1r_its_stage2_walk_fault",
+          "PAR_EL1 0x%lx", (unsigned long)par);
+    /* AT S12E*: both stages, PAR_EL1 as the architecture gives it. */
+    uint64_t y = s2_l3[0] & 0xfffffffff000UL;
+    par = AT_S12("s12e1r", S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == y && PAR_ATTR(par) == 0xff && PAR_SH(par) == 3, "at_s12e1r_both_stages",
+          "PAR_EL1 0x%lx, Y 0x%lx", (unsigned long)par, (unsigned long)y);
+    par = AT_S12("s12e1r", S12_VA + PG_UART * 4096UL);
+    check(!(par & PAR_F) && PAR_PA(par) == UART_IPA && PAR_ATTR(par) == 0x04 && PAR_SH(par) == 2,
+          "at_s12e1r_device_attrs_combined", "PAR_EL1 0x%lx", (unsigned long)par);
+    par = AT_S12("s12e1w", S12_VA + PG_URO * 4096UL);
+    check((par & PAR_F) && (par & PAR_S) && !(par & PAR_PTW) && PAR_FST(par) == 0x0f, "at_s12e1w_stage2_permission",
+          "PAR_EL1 0x%lx", (unsigned long)par);
+    par = AT_S12("s12e1r", S12_VA + PG_NONE * 4096UL);
+    uint64_t par2 = AT_S12("s12e1r", S12_VA + (2UL << 20) + 0x10);
+    check((par & PAR_F) && (par & PAR_S) && PAR_FST(par) == 0x07 && (par2 & PAR_F) && (par2 & PAR_S) &&
+              PAR_FST(par2) == 0x06,
+          "at_s12_stage2_translation_faults", "PAR_EL1 0x%lx, 0x%lx", (unsigned long)par, (unsigned long)par2);
+    par = AT_S12("s12e0w", S12_VA);
+    par2 = AT_S12("s12e1w", S12_VA + (4UL << 20));
+    uint64_t par3 = AT_S12("s12e1r", S12_VA_NONE);
+    check((par & PAR_F) && !(par & PAR_S) && PAR_FST(par) == 0x0e && (par2 & PAR_F) && !(par2 & PAR_S) &&
+              PAR_FST(par2) == 0x0e && (par3 & PAR_F) && !(par3 & PAR_S) && PAR_FST(par3) == 0x05,
+          "at_s12_stage1_faults_first", "PAR_EL1 0x%lx, 0x%lx, 0x%lx", (unsigned long)par, (unsigned long)par2,
+          (unsigned long)par3);
+    /* Its HCR_EL2.VM = 0: stage 1 alone, its output the L2 IPA. */
+    sysreg_write(hcr_el2, HCR_RW);
+    par = AT_S12("s12e1r", S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == S2_X, "at_s12e1r_without_vm_stage1_only", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    sysreg_write(sctlr_el1, SCTLR_L2);
+}
+
+/* Garbage stage 2 under AT S12E* and AT S1E1R: VTCR_EL2 all ones, VTTBR_EL2 beyond its RAM or
+ * at the UART, its guest's stage 1 off then on: every answer a fault in PAR_EL1, elvisor up. */
+static bool hostile_at_s12(void)
+{
+    static const uint64_t vtcr[] = { ~0UL, S2_VTCR, S2_VTCR, GARBAGE };
+    static const uint64_t vttbr[] = { GARBAGE, UART_IPA, 0xfffffffff000UL, 0 };
+    unsigned faults = 0, n = 0;
+    s12_l2[0] = S2_X | AT_BLOCK;
+    at_l1[2] = (uint64_t)s12_l2 | 3;
+    for (unsigned i = 0; i < sizeof(vtcr) / sizeof(vtcr[0]); i++) {
+        sysreg_write(vtcr_el2, vtcr[i]);
+        sysreg_write(vttbr_el2, vttbr[i]);
+        sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+        sysreg_write(sctlr_el1, SCTLR_L2); /* its guest's stage 1 off: VA = IPA */
+        uint64_t p[5];
+        p[0] = AT_S12("s12e1r", 0x40000000UL);
+        p[1] = AT_S12("s12e0w", UART_IPA);
+        sysreg_write(mair_el1, 0xffUL);
+        sysreg_write(tcr_el1, AT_TCR);
+        sysreg_write(ttbr0_el1, (uint64_t)at_l1);
+        sysreg_write(sctlr_el1, AT_SCTLR);
+        p[2] = at_s1e1r(S12_VA);
+        p[3] = AT_S12("s12e1w", S12_VA);
+        sysreg_write(ttbr0_el1, GARBAGE);
+        p[4] = AT_S12("s12e1r", S12_VA);
+        for (unsigned k = 0; k < 5; k++, n++)
+            faults += (p[k] & PAR_F) != 0;
+        gprintf("hostile: AT S12 on garbage stage 2 %u: PAR_EL1 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n", i,
+                (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
+                (unsigned long)p[4]);
+    }
+    sysreg_write(sctlr_el1, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    return faults == n && (sysreg_read(CurrentEL) >> 2) == 2;
 }
 
 static int vhe(void)

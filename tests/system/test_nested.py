@@ -96,14 +96,17 @@ def test_hostile_guest_hypervisors_harm_nobody():
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
                      "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
-                     "hostile_s2_device_tables_and_tlbis",
+                     "hostile_s2_device_tables_and_tlbis", "hostile_at_s12_garbage_stage2_faults",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_l2_ran_every_phase", "stage2_tlbi_ipa_drops_only_that_page",
                      "stage2_tlbi_range_drops_only_its_pages", "stage2_block_mapped_whole",
                      "stage2_block_read_only_write_forwarded", "stage2_l2_reads_vm_uart", "stage2_l2_uart_isv0_decoded",
                      "stage2_l2_uart_read_only_write_forwarded", "stage2_l2_no_device_external_abort",
-                     "stage2_pool_reset_refills", "stage2_no_unexpected"):
+                     "stage2_pool_reset_refills", "at_s1e1r_fills_shadow_for_its_tables",
+                     "at_s1e1r_its_stage2_walk_fault", "at_s12e1r_both_stages", "at_s12e1r_device_attrs_combined",
+                     "at_s12e1w_stage2_permission", "at_s12_stage2_translation_faults", "at_s12_stage1_faults_first",
+                     "at_s12e1r_without_vm_stage1_only", "stage2_no_unexpected"):
             assert "TEST %s: PASS" % name in out, (name, out[-6000:])
         # The L2's writes to the VM's UART through its hypervisor's stage 2 reach that VM's
         # console; those through the read-only mapping do not.

@@ -243,7 +243,8 @@ static void test_garbage_controls(void **state)
 }
 
 /* Which AT an encoding is: S1E1R/W, S1E0R/W, S1E1RP/WP on its guest's regime, S1E2R/W on its
- * own; none of S12E*, S1E1A, S1E2A or the unallocated ones. */
+ * own, S12E1R/W and S12E0R/W two stages whose first is S1E1R/W, S1E0R/W of its guest's regime;
+ * none of S1E1A, S1E2A or the unallocated ones. */
 static void test_at_op(void **state)
 {
     struct sysreg_access a = { .op0 = 1, .crn = 7 };
@@ -261,10 +262,10 @@ static void test_at_op(void **state)
         { 0, 9, 1, GUEST_AT_S1E1WP, false },
         { 4, 8, 0, GUEST_AT_S1E1R, true },
         { 4, 8, 1, GUEST_AT_S1E1W, true },
-        { 4, 8, 4, -1, true },
-        { 4, 8, 5, -1, true },
-        { 4, 8, 6, -1, true },
-        { 4, 8, 7, -1, true },
+        { 4, 8, 4, NESTED_AT_S12 | GUEST_AT_S1E1R, false }, /* S12E1R: stage 1 of its guest's regime */
+        { 4, 8, 5, NESTED_AT_S12 | GUEST_AT_S1E1W, false },
+        { 4, 8, 6, NESTED_AT_S12 | GUEST_AT_S1E0R, false },
+        { 4, 8, 7, NESTED_AT_S12 | GUEST_AT_S1E0W, false },
         { 0, 9, 2, -1, false },
         { 4, 9, 2, -1, true },
         { 0, 8, 4, -1, false },

@@ -1635,7 +1635,8 @@ static void test_nested_own_lines(void **state)
 /* Its AT instructions at virtual EL2 (vdev/nested_at.c): AT S1E2R on its own regime as the CPU
  * holds it, AT S1E1R/S1E0W/S1E1RP on its guest's from the VNCR page (NV1 off, the CPU's EL1
  * registers and HCR_EL2 back after, the TLB flushed), PAR_EL1 the CPU's answer; a fault of
- * elvisor's stage 2 an External abort on the walk; S12E1R and any AT of its guest UNDEFINED. */
+ * elvisor's stage 2 an External abort on the walk; S12E0W and S12E1R as their stage 1 where it
+ * faults or its HCR_EL2.VM is 0; any AT of its guest UNDEFINED. */
 #define AT_ENC(op1, crm, op2) SYSREG(1, op1, 7, crm, op2)
 static void test_nested_at(void **state)
 {
@@ -1682,9 +1683,20 @@ static void test_nested_at(void **state)
     assert_int_equal(at_vttbr, 0x5678);
     assert_int_equal(host_sysreg_read("vttbr_el2"), 0x1234);
     assert_int_equal(host_sysreg_read("par_el1"), at_answer);
-    /* Not emulated: S12E1R; and nothing from its guest. */
+    /* AT S12E0W: stage 1 as S1E0W of its guest's regime; a stage 1 fault is the answer (no
+     * stage 2 walk); with its HCR_EL2.VM = 0 a success is too (stage 1 alone). */
+    at_answer = PAR_EL1_F | PAR_EL1_RES1_F | (0x0fu << 1);
+    assert_true(msr(v0, AT_ENC(4, 8, 7), 0x5000));
+    assert_int_equal(at_op, 3); /* S1E0W */
+    assert_int_equal(at_ttbr0, 0x40500000);
+    assert_int_equal(host_sysreg_read("par_el1"), at_answer);
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    at_answer = 0x40a00f80;
+    assert_true(msr(v0, AT_ENC(4, 8, 4), 0x5000)); /* AT S12E1R */
+    assert_int_equal(at_op, 0);                    /* S1E1R */
+    assert_int_equal(host_sysreg_read("par_el1"), 0x40a00f80);
+    /* Nothing from its guest. */
     unsigned calls = at_calls;
-    assert_false(msr(v0, AT_ENC(4, 8, 4), 0x4000));
     n->at_el1 = true;
     assert_false(msr(v0, AT_ENC(0, 8, 0), 0x4000));
     n->at_el1 = false;
