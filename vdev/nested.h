@@ -177,11 +177,12 @@ uint64_t nested_traps_hcr(uint64_t hcr);
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
 /* Its controls in the CPU's CPTR_EL2 (TFP, TCPAC), CNTHCTL_EL2 (EL1PCTEN clear) and MDCR_EL2
- * (TDE) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
+ * (TDE, TDA) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
 #define NESTED_L2_TFP   1
 #define NESTED_L2_TCPAC 2
 #define NESTED_L2_PCT   4 /* its CNTHCTL_EL2.EL1PCTEN is clear: the CPU's is cleared */
 #define NESTED_L2_TDE   8
+#define NESTED_L2_TDA   16 /* its MDCR_EL2.TDA: the CPU's set (off: left set, see nested_traps.c) */
 void nested_traps_cpu(const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 

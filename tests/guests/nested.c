@@ -165,6 +165,7 @@ static void hostile_s2_l2_fault(void);
 static bool hostile_s2(void);
 static bool irq_mode;
 static void irq_at_el2(void);
+static void fiq_at_el2(void);
 static void run_l2(unsigned phase);
 static volatile unsigned l2_irqs, el2_irqs, l2_syncs;
 static volatile uint64_t l2_sync_esr;
@@ -181,6 +182,7 @@ static volatile uint64_t l2_sync_esr;
 #define ICH_VMCR_VENG1   (1UL << 1)
 #define ICH_VMCR_VPMR(p) ((uint64_t)(p) << 24)
 #define HCR_IMO          (1UL << 4)
+#define HCR_FMO          (1UL << 3)
 #define SGI_TO_VM        3 /* the VM's own interrupt, raised by its guest */
 
 static void resume_main(void)
@@ -198,6 +200,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_elr = sysreg_read(elr_el2);
     if (off == 0x480 && irq_mode) {
         irq_at_el2();
+        return;
+    }
+    if (off == 0x500 && irq_mode) {
+        fiq_at_el2();
         return;
     }
     if (off == 0x400 && s2_mode) {
@@ -1144,8 +1150,11 @@ static int l2smp(void)
 #define MAINT_PPI     25 /* the maintenance interrupt (the VM's GIC node) */
 #define L2_WAIT_US    2000000
 
-static volatile unsigned irq_phase, l2_unexpected;
+#define SGI_FIQ 5 /* the VM's Group 0 SGI, raised by its guest: a FIQ */
+
+static volatile unsigned irq_phase, l2_unexpected, el2_fiqs;
 static volatile uint64_t l2_iar[4], l2_waited_out, el2_iar, el2_spsr, el2_elr, el2_misr, el2_eisr;
+static volatile uint64_t el2_fiq_iar, el2_fiq_spsr;
 
 /* Its guest's EL1 vector: IRQs from the lent interface, acknowledged and ended there. */
 void el1_exception(struct guest_frame *f, uint64_t off);
@@ -1201,6 +1210,10 @@ void el1_irq_main(void)
         sysreg_write(icc_sgi1r_el1, (uint64_t)SGI_TO_VM << 24 | 1); /* this vCPU (Aff 0.0.0) */
         __asm__ volatile("isb");
         l2_wait(&el2_irqs, 1);
+    } else if (irq_phase == 5) {
+        sysreg_write(s3_0_c12_c11_7, (uint64_t)SGI_FIQ << 24 | 1); /* ICC_SGI0R_EL1: Group 0, this vCPU */
+        __asm__ volatile("isb");
+        l2_wait(&el2_fiqs, 1);
     } else if (irq_phase == 4) {
         l2_wait(&l2_irqs, ~0u); /* "hostile": take what comes for the time of a wait */
     } else {
@@ -1231,6 +1244,19 @@ static void irq_at_el2(void)
         sysreg_write(icc_eoir1_el1, iar);
     sysreg_write(ich_lr0_el2, 0); /* its guest's interrupt is done: no more maintenance */
     el2_irqs++;
+    resume_main();
+}
+
+/* Its FIQ vector from its guest (HCR_EL2.FMO): the VM's Group 0 interrupt, acknowledged and
+ * ended through the Group 0 registers of the VM's interface, loaded again. */
+static void fiq_at_el2(void)
+{
+    el2_fiq_spsr = last_spsr;
+    uint64_t iar = sysreg_read(s3_0_c12_c8_0); /* ICC_IAR0_EL1 */
+    el2_fiq_iar = iar;
+    if (iar < 1020)
+        sysreg_write(s3_0_c12_c8_1, iar); /* ICC_EOIR0_EL1 */
+    el2_fiqs++;
     resume_main();
 }
 
@@ -1285,6 +1311,24 @@ static int irqs(void)
     check(el2_irqs == 2 && el2_iar == MAINT_PPI && (el2_misr & ICH_MISR_EOI) && (el2_eisr & 1),
           "irq_maintenance_to_el2", "%u IRQs at EL2, IAR %lu, MISR 0x%lx, EISR 0x%lx", el2_irqs, (unsigned long)el2_iar,
           (unsigned long)el2_misr, (unsigned long)el2_eisr);
+
+    /* 5: the VM's Group 0 SGI (ICC_SGI0R_EL1 from its guest) with its FMO: a FIQ at virtual EL2
+     * (VBAR_EL2 + 0x500), acknowledged through ICC_IAR0_EL1; not at its IRQ vector. */
+    uintptr_t sgi = gicr_of(my_vcpu()) + GICR_SGI;
+    mmio_wr(sgi + GICD_IGROUPR, mmio_rd(sgi + GICD_IGROUPR) & ~(1u << SGI_FIQ));
+    gic_set_prio(SGI_FIQ, 0x80);
+    gic_enable(SGI_FIQ);
+    mmio_wr(gic.d + GICD_CTLR, 1u << 4 | 1u << 1 | 1u); /* ARE, EnableGrp1, EnableGrp0 */
+    sysreg_write(s3_0_c12_c12_6, 1);                    /* ICC_IGRPEN0_EL1 */
+    sysreg_write(ich_lr0_el2, 0);
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO);
+    unsigned irqs_before = el2_irqs;
+    run_l2(5);
+    gprintf("irq: Group 0 at EL2 from its guest: %u FIQs, IAR0 %lu, SPSR_EL2 0x%lx, %u IRQs\n", el2_fiqs,
+            (unsigned long)el2_fiq_iar, (unsigned long)el2_fiq_spsr, el2_irqs - irqs_before);
+    check(el2_fiqs == 1 && el2_fiq_iar == SGI_FIQ && (el2_fiq_spsr & 0xf) == 5 && el2_irqs == irqs_before,
+          "irq_vm_group0_fiq_to_el2", "%u FIQs at EL2, IAR0 %lu, SPSR_EL2 0x%lx, %u IRQs", el2_fiqs,
+          (unsigned long)el2_fiq_iar, (unsigned long)el2_fiq_spsr, el2_irqs - irqs_before);
     sysreg_write(hcr_el2, HCR_RW);
     check(l2_waited_out == 1 && l2_unexpected == 0 && unexpected == 0, "irq_no_unexpected",
           "waited out %lu, unexpected %u at EL1, %u at EL2", (unsigned long)l2_waited_out, l2_unexpected, unexpected);
@@ -2044,6 +2088,19 @@ static void cptr_mdcr(void)
     sysreg_write(mdcr_el2, 0);
     ok = trap_run(14, 0, false, 0, 0, 0);
     check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
+    /* The VM uses its debug registers itself (the OS lock unlocked, a breakpoint value written
+     * at virtual EL2: elvisor loads them and clears its own MDCR_EL2.TDA): its TDA still sends
+     * its guest's MDSCR_EL1 read to it. */
+    sysreg_write(oslar_el1, 0);
+    sysreg_write(dbgbvr0_el1, 0x40000000UL);
+    sysreg_write(mdcr_el2, MDCR_TDA);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    uint64_t bvr = sysreg_read(dbgbvr0_el1);
+    check(ok && l2_got == TRAP_MARK && bvr == 0x40000000UL, "mdcr_tda_while_vm_uses_debug",
+          "ESR_EL2 0x%lx, DBGBVR0_EL1 0x%lx", (unsigned long)trap_esr, (unsigned long)bvr);
+    sysreg_write(mdcr_el2, 0);
+    sysreg_write(dbgbvr0_el1, 0);
+    sysreg_write(oslar_el1, 1);
 }
 
 /* Its HCR_EL2.TIDCP, TLOR, TDZ, CNTHCTL_EL2.EL1PCTEN and MDCR_EL2.TDE for its guest: each
@@ -2105,8 +2162,6 @@ static void more_controls(void)
 /* Its virtual IRQ (HCR_EL2.IMO + VI), FIQ (FMO + VF) and SError (AMO + VSE, VSESR_EL2's
  * syndrome) for its guest: taken at its guest's vector (VBAR_EL1 + 0x280, + 0x300, + 0x380),
  * which ends the run. */
-#define HCR_IMO   (1UL << 4)
-#define HCR_FMO   (1UL << 3)
 #define HCR_AMO   (1UL << 5)
 #define HCR_VF    (1UL << 6)
 #define HCR_VI    (1UL << 7)
