@@ -624,8 +624,11 @@ static uint64_t own_line_vector(struct vcpu *v, struct nested_vcpu *n, uint64_t 
 
 /* Before entering its EL1 guest, with its HCR_EL2.IMO set, the physical interrupts being the
  * guest hypervisor's (Arm ARM D1.3.x "Asynchronous exception routing"): the CPU's interface is
- * lent to the guest, and an interrupt of the VM that would be taken now (or the lent
- * interface's maintenance) is taken at virtual EL2's IRQ vector instead of entering. Without
+ * lent to the guest, and an interrupt of the VM that would be taken now is taken at virtual
+ * EL2 instead of entering: Group 1 (and the lent interface's maintenance) at its IRQ vector,
+ * Group 0 at its FIQ vector when its FMO routes FIQs there (GICv3: Group 0 is the FIQ); a
+ * Group 0 one without FMO waits for its next exit (its guest cannot take it: the VM's list
+ * registers are not loaded while lent). Without
  * IMO its EL1 guest takes the VM's interrupts itself (a kernel under its own hypervisor). With
  * any of IMO, FMO, AMO the VM's own lines are looked at too (own_line_vector). The byte stays
  * set while its guest runs with one of them: every entry looks again. */
@@ -651,9 +654,16 @@ static void nested_flush(struct vcpu *v)
     else
         nested_gic_links_done(v, n);
     vector = own_line_vector(v, n, hcr);
-    if (vector || vgic_irq_deliverable(v) || nested_gic_maint_due()) {
+    if (!vector) {
+        unsigned waits = vgic_irq_deliverable(v);
+        if ((waits & VGIC_WAITS_FIQ) && (hcr & HCR_EL2_FMO))
+            vector = VBAR_FIQ;
+        else if ((waits & VGIC_WAITS_IRQ) || nested_gic_maint_due())
+            vector = VBAR_IRQ;
+    }
+    if (vector) {
         v->hw_flush.part[VCPU_HW_NESTED] = false;
-        enter_vel2_at(v, n, vector ? vector : VBAR_IRQ);
+        enter_vel2_at(v, n, vector);
         vgic_flush(v);
     }
 }

@@ -64,10 +64,12 @@ extern const struct sysreg_table nested_vhe_sysreg_table;
 extern const struct sysreg_table nested_timer_sysreg_table;
 extern const struct sysreg_table nested_at_sysreg_table;
 
-/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op; *el2 when it
- * walks its EL2 regime; -1 for those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
+/* Its AT instructions (nested_at.c): which one an encoding is (guest_at_raw's op, with
+ * NESTED_AT_S12 for AT S12E* whose stage 1 that op is; *el2 when it walks its EL2 regime; -1 for
+ * those not emulated) and PAR_EL1 as it sees the CPU's (a fault of
  * elvisor's stage 2 or an aborted walk turned into an External abort on its walk; own_stage2:
  * the walk ran on the shadow of its own stage 2, whose faults are its). Pure. */
+#define NESTED_AT_S12 0x10u
 int nested_at_op(const struct sysreg_access *a, bool *el2);
 uint64_t nested_at_par(uint64_t par, bool own_stage2);
 
@@ -175,11 +177,12 @@ uint64_t nested_traps_hcr(uint64_t hcr);
 uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr, uint64_t *set);
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
 /* Its controls in the CPU's CPTR_EL2 (TFP, TCPAC), CNTHCTL_EL2 (EL1PCTEN clear) and MDCR_EL2
- * (TDE) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
+ * (TDE, TDA) (on: its guest runs and the vCPU is loaded) or not; n->l2_cpu says which. */
 #define NESTED_L2_TFP   1
 #define NESTED_L2_TCPAC 2
 #define NESTED_L2_PCT   4 /* its CNTHCTL_EL2.EL1PCTEN is clear: the CPU's is cleared */
 #define NESTED_L2_TDE   8
+#define NESTED_L2_TDA   16 /* its MDCR_EL2.TDA: the CPU's set (off: left set, see nested_traps.c) */
 void nested_traps_cpu(const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 

@@ -194,9 +194,8 @@ static bool ram_read(void *ctx, uint64_t addr, uint64_t *desc)
     return true;
 }
 
-/* The guest hypervisor's stage 2 for one access at l2ipa: 0 and the walk, or its fault code. */
-static uint8_t guest_walk(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
-                          struct s2walk_result *r)
+uint8_t nested_s2_walk(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                       struct s2walk_result *r)
 {
     s2walk(s->guest_vtcr, s->guest_vttbr, l2ipa, ram_read, vm, r);
     if (!r->ok)
@@ -208,7 +207,7 @@ bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t 
                          uint64_t *l1ipa)
 {
     struct s2walk_result r;
-    if (guest_walk(vm, s, l2ipa, write, exec, &r))
+    if (nested_s2_walk(vm, s, l2ipa, write, exec, &r))
         return false;
     *l1ipa = r.out;
     return true;
@@ -235,7 +234,7 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
 {
     struct s2walk_result r;
     unsigned zaps = __atomic_load_n(&s->zaps, __ATOMIC_ACQUIRE);
-    uint8_t f = guest_walk(vm, s, l2ipa, write, exec, &r);
+    uint8_t f = nested_s2_walk(vm, s, l2ipa, write, exec, &r);
     if (f) {
         *fsc = f;
         return NESTED_S2_GUEST_FAULT;
@@ -281,4 +280,19 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
     spin_unlock(&s->lock);
     *fsc = ESR_FSC_TRANS_L0 + 3;
     return rc == PT_OK ? NESTED_S2_MAPPED : NESTED_S2_GUEST_FAULT;
+}
+
+bool nested_s2_fill_read(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, uint64_t *val, uint8_t *fsc)
+{
+    uint64_t l1ipa;
+    uint8_t f = 0;
+    int rc = nested_s2_fault(vm, s, l2ipa, false, false, &f, &l1ipa);
+    *fsc = rc == NESTED_S2_GUEST_FAULT ? f : 0;
+    if (rc != NESTED_S2_MAPPED || !nested_s2_translate(vm, s, l2ipa, false, false, &l1ipa))
+        return false;
+    const uint64_t *p = vm_ram_ptr(vm, l1ipa & ~UINT64_C(7), 8);
+    if (!p)
+        return false;
+    *val = __atomic_load_n(p, __ATOMIC_RELAXED);
+    return true;
 }

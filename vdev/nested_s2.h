@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/aarch64/pgtable.h"
+#include "arch/aarch64/s2walk.h"
 #include "lib/spinlock.h"
 
 struct vm;
@@ -54,6 +55,15 @@ bool nested_s2_tlbi_range(unsigned crm, unsigned op2, uint64_t xt, uint64_t *ipa
  * hypervisor gets (*fsc), or gives the L1 IPA of a device of the VM to emulate the access at. */
 int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc,
                     uint64_t *l1ipa);
+/* The guest hypervisor's stage 2 (the one nested_s2_enter last saw) for one access at l2ipa:
+ * 0 and its walk (*r: the L1 IPA, the leaf's attributes), or the fault code it gives. Reads only
+ * the VM's RAM. */
+uint8_t nested_s2_walk(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                       struct s2walk_result *r);
+/* A read by elvisor of its guest's memory (a stage 1 table descriptor) at l2ipa: that page
+ * mapped in the shadow as for a read of its guest, and the 8 bytes read through its stage 2.
+ * False if its stage 2 refuses (*fsc its fault code) or the page is not the VM's RAM (*fsc 0). */
+bool nested_s2_fill_read(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, uint64_t *val, uint8_t *fsc);
 /* The guest hypervisor's stage 2 alone: the L1 IPA of l2ipa for that access, or false if its
  * tables refuse it (no fill). */
 bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,

@@ -22,11 +22,14 @@
  * (vdev/vpauth.c), so they are taken off (vcpu_hcr_off) while its guest runs without them.
  *
  * Beyond HCR_EL2: its CPTR_EL2.TFP/TCPAC, CNTHCTL_EL2.EL1PCTEN = 0 (its guest's physical counter
- * reads) and MDCR_EL2.TDE (its guest's debug exceptions, and the debug registers as TDA, TDOSA
- * and TDRA would) are put in the CPU's CPTR_EL2, CNTHCTL_EL2 and MDCR_EL2 while its guest runs
- * (nested_traps_cpu). HCR_EL2.TSC and HCD: vdev/nested.c. Not forwarded: TERR and TEA (RAS is
- * hidden, external aborts are elvisor's, core/mmio.c), FEAT_FGT's registers (hidden from the
- * VM, vdev/id_regs.c). */
+ * reads), MDCR_EL2.TDE (its guest's debug exceptions, and the debug registers as TDA, TDOSA
+ * and TDRA would) and MDCR_EL2.TDA (elvisor clears the CPU's while the VM's own debug registers
+ * are in the hardware, vdev/vdebug_regs.c) are put in the CPU's CPTR_EL2, CNTHCTL_EL2 and
+ * MDCR_EL2 while its guest runs (nested_traps_cpu). Its TDOSA, TDRA and TPM (and TPMCR, whose
+ * PMCR_EL0 TPM traps too) need nothing: elvisor's MDCR_EL2 always has them (core/vcpu.c
+ * MDCR_GUEST). HCR_EL2.TSC and HCD: vdev/nested.c. Not forwarded: FEAT_FGT's registers (hidden
+ * from the VM, vdev/id_regs.c). Moot: TERR and TEA, RES0 without FEAT_RAS, which the VM does not
+ * have (ID_AA64PFR0_EL1.RAS reads 0: its error records are UNDEFINED to it and to its guest). */
 #include "vdev/nested.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
@@ -321,7 +324,11 @@ static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctl
  * and CPACR_EL1 accesses (TCPAC) when its CPTR_EL2 does (TTA: elvisor's own, always); its
  * CNTHCTL_EL2 traps that guest's physical counter reads when its EL1PCTEN is clear (elvisor's
  * has it set: the counter is every VM's); its MDCR_EL2 takes that guest's debug exceptions to
- * EL2 (TDE, which also traps the debug registers) when its TDE is set. Set at the ERET into
+ * EL2 (TDE, which also traps the debug registers) when its TDE is set, and traps that guest's
+ * debug registers (TDA) when its TDA is: elvisor clears TDA while the VM's own debug registers
+ * are in the hardware, and its off leaves TDA set, elvisor's safe value (the next access of the
+ * VM traps and vdev/vdebug_regs.c settles again; puts run in part order, vdebug's first, so a
+ * restored "clear" could outlive the vCPU). Set at the ERET into
  * that guest and at a vCPU load while it runs; cleared at the switch back and whenever the vCPU
  * is put (TFP traps EL2's own FP/SIMD too: the FP registers of the next vCPU are switched with
  * it clear; nothing of elvisor's exit path uses them, and its guest's SIMD loads and stores
@@ -334,7 +341,8 @@ static uint8_t l2_cpu_of(const struct nested_vcpu *n, uint64_t cptr)
     uint64_t cnthctl = nested_cnthctl_nvhe(n);
     return (uint8_t)(((cptr & CPTR_EL2_TFP) ? NESTED_L2_TFP : 0) | ((cptr & CPTR_EL2_TCPAC) ? NESTED_L2_TCPAC : 0) |
                      ((cnthctl & CNTHCTL_EL2_EL1PCTEN) ? 0 : NESTED_L2_PCT) |
-                     ((n->el2.mdcr & MDCR_EL2_TDE) ? NESTED_L2_TDE : 0));
+                     ((n->el2.mdcr & MDCR_EL2_TDE) ? NESTED_L2_TDE : 0) |
+                     ((n->el2.mdcr & MDCR_EL2_TDA) ? NESTED_L2_TDA : 0));
 }
 
 void nested_traps_cpu(const struct nested_vcpu *n, bool on)
@@ -355,6 +363,8 @@ void nested_traps_cpu(const struct nested_vcpu *n, bool on)
         uint64_t m = sysreg_read(mdcr_el2);
         sysreg_write(mdcr_el2, on ? m | MDCR_EL2_TDE : m & ~MDCR_EL2_TDE);
     }
+    if ((f & NESTED_L2_TDA) && on)
+        sysreg_write(mdcr_el2, sysreg_read(mdcr_el2) | MDCR_EL2_TDA);
     isb();
 }
 

@@ -500,26 +500,29 @@ void vgic_maintenance(void)
     v->hw_flush.part[VCPU_HW_VGIC] = true;
 }
 
-/* While v's interface is lent (not loaded): an interrupt waits that v would take now,
- * pending, not active, enabled, its group enabled, above the priority mask it had. */
-bool vgic_irq_deliverable(struct vcpu *v)
+/* While v's interface is lent (not loaded): what the interrupts that wait for v to take them
+ * now (pending, not active, enabled, their group enabled, above the priority mask it had)
+ * raise, by their group (vgic.h). The search stops once both are found. */
+unsigned vgic_irq_deliverable(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
     unsigned pmr = (c->vmcr >> ICH_VMCR_VPMR_SHIFT) & 0xff; /* GICv3 layout; GICv2: unused */
-    bool found = false;
+    const unsigned both = VGIC_WAITS_IRQ | VGIC_WAITS_FIQ;
+    unsigned groups = 0;
     spin_lock(&g->lock);
-    for (uint32_t words = c->queued_words; words && !found; words &= words - 1) {
+    for (uint32_t words = c->queued_words; words && groups != both; words &= words - 1) {
         unsigned w = (unsigned)__builtin_ctz(words);
-        for (uint64_t m = c->queued[w]; m && !found; m &= m - 1) {
+        for (uint64_t m = c->queued[w]; m && groups != both; m &= m - 1) {
             uint32_t intid = vgic_slot_intid(w * 64 + (unsigned)__builtin_ctzl(m));
             const struct virq *q = vgic_irq(g, v->id, intid);
-            found = !q->active && vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q) &&
-                    (g->be->version == 2 || q->priority < pmr);
+            if (!q->active && vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q) &&
+                (g->be->version == 2 || q->priority < pmr))
+                groups |= q->group1 || g->be->version == 2 ? VGIC_WAITS_IRQ : VGIC_WAITS_FIQ;
         }
     }
     spin_unlock(&g->lock);
-    return found;
+    return groups;
 }
 
 bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)

@@ -55,10 +55,15 @@ void vgic_inject_edge(struct vm *vm, struct vcpu *v, uint32_t intid);
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level);
 
 /* For a guest hypervisor's guest that runs on v's list registers (vdev/nested_gic.c), while
- * v's interface is put (vgic_put, then vgic_load to take it back): whether an interrupt waits
- * that v would take now; whether intid is linked to a physical interrupt (its INTID in
- * *pintid); and intid deactivated by that guest through such a link. */
-bool vgic_irq_deliverable(struct vcpu *v);
+ * v's interface is put (vgic_put, then vgic_load to take it back): what the interrupts that
+ * wait for v to take them now would raise, by their group (0 for none): VGIC_WAITS_FIQ for
+ * Group 0 on GICv3 (one Security state: Group 0 is signalled as FIQ, IHI 0069H 4.6.1),
+ * VGIC_WAITS_IRQ for Group 1, and for every group on the GICv2 model (GICV_CTLR.FIQEn is not
+ * modelled: IRQ); whether intid is linked to a physical interrupt (its INTID in *pintid); and
+ * intid deactivated by that guest through such a link. */
+#define VGIC_WAITS_IRQ 1u
+#define VGIC_WAITS_FIQ 2u
+unsigned vgic_irq_deliverable(struct vcpu *v);
 bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid);
 void vgic_deactivate(struct vcpu *v, uint32_t intid);
 

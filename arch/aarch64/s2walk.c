@@ -15,6 +15,8 @@
 #define DESC_MEMATTR_MASK  REG_MASK(4, DESC_MEMATTR_SHIFT)
 #define DESC_S2AP_R        REG_BIT(6)
 #define DESC_S2AP_W        REG_BIT(7)
+#define DESC_SH_SHIFT      8
+#define DESC_SH_MASK       REG_MASK(2, DESC_SH_SHIFT)
 #define DESC_AF            REG_BIT(10)
 #define DESC_XN1           REG_BIT(54)      /* XN[1]: execute-never at every EL (XN[0] is FEAT_XNX) */
 #define DESC_OA_MASK       REG_MASK(36, 12) /* OA/next-level table address [47:12] */
@@ -121,6 +123,7 @@ void s2walk(uint64_t vtcr, uint64_t vttbr, uint64_t ipa, s2walk_read_fn read, vo
         res->w = (desc & DESC_S2AP_W) != 0;
         res->x = !(desc & DESC_XN1);
         res->memattr = (uint8_t)REG_GET(desc, DESC_MEMATTR);
+        res->sh = (uint8_t)REG_GET(desc, DESC_SH);
         return;
     }
 }

@@ -30,6 +30,7 @@ struct s2walk_result {
     uint64_t size;   /* bytes the leaf maps: 4 KiB, 2 MiB or 1 GiB */
     bool r, w, x;    /* S2AP[0], S2AP[1], !XN[1] */
     uint8_t memattr; /* MemAttr[3:0] of the leaf */
+    uint8_t sh;      /* SH[1:0] of the leaf (descriptor bits [9:8]) */
     unsigned reads;  /* descriptors read (at most 4 + 0: no loop can extend a walk) */
 };
 

@@ -1,11 +1,13 @@
-/* libFuzzer harness for arch/aarch64/s2walk.c.
+/* libFuzzer harness for arch/aarch64/s2walk.c and arch/aarch64/s1tables.c.
  *
  * The input is a VTCR_EL2, a VTTBR_EL2 and four input addresses (8 bytes each, little-endian),
  * then the guest's RAM: up to 16 pages at address 0, so that small table pointers land in it
  * and large ones do not. Every walk must read only 8-byte aligned descriptors, at most one per
  * level, and end either in a leaf whose output keeps the input's offset within the leaf's size
  * and whose base is the last descriptor's output address, or in a fault code whose level is the
- * level of the last read. A second walk must give the same result. */
+ * level of the last read. A second walk must give the same result. The same words as a TCR_EL1,
+ * TTBR0/1 and VAs for the stage 1 table walk (the shadow's fill before an AT is retried): at
+ * most four reads, none for S1T_NOWALK, the refused address the last read for S1T_REFUSED. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "arch/aarch64/regs/vtcr.h"
+#include "arch/aarch64/s1tables.h"
 #include "arch/aarch64/s2walk.h"
 
 #include "tests/host/check.h"
@@ -91,7 +94,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s2walk(vtcr, vttbr, ipa, ram_read, &m, &again);
         CHECK(r.ok == again.ok && r.fsc == again.fsc && r.level == again.level && r.out == again.out &&
               r.size == again.size && r.r == again.r && r.w == again.w && r.x == again.x &&
-              r.memattr == again.memattr && r.reads == again.reads);
+              r.memattr == again.memattr && r.sh == again.sh && r.reads == again.reads);
+
+        uint64_t refused = 0;
+        m.reads = 0;
+        int rc = s1tables_walk(vtcr, vttbr, vttbr ^ ipa, ipa, ram_read, &m, &refused);
+        CHECK(m.reads <= 4);
+        CHECK(rc == S1T_DONE || rc == S1T_REFUSED || rc == S1T_NOWALK);
+        if (rc == S1T_NOWALK)
+            CHECK(m.reads == 0);
+        if (rc == S1T_REFUSED)
+            CHECK(m.reads >= 1 && refused == m.last_addr && (refused >= m.size || m.size - refused < 8u));
+        if (rc == S1T_DONE)
+            CHECK(m.reads >= 1);
     }
     return 0;
 }

@@ -165,6 +165,7 @@ static void hostile_s2_l2_fault(void);
 static bool hostile_s2(void);
 static bool irq_mode;
 static void irq_at_el2(void);
+static void fiq_at_el2(void);
 static void run_l2(unsigned phase);
 static volatile unsigned l2_irqs, el2_irqs, l2_syncs;
 static volatile uint64_t l2_sync_esr;
@@ -181,6 +182,7 @@ static volatile uint64_t l2_sync_esr;
 #define ICH_VMCR_VENG1   (1UL << 1)
 #define ICH_VMCR_VPMR(p) ((uint64_t)(p) << 24)
 #define HCR_IMO          (1UL << 4)
+#define HCR_FMO          (1UL << 3)
 #define SGI_TO_VM        3 /* the VM's own interrupt, raised by its guest */
 
 static void resume_main(void)
@@ -198,6 +200,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     last_elr = sysreg_read(elr_el2);
     if (off == 0x480 && irq_mode) {
         irq_at_el2();
+        return;
+    }
+    if (off == 0x500 && irq_mode) {
+        fiq_at_el2();
         return;
     }
     if (off == 0x400 && s2_mode) {
@@ -401,6 +407,8 @@ static bool hostile_ctls(void)
            smc_call(0x84000000, 0, 0, 0) == 0x10001;
 }
 
+static bool hostile_at_s12(void);
+
 static int hostile(void)
 {
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
@@ -437,6 +445,8 @@ static int hostile(void)
     check(hostile_e2h(), "hostile_e2h_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_ctls(), "hostile_ctls_garbage", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
     check(hostile_s2(), "hostile_s2_device_tables_and_tlbis", "CurrentEL 0x%lx", (unsigned long)sysreg_read(CurrentEL));
+    check(hostile_at_s12(), "hostile_at_s12_garbage_stage2_faults", "CurrentEL 0x%lx",
+          (unsigned long)sysreg_read(CurrentEL));
 
     /* Its EL1 guest made of garbage: every EL1 register it has in the VNCR page. */
     sysreg_write(sctlr_el1, ~0UL);
@@ -711,6 +721,8 @@ static void s2_el2_setup(void)
     sysreg_write(hcr_el2, HCR_RW | HCR_VM);
 }
 
+static void stage2_at(void);
+
 static int stage2(void)
 {
     if (!s2_tables() || !s2_more_tables())
@@ -784,6 +796,7 @@ static int stage2(void)
     check(wrong == 0 && l2_pool_bad == 0 && d >= 2 * POOL_N - 64, "stage2_pool_reset_refills",
           "%u pages wrong, %lu read back wrong, %lu stage 2 aborts", wrong, (unsigned long)l2_pool_bad,
           (unsigned long)d);
+    stage2_at();
     check(unexpected == 0, "stage2_no_unexpected", "%u unexpected exceptions", unexpected);
     return guest_failures;
 }
@@ -1137,8 +1150,11 @@ static int l2smp(void)
 #define MAINT_PPI     25 /* the maintenance interrupt (the VM's GIC node) */
 #define L2_WAIT_US    2000000
 
-static volatile unsigned irq_phase, l2_unexpected;
+#define SGI_FIQ 5 /* the VM's Group 0 SGI, raised by its guest: a FIQ */
+
+static volatile unsigned irq_phase, l2_unexpected, el2_fiqs;
 static volatile uint64_t l2_iar[4], l2_waited_out, el2_iar, el2_spsr, el2_elr, el2_misr, el2_eisr;
+static volatile uint64_t el2_fiq_iar, el2_fiq_spsr;
 
 /* Its guest's EL1 vector: IRQs from the lent interface, acknowledged and ended there. */
 void el1_exception(struct guest_frame *f, uint64_t off);
@@ -1194,6 +1210,10 @@ void el1_irq_main(void)
         sysreg_write(icc_sgi1r_el1, (uint64_t)SGI_TO_VM << 24 | 1); /* this vCPU (Aff 0.0.0) */
         __asm__ volatile("isb");
         l2_wait(&el2_irqs, 1);
+    } else if (irq_phase == 5) {
+        sysreg_write(s3_0_c12_c11_7, (uint64_t)SGI_FIQ << 24 | 1); /* ICC_SGI0R_EL1: Group 0, this vCPU */
+        __asm__ volatile("isb");
+        l2_wait(&el2_fiqs, 1);
     } else if (irq_phase == 4) {
         l2_wait(&l2_irqs, ~0u); /* "hostile": take what comes for the time of a wait */
     } else {
@@ -1224,6 +1244,19 @@ static void irq_at_el2(void)
         sysreg_write(icc_eoir1_el1, iar);
     sysreg_write(ich_lr0_el2, 0); /* its guest's interrupt is done: no more maintenance */
     el2_irqs++;
+    resume_main();
+}
+
+/* Its FIQ vector from its guest (HCR_EL2.FMO): the VM's Group 0 interrupt, acknowledged and
+ * ended through the Group 0 registers of the VM's interface, loaded again. */
+static void fiq_at_el2(void)
+{
+    el2_fiq_spsr = last_spsr;
+    uint64_t iar = sysreg_read(s3_0_c12_c8_0); /* ICC_IAR0_EL1 */
+    el2_fiq_iar = iar;
+    if (iar < 1020)
+        sysreg_write(s3_0_c12_c8_1, iar); /* ICC_EOIR0_EL1 */
+    el2_fiqs++;
     resume_main();
 }
 
@@ -1278,6 +1311,24 @@ static int irqs(void)
     check(el2_irqs == 2 && el2_iar == MAINT_PPI && (el2_misr & ICH_MISR_EOI) && (el2_eisr & 1),
           "irq_maintenance_to_el2", "%u IRQs at EL2, IAR %lu, MISR 0x%lx, EISR 0x%lx", el2_irqs, (unsigned long)el2_iar,
           (unsigned long)el2_misr, (unsigned long)el2_eisr);
+
+    /* 5: the VM's Group 0 SGI (ICC_SGI0R_EL1 from its guest) with its FMO: a FIQ at virtual EL2
+     * (VBAR_EL2 + 0x500), acknowledged through ICC_IAR0_EL1; not at its IRQ vector. */
+    uintptr_t sgi = gicr_of(my_vcpu()) + GICR_SGI;
+    mmio_wr(sgi + GICD_IGROUPR, mmio_rd(sgi + GICD_IGROUPR) & ~(1u << SGI_FIQ));
+    gic_set_prio(SGI_FIQ, 0x80);
+    gic_enable(SGI_FIQ);
+    mmio_wr(gic.d + GICD_CTLR, 1u << 4 | 1u << 1 | 1u); /* ARE, EnableGrp1, EnableGrp0 */
+    sysreg_write(s3_0_c12_c12_6, 1);                    /* ICC_IGRPEN0_EL1 */
+    sysreg_write(ich_lr0_el2, 0);
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO);
+    unsigned irqs_before = el2_irqs;
+    run_l2(5);
+    gprintf("irq: Group 0 at EL2 from its guest: %u FIQs, IAR0 %lu, SPSR_EL2 0x%lx, %u IRQs\n", el2_fiqs,
+            (unsigned long)el2_fiq_iar, (unsigned long)el2_fiq_spsr, el2_irqs - irqs_before);
+    check(el2_fiqs == 1 && el2_fiq_iar == SGI_FIQ && (el2_fiq_spsr & 0xf) == 5 && el2_irqs == irqs_before,
+          "irq_vm_group0_fiq_to_el2", "%u FIQs at EL2, IAR0 %lu, SPSR_EL2 0x%lx, %u IRQs", el2_fiqs,
+          (unsigned long)el2_fiq_iar, (unsigned long)el2_fiq_spsr, el2_irqs - irqs_before);
     sysreg_write(hcr_el2, HCR_RW);
     check(l2_waited_out == 1 && l2_unexpected == 0 && unexpected == 0, "irq_no_unexpected",
           "waited out %lu, unexpected %u at EL1, %u at EL2", (unsigned long)l2_waited_out, l2_unexpected, unexpected);
@@ -1539,6 +1590,122 @@ static void vhe_at(void)
     sysreg_write(s3_5_c2_c0_0, (uint64_t)at_l1);
     check((par & PAR_F) && sysreg_read(vbar_el1) == (uint64_t)el2_vectors, "vhe_at_garbage_regime_faults",
           "PAR_EL1 0x%lx", (unsigned long)par);
+}
+
+/* ---- "stage2": its AT S12E* and AT S1E1R on a shadow not filled yet ------------------------ */
+
+/* Its guest's stage 1 (in its RAM, which its stage 2 maps 1:1): VA S12_VA a 2 MiB block at L2
+ * IPA X (its stage 2's window: Y, the UART, a read-only UART, nothing at page 20), S12_VA +
+ * 2 MiB one at X + 2 MiB (nothing in its stage 2), S12_VA + 4 MiB X read-only; its level 2
+ * table for VA 3 GiB at X + 20 pages, which its stage 2 does not map. */
+#define S12_VA       0x80000000UL
+#define S12_VA_TABLE 0xc0000000UL  /* its level 2 table where its stage 2 maps nothing */
+#define S12_VA_NONE  0x100000000UL /* nothing at stage 1 */
+#define PG_NONE      20
+#define PAR_S        (1UL << 9)
+#define PAR_PTW      (1UL << 8)
+#define PAR_SH(p)    (((p) >> 7) & 3)
+#define PAR_ATTR(p)  ((p) >> 56)
+static _Alignas(4096) uint64_t s12_l2[512];
+
+#define AT_S12(name, va)                                                \
+    ({                                                                  \
+        __asm__ volatile("at " name ", %0\n isb" ::"r"(va) : "memory"); \
+        sysreg_read(par_el1);                                           \
+    })
+
+static void s12_stage1(void)
+{
+    at_l1[2] = (uint64_t)s12_l2 | 3;
+    at_l1[3] = (S2_X + PG_NONE * 4096UL) | 3;
+    s12_l2[0] = S2_X | AT_BLOCK;
+    s12_l2[1] = (S2_X + (2UL << 20)) | AT_BLOCK;
+    s12_l2[2] = S2_X | AT_BLOCK | AT_AP_RO;
+    sysreg_write(mair_el1, 0xffUL); /* its guest's (E2H = 0: the VNCR page), Attr0 Normal write-back */
+    sysreg_write(tcr_el1, AT_TCR);
+    sysreg_write(ttbr0_el1, (uint64_t)at_l1);
+    sysreg_write(sctlr_el1, AT_SCTLR);
+    __asm__ volatile("dsb ish\n isb" ::: "memory");
+}
+
+static void stage2_at(void)
+{
+    s12_stage1();
+    sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+    /* Right after a TLBI of its stage 2 the shadow is empty: the walk's table pages are filled
+     * and the AT answers as its stage 2 says (before: a stage 2 fault on the walk). */
+    tlbi_s2();
+    uint64_t par = at_s1e1r(S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == S2_X, "at_s1e1r_fills_shadow_for_its_tables", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    par = at_s1e1r(S12_VA_TABLE);
+    check((par & PAR_F) && (par & PAR_S) && (par & PAR_PTW) && PAR_FST(par) == 0x07, "at_s1e1r_its_stage2_walk_fault",
+          "PAR_EL1 0x%lx", (unsigned long)par);
+    /* AT S12E*: both stages, PAR_EL1 as the architecture gives it. */
+    uint64_t y = s2_l3[0] & 0xfffffffff000UL;
+    par = AT_S12("s12e1r", S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == y && PAR_ATTR(par) == 0xff && PAR_SH(par) == 3, "at_s12e1r_both_stages",
+          "PAR_EL1 0x%lx, Y 0x%lx", (unsigned long)par, (unsigned long)y);
+    par = AT_S12("s12e1r", S12_VA + PG_UART * 4096UL);
+    check(!(par & PAR_F) && PAR_PA(par) == UART_IPA && PAR_ATTR(par) == 0x04 && PAR_SH(par) == 2,
+          "at_s12e1r_device_attrs_combined", "PAR_EL1 0x%lx", (unsigned long)par);
+    par = AT_S12("s12e1w", S12_VA + PG_URO * 4096UL);
+    check((par & PAR_F) && (par & PAR_S) && !(par & PAR_PTW) && PAR_FST(par) == 0x0f, "at_s12e1w_stage2_permission",
+          "PAR_EL1 0x%lx", (unsigned long)par);
+    par = AT_S12("s12e1r", S12_VA + PG_NONE * 4096UL);
+    uint64_t par2 = AT_S12("s12e1r", S12_VA + (2UL << 20) + 0x10);
+    check((par & PAR_F) && (par & PAR_S) && PAR_FST(par) == 0x07 && (par2 & PAR_F) && (par2 & PAR_S) &&
+              PAR_FST(par2) == 0x06,
+          "at_s12_stage2_translation_faults", "PAR_EL1 0x%lx, 0x%lx", (unsigned long)par, (unsigned long)par2);
+    par = AT_S12("s12e0w", S12_VA);
+    par2 = AT_S12("s12e1w", S12_VA + (4UL << 20));
+    uint64_t par3 = AT_S12("s12e1r", S12_VA_NONE);
+    check((par & PAR_F) && !(par & PAR_S) && PAR_FST(par) == 0x0e && (par2 & PAR_F) && !(par2 & PAR_S) &&
+              PAR_FST(par2) == 0x0e && (par3 & PAR_F) && !(par3 & PAR_S) && PAR_FST(par3) == 0x05,
+          "at_s12_stage1_faults_first", "PAR_EL1 0x%lx, 0x%lx, 0x%lx", (unsigned long)par, (unsigned long)par2,
+          (unsigned long)par3);
+    /* Its HCR_EL2.VM = 0: stage 1 alone, its output the L2 IPA. */
+    sysreg_write(hcr_el2, HCR_RW);
+    par = AT_S12("s12e1r", S12_VA + 0x123);
+    check(!(par & PAR_F) && PAR_PA(par) == S2_X, "at_s12e1r_without_vm_stage1_only", "PAR_EL1 0x%lx",
+          (unsigned long)par);
+    sysreg_write(sctlr_el1, SCTLR_L2);
+}
+
+/* Garbage stage 2 under AT S12E* and AT S1E1R: VTCR_EL2 all ones, VTTBR_EL2 beyond its RAM or
+ * at the UART, its guest's stage 1 off then on: every answer a fault in PAR_EL1, elvisor up. */
+static bool hostile_at_s12(void)
+{
+    static const uint64_t vtcr[] = { ~0UL, S2_VTCR, S2_VTCR, GARBAGE };
+    static const uint64_t vttbr[] = { GARBAGE, UART_IPA, 0xfffffffff000UL, 0 };
+    unsigned faults = 0, n = 0;
+    s12_l2[0] = S2_X | AT_BLOCK;
+    at_l1[2] = (uint64_t)s12_l2 | 3;
+    for (unsigned i = 0; i < sizeof(vtcr) / sizeof(vtcr[0]); i++) {
+        sysreg_write(vtcr_el2, vtcr[i]);
+        sysreg_write(vttbr_el2, vttbr[i]);
+        sysreg_write(hcr_el2, HCR_RW | HCR_VM);
+        sysreg_write(sctlr_el1, SCTLR_L2); /* its guest's stage 1 off: VA = IPA */
+        uint64_t p[5];
+        p[0] = AT_S12("s12e1r", 0x40000000UL);
+        p[1] = AT_S12("s12e0w", UART_IPA);
+        sysreg_write(mair_el1, 0xffUL);
+        sysreg_write(tcr_el1, AT_TCR);
+        sysreg_write(ttbr0_el1, (uint64_t)at_l1);
+        sysreg_write(sctlr_el1, AT_SCTLR);
+        p[2] = at_s1e1r(S12_VA);
+        p[3] = AT_S12("s12e1w", S12_VA);
+        sysreg_write(ttbr0_el1, GARBAGE);
+        p[4] = AT_S12("s12e1r", S12_VA);
+        for (unsigned k = 0; k < 5; k++, n++)
+            faults += (p[k] & PAR_F) != 0;
+        gprintf("hostile: AT S12 on garbage stage 2 %u: PAR_EL1 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n", i,
+                (unsigned long)p[0], (unsigned long)p[1], (unsigned long)p[2], (unsigned long)p[3],
+                (unsigned long)p[4]);
+    }
+    sysreg_write(sctlr_el1, 0);
+    sysreg_write(hcr_el2, HCR_RW);
+    return faults == n && (sysreg_read(CurrentEL) >> 2) == 2;
 }
 
 static int vhe(void)
@@ -1921,6 +2088,19 @@ static void cptr_mdcr(void)
     sysreg_write(mdcr_el2, 0);
     ok = trap_run(14, 0, false, 0, 0, 0);
     check(ok, "mdcr_clear_elvisors", "%u taken", traps_taken);
+    /* The VM uses its debug registers itself (the OS lock unlocked, a breakpoint value written
+     * at virtual EL2: elvisor loads them and clears its own MDCR_EL2.TDA): its TDA still sends
+     * its guest's MDSCR_EL1 read to it. */
+    sysreg_write(oslar_el1, 0);
+    sysreg_write(dbgbvr0_el1, 0x40000000UL);
+    sysreg_write(mdcr_el2, MDCR_TDA);
+    ok = trap_run(14, 0, true, EC_SYS64, SYS_ISS(2, 0, 0, 2, 2, 1), SYS_ISS_MASK);
+    uint64_t bvr = sysreg_read(dbgbvr0_el1);
+    check(ok && l2_got == TRAP_MARK && bvr == 0x40000000UL, "mdcr_tda_while_vm_uses_debug",
+          "ESR_EL2 0x%lx, DBGBVR0_EL1 0x%lx", (unsigned long)trap_esr, (unsigned long)bvr);
+    sysreg_write(mdcr_el2, 0);
+    sysreg_write(dbgbvr0_el1, 0);
+    sysreg_write(oslar_el1, 1);
 }
 
 /* Its HCR_EL2.TIDCP, TLOR, TDZ, CNTHCTL_EL2.EL1PCTEN and MDCR_EL2.TDE for its guest: each
@@ -1982,8 +2162,6 @@ static void more_controls(void)
 /* Its virtual IRQ (HCR_EL2.IMO + VI), FIQ (FMO + VF) and SError (AMO + VSE, VSESR_EL2's
  * syndrome) for its guest: taken at its guest's vector (VBAR_EL1 + 0x280, + 0x300, + 0x380),
  * which ends the run. */
-#define HCR_IMO   (1UL << 4)
-#define HCR_FMO   (1UL << 3)
 #define HCR_AMO   (1UL << 5)
 #define HCR_VF    (1UL << 6)
 #define HCR_VI    (1UL << 7)

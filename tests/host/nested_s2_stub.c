@@ -14,6 +14,15 @@ int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool
 {
     abort();
 }
+uint8_t nested_s2_walk(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
+                       struct s2walk_result *r)
+{
+    abort();
+}
+bool nested_s2_fill_read(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, uint64_t *val, uint8_t *fsc)
+{
+    abort();
+}
 bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec,
                          uint64_t *l1ipa)
 {

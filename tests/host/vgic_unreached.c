@@ -8,7 +8,7 @@
 void vgic_put(struct vcpu *v) { abort(); }
 void vgic_load(struct vcpu *v) { abort(); }
 void vgic_flush(struct vcpu *v) { abort(); }
-bool vgic_irq_deliverable(struct vcpu *v) { abort(); }
+unsigned vgic_irq_deliverable(struct vcpu *v) { abort(); }
 bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid) { abort(); }
 void vgic_deactivate(struct vcpu *v, uint32_t intid) { abort(); }
 void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level) { abort(); }

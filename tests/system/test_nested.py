@@ -5,10 +5,12 @@ an EL1 payload whose HVC it takes at its own vector and answers; hostile guest h
 neighbour VM running; a guest hypervisor with its own stage 2 runs its guest on elvisor's shadow
 stage 2 (remap, a stage 2 abort it answers, a remap after TLBI; its guest reaches the VM's UART
 through that stage 2; TLBIs by IPA and range drop only their pages; 2 MiB blocks; more pages than
-the shadow's budget); a guest hypervisor with its own
+the shadow's budget; its AT S12E* over that stage 2 and an AT S1E1R right after a TLBI, the
+shadow filled for its tables); a guest hypervisor with its own
 vGIC for its guest ("irq": elvisor lends it the GIC virtual interface) gives it an interrupt
 through a list register, takes the VM's own interrupt at VBAR_EL2 + 0x480 while its guest runs
-and the maintenance interrupt after its guest's EOI; a CPU without FEAT_NV2 refuses the VM in
+and the maintenance interrupt after its guest's EOI, and the VM's Group 0 SGI at its FIQ vector
+(FMO); a CPU without FEAT_NV2 refuses the VM in
 one line. A guest hypervisor with HCR_EL2.E2H = 1 ("vhe", FEAT_VHE) reaches its EL2 registers through
 the EL1 names and its guest's through the EL12 ones, takes its own EL0's SVC (TGE = 1) and its EL1
 guest's HVC (TGE = 0), and goes back to E2H = 0."""
@@ -26,7 +28,7 @@ VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_na
              "vhe_at_s1e2r_own_regime_flat", "vhe_at_garbage_regime_faults", "vhe_back_to_e2h0",
              "vhe_e2h0_hvc_own_vector", "vhe_at_e2h0_s1e1r_its_guests_regime", "vhe_no_unexpected")
 IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_vm_interrupt_to_el2",
-             "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_no_unexpected")
+             "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_vm_group0_fiq_to_el2", "irq_no_unexpected")
 
 
 def test_guest_hypervisor_runs_an_el1_guest():
@@ -52,6 +54,7 @@ TRAP_STEPS = ("traps_twi_wfi_to_el2", "traps_twe_clear_wfe_stays", "traps_tid2_c
               "traps_tpcp_dc_civac_to_el2", "traps_other_controls_not_taken", "traps_all_controls_at_once",
               "cptr_tfp_fp_to_el2", "cptr_tfp_clear_fp_runs", "cptr_tcpac_cpacr_to_el2",
               "cptr_tcpac_clear_cpacr_read", "mdcr_tda_mdscr_to_el2", "mdcr_tdosa_oslsr_to_el2", "mdcr_clear_elvisors",
+              "mdcr_tda_while_vm_uses_debug",
               "traps_tidcp_impdef_to_el2", "traps_tidcp_clear_undefined_at_its_guest", "traps_tlor_lorid_to_el2",
               "traps_tlor_clear_lorid_elvisors", "traps_tdz_dc_zva_to_el2", "traps_tdz_clear_dczid_dzp_0",
               "traps_el1pcten_cntpct_to_el2", "traps_el1pcten_set_cntpct_read", "mdcr_tde_brk_to_el2",
@@ -96,14 +99,17 @@ def test_hostile_guest_hypervisors_harm_nobody():
         for name in ("hostile_eret_el3_illegal", "hostile_eret_aarch32_illegal", "hostile_eret_tge_illegal",
                      "hostile_vncr_garbage_kept", "hostile_vmpidr_not_applied", "hostile_psci_still_answers",
                      "hostile_ich_garbage_lent", "hostile_e2h_garbage", "hostile_ctls_garbage",
-                     "hostile_s2_device_tables_and_tlbis",
+                     "hostile_s2_device_tables_and_tlbis", "hostile_at_s12_garbage_stage2_faults",
                      "victim_memory_intact", "stage2_l2_reads_through_remap", "stage2_l2_write_lands_in_y",
                      "stage2_abort_syndrome", "stage2_abort_hpfar_far", "stage2_abort_then_mapped",
                      "stage2_remap_after_tlbi", "stage2_l2_ran_every_phase", "stage2_tlbi_ipa_drops_only_that_page",
                      "stage2_tlbi_range_drops_only_its_pages", "stage2_block_mapped_whole",
                      "stage2_block_read_only_write_forwarded", "stage2_l2_reads_vm_uart", "stage2_l2_uart_isv0_decoded",
                      "stage2_l2_uart_read_only_write_forwarded", "stage2_l2_no_device_external_abort",
-                     "stage2_pool_reset_refills", "stage2_no_unexpected"):
+                     "stage2_pool_reset_refills", "at_s1e1r_fills_shadow_for_its_tables",
+                     "at_s1e1r_its_stage2_walk_fault", "at_s12e1r_both_stages", "at_s12e1r_device_attrs_combined",
+                     "at_s12e1w_stage2_permission", "at_s12_stage2_translation_faults", "at_s12_stage1_faults_first",
+                     "at_s12e1r_without_vm_stage1_only", "stage2_no_unexpected"):
             assert "TEST %s: PASS" % name in out, (name, out[-6000:])
         # The L2's writes to the VM's UART through its hypervisor's stage 2 reach that VM's
         # console; those through the read-only mapping do not.

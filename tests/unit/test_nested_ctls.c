@@ -215,8 +215,33 @@ static void test_cpu_registers(void **state)
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr);
 }
 
+/* Its MDCR_EL2.TDA while the VM's own debug registers are in the hardware (elvisor's TDA
+ * clear, vdev/vdebug_regs.c): set in the CPU's while its guest runs, at the entry and at a load;
+ * left set at the switch back and a put (the VM's next debug access traps and settles again). */
+static void test_cpu_tda(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    const uint64_t mdcr = MDCR_EL2_TPM | MDCR_EL2_TDOSA | MDCR_EL2_TDRA | 3; /* TDA clear: the VM debugs */
+    host_sysreg_write("mdcr_el2", mdcr);
+    nv.el2.cnthctl = PCTL;
+    nv.el2.mdcr = MDCR_EL2_TDA;
+    uint64_t set = 0;
+    nested_traps_enter(v, &nv, BASE, &set);
+    nv.at_el1 = true;
+    assert_int_equal(nv.l2_cpu, NESTED_L2_TDA);
+    assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
+    nested_traps_cpu(&nv, false); /* a put (vdebug's put set TDA before) */
+    assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
+    host_sysreg_write("mdcr_el2", mdcr); /* vdebug's load cleared it again */
+    nested_traps_cpu(&nv, true);         /* a load */
+    assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
+    nested_traps_leave(v, &nv);
+    assert_int_equal(nv.l2_cpu, 0);
+    assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
+}
+
 /* Hostile: every bit of its four registers set, or none: each decision is a yes or no on the
- * syndrome alone, and the CPU's registers get no bit but the four of NESTED_L2_*. */
+ * syndrome alone, and the CPU's registers get no bit but the five of NESTED_L2_*. */
 static void test_garbage_controls(void **state)
 {
     struct vcpu *v = &vm.vcpu[0];
@@ -230,10 +255,10 @@ static void test_garbage_controls(void **state)
     nested_traps_enter(v, &nv, ~0UL, &set);
     assert_int_equal(set & ~NESTED_TRAPS_ADDED, 0);
     assert_int_equal(host_sysreg_read("cnthctl_el2"), CNTHCTL_EL2_EL1PCTEN); /* its EL1PCTEN is set */
-    assert_int_equal(host_sysreg_read("mdcr_el2"), MDCR_EL2_TDE);
+    assert_int_equal(host_sysreg_read("mdcr_el2"), MDCR_EL2_TDE | MDCR_EL2_TDA);
     assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP | CPTR_EL2_TCPAC);
     nested_traps_leave(v, &nv);
-    assert_int_equal(host_sysreg_read("mdcr_el2"), 0);
+    assert_int_equal(host_sysreg_read("mdcr_el2"), MDCR_EL2_TDA); /* TDA left set: elvisor's safe value */
     assert_int_equal(host_sysreg_read("cptr_el2"), 0);
     for (unsigned ec = 0; ec < 64; ec++) {
         struct nested_ctls c = { ~0UL, ~0UL, ~0UL, ~0UL }, z = { 0, 0, 0, 0 };
@@ -243,7 +268,8 @@ static void test_garbage_controls(void **state)
 }
 
 /* Which AT an encoding is: S1E1R/W, S1E0R/W, S1E1RP/WP on its guest's regime, S1E2R/W on its
- * own; none of S12E*, S1E1A, S1E2A or the unallocated ones. */
+ * own, S12E1R/W and S12E0R/W two stages whose first is S1E1R/W, S1E0R/W of its guest's regime;
+ * none of S1E1A, S1E2A or the unallocated ones. */
 static void test_at_op(void **state)
 {
     struct sysreg_access a = { .op0 = 1, .crn = 7 };
@@ -261,10 +287,10 @@ static void test_at_op(void **state)
         { 0, 9, 1, GUEST_AT_S1E1WP, false },
         { 4, 8, 0, GUEST_AT_S1E1R, true },
         { 4, 8, 1, GUEST_AT_S1E1W, true },
-        { 4, 8, 4, -1, true },
-        { 4, 8, 5, -1, true },
-        { 4, 8, 6, -1, true },
-        { 4, 8, 7, -1, true },
+        { 4, 8, 4, NESTED_AT_S12 | GUEST_AT_S1E1R, false }, /* S12E1R: stage 1 of its guest's regime */
+        { 4, 8, 5, NESTED_AT_S12 | GUEST_AT_S1E1W, false },
+        { 4, 8, 6, NESTED_AT_S12 | GUEST_AT_S1E0R, false },
+        { 4, 8, 7, NESTED_AT_S12 | GUEST_AT_S1E0W, false },
         { 0, 9, 2, -1, false },
         { 4, 9, 2, -1, true },
         { 0, 8, 4, -1, false },
@@ -300,15 +326,11 @@ static void test_at_par(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_tidcp, setup),
-        cmocka_unit_test_setup(test_tlor, setup),
-        cmocka_unit_test_setup(test_tdz, setup),
-        cmocka_unit_test_setup(test_el1pcten, setup),
-        cmocka_unit_test_setup(test_tde, setup),
-        cmocka_unit_test_setup(test_cpu_registers, setup),
-        cmocka_unit_test_setup(test_garbage_controls, setup),
-        cmocka_unit_test_setup(test_at_op, setup),
-        cmocka_unit_test_setup(test_at_par, setup),
+        cmocka_unit_test_setup(test_tidcp, setup),   cmocka_unit_test_setup(test_tlor, setup),
+        cmocka_unit_test_setup(test_tdz, setup),     cmocka_unit_test_setup(test_el1pcten, setup),
+        cmocka_unit_test_setup(test_tde, setup),     cmocka_unit_test_setup(test_cpu_registers, setup),
+        cmocka_unit_test_setup(test_cpu_tda, setup), cmocka_unit_test_setup(test_garbage_controls, setup),
+        cmocka_unit_test_setup(test_at_op, setup),   cmocka_unit_test_setup(test_at_par, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,7 +76,8 @@ void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 void vgic_put(struct vcpu *v) { vgic_puts++; }
 void vgic_load(struct vcpu *v) { vgic_loads++; }
 void vgic_flush(struct vcpu *v) { vgic_flushes++; }
-bool vgic_irq_deliverable(struct vcpu *v) { return irq_waits; }
+static unsigned irq_groups = VGIC_WAITS_IRQ; /* what waits raises (its group), with irq_waits */
+unsigned vgic_irq_deliverable(struct vcpu *v) { return irq_waits ? irq_groups : 0; }
 bool vgic_hw_link(struct vcpu *v, uint32_t intid, uint32_t *pintid)
 {
     *pintid = 27;
@@ -1042,6 +1043,15 @@ static void test_nested_gic_regs(void **state)
     assert_false(mrs(v0, SYSREG(3, 4, 12, 11, 1), &val));
 }
 
+/* v0 at virtual EL2 with a GIC of four list registers and its VBAR_EL2 at 0x40081000. */
+static struct nested_vcpu *make_nested_gic(void)
+{
+    make_nested();
+    host_sysreg_write("ich_vtr_el2", REG_FIELD(4, ICH_VTR_PREBITS_SHIFT) | 3);
+    assert_true(msr(v0, VBAR_EL2_ENC, 0x40081000));
+    return &nested_state.cpu[0];
+}
+
 /* Its EL1 guest under HCR_EL2.IMO gets the CPU's GIC interface loaded with the guest
  * hypervisor's list registers (a HW link to the VM's timer INTID kept as the physical one, any
  * other HW link turned into an EOI request), ICH_HCR_EL2 without its trap bits; what the guest
@@ -1049,11 +1059,8 @@ static void test_nested_gic_regs(void **state)
  * that waits sends the vCPU to virtual EL2's IRQ vector with the VM's interface back. */
 static void test_nested_gic_lend(void **state)
 {
-    make_nested();
-    struct nested_vcpu *n = &nested_state.cpu[0];
+    struct nested_vcpu *n = make_nested_gic();
     uint64_t *vncr = n->vncr;
-    host_sysreg_write("ich_vtr_el2", REG_FIELD(4, ICH_VTR_PREBITS_SHIFT) | 3);
-    assert_true(msr(v0, VBAR_EL2_ENC, 0x40081000));
     vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW | HCR_EL2_IMO;
     const uint64_t lr0 = ICH_LR_HW | REG_FIELD(27, ICH_LR_PINTID_SHIFT) | ICH_LR_PENDING | ICH_LR_GROUP | 27;
     const uint64_t lr1 = ICH_LR_HW | REG_FIELD(40, ICH_LR_PINTID_SHIFT) | ICH_LR_ACTIVE | ICH_LR_GROUP | 33;
@@ -1122,6 +1129,54 @@ static void test_nested_gic_lend(void **state)
     vncr[VNCR_ICH_HCR_EL2 / 8] = ICH_HCR_EN | ICH_HCR_UIE;
     assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
     assert_int_equal(maint_level, 1);
+}
+
+/* The VM's Group 0 interrupt while its guest runs on the lent interface: with its FMO, taken at
+ * virtual EL2's FIQ vector (+ 0x500); without, it waits (its guest keeps running: the VM's list
+ * registers are not loaded); Group 1 with it still goes to the IRQ vector; both with FMO: FIQ. */
+static void test_nested_group0_fiq(void **state)
+{
+    struct nested_vcpu *n = make_nested_gic();
+    uint64_t *vncr = n->vncr;
+    static const struct {
+        uint64_t hcr;
+        unsigned groups;
+        uint64_t vector; /* 0: its guest runs on */
+    } t[] = {
+        { HCR_EL2_RW | HCR_EL2_IMO | HCR_EL2_FMO, VGIC_WAITS_FIQ, 0x500 },
+        { HCR_EL2_RW | HCR_EL2_IMO, VGIC_WAITS_FIQ, 0 },
+        { HCR_EL2_RW | HCR_EL2_IMO, VGIC_WAITS_FIQ | VGIC_WAITS_IRQ, 0x480 },
+        { HCR_EL2_RW | HCR_EL2_IMO | HCR_EL2_FMO, VGIC_WAITS_FIQ | VGIC_WAITS_IRQ, 0x500 },
+        { HCR_EL2_RW | HCR_EL2_IMO | HCR_EL2_FMO, VGIC_WAITS_IRQ, 0x480 },
+    };
+    for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        vncr[VNCR_HCR_EL2 / 8] = t[i].hcr;
+        host_sysreg_write("elr_el1", 0x40090000);
+        host_sysreg_write("spsr_el1", PSR_M_EL1h);
+        assert_int_equal(nested_eret(v0, ESR_ERET), EXIT_RESUME);
+        assert_true(n->at_el1);
+        irq_waits = true;
+        irq_groups = t[i].groups;
+        v0->regs.pc = 0x40090040;
+        nested_hw_ops.flush(v0);
+        if (t[i].vector) {
+            assert_false(n->at_el1);
+            assert_int_equal(v0->regs.pc, 0x40081000 + t[i].vector);
+            assert_int_equal(host_sysreg_read("elr_el1"), 0x40090040);
+        } else {
+            assert_true(n->at_el1);
+            assert_true(n->gic_lent);
+            assert_int_equal(v0->regs.pc, 0x40090040);
+            /* A Group 1 interrupt then takes it to the IRQ vector, the Group 0 one with it. */
+            irq_groups = VGIC_WAITS_FIQ | VGIC_WAITS_IRQ;
+            nested_hw_ops.flush(v0);
+            assert_false(n->at_el1);
+            assert_int_equal(v0->regs.pc, 0x40081000 + 0x480);
+        }
+        assert_false(n->gic_lent);
+        irq_waits = false;
+        irq_groups = VGIC_WAITS_IRQ;
+    }
 }
 
 /* ERET to its EL1 guest switches context; an HVC there comes back to VBAR_EL2 + 0x400 with
@@ -1635,7 +1690,8 @@ static void test_nested_own_lines(void **state)
 /* Its AT instructions at virtual EL2 (vdev/nested_at.c): AT S1E2R on its own regime as the CPU
  * holds it, AT S1E1R/S1E0W/S1E1RP on its guest's from the VNCR page (NV1 off, the CPU's EL1
  * registers and HCR_EL2 back after, the TLB flushed), PAR_EL1 the CPU's answer; a fault of
- * elvisor's stage 2 an External abort on the walk; S12E1R and any AT of its guest UNDEFINED. */
+ * elvisor's stage 2 an External abort on the walk; S12E0W and S12E1R as their stage 1 where it
+ * faults or its HCR_EL2.VM is 0; any AT of its guest UNDEFINED. */
 #define AT_ENC(op1, crm, op2) SYSREG(1, op1, 7, crm, op2)
 static void test_nested_at(void **state)
 {
@@ -1682,9 +1738,20 @@ static void test_nested_at(void **state)
     assert_int_equal(at_vttbr, 0x5678);
     assert_int_equal(host_sysreg_read("vttbr_el2"), 0x1234);
     assert_int_equal(host_sysreg_read("par_el1"), at_answer);
-    /* Not emulated: S12E1R; and nothing from its guest. */
+    /* AT S12E0W: stage 1 as S1E0W of its guest's regime; a stage 1 fault is the answer (no
+     * stage 2 walk); with its HCR_EL2.VM = 0 a success is too (stage 1 alone). */
+    at_answer = PAR_EL1_F | PAR_EL1_RES1_F | (0x0fu << 1);
+    assert_true(msr(v0, AT_ENC(4, 8, 7), 0x5000));
+    assert_int_equal(at_op, 3); /* S1E0W */
+    assert_int_equal(at_ttbr0, 0x40500000);
+    assert_int_equal(host_sysreg_read("par_el1"), at_answer);
+    n->vncr[VNCR_HCR_EL2 / 8] = HCR_EL2_RW;
+    at_answer = 0x40a00f80;
+    assert_true(msr(v0, AT_ENC(4, 8, 4), 0x5000)); /* AT S12E1R */
+    assert_int_equal(at_op, 0);                    /* S1E1R */
+    assert_int_equal(host_sysreg_read("par_el1"), 0x40a00f80);
+    /* Nothing from its guest. */
     unsigned calls = at_calls;
-    assert_false(msr(v0, AT_ENC(4, 8, 4), 0x4000));
     n->at_el1 = true;
     assert_false(msr(v0, AT_ENC(0, 8, 0), 0x4000));
     n->at_el1 = false;
@@ -1992,6 +2059,7 @@ int main(void)
         cmocka_unit_test_setup(test_nested_el2_regs, setup),
         cmocka_unit_test_setup(test_nested_gic_regs, setup),
         cmocka_unit_test_setup(test_nested_gic_lend, setup),
+        cmocka_unit_test_setup(test_nested_group0_fiq, setup),
         cmocka_unit_test_setup(test_nested_eret_and_hvc, setup),
         cmocka_unit_test_setup(test_nested_vhe, setup),
         cmocka_unit_test_setup(test_unknown_is_undefined, setup),

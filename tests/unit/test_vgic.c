@@ -13,6 +13,7 @@
 #include "vdev/vgic_priv.h"
 #include "vdev/vcpu_hw_table.h"
 #include "vdev/vtimer.h"
+#include "arch/aarch64/regs/ich.h"
 #include "arch/aarch64/regs/timer.h"
 #include "arch/aarch64/esr.h"
 #include "tests/host/stubs.h"
@@ -578,6 +579,42 @@ static void test_v3_sgi_routing(void **state)
     assert_false(vgic_sysreg(&vm.vcpu[0], &a, 0));
 }
 
+/* While the interface is lent (put, a guest hypervisor's guest on it): what waits for the vCPU
+ * raises, each interrupt by its own group (IGROUPR: Group 0 a FIQ, Group 1 an IRQ); none of a
+ * disabled group, none below the priority mask the vCPU had. */
+static void test_deliverable_groups(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp0_en = g->grp1_en = true;
+    vgic_regs_access(g, 0, 0x080, 4, true, &(uint64_t){ ~(1UL << 3) }, 0, 32); /* SGI 3 in Group 0 */
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
+    vgic_regs_access(g, 0, 0x400 + 3, 1, true, &(uint64_t){ 0x80 }, 0, 32);
+    vgic_regs_access(g, 0, 0x400 + 4, 1, true, &(uint64_t){ 0x80 }, 0, 32);
+    vgic_put(v);
+    g->cpu[0].vmcr = 0xf0u << ICH_VMCR_VPMR_SHIFT;
+    assert_int_equal(vgic_irq_deliverable(v), 0);
+    vgic_send_sgi(g, 1, 0, 3, false);
+    assert_int_equal(vgic_irq_deliverable(v), VGIC_WAITS_FIQ);
+    vgic_send_sgi(g, 1, 0, 4, true);
+    assert_int_equal(vgic_irq_deliverable(v), VGIC_WAITS_FIQ | VGIC_WAITS_IRQ);
+    g->grp0_en = false;
+    assert_int_equal(vgic_irq_deliverable(v), VGIC_WAITS_IRQ);
+    g->grp0_en = true;
+    g->cpu[0].vmcr = 0x80u << ICH_VMCR_VPMR_SHIFT; /* both at 0x80: masked */
+    assert_int_equal(vgic_irq_deliverable(v), 0);
+}
+
+/* The GICv2 model: a Group 0 interrupt raises an IRQ (GICV_CTLR.FIQEn is not modelled). */
+static void test_deliverable_v2_group0_irq(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0];
+    g->grp0_en = true;
+    vgic_regs_access(g, 0, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
+    vgic_put(v);
+    vgic_send_sgi(g, 1, 0, 3, false);
+    assert_int_equal(vgic_irq_deliverable(v), VGIC_WAITS_IRQ);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +634,8 @@ int main(void)
         cmocka_unit_test_setup(test_register_arrays, setup),
         cmocka_unit_test_setup(test_v2_targets_and_sgis, setup_v2),
         cmocka_unit_test_setup(test_v3_sgi_routing, setup),
+        cmocka_unit_test_setup(test_deliverable_groups, setup),
+        cmocka_unit_test_setup(test_deliverable_v2_group0_irq, setup_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

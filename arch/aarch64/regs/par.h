@@ -17,5 +17,13 @@
 #define PAR_FST_EXT_WALK(level) (0x14u | ((level)&3u))
 #define PAR_EL1_PA_SHIFT        12 /* on success, PA[47:12] is the output address */
 #define PAR_EL1_PA_MASK         REG_MASK(36, PAR_EL1_PA_SHIFT)
+/* With F = 0: the memory attributes of the result (D24.2 PAR_EL1, "PAR_EL1.F is 0"). */
+#define PAR_EL1_SH_SHIFT   7 /* SH[8:7]: 0b00 Non-shareable, 0b10 Outer, 0b11 Inner Shareable */
+#define PAR_EL1_SH_MASK    REG_MASK(2, PAR_EL1_SH_SHIFT)
+#define PAR_EL1_ATTR_SHIFT 56 /* ATTR[63:56]: as a MAIR_ELx attribute byte */
+#define PAR_EL1_ATTR_MASK  REG_MASK(8, PAR_EL1_ATTR_SHIFT)
+#define PAR_SH_NONE        0u
+#define PAR_SH_OUTER       2u
+#define PAR_SH_INNER       3u
 
 #endif

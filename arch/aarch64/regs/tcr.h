@@ -30,10 +30,11 @@
 
 #define TCR_EL2_T0SZ_SHIFT  0 /* T0SZ[5:0]: input address size is 64 - T0SZ bits */
 #define TCR_EL2_T0SZ_MASK   REG_MASK(6, TCR_EL2_T0SZ_SHIFT)
-#define TCR_EL2_IRGN0_SHIFT 8           /* IRGN0[9:8], TCR_RGN_* */
-#define TCR_EL2_ORGN0_SHIFT 10          /* ORGN0[11:10], TCR_RGN_* */
-#define TCR_EL2_SH0_SHIFT   12          /* SH0[13:12], TCR_SH_* */
-#define TCR_EL2_TG0_SHIFT   14          /* TG0[15:14], TCR_TG0_* */
+#define TCR_EL2_IRGN0_SHIFT 8  /* IRGN0[9:8], TCR_RGN_* */
+#define TCR_EL2_ORGN0_SHIFT 10 /* ORGN0[11:10], TCR_RGN_* */
+#define TCR_EL2_SH0_SHIFT   12 /* SH0[13:12], TCR_SH_* */
+#define TCR_EL2_TG0_SHIFT   14 /* TG0[15:14], TCR_TG0_* */
+#define TCR_EL2_TG0_MASK    REG_MASK(2, TCR_EL2_TG0_SHIFT)
 #define TCR_EL2_PS_SHIFT    16          /* PS[18:16], TCR_PS_* */
 #define TCR_EL2_TBI         REG_BIT(20) /* top byte ignored */
 #define TCR_EL2_HA          REG_BIT(21) /* FEAT_HAFDBS: hardware Access flag */
@@ -47,17 +48,22 @@
 /* TCR_EL1 (D24.2 TCR_EL1), the fields a guest hypervisor's TCR_EL2 maps to when its EL2 regime
  * runs as the EL1&0 regime (vdev/nested.c): T0SZ, IRGN0, ORGN0, SH0 and TG0 sit where TCR_EL2
  * has them; the others move. */
-#define TCR_EL1_LOW_SAME  REG_MASK(16, 0) /* [15:0]: T0SZ..TG0 as in TCR_EL2 (bits 6, 7 RES0 there) */
-#define TCR_EL1_EPD1      REG_BIT(23)     /* no walks from TTBR1_EL1 */
-#define TCR_EL1_TG1_SHIFT 30              /* TG1[31:30] */
-#define TCR_EL1_TG1_4K    2
-#define TCR_EL1_IPS_SHIFT 32 /* IPS[34:32], TCR_PS_* */
-#define TCR_EL1_TBI0      REG_BIT(37)
-#define TCR_EL1_HA        REG_BIT(39)
-#define TCR_EL1_HD        REG_BIT(40)
-#define TCR_EL1_HPD0      REG_BIT(41)
-#define TCR_EL1_TBID0     REG_BIT(51)
-#define TCR_EL1_TCMA0     REG_BIT(57)
-#define TCR_EL1_DS        REG_BIT(59)
+#define TCR_EL1_LOW_SAME   REG_MASK(16, 0) /* [15:0]: T0SZ..TG0 as in TCR_EL2 (bits 6, 7 RES0 there) */
+#define TCR_EL1_EPD0       REG_BIT(7)      /* no walks from TTBR0_EL1 */
+#define TCR_EL1_T1SZ_SHIFT 16              /* T1SZ[21:16]: TTBR1_EL1's input address size 64 - T1SZ */
+#define TCR_EL1_T1SZ_MASK  REG_MASK(6, TCR_EL1_T1SZ_SHIFT)
+#define TCR_EL1_EPD1       REG_BIT(23) /* no walks from TTBR1_EL1 */
+#define TCR_EL1_TG1_MASK   REG_MASK(2, TCR_EL1_TG1_SHIFT)
+#define TCR_EL1_TG1_SHIFT  30 /* TG1[31:30] */
+#define TCR_EL1_TG1_4K     2
+#define TCR_EL1_IPS_SHIFT  32 /* IPS[34:32], TCR_PS_* */
+#define TCR_EL1_TBI0       REG_BIT(37)
+#define TCR_EL1_TBI1       REG_BIT(38)
+#define TCR_EL1_HA         REG_BIT(39)
+#define TCR_EL1_HD         REG_BIT(40)
+#define TCR_EL1_HPD0       REG_BIT(41)
+#define TCR_EL1_TBID0      REG_BIT(51)
+#define TCR_EL1_TCMA0      REG_BIT(57)
+#define TCR_EL1_DS         REG_BIT(59)
 
 #endif
