@@ -532,7 +532,7 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr)
 static int nested_attach(struct vm *vm)
 {
     struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
-    vm->s2_watch = vm->cfg.virtual_el2 ? &shadows_watch : NULL;
+    vm->s2_watch = NULL; /* until its shadows exist */
     if (!vm->cfg.virtual_el2) {
         for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
             vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_NESTED, false);
@@ -566,12 +566,14 @@ static int nested_attach(struct vm *vm)
         vcpu_boot(&vm->vcpu[i], &s->cpu[i]);
         nested_s2_attach(vm, &s->cpu[i].s2, s->s2pool + (uint64_t)i * NESTED_SHADOW_PAGES * PA_PAGE_SIZE, i);
     }
+    vm->s2_watch = &shadows_watch;
     return 0;
 }
 
 static void nested_release(struct vm *vm)
 {
     struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    vm->s2_watch = NULL; /* its shadows' pool goes */
     if (s && s->pages) {
         page_free(s->pages, s->nr_pages);
         s->pages = 0;

@@ -499,7 +499,7 @@ static int hostile(void)
 #define SHMRO_AT    0x10110000UL /* the read-only one's, in 0x10100000 + 1 MiB */
 #define PCI_BAR2    0x18
 #define PCI_COMMAND 0x04
-#define POOL_N   200 /* L2 pages of the pool test, each in its own 2 MiB: ~3 budgets of 64 tables */
+#define POOL_N      200 /* L2 pages of the pool test, each in its own 2 MiB: ~3 budgets of 64 tables */
 
 static _Alignas(4096) uint64_t s2_l1[512], s2_l2[512], s2_l3[512], s2_l2z[512], s2_l2p[512], s2_l3p[512];
 static _Alignas(4096) volatile uint64_t page_y[512], page_y2[512], page_y3[512];
@@ -596,10 +596,10 @@ void el1_s2_main(void)
     l2_shm2 = win[2];
     volatile uint64_t *wro = (volatile uint64_t *)(S2_X + PG_SHMRO * 4096UL);
     l2_shmro = wro[0];
-    wro[1] = 0xbad; /* read-only in the VM's stage 2: an external abort at EL2, skipped */
-    l2_mark();      /* 6: its hypervisor moves BAR2 away: elvisor unmaps the window's old place */
+    wro[1] = 0xbad;       /* read-only in the VM's stage 2: an external abort at EL2, skipped */
+    l2_mark();            /* 6: its hypervisor moves BAR2 away: elvisor unmaps the window's old place */
     l2_shm_gone = win[0]; /* an IPA of the bar-window with nothing: an external abort here at EL1 */
-    l2_mark();          /* 7: BAR2 back */
+    l2_mark();            /* 7: BAR2 back */
     l2_shm_back = win[3];
     __asm__ volatile("hvc #2" ::: "memory");
 }
@@ -868,8 +868,8 @@ static int stage2(void)
 /* 24..27: L1 IPAs where this VM's stage 2 maps nothing, outside its RAM and devices (where
  * another VM's flash, ivshmem window and RAM sit, just below and just past its RAM): never
  * mapped through, each access an external abort at EL2. */
-#define PG_NOS2   24
-#define NOS2_N    4
+#define PG_NOS2 24
+#define NOS2_N  4
 static const uint64_t nos2_ipa[NOS2_N] = { 0x0UL, 0x10010000UL, 0x3ffff000UL, 0x41000000UL };
 
 static volatile unsigned hs2_forwarded, hs2_l2_faults;
@@ -1096,7 +1096,7 @@ static int s2smp(void)
     smp_go = 1;
     bool mid = smp_wait(&smp_l2_mid);
     s2_l3[0] = (uint64_t)page_y2 | S2_RAM_ATTRS | S2_PAGE; /* X now shows Y2 */
-    sysreg_write(vttbr_el2, (uint64_t)s2_l1); /* VMID 0, vCPU 1's */
+    sysreg_write(vttbr_el2, (uint64_t)s2_l1);              /* VMID 0, vCPU 1's */
     tlbi_ipa(S2_X >> 12);
     smp_go2 = 1;
     bool mid2 = mid && smp_wait(&smp_l2_mid2);
