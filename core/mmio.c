@@ -1,6 +1,7 @@
 #include "core/mmio.h"
 #include "core/mmio_decode.h"
 #include "core/console.h"
+#include "core/stage2.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
@@ -47,11 +48,12 @@ int mmio_dispatch(struct vcpu *v, uint64_t ipa, unsigned size, int write, uint64
 }
 
 #if CONFIG_NESTED
-bool mmio_is_device(const struct vm *vm, uint64_t ipa)
+bool mmio_is_device(struct vm *vm, uint64_t ipa)
 {
+    struct stage2_leaf leaf;
     for (unsigned i = 0; i < vm->nr_mmio; i++)
         if (region_holds(&vm->mmio[i], ipa, 1))
-            return true;
+            return !vm->mmio[i].ops->stage2_inside || !stage2_lookup(vm, ipa, &leaf);
     return false;
 }
 #endif

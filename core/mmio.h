@@ -25,8 +25,9 @@ struct mmio_xlate {
 };
 
 #if CONFIG_NESTED /* their one user: a guest hypervisor's shadow stage 2 (docs/nested.md) */
-/* Whether ipa is in one of vm's emulated windows (a device mmio_dispatch reaches). */
-bool mmio_is_device(const struct vm *vm, uint64_t ipa);
+/* Whether the VM's access at ipa reaches one of its emulated windows (a device mmio_dispatch
+ * reaches): in a window and not mapped by its stage 2 there. */
+bool mmio_is_device(struct vm *vm, uint64_t ipa);
 
 /* A data abort of v whose access, translated through x's stage, is at vm_ipa of the VM's IPA
  * space (one of its devices): emulated as mmio_abort does (ISV=1 syndrome, or the instruction

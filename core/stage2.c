@@ -31,22 +31,50 @@ static const struct pt_ops s2_ops = {
     .sync = s2_sync,
 };
 
+/* A map may free tables again (its rollback on PT_E_NOMEM): under the lock stage2_lookup takes. */
+static int map_locked(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, uint64_t attrs)
+{
+    spin_lock(&vm->s2_lock);
+    int err = pt_map(&vm->s2, ipa, pa, size, attrs, 0);
+    spin_unlock(&vm->s2_lock);
+    return err;
+}
+
 int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
 {
-    return pt_map(&vm->s2, ipa, pa, size, PT_S2_DEVICE, 0);
+    return map_locked(vm, ipa, pa, size, PT_S2_DEVICE);
 }
 
 int stage2_map_shared(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, bool read_only)
 {
     /* S2AP RO (Arm ARM D8.4.5) for a read-only peer; XN: nobody runs code from a mailbox. */
-    return pt_map(&vm->s2, ipa, pa, size, (read_only ? PT_S2_RAM_RO : PT_S2_RAM) | PT_S2_XN, 0);
+    return map_locked(vm, ipa, pa, size, (read_only ? PT_S2_RAM_RO : PT_S2_RAM) | PT_S2_XN);
+}
+
+bool stage2_lookup(struct vm *vm, uint64_t ipa, struct stage2_leaf *leaf)
+{
+    uint64_t pa = 0, attrs = 0;
+    int level = 3;
+    spin_lock(&vm->s2_lock);
+    int rc = pt_walk(&vm->s2, ipa & ~(PT_PAGE_SIZE - 1), &pa, &attrs, &level);
+    spin_unlock(&vm->s2_lock);
+    if (rc != PT_OK)
+        return false;
+    leaf->pa = pa;
+    leaf->attrs = attrs;
+    leaf->size = PT_LEVEL_SIZE(level);
+    return true;
 }
 
 int stage2_unmap(struct vm *vm, uint64_t ipa, uint64_t size)
 {
+    spin_lock(&vm->s2_lock);
+    if (vm->s2_watch)
+        vm->s2_watch->unmapping(vm, ipa, size);
     vm->s2_unmapping = true;
     int err = pt_unmap(&vm->s2, ipa, size);
     vm->s2_unmapping = false;
+    spin_unlock(&vm->s2_lock);
     if (vm->s2_smmu_stale) {
         vm->s2_smmu_stale = false;
         pci_assign_s2_changed(vm);

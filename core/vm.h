@@ -45,6 +45,9 @@ struct mmio_ops {
      * the access an external abort in the guest. */
     int (*read)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t *val);
     int (*write)(struct vcpu *v, void *dev, uint64_t off, unsigned size, uint64_t val);
+    /* Parts of the window may be mapped in the VM's stage 2 (ivshmem's BAR2): there the VM's
+     * accesses never trap, so they reach no device (mmio_is_device). */
+    bool stage2_inside;
 };
 
 #define MMIO_OPS_RETRY 1
@@ -120,6 +123,8 @@ static inline void vcpu_hw_switched(struct vcpu *v, unsigned part, bool on)
     v->hw_switched = on ? v->hw_switched | bit : v->hw_switched & (uint16_t)~bit;
 }
 
+struct stage2_watch;
+
 struct vm {
     struct vm_config cfg;
     unsigned id; /* VMID (1-based; 0 is never used for a guest) */
@@ -131,6 +136,10 @@ struct vm {
      * a VM's stage 2 changes (vdev/vpci.c's lock). */
     bool s2_unmapping;
     bool s2_smmu_stale;
+    /* Held by every change of s2 and by stage2_lookup (another CPU's read of it). */
+    spinlock_t s2_lock;
+    /* Told of each unmap before it is done (a guest hypervisor's shadows, vdev/nested.c). */
+    const struct stage2_watch *s2_watch;
     uint64_t vttbr;
     uint64_t cntvoff;
     struct vcpu vcpu[VM_MAX_VCPUS];

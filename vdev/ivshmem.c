@@ -159,7 +159,7 @@ static int win_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, uin
     return regs_at(dev, off, &reg) ? ivshmem_reg_write(dev, reg, size, val) : -1;
 }
 
-static const struct mmio_ops win_ops = { .read = win_read, .write = win_write };
+static const struct mmio_ops win_ops = { .read = win_read, .write = win_write, .stage2_inside = true };
 
 static int ivshmem_attach(struct vm *vm, const struct vm_device *d, unsigned index, void *state)
 {

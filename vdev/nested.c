@@ -27,6 +27,7 @@
 #include "core/page_alloc.h"
 #include "core/exit.h"
 #include "core/mmio.h"
+#include "core/stage2.h"
 #include "lib/string.h"
 #include "lib/log.h"
 #include "arch/aarch64/esr.h"
@@ -452,11 +453,31 @@ void nested_s2_tlbi(struct vcpu *v)
 void nested_s2_tlbi_ipa(struct vcpu *v, uint64_t ipa, uint64_t size)
 {
     struct nested_vm *s = v->vm->hw[VCPU_HW_NESTED].state;
-    /* Every shadow of the VM, v's too (no count moves: the rest of each shadow stays), before
-     * the TLBI completes; whatever VMID each shadows (more than asked, never less). */
+    struct nested_vcpu *n = nested_of(v);
+    /* Every shadow of the VM of the VMID its VTTBR_EL2 names now (D8.13.3), v's too (no count
+     * moves: the rest of each shadow stays), before the TLBI completes. */
+    unsigned vmid = nested_s2_vmid(__atomic_load_n(&VNCR(n, VNCR_VTCR_EL2), __ATOMIC_RELAXED),
+                                   __atomic_load_n(&VNCR(n, VNCR_VTTBR_EL2), __ATOMIC_RELAXED));
     for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++)
-        nested_s2_zap_ipa(&s->cpu[i].s2, ipa, size);
+        nested_s2_zap_ipa(&s->cpu[i].s2, ipa, size, vmid);
 }
+
+/* vm->s2_watch: elvisor unmaps part of the VM's stage 2 (an ivshmem window moved or gone, an
+ * assigned function's BAR moved, an MSI doorbell): every shadow of the VM is emptied before
+ * the unmap, on every CPU, whatever it held (no reverse map: such unmaps are rare, a whole
+ * drop costs one page cleared and one VMID invalidation per vCPU and the refills, where a
+ * reverse map would cost memory and work at every fill). Its fills in flight are not
+ * installed (the zap count moved); core holds the tables' lock, so none reads them meanwhile. */
+static void shadows_unmapping(struct vm *vm, uint64_t ipa, uint64_t size)
+{
+    struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    (void)ipa;
+    (void)size;
+    for (unsigned i = 0; i < vm->cfg.nr_vcpus; i++)
+        nested_s2_zap(&s->cpu[i].s2);
+}
+
+static const struct stage2_watch shadows_watch = { .unmapping = shadows_unmapping };
 
 /* Its guest's other accesses of an emulated instruction (core/mmio.c, ISV = 0): the L2 IPAs its
  * stage 1 gives go through its hypervisor's stage 2 too. */
@@ -511,6 +532,7 @@ enum exit_result nested_iabt(struct vcpu *v, uint64_t esr)
 static int nested_attach(struct vm *vm)
 {
     struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    vm->s2_watch = NULL; /* until its shadows exist */
     if (!vm->cfg.virtual_el2) {
         for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
             vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_NESTED, false);
@@ -544,12 +566,14 @@ static int nested_attach(struct vm *vm)
         vcpu_boot(&vm->vcpu[i], &s->cpu[i]);
         nested_s2_attach(vm, &s->cpu[i].s2, s->s2pool + (uint64_t)i * NESTED_SHADOW_PAGES * PA_PAGE_SIZE, i);
     }
+    vm->s2_watch = &shadows_watch;
     return 0;
 }
 
 static void nested_release(struct vm *vm)
 {
     struct nested_vm *s = vm->hw[VCPU_HW_NESTED].state;
+    vm->s2_watch = NULL; /* its shadows' pool goes */
     if (s && s->pages) {
         page_free(s->pages, s->nr_pages);
         s->pages = 0;

@@ -45,14 +45,26 @@ uint64_t nested_s2_enter(struct nested_shadow *s, uint64_t vtcr, uint64_t vttbr,
  * VMID's TLB entries are gone on every CPU before this returns; its owner refills on demand. */
 void nested_s2_zap(struct nested_shadow *s);
 /* The same for the shadow's entries of L2 IPAs [ipa, ipa + size) only (TLBI IPAS2E1 and its
- * range forms); more than NESTED_S2_ZAP_MAX bytes: the whole shadow. */
-void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size);
+ * range forms), if the shadow is of the guest hypervisor's VMID `vmid` (nested_s2_vmid of the
+ * VTTBR_EL2 current at the TLBI), else nothing; more than NESTED_S2_ZAP_MAX bytes: the whole
+ * shadow. */
+void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size, unsigned vmid);
+/* The VMID a guest hypervisor's VTTBR_EL2 names: 16 bits with VTCR_EL2.VS, else 8. Pure. */
+unsigned nested_s2_vmid(uint64_t vtcr, uint64_t vttbr);
+struct s2walk_result;
+/* The shadow entry's attributes for the guest's leaf r over the VM's leaf attributes vm_attrs
+ * (PT_S2_* bits): each permission only where both allow it, the more restrictive memory type
+ * (nested_s2_memattr). Pure. */
+uint64_t nested_s2_combine(const struct s2walk_result *r, uint64_t vm_attrs);
+/* Of two stage 2 MemAttr[3:0] values, the more restrictive type (Arm ARM D8.5.5). Pure. */
+unsigned nested_s2_memattr(unsigned a, unsigned b);
 /* A trapped TLBI with op1 = 4, CRn = 8 (CRm, op2) and operand xt: true for those that name L2
  * IPAs, with the range they name ([*ipa, *ipa + *size), *size UINT64_MAX: everything); false
  * for the others (by VMID, all, and the EL2 regime's). Pure. */
 bool nested_s2_tlbi_range(unsigned crm, unsigned op2, uint64_t xt, uint64_t *ipa, uint64_t *size);
-/* A stage 2 abort of L2 at `l2ipa`: maps its page or block, says which fault the guest
- * hypervisor gets (*fsc), or gives the L1 IPA of a device of the VM to emulate the access at. */
+/* A stage 2 abort of L2 at `l2ipa`: maps its page or block (of the VM's RAM, or of whatever
+ * else the VM's stage 2 maps there, stage2_lookup), says which fault the guest hypervisor gets
+ * (*fsc), or gives the L1 IPA of a device of the VM to emulate the access at. */
 int nested_s2_fault(struct vm *vm, struct nested_shadow *s, uint64_t l2ipa, bool write, bool exec, uint8_t *fsc,
                     uint64_t *l1ipa);
 /* The guest hypervisor's stage 2 (the one nested_s2_enter last saw) for one access at l2ipa:

@@ -29,7 +29,8 @@ bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t 
     abort();
 }
 void nested_s2_zap(struct nested_shadow *s) { s->zaps++; }
-void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size) { s->zaps++; }
+void nested_s2_zap_ipa(struct nested_shadow *s, uint64_t ipa, uint64_t size, unsigned vmid) { s->zaps++; }
+unsigned nested_s2_vmid(uint64_t vtcr, uint64_t vttbr) { return (unsigned)(vttbr >> 48) & 0xffu; }
 bool nested_s2_tlbi_range(unsigned crm, unsigned op2, uint64_t xt, uint64_t *ipa, uint64_t *size) { return false; }
 /* Reached only from a shadow's fault (core/mmio.c is not linked). */
 enum exit_result mmio_abort_via(struct vcpu *v, uint64_t esr, uint64_t vm_ipa, const struct mmio_xlate *x) { abort(); }

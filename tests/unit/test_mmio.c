@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/mmio.h"
+#include "core/stage2.h"
 #include "core/vm.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/guest_at.h"
@@ -31,6 +32,17 @@ int guest_va_to_ipa(uint64_t va, bool el0, bool write, uint64_t *ipa)
 {
     *ipa = va;
     return 0;
+}
+
+/* The VM's stage 2 (core/stage2.c): one page mapped inside DEV_B's window, as ivshmem's BAR2
+ * is inside its bar-window. */
+#define DEV_B_MAPPED (DEV_B + 0x800)
+bool stage2_lookup(struct vm *vm, uint64_t ipa, struct stage2_leaf *leaf)
+{
+    if (ipa < DEV_B_MAPPED || ipa >= DEV_B_MAPPED + 0x800)
+        return false;
+    *leaf = (struct stage2_leaf){ ipa & ~0xfffUL, PT_S2_RAM, 0x1000 };
+    return true;
 }
 
 void fp_ctx_save(struct fp_ctx *c) {}
@@ -67,6 +79,7 @@ static int fake_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, ui
 }
 
 static const struct mmio_ops fake_ops = { .read = fake_read, .write = fake_write };
+static const struct mmio_ops fake_ops_mapped_inside = { .read = fake_read, .write = fake_write, .stage2_inside = true };
 
 static struct vm vm;
 static struct vcpu *v;
@@ -91,6 +104,14 @@ static int setup(void **state)
     host_sysreg_write("vbar_el1", VBAR);
     assert_int_equal(vm_add_mmio(&vm, DEV_A, 0x1000, &fake_ops, &a), 0);
     assert_int_equal(vm_add_mmio(&vm, DEV_B, 0x1000, &fake_ops, &b), 0);
+    return 0;
+}
+
+/* DEV_B's window as one whose parts the VM's stage 2 may map (ivshmem's bar-window). */
+static int setup_mapped_inside(void **state)
+{
+    setup(state);
+    vm.mmio[1].ops = &fake_ops_mapped_inside;
     return 0;
 }
 
@@ -365,6 +386,20 @@ static void test_via_refused_page_is_an_abort(void **state)
     assert_int_equal(host_sysreg_read("elr_el1"), L2_CODE + 0x100);
 }
 
+/* What a guest hypervisor's guest reaches as the VM's device (mmio_is_device): the windows,
+ * but not where the VM's stage 2 maps part of one (the VM's access there never traps). */
+static void test_is_device_but_where_stage2_maps(void **state)
+{
+    assert_true(mmio_is_device(&vm, DEV_A));
+    assert_true(mmio_is_device(&vm, DEV_B + 0x7ff));
+    assert_false(mmio_is_device(&vm, DEV_B_MAPPED));
+    assert_false(mmio_is_device(&vm, DEV_B + 0xfff));
+    assert_false(mmio_is_device(&vm, DEV_B + 0x1000));
+    assert_false(mmio_is_device(&vm, RAM_IPA));
+    vm.mmio[1].ops = &fake_ops; /* a window without the flag: the device whatever stage 2 says */
+    assert_true(mmio_is_device(&vm, DEV_B_MAPPED));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup(test_via_instruction_fetched_through_the_stage, setup),
         cmocka_unit_test_setup(test_via_access_across_pages, setup),
         cmocka_unit_test_setup(test_via_refused_page_is_an_abort, setup),
+        cmocka_unit_test_setup(test_is_device_but_where_stage2_maps, setup_mapped_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

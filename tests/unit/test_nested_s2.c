@@ -1,9 +1,12 @@
 /* Unit tests for vdev/nested_s2.c, the shadow stage 2 of a guest hypervisor's guest
  * (docs/nested.md "Shadow stage 2"): fills of pages and 2 MiB blocks from the guest
  * hypervisor's tables (built here in a fake VM RAM), the access left to the VM's device model,
- * the external abort where the VM has nothing, invalidation by L2 IPA and range, the decoding of
- * the TLBI operands, and the pool: pages given back by an invalidation reused, the whole shadow
+ * the external abort where the VM has nothing, what else the VM's stage 2 maps (a passthrough
+ * device, a read-only flash, a shared window in a 1 GiB leaf) mapped through with both stages'
+ * permissions and memory types combined, invalidation by L2 IPA and range (of the VMID named
+ * only), the decoding of the TLBI operands, and the pool: pages given back by an invalidation reused, the whole shadow
  * dropped when the budget is used up. */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign: a 1 GiB aligned buffer */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 
 #include "vdev/nested_s2.h"
 #include "core/mmio.h"
+#include "core/stage2.h"
 #include "core/vm.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/regs/vtcr.h"
@@ -26,7 +30,30 @@ uint64_t stage2_vttbr(uint64_t root_pa, unsigned vmid) { return root_pa | (uint6
 void stage2_tlb_flush_vmid(uint64_t vttbr) { vmid_flushes++; }
 void stage2_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size) { ipa_flushes++; }
 #define UART_IPA UINT64_C(0x09000000)
-bool mmio_is_device(const struct vm *vm, uint64_t ipa) { return ipa >= UART_IPA && ipa < UART_IPA + 0x1000; }
+bool mmio_is_device(struct vm *vm, uint64_t ipa) { return ipa >= UART_IPA && ipa < UART_IPA + 0x1000; }
+
+/* The VM's stage 2 beyond its RAM (core/stage2.c): a passthrough device of 4 KiB pages, its
+ * flash (one read-only 2 MiB block) and a shared window in a 1 GiB leaf (Normal, XN). */
+#define DEV_IPA   UINT64_C(0x0c000000)
+#define DEV_PA    UINT64_C(0x100000000)
+#define FLASH_IPA UINT64_C(0x00000000)
+#define FLASH_PA  UINT64_C(0x200000000)
+#define SHM_IPA   (UINT64_C(256) << 30)
+#define SHM_PA    (UINT64_C(3) << 30)
+#define GIB       (UINT64_C(1) << 30)
+bool stage2_lookup(struct vm *v, uint64_t ipa, struct stage2_leaf *leaf)
+{
+    uint64_t pg = ipa & ~UINT64_C(0xfff);
+    if (pg >= DEV_IPA && pg < DEV_IPA + 4 * 4096)
+        *leaf = (struct stage2_leaf){ DEV_PA + (pg - DEV_IPA), PT_S2_DEVICE, 4096 };
+    else if (pg < FLASH_IPA + (UINT64_C(2) << 20))
+        *leaf = (struct stage2_leaf){ FLASH_PA + pg, PT_S2_RAM_RO, UINT64_C(2) << 20 };
+    else if (pg >= SHM_IPA && pg < SHM_IPA + GIB)
+        *leaf = (struct stage2_leaf){ SHM_PA + (pg - SHM_IPA), PT_S2_RAM | PT_S2_XN, GIB };
+    else
+        return false;
+    return true;
+}
 
 /* The VM: 7 MiB of RAM at IPA 0x40000000, 2 MiB aligned on the host (as core/vmm.c takes it). */
 #define RAM_IPA  UINT64_C(0x40000000)
@@ -176,7 +203,7 @@ static void test_zap_by_ipa(void **state)
     assert_int_equal(fault(0, false, false, &fsc, &l1), NESTED_S2_MAPPED);
     unsigned zaps = sh.zaps, flushes = ipa_flushes;
     /* One page: that page only. */
-    nested_s2_zap_ipa(&sh, MB2 + 3 * PG + 0x123, 1);
+    nested_s2_zap_ipa(&sh, MB2 + 3 * PG + 0x123, 1, 0);
     assert_int_equal(shadow_level(MB2 + 3 * PG, NULL), 0);
     assert_int_equal(shadow_level(MB2, NULL), 3);
     assert_int_equal(shadow_level(0, NULL), 2);
@@ -184,19 +211,163 @@ static void test_zap_by_ipa(void **state)
     assert_true(ipa_flushes > flushes);
     /* A page inside a block: the whole block (nothing split, nothing allocated). */
     unsigned used = sh.used;
-    nested_s2_zap_ipa(&sh, 0x7000, PG);
+    nested_s2_zap_ipa(&sh, 0x7000, PG, 0);
     assert_int_equal(shadow_level(0, NULL), 0);
     assert_int_equal(shadow_level(MB2, NULL), 3);
     assert_int_equal(sh.used, used);
     /* Beyond the shadow's input size: nothing to drop, the count moves (a fill in flight
      * walks again). */
-    nested_s2_zap_ipa(&sh, UINT64_C(1) << 45, PG);
+    nested_s2_zap_ipa(&sh, UINT64_C(1) << 45, PG, 0);
     assert_int_equal(shadow_level(MB2, NULL), 3);
     assert_int_equal(sh.zaps, zaps + 3);
     /* More than NESTED_S2_ZAP_MAX: everything. */
-    nested_s2_zap_ipa(&sh, 0, NESTED_S2_ZAP_MAX + PG);
+    nested_s2_zap_ipa(&sh, 0, NESTED_S2_ZAP_MAX + PG, 0);
     assert_int_equal(shadow_level(MB2, NULL), 0);
-    nested_s2_zap_ipa(&sh, 0, UINT64_MAX);
+    nested_s2_zap_ipa(&sh, 0, UINT64_MAX, 0);
+}
+
+/* L2 IPAs of GiB 3 (a level 2 table at RAM + 6 MiB): slot 0 a table of pages (RAM + 6 MiB +
+ * 4 KiB): page 0 RW Normal to the passthrough device, page 1 RW to the flash, page 2 read-only
+ * Device-nGnRnE to the device's second page, page 3 RW to the device's fifth page (beyond it);
+ * slot 1 a RW 2 MiB block on the flash. GiB 4: a RW 1 GiB block on the shared window. */
+#define GIB3 (UINT64_C(3) << 30)
+static void through_tables(void)
+{
+    uint64_t l2 = RAM_IPA + 3 * MB2, l3 = l2 + PG;
+    memset(at(l2), 0, 2 * PG);
+    at(L1T)[3] = l2 | T | V;
+    at(l2)[0] = l3 | T | V;
+    at(l3)[0] = DEV_IPA | NORMAL | RW | AF | T | V;
+    at(l3)[1] = (FLASH_IPA + PG) | NORMAL | RW | AF | T | V;
+    at(l3)[2] = (DEV_IPA + PG) | RO | AF | T | V; /* MemAttr 0: Device-nGnRnE */
+    at(l3)[3] = (DEV_IPA + 4 * PG) | NORMAL | RW | AF | T | V;
+    at(l2)[1] = FLASH_IPA | NORMAL | RW | AF | V;
+    at(L1T)[4] = SHM_IPA | NORMAL | RW | AF | V;
+}
+
+static uint64_t shadow_attrs(uint64_t l2ipa, uint64_t *pa, int *level)
+{
+    uint64_t attrs = 0;
+    assert_int_equal(pt_walk(&sh.pt, l2ipa, pa, &attrs, level), PT_OK);
+    return attrs;
+}
+
+static void test_mapped_through_the_vms_stage2(void **state)
+{
+    uint8_t fsc = 0;
+    uint64_t l1 = 0, pa = 0;
+    int level = 0;
+    through_tables();
+    /* The passthrough device: its page, Device (the VM's type wins over the guest's Normal),
+     * execute-never (the VM's XN), RW. */
+    assert_int_equal(fault(GIB3 + 0x10, true, false, &fsc, &l1), NESTED_S2_MAPPED);
+    uint64_t attrs = shadow_attrs(GIB3 + 0x10, &pa, &level);
+    assert_int_equal(level, 3);
+    assert_int_equal(pa, DEV_PA + 0x10);
+    assert_int_equal(attrs & PT_S2_MEMATTR(0xf), PT_S2_MEMATTR(PT_S2_MEMATTR_DEVICE_nGnRE));
+    assert_int_equal(attrs & PT_S2_AP_RW, PT_S2_AP_RW);
+    assert_true(attrs & PT_S2_XN);
+    /* A fetch from it: the VM's XN refuses it, an external abort, nothing changed. */
+    assert_int_equal(fault(GIB3 + 0x10, false, true, &fsc, &l1), NESTED_S2_GUEST_FAULT);
+    assert_int_equal(fsc, ESR_FSC_SEA);
+    /* The flash through a RW guest page: mapped read-only; a write is the external abort the
+     * VM's own write gets, and the shadow is left as it was (no fault loop). */
+    assert_int_equal(fault(GIB3 + PG, false, false, &fsc, &l1), NESTED_S2_MAPPED);
+    attrs = shadow_attrs(GIB3 + PG, &pa, &level);
+    assert_int_equal(pa, FLASH_PA + PG);
+    assert_int_equal(attrs & PT_S2_AP_RW, PT_S2_AP_RO);
+    assert_int_equal(attrs & PT_S2_MEMATTR(0xf), PT_S2_MEMATTR(PT_S2_MEMATTR_NORMAL_WB));
+    assert_int_equal(fault(GIB3 + PG, true, false, &fsc, &l1), NESTED_S2_GUEST_FAULT);
+    assert_int_equal(fsc, ESR_FSC_SEA);
+    assert_int_equal(shadow_attrs(GIB3 + PG, &pa, &level) & PT_S2_AP_RW, PT_S2_AP_RO);
+    /* The guest's read-only Device-nGnRnE page over the device: its stricter type and its
+     * read-only permission; its write is its own permission fault. */
+    assert_int_equal(fault(GIB3 + 2 * PG, false, false, &fsc, &l1), NESTED_S2_MAPPED);
+    attrs = shadow_attrs(GIB3 + 2 * PG, &pa, &level);
+    assert_int_equal(pa, DEV_PA + PG);
+    assert_int_equal(attrs & PT_S2_MEMATTR(0xf), PT_S2_MEMATTR(0));
+    assert_int_equal(attrs & PT_S2_AP_RW, PT_S2_AP_RO);
+    assert_int_equal(fault(GIB3 + 2 * PG, true, false, &fsc, &l1), NESTED_S2_GUEST_FAULT);
+    assert_int_equal(fsc, ESR_FSC_PERM_L0 + 3);
+    /* Beyond the device, where the VM's stage 2 has nothing: an external abort, nothing mapped. */
+    assert_int_equal(fault(GIB3 + 3 * PG, false, false, &fsc, &l1), NESTED_S2_GUEST_FAULT);
+    assert_int_equal(fsc, ESR_FSC_SEA);
+    assert_int_equal(shadow_level(GIB3 + 3 * PG, NULL), 0);
+    /* A guest 2 MiB block over the flash's 2 MiB block: one read-only 2 MiB shadow block. */
+    assert_int_equal(fault(GIB3 + MB2 + 5 * PG, false, false, &fsc, &l1), NESTED_S2_MAPPED);
+    attrs = shadow_attrs(GIB3 + MB2 + 5 * PG, &pa, &level);
+    assert_int_equal(level, 2);
+    assert_int_equal(pa, FLASH_PA + 5 * PG);
+    assert_int_equal(attrs & PT_S2_AP_RW, PT_S2_AP_RO);
+    /* A guest 1 GiB block over the window's 1 GiB leaf: one 1 GiB shadow block, XN. */
+    assert_int_equal(fault(4 * GIB + 0x12345678, true, false, &fsc, &l1), NESTED_S2_MAPPED);
+    attrs = shadow_attrs(4 * GIB + 0x3ffff000, &pa, &level);
+    assert_int_equal(level, 1);
+    assert_int_equal(pa, SHM_PA + 0x3ffff000);
+    assert_true(attrs & PT_S2_XN);
+    /* A TLBI of one page in it drops the whole 1 GiB block (nothing split). */
+    nested_s2_zap_ipa(&sh, 4 * GIB + 0x5000, PG, 0);
+    assert_int_equal(shadow_level(4 * GIB, NULL), 0);
+    assert_int_equal(shadow_level(GIB3, NULL), 3);
+}
+
+/* A guest 1 GiB block over a whole 1 GiB of the VM's RAM, 1 GiB aligned on the host: one
+ * 1 GiB shadow block; 2 MiB aligned only: 2 MiB blocks. The VM here has 1 GiB of RAM at
+ * RAM_IPA on a host buffer 1 GiB aligned (virtual; only its first pages, the tables, are
+ * touched). */
+static void test_ram_1gib_block(void **state)
+{
+    uint8_t fsc = 0;
+    uint64_t l1 = 0, pa = 0;
+    int level = 0;
+    void *big_ram = NULL;
+    assert_int_equal(posix_memalign(&big_ram, GIB, 4 * MB2), 0);
+    struct vm big = vm;
+    big.cfg.ram_size = GIB;
+    for (unsigned shift = 0; shift < 2; shift++) {
+        uint8_t *host = (uint8_t *)big_ram + shift * MB2;
+        big.ram_pa = (uint64_t)(uintptr_t)host;
+        memcpy(host, ram, 4 * PG);
+        ((uint64_t *)host)[5] = RAM_IPA | NORMAL | RW | AF | V; /* L1T[5]: GiB 5 -> its RAM */
+        nested_s2_zap_ipa(&sh, 5 * GIB, PG, 0);
+        assert_int_equal(nested_s2_fault(&big, &sh, 5 * GIB + 0x1000, false, false, &fsc, &l1), NESTED_S2_MAPPED);
+        shadow_attrs(5 * GIB + 0x1000, &pa, &level);
+        assert_int_equal(level, shift ? 2 : 1);
+        assert_int_equal(pa, (uint64_t)(uintptr_t)host + 0x1000);
+    }
+    free(big_ram);
+}
+
+static void test_memattr_and_vmid(void **state)
+{
+    /* Device beats Normal; of two Device types the stricter; of two Normal, each half's lesser
+     * cacheability (a reserved 0b00 half as NC). */
+    assert_int_equal(nested_s2_memattr(0xf, 0x1), 0x1);
+    assert_int_equal(nested_s2_memattr(0x0, 0x1), 0x0);
+    assert_int_equal(nested_s2_memattr(0x3, 0x2), 0x2);
+    assert_int_equal(nested_s2_memattr(0xf, 0x5), 0x5);
+    assert_int_equal(nested_s2_memattr(0xe, 0xb), 0xa);
+    assert_int_equal(nested_s2_memattr(0xc, 0xf), 0xd);
+    /* VMID: 8 bits without VTCR_EL2.VS (the upper byte RES0, ignored), 16 with it. */
+    assert_int_equal(nested_s2_vmid(0, UINT64_C(0xab12) << 48), 0x12);
+    assert_int_equal(nested_s2_vmid(VTCR_EL2_VS, UINT64_C(0xab12) << 48), 0xab12);
+}
+
+/* TLBI IPAS2E1 of another VMID than the one the shadow was filled for: nothing dropped. */
+static void test_zap_ipa_other_vmid(void **state)
+{
+    uint8_t fsc = 0;
+    uint64_t l1 = 0;
+    nested_s2_enter(&sh, vtcr39(), L1T | (UINT64_C(7) << 48), 0);
+    assert_int_equal(fault(MB2, false, false, &fsc, &l1), NESTED_S2_MAPPED);
+    unsigned zaps = sh.zaps;
+    nested_s2_zap_ipa(&sh, MB2, PG, 8);
+    assert_int_equal(shadow_level(MB2, NULL), 3);
+    assert_int_equal(sh.zaps, zaps);
+    nested_s2_zap_ipa(&sh, 0, UINT64_MAX, 8); /* nor everything */
+    assert_int_equal(shadow_level(MB2, NULL), 3);
+    nested_s2_zap_ipa(&sh, MB2, PG, 7);
+    assert_int_equal(shadow_level(MB2, NULL), 0);
 }
 
 static void test_pool_reuse_and_reset(void **state)
@@ -214,7 +385,7 @@ static void test_pool_reuse_and_reset(void **state)
     assert_int_equal(fault(gib, false, false, &fsc, &l1), NESTED_S2_MAPPED);
     unsigned used = sh.used;
     /* A page whose table empties gives that table back: the next fill takes it again. */
-    nested_s2_zap_ipa(&sh, gib, PG);
+    nested_s2_zap_ipa(&sh, gib, PG, 0);
     assert_int_equal(fault(gib + MB2, false, false, &fsc, &l1), NESTED_S2_MAPPED);
     assert_int_equal(sh.used, used);
     /* One table per 2 MiB: more than the budget drops the whole shadow and goes on. */
@@ -271,6 +442,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_device_left_to_the_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zap_by_ipa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuse_and_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mapped_through_the_vms_stage2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ram_1gib_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zap_ipa_other_vmid, setup, teardown),
+        cmocka_unit_test(test_memattr_and_vmid),
         cmocka_unit_test(test_tlbi_operands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
