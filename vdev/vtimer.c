@@ -93,10 +93,12 @@ static bool ppi_level(struct vcpu *v)
     return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && timer_now() - off >= cval;
 }
 
-/* After an exit with a timer interrupt in flight: withdraws it if its condition went false
- * before the guest took it (the guest masked, stopped or moved its timer). */
-static void vtimer_sync(struct vcpu *v)
+/* vtimer_sync once the CPU's timer condition is false: a parked timer's may still hold (out of
+ * line, so that the usual exit's test needs no frame). */
+static __attribute__((noinline)) void sync_level_low(struct vcpu *v)
 {
+    if (ppi_level(v))
+        return;
     unsigned state = vgic_ppi_state(v, VTIMER_VIRQ);
     if (!(state & VGIC_IRQ_PENDING)) {
         bool inflight = state & VGIC_IRQ_ACTIVE;
@@ -105,8 +107,19 @@ static void vtimer_sync(struct vcpu *v)
             vcpu_trap_wfi(v, WFI_TRAP_TIMER, false);
         return;
     }
-    if (!ppi_level(v))
-        vgic_retract_hw_ppi(v, VTIMER_VIRQ);
+    vgic_retract_hw_ppi(v, VTIMER_VIRQ);
+}
+
+/* After an exit with a timer interrupt in flight: withdraws it if its condition went false
+ * before the guest took it (the guest masked, stopped or moved its timer). While the condition
+ * holds (the usual case at the timer's own interrupt's exit: it has just fired) nothing is
+ * withdrawn and the interrupt stays in flight, so the vGIC's state is not looked at: if the
+ * guest has ended it, its HW-linked end deactivated the physical PPI, which, still asserted,
+ * fires again at once (Arm ARM D12: the timer's interrupt follows its condition). */
+static void vtimer_sync(struct vcpu *v)
+{
+    if (!fires(sysreg_read(cntv_ctl_el0)))
+        sync_level_low(v);
 }
 
 static void expire(struct hyp_timer *t)
