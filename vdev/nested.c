@@ -25,6 +25,7 @@
 #include "core/vcpu.h"
 #include "core/percpu.h"
 #include "core/page_alloc.h"
+#include "core/platform.h"
 #include "core/exit.h"
 #include "core/mmio.h"
 #include "core/stage2.h"
@@ -543,6 +544,14 @@ static int nested_attach(struct vm *vm)
     if (nv < 2) {
         printk("elvisor: VM '%s' refused: virtual-el2: this CPU lacks FEAT_NV2 (ID_AA64MMFR2_EL1.NV is %lu)\n",
                vm->cfg.name, (unsigned long)nv);
+        return -1;
+    }
+    /* Its guest's interrupts go through the GICv3 CPU interface lent to it (nested_gic.c): a
+     * GICv2 host has no ICH_* system registers to lend (Arm ARM D1.3; GICv3 12.5). */
+    if (platform_gic_v2()) {
+        printk("elvisor: VM '%s' refused: virtual-el2: needs a GICv3 host (its GIC virtual interface is the "
+               "CPU's ICH_* registers, lent)\n",
+               vm->cfg.name);
         return -1;
     }
     nested_traps_init();

@@ -161,3 +161,13 @@ def test_refused_without_feat_nv2():
         q.wait_for(r"VM 'nested' refused: virtual-el2: this CPU lacks FEAT_NV2 \(ID_AA64MMFR2_EL1.NV is 0\)")
         q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=180)
         assert "[nested]" not in q.output()
+
+
+def test_refused_on_a_gicv2_host():
+    """A guest hypervisor's GIC virtual interface is the CPU's GICv3 one, lent: on a GICv2 host
+    the VM is refused with one line, and the other VMs run."""
+    img = "%s/tests/configs/nested.img" % BUILD
+    with Qemu("nested-gicv2", machine_args(gic=2, cpu="max", smp=4), kernel=img) as q:
+        q.wait_for(r"VM 'nested' refused: virtual-el2: needs a GICv3 host")
+        q.wait_for(r"\[plain\] GUEST DONE: 0 failure", timeout=180)
+        assert "[nested]" not in q.output()
