@@ -50,10 +50,14 @@
 #define HCR_EVT2 (HCR_EL2_TTLBIS | HCR_EL2_TTLBOS)
 /* Trap-when-set controls elvisor sets in the CPU for its guest when its HCR_EL2 has them. */
 #define HCR_L2_ADDED NESTED_TRAPS_ADDED
+/* The routing controls that also trap its guest's SGI generation (sgi_reg): elvisor sets both
+ * for every VM. */
+#define HCR_SGI_TRAPS (HCR_EL2_IMO | HCR_EL2_FMO)
 /* Trap-when-set controls whose traps are forwarded: those, and elvisor's own it shares (TIDCP,
- * TLOR: core/vcpu.c sets them for every VM). */
-#define HCR_FORWARDED \
-    (HCR_L2_ADDED | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_TACR | HCR_EL2_TIDCP | HCR_EL2_TLOR)
+ * TLOR: core/vcpu.c sets them for every VM; IMO, FMO). */
+#define HCR_FORWARDED                                                                                        \
+    (HCR_L2_ADDED | HCR_EL2_TWE | HCR_EL2_TSW | HCR_EL2_TID3 | HCR_EL2_TACR | HCR_EL2_TIDCP | HCR_EL2_TLOR | \
+     HCR_SGI_TRAPS)
 
 /* The FEAT_EVT controls this CPU lacks (ID_AA64MMFR2_EL1.EVT, D19.2): taken out of its HCR_EL2
  * before anything reads it. Set once by nested_traps_init; all of them until then. */
@@ -111,6 +115,16 @@ static bool impdef(const struct sysreg_access *a)
 static bool lor_reg(const struct sysreg_access *a)
 {
     return a->op0 == 3 && a->op1 == 0 && a->crn == 10 && a->crm == 4 && (a->op2 <= 3 || a->op2 == 7);
+}
+
+/* ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1 (op0 = 3, op1 = 0, CRn = 12, CRm = 11,
+ * op2 = 5..7): at EL1 their writes trap to EL2 when HCR_EL2.IMO or FMO is set (GIC IHI 0069H
+ * 12.2.21-12.2.23, or ICH_HCR_EL2.TC, not honoured: nested_gic.c). Its guest's SGIs are then
+ * its hypervisor's to deliver (Linux's KVM emulates them in its vGIC): taken as the VM's own
+ * they would reach the VM's vCPUs and be lost to its guest, whose IPIs then never arrive. */
+static bool sgi_reg(const struct sysreg_access *a)
+{
+    return a->op0 == 3 && a->op1 == 0 && a->crn == 12 && a->crm == 11 && a->op2 >= 5;
 }
 
 /* DC ZVA, and FEAT_MTE's DC GVA and DC GZVA (HCR_EL2.TDZ): op0 = 1, op1 = 3, CRn = 7, CRm = 4,
@@ -265,6 +279,8 @@ bool nested_trap_is_vel2s(uint64_t esr, const struct nested_ctls *c)
             return debug_control(&a, c) != 0;
         if (a.op0 != 3)
             return false;
+        if (sgi_reg(&a))
+            return !a.read && (hcr & HCR_SGI_TRAPS) != 0;
         if (a.id == ENC(3, 0, 1, 0, 2)) /* CPACR_EL1 */
             return (c->cptr & CPTR_EL2_TCPAC) != 0;
         if (pmu_control(&a, c))

@@ -32,6 +32,7 @@
 #define EC_HVC64   0x16
 #define EC_ILLEGAL 0x0e
 #define EC_SVC64   0x15
+#define EC_SYS64   0x18
 #define SPSR_EL1H  0x3c5UL /* DAIF masked, EL1h */
 #define SPSR_EL2H  0x3c9UL
 #define HCR_RW     (1UL << 31)
@@ -166,6 +167,7 @@ static bool hostile_s2(void);
 static bool irq_mode;
 static void irq_at_el2(void);
 static void fiq_at_el2(void);
+static void irq_sgi_trapped(struct guest_frame *f, uint64_t esr);
 static void run_l2(unsigned phase);
 static volatile unsigned l2_irqs, el2_irqs, l2_syncs;
 static volatile uint64_t l2_sync_esr;
@@ -204,6 +206,10 @@ void el2_exception(struct guest_frame *f, uint64_t off)
     }
     if (off == 0x500 && irq_mode) {
         fiq_at_el2();
+        return;
+    }
+    if (off == 0x400 && irq_mode && ec == EC_SYS64) {
+        irq_sgi_trapped(f, esr);
         return;
     }
     if (off == 0x400 && s2_mode) {
@@ -1257,6 +1263,8 @@ static int l2smp(void)
 static volatile unsigned irq_phase, l2_unexpected, el2_fiqs;
 static volatile uint64_t l2_iar[4], l2_waited_out, el2_iar, el2_spsr, el2_elr, el2_misr, el2_eisr;
 static volatile uint64_t el2_fiq_iar, el2_fiq_spsr;
+static volatile uint64_t sgi_trap_esr, sgi_trap_value;
+static volatile unsigned sgi_traps;
 
 /* Its guest's EL1 vector: IRQs from the lent interface, acknowledged and ended there. */
 void el1_exception(struct guest_frame *f, uint64_t off);
@@ -1304,8 +1312,9 @@ static bool l2_wait(volatile unsigned *count, unsigned want)
     return *count >= want;
 }
 
-/* Phase 1: take its list register's interrupt, then HVC #2 back. Phase 2: raise an SGI for the
- * VM (trapped by elvisor, which must take the vCPU to virtual EL2, never coming back here).
+/* Phase 1: take its list register's interrupt, then HVC #2 back. Phase 2: write ICC_SGI1R_EL1,
+ * which its HCR_EL2.IMO traps to virtual EL2 (irq_sgi_trapped): there it raises that SGI for the
+ * VM and comes back, and the VM's SGI goes to virtual EL2 (never coming back here).
  * Phase 3: take the interrupt whose EOI asks for maintenance, then wait for virtual EL2 to take
  * the maintenance interrupt. Phase 4 ("hostile"): take whatever a garbage vGIC gives. Waits are bounded: "waited out" then HVC #2. */
 void el1_irq_main(void);
@@ -1338,6 +1347,28 @@ __asm__(".text\n"
         "    bl el1_irq_main\n"
         "1:  b 1b\n");
 extern char el1_irq_entry[];
+
+/* Its guest's ICC_SGI1R_EL1 / ICC_SGI0R_EL1 write, trapped by its HCR_EL2.IMO / FMO (EC 0x18, ISS:
+ * op0 3, op2 5 / 7, CRn 12, op1 0, CRm 11, direction 0 = write; IHI 0069H 12.2.22, 12.2.21): as a
+ * hypervisor would, it makes the SGI itself (for the VM: its own write traps to elvisor) and
+ * steps over the instruction. Phase 2 counts the Group 1 one (sgi_traps). */
+#define ISS_SGIR_WRITE_MASK 0x3ffc1fUL /* op0, op2, op1, CRn, CRm, direction */
+#define ISS_SGIR_WRITE(op2) (3UL << 20 | (op2) << 17 | 0UL << 14 | 12UL << 10 | 11UL << 1)
+static void irq_sgi_trapped(struct guest_frame *f, uint64_t esr)
+{
+    unsigned rt = (unsigned)(esr >> 5) & 0x1f;
+    uint64_t value = rt < 31 ? f->x[rt] : 0;
+    if ((esr & ISS_SGIR_WRITE_MASK) == ISS_SGIR_WRITE(7UL)) {
+        sysreg_write(s3_0_c12_c11_7, value); /* ICC_SGI0R_EL1 */
+    } else {
+        sgi_traps++;
+        sgi_trap_esr = esr;
+        sgi_trap_value = value;
+        if ((esr & ISS_SGIR_WRITE_MASK) == ISS_SGIR_WRITE(5UL))
+            sysreg_write(icc_sgi1r_el1, value);
+    }
+    sysreg_write(elr_el2, last_elr + 4);
+}
 
 /* Its IRQ vector from its guest: the VM's interrupt, on elvisor's list registers again. */
 static void irq_at_el2(void)
@@ -1406,6 +1437,11 @@ static int irqs(void)
     sysreg_write(ich_lr0_el2, 0);
     run_l2(2);
     gprintf("irq: at EL2 from its guest: IAR %lu, SPSR_EL2 0x%lx\n", (unsigned long)el2_iar, (unsigned long)el2_spsr);
+    check(sgi_traps == 1 && (sgi_trap_esr >> 26) == EC_SYS64 &&
+              (sgi_trap_esr & ISS_SGIR_WRITE_MASK) == ISS_SGIR_WRITE(5UL) &&
+              sgi_trap_value == ((uint64_t)SGI_TO_VM << 24 | 1),
+          "irq_l2_sgi_write_to_el2", "%u traps, ESR_EL2 0x%lx, value 0x%lx", sgi_traps, (unsigned long)sgi_trap_esr,
+          (unsigned long)sgi_trap_value);
     check(el2_irqs == 1 && el2_iar == SGI_TO_VM && (el2_spsr & 0xf) == 5, "irq_vm_interrupt_to_el2",
           "%u IRQs at EL2, IAR %lu, SPSR_EL2 0x%lx", el2_irqs, (unsigned long)el2_iar, (unsigned long)el2_spsr);
 
@@ -1420,8 +1456,9 @@ static int irqs(void)
           "irq_maintenance_to_el2", "%u IRQs at EL2, IAR %lu, MISR 0x%lx, EISR 0x%lx", el2_irqs, (unsigned long)el2_iar,
           (unsigned long)el2_misr, (unsigned long)el2_eisr);
 
-    /* 5: the VM's Group 0 SGI (ICC_SGI0R_EL1 from its guest) with its FMO: a FIQ at virtual EL2
-     * (VBAR_EL2 + 0x500), acknowledged through ICC_IAR0_EL1; not at its IRQ vector. */
+    /* 5: the VM's Group 0 SGI (ICC_SGI0R_EL1 from its guest, trapped by its FMO and made for the
+     * VM by irq_sgi_trapped) with its FMO: a FIQ at virtual EL2 (VBAR_EL2 + 0x500), acknowledged
+     * through ICC_IAR0_EL1; not at its IRQ vector. */
     uintptr_t sgi = gicr_of(my_vcpu()) + GICR_SGI;
     mmio_wr(sgi + GICD_IGROUPR, mmio_rd(sgi + GICD_IGROUPR) & ~(1u << SGI_FIQ));
     gic_set_prio(SGI_FIQ, 0x80);
@@ -1908,7 +1945,6 @@ static int vhe(void)
 /* ---- "traps": its trap controls for its guest (docs/nested.md "Its traps for its guest") ---- */
 
 #define EC_WFX    0x01
-#define EC_SYS64  0x18
 #define HCR_TWI   (1UL << 13)
 #define HCR_TWE   (1UL << 14)
 #define HCR_TID1  (1UL << 16)

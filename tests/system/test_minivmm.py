@@ -1,8 +1,8 @@
 """The project VMM (tools/minivmm, docs/nested.md) natively on QEMU, without elvisor: Debian's
 kernel at EL2 with KVM (QEMU's virt machine with virtualization=on, as test_linux_native boots
 it) runs minivmm from its initramfs (build/linux/initramfs-minivmm.cpio.gz, `make linux`),
-which boots an L2 guest: the bare-metal tests/guests/l2_hello.c, then Linux to a shell (about
-25 s of QEMU for both boots, docs/nested.md "The project VMM")."""
+which boots an L2 guest: the bare-metal tests/guests/l2_hello.c, then Linux on two vCPUs to a
+shell (about 25 s of QEMU for both boots, docs/nested.md "The project VMM")."""
 import os
 import re
 import time
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.skipif(
     reason="build/linux/Image or initramfs-minivmm.cpio.gz missing: run `make linux`")
 
 
-def boot_l1(name, l2, icount=False):
+def boot_l1(name, l2, smp=1, icount=False):
     """QEMU with Linux at EL2 (KVM) and /init told to run minivmm with the given L2."""
-    args = machine_args(gic=3, smp=1, mem="1G", virtualization=True, icount=icount)
+    args = machine_args(gic=3, smp=smp, mem="1G", virtualization=True, icount=icount)
     args += ["-no-reboot", "-initrd", INITRD,
              "-append", "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1 elvisor.l2=" + l2]
     return Qemu(name, args, kernel=IMAGE)
@@ -63,19 +63,24 @@ def sh(q, command, timeout=60):
 
 
 def test_minivmm_runs_linux_l2_to_a_shell():
-    with boot_l1("minivmm-linux", "linux") as q:
+    """Linux as L2 on two vCPUs (elvisor.l2=linux-smp: minivmm -s 2, a thread each), the L1 on
+    two CPUs: the second vCPU starts powered off and the L2 starts it by PSCI CPU_ON."""
+    with boot_l1("minivmm-linux", "linux-smp", smp=2) as q:
         l1_up_to_minivmm(q)
         started = time.time()
         q.expect(r"Booting Linux on physical CPU 0x0", timeout=120)
         q.expect(r"Machine model: minivmm", timeout=60)
+        q.expect(r"smp: Brought up 1 node, 2 CPUs", timeout=300)
         q.expect(r"9000000.pl011: ttyAMA0 at MMIO 0x9000000 .* is a PL011", timeout=300)
-        q.expect(r"minivmm-l2: init started on 1 CPU", timeout=300)
+        q.expect(r"minivmm-l2: init started on 2 CPU", timeout=300)
         q.expect(r"minivmm-l2: shell ready", timeout=60)
         print("L2 Linux: minivmm start to shell in %.0f s" % (time.time() - started))
         # The shell reads what is typed (UART receive through minivmm's input thread and SPI)
-        # and is the L2's: its own hostname, one CPU, the timer and GIC minivmm described.
+        # and is the L2's: its own hostname, two CPUs online, the timer and GIC minivmm described.
         assert sh(q, "hostname").split() == ["l2"]
-        assert sh(q, "grep -c ^processor /proc/cpuinfo").split() == ["1"]
+        assert sh(q, "cat /sys/devices/system/cpu/online").split() == ["0-1"]
+        # The second vCPU runs work: a command pinned to it (its timer ticks there too).
+        assert sh(q, "taskset 2 cat /proc/self/stat | cut -d' ' -f39").split() == ["1"]
         assert "GICv3" in sh(q, "dmesg | grep -o GICv3 | sort -u")
         assert "arch_timer" in sh(q, "grep -o arch_timer /proc/interrupts")
         errors = [l for l in sh(q, "dmesg -r").splitlines() if re.match(r"<[0-3]>", l)]

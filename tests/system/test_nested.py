@@ -27,8 +27,9 @@ VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_na
              "vhe_at_s1e1rp_with_its_pan",
              "vhe_at_s1e2r_own_regime_flat", "vhe_at_garbage_regime_faults", "vhe_back_to_e2h0",
              "vhe_e2h0_hvc_own_vector", "vhe_at_e2h0_s1e1r_its_guests_regime", "vhe_no_unexpected")
-IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_vm_interrupt_to_el2",
-             "irq_l2_takes_eoi_request", "irq_maintenance_to_el2", "irq_vm_group0_fiq_to_el2", "irq_no_unexpected")
+IRQ_STEPS = ("irq_l2_takes_its_list_register", "irq_l2_eoi_seen_by_el2", "irq_l2_sgi_write_to_el2",
+             "irq_vm_interrupt_to_el2", "irq_l2_takes_eoi_request", "irq_maintenance_to_el2",
+             "irq_vm_group0_fiq_to_el2", "irq_no_unexpected")
 
 
 def test_guest_hypervisor_runs_an_el1_guest():

@@ -103,12 +103,27 @@ def test_minivmm_runs_linux_l2_under_nested_kvm_vhe():
     run_linux_l2("nested-minivmm-linux-vhe", vhe=True)
 
 
+def l2_without_errors_powers_off(q, what):
+    """The L2 at its shell logged nothing at error level or above; `poweroff -f` ends minivmm
+    cleanly (from whichever vCPU runs it); elvisor did not crash."""
+    errors = sh(q, "l1", "dmesg -r | grep '^<[0-3]>'", timeout=120).strip()
+    assert errors == "", "kernel errors in %s:\n%s" % (what, errors)
+    q.send("poweroff -f\r")
+    q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
+    q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
+    assert "HYPERVISOR CRASH" not in q.output()
+
+
 def test_minivmm_runs_linux_l2_on_the_second_vcpu():
     """The shipped configuration (configs/nested.dts: two L1 vCPUs, KVM in VHE mode) with
     minivmm pinned to the L1's second vCPU, whose MPIDR has Aff0 = 1: KVM gives its L2 vCPU
     MPIDR 0 through VMPIDR_EL2, which the L2 finds in minivmm's device tree. Before elvisor
     loaded the guest hypervisor's VMPIDR_EL2 for its guest, the L2 read 1 ("Failed to find
-    device node for boot cpu") and oopsed in its GIC driver."""
+    device node for boot cpu") and oopsed in its GIC driver.
+
+    Then, in the same L1, Linux as L2 on two vCPUs (elvisor-l2 linux-smp: minivmm -s 2, a
+    thread each, free to run on either L1 vCPU): the L2 starts its second vCPU by PSCI CPU_ON
+    through KVM at virtual EL2, brings both up, and each runs its work."""
     img = os.path.join(BUILD, "configs/nested.img")
     with Qemu("nested-minivmm-linux-cpu1", machine_args(gic=3, cpu="max", smp=4, mem="2G"), kernel=img) as q:
         q.expect(r"\[l1\] .*kvm \[1\]: VHE mode initialized successfully", timeout=240)
@@ -121,9 +136,15 @@ def test_minivmm_runs_linux_l2_on_the_second_vcpu():
         assert sh(q, "l1", "hostname").split() == ["l2"]
         booted = sh(q, "l1", "dmesg | grep -e 'Booting Linux' -e 'boot cpu'")
         assert "Booting Linux on physical CPU 0x0000000000 " in booted and "boot cpu" not in booted, booted
-        errors = sh(q, "l1", "dmesg -r | grep '^<[0-3]>'", timeout=120).strip()
-        assert errors == "", "kernel errors in the L2:\n" + errors
-        q.send("poweroff -f\r")
-        q.expect(r"\[l1\] minivmm: the guest powered off \(PSCI SYSTEM_OFF\)", timeout=120)
-        q.expect(r"\[l1\] elvisor-l2: minivmm exited with status 0", timeout=30)
-        assert "HYPERVISOR CRASH" not in q.output()
+        l2_without_errors_powers_off(q, "the L2")
+
+        assert sh(q, "l1", "echo back").split() == ["back"]  # the L1's shell again
+        q.send("/bin/elvisor-l2 linux-smp quiet\r")
+        q.expect(r"\[l1\] minivmm: starting /l2/Image with 256 MiB, 2 vCPUs", timeout=60)
+        q.expect(r"\[l1\] minivmm-l2: init started on 2 CPU", timeout=600)
+        q.expect(r"\[l1\] minivmm-l2: shell ready", timeout=120)
+        assert "smp: Brought up 1 node, 2 CPUs" in sh(q, "l1", "dmesg | grep 'smp: Brought up'")
+        assert sh(q, "l1", "cat /sys/devices/system/cpu/online").split() == ["0-1"]
+        # Field 39 of /proc/PID/stat: the CPU the task last ran on.
+        assert sh(q, "l1", "taskset 2 cat /proc/self/stat | cut -d' ' -f39").split() == ["1"]
+        l2_without_errors_powers_off(q, "the two-vCPU L2")

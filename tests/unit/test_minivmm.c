@@ -48,7 +48,7 @@ void vm_set_spi(struct vm *vm, unsigned spi, int level)
 
 static struct vm test_vm(void)
 {
-    struct vm vm = { .ram_size = (uint64_t)RAM_MIB << 20 };
+    struct vm vm = { .ram_size = (uint64_t)RAM_MIB << 20, .nr_vcpus = 1 };
     vm.ram = calloc(1, vm.ram_size);
     assert_non_null(vm.ram);
     return vm;
@@ -160,6 +160,36 @@ static void test_dtb_describes_the_vm(void **state)
     snprintf(cmd, sizeof(cmd), "dtc -q -I dtb -O dts -o /dev/null %s", path);
     assert_int_equal(system(cmd), 0);
     unlink(path);
+    free(vm.ram);
+}
+
+/* Several vCPUs: a cpu node each with reg = its MPIDR Aff0 (KVM's vcpu_id), started by PSCI,
+ * and one redistributor region large enough for all of them. */
+static void test_dtb_describes_every_vcpu(void **state)
+{
+    struct vm vm = test_vm();
+    vm.nr_vcpus = MAX_VCPUS;
+    struct boot_layout l = { .dtb = RAM_BASE + vm.ram_size - (2u << 20), .cmdline = "" };
+    size_t size = build_dtb(&vm, &l);
+    struct fdt f;
+    assert_int_equal(fdt_init(&f, dtb_of(&vm, &l), size), 0);
+    for (unsigned i = 0; i < MAX_VCPUS; i++) {
+        char path[32];
+        uint32_t reg;
+        snprintf(path, sizeof(path), "/cpus/cpu@%x", i);
+        int cpu = fdt_path_offset(&f, path);
+        assert_true(cpu >= 0);
+        assert_int_equal(fdt_prop_u32(&f, cpu, "reg", &reg), 0);
+        assert_int_equal(reg, i);
+        assert_string_equal(fdt_prop_string(&f, cpu, "enable-method"), "psci");
+    }
+    assert_true(fdt_path_offset(&f, "/cpus/cpu@8") < 0);
+    uint64_t base, len;
+    int gic = fdt_next_compatible(&f, -1, "arm,gic-v3");
+    assert_int_equal(fdt_reg(&f, gic, 1, &base, &len), 0);
+    assert_int_equal(base, GIC_REDIST_BASE);
+    assert_int_equal(len, MAX_VCPUS * GIC_REDIST_SIZE);
+    assert_true(base + len <= UART_BASE); /* the redistributors end below the UART */
     free(vm.ram);
 }
 
@@ -382,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guest_ptr_bounds),
         cmocka_unit_test(test_dtb_describes_the_vm),
+        cmocka_unit_test(test_dtb_describes_every_vcpu),
         cmocka_unit_test(test_dtb_without_initrd_has_no_range),
         cmocka_unit_test(test_dtb_refuses_an_oversized_cmdline),
         cmocka_unit_test(test_load_image_at_text_offset),

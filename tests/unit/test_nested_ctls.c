@@ -99,6 +99,28 @@ static void test_tidcp(void **state)
     assert_false(wanted(BASE, PCTL, 0));
 }
 
+/* IMO or FMO: its guest's writes of ICC_SGI1R_EL1, ICC_ASGI1R_EL1 and ICC_SGI0R_EL1 (they
+ * would make SGIs: its hypervisor's to deliver); not their reads (write-only registers:
+ * elvisor's UNDEFINED), not the neighbouring ICC_DIR_EL1 or ICC_RPR_EL1; nothing without them.
+ * Either control makes its guest's exits need NESTED_EXIT_L2. */
+static void test_sgi_generation(void **state)
+{
+    for (unsigned op2 = 5; op2 <= 7; op2++) {
+        uint32_t reg = SYSREG(3, 0, 12, 11, op2);
+        assert_true(fwd(sys(reg, false), BASE | HCR_EL2_IMO, PCTL, 0));
+        assert_true(fwd(sys(reg, false), BASE | HCR_EL2_FMO, PCTL, 0));
+        assert_false(fwd(sys(reg, true), BASE | HCR_EL2_IMO | HCR_EL2_FMO, PCTL, 0));
+        assert_false(fwd(sys(reg, false), BASE, PCTL, 0));
+        assert_false(fwd(sys(reg, false), ~(HCR_EL2_IMO | HCR_EL2_FMO), PCTL, ~MDCR_EL2_TDE));
+    }
+    assert_false(fwd(sys(SYSREG(3, 0, 12, 11, 1), false), BASE | HCR_EL2_IMO, PCTL, 0)); /* ICC_DIR_EL1 */
+    assert_false(fwd(sys(SYSREG(3, 0, 12, 11, 3), true), BASE | HCR_EL2_IMO, PCTL, 0));  /* ICC_RPR_EL1 */
+    assert_false(fwd(sys(SYSREG(3, 0, 12, 12, 5), false), BASE | HCR_EL2_IMO, PCTL, 0)); /* ICC_CTLR_EL1 */
+    assert_true(wanted(BASE | HCR_EL2_IMO, PCTL, 0));
+    assert_true(wanted(BASE | HCR_EL2_FMO, PCTL, 0));
+    assert_false(wanted(BASE, PCTL, 0));
+}
+
 /* TLOR: LORSA, LOREA, LORN, LORC, LORID_EL1; not op2 = 4..6 (unallocated), not PAR_EL1's
  * neighbours. */
 static void test_tlor(void **state)
@@ -326,11 +348,17 @@ static void test_at_par(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_tidcp, setup),   cmocka_unit_test_setup(test_tlor, setup),
-        cmocka_unit_test_setup(test_tdz, setup),     cmocka_unit_test_setup(test_el1pcten, setup),
-        cmocka_unit_test_setup(test_tde, setup),     cmocka_unit_test_setup(test_cpu_registers, setup),
-        cmocka_unit_test_setup(test_cpu_tda, setup), cmocka_unit_test_setup(test_garbage_controls, setup),
-        cmocka_unit_test_setup(test_at_op, setup),   cmocka_unit_test_setup(test_at_par, setup),
+        cmocka_unit_test_setup(test_tidcp, setup),
+        cmocka_unit_test_setup(test_tlor, setup),
+        cmocka_unit_test_setup(test_tdz, setup),
+        cmocka_unit_test_setup(test_el1pcten, setup),
+        cmocka_unit_test_setup(test_tde, setup),
+        cmocka_unit_test_setup(test_cpu_registers, setup),
+        cmocka_unit_test_setup(test_cpu_tda, setup),
+        cmocka_unit_test_setup(test_garbage_controls, setup),
+        cmocka_unit_test_setup(test_at_op, setup),
+        cmocka_unit_test_setup(test_at_par, setup),
+        cmocka_unit_test_setup(test_sgi_generation, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

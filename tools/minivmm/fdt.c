@@ -1,5 +1,6 @@
 /* The guest's flattened device tree (Devicetree Specification v0.4, chapter 5), written by a
  * tiny writer: a structure block of tokens, a strings block, a header in front. */
+#include <stdio.h>
 #include <string.h>
 #include "minivmm.h"
 
@@ -159,17 +160,23 @@ static void add_chosen(struct fdt_writer *w, const struct boot_layout *layout)
     end_node(w);
 }
 
-static void add_cpus(struct fdt_writer *w)
+/* One cpu node per vCPU, reg = its MPIDR's Aff0 (MAX_VCPUS); the secondaries are started by
+ * PSCI CPU_ON, which KVM answers. */
+static void add_cpus(struct fdt_writer *w, unsigned nr_vcpus)
 {
     begin_node(w, "cpus");
     prop_u32(w, "#address-cells", 1);
     prop_u32(w, "#size-cells", 0);
-    begin_node(w, "cpu@0");
-    prop_str(w, "device_type", "cpu");
-    prop_str(w, "compatible", "arm,armv8");
-    prop_u32(w, "reg", 0); /* MPIDR Aff0 of vCPU 0 */
-    prop_str(w, "enable-method", "psci");
-    end_node(w);
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "cpu@%x", i); /* the unit address is reg, in hex */
+        begin_node(w, name);
+        prop_str(w, "device_type", "cpu");
+        prop_str(w, "compatible", "arm,armv8");
+        prop_u32(w, "reg", i);
+        prop_str(w, "enable-method", "psci");
+        end_node(w);
+    }
     end_node(w);
 
     static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
@@ -179,10 +186,11 @@ static void add_cpus(struct fdt_writer *w)
     end_node(w);
 }
 
-static void add_gic_and_timer(struct fdt_writer *w)
+/* One redistributor region holding every vCPU's redistributor, as KVM lays them out. */
+static void add_gic_and_timer(struct fdt_writer *w, unsigned nr_vcpus)
 {
     uint32_t reg[8] = { 0, (uint32_t)GIC_DIST_BASE,   0, (uint32_t)GIC_DIST_SIZE,
-                        0, (uint32_t)GIC_REDIST_BASE, 0, (uint32_t)GIC_REDIST_SIZE };
+                        0, (uint32_t)GIC_REDIST_BASE, 0, (uint32_t)(GIC_REDIST_SIZE * nr_vcpus) };
     begin_node(w, "intc@8000000");
     prop_str(w, "compatible", "arm,gic-v3");
     prop(w, "interrupt-controller", NULL, 0);
@@ -240,8 +248,8 @@ size_t build_dtb(struct vm *vm, const struct boot_layout *layout)
     prop_str(&w, "device_type", "memory");
     prop_reg(&w, RAM_BASE, vm->ram_size);
     end_node(&w);
-    add_cpus(&w);
-    add_gic_and_timer(&w);
+    add_cpus(&w, vm->nr_vcpus);
+    add_gic_and_timer(&w, vm->nr_vcpus);
     add_uart(&w);
     end_node(&w);
 

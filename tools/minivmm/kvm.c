@@ -1,4 +1,4 @@
-/* The VM through the KVM API (Documentation/virt/kvm/api.rst): RAM, one vCPU, the in-kernel
+/* The VM through the KVM API (Documentation/virt/kvm/api.rst): RAM, the vCPUs, the in-kernel
  * GICv3 (devices/arm-vgic-v3.rst) that also gives the guest its architected timer. */
 #include <fcntl.h>
 #include <stddef.h>
@@ -41,32 +41,37 @@ static void vm_add_ram(struct vm *vm, uint64_t ram_size)
     vm->ram_size = ram_size;
 }
 
-/* The vCPU as the host's preferred CPU type, with PSCI 0.2+ (KVM answers PSCI by HVC). */
-static void vcpu_create(struct vm *vm)
+/* vCPU index as the host's preferred CPU type, with PSCI 0.2+ (KVM answers PSCI by HVC, CPU_ON
+ * included). All but vCPU 0 start powered off (KVM_ARM_VCPU_POWER_OFF): they run once the guest
+ * starts them, as on a machine whose firmware holds the secondaries (PSCI DEN0022 5.6). */
+static void vcpu_create(struct vm *vm, unsigned index)
 {
-    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-    if (vm->vcpu_fd < 0)
-        die_errno("KVM_CREATE_VCPU");
-    int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (size < (int)sizeof(struct kvm_run))
-        die_errno("KVM_GET_VCPU_MMAP_SIZE");
-    vm->run_size = (size_t)size;
-    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-    if (vm->run == MAP_FAILED)
-        die_errno("cannot map the vCPU's kvm_run");
+    struct vcpu *vcpu = &vm->vcpus[index];
+    vcpu->vm = vm;
+    vcpu->index = index;
+    vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+    if (vcpu->fd < 0)
+        die_errno("KVM_CREATE_VCPU %u", index);
+    vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+    if (vcpu->run == MAP_FAILED)
+        die_errno("cannot map vCPU %u's kvm_run", index);
 
     struct kvm_vcpu_init init;
     memset(&init, 0, sizeof(init));
     if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
         die_errno("KVM_ARM_PREFERRED_TARGET");
     init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-    if (ioctl(vm->vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0)
-        die_errno("KVM_ARM_VCPU_INIT (target %u, PSCI 0.2)", init.target);
+    if (index)
+        init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+    if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0)
+        die_errno("KVM_ARM_VCPU_INIT of vCPU %u (target %u, PSCI 0.2)", index, init.target);
 }
 
-void vm_create(struct vm *vm, uint64_t ram_size)
+void vm_create(struct vm *vm, uint64_t ram_size, unsigned nr_vcpus)
 {
     memset(vm, 0, sizeof(*vm));
+    if (nr_vcpus < 1 || nr_vcpus > MAX_VCPUS)
+        die("%u vCPUs: minivmm runs 1 to %d", nr_vcpus, MAX_VCPUS);
     vm->kvm_fd = kvm_open();
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->vm_fd < 0)
@@ -76,8 +81,17 @@ void vm_create(struct vm *vm, uint64_t ram_size)
     struct kvm_enable_cap nisv = { .cap = KVM_CAP_ARM_NISV_TO_USER };
     if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) > 0)
         ioctl(vm->vm_fd, KVM_ENABLE_CAP, &nisv);
+    int max = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (max > 0 && nr_vcpus > (unsigned)max)
+        die("%u vCPUs: this KVM allows %d per VM", nr_vcpus, max);
+    int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (size < (int)sizeof(struct kvm_run))
+        die_errno("KVM_GET_VCPU_MMAP_SIZE");
+    vm->run_size = (size_t)size;
     vm_add_ram(vm, ram_size);
-    vcpu_create(vm);
+    vm->nr_vcpus = nr_vcpus;
+    for (unsigned i = 0; i < nr_vcpus; i++)
+        vcpu_create(vm, i);
 }
 
 static void gic_set_attr(struct vm *vm, uint32_t group, uint64_t attr, void *value, const char *what)
@@ -87,7 +101,8 @@ static void gic_set_attr(struct vm *vm, uint32_t group, uint64_t attr, void *val
         die_errno("vGICv3: cannot set %s", what);
 }
 
-/* After the vCPU exists: KVM sizes the redistributors by the vCPUs created before the init. */
+/* After the vCPUs exist: KVM gives each vCPU created before the init one redistributor,
+ * GIC_REDIST_SIZE apart from GIC_REDIST_BASE in vCPU order. */
 void vm_create_gic(struct vm *vm)
 {
     struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
@@ -102,21 +117,21 @@ void vm_create_gic(struct vm *vm)
     gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, "init");
 }
 
-void vcpu_set_reg(struct vm *vm, uint64_t id, uint64_t value)
+void vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t value)
 {
     struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&value };
-    if (ioctl(vm->vcpu_fd, KVM_SET_ONE_REG, &reg) < 0)
-        die_errno("KVM_SET_ONE_REG 0x%llx", (unsigned long long)id);
+    if (ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0)
+        die_errno("KVM_SET_ONE_REG 0x%llx on vCPU %u", (unsigned long long)id, vcpu->index);
 }
 
 /* The arm64 boot protocol (Documentation/arch/arm64/booting.rst): x0 = the device tree,
  * x1-x3 = 0, MMU off; KVM_ARM_VCPU_INIT already left the vCPU at EL1h with DAIF masked. */
-void vcpu_set_boot_regs(struct vm *vm, uint64_t pc, uint64_t x0)
+void vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 {
-    vcpu_set_reg(vm, CORE_REG(regs.regs[0]), x0);
+    vcpu_set_reg(vcpu, CORE_REG(regs.regs[0]), x0);
     for (int i = 1; i <= 3; i++)
-        vcpu_set_reg(vm, CORE_REG(regs.regs[i]), 0);
-    vcpu_set_reg(vm, CORE_REG(regs.pc), pc);
+        vcpu_set_reg(vcpu, CORE_REG(regs.regs[i]), 0);
+    vcpu_set_reg(vcpu, CORE_REG(regs.pc), pc);
 }
 
 void vm_set_spi(struct vm *vm, unsigned spi, int level)

@@ -1,10 +1,11 @@
 /* minivmm: a small VMM on the Linux KVM API, for running an L2 guest inside a Linux VM
- * (docs/nested.md, "The project VMM"). One VM, one vCPU, an in-kernel GICv3 and timer,
- * guest RAM, a PL011 emulated from MMIO exits. The guest's memory map follows QEMU's virt
+ * (docs/nested.md, "The project VMM"). One VM, 1 to MAX_VCPUS vCPUs (a thread each), an
+ * in-kernel GICv3 and timer, guest RAM, a PL011 emulated from MMIO exits. The guest's memory map follows QEMU's virt
  * machine, so the same kernels and test guests run unchanged. */
 #ifndef MINIVMM_H
 #define MINIVMM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -13,7 +14,7 @@
 #define GIC_DIST_BASE   0x08000000ULL
 #define GIC_DIST_SIZE   0x10000ULL
 #define GIC_REDIST_BASE 0x080a0000ULL
-#define GIC_REDIST_SIZE 0x20000ULL /* one vCPU: RD_base + SGI_base frames (IHI 0069H 12.10) */
+#define GIC_REDIST_SIZE 0x20000ULL /* per vCPU: RD_base + SGI_base frames (IHI 0069H 12.10) */
 #define UART_BASE       0x09000000ULL
 #define UART_SIZE       0x1000ULL
 #define UART_SPI        1 /* SPI number: INTID 33 */
@@ -22,13 +23,28 @@
 #define RAM_MAX_MIB     2048
 #define RAM_DEFAULT_MIB 256
 #define UART_CLOCK_HZ   24000000u
+/* KVM gives vCPU i the MPIDR Aff0 = i while i < 16 (reset_mpidr, arch/arm64/kvm/sys_regs.c):
+ * up to 8, the device tree's cpu@i has reg = i, and the redistributors (128 KiB each) end
+ * well below the UART. */
+#define MAX_VCPUS 8
+
+struct vm;
+
+struct vcpu {
+    struct vm *vm;
+    unsigned index; /* KVM's vcpu_id, and the MPIDR's Aff0 */
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+};
 
 struct vm {
-    int kvm_fd, vm_fd, vcpu_fd, gic_fd;
-    struct kvm_run *run;
+    int kvm_fd, vm_fd, gic_fd;
     size_t run_size;
     uint8_t *ram;
     uint64_t ram_size;
+    unsigned nr_vcpus;
+    struct vcpu vcpus[MAX_VCPUS];
 };
 
 /* Where the boot files landed, for the device tree and the first registers. */
@@ -45,10 +61,12 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* kvm.c */
-void vm_create(struct vm *vm, uint64_t ram_size);
+/* The VM with its RAM and nr_vcpus vCPUs: vCPU 0 runnable, the others powered off until the
+ * guest starts them with PSCI CPU_ON (answered by KVM). */
+void vm_create(struct vm *vm, uint64_t ram_size, unsigned nr_vcpus);
 void vm_create_gic(struct vm *vm);
-void vcpu_set_reg(struct vm *vm, uint64_t id, uint64_t value);
-void vcpu_set_boot_regs(struct vm *vm, uint64_t pc, uint64_t x0);
+void vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t value);
+void vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 void vm_set_spi(struct vm *vm, unsigned spi, int level);
 
 /* load.c: both return the first byte past what they loaded. */
@@ -61,7 +79,8 @@ size_t build_dtb(struct vm *vm, const struct boot_layout *layout);
 
 /* pl011.c */
 void pl011_init(struct vm *vm);
-/* One MMIO access in the UART's window; offset < UART_SIZE, len in {1, 2, 4, 8}. */
+/* One MMIO access in the UART's window; offset < UART_SIZE, len in {1, 2, 4, 8}. Any vCPU
+ * thread may call it: the UART's state is under its lock. */
 void pl011_mmio(uint64_t offset, uint8_t *data, uint32_t len, int is_write);
 void pl011_restore_terminal(void);
 

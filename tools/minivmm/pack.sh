@@ -5,6 +5,7 @@
 #
 # writes OUT = BASE_INITRAMFS followed by a second gzip'd cpio archive holding
 #   /bin/minivmm, /bin/elvisor-l2           the VMM and what /init runs for elvisor.l2=...
+#                                           (bare, linux, linux-smp: Linux on two vCPUs)
 #   /l2/l2_hello.bin                        the bare-metal L2 (tests/guests/l2_hello.c)
 #   /l2/Image, /l2/initramfs.cpio.gz        Linux as L2: the same kernel, a busybox initramfs
 # Linux unpacks concatenated archives in turn (Documentation/driver-api/early-userspace/
@@ -27,14 +28,19 @@ cp "$IMAGE" "$WORK/l2/Image"
 cp "$L2_INITRD" "$WORK/l2/initramfs.cpio.gz"
 cat > "$WORK/bin/elvisor-l2" <<'L2'
 #!/bin/sh
-# Runs an L2 guest in minivmm on the console (elvisor.l2=bare|linux on the command line);
-# for linux, further arguments are added to the L2 kernel's command line (e.g. quiet).
+# Runs an L2 guest in minivmm on the console (elvisor.l2=bare|linux|linux-smp on the command
+# line); linux-smp is Linux on two vCPUs. For linux and linux-smp, further arguments are added
+# to the L2 kernel's command line (e.g. quiet).
+linux() {
+    vcpus=$1; shift
+    minivmm -m 256 -s "$vcpus" -i /l2/initramfs.cpio.gz \
+        -c "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1${*:+ $*}" /l2/Image
+}
 case "$1" in
-bare)  minivmm -m 64 /l2/l2_hello.bin ;;
-linux) shift
-       minivmm -m 256 -i /l2/initramfs.cpio.gz \
-           -c "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1${*:+ $*}" /l2/Image ;;
-*)     echo "elvisor-l2: unknown L2 guest '$1' (bare or linux)"; exit 1 ;;
+bare)      minivmm -m 64 /l2/l2_hello.bin ;;
+linux)     shift; linux 1 "$@" ;;
+linux-smp) shift; linux 2 "$@" ;;
+*)         echo "elvisor-l2: unknown L2 guest '$1' (bare, linux or linux-smp)"; exit 1 ;;
 esac
 echo "elvisor-l2: minivmm exited with status $?"
 L2
