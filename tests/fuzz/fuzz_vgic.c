@@ -356,7 +356,8 @@ static void vload(unsigned v)
     vc->loaded = true;
     hw_load(vc);
     struct vgic_cpu *c = &g->cpu[v];
-    CHECK(c->loaded && vc->hw_flush.part[VCPU_HW_VGIC]);
+    /* The load asks for a flush only when something waits for a list register (vgic_load). */
+    CHECK(c->loaded && c->lr_used == 0 && (vc->hw_flush.part[VCPU_HW_VGIC] || c->nr_queued == 0));
     CHECK(vmcr_peek(p) == c->vmcr);
     for (unsigned i = 0; i < 8; i++)
         if (apr_exists(i))
