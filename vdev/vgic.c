@@ -243,6 +243,10 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
                                               struct virq *q)
 {
     struct vgic_lr lr = { .intid = intid, .priority = q->priority, .group1 = q->group1, .active = q->active };
+    /* A disabled interrupt, or one of a disabled group, keeps its pending state for when it is
+     * enabled again (GIC architecture 4.1, "Interrupt handling state machine"): shown as not
+     * pending, but its pending edge, latch or SGI source stays in q. */
+    bool shown = q->enabled && group_enabled(g, q);
     bool was_pending = false, dummy;
     if (q->lr >= 0)
         g->be->lr_state(c->lr_val[n], &was_pending, &dummy);
@@ -255,9 +259,15 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
         lr.src = q->lr_src;
         lr.pending = was_pending || (q->sgi_src >> q->lr_src & 1);
         q->sgi_src &= (uint8_t) ~(1u << q->lr_src);
+        if (lr.pending && !shown)
+            q->sgi_src |= (uint8_t)(1u << q->lr_src);
+        /* Other sources still pending: the guest's EOI of this one must bring an exit (the EOI
+         * maintenance interrupt), for the list register then holds the next source's instance;
+         * an emptied list register is otherwise kept without a look (vgic_sync). */
+        lr.eoi = q->sgi_src != 0;
     } else if (q->hw || q->edge) {
         lr.pending = was_pending || q->pending;
-        q->pending = false;
+        q->pending = lr.pending && !shown;
     } else {
         lr.pending = q->pending || q->level;
         /* Level: re-sample the line when the guest deactivates it (the EOI maintenance
@@ -267,7 +277,7 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
          * while the LR is held kicks the vCPU (vgic_update), whose next entry sets EOI again. */
         lr.eoi = q->level;
     }
-    if (!q->enabled || !group_enabled(g, q))
+    if (!shown)
         lr.pending = false;
     if (q->hw) {
         lr.hw = true;
@@ -276,11 +286,12 @@ static __attribute__((noinline)) void lr_fill(struct vgic *g, struct vgic_cpu *c
     }
     if (!lr.pending && !lr.active) {
         /* Nothing left to show: a HW interrupt that the guest will now never deactivate is
-         * deactivated here. */
+         * deactivated here (one still pending, but disabled, keeps its physical interrupt
+         * active until it is shown and deactivated by the guest). */
         if (q->lr >= 0) {
             bool lp, la;
             g->be->lr_state(c->lr_val[n], &lp, &la);
-            if (q->hw && (lp || la))
+            if (q->hw && (lp || la) && !q->pending)
                 gic_deactivate(q->hw_intid);
             q->lr = -1;
             lr_free(g, c, n);

@@ -39,10 +39,11 @@ static void set_pending(struct vgic *g, uint32_t intid, struct virq *q, unsigned
          * never in a list register: one the guest emptied may still name the interrupt. */
         if (q->pending && !vgic_lr_holds(g, q) && !q->active)
             gic_irq_set_active(q->hw_intid, false);
-    } else if (q->hw && !on && q->lr < 0) {
+    } else if (q->hw && !on && !vgic_lr_holds(g, q)) {
         /* A latched HW private interrupt (the virtual timer) is a level line whose physical
          * copy is active on its own CPU: it stays pending while asserted, and vtimer_sync
-         * withdraws it there once the timer condition is gone. */
+         * withdraws it there once the timer condition is gone. Likewise when the list register
+         * naming it was emptied by the guest: the new instance is the latch, not the LR's. */
         return;
     }
     if (vgic_is_v2_sgi(g, intid))
