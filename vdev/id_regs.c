@@ -103,6 +103,11 @@ static uint64_t id_filter(const struct vcpu *v, uint32_t id, uint64_t val)
             (val & ~ID_FIELD_MASK(ID_AA64PFR0_EL1_EL2)) | ID_FIELD_VAL(ID_AA64PFR0_EL1_EL2, ID_AA64PFR0_EL1_EL_AARCH64);
     if (CONFIG_NESTED && v->vm->cfg.virtual_el2 && id == SYSREG(3, 0, 0, 7, 1))
         val = (val & ~ID_FIELD_MASK(ID_AA64MMFR1_EL1_VH)) | ID_FIELD_VAL(ID_AA64MMFR1_EL1_VH, 1);
+    /* FEAT_ATS1A: at virtual EL2 its AT S1E1A and S1E2A trap (HCR_EL2.AT, NV) and are not
+     * emulated (vdev/nested_at.c), so a guest hypervisor does not see them; a VM's EL1 runs
+     * them on the CPU. */
+    if (CONFIG_NESTED && v->vm->cfg.virtual_el2 && id == SYSREG(3, 0, 0, 6, 2))
+        val &= ~ID_FIELD_MASK(ID_AA64ISAR2_EL1_ATS1A);
     uint32_t off = v->vm->cfg.cpu_features_off;
     for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++)
         if (features[i].enc == id && (off & CPU_FEAT_BIT(features[i].feature)))

@@ -282,6 +282,10 @@ static int basic(void)
     uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1), mmfr2 = sysreg_read(s3_0_c0_c7_2);
     check(((pfr0 >> 8) & 0xf) == 1, "nested_id_el2", "ID_AA64PFR0_EL1 0x%lx", (unsigned long)pfr0);
     check(((mmfr2 >> 24) & 0xf) == 0, "nested_id_no_nv", "ID_AA64MMFR2_EL1 0x%lx", (unsigned long)mmfr2);
+    /* FEAT_ATS1A's AT S1E1A/S1E2A are not emulated for it: ID_AA64ISAR2_EL1.ATS1A [63:60] reads 0. */
+    uint64_t isar2 = sysreg_read(s3_0_c0_c6_2);
+    gprintf("nested: ID_AA64ISAR2_EL1 0x%lx\n", (unsigned long)isar2);
+    check((isar2 >> 60) == 0, "nested_id_no_ats1a", "ID_AA64ISAR2_EL1 0x%lx", (unsigned long)isar2);
 
     sysreg_write(vbar_el2, (uint64_t)el2_vectors);
     uint64_t vbar = sysreg_read(vbar_el2);

@@ -16,7 +16,7 @@ the EL1 names and its guest's through the EL12 ones, takes its own EL0's SVC (TG
 guest's HVC (TGE = 0), and goes back to E2H = 0."""
 from qemu import Qemu, machine_args, BUILD, guest_checks_pass
 
-STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_vbar_el2", "nested_hcr_el2",
+STEPS = ("nested_currentel_el2", "nested_id_el2", "nested_id_no_nv", "nested_id_no_ats1a", "nested_vbar_el2", "nested_hcr_el2",
          "nested_eret_to_el1", "nested_hvc_taken_at_el2", "nested_hvc_answered", "nested_el2_syndrome",
          "nested_back_at_el2", "nested_hvc_at_el2_own_vector", "nested_psci_by_smc", "nested_no_unexpected")
 VHE_STEPS = ("vhe_id_vh", "vhe_el12_undef_with_e2h0", "vhe_hcr_e2h", "vhe_el1_names_are_el2",

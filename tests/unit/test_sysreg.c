@@ -974,6 +974,8 @@ static void test_nested_off(void **state)
     set_host_ids(~0UL);
     assert_true(mrs(v0, SYSREG(3, 0, 0, 4, 0), &val));
     assert_int_equal((val >> 8) & 0xf, 0); /* ID_AA64PFR0_EL1.EL2 */
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 2), &val));
+    assert_int_equal(val >> 60, 0xf); /* ID_AA64ISAR2_EL1.ATS1A: the host's (the CPU runs them) */
 }
 
 /* At virtual EL2: EL2 advertised (not NV), its trapped registers kept and applied to the EL1
@@ -987,6 +989,8 @@ static void test_nested_el2_regs(void **state)
     assert_int_equal((val >> 8) & 0xf, 1);
     assert_true(mrs(v0, SYSREG(3, 0, 0, 7, 2), &val));
     assert_int_equal((val >> 24) & 0xf, 0); /* ID_AA64MMFR2_EL1.NV */
+    assert_true(mrs(v0, SYSREG(3, 0, 0, 6, 2), &val));
+    assert_int_equal(val >> 60, 0); /* ID_AA64ISAR2_EL1.ATS1A: AT S1E1A/S1E2A not emulated */
 
     assert_true(msr(v0, SCTLR_EL2_ENC, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_I));
     assert_true(mrs(v0, SCTLR_EL2_ENC, &val));

@@ -100,6 +100,8 @@
 #define ID_AA64ISAR2_EL1_MOPS_WIDTH   4
 #define ID_AA64ISAR2_EL1_CLRBHB_SHIFT 28 /* FEAT_CLRBHB: the CLRBHB instruction */
 #define ID_AA64ISAR2_EL1_CLRBHB_WIDTH 4
+#define ID_AA64ISAR2_EL1_ATS1A_SHIFT  60 /* FEAT_ATS1A: AT S1E1A, S1E2A */
+#define ID_AA64ISAR2_EL1_ATS1A_WIDTH  4
 
 /* ID_AA64MMFR0_EL1, AArch64 Memory Model Feature Register 0. */
 #define ID_AA64MMFR0_EL1_PARANGE_SHIFT 0 /* physical address size, encoded like TCR_PS_* */
