@@ -234,6 +234,13 @@ bool nested_s2_translate(struct vm *vm, const struct nested_shadow *s, uint64_t 
     return true;
 }
 
+/* Whether the L2 IPA's aligned block of size blk is inside the guest's leaf (r) and the
+ * shadow's input range: the first conditions of both shadow block sizes below. */
+static bool l2_block_fits(const struct s2walk_result *r, uint64_t l2ipa, uint64_t blk)
+{
+    return r->size >= blk && !(((l2ipa & ~(blk - 1)) + blk - 1) >> stage2_ipa_bits());
+}
+
 /* The shadow entry for l2ipa whose L1 IPA is RAM (the walk r): a 1 GiB or 2 MiB block where
  * the guest's leaf covers the L2 IPA's whole block of that size and that block's L1 IPAs are
  * all the VM's RAM at a host address aligned to it (the VM's stage 2 maps RAM contiguously, RW
@@ -243,11 +250,11 @@ static uint64_t fill_size(struct vm *vm, const struct s2walk_result *r, uint64_t
 {
     for (int level = 1; level <= 2; level++) {
         const uint64_t blk = PT_LEVEL_SIZE(level);
-        if (r->size < blk)
+        if (!l2_block_fits(r, l2ipa, blk))
             continue;
         uint64_t l1blk = r->out - (l2ipa & (blk - 1)); /* the leaf's output is aligned to its size */
         const uint8_t *host = vm_ram_ptr(vm, l1blk, blk);
-        if (host && !((uintptr_t)host & (blk - 1)) && !(((l2ipa & ~(blk - 1)) + blk - 1) >> stage2_ipa_bits()))
+        if (host && !((uintptr_t)host & (blk - 1)))
             return blk;
     }
     return PT_PAGE_SIZE;
@@ -288,7 +295,7 @@ static uint64_t through_size(const struct s2walk_result *r, const struct stage2_
 {
     for (int level = 1; level <= 2; level++) {
         const uint64_t blk = PT_LEVEL_SIZE(level);
-        if (r->size >= blk && leaf->size >= blk && !(((l2ipa & ~(blk - 1)) + blk - 1) >> stage2_ipa_bits()))
+        if (l2_block_fits(r, l2ipa, blk) && leaf->size >= blk)
             return blk;
     }
     return PT_PAGE_SIZE;
