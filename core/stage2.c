@@ -31,24 +31,32 @@ static const struct pt_ops s2_ops = {
     .sync = s2_sync,
 };
 
-/* A map may free tables again (its rollback on PT_E_NOMEM): under the lock stage2_lookup takes. */
-static int map_locked(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, uint64_t attrs)
+/* A map may free tables again (its rollback on PT_E_NOMEM): under the lock stage2_lookup takes.
+ * A replacing map takes away what was there, so the watch forgets it first, as for an unmap. */
+static int map_locked(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, uint64_t attrs, unsigned flags)
 {
     spin_lock(&vm->s2_lock);
-    int err = pt_map(&vm->s2, ipa, pa, size, attrs, 0);
+    if ((flags & PT_REPLACE) && vm->s2_watch)
+        vm->s2_watch->unmapping(vm, ipa, size);
+    int err = pt_map(&vm->s2, ipa, pa, size, attrs, flags);
     spin_unlock(&vm->s2_lock);
     return err;
 }
 
 int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
 {
-    return map_locked(vm, ipa, pa, size, PT_S2_DEVICE);
+    return map_locked(vm, ipa, pa, size, PT_S2_DEVICE, 0);
+}
+
+int stage2_remap_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
+{
+    return map_locked(vm, ipa, pa, size, PT_S2_DEVICE, PT_REPLACE);
 }
 
 int stage2_map_shared(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, bool read_only)
 {
     /* S2AP RO (Arm ARM D8.4.5) for a read-only peer; XN: nobody runs code from a mailbox. */
-    return map_locked(vm, ipa, pa, size, (read_only ? PT_S2_RAM_RO : PT_S2_RAM) | PT_S2_XN);
+    return map_locked(vm, ipa, pa, size, (read_only ? PT_S2_RAM_RO : PT_S2_RAM) | PT_S2_XN, 0);
 }
 
 bool stage2_lookup(struct vm *vm, uint64_t ipa, struct stage2_leaf *leaf)

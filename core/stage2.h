@@ -11,6 +11,8 @@ int stage2_create(struct vm *vm);
 void stage2_destroy(struct vm *vm);
 /* Device-nGnRE, XN. At run time the caller serialises changes of one VM's tables. */
 int stage2_map_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size);
+/* The same over whatever the range maps now (break-before-make; vm->s2_watch told first). */
+int stage2_remap_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size);
 /* Memory shared between VMs (docs/shmem.md): Normal Write-Back like RAM, execute-never, and
  * read-only for a VM that may only read it (a write is a stage 2 Permission fault). */
 int stage2_map_shared(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size, bool read_only);

@@ -3,6 +3,7 @@
  * the GICH list registers (chapter 5, "GIC Support for Virtualization"). */
 #include "vdev/vgic_priv.h"
 #include "core/vm_layout.h"
+#include "core/stage2.h"
 #include "core/platform.h"
 #include "core/console.h"
 #include "arch/aarch64/sysreg.h"
@@ -210,7 +211,7 @@ static int v2_attach(struct vm *vm)
         return -1;
     }
     /* Replacing: a VM reset attaches again over the same mapping. */
-    if (pt_map(&vm->s2, VGIC_CPU_IPA, platform.gicv.base, GICV_MAP_SIZE, PT_S2_DEVICE, PT_REPLACE) < 0) {
+    if (stage2_remap_device(vm, VGIC_CPU_IPA, platform.gicv.base, GICV_MAP_SIZE) < 0) {
         printk("elvisor: VM '%s' refused: cannot map the GICV frame\n", vm->cfg.name);
         return -1;
     }

@@ -51,6 +51,7 @@
 #include "vdev/vpsci.h"
 #include "arch/aarch64/stage2_hw.h"
 #include "core/vm_layout.h"
+#include "core/stage2.h"
 #include "arch/aarch64/esr.h"
 #include "drivers/timer.h"
 #include "tests/host/stubs.h"
@@ -76,9 +77,9 @@
 
 /* ---- stand-ins for what the vGIC's files call outside it ---- */
 
-int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs, unsigned flags)
+int stage2_remap_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size)
 {
-    CHECK(va == VGIC_CPU_IPA);
+    CHECK(ipa == VGIC_CPU_IPA);
     return 0;
 }
 /* What the other parts call outside them: tests/host/parts_unreached.c. */

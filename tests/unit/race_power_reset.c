@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/vcpu_power.h"
+#include "core/stage2.h"
 #include "core/vcpu_hw.h"
 #include "core/vm.h"
 #include "drivers/psci.h"
@@ -42,7 +43,7 @@ static struct vm vm;
 
 /* ---- stand-ins for what the parts call outside them: never reached in these cases ---------- */
 
-int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs, unsigned flags) { return 0; }
+int stage2_remap_device(struct vm *vm, uint64_t ipa, uint64_t pa, uint64_t size) { return 0; }
 /* The rest: tests/host/parts_unreached.c. */
 
 /* ---- 1. CPU_ON against the target's CPU_OFF, save and apply ---------------------------------- */
