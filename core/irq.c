@@ -24,7 +24,7 @@
 #define MAX_INTID 1020
 
 /* Written at boot and, for SPIs given to VMs, under owner_lock when VMs are built; read by
- * dispatch on any CPU, which finds fn published after arg. */
+ * dispatch on any CPU, which finds fn published after arg. lpi_handlers only with CONFIG_ITS. */
 static struct irq_entry {
     irq_handler_fn fn;
     void *arg;
@@ -39,7 +39,8 @@ static struct irq_entry *slot(uint32_t intid)
 {
     if (intid < MAX_INTID)
         return &handlers[intid];
-    if (intid >= GIC_LPI_BASE && intid - GIC_LPI_BASE < ITS_HOST_NR_LPIS)
+    /* Without the host ITS there are no host LPIs; the compiler then drops lpi_handlers (16 KiB). */
+    if (CONFIG_ITS && intid >= GIC_LPI_BASE && intid - GIC_LPI_BASE < ITS_HOST_NR_LPIS)
         return &lpi_handlers[intid - GIC_LPI_BASE];
     return 0;
 }
