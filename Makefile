@@ -171,9 +171,10 @@ $(B)/%.disk: $(B)/%.img tools/mkdisk.py tools/boot.cmd | $(DEPS_STAMP)
 CONFIG_IMG = $(B)/$(CONFIG:.dts=.img)
 CONFIG_DISK = $(B)/$(CONFIG:.dts=.disk)
 TEST_CONFIGS := $(wildcard tests/configs/*.dts configs/*.dts)
-# Configurations may name the Linux guest, so it is fetched (cached) before packing.
-images: | $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory linux
+# Configurations may name the Linux guest, so it is fetched (cached) before packing. The
+# prerequisites make `make -j2 all images linux` build the hypervisor and the guest once, before
+# the recursive make below looks at them (two makes linking one file raced).
+images: all linux | $(DEPS_STAMP)
 	@bash tools/boards.sh
 	@$(MAKE) --no-print-directory $(patsubst %.dts,$(B)/%.img,$(TEST_CONFIGS)) $(B)/configs/default.disk
 	@$(MAKE) --no-print-directory minimal-images
@@ -287,7 +288,7 @@ $(B)/tools/shmem-ping: tools/shmem_ping.c vdev/ivshmem_regs.h | $(DEPS_STAMP)
 	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
 qemu-test: | $(DEPS_STAMP)
-	$(MAKE) all images linux linux
+	$(MAKE) all images linux
 	$(PYTHON) -m pytest -q tests/system
 
 test: | $(DEPS_STAMP)
