@@ -415,11 +415,19 @@ uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr,
     return ~hcr & HCR_PAUTH & v->hcr_parts;
 }
 
+/* The way back with controls in the CPU, out of line: the way back without them needs no frame. */
+static __attribute__((noinline)) void leave_with_cpu_traps(struct vcpu *v, struct nested_vcpu *n)
+{
+    nested_traps_cpu(v, n, false);
+    n->l2_cpu = 0;
+    exit_set_mode(v, NESTED_EXIT_VEL2);
+}
+
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
 {
     if (__builtin_expect(n->l2_cpu, 0)) {
-        nested_traps_cpu(v, n, false);
-        n->l2_cpu = 0;
+        leave_with_cpu_traps(v, n);
+        return;
     }
     exit_set_mode(v, NESTED_EXIT_VEL2);
 }

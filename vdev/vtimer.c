@@ -176,7 +176,8 @@ static void vtimer_put(struct vcpu *v)
 static void vtimer_load(struct vcpu *v)
 {
     struct vtimer *vt = vt_of(v);
-    timer_stop(&vt->t);
+    if (vt->t.armed) /* this CPU's timer queue: only this CPU arms it (watch) */
+        timer_stop(&vt->t);
     vt->expired = false;
     /* Only while the guest still owes the deactivation (not after a VM reset, say). */
     if (vt->phys_active && vgic_irq_is_active(v, VTIMER_VIRQ))
