@@ -183,9 +183,6 @@ void irq_handle_pending(void) { fail_msg("an interrupt exit"); }
 
 /* ---- fakes of the rest of what core/vcpu.c calls --------------------------------------------- */
 
-static bool cpu_shared; /* sched_cpu_shared() */
-bool sched_cpu_shared(void) { return cpu_shared; }
-
 static struct {
     unsigned saves, restores;
     const struct fp_ctx *last_saved, *last_restored;
@@ -221,7 +218,7 @@ static int setup(void **state)
     memset(&guest, 0, sizeof(guest));
     memset(&fp, 0, sizeof(fp));
     el1_saves = el1_restores = 0;
-    cpu_shared = false;
+    this_cpu()->sharing = 1; /* sched_cpu_shared() */
     memset(&vm, 0, sizeof(vm));
     vm.cfg.nr_vcpus = 2;
     vm.state = VM_RUNNING;
@@ -358,7 +355,7 @@ static void test_wfi_traps_only_on_a_shared_cpu(void **state)
     run(v0, 1);
     assert_false(guest.hcr[0] & HCR_EL2_TWI); /* alone: WFI sleeps in the guest */
     assert_true(guest.hcr[0] & HCR_EL2_TWE);
-    cpu_shared = true;
+    this_cpu()->sharing = 2;
     run(v0, 1);
     assert_true(guest.hcr[1] & HCR_EL2_TWI); /* shared: WFI gives the CPU away */
     assert_int_equal(guest.hcr[1] & ~HCR_EL2_TWI, guest.hcr[0]);
