@@ -18,7 +18,7 @@ uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
 
 /* A vCPU that executed WFI while sharing its CPU waits off the CPU; it is runnable again as
  * soon as it has an interrupt to take or its virtual timer expires (vcpu_has_work). */
-static bool eligible(struct vcpu *v)
+static inline __attribute__((always_inline)) bool eligible(struct vcpu *v)
 {
     if (!vcpu_power_apply(v)) /* a CPU_ON is applied here, on v's own CPU, v not loaded */
         return false;
