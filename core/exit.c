@@ -7,6 +7,7 @@
 #include "core/sched.h"
 #include "core/sysreg_trap.h"
 #include "core/vcpu.h"
+#include "core/vcpu_fp.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/inject.h"
 #include "arch/aarch64/sysreg.h"
@@ -61,6 +62,7 @@ static enum exit_result handle_unknown(struct vcpu *v, uint64_t esr)
 static const struct exit_hook core_hooks[] = {
     { ESR_EC_WFX, EXITC_BY_HANDLER, handle_wfx },
     { ESR_EC_SYS64, EXITC_SYSREG, sysreg_trap },
+    { ESR_EC_FP_ASIMD, EXITC_FP, exit_fp }, /* the lazy FP/SIMD switch (core/vcpu_fp.c) */
 };
 
 /* Per mode, indexed by ESR_EL2.EC; written once by exit_init. */

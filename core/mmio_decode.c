@@ -1,6 +1,7 @@
 /* A data abort without a syndrome, emulated from the guest's instruction (core/mmio_decode.h).
  * Option CONFIG_MMIO_DECODE (docs/build.md). */
 #include "core/mmio_decode.h"
+#include "core/vcpu_fp.h"
 #include "arch/aarch64/a64_ldst.h"
 #include "arch/aarch64/guest_at.h"
 #include "arch/aarch64/sysreg.h"
@@ -112,11 +113,16 @@ void mmio_emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write, c
     bool sp_el1 = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL1h;
     regs.sp = sp_el1 ? sysreg_read(sp_el1) : sysreg_read(sp_el0);
     if (d.simd) {
+        /* The instruction passed the FP/SIMD trap, so its registers are live, unless the guest
+         * rewrote it since (another vCPU): claimed either way, never another vCPU's. */
+        vcpu_fp_claim(v);
         fp_ctx_save(&v->fp);
         memcpy(regs.v, v->fp.v, sizeof(regs.v));
     }
     struct emul_ctx c = { .v = v, .far = far, .ipa = ipa, .el0 = el0, .x = x };
     if (a64_ldst_emulate(&d, &regs, &emul_ops, &c) != A64_LDST_OK) {
+        if (d.simd)
+            vcpu_fp_el2_done(v);
         mmio_report_abort(v, ipa, write, d.size, "and the emulated access failed");
         inject_dabt(&v->regs, far, write);
         return;
@@ -134,5 +140,7 @@ void mmio_emulate_insn(struct vcpu *v, uint64_t ipa, uint64_t far, bool write, c
         if (d.nregs == 2)
             fp_reg_write(d.rt2, v->fp.v[d.rt2]);
     }
+    if (d.simd)
+        vcpu_fp_el2_done(v);
     guest_skip_insn(&v->regs, 4);
 }

@@ -18,7 +18,7 @@ uint32_t sched_slice_us = CONFIG_TIME_SLICE_US;
 
 /* A vCPU that executed WFI while sharing its CPU waits off the CPU; it is runnable again as
  * soon as it has an interrupt to take or its virtual timer expires (vcpu_has_work). */
-static bool eligible(struct vcpu *v)
+static inline __attribute__((always_inline)) bool eligible(struct vcpu *v)
 {
     if (!vcpu_power_apply(v)) /* a CPU_ON is applied here, on v's own CPU, v not loaded */
         return false;
@@ -82,8 +82,6 @@ static void slice_over(struct hyp_timer *t)
     __atomic_store_n(&pc->attn, 1, __ATOMIC_SEQ_CST); /* cpu_attention, for this CPU */
 }
 
-bool sched_cpu_shared(void) { return this_cpu()->sharing > 1; }
-
 /* Nothing to run on this CPU: sleep until something may have changed. */
 static void idle_sleep(unsigned cpu, bool waits)
 {
@@ -103,6 +101,7 @@ void sched_loop(void)
 {
     struct percpu *pc = this_cpu();
     unsigned cpu = pc->id, cursor = 0, seen_vms = ~0u;
+    uint64_t slice = 0; /* sched_slice_us in counter ticks: set with the VMs, before any slice */
     bool waits;
     vcpu_cpu_init();
     for (;;) {
@@ -111,6 +110,7 @@ void sched_loop(void)
             place(cpu);
             pc->sharing = nr_placed[cpu];
             cursor = 0;
+            slice = timer_us_to_ticks(sched_slice_us);
         }
         if (pc->resets)
             vm_reset_work(); /* one bounded step of each, between two picks */
@@ -134,7 +134,7 @@ void sched_loop(void)
         /* A slice only where vCPUs share the CPU: a pinned vCPU runs tick-free. */
         pc->resched = false;
         if (pc->sharing > 1)
-            timer_start(&pc->slice_timer, timer_now() + timer_us_to_ticks(sched_slice_us), slice_over, pc);
+            timer_start(&pc->slice_timer, timer_now() + slice, slice_over, pc);
         vcpu_run(v);
         if (pc->slice_timer.armed) /* not when the slice ran out: its timer fired (this CPU's) */
             timer_stop(&pc->slice_timer);

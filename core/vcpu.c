@@ -12,6 +12,7 @@
 #include "arch/aarch64/regs/mdcr.h"
 #include "arch/aarch64/regs/timer.h"
 #include "core/vcpu_hw.h"
+#include "core/vcpu_fp.h"
 
 /* HCR_EL2 for guests (Arm ARM D24.2.62): stage 2 on; set/way invalidate upgraded to clean and
  * invalidate; physical FIQ/IRQ/SError to EL2 and virtual ones to EL1; TLB and I-cache
@@ -47,7 +48,8 @@ static uint64_t guest_hcr(const struct vcpu *v)
 
 /* CPTR_EL2, E2H=0 (Arm ARM D24.2.38): SME, the activity monitors and the trace System
  * registers (TTA: trace is not switched per VM; the trap makes them UNDEFINED) trap (hidden
- * from the guest); FP/SIMD does not (it is switched per vCPU, vcpu_load). SVE traps until a
+ * from the guest). FP/SIMD (TFP) traps while the loaded vCPU's registers are not live: core's
+ * lazy switch (core/vcpu_fp.c) owns TFP, by read-modify-write. SVE traps until a
  * vCPU's first use: the SVE part (vdev/vsve.c) owns TZ and clears it, by read-modify-write,
  * while a vCPU that uses SVE is loaded. The RES1 bits, [7:0] among them, are set. */
 #define CPTR_GUEST (CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TAM | CPTR_EL2_TTA)
@@ -138,21 +140,7 @@ static void write_guest_hcr(const struct vcpu *v, uint64_t hcr)
 void vcpu_load(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
-    struct vcpu *owner = pc->fp_owner;
-    bool reset = __atomic_load_n(&v->fp_reset, __ATOMIC_ACQUIRE);
-    if (owner != v || reset) {
-        /* The registers live here belong to owner, unless its VM was reset since: then they
-         * are the old VM's and must not become the new one's (a reset on another CPU cannot
-         * reach this CPU's registers). */
-        if (owner != v && owner && !__atomic_load_n(&owner->fp_reset, __ATOMIC_ACQUIRE))
-            fp_ctx_save(&owner->fp);
-        if (reset) {
-            v->fp = (struct fp_ctx){ 0 };
-            __atomic_store_n(&v->fp_reset, false, __ATOMIC_RELAXED);
-        }
-        fp_ctx_restore(&v->fp);
-        pc->fp_owner = v;
-    }
+    vcpu_fp_load(pc, v);
     el1_ctx_restore(&v->el1);
     sysreg_write(vttbr_el2, v->vm->vttbr);
     sysreg_write(vmpidr_el2, v->vmpidr);

@@ -48,24 +48,19 @@ void vcpu_power_off(struct vcpu *v)
     spin_unlock(&v->vm->lock);
 }
 
-bool vcpu_power_apply(struct vcpu *v)
+void vcpu_power_apply_on(struct vcpu *v)
 {
-    if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_ON_PENDING) {
-        spin_lock(&v->vm->lock);
-        if (v->state == VCPU_ON_PENDING) {
-            /* Boot state of a PSCI CPU_ON: EL1h, DAIF masked, MMU off, x0 = context id. */
-            for (unsigned i = 0; i < 31; i++)
-                v->regs.x[i] = 0;
-            v->regs.x[0] = v->on_ctx;
-            v->regs.pc = v->on_entry;
-            v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h;
-            v->el1.sctlr = SCTLR_EL1_RESET;
-            vcpu_hw_start(v);
-            v->state = VCPU_RUNNABLE;
-        }
-        spin_unlock(&v->vm->lock);
+    spin_lock(&v->vm->lock);
+    if (v->state == VCPU_ON_PENDING) {
+        /* Boot state of a PSCI CPU_ON: EL1h, DAIF masked, MMU off, x0 = context id. */
+        for (unsigned i = 0; i < 31; i++)
+            v->regs.x[i] = 0;
+        v->regs.x[0] = v->on_ctx;
+        v->regs.pc = v->on_entry;
+        v->regs.pstate = PSR_DAIF_MASK | PSR_M_EL1h;
+        v->el1.sctlr = SCTLR_EL1_RESET;
+        vcpu_hw_start(v);
+        v->state = VCPU_RUNNABLE;
     }
-    /* Only this CPU makes v RUNNABLE or takes it out of it; another CPU's CPU_ON may be
-     * moving it from OFF to ON_PENDING right now (tests/unit/race_power_reset.c). */
-    return __atomic_load_n(&v->state, __ATOMIC_RELAXED) == VCPU_RUNNABLE;
+    spin_unlock(&v->vm->lock);
 }

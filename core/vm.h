@@ -101,6 +101,9 @@ struct vcpu {
      * runs v zeroes v->fp at its next load, and never saves the pre-reset registers it may
      * still hold live into v->fp (issue 13 item 9). */
     volatile bool fp_reset;
+    /* A guest hypervisor traps its guest's FP/SIMD (CPTR_EL2.TFP) while that guest runs here
+     * (core/vcpu_fp.h vcpu_fp_guest_trap): v's CPU, while it is loaded. */
+    bool fp_trap_guest;
     unsigned mmio_hint; /* index of the MMIO window this vCPU accessed last */
     /* PSCI CPU_ON recorded for its own CPU to apply (core/vcpu_power.c), under vm->lock. */
     uint64_t on_entry, on_ctx;

@@ -604,7 +604,7 @@ static void nested_load(struct vcpu *v)
     sysreg_write(s3_4_c2_c2_0, (uint64_t)(uintptr_t)n->vncr);
     nested_timer_apply(n);
     if (n->at_el1) {
-        nested_traps_cpu(n, true);
+        nested_traps_cpu(v, n, true);
         id_context(v, n);
     }
     if (n->on_shadow)
@@ -620,7 +620,7 @@ static void nested_put(struct vcpu *v)
     struct nested_vcpu *n = nested_of(v);
     /* VPIDR_EL2 is set once per CPU (core/vcpu.c): the next VM here must read the MIDR. */
     if (n && n->at_el1) {
-        nested_traps_cpu(n, false);
+        nested_traps_cpu(v, n, false);
         sysreg_write(vpidr_el2, sysreg_read(midr_el1));
     }
     if (n && n->gic_lent) {

@@ -183,7 +183,7 @@ void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n);
 #define NESTED_L2_PCT   4 /* its CNTHCTL_EL2.EL1PCTEN is clear: the CPU's is cleared */
 #define NESTED_L2_TDE   8
 #define NESTED_L2_TDA   16 /* its MDCR_EL2.TDA: the CPU's set (off: left set, see nested_traps.c) */
-void nested_traps_cpu(const struct nested_vcpu *n, bool on);
+void nested_traps_cpu(struct vcpu *v, const struct nested_vcpu *n, bool on);
 enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr);
 
 /* The CPU's CNTVOFF_EL2 from its VNCR page (nested_timer.c): at each ERET to its guest and

@@ -33,6 +33,7 @@
 #include "vdev/nested.h"
 #include "core/exit.h"
 #include "core/vcpu.h"
+#include "core/vcpu_fp.h"
 #include "core/vm.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/sysreg.h"
@@ -346,10 +347,11 @@ static void ctls_of(const struct nested_vcpu *n, uint64_t hcr, struct nested_ctl
  * VM traps and vdev/vdebug_regs.c settles again; puts run in part order, vdebug's first, so a
  * restored "clear" could outlive the vCPU). Set at the ERET into
  * that guest and at a vCPU load while it runs; cleared at the switch back and whenever the vCPU
- * is put (TFP traps EL2's own FP/SIMD too: the FP registers of the next vCPU are switched with
- * it clear; nothing of elvisor's exit path uses them, and its guest's SIMD loads and stores
- * trap as FP before they can reach the MMIO emulation). Each is a read-modify-write of only
- * its own bits: vdev/vdebug_regs.c and vdev/vpmu.c change other fields of MDCR_EL2. */
+ * is put. The CPU's TFP is shared with core's lazy FP/SIMD switch (core/vcpu_fp.c), which sets
+ * it while the vCPU's registers are not live and clears it for EL2's own FP/SIMD use: this part
+ * says only whether its guest's FP/SIMD traps (vcpu_fp_guest_trap), and its guest's EC 0x07 is
+ * first core's (nested_guest_trap claims the registers, then forwards it when its TFP applies).
+ * Each other one is a read-modify-write of only its own bits: vdev/vdebug_regs.c and vdev/vpmu.c change other fields of MDCR_EL2. */
 #define CPTR_ADDED (CPTR_EL2_TFP | CPTR_EL2_TCPAC)
 
 static uint8_t l2_cpu_of(const struct nested_vcpu *n, uint64_t cptr)
@@ -361,15 +363,16 @@ static uint8_t l2_cpu_of(const struct nested_vcpu *n, uint64_t cptr)
                      ((n->el2.mdcr & MDCR_EL2_TDA) ? NESTED_L2_TDA : 0));
 }
 
-void nested_traps_cpu(const struct nested_vcpu *n, bool on)
+void nested_traps_cpu(struct vcpu *v, const struct nested_vcpu *n, bool on)
 {
     uint8_t f = n->l2_cpu;
     if (!f)
         return;
-    if (f & (NESTED_L2_TFP | NESTED_L2_TCPAC)) {
-        uint64_t bits = ((f & NESTED_L2_TFP) ? CPTR_EL2_TFP : 0) | ((f & NESTED_L2_TCPAC) ? CPTR_EL2_TCPAC : 0);
+    if (f & NESTED_L2_TFP)
+        vcpu_fp_guest_trap(v, on); /* the CPU's TFP is also core's lazy FP/SIMD switch's */
+    if (f & NESTED_L2_TCPAC) {
         uint64_t cptr = sysreg_read(cptr_el2);
-        sysreg_write(cptr_el2, on ? cptr | bits : cptr & ~bits);
+        sysreg_write(cptr_el2, on ? cptr | CPTR_EL2_TCPAC : cptr & ~CPTR_EL2_TCPAC);
     }
     if (f & NESTED_L2_PCT) {
         uint64_t c = sysreg_read(cnthctl_el2);
@@ -408,15 +411,23 @@ uint64_t nested_traps_enter(struct vcpu *v, struct nested_vcpu *n, uint64_t hcr,
     exit_set_mode(v, want ? NESTED_EXIT_L2 : NESTED_EXIT_VEL2);
     n->l2_cpu = want ? l2_cpu_of(n, cptr) : 0;
     if (__builtin_expect(n->l2_cpu != 0, 0))
-        nested_traps_cpu(n, true);
+        nested_traps_cpu(v, n, true);
     return ~hcr & HCR_PAUTH & v->hcr_parts;
+}
+
+/* The way back with controls in the CPU, out of line: the way back without them needs no frame. */
+static __attribute__((noinline)) void leave_with_cpu_traps(struct vcpu *v, struct nested_vcpu *n)
+{
+    nested_traps_cpu(v, n, false);
+    n->l2_cpu = 0;
+    exit_set_mode(v, NESTED_EXIT_VEL2);
 }
 
 void nested_traps_leave(struct vcpu *v, struct nested_vcpu *n)
 {
     if (__builtin_expect(n->l2_cpu, 0)) {
-        nested_traps_cpu(n, false);
-        n->l2_cpu = 0;
+        leave_with_cpu_traps(v, n);
+        return;
     }
     exit_set_mode(v, NESTED_EXIT_VEL2);
 }
@@ -429,6 +440,11 @@ enum exit_result nested_guest_trap(struct vcpu *v, uint64_t esr)
     struct nested_vcpu *n = nested_of(v);
     if (!n || !n->at_el1)
         return exit_main(v, esr);
+    /* FP/SIMD: elvisor's lazy switch first (core/vcpu_fp.c), whether or not its TFP traps it. */
+    if (esr_ec(esr) == ESR_EC_FP_ASIMD) {
+        vcpu_fp_claim(v);
+        vcpu_fp_el2_done(v);
+    }
     /* E2H = 1: its guest's EL1 physical timer put in place at its first CNTP_* access
      * (op0 = 3, op1 = 3, CRn = 14, CRm = 2), before anything reads it. */
     if (__builtin_expect(n->ptimer_lazy, 0) && esr_ec(esr) == ESR_EC_SYS64 &&

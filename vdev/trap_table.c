@@ -44,7 +44,7 @@ static const struct exit_hook nested_l2_rows[] = {
     { ESR_EC_SYS64, EXITC_SYSREG, nested_guest_trap },
     { ESR_EC_PAC, EXITC_OTHER, nested_guest_trap },
     { ESR_EC_WFX, EXITC_BY_HANDLER, nested_guest_trap },
-    { ESR_EC_FP_ASIMD, EXITC_OTHER, nested_guest_trap },
+    { ESR_EC_FP_ASIMD, EXITC_FP, nested_guest_trap },
     /* its MDCR_EL2.TDE: the CPU's has it while its guest runs (vdev/nested_traps.c) */
     { ESR_EC_BREAKPT_LOW, EXITC_OTHER, nested_guest_trap },
     { ESR_EC_SOFTSTP_LOW, EXITC_OTHER, nested_guest_trap },

@@ -68,6 +68,7 @@ static void update(struct vptimer *p)
         level = true;
     } else {
         timer_start(&p->t, p->cval, expire, p);
+        vcpu_hw_switched(p->v, VCPU_HW_VPTIMER, true); /* its put stops it at a reset (here: v's CPU) */
     }
     if (level != p->level) {
         p->level = level;
@@ -203,12 +204,15 @@ static int vptimer_attach(struct vm *vm)
             p->level = false;
             p->virq = reset_virq[w];
         }
+    for (unsigned i = 0; i < VM_MAX_VCPUS; i++) /* no put until its first hypervisor timer */
+        vcpu_hw_switched(&vm->vcpu[i], VCPU_HW_VPTIMER, false);
     return 0;
 }
 
 /* Nothing moves with the vCPU (no load op: its deadline is watched on its CPU whether it runs
  * or not). Leaving for a reset or a stop of its VM, the vCPU stops its hypervisor timer on its own CPU,
- * where it was queued. */
+ * where it was queued. Called only for a vCPU that has armed one since its VM's last reset
+ * (update switches the part on): the others' switches skip it. */
 static void vptimer_put(struct vcpu *v)
 {
     if (v->vm->state != VM_RUNNING)

@@ -7,14 +7,20 @@
  * on, until its VM resets, the vCPU "uses" SVE: while it is loaded TZ is clear and ZCR_EL2.LEN
  * holds its VM's vector length, its registers are restored at load and saved at put. A vCPU that
  * never used SVE costs a vCPU switch a test at load and at put: its 128-bit V registers and
- * FPSR/FPCR are core's lazy FP/SIMD switch (fp_owner), as before. What SVE state another vCPU
+ * FPSR/FPCR are core's lazy FP/SIMD switch (core/vcpu_fp.c), as before. What SVE state another vCPU
  * left in the CPU is out of its reach (TZ traps every access); its AdvSIMD writes to V
  * registers clear the upper parts of the Z registers (B1.2.2).
  *
- * The order with core's FP/SIMD switch: core switches V, FPSR and FPCR before the parts load
- * (vcpu_load) and saves V of the owner only when another vCPU loads; this part restores the
- * full Z registers after core (a superset of V) and saves them at put, before any other vCPU
- * can overwrite them, so the low 128 bits core keeps are always the same as the ones here.
+ * The order with core's FP/SIMD switch, which is lazy (CPTR_EL2.TFP set at load until the
+ * vCPU's first FP/SIMD instruction): every use of SVE here claims the FP/SIMD registers first
+ * (core/vcpu_fp.h), because restoring Z overwrites V, because TZ is checked before TFP (Arm ARM
+ * CheckSVEEnabled: the first SVE instruction traps here with V perhaps another vCPU's) and
+ * because EL2's own SVE instructions trap with TFP set. So a vCPU that uses SVE has its FPSR and
+ * FPCR restored eagerly at load and the full Z registers (a superset of V: core's copy of V is
+ * not restored, vcpu_fp_claim_for_z); they are saved at put, before any other vCPU can
+ * overwrite them, and core saves V of the owner only when another vCPU claims it, so the low
+ * 128 bits core keeps are always the same as the ones here. vcpu_fp_el2_done gives TFP back to
+ * a guest hypervisor that traps its guest's FP/SIMD.
  *
  * The vector length of a VM (ZCR_EL2.LEN while its vCPUs run): the largest that its
  * configuration allows (sve-max-vl, docs/config.md) and that every CPU its vCPUs may run on
@@ -27,6 +33,7 @@
 #include "vdev/vcpu_hw_table.h"
 #include "core/vm.h"
 #include "core/percpu.h"
+#include "core/vcpu_fp.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/cpu_local.h"
 #include "arch/aarch64/inject.h"
@@ -93,14 +100,18 @@ static void vsve_load(struct vcpu *v)
     struct vsve *p = &s->cpu[v->id];
     if (!p->used)
         return;
+    vcpu_fp_claim_for_z(v);
     sve_enable(s->vq);
     sve_ctx_restore(p->regs);
     sysreg_write(s3_0_c1_c2_0, p->zcr); /* ZCR_EL1 */
+    vcpu_fp_el2_done(v);
 }
 
 /* Out of line, so that a vCPU that does not use SVE pays put a test and no stack frame. */
-static __attribute__((noinline)) void save(struct vsve *p)
+static __attribute__((noinline)) void save(struct vcpu *v, struct vsve *p)
 {
+    if (v->fp_trap_guest) /* live since the load: TFP is set only for a guest hypervisor */
+        vcpu_fp_claim(v);
     p->zcr = sysreg_read(s3_0_c1_c2_0) & ZCR_ELX_LEN_MASK;
     sve_ctx_save(p->regs);
     sve_disable();
@@ -110,11 +121,11 @@ static void vsve_put(struct vcpu *v)
 {
     struct vsve *p = &vm_state(v->vm)->cpu[v->id];
     if (p->used)
-        save(p);
+        save(v, p);
 }
 
-/* The first SVE access of a vCPU since its VM's reset (v is loaded, so its V registers are
- * live: core restored them). A VM without SVE gets UNDEFINED, as on a CPU without it. Else the
+/* The first SVE access of a vCPU since its VM's reset (v is loaded; its V registers are made
+ * live first: TZ traps before TFP). A VM without SVE gets UNDEFINED, as on a CPU without it. Else the
  * vCPU's SVE starts from its V registers, zero-extended (what an AdvSIMD write leaves in a Z
  * register, B1.2.2), predicates and FFR zero, ZCR_EL1 asking for the VM's whole length; the
  * instruction is executed again, now without a trap. */
@@ -127,8 +138,10 @@ enum exit_result vsve_trap(struct vcpu *v, uint64_t esr)
         return EXIT_RESUME;
     }
     struct vsve *p = &s->cpu[v->id];
+    vcpu_fp_claim(v);
     if (p->used) { /* not expected (TZ is clear while it is loaded): its SVE is live, go on */
         sve_enable(s->vq);
+        vcpu_fp_el2_done(v);
         return EXIT_RESUME;
     }
     sve_enable(s->vq);
@@ -142,6 +155,7 @@ enum exit_result vsve_trap(struct vcpu *v, uint64_t esr)
     sysreg_write(s3_0_c1_c2_0, p->zcr);
     p->used = true;
     vcpu_hw_switched(v, VCPU_HW_VSVE, true);
+    vcpu_fp_el2_done(v);
     return EXIT_RESUME;
 }
 

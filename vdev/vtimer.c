@@ -168,6 +168,9 @@ static void vtimer_put(struct vcpu *v)
     vt->phys_active = v->hw_sync.part[VCPU_HW_VTIMER] && phys_ppi() && gic_irq_is_active(phys_ppi());
     if (vt->phys_active)
         gic_irq_set_active(phys_ppi(), false);
+    vt->expired = false;
+    if (!(v->el1.cntv_ctl & CNT_CTL_ENABLE))
+        return; /* disabled: nothing to watch, nothing can fire */
     watch(v);
     /* Stop the guest's virtual timer from firing while it is not loaded. */
     sysreg_write(cntv_ctl_el0, 0);
@@ -176,7 +179,8 @@ static void vtimer_put(struct vcpu *v)
 static void vtimer_load(struct vcpu *v)
 {
     struct vtimer *vt = vt_of(v);
-    timer_stop(&vt->t);
+    if (vt->t.armed) /* this CPU's timer queue: only this CPU arms it (watch) */
+        timer_stop(&vt->t);
     vt->expired = false;
     /* Only while the guest still owes the deactivation (not after a VM reset, say). */
     if (vt->phys_active && vgic_irq_is_active(v, VTIMER_VIRQ))

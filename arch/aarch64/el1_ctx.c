@@ -1,62 +1,57 @@
 #include "arch/aarch64/el1_ctx.h"
 #include "arch/aarch64/sysreg.h"
 
+/* On every vCPU switch, each way. The registers go by pairs of neighbouring fields, both read
+ * (or loaded) before either is stored (or written), so that each pair is one STP or LDP. */
+#define SAVE2(f1, r1, f2, r2)          \
+    do {                               \
+        uint64_t a_ = sysreg_read(r1); \
+        uint64_t b_ = sysreg_read(r2); \
+        c->f1 = a_;                    \
+        c->f2 = b_;                    \
+    } while (0)
+#define RESTORE2(f1, r1, f2, r2)         \
+    do {                                 \
+        uint64_t a_ = c->f1, b_ = c->f2; \
+        sysreg_write(r1, a_);            \
+        sysreg_write(r2, b_);            \
+    } while (0)
+
 void el1_ctx_save(struct el1_ctx *c)
 {
-    c->sctlr = sysreg_read(sctlr_el1);
-    c->cpacr = sysreg_read(cpacr_el1);
-    c->ttbr0 = sysreg_read(ttbr0_el1);
-    c->ttbr1 = sysreg_read(ttbr1_el1);
-    c->tcr = sysreg_read(tcr_el1);
-    c->mair = sysreg_read(mair_el1);
-    c->amair = sysreg_read(amair_el1);
-    c->vbar = sysreg_read(vbar_el1);
-    c->contextidr = sysreg_read(contextidr_el1);
-    c->esr = sysreg_read(esr_el1);
-    c->afsr0 = sysreg_read(afsr0_el1);
-    c->afsr1 = sysreg_read(afsr1_el1);
-    c->far = sysreg_read(far_el1);
-    c->par = sysreg_read(par_el1);
-    c->tpidr_el0 = sysreg_read(tpidr_el0);
-    c->tpidrro_el0 = sysreg_read(tpidrro_el0);
-    c->tpidr_el1 = sysreg_read(tpidr_el1);
-    c->sp_el0 = sysreg_read(sp_el0);
-    c->sp_el1 = sysreg_read(sp_el1);
-    c->elr_el1 = sysreg_read(elr_el1);
-    c->spsr_el1 = sysreg_read(spsr_el1);
-    c->csselr = sysreg_read(csselr_el1);
-    c->cntkctl = sysreg_read(cntkctl_el1);
-    c->cntv_ctl = sysreg_read(cntv_ctl_el0);
-    c->cntv_cval = sysreg_read(cntv_cval_el0);
-    c->mdscr = sysreg_read(mdscr_el1);
+    SAVE2(sctlr, sctlr_el1, cpacr, cpacr_el1);
+    SAVE2(ttbr0, ttbr0_el1, ttbr1, ttbr1_el1);
+    SAVE2(tcr, tcr_el1, mair, mair_el1);
+    SAVE2(amair, amair_el1, vbar, vbar_el1);
+    SAVE2(contextidr, contextidr_el1, esr, esr_el1);
+    SAVE2(afsr0, afsr0_el1, afsr1, afsr1_el1);
+    SAVE2(far, far_el1, par, par_el1);
+    SAVE2(tpidr_el0, tpidr_el0, tpidrro_el0, tpidrro_el0);
+    SAVE2(tpidr_el1, tpidr_el1, sp_el0, sp_el0);
+    SAVE2(sp_el1, sp_el1, elr_el1, elr_el1);
+    SAVE2(spsr_el1, spsr_el1, csselr, csselr_el1);
+    SAVE2(cntkctl, cntkctl_el1, cntv_ctl, cntv_ctl_el0);
+    SAVE2(cntv_cval, cntv_cval_el0, mdscr, mdscr_el1);
 }
 
+/* CNTV_CVAL_EL0 is written before CNTV_CTL_EL0: the timer is never enabled against the previous
+ * vCPU's compare value. */
 void el1_ctx_restore(const struct el1_ctx *c)
 {
-    sysreg_write(sctlr_el1, c->sctlr);
-    sysreg_write(cpacr_el1, c->cpacr);
-    sysreg_write(ttbr0_el1, c->ttbr0);
-    sysreg_write(ttbr1_el1, c->ttbr1);
-    sysreg_write(tcr_el1, c->tcr);
-    sysreg_write(mair_el1, c->mair);
-    sysreg_write(amair_el1, c->amair);
-    sysreg_write(vbar_el1, c->vbar);
-    sysreg_write(contextidr_el1, c->contextidr);
-    sysreg_write(esr_el1, c->esr);
-    sysreg_write(afsr0_el1, c->afsr0);
-    sysreg_write(afsr1_el1, c->afsr1);
-    sysreg_write(far_el1, c->far);
-    sysreg_write(par_el1, c->par);
-    sysreg_write(tpidr_el0, c->tpidr_el0);
-    sysreg_write(tpidrro_el0, c->tpidrro_el0);
-    sysreg_write(tpidr_el1, c->tpidr_el1);
-    sysreg_write(sp_el0, c->sp_el0);
-    sysreg_write(sp_el1, c->sp_el1);
-    sysreg_write(elr_el1, c->elr_el1);
-    sysreg_write(spsr_el1, c->spsr_el1);
-    sysreg_write(csselr_el1, c->csselr);
-    sysreg_write(cntkctl_el1, c->cntkctl);
-    sysreg_write(cntv_cval_el0, c->cntv_cval);
-    sysreg_write(cntv_ctl_el0, c->cntv_ctl);
-    sysreg_write(mdscr_el1, c->mdscr);
+    RESTORE2(sctlr, sctlr_el1, cpacr, cpacr_el1);
+    RESTORE2(ttbr0, ttbr0_el1, ttbr1, ttbr1_el1);
+    RESTORE2(tcr, tcr_el1, mair, mair_el1);
+    RESTORE2(amair, amair_el1, vbar, vbar_el1);
+    RESTORE2(contextidr, contextidr_el1, esr, esr_el1);
+    RESTORE2(afsr0, afsr0_el1, afsr1, afsr1_el1);
+    RESTORE2(far, far_el1, par, par_el1);
+    RESTORE2(tpidr_el0, tpidr_el0, tpidrro_el0, tpidrro_el0);
+    RESTORE2(tpidr_el1, tpidr_el1, sp_el0, sp_el0);
+    RESTORE2(sp_el1, sp_el1, elr_el1, elr_el1);
+    RESTORE2(spsr_el1, spsr_el1, csselr, csselr_el1);
+    uint64_t kctl = c->cntkctl, ctl = c->cntv_ctl, cval = c->cntv_cval, mdscr = c->mdscr;
+    sysreg_write(cntkctl_el1, kctl);
+    sysreg_write(cntv_cval_el0, cval);
+    sysreg_write(cntv_ctl_el0, ctl);
+    sysreg_write(mdscr_el1, mdscr);
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/exit.h"
+#include "arch/aarch64/regs/cptr.h"
 #include "core/mmio.h"
 #include "core/sched.h"
 #include "core/irq.h"
@@ -103,7 +104,9 @@ enum exit_result vsve_trap(struct vcpu *v, uint64_t esr)
 void inject_dabt(struct guest_regs *r, uint64_t va, int write) { CHECK(0); }
 void irq_handle_pending(void) { note(H_IRQ, 0); }
 void irq_vcpu_wait(struct vcpu *v) { note(H_WAIT, 0); }
-bool sched_cpu_shared(void) { return cpu_shared; }
+/* core/vcpu_fp.c's register file moves (an FP/SIMD exit, EC 0x07). */
+void fp_ctx_save(struct fp_ctx *c) {}
+void fp_ctx_restore(const struct fp_ctx *c) {}
 bool vcpu_has_work(struct vcpu *v) { return vgic_pending_answer; }
 /* As core/vmm.c: the first request moves the VM to RESETTING; the rest finishes later. */
 void vmm_request_reset(struct vcpu *v)
@@ -151,8 +154,10 @@ static void setup(void)
     uint8_t h0 = u8(), h1 = u8();
     ram_size = (1UL << 20) << (h1 & 7); /* 1 MiB .. 128 MiB */
     cpu_shared = (h1 >> 3) & 1;
-    for (unsigned c = 0; c < MAX_CPUS; c++)
+    for (unsigned c = 0; c < MAX_CPUS; c++) {
         percpu_data[c].idle = (h1 >> 4 >> (c % 4)) & 1; /* an idle CPU is woken by a kick */
+        percpu_data[c].sharing = cpu_shared ? 2 : 1;    /* sched_cpu_shared() */
+    }
     for (unsigned k = 0; k < 2; k++) {
         struct vm *vm = &vmv[k];
         memset(vm, 0, sizeof(*vm));
@@ -398,6 +403,7 @@ static unsigned exit_class(uint32_t ec, uint64_t esr)
     case ESR_EC_IABT_LOW:
         return EXITC_IABT;
     case ESR_EC_SVE:
+    case ESR_EC_FP_ASIMD:
         return EXITC_FP;
     default:
         return EXITC_OTHER;
@@ -464,6 +470,10 @@ static void do_exit(unsigned k, struct vcpu *v, unsigned kind, uint64_t esr)
             break;
         case ESR_EC_SVE:
             CHECK(handled == H_SVE && handled_arg == esr && nr_handled == 1);
+            break;
+        case ESR_EC_FP_ASIMD: /* core's lazy FP/SIMD switch: v's registers live, TFP clear */
+            CHECK(nr_handled == 0 && percpu_data[v->pcpu].fp_owner == v);
+            CHECK(!(*host_sysreg(v->pcpu, "cptr_el2") & CPTR_EL2_TFP));
             break;
         case ESR_EC_IABT_LOW:
             CHECK(handled == H_IABT && handled_arg == 0xfff0 + esr && nr_handled == 1);

@@ -26,6 +26,7 @@ void timer_start(struct hyp_timer *t, uint64_t deadline, hyp_timer_fn fn, void *
 void timer_stop(struct hyp_timer *t) {}
 
 void fp_ctx_save(struct fp_ctx *c) {}
+void fp_ctx_restore(const struct fp_ctx *c) {}
 void sve_ctx_save(void *buf) {}
 void sve_ctx_restore(const void *buf) {}
 unsigned long sve_vl_bytes(void) { return 16; }

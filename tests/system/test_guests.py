@@ -43,6 +43,17 @@ def test_basics(gic, cpu):
 
 
 @pytest.mark.parametrize("gic,cpu", MACHINES)
+def test_fp_shared_cpu(gic, cpu):
+    """Two VMs on one CPU keep their own q0-q31, FPCR and FPSR across many switches; the lazy
+    FP/SIMD switch (core/vcpu_fp.c) moves them at each VM's first FP/SIMD instruction after the
+    other's use."""
+    out = run_vms("fpshare-gic%d-%s" % (gic, cpu), "fpshare", ["fp-a", "fp-b"], gic, cpu)
+    for vm in ("fp-a", "fp-b"):
+        for check in ("fp_kept_across_switches", "fp_rounds_away", "fp_switched_at_first_use"):
+            assert "[%s] TEST %s: PASS" % (vm, check) in out, (vm, check)
+
+
+@pytest.mark.parametrize("gic,cpu", MACHINES)
 def test_isolation(gic, cpu):
     out = run_vms("isolation-gic%d-%s" % (gic, cpu), "isolation", ["victim", "attacker"], gic, cpu)
     assert "TEST attacker_all_probes_aborted: PASS" in out

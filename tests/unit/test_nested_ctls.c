@@ -49,6 +49,10 @@ void nested_vhe_ptimer_claim(struct vcpu *v, struct nested_vcpu *n) { n->ptimer_
  * switch is test_sysreg.c's test_nested_at. */
 uint64_t guest_at_raw(uint64_t va, unsigned op) { return 0; }
 void tlb_flush_el1_local(void) {}
+/* core/vcpu_fp.c's register file moves, counted. */
+static unsigned fp_saves, fp_restores;
+void fp_ctx_save(struct fp_ctx *c) { fp_saves++; }
+void fp_ctx_restore(const struct fp_ctx *c) { fp_restores++; }
 
 static int setup(void **state)
 {
@@ -60,6 +64,7 @@ static int setup(void **state)
     vm.cfg.nr_vcpus = 1;
     vm.vcpu[0].vm = &vm;
     taken = 0;
+    fp_saves = fp_restores = 0;
     return 0;
 }
 
@@ -213,10 +218,10 @@ static void test_cpu_registers(void **state)
     assert_int_equal(nv.l2_cpu, NESTED_L2_PCT | NESTED_L2_TDE);
     assert_int_equal(host_sysreg_read("cnthctl_el2"), CNTHCTL_EL2_EVNTEN);
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDE);
-    nested_traps_cpu(&nv, false); /* a put */
+    nested_traps_cpu(v, &nv, false); /* a put */
     assert_int_equal(host_sysreg_read("cnthctl_el2"), cnthctl);
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr);
-    nested_traps_cpu(&nv, true); /* a load */
+    nested_traps_cpu(v, &nv, true); /* a load */
     assert_int_equal(host_sysreg_read("cnthctl_el2"), CNTHCTL_EL2_EVNTEN);
     /* Its guest's BRK goes to virtual EL2 with its syndrome; the way back drops both. */
     vncr[VNCR_HCR_EL2 / 8] = BASE | HCR_EL2_TDZ;
@@ -252,14 +257,66 @@ static void test_cpu_tda(void **state)
     nv.at_el1 = true;
     assert_int_equal(nv.l2_cpu, NESTED_L2_TDA);
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
-    nested_traps_cpu(&nv, false); /* a put (vdebug's put set TDA before) */
+    nested_traps_cpu(v, &nv, false); /* a put (vdebug's put set TDA before) */
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
     host_sysreg_write("mdcr_el2", mdcr); /* vdebug's load cleared it again */
-    nested_traps_cpu(&nv, true);         /* a load */
+    nested_traps_cpu(v, &nv, true);      /* a load */
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
     nested_traps_leave(v, &nv);
     assert_int_equal(nv.l2_cpu, 0);
     assert_int_equal(host_sysreg_read("mdcr_el2"), mdcr | MDCR_EL2_TDA);
+}
+
+/* Its CPTR_EL2.TFP and elvisor's lazy FP/SIMD switch (core/vcpu_fp.c) share the CPU's TFP: its
+ * guest's FP/SIMD trap claims v's registers first, then goes to virtual EL2 only when its TFP
+ * traps it; the way back leaves TFP set while v's registers are not live, clear once they are. */
+static void test_fp_trap_shared(void **state)
+{
+    struct vcpu *v = &vm.vcpu[0], *other = &vm.vcpu[1];
+    const uint64_t fp = ESR_OF(ESR_EC_FP_ASIMD);
+    host_sysreg_write("cptr_el2", CPTR_EL2_TFP); /* v loaded without its registers */
+    this_cpu()->fp_owner = other;
+    this_cpu()->vcpu = v;
+    nv.el2.cnthctl = PCTL;
+    nv.el2.cptr = CPTR_EL2_TFP; /* its own lazy switch for its guest */
+    uint64_t set = 0;
+    nested_traps_enter(v, &nv, BASE, &set);
+    nv.at_el1 = true;
+    assert_int_equal(nv.l2_cpu, NESTED_L2_TFP);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP);
+    vncr[VNCR_HCR_EL2 / 8] = BASE;
+    assert_int_equal(nested_guest_trap(v, fp), EXIT_RESUME);
+    assert_int_equal(fp_saves, 1); /* the other vCPU's, then v's restored */
+    assert_int_equal(fp_restores, 1);
+    assert_ptr_equal(this_cpu()->fp_owner, v);
+    assert_int_equal(taken, 1); /* its TFP traps it: virtual EL2's */
+    nested_traps_leave(v, &nv);
+    assert_int_equal(host_sysreg_read("cptr_el2"), 0); /* live: its hypervisor's FP runs */
+    /* Its guest without its TFP (TID3 keeps the exits its), v's registers taken meanwhile: the
+     * trap is elvisor's alone and the guest's instruction runs again, live, without TFP. */
+    nv.el2.cptr = 0;
+    this_cpu()->fp_owner = other;
+    host_sysreg_write("cptr_el2", CPTR_EL2_TFP);
+    nested_traps_enter(v, &nv, BASE | HCR_EL2_TID3, &set);
+    nv.at_el1 = true;
+    assert_int_equal(nv.l2_cpu, 0);
+    vncr[VNCR_HCR_EL2 / 8] = BASE | HCR_EL2_TID3;
+    host_exit_main_esr = 0;
+    assert_int_equal(nested_guest_trap(v, fp), EXIT_RESUME);
+    assert_int_equal(taken, 1);
+    assert_int_equal(host_exit_main_esr, fp); /* core's row: a claim that finds them live */
+    assert_int_equal(fp_restores, 2);
+    assert_ptr_equal(this_cpu()->fp_owner, v);
+    assert_int_equal(host_sysreg_read("cptr_el2"), 0);
+    /* Its TFP, registers not live, the way back without an FP trap: TFP stays for elvisor. */
+    nested_traps_leave(v, &nv);
+    nv.el2.cptr = CPTR_EL2_TFP;
+    this_cpu()->fp_owner = other;
+    nested_traps_enter(v, &nv, BASE, &set);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP);
+    nested_traps_leave(v, &nv);
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP);
+    assert_false(v->fp_trap_guest);
 }
 
 /* Hostile: every bit of its four registers set, or none: each decision is a yes or no on the
@@ -281,7 +338,8 @@ static void test_garbage_controls(void **state)
     assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP | CPTR_EL2_TCPAC);
     nested_traps_leave(v, &nv);
     assert_int_equal(host_sysreg_read("mdcr_el2"), MDCR_EL2_TDA); /* TDA left set: elvisor's safe value */
-    assert_int_equal(host_sysreg_read("cptr_el2"), 0);
+    /* TFP stays: v's FP/SIMD registers are not live (core/vcpu_fp.c), TCPAC goes. */
+    assert_int_equal(host_sysreg_read("cptr_el2"), CPTR_EL2_TFP);
     for (unsigned ec = 0; ec < 64; ec++) {
         struct nested_ctls c = { ~0UL, ~0UL, ~0UL, ~0UL }, z = { 0, 0, 0, 0 };
         (void)nested_trap_is_vel2s(ESR_OF(ec) | 0x1ffffff, &c);
@@ -355,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup(test_tde, setup),
         cmocka_unit_test_setup(test_cpu_registers, setup),
         cmocka_unit_test_setup(test_cpu_tda, setup),
+        cmocka_unit_test_setup(test_fp_trap_shared, setup),
         cmocka_unit_test_setup(test_garbage_controls, setup),
         cmocka_unit_test_setup(test_at_op, setup),
         cmocka_unit_test_setup(test_at_par, setup),

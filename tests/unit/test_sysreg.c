@@ -41,6 +41,7 @@ static unsigned undefs;
 void inject_undef(struct guest_regs *r) { undefs++; }
 /* vdev/vsve.c's register file (its exit row is linked, never taken here). */
 void fp_ctx_save(struct fp_ctx *c) {}
+void fp_ctx_restore(const struct fp_ctx *c) {}
 void sve_ctx_save(void *buf) {}
 void sve_ctx_restore(const void *buf) {}
 unsigned long sve_vl_bytes(void) { return 16; }
@@ -1554,8 +1555,10 @@ static void test_nested_cptr_mdcr(void **state)
     assert_false(nested_trap_is_vel2s(esr_of(SYSREG(3, 3, 14, 0, 2), 1, true), &c)); /* CNTVCT_EL0 */
 
     /* The switch: TFP in the CPU's CPTR_EL2 while its guest runs; off at a put, on at a load,
-     * off back at virtual EL2. */
+     * off back at virtual EL2 (v0's FP/SIMD registers live: core/vcpu_fp.c keeps TFP otherwise,
+     * test_nested_ctls.c test_fp_trap_shared). */
     make_nested();
+    this_cpu()->fp_owner = v0;
     struct nested_vcpu *n = &nested_state.cpu[0];
     assert_true(msr(v0, VBAR_EL2_ENC, 0x40090000));
     assert_true(msr(v0, SYSREG(3, 4, 1, 1, 2), CPTR_EL2_RES1 | CPTR_EL2_TFP)); /* CPTR_EL2 */

@@ -19,10 +19,12 @@
 #include <cmocka.h>
 
 #include "core/vcpu.h"
+#include "core/vcpu_fp.h"
 #include "core/vcpu_hw.h"
 #include "core/exit.h"
 #include "core/sched.h"
 #include "arch/aarch64/el1_ctx.h"
+#include "arch/aarch64/regs/cptr.h"
 #include "arch/aarch64/regs/hcr.h"
 #include "arch/aarch64/regs/id_regs.h"
 #include "tests/host/stubs.h"
@@ -181,9 +183,6 @@ void irq_handle_pending(void) { fail_msg("an interrupt exit"); }
 
 /* ---- fakes of the rest of what core/vcpu.c calls --------------------------------------------- */
 
-static bool cpu_shared; /* sched_cpu_shared() */
-bool sched_cpu_shared(void) { return cpu_shared; }
-
 static struct {
     unsigned saves, restores;
     const struct fp_ctx *last_saved, *last_restored;
@@ -219,7 +218,7 @@ static int setup(void **state)
     memset(&guest, 0, sizeof(guest));
     memset(&fp, 0, sizeof(fp));
     el1_saves = el1_restores = 0;
-    cpu_shared = false;
+    this_cpu()->sharing = 1; /* sched_cpu_shared() */
     memset(&vm, 0, sizeof(vm));
     vm.cfg.nr_vcpus = 2;
     vm.state = VM_RUNNING;
@@ -356,7 +355,7 @@ static void test_wfi_traps_only_on_a_shared_cpu(void **state)
     run(v0, 1);
     assert_false(guest.hcr[0] & HCR_EL2_TWI); /* alone: WFI sleeps in the guest */
     assert_true(guest.hcr[0] & HCR_EL2_TWE);
-    cpu_shared = true;
+    this_cpu()->sharing = 2;
     run(v0, 1);
     assert_true(guest.hcr[1] & HCR_EL2_TWI); /* shared: WFI gives the CPU away */
     assert_int_equal(guest.hcr[1] & ~HCR_EL2_TWI, guest.hcr[0]);
@@ -451,59 +450,98 @@ static void test_without_ras_vsesr_is_left_alone(void **state)
 
 /* ---- cases: FP/SIMD ------------------------------------------------------------------------ */
 
-static void test_fp_is_switched_only_when_another_vcpus_is_live(void **state)
+/* The guest's first FP/SIMD instruction since its load: it traps (CPTR_EL2.TFP) to exit_fp. */
+static bool tfp(unsigned cpu) { return (*host_sysreg(cpu, "cptr_el2") & CPTR_EL2_TFP) != 0; }
+static void fp_use(struct vcpu *v)
 {
-    vcpu_load(v0); /* nobody's registers live here yet: restore only */
+    assert_int_equal(exit_fp(v, (uint64_t)ESR_EC_FP_ASIMD << ESR_EC_SHIFT | ESR_IL), EXIT_RESUME);
+    assert_false(tfp(v->pcpu));
+}
+
+/* Lazily (core/vcpu_fp.c): loaded at the first use, saved only when another vCPU claims them. */
+static void test_fp_is_switched_at_first_use_only_when_another_vcpus_is_live(void **state)
+{
+    vcpu_load(v0); /* nobody's registers live here: TFP, nothing moved */
+    assert_true(tfp(0));
+    vcpu_put(v0);
+    vcpu_load(v0);
+    assert_true(tfp(0));
+    assert_int_equal(fp.restores + fp.saves, 0);
+    fp_use(v0); /* restore only */
     assert_int_equal(fp.restores, 1);
     assert_ptr_equal(fp.last_restored, &v0->fp);
     assert_int_equal(fp.saves, 0);
     vcpu_put(v0);
-    vcpu_load(v0); /* still its own */
-    assert_int_equal(fp.restores, 1);
-    assert_int_equal(fp.saves, 0);
+    assert_int_equal(fp.saves, 0); /* nothing at put */
+    vcpu_load(v0);                 /* still its own: live, no trap */
+    assert_false(tfp(0));
     vcpu_put(v0);
-    vcpu_load(v1); /* v0's are live: saved first */
+    vcpu_load(v1); /* v1 without FP: v0's stay */
+    assert_true(tfp(0));
+    vcpu_put(v1);
+    vcpu_load(v0);
+    assert_false(tfp(0));
+    assert_int_equal(fp.restores + fp.saves, 1);
+    vcpu_put(v0);
+    vcpu_load(v1);
+    fp_use(v1); /* v0's are live: saved first */
     assert_int_equal(fp.saves, 1);
     assert_ptr_equal(fp.last_saved, &v0->fp);
     assert_int_equal(fp.restores, 2);
     assert_ptr_equal(fp.last_restored, &v1->fp);
+    fp_use(v1); /* again (a guest's trap raced): nothing moves */
+    assert_int_equal(fp.restores + fp.saves, 3);
     vcpu_put(v1);
+    vcpu_load(v0);
+    assert_true(tfp(0));
+    vcpu_put(v0);
 }
 
 /* Issue 13 item 9: v0's VM is reset while v0's registers are live on its CPU; the next vCPU
- * loaded there must not save them into v0->fp, which v0 would then restore after its reset. */
+ * that claims them there must not save them into v0->fp, which v0 would then restore after its
+ * reset. */
 static void test_reset_vcpus_live_fp_is_not_saved_back(void **state)
 {
     v1->pcpu = 0;
     vcpu_load(v0);
+    fp_use(v0);
     vcpu_put(v0);
     v0->fp_reset = true; /* SYSTEM_RESET of v0's VM, from any CPU */
     vcpu_load(v1);       /* v0's pre-reset registers are live here */
+    fp_use(v1);
     assert_int_equal(fp.saves, 0);
     vcpu_put(v1);
     vcpu_load(v0);
+    assert_true(tfp(0));
+    assert_false(v0->fp_reset);
+    fp_use(v0);
     assert_int_equal(fp.saves, 1); /* v1's, not v0's */
     assert_ptr_equal(fp.last_saved, &v1->fp);
     assert_ptr_equal(fp.last_restored, &v0->fp);
-    assert_false(v0->fp_reset);
     vcpu_put(v0);
 }
 
 static void test_stale_fp_is_restored_even_when_its_own(void **state)
 {
     vcpu_load(v0);
+    fp_use(v0);
     vcpu_put(v0);
     memset(&v0->fp, 0xaa, sizeof(v0->fp));
     v0->fp_reset = true; /* a reset */
-    vcpu_load(v0);
+    vcpu_load(v0);       /* the live registers are the old VM's: nobody's */
+    assert_true(tfp(0));
+    assert_false(v0->fp_reset);
+    assert_int_equal(v0->fp.v[0][0], 0);
+    fp_use(v0);
     assert_int_equal(fp.restores, 2);
     assert_int_equal(fp.saves, 0);
-    assert_false(v0->fp_reset);
     assert_int_equal(v0->fp.v[0][0], 0); /* zeroed, then restored */
     vcpu_put(v0);
     /* Each CPU has its own live registers: v1 on CPU 1 saves nobody's. */
     host_set_cpu(1);
+    v1->pcpu = 1;
     vcpu_load(v1);
+    fp_use(v1);
     assert_int_equal(fp.saves, 0);
     assert_int_equal(fp.restores, 3);
     vcpu_put(v1);
@@ -627,7 +665,7 @@ int main(void)
         CASE(test_a_virtual_serror_is_taken_once),
         CASE(test_a_virtual_serror_pending_at_load_has_its_syndrome),
         CASE(test_without_ras_vsesr_is_left_alone),
-        CASE(test_fp_is_switched_only_when_another_vcpus_is_live),
+        CASE(test_fp_is_switched_at_first_use_only_when_another_vcpus_is_live),
         CASE(test_stale_fp_is_restored_even_when_its_own),
         CASE(test_reset_vcpus_live_fp_is_not_saved_back),
         CASE(test_has_work_asks_the_parts),

@@ -60,6 +60,7 @@ void sve_ctx_restore(const void *buf)
     memcpy(hw.file, buf, SVE_CTX_BYTES(sve_vl_bytes()));
 }
 void fp_ctx_save(struct fp_ctx *c) { memcpy(c->v, hw.v, sizeof(hw.v)); }
+void fp_ctx_restore(const struct fp_ctx *c) { memcpy(hw.v, c->v, sizeof(hw.v)); }
 
 static struct vm vm;
 static struct vcpu *v0, *v1;
