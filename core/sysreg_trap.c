@@ -41,8 +41,9 @@ static const char *check_row(const struct sysreg_desc *d)
 {
     if (!d->name || (d->enc & ~SYSREG_ISS_MASK) || (d->any & ~SYSREG_ISS_MASK) || (d->enc & d->any))
         return "a row with a malformed encoding";
-    if (d->rd > SR_RD_CALL || d->wr > SR_WR_CALL || (d->rd == SR_RD_CALL && !d->read) ||
-        (d->wr == SR_WR_CALL && !d->write) || (d->rd == SR_RD_HOST && (!d->host || (d->val & ~d->hide))))
+    if (d->rd > SR_RD_CALL || d->wr > SR_WR_VALUE || (d->rd == SR_RD_CALL && !d->read) ||
+        (d->wr == SR_WR_CALL && !d->write) || (d->wr == SR_WR_VALUE && !d->write_value) ||
+        (d->rd == SR_RD_HOST && (!d->host || (d->val & ~d->hide))))
         return "a row with a malformed access";
     bool state = d->rd == SR_RD_STATE || d->wr == SR_WR_STATE;
     if (state && (d->any || d->state % sizeof(uint64_t) || d->state > sizeof(struct vcpu) - sizeof(uint64_t)))
@@ -169,8 +170,10 @@ static inline uint64_t filtered(const struct vcpu *v, const struct sysreg_desc *
     return val;
 }
 
-static bool do_write(struct vcpu *v, const struct sysreg_desc *d, uint64_t esr, uint64_t val)
+static bool do_write(struct vcpu *v, const struct sysreg_desc *d, uint32_t id, uint64_t esr, uint64_t val)
 {
+    if (d->wr == SR_WR_VALUE) /* the hot writes (an SGI's) first */
+        return d->write_value(v, id, val);
     switch (d->wr) {
     case SR_WR_IGNORE:
         return true;
@@ -209,7 +212,7 @@ enum exit_result sysreg_trap(struct vcpu *v, uint64_t esr)
             goto undef;
         if (rt != 31)
             v->regs.x[rt] = val;
-    } else if (!do_write(v, d, esr, rt == 31 ? 0 : v->regs.x[rt])) {
+    } else if (!do_write(v, d, id, esr, rt == 31 ? 0 : v->regs.x[rt])) {
         goto undef;
     }
 done:

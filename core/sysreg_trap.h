@@ -25,12 +25,15 @@ enum sysreg_wr {
     SR_WR_IGNORE, /* nothing */
     SR_WR_STATE,  /* stores the value ANDed with .wmask in the vCPU's copy */
     SR_WR_CALL,   /* .write */
+    SR_WR_VALUE,  /* .write_value: a handler that needs only the encoding and the value (no
+                   * decoded access), for a hot write such as an SGI's */
 };
 
 /* Handlers; false makes the access UNDEFINED. a->id is the encoding accessed (for a range
  * row, one of the range's); Rt has already been read (XZR as 0) or is written by the caller. */
 typedef bool sysreg_read_fn(struct vcpu *v, const struct sysreg_access *a, uint64_t *val);
 typedef bool sysreg_write_fn(struct vcpu *v, const struct sysreg_access *a, uint64_t val);
+typedef bool sysreg_write_value_fn(struct vcpu *v, uint32_t id, uint64_t val);
 
 struct sysreg_desc {
     const char *name; /* for log lines and tests: "ID_AA64PFR0_EL1", "debug registers" */
@@ -49,6 +52,7 @@ struct sysreg_desc {
     uint64_t (*vm_filter)(const struct vcpu *v, uint32_t id, uint64_t val);
     sysreg_read_fn *read;
     sysreg_write_fn *write;
+    sysreg_write_value_fn *write_value; /* SR_WR_VALUE */
 };
 
 struct sysreg_table {

@@ -43,6 +43,9 @@
 static uint64_t dist;
 static uint64_t rdist[MAX_CPUS]; /* RD_base of each logical CPU's redistributor */
 static struct gic_desc hw;       /* as gic_init() got it: redistributor regions, MPIDRs */
+/* ICC_SGI1R_EL1 (12.2.23) naming each logical CPU, IRM = 0, INTID 0: its target list bit, Aff1-3
+ * and RS, built once from the MPIDRs (v3_init), so that an SGI (the kick IPI) is one OR. */
+static uint64_t sgi_target[MAX_CPUS];
 static spinlock_t cfg_lock = SPINLOCK_INIT;
 
 /* GICD_IROUTER<n> (12.9.22) for the PE mpidr, Interrupt_Routing_Mode = 0. */
@@ -75,6 +78,13 @@ static void v3_init(const struct gic_desc *d)
     wait_rwp(dist);
     gic_wr32(dist, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_EN1A | GICD_CTLR_EN0_G1);
     wait_rwp(dist);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        uint64_t m = hw.cpu_mpidr[cpu], aff0 = MPIDR_AFF(m, 0);
+        sgi_target[cpu] = REG_BIT(aff0 % ICC_SGIR_TARGETLIST_BITS) | REG_FIELD(MPIDR_AFF(m, 1), ICC_SGIR_AFF1_SHIFT) |
+                          REG_FIELD(MPIDR_AFF(m, 2), ICC_SGIR_AFF2_SHIFT) |
+                          REG_FIELD(aff0 / ICC_SGIR_TARGETLIST_BITS, ICC_SGIR_RS_SHIFT) |
+                          REG_FIELD(MPIDR_AFF(m, 3), ICC_SGIR_AFF3_SHIFT);
+    }
     uint64_t boot = mpidr_route(sysreg_read(mpidr_el1));
     for (uint32_t i = 32; i < gic_lines; i++)
         gic_wr64(dist, GICD_IROUTER + 8 * i, boot);
@@ -199,12 +209,7 @@ static void v3_send_sgi(unsigned cpu, unsigned sgi)
 {
     if (cpu >= MAX_CPUS)
         return;
-    uint64_t m = hw.cpu_mpidr[cpu];
-    uint64_t aff0 = MPIDR_AFF(m, 0);
-    uint64_t v =
-        REG_BIT(aff0 % ICC_SGIR_TARGETLIST_BITS) | REG_FIELD(MPIDR_AFF(m, 1), ICC_SGIR_AFF1_SHIFT) |
-        (REG_FIELD(sgi, ICC_SGIR_INTID_SHIFT) & ICC_SGIR_INTID_MASK) | REG_FIELD(MPIDR_AFF(m, 2), ICC_SGIR_AFF2_SHIFT) |
-        REG_FIELD(aff0 / ICC_SGIR_TARGETLIST_BITS, ICC_SGIR_RS_SHIFT) | REG_FIELD(MPIDR_AFF(m, 3), ICC_SGIR_AFF3_SHIFT);
+    uint64_t v = sgi_target[cpu] | (REG_FIELD(sgi, ICC_SGIR_INTID_SHIFT) & ICC_SGIR_INTID_MASK);
     dsb_ishst();
     sysreg_write(icc_sgi1r_el1, v);
     isb();

@@ -40,15 +40,7 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
     return q->active || (vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q));
 }
 
-/* The target's list registers are refilled at its next entry; an IPI only if it runs on
- * another CPU now or that CPU sleeps (vcpu_kick), never to a CPU where another VM runs. */
-static void kick(struct vgic *g, unsigned vcpu)
-{
-    struct vcpu *t = &g->vm->vcpu[vcpu];
-    t->hw_flush.part[VCPU_HW_VGIC] = true;
-    if (t->pcpu != this_cpu()->id)
-        vcpu_kick(t);
-}
+static inline void kick(struct vgic *g, unsigned vcpu) { vgic_kick(g, vcpu); }
 
 static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }
 
@@ -175,48 +167,72 @@ static __attribute__((noinline)) void sync_changed(struct vgic *g, struct vcpu *
     spin_unlock(&g->lock);
 }
 
+/* The list registers in m, read: the ones that changed since they were written or last read
+ * (the guest acknowledged or ended their interrupt), for sync_changed. Out of line: the exits
+ * that find only emptied ones (vgic_sync) keep a small frame. */
+static __attribute__((noinline)) uint32_t lrs_changed(struct vgic *g, struct vgic_cpu *c, uint32_t m)
+{
+    uint32_t changed = 0;
+    for (; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        if (g->be->lr_read(n) != c->lr_val[n])
+            changed |= 1u << n;
+    }
+    return changed;
+}
+
+/* vgic_sync's end: the list registers in emptied kept as they are, emptied (state_bits: the
+ * back end's lr_state_bits). */
+static inline __attribute__((always_inline)) void sync_emptied(struct vgic_cpu *c, uint32_t emptied,
+                                                               uint64_t state_bits)
+{
+    /* One store each, read by other CPUs under the lock (vgic_lr_pending): not pending. */
+    for (uint32_t m = emptied; m; m &= m - 1) {
+        uint64_t *val = &c->lr_val[__builtin_ctz(m)];
+        __atomic_store_n(val, *val & ~state_bits, __ATOMIC_RELAXED);
+    }
+    c->lr_empty |= emptied;
+    sync_mark(c);
+    /* A list register emptied matters to the next entry if something waits for one. */
+    if (any_queued(c))
+        c->vcpu->hw_flush.part[VCPU_HW_VGIC] = true;
+}
+
 void vgic_sync(struct vcpu *v)
 {
     struct vgic *g = vgic_of(v->vm);
     struct vgic_cpu *c = &g->cpu[v->id];
     /* Most exits find the list registers as they were left (or none in use): no lock. Only
      * the guest changes a list register, and it is not running now; those it emptied
-     * (lr_empty) cannot change again and are not read.
+     * (lr_empty) cannot change again and are not looked at.
      *
      * The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
      * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
-     * and ended, its list register back with neither state. It is kept as it is, with its
-     * interrupt in it, without the lock and without a look at the interrupt's state: this
-     * changes none of it, and whatever changed it since the list register was written (a new
-     * edge or latch, a withdrawal, a configuration write) kicked the vCPU, since the interrupt
-     * is in a list register (vgic_update); the next entry's vgic_flush then refills or frees
-     * the list register from the state, under the lock. The next injection of the same
-     * interrupt rewrites it in place (fill_now, vgic_flush). A level interrupt (its pending
-     * latch cleared at the end) and one that was seen active (q->active to clear) go to
-     * sync_changed. */
-    uint32_t slow = 0, emptied = 0;
-    for (uint32_t m = c->lr_used & ~c->lr_empty; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        uint64_t val = g->be->lr_read(n);
-        if (val == c->lr_val[n])
-            continue;
-        if (!((c->lr_quick >> n) & 1) || (val & g->be->lr_state_bits)) {
-            slow |= 1u << n;
-            continue;
-        }
-        /* One store, read by other CPUs under the lock (vgic_lr_pending): not pending. */
-        __atomic_store_n(&c->lr_val[n], val, __ATOMIC_RELAXED);
-        emptied |= 1u << n;
-    }
+     * and ended, its list register back with neither state. The back end names those in one
+     * look (lr_emptied: ICH_ELRSR_EL2 on GICv3), without reading them: such a list register
+     * differs from the value written only in its state (the guest changes nothing else). It
+     * is kept as it is, with its interrupt in it, without the lock and without a look at the
+     * interrupt's state: this changes none of it, and whatever changed it since the list
+     * register was written (a new edge or latch, a withdrawal, a configuration write) kicked
+     * the vCPU, since the interrupt is in a list register (vgic_update); the next entry's
+     * vgic_flush then refills or frees the list register from the state, under the lock. The
+     * next injection of the same interrupt rewrites it in place (fill_now, vgic_flush). The
+     * others are read: a level interrupt (its pending latch cleared at the end) and one that
+     * was seen active (q->active to clear) go to sync_changed when they changed. */
+    /* c as one pointer across the back end's call (GCC would keep g and the index and compute
+     * c again after it, at each use). */
+    __asm__("" : "+r"(c));
+    uint32_t live = c->lr_used & ~c->lr_empty;
+    if (!live)
+        return;
+    uint32_t quick = live & c->lr_quick;
+    uint32_t emptied = quick ? g->be->lr_emptied(quick) : 0;
+    uint32_t slow = emptied != live ? lrs_changed(g, c, live & ~emptied) : 0;
     if (!(slow | emptied))
         return;
-    c->lr_empty |= emptied;
-    sync_mark(c);
-    /* A list register emptied matters to the next entry if something waits for one. */
-    if (any_queued(c))
-        v->hw_flush.part[VCPU_HW_VGIC] = true;
+    sync_emptied(c, emptied, g->be->lr_state_bits);
     if (slow)
-        sync_changed(g, v, c, slow);
+        sync_changed(g, c->vcpu, c, slow);
 }
 
 /* Puts val into list register n of c for q (intid), which the exit after the next entry
@@ -392,34 +408,44 @@ static void set_underflow(struct vgic *g, struct vgic_cpu *c, bool on)
     }
 }
 
-void vgic_flush(struct vcpu *v)
+/* vgic_flush's emptied list register n of a GICv2 SGI whose source in it (lr_src) is pending
+ * again, shown (enabled, its group enabled), neither active nor withdrawn: lr_fill's SGI case
+ * in place, that source's instance pending, the EOI bit (not quick) while other sources wait.
+ * False: lr_fill's general case. */
+static inline __attribute__((always_inline)) bool v2_sgi_refill(struct vgic *g, struct vgic_cpu *c, unsigned n,
+                                                                uint32_t intid, struct virq *q)
 {
-    struct vgic *g = vgic_of(v->vm);
-    struct vgic_cpu *c = &g->cpu[v->id];
-    if (!c->loaded)
-        return; /* the list registers are lent (vgic_put while running): at vgic_load */
-    spin_lock(&g->lock);
-    v->hw_flush.part[VCPU_HW_VGIC] = false;
-    /* Rewrite what is already presented (pending state may have been added or withdrawn);
-     * an emptied list register is refilled with its interrupt's new edge (an IPI's SGI again)
-     * or freed. */
-    for (uint32_t m = c->lr_used; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        uint32_t intid = c->lr_intid[n];
-        struct virq *q = vgic_irq(g, v->id, intid);
-        if (refill(g, c, intid, q)) {
-            lr_fill_fresh(g, c, n, intid, q);
-        } else if (((c->lr_empty >> n) & 1) && q->target != c->id) {
-            /* Emptied, and moved to another vCPU since (MOVI, MOVALL, IROUTER): nothing holds
-             * it here any more; whatever it has now goes to its target. */
-            q->lr = -1;
-            lr_free(g, c, n);
-            vgic_update(g, intid, q);
-        } else {
-            lr_fill(g, c, n, intid, q);
-        }
-    }
-    /* Then the queue, best first; a better one replaces the worst pending-only LR. */
+    uint8_t src = (uint8_t)(1u << q->lr_src);
+    if (!(q->sgi_src & src) || q->active || q->unpend || !q->enabled || !group_enabled(g, q))
+        return false;
+    q->sgi_src &= (uint8_t)~src;
+    bool eoi = q->sgi_src != 0;
+    uint64_t val = g->be->lr_encode_sgi(intid, q->priority, q->group1, q->lr_src, eoi);
+    c->lr_empty &= ~(1u << n);
+    if (eoi)
+        c->lr_quick &= ~(1u << n);
+    c->lr_val[n] = val;
+    c->vcpu->hw_sync.part[VCPU_HW_VGIC] = true;
+    g->be->lr_write(n, val);
+    return true;
+}
+
+/* vgic_flush's list register n: emptied (lr_empty), and its interrupt moved to another vCPU
+ * since (MOVI, MOVALL, IROUTER): nothing holds it here any more; whatever it has now goes to
+ * its target. Out of line: rare. */
+static __attribute__((noinline)) void lr_moved(struct vgic *g, struct vgic_cpu *c, unsigned n, uint32_t intid,
+                                               struct virq *q)
+{
+    q->lr = -1;
+    lr_free(g, c, n);
+    vgic_update(g, intid, q);
+}
+
+/* vgic_flush's queue, best first; a better one replaces the worst pending-only LR. Out of
+ * line: most flushes find nothing queued (an IPI's or the timer's interrupt is refilled in its
+ * emptied list register), and keep a small frame. */
+static __attribute__((noinline)) void flush_queue(struct vgic *g, struct vgic_cpu *c, struct vcpu *v)
+{
     for (unsigned tries = 0; any_queued(c) && tries < VGIC_MAX_LRS * 2; tries++) {
         unsigned key;
         int intid = best_queued(g, c, v->id, &key);
@@ -442,6 +468,49 @@ void vgic_flush(struct vcpu *v)
             lr_fill(g, c, (unsigned)__builtin_ctz(free_lrs), (uint32_t)intid, q);
         }
     }
+}
+
+void vgic_flush(struct vcpu *v)
+{
+    struct vgic *g = vgic_of(v->vm);
+    struct vgic_cpu *c = &g->cpu[v->id];
+    __asm__("" : "+r"(c)); /* one pointer, as in vgic_sync */
+    if (!c->loaded)
+        return; /* the list registers are lent (vgic_put while running): at vgic_load */
+    spin_lock(&g->lock);
+    v->hw_flush.part[VCPU_HW_VGIC] = false;
+    /* Rewrite what is already presented (pending state may have been added or withdrawn);
+     * an emptied list register is refilled with its interrupt's new edge (an IPI's SGI again)
+     * or freed. An interrupt in one of c's list registers names it (q->lr, q->lr_vcpu: only
+     * a freed list register lets it go to another), so only its target is looked at. */
+    for (uint32_t m = c->lr_used; m; m &= m - 1) {
+        unsigned n = (unsigned)__builtin_ctz(m);
+        uint32_t intid = c->lr_intid[n];
+        struct virq *q = intid < VGIC_NR_PRIVATE ? &c->priv[intid] : vgic_irq(g, v->id, intid);
+        if ((c->lr_empty >> n) & 1) {
+            if (q->target != c->id) {
+                lr_moved(g, c, n, intid, q);
+                continue;
+            }
+            if (fresh_state(g, intid, q)) {
+                /* lr_fill_fresh in place: the interrupt, its vCPU and lr_quick (an emptied
+                 * list register's) as they are; its new encoding (a priority or group may
+                 * have changed since), pending. */
+                uint64_t val = g->be->lr_encode_pending(intid, q->priority, q->group1, q->hw ? q->hw_intid : 0);
+                q->pending = false;
+                c->lr_empty &= ~(1u << n);
+                c->lr_val[n] = val;
+                v->hw_sync.part[VCPU_HW_VGIC] = true;
+                g->be->lr_write(n, val);
+                continue;
+            }
+            if (vgic_is_v2_sgi(g, intid) && v2_sgi_refill(g, c, n, intid, q))
+                continue;
+        }
+        lr_fill(g, c, n, intid, q);
+    }
+    if (any_queued(c))
+        flush_queue(g, c, v);
     /* More than fits: ask for the underflow maintenance interrupt to refill (and look again
      * at every entry, where a better one may replace a worse one). Written either way: an
      * emptied list register freed above may have queued and kicked its own interrupt again
@@ -732,75 +801,87 @@ void vgic_set_level(struct vm *vm, struct vcpu *v, uint32_t intid, bool level)
 
 void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1)
 {
-    if (dst >= g->vm->cfg.nr_vcpus || sgi >= 16)
-        return;
-    struct virq *q = vgic_irq(g, dst, sgi);
-    if (g->be->version == 2) {
-        q->sgi_src |= (uint8_t)(1u << src);
-    } else {
-        if (q->group1 != group1)
-            return; /* IHI 0069H 12.2.23: forwarded only to the group it is configured in */
-        q->pending = true;
-    }
-    vgic_update(g, sgi, q);
+    if (dst < VM_MAX_VCPUS && sgi < 16)
+        vgic_send_sgis(g, src, 1u << dst, sgi, group1);
 }
 
-/* ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (IHI 0069H 12.2.21-12.2.23), fields
- * ICC_SGIR_* of drivers/gic_regs.h. */
-bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+void vgic_send_sgis(struct vgic *g, unsigned src, uint32_t targets, unsigned sgi, bool group1)
 {
-    bool group1;
-    if (a->id == SYSREG(3, 0, 12, 11, 5) || a->id == SYSREG(3, 0, 12, 11, 6))
-        group1 = true;
-    else if (a->id == SYSREG(3, 0, 12, 11, 7))
-        group1 = false;
+    if (vgic_is_v2_sgi(g, 0))
+        vgic_send_sgis_inline(g, true, src, targets, sgi, group1);
     else
-        return false;
+        vgic_send_sgis_inline(g, false, src, targets, sgi, group1);
+}
+
+/* A write of ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 (group1) or ICC_SGI0R_EL1 (IHI 0069H
+ * 12.2.21-12.2.23), fields ICC_SGIR_* of drivers/gic_regs.h. */
+static inline __attribute__((always_inline)) bool sgi_write(struct vcpu *v, uint64_t val, bool group1)
+{
     struct vgic *g = vgic_of(v->vm);
-    if (!g || g->be->version != 3 || a->read)
+    if (!g || g->be->version != 3)
         return false;
-    unsigned sgi = (unsigned)REG_GET(val, ICC_SGIR_INTID);
+    unsigned sgi = (unsigned)REG_GET(val, ICC_SGIR_INTID), nr = v->vm->cfg.nr_vcpus;
     /* The targets' Aff3.Aff2.Aff1, in their MPIDR places. */
     uint64_t aff = REG_FIELD(REG_GET(val, ICC_SGIR_AFF1), MPIDR_AFF1_SHIFT) |
                    REG_FIELD(REG_GET(val, ICC_SGIR_AFF2), MPIDR_AFF2_SHIFT) |
                    REG_FIELD(REG_GET(val, ICC_SGIR_AFF3), MPIDR_AFF3_SHIFT);
     unsigned rs = (unsigned)REG_GET(val, ICC_SGIR_RS);
-    bool irm = (val >> ICC_SGIR_IRM_SHIFT) & 1;
+    bool irm = (val & ICC_SGIR_IRM) != 0;
     uint32_t list = (uint32_t)val & ((1u << ICC_SGIR_TARGETLIST_BITS) - 1);
-    spin_lock(&g->lock);
-    /* The usual target list: vCPUs whose Aff0 is their index (core/vmm.c gives vCPU i the
-     * MPIDR Aff0 = i), each found by index and its MPIDR checked, without a look at the
-     * others; a list that names anything else takes the general search. */
+    /* The targets, without the lock (a vCPU's MPIDR is fixed when its VM is built). The usual
+     * target list: vCPUs whose Aff0 is their index (core/vmm.c gives vCPU i the MPIDR Aff0 =
+     * i), each found by index and its MPIDR checked, without a look at the others; a list that
+     * names anything else takes the general search. */
     uint32_t hits = 0;
+    if (!irm && list && !(list & (list - 1))) {
+        /* One target (an IPI): found by index, its MPIDR checked; anything else is the search. */
+        unsigned i = rs * ICC_SGIR_TARGETLIST_BITS + (unsigned)__builtin_ctz(list);
+        if (i < nr && (v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) == (aff | i)) {
+            spin_lock(&g->lock);
+            vgic_send_sgis_inline(g, false, v->id, 1u << i, sgi, group1);
+            spin_unlock(&g->lock);
+            return true;
+        }
+        list = 0; /* the search below */
+    }
     for (uint32_t m = irm ? 0 : list; m; m &= m - 1) {
         unsigned i = rs * ICC_SGIR_TARGETLIST_BITS + (unsigned)__builtin_ctz(m);
-        if (i >= v->vm->cfg.nr_vcpus || (v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) != (aff | i)) {
+        if (i >= nr || (v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK) != (aff | i)) {
             hits = 0;
             break;
         }
         hits |= 1u << i;
     }
-    if (hits) {
-        for (; hits; hits &= hits - 1)
-            vgic_send_sgi(g, v->id, (unsigned)__builtin_ctz(hits), sgi, group1);
-        spin_unlock(&g->lock);
-        return true;
-    }
-    for (unsigned i = 0; i < v->vm->cfg.nr_vcpus; i++) {
-        uint64_t mp = v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK;
-        bool hit;
-        if (irm) {
-            hit = i != v->id;
-        } else {
-            unsigned aff0 = (unsigned)MPIDR_AFF(mp, 0);
-            hit = (mp & ~MPIDR_AFF0_MASK) == aff && aff0 / ICC_SGIR_TARGETLIST_BITS == rs &&
-                  ((val >> (aff0 % ICC_SGIR_TARGETLIST_BITS)) & 1);
+    if (!hits) {
+        for (unsigned i = 0; i < nr; i++) {
+            uint64_t mp = v->vm->vcpu[i].vmpidr & MPIDR_AFF_MASK;
+            bool hit;
+            if (irm) {
+                hit = i != v->id;
+            } else {
+                unsigned aff0 = (unsigned)MPIDR_AFF(mp, 0);
+                hit = (mp & ~MPIDR_AFF0_MASK) == aff && aff0 / ICC_SGIR_TARGETLIST_BITS == rs &&
+                      ((val >> (aff0 % ICC_SGIR_TARGETLIST_BITS)) & 1);
+            }
+            hits |= (uint32_t)hit << i;
         }
-        if (hit)
-            vgic_send_sgi(g, v->id, i, sgi, group1);
     }
+    spin_lock(&g->lock);
+    vgic_send_sgis_inline(g, false, v->id, hits, sgi, group1);
     spin_unlock(&g->lock);
     return true;
+}
+
+/* The value-only write handlers of their rows (SR_WR_VALUE, core/sysreg_trap.h: the encoding
+ * and the value, nothing decoded), one per group: no look at the encoding. */
+bool vgic_sgi1r_write(struct vcpu *v, uint32_t id, uint64_t val) { return sgi_write(v, val, true); }
+bool vgic_sgi0r_write(struct vcpu *v, uint32_t id, uint64_t val) { return sgi_write(v, val, false); }
+
+bool vgic_sysreg(struct vcpu *v, uint32_t id, uint64_t val)
+{
+    if (id == VGIC_ICC_SGI1R || id == VGIC_ICC_ASGI1R)
+        return vgic_sgi1r_write(v, id, val);
+    return id == VGIC_ICC_SGI0R && vgic_sgi0r_write(v, id, val);
 }
 
 /* ---- creation ---- */

@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "core/vm.h"
+#include "arch/aarch64/esr.h"
 
 struct vm;
 struct vcpu;
-struct sysreg_access;
 
 /* The vGIC as a part of the virtual CPU hardware (vgic_hw_ops, core/vcpu_hw.h), whose ops
  * these are. At VM creation and reset: distributor state, MMIO windows, passthrough SPIs. */
@@ -106,8 +106,15 @@ void vgic_lpi_inv(struct vm *vm, uint32_t intid);
 void vgic_lpi_movall(struct vm *vm, unsigned from, unsigned to);
 bool vgic_lpi_pending(struct vm *vm, uint32_t intid);
 
-/* A trapped write of ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (GICv3 guests): the write
- * handler of their rows (vdev/vgic_sysregs.c); false (a GICv2 VM, a read) is UNDEFINED. */
-bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val);
+/* The SGI generation registers (IHI 0069H 12.2.21-12.2.23), trapped for GICv3 guests. */
+#define VGIC_ICC_SGI1R  SYSREG(3, 0, 12, 11, 5)
+#define VGIC_ICC_ASGI1R SYSREG(3, 0, 12, 11, 6)
+#define VGIC_ICC_SGI0R  SYSREG(3, 0, 12, 11, 7)
+/* A trapped write of one of them (id); false (a GICv2 VM, another encoding) is UNDEFINED. The
+ * handlers of their rows (SR_WR_VALUE, vdev/vgic_sysregs.c) are vgic_sgi1r_write (Group 1:
+ * ICC_SGI1R_EL1, ICC_ASGI1R_EL1) and vgic_sgi0r_write (Group 0), which need no look at id. */
+bool vgic_sysreg(struct vcpu *v, uint32_t id, uint64_t val);
+bool vgic_sgi1r_write(struct vcpu *v, uint32_t id, uint64_t val);
+bool vgic_sgi0r_write(struct vcpu *v, uint32_t id, uint64_t val);
 
 #endif

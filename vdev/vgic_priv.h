@@ -7,6 +7,8 @@
 #include "core/vm.h"
 #include "vdev/vcpu_hw_table.h"
 #include "lib/spinlock.h"
+#include "core/vcpu.h"
+#include "core/percpu.h"
 
 #define VGIC_NR_IRQS    256 /* INTIDs 0..255 per VM: 16 SGIs, 16 PPIs, 224 SPIs */
 #define VGIC_NR_PRIVATE 32
@@ -80,10 +82,16 @@ struct vgic_backend {
     /* The same for the usual case: intid pending only, linked to physical pintid (0: none),
      * not a GICv2 SGI, no EOI maintenance. */
     uint64_t (*lr_encode_pending)(uint32_t intid, uint8_t priority, bool group1, uint32_t pintid);
+    /* A GICv2 SGI from source CPU src, pending only, with the EOI bit if eoi (GICv2 only). */
+    uint64_t (*lr_encode_sgi)(uint32_t intid, uint8_t priority, bool group1, unsigned src, bool eoi);
     uint64_t lr_state_bits; /* an LR's pending and active bits: none set, the LR is invalid */
     uint64_t lr_pending_bit;
     void (*lr_state)(uint64_t val, bool *pending, bool *active);
     uint64_t (*lr_read)(unsigned n);
+    /* Of the list registers in mask, which hold neither state (the guest ended their
+     * interrupt); asked only of list registers without the EOI bit, for which that is
+     * ICH_ELRSR_EL2's "empty" (IHI 0069H 12.4.6). */
+    uint32_t (*lr_emptied)(uint32_t mask);
     void (*lr_write)(unsigned n, uint64_t val);
     void (*load)(struct vgic_cpu *c);
     void (*put)(struct vgic_cpu *c);
@@ -137,10 +145,52 @@ void vgic_set_target(struct vgic *g, uint32_t intid, unsigned vcpu);
  * this CPU, nothing is queued and one is free (caller holds g->lock); false: use vgic_update. */
 bool vgic_fill_now(struct vgic *g, struct vcpu *v, uint32_t intid, struct virq *q);
 void vgic_send_sgi(struct vgic *g, unsigned src, unsigned dst, unsigned sgi, bool group1);
+/* The same to each vCPU whose bit is set in targets (bits at or above nr_vcpus name nobody):
+ * the SGI registers' path (caller holds g->lock). */
+void vgic_send_sgis(struct vgic *g, unsigned src, uint32_t targets, unsigned sgi, bool group1);
+
+/* The target's list registers are refilled at its next entry; an IPI only if it runs on
+ * another CPU now or that CPU sleeps (vcpu_kick), never to a CPU where another VM runs. */
+static inline void vgic_kick(struct vgic *g, unsigned vcpu)
+{
+    struct vcpu *t = &g->vm->vcpu[vcpu];
+    t->hw_flush.part[VCPU_HW_VGIC] = true;
+    if (t->pcpu != this_cpu()->id)
+        vcpu_kick(t);
+}
+
+/* vgic_send_sgis, inline in the SGI registers' handlers (v2 a constant there; caller holds
+ * g->lock). */
+static inline __attribute__((always_inline)) void vgic_send_sgis_inline(struct vgic *g, bool v2, unsigned src,
+                                                                        uint32_t targets, unsigned sgi, bool group1)
+{
+    targets &= (1u << g->vm->cfg.nr_vcpus) - 1;
+    sgi %= 16;
+    for (; targets; targets &= targets - 1) {
+        struct virq *q = &g->cpu[__builtin_ctz(targets)].priv[sgi];
+        if (v2) {
+            q->sgi_src |= (uint8_t)(1u << src);
+        } else {
+            if (q->group1 != group1)
+                continue; /* IHI 0069H 12.2.23: forwarded only to the group it is configured in */
+            q->pending = true;
+        }
+        /* vgic_update's usual case inline: the SGI is in a list register (emptied or not), its
+         * vCPU is kicked and its flush refills that list register. */
+        if (q->lr >= 0)
+            vgic_kick(g, q->lr_vcpu);
+        else
+            vgic_update(g, sgi, q);
+    }
+}
 
 /* Pending-state queries shared by the state machine (vdev/vgic.c) and the register arrays
  * (vdev/vgic_regs.c); inline, as the exit path's vgic_update asks them. */
-static inline bool vgic_is_v2_sgi(const struct vgic *g, uint32_t intid) { return g->be->version == 2 && intid < 16; }
+/* A build without GICv2 (CONFIG_GICV2=n) has no GICv2 VM: its SGI paths fold away. */
+static inline bool vgic_is_v2_sgi(const struct vgic *g, uint32_t intid)
+{
+    return CONFIG_GICV2 && g->be->version == 2 && intid < 16;
+}
 
 /* Pending state not yet given to a list register. */
 static inline bool vgic_new_pending(const struct vgic *g, uint32_t intid, const struct virq *q)

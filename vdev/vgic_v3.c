@@ -53,6 +53,10 @@ static void v3_lr_state(uint64_t val, bool *pending, bool *active)
     *active = (val & ICH_LR_ACTIVE) != 0;
 }
 
+/* ICH_ELRSR_EL2 (12.4.6): Status<n> set for an LR with neither state whose HW bit is set or
+ * EOI bit clear; one read for every list register. */
+static uint32_t v3_lr_emptied(uint32_t mask) { return (uint32_t)sysreg_read(ich_elrsr_el2) & mask; }
+
 static void v3_load(struct vgic_cpu *c)
 {
     sysreg_write(ich_vmcr_el2, c->vmcr);
@@ -236,6 +240,7 @@ const struct vgic_backend vgic_v3_backend = {
     .lr_pending_bit = ICH_LR_PENDING,
     .lr_state = v3_lr_state,
     .lr_read = ich_lr_read,
+    .lr_emptied = v3_lr_emptied,
     .lr_write = ich_lr_write,
     .load = v3_load,
     .put = v3_put,

@@ -1001,13 +1001,14 @@ static void op_sysreg(uint8_t op)
     if (b & 0x20)
         val ^= take(8) & ~0x0f00ffffUL; /* affinities, RS, reserved bits */
     struct sysreg_access acc = { .id = kind < 3 ? ids[kind] : (uint32_t)take(4), .read = (b >> 6) & 1 };
+    /* A read never reaches the handler (the rows have none: UNDEFINED in core/sysreg_trap.c). */
     make_hyp(v);
     bool before[VM_MAX_VCPUS];
     unsigned sgi = (unsigned)(val >> 24) & 0xf;
     for (unsigned t = 0; t < nvcpu; t++)
         before[t] = g->cpu[t].priv[sgi].pending;
     bool known = acc.id == ids[0] || acc.id == ids[1] || acc.id == ids[2];
-    bool handled = vgic_sysreg(&vm.vcpu[v], &acc, val);
+    bool handled = !acc.read && vgic_sysreg(&vm.vcpu[v], acc.id, val);
     TRACE("vCPU%u ICC 0x%x %s 0x%lx\n", v, acc.id, acc.read ? "read" : "write", (unsigned long)val);
     CHECK(handled == (known && ver == 3 && !acc.read));
     if (!handled) {

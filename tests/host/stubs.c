@@ -75,8 +75,30 @@ bool host_sysreg_touched(const char *name)
     return s && s->touched;
 }
 
+/* ICH_ELRSR_EL2 as the hardware gives it (IHI 0069H 12.4.6): from this CPU's ICH_LR<n>_EL2,
+ * bit n set for an LR with neither state (State [63:62]) whose HW bit [61] is set or EOI bit
+ * [41] clear. The list registers are looked at without being marked as touched by the code. */
+static uint64_t ich_elrsr(void)
+{
+    static const char *const names[16] = {
+        "ich_lr0_el2",  "ich_lr1_el2",  "ich_lr2_el2",  "ich_lr3_el2",  "ich_lr4_el2",  "ich_lr5_el2",
+        "ich_lr6_el2",  "ich_lr7_el2",  "ich_lr8_el2",  "ich_lr9_el2",  "ich_lr10_el2", "ich_lr11_el2",
+        "ich_lr12_el2", "ich_lr13_el2", "ich_lr14_el2", "ich_lr15_el2",
+    };
+    uint64_t out = 0;
+    for (unsigned n = 0; n < 16; n++) {
+        const struct sysreg_slot *s = slot(names[n], false);
+        uint64_t lr = s ? s->val[cur_cpu] : 0;
+        if (!(lr >> 62) && (((lr >> 61) & 1) || !((lr >> 41) & 1)))
+            out |= 1u << n;
+    }
+    return out;
+}
+
 uint64_t host_sysreg_read(const char *name)
 {
+    if (!strcmp(name, "ich_elrsr_el2"))
+        return ich_elrsr();
     struct sysreg_slot *s = slot(name, true);
     if (!s->touched) /* a read by several threads writes nothing once touched */
         s->touched = true;

@@ -50,13 +50,17 @@ static unsigned vgic_calls;
 static bool vgic_answer;
 static uint64_t vgic_val;
 static uint32_t vgic_id;
-bool vgic_sysreg(struct vcpu *v, const struct sysreg_access *a, uint64_t val)
+static bool vgic_group1;
+static bool vgic_write(uint32_t id, uint64_t val, bool group1)
 {
     vgic_calls++;
-    vgic_id = a->id;
+    vgic_id = id;
     vgic_val = val;
+    vgic_group1 = group1;
     return vgic_answer;
 }
+bool vgic_sgi1r_write(struct vcpu *v, uint32_t id, uint64_t val) { return vgic_write(id, val, true); }
+bool vgic_sgi0r_write(struct vcpu *v, uint32_t id, uint64_t val) { return vgic_write(id, val, false); }
 
 /* vdev/vptimer.c's rows are linked (vdev/trap_table.c lists them), not driven: test_vptimer.
  * vdev/nested_gic.c's calls into the vGIC: recorded (the maintenance level, the interface put
@@ -654,6 +658,7 @@ static void test_vgic_rows(void **state)
         assert_int_equal(vgic_calls, 1);
         assert_int_equal(vgic_id, icc[i]);
         assert_int_equal(vgic_val, 0x1000002UL + i);
+        assert_int_equal(vgic_group1, i < 2); /* ICC_SGI0R_EL1: Group 0 */
         /* The vGIC refuses (a GICv2 VM): UNDEFINED. */
         vgic_answer = false;
         assert_false(msr(v0, icc[i], 1));
@@ -785,9 +790,11 @@ static void test_routing_and_ranges(void **state)
     static const struct sysreg_desc bad_range[] = {
         { .name = "a", .enc = SYSREG(2, 0, 0, 1, 0), .any = SYSREG(0, 0, 0, 1, 0), .rd = SR_RD_FIXED },
     };
-    static const struct sysreg_table bad[] = {
-        { twice, 2 }, { twice_id, 2 }, { overlap, 2 }, { bad_range, 1 }, { &rows[3], 1 }
+    static const struct sysreg_desc no_value_fn[] = {
+        { .name = "a", .enc = SYSREG(3, 0, 12, 11, 5), .wr = SR_WR_VALUE, .write = t_write },
     };
+    static const struct sysreg_table bad[] = { { twice, 2 },     { twice_id, 2 }, { overlap, 2 },
+                                               { bad_range, 1 }, { &rows[3], 1 }, { no_value_fn, 1 } };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const struct sysreg_table *const one[] = { &bad[i] };
         assert_non_null(sysreg_trap_init(one, 1));

@@ -542,41 +542,41 @@ static void test_v3_sgi_routing(void **state)
         vgic_regs_access(g, c, 0x080, 4, true, &(uint64_t){ ~0UL }, 0, 32);
         vgic_regs_access(g, c, 0x100, 4, true, &(uint64_t){ 0xffff }, 0, 32);
     }
-    struct sysreg_access a = { .id = SYSREG(3, 0, 12, 11, 5), .read = false };
+    const uint32_t a = VGIC_ICC_SGI1R;
     /* Target list {1}: vCPU 1 only, asleep off its CPU, which runs another VM: no IPI. */
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 4UL << 24 | 0x2));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 4UL << 24 | 0x2));
     assert_true(g->cpu[1].priv[4].pending);
     assert_int_equal(host_kicks[1], 0);
     /* Running on its CPU now: that CPU is kicked. */
     vm.vcpu[1].loaded = true;
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 5UL << 24 | 0x2));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 5UL << 24 | 0x2));
     assert_true(g->cpu[1].priv[5].pending);
     assert_false(g->cpu[0].priv[5].pending);
     assert_true(host_kicks[1] > 0);
     /* A vCPU whose MPIDR is not its index (Aff1 = 1, Aff0 = 0) is found by the general search,
      * and its index in a target list names nobody. */
     vm.vcpu[1].vmpidr = (1UL << 31) | 1UL << 8;
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 9UL << 24 | 1UL << 16 | 0x1));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 9UL << 24 | 1UL << 16 | 0x1));
     assert_true(g->cpu[1].priv[9].pending);
     assert_false(g->cpu[0].priv[9].pending);
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 10UL << 24 | 0x2));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 10UL << 24 | 0x2));
     assert_false(g->cpu[0].priv[10].pending || g->cpu[1].priv[10].pending);
     vm.vcpu[1].vmpidr = (1UL << 31) | 1;
     /* Affinities and range selectors naming no vCPU of this VM: nothing. */
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 16 | 0xffff));
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 44 | 0xffff));
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a, 6UL << 24 | 1UL << 48 | 0x3));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 6UL << 24 | 1UL << 16 | 0xffff));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 6UL << 24 | 1UL << 44 | 0xffff));
+    assert_true(vgic_sysreg(&vm.vcpu[0], a, 6UL << 24 | 1UL << 48 | 0x3));
     assert_false(g->cpu[0].priv[6].pending || g->cpu[1].priv[6].pending);
     /* IRM: everyone but the sender. */
-    assert_true(vgic_sysreg(&vm.vcpu[1], &a, 7UL << 24 | 1UL << 40));
+    assert_true(vgic_sysreg(&vm.vcpu[1], a, 7UL << 24 | 1UL << 40));
     assert_true(g->cpu[0].priv[7].pending);
     assert_false(g->cpu[1].priv[7].pending);
-    /* ICC_SGI0R_EL1 does not reach a Group 1 SGI; reads are not handled (UNDEFINED). */
-    struct sysreg_access a0 = { .id = SYSREG(3, 0, 12, 11, 7), .read = false };
-    assert_true(vgic_sysreg(&vm.vcpu[0], &a0, 8UL << 24 | 0x2));
+    /* ICC_SGI0R_EL1 does not reach a Group 1 SGI; another encoding is not handled (UNDEFINED;
+     * a read never reaches the handler: its rows have no read, core/sysreg_trap.c). */
+    assert_true(vgic_sysreg(&vm.vcpu[0], VGIC_ICC_SGI0R, 8UL << 24 | 0x2));
     assert_false(g->cpu[1].priv[8].pending);
-    a.read = true;
-    assert_false(vgic_sysreg(&vm.vcpu[0], &a, 0));
+    assert_false(vgic_sysreg(&vm.vcpu[0], SYSREG(3, 0, 12, 11, 4), 8UL << 24 | 0x2));
+    assert_false(g->cpu[1].priv[8].pending);
 }
 
 /* While the interface is lent (put, a guest hypervisor's guest on it): what waits for the vCPU
