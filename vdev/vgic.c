@@ -209,7 +209,7 @@ void vgic_sync(struct vcpu *v)
      * The usual change (the timer's PPI, an IPI's SGI, an LPI handled without an exit): an
      * edge or HW-linked interrupt written pending only (lr_quick) that the guest acknowledged
      * and ended, its list register back with neither state. The back end names those in one
-     * look (lr_emptied: ICH_ELRSR_EL2 on GICv3), without reading them: such a list register
+     * look (lr_emptied: ICH_ELRSR_EL2, GICH_ELRSR0), without reading them: such a list register
      * differs from the value written only in its state (the guest changes nothing else). It
      * is kept as it is, with its interrupt in it, without the lock and without a look at the
      * interrupt's state: this changes none of it, and whatever changed it since the list

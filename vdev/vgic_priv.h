@@ -90,7 +90,7 @@ struct vgic_backend {
     uint64_t (*lr_read)(unsigned n);
     /* Of the list registers in mask, which hold neither state (the guest ended their
      * interrupt); asked only of list registers without the EOI bit, for which that is
-     * ICH_ELRSR_EL2's "empty" (IHI 0069H 12.4.6). */
+     * ICH_ELRSR_EL2's "empty" (IHI 0069H 12.4.6) and GICH_ELRSR0's (IHI 0048B 5.3.9). */
     uint32_t (*lr_emptied)(uint32_t mask);
     void (*lr_write)(unsigned n, uint64_t val);
     void (*load)(struct vgic_cpu *c);

@@ -9,11 +9,12 @@
 #include "arch/aarch64/sysreg.h"
 
 /* GICH registers (5.3, table 5-1). */
-#define GICH_HCR  0x000
-#define GICH_VTR  0x004
-#define GICH_VMCR 0x008
-#define GICH_APR  0x0f0
-#define GICH_LR0  0x100
+#define GICH_HCR    0x000
+#define GICH_VTR    0x004
+#define GICH_VMCR   0x008
+#define GICH_ELRSR0 0x030
+#define GICH_APR    0x0f0
+#define GICH_LR0    0x100
 /* GICH_HCR (5.3.1): En [0], UIE [1]. */
 #define HCR_EN  1u
 #define HCR_UIE 2u
@@ -43,18 +44,12 @@ static void wr(uint32_t off, uint32_t v) { *(volatile uint32_t *)(uintptr_t)(gic
 static uint64_t v2_lr_read(unsigned n) { return rd(GICH_LR0 + 4 * n); }
 static void v2_lr_write(unsigned n, uint64_t val) { wr(GICH_LR0 + 4 * n, (uint32_t)val); }
 
-/* Each list register in mask read (GICH_ELRSR0 would say the same in one read; the few asked
- * about are read here, one MMIO read each). */
-static uint32_t v2_lr_emptied(uint32_t mask)
-{
-    uint32_t out = 0;
-    for (uint32_t m = mask; m; m &= m - 1) {
-        unsigned n = (unsigned)__builtin_ctz(m);
-        if (!(rd(GICH_LR0 + 4 * n) & (LR_PENDING | LR_ACTIVE)))
-            out |= 1u << n;
-    }
-    return out;
-}
+/* GICH_ELRSR0 (5.3.9): Status<n> set for list register n with neither state whose HW bit is
+ * set or EOI bit clear, one read for them all. Asked only about LRs without the EOI bit
+ * (lr_emptied), for which that is "neither state". At most 16 LRs are used (VGIC_MAX_LRS):
+ * GICH_ELRSR1 (LRs 32-63) never names one. */
+_Static_assert(VGIC_MAX_LRS <= 32, "GICH_ELRSR0 covers every list register used");
+static uint32_t v2_lr_emptied(uint32_t mask) { return rd(GICH_ELRSR0) & mask; }
 
 /* GICH_LR (5.3.11) of an SGI: CPUID [12:10] its source. */
 static uint64_t v2_lr_encode_sgi(uint32_t intid, uint8_t priority, bool group1, unsigned src, bool eoi)
