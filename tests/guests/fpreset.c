@@ -2,11 +2,10 @@
  * first thing at each boot, q0-q31, FPCR and FPSR must read zero; then they are filled with a
  * pattern and the VM resets itself. tests/configs/fpreset.dts runs two of these on one CPU. */
 #include "tests/guests/common/guest.h"
+#include "tests/guests/common/vregs.h"
 
 #define PSCI_SYSTEM_RESET 0x84000009u
 #define CPACR_EL1_FPEN    (3UL << 20)
-
-#define FP_ASM ".arch_extension fp\n.arch_extension simd\n"
 
 /* ORs together both halves of vector register n. */
 #define VREG_OR(n, acc)                                             \
@@ -17,42 +16,6 @@
         (acc) |= lo | hi;                                           \
     } while (0)
 #define VREG_FILL(n, x) __asm__ volatile(FP_ASM "dup v" #n ".2d, %0" ::"r"((x) + (n)))
-/* Expands op(n, arg) for n = 0..31. */
-#define FOR_ALL_V(op, arg) \
-    do {                   \
-        op(0, arg);        \
-        op(1, arg);        \
-        op(2, arg);        \
-        op(3, arg);        \
-        op(4, arg);        \
-        op(5, arg);        \
-        op(6, arg);        \
-        op(7, arg);        \
-        op(8, arg);        \
-        op(9, arg);        \
-        op(10, arg);       \
-        op(11, arg);       \
-        op(12, arg);       \
-        op(13, arg);       \
-        op(14, arg);       \
-        op(15, arg);       \
-        op(16, arg);       \
-        op(17, arg);       \
-        op(18, arg);       \
-        op(19, arg);       \
-        op(20, arg);       \
-        op(21, arg);       \
-        op(22, arg);       \
-        op(23, arg);       \
-        op(24, arg);       \
-        op(25, arg);       \
-        op(26, arg);       \
-        op(27, arg);       \
-        op(28, arg);       \
-        op(29, arg);       \
-        op(30, arg);       \
-        op(31, arg);       \
-    } while (0)
 
 /* q0-q31, FPCR and FPSR ORed together. */
 static uint64_t fp_or_all(void)

@@ -6,12 +6,12 @@
  * must have been saved). Its FP exits (ELVISOR_EXIT_COUNTERS) must show the switch at its
  * first FP/SIMD instruction after the other's use. */
 #include "tests/guests/common/guest.h"
+#include "tests/guests/common/vregs.h"
 #include "lib/string.h"
 
 #define ELVISOR_EXIT_COUNT 0xc6000001u
 #define EXITC_FP           8 /* core/vm.h enum exit_class */
 #define CPACR_EL1_FPEN     (3UL << 20)
-#define FP_ASM             ".arch_extension fp\n.arch_extension simd\n"
 #define ROUNDS             40
 /* FPCR: AHP, DN, FZ, RMode; FPSR: QC and the cumulative exception flags (Arm ARM C5.2.8, C5.2.9). */
 #define FPCR_BITS (0xfUL << 22)
@@ -30,42 +30,6 @@ static uint64_t hi_of(unsigned n, uint64_t r) { return ~lo_of(n, r) ^ ((uint64_t
         __asm__ volatile(FP_ASM "mov %0, v" #n ".d[0]\n mov %1, v" #n ".d[1]" : "=r"(lo), "=r"(hi)); \
         if (bad < 0 && (lo != lo_of(n, r) || hi != hi_of(n, r)))                                     \
             bad = n;                                                                                 \
-    } while (0)
-/* Expands op(n, r) for n = 0..31. */
-#define FOR_ALL_V(op, r) \
-    do {                 \
-        op(0, r);        \
-        op(1, r);        \
-        op(2, r);        \
-        op(3, r);        \
-        op(4, r);        \
-        op(5, r);        \
-        op(6, r);        \
-        op(7, r);        \
-        op(8, r);        \
-        op(9, r);        \
-        op(10, r);       \
-        op(11, r);       \
-        op(12, r);       \
-        op(13, r);       \
-        op(14, r);       \
-        op(15, r);       \
-        op(16, r);       \
-        op(17, r);       \
-        op(18, r);       \
-        op(19, r);       \
-        op(20, r);       \
-        op(21, r);       \
-        op(22, r);       \
-        op(23, r);       \
-        op(24, r);       \
-        op(25, r);       \
-        op(26, r);       \
-        op(27, r);       \
-        op(28, r);       \
-        op(29, r);       \
-        op(30, r);       \
-        op(31, r);       \
     } while (0)
 
 static uint64_t fpcr_of(uint64_t r) { return ((seed >> 8) + r) << 22 & FPCR_BITS; }
