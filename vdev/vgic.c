@@ -40,8 +40,6 @@ static bool wants_lr(const struct vgic *g, uint32_t intid, const struct virq *q)
     return q->active || (vgic_new_pending(g, intid, q) && q->enabled && group_enabled(g, q));
 }
 
-static inline void kick(struct vgic *g, unsigned vcpu) { vgic_kick(g, vcpu); }
-
 static bool any_queued(const struct vgic_cpu *c) { return c->nr_queued != 0; }
 
 /* Marks intid as wanting (or no longer wanting) a list register on c. */
@@ -64,7 +62,7 @@ static void queue_set(struct vgic_cpu *c, uint32_t intid, bool on)
 void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
 {
     if (q->lr >= 0) {
-        kick(g, q->lr_vcpu); /* its list register is rewritten at the next entry */
+        vgic_kick(g, q->lr_vcpu); /* its list register is rewritten at the next entry */
         return;
     }
     if (q->target == VGIC_NO_TARGET)
@@ -72,7 +70,7 @@ void vgic_update(struct vgic *g, uint32_t intid, struct virq *q)
     struct vgic_cpu *c = &g->cpu[q->target];
     if (wants_lr(g, intid, q)) {
         queue_set(c, intid, true);
-        kick(g, q->target);
+        vgic_kick(g, q->target);
     } else {
         queue_set(c, intid, false);
     }
